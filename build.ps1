@@ -1,0 +1,197 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests, packages and demonstrates CasbModule.
+.DESCRIPTION
+    Build   - compiles the solution and stages a ready-to-import module under out/CasbModule
+              (manifest, format file, generated help, and the gateway under gateway/).
+    Test    - Build, then the xunit suite and the Pester suite (against the built module, in a fresh pwsh);
+              the last line is "Tests: N passed, M failed", counted from both result files.
+    Package - Build, then a PowerShell-gallery-style .nupkg of the module under out/.
+    Demo    - Build, then the whole product on embedded defaults: lab certificates, a sample upstream app,
+              the seed's policies and the gateway.
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Skip the build step of Test/Package/Demo (the module must already be staged).
+    [switch] $NoBuild,
+
+    # Pester only: run just these test files or folders.
+    [string[]] $PesterPath,
+
+    # xunit only: a dotnet test --filter expression.
+    [string] $UnitFilter,
+
+    # Which suites Test runs.
+    [ValidateSet('All', 'Unit', 'Pester')]
+    [string] $Suite = 'All',
+
+    # Demo only: stop after showing the allowed/blocked requests instead of waiting for Ctrl+C.
+    [switch] $NoWait
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+
+$root = $PSScriptRoot
+$out = Join-Path $root 'out'
+$moduleOut = Join-Path $out 'CasbModule'
+$resultsDir = Join-Path $out 'TestResults'
+$pesterVersion = '5.7.1'
+
+function Invoke-Native {
+    param([Parameter(Mandatory)][string] $FilePath, [string[]] $ArgumentList = @())
+    & $FilePath @ArgumentList
+    if ($LASTEXITCODE -ne 0) { throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $LASTEXITCODE." }
+}
+
+function Get-NuGetPackagesRoot {
+    if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES }
+    $line = & dotnet nuget locals global-packages --list
+    return ($line -replace '^global-packages:\s*', '').Trim()
+}
+
+function Invoke-Build {
+    Write-Host "==> Build ($Configuration)"
+    Invoke-Native dotnet @('build', (Join-Path $root 'CasbModule.sln'), '-c', $Configuration, '-nologo', '-v', 'quiet', '-clp:ErrorsOnly')
+
+    if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }
+    New-Item -ItemType Directory -Path $moduleOut | Out-Null
+
+    $bin = Join-Path $root "src/CasbModule/bin/$Configuration/net10.0"
+    foreach ($file in 'CasbModule.dll', 'CasbModule.pdb', 'CasbModule.xml', 'CasbCore.dll', 'CasbCore.pdb') {
+        Copy-Item (Join-Path $bin $file) $moduleOut
+    }
+    Copy-Item (Join-Path $root 'CasbModule.psd1') $moduleOut
+
+    # One format file, assembled from the per-feature view fragments.
+    $views = Get-ChildItem (Join-Path $root 'src/CasbModule/Formats') -Filter '*.format.ps1xml' | Sort-Object Name |
+        ForEach-Object { Get-Content $_.FullName -Raw }
+    $format = "<?xml version=`"1.0`" encoding=`"utf-8`"?>`n<Configuration>`n  <ViewDefinitions>`n$($views -join '')  </ViewDefinitions>`n</Configuration>`n"
+    [xml] $format | Out-Null # fail the build on malformed XML
+    Set-Content -Path (Join-Path $moduleOut 'CasbModule.format.ps1xml') -Value $format -Encoding utf8NoBOM
+
+    # Help is generated from the XML doc comments of the cmdlets, in a child pwsh so the build never holds the dll.
+    $helpDir = Join-Path $moduleOut 'en-US'
+    New-Item -ItemType Directory -Path $helpDir | Out-Null
+    $code = Invoke-Pwsh @('-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'tools/New-CasbHelp.ps1'),
+        '-AssemblyPath', (Join-Path $moduleOut 'CasbModule.dll'),
+        '-DocumentationPath', (Join-Path $moduleOut 'CasbModule.xml'),
+        '-OutputPath', (Join-Path $helpDir 'CasbModule.dll-Help.xml'))
+    if ($code -ne 0) { throw "Help generation failed with exit code $code." }
+    Remove-Item (Join-Path $moduleOut 'CasbModule.xml')
+
+    Write-Host '==> Publish gateway'
+    Invoke-Native dotnet @('publish', (Join-Path $root 'src/CasbGateway/CasbGateway.csproj'), '-c', $Configuration, '--no-build',
+        '-o', (Join-Path $moduleOut 'gateway'), '-nologo', '-v', 'quiet', '-p:UseAppHost=false')
+    Write-Host "Module staged at $moduleOut"
+}
+
+function Get-PwshCommand {
+    # Under 'dotnet pwsh' the current process is dotnet itself: a child pwsh is started the same way.
+    $self = (Get-Process -Id $PID).Path
+    if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'pwsh') { return , @($self) }
+    return , @($self, (Join-Path $PSHOME 'pwsh.dll'))
+}
+
+function Invoke-Pwsh {
+    param([string[]] $ArgumentList)
+    $command = Get-PwshCommand
+    $prefix = @($command | Select-Object -Skip 1)
+    & $command[0] @prefix @ArgumentList | Out-Host
+    return $LASTEXITCODE
+}
+
+function Read-TestCounts {
+    param([string] $TrxPath, [string] $JUnitPath)
+    $passed = 0; $failed = 0; $found = 0
+    if ($TrxPath -and (Test-Path $TrxPath)) {
+        $found++
+        [xml] $trx = Get-Content $TrxPath -Raw
+        $counters = $trx.TestRun.ResultSummary.Counters
+        $passed += [int] $counters.passed
+        $failed += [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
+    }
+    if ($JUnitPath -and (Test-Path $JUnitPath)) {
+        $found++
+        [xml] $junit = Get-Content $JUnitPath -Raw
+        foreach ($suite in $junit.SelectNodes('//testsuite')) {
+            $tests = [int] $suite.tests; $failures = [int] $suite.failures; $errors = [int] $suite.errors
+            $skipped = if ($suite.HasAttribute('skipped')) { [int] $suite.skipped } elseif ($suite.HasAttribute('disabled')) { [int] $suite.disabled } else { 0 }
+            $failed += $failures + $errors
+            $passed += $tests - $failures - $errors - $skipped
+        }
+    }
+    [pscustomobject]@{ Passed = $passed; Failed = $failed; Files = $found }
+}
+
+function Invoke-Test {
+    if (Test-Path $resultsDir) { Remove-Item $resultsDir -Recurse -Force }
+    New-Item -ItemType Directory -Path $resultsDir | Out-Null
+    $trx = Join-Path $resultsDir 'unit.trx'
+    $junit = Join-Path $resultsDir 'pester.xml'
+    $runnerFailures = @()
+
+    if ($Suite -in 'All', 'Unit') {
+        Write-Host '==> xunit'
+        $testArgs = @('test', (Join-Path $root 'tests/Unit/CasbModule.Tests.csproj'), '-c', $Configuration, '--no-build', '-nologo',
+            '--results-directory', $resultsDir, '--logger', 'trx;LogFileName=unit.trx', '--logger', 'console;verbosity=normal')
+        if ($UnitFilter) { $testArgs += @('--filter', $UnitFilter) }
+        & dotnet @testArgs
+        if ($LASTEXITCODE -ne 0) { $runnerFailures += "xunit exited with $LASTEXITCODE" }
+        if (-not (Test-Path $trx)) { $runnerFailures += 'xunit wrote no result file' }
+    }
+
+    if ($Suite -in 'All', 'Pester') {
+        Write-Host '==> Pester'
+        $pester = Join-Path (Get-NuGetPackagesRoot) "pester/$pesterVersion/tools/Pester.psd1"
+        if (-not (Test-Path $pester)) { throw "Pester $pesterVersion is not restored at $pester (restore tests/Unit first)." }
+        $paths = if ($PesterPath) { $PesterPath | ForEach-Object { (Resolve-Path $_).Path } } else { @(Join-Path $root 'tests/Pester') }
+        $runner = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$pester' -Force
+`$env:CASB_MODULE_MANIFEST = '$(Join-Path $moduleOut 'CasbModule.psd1')'
+`$config = New-PesterConfiguration
+`$config.Run.Path = @('$($paths -join "','")')
+`$config.Run.Exit = `$true
+`$config.Output.Verbosity = 'Detailed'
+`$config.TestResult.Enabled = `$true
+`$config.TestResult.OutputFormat = 'JUnitXml'
+`$config.TestResult.OutputPath = '$junit'
+Invoke-Pester -Configuration `$config
+"@
+        $code = Invoke-Pwsh @('-NoProfile', '-NonInteractive', '-Command', $runner)
+        if ($code -ne 0) { $runnerFailures += "Pester exited with $code" }
+        if (-not (Test-Path $junit)) { $runnerFailures += 'Pester wrote no result file' }
+    }
+
+    $counts = Read-TestCounts -TrxPath $trx -JUnitPath $junit
+    foreach ($failure in $runnerFailures) { Write-Host "!! $failure" }
+    $failedCount = $counts.Failed
+    if ($runnerFailures.Count -gt 0 -and $failedCount -eq 0) { $failedCount = 1 } # a runner that crashed counts as a failure
+    Write-Host "Tests: $($counts.Passed) passed, $failedCount failed"
+    if ($failedCount -gt 0) { exit 1 }
+}
+
+function Invoke-Package {
+    $packages = Join-Path $out 'packages'
+    New-Item -ItemType Directory -Path $packages -Force | Out-Null
+    Get-ChildItem $packages -Filter 'CasbModule.*.nupkg' | Remove-Item -Force
+    & (Join-Path $root 'tools/New-CasbPackage.ps1') -ModulePath $moduleOut -OutputPath $out
+}
+
+switch ($Task) {
+    'Clean' { if (Test-Path $out) { Remove-Item $out -Recurse -Force } }
+    'Build' { Invoke-Build }
+    'Test' { if (-not $NoBuild) { Invoke-Build }; Invoke-Test }
+    'Package' { if (-not $NoBuild) { Invoke-Build }; Invoke-Package }
+    'Demo' { if (-not $NoBuild) { Invoke-Build }; & (Join-Path $root 'tools/Start-CasbDemo.ps1') -ModuleManifest (Join-Path $moduleOut 'CasbModule.psd1') -NoWait:$NoWait }
+}

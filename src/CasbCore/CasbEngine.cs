@@ -1,0 +1,34 @@
+using CasbCore.Certificates;
+using CasbCore.Model;
+using CasbCore.Policies;
+
+namespace CasbCore;
+
+/// <summary>
+/// The decision engine for one configuration revision. The gateway keeps one per revision; Test-CasbAccess
+/// builds one per call. Both reach a decision through <see cref="Decide"/> only.
+/// </summary>
+public sealed class CasbEngine
+{
+    public CasbEngine(CasbConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        Configuration = configuration;
+        Certificates = new CertificateValidator(configuration);
+        Policies = CompiledPolicySet.Compile(configuration);
+    }
+
+    public CasbConfiguration Configuration { get; }
+
+    public long Revision => Configuration.Revision;
+
+    public CertificateValidator Certificates { get; }
+
+    public CompiledPolicySet Policies { get; }
+
+    public AccessDecision Decide(AccessRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Policies.Decide(request, Certificates);
+    }
+}

@@ -1,0 +1,293 @@
+using System.Text.Json.Serialization;
+
+namespace CasbCore.Model;
+
+/// <summary>
+/// The whole configuration: one versioned JSON document in the store. Mutable DTOs for serialization;
+/// cmdlets expose read-only views of them.
+/// </summary>
+public sealed class CasbConfiguration
+{
+    public const int CurrentSchemaVersion = 1;
+
+    public int SchemaVersion { get; set; } = CurrentSchemaVersion;
+
+    /// <summary>Incremented by every write that changes something; engines compile once per revision.</summary>
+    public long Revision { get; set; }
+
+    public DateTimeOffset? ModifiedAt { get; set; }
+
+    public GatewaySettings Settings { get; set; } = new();
+
+    public List<TrustedRootEntry> TrustedRoots { get; set; } = new();
+
+    public List<RevocationListEntry> RevocationLists { get; set; } = new();
+
+    public List<AppEntry> Apps { get; set; } = new();
+
+    public List<GroupEntry> Groups { get; set; } = new();
+
+    public List<ConditionalAccessPolicyEntry> ConditionalAccessPolicies { get; set; } = new();
+
+    public List<AccessPolicyEntry> AccessPolicies { get; set; } = new();
+}
+
+public enum RevocationCheckMode
+{
+    /// <summary>Revocation is not checked.</summary>
+    None,
+
+    /// <summary>A revoked certificate fails; one whose status cannot be established passes.</summary>
+    Optional,
+
+    /// <summary>A certificate whose revocation status cannot be established fails (MDCA's behaviour).</summary>
+    Required,
+}
+
+public enum DefaultAction
+{
+    Allow,
+    Block,
+}
+
+public sealed class GatewaySettings
+{
+    public RevocationCheckMode RevocationMode { get; set; } = RevocationCheckMode.Optional;
+
+    /// <summary>What happens to a request no access policy blocks.</summary>
+    public DefaultAction DefaultAction { get; set; } = DefaultAction.Allow;
+
+    /// <summary>Addresses or CIDR ranges of sign-in proxies whose identity header is honoured.</summary>
+    public List<string> TrustedProxies { get; set; } = new();
+
+    /// <summary>The header a trusted sign-in proxy uses to pass the signed-in user.</summary>
+    public string IdentityHeader { get; set; } = "X-Casb-User";
+
+    public int ActivityRetentionDays { get; set; } = 30;
+
+    /// <summary>How long a CRL fetched from a distribution point is reused at most (its nextUpdate still applies).</summary>
+    public int CrlCacheMinutes { get; set; } = 60;
+
+    /// <summary>Timeout for fetching a CRL from a distribution point.</summary>
+    public int CrlFetchTimeoutSeconds { get; set; } = 5;
+}
+
+public enum TrustedRootKind
+{
+    Root,
+    Intermediate,
+}
+
+public sealed class TrustedRootEntry
+{
+    public string Thumbprint { get; set; } = "";
+
+    public string Subject { get; set; } = "";
+
+    public string Issuer { get; set; } = "";
+
+    public TrustedRootKind Kind { get; set; }
+
+    public DateTimeOffset NotBefore { get; set; }
+
+    public DateTimeOffset NotAfter { get; set; }
+
+    public DateTimeOffset AddedAt { get; set; }
+
+    /// <summary>The DER certificate, base64.</summary>
+    public string RawData { get; set; } = "";
+}
+
+public sealed class RevocationListEntry
+{
+    /// <summary>SHA-256 of the DER CRL, hex; identifies the entry.</summary>
+    public string Id { get; set; } = "";
+
+    public string Issuer { get; set; } = "";
+
+    /// <summary>Thumbprint of the trusted CA whose signature was verified.</summary>
+    public string IssuerThumbprint { get; set; } = "";
+
+    public DateTimeOffset ThisUpdate { get; set; }
+
+    public DateTimeOffset? NextUpdate { get; set; }
+
+    public string? CrlNumber { get; set; }
+
+    public int RevokedCount { get; set; }
+
+    public DateTimeOffset AddedAt { get; set; }
+
+    public string? Source { get; set; }
+
+    /// <summary>The DER CRL, base64.</summary>
+    public string RawData { get; set; } = "";
+}
+
+public sealed class AppEntry
+{
+    public string Name { get; set; } = "";
+
+    public string Upstream { get; set; } = "";
+
+    /// <summary>Host names the app answers on; wildcards such as *.contoso.local allowed.</summary>
+    public List<string> Hostnames { get; set; } = new();
+
+    public string PathPrefix { get; set; } = "/";
+
+    /// <summary>Pass the validated leaf upstream in an RFC 9440 Client-Cert header.</summary>
+    public bool ForwardClientCertificate { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset ModifiedAt { get; set; }
+}
+
+public sealed class GroupEntry
+{
+    public string Name { get; set; } = "";
+
+    public string? Description { get; set; }
+
+    public List<string> Members { get; set; } = new();
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public enum ConditionalAccessState
+{
+    On,
+    Off,
+    ReportOnly,
+}
+
+public enum ClientAppType
+{
+    Browser,
+    MobileAndDesktop,
+}
+
+public enum SessionControlKind
+{
+    None,
+    AppControl,
+}
+
+public enum AppControlMode
+{
+    MonitorOnly,
+    BlockDownloads,
+    UseCustomPolicy,
+}
+
+public enum GrantControl
+{
+    None,
+    Block,
+}
+
+public sealed class ConditionalAccessPolicyEntry
+{
+    public string Name { get; set; } = "";
+
+    public ConditionalAccessState State { get; set; } = ConditionalAccessState.On;
+
+    public List<string> IncludeUsers { get; set; } = new();
+
+    public List<string> IncludeGroups { get; set; } = new();
+
+    public List<string> ExcludeUsers { get; set; } = new();
+
+    public List<string> ExcludeGroups { get; set; } = new();
+
+    /// <summary>App names; empty means all apps.</summary>
+    public List<string> Apps { get; set; } = new();
+
+    /// <summary>Client app types in scope; empty means all.</summary>
+    public List<ClientAppType> ClientAppTypes { get; set; } = new();
+
+    public SessionControlKind SessionControl { get; set; }
+
+    public AppControlMode AppControlMode { get; set; } = AppControlMode.UseCustomPolicy;
+
+    public GrantControl Grant { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset ModifiedAt { get; set; }
+}
+
+public enum AccessPolicyAction
+{
+    Test,
+    Block,
+}
+
+public enum FilterOperator
+{
+    Equals,
+    DoesNotEqual,
+}
+
+public enum IPRangeOperator
+{
+    In,
+    NotIn,
+}
+
+public enum AccessPolicyClientApp
+{
+    Browser,
+    MobileAndDesktop,
+    Any,
+}
+
+public enum PolicySeverity
+{
+    Low,
+    Medium,
+    High,
+}
+
+public sealed class AccessPolicyEntry
+{
+    public string Name { get; set; } = "";
+
+    public string? Description { get; set; }
+
+    public AccessPolicyAction Action { get; set; }
+
+    public string? BlockMessage { get; set; }
+
+    /// <summary>App names; empty means all apps.</summary>
+    public List<string> Apps { get; set; } = new();
+
+    /// <summary>Canonical device tag names (e.g. "Valid client certificate").</summary>
+    public List<string> DeviceTags { get; set; } = new();
+
+    public FilterOperator DeviceTagOperator { get; set; } = FilterOperator.Equals;
+
+    public List<string> Users { get; set; } = new();
+
+    public List<string> Groups { get; set; } = new();
+
+    public List<string> ExcludeUsers { get; set; } = new();
+
+    public List<string> ExcludeGroups { get; set; } = new();
+
+    public AccessPolicyClientApp ClientApp { get; set; } = AccessPolicyClientApp.Browser;
+
+    public List<string> IPRanges { get; set; } = new();
+
+    public IPRangeOperator IPRangeOperator { get; set; } = IPRangeOperator.In;
+
+    public List<string> UserAgentContains { get; set; } = new();
+
+    public PolicySeverity Severity { get; set; } = PolicySeverity.Medium;
+
+    public bool Enabled { get; set; } = true;
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset ModifiedAt { get; set; }
+}

@@ -1,0 +1,38 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace CasbCore.Policies;
+
+/// <summary>
+/// Everything the engine needs to decide one request. The gateway fills it from the HTTP request;
+/// Test-CasbAccess fills it from parameters. Both then call <see cref="CasbEngine.Decide"/>.
+/// </summary>
+public sealed class AccessRequest
+{
+    /// <summary>The app by name (what-if). When null the app is found from <see cref="Host"/> and <see cref="Path"/>.</summary>
+    public string? AppName { get; init; }
+
+    public string? Host { get; init; }
+
+    public string Path { get; init; } = "/";
+
+    /// <summary>An explicit user (what-if only). The gateway never sets it.</summary>
+    public string? User { get; init; }
+
+    /// <summary>The raw value of the trusted identity header, honoured only when <see cref="RemoteAddress"/> is a trusted proxy.</summary>
+    public string? IdentityHeaderValue { get; init; }
+
+    /// <summary>The peer that sent the request (the TCP peer at the gateway).</summary>
+    public IPAddress? RemoteAddress { get; init; }
+
+    /// <summary>The client address used for IP-range filters.</summary>
+    public IPAddress? ClientAddress { get; init; }
+
+    public string? UserAgent { get; init; }
+
+    public X509Certificate2? ClientCertificate { get; init; }
+
+    public DateTimeOffset At { get; init; } = DateTimeOffset.UtcNow;
+
+    public string? CorrelationId { get; init; }
+}

@@ -1,0 +1,273 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CasbCore.Model;
+
+namespace CasbCore.Store;
+
+/// <summary>
+/// The configuration store: one JSON document (<c>casb.json</c>) in a folder, plus the activity log and
+/// generated files beside it. Reads are lock-free snapshots; writes are serialized across processes with an
+/// exclusive lock file and land atomically (temp file + rename), so a reader never sees a half-written file.
+/// </summary>
+public sealed class CasbStore
+{
+    public const string EnvironmentVariable = "CASB_STORE";
+    public const string ConfigurationFileName = "casb.json";
+    private const string LockFileName = "casb.json.lock";
+
+    private static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(60);
+
+    public CasbStore(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new CasbException("StorePathInvalid", CasbErrorKind.InvalidArgument, "The store path is empty.");
+        }
+
+        Path = System.IO.Path.GetFullPath(path);
+    }
+
+    /// <summary>The store folder.</summary>
+    public string Path { get; }
+
+    public string ConfigurationFile => System.IO.Path.Combine(Path, ConfigurationFileName);
+
+    public string ActivityDirectory => System.IO.Path.Combine(Path, "activity");
+
+    public TimeSpan LockTimeout { get; init; } = DefaultLockTimeout;
+
+    public static JsonSerializerOptions SerializerOptions { get; } = CreateSerializerOptions();
+
+    /// <summary>
+    /// Opens the store at <paramref name="storePath"/>, else <c>$env:CASB_STORE</c>, else the per-user default
+    /// (<c>~/.casb</c> on Linux/macOS, <c>%LOCALAPPDATA%\Casb</c> on Windows).
+    /// </summary>
+    public static CasbStore Open(string? storePath = null) => new(ResolvePath(storePath));
+
+    public static string ResolvePath(string? storePath)
+    {
+        if (!string.IsNullOrWhiteSpace(storePath))
+        {
+            return System.IO.Path.GetFullPath(storePath);
+        }
+
+        string? fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            return System.IO.Path.GetFullPath(fromEnvironment);
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            return System.IO.Path.Combine(
+                Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "Casb");
+        }
+
+        return System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".casb");
+    }
+
+    /// <summary>Reads the current configuration. A store that does not exist yet is an empty configuration.</summary>
+    public CasbConfiguration Load()
+    {
+        string file = ConfigurationFile;
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(file);
+        }
+        catch (FileNotFoundException)
+        {
+            return new CasbConfiguration();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return new CasbConfiguration();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CasbException(
+                "StoreReadFailed", CasbErrorKind.ReadError, $"Cannot read the store file '{file}': {ex.Message}", file, ex);
+        }
+
+        return Parse(bytes, file);
+    }
+
+    /// <summary>Parses a configuration document, validating its schema version. Used for the store and for imports.</summary>
+    public static CasbConfiguration Parse(ReadOnlySpan<byte> json, string sourceName)
+    {
+        int? schemaVersion;
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(json.ToArray());
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new CasbException(
+                    "StoreCorrupt", CasbErrorKind.InvalidData,
+                    $"The configuration file '{sourceName}' is corrupt: the document is not a JSON object. It was left untouched.", sourceName);
+            }
+
+            schemaVersion = document.RootElement.TryGetProperty("schemaVersion", out JsonElement version)
+                && version.ValueKind == JsonValueKind.Number
+                ? version.GetInt32()
+                : null;
+        }
+        catch (JsonException ex)
+        {
+            throw new CasbException(
+                "StoreCorrupt", CasbErrorKind.InvalidData,
+                $"The configuration file '{sourceName}' is corrupt: {ex.Message} It was left untouched.", sourceName, ex);
+        }
+
+        if (schemaVersion is null)
+        {
+            throw new CasbException(
+                "StoreCorrupt", CasbErrorKind.InvalidData,
+                $"The configuration file '{sourceName}' has no schemaVersion. It was left untouched.", sourceName);
+        }
+
+        if (schemaVersion != CasbConfiguration.CurrentSchemaVersion)
+        {
+            throw new CasbException(
+                "StoreSchemaUnsupported", CasbErrorKind.InvalidData,
+                $"The configuration file '{sourceName}' has schema version {schemaVersion}; this version of CasbModule reads version {CasbConfiguration.CurrentSchemaVersion}. It was left untouched.",
+                sourceName);
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<CasbConfiguration>(json, SerializerOptions)
+                ?? throw new JsonException("The document is null.");
+        }
+        catch (JsonException ex)
+        {
+            throw new CasbException(
+                "StoreCorrupt", CasbErrorKind.InvalidData,
+                $"The configuration file '{sourceName}' is corrupt: {ex.Message} It was left untouched.", sourceName, ex);
+        }
+    }
+
+    public static byte[] Serialize(CasbConfiguration configuration) =>
+        JsonSerializer.SerializeToUtf8Bytes(configuration, SerializerOptions);
+
+    /// <summary>
+    /// Runs <paramref name="mutate"/> on the latest configuration under the store's exclusive lock and saves
+    /// the result atomically. The revision is incremented only when the document changed. If
+    /// <paramref name="mutate"/> throws, nothing is written.
+    /// </summary>
+    public T Update<T>(Func<CasbConfiguration, T> mutate)
+    {
+        ArgumentNullException.ThrowIfNull(mutate);
+        using FileStream storeLock = AcquireLock();
+
+        CasbConfiguration configuration = Load();
+        byte[] before = Serialize(configuration);
+        T result = mutate(configuration);
+        byte[] after = Serialize(configuration);
+        if (!before.AsSpan().SequenceEqual(after))
+        {
+            configuration.Revision++;
+            configuration.ModifiedAt = DateTimeOffset.UtcNow;
+            WriteAtomically(Serialize(configuration));
+        }
+
+        return result;
+    }
+
+    public void Update(Action<CasbConfiguration> mutate) =>
+        Update<object?>(configuration =>
+        {
+            mutate(configuration);
+            return null;
+        });
+
+    private FileStream AcquireLock()
+    {
+        try
+        {
+            Directory.CreateDirectory(Path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CasbException(
+                "StoreWriteFailed", CasbErrorKind.WriteError, $"Cannot create the store folder '{Path}': {ex.Message}", Path, ex);
+        }
+
+        string lockFile = System.IO.Path.Combine(Path, LockFileName);
+        DateTime deadline = DateTime.UtcNow + LockTimeout;
+        int delay = 5;
+        while (true)
+        {
+            try
+            {
+                // FileShare.None is an exclusive advisory lock (flock) on Unix and a share lock on Windows:
+                // either way a second writer, in this or another process, waits here.
+                return new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(delay);
+                delay = Math.Min(delay * 2, 100);
+            }
+            catch (IOException ex)
+            {
+                throw new CasbException(
+                    "StoreLocked", CasbErrorKind.ResourceUnavailable,
+                    $"The store '{Path}' is locked by another writer and did not become free within {LockTimeout.TotalSeconds:0} s.", Path, ex);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw new CasbException(
+                    "StoreWriteFailed", CasbErrorKind.PermissionDenied, $"Cannot lock the store '{Path}': {ex.Message}", Path, ex);
+            }
+        }
+    }
+
+    private void WriteAtomically(byte[] content)
+    {
+        string target = ConfigurationFile;
+        string temp = System.IO.Path.Combine(Path, $".{ConfigurationFileName}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, target, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw new CasbException(
+                "StoreWriteFailed", CasbErrorKind.WriteError, $"Cannot write the store file '{target}': {ex.Message}", target, ex);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: a stray temp file is harmless and never read.
+        }
+    }
+
+    private static JsonSerializerOptions CreateSerializerOptions()
+    {
+        var options = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            WriteIndented = true,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            ReadCommentHandling = JsonCommentHandling.Skip,
+            AllowTrailingCommas = true,
+        };
+        options.Converters.Add(new JsonStringEnumConverter());
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Management.Automation;
+using CasbCore;
+using CasbCore.Model;
+using CasbCore.Store;
+
+namespace CasbModule;
+
+/// <summary>Base of the cmdlets that read or change the configuration store.</summary>
+public abstract class CasbStoreCmdlet : CasbCmdlet
+{
+    private CasbStore? _store;
+
+    /// <summary>
+    /// <para>The store folder. Default: $env:CASB_STORE, else ~/.casb (Linux, macOS) or %LOCALAPPDATA%\Casb (Windows).</para>
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? StorePath { get; set; }
+
+    /// <summary>The store this invocation works on.</summary>
+    protected CasbStore Store => _store ??= CasbStore.Open(StorePath is null ? null : ResolveFileSystemPath(StorePath));
+
+    /// <summary>Loads the configuration, turning an engine failure into a terminating error.</summary>
+    protected CasbConfiguration LoadConfiguration()
+    {
+        try
+        {
+            return Store.Load();
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
+            throw; // unreachable: ThrowTerminatingError throws
+        }
+    }
+
+    /// <summary>Runs a store update, turning an engine failure into a terminating error.</summary>
+    protected T UpdateConfiguration<T>(Func<CasbConfiguration, T> mutate)
+    {
+        try
+        {
+            return Store.Update(mutate);
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
+            throw;
+        }
+    }
+}

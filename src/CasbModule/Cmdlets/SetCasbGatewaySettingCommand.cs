@@ -1,0 +1,134 @@
+using System.Management.Automation;
+using System.Net;
+using CasbCore.Model;
+using CasbModule.Types;
+
+namespace CasbModule.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Changes the gateway-wide settings of a CASB store.</para>
+/// <para type="description">Sets the default action for requests that no access policy blocks (Allow, as Defender for Cloud Apps does, or Block for default-deny), the revocation mode for client certificates (None, Optional, Required), the sign-in proxies whose identity header is trusted, and the activity-log retention. Only the parameters given change. A running gateway picks the change up without a restart.</para>
+/// </summary>
+/// <example>
+/// <code>Set-CasbGatewaySetting -DefaultAction Block</code>
+/// <para>Default-deny: a request that no access policy explicitly handles is blocked.</para>
+/// </example>
+/// <example>
+/// <code>Set-CasbGatewaySetting -RevocationMode Required -PassThru</code>
+/// <para>Blocks client certificates whose revocation status cannot be established, and shows the new settings.</para>
+/// </example>
+/// <example>
+/// <code>Set-CasbGatewaySetting -TrustedProxy 10.0.0.5, 10.1.0.0/16 -IdentityHeader X-Signed-In-User</code>
+/// <para>Honours the X-Signed-In-User header only when the request comes from 10.0.0.5 or 10.1.0.0/16.</para>
+/// </example>
+[Cmdlet(VerbsCommon.Set, "CasbGatewaySetting", SupportsShouldProcess = true)]
+[OutputType(typeof(CasbGatewaySetting))]
+public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
+{
+    /// <summary><para>What happens to a request that no access policy blocks: Allow or Block.</para></summary>
+    [Parameter]
+    public DefaultAction DefaultAction { get; set; }
+
+    /// <summary><para>Client-certificate revocation checking: None, Optional (revoked fails, unknown passes) or Required (unknown fails too).</para></summary>
+    [Parameter]
+    public RevocationCheckMode RevocationMode { get; set; }
+
+    /// <summary><para>Addresses or CIDR ranges of sign-in proxies whose identity header is honoured. An empty array removes them all.</para></summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    public string[]? TrustedProxy { get; set; }
+
+    /// <summary><para>The header a trusted sign-in proxy sets to the signed-in user's name.</para></summary>
+    [Parameter]
+    [ValidatePattern("^[A-Za-z0-9-]+$")]
+    public string? IdentityHeader { get; set; }
+
+    /// <summary><para>Days of activity log kept; older daily files are deleted by the gateway.</para></summary>
+    [Parameter]
+    [ValidateRange(1, 3650)]
+    public int ActivityRetentionDays { get; set; }
+
+    /// <summary><para>Minutes a CRL fetched from a distribution point is reused at most.</para></summary>
+    [Parameter]
+    [ValidateRange(0, 10080)]
+    public int CrlCacheMinutes { get; set; }
+
+    /// <summary><para>Returns the settings after the change.</para></summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void EndProcessing()
+    {
+        if (TrustedProxy is not null)
+        {
+            foreach (string proxy in TrustedProxy)
+            {
+                if (!IsAddressOrRange(proxy))
+                {
+                    ThrowError(
+                        "InvalidTrustedProxy",
+                        ErrorCategory.InvalidArgument,
+                        $"'{proxy}' is not an IP address or CIDR range (for example 10.0.0.5 or 10.1.0.0/16).",
+                        proxy);
+                }
+            }
+        }
+
+        if (!ShouldProcess(Store.Path, "Change gateway settings"))
+        {
+            return;
+        }
+
+        CasbConfiguration configuration = UpdateConfiguration(config =>
+        {
+            GatewaySettings settings = config.Settings;
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(DefaultAction)))
+            {
+                settings.DefaultAction = DefaultAction;
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(RevocationMode)))
+            {
+                settings.RevocationMode = RevocationMode;
+            }
+
+            if (TrustedProxy is not null)
+            {
+                settings.TrustedProxies = TrustedProxy.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            }
+
+            if (IdentityHeader is not null)
+            {
+                settings.IdentityHeader = IdentityHeader;
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(ActivityRetentionDays)))
+            {
+                settings.ActivityRetentionDays = ActivityRetentionDays;
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(CrlCacheMinutes)))
+            {
+                settings.CrlCacheMinutes = CrlCacheMinutes;
+            }
+
+            return config;
+        });
+
+        if (PassThru)
+        {
+            WriteObject(new CasbGatewaySetting(configuration.Settings, Store.Path, configuration.Revision));
+        }
+    }
+
+    private static bool IsAddressOrRange(string value)
+    {
+        int slash = value.IndexOf('/');
+        if (slash < 0)
+        {
+            return IPAddress.TryParse(value, out _);
+        }
+
+        return IPNetwork.TryParse(value, out _);
+    }
+}

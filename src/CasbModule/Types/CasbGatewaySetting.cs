@@ -1,0 +1,38 @@
+using CasbCore.Model;
+
+namespace CasbModule.Types;
+
+/// <summary>The gateway-wide settings of a store.</summary>
+public sealed class CasbGatewaySetting
+{
+    internal CasbGatewaySetting(GatewaySettings settings, string storePath, long revision)
+    {
+        DefaultAction = settings.DefaultAction;
+        RevocationMode = settings.RevocationMode;
+        TrustedProxies = settings.TrustedProxies.ToArray();
+        IdentityHeader = settings.IdentityHeader;
+        ActivityRetentionDays = settings.ActivityRetentionDays;
+        CrlCacheMinutes = settings.CrlCacheMinutes;
+        CrlFetchTimeoutSeconds = settings.CrlFetchTimeoutSeconds;
+        StorePath = storePath;
+        Revision = revision;
+    }
+
+    public DefaultAction DefaultAction { get; }
+
+    public RevocationCheckMode RevocationMode { get; }
+
+    public string[] TrustedProxies { get; }
+
+    public string IdentityHeader { get; }
+
+    public int ActivityRetentionDays { get; }
+
+    public int CrlCacheMinutes { get; }
+
+    public int CrlFetchTimeoutSeconds { get; }
+
+    public string StorePath { get; }
+
+    public long Revision { get; }
+}

@@ -1,0 +1,43 @@
+BeforeAll {
+    Import-Module $env:CASB_MODULE_MANIFEST -Force
+}
+
+Describe 'Set-CasbGatewaySetting' {
+    BeforeEach {
+        $store = Join-Path $TestDrive ([guid]::NewGuid())
+    }
+
+    It 'changes only the settings it is given and returns them with -PassThru' {
+        $result = Set-CasbGatewaySetting -StorePath $store -DefaultAction Block -PassThru
+
+        $result.DefaultAction | Should -Be 'Block'
+        $result.RevocationMode | Should -Be 'Optional'
+        (Get-CasbGatewaySetting -StorePath $store).DefaultAction | Should -Be 'Block'
+    }
+
+    It 'writes nothing with -WhatIf' {
+        Set-CasbGatewaySetting -StorePath $store -DefaultAction Block -WhatIf
+
+        (Get-CasbGatewaySetting -StorePath $store).DefaultAction | Should -Be 'Allow'
+        Test-Path (Join-Path $store 'casb.json') | Should -BeFalse
+    }
+
+    It 'refuses a trusted proxy that is not an address or range' {
+        { Set-CasbGatewaySetting -StorePath $store -TrustedProxy 'proxy.contoso.com' } |
+            Should -Throw -ErrorId 'InvalidTrustedProxy,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'
+    }
+
+    It 'accepts IPv4 and IPv6 addresses and ranges' {
+        $result = Set-CasbGatewaySetting -StorePath $store -TrustedProxy '10.0.0.5', '10.1.0.0/16', '2001:db8::/32' -PassThru
+
+        $result.TrustedProxies | Should -Be @('10.0.0.5', '10.1.0.0/16', '2001:db8::/32')
+    }
+
+    It 'reports a corrupt store with a stable error id and leaves the file alone' {
+        New-Item -ItemType Directory -Path $store | Out-Null
+        Set-Content -Path (Join-Path $store 'casb.json') -Value '{ broken'
+
+        { Get-CasbGatewaySetting -StorePath $store } | Should -Throw -ErrorId 'StoreCorrupt,CasbModule.Cmdlets.GetCasbGatewaySettingCommand'
+        Get-Content (Join-Path $store 'casb.json') -Raw | Should -Match '\{ broken'
+    }
+}

@@ -60,6 +60,83 @@ public static class CertificateFile
         return certificates;
     }
 
+    /// <summary>True when the content is a PKCS#12 (PFX) structure: SEQUENCE { version INTEGER, ... }.</summary>
+    public static bool IsPkcs12(ReadOnlySpan<byte> content)
+    {
+        if (content.IsEmpty || content[0] != 0x30)
+        {
+            return false;
+        }
+
+        try
+        {
+            AsnDecoder.ReadEncodedValue(content, AsnEncodingRules.BER, out int contentOffset, out int contentLength, out _);
+            return Asn1Tag.Decode(content.Slice(contentOffset, contentLength), out _).HasSameClassAndValue(Asn1Tag.Integer);
+        }
+        catch (AsnContentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Loads every certificate of a PFX, modern (PBES2/AES) or legacy (RC2-40, 3DES, SHA-1 MAC). Throws
+    /// CertificateFileNotFound, CertificateUnreadable (not a PFX, damaged) or PfxPasswordInvalid.
+    /// </summary>
+    public static X509Certificate2Collection ReadPkcs12(string path, string? password, X509KeyStorageFlags flags)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        byte[] content;
+        try
+        {
+            content = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new CasbException(
+                NotFoundErrorId, CasbErrorKind.ObjectNotFound, $"The certificate file '{path}' does not exist.", path, ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CasbException(
+                UnreadableErrorId, CasbErrorKind.ReadError, $"Cannot read the certificate file '{path}': {ex.Message}", path, ex);
+        }
+
+        return ParsePkcs12(content, password, flags, path);
+    }
+
+    public static X509Certificate2Collection ParsePkcs12(byte[] content, string? password, X509KeyStorageFlags flags, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        if (!IsPkcs12(content))
+        {
+            throw Unreadable(sourceName, content.Length == 0 ? "the file is empty." : "it is not a PKCS#12 (PFX) file, or it is truncated.");
+        }
+
+        try
+        {
+            return X509CertificateLoader.LoadPkcs12Collection(content, password, flags, Pkcs12LoaderLimits.Defaults);
+        }
+        catch (Pkcs12LoadLimitExceededException ex)
+        {
+            throw Unreadable(sourceName, $"the PFX exceeds the loader's safety limits ({ex.Message}).", ex);
+        }
+        catch (CryptographicException ex) when (ex.HResult == InvalidPasswordHResult)
+        {
+            throw new CasbException(
+                "PfxPasswordInvalid", CasbErrorKind.SecurityError,
+                $"The password for '{sourceName}' is not correct{(string.IsNullOrEmpty(password) ? " (no password was given; use -Password)" : "")}.",
+                sourceName, ex);
+        }
+        catch (CryptographicException ex)
+        {
+            throw Unreadable(sourceName, $"the PFX cannot be read ({ex.Message}).", ex);
+        }
+    }
+
+    // ERROR_INVALID_PASSWORD as an HRESULT: what the PKCS#12 loader reports for a MAC that does not verify.
+    private const int InvalidPasswordHResult = unchecked((int)0x80070056);
+
     private static bool LooksLikePem(ReadOnlySpan<byte> content) => content.IndexOf("-----BEGIN "u8) >= 0;
 
     private static X509Certificate2Collection ParsePem(string text, string sourceName)

@@ -52,8 +52,9 @@ public sealed class LabPki : IDisposable
     {
         DateTimeOffset t = now ?? DateTimeOffset.UtcNow;
 
-        using X509Certificate2 rootWithKey = CreateCa("CN=Casb Lab Root CA, O=Casb Lab", null, t.AddDays(-1), t.AddYears(10), pathLength: 1);
-        X509Certificate2 intermediateWithKey = CreateCa("CN=Casb Lab Issuing CA, O=Casb Lab", rootWithKey, t.AddDays(-1), t.AddYears(5), pathLength: 0);
+        // The CAs start well before the expired client certificate: an issuer must cover its certificates' validity.
+        using X509Certificate2 rootWithKey = CreateCa("CN=Casb Lab Root CA, O=Casb Lab", null, t.AddDays(-90), t.AddYears(10), pathLength: 1);
+        X509Certificate2 intermediateWithKey = CreateCa("CN=Casb Lab Issuing CA, O=Casb Lab", rootWithKey, t.AddDays(-90), t.AddYears(5), pathLength: 0);
         using X509Certificate2 untrustedRootWithKey = CreateCa("CN=Casb Untrusted Root CA, O=Elsewhere", null, t.AddDays(-1), t.AddYears(10), pathLength: 0);
 
         X509Certificate2 client = CreateLeaf(intermediateWithKey, "CN=Vendor Device, O=Fabrikam", clientPrincipal, t.AddDays(-1), t.AddYears(1), ClientAuthOid);

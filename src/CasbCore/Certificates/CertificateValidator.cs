@@ -237,7 +237,8 @@ public sealed class CertificateValidator
                 }
                 else if (status.Problem is not null)
                 {
-                    shortLived = true;
+                    // A failed fetch may succeed soon; a certificate without any source stays unknown until the store changes.
+                    shortLived |= status.MayChange;
                     if (mode == RevocationCheckMode.Required)
                     {
                         failures.Add(new CertificateFailure(
@@ -330,7 +331,7 @@ public sealed class CertificateValidator
             return new RevocationStatus(lookup.Crl.FindRevoked(certificate), null, lookup.Crl.NextUpdate, $"the CRL at {location}");
         }
 
-        return new RevocationStatus(null, string.Join("; ", problems) + ".", null, null);
+        return new RevocationStatus(null, string.Join("; ", problems) + ".", null, null, MayChange: distributionPoints.Count > 0);
     }
 
     private bool IsStoreCrlOf(StoredCrl stored, X509Certificate2 issuer)
@@ -425,7 +426,7 @@ public sealed class CertificateValidator
 
     private sealed record StoredCrl(CertificateRevocationList Crl, string IssuerThumbprint);
 
-    private sealed record RevocationStatus(RevokedCertificate? Revoked, string? Problem, DateTimeOffset? NextUpdate, string? Source);
+    private sealed record RevocationStatus(RevokedCertificate? Revoked, string? Problem, DateTimeOffset? NextUpdate, string? Source, bool MayChange = false);
 
     private sealed record CachedResult(CertificateValidationResult Result, DateTimeOffset ValidatedAt, DateTimeOffset NotBefore, DateTimeOffset ExpiresAt)
     {

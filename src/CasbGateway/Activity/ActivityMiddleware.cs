@@ -15,8 +15,6 @@ namespace CasbGateway.Activity;
 /// </summary>
 internal sealed class ActivityMiddleware
 {
-    public const string CorrelationHeader = "X-Casb-Correlation-Id";
-
     private readonly RequestDelegate _next;
     private readonly ConfigurationMonitor _configuration;
     private readonly ActivityRecorder _recorder;
@@ -44,7 +42,7 @@ internal sealed class ActivityMiddleware
         };
         feature.ClientAddress = feature.RemoteAddress;
         context.Features.Set(feature);
-        context.Response.Headers[CorrelationHeader] = feature.CorrelationId;
+        context.Response.Headers[ResponsePages.CorrelationHeader] = feature.CorrelationId;
 
         try
         {

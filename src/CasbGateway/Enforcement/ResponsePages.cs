@@ -11,6 +11,7 @@ namespace CasbGateway.Enforcement;
 /// </summary>
 internal static class ResponsePages
 {
+    public const string CorrelationHeader = "X-Casb-Correlation-Id";
     public const string BlockTitle = "Access blocked";
     public const string GenericBlockMessage = "Access to this app was blocked because the request could not be evaluated. Try again later or contact your administrator.";
     public const string DefaultBlockMessage = "Access to this app is blocked by your organization's policy.";
@@ -49,6 +50,7 @@ internal static class ResponsePages
         HttpResponse response = context.Response;
         response.Clear();
         response.StatusCode = statusCode;
+        response.Headers[CorrelationHeader] = correlationId;
         response.Headers.CacheControl = "no-store";
         response.Headers["X-Content-Type-Options"] = "nosniff";
         if (WantsHtml(context, clientAppType))

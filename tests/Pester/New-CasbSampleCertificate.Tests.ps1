@@ -3,7 +3,7 @@ BeforeAll {
     $expectedNames = @(
         'root-ca.pem', 'intermediate-ca.pem', 'ca-chain.pem', 'untrusted-root-ca.pem', 'client.pfx', 'client.pem',
         'client-legacy-3des.pfx', 'expired-client.pfx', 'revoked-client.pfx', 'untrusted-client.pfx',
-        'server-auth-only.pfx', 'gateway.pfx', 'intermediate-ca.crl')
+        'server-auth-only.pfx', 'gateway.pfx', 'intermediate-ca.crl', 'root-ca.crl')
 
     function Read-Pfx([string] $Path, [string] $Password) {
         [Security.Cryptography.X509Certificates.X509CertificateLoader]::LoadPkcs12Collection([IO.File]::ReadAllBytes($Path), $Password)

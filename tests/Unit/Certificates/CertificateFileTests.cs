@@ -11,7 +11,7 @@ public sealed class CertificateFileTests : IClassFixture<LabPkiFixture>, IDispos
     private readonly LabPki _pki;
     private readonly string _directory = Directory.CreateTempSubdirectory("casb-certfile-").FullName;
 
-    public CertificateFileTests(LabPkiFixture fixture) => _pki = fixture.Pki;
+    public CertificateFileTests(LabPkiFixture fixture) => _pki = fixture.Lab;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 

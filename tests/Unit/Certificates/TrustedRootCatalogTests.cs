@@ -12,7 +12,7 @@ public sealed class TrustedRootCatalogTests : IClassFixture<LabPkiFixture>
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
     private readonly LabPki _pki;
 
-    public TrustedRootCatalogTests(LabPkiFixture fixture) => _pki = fixture.Pki;
+    public TrustedRootCatalogTests(LabPkiFixture fixture) => _pki = fixture.Lab;
 
     [Fact]
     public void A_self_signed_CA_is_a_Root_and_an_issued_CA_an_Intermediate()

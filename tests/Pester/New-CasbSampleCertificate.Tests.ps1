@@ -91,4 +91,16 @@ Describe 'New-CasbSampleCertificate' {
 
         $files[0].Path | Should -Be (Join-Path $out 'lab' 'root-ca.pem')
     }
+
+    It 'has help with a synopsis, a description, examples and documented parameters' {
+        $help = Get-Help New-CasbSampleCertificate -Full
+
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -Match '^\s*New-CasbSampleCertificate'
+        $help.description.Text | Should -Not -BeNullOrEmpty
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 2
+        foreach ($parameter in $help.parameters.parameter) {
+            $parameter.description.Text | Should -Not -BeNullOrEmpty -Because "-$($parameter.name) needs a description"
+        }
+    }
 }

@@ -70,6 +70,17 @@ Describe 'Get-CasbTrustedRoot' {
         $completion.CompletionMatches.CompletionText | Should -Be @($pki.Intermediate.Thumbprint)
     }
 
+    It 'completes thumbprints from a -StorePath relative to the current location' {
+        Push-Location (Split-Path $store)
+        try {
+            $line = "Get-CasbTrustedRoot -StorePath $(Split-Path $store -Leaf) -Thumbprint $($pki.Root.Thumbprint.Substring(0, 8))"
+            $completion = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        }
+        finally { Pop-Location }
+
+        $completion.CompletionMatches.CompletionText | Should -Be @($pki.Root.Thumbprint)
+    }
+
     It 'has help with a synopsis, a description, examples and documented parameters' {
         $help = Get-Help Get-CasbTrustedRoot -Full
 

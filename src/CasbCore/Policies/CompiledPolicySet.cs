@@ -53,6 +53,7 @@ public sealed class CompiledPolicySet
     private readonly string[] _userAgentFragments;
     private readonly DefaultAction _defaultAction;
     private readonly ConcurrentDictionary<string, ClientAppType> _clientAppTypes = new(StringComparer.Ordinal);
+    private readonly Func<IPAddress?, bool> _isTrustedProxy;
     private int _clientAppTypeCount;
 
     private CompiledPolicySet(CasbConfiguration configuration)
@@ -61,6 +62,7 @@ public sealed class CompiledPolicySet
         _apps = new AppMatcher(configuration.Apps);
         _defaultAction = configuration.Settings.DefaultAction;
         _trustedProxies = IPRanges.ParseAll(configuration.Settings.TrustedProxies, "InvalidTrustedProxy", "Trusted proxies");
+        _isTrustedProxy = IsTrustedProxy;
 
         var groupsByUser = new Dictionary<string, List<(string Name, int Id)>>(StringComparer.OrdinalIgnoreCase);
         foreach (GroupEntry group in configuration.Groups)
@@ -148,36 +150,15 @@ public sealed class CompiledPolicySet
         ArgumentNullException.ThrowIfNull(certificate);
         var reasons = new List<string>(6);
 
-        // Identity.
-        string? user;
-        string userSource;
-        if (!string.IsNullOrWhiteSpace(request.User))
+        ResolvedIdentity identity = IdentityResolver.Resolve(request, certificate, _isTrustedProxy);
+        string? user = identity.User;
+        string userSource = identity.Source;
+        if (identity.IgnoredHeaderReason is not null)
         {
-            user = request.User.Trim();
-            userSource = "Parameter";
-        }
-        else if (!string.IsNullOrWhiteSpace(request.IdentityHeaderValue) && IsTrustedProxy(request.RemoteAddress))
-        {
-            user = request.IdentityHeaderValue.Trim();
-            userSource = "IdentityHeader";
-        }
-        else if (certificate.IsValid && !string.IsNullOrWhiteSpace(certificate.Principal))
-        {
-            user = certificate.Principal;
-            userSource = "Certificate";
-        }
-        else
-        {
-            user = null;
-            userSource = "Anonymous";
+            reasons.Add(identity.IgnoredHeaderReason);
         }
 
-        if (!string.IsNullOrWhiteSpace(request.IdentityHeaderValue) && userSource != "IdentityHeader" && userSource != "Parameter")
-        {
-            reasons.Add($"The identity header was ignored: {request.RemoteAddress?.ToString() ?? "the peer"} is not a trusted proxy.");
-        }
-
-        reasons.Add(user is null ? "The user is anonymous." : $"User '{user}' from {Describe(userSource)}.");
+        reasons.Add(identity.Reason);
 
         (string[] groups, int[] groupIds) = user is not null && _groupsByUser.TryGetValue(user, out (string[], int[]) g)
             ? g
@@ -453,13 +434,6 @@ public sealed class CompiledPolicySet
 
     private static readonly string[] ValidCertificateTags = [DeviceTags.ValidClientCertificate];
 
-    private static string Describe(string userSource) => userSource switch
-    {
-        "Parameter" => "the request",
-        "IdentityHeader" => "the trusted identity header",
-        "Certificate" => "the client certificate",
-        _ => userSource,
-    };
 
     private readonly record struct AccessPolicyVerdict(IReadOnlyList<MatchedAccessPolicy> Matched, CompiledAccessPolicy? Blocking, bool TestMatched);
 }

@@ -61,6 +61,14 @@ internal sealed class CompiledAccessPolicy
 
     public string MatchedReason { get; }
 
+    /// <summary>Whether the client app filter lets <paramref name="type"/> through (the engine indexes policies by it).</summary>
+    public bool AppliesTo(ClientAppType type) => _clientApp switch
+    {
+        AccessPolicyClientApp.Browser => type == ClientAppType.Browser,
+        AccessPolicyClientApp.MobileAndDesktop => type == ClientAppType.MobileAndDesktop,
+        _ => true,
+    };
+
     /// <summary>True when this policy should win a block over <paramref name="other"/>: higher severity, then name.</summary>
     public bool Outranks(CompiledAccessPolicy other)
     {

@@ -48,8 +48,8 @@ public sealed class CompiledPolicySet
     private readonly Dictionary<string, (string[] Names, int[] Ids)> _groupsByUser;
     private readonly IPNetwork[] _trustedProxies;
     private readonly CompiledConditionalAccessPolicy[] _conditionalAccess;
-    private readonly CompiledAccessPolicy[] _allAppPolicies;
-    private readonly Dictionary<string, CompiledAccessPolicy[]> _policiesByApp;
+    /// <summary>Per app, then per client app type (indexed by <see cref="ClientAppType"/>): the enabled policies that can match.</summary>
+    private readonly Dictionary<string, CompiledAccessPolicy[][]> _policiesByApp;
     private readonly string[] _userAgentFragments;
     private readonly DefaultAction _defaultAction;
     private readonly ConcurrentDictionary<string, ClientAppType> _clientAppTypes = new(StringComparer.Ordinal);
@@ -109,13 +109,17 @@ public sealed class CompiledPolicySet
             .Select(p => new CompiledAccessPolicy(p.Policy, p.Order, _principals, FragmentId))
             .ToArray();
         _userAgentFragments = fragments.OrderBy(f => f.Value).Select(f => f.Key).ToArray();
-        _allAppPolicies = enabled.Where(p => p.Apps.Count == 0).ToArray();
-        _policiesByApp = new Dictionary<string, CompiledAccessPolicy[]>(StringComparer.OrdinalIgnoreCase);
+        _policiesByApp = new Dictionary<string, CompiledAccessPolicy[][]>(StringComparer.OrdinalIgnoreCase);
         foreach (AppEntry app in configuration.Apps)
         {
-            _policiesByApp.TryAdd(app.Name, enabled
+            CompiledAccessPolicy[] forApp = enabled
                 .Where(p => p.Apps.Count == 0 || p.Apps.Any(a => string.Equals(a?.Trim(), app.Name, StringComparison.OrdinalIgnoreCase)))
-                .ToArray());
+                .ToArray();
+            _policiesByApp.TryAdd(app.Name,
+            [
+                forApp.Where(p => p.AppliesTo(ClientAppType.Browser)).ToArray(),
+                forApp.Where(p => p.AppliesTo(ClientAppType.MobileAndDesktop)).ToArray(),
+            ]);
         }
     }
 
@@ -382,7 +386,9 @@ public sealed class CompiledPolicySet
 
     private AccessPolicyVerdict EvaluateAccessPolicies(RequestFacts facts, List<string> reasons, string prefix)
     {
-        CompiledAccessPolicy[] candidates = _policiesByApp.TryGetValue(facts.App, out CompiledAccessPolicy[]? forApp) ? forApp : _allAppPolicies;
+        CompiledAccessPolicy[] candidates = _policiesByApp.TryGetValue(facts.App, out CompiledAccessPolicy[][]? forApp)
+            ? forApp[(int)facts.ClientAppType]
+            : [];
         List<MatchedAccessPolicy>? matched = null;
         CompiledAccessPolicy? blocking = null;
         bool testMatched = false;

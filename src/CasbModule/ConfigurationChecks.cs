@@ -139,6 +139,22 @@ internal static class ConfigurationChecks
             "UnknownGroup", CasbErrorKind.ObjectNotFound,
             $"The policy '{policyName}' names the group '{name}', which is not in the store. Create it first with New-CasbGroup.", name));
 
+    /// <summary>Every app and group a policy names must be in the configuration (UnknownApp, UnknownGroup).</summary>
+    public static void References(CasbConfiguration configuration)
+    {
+        foreach (ConditionalAccessPolicyEntry policy in configuration.ConditionalAccessPolicies)
+        {
+            Apps(configuration, policy.Apps, policy.Name);
+            Groups(configuration, policy.IncludeGroups.Concat(policy.ExcludeGroups), policy.Name);
+        }
+
+        foreach (AccessPolicyEntry policy in configuration.AccessPolicies)
+        {
+            Apps(configuration, policy.Apps, policy.Name);
+            Groups(configuration, policy.Groups.Concat(policy.ExcludeGroups), policy.Name);
+        }
+    }
+
     /// <summary>User names, trimmed and de-duplicated case-insensitively.</summary>
     public static List<string> Users(IEnumerable<string> users)
     {

@@ -1,3 +1,29 @@
-// Placeholder until the gateway issue: the process entry point of the enforcement reverse proxy.
-Console.Error.WriteLine("CasbGateway: not implemented yet.");
-return 2;
+using CasbGateway.Hosting;
+using CasbGateway.SampleApp;
+
+// The enforcement reverse proxy, runnable on its own (systemd, containers) or through Start-CasbGateway.
+//   CasbGateway --store <path> [--urls https://127.0.0.1:8443] [--certificate <pfx>] [--name <name>]
+//   CasbGateway sample-app --urls http://127.0.0.1:5080
+if (args.Length > 0 && args[0] == "sample-app")
+{
+    return await SampleAppHost.RunAsync(args[1..]);
+}
+
+GatewayOptions options;
+try
+{
+    options = GatewayOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine($"CasbGateway: {ex.Message}");
+    Console.Error.WriteLine(GatewayOptions.Usage);
+    return 2;
+}
+
+if (options.LogFile is not null)
+{
+    GatewayLogFile.RedirectConsole(options.LogFile);
+}
+
+return await GatewayApp.RunAsync(options);

@@ -48,12 +48,16 @@ public sealed class LabPki : IDisposable
     /// <summary>The intermediate's private key, kept in memory only (never written out) for tests that issue more certificates.</summary>
     public required X509Certificate2 IntermediateWithKey { get; init; }
 
+    /// <summary>An empty DER CRL signed by <see cref="Root"/>: the intermediate is not revoked (Required revocation mode needs it).</summary>
+    public byte[] RootCrl { get; init; } = Array.Empty<byte>();
+
     public static LabPki Create(string clientPrincipal = "vendor@contoso.com", DateTimeOffset? now = null)
     {
         DateTimeOffset t = now ?? DateTimeOffset.UtcNow;
 
-        using X509Certificate2 rootWithKey = CreateCa("CN=Casb Lab Root CA, O=Casb Lab", null, t.AddDays(-1), t.AddYears(10), pathLength: 1);
-        X509Certificate2 intermediateWithKey = CreateCa("CN=Casb Lab Issuing CA, O=Casb Lab", rootWithKey, t.AddDays(-1), t.AddYears(5), pathLength: 0);
+        // The CAs start well before the expired client certificate: an issuer must cover its certificates' validity.
+        using X509Certificate2 rootWithKey = CreateCa("CN=Casb Lab Root CA, O=Casb Lab", null, t.AddDays(-90), t.AddYears(10), pathLength: 1);
+        X509Certificate2 intermediateWithKey = CreateCa("CN=Casb Lab Issuing CA, O=Casb Lab", rootWithKey, t.AddDays(-90), t.AddYears(5), pathLength: 0);
         using X509Certificate2 untrustedRootWithKey = CreateCa("CN=Casb Untrusted Root CA, O=Elsewhere", null, t.AddDays(-1), t.AddYears(10), pathLength: 0);
 
         X509Certificate2 client = CreateLeaf(intermediateWithKey, "CN=Vendor Device, O=Fabrikam", clientPrincipal, t.AddDays(-1), t.AddYears(1), ClientAuthOid);
@@ -66,6 +70,8 @@ public sealed class LabPki : IDisposable
         var crl = new CertificateRevocationListBuilder();
         crl.AddEntry(revoked, t.AddMinutes(-5), X509RevocationReason.KeyCompromise);
         byte[] crlBytes = crl.Build(intermediateWithKey, BigInteger(1), t.AddDays(7), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1, t.AddMinutes(-1));
+        byte[] rootCrlBytes = new CertificateRevocationListBuilder().Build(
+            rootWithKey, BigInteger(1), t.AddDays(30), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1, t.AddMinutes(-1));
 
         return new LabPki
         {
@@ -81,6 +87,7 @@ public sealed class LabPki : IDisposable
             Gateway = gateway,
             IntermediateCrl = crlBytes,
             ClientPrincipal = clientPrincipal,
+            RootCrl = rootCrlBytes,
         };
     }
 

@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CasbCore.Activity;
+
+/// <summary>
+/// The layout of the activity log: JSON lines in daily (UTC) files under &lt;store&gt;/activity, named
+/// <c>activity-YYYYMMDD.jsonl</c> for the gateway named "default" and <c>activity-YYYYMMDD.&lt;name&gt;.jsonl</c>
+/// for any other, so two gateways sharing a store never interleave writes in one file.
+/// </summary>
+public static class ActivityLog
+{
+    public const string DefaultGatewayName = "default";
+    private const string Prefix = "activity-";
+    private const string Extension = ".jsonl";
+
+    public static JsonSerializerOptions SerializerOptions { get; } = CreateSerializerOptions();
+
+    public static string FileName(DateTimeOffset time, string? gatewayName)
+    {
+        string day = time.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+        return string.IsNullOrEmpty(gatewayName) || string.Equals(gatewayName, DefaultGatewayName, StringComparison.OrdinalIgnoreCase)
+            ? $"{Prefix}{day}{Extension}"
+            : $"{Prefix}{day}.{SafeName(gatewayName)}{Extension}";
+    }
+
+    /// <summary>The UTC day a log file covers, or null when the name is not an activity file.</summary>
+    public static DateOnly? DayOf(string fileName)
+    {
+        string name = System.IO.Path.GetFileName(fileName);
+        if (!name.StartsWith(Prefix, StringComparison.Ordinal) || !name.EndsWith(Extension, StringComparison.Ordinal)
+            || name.Length < Prefix.Length + 8 + Extension.Length)
+        {
+            return null;
+        }
+
+        return DateOnly.TryParseExact(name.AsSpan(Prefix.Length, 8), "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateOnly day)
+            ? day
+            : null;
+    }
+
+    /// <summary>Deletes the daily files older than <paramref name="retentionDays"/> days; returns the files deleted.</summary>
+    public static IReadOnlyList<string> DeleteExpired(string directory, int retentionDays, DateTimeOffset now)
+    {
+        var deleted = new List<string>();
+        if (retentionDays < 1 || !Directory.Exists(directory))
+        {
+            return deleted;
+        }
+
+        DateOnly oldestKept = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-(retentionDays - 1));
+        foreach (string file in Directory.EnumerateFiles(directory, Prefix + "*" + Extension))
+        {
+            if (DayOf(file) is { } day && day < oldestKept)
+            {
+                try
+                {
+                    File.Delete(file);
+                    deleted.Add(file);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Retried on the next sweep.
+                }
+            }
+        }
+
+        return deleted;
+    }
+
+    public static byte[] SerializeLine(ActivityRecord record)
+    {
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(record, SerializerOptions);
+        byte[] line = new byte[json.Length + 1];
+        json.CopyTo(line, 0);
+        line[^1] = (byte)'\n';
+        return line;
+    }
+
+    /// <summary>Parses one line; null for a torn or foreign line (a reader never fails on one bad line).</summary>
+    public static ActivityRecord? TryParseLine(string line)
+    {
+        if (string.IsNullOrWhiteSpace(line))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<ActivityRecord>(line, SerializerOptions);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Every record under <paramref name="directory"/>, newest first. Lazy: it reads one UTC day at a time, newest
+    /// day first, so a caller that stops early (Get-CasbActivity -First) never opens older files.
+    /// </summary>
+    public static IEnumerable<ActivityRecord> ReadNewestFirst(string directory, DateTimeOffset? after = null, DateTimeOffset? before = null)
+    {
+        if (!Directory.Exists(directory))
+        {
+            yield break;
+        }
+
+        DateOnly? firstDay = after is { } a ? DateOnly.FromDateTime(a.UtcDateTime) : null;
+        DateOnly? lastDay = before is { } b ? DateOnly.FromDateTime(b.UtcDateTime) : null;
+        var days = Directory.EnumerateFiles(directory, Prefix + "*" + Extension)
+            .Select(f => (File: f, Day: DayOf(f)))
+            .Where(f => f.Day is not null)
+            .Where(f => (firstDay is null || f.Day >= firstDay) && (lastDay is null || f.Day <= lastDay))
+            .GroupBy(f => f.Day!.Value)
+            .OrderByDescending(g => g.Key);
+
+        foreach (var day in days)
+        {
+            var records = new List<ActivityRecord>();
+            foreach (var file in day)
+            {
+                records.AddRange(ReadFile(file.File));
+            }
+
+            // Stable sort, newest first; within one file later lines are newer.
+            records.Reverse();
+            foreach (ActivityRecord record in records.OrderByDescending(r => r.Time))
+            {
+                yield return record;
+            }
+        }
+    }
+
+    private static List<ActivityRecord> ReadFile(string path)
+    {
+        var records = new List<ActivityRecord>();
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream);
+            while (reader.ReadLine() is { } line)
+            {
+                if (TryParseLine(line) is { } record)
+                {
+                    records.Add(record);
+                }
+            }
+        }
+        catch (FileNotFoundException)
+        {
+            // Deleted by retention while we were listing.
+        }
+
+        return records;
+    }
+
+    private static string SafeName(string name)
+    {
+        char[] chars = name.ToCharArray();
+        for (int i = 0; i < chars.Length; i++)
+        {
+            if (!char.IsAsciiLetterOrDigit(chars[i]) && chars[i] is not '-' and not '_')
+            {
+                chars[i] = '_';
+            }
+        }
+
+        return new string(chars);
+    }
+
+    private static JsonSerializerOptions CreateSerializerOptions()
+    {
+        var options = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            WriteIndented = false,
+        };
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}

@@ -1,0 +1,127 @@
+using CasbCore.Policies;
+
+namespace CasbCore.Activity;
+
+/// <summary>A conditional-access policy's outcome for one request, as logged.</summary>
+public sealed class ActivityConditionalAccessResult
+{
+    public string Policy { get; init; } = "";
+
+    public string Outcome { get; init; } = "";
+
+    public string? Reason { get; init; }
+}
+
+/// <summary>
+/// One gateway decision as written to the activity log (one JSON line). Flat and self-describing so any
+/// log shipper can read it; Get-CasbActivity turns it back into typed objects.
+/// </summary>
+public sealed class ActivityRecord
+{
+    public DateTimeOffset Time { get; init; }
+
+    public string CorrelationId { get; init; } = "";
+
+    public string? App { get; init; }
+
+    public string? Host { get; init; }
+
+    public string? Path { get; init; }
+
+    public string? Method { get; init; }
+
+    public string? User { get; init; }
+
+    public string? UserSource { get; init; }
+
+    public string? SourceIp { get; init; }
+
+    public string? UserAgent { get; init; }
+
+    public string? ClientAppType { get; init; }
+
+    public IReadOnlyList<string> DeviceTags { get; init; } = Array.Empty<string>();
+
+    public string? CertificateSubject { get; init; }
+
+    public string? CertificateIssuer { get; init; }
+
+    public string? CertificateThumbprint { get; init; }
+
+    /// <summary>"Valid", "None" or the first failure reason (see CertificateValidationResult.Status).</summary>
+    public string? CertificateStatus { get; init; }
+
+    public IReadOnlyList<ActivityConditionalAccessResult> ConditionalAccess { get; init; } = Array.Empty<ActivityConditionalAccessResult>();
+
+    public IReadOnlyList<string> MatchedPolicies { get; init; } = Array.Empty<string>();
+
+    /// <summary>Allow, Block or Monitor.</summary>
+    public string Action { get; init; } = "";
+
+    public string? BlockingPolicy { get; init; }
+
+    public string? BlockMessage { get; init; }
+
+    public int HttpStatus { get; init; }
+
+    public double? UpstreamLatencyMs { get; init; }
+
+    public double? DecisionLatencyMs { get; init; }
+
+    public long Revision { get; init; }
+
+    public string? Gateway { get; init; }
+
+    /// <summary>What went wrong, when the request failed closed or the upstream failed.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>
+    /// The decision part of a record, built from the engine's answer. The gateway and what-if tooling both use
+    /// this, so a logged decision and a what-if decision for the same inputs produce the same fields.
+    /// </summary>
+    public static ActivityRecord FromDecision(
+        AccessDecision decision,
+        AccessRequest request,
+        string? method = null,
+        int httpStatus = 0,
+        double? decisionLatencyMs = null,
+        double? upstreamLatencyMs = null,
+        string? gateway = null,
+        string? error = null)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(request);
+        return new ActivityRecord
+        {
+            Time = request.At,
+            CorrelationId = request.CorrelationId ?? decision.CorrelationId ?? "",
+            App = decision.App,
+            Host = request.Host,
+            Path = request.Path,
+            Method = method,
+            User = decision.User,
+            UserSource = decision.UserSource,
+            SourceIp = request.ClientAddress?.ToString() ?? request.RemoteAddress?.ToString(),
+            UserAgent = request.UserAgent,
+            ClientAppType = decision.ClientAppType.ToString(),
+            DeviceTags = decision.DeviceTags.ToArray(),
+            CertificateSubject = decision.Certificate?.Subject,
+            CertificateIssuer = decision.Certificate?.Issuer,
+            CertificateThumbprint = decision.Certificate?.Thumbprint,
+            CertificateStatus = decision.Certificate?.Status,
+            ConditionalAccess = decision.ConditionalAccess
+                .Select(c => new ActivityConditionalAccessResult { Policy = c.PolicyName, Outcome = c.Outcome.ToString(), Reason = c.Reason })
+                .ToArray(),
+            MatchedPolicies = decision.MatchedPolicies.Select(p => p.Name).ToArray(),
+            Action = decision.Action.ToString(),
+            BlockingPolicy = decision.BlockingPolicy,
+            BlockMessage = decision.Action == AccessAction.Block ? decision.BlockMessage : null,
+            HttpStatus = httpStatus,
+            DecisionLatencyMs = decisionLatencyMs,
+            UpstreamLatencyMs = upstreamLatencyMs,
+            Revision = decision.Revision,
+            Gateway = gateway,
+            Error = error,
+        };
+    }
+}

@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography.X509Certificates;
+
+namespace CasbCore.Certificates;
+
+/// <summary>The outcome of looking up a distribution point: a verified CRL, or why there is none.</summary>
+public sealed record CrlLookup(CertificateRevocationList? Crl, string? Problem, bool Fetched);
+
+/// <summary>
+/// CRLs fetched from distribution points, in memory, keyed by URL and shared by the validators of successive
+/// configuration revisions (<see cref="Shared"/>). An entry is reused while it is younger than the store's
+/// CrlCacheMinutes and before its nextUpdate; a failed fetch is remembered briefly so that a dead distribution
+/// point does not cost a timeout on every request. One fetch per URL at a time.
+/// </summary>
+public sealed class CrlCache
+{
+    /// <summary>How long a failed fetch (or a CRL that did not verify) is remembered before trying again.</summary>
+    public static readonly TimeSpan FailureTtl = TimeSpan.FromSeconds(30);
+
+    private const int MaxEntries = 1024;
+
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, object> _fetchLocks = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private int _fetchCount;
+
+    public CrlCache(ICrlSource source, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Source = source;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The process-wide cache over HTTP, used by validators that are not given one.</summary>
+    public static CrlCache Shared { get; } = new(new HttpCrlSource());
+
+    public ICrlSource Source { get; }
+
+    /// <summary>How many fetches this cache has made (for tests and metrics).</summary>
+    public int FetchCount => Volatile.Read(ref _fetchCount);
+
+    public void Clear() => _entries.Clear();
+
+    /// <summary>
+    /// Returns the CRL published at <paramref name="location"/> for <paramref name="issuer"/>, fetching it when the
+    /// cache has no fresh copy. The CRL's signature is verified with the issuer's key before it is used or kept.
+    /// </summary>
+    public CrlLookup Get(Uri location, X509Certificate2 issuer, TimeSpan maxAge, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        ArgumentNullException.ThrowIfNull(issuer);
+        string key = location.AbsoluteUri;
+
+        if (TryFresh(key, issuer, out CrlLookup? cached))
+        {
+            return cached;
+        }
+
+        lock (_fetchLocks.GetOrAdd(key, _ => new object()))
+        {
+            if (TryFresh(key, issuer, out cached))
+            {
+                return cached;
+            }
+
+            DateTimeOffset now = _time.GetUtcNow();
+            Entry entry = Fetch(location, issuer, timeout, now, maxAge);
+            if (_entries.Count >= MaxEntries)
+            {
+                _entries.Clear();
+            }
+
+            _entries[key] = entry;
+            return new CrlLookup(entry.Crl, entry.Problem, Fetched: true);
+        }
+    }
+
+    private bool TryFresh(string key, X509Certificate2 issuer, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CrlLookup? lookup)
+    {
+        lookup = null;
+        if (!_entries.TryGetValue(key, out Entry? entry) || _time.GetUtcNow() >= entry.ExpiresAt)
+        {
+            return false;
+        }
+
+        if (entry.Crl is not null && entry.IssuerThumbprint != issuer.Thumbprint)
+        {
+            // The same URL seen under another issuer (a re-keyed CA): verify again rather than trust the entry.
+            if (!entry.Crl.IsSignedBy(issuer))
+            {
+                return false;
+            }
+        }
+
+        lookup = new CrlLookup(entry.Crl, entry.Problem, Fetched: false);
+        return true;
+    }
+
+    private Entry Fetch(Uri location, X509Certificate2 issuer, TimeSpan timeout, DateTimeOffset now, TimeSpan maxAge)
+    {
+        Interlocked.Increment(ref _fetchCount);
+        byte[] bytes;
+        try
+        {
+            bytes = Source.Fetch(location, timeout);
+        }
+        catch (Exception ex)
+        {
+            return Entry.Failure($"The CRL at {location} could not be fetched: {ex.Message}", now);
+        }
+
+        CertificateRevocationList crl;
+        try
+        {
+            crl = CertificateRevocationList.Parse(bytes, location.AbsoluteUri);
+        }
+        catch (CasbException ex)
+        {
+            return Entry.Failure(ex.Message, now);
+        }
+
+        if (!crl.IsSignedBy(issuer))
+        {
+            return Entry.Failure(
+                $"The CRL at {location} is not signed by '{issuer.Subject}' (issuer name or signature does not match); it was ignored.", now);
+        }
+
+        if (!crl.IsCurrentAt(now))
+        {
+            return Entry.Failure($"The CRL at {location} is out of date: its nextUpdate {crl.NextUpdate:u} has passed.", now);
+        }
+
+        DateTimeOffset expires = now + maxAge;
+        if (crl.NextUpdate is { } nextUpdate && nextUpdate < expires)
+        {
+            expires = nextUpdate;
+        }
+
+        return new Entry(crl, null, issuer.Thumbprint, expires);
+    }
+
+    private sealed record Entry(CertificateRevocationList? Crl, string? Problem, string? IssuerThumbprint, DateTimeOffset ExpiresAt)
+    {
+        public static Entry Failure(string problem, DateTimeOffset now) => new(null, problem, null, now + FailureTtl);
+    }
+}

@@ -1,0 +1,427 @@
+using System.Diagnostics;
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using CasbCore.Store;
+
+namespace CasbCore.Gateways;
+
+/// <summary>
+/// Starts, finds and stops gateway processes for the cmdlets. A gateway is a separate `dotnet CasbGateway.dll`
+/// process; its record lives in &lt;store&gt;/gateways/&lt;name&gt;.json and its log in &lt;name&gt;.log beside it.
+/// </summary>
+public static partial class GatewayProcesses
+{
+    public const string GatewayAssemblyName = "CasbGateway.dll";
+    public const string CertificatePasswordVariable = "CASB_GATEWAY_CERTIFICATE_PASSWORD";
+    public const string ProcessIdHeader = "X-Casb-Gateway-Process-Id";
+
+    private static readonly JsonSerializerOptions RecordJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static string GatewaysDirectory(string storePath) => Path.Combine(storePath, "gateways");
+
+    public static string RecordPath(string storePath, string name) => Path.Combine(GatewaysDirectory(storePath), name + ".json");
+
+    public static string LogPath(string storePath, string name) => Path.Combine(GatewaysDirectory(storePath), name + ".log");
+
+    public static IReadOnlyList<GatewayRecord> ReadRecords(string storePath)
+    {
+        string directory = GatewaysDirectory(storePath);
+        var records = new List<GatewayRecord>();
+        if (!Directory.Exists(directory))
+        {
+            return records;
+        }
+
+        foreach (string file in Directory.EnumerateFiles(directory, "*.json").Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize<GatewayRecord>(File.ReadAllBytes(file), RecordJson) is { Name.Length: > 0 } record)
+                {
+                    records.Add(record);
+                }
+            }
+            catch (Exception ex) when (ex is JsonException or IOException)
+            {
+                // A record being replaced or a foreign file: not a gateway.
+            }
+        }
+
+        return records;
+    }
+
+    public static GatewayRecord? ReadRecord(string storePath, string name) =>
+        ReadRecords(storePath).FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    public static void RemoveRecord(string storePath, string name)
+    {
+        try
+        {
+            File.Delete(RecordPath(storePath, name));
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    /// <summary>The live process of a record, or null when it exited or its id was reused.</summary>
+    public static Process? FindProcess(GatewayRecord record)
+    {
+        Process process;
+        try
+        {
+            process = Process.GetProcessById(record.ProcessId);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+
+        try
+        {
+            if (process.HasExited || Math.Abs((ToUtc(process.StartTime) - record.ProcessStartTime).TotalSeconds) > 2)
+            {
+                process.Dispose();
+                return null;
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            process.Dispose();
+            return null;
+        }
+
+        return process;
+    }
+
+    public static GatewayStatus GetStatus(GatewayRecord record, TimeSpan probeTimeout)
+    {
+        using Process? process = FindProcess(record);
+        if (process is null)
+        {
+            return GatewayStatus.Stopped;
+        }
+
+        return ProbeHealthAsync(record.HealthUrl, probeTimeout, CancellationToken.None, record.ProcessId).GetAwaiter().GetResult()
+            ? GatewayStatus.Running
+            : GatewayStatus.NotResponding;
+    }
+
+    /// <summary>
+    /// Starts a gateway and waits until /healthz answers. On any failure the process (tree) is killed and a
+    /// CasbException GatewayStartFailed carries the gateway's own message.
+    /// </summary>
+    public static GatewayRecord Start(GatewayStartOptions options, CancellationToken cancellationToken = default)
+    {
+        string storePath = Path.GetFullPath(options.StorePath);
+        if (ReadRecord(storePath, options.Name) is { } existing)
+        {
+            using Process? running = FindProcess(existing);
+            if (running is not null)
+            {
+                throw new CasbException(
+                    "GatewayAlreadyRunning", CasbErrorKind.ResourceExists,
+                    $"A gateway named '{options.Name}' is already running for the store '{storePath}' (process {existing.ProcessId}, {existing.Url}). Stop it first with Stop-CasbGateway -Name {options.Name}.",
+                    options.Name);
+            }
+
+            RemoveRecord(storePath, options.Name);
+        }
+
+        string gatewayDll = Path.Combine(options.GatewayDirectory, GatewayAssemblyName);
+        if (!File.Exists(gatewayDll))
+        {
+            throw new CasbException(
+                "GatewayStartFailed", CasbErrorKind.ObjectNotFound,
+                $"The gateway program '{gatewayDll}' is missing: the module is not staged completely (run build.ps1).", gatewayDll);
+        }
+
+        string url = $"https://{FormatHost(options.ListenAddress)}:{options.Port}";
+        string healthUrl = $"https://{FormatHost(ProbeAddress(options.ListenAddress))}:{options.Port}/healthz";
+        Directory.CreateDirectory(GatewaysDirectory(storePath));
+        string logFile = LogPath(storePath, options.Name);
+        TryDelete(logFile);
+
+        var startInfo = new ProcessStartInfo(FindDotnet())
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            CreateNoWindow = true,
+            WorkingDirectory = options.GatewayDirectory,
+        };
+        startInfo.ArgumentList.Add(gatewayDll);
+        foreach (string arg in new[] { "--store", storePath, "--urls", url, "--name", options.Name, "--log-file", logFile })
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        if (options.CertificatePath is not null)
+        {
+            startInfo.ArgumentList.Add("--certificate");
+            startInfo.ArgumentList.Add(Path.GetFullPath(options.CertificatePath));
+        }
+
+        startInfo.Environment.Remove(CertificatePasswordVariable);
+        if (options.CertificatePassword is not null)
+        {
+            startInfo.Environment[CertificatePasswordVariable] = options.CertificatePassword;
+        }
+
+        var output = new StringBuilder();
+        var process = new Process { StartInfo = startInfo };
+        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        try
+        {
+            process.Start();
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            throw new CasbException(
+                "GatewayStartFailed", CasbErrorKind.ResourceUnavailable, $"Cannot start '{startInfo.FileName}': {ex.Message}", options.Name, ex);
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var startedAt = DateTimeOffset.UtcNow;
+        DateTime deadline = DateTime.UtcNow + options.StartupTimeout;
+        try
+        {
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (process.WaitForExit(200))
+                {
+                    process.WaitForExit(); // drains the redirected streams
+                    throw new CasbException(
+                        "GatewayStartFailed", CasbErrorKind.InvalidOperation,
+                        $"The gateway '{options.Name}' did not start (exit code {process.ExitCode}): {StartupMessage(logFile, output)}", options.Name);
+                }
+
+                if (ProbeHealthAsync(healthUrl, TimeSpan.FromSeconds(2), cancellationToken, process.Id).GetAwaiter().GetResult())
+                {
+                    break;
+                }
+
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new CasbException(
+                        "GatewayStartFailed", CasbErrorKind.OperationTimeout,
+                        $"The gateway '{options.Name}' did not answer {healthUrl} within {options.StartupTimeout.TotalSeconds:0} s. {StartupMessage(logFile, output)}",
+                        options.Name);
+                }
+            }
+        }
+        catch
+        {
+            KillTree(process);
+            process.Dispose();
+            throw;
+        }
+
+        var record = new GatewayRecord
+        {
+            Name = options.Name,
+            ProcessId = process.Id,
+            ProcessStartTime = ToUtc(process.StartTime),
+            Url = url,
+            HealthUrl = healthUrl,
+            StorePath = storePath,
+            StartedAt = startedAt,
+            LogFile = logFile,
+        };
+        WriteRecord(storePath, record);
+        return record;
+    }
+
+    /// <summary>
+    /// Stops a gateway gracefully (SIGTERM on Unix: in-flight requests finish), killing it only after
+    /// <paramref name="timeout"/>. Removes its record. Returns false when it was not running any more.
+    /// </summary>
+    public static bool Stop(GatewayRecord record, TimeSpan timeout)
+    {
+        using Process? process = FindProcess(record);
+        bool wasRunning = process is not null;
+        if (process is not null)
+        {
+            bool signalled = !OperatingSystem.IsWindows() && SendTerminate(process.Id);
+            if (!signalled || !process.WaitForExit(timeout))
+            {
+                KillTree(process);
+            }
+        }
+
+        RemoveRecord(record.StorePath, record.Name);
+        return wasRunning;
+    }
+
+    /// <summary>True when <paramref name="healthUrl"/> answers 200 (from process <paramref name="processId"/> when given).</summary>
+    public static async Task<bool> ProbeHealthAsync(string healthUrl, TimeSpan timeout, CancellationToken cancellationToken, int? processId = null)
+    {
+        using var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            // Only for this loopback liveness probe of our own process: its certificate may be self-signed.
+            SslOptions = { RemoteCertificateValidationCallback = static (_, _, _, _) => true },
+        };
+        using var client = new HttpClient(handler) { Timeout = timeout };
+        try
+        {
+            using HttpResponseMessage response = await client.GetAsync(healthUrl, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                return false;
+            }
+
+            return processId is null
+                || (response.Headers.TryGetValues(ProcessIdHeader, out var values) && values.Contains(processId.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>DOTNET_HOST_PATH, else this process when it is dotnet, else dotnet on PATH.</summary>
+    public static string FindDotnet()
+    {
+        string? hostPath = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(hostPath) && File.Exists(hostPath))
+        {
+            return hostPath;
+        }
+
+        string? self = Environment.ProcessPath;
+        if (self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            return self;
+        }
+
+        return OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+    }
+
+    private static void WriteRecord(string storePath, GatewayRecord record)
+    {
+        string path = RecordPath(storePath, record.Name);
+        string temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(record, RecordJson));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static string StartupMessage(string logFile, StringBuilder output)
+    {
+        var lines = new List<string>();
+        try
+        {
+            if (File.Exists(logFile))
+            {
+                using var stream = new FileStream(logFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var reader = new StreamReader(stream);
+                while (reader.ReadLine() is { } line)
+                {
+                    lines.Add(line);
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        lock (output)
+        {
+            lines.AddRange(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+
+        // The gateway prints its own reason as "CasbGateway: ..." on stderr; otherwise show the log's tail.
+        var own = lines.Where(l => l.StartsWith("CasbGateway", StringComparison.Ordinal))
+            .Select(l => CasbPrefix().Replace(l, ""))
+            .Where(l => !l.StartsWith("Usage", StringComparison.Ordinal))
+            .ToList();
+        if (own.Count > 0)
+        {
+            return string.Join(" ", own);
+        }
+
+        return lines.Count == 0 ? "it printed nothing." : string.Join(" ", lines.TakeLast(5));
+    }
+
+    private static void Append(StringBuilder output, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            if (output.Length < 64 * 1024)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+
+    private static void KillTree(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(10_000);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone.
+        }
+    }
+
+    private static bool SendTerminate(int processId)
+    {
+        const int SigTerm = 15;
+        try
+        {
+            return Kill(processId, SigTerm) == 0;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    private static string ProbeAddress(string listenAddress) => listenAddress switch
+    {
+        "0.0.0.0" or "*" or "+" => "127.0.0.1",
+        "::" or "[::]" => "::1",
+        _ => listenAddress,
+    };
+
+    private static string FormatHost(string address) =>
+        IPAddress.TryParse(address.Trim('[', ']'), out IPAddress? ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"[{ip}]"
+            : address;
+
+    private static DateTimeOffset ToUtc(DateTime local) => new DateTimeOffset(local).ToUniversalTime();
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+#pragma warning disable SYSLIB1054 // LibraryImport needs unsafe code; this signature marshals nothing.
+    private static extern int Kill(int pid, int signal);
+#pragma warning restore SYSLIB1054
+
+    [GeneratedRegex(@"^CasbGateway( sample-app)?:\s*")]
+    private static partial Regex CasbPrefix();
+}

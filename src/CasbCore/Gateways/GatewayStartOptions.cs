@@ -1,0 +1,22 @@
+namespace CasbCore.Gateways;
+
+/// <summary>What Start-CasbGateway asks for.</summary>
+public sealed class GatewayStartOptions
+{
+    public required string StorePath { get; init; }
+
+    /// <summary>The folder holding CasbGateway.dll.</summary>
+    public required string GatewayDirectory { get; init; }
+
+    public string Name { get; init; } = "default";
+
+    public string ListenAddress { get; init; } = "127.0.0.1";
+
+    public int Port { get; init; } = 8443;
+
+    public string? CertificatePath { get; init; }
+
+    public string? CertificatePassword { get; init; }
+
+    public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Net;
+using CasbCore.Activity;
+using CasbCore.Policies;
+using CasbGateway.Configuration;
+using CasbGateway.Enforcement;
+using CasbGateway.Hosting;
+using CasbGateway.Telemetry;
+
+namespace CasbGateway.Activity;
+
+/// <summary>
+/// Outermost enforcement middleware: gives the request its correlation id and configuration revision, and
+/// after the response writes one activity record and the request metric, whatever happened inside.
+/// </summary>
+internal sealed class ActivityMiddleware
+{
+    private readonly RequestDelegate _next;
+    private readonly ConfigurationMonitor _configuration;
+    private readonly ActivityRecorder _recorder;
+    private readonly GatewayMetrics _metrics;
+    private readonly string _gatewayName;
+
+    public ActivityMiddleware(RequestDelegate next, ConfigurationMonitor configuration, ActivityRecorder recorder, GatewayMetrics metrics, GatewayOptions options)
+    {
+        _next = next;
+        _configuration = configuration;
+        _recorder = recorder;
+        _metrics = metrics;
+        _gatewayName = options.Name;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        IPAddress? peer = context.Connection.RemoteIpAddress;
+        var feature = new GatewayRequestFeature
+        {
+            CorrelationId = System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? Guid.NewGuid().ToString("N"),
+            At = DateTimeOffset.UtcNow,
+            State = _configuration.Current,
+            RemoteAddress = peer is { IsIPv4MappedToIPv6: true } ? peer.MapToIPv4() : peer,
+        };
+        feature.ClientAddress = feature.RemoteAddress;
+        context.Features.Set(feature);
+        context.Response.Headers[ResponsePages.CorrelationHeader] = feature.CorrelationId;
+
+        try
+        {
+            await _next(context);
+        }
+        finally
+        {
+            ActivityRecord record = Build(context, feature);
+            _recorder.Record(record);
+            _metrics.RecordRequest(record.App, record.Action, record.HttpStatus);
+        }
+    }
+
+    private ActivityRecord Build(HttpContext context, GatewayRequestFeature feature)
+    {
+        int status = context.Response.StatusCode;
+        string method = context.Request.Method;
+        AccessDecision? decision = feature.Decision;
+        if (decision is not null && feature.Request is not null)
+        {
+            ActivityRecord fromDecision = ActivityRecord.FromDecision(
+                decision, feature.Request, method, status, feature.DecisionLatencyMs, feature.UpstreamLatencyMs, _gatewayName, feature.Error);
+            if (!feature.FailedClosed && !feature.NoApp)
+            {
+                return fromDecision;
+            }
+
+            // Nothing was proxied: the record says Block whatever the engine answered.
+            return new ActivityRecord
+            {
+                Time = fromDecision.Time, CorrelationId = fromDecision.CorrelationId, App = fromDecision.App, Host = fromDecision.Host,
+                Path = fromDecision.Path, Method = method, User = fromDecision.User, UserSource = fromDecision.UserSource,
+                SourceIp = fromDecision.SourceIp, UserAgent = fromDecision.UserAgent, ClientAppType = fromDecision.ClientAppType,
+                DeviceTags = fromDecision.DeviceTags, CertificateSubject = fromDecision.CertificateSubject,
+                CertificateIssuer = fromDecision.CertificateIssuer, CertificateThumbprint = fromDecision.CertificateThumbprint,
+                CertificateStatus = fromDecision.CertificateStatus, ConditionalAccess = fromDecision.ConditionalAccess,
+                MatchedPolicies = fromDecision.MatchedPolicies, Action = nameof(AccessAction.Block),
+                BlockMessage = feature.NoApp ? ResponsePages.NoAppMessage : ResponsePages.GenericBlockMessage,
+                HttpStatus = status, DecisionLatencyMs = feature.DecisionLatencyMs, Revision = fromDecision.Revision,
+                Gateway = _gatewayName, Error = feature.Error,
+            };
+        }
+
+        // Failed before the engine answered.
+        var certificate = context.Connection.ClientCertificate;
+        return new ActivityRecord
+        {
+            Time = feature.At,
+            CorrelationId = feature.CorrelationId,
+            Host = context.Request.Host.Host,
+            Path = context.Request.Path.Value ?? "/",
+            Method = method,
+            UserSource = "Anonymous",
+            SourceIp = feature.ClientAddress?.ToString(),
+            UserAgent = context.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null,
+            CertificateSubject = certificate?.Subject,
+            CertificateIssuer = certificate?.Issuer,
+            CertificateThumbprint = certificate?.Thumbprint,
+            CertificateStatus = certificate is null ? "None" : null,
+            Action = nameof(AccessAction.Block),
+            BlockMessage = ResponsePages.GenericBlockMessage,
+            HttpStatus = status,
+            Revision = feature.State?.Revision ?? 0,
+            Gateway = _gatewayName,
+            Error = feature.Error,
+        };
+    }
+}

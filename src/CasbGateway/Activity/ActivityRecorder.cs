@@ -1,0 +1,59 @@
+using CasbCore.Activity;
+using CasbCore.Store;
+using CasbGateway.Configuration;
+using CasbGateway.Hosting;
+
+namespace CasbGateway.Activity;
+
+/// <summary>Owns the activity-log writer of this gateway and applies the retention setting (at start and daily).</summary>
+internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposable
+{
+    private readonly ActivityLogWriter _writer;
+    private readonly ConfigurationMonitor _configuration;
+    private readonly ILogger<ActivityRecorder> _logger;
+    private readonly string _directory;
+    private Timer? _retentionTimer;
+
+    public ActivityRecorder(GatewayOptions options, ConfigurationMonitor configuration, ILogger<ActivityRecorder> logger)
+    {
+        _directory = new CasbStore(options.StorePath).ActivityDirectory;
+        _configuration = configuration;
+        _logger = logger;
+        _writer = new ActivityLogWriter(_directory, options.Name, ex => LogWriteFailed(ex.Message));
+    }
+
+    public void Record(ActivityRecord record) => _writer.Write(record);
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _retentionTimer = new Timer(_ => ApplyRetention(), null, TimeSpan.Zero, TimeSpan.FromDays(1));
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _retentionTimer?.Dispose();
+        await _writer.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _retentionTimer?.Dispose();
+        await _writer.DisposeAsync();
+    }
+
+    private void ApplyRetention()
+    {
+        int days = _configuration.Current?.Engine.Configuration.Settings.ActivityRetentionDays ?? 30;
+        foreach (string file in ActivityLog.DeleteExpired(_directory, days, DateTimeOffset.UtcNow))
+        {
+            LogDeleted(file, days);
+        }
+    }
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "Cannot write the activity log: {Reason}")]
+    private partial void LogWriteFailed(string reason);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "Deleted activity file {File} (retention {Days} days).")]
+    private partial void LogDeleted(string file, int days);
+}

@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Http.Features;
+using System.Net.Http.Headers;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace CasbGateway.Enforcement;
+
+/// <summary>
+/// Request transform for the upstream: YARP's default header copy, the upstream's own Host (the original
+/// one goes in X-Forwarded-Host), X-Forwarded-For/-Proto/-Host set by the gateway, and, when the app asks for
+/// it, the validated leaf certificate as an RFC 9440 Client-Cert header.
+/// </summary>
+internal sealed class ForwardingTransformer : HttpTransformer
+{
+    public const string ClientCertHeader = "Client-Cert";
+
+    public static ForwardingTransformer Instance { get; } = new();
+
+    public override async ValueTask TransformRequestAsync(
+        HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        proxyRequest.Headers.Host = null;
+
+        GatewayRequestFeature feature = httpContext.Features.GetRequiredFeature<GatewayRequestFeature>();
+        HttpRequestHeaders headers = proxyRequest.Headers;
+        string peer = feature.RemoteAddress?.ToString() ?? "unknown";
+        headers.Remove("X-Forwarded-For");
+        headers.TryAddWithoutValidation("X-Forwarded-For", feature.TrustedForwardedFor is { Length: > 0 } chain ? $"{chain}, {peer}" : peer);
+        headers.Remove("X-Forwarded-Proto");
+        headers.TryAddWithoutValidation("X-Forwarded-Proto", httpContext.Request.Scheme);
+        headers.Remove("X-Forwarded-Host");
+        headers.TryAddWithoutValidation("X-Forwarded-Host", httpContext.Request.Host.Value);
+        headers.Remove(ClientCertHeader);
+
+        if (feature.State is { } state && feature.Decision is { App: { } appName, Certificate.IsValid: true }
+            && state.Apps.TryGetValue(appName, out var app) && app.ForwardClientCertificate
+            && httpContext.Connection.ClientCertificate is { } certificate)
+        {
+            headers.TryAddWithoutValidation(ClientCertHeader, ":" + Convert.ToBase64String(certificate.RawData) + ":");
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Net;
+using CasbCore.Policies;
+using CasbGateway.Configuration;
+
+namespace CasbGateway.Enforcement;
+
+/// <summary>What the enforcement middlewares learn about one request, read back by the activity record.</summary>
+internal sealed class GatewayRequestFeature
+{
+    public required string CorrelationId { get; init; }
+
+    public required DateTimeOffset At { get; init; }
+
+    /// <summary>The configuration revision taken once at the start of the request.</summary>
+    public EngineState? State { get; init; }
+
+    /// <summary>The TCP peer, IPv4-mapped addresses unmapped.</summary>
+    public IPAddress? RemoteAddress { get; init; }
+
+    /// <summary>The client per X-Forwarded-For when the peer is a trusted proxy; else the peer.</summary>
+    public IPAddress? ClientAddress { get; set; }
+
+    /// <summary>The inbound X-Forwarded-For of a trusted proxy, extended when forwarding.</summary>
+    public string? TrustedForwardedFor { get; set; }
+
+    /// <summary>The trusted identity header's value, captured before the header is stripped.</summary>
+    public string? IdentityHeaderValue { get; set; }
+
+    public AccessRequest? Request { get; set; }
+
+    public AccessDecision? Decision { get; set; }
+
+    public double? DecisionLatencyMs { get; set; }
+
+    public double? UpstreamLatencyMs { get; set; }
+
+    /// <summary>Set when the request failed closed: the action logged is Block whatever the decision was.</summary>
+    public bool FailedClosed { get; set; }
+
+    /// <summary>Set when nothing was proxied because no app matched.</summary>
+    public bool NoApp { get; set; }
+
+    public string? Error { get; set; }
+}

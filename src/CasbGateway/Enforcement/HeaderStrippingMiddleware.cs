@@ -1,0 +1,114 @@
+using System.Net;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+
+namespace CasbGateway.Enforcement;
+
+/// <summary>
+/// Removes every inbound header a client could use to forge an identity or a device certificate before
+/// anything reads the request. The trusted identity header and X-Forwarded-For are honoured only from a
+/// trusted proxy: their values are captured for the engine first, then the headers go too.
+/// </summary>
+internal sealed class HeaderStrippingMiddleware
+{
+    private static readonly HashSet<string> ForgeableHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Client-Cert",
+        "Client-Cert-Chain",
+        "X-Client-Cert",
+        "X-Client-Certificate",
+        "X-Forwarded-Client-Cert",
+        "X-ARR-ClientCert",
+        "X-ARR-SSL",
+        "SSL-Client-Cert",
+        "X-Forwarded-For",
+        "X-Forwarded-Proto",
+        "X-Forwarded-Host",
+        "X-Forwarded-Prefix",
+        "X-Real-IP",
+        "Forwarded",
+    };
+
+    private static readonly string[] ForgeablePrefixes = { "X-SSL-", "X-Casb-" };
+
+    private readonly RequestDelegate _next;
+
+    public HeaderStrippingMiddleware(RequestDelegate next)
+    {
+        _next = next;
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        GatewayRequestFeature feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
+        IHeaderDictionary headers = context.Request.Headers;
+        bool fromTrustedProxy = feature.State?.IsTrustedProxy(feature.RemoteAddress) == true;
+        if (fromTrustedProxy)
+        {
+            if (feature.State!.IdentityHeader is { } identityHeader && headers.TryGetValue(identityHeader, out StringValues identity)
+                && !StringValues.IsNullOrEmpty(identity))
+            {
+                feature.IdentityHeaderValue = identity.ToString();
+            }
+
+            if (headers.TryGetValue("X-Forwarded-For", out StringValues forwardedFor) && !StringValues.IsNullOrEmpty(forwardedFor))
+            {
+                feature.TrustedForwardedFor = forwardedFor.ToString();
+                if (LastAddress(feature.TrustedForwardedFor) is { } client)
+                {
+                    feature.ClientAddress = client;
+                }
+            }
+        }
+
+        Strip(headers, feature.State?.IdentityHeader);
+        return _next(context);
+    }
+
+    /// <summary>Removes the forgeable headers (and the identity header, when named) from <paramref name="headers"/>.</summary>
+    public static void Strip(IHeaderDictionary headers, string? identityHeader)
+    {
+        List<string>? remove = null;
+        foreach (string name in headers.Keys)
+        {
+            if (IsForgeable(name, identityHeader))
+            {
+                (remove ??= new List<string>()).Add(name);
+            }
+        }
+
+        if (remove is not null)
+        {
+            foreach (string name in remove)
+            {
+                headers.Remove(name);
+            }
+        }
+    }
+
+    public static bool IsForgeable(string name, string? identityHeader)
+    {
+        if (ForgeableHeaders.Contains(name) || (identityHeader is not null && string.Equals(name, identityHeader, StringComparison.OrdinalIgnoreCase)))
+        {
+            return true;
+        }
+
+        foreach (string prefix in ForgeablePrefixes)
+        {
+            if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // The right-most entry is the one the trusted proxy itself added.
+    private static IPAddress? LastAddress(string forwardedFor)
+    {
+        int comma = forwardedFor.LastIndexOf(',');
+        string last = (comma < 0 ? forwardedFor : forwardedFor[(comma + 1)..]).Trim();
+        return IPAddress.TryParse(last, out IPAddress? address) ? address : null;
+    }
+}

@@ -1,0 +1,152 @@
+using System.Net;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using CasbGateway.Activity;
+using CasbGateway.Configuration;
+using CasbGateway.Enforcement;
+using CasbGateway.Telemetry;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using OpenTelemetry.Metrics;
+
+namespace CasbGateway.Hosting;
+
+/// <summary>Builds and runs the gateway host: Kestrel with client certificates, health, metrics and the enforcement pipeline.</summary>
+internal static class GatewayApp
+{
+    /// <summary>Runs until SIGTERM/Ctrl+C. A start failure prints "CasbGateway: ..." on stderr and returns 1.</summary>
+    public static async Task<int> RunAsync(GatewayOptions options)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(options);
+        }
+        catch (GatewayStartupException ex)
+        {
+            Console.Error.WriteLine($"CasbGateway: {ex.Message}");
+            return 1;
+        }
+
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or AuthenticationException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"CasbGateway: cannot listen on {string.Join(", ", options.Urls)}: {ex.Message}");
+            await app.DisposeAsync();
+            return 1;
+        }
+
+        await app.WaitForShutdownAsync();
+        await app.DisposeAsync();
+        return 0;
+    }
+
+    public static WebApplication Build(GatewayOptions options, Action<IServiceCollection>? configureServices = null)
+    {
+        var endpoints = options.Urls.Select(ParseUrl).ToList();
+        X509Certificate2? serverCertificate = endpoints.Any(e => e.Https) ? ServerCertificate.Load(options) : null;
+
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = Array.Empty<string>(),
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            foreach (var endpoint in endpoints)
+            {
+                void Configure(ListenOptions listen)
+                {
+                    if (!endpoint.Https)
+                    {
+                        listen.Protocols = HttpProtocols.Http1;
+                        return;
+                    }
+
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.UseHttps(new HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificate = serverCertificate,
+                        SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                        // Requested, never required, never validated by TLS: the engine validates against the
+                        // store's trusted roots, and a device without a valid certificate gets the block page.
+                        ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                        ClientCertificateValidation = static (_, _, _) => true,
+                        CheckCertificateRevocation = false,
+                    });
+                }
+
+                if (endpoint.Host is "localhost")
+                {
+                    kestrel.ListenLocalhost(endpoint.Port, Configure);
+                }
+                else if (endpoint.Host is "*" or "+")
+                {
+                    kestrel.ListenAnyIP(endpoint.Port, Configure);
+                }
+                else
+                {
+                    kestrel.Listen(IPAddress.Parse(endpoint.Host), endpoint.Port, Configure);
+                }
+            }
+        });
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<ConfigurationMonitor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigurationMonitor>());
+        builder.Services.AddSingleton<ActivityRecorder>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ActivityRecorder>());
+        builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton<IAccessDecider, EngineAccessDecider>();
+        builder.Services.AddHttpForwarder();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(GatewayMetrics.MeterName)
+            .AddPrometheusExporter());
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        configureServices?.Invoke(builder.Services);
+
+        WebApplication app = builder.Build();
+
+        // A broken store stops the start here, before anything listens.
+        app.Services.GetRequiredService<ConfigurationMonitor>().LoadInitial();
+
+        app.UseRouting();
+        app.UseCasbEnforcement(skip: context => context.GetEndpoint() is not null);
+        app.MapHealthEndpoints();
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    private static (string Host, int Port, bool Https) ParseUrl(string url)
+    {
+        // Uri cannot parse "https://*:8443" or "https://+:8443".
+        string normalized = url.Replace("://*:", "://wildcard.invalid:").Replace("://+:", "://wildcard.invalid:");
+        if (!Uri.TryCreate(normalized, UriKind.Absolute, out Uri? uri) || (uri.Scheme != "https" && uri.Scheme != "http"))
+        {
+            throw new GatewayStartupException($"'{url}' is not a URL to listen on (for example https://127.0.0.1:8443).");
+        }
+
+        string host = uri.Host == "wildcard.invalid" ? "*" : uri.Host.Trim('[', ']');
+        if (host is not "localhost" and not "*" && !IPAddress.TryParse(host, out _))
+        {
+            throw new GatewayStartupException($"'{url}': listen on an IP address, localhost or * (not a host name).");
+        }
+
+        return (host, uri.Port, uri.Scheme == "https");
+    }
+}

@@ -1,0 +1,104 @@
+namespace CasbGateway.Hosting;
+
+/// <summary>The gateway's command line. The server certificate password comes from the environment only.</summary>
+internal sealed class GatewayOptions
+{
+    public const string CertificatePasswordVariable = "CASB_GATEWAY_CERTIFICATE_PASSWORD";
+    public const string DefaultName = "default";
+
+    public const string Usage =
+        "Usage: CasbGateway --store <path> [--urls https://127.0.0.1:8443[;...]] [--certificate <pfx>] [--name <name>] " +
+        "[--upstream-timeout <seconds>] [--log-file <path>]\n" +
+        "       CasbGateway sample-app --urls http://127.0.0.1:5080\n" +
+        $"The certificate password is read from ${CertificatePasswordVariable}.";
+
+    public required string StorePath { get; init; }
+
+    public IReadOnlyList<string> Urls { get; init; } = new[] { "https://127.0.0.1:8443" };
+
+    public string? CertificatePath { get; init; }
+
+    public string? CertificatePassword { get; init; }
+
+    public string Name { get; init; } = DefaultName;
+
+    /// <summary>How long the upstream may stay silent before the gateway answers 504.</summary>
+    public TimeSpan UpstreamTimeout { get; init; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>When set, logs go to this file instead of the console (Start-CasbGateway uses it).</summary>
+    public string? LogFile { get; init; }
+
+    /// <summary>How often the store file is re-checked when no file-system event arrives.</summary>
+    public TimeSpan ConfigurationPollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    public static GatewayOptions Parse(IReadOnlyList<string> args)
+    {
+        string? store = null, certificate = null, name = null, logFile = null;
+        List<string>? urls = null;
+        TimeSpan timeout = TimeSpan.FromSeconds(100);
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            string Value()
+            {
+                if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"The option {arg} needs a value.");
+                }
+
+                return args[++i];
+            }
+
+            switch (arg)
+            {
+                case "--store":
+                    store = Value();
+                    break;
+                case "--urls":
+                    urls = Value().Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+                    break;
+                case "--certificate":
+                    certificate = Value();
+                    break;
+                case "--name":
+                    name = Value();
+                    break;
+                case "--log-file":
+                    logFile = Value();
+                    break;
+                case "--upstream-timeout":
+                    string seconds = Value();
+                    if (!double.TryParse(seconds, System.Globalization.CultureInfo.InvariantCulture, out double s) || s <= 0)
+                    {
+                        throw new ArgumentException($"--upstream-timeout '{seconds}' is not a positive number of seconds.");
+                    }
+
+                    timeout = TimeSpan.FromSeconds(s);
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown option '{arg}'.");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(store))
+        {
+            throw new ArgumentException("--store <path> is required.");
+        }
+
+        if (urls is { Count: 0 })
+        {
+            throw new ArgumentException("--urls is empty.");
+        }
+
+        return new GatewayOptions
+        {
+            StorePath = Path.GetFullPath(store),
+            Urls = urls ?? new List<string> { "https://127.0.0.1:8443" },
+            CertificatePath = certificate is null ? null : Path.GetFullPath(certificate),
+            CertificatePassword = Environment.GetEnvironmentVariable(CertificatePasswordVariable),
+            Name = string.IsNullOrWhiteSpace(name) ? DefaultName : name,
+            UpstreamTimeout = timeout,
+            LogFile = logFile is null ? null : Path.GetFullPath(logFile),
+        };
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace CasbGateway.Hosting;
+
+/// <summary>The gateway's TLS server certificate: the one given, or a self-signed localhost one created once in the store.</summary>
+internal static class ServerCertificate
+{
+    private const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
+
+    public static string DefaultPath(string storePath) => Path.Combine(storePath, "gateway", "server.pfx");
+
+    public static X509Certificate2 Load(GatewayOptions options)
+    {
+        if (options.CertificatePath is { } path)
+        {
+            if (!File.Exists(path))
+            {
+                throw new GatewayStartupException($"The server certificate file '{path}' does not exist.");
+            }
+
+            X509Certificate2 certificate;
+            try
+            {
+                certificate = X509CertificateLoader.LoadPkcs12FromFile(path, options.CertificatePassword);
+            }
+            catch (CryptographicException ex)
+            {
+                throw new GatewayStartupException(
+                    $"Cannot read the server certificate '{path}': {ex.Message} (wrong password in ${GatewayOptions.CertificatePasswordVariable}?)", ex);
+            }
+
+            if (!certificate.HasPrivateKey)
+            {
+                throw new GatewayStartupException($"The server certificate '{path}' has no private key.");
+            }
+
+            return certificate;
+        }
+
+        return LoadOrCreateSelfSigned(DefaultPath(options.StorePath));
+    }
+
+    public static X509Certificate2 LoadOrCreateSelfSigned(string path)
+    {
+        if (File.Exists(path))
+        {
+            try
+            {
+                X509Certificate2 existing = X509CertificateLoader.LoadPkcs12FromFile(path, null);
+                if (existing.HasPrivateKey && existing.NotAfter.ToUniversalTime() > DateTime.UtcNow.AddDays(7))
+                {
+                    return existing;
+                }
+
+                existing.Dispose();
+            }
+            catch (CryptographicException)
+            {
+                // Unreadable: replaced below.
+            }
+        }
+
+        using RSA key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost, O=CasbGateway self-signed", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid(ServerAuthOid) }, false));
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName("localhost");
+        san.AddIpAddress(IPAddress.Loopback);
+        san.AddIpAddress(IPAddress.IPv6Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        using X509Certificate2 created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(1));
+        byte[] pfx = created.Export(X509ContentType.Pfx);
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        string temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(temp, fileOptions))
+        {
+            stream.Write(pfx);
+        }
+
+        File.Move(temp, path, overwrite: true);
+        return X509CertificateLoader.LoadPkcs12(pfx, null);
+    }
+}

@@ -1,0 +1,160 @@
+using System.Management.Automation;
+using CasbCore;
+using CasbCore.Certificates;
+using CasbCore.Model;
+using CasbModule.Types;
+
+namespace CasbModule.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Adds certificate revocation lists (CRLs) that client certificates are checked against.</para>
+/// <para type="description">Reads CRL files (DER or PEM "X509 CRL"), finds the issuing CA among the store's trusted roots and intermediates and verifies the CRL's signature with that CA's key; a CRL from an unknown CA or with a bad signature is refused. The store keeps one CRL per CA: a newer CRL (higher CRL number, else later thisUpdate) replaces the stored one, an older one is refused unless -Force. A CRL whose nextUpdate has passed is refused unless -Force, and it never counts as current when certificates are checked. Client certificates and intermediates listed in a stored CRL fail validation as Revoked (unless the revocation mode is None); with the Required revocation mode, a CA in the chain without a current CRL (stored or from a distribution point) makes the certificate fail as RevocationUnknown.</para>
+/// </summary>
+/// <example>
+/// <code>Add-CasbCertificateRevocationList -Path ./intermediate-ca.crl</code>
+/// <para>Adds the lab intermediate CA's CRL written by New-CasbSampleCertificate.</para>
+/// </example>
+/// <example>
+/// <code>Get-ChildItem ./pki/*.crl | Add-CasbCertificateRevocationList -StorePath ./lab-store -PassThru</code>
+/// <para>Adds every CRL of ./pki to the store in ./lab-store and shows what was stored.</para>
+/// </example>
+/// <example>
+/// <code>Add-CasbCertificateRevocationList -Path ./old.crl -Force</code>
+/// <para>Stores a CRL even though it is out of date or older than the stored one (for example to roll back).</para>
+/// </example>
+[Cmdlet(VerbsCommon.Add, "CasbCertificateRevocationList", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+[OutputType(typeof(CasbCertificateRevocationList))]
+public sealed class AddCasbCertificateRevocationListCommand : CasbStoreCmdlet
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    /// <summary><para>CRL files to add (DER or PEM). Wildcards are allowed.</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary><para>CRL files to add, taken exactly as typed (no wildcards).</para></summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    /// <summary><para>Stores a CRL even when its nextUpdate has passed or it is older than the stored CRL of the same CA.</para></summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary><para>Returns the stored CRL (also when the same CRL was already stored).</para></summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == LiteralPathSet)
+        {
+            foreach (string literal in LiteralPath)
+            {
+                AddFile(ResolveFileSystemPath(literal));
+            }
+
+            return;
+        }
+
+        foreach (string path in Path)
+        {
+            foreach (string file in ResolveFiles(path))
+            {
+                AddFile(file);
+            }
+        }
+    }
+
+    private IEnumerable<string> ResolveFiles(string path)
+    {
+        var files = new List<string>();
+        try
+        {
+            files.AddRange(SessionState.Path.GetResolvedProviderPathFromPSPath(path, out ProviderInfo provider)
+                .Where(_ => provider.Name == "FileSystem"));
+        }
+        catch (ItemNotFoundException)
+        {
+            // Reported below like a wildcard that matches nothing.
+        }
+
+        if (files.Count == 0)
+        {
+            WriteCasbError(new CasbException(
+                "CertificateFileNotFound", CasbErrorKind.ObjectNotFound, $"No CRL file matches '{path}'.", path));
+        }
+
+        return files;
+    }
+
+    private void AddFile(string file)
+    {
+        CertificateRevocationList crl;
+        try
+        {
+            crl = CertificateRevocationList.Parse(ReadFile(file), file);
+        }
+        catch (CasbException ex)
+        {
+            WriteCasbError(ex);
+            return;
+        }
+
+        string action = $"Add the CRL of '{crl.Issuer.Name}' (CRL number {crl.CrlNumber?.ToString() ?? "none"}, {crl.RevokedCertificates.Count} revoked, next update {crl.NextUpdate:u})";
+        if (!ShouldProcess(file, action))
+        {
+            return;
+        }
+
+        (RevocationListEntry entry, RevocationListChange change) result;
+        try
+        {
+            result = Store.Update(configuration => RevocationLists.Add(configuration, crl, Force, DateTimeOffset.UtcNow, file));
+        }
+        catch (CasbException ex) when (ex.ErrorId.StartsWith("Crl", StringComparison.Ordinal))
+        {
+            WriteCasbError(ex); // this file is refused; the next ones are still added
+            return;
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex); // the store itself is broken or locked
+            return;
+        }
+
+        switch (result.change)
+        {
+            case RevocationListChange.Unchanged:
+                WriteVerbose($"The CRL '{file}' is already stored (id {result.entry.Id}); nothing changed.");
+                break;
+            case RevocationListChange.Replaced:
+                WriteVerbose($"The CRL '{file}' replaced the older CRL of '{result.entry.Issuer}'.");
+                break;
+        }
+
+        if (PassThru)
+        {
+            WriteObject(new CasbCertificateRevocationList(result.entry, Store.Path));
+        }
+    }
+
+    private static byte[] ReadFile(string file)
+    {
+        try
+        {
+            return File.ReadAllBytes(file);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new CasbException("CertificateFileNotFound", CasbErrorKind.ObjectNotFound, $"The CRL file '{file}' does not exist.", file, ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CasbException("CrlUnreadable", CasbErrorKind.ReadError, $"The CRL file '{file}' cannot be read: {ex.Message}", file, ex);
+        }
+    }
+}

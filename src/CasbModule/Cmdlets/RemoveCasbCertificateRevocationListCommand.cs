@@ -1,0 +1,77 @@
+using System.Management.Automation;
+using CasbCore;
+using CasbCore.Model;
+using CasbModule.Types;
+
+namespace CasbModule.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Removes certificate revocation lists (CRLs) from the store.</para>
+/// <para type="description">Removes CRLs by id (the SHA-256 of the CRL, as Get-CasbCertificateRevocationList shows). Takes ids from the pipeline, so Get-CasbCertificateRevocationList output can be piped in. Certificates the removed CRL listed are no longer known to be revoked unless their CA publishes the CRL at a distribution point; with the Required revocation mode, certificates of that CA fail as RevocationUnknown until a new CRL is added. Supports -WhatIf and -Confirm.</para>
+/// </summary>
+/// <example>
+/// <code>Get-CasbCertificateRevocationList -Issuer '*Issuing CA*' | Remove-CasbCertificateRevocationList</code>
+/// <para>Removes the CRLs of the CAs whose name contains "Issuing CA".</para>
+/// </example>
+/// <example>
+/// <code>Get-CasbCertificateRevocationList | Where-Object { -not $_.IsCurrent } | Remove-CasbCertificateRevocationList -WhatIf</code>
+/// <para>Shows which out-of-date CRLs would be removed, without removing them.</para>
+/// </example>
+[Cmdlet(VerbsCommon.Remove, "CasbCertificateRevocationList", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(CasbCertificateRevocationList))]
+public sealed class RemoveCasbCertificateRevocationListCommand : CasbStoreCmdlet
+{
+    /// <summary><para>The ids (SHA-256 of the CRL) of the CRLs to remove.</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.RevocationListCompleter))]
+    public string[] Id { get; set; } = Array.Empty<string>();
+
+    /// <summary><para>Returns the removed CRLs.</para></summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        CasbConfiguration current = LoadConfiguration();
+        foreach (string rawId in Id)
+        {
+            string id = rawId.Trim();
+            RevocationListEntry? entry = current.RevocationLists.FirstOrDefault(e => string.Equals(e.Id, id, StringComparison.OrdinalIgnoreCase));
+            if (entry is null)
+            {
+                WriteCasbError(NotFound(id));
+                continue;
+            }
+
+            if (!ShouldProcess($"{entry.Issuer} ({entry.Id})", "Remove certificate revocation list"))
+            {
+                continue;
+            }
+
+            RevocationListEntry? removed = UpdateConfiguration(configuration =>
+            {
+                RevocationListEntry? stored = configuration.RevocationLists.FirstOrDefault(e => string.Equals(e.Id, id, StringComparison.OrdinalIgnoreCase));
+                if (stored is not null)
+                {
+                    configuration.RevocationLists.Remove(stored);
+                }
+
+                return stored;
+            });
+            if (removed is null)
+            {
+                WriteCasbError(NotFound(id)); // removed by someone else meanwhile
+                continue;
+            }
+
+            if (PassThru)
+            {
+                WriteObject(new CasbCertificateRevocationList(removed, Store.Path));
+            }
+        }
+    }
+
+    private CasbException NotFound(string id) =>
+        new("CrlNotFound", CasbErrorKind.ObjectNotFound, $"The store '{Store.Path}' has no CRL with id '{id}'.", id);
+}

@@ -1,0 +1,110 @@
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using CasbCore;
+using CasbCore.Gateways;
+using CasbModule.Types;
+
+namespace CasbModule.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Starts the enforcement gateway for a CASB store as a background process.</para>
+/// <para type="description">Starts the YARP reverse proxy (dotnet CasbGateway.dll from the module's gateway folder) in its own process, listening with HTTPS on the given address and port, requesting client certificates. Without -CertificatePath the gateway creates and reuses a self-signed server certificate for localhost in the store. The cmdlet waits until the gateway answers its /healthz endpoint, records it under the store's gateways folder and returns it. A gateway that cannot start (port in use, bad certificate or password, broken store) is a terminating error carrying the gateway's own message, and no process is left behind. Configuration changes made with the other cmdlets reach a running gateway without a restart.</para>
+/// </summary>
+/// <example>
+/// <code>Start-CasbGateway</code>
+/// <para>Starts the gateway "default" on https://127.0.0.1:8443 for the default store.</para>
+/// </example>
+/// <example>
+/// <code>Start-CasbGateway -Port 443 -ListenAddress 0.0.0.0 -CertificatePath ./gateway.pfx -CertificatePassword (Read-Host -AsSecureString)</code>
+/// <para>Listens on every IPv4 address with the organization's server certificate.</para>
+/// </example>
+[Cmdlet(VerbsLifecycle.Start, "CasbGateway", SupportsShouldProcess = true)]
+[OutputType(typeof(CasbGateway))]
+public sealed class StartCasbGatewayCommand : CasbStoreCmdlet
+{
+    private readonly CancellationTokenSource _cancellation = new();
+
+    /// <summary><para>The TCP port the gateway listens on (HTTPS). Default: 8443.</para></summary>
+    [Parameter]
+    [ValidateRange(1, 65535)]
+    public int Port { get; set; } = 8443;
+
+    /// <summary><para>The IP address the gateway listens on: 127.0.0.1 (default), ::1, 0.0.0.0 for every IPv4 address, or localhost.</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
+    /// <summary><para>A PFX file with the server certificate and its private key. Default: a self-signed localhost certificate kept in the store.</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CertificatePath { get; set; }
+
+    /// <summary><para>The password of the PFX file; passed to the gateway through its environment, never on a command line.</para></summary>
+    [Parameter]
+    public SecureString? CertificatePassword { get; set; }
+
+    /// <summary><para>A name for this gateway, unique per store (several gateways can serve one store on different ports). Default: default.</para></summary>
+    [Parameter]
+    [ValidatePattern("^[A-Za-z0-9._-]+$")]
+    public string Name { get; set; } = "default";
+
+    /// <summary><para>Seconds to wait for the gateway to answer its health endpoint. Default: 30.</para></summary>
+    [Parameter]
+    [ValidateRange(1, 600)]
+    public int StartupTimeout { get; set; } = 30;
+
+    protected override void EndProcessing()
+    {
+        if (!IPAddress.TryParse(ListenAddress.Trim('[', ']'), out _) && ListenAddress != "localhost")
+        {
+            ThrowError("InvalidListenAddress", ErrorCategory.InvalidArgument,
+                $"'{ListenAddress}' is not an IP address (for example 127.0.0.1, ::1 or 0.0.0.0) or localhost.", ListenAddress);
+        }
+
+        string? certificatePath = CertificatePath is null ? null : ResolveFileSystemPath(CertificatePath);
+        if (certificatePath is not null && !File.Exists(certificatePath))
+        {
+            ThrowError("CertificateFileNotFound", ErrorCategory.ObjectNotFound,
+                $"The server certificate file '{certificatePath}' does not exist.", certificatePath);
+        }
+
+        if (!ShouldProcess($"{Name} on {ListenAddress}:{Port} for store {Store.Path}", "Start CASB gateway"))
+        {
+            return;
+        }
+
+        string moduleDirectory = Path.GetDirectoryName(typeof(StartCasbGatewayCommand).Assembly.Location)!;
+        var options = new GatewayStartOptions
+        {
+            StorePath = Store.Path,
+            GatewayDirectory = Path.Combine(moduleDirectory, "gateway"),
+            Name = Name,
+            ListenAddress = ListenAddress,
+            Port = Port,
+            CertificatePath = certificatePath,
+            CertificatePassword = CertificatePassword is null ? null : new NetworkCredential("", CertificatePassword).Password,
+            StartupTimeout = TimeSpan.FromSeconds(StartupTimeout),
+        };
+
+        WriteVerbose($"Starting the gateway '{Name}' on https://{ListenAddress}:{Port} for the store '{Store.Path}'.");
+        GatewayRecord record;
+        try
+        {
+            record = GatewayProcesses.Start(options, _cancellation.Token);
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        WriteObject(new CasbGateway(record, GatewayStatus.Running));
+    }
+
+    protected override void StopProcessing() => _cancellation.Cancel();
+}

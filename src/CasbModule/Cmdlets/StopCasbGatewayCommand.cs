@@ -1,0 +1,98 @@
+using System.Management.Automation;
+using CasbCore.Gateways;
+using CasbModule.Completers;
+using CasbModule.Types;
+
+namespace CasbModule.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Stops gateways started with Start-CasbGateway.</para>
+/// <para type="description">Asks each gateway to shut down gracefully (SIGTERM on Linux and macOS): it stops accepting connections and lets in-flight requests finish. A gateway still running after -Timeout seconds is killed. The gateway's record is removed from the store.</para>
+/// </summary>
+/// <example>
+/// <code>Stop-CasbGateway -Name default</code>
+/// <para>Stops the gateway "default" of the default store.</para>
+/// </example>
+/// <example>
+/// <code>Get-CasbGateway -StorePath ./lab-store | Stop-CasbGateway</code>
+/// <para>Stops every gateway of the store in ./lab-store.</para>
+/// </example>
+[Cmdlet(VerbsLifecycle.Stop, "CasbGateway", SupportsShouldProcess = true, DefaultParameterSetName = ByNameSet)]
+[OutputType(typeof(CasbGateway))]
+public sealed class StopCasbGatewayCommand : CasbStoreCmdlet
+{
+    private const string ByNameSet = "ByName";
+    private const string ByObjectSet = "ByObject";
+
+    /// <summary><para>Names of the gateways to stop; wildcards allowed.</para></summary>
+    [Parameter(ParameterSetName = ByNameSet, Mandatory = true, Position = 0)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(GatewayNameCompleter))]
+    public string[] Name { get; set; } = Array.Empty<string>();
+
+    /// <summary><para>Gateways from Get-CasbGateway or Start-CasbGateway.</para></summary>
+    [Parameter(ParameterSetName = ByObjectSet, Mandatory = true, ValueFromPipeline = true)]
+    public CasbGateway[] InputObject { get; set; } = Array.Empty<CasbGateway>();
+
+    /// <summary><para>Seconds to wait for a graceful shutdown before the process is killed. Default: 30.</para></summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int Timeout { get; set; } = 30;
+
+    /// <summary><para>Returns each stopped gateway.</para></summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        switch (ParameterSetName)
+        {
+            case ByObjectSet:
+                foreach (CasbGateway gateway in InputObject)
+                {
+                    Stop(gateway.Record);
+                }
+
+                break;
+
+            default:
+                IReadOnlyList<GatewayRecord> records = GatewayProcesses.ReadRecords(Store.Path);
+                foreach (string name in Name)
+                {
+                    var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+                    var matches = records.Where(r => pattern.IsMatch(r.Name)).ToList();
+                    if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+                    {
+                        WriteError(new ErrorRecord(
+                            new ItemNotFoundException($"No gateway named '{name}' is recorded for the store '{Store.Path}'."),
+                            "GatewayNotFound", ErrorCategory.ObjectNotFound, name));
+                        continue;
+                    }
+
+                    foreach (GatewayRecord record in matches)
+                    {
+                        Stop(record);
+                    }
+                }
+
+                break;
+        }
+    }
+
+    private void Stop(GatewayRecord record)
+    {
+        if (!ShouldProcess($"{record.Name} (process {record.ProcessId}, {record.Url})", "Stop CASB gateway"))
+        {
+            return;
+        }
+
+        bool wasRunning = GatewayProcesses.Stop(record, TimeSpan.FromSeconds(Timeout));
+        WriteVerbose(wasRunning
+            ? $"Stopped the gateway '{record.Name}' (process {record.ProcessId})."
+            : $"The gateway '{record.Name}' was not running any more; its record was removed.");
+        if (PassThru)
+        {
+            WriteObject(new CasbGateway(record, GatewayStatus.Stopped));
+        }
+    }
+}

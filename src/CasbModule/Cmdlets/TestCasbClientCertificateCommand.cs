@@ -1,0 +1,92 @@
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using System.Security.Cryptography.X509Certificates;
+using CasbCore;
+using CasbCore.Certificates;
+using CasbCore.Model;
+using CasbModule.Types;
+
+namespace CasbModule.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Checks whether a client certificate earns the "Valid client certificate" device tag.</para>
+/// <para type="description">Validates a client certificate exactly as the gateway does: it must chain to one of the store's trusted roots (through the store's intermediates only; the operating system's trust store is never used), be within its validity period at the time checked, be an end-entity certificate that allows client authentication, and pass revocation checking per the store's revocation mode (stored CRLs first, then the certificate's CRL distribution points). Returns a CasbCertificateValidation object with IsValid, the device tags earned, every failure reason with a message, the chain and the principal the certificate names (UPN, else e-mail, else subject CN). An invalid certificate is not an error: the object says why. Errors are only for files that cannot be read.</para>
+/// </summary>
+/// <example>
+/// <code>Test-CasbClientCertificate -Path ./client.pfx -Password (Read-Host -AsSecureString 'PFX password')</code>
+/// <para>Checks the client certificate in a PFX file against the default store.</para>
+/// </example>
+/// <example>
+/// <code>Get-ChildItem Cert:\CurrentUser\My | Test-CasbClientCertificate | Format-Table</code>
+/// <para>Checks every certificate of the user's personal store and shows which would be trusted.</para>
+/// </example>
+/// <example>
+/// <code>Test-CasbClientCertificate -Path ./client.pem -At (Get-Date).AddDays(30) | Format-List</code>
+/// <para>Checks whether the certificate will still be valid in 30 days, with all details.</para>
+/// </example>
+[Cmdlet(VerbsDiagnostic.Test, "CasbClientCertificate", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(CasbCertificateValidation))]
+public sealed class TestCasbClientCertificateCommand : CasbStoreCmdlet
+{
+    private const string PathSet = "Path";
+    private const string CertificateSet = "Certificate";
+
+    private CertificateValidator? _validator;
+
+    /// <summary><para>The certificate to check, for example from Get-ChildItem Cert:\CurrentUser\My.</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = CertificateSet, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public X509Certificate2? Certificate { get; set; }
+
+    /// <summary><para>Certificate files to check: PKCS#12 (.pfx/.p12), PEM, or DER (.cer/.crt).</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "FilePath")]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary><para>The password of a PKCS#12 (.pfx) file.</para></summary>
+    [Parameter(ParameterSetName = PathSet)]
+    public SecureString? Password { get; set; }
+
+    /// <summary><para>The time to check the certificate at. Default: now.</para></summary>
+    [Parameter]
+    public DateTime? At { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        CasbConfiguration configuration = LoadConfiguration();
+        _validator = new CertificateValidator(configuration);
+    }
+
+    protected override void ProcessRecord()
+    {
+        DateTimeOffset at = At is { } time ? new DateTimeOffset(time) : DateTimeOffset.UtcNow;
+        if (ParameterSetName == CertificateSet)
+        {
+            WriteObject(new CasbCertificateValidation(_validator!.Validate(Certificate, at), source: null, Store.Path));
+            return;
+        }
+
+        string? password = Password is null ? null : new NetworkCredential(string.Empty, Password).Password;
+        foreach (string path in Path)
+        {
+            string file = ResolveFileSystemPath(path);
+            X509Certificate2 certificate;
+            try
+            {
+                certificate = ClientCertificateFile.Load(file, password);
+            }
+            catch (CasbException ex)
+            {
+                WriteCasbError(ex);
+                continue;
+            }
+
+            using (certificate)
+            {
+                WriteObject(new CasbCertificateValidation(_validator!.Validate(certificate, at), file, Store.Path));
+            }
+        }
+    }
+}

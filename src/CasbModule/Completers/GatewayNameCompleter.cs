@@ -1,0 +1,32 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using CasbCore.Gateways;
+using CasbCore.Store;
+
+namespace CasbModule.Completers;
+
+/// <summary>Completes gateway names from the records of the store named by -StorePath (or the default store).</summary>
+public sealed class GatewayNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(
+        string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        string? storePath = fakeBoundParameters.Contains("StorePath") ? fakeBoundParameters["StorePath"]?.ToString() : null;
+        var pattern = new WildcardPattern((wordToComplete ?? "").Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
+        IReadOnlyList<GatewayRecord> records;
+        try
+        {
+            records = GatewayProcesses.ReadRecords(CasbStore.ResolvePath(storePath));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            yield break;
+        }
+
+        foreach (GatewayRecord record in records.Where(r => pattern.IsMatch(r.Name)))
+        {
+            yield return new CompletionResult(record.Name, record.Name, CompletionResultType.ParameterValue, record.Url);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using CasbCore.Model;
+
+namespace CasbModule.Types;
+
+/// <summary>A certificate revocation list in the store, from Add- or Get-CasbCertificateRevocationList.</summary>
+public sealed class CasbCertificateRevocationList
+{
+    internal CasbCertificateRevocationList(RevocationListEntry entry, string storePath)
+    {
+        Issuer = entry.Issuer;
+        ThisUpdate = entry.ThisUpdate;
+        NextUpdate = entry.NextUpdate;
+        CrlNumber = entry.CrlNumber;
+        RevokedCount = entry.RevokedCount;
+        IssuerThumbprint = entry.IssuerThumbprint;
+        Id = entry.Id;
+        AddedAt = entry.AddedAt;
+        Source = entry.Source;
+        StorePath = storePath;
+    }
+
+    /// <summary>The CA that issued (and signed) the CRL.</summary>
+    public string Issuer { get; }
+
+    public DateTimeOffset ThisUpdate { get; }
+
+    /// <summary>When the CA promises a newer CRL; past it the CRL no longer establishes revocation status.</summary>
+    public DateTimeOffset? NextUpdate { get; }
+
+    public string? CrlNumber { get; }
+
+    public int RevokedCount { get; }
+
+    /// <summary>Thumbprint of the trusted root or intermediate whose key verified the CRL's signature.</summary>
+    public string IssuerThumbprint { get; }
+
+    /// <summary>SHA-256 of the DER CRL: the id Remove-CasbCertificateRevocationList takes.</summary>
+    public string Id { get; }
+
+    public DateTimeOffset AddedAt { get; }
+
+    /// <summary>The file the CRL was added from.</summary>
+    public string? Source { get; }
+
+    /// <summary>True while nextUpdate has not passed.</summary>
+    public bool IsCurrent => NextUpdate is null || DateTimeOffset.UtcNow < NextUpdate.Value;
+
+    public string StorePath { get; }
+}

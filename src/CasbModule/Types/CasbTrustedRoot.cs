@@ -1,0 +1,49 @@
+using System.Security.Cryptography.X509Certificates;
+using CasbCore.Certificates;
+using CasbCore.Model;
+
+namespace CasbModule.Types;
+
+/// <summary>A root or intermediate CA the store trusts for client-certificate device identification.</summary>
+public sealed class CasbTrustedRoot
+{
+    private readonly string _rawData;
+
+    internal CasbTrustedRoot(TrustedRootEntry entry, string storePath)
+    {
+        Thumbprint = entry.Thumbprint;
+        Subject = entry.Subject;
+        Issuer = entry.Issuer;
+        Kind = entry.Kind;
+        NotBefore = entry.NotBefore;
+        NotAfter = entry.NotAfter;
+        AddedAt = entry.AddedAt;
+        StorePath = storePath;
+        _rawData = entry.RawData;
+    }
+
+    public string Thumbprint { get; }
+
+    public string Subject { get; }
+
+    public string Issuer { get; }
+
+    public TrustedRootKind Kind { get; }
+
+    public DateTimeOffset NotBefore { get; }
+
+    public DateTimeOffset NotAfter { get; }
+
+    public DateTimeOffset AddedAt { get; }
+
+    public string StorePath { get; }
+
+    /// <summary>True when the CA is outside its validity period now.</summary>
+    public bool IsExpired => NotAfter < DateTimeOffset.UtcNow;
+
+    /// <summary>The stored certificate (public part only).</summary>
+    public X509Certificate2 GetCertificate() =>
+        TrustedRootCatalog.ToCertificate(new TrustedRootEntry { RawData = _rawData });
+
+    public override string ToString() => Thumbprint;
+}

@@ -1,0 +1,157 @@
+BeforeAll {
+    Import-Module $env:CASB_MODULE_MANIFEST -Force
+
+    $lab = Join-Path $TestDrive 'lab'
+    $password = 'Lab-Passw0rd'
+    $securePassword = ConvertTo-SecureString $password -AsPlainText -Force
+    $pki = [CasbCore.Certificates.LabPki]::Create()
+    $null = $pki.WriteTo($lab, $password)
+
+    # Imports that succeed run in a child pwsh whose HOME is under $TestDrive: .NET keeps the CurrentUser stores of
+    # Linux and macOS under $HOME/.dotnet/corefx, so nothing reaches the real user's store. Returns the child's JSON.
+    function Invoke-InIsolatedHome {
+        param([Parameter(Mandatory)][string] $Script)
+        $isolatedHome = Join-Path $TestDrive ('home-' + [guid]::NewGuid())
+        New-Item -ItemType Directory -Path $isolatedHome | Out-Null
+        $self = (Get-Process -Id $PID).Path
+        $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($self) -ne 'pwsh') { Join-Path $PSHOME 'pwsh.dll' })
+        $command = "`$ErrorActionPreference = 'Stop'; Import-Module '$env:CASB_MODULE_MANIFEST'; " +
+            "function Get-StoreContent([string] `$Name) { `$s = [Security.Cryptography.X509Certificates.X509Store]::new(`$Name, 'CurrentUser'); `$s.Open('ReadOnly'); try { @(`$s.Certificates | ForEach-Object { [pscustomobject]@{ Thumbprint = `$_.Thumbprint; HasPrivateKey = `$_.HasPrivateKey } }) } finally { `$s.Dispose() } }; " +
+            $Script
+        $savedHome = $env:HOME
+        $env:HOME = $isolatedHome
+        try {
+            $output = & $self @prefix -NoProfile -NonInteractive -Command $command 2>&1
+        }
+        finally {
+            $env:HOME = $savedHome
+        }
+        if ($LASTEXITCODE -ne 0) { throw "The isolated pwsh failed ($LASTEXITCODE): $($output -join "`n")" }
+        # The JSON is the last line; -WhatIf messages and the like come before it.
+        return ($output | Select-Object -Last 1) | ConvertFrom-Json
+    }
+
+    # A PFX in the legacy format of Microsoft's SampleClientCert.pfx (RC2-40 certificate bag, 3DES key, SHA-1 MAC).
+    $legacyPfx = Join-Path $TestDrive 'legacy-rc2.pfx'
+    $legacyThumbprint = $pki.Client.Thumbprint
+    if (Get-Command openssl -ErrorAction SilentlyContinue) {
+        $clientKey = Join-Path $TestDrive 'client.key'
+        Set-Content -Path $clientKey -Encoding ascii -Value ([Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($pki.Client).ExportPkcs8PrivateKeyPem())
+        & openssl pkcs12 -export -legacy -certpbe PBE-SHA1-RC2-40 -keypbe PBE-SHA1-3DES -macalg sha1 `
+            -in (Join-Path $lab 'client.pem') -inkey $clientKey -out $legacyPfx -passout pass:Microsoft 2>&1 | Out-Null
+        Remove-Item $clientKey
+    }
+    if (-not (Test-Path $legacyPfx) -or (Get-Item $legacyPfx).Length -eq 0) {
+        [IO.File]::WriteAllBytes($legacyPfx, $pki.Client.ExportPkcs12([Security.Cryptography.X509Certificates.Pkcs12ExportPbeParameters]::Pkcs12TripleDesSha1, 'Microsoft'))
+    }
+}
+
+AfterAll {
+    $pki.Dispose()
+}
+
+Describe 'Import-CasbClientCertificate' {
+    Context 'imports (in an isolated certificate store)' {
+        It 'imports a PFX with its private key into Cert:\CurrentUser\My by default and returns the certificate' {
+            $result = Invoke-InIsolatedHome @"
+`$c = Import-CasbClientCertificate -FilePath '$lab/client.pfx' -Password (ConvertTo-SecureString '$password' -AsPlainText -Force)
+[pscustomobject]@{ Type = `$c.GetType().FullName; Thumbprint = `$c.Thumbprint; HasPrivateKey = `$c.HasPrivateKey; My = Get-StoreContent My } | ConvertTo-Json -Depth 4 -Compress
+"@
+            $result.Type | Should -Be 'System.Security.Cryptography.X509Certificates.X509Certificate2'
+            $result.Thumbprint | Should -Be $pki.Client.Thumbprint
+            $result.HasPrivateKey | Should -BeTrue
+            @($result.My).Thumbprint | Should -Be @($pki.Client.Thumbprint)
+            @($result.My)[0].HasPrivateKey | Should -BeTrue
+        }
+
+        It 'reads a legacy RC2-40 / 3DES / SHA-1 PFX such as Microsoft''s SampleClientCert.pfx, with -Exportable' {
+            $result = Invoke-InIsolatedHome @"
+`$c = Import-CasbClientCertificate '$legacyPfx' -Password (ConvertTo-SecureString 'Microsoft' -AsPlainText -Force) -Exportable -CertStoreLocation 'Cert:/CurrentUser/My'
+[pscustomobject]@{ Thumbprint = `$c.Thumbprint; HasPrivateKey = `$c.HasPrivateKey; My = Get-StoreContent My } | ConvertTo-Json -Depth 4 -Compress
+"@
+            $result.Thumbprint | Should -Be $legacyThumbprint
+            $result.HasPrivateKey | Should -BeTrue
+            @($result.My).Thumbprint | Should -Be @($legacyThumbprint)
+        }
+
+        It 'imports a root CA file into Cert:\CurrentUser\Root' {
+            $result = Invoke-InIsolatedHome @"
+`$c = Import-CasbClientCertificate '$lab/root-ca.pem' -CertStoreLocation 'Cert:\CurrentUser\Root'
+[pscustomobject]@{ Thumbprint = `$c.Thumbprint; Root = Get-StoreContent Root; My = Get-StoreContent My } | ConvertTo-Json -Depth 4 -Compress
+"@
+            $result.Thumbprint | Should -Be $pki.Root.Thumbprint
+            @($result.Root).Thumbprint | Should -Be @($pki.Root.Thumbprint)
+            $result.My | Should -BeNullOrEmpty
+        }
+
+        It 'imports nothing with -WhatIf' {
+            $result = Invoke-InIsolatedHome @"
+`$c = Import-CasbClientCertificate '$lab/client.pfx' -Password (ConvertTo-SecureString '$password' -AsPlainText -Force) -WhatIf
+[pscustomobject]@{ Output = @(`$c).Count; My = Get-StoreContent My } | ConvertTo-Json -Depth 4 -Compress
+"@
+            $result.Output | Should -Be 0
+            $result.My | Should -BeNullOrEmpty
+        }
+    }
+
+    Context 'refusals (checked before any store is opened)' {
+        It 'refuses a wrong password with PfxPasswordInvalid' {
+            { Import-CasbClientCertificate (Join-Path $lab 'client.pfx') -Password (ConvertTo-SecureString 'wrong' -AsPlainText -Force) } |
+                Should -Throw -ErrorId 'PfxPasswordInvalid,CasbModule.Cmdlets.ImportCasbClientCertificateCommand'
+        }
+
+        It 'refuses a PFX without a private key with PfxHasNoPrivateKey' {
+            $file = Join-Path $TestDrive 'no-key.pfx'
+            [IO.File]::WriteAllBytes($file, $pki.Root.ExportPkcs12([Security.Cryptography.X509Certificates.Pkcs12ExportPbeParameters]::Pbes2Aes256Sha256, $password))
+
+            { Import-CasbClientCertificate $file -Password $securePassword } |
+                Should -Throw -ErrorId 'PfxHasNoPrivateKey,CasbModule.Cmdlets.ImportCasbClientCertificateCommand'
+        }
+
+        It 'refuses a public certificate file for the My store with PfxHasNoPrivateKey' {
+            { Import-CasbClientCertificate (Join-Path $lab 'client.pem') } |
+                Should -Throw -ErrorId 'PfxHasNoPrivateKey,CasbModule.Cmdlets.ImportCasbClientCertificateCommand'
+        }
+
+        It 'refuses a CA certificate offered as a client certificate with NotAClientCertificate' {
+            $file = Join-Path $TestDrive 'issuing-ca.pfx'
+            [IO.File]::WriteAllBytes($file, $pki.IntermediateWithKey.ExportPkcs12([Security.Cryptography.X509Certificates.Pkcs12ExportPbeParameters]::Pbes2Aes256Sha256, $password))
+
+            { Import-CasbClientCertificate $file -Password $securePassword } |
+                Should -Throw -ErrorId 'NotAClientCertificate,CasbModule.Cmdlets.ImportCasbClientCertificateCommand'
+        }
+
+        It 'refuses a client certificate offered to the Root store with NotACertificateAuthority' {
+            { Import-CasbClientCertificate (Join-Path $lab 'client.pem') -CertStoreLocation Cert:\CurrentUser\Root } |
+                Should -Throw -ErrorId 'NotACertificateAuthority,CasbModule.Cmdlets.ImportCasbClientCertificateCommand'
+        }
+
+        It 'reports a missing file with CertificateFileNotFound' {
+            { Import-CasbClientCertificate (Join-Path $TestDrive 'none.pfx') } |
+                Should -Throw -ErrorId 'CertificateFileNotFound,CasbModule.Cmdlets.ImportCasbClientCertificateCommand'
+        }
+
+        It 'reports a file that is no certificate with CertificateUnreadable' {
+            $file = Join-Path $TestDrive 'garbage.pfx'
+            Set-Content -Path $file -Value 'not a pfx'
+
+            { Import-CasbClientCertificate $file -CertStoreLocation Cert:\CurrentUser\Root } |
+                Should -Throw -ErrorId 'CertificateUnreadable,CasbModule.Cmdlets.ImportCasbClientCertificateCommand'
+        }
+
+        It 'refuses an unknown store location <Location> with InvalidCertStoreLocation' -TestCases @(
+            @{ Location = 'Cert:\Somewhere\My' }
+            @{ Location = 'Cert:\CurrentUser\Mine' }
+            @{ Location = 'C:\certs' }
+        ) {
+            { Import-CasbClientCertificate (Join-Path $lab 'client.pfx') -Password $securePassword -CertStoreLocation $Location } |
+                Should -Throw -ErrorId 'InvalidCertStoreLocation,CasbModule.Cmdlets.ImportCasbClientCertificateCommand'
+        }
+
+        It 'says that LocalMachine stores are read-only on Linux and suggests CurrentUser' -Skip:(-not $IsLinux) {
+            $err = { Import-CasbClientCertificate (Join-Path $lab 'client.pfx') -Password $securePassword -CertStoreLocation Cert:\LocalMachine\My } |
+                Should -Throw -ErrorId 'CertStoreReadOnly,CasbModule.Cmdlets.ImportCasbClientCertificateCommand' -PassThru
+            $err.Exception.Message | Should -BeLike '*read-only on Linux*Cert:\CurrentUser\My*'
+        }
+    }
+}

@@ -1,0 +1,62 @@
+BeforeAll {
+    Import-Module $env:CASB_MODULE_MANIFEST -Force
+    $pki = [CasbCore.Certificates.LabPki]::Create()
+}
+
+AfterAll {
+    $pki.Dispose()
+}
+
+Describe 'Remove-CasbTrustedRoot' {
+    BeforeEach {
+        $store = Join-Path $TestDrive ([guid]::NewGuid())
+        $null = $pki.Root, $pki.Intermediate, $pki.UntrustedRoot | Add-CasbTrustedRoot -StorePath $store
+    }
+
+    It 'removes a CA by thumbprint in any case' {
+        Remove-CasbTrustedRoot $pki.Intermediate.Thumbprint.ToLowerInvariant() -StorePath $store -Confirm:$false
+
+        (Get-CasbTrustedRoot -StorePath $store).Thumbprint | Should -Be @($pki.Root.Thumbprint, $pki.UntrustedRoot.Thumbprint)
+        (Get-CasbGatewaySetting -StorePath $store).Revision | Should -Be 4
+    }
+
+    It 'takes the CAs from Get-CasbTrustedRoot through the pipeline and returns them with -PassThru' {
+        $removed = Get-CasbTrustedRoot -Subject '*Casb Lab*' -StorePath $store | Remove-CasbTrustedRoot -StorePath $store -Confirm:$false -PassThru
+
+        $removed.Thumbprint | Should -Be @($pki.Root.Thumbprint, $pki.Intermediate.Thumbprint)
+        (Get-CasbTrustedRoot -StorePath $store).Thumbprint | Should -Be @($pki.UntrustedRoot.Thumbprint)
+    }
+
+    It 'returns nothing without -PassThru' {
+        Remove-CasbTrustedRoot $pki.Root.Thumbprint -StorePath $store -Confirm:$false | Should -BeNullOrEmpty
+    }
+
+    It 'removes nothing with -WhatIf' {
+        $before = [IO.File]::ReadAllBytes((Join-Path $store 'casb.json'))
+
+        Remove-CasbTrustedRoot $pki.Root.Thumbprint -StorePath $store -WhatIf
+
+        [IO.File]::ReadAllBytes((Join-Path $store 'casb.json')) | Should -Be $before
+    }
+
+    It 'has ConfirmImpact High, so it asks before removing' {
+        $command = Get-Command Remove-CasbTrustedRoot
+        $command.ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact |
+            Should -Be 'High'
+    }
+
+    It 'reports an unknown thumbprint as TrustedRootNotFound and still removes the others' {
+        Remove-CasbTrustedRoot 'ABCDEF0123', $pki.Root.Thumbprint -StorePath $store -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable errors
+
+        $errors | Should -HaveCount 1
+        $errors[0].FullyQualifiedErrorId | Should -Be 'TrustedRootNotFound,CasbModule.Cmdlets.RemoveCasbTrustedRootCommand'
+        (Get-CasbTrustedRoot -StorePath $store).Thumbprint | Should -Not -Contain $pki.Root.Thumbprint
+    }
+
+    It 'completes thumbprints by subject text too' {
+        $line = "Remove-CasbTrustedRoot -StorePath '$store' -Thumbprint *Untrusted"
+        $completion = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+
+        $completion.CompletionMatches.CompletionText | Should -Be @($pki.UntrustedRoot.Thumbprint)
+    }
+}

@@ -1,0 +1,71 @@
+using CasbCore.Activity;
+
+namespace CasbModule.Tests.Activity;
+
+public sealed class ActivityLogTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("casb-activity-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Records_are_read_back_newest_first_across_daily_files_and_gateways()
+    {
+        var day1 = new DateTimeOffset(2026, 3, 1, 23, 59, 0, TimeSpan.Zero);
+        await using (var writer = new ActivityLogWriter(_directory, "default"))
+        {
+            writer.Write(Record(day1, "a"));
+            writer.Write(Record(day1.AddMinutes(2), "c"));
+        }
+
+        await using (var other = new ActivityLogWriter(_directory, "edge 2"))
+        {
+            other.Write(Record(day1.AddMinutes(1), "b"));
+        }
+
+        Assert.True(File.Exists(Path.Combine(_directory, "activity-20260301.jsonl")));
+        Assert.True(File.Exists(Path.Combine(_directory, "activity-20260302.jsonl")));
+        Assert.True(File.Exists(Path.Combine(_directory, "activity-20260302.edge_2.jsonl")));
+        Assert.Equal(new[] { "c", "b", "a" }, ActivityLog.ReadNewestFirst(_directory).Select(r => r.CorrelationId));
+    }
+
+    [Fact]
+    public async Task A_torn_last_line_is_skipped()
+    {
+        var at = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        await using (var writer = new ActivityLogWriter(_directory, null))
+        {
+            writer.Write(Record(at, "whole"));
+        }
+
+        await File.AppendAllTextAsync(Path.Combine(_directory, "activity-20260301.jsonl"), "{\"time\":\"2026-03-01T10:01:00Z\",\"corre");
+
+        Assert.Equal("whole", Assert.Single(ActivityLog.ReadNewestFirst(_directory)).CorrelationId);
+    }
+
+    [Fact]
+    public void Retention_deletes_only_days_older_than_the_setting()
+    {
+        foreach (string day in new[] { "20260220", "20260224", "20260225", "20260301" })
+        {
+            File.WriteAllText(Path.Combine(_directory, $"activity-{day}.jsonl"), "");
+        }
+
+        File.WriteAllText(Path.Combine(_directory, "notes.txt"), "");
+
+        var deleted = ActivityLog.DeleteExpired(_directory, 5, new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+
+        Assert.Equal(new[] { "activity-20260220.jsonl", "activity-20260224.jsonl" }, deleted.Select(Path.GetFileName).Order());
+        Assert.True(File.Exists(Path.Combine(_directory, "activity-20260225.jsonl")));
+        Assert.True(File.Exists(Path.Combine(_directory, "notes.txt")));
+    }
+
+    private static ActivityRecord Record(DateTimeOffset at, string id) => new()
+    {
+        Time = at,
+        CorrelationId = id,
+        App = "App",
+        Action = "Allow",
+        HttpStatus = 200,
+    };
+}

@@ -1,0 +1,187 @@
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using CasbCore;
+using CasbCore.Certificates;
+using CasbCore.Model;
+
+namespace CasbModule.Tests.Certificates;
+
+public sealed class CertificateRevocationListTests : IClassFixture<LabPkiFixture>
+{
+    private readonly LabPki _lab;
+
+    public CertificateRevocationListTests(LabPkiFixture fixture) => _lab = fixture.Lab;
+
+    private static DateTimeOffset Now => DateTimeOffset.UtcNow;
+
+    [Fact]
+    public void A_DER_CRL_is_parsed_into_its_issuer_dates_number_and_revoked_serials()
+    {
+        CertificateRevocationList crl = CertificateRevocationList.Parse(_lab.IntermediateCrl);
+
+        Assert.Equal(_lab.Intermediate.Subject, crl.Issuer.Name);
+        Assert.Equal(BigInteger.One, crl.CrlNumber);
+        Assert.True(crl.ThisUpdate < Now && crl.NextUpdate > Now.AddDays(6));
+        RevokedCertificate revoked = Assert.Single(crl.RevokedCertificates);
+        Assert.Equal(X509RevocationReason.KeyCompromise, revoked.Reason);
+        Assert.NotNull(crl.FindRevoked(_lab.RevokedClient));
+        Assert.Null(crl.FindRevoked(_lab.Client));
+        Assert.Equal("1.2.840.113549.1.1.11", crl.SignatureAlgorithm);
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(_lab.IntermediateCrl)), crl.Id);
+    }
+
+    [Fact]
+    public void A_PEM_CRL_is_the_same_CRL()
+    {
+        byte[] pem = Encoding.ASCII.GetBytes("some text first\n" + PemEncoding.WriteString("X509 CRL", _lab.IntermediateCrl) + "\n");
+
+        CertificateRevocationList crl = CertificateRevocationList.Parse(pem, "issuing.crl");
+
+        Assert.Equal(_lab.IntermediateCrl, crl.RawData);
+    }
+
+    [Theory]
+    [InlineData("empty")]
+    [InlineData("truncated")]
+    [InlineData("garbage")]
+    [InlineData("certificate-pem")]
+    [InlineData("trailing")]
+    public void A_truncated_or_garbage_CRL_is_a_clear_CrlUnreadable_error(string kind)
+    {
+        byte[] data = kind switch
+        {
+            "empty" => Array.Empty<byte>(),
+            "truncated" => _lab.IntermediateCrl[..(_lab.IntermediateCrl.Length / 2)],
+            "garbage" => RandomNumberGenerator.GetBytes(300),
+            "certificate-pem" => Encoding.ASCII.GetBytes(_lab.Root.ExportCertificatePem()),
+            _ => _lab.IntermediateCrl.Concat(new byte[] { 0x05, 0x00 }).ToArray(),
+        };
+        if (kind == "garbage")
+        {
+            data[0] = 0x30;
+        }
+
+        CasbException error = Assert.Throws<CasbException>(() => CertificateRevocationList.Parse(data, "bad.crl"));
+
+        Assert.Equal("CrlUnreadable", error.ErrorId);
+        Assert.Contains("bad.crl", error.Message);
+    }
+
+    [Fact]
+    public void The_signature_is_verified_with_the_issuer_key_only()
+    {
+        CertificateRevocationList crl = CertificateRevocationList.Parse(_lab.IntermediateCrl);
+        CertificateRevocationList forged = CertificateRevocationList.Parse(TestConfigurations.ForgedIntermediateCrl(_lab));
+
+        Assert.True(crl.IsSignedBy(_lab.Intermediate));
+        Assert.False(crl.IsSignedBy(_lab.Root));
+        Assert.False(forged.IsSignedBy(_lab.Intermediate));
+    }
+
+    [Theory]
+    [InlineData("ecdsa-p256")]
+    [InlineData("ecdsa-p384")]
+    [InlineData("rsa-pss")]
+    public void RSA_PSS_and_ECDSA_signatures_verify(string algorithm)
+    {
+        using X509Certificate2 ca = CreateCa(algorithm);
+        using X509Certificate2 other = CreateCa(algorithm);
+        var builder = new CertificateRevocationListBuilder();
+        builder.AddEntry(new byte[] { 0x01, 0x02 }, Now.AddMinutes(-1));
+        byte[] der = algorithm == "rsa-pss"
+            ? builder.Build(ca, new BigInteger(9), Now.AddDays(1), HashAlgorithmName.SHA384, RSASignaturePadding.Pss)
+            : builder.Build(ca, new BigInteger(9), Now.AddDays(1), HashAlgorithmName.SHA256);
+
+        CertificateRevocationList crl = CertificateRevocationList.Parse(der);
+
+        Assert.True(crl.IsSignedBy(ca));
+        Assert.False(crl.IsSignedBy(other)); // same name, other key
+        Assert.NotNull(crl.FindRevoked(new byte[] { 0x00, 0x01, 0x02 }));
+    }
+
+    [Fact]
+    public void Adding_a_CRL_needs_a_trusted_issuer_and_a_valid_signature()
+    {
+        var untrusting = new CasbConfiguration();
+        CasbConfiguration trusting = TestConfigurations.Trusting(_lab);
+        CertificateRevocationList crl = CertificateRevocationList.Parse(_lab.IntermediateCrl);
+        CertificateRevocationList forged = CertificateRevocationList.Parse(TestConfigurations.ForgedIntermediateCrl(_lab));
+
+        Assert.Equal("CrlIssuerNotTrusted", Assert.Throws<CasbException>(() => RevocationLists.Add(untrusting, crl, false, Now)).ErrorId);
+        Assert.Equal("CrlSignatureInvalid", Assert.Throws<CasbException>(() => RevocationLists.Add(trusting, forged, true, Now)).ErrorId);
+        Assert.Empty(trusting.RevocationLists);
+
+        (RevocationListEntry entry, RevocationListChange change) = RevocationLists.Add(trusting, crl, false, Now, "issuing.crl");
+
+        Assert.Equal(RevocationListChange.Added, change);
+        Assert.Equal(_lab.Intermediate.Thumbprint, entry.IssuerThumbprint);
+        Assert.Equal("1", entry.CrlNumber);
+        Assert.Equal(1, entry.RevokedCount);
+        Assert.Equal(crl.Id, entry.Id);
+    }
+
+    [Fact]
+    public void An_out_of_date_CRL_is_refused_unless_forced()
+    {
+        CasbConfiguration configuration = TestConfigurations.Trusting(_lab);
+        CertificateRevocationList stale = CertificateRevocationList.Parse(TestConfigurations.IntermediateCrl(_lab, 2, Now.AddDays(-1), Now.AddDays(-8)));
+
+        Assert.Equal("CrlExpired", Assert.Throws<CasbException>(() => RevocationLists.Add(configuration, stale, false, Now)).ErrorId);
+        Assert.Equal(RevocationListChange.Added, RevocationLists.Add(configuration, stale, true, Now).Change);
+    }
+
+    [Fact]
+    public void A_newer_CRL_replaces_the_stored_one_and_an_older_one_is_refused_unless_forced()
+    {
+        CasbConfiguration configuration = TestConfigurations.Trusting(_lab);
+        CertificateRevocationList v2 = CertificateRevocationList.Parse(TestConfigurations.IntermediateCrl(_lab, 2, Now.AddDays(7)));
+        CertificateRevocationList v3 = CertificateRevocationList.Parse(TestConfigurations.IntermediateCrl(_lab, 3, Now.AddDays(7), null, _lab.RevokedClient));
+
+        RevocationLists.Add(configuration, v2, false, Now);
+        Assert.Equal(RevocationListChange.Replaced, RevocationLists.Add(configuration, v3, false, Now).Change);
+        Assert.Equal(RevocationListChange.Unchanged, RevocationLists.Add(configuration, v3, false, Now).Change);
+        CasbException older = Assert.Throws<CasbException>(() => RevocationLists.Add(configuration, v2, false, Now));
+        RevocationListEntry stored = Assert.Single(configuration.RevocationLists);
+
+        Assert.Equal("CrlOlderThanStored", older.ErrorId);
+        Assert.Equal("3", stored.CrlNumber);
+        Assert.Equal(RevocationListChange.Replaced, RevocationLists.Add(configuration, v2, true, Now).Change);
+        Assert.Equal("2", Assert.Single(configuration.RevocationLists).CrlNumber);
+    }
+
+    [Fact]
+    public void CRLs_of_different_issuers_are_kept_side_by_side()
+    {
+        CasbConfiguration configuration = TestConfigurations.Trusting(_lab).WithCrls(_lab.IntermediateCrl, _lab.RootCrl);
+
+        Assert.Equal(2, configuration.RevocationLists.Count);
+    }
+
+    private static X509Certificate2 CreateCa(string algorithm)
+    {
+        CertificateRequest request;
+        IDisposable key;
+        if (algorithm.StartsWith("ecdsa", StringComparison.Ordinal))
+        {
+            var ecdsa = ECDsa.Create(algorithm == "ecdsa-p256" ? ECCurve.NamedCurves.nistP256 : ECCurve.NamedCurves.nistP384);
+            request = new CertificateRequest("CN=Alt Algorithm CA", ecdsa, HashAlgorithmName.SHA256);
+            key = ecdsa;
+        }
+        else
+        {
+            var rsa = RSA.Create(2048);
+            request = new CertificateRequest("CN=Alt Algorithm CA", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pss);
+            key = rsa;
+        }
+
+        using (key)
+        {
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.KeyCertSign, true));
+            request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+            return request.CreateSelfSigned(Now.AddDays(-1), Now.AddDays(10));
+        }
+    }
+}

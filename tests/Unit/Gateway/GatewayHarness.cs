@@ -1,0 +1,202 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using CasbCore.Model;
+using CasbCore.Policies;
+using CasbCore.Store;
+using CasbGateway.Configuration;
+using CasbGateway.Enforcement;
+using CasbGateway.Hosting;
+using CasbGateway.SampleApp;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace CasbModule.Tests.Gateway;
+
+/// <summary>A decider the test controls, so the request path can be tested independently of the policy engine.</summary>
+internal sealed class ScriptedDecider : IAccessDecider
+{
+    public Func<EngineState, AccessRequest, AccessDecision>? Decide { get; set; }
+
+    public List<AccessRequest> Requests { get; } = new();
+
+    AccessDecision IAccessDecider.Decide(EngineState state, AccessRequest request)
+    {
+        lock (Requests)
+        {
+            Requests.Add(request);
+        }
+
+        return (Decide ?? ((s, r) => s.Engine.Decide(r)))(state, request);
+    }
+}
+
+/// <summary>
+/// A real gateway (Kestrel, HTTPS, loopback port 0) in front of the real sample upstream app (loopback port 0),
+/// in this process, over a temporary store.
+/// </summary>
+internal sealed class GatewayHarness : IAsyncDisposable
+{
+    public const string AppName = "Sample App";
+
+    private WebApplication? _gateway;
+    private WebApplication? _upstream;
+
+    private GatewayHarness(string storePath)
+    {
+        StorePath = storePath;
+        Store = new CasbStore(storePath);
+    }
+
+    public string StorePath { get; }
+
+    public CasbStore Store { get; }
+
+    public ScriptedDecider Decider { get; } = new();
+
+    public Uri GatewayUrl { get; private set; } = null!;
+
+    public Uri UpstreamUrl { get; private set; } = null!;
+
+    public int UpstreamRequests => Volatile.Read(ref _upstreamRequests);
+
+    private int _upstreamRequests;
+
+    public static async Task<GatewayHarness> StartAsync(
+        Action<CasbConfiguration>? configure = null, bool forwardClientCertificate = false, TimeSpan? upstreamTimeout = null, string? upstreamOverride = null)
+    {
+        var harness = new GatewayHarness(Directory.CreateTempSubdirectory("casb-gw-").FullName);
+        await harness.StartUpstreamAsync();
+        harness.Store.Update(c =>
+        {
+            c.Apps.Add(new AppEntry
+            {
+                Name = AppName,
+                Upstream = upstreamOverride ?? harness.UpstreamUrl.ToString().TrimEnd('/'),
+                Hostnames = { "localhost", "127.0.0.1" },
+                ForwardClientCertificate = forwardClientCertificate,
+            });
+            configure?.Invoke(c);
+        });
+
+        var options = new GatewayOptions
+        {
+            StorePath = harness.StorePath,
+            Urls = new[] { "https://127.0.0.1:0" },
+            Name = "test",
+            UpstreamTimeout = upstreamTimeout ?? TimeSpan.FromSeconds(100),
+            ConfigurationPollInterval = TimeSpan.FromMilliseconds(500),
+        };
+        harness._gateway = GatewayApp.Build(options, services =>
+        {
+            services.RemoveAll<IAccessDecider>();
+            services.AddSingleton<IAccessDecider>(harness.Decider);
+        });
+        await harness._gateway.StartAsync();
+        harness.GatewayUrl = new Uri(Address(harness._gateway));
+        return harness;
+    }
+
+    /// <summary>A client that trusts the gateway's self-signed certificate and presents <paramref name="clientCertificate"/>.</summary>
+    public HttpClient CreateClient(X509Certificate2? clientCertificate = null, Version? version = null)
+    {
+        var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false };
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        if (clientCertificate is not null)
+        {
+            handler.SslOptions.ClientCertificates = new X509CertificateCollection { clientCertificate };
+            handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
+        }
+
+        var client = new HttpClient(handler) { BaseAddress = GatewayUrl };
+        if (version is not null)
+        {
+            client.DefaultRequestVersion = version;
+            client.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        }
+
+        return client;
+    }
+
+    public AccessDecision Allow(EngineState state, AccessRequest request, AccessAction action = AccessAction.Allow) => new()
+    {
+        Action = action,
+        App = AppName,
+        User = "vendor@contoso.com",
+        UserSource = "Certificate",
+        ClientAppType = ClientAppType.Browser,
+        Revision = state.Revision,
+        At = request.At,
+        CorrelationId = request.CorrelationId,
+        Certificate = request.ClientCertificate is { } c
+            ? new CasbCore.Certificates.CertificateValidationResult
+            {
+                IsValid = true, Subject = c.Subject, Issuer = c.Issuer, Thumbprint = c.Thumbprint, ValidatedAt = request.At,
+            }
+            : CasbCore.Certificates.CertificateValidationResult.None(request.At),
+    };
+
+    public async Task<IReadOnlyList<CasbCore.Activity.ActivityRecord>> WaitForActivityAsync(int count)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            var records = CasbCore.Activity.ActivityLog.ReadNewestFirst(Store.ActivityDirectory).ToList();
+            if (records.Count >= count)
+            {
+                return records;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return CasbCore.Activity.ActivityLog.ReadNewestFirst(Store.ActivityDirectory).ToList();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_gateway is not null)
+        {
+            await _gateway.StopAsync();
+            await _gateway.DisposeAsync();
+        }
+
+        if (_upstream is not null)
+        {
+            await _upstream.StopAsync();
+            await _upstream.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(StorePath, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task StartUpstreamAsync()
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        _upstream = builder.Build();
+        _upstream.Use((context, next) =>
+        {
+            Interlocked.Increment(ref _upstreamRequests);
+            return next(context);
+        });
+        SampleAppHost.Map(_upstream);
+        await _upstream.StartAsync();
+        UpstreamUrl = new Uri(Address(_upstream));
+    }
+
+    private static string Address(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+}

@@ -1,0 +1,288 @@
+using System.Net;
+using System.Text.Json;
+using CasbCore.Certificates;
+using CasbCore.Policies;
+using CasbGateway.Enforcement;
+
+namespace CasbModule.Tests.Gateway;
+
+/// <summary>The gateway's request path over real TLS on loopback, with the decision scripted (the engine is tested on its own).</summary>
+public sealed class RequestPathTests : IClassFixture<LabPkiFixture>
+{
+    private readonly LabPki _pki;
+
+    public RequestPathTests(LabPkiFixture fixture)
+    {
+        _pki = fixture.Pki;
+    }
+
+    [Theory]
+    [InlineData("1.1")]
+    [InlineData("2.0")]
+    public async Task An_allowed_request_reaches_the_upstream_with_forwarded_headers_and_without_forged_identity_headers(string httpVersion)
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync();
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient(_pki.Client, Version.Parse(httpVersion));
+        using var message = new HttpRequestMessage(HttpMethod.Get, "/reports/q3?x=1")
+        {
+            Version = Version.Parse(httpVersion),
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        message.Headers.Add("X-Client-Cert", "forged");
+        message.Headers.Add("Client-Cert", ":Zm9yZ2Vk:");
+        message.Headers.Add("X-SSL-Client-Verify", "SUCCESS");
+        message.Headers.Add("X-Forwarded-Client-Cert", "Hash=forged");
+        message.Headers.Add("X-Casb-User", "admin@contoso.com");
+        message.Headers.Add("X-Forwarded-For", "10.9.9.9");
+
+        using HttpResponseMessage response = await client.SendAsync(message);
+        string body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Version.Parse(httpVersion), response.Version);
+        Assert.Contains("Hello from the Casb sample app", body);
+        Assert.Contains("<dd id=\"path\">/reports/q3?x=1</dd>", body);
+        Assert.Contains("<dd id=\"x-forwarded-for\">127.0.0.1</dd>", body);
+        Assert.Contains("<dd id=\"x-forwarded-proto\">https</dd>", body);
+        Assert.Contains($"<dd id=\"x-forwarded-host\">127.0.0.1:{harness.GatewayUrl.Port}</dd>", body);
+        Assert.Contains("<dd id=\"client-cert\">absent</dd>", body);
+        Assert.DoesNotContain("forged", body, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("X-SSL-Client-Verify", body, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("admin@contoso.com", body);
+        Assert.DoesNotContain("10.9.9.9", body);
+
+        // The engine saw the TLS client certificate and nothing from the forged headers.
+        AccessRequest seen = Assert.Single(harness.Decider.Requests);
+        Assert.Equal(_pki.Client.Thumbprint, seen.ClientCertificate?.Thumbprint);
+        Assert.Null(seen.IdentityHeaderValue);
+        Assert.Equal(IPAddress.Loopback, seen.ClientAddress);
+        Assert.Equal("127.0.0.1", seen.Host);
+        Assert.Equal("/reports/q3", seen.Path);
+    }
+
+    [Fact]
+    public async Task The_validated_leaf_goes_upstream_as_an_RFC_9440_Client_Cert_header_when_the_app_asks_for_it()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(forwardClientCertificate: true);
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient(_pki.Client);
+        using var message = new HttpRequestMessage(HttpMethod.Get, "/");
+        message.Headers.Add("Client-Cert", ":Zm9yZ2Vk:");
+
+        string body = await (await client.SendAsync(message)).Content.ReadAsStringAsync();
+
+        Assert.Contains($"Client-Cert: :{Convert.ToBase64String(_pki.Client.RawData)}:", body);
+        Assert.DoesNotContain("Zm9yZ2Vk", body);
+    }
+
+    [Fact]
+    public async Task Without_a_client_certificate_no_Client_Cert_header_goes_upstream_even_when_forged()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(forwardClientCertificate: true);
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+        using var message = new HttpRequestMessage(HttpMethod.Get, "/");
+        message.Headers.Add("Client-Cert", ":Zm9yZ2Vk:");
+
+        string body = await (await client.SendAsync(message)).Content.ReadAsStringAsync();
+
+        Assert.Contains("<dd id=\"client-cert\">absent</dd>", body);
+        Assert.Null(Assert.Single(harness.Decider.Requests).ClientCertificate);
+    }
+
+    [Fact]
+    public async Task The_identity_header_is_passed_to_the_engine_only_from_a_trusted_proxy_and_never_upstream()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(c => c.Settings.TrustedProxies.Add("127.0.0.0/8"));
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+        using var message = new HttpRequestMessage(HttpMethod.Get, "/");
+        message.Headers.Add("X-Casb-User", "alice@contoso.com");
+        message.Headers.Add("X-Forwarded-For", "203.0.113.7");
+
+        string body = await (await client.SendAsync(message)).Content.ReadAsStringAsync();
+
+        AccessRequest seen = Assert.Single(harness.Decider.Requests);
+        Assert.Equal("alice@contoso.com", seen.IdentityHeaderValue);
+        Assert.Equal(IPAddress.Parse("203.0.113.7"), seen.ClientAddress);
+        Assert.Equal(IPAddress.Loopback, seen.RemoteAddress);
+        Assert.DoesNotContain("alice@contoso.com", body);
+        Assert.Contains("<dd id=\"x-forwarded-for\">203.0.113.7, 127.0.0.1</dd>", body);
+    }
+
+    [Fact]
+    public async Task A_block_shows_the_branded_page_with_the_message_HTML_encoded_and_never_contacts_the_upstream()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync();
+        harness.Decider.Decide = (state, request) => new AccessDecision
+        {
+            Action = AccessAction.Block,
+            App = GatewayHarness.AppName,
+            BlockingPolicy = "Require certificate",
+            BlockMessage = "Use a <b>company</b> device & try again",
+            Revision = state.Revision,
+        };
+        using HttpClient client = harness.CreateClient();
+        using var message = new HttpRequestMessage(HttpMethod.Get, "/");
+        message.Headers.Accept.ParseAdd("text/html,application/xhtml+xml");
+
+        using HttpResponseMessage response = await client.SendAsync(message);
+        string body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<title>Access blocked</title>", body);
+        Assert.Contains("Use a &lt;b&gt;company&lt;/b&gt; device &amp; try again", body);
+        Assert.DoesNotContain("<b>company</b>", body);
+        Assert.Contains(GatewayHarness.AppName, body);
+        string correlationId = response.Headers.GetValues("X-Casb-Correlation-Id").Single();
+        Assert.Contains(correlationId, body);
+        Assert.Equal(0, harness.UpstreamRequests);
+
+        var record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal("Block", record.Action);
+        Assert.Equal(403, record.HttpStatus);
+        Assert.Equal(correlationId, record.CorrelationId);
+        Assert.Equal("Use a <b>company</b> device & try again", record.BlockMessage);
+        Assert.Equal("Require certificate", record.BlockingPolicy);
+    }
+
+    [Fact]
+    public async Task A_non_browser_client_gets_403_with_a_short_JSON_body()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync();
+        harness.Decider.Decide = (state, request) => new AccessDecision
+        {
+            Action = AccessAction.Block,
+            App = GatewayHarness.AppName,
+            BlockMessage = "Use a company device.",
+            ClientAppType = CasbCore.Model.ClientAppType.MobileAndDesktop,
+        };
+        using HttpClient client = harness.CreateClient();
+        using var message = new HttpRequestMessage(HttpMethod.Get, "/");
+        message.Headers.Accept.ParseAdd("text/html");
+
+        using HttpResponseMessage response = await client.SendAsync(message);
+        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("access_blocked", json.RootElement.GetProperty("error").GetString());
+        Assert.Equal("Use a company device.", json.RootElement.GetProperty("message").GetString());
+        Assert.Equal(GatewayHarness.AppName, json.RootElement.GetProperty("app").GetString());
+        Assert.Equal(response.Headers.GetValues("X-Casb-Correlation-Id").Single(), json.RootElement.GetProperty("correlationId").GetString());
+    }
+
+    [Fact]
+    public async Task An_exception_in_the_decision_fails_closed_with_403_a_generic_page_and_an_activity_record()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync();
+        harness.Decider.Decide = (_, _) => throw new InvalidOperationException("secret internal detail");
+        using HttpClient client = harness.CreateClient(_pki.Client);
+        using var message = new HttpRequestMessage(HttpMethod.Get, "/");
+        message.Headers.Accept.ParseAdd("text/html");
+
+        using HttpResponseMessage response = await client.SendAsync(message);
+        string body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("Access blocked", body);
+        Assert.Contains(ResponsePages.GenericBlockMessage, body);
+        Assert.DoesNotContain("secret internal detail", body);
+        Assert.DoesNotContain("at CasbGateway", body);
+        Assert.Equal(0, harness.UpstreamRequests);
+
+        var record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal("Block", record.Action);
+        Assert.Equal(403, record.HttpStatus);
+        Assert.Contains("secret internal detail", record.Error);
+        Assert.Equal(_pki.Client.Thumbprint, record.CertificateThumbprint);
+    }
+
+    [Fact]
+    public async Task An_unknown_host_gets_404_and_nothing_is_proxied()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync();
+        harness.Decider.Decide = (state, request) => new AccessDecision { Action = AccessAction.Allow, App = null, Revision = state.Revision };
+        using HttpClient client = harness.CreateClient();
+        using var message = new HttpRequestMessage(HttpMethod.Get, "/");
+        message.Headers.Host = "unknown.contoso.local";
+        message.Headers.Accept.ParseAdd("text/html");
+
+        using HttpResponseMessage response = await client.SendAsync(message);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("No app is published at this address", await response.Content.ReadAsStringAsync());
+        Assert.Equal(0, harness.UpstreamRequests);
+        Assert.Equal("unknown.contoso.local", Assert.Single(harness.Decider.Requests).Host);
+        var record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal(404, record.HttpStatus);
+        Assert.Equal("Block", record.Action);
+    }
+
+    [Fact]
+    public async Task An_upstream_that_refuses_connections_gives_a_branded_502()
+    {
+        int closedPort = FreePort();
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(upstreamOverride: $"http://127.0.0.1:{closedPort}");
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+        using var message = new HttpRequestMessage(HttpMethod.Get, "/");
+        message.Headers.Accept.ParseAdd("text/html");
+
+        using HttpResponseMessage response = await client.SendAsync(message);
+        string body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("The app is not reachable", body);
+        Assert.DoesNotContain("   at ", body);
+        var record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal(502, record.HttpStatus);
+        Assert.Contains("Upstream", record.Error);
+    }
+
+    [Fact]
+    public async Task An_upstream_that_does_not_answer_in_time_gives_504()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(upstreamTimeout: TimeSpan.FromSeconds(1));
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+
+        using HttpResponseMessage response = await client.GetAsync("/slow?seconds=10");
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("upstream_timeout", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Health_readiness_and_metrics_are_answered_by_the_gateway_itself()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync();
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+        (await client.GetAsync("/")).EnsureSuccessStatusCode();
+
+        Assert.Equal("Healthy\n", await client.GetStringAsync("/healthz"));
+        Assert.StartsWith("Ready: revision 1", await client.GetStringAsync("/readyz"));
+        string metrics = await client.GetStringAsync("/metrics");
+        Assert.Contains("casb_gateway_requests", metrics);
+        Assert.Contains("app=\"Sample App\"", metrics);
+        Assert.Contains("casb_gateway_decision_duration", metrics);
+        Assert.Equal(0 + 1, harness.UpstreamRequests);
+        Assert.Single(harness.Decider.Requests);
+    }
+
+    internal static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+public sealed class LabPkiFixture : IDisposable
+{
+    public LabPki Pki { get; } = LabPki.Create();
+
+    public void Dispose() => Pki.Dispose();
+}

@@ -91,7 +91,6 @@ public sealed class ImportCasbConfigurationCommand : CasbStoreCmdlet
                 Kinds.First(k => k.Type == change.ItemType).Apply(config, imported, change);
             }
 
-            ConfigurationChecks.References(config);
             ConfigurationValidator.ThrowIfInvalid(config);
             return config;
         });

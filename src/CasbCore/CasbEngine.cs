@@ -31,4 +31,11 @@ public sealed class CasbEngine
         ArgumentNullException.ThrowIfNull(request);
         return Policies.Decide(request, Certificates);
     }
+
+    /// <summary>Decides with a certificate result the caller already has (the gateway's per-certificate cache).</summary>
+    public AccessDecision Decide(AccessRequest request, CertificateValidationResult certificate)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Policies.Decide(request, certificate);
+    }
 }

@@ -59,6 +59,9 @@ public sealed class AccessDecision
     /// <summary>True when the session is under an enabled (On) App Control conditional-access policy.</summary>
     public bool UnderAppControl { get; init; }
 
+    /// <summary>The App Control mode in force (the strictest of the applied policies), or null when not under App Control.</summary>
+    public AppControlMode? AppControlMode { get; init; }
+
     public IReadOnlyList<string> Reasons { get; init; } = Array.Empty<string>();
 
     public long Revision { get; init; }

@@ -1,23 +1,423 @@
+using System.Net;
 using CasbCore.Certificates;
 using CasbCore.Model;
 
 namespace CasbCore.Policies;
 
-/// <summary>The apps, groups and policies of one configuration revision, compiled for fast evaluation.</summary>
+/// <summary>
+/// The apps, groups and policies of one configuration revision, compiled once for fast evaluation (app index,
+/// per-app access policy lists, hash sets, parsed IP networks), then asked for one <see cref="AccessDecision"/>
+/// per request. Thread-safe: <see cref="Decide(AccessRequest, CertificateValidationResult)"/> only reads.
+/// <para>The semantics, in order:</para>
+/// <list type="number">
+/// <item><b>App</b>: <see cref="AccessRequest.AppName"/> (what-if) or the request's Host + Path through
+/// <see cref="AppMatcher"/>. No app: Action Block, App null (the gateway answers 404).</item>
+/// <item><b>User</b>: an explicit <see cref="AccessRequest.User"/> (what-if) &gt; the identity header, honoured
+/// only when <see cref="AccessRequest.RemoteAddress"/> is in <see cref="GatewaySettings.TrustedProxies"/> &gt; the
+/// principal of a client certificate that validated (an invalid certificate names no one) &gt; anonymous.
+/// Groups: every group whose members contain the user (case-insensitive).</item>
+/// <item><b>Client app type</b>: <see cref="UserAgentClassifier.Classify"/>. <b>Device tags</b>: those of a valid
+/// certificate (a valid certificate always earns "Valid client certificate").</item>
+/// <item><b>Conditional access</b>, each policy: Off is not applied; otherwise in scope when the user is included
+/// (IncludeUsers "All" means every user, anonymous included) and not excluded (exclude always beats include,
+/// groups too; an empty include list includes no one, as in Entra), the app is in Apps (empty = all) and the
+/// client app type is in ClientAppTypes (empty = all). In scope and On: grant Block blocks outright; session
+/// control App Control puts the session under App Control (the strictest mode of all such policies applies).
+/// In scope and ReportOnly: evaluated and recorded as "would have ..." but never enforced; a would-be block
+/// turns an Allow into Monitor.</item>
+/// <item><b>Not under App Control</b>: Allow, "Not in scope of any App Control conditional-access policy";
+/// access policies are not enforced.</item>
+/// <item><b>Under App Control</b>: every enabled access policy whose filters all match is listed. A matched
+/// Block policy blocks with its block message (highest severity wins, then name ordinal-ignore-case, then
+/// configuration order); a Test policy only makes the request Monitor. Nothing blocks: the gateway's
+/// DefaultAction (Allow, or Block with "Access to &lt;app&gt; is not allowed by default."). Mode MonitorOnly and
+/// BlockDownloads turn would-be blocks into Monitor; UseCustomPolicy enforces them.</item>
+/// </list>
+/// </summary>
 public sealed class CompiledPolicySet
 {
+    /// <summary>The reason given for a request that no enabled App Control policy covers.</summary>
+    public const string NotInAppControlScope = "Not in scope of any App Control conditional-access policy";
+
+    private readonly AppMatcher _apps;
+    private readonly Dictionary<string, string[]> _groupsByUser;
+    private readonly IPNetwork[] _trustedProxies;
+    private readonly CompiledConditionalAccessPolicy[] _conditionalAccess;
+    private readonly CompiledAccessPolicy[] _allAppPolicies;
+    private readonly Dictionary<string, CompiledAccessPolicy[]> _policiesByApp;
+    private readonly DefaultAction _defaultAction;
+
     private CompiledPolicySet(CasbConfiguration configuration)
     {
         Configuration = configuration;
+        _apps = new AppMatcher(configuration.Apps);
+        _defaultAction = configuration.Settings.DefaultAction;
+        _trustedProxies = IPRanges.ParseAll(configuration.Settings.TrustedProxies, "InvalidTrustedProxy", "Trusted proxies");
+
+        var groupsByUser = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (GroupEntry group in configuration.Groups)
+        {
+            foreach (string member in group.Members.Where(m => !string.IsNullOrWhiteSpace(m)).Select(m => m.Trim())
+                         .Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                if (!groupsByUser.TryGetValue(member, out List<string>? groups))
+                {
+                    groupsByUser[member] = groups = new List<string>();
+                }
+
+                groups.Add(group.Name);
+            }
+        }
+
+        _groupsByUser = groupsByUser.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
+
+        _conditionalAccess = configuration.ConditionalAccessPolicies.Select(p => new CompiledConditionalAccessPolicy(p)).ToArray();
+
+        CompiledAccessPolicy[] enabled = configuration.AccessPolicies
+            .Select((p, i) => (Policy: p, Order: i))
+            .Where(p => p.Policy.Enabled)
+            .Select(p => new CompiledAccessPolicy(p.Policy, p.Order))
+            .ToArray();
+        _allAppPolicies = enabled.Where(p => p.Apps.Count == 0).ToArray();
+        _policiesByApp = new Dictionary<string, CompiledAccessPolicy[]>(StringComparer.OrdinalIgnoreCase);
+        foreach (AppEntry app in configuration.Apps)
+        {
+            _policiesByApp.TryAdd(app.Name, enabled
+                .Where(p => p.Apps.Count == 0 || p.Apps.Contains(app.Name, StringComparer.OrdinalIgnoreCase))
+                .ToArray());
+        }
     }
 
     public CasbConfiguration Configuration { get; }
 
-    public static CompiledPolicySet Compile(CasbConfiguration configuration) => new(configuration);
+    /// <summary>
+    /// Compiles a configuration. Throws a <see cref="CasbException"/> (InvalidIPRange, InvalidTrustedProxy,
+    /// UnknownDeviceTag) for what cannot be evaluated safely; run <see cref="ConfigurationValidator"/> first for
+    /// the full list of problems.
+    /// </summary>
+    public static CompiledPolicySet Compile(CasbConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return new CompiledPolicySet(configuration);
+    }
 
+    /// <summary>Decides a request, validating its client certificate (one call) with <paramref name="certificates"/>.</summary>
     public AccessDecision Decide(AccessRequest request, CertificateValidator certificates)
     {
-        // TODO(issue 3): implemented by the policy-engine work.
-        throw new NotImplementedException();
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(certificates);
+        CertificateValidationResult certificate = request.ClientCertificate is null
+            ? CertificateValidationResult.None(request.At)
+            : certificates.Validate(request.ClientCertificate, request.At);
+        return Decide(request, certificate);
     }
+
+    /// <summary>Decides a request whose client certificate was already validated (gateway cache, tests, benchmarks).</summary>
+    public AccessDecision Decide(AccessRequest request, CertificateValidationResult certificate)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(certificate);
+        var reasons = new List<string>(6);
+
+        // Identity.
+        string? user;
+        string userSource;
+        if (!string.IsNullOrWhiteSpace(request.User))
+        {
+            user = request.User.Trim();
+            userSource = "Parameter";
+        }
+        else if (!string.IsNullOrWhiteSpace(request.IdentityHeaderValue) && IsTrustedProxy(request.RemoteAddress))
+        {
+            user = request.IdentityHeaderValue.Trim();
+            userSource = "IdentityHeader";
+        }
+        else if (certificate.IsValid && !string.IsNullOrWhiteSpace(certificate.Principal))
+        {
+            user = certificate.Principal;
+            userSource = "Certificate";
+        }
+        else
+        {
+            user = null;
+            userSource = "Anonymous";
+        }
+
+        if (!string.IsNullOrWhiteSpace(request.IdentityHeaderValue) && userSource != "IdentityHeader" && userSource != "Parameter")
+        {
+            reasons.Add($"The identity header was ignored: {request.RemoteAddress?.ToString() ?? "the peer"} is not a trusted proxy.");
+        }
+
+        reasons.Add(user is null ? "The user is anonymous." : $"User '{user}' from {Describe(userSource)}.");
+
+        string[] groups = user is not null && _groupsByUser.TryGetValue(user, out string[]? g) ? g : Array.Empty<string>();
+        ClientAppType clientAppType = UserAgentClassifier.Classify(request.UserAgent);
+        string[] deviceTags = DeviceTagsOf(certificate);
+
+        AppEntry? app = request.AppName is not null ? _apps.FindByName(request.AppName) : _apps.Find(request.Host, request.Path);
+        if (app is null)
+        {
+            reasons.Insert(0, request.AppName is not null
+                ? $"No app is named '{request.AppName}'."
+                : $"No app is configured for host '{request.Host}' and path '{request.Path}'.");
+            return new AccessDecision
+            {
+                Action = AccessAction.Block,
+                User = user,
+                UserSource = userSource,
+                Groups = groups,
+                ClientAppType = clientAppType,
+                DeviceTags = deviceTags,
+                Certificate = certificate,
+                BlockMessage = "No app is published at this address.",
+                Reasons = reasons,
+                Revision = Configuration.Revision,
+                At = request.At,
+                CorrelationId = request.CorrelationId,
+            };
+        }
+
+        reasons.Insert(0, $"App '{app.Name}'.");
+        var facts = new RequestFacts(
+            app.Name,
+            user,
+            groups,
+            clientAppType,
+            deviceTags,
+            request.ClientAddress ?? request.RemoteAddress,
+            request.UserAgent ?? "");
+
+        // Conditional access.
+        var conditionalAccess = new ConditionalAccessResult[_conditionalAccess.Length];
+        CompiledConditionalAccessPolicy? blockedBy = null;
+        AppControlMode? mode = null;
+        string? reportOnlyBlock = null;
+        bool reportOnlyAppControl = false;
+        for (int i = 0; i < _conditionalAccess.Length; i++)
+        {
+            CompiledConditionalAccessPolicy policy = _conditionalAccess[i];
+            ConditionalAccessResult result;
+            string? notInScope;
+            if (policy.State == ConditionalAccessState.Off)
+            {
+                result = new ConditionalAccessResult(policy.Name, ConditionalAccessOutcome.NotApplied, "The policy is off.");
+            }
+            else if ((notInScope = policy.NotInScopeBecause(facts)) is not null)
+            {
+                result = new ConditionalAccessResult(policy.Name, ConditionalAccessOutcome.NotApplied, $"Not in scope: {notInScope}.");
+            }
+            else if (policy.State == ConditionalAccessState.ReportOnly)
+            {
+                if (policy.Blocks)
+                {
+                    reportOnlyBlock ??= policy.Name;
+                    result = new ConditionalAccessResult(policy.Name, ConditionalAccessOutcome.ReportOnly, "Report-only: would have blocked access.");
+                }
+                else if (policy.AppControl)
+                {
+                    reportOnlyAppControl = true;
+                    result = new ConditionalAccessResult(policy.Name, ConditionalAccessOutcome.ReportOnly,
+                        $"Report-only: would have applied App Control ({policy.Mode}).");
+                }
+                else
+                {
+                    result = new ConditionalAccessResult(policy.Name, ConditionalAccessOutcome.ReportOnly, "Report-only: in scope; no grant or session control.");
+                }
+            }
+            else if (policy.Blocks)
+            {
+                blockedBy ??= policy;
+                result = new ConditionalAccessResult(policy.Name, ConditionalAccessOutcome.Applied, "Blocks access (grant control Block).");
+            }
+            else if (policy.AppControl)
+            {
+                mode = mode is null || policy.Mode > mode ? policy.Mode : mode;
+                result = new ConditionalAccessResult(policy.Name, ConditionalAccessOutcome.Applied, $"Session under App Control ({policy.Mode}).");
+            }
+            else
+            {
+                result = new ConditionalAccessResult(policy.Name, ConditionalAccessOutcome.Applied, "In scope; no grant or session control.");
+            }
+
+            conditionalAccess[i] = result;
+            reasons.Add($"Conditional access policy '{result.PolicyName}': {result.Outcome}. {result.Reason}");
+        }
+
+        AccessAction action;
+        string? blockMessage = null;
+        string? blockingPolicy = null;
+        IReadOnlyList<MatchedAccessPolicy> matched = Array.Empty<MatchedAccessPolicy>();
+        bool reportOnlyWouldBlock = reportOnlyBlock is not null;
+
+        if (blockedBy is not null)
+        {
+            action = AccessAction.Block;
+            blockingPolicy = blockedBy.Name;
+            blockMessage = $"Access blocked by conditional access policy '{blockedBy.Name}'.";
+            reasons.Add($"Blocked by conditional access policy '{blockedBy.Name}'.");
+        }
+        else if (mode is AppControlMode appControlMode)
+        {
+            AccessPolicyVerdict verdict = EvaluateAccessPolicies(facts, reasons, "");
+            matched = verdict.Matched;
+            bool enforce = appControlMode == AppControlMode.UseCustomPolicy;
+            if (verdict.Blocking is not null)
+            {
+                if (enforce)
+                {
+                    action = AccessAction.Block;
+                    blockingPolicy = verdict.Blocking.Name;
+                    blockMessage = verdict.Blocking.BlockMessage ?? DefaultBlockMessage(app.Name);
+                    reasons.Add($"Blocked by access policy '{verdict.Blocking.Name}' (severity {verdict.Blocking.Severity}).");
+                }
+                else
+                {
+                    action = AccessAction.Monitor;
+                    reasons.Add($"Access policy '{verdict.Blocking.Name}' would have blocked; App Control mode {appControlMode} only monitors.");
+                }
+            }
+            else if (_defaultAction == DefaultAction.Block)
+            {
+                if (enforce)
+                {
+                    action = AccessAction.Block;
+                    blockMessage = DefaultDenyMessage(app.Name);
+                    reasons.Add("No access policy blocked; the default action is Block.");
+                }
+                else
+                {
+                    action = AccessAction.Monitor;
+                    reasons.Add($"The default action Block would have blocked; App Control mode {appControlMode} only monitors.");
+                }
+            }
+            else
+            {
+                action = verdict.TestMatched ? AccessAction.Monitor : AccessAction.Allow;
+                reasons.Add(verdict.TestMatched
+                    ? "No access policy blocked; a Test policy matched, so the session is monitored."
+                    : "No access policy blocked; the default action is Allow.");
+            }
+        }
+        else
+        {
+            action = AccessAction.Allow;
+            reasons.Add(NotInAppControlScope);
+            if (reportOnlyAppControl)
+            {
+                AccessPolicyVerdict verdict = EvaluateAccessPolicies(facts, reasons, "Report-only: ");
+                if (verdict.Blocking is not null)
+                {
+                    reportOnlyWouldBlock = true;
+                    reasons.Add($"Report-only: access policy '{verdict.Blocking.Name}' would have blocked.");
+                }
+                else if (_defaultAction == DefaultAction.Block)
+                {
+                    reportOnlyWouldBlock = true;
+                    reasons.Add("Report-only: the default action Block would have blocked.");
+                }
+            }
+        }
+
+        if (action == AccessAction.Allow && reportOnlyWouldBlock)
+        {
+            action = AccessAction.Monitor;
+            reasons.Add("Monitored: a report-only policy would have blocked this request.");
+        }
+
+        return new AccessDecision
+        {
+            Action = action,
+            App = app.Name,
+            User = user,
+            UserSource = userSource,
+            Groups = groups,
+            ClientAppType = clientAppType,
+            DeviceTags = deviceTags,
+            Certificate = certificate,
+            ConditionalAccess = conditionalAccess,
+            MatchedPolicies = matched,
+            BlockingPolicy = blockingPolicy,
+            BlockMessage = blockMessage,
+            UnderAppControl = mode is not null,
+            AppControlMode = mode,
+            Reasons = reasons,
+            Revision = Configuration.Revision,
+            At = request.At,
+            CorrelationId = request.CorrelationId,
+        };
+    }
+
+    /// <summary>The message of a blocking access policy that has none of its own.</summary>
+    public static string DefaultBlockMessage(string app) => $"Access to {app} is blocked by your organization's policy.";
+
+    /// <summary>The message when nothing blocks but the gateway's default action is Block.</summary>
+    public static string DefaultDenyMessage(string app) => $"Access to {app} is not allowed by default.";
+
+    /// <summary>True when <paramref name="address"/> is one of the configured sign-in proxies.</summary>
+    public bool IsTrustedProxy(IPAddress? address) =>
+        address is not null && _trustedProxies.Length > 0 && IPRanges.ContainsAny(_trustedProxies, address);
+
+    private AccessPolicyVerdict EvaluateAccessPolicies(in RequestFacts facts, List<string> reasons, string prefix)
+    {
+        CompiledAccessPolicy[] candidates = _policiesByApp.TryGetValue(facts.App, out CompiledAccessPolicy[]? forApp) ? forApp : _allAppPolicies;
+        List<MatchedAccessPolicy>? matched = null;
+        CompiledAccessPolicy? blocking = null;
+        bool testMatched = false;
+        foreach (CompiledAccessPolicy policy in candidates)
+        {
+            if (!policy.Matches(facts))
+            {
+                continue;
+            }
+
+            (matched ??= new List<MatchedAccessPolicy>()).Add(policy.Matched);
+            reasons.Add(prefix.Length == 0 ? policy.MatchedReason : prefix + policy.MatchedReason);
+            if (policy.Action == AccessPolicyAction.Block)
+            {
+                if (blocking is null || policy.Outranks(blocking))
+                {
+                    blocking = policy;
+                }
+            }
+            else
+            {
+                testMatched = true;
+            }
+        }
+
+        return new AccessPolicyVerdict(matched is null ? Array.Empty<MatchedAccessPolicy>() : matched, blocking, testMatched);
+    }
+
+    private static string[] DeviceTagsOf(CertificateValidationResult certificate)
+    {
+        if (!certificate.IsValid)
+        {
+            return Array.Empty<string>();
+        }
+
+        if (certificate.DeviceTags.Count == 0 ||
+            (certificate.DeviceTags.Count == 1 && certificate.DeviceTags[0] == DeviceTags.ValidClientCertificate))
+        {
+            return ValidCertificateTags;
+        }
+
+        return certificate.DeviceTags
+            .Select(t => DeviceTags.Normalize(t))
+            .OfType<string>()
+            .Append(DeviceTags.ValidClientCertificate)
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
+    }
+
+    private static readonly string[] ValidCertificateTags = [DeviceTags.ValidClientCertificate];
+
+    private static string Describe(string userSource) => userSource switch
+    {
+        "Parameter" => "the request",
+        "IdentityHeader" => "the trusted identity header",
+        "Certificate" => "the client certificate",
+        _ => userSource,
+    };
+
+    private readonly record struct AccessPolicyVerdict(IReadOnlyList<MatchedAccessPolicy> Matched, CompiledAccessPolicy? Blocking, bool TestMatched);
 }

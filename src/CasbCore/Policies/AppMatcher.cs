@@ -1,0 +1,162 @@
+using System.Net;
+using CasbCore.Model;
+
+namespace CasbCore.Policies;
+
+/// <summary>
+/// Finds the app a request is for. An app answers on its <see cref="AppEntry.Hostnames"/> (exact names, or
+/// wildcards such as <c>*.contoso.local</c>, which match one or more labels under contoso.local but not
+/// contoso.local itself) and under its <see cref="AppEntry.PathPrefix"/>, matched on segment boundaries
+/// (<c>/app</c> matches <c>/app</c> and <c>/app/x</c>, not <c>/apple</c>). Host names compare
+/// case-insensitively and the request's port is ignored; path prefixes compare case-insensitively too, so a
+/// request cannot slip past an app's policies by changing the case of its path. When several apps match, the
+/// most specific wins: an exact host beats a wildcard, a longer wildcard beats a shorter one, then the
+/// longest path prefix; remaining ties go to the app listed first. An app without host names matches no
+/// request by host (only by name, in what-if).
+/// </summary>
+public sealed class AppMatcher
+{
+    private readonly Dictionary<string, AppEntry> _byName = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Route[]> _exact = new(StringComparer.OrdinalIgnoreCase);
+    private readonly WildcardRoute[] _wildcards;
+
+    public AppMatcher(IEnumerable<AppEntry> apps)
+    {
+        var exact = new Dictionary<string, List<Route>>(StringComparer.OrdinalIgnoreCase);
+        var wildcards = new List<WildcardRoute>();
+        int order = 0;
+        foreach (AppEntry app in apps)
+        {
+            _byName.TryAdd(app.Name, app);
+            string prefix = NormalizePathPrefix(app.PathPrefix);
+            foreach (string hostname in app.Hostnames)
+            {
+                string host = NormalizeHost(hostname);
+                if (host.StartsWith("*.", StringComparison.Ordinal))
+                {
+                    wildcards.Add(new WildcardRoute(host[1..], new Route(prefix, app, order)));
+                }
+                else if (host.Length > 0)
+                {
+                    if (!exact.TryGetValue(host, out List<Route>? routes))
+                    {
+                        exact[host] = routes = new List<Route>();
+                    }
+
+                    routes.Add(new Route(prefix, app, order));
+                }
+            }
+
+            order++;
+        }
+
+        foreach ((string host, List<Route> routes) in exact)
+        {
+            _exact[host] = routes.OrderByDescending(r => r.Prefix.Length).ThenBy(r => r.Order).ToArray();
+        }
+
+        _wildcards = wildcards
+            .OrderByDescending(w => w.Suffix.Length)
+            .ThenByDescending(w => w.Route.Prefix.Length)
+            .ThenBy(w => w.Route.Order)
+            .ToArray();
+    }
+
+    /// <summary>The app with this name (case-insensitive), or null.</summary>
+    public AppEntry? FindByName(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>The most specific app for a request's Host header (port ignored) and path, or null.</summary>
+    public AppEntry? Find(string? host, string? path)
+    {
+        if (string.IsNullOrWhiteSpace(host))
+        {
+            return null;
+        }
+
+        string normalizedHost = NormalizeHost(StripPort(host));
+        string normalizedPath = string.IsNullOrEmpty(path) ? "/" : path;
+
+        if (_exact.TryGetValue(normalizedHost, out Route[]? routes))
+        {
+            foreach (Route route in routes)
+            {
+                if (PathMatches(route.Prefix, normalizedPath))
+                {
+                    return route.App;
+                }
+            }
+        }
+
+        foreach (WildcardRoute wildcard in _wildcards)
+        {
+            if (normalizedHost.Length > wildcard.Suffix.Length &&
+                normalizedHost.EndsWith(wildcard.Suffix, StringComparison.OrdinalIgnoreCase) &&
+                normalizedHost[0] != '.' &&
+                PathMatches(wildcard.Route.Prefix, normalizedPath))
+            {
+                return wildcard.Route.App;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>"/" stays "/"; a trailing slash is dropped ("/app/" becomes "/app").</summary>
+    public static string NormalizePathPrefix(string? prefix)
+    {
+        if (string.IsNullOrEmpty(prefix) || prefix == "/")
+        {
+            return "/";
+        }
+
+        string trimmed = prefix.TrimEnd('/');
+        return trimmed.Length == 0 ? "/" : trimmed;
+    }
+
+    /// <summary>Lower-case, without a trailing dot and without IPv6 brackets.</summary>
+    public static string NormalizeHost(string host)
+    {
+        string h = host.Trim().TrimEnd('.');
+        if (h.Length > 1 && h[0] == '[' && h[^1] == ']')
+        {
+            h = h[1..^1];
+        }
+
+        return h.ToLowerInvariant();
+    }
+
+    /// <summary>Removes the port from a Host header value: "a:8443" -> "a", "[::1]:8443" -> "[::1]", "::1" stays.</summary>
+    public static string StripPort(string host)
+    {
+        string h = host.Trim();
+        if (h.StartsWith('['))
+        {
+            int close = h.IndexOf(']');
+            return close > 0 ? h[..(close + 1)] : h;
+        }
+
+        int colon = h.IndexOf(':');
+        if (colon >= 0 && colon == h.LastIndexOf(':'))
+        {
+            return h[..colon];
+        }
+
+        // Several colons without brackets: a bare IPv6 address, which has no port.
+        return h;
+    }
+
+    internal static bool PathMatches(string prefix, string path)
+    {
+        if (prefix.Length == 1)
+        {
+            return true;
+        }
+
+        return path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) &&
+               (path.Length == prefix.Length || path[prefix.Length] == '/');
+    }
+
+    private readonly record struct Route(string Prefix, AppEntry App, int Order);
+
+    private readonly record struct WildcardRoute(string Suffix, Route Route);
+}

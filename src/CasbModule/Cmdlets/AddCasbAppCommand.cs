@@ -1,0 +1,91 @@
+using System.Management.Automation;
+using CasbCore;
+using CasbCore.Model;
+using CasbCore.Policies;
+using CasbModule.Types;
+
+namespace CasbModule.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Adds an app for the gateway to protect.</para>
+/// <para type="description">Registers an app by name: the upstream the gateway forwards allowed requests to, the host names it answers on (wildcards such as *.contoso.local allowed) and an optional path prefix. A request is mapped to the app whose host name and path prefix match it most specifically. Policies then refer to the app by its name, which may contain spaces ("Microsoft Online Services"). A name already in the store is refused with the error AppExists.</para>
+/// </summary>
+/// <example>
+/// <code>Add-CasbApp -Name 'Microsoft Online Services' -Upstream https://127.0.0.1:9443 -Hostname portal.contoso.local</code>
+/// <para>Protects the app answering on portal.contoso.local, forwarding allowed requests to the upstream on 127.0.0.1:9443.</para>
+/// </example>
+/// <example>
+/// <code>Add-CasbApp 'Azure Portal' -Upstream http://127.0.0.1:8080 -Hostname '*.azure.contoso.local' -PathPrefix /portal -ForwardClientCertificate -PassThru</code>
+/// <para>Protects /portal on any host under azure.contoso.local, passes the validated client certificate upstream in a Client-Cert header, and returns the new app.</para>
+/// </example>
+[Cmdlet(VerbsCommon.Add, "CasbApp", SupportsShouldProcess = true)]
+[OutputType(typeof(CasbApp))]
+public sealed class AddCasbAppCommand : CasbStoreCmdlet
+{
+    /// <summary><para>The app's name, as policies refer to it. Spaces allowed.</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = "";
+
+    /// <summary><para>The absolute http:// or https:// URI the gateway forwards allowed requests to.</para></summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNull]
+    public Uri Upstream { get; set; } = null!;
+
+    /// <summary><para>Host names the app answers on at the gateway; a leading "*." matches any subdomain. Without it the app is reached only by name (Test-CasbAccess -App).</para></summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Hostnames")]
+    public string[]? Hostname { get; set; }
+
+    /// <summary><para>The path under which the app answers, starting with '/'. Default: '/'.</para></summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? PathPrefix { get; set; }
+
+    /// <summary><para>Passes the validated client certificate to the upstream in an RFC 9440 Client-Cert header.</para></summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public SwitchParameter ForwardClientCertificate { get; set; }
+
+    /// <summary><para>Returns the new app.</para></summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var entry = new AppEntry { Name = Name.Trim(), ForwardClientCertificate = ForwardClientCertificate.IsPresent };
+        try
+        {
+            entry.Upstream = ConfigurationChecks.Upstream(Upstream);
+            entry.Hostnames = ConfigurationChecks.Hostnames(Hostname ?? []);
+            entry.PathPrefix = ConfigurationChecks.PathPrefix(PathPrefix ?? "/");
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
+        }
+
+        if (!ShouldProcess($"App '{entry.Name}' ({entry.Upstream})", "Add app"))
+        {
+            return;
+        }
+
+        AppEntry added = UpdateConfiguration(config =>
+        {
+            if (config.Apps.Any(a => NameSelection.IsSame(a.Name, entry.Name)))
+            {
+                throw new CasbException(
+                    "AppExists", CasbErrorKind.ResourceExists,
+                    $"An app named '{entry.Name}' is already in the store '{Store.Path}'. Use Set-CasbApp to change it.", entry.Name);
+            }
+
+            entry.CreatedAt = entry.ModifiedAt = DateTimeOffset.UtcNow;
+            config.Apps.Add(entry);
+            ConfigurationValidator.ThrowIfInvalid(config);
+            return entry;
+        });
+
+        if (PassThru)
+        {
+            WriteObject(new CasbApp(added, Store.Path));
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Management.Automation;
+using CasbCore;
+using CasbCore.Model;
+using CasbCore.Policies;
+using CasbModule.Types;
+
+namespace CasbModule.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Creates a group of users for policies to include or exclude.</para>
+/// <para type="description">Creates a named group, optionally with members. Members are user names as the gateway sees them (the identity header of a trusted sign-in proxy, or the client certificate's UPN, e-mail or common name) and are compared case-insensitively. A name already used is refused with GroupExists.</para>
+/// </summary>
+/// <example>
+/// <code>New-CasbGroup -Name Vendors -Description 'External vendors' -Member vendor1@fabrikam.com, vendor2@fabrikam.com</code>
+/// <para>Creates the Vendors group with two members.</para>
+/// </example>
+[Cmdlet(VerbsCommon.New, "CasbGroup", SupportsShouldProcess = true)]
+[OutputType(typeof(CasbGroup))]
+public sealed class NewCasbGroupCommand : CasbItemCmdlet
+{
+    /// <summary><para>The group's name. Spaces allowed.</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = "";
+
+    /// <summary><para>A note for admins.</para></summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Description { get; set; }
+
+    /// <summary><para>User names to add as members.</para></summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Members")]
+    [ValidateNotNull]
+    public string[]? Member { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        string name = Name.Trim();
+        var entry = new GroupEntry { Name = name, Description = Description };
+        try
+        {
+            entry.Members = ConfigurationChecks.Users(Member ?? []);
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
+        }
+
+        if (!ShouldProcess($"Group '{name}'", "Create group"))
+        {
+            return;
+        }
+
+        GroupEntry created = UpdateConfiguration(config =>
+        {
+            if (config.Groups.Any(g => NameSelection.IsSame(g.Name, name)))
+            {
+                throw new CasbException(
+                    "GroupExists", CasbErrorKind.ResourceExists,
+                    $"A group named '{name}' is already in the store '{Store.Path}'. Use Add-CasbGroupMember to add members.", name);
+            }
+
+            entry.CreatedAt = DateTimeOffset.UtcNow;
+            config.Groups.Add(entry);
+            ConfigurationValidator.ThrowIfInvalid(config);
+            return entry;
+        });
+
+        WriteObject(new CasbGroup(created, Store.Path));
+    }
+}

@@ -1,0 +1,39 @@
+using System.Management.Automation;
+using CasbCore.Policies;
+
+namespace CasbModule.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Removes access policies.</para>
+/// <para type="description">Removes the access policies given by name (wildcards allowed) or piped from Get-CasbAccessPolicy. A running gateway stops applying them at its next configuration reload.</para>
+/// </summary>
+/// <example>
+/// <code>Remove-CasbAccessPolicy -Name 'Require certificate'</code>
+/// <para>Removes one policy.</para>
+/// </example>
+/// <example>
+/// <code>Get-CasbAccessPolicy -Disabled | Remove-CasbAccessPolicy -WhatIf</code>
+/// <para>Shows which disabled policies would be removed.</para>
+/// </example>
+[Cmdlet(VerbsCommon.Remove, "CasbAccessPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByName)]
+public sealed class RemoveCasbAccessPolicyCommand : AccessPolicyItemCommand
+{
+    protected override void ProcessRecord()
+    {
+        foreach (string name in SelectedNames())
+        {
+            if (!ShouldProcess($"Access policy '{name}'", "Remove policy"))
+            {
+                continue;
+            }
+
+            TryUpdateItem(config =>
+            {
+                var policy = Find(config, name);
+                config.AccessPolicies.Remove(policy);
+                ConfigurationValidator.ThrowIfInvalid(config);
+                return policy;
+            });
+        }
+    }
+}

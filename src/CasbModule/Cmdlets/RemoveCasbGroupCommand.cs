@@ -1,0 +1,84 @@
+using System.Management.Automation;
+using CasbCore;
+using CasbCore.Model;
+using CasbCore.Policies;
+using CasbModule.Completers;
+using CasbModule.Types;
+
+namespace CasbModule.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Removes groups of users.</para>
+/// <para type="description">Removes the groups given by name (wildcards allowed) or piped from Get-CasbGroup. A group that a policy still includes or excludes is not removed (error GroupInUse): silently dropping it from an exclusion would widen the policy, so change the policies first.</para>
+/// </summary>
+/// <example>
+/// <code>Remove-CasbGroup -Name Vendors</code>
+/// <para>Removes the Vendors group, if no policy refers to it.</para>
+/// </example>
+/// <example>
+/// <code>Get-CasbGroup 'Test*' | Remove-CasbGroup -WhatIf</code>
+/// <para>Shows which test groups would be removed.</para>
+/// </example>
+[Cmdlet(VerbsCommon.Remove, "CasbGroup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByName)]
+public sealed class RemoveCasbGroupCommand : CasbItemCmdlet
+{
+    private const string ByName = "ByName";
+    private const string ByObject = "ByObject";
+
+    /// <summary><para>Names of the groups to remove; wildcards allowed.</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(GroupNameCompleter))]
+    public string[] Name { get; set; } = [];
+
+    /// <summary><para>Groups to remove, as returned by Get-CasbGroup.</para></summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByObject, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public CasbGroup[] InputObject { get; set; } = [];
+
+    protected override void ProcessRecord()
+    {
+        List<string> names;
+        if (ParameterSetName == ByObject)
+        {
+            UseStoreOf(InputObject.FirstOrDefault()?.StorePath ?? "");
+            names = InputObject.Select(g => g.Name).ToList();
+        }
+        else
+        {
+            CasbConfiguration snapshot = LoadConfiguration();
+            names = NameSelection.Select(snapshot.Groups, g => g.Name, Name, n => WriteNotFound("GroupNotFound", "group", n)).Select(g => g.Name).ToList();
+        }
+
+        foreach (string name in names)
+        {
+            if (!ShouldProcess($"Group '{name}'", "Remove group"))
+            {
+                continue;
+            }
+
+            TryUpdateItem(config =>
+            {
+                GroupEntry group = config.Groups.FirstOrDefault(g => NameSelection.IsSame(g.Name, name)) ?? throw NotFound("GroupNotFound", "group", name);
+                List<string> users = config.ConditionalAccessPolicies
+                    .Where(p => p.IncludeGroups.Concat(p.ExcludeGroups).Any(g => NameSelection.IsSame(g, name)))
+                    .Select(p => $"'{p.Name}'")
+                    .Concat(config.AccessPolicies
+                        .Where(p => p.Groups.Concat(p.ExcludeGroups).Any(g => NameSelection.IsSame(g, name)))
+                        .Select(p => $"'{p.Name}'"))
+                    .ToList();
+                if (users.Count > 0)
+                {
+                    throw new CasbException(
+                        "GroupInUse", CasbErrorKind.InvalidOperation,
+                        $"The group '{group.Name}' is used by the policies {string.Join(", ", users)}. Remove it from them first.", group.Name);
+                }
+
+                config.Groups.Remove(group);
+                ConfigurationValidator.ThrowIfInvalid(config);
+                return group;
+            });
+        }
+    }
+}

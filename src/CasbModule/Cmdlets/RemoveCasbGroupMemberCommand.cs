@@ -1,0 +1,86 @@
+using System.Management.Automation;
+using CasbCore;
+using CasbCore.Model;
+using CasbCore.Policies;
+using CasbModule.Completers;
+using CasbModule.Types;
+
+namespace CasbModule.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Removes users from a group.</para>
+/// <para type="description">Removes members from a group, matching user names case-insensitively. Removing a user who is not a member changes nothing. The group is given by name or piped from Get-CasbGroup; an unknown group is reported with GroupNotFound.</para>
+/// </summary>
+/// <example>
+/// <code>Get-CasbGroup -Member vendor1@fabrikam.com | Remove-CasbGroupMember -Member vendor1@fabrikam.com</code>
+/// <para>Removes a user from every group they belong to.</para>
+/// </example>
+[Cmdlet(VerbsCommon.Remove, "CasbGroupMember", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
+[OutputType(typeof(CasbGroup))]
+public sealed class RemoveCasbGroupMemberCommand : CasbItemCmdlet
+{
+    private const string ByName = "ByName";
+    private const string ByObject = "ByObject";
+
+    /// <summary><para>The name of the group.</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
+    [Alias("Name")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(GroupNameCompleter))]
+    public string Group { get; set; } = "";
+
+    /// <summary><para>User names.</para></summary>
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = ByName)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByObject)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(GroupMemberCompleter))]
+    public string[] Member { get; set; } = [];
+
+    /// <summary><para>The group, as returned by Get-CasbGroup.</para></summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByObject, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public CasbGroup InputObject { get; set; } = null!;
+
+    /// <summary><para>Returns the group after the change.</para></summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        string groupName = Group;
+        if (ParameterSetName == ByObject)
+        {
+            UseStoreOf(InputObject.StorePath);
+            groupName = InputObject.Name;
+        }
+
+        List<string> members = null!;
+        try
+        {
+            members = ConfigurationChecks.Users(Member);
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
+        }
+
+        if (!ShouldProcess($"Group '{groupName}'", $"Remove member(s) {string.Join(", ", members)}"))
+        {
+            return;
+        }
+
+        GroupEntry? changed = TryUpdateItem(config =>
+        {
+            GroupEntry group = config.Groups.FirstOrDefault(g => NameSelection.IsSame(g.Name, groupName)) ?? throw NotFound("GroupNotFound", "group", groupName);
+            group.Members.RemoveAll(m => members.Any(member => NameSelection.IsSame(m, member)));
+
+            ConfigurationValidator.ThrowIfInvalid(config);
+            return group;
+        });
+
+        if (changed is not null && PassThru)
+        {
+            WriteObject(new CasbGroup(changed, Store.Path));
+        }
+    }
+}

@@ -1,0 +1,200 @@
+using System.Management.Automation;
+using CasbCore;
+using CasbCore.Model;
+using CasbCore.Policies;
+using CasbModule.Completers;
+using CasbModule.Types;
+
+namespace CasbModule.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Changes access policies.</para>
+/// <para type="description">Changes the access policies given by name (wildcards allowed) or piped from Get-CasbAccessPolicy. Only the parameters given change; a list parameter replaces the list (an empty array clears it). The same checks as New-CasbAccessPolicy apply (UnknownApp, UnknownGroup, UnknownDeviceTag, InvalidIPRange).</para>
+/// </summary>
+/// <example>
+/// <code>Set-CasbAccessPolicy -Name 'Require certificate' -BlockMessage 'Sign in from a company laptop.' -Severity High</code>
+/// <para>Changes the message on the block page and raises the policy's severity.</para>
+/// </example>
+/// <example>
+/// <code>Get-CasbAccessPolicy -App 'Azure Portal' | Set-CasbAccessPolicy -ExcludeGroup 'Break glass' -PassThru</code>
+/// <para>Excludes the Break glass group from every policy for Azure Portal and shows the result.</para>
+/// </example>
+[Cmdlet(VerbsCommon.Set, "CasbAccessPolicy", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
+[OutputType(typeof(CasbAccessPolicy))]
+public sealed class SetCasbAccessPolicyCommand : CasbItemCmdlet
+{
+    private const string ByName = "ByName";
+    private const string ByObject = "ByObject";
+
+    /// <summary><para>Names of the policies to change; wildcards allowed.</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AccessPolicyNameCompleter))]
+    public string[] Name { get; set; } = [];
+
+    /// <summary><para>Policies to change, as returned by Get-CasbAccessPolicy.</para></summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByObject, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public CasbAccessPolicy[] InputObject { get; set; } = [];
+
+    /// <summary><para>A new name for the policy (only when one policy is changed).</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? NewName { get; set; }
+
+    /// <summary><para>Block or Test.</para></summary>
+    [Parameter]
+    public AccessPolicyAction Action { get; set; }
+
+    /// <summary><para>The text shown on the block page; an empty string removes it.</para></summary>
+    [Parameter]
+    [AllowEmptyString]
+    public string? BlockMessage { get; set; }
+
+    /// <summary><para>Names of the apps; an empty array means all apps.</para></summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    [ArgumentCompleter(typeof(AppNameCompleter))]
+    public string[]? App { get; set; }
+
+    /// <summary><para>Device tags to filter on; an empty array removes the filter.</para></summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    [ArgumentCompleter(typeof(DeviceTagCompleter))]
+    public string[]? DeviceTag { get; set; }
+
+    /// <summary><para>Equals or DoesNotEqual.</para></summary>
+    [Parameter]
+    public FilterOperator DeviceTagOperator { get; set; }
+
+    /// <summary><para>User names the policy applies to; an empty array means all users.</para></summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    public string[]? User { get; set; }
+
+    /// <summary><para>Groups whose members the policy applies to.</para></summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    [ArgumentCompleter(typeof(GroupNameCompleter))]
+    public string[]? Group { get; set; }
+
+    /// <summary><para>Users the policy never applies to.</para></summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    public string[]? ExcludeUser { get; set; }
+
+    /// <summary><para>Groups whose members the policy never applies to.</para></summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    [ArgumentCompleter(typeof(GroupNameCompleter))]
+    public string[]? ExcludeGroup { get; set; }
+
+    /// <summary><para>Browser, MobileAndDesktop or Any.</para></summary>
+    [Parameter]
+    public AccessPolicyClientApp ClientApp { get; set; }
+
+    /// <summary><para>IP addresses or CIDR ranges; an empty array removes the filter.</para></summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    public string[]? IPRange { get; set; }
+
+    /// <summary><para>In or NotIn.</para></summary>
+    [Parameter]
+    public IPRangeOperator IPRangeOperator { get; set; }
+
+    /// <summary><para>User-agent substrings; an empty array removes the filter.</para></summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    public string[]? UserAgentContains { get; set; }
+
+    /// <summary><para>Low, Medium or High.</para></summary>
+    [Parameter]
+    public PolicySeverity Severity { get; set; }
+
+    /// <summary><para>A note for admins; an empty string removes it.</para></summary>
+    [Parameter]
+    [AllowEmptyString]
+    public string? Description { get; set; }
+
+    /// <summary><para>Returns the changed policies.</para></summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        List<string> names;
+        if (ParameterSetName == ByObject)
+        {
+            UseStoreOf(InputObject.FirstOrDefault()?.StorePath ?? "");
+            names = InputObject.Select(p => p.Name).ToList();
+        }
+        else
+        {
+            CasbConfiguration snapshot = LoadConfiguration();
+            names = NameSelection.Select(snapshot.AccessPolicies, p => p.Name, Name, n => WriteNotFound("PolicyNotFound", "access policy", n))
+                .Select(p => p.Name).ToList();
+        }
+
+        List<string>? deviceTags = null, ipRanges = null, users = null, excludeUsers = null;
+        try
+        {
+            deviceTags = DeviceTag is null ? null : ConfigurationChecks.DeviceTags(DeviceTag);
+            ipRanges = IPRange is null ? null : ConfigurationChecks.IPRanges(IPRange);
+            users = User is null ? null : ConfigurationChecks.Users(User);
+            excludeUsers = ExcludeUser is null ? null : ConfigurationChecks.Users(ExcludeUser);
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
+        }
+
+        foreach (string name in names)
+        {
+            if (!ShouldProcess($"Access policy '{name}'", "Change policy"))
+            {
+                continue;
+            }
+
+            AccessPolicyEntry? changed = TryUpdateItem(config =>
+            {
+                AccessPolicyEntry policy = config.AccessPolicies.FirstOrDefault(p => NameSelection.IsSame(p.Name, name))
+                    ?? throw NotFound("PolicyNotFound", "access policy", name);
+                if (NewName is not null && !NameSelection.IsSame(NewName, policy.Name)
+                    && config.AccessPolicies.Any(p => NameSelection.IsSame(p.Name, NewName)))
+                {
+                    throw new CasbException(
+                        "PolicyExists", CasbErrorKind.ResourceExists,
+                        $"Cannot rename '{policy.Name}': an access policy named '{NewName}' is already in the store.", NewName);
+                }
+
+                policy.Name = NewName?.Trim() ?? policy.Name;
+                policy.Action = IsBound(nameof(Action)) ? Action : policy.Action;
+                policy.BlockMessage = BlockMessage is null ? policy.BlockMessage : BlockMessage.Length == 0 ? null : BlockMessage;
+                policy.Description = Description is null ? policy.Description : Description.Length == 0 ? null : Description;
+                policy.Apps = App is null ? policy.Apps : ConfigurationChecks.Apps(config, App, policy.Name);
+                policy.DeviceTags = deviceTags ?? policy.DeviceTags;
+                policy.DeviceTagOperator = IsBound(nameof(DeviceTagOperator)) ? DeviceTagOperator : policy.DeviceTagOperator;
+                policy.Users = users ?? policy.Users;
+                policy.ExcludeUsers = excludeUsers ?? policy.ExcludeUsers;
+                policy.Groups = Group is null ? policy.Groups : ConfigurationChecks.Groups(config, Group, policy.Name);
+                policy.ExcludeGroups = ExcludeGroup is null ? policy.ExcludeGroups : ConfigurationChecks.Groups(config, ExcludeGroup, policy.Name);
+                policy.ClientApp = IsBound(nameof(ClientApp)) ? ClientApp : policy.ClientApp;
+                policy.IPRanges = ipRanges ?? policy.IPRanges;
+                policy.IPRangeOperator = IsBound(nameof(IPRangeOperator)) ? IPRangeOperator : policy.IPRangeOperator;
+                policy.UserAgentContains = UserAgentContains is null
+                    ? policy.UserAgentContains
+                    : UserAgentContains.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+                policy.Severity = IsBound(nameof(Severity)) ? Severity : policy.Severity;
+                policy.ModifiedAt = DateTimeOffset.UtcNow;
+                ConfigurationValidator.ThrowIfInvalid(config);
+                return policy;
+            });
+
+            if (changed is not null && PassThru)
+            {
+                WriteObject(new CasbAccessPolicy(changed, Store.Path));
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Management.Automation;
+using CasbCore;
+using CasbCore.Model;
+using CasbCore.Policies;
+using CasbModule.Completers;
+using CasbModule.Types;
+
+namespace CasbModule.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Changes an app the gateway protects.</para>
+/// <para type="description">Changes the upstream, host names, path prefix, client-certificate forwarding or the name of an app, given by name or piped from Get-CasbApp. Only the parameters given change. Renaming an app also renames it in every policy that refers to it.</para>
+/// </summary>
+/// <example>
+/// <code>Set-CasbApp -Name 'Azure Portal' -Upstream https://10.0.0.20:443</code>
+/// <para>Points the app at a new upstream.</para>
+/// </example>
+/// <example>
+/// <code>Get-CasbApp 'Microsoft Online Services' | Set-CasbApp -Hostname portal.contoso.local, login.contoso.local -PassThru</code>
+/// <para>Replaces the app's host names and returns the changed app.</para>
+/// </example>
+[Cmdlet(VerbsCommon.Set, "CasbApp", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
+[OutputType(typeof(CasbApp))]
+public sealed class SetCasbAppCommand : CasbItemCmdlet
+{
+    private const string ByName = "ByName";
+    private const string ByObject = "ByObject";
+
+    /// <summary><para>The name of the app to change.</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AppNameCompleter))]
+    public string Name { get; set; } = "";
+
+    /// <summary><para>The app to change, as returned by Get-CasbApp.</para></summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByObject, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public CasbApp InputObject { get; set; } = null!;
+
+    /// <summary><para>A new name for the app; policies referring to it are updated.</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? NewName { get; set; }
+
+    /// <summary><para>The absolute http:// or https:// URI the gateway forwards allowed requests to.</para></summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Uri? Upstream { get; set; }
+
+    /// <summary><para>The host names the app answers on (replaces the current list; an empty array removes them all).</para></summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    public string[]? Hostname { get; set; }
+
+    /// <summary><para>The path under which the app answers, starting with '/'.</para></summary>
+    [Parameter]
+    public string? PathPrefix { get; set; }
+
+    /// <summary><para>Passes the validated client certificate upstream in a Client-Cert header; -ForwardClientCertificate:$false stops it.</para></summary>
+    [Parameter]
+    public SwitchParameter ForwardClientCertificate { get; set; }
+
+    /// <summary><para>Returns the changed app.</para></summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        string name = Name;
+        if (ParameterSetName == ByObject)
+        {
+            UseStoreOf(InputObject.StorePath);
+            name = InputObject.Name;
+        }
+
+        string? upstream = null;
+        List<string>? hostnames = null;
+        string? pathPrefix = null;
+        try
+        {
+            upstream = Upstream is null ? null : ConfigurationChecks.Upstream(Upstream);
+            hostnames = Hostname is null ? null : ConfigurationChecks.Hostnames(Hostname);
+            pathPrefix = PathPrefix is null ? null : ConfigurationChecks.PathPrefix(PathPrefix);
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
+        }
+
+        if (!ShouldProcess($"App '{name}'", "Change app"))
+        {
+            return;
+        }
+
+        AppEntry? changed = TryUpdateItem(config =>
+        {
+            AppEntry app = config.Apps.FirstOrDefault(a => NameSelection.IsSame(a.Name, name)) ?? throw NotFound("AppNotFound", "app", name);
+            if (NewName is not null && !NameSelection.IsSame(NewName, app.Name))
+            {
+                if (config.Apps.Any(a => NameSelection.IsSame(a.Name, NewName)))
+                {
+                    throw new CasbException(
+                        "AppExists", CasbErrorKind.ResourceExists, $"Cannot rename '{app.Name}': an app named '{NewName}' is already in the store.", NewName);
+                }
+
+                RenameReferences(config, app.Name, NewName.Trim());
+            }
+
+            if (NewName is not null)
+            {
+                app.Name = NewName.Trim();
+            }
+
+            app.Upstream = upstream ?? app.Upstream;
+            app.Hostnames = hostnames ?? app.Hostnames;
+            app.PathPrefix = pathPrefix ?? app.PathPrefix;
+            if (IsBound(nameof(ForwardClientCertificate)))
+            {
+                app.ForwardClientCertificate = ForwardClientCertificate.IsPresent;
+            }
+
+            app.ModifiedAt = DateTimeOffset.UtcNow;
+            ConfigurationValidator.ThrowIfInvalid(config);
+            return app;
+        });
+
+        if (changed is not null && PassThru)
+        {
+            WriteObject(new CasbApp(changed, Store.Path));
+        }
+    }
+
+    private static void RenameReferences(CasbConfiguration config, string oldName, string newName)
+    {
+        foreach (List<string> apps in config.ConditionalAccessPolicies.Select(p => p.Apps).Concat(config.AccessPolicies.Select(p => p.Apps)))
+        {
+            for (int i = 0; i < apps.Count; i++)
+            {
+                if (NameSelection.IsSame(apps[i], oldName))
+                {
+                    apps[i] = newName;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using System.Management.Automation;
+using CasbCore;
+using CasbCore.Model;
+using CasbCore.Policies;
+using CasbModule.Completers;
+using CasbModule.Types;
+
+namespace CasbModule.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Changes conditional-access policies.</para>
+/// <para type="description">Changes the policies given by name (wildcards allowed) or piped from Get-CasbConditionalAccessPolicy. Only the parameters given change; a list parameter replaces the list (an empty array clears it). -SessionControl AppControl and -Grant Block switch the policy's control and cannot be given together.</para>
+/// </summary>
+/// <example>
+/// <code>Set-CasbConditionalAccessPolicy -Name 'Vendors via App Control' -State ReportOnly</code>
+/// <para>Stops enforcing the policy but keeps logging what it would do.</para>
+/// </example>
+/// <example>
+/// <code>Get-CasbConditionalAccessPolicy 'Vendors*' | Set-CasbConditionalAccessPolicy -ExcludeGroup 'Break glass' -PassThru</code>
+/// <para>Excludes the Break glass group from every vendor policy and shows the result.</para>
+/// </example>
+[Cmdlet(VerbsCommon.Set, "CasbConditionalAccessPolicy", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
+[OutputType(typeof(CasbConditionalAccessPolicy))]
+public sealed class SetCasbConditionalAccessPolicyCommand : CasbItemCmdlet
+{
+    private const string ByName = "ByName";
+    private const string ByObject = "ByObject";
+
+    /// <summary><para>Names of the policies to change; wildcards allowed.</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ConditionalAccessPolicyNameCompleter))]
+    public string[] Name { get; set; } = [];
+
+    /// <summary><para>Policies to change, as returned by Get-CasbConditionalAccessPolicy.</para></summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByObject, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public CasbConditionalAccessPolicy[] InputObject { get; set; } = [];
+
+    /// <summary><para>A new name for the policy (only when one policy is changed).</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? NewName { get; set; }
+
+    /// <summary><para>On, Off or ReportOnly.</para></summary>
+    [Parameter]
+    public ConditionalAccessState State { get; set; }
+
+    /// <summary><para>Users the policy applies to; All means everyone.</para></summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    public string[]? IncludeUser { get; set; }
+
+    /// <summary><para>Groups whose members the policy applies to.</para></summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    [ArgumentCompleter(typeof(GroupNameCompleter))]
+    public string[]? IncludeGroup { get; set; }
+
+    /// <summary><para>Users the policy never applies to.</para></summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    public string[]? ExcludeUser { get; set; }
+
+    /// <summary><para>Groups whose members the policy never applies to.</para></summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    [ArgumentCompleter(typeof(GroupNameCompleter))]
+    public string[]? ExcludeGroup { get; set; }
+
+    /// <summary><para>Names of the apps in scope; an empty array means all apps.</para></summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    [ArgumentCompleter(typeof(AppNameCompleter))]
+    public string[]? App { get; set; }
+
+    /// <summary><para>Client app types in scope; an empty array means all.</para></summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    public ClientAppType[]? ClientAppType { get; set; }
+
+    /// <summary><para>AppControl: route sessions in scope through the access policies (clears -Grant Block).</para></summary>
+    [Parameter]
+    [ValidateSet(nameof(SessionControlKind.AppControl))]
+    public SessionControlKind SessionControl { get; set; }
+
+    /// <summary><para>MonitorOnly, BlockDownloads or UseCustomPolicy.</para></summary>
+    [Parameter]
+    public AppControlMode AppControlMode { get; set; }
+
+    /// <summary><para>Block: refuse sessions in scope (clears the App Control session control).</para></summary>
+    [Parameter]
+    [ValidateSet(nameof(GrantControl.Block))]
+    public GrantControl Grant { get; set; }
+
+    /// <summary><para>Returns the changed policies.</para></summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        if (IsBound(nameof(SessionControl)) && IsBound(nameof(Grant)))
+        {
+            ThrowError(
+                "ConflictingControls", ErrorCategory.InvalidArgument,
+                "A conditional-access policy has either -SessionControl AppControl or -Grant Block, not both.", null);
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        List<string> names;
+        if (ParameterSetName == ByObject)
+        {
+            UseStoreOf(InputObject.FirstOrDefault()?.StorePath ?? "");
+            names = InputObject.Select(p => p.Name).ToList();
+        }
+        else
+        {
+            CasbConfiguration snapshot = LoadConfiguration();
+            names = NameSelection.Select(snapshot.ConditionalAccessPolicies, p => p.Name, Name, n => WriteNotFound("PolicyNotFound", "conditional-access policy", n))
+                .Select(p => p.Name).ToList();
+        }
+
+        List<string>? includeUsers = null, excludeUsers = null;
+        try
+        {
+            includeUsers = IncludeUser is null ? null : ConfigurationChecks.Users(IncludeUser);
+            excludeUsers = ExcludeUser is null ? null : ConfigurationChecks.Users(ExcludeUser);
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
+        }
+
+        foreach (string name in names)
+        {
+            if (!ShouldProcess($"Conditional-access policy '{name}'", "Change policy"))
+            {
+                continue;
+            }
+
+            ConditionalAccessPolicyEntry? changed = TryUpdateItem(config =>
+            {
+                ConditionalAccessPolicyEntry policy = config.ConditionalAccessPolicies.FirstOrDefault(p => NameSelection.IsSame(p.Name, name))
+                    ?? throw NotFound("PolicyNotFound", "conditional-access policy", name);
+                if (NewName is not null && !NameSelection.IsSame(NewName, policy.Name)
+                    && config.ConditionalAccessPolicies.Any(p => NameSelection.IsSame(p.Name, NewName)))
+                {
+                    throw new CasbException(
+                        "PolicyExists", CasbErrorKind.ResourceExists,
+                        $"Cannot rename '{policy.Name}': a conditional-access policy named '{NewName}' is already in the store.", NewName);
+                }
+
+                policy.Name = NewName?.Trim() ?? policy.Name;
+                policy.State = IsBound(nameof(State)) ? State : policy.State;
+                policy.IncludeUsers = includeUsers ?? policy.IncludeUsers;
+                policy.ExcludeUsers = excludeUsers ?? policy.ExcludeUsers;
+                policy.IncludeGroups = IncludeGroup is null ? policy.IncludeGroups : ConfigurationChecks.Groups(config, IncludeGroup, policy.Name);
+                policy.ExcludeGroups = ExcludeGroup is null ? policy.ExcludeGroups : ConfigurationChecks.Groups(config, ExcludeGroup, policy.Name);
+                policy.Apps = App is null ? policy.Apps : ConfigurationChecks.Apps(config, App, policy.Name);
+                policy.ClientAppTypes = ClientAppType is null ? policy.ClientAppTypes : ClientAppType.Distinct().ToList();
+                if (IsBound(nameof(SessionControl)))
+                {
+                    policy.SessionControl = SessionControlKind.AppControl;
+                    policy.Grant = GrantControl.None;
+                }
+
+                if (IsBound(nameof(Grant)))
+                {
+                    policy.Grant = GrantControl.Block;
+                    policy.SessionControl = SessionControlKind.None;
+                }
+
+                policy.AppControlMode = IsBound(nameof(AppControlMode)) ? AppControlMode : policy.AppControlMode;
+                policy.ModifiedAt = DateTimeOffset.UtcNow;
+                ConfigurationValidator.ThrowIfInvalid(config);
+                return policy;
+            });
+
+            if (changed is not null && PassThru)
+            {
+                WriteObject(new CasbConditionalAccessPolicy(changed, Store.Path));
+            }
+        }
+    }
+}

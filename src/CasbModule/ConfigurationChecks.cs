@@ -1,0 +1,179 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using CasbCore;
+using CasbCore.Certificates;
+using CasbCore.Model;
+
+namespace CasbModule;
+
+/// <summary>
+/// The checks a user expects the moment a cmdlet runs, with the same error ids as the engine's
+/// ConfigurationValidator (which still runs on the whole configuration before every write).
+/// </summary>
+internal static class ConfigurationChecks
+{
+    private static readonly Regex HostnameLabel = new("^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$", RegexOptions.CultureInvariant);
+
+    /// <summary>An upstream must be an absolute http or https URI.</summary>
+    public static string Upstream(Uri upstream)
+    {
+        if (!upstream.IsAbsoluteUri || (upstream.Scheme != Uri.UriSchemeHttp && upstream.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(upstream.Host))
+        {
+            throw new CasbException(
+                "InvalidUpstream", CasbErrorKind.InvalidArgument,
+                $"The upstream '{upstream.OriginalString}' is not an absolute http:// or https:// URI (for example https://portal.contoso.local).",
+                upstream.OriginalString);
+        }
+
+        return upstream.AbsoluteUri;
+    }
+
+    /// <summary>Host names, optionally with a leading "*." wildcard; returned lower-case and de-duplicated.</summary>
+    public static List<string> Hostnames(IEnumerable<string> hostnames)
+    {
+        var result = new List<string>();
+        foreach (string raw in hostnames)
+        {
+            string hostname = (raw ?? "").Trim().TrimEnd('.').ToLowerInvariant();
+            string rest = hostname.StartsWith("*.", StringComparison.Ordinal) ? hostname[2..] : hostname;
+            bool valid = rest.Length is > 0 and <= 253
+                && (IPAddress.TryParse(rest, out _) && rest == hostname || rest.Split('.').All(label => HostnameLabel.IsMatch(label)));
+            if (!valid)
+            {
+                throw new CasbException(
+                    "InvalidHostname", CasbErrorKind.InvalidArgument,
+                    $"'{raw}' is not a host name (for example portal.contoso.local or *.contoso.local).", raw);
+            }
+
+            if (!result.Contains(hostname, StringComparer.Ordinal))
+            {
+                result.Add(hostname);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>A path prefix starts with '/' and has no query or fragment.</summary>
+    public static string PathPrefix(string prefix)
+    {
+        if (string.IsNullOrEmpty(prefix) || prefix[0] != '/' || prefix.IndexOfAny(['?', '#', ' ', '\\']) >= 0)
+        {
+            throw new CasbException(
+                "InvalidPathPrefix", CasbErrorKind.InvalidArgument,
+                $"The path prefix '{prefix}' must start with '/' and contain no query, fragment, space or backslash (for example /portal).", prefix);
+        }
+
+        return prefix;
+    }
+
+    /// <summary>Device tags by display name or compact alias; returned canonical.</summary>
+    public static List<string> DeviceTags(IEnumerable<string> tags)
+    {
+        var result = new List<string>();
+        foreach (string tag in tags)
+        {
+            string canonical = CasbCore.Certificates.DeviceTags.Normalize(tag ?? "")
+                ?? throw new CasbException(
+                    "UnknownDeviceTag", CasbErrorKind.InvalidArgument,
+                    $"'{tag}' is not a device tag. Known tags: {string.Join(", ", CasbCore.Certificates.DeviceTags.Known.Select(t => $"'{t}'"))}.", tag);
+            if (!result.Contains(canonical))
+            {
+                result.Add(canonical);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>IP addresses or CIDR ranges, IPv4 or IPv6.</summary>
+    public static List<string> IPRanges(IEnumerable<string> ranges)
+    {
+        var result = new List<string>();
+        foreach (string raw in ranges)
+        {
+            string range = (raw ?? "").Trim();
+            bool valid;
+            if (range.Contains('/'))
+            {
+                valid = IPNetwork.TryParse(range, out IPNetwork network);
+                string address = range[..range.IndexOf('/')];
+                if (valid && IPAddress.TryParse(address, out IPAddress? typed) && !typed.Equals(network.BaseAddress))
+                {
+                    // 10.1.2.0/16 is almost always a typo; say what it would mean instead of guessing.
+                    throw new CasbException(
+                        "InvalidIPRange", CasbErrorKind.InvalidArgument,
+                        $"'{raw}' has bits set after the prefix length; did you mean {network}?", raw);
+                }
+            }
+            else
+            {
+                valid = IPAddress.TryParse(range, out _);
+            }
+
+            if (!valid)
+            {
+                throw new CasbException(
+                    "InvalidIPRange", CasbErrorKind.InvalidArgument,
+                    $"'{raw}' is not an IP address or CIDR range (for example 203.0.113.0/24 or 2001:db8::/32; the bits after the prefix must be zero).", raw);
+            }
+
+            if (!result.Contains(range, StringComparer.OrdinalIgnoreCase))
+            {
+                result.Add(range);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>App names resolved against the configuration (case-insensitive), returned as stored.</summary>
+    public static List<string> Apps(CasbConfiguration configuration, IEnumerable<string> names, string policyName) =>
+        Resolve(names, configuration.Apps.Select(a => a.Name), name => new CasbException(
+            "UnknownApp", CasbErrorKind.ObjectNotFound,
+            $"The policy '{policyName}' names the app '{name}', which is not in the store. Add it first with Add-CasbApp.", name));
+
+    /// <summary>Group names resolved against the configuration (case-insensitive), returned as stored.</summary>
+    public static List<string> Groups(CasbConfiguration configuration, IEnumerable<string> names, string policyName) =>
+        Resolve(names, configuration.Groups.Select(g => g.Name), name => new CasbException(
+            "UnknownGroup", CasbErrorKind.ObjectNotFound,
+            $"The policy '{policyName}' names the group '{name}', which is not in the store. Create it first with New-CasbGroup.", name));
+
+    /// <summary>User names, trimmed and de-duplicated case-insensitively.</summary>
+    public static List<string> Users(IEnumerable<string> users)
+    {
+        var result = new List<string>();
+        foreach (string user in users)
+        {
+            string trimmed = (user ?? "").Trim();
+            if (trimmed.Length == 0)
+            {
+                throw new CasbException("InvalidUser", CasbErrorKind.InvalidArgument, "A user name is empty.", user);
+            }
+
+            if (!result.Contains(trimmed, StringComparer.OrdinalIgnoreCase))
+            {
+                result.Add(trimmed);
+            }
+        }
+
+        return result;
+    }
+
+    private static List<string> Resolve(IEnumerable<string> names, IEnumerable<string> known, Func<string, CasbException> unknown)
+    {
+        string[] knownNames = known.ToArray();
+        var result = new List<string>();
+        foreach (string name in names)
+        {
+            string stored = knownNames.FirstOrDefault(k => string.Equals(k, name?.Trim(), StringComparison.OrdinalIgnoreCase))
+                ?? throw unknown(name ?? "");
+            if (!result.Contains(stored, StringComparer.Ordinal))
+            {
+                result.Add(stored);
+            }
+        }
+
+        return result;
+    }
+}

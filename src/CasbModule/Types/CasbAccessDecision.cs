@@ -1,0 +1,69 @@
+using CasbCore.Certificates;
+using CasbCore.Model;
+using CasbCore.Policies;
+
+namespace CasbModule.Types;
+
+/// <summary>What the engine decides for one (what-if) request, and every reason why. Built from <see cref="AccessDecision"/>.</summary>
+public sealed class CasbAccessDecision
+{
+    internal CasbAccessDecision(AccessDecision decision)
+    {
+        Action = decision.Action;
+        App = decision.App;
+        User = decision.User;
+        UserSource = decision.UserSource;
+        Groups = decision.Groups.ToArray();
+        ClientAppType = decision.ClientAppType;
+        DeviceTags = decision.DeviceTags.ToArray();
+        Certificate = decision.Certificate;
+        CertificateStatus = decision.Certificate?.Status ?? "None";
+        ConditionalAccess = decision.ConditionalAccess.ToArray();
+        MatchedPolicies = decision.MatchedPolicies.ToArray();
+        BlockingPolicy = decision.BlockingPolicy;
+        BlockMessage = decision.BlockMessage;
+        UnderAppControl = decision.UnderAppControl;
+        Reasons = decision.Reasons.ToArray();
+        Revision = decision.Revision;
+        At = decision.At;
+    }
+
+    /// <summary>Allow, Block or Monitor.</summary>
+    public AccessAction Action { get; }
+
+    public string? App { get; }
+
+    public string? User { get; }
+
+    /// <summary>Where the user came from: IdentityHeader, Certificate, Parameter, Anonymous.</summary>
+    public string UserSource { get; }
+
+    public string[] Groups { get; }
+
+    public ClientAppType ClientAppType { get; }
+
+    public string[] DeviceTags { get; }
+
+    /// <summary>"Valid", "None" (no certificate) or the first failure reason.</summary>
+    public string CertificateStatus { get; }
+
+    public CertificateValidationResult? Certificate { get; }
+
+    /// <summary>Each conditional-access policy's result: applied, not applied or report-only, and why.</summary>
+    public ConditionalAccessResult[] ConditionalAccess { get; }
+
+    public MatchedAccessPolicy[] MatchedPolicies { get; }
+
+    public string? BlockingPolicy { get; }
+
+    public string? BlockMessage { get; }
+
+    public bool UnderAppControl { get; }
+
+    public string[] Reasons { get; }
+
+    /// <summary>The configuration revision the decision was made on.</summary>
+    public long Revision { get; }
+
+    public DateTimeOffset At { get; }
+}

@@ -1,0 +1,84 @@
+BeforeAll {
+    Import-Module $env:CASB_MODULE_MANIFEST -Force
+}
+
+Describe 'Add-CasbApp' {
+    BeforeEach {
+        $store = Join-Path $TestDrive ([guid]::NewGuid())
+    }
+
+    It 'adds an app whose name has spaces and returns it with -PassThru' {
+        $app = Add-CasbApp -StorePath $store -Name 'Microsoft Online Services' -Upstream 'https://127.0.0.1:9443' -Hostname 'Portal.Contoso.Local', '*.contoso.local' -PathPrefix '/portal' -ForwardClientCertificate -PassThru
+
+        $app.Name | Should -Be 'Microsoft Online Services'
+        $app.Upstream.AbsoluteUri | Should -Be 'https://127.0.0.1:9443/'
+        $app.Hostnames | Should -Be @('portal.contoso.local', '*.contoso.local')
+        $app.PathPrefix | Should -Be '/portal'
+        $app.ForwardClientCertificate | Should -BeTrue
+        (Get-CasbApp -StorePath $store -Name 'Microsoft Online Services').Upstream.Host | Should -Be '127.0.0.1'
+    }
+
+    It 'writes nothing without -PassThru and defaults the path prefix to /' {
+        $output = Add-CasbApp -StorePath $store 'Azure Portal' -Upstream 'http://127.0.0.1:8080'
+
+        $output | Should -BeNullOrEmpty
+        $app = Get-CasbApp -StorePath $store 'Azure Portal'
+        $app.PathPrefix | Should -Be '/'
+        $app.Hostnames | Should -HaveCount 0
+        $app.ForwardClientCertificate | Should -BeFalse
+    }
+
+    It 'refuses a name already in the store, whatever its case' {
+        Add-CasbApp -StorePath $store -Name 'Azure Portal' -Upstream 'http://127.0.0.1:8080'
+
+        { Add-CasbApp -StorePath $store -Name 'azure portal' -Upstream 'http://127.0.0.1:8081' } |
+            Should -Throw -ErrorId 'AppExists,CasbModule.Cmdlets.AddCasbAppCommand'
+        (Get-CasbApp -StorePath $store).Upstream.Port | Should -Be 8080
+    }
+
+    It 'refuses an upstream that is not an absolute http(s) URI: <Upstream>' -TestCases @(
+        @{ Upstream = 'ftp://127.0.0.1/' }
+        @{ Upstream = '/relative/path' }
+        @{ Upstream = 'file:///etc/passwd' }
+    ) {
+        { Add-CasbApp -StorePath $store -Name 'Bad' -Upstream $Upstream } |
+            Should -Throw -ErrorId 'InvalidUpstream,CasbModule.Cmdlets.AddCasbAppCommand'
+        Test-Path (Join-Path $store 'casb.json') | Should -BeFalse
+    }
+
+    It 'refuses a bad host name' {
+        { Add-CasbApp -StorePath $store -Name 'Bad' -Upstream 'http://127.0.0.1' -Hostname 'not a host' } |
+            Should -Throw -ErrorId 'InvalidHostname,CasbModule.Cmdlets.AddCasbAppCommand'
+    }
+
+    It 'refuses a path prefix that does not start with /' {
+        { Add-CasbApp -StorePath $store -Name 'Bad' -Upstream 'http://127.0.0.1' -PathPrefix 'portal' } |
+            Should -Throw -ErrorId 'InvalidPathPrefix,CasbModule.Cmdlets.AddCasbAppCommand'
+    }
+
+    It 'writes nothing with -WhatIf' {
+        Add-CasbApp -StorePath $store -Name 'Azure Portal' -Upstream 'http://127.0.0.1:8080' -WhatIf
+
+        Test-Path (Join-Path $store 'casb.json') | Should -BeFalse
+        Get-CasbApp -StorePath $store | Should -BeNullOrEmpty
+    }
+
+    It 'copies apps piped from another store' {
+        $other = Join-Path $TestDrive ([guid]::NewGuid())
+        Add-CasbApp -StorePath $store -Name 'Azure Portal' -Upstream 'http://127.0.0.1:8080' -Hostname 'azure.contoso.local'
+
+        Get-CasbApp -StorePath $store | Add-CasbApp -StorePath $other
+
+        (Get-CasbApp -StorePath $other 'Azure Portal').Hostnames | Should -Be 'azure.contoso.local'
+    }
+
+    It 'completes app names, quoting names with spaces' {
+        Add-CasbApp -StorePath $store -Name 'Microsoft Online Services' -Upstream 'http://127.0.0.1:8080'
+        Add-CasbApp -StorePath $store -Name 'Mail' -Upstream 'http://127.0.0.1:8081'
+        $line = "Get-CasbApp -StorePath '$store' -Name Mi"
+
+        $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+
+        $completions.CompletionText | Should -Be @("'Microsoft Online Services'")
+    }
+}

@@ -1,0 +1,100 @@
+using CasbCore;
+using CasbCore.Model;
+using CasbCore.Policies;
+using static CasbModule.Tests.Policies.PolicyTestData;
+
+namespace CasbModule.Tests.Policies;
+
+public sealed class ConfigurationValidatorTests
+{
+    [Fact]
+    public void The_seed_configuration_is_valid()
+    {
+        Assert.Empty(ConfigurationValidator.Validate(Seed()));
+    }
+
+    public static TheoryData<string, Action<CasbConfiguration>, string, string> ProblemCases => new()
+    {
+        // case, how the seed is broken, expected error id, a fragment of the message
+        { "duplicate app", c => c.Apps.Add(new AppEntry { Name = "AZURE PORTAL", Upstream = "https://127.0.0.1:1" }), "DuplicateName", "more than one app named 'AZURE PORTAL'" },
+        { "duplicate group", c => c.Groups.Add(new GroupEntry { Name = "vendors" }), "DuplicateName", "group named 'vendors'" },
+        { "duplicate CA policy", c => c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry { Name = "route to app control" }), "DuplicateName", "conditional access policy" },
+        { "duplicate access policy", c => c.AccessPolicies.Add(new AccessPolicyEntry { Name = "Require Certificate" }), "DuplicateName", "access policy named" },
+        { "empty name", c => c.Groups.Add(new GroupEntry { Name = " " }), "InvalidName", "empty name" },
+        { "access policy names a missing app", c => c.AccessPolicies[0].Apps.Add("Payroll"), "UnknownApp", "Access policy 'Require certificate' refers to app 'Payroll'" },
+        { "CA policy names a missing app", c => c.ConditionalAccessPolicies[0].Apps.Add("Payroll"), "UnknownApp", "refers to app 'Payroll'" },
+        { "access policy names a missing group", c => c.AccessPolicies[0].ExcludeGroups.Add("Admins"), "UnknownGroup", "refers to group 'Admins'" },
+        { "CA policy names a missing group", c => c.ConditionalAccessPolicies[0].IncludeGroups.Add("Admins"), "UnknownGroup", "refers to group 'Admins'" },
+        { "bad IP range", c => c.AccessPolicies[0].IPRanges.Add("10.0.0.0/40"), "InvalidIPRange", "'10.0.0.0/40' is invalid" },
+        { "bad IPv6 range", c => c.AccessPolicies[0].IPRanges.Add("2001:db8::1/32"), "InvalidIPRange", "did you mean 2001:db8::/32" },
+        { "wildcard in the middle", c => c.Apps[0].Hostnames.Add("a.*.contoso.local"), "InvalidHostname", "wildcard" },
+        { "bare wildcard", c => c.Apps[0].Hostnames.Add("*"), "InvalidHostname", "wildcard" },
+        { "host with port", c => c.Apps[0].Hostnames.Add("mos.contoso.local:8443"), "InvalidHostname", "port" },
+        { "host with scheme", c => c.Apps[0].Hostnames.Add("https://mos.contoso.local"), "InvalidHostname", "scheme" },
+        { "host with underscore", c => c.Apps[0].Hostnames.Add("my_app.contoso.local"), "InvalidHostname", "'_'" },
+        { "label with leading hyphen", c => c.Apps[0].Hostnames.Add("-app.contoso.local"), "InvalidHostname", "hyphen" },
+        { "same host and prefix twice", c => c.Apps[1].Hostnames.Add("MOS.contoso.local"), "DuplicateRoute", "already used by app 'Microsoft Online Services'" },
+        { "relative upstream", c => c.Apps[0].Upstream = "mos.contoso.local", "InvalidUpstream", "absolute http:// or https://" },
+        { "ftp upstream", c => c.Apps[0].Upstream = "ftp://files.contoso.local", "InvalidUpstream", "'ftp://files.contoso.local'" },
+        { "prefix without slash", c => c.Apps[0].PathPrefix = "app", "InvalidPathPrefix", "start with '/'" },
+        { "prefix with query", c => c.Apps[0].PathPrefix = "/app?x=1", "InvalidPathPrefix", "'?'" },
+        { "prefix with dot segment", c => c.Apps[0].PathPrefix = "/app/../admin", "InvalidPathPrefix", "'..'" },
+        { "unknown device tag", c => c.AccessPolicies[0].DeviceTags.Add("Intune compliant"), "UnknownDeviceTag", "'Intune compliant' is not known" },
+        { "bad trusted proxy", c => c.Settings.TrustedProxies.Add("proxy.contoso.local"), "InvalidTrustedProxy", "'proxy.contoso.local' is invalid" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ProblemCases))]
+    public void Each_problem_has_a_stable_error_id_and_names_the_item(string @case, Action<CasbConfiguration> breakIt, string errorId, string fragment)
+    {
+        CasbConfiguration configuration = Seed();
+        breakIt(configuration);
+
+        ConfigurationProblem problem = Assert.Single(ConfigurationValidator.Validate(configuration));
+
+        Assert.True(errorId == problem.ErrorId, $"{@case}: {problem.ErrorId} {problem.Message}");
+        Assert.Contains(fragment, problem.Message);
+        CasbException error = Assert.Throws<CasbException>(() => ConfigurationValidator.ThrowIfInvalid(configuration));
+        Assert.Equal(errorId, error.ErrorId);
+        Assert.Equal(CasbErrorKind.InvalidData, error.Kind);
+    }
+
+    [Theory]
+    [InlineData("*.contoso.local")]
+    [InlineData("portal.contoso.local")]
+    [InlineData("localhost")]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    [InlineData("[2001:db8::1]")]
+    [InlineData("xn--bcher-kva.example")]
+    [InlineData("portal.contoso.local.")]
+    public void Valid_host_names_pass(string hostname)
+    {
+        Assert.Null(ConfigurationValidator.HostnameProblem(hostname));
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/app")]
+    [InlineData("/app/v2/")]
+    public void Valid_path_prefixes_pass(string prefix)
+    {
+        Assert.Null(ConfigurationValidator.PathPrefixProblem(prefix));
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_and_the_exception_carries_the_first()
+    {
+        CasbConfiguration configuration = Seed();
+        configuration.AccessPolicies[0].Apps.Add("Payroll");
+        configuration.Settings.TrustedProxies.Add("nope");
+
+        IReadOnlyList<ConfigurationProblem> problems = ConfigurationValidator.Validate(configuration);
+        CasbException error = Assert.Throws<CasbException>(() => ConfigurationValidator.ThrowIfInvalid(configuration));
+
+        Assert.Equal(["UnknownApp", "InvalidTrustedProxy"], problems.Select(p => p.ErrorId));
+        Assert.Equal("UnknownApp", error.ErrorId);
+        Assert.Equal("Require certificate", error.Target);
+        Assert.Contains("'nope'", error.Message);
+    }
+}

@@ -1,8 +1,7 @@
 using System.Collections.ObjectModel;
 using System.Management.Automation;
-using System.Management.Automation.Runspaces;
 using CasbCore.Certificates;
-using CasbModule.Cmdlets;
+using CasbModule.Tests.Cmdlets;
 using CasbModule.Types;
 
 namespace CasbModule.Tests.Certificates;
@@ -12,22 +11,15 @@ public sealed class TrustedRootCmdletTests : IClassFixture<LabPkiFixture>, IDisp
 {
     private readonly LabPki _pki;
     private readonly string _directory = Directory.CreateTempSubdirectory("casb-rootcmdlets-").FullName;
-    private readonly Runspace _runspace;
+    private readonly PowerShellHost _host = new();
 
-    public TrustedRootCmdletTests(LabPkiFixture fixture)
-    {
-        _pki = fixture.Lab;
-        InitialSessionState state = InitialSessionState.CreateDefault2();
-        state.ImportPSModule(typeof(AddCasbTrustedRootCommand).Assembly.Location);
-        _runspace = RunspaceFactory.CreateRunspace(state);
-        _runspace.Open();
-    }
+    public TrustedRootCmdletTests(LabPkiFixture fixture) => _pki = fixture.Lab;
 
     private string StorePath => Path.Combine(_directory, "store");
 
     public void Dispose()
     {
-        _runspace.Dispose();
+        _host.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
 
@@ -77,16 +69,16 @@ public sealed class TrustedRootCmdletTests : IClassFixture<LabPkiFixture>, IDisp
 
     private Collection<PSObject> Run(string script, object[] arguments, out ErrorRecord[] errors)
     {
-        using PowerShell powerShell = PowerShell.Create();
-        powerShell.Runspace = _runspace;
-        powerShell.AddScript(script);
-        foreach (object argument in arguments)
+        var variables = new Dictionary<string, object?>();
+        for (int i = 0; i < arguments.Length; i++)
         {
-            powerShell.AddArgument(argument);
+            variables["arg" + i] = arguments[i];
         }
 
-        Collection<PSObject> output = powerShell.Invoke();
-        errors = powerShell.Streams.Error.ToArray();
+        // The scripts declare param(...); the host sets variables, so bind them positionally through a wrapper.
+        string call = "& { " + script + " } " + string.Join(" ", arguments.Select((_, i) => "$arg" + i));
+        (Collection<PSObject> output, IReadOnlyList<ErrorRecord> errorList) = _host.Run(call, variables);
+        errors = errorList.ToArray();
         return output;
     }
 }

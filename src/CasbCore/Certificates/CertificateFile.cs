@@ -48,8 +48,8 @@ public static class CertificateFile
             throw Unreadable(sourceName, "the file is empty.");
         }
 
-        X509Certificate2Collection certificates = LooksLikePem(content)
-            ? ParsePem(Encoding.ASCII.GetString(content), sourceName)
+        X509Certificate2Collection certificates = TryDecodeText(content, out string? text)
+            ? ParsePem(text, sourceName)
             : ParseDer(content, sourceName);
 
         if (certificates.Count == 0)
@@ -137,7 +137,25 @@ public static class CertificateFile
     // ERROR_INVALID_PASSWORD as an HRESULT: what the PKCS#12 loader reports for a MAC that does not verify.
     private const int InvalidPasswordHResult = unchecked((int)0x80070056);
 
-    private static bool LooksLikePem(ReadOnlySpan<byte> content) => content.IndexOf("-----BEGIN "u8) >= 0;
+    /// <summary>PEM text: ASCII/UTF-8 (with or without a byte-order mark), or UTF-16 with one (what Windows PowerShell 5.1's Out-File writes).</summary>
+    private static bool TryDecodeText(ReadOnlySpan<byte> content, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? text)
+    {
+        text = null;
+        if (content.StartsWith(new byte[] { 0xFF, 0xFE }))
+        {
+            text = Encoding.Unicode.GetString(content[2..]);
+        }
+        else if (content.StartsWith(new byte[] { 0xFE, 0xFF }))
+        {
+            text = Encoding.BigEndianUnicode.GetString(content[2..]);
+        }
+        else if (content.IndexOf("-----BEGIN "u8) >= 0)
+        {
+            text = Encoding.UTF8.GetString(content.StartsWith(new byte[] { 0xEF, 0xBB, 0xBF }) ? content[3..] : content);
+        }
+
+        return text is not null;
+    }
 
     private static X509Certificate2Collection ParsePem(string text, string sourceName)
     {

@@ -136,6 +136,26 @@ public sealed class CertificateValidatorTests : IClassFixture<LabPkiFixture>
     }
 
     [Fact]
+    public void An_intermediate_found_only_in_the_operating_system_store_is_not_used()
+    {
+        using var store = new X509Store(StoreName.CertificateAuthority, StoreLocation.CurrentUser);
+        store.Open(OpenFlags.ReadWrite);
+        using X509Certificate2 intermediate = X509CertificateLoader.LoadCertificate(_lab.Intermediate.RawData);
+        store.Add(intermediate);
+        try
+        {
+            CertificateValidationResult result = Validator(TestConfigurations.Trusting(_lab, withIntermediate: false)).Validate(_lab.Client, Now);
+
+            Assert.False(result.IsValid);
+            Assert.Empty(result.DeviceTags);
+        }
+        finally
+        {
+            store.Remove(intermediate);
+        }
+    }
+
+    [Fact]
     public void An_intermediate_alone_is_not_a_trust_anchor()
     {
         var configuration = new CasbConfiguration();

@@ -154,4 +154,16 @@ Describe 'Import-CasbClientCertificate' {
             $err.Exception.Message | Should -BeLike '*read-only on Linux*Cert:\CurrentUser\My*'
         }
     }
+
+    It 'has help with a synopsis, a description, examples and documented parameters' {
+        $help = Get-Help Import-CasbClientCertificate -Full
+
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -Match '^\s*Import-CasbClientCertificate'
+        $help.description.Text | Should -Not -BeNullOrEmpty
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 2
+        foreach ($parameter in $help.parameters.parameter) {
+            $parameter.description.Text | Should -Not -BeNullOrEmpty -Because "-$($parameter.name) needs a description"
+        }
+    }
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using CasbCore.Model;
 
 namespace CasbCore.Policies;
@@ -17,12 +16,13 @@ namespace CasbCore.Policies;
 public sealed class AppMatcher
 {
     private readonly Dictionary<string, AppEntry> _byName = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, Route[]> _exact = new(StringComparer.OrdinalIgnoreCase);
+    // Keys are normalized (lower-case), so ordinal compares suffice.
+    private readonly Dictionary<string, Route[]> _exact = new(StringComparer.Ordinal);
     private readonly WildcardRoute[] _wildcards;
 
     public AppMatcher(IEnumerable<AppEntry> apps)
     {
-        var exact = new Dictionary<string, List<Route>>(StringComparer.OrdinalIgnoreCase);
+        var exact = new Dictionary<string, List<Route>>(StringComparer.Ordinal);
         var wildcards = new List<WildcardRoute>();
         int order = 0;
         foreach (AppEntry app in apps)
@@ -74,7 +74,7 @@ public sealed class AppMatcher
         }
 
         string normalizedHost = NormalizeHost(StripPort(host));
-        string normalizedPath = string.IsNullOrEmpty(path) ? "/" : path;
+        string normalizedPath = NormalizeRequestPath(path);
 
         if (_exact.TryGetValue(normalizedHost, out Route[]? routes))
         {
@@ -90,7 +90,7 @@ public sealed class AppMatcher
         foreach (WildcardRoute wildcard in _wildcards)
         {
             if (normalizedHost.Length > wildcard.Suffix.Length &&
-                normalizedHost.EndsWith(wildcard.Suffix, StringComparison.OrdinalIgnoreCase) &&
+                normalizedHost.EndsWith(wildcard.Suffix, StringComparison.Ordinal) &&
                 normalizedHost[0] != '.' &&
                 PathMatches(wildcard.Route.Prefix, normalizedPath))
             {
@@ -143,6 +143,23 @@ public sealed class AppMatcher
 
         // Several colons without brackets: a bare IPv6 address, which has no port.
         return h;
+    }
+
+    /// <summary>The path without a query or fragment; empty becomes "/".</summary>
+    private static string NormalizeRequestPath(string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            return "/";
+        }
+
+        int end = path.AsSpan().IndexOfAny('?', '#');
+        return end switch
+        {
+            0 => "/",
+            > 0 => path[..end],
+            _ => path,
+        };
     }
 
     internal static bool PathMatches(string prefix, string path)

@@ -1,34 +1,23 @@
 using System.Net;
-using CasbCore.Certificates;
 using CasbCore.Model;
 
 namespace CasbCore.Policies;
 
-/// <summary>What an access policy's filters look at, resolved once per request.</summary>
-internal readonly record struct RequestFacts(
-    string App,
-    string? User,
-    string[] Groups,
-    ClientAppType ClientAppType,
-    string[] DeviceTags,
-    IPAddress? ClientAddress,
-    string UserAgent);
-
-/// <summary>One enabled access policy with its filters precomputed (hash sets, parsed networks).</summary>
+/// <summary>One enabled access policy with its filters precomputed (principal ids, parsed networks, fragment ids).</summary>
 internal sealed class CompiledAccessPolicy
 {
-    private readonly HashSet<string>? _users;
-    private readonly HashSet<string>? _groups;
-    private readonly HashSet<string>? _excludeUsers;
-    private readonly HashSet<string>? _excludeGroups;
+    private readonly int[]? _users;
+    private readonly int[]? _groups;
+    private readonly int[] _excludeUsers;
+    private readonly int[] _excludeGroups;
     private readonly AccessPolicyClientApp _clientApp;
     private readonly string[] _deviceTags;
     private readonly FilterOperator _deviceTagOperator;
     private readonly IPNetwork[] _ranges;
     private readonly IPRangeOperator _rangeOperator;
-    private readonly string[] _userAgentContains;
+    private readonly int[] _userAgentFragments;
 
-    public CompiledAccessPolicy(AccessPolicyEntry entry, int order)
+    public CompiledAccessPolicy(AccessPolicyEntry entry, int order, PrincipalIndex principals, Func<string, int> fragmentId)
     {
         Name = entry.Name;
         Order = order;
@@ -36,20 +25,21 @@ internal sealed class CompiledAccessPolicy
         Severity = entry.Severity;
         BlockMessage = string.IsNullOrWhiteSpace(entry.BlockMessage) ? null : entry.BlockMessage;
         Apps = entry.Apps;
-        _users = entry.Users.Count > 0 ? Set(entry.Users) : null;
-        _groups = entry.Groups.Count > 0 ? Set(entry.Groups) : null;
-        _excludeUsers = entry.ExcludeUsers.Count > 0 ? Set(entry.ExcludeUsers) : null;
-        _excludeGroups = entry.ExcludeGroups.Count > 0 ? Set(entry.ExcludeGroups) : null;
+        bool anyInclude = entry.Users.Any(u => !string.IsNullOrWhiteSpace(u)) || entry.Groups.Any(g => !string.IsNullOrWhiteSpace(g));
+        _users = anyInclude ? principals.Users(entry.Users) : null;
+        _groups = anyInclude ? principals.Groups(entry.Groups) : null;
+        _excludeUsers = principals.Users(entry.ExcludeUsers);
+        _excludeGroups = principals.Groups(entry.ExcludeGroups);
         _clientApp = entry.ClientApp;
         _deviceTags = entry.DeviceTags
-            .Select(t => Certificates.DeviceTags.Normalize(t) ?? throw new CasbException(
+            .Select(t => Certificates.DeviceTags.Normalize(t ?? "") ?? throw new CasbException(
                 "UnknownDeviceTag", CasbErrorKind.InvalidData, $"Access policy '{entry.Name}': the device tag '{t}' is not known.", t))
-            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .Distinct(StringComparer.Ordinal)
             .ToArray();
         _deviceTagOperator = entry.DeviceTagOperator;
         _ranges = IPRanges.ParseAll(entry.IPRanges, "InvalidIPRange", $"Access policy '{entry.Name}'");
         _rangeOperator = entry.IPRangeOperator;
-        _userAgentContains = entry.UserAgentContains.Where(s => !string.IsNullOrEmpty(s)).ToArray();
+        _userAgentFragments = entry.UserAgentContains.Where(s => !string.IsNullOrEmpty(s)).Select(fragmentId).Distinct().ToArray();
         Matched = new MatchedAccessPolicy(Name, Action, Severity, BlockMessage);
         MatchedReason = $"Access policy '{Name}' matched ({Action}, severity {Severity}).";
     }
@@ -71,6 +61,14 @@ internal sealed class CompiledAccessPolicy
 
     public string MatchedReason { get; }
 
+    /// <summary>Whether the client app filter lets <paramref name="type"/> through (the engine indexes policies by it).</summary>
+    public bool AppliesTo(ClientAppType type) => _clientApp switch
+    {
+        AccessPolicyClientApp.Browser => type == ClientAppType.Browser,
+        AccessPolicyClientApp.MobileAndDesktop => type == ClientAppType.MobileAndDesktop,
+        _ => true,
+    };
+
     /// <summary>True when this policy should win a block over <paramref name="other"/>: higher severity, then name.</summary>
     public bool Outranks(CompiledAccessPolicy other)
     {
@@ -83,8 +81,8 @@ internal sealed class CompiledAccessPolicy
         return byName != 0 ? byName < 0 : Order < other.Order;
     }
 
-    /// <summary>All filters must match; the app filter is applied by the caller's per-app index.</summary>
-    public bool Matches(in RequestFacts facts)
+    /// <summary>All filters must match; the app filter is applied by the caller's per-app index. Cheapest checks first.</summary>
+    public bool Matches(RequestFacts facts)
     {
         switch (_clientApp)
         {
@@ -93,18 +91,15 @@ internal sealed class CompiledAccessPolicy
                 return false;
         }
 
-        if (_users is not null || _groups is not null)
+        // No user or group listed: everyone, the anonymous user included.
+        if (_users is not null &&
+            !PrincipalIndex.Contains(_users, facts.UserId) &&
+            !PrincipalIndex.ContainsAny(_groups!, facts.GroupIds))
         {
-            bool included = (facts.User is not null && _users is not null && _users.Contains(facts.User)) ||
-                            (_groups is not null && AnyIn(facts.Groups, _groups));
-            if (!included)
-            {
-                return false;
-            }
+            return false;
         }
 
-        if ((_excludeUsers is not null && facts.User is not null && _excludeUsers.Contains(facts.User)) ||
-            (_excludeGroups is not null && AnyIn(facts.Groups, _excludeGroups)))
+        if (PrincipalIndex.Contains(_excludeUsers, facts.UserId) || PrincipalIndex.ContainsAny(_excludeGroups, facts.GroupIds))
         {
             return false;
         }
@@ -130,19 +125,31 @@ internal sealed class CompiledAccessPolicy
         if (_ranges.Length > 0)
         {
             // An unknown client address is in no range: it fails "In" and passes "NotIn" (fail closed for blocks).
-            bool inRange = facts.ClientAddress is not null && IPRanges.ContainsAny(_ranges, facts.ClientAddress);
+            bool inRange = false;
+            if (facts.ClientAddress is not null)
+            {
+                foreach (IPNetwork range in _ranges)
+                {
+                    if (range.Contains(facts.ClientAddress))
+                    {
+                        inRange = true;
+                        break;
+                    }
+                }
+            }
+
             if (inRange != (_rangeOperator == IPRangeOperator.In))
             {
                 return false;
             }
         }
 
-        if (_userAgentContains.Length > 0)
+        if (_userAgentFragments.Length > 0)
         {
             bool contains = false;
-            foreach (string fragment in _userAgentContains)
+            foreach (int fragment in _userAgentFragments)
             {
-                if (facts.UserAgent.Contains(fragment, StringComparison.OrdinalIgnoreCase))
+                if (facts.UserAgentContains(fragment))
                 {
                     contains = true;
                     break;
@@ -156,21 +163,5 @@ internal sealed class CompiledAccessPolicy
         }
 
         return true;
-    }
-
-    internal static HashSet<string> Set(IEnumerable<string> values) =>
-        new(values.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v.Trim()), StringComparer.OrdinalIgnoreCase);
-
-    internal static bool AnyIn(string[] values, HashSet<string> set)
-    {
-        foreach (string value in values)
-        {
-            if (set.Contains(value))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using CasbCore.Certificates;
 using CasbCore.Model;
@@ -39,13 +40,21 @@ public sealed class CompiledPolicySet
     /// <summary>The reason given for a request that no enabled App Control policy covers.</summary>
     public const string NotInAppControlScope = "Not in scope of any App Control conditional-access policy";
 
+    /// <summary>User-Agent strings repeat; classifying each distinct one once is the single biggest saving.</summary>
+    private const int ClientAppTypeCacheLimit = 4096;
+
     private readonly AppMatcher _apps;
-    private readonly Dictionary<string, string[]> _groupsByUser;
+    private readonly PrincipalIndex _principals = new();
+    private readonly Dictionary<string, (string[] Names, int[] Ids)> _groupsByUser;
     private readonly IPNetwork[] _trustedProxies;
     private readonly CompiledConditionalAccessPolicy[] _conditionalAccess;
-    private readonly CompiledAccessPolicy[] _allAppPolicies;
-    private readonly Dictionary<string, CompiledAccessPolicy[]> _policiesByApp;
+    /// <summary>Per app, then per client app type (indexed by <see cref="ClientAppType"/>): the enabled policies that can match.</summary>
+    private readonly Dictionary<string, CompiledAccessPolicy[][]> _policiesByApp;
+    private readonly string[] _userAgentFragments;
     private readonly DefaultAction _defaultAction;
+    private readonly ConcurrentDictionary<string, ClientAppType> _clientAppTypes = new(StringComparer.Ordinal);
+    private readonly Func<IPAddress?, bool> _isTrustedProxy;
+    private int _clientAppTypeCount;
 
     private CompiledPolicySet(CasbConfiguration configuration)
     {
@@ -53,38 +62,64 @@ public sealed class CompiledPolicySet
         _apps = new AppMatcher(configuration.Apps);
         _defaultAction = configuration.Settings.DefaultAction;
         _trustedProxies = IPRanges.ParseAll(configuration.Settings.TrustedProxies, "InvalidTrustedProxy", "Trusted proxies");
+        _isTrustedProxy = IsTrustedProxy;
 
-        var groupsByUser = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        var groupsByUser = new Dictionary<string, List<(string Name, int Id)>>(StringComparer.OrdinalIgnoreCase);
         foreach (GroupEntry group in configuration.Groups)
         {
+            int groupId = _principals.AddGroup(group.Name);
             foreach (string member in group.Members.Where(m => !string.IsNullOrWhiteSpace(m)).Select(m => m.Trim())
                          .Distinct(StringComparer.OrdinalIgnoreCase))
             {
-                if (!groupsByUser.TryGetValue(member, out List<string>? groups))
+                _principals.AddUser(member);
+                if (!groupsByUser.TryGetValue(member, out List<(string, int)>? groups))
                 {
-                    groupsByUser[member] = groups = new List<string>();
+                    groupsByUser[member] = groups = new List<(string, int)>();
                 }
 
-                groups.Add(group.Name);
+                if (!groups.Any(g => g.Item2 == groupId))
+                {
+                    groups.Add((group.Name, groupId));
+                }
             }
         }
 
-        _groupsByUser = groupsByUser.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
+        _groupsByUser = groupsByUser.ToDictionary(
+            p => p.Key,
+            p => (p.Value.Select(g => g.Name).ToArray(), p.Value.Select(g => g.Id).ToArray()),
+            StringComparer.OrdinalIgnoreCase);
 
-        _conditionalAccess = configuration.ConditionalAccessPolicies.Select(p => new CompiledConditionalAccessPolicy(p)).ToArray();
+        _conditionalAccess = configuration.ConditionalAccessPolicies.Select(p => new CompiledConditionalAccessPolicy(p, _principals)).ToArray();
+
+        var fragments = new Dictionary<string, int>(StringComparer.Ordinal);
+        int FragmentId(string text)
+        {
+            string fragment = text.ToLowerInvariant();
+            if (!fragments.TryGetValue(fragment, out int id))
+            {
+                fragments[fragment] = id = fragments.Count;
+            }
+
+            return id;
+        }
 
         CompiledAccessPolicy[] enabled = configuration.AccessPolicies
             .Select((p, i) => (Policy: p, Order: i))
             .Where(p => p.Policy.Enabled)
-            .Select(p => new CompiledAccessPolicy(p.Policy, p.Order))
+            .Select(p => new CompiledAccessPolicy(p.Policy, p.Order, _principals, FragmentId))
             .ToArray();
-        _allAppPolicies = enabled.Where(p => p.Apps.Count == 0).ToArray();
-        _policiesByApp = new Dictionary<string, CompiledAccessPolicy[]>(StringComparer.OrdinalIgnoreCase);
+        _userAgentFragments = fragments.OrderBy(f => f.Value).Select(f => f.Key).ToArray();
+        _policiesByApp = new Dictionary<string, CompiledAccessPolicy[][]>(StringComparer.OrdinalIgnoreCase);
         foreach (AppEntry app in configuration.Apps)
         {
-            _policiesByApp.TryAdd(app.Name, enabled
-                .Where(p => p.Apps.Count == 0 || p.Apps.Contains(app.Name, StringComparer.OrdinalIgnoreCase))
-                .ToArray());
+            CompiledAccessPolicy[] forApp = enabled
+                .Where(p => p.Apps.Count == 0 || p.Apps.Any(a => string.Equals(a?.Trim(), app.Name, StringComparison.OrdinalIgnoreCase)))
+                .ToArray();
+            _policiesByApp.TryAdd(app.Name,
+            [
+                forApp.Where(p => p.AppliesTo(ClientAppType.Browser)).ToArray(),
+                forApp.Where(p => p.AppliesTo(ClientAppType.MobileAndDesktop)).ToArray(),
+            ]);
         }
     }
 
@@ -119,39 +154,20 @@ public sealed class CompiledPolicySet
         ArgumentNullException.ThrowIfNull(certificate);
         var reasons = new List<string>(6);
 
-        // Identity.
-        string? user;
-        string userSource;
-        if (!string.IsNullOrWhiteSpace(request.User))
+        ResolvedIdentity identity = IdentityResolver.Resolve(request, certificate, _isTrustedProxy);
+        string? user = identity.User;
+        string userSource = identity.Source;
+        if (identity.IgnoredHeaderReason is not null)
         {
-            user = request.User.Trim();
-            userSource = "Parameter";
-        }
-        else if (!string.IsNullOrWhiteSpace(request.IdentityHeaderValue) && IsTrustedProxy(request.RemoteAddress))
-        {
-            user = request.IdentityHeaderValue.Trim();
-            userSource = "IdentityHeader";
-        }
-        else if (certificate.IsValid && !string.IsNullOrWhiteSpace(certificate.Principal))
-        {
-            user = certificate.Principal;
-            userSource = "Certificate";
-        }
-        else
-        {
-            user = null;
-            userSource = "Anonymous";
+            reasons.Add(identity.IgnoredHeaderReason);
         }
 
-        if (!string.IsNullOrWhiteSpace(request.IdentityHeaderValue) && userSource != "IdentityHeader" && userSource != "Parameter")
-        {
-            reasons.Add($"The identity header was ignored: {request.RemoteAddress?.ToString() ?? "the peer"} is not a trusted proxy.");
-        }
+        reasons.Add(identity.Reason);
 
-        reasons.Add(user is null ? "The user is anonymous." : $"User '{user}' from {Describe(userSource)}.");
-
-        string[] groups = user is not null && _groupsByUser.TryGetValue(user, out string[]? g) ? g : Array.Empty<string>();
-        ClientAppType clientAppType = UserAgentClassifier.Classify(request.UserAgent);
+        (string[] groups, int[] groupIds) = user is not null && _groupsByUser.TryGetValue(user, out (string[], int[]) g)
+            ? g
+            : (Array.Empty<string>(), Array.Empty<int>());
+        ClientAppType clientAppType = ClassifyClientApp(request.UserAgent);
         string[] deviceTags = DeviceTagsOf(certificate);
 
         AppEntry? app = request.AppName is not null ? _apps.FindByName(request.AppName) : _apps.Find(request.Host, request.Path);
@@ -181,11 +197,14 @@ public sealed class CompiledPolicySet
         var facts = new RequestFacts(
             app.Name,
             user,
+            _principals.FindUser(user),
             groups,
+            groupIds,
             clientAppType,
             deviceTags,
             request.ClientAddress ?? request.RemoteAddress,
-            request.UserAgent ?? "");
+            request.UserAgent ?? "",
+            _userAgentFragments);
 
         // Conditional access.
         var conditionalAccess = new ConditionalAccessResult[_conditionalAccess.Length];
@@ -196,51 +215,37 @@ public sealed class CompiledPolicySet
         for (int i = 0; i < _conditionalAccess.Length; i++)
         {
             CompiledConditionalAccessPolicy policy = _conditionalAccess[i];
-            ConditionalAccessResult result;
+            (ConditionalAccessResult Result, string Line) result;
             string? notInScope;
             if (policy.State == ConditionalAccessState.Off)
             {
-                result = new ConditionalAccessResult(policy.Name, ConditionalAccessOutcome.NotApplied, "The policy is off.");
+                result = policy.Off;
             }
             else if ((notInScope = policy.NotInScopeBecause(facts)) is not null)
             {
-                result = new ConditionalAccessResult(policy.Name, ConditionalAccessOutcome.NotApplied, $"Not in scope: {notInScope}.");
+                result = policy.NotInScope(notInScope);
             }
             else if (policy.State == ConditionalAccessState.ReportOnly)
             {
-                if (policy.Blocks)
-                {
-                    reportOnlyBlock ??= policy.Name;
-                    result = new ConditionalAccessResult(policy.Name, ConditionalAccessOutcome.ReportOnly, "Report-only: would have blocked access.");
-                }
-                else if (policy.AppControl)
-                {
-                    reportOnlyAppControl = true;
-                    result = new ConditionalAccessResult(policy.Name, ConditionalAccessOutcome.ReportOnly,
-                        $"Report-only: would have applied App Control ({policy.Mode}).");
-                }
-                else
-                {
-                    result = new ConditionalAccessResult(policy.Name, ConditionalAccessOutcome.ReportOnly, "Report-only: in scope; no grant or session control.");
-                }
-            }
-            else if (policy.Blocks)
-            {
-                blockedBy ??= policy;
-                result = new ConditionalAccessResult(policy.Name, ConditionalAccessOutcome.Applied, "Blocks access (grant control Block).");
-            }
-            else if (policy.AppControl)
-            {
-                mode = mode is null || policy.Mode > mode ? policy.Mode : mode;
-                result = new ConditionalAccessResult(policy.Name, ConditionalAccessOutcome.Applied, $"Session under App Control ({policy.Mode}).");
+                result = policy.ReportOnly;
+                reportOnlyBlock ??= policy.Blocks ? policy.Name : null;
+                reportOnlyAppControl |= policy.AppControl;
             }
             else
             {
-                result = new ConditionalAccessResult(policy.Name, ConditionalAccessOutcome.Applied, "In scope; no grant or session control.");
+                result = policy.Applied;
+                if (policy.Blocks)
+                {
+                    blockedBy ??= policy;
+                }
+                else if (policy.AppControl)
+                {
+                    mode = mode is null || policy.Mode > mode ? policy.Mode : mode;
+                }
             }
 
-            conditionalAccess[i] = result;
-            reasons.Add($"Conditional access policy '{result.PolicyName}': {result.Outcome}. {result.Reason}");
+            conditionalAccess[i] = result.Result;
+            reasons.Add(result.Line);
         }
 
         AccessAction action;
@@ -357,9 +362,33 @@ public sealed class CompiledPolicySet
     public bool IsTrustedProxy(IPAddress? address) =>
         address is not null && _trustedProxies.Length > 0 && IPRanges.ContainsAny(_trustedProxies, address);
 
-    private AccessPolicyVerdict EvaluateAccessPolicies(in RequestFacts facts, List<string> reasons, string prefix)
+    private ClientAppType ClassifyClientApp(string? userAgent)
     {
-        CompiledAccessPolicy[] candidates = _policiesByApp.TryGetValue(facts.App, out CompiledAccessPolicy[]? forApp) ? forApp : _allAppPolicies;
+        if (string.IsNullOrEmpty(userAgent))
+        {
+            return ClientAppType.MobileAndDesktop;
+        }
+
+        if (_clientAppTypes.TryGetValue(userAgent, out ClientAppType cached))
+        {
+            return cached;
+        }
+
+        ClientAppType type = UserAgentClassifier.Classify(userAgent);
+        // Bounded: User-Agent is client-controlled, so a flood of distinct values must not grow memory.
+        if (Interlocked.Increment(ref _clientAppTypeCount) <= ClientAppTypeCacheLimit)
+        {
+            _clientAppTypes.TryAdd(userAgent, type);
+        }
+
+        return type;
+    }
+
+    private AccessPolicyVerdict EvaluateAccessPolicies(RequestFacts facts, List<string> reasons, string prefix)
+    {
+        CompiledAccessPolicy[] candidates = _policiesByApp.TryGetValue(facts.App, out CompiledAccessPolicy[][]? forApp)
+            ? forApp[(int)facts.ClientAppType]
+            : [];
         List<MatchedAccessPolicy>? matched = null;
         CompiledAccessPolicy? blocking = null;
         bool testMatched = false;
@@ -411,13 +440,6 @@ public sealed class CompiledPolicySet
 
     private static readonly string[] ValidCertificateTags = [DeviceTags.ValidClientCertificate];
 
-    private static string Describe(string userSource) => userSource switch
-    {
-        "Parameter" => "the request",
-        "IdentityHeader" => "the trusted identity header",
-        "Certificate" => "the client certificate",
-        _ => userSource,
-    };
 
     private readonly record struct AccessPolicyVerdict(IReadOnlyList<MatchedAccessPolicy> Matched, CompiledAccessPolicy? Blocking, bool TestMatched);
 }

@@ -21,36 +21,36 @@ public static class UserAgentClassifier
 {
     private const string BrowserPrefix = "Mozilla/5.0";
 
-    /// <summary>Tokens of apps that embed a browser engine; their sessions are apps, not browsers (as MDCA treats them).</summary>
+    /// <summary>Lower-case tokens of apps that embed a browser engine; their sessions are apps, not browsers (as MDCA treats them).</summary>
     private static readonly string[] EmbeddedAppTokens =
     [
-        "Electron/",
-        "Teams/",
-        "MSTeams",
-        "OneOutlook/",
-        "Microsoft Outlook",
-        "MSOffice",
+        "electron/",
+        "teams/",
+        "msteams",
+        "oneoutlook/",
+        "microsoft outlook",
+        "msoffice",
         "ms-office",
-        "Microsoft Office",
-        "OneDrive",
-        "PowerShell/",
-        "WindowsPowerShell",
+        "microsoft office",
+        "onedrive",
+        "powershell/",
+        "windowspowershell",
         "; wv)",
-        "WebView",
-        "MSAppHost/",
-        "FBAN/",
-        "FBAV/",
-        "Instagram",
-        "Slack/",
-        "Zoom/",
-        "Skype/",
+        "webview",
+        "msapphost/",
+        "fban/",
+        "fbav/",
+        "instagram",
+        "slack/",
+        "zoom/",
+        "skype/",
     ];
 
     private static readonly string[] BrowserEngineTokens =
     [
-        "Safari/",
-        "Firefox/",
-        "Trident/",
+        "safari/",
+        "firefox/",
+        "trident/",
     ];
 
     public static ClientAppType Classify(string? userAgent)
@@ -60,15 +60,19 @@ public static class UserAgentClassifier
             return ClientAppType.MobileAndDesktop;
         }
 
-        ReadOnlySpan<char> ua = userAgent.AsSpan().Trim();
-        if (!ua.StartsWith(BrowserPrefix, StringComparison.OrdinalIgnoreCase))
+        ReadOnlySpan<char> trimmed = userAgent.AsSpan().Trim();
+        if (!trimmed.StartsWith(BrowserPrefix, StringComparison.OrdinalIgnoreCase))
         {
             return ClientAppType.MobileAndDesktop;
         }
 
+        // Lower-case once, then search ordinally: far cheaper than a dozen case-insensitive searches.
+        Span<char> lower = trimmed.Length <= 1024 ? stackalloc char[trimmed.Length] : new char[trimmed.Length];
+        trimmed.ToLowerInvariant(lower);
+
         foreach (string token in EmbeddedAppTokens)
         {
-            if (ua.Contains(token, StringComparison.OrdinalIgnoreCase))
+            if (lower.IndexOf(token.AsSpan(), StringComparison.Ordinal) >= 0)
             {
                 return ClientAppType.MobileAndDesktop;
             }
@@ -76,7 +80,7 @@ public static class UserAgentClassifier
 
         foreach (string token in BrowserEngineTokens)
         {
-            if (ua.Contains(token, StringComparison.OrdinalIgnoreCase))
+            if (lower.IndexOf(token.AsSpan(), StringComparison.Ordinal) >= 0)
             {
                 return ClientAppType.Browser;
             }

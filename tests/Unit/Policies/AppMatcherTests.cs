@@ -24,6 +24,8 @@ public sealed class AppMatcherTests
     [InlineData("portal.contoso.local", "/admin/users", "Exact admin")]
     [InlineData("portal.contoso.local", "/ADMIN/users", "Exact admin")]
     [InlineData("portal.contoso.local", "/administrator", "Exact")]
+    [InlineData("portal.contoso.local", "/admin?x=1", "Exact admin")]
+    [InlineData("portal.contoso.local", "", "Exact")]
     [InlineData("other.contoso.local", "/", "Wildcard")]
     [InlineData("a.b.contoso.local", "/", "Wildcard")]
     [InlineData("x.apps.contoso.local", "/", "Longer wildcard")]

@@ -1,0 +1,82 @@
+namespace CasbCore.Policies;
+
+/// <summary>
+/// Gives every user and group name a configuration mentions a small integer, once per revision, so that the
+/// per-request include/exclude checks compare integers instead of hashing strings case-insensitively.
+/// </summary>
+internal sealed class PrincipalIndex
+{
+    private readonly Dictionary<string, int> _users = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, int> _groups = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The id of a user name, adding it when new (compile time only).</summary>
+    public int AddUser(string name)
+    {
+        string key = name.Trim();
+        if (!_users.TryGetValue(key, out int id))
+        {
+            _users[key] = id = _users.Count;
+        }
+
+        return id;
+    }
+
+    public int AddGroup(string name)
+    {
+        string key = name.Trim();
+        if (!_groups.TryGetValue(key, out int id))
+        {
+            _groups[key] = id = _groups.Count;
+        }
+
+        return id;
+    }
+
+    /// <summary>The id of a user, or -1 when the configuration never mentions the name.</summary>
+    public int FindUser(string? name) => name is not null && _users.TryGetValue(name, out int id) ? id : -1;
+
+    /// <summary>Sorted, distinct ids of the non-blank user names.</summary>
+    public int[] Users(IEnumerable<string> names) =>
+        names.Where(n => !string.IsNullOrWhiteSpace(n)).Select(AddUser).Distinct().Order().ToArray();
+
+    public int[] Groups(IEnumerable<string> names) =>
+        names.Where(n => !string.IsNullOrWhiteSpace(n)).Select(AddGroup).Distinct().Order().ToArray();
+
+    /// <summary>True when the sorted <paramref name="ids"/> contain <paramref name="id"/>.</summary>
+    public static bool Contains(int[] ids, int id)
+    {
+        if (id < 0)
+        {
+            return false;
+        }
+
+        if (ids.Length <= 8)
+        {
+            foreach (int candidate in ids)
+            {
+                if (candidate == id)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        return Array.BinarySearch(ids, id) >= 0;
+    }
+
+    /// <summary>True when any of <paramref name="ids"/> is in the sorted <paramref name="set"/>.</summary>
+    public static bool ContainsAny(int[] set, int[] ids)
+    {
+        foreach (int id in ids)
+        {
+            if (Contains(set, id))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

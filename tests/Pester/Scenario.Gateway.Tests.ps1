@@ -236,6 +236,15 @@ Describe 'The gateway in front of a real app' {
         (Get-CasbActivity -StorePath $store -Action Block -First 1).Action | Should -Be 'Block'
     }
 
+    It 'exposes requests, decision latency and certificate failures by reason for Prometheus' {
+        $metrics = (Invoke-WebRequest "$($gateway.Url)/metrics" -SkipCertificateCheck).Content
+
+        $metrics | Should -Match 'casb_gateway_requests_total\{[^}]*action="Block"[^}]*app="Microsoft Online Services"'
+        $metrics | Should -Match 'casb_gateway_decision_duration_milliseconds_bucket'
+        $metrics | Should -Match 'casb_gateway_certificate_failures_total\{[^}]*reason="Expired"[^}]*\} 1'
+        $metrics | Should -Match 'casb_gateway_certificate_failures_total\{[^}]*reason="Revoked"[^}]*\} 1'
+    }
+
     It 'agrees with Test-CasbAccess for the same request' -Skip:(-not (Get-Command Test-CasbAccess -ErrorAction SilentlyContinue)) {
         $response = Invoke-Gateway
         $record = Wait-Activity $response.CorrelationId

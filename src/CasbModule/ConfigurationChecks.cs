@@ -1,8 +1,7 @@
-using System.Net;
-using System.Text.RegularExpressions;
 using CasbCore;
 using CasbCore.Certificates;
 using CasbCore.Model;
+using CasbCore.Policies;
 
 namespace CasbModule;
 
@@ -12,8 +11,6 @@ namespace CasbModule;
 /// </summary>
 internal static class ConfigurationChecks
 {
-    private static readonly Regex HostnameLabel = new("^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$", RegexOptions.CultureInvariant);
-
     /// <summary>An upstream must be an absolute http or https URI.</summary>
     public static string Upstream(Uri upstream)
     {
@@ -28,23 +25,21 @@ internal static class ConfigurationChecks
         return upstream.AbsoluteUri;
     }
 
-    /// <summary>Host names, optionally with a leading "*." wildcard; returned lower-case and de-duplicated.</summary>
+    /// <summary>Host names, optionally with a leading "*." wildcard (the validator's rules); returned lower-case and de-duplicated.</summary>
     public static List<string> Hostnames(IEnumerable<string> hostnames)
     {
         var result = new List<string>();
         foreach (string raw in hostnames)
         {
-            string hostname = (raw ?? "").Trim().TrimEnd('.').ToLowerInvariant();
-            string rest = hostname.StartsWith("*.", StringComparison.Ordinal) ? hostname[2..] : hostname;
-            bool valid = rest.Length is > 0 and <= 253
-                && (IPAddress.TryParse(rest, out _) && rest == hostname || rest.Split('.').All(label => HostnameLabel.IsMatch(label)));
-            if (!valid)
+            string? problem = ConfigurationValidator.HostnameProblem(raw);
+            if (problem is not null)
             {
                 throw new CasbException(
                     "InvalidHostname", CasbErrorKind.InvalidArgument,
-                    $"'{raw}' is not a host name (for example portal.contoso.local or *.contoso.local).", raw);
+                    $"'{raw}' is not a host name ({problem}); for example portal.contoso.local or *.contoso.local.", raw);
             }
 
+            string hostname = raw.Trim().TrimEnd('.').ToLowerInvariant();
             if (!result.Contains(hostname, StringComparer.Ordinal))
             {
                 result.Add(hostname);
@@ -54,14 +49,14 @@ internal static class ConfigurationChecks
         return result;
     }
 
-    /// <summary>A path prefix starts with '/' and has no query or fragment.</summary>
+    /// <summary>A path prefix starts with '/' (the validator's rules).</summary>
     public static string PathPrefix(string prefix)
     {
-        if (string.IsNullOrEmpty(prefix) || prefix[0] != '/' || prefix.IndexOfAny(['?', '#', ' ', '\\']) >= 0)
+        string? problem = ConfigurationValidator.PathPrefixProblem(prefix);
+        if (problem is not null)
         {
             throw new CasbException(
-                "InvalidPathPrefix", CasbErrorKind.InvalidArgument,
-                $"The path prefix '{prefix}' must start with '/' and contain no query, fragment, space or backslash (for example /portal).", prefix);
+                "InvalidPathPrefix", CasbErrorKind.InvalidArgument, $"The path prefix '{prefix}' is invalid: {problem} (for example /portal).", prefix);
         }
 
         return prefix;
@@ -86,38 +81,20 @@ internal static class ConfigurationChecks
         return result;
     }
 
-    /// <summary>IP addresses or CIDR ranges, IPv4 or IPv6.</summary>
+    /// <summary>IP addresses or CIDR ranges, IPv4 or IPv6 (the engine's parser, so what is accepted here is what matches there).</summary>
     public static List<string> IPRanges(IEnumerable<string> ranges)
     {
         var result = new List<string>();
         foreach (string raw in ranges)
         {
-            string range = (raw ?? "").Trim();
-            bool valid;
-            if (range.Contains('/'))
-            {
-                valid = IPNetwork.TryParse(range, out IPNetwork network);
-                string address = range[..range.IndexOf('/')];
-                if (valid && IPAddress.TryParse(address, out IPAddress? typed) && !typed.Equals(network.BaseAddress))
-                {
-                    // 10.1.2.0/16 is almost always a typo; say what it would mean instead of guessing.
-                    throw new CasbException(
-                        "InvalidIPRange", CasbErrorKind.InvalidArgument,
-                        $"'{raw}' has bits set after the prefix length; did you mean {network}?", raw);
-                }
-            }
-            else
-            {
-                valid = IPAddress.TryParse(range, out _);
-            }
-
-            if (!valid)
+            if (!CasbCore.Policies.IPRanges.TryParse(raw, out _, out string? error))
             {
                 throw new CasbException(
                     "InvalidIPRange", CasbErrorKind.InvalidArgument,
-                    $"'{raw}' is not an IP address or CIDR range (for example 203.0.113.0/24 or 2001:db8::/32; the bits after the prefix must be zero).", raw);
+                    $"'{raw}' is not an IP address or CIDR range: {error} (for example 203.0.113.0/24 or 2001:db8::/32).", raw);
             }
 
+            string range = raw.Trim();
             if (!result.Contains(range, StringComparer.OrdinalIgnoreCase))
             {
                 result.Add(range);

@@ -90,6 +90,12 @@ Describe 'Add-CasbTrustedRoot' {
         (Get-CasbTrustedRoot -StorePath $store) | Should -HaveCount 3
     }
 
+    It 'takes files from Get-ChildItem through the pipeline' {
+        $result = Get-ChildItem $lab -Filter '*-ca.pem' | Where-Object Name -NE 'untrusted-root-ca.pem' | Add-CasbTrustedRoot -StorePath $store
+
+        $result.Thumbprint | Sort-Object | Should -Be (@($pki.Root.Thumbprint, $pki.Intermediate.Thumbprint) | Sort-Object)
+    }
+
     It 'accepts certificates from the pipeline' {
         $result = $pki.Root, $pki.Intermediate | Add-CasbTrustedRoot -StorePath $store
 
@@ -191,5 +197,17 @@ Describe 'Add-CasbTrustedRoot' {
         { Add-CasbTrustedRoot -Path $rootFile -StorePath $store } |
             Should -Throw -ErrorId 'StoreCorrupt,CasbModule.Cmdlets.AddCasbTrustedRootCommand'
         [IO.File]::ReadAllBytes($file) | Should -Be $before
+    }
+
+    It 'has help with a synopsis, a description, examples and documented parameters' {
+        $help = Get-Help Add-CasbTrustedRoot -Full
+
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -Match '^\s*Add-CasbTrustedRoot'
+        $help.description.Text | Should -Not -BeNullOrEmpty
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 2
+        foreach ($parameter in $help.parameters.parameter) {
+            $parameter.description.Text | Should -Not -BeNullOrEmpty -Because "-$($parameter.name) needs a description"
+        }
     }
 }

@@ -3,7 +3,7 @@ BeforeAll {
     $expectedNames = @(
         'root-ca.pem', 'intermediate-ca.pem', 'ca-chain.pem', 'untrusted-root-ca.pem', 'client.pfx', 'client.pem',
         'client-legacy-3des.pfx', 'expired-client.pfx', 'revoked-client.pfx', 'untrusted-client.pfx',
-        'server-auth-only.pfx', 'gateway.pfx', 'intermediate-ca.crl')
+        'server-auth-only.pfx', 'gateway.pfx', 'intermediate-ca.crl', 'root-ca.crl')
 
     function Read-Pfx([string] $Path, [string] $Password) {
         [Security.Cryptography.X509Certificates.X509CertificateLoader]::LoadPkcs12Collection([IO.File]::ReadAllBytes($Path), $Password)
@@ -90,5 +90,24 @@ Describe 'New-CasbSampleCertificate' {
         finally { Pop-Location }
 
         $files[0].Path | Should -Be (Join-Path $out 'lab' 'root-ca.pem')
+    }
+
+    It 'shows a table of name, kind and description by default' {
+        $text = New-CasbSampleCertificate $out | Out-String -Width 250
+
+        $text | Should -Match 'Name\s+Kind\s+Description'
+        $text | Should -Match 'gateway\.pfx\s+ServerCertificate\s+Gateway TLS certificate'
+    }
+
+    It 'has help with a synopsis, a description, examples and documented parameters' {
+        $help = Get-Help New-CasbSampleCertificate -Full
+
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -Match '^\s*New-CasbSampleCertificate'
+        $help.description.Text | Should -Not -BeNullOrEmpty
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 2
+        foreach ($parameter in $help.parameters.parameter) {
+            $parameter.description.Text | Should -Not -BeNullOrEmpty -Because "-$($parameter.name) needs a description"
+        }
     }
 }

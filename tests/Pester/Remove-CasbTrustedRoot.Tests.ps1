@@ -59,4 +59,16 @@ Describe 'Remove-CasbTrustedRoot' {
 
         $completion.CompletionMatches.CompletionText | Should -Be @($pki.UntrustedRoot.Thumbprint)
     }
+
+    It 'has help with a synopsis, a description, examples and documented parameters' {
+        $help = Get-Help Remove-CasbTrustedRoot -Full
+
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -Match '^\s*Remove-CasbTrustedRoot'
+        $help.description.Text | Should -Not -BeNullOrEmpty
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 2
+        foreach ($parameter in $help.parameters.parameter) {
+            $parameter.description.Text | Should -Not -BeNullOrEmpty -Because "-$($parameter.name) needs a description"
+        }
+    }
 }

@@ -131,6 +131,10 @@ public sealed class LabPki : IDisposable
         Write("server-auth-only.pfx", ExportWithChain(ServerAuthOnlyClient, password, Intermediate, Root));
         Write("gateway.pfx", ExportWithChain(Gateway, password, Root));
         Write("intermediate-ca.crl", Encoding.ASCII.GetBytes(PemEncoding.WriteString("X509 CRL", IntermediateCrl) + "\n"));
+        if (RootCrl.Length > 0)
+        {
+            Write("root-ca.crl", Encoding.ASCII.GetBytes(PemEncoding.WriteString("X509 CRL", RootCrl) + "\n"));
+        }
         return written;
     }
 

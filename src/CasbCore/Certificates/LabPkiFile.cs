@@ -33,6 +33,7 @@ public sealed record LabPkiFile(string Name, LabPkiFileKind Kind, string Descrip
         new("server-auth-only.pfx", LabPkiFileKind.NegativeTest, "An end-entity certificate without the clientAuth usage."),
         new("gateway.pfx", LabPkiFileKind.ServerCertificate, "Gateway TLS certificate for localhost, 127.0.0.1 and ::1, issued by the lab root CA."),
         new("intermediate-ca.crl", LabPkiFileKind.RevocationList, "CRL of the issuing CA revoking revoked-client.pfx; add it with Add-CasbCertificateRevocationList."),
+        new("root-ca.crl", LabPkiFileKind.RevocationList, "Empty CRL of the root CA (the issuing CA is not revoked), needed when the revocation mode is Required."),
     };
 
     public static LabPkiFile? Find(string name) =>

@@ -101,7 +101,7 @@ internal sealed class ActivityMiddleware
             CertificateSubject = certificate?.Subject,
             CertificateIssuer = certificate?.Issuer,
             CertificateThumbprint = certificate?.Thumbprint,
-            CertificateStatus = certificate is null ? "None" : null,
+            CertificateStatus = certificate is null ? nameof(CasbCore.Certificates.CertificateFailureReason.NoCertificate) : null,
             Action = nameof(AccessAction.Block),
             BlockMessage = ResponsePages.GenericBlockMessage,
             HttpStatus = status,

@@ -12,7 +12,7 @@ public abstract class AccessPolicyItemCommand : CasbItemCmdlet
     protected const string ByObject = "ByObject";
 
     /// <summary><para>Names of the access policies; wildcards allowed.</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AccessPolicyNameCompleter))]

@@ -26,7 +26,7 @@ public sealed class RemoveCasbAppCommand : CasbItemCmdlet
     private const string ByObject = "ByObject";
 
     /// <summary><para>Names of the apps to remove; wildcards allowed.</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AppNameCompleter))]

@@ -25,7 +25,7 @@ public sealed class RemoveCasbConditionalAccessPolicyCommand : CasbItemCmdlet
     private const string ByObject = "ByObject";
 
     /// <summary><para>Names of the policies to remove; wildcards allowed.</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ConditionalAccessPolicyNameCompleter))]

@@ -23,7 +23,7 @@ public sealed class RemoveCasbGroupMemberCommand : CasbItemCmdlet
     private const string ByObject = "ByObject";
 
     /// <summary><para>The name of the group.</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName)]
     [Alias("Name")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(GroupNameCompleter))]

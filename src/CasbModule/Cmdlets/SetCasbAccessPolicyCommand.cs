@@ -27,7 +27,7 @@ public sealed class SetCasbAccessPolicyCommand : CasbItemCmdlet
     private const string ByObject = "ByObject";
 
     /// <summary><para>Names of the policies to change; wildcards allowed.</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AccessPolicyNameCompleter))]

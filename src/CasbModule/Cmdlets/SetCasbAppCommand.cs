@@ -27,7 +27,7 @@ public sealed class SetCasbAppCommand : CasbItemCmdlet
     private const string ByObject = "ByObject";
 
     /// <summary><para>The name of the app to change.</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AppNameCompleter))]
     public string Name { get; set; } = "";

@@ -30,28 +30,38 @@ namespace CasbModule.Cmdlets;
 public sealed class TestCasbClientCertificateCommand : CasbStoreCmdlet
 {
     private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
     private const string CertificateSet = "Certificate";
 
     private CertificateValidator? _validator;
 
     /// <summary><para>The certificate to check, for example from Get-ChildItem Cert:\CurrentUser\My.</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = CertificateSet, ValueFromPipeline = true)]
+    [Parameter(Mandatory = true, ParameterSetName = CertificateSet, ValueFromPipeline = true)]
     [ValidateNotNull]
     public X509Certificate2? Certificate { get; set; }
 
-    /// <summary><para>Certificate files to check: PKCS#12 (.pfx/.p12), PEM, or DER (.cer/.crt).</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "FilePath")]
+    /// <summary><para>Certificate files to check: PKCS#12 (.pfx/.p12), PEM, or DER (.cer/.crt). Wildcards are allowed.</para></summary>
+    // Not from the pipeline: the default set must not claim piped certificates (they go to -Certificate).
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [Alias("FilePath")]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = Array.Empty<string>();
 
+    /// <summary><para>Certificate files to check, taken exactly as typed; binds the files Get-ChildItem pipes in.</para></summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
     /// <summary><para>The password of a PKCS#12 (.pfx) file.</para></summary>
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
     public SecureString? Password { get; set; }
 
     /// <summary><para>The time to check the certificate at. Default: now.</para></summary>
     [Parameter]
-    public DateTime? At { get; set; }
+    public DateTime At { get; set; }
 
     protected override void BeginProcessing()
     {
@@ -61,17 +71,19 @@ public sealed class TestCasbClientCertificateCommand : CasbStoreCmdlet
 
     protected override void ProcessRecord()
     {
-        DateTimeOffset at = At is { } time ? new DateTimeOffset(time) : DateTimeOffset.UtcNow;
+        DateTimeOffset at = MyInvocation.BoundParameters.ContainsKey(nameof(At)) ? new DateTimeOffset(At) : DateTimeOffset.UtcNow;
         if (ParameterSetName == CertificateSet)
         {
-            WriteObject(new CasbCertificateValidation(_validator!.Validate(Certificate, at), source: null, Store.Path));
+            WriteObject(new CasbCertificateValidation(_validator!.Validate(Certificate, at), _validator.Configuration.Settings.RevocationMode, source: null, Store.Path));
             return;
         }
 
         string? password = Password is null ? null : new NetworkCredential(string.Empty, Password).Password;
-        foreach (string path in Path)
+        IEnumerable<string> files = ParameterSetName == LiteralPathSet
+            ? LiteralPath.Select(ResolveFileSystemPath)
+            : Path.SelectMany(ResolveFiles);
+        foreach (string file in files)
         {
-            string file = ResolveFileSystemPath(path);
             X509Certificate2 certificate;
             try
             {
@@ -85,8 +97,35 @@ public sealed class TestCasbClientCertificateCommand : CasbStoreCmdlet
 
             using (certificate)
             {
-                WriteObject(new CasbCertificateValidation(_validator!.Validate(certificate, at), file, Store.Path));
+                WriteObject(new CasbCertificateValidation(_validator!.Validate(certificate, at), _validator.Configuration.Settings.RevocationMode, file, Store.Path));
             }
         }
+    }
+
+    private IEnumerable<string> ResolveFiles(string path)
+    {
+        if (!WildcardPattern.ContainsWildcardCharacters(path))
+        {
+            return new[] { ResolveFileSystemPath(path) }; // a missing file is reported by the loader, naming it
+        }
+
+        var files = new List<string>();
+        try
+        {
+            files.AddRange(SessionState.Path.GetResolvedProviderPathFromPSPath(path, out ProviderInfo provider)
+                .Where(_ => provider.Name == "FileSystem"));
+        }
+        catch (ItemNotFoundException)
+        {
+            // Reported below like a wildcard that matches nothing.
+        }
+
+        if (files.Count == 0)
+        {
+            WriteCasbError(new CasbException(
+                "CertificateFileNotFound", CasbErrorKind.ObjectNotFound, $"No certificate file matches '{path}'.", path));
+        }
+
+        return files;
     }
 }

@@ -21,7 +21,7 @@ public sealed class RevocationListCompleter : IArgumentCompleter
         CasbConfiguration configuration;
         try
         {
-            configuration = CasbStore.Open(StorePathOf(fakeBoundParameters)).Load();
+            configuration = CasbStore.Open(CompleterStore.GetStorePath(fakeBoundParameters)).Load();
         }
         catch (Exception ex) when (ex is CasbCore.CasbException or IOException or UnauthorizedAccessException)
         {
@@ -42,22 +42,5 @@ public sealed class RevocationListCompleter : IArgumentCompleter
                     $"{entry.Issuer}: CRL number {entry.CrlNumber ?? "none"}, {entry.RevokedCount} revoked, next update {entry.NextUpdate:yyyy-MM-dd}");
             }
         }
-    }
-
-    private static string? StorePathOf(IDictionary fakeBoundParameters)
-    {
-        if (fakeBoundParameters?["StorePath"] is not { } value)
-        {
-            return null;
-        }
-
-        string path = LanguagePrimitives.ConvertTo<string>(value);
-        if (string.IsNullOrWhiteSpace(path) || Path.IsPathRooted(path))
-        {
-            return path;
-        }
-
-        string? location = System.Management.Automation.Runspaces.Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation.ProviderPath;
-        return location is null ? path : Path.Combine(location, path);
     }
 }

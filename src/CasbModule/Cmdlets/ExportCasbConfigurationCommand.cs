@@ -1,0 +1,87 @@
+using System.Management.Automation;
+using CasbCore;
+using CasbCore.Model;
+using CasbCore.Store;
+
+namespace CasbModule.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Exports the whole configuration to a JSON file (policy as code).</para>
+/// <para type="description">Writes the store's configuration, with its schema version, to a file: gateway settings, trusted roots and intermediates, certificate revocation lists, apps, groups, conditional-access and access policies. The file is the same human-diffable JSON as the store and can be kept in source control and applied elsewhere with Import-CasbConfiguration. An existing file is not overwritten unless -Force is given (error FileExists).</para>
+/// </summary>
+/// <example>
+/// <code>Export-CasbConfiguration -Path ./casb-policies.json</code>
+/// <para>Saves the configuration of the default store.</para>
+/// </example>
+/// <example>
+/// <code>Export-CasbConfiguration -StorePath ./lab-store -Path ./casb-policies.json -Force -PassThru</code>
+/// <para>Overwrites the file with the lab store's configuration and returns the file.</para>
+/// </example>
+[Cmdlet(VerbsData.Export, "CasbConfiguration", SupportsShouldProcess = true)]
+[OutputType(typeof(FileInfo))]
+public sealed class ExportCasbConfigurationCommand : CasbStoreCmdlet
+{
+    /// <summary><para>The file to write.</para></summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary><para>Overwrites an existing file.</para></summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary><para>Returns the written file.</para></summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void EndProcessing()
+    {
+        string path = ResolveFileSystemPath(Path);
+        if (Directory.Exists(path))
+        {
+            ThrowError("FileExists", ErrorCategory.ResourceExists, $"'{path}' is a folder; give a file name such as {System.IO.Path.Combine(path, "casb-configuration.json")}.", path);
+        }
+
+        if (File.Exists(path) && !Force)
+        {
+            ThrowError("FileExists", ErrorCategory.ResourceExists, $"The file '{path}' already exists. Use -Force to overwrite it.", path);
+        }
+
+        CasbConfiguration configuration = LoadConfiguration();
+        if (!ShouldProcess(path, $"Export configuration revision {configuration.Revision} of '{Store.Path}'"))
+        {
+            return;
+        }
+
+        string temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        try
+        {
+            string? folder = System.IO.Path.GetDirectoryName(path);
+            if (!string.IsNullOrEmpty(folder))
+            {
+                Directory.CreateDirectory(folder);
+            }
+
+            File.WriteAllBytes(temp, CasbStore.Serialize(configuration));
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+            {
+                // The temp file is only debris; the export error below is what matters.
+            }
+
+            ThrowCasbError(new CasbException("ExportFailed", CasbErrorKind.WriteError, $"Cannot write the file '{path}': {ex.Message}", path, ex));
+        }
+
+        if (PassThru)
+        {
+            WriteObject(new FileInfo(path));
+        }
+    }
+}

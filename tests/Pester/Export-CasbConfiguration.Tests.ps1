@@ -1,0 +1,59 @@
+BeforeAll {
+    Import-Module $env:CASB_MODULE_MANIFEST -Force
+}
+
+Describe 'Export-CasbConfiguration' {
+    BeforeEach {
+        $store = Join-Path $TestDrive ([guid]::NewGuid())
+        $file = Join-Path $TestDrive "$([guid]::NewGuid()).json"
+        Set-CasbGatewaySetting -StorePath $store -DefaultAction Block
+        Add-CasbApp -StorePath $store -Name 'Microsoft Online Services' -Upstream 'http://127.0.0.1:8080'
+        New-CasbGroup -StorePath $store -Name 'Vendors' -Member 'a@fabrikam.com' | Out-Null
+        New-CasbConditionalAccessPolicy -StorePath $store -Name 'CA' -IncludeUser All -SessionControl AppControl | Out-Null
+        New-CasbAccessPolicy -StorePath $store -Name 'Require certificate' -DeviceTag ValidClientCertificate -DeviceTagOperator DoesNotEqual -Action Block | Out-Null
+    }
+
+    It 'writes the whole configuration as versioned JSON' {
+        $result = Export-CasbConfiguration -StorePath $store -Path $file -PassThru
+
+        $result.FullName | Should -Be $file
+        $json = Get-Content $file -Raw | ConvertFrom-Json
+        $json.schemaVersion | Should -Be 1
+        $json.settings.defaultAction | Should -Be 'Block'
+        $json.apps.name | Should -Be 'Microsoft Online Services'
+        $json.groups.members | Should -Be 'a@fabrikam.com'
+        $json.conditionalAccessPolicies.name | Should -Be 'CA'
+        $json.accessPolicies.deviceTags | Should -Be 'Valid client certificate'
+        $json.PSObject.Properties.Name | Should -Contain 'trustedRoots'
+        $json.PSObject.Properties.Name | Should -Contain 'revocationLists'
+    }
+
+    It 'resolves a relative path against the PowerShell location' {
+        Push-Location $TestDrive
+        try {
+            Export-CasbConfiguration -StorePath $store -Path 'relative-export.json'
+        }
+        finally {
+            Pop-Location
+        }
+
+        Test-Path (Join-Path $TestDrive 'relative-export.json') | Should -BeTrue
+    }
+
+    It 'refuses to overwrite a file without -Force' {
+        Set-Content -Path $file -Value 'keep me'
+
+        { Export-CasbConfiguration -StorePath $store -Path $file } |
+            Should -Throw -ErrorId 'FileExists,CasbModule.Cmdlets.ExportCasbConfigurationCommand'
+        Get-Content $file -Raw | Should -Match 'keep me'
+
+        Export-CasbConfiguration -StorePath $store -Path $file -Force
+        (Get-Content $file -Raw | ConvertFrom-Json).apps.name | Should -Be 'Microsoft Online Services'
+    }
+
+    It 'writes nothing with -WhatIf' {
+        Export-CasbConfiguration -StorePath $store -Path $file -WhatIf
+
+        Test-Path $file | Should -BeFalse
+    }
+}

@@ -1,0 +1,120 @@
+BeforeAll {
+    Import-Module $env:CASB_MODULE_MANIFEST -Force
+
+    function Get-FreePort {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+    }
+
+    # Processes whose command line names the store: what "no process left behind" is checked against.
+    function Get-StoreProcess([string] $Store) {
+        # A process may exit while it is being looked at: read its command line once.
+        Get-Process | Where-Object { $line = $_.CommandLine; $line -and $line.Contains($Store) }
+    }
+}
+
+Describe 'Start-CasbGateway' {
+    BeforeEach {
+        $store = Join-Path $TestDrive ([guid]::NewGuid())
+        $port = Get-FreePort
+    }
+
+    AfterEach {
+        Get-CasbGateway -StorePath $store -ErrorAction SilentlyContinue | Stop-CasbGateway -Timeout 5 -ErrorAction SilentlyContinue
+        Get-StoreProcess $store | ForEach-Object { Stop-Process -Id $_.Id -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'starts a gateway that answers /healthz with its self-signed localhost certificate and returns it' {
+        $gateway = Start-CasbGateway -StorePath $store -Port $port -Name 'lab'
+
+        $gateway | Should -BeOfType 'CasbModule.Types.CasbGateway'
+        $gateway.Name | Should -Be 'lab'
+        $gateway.Status | Should -Be 'Running'
+        $gateway.Url | Should -Be "https://127.0.0.1:$port"
+        (Get-Process -Id $gateway.ProcessId).Id | Should -Be $gateway.ProcessId
+        (Invoke-WebRequest "$($gateway.Url)/healthz" -SkipCertificateCheck).Content | Should -Match 'Healthy'
+        Test-Path (Join-Path $store 'gateway/server.pfx') | Should -BeTrue
+        Test-Path (Join-Path $store 'gateways/lab.json') | Should -BeTrue
+    }
+
+    It 'reuses the self-signed server certificate on the next start' {
+        $first = Start-CasbGateway -StorePath $store -Port $port
+        $thumbprint = [System.Security.Cryptography.X509Certificates.X509CertificateLoader]::LoadPkcs12FromFile((Join-Path $store 'gateway/server.pfx'), $null).Thumbprint
+        $first | Stop-CasbGateway
+
+        Start-CasbGateway -StorePath $store -Port $port | Out-Null
+
+        [System.Security.Cryptography.X509Certificates.X509CertificateLoader]::LoadPkcs12FromFile((Join-Path $store 'gateway/server.pfx'), $null).Thumbprint |
+            Should -Be $thumbprint
+    }
+
+    It 'refuses a second gateway of the same name' {
+        Start-CasbGateway -StorePath $store -Port $port | Out-Null
+
+        { Start-CasbGateway -StorePath $store -Port (Get-FreePort) } |
+            Should -Throw -ErrorId 'GatewayAlreadyRunning,CasbModule.Cmdlets.StartCasbGatewayCommand'
+        @(Get-CasbGateway -StorePath $store).Count | Should -Be 1
+    }
+
+    It 'fails with the gateway''s own message when the port is in use, and leaves no process behind' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, $port)
+        $listener.Start()
+        try {
+            { Start-CasbGateway -StorePath $store -Port $port -StartupTimeout 20 } |
+                Should -Throw -ErrorId 'GatewayStartFailed,CasbModule.Cmdlets.StartCasbGatewayCommand' -ExpectedMessage '*address*in use*'
+        }
+        finally {
+            $listener.Stop()
+        }
+
+        Get-StoreProcess $store | Should -BeNullOrEmpty
+        Get-CasbGateway -StorePath $store | Should -BeNullOrEmpty
+    }
+
+    It 'fails clearly on a wrong certificate password' {
+        $lab = Join-Path $TestDrive 'lab'
+        New-CasbSampleCertificate -OutputPath $lab -Force | Out-Null
+        $wrong = ConvertTo-SecureString 'not-the-password' -AsPlainText -Force
+
+        { Start-CasbGateway -StorePath $store -Port $port -CertificatePath (Join-Path $lab 'gateway.pfx') -CertificatePassword $wrong } |
+            Should -Throw -ErrorId 'GatewayStartFailed,CasbModule.Cmdlets.StartCasbGatewayCommand' -ExpectedMessage '*gateway.pfx*password*'
+        Get-StoreProcess $store | Should -BeNullOrEmpty
+    }
+
+    It 'serves with the given certificate and password' {
+        $lab = Join-Path $TestDrive 'lab'
+        New-CasbSampleCertificate -OutputPath $lab -Force | Out-Null
+        $password = ConvertTo-SecureString 'CasbLab!2026' -AsPlainText -Force
+        $expected = [System.Security.Cryptography.X509Certificates.X509CertificateLoader]::LoadPkcs12CollectionFromFile((Join-Path $lab 'gateway.pfx'), 'CasbLab!2026') |
+            Where-Object HasPrivateKey
+
+        $gateway = Start-CasbGateway -StorePath $store -Port $port -CertificatePath (Join-Path $lab 'gateway.pfx') -CertificatePassword $password
+
+        $client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $port)
+        try {
+            $ssl = [System.Net.Security.SslStream]::new($client.GetStream(), $false, { $true })
+            $ssl.AuthenticateAsClient('localhost')
+            $ssl.RemoteCertificate.GetCertHashString() | Should -Be $expected.Thumbprint
+        }
+        finally {
+            $client.Dispose()
+        }
+    }
+
+    It 'refuses to start on a corrupt store with the store''s message' {
+        New-Item -ItemType Directory -Path $store | Out-Null
+        Set-Content -Path (Join-Path $store 'casb.json') -Value '{ broken'
+
+        { Start-CasbGateway -StorePath $store -Port $port } |
+            Should -Throw -ErrorId 'GatewayStartFailed,CasbModule.Cmdlets.StartCasbGatewayCommand' -ExpectedMessage '*casb.json*corrupt*'
+        Get-StoreProcess $store | Should -BeNullOrEmpty
+    }
+
+    It 'starts nothing with -WhatIf' {
+        Start-CasbGateway -StorePath $store -Port $port -WhatIf
+
+        Get-CasbGateway -StorePath $store | Should -BeNullOrEmpty
+        Get-StoreProcess $store | Should -BeNullOrEmpty
+    }
+}

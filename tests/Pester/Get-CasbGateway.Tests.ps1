@@ -38,6 +38,13 @@ Describe 'Get-CasbGateway' {
         $problems[0].FullyQualifiedErrorId | Should -Be 'GatewayNotFound,CasbModule.Cmdlets.GetCasbGatewayCommand'
     }
 
+    It 'completes gateway names from the store given with -StorePath' {
+        $line = "Stop-CasbGateway -StorePath '$store' -Name edge"
+        $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+
+        $completions | Should -Be @('edge-1', 'edge-2')
+    }
+
     It 'shows a gateway whose process is gone as Stopped' {
         Stop-Process -Id $two.ProcessId -Force
         (Get-Process -Id $two.ProcessId -ErrorAction SilentlyContinue) | Wait-Process -Timeout 10 -ErrorAction SilentlyContinue

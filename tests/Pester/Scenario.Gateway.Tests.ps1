@@ -142,7 +142,7 @@ Describe 'The gateway in front of a real app' {
         $record.CertificateStatus | Should -Be 'NoCertificate'
     }
 
-    It 'blocks a <Name> certificate' -ForEach @(
+    It 'blocks a certificate that is <Name>' -ForEach @(
         @{ Name = 'expired'; File = 'expired-client.pfx'; Status = 'Expired' }
         @{ Name = 'untrusted'; File = 'untrusted-client.pfx'; Status = 'UntrustedRoot' }
         @{ Name = 'revoked'; File = 'revoked-client.pfx'; Status = 'Revoked' }
@@ -236,14 +236,39 @@ Describe 'The gateway in front of a real app' {
         (Get-CasbActivity -StorePath $store -Action Block -First 1).Action | Should -Be 'Block'
     }
 
-    It 'agrees with Test-CasbAccess for the same request' -Skip:(-not (Get-Command Test-CasbAccess -ErrorAction SilentlyContinue)) {
-        $response = Invoke-Gateway
+    It 'exposes requests, decision latency and certificate failures by reason for Prometheus' {
+        $metrics = (Invoke-WebRequest "$($gateway.Url)/metrics" -SkipCertificateCheck).Content
+
+        $metrics | Should -Match 'casb_gateway_requests_total\{[^}]*action="Block"[^}]*app="Microsoft Online Services"'
+        $metrics | Should -Match 'casb_gateway_decision_duration_milliseconds_bucket'
+        $metrics | Should -Match 'casb_gateway_certificate_failures_total\{[^}]*reason="Expired"[^}]*\} 1'
+        $metrics | Should -Match 'casb_gateway_certificate_failures_total\{[^}]*reason="Revoked"[^}]*\} 1'
+    }
+
+    It 'agrees with Test-CasbAccess for the same request (<Name>)' -ForEach @(
+        @{ Name = 'valid certificate, browser'; File = 'client.pfx'; Agent = 'browser' }
+        @{ Name = 'no certificate, browser'; File = $null; Agent = 'browser' }
+        @{ Name = 'expired certificate, browser'; File = 'expired-client.pfx'; Agent = 'browser' }
+        @{ Name = 'no certificate, desktop app'; File = $null; Agent = 'desktop' }
+    ) {
+        $certificate = if ($File) { Get-LabCertificate $File } else { $null }
+        $userAgent = if ($Agent -eq 'browser') { $browser } else { $desktop }
+        $response = Invoke-Gateway -Certificate $certificate -UserAgent $userAgent -Path '/mail'
         $record = Wait-Activity $response.CorrelationId
 
-        $whatIf = Test-CasbAccess -StorePath $store -App $app -UserAgent $browser
+        $whatIf = @{ StorePath = $store; Uri = "https://localhost/mail"; UserAgent = $userAgent; IPAddress = '127.0.0.1' }
+        if ($certificate) { $whatIf.Certificate = $certificate }
+        $decision = Test-CasbAccess @whatIf
 
-        $whatIf.Action | Should -Be $record.Action
-        $whatIf.BlockMessage | Should -Be $record.BlockMessage
+        "$($decision.Action)" | Should -Be $record.Action
+        $decision.App | Should -Be $record.App
+        $decision.User | Should -Be $record.User
+        "$($decision.ClientAppType)" | Should -Be $record.ClientAppType
+        $decision.CertificateStatus | Should -Be $record.CertificateStatus
+        $decision.BlockingPolicy | Should -Be $record.BlockingPolicy
+        $decision.BlockMessage | Should -Be $record.BlockMessage
+        @($decision.MatchedPolicies.Name) | Should -Be @($record.MatchedPolicies)
+        $decision.Revision | Should -Be $record.Revision
     }
 
     It 'finishes an in-flight request when stopped gracefully' -Skip:($IsWindows -or -not (Get-Command curl -CommandType Application -ErrorAction SilentlyContinue)) {

@@ -9,7 +9,8 @@ BeforeAll {
 
     # Processes whose command line names the store: what "no process left behind" is checked against.
     function Get-StoreProcess([string] $Store) {
-        Get-Process | Where-Object { $_.CommandLine -and $_.CommandLine.Contains($Store) }
+        # A process may exit while it is being looked at: read its command line once.
+        Get-Process | Where-Object { $line = $_.CommandLine; $line -and $line.Contains($Store) }
     }
 }
 

@@ -64,8 +64,9 @@ public sealed class ActivityLogWriter : IAsyncDisposable
 
                 _file?.Flush();
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex)
             {
+                // The pump must survive anything: a dead pump would silently drop every later record.
                 _file?.Dispose();
                 _file = null;
                 _fileName = null;

@@ -145,7 +145,9 @@ public static partial class GatewayProcesses
         string logFile = LogPath(storePath, options.Name);
         TryDelete(logFile);
 
-        var startInfo = new ProcessStartInfo(FindDotnet())
+        // On Linux the gateway gets its own session: a Ctrl+C later in the admin's terminal must not stop it.
+        string? setsid = OperatingSystem.IsLinux() ? new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists) : null;
+        var startInfo = new ProcessStartInfo(setsid ?? FindDotnet())
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -154,6 +156,12 @@ public static partial class GatewayProcesses
             CreateNoWindow = true,
             WorkingDirectory = options.GatewayDirectory,
         };
+        if (setsid is not null)
+        {
+            // Started by fork/exec, this child is no process-group leader, so setsid execs in place: same process id.
+            startInfo.ArgumentList.Add(FindDotnet());
+        }
+
         startInfo.ArgumentList.Add(gatewayDll);
         foreach (string arg in new[] { "--store", storePath, "--urls", url, "--name", options.Name, "--log-file", logFile })
         {

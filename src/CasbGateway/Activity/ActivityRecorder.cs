@@ -45,9 +45,16 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
     private void ApplyRetention()
     {
         int days = _configuration.Current?.Engine.Configuration.Settings.ActivityRetentionDays ?? 30;
-        foreach (string file in ActivityLog.DeleteExpired(_directory, days, DateTimeOffset.UtcNow))
+        try
         {
-            LogDeleted(file, days);
+            foreach (string file in ActivityLog.DeleteExpired(_directory, days, DateTimeOffset.UtcNow))
+            {
+                LogDeleted(file, days);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogWriteFailed($"retention sweep: {ex.Message}");
         }
     }
 

@@ -76,7 +76,7 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_store.Path);
-        _debounceTimer = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
+        _debounceTimer = new Timer(_ => Guarded(Reload), null, Timeout.Infinite, Timeout.Infinite);
         _watcher = new FileSystemWatcher(_store.Path, CasbStore.ConfigurationFileName)
         {
             NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
@@ -86,7 +86,7 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
         _watcher.Renamed += (_, _) => Schedule();
         _watcher.Error += (_, e) => LogWatcherError(e.GetException().Message);
         _watcher.EnableRaisingEvents = true;
-        _pollTimer = new Timer(_ => Poll(), null, _options.ConfigurationPollInterval, _options.ConfigurationPollInterval);
+        _pollTimer = new Timer(_ => Guarded(Poll), null, _options.ConfigurationPollInterval, _options.ConfigurationPollInterval);
         return Task.CompletedTask;
     }
 
@@ -152,6 +152,19 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
             Volatile.Write(ref _current, next);
             LogLoaded(configuration.Revision, _store.ConfigurationFile);
             Changed?.Invoke(next);
+        }
+    }
+
+    // A timer callback that throws would end the process: a failed check is logged and retried on the next tick.
+    private void Guarded(Action check)
+    {
+        try
+        {
+            check();
+        }
+        catch (Exception ex)
+        {
+            LogRefused(-1, $"{ex.GetType().Name}: {ex.Message}");
         }
     }
 

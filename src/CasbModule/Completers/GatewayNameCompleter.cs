@@ -12,7 +12,7 @@ public sealed class GatewayNameCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(
         string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        string? storePath = fakeBoundParameters.Contains("StorePath") ? fakeBoundParameters["StorePath"]?.ToString() : null;
+        string? storePath = CompleterStore.GetStorePath(fakeBoundParameters);
         var pattern = new WildcardPattern((wordToComplete ?? "").Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
         IReadOnlyList<GatewayRecord> records;
         try

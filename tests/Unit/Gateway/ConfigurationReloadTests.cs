@@ -22,6 +22,45 @@ public sealed class ConfigurationReloadTests
         Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
     }
 
+    [Fact]
+    public async Task A_new_revision_the_validator_rejects_is_refused_and_the_last_good_one_keeps_serving()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync();
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+
+        // Written behind the cmdlets' back: an app whose upstream is not a URL.
+        CasbConfiguration broken = harness.Store.Load();
+        broken.Revision = 7;
+        broken.Apps.Add(new AppEntry { Name = "Broken", Upstream = "not a url", Hostnames = { "broken.contoso.local" } });
+        await File.WriteAllBytesAsync(harness.Store.ConfigurationFile, CasbCore.Store.CasbStore.Serialize(broken));
+        await Task.Delay(1500);
+
+        Assert.StartsWith("Ready: revision 1", await client.GetStringAsync("/readyz"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+
+        // Fixed: picked up.
+        broken.Apps.RemoveAt(broken.Apps.Count - 1);
+        broken.Revision = 8;
+        await File.WriteAllBytesAsync(harness.Store.ConfigurationFile, CasbCore.Store.CasbStore.Serialize(broken));
+        Assert.True(await Eventually(async () => (await client.GetStringAsync("/readyz")).StartsWith("Ready: revision 8")));
+    }
+
+    [Fact]
+    public async Task Activity_files_older_than_the_retention_are_deleted_at_start()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(c => c.Settings.ActivityRetentionDays = 2, beforeStart: store =>
+        {
+            Directory.CreateDirectory(store.ActivityDirectory);
+            File.WriteAllText(Path.Combine(store.ActivityDirectory, $"activity-{DateTime.UtcNow.AddDays(-5):yyyyMMdd}.jsonl"), "{}\n");
+            File.WriteAllText(Path.Combine(store.ActivityDirectory, $"activity-{DateTime.UtcNow.AddDays(-1):yyyyMMdd}.jsonl"), "{}\n");
+        });
+
+        string old = Path.Combine(harness.Store.ActivityDirectory, $"activity-{DateTime.UtcNow.AddDays(-5):yyyyMMdd}.jsonl");
+        Assert.True(await Eventually(() => Task.FromResult(!File.Exists(old))));
+        Assert.True(File.Exists(Path.Combine(harness.Store.ActivityDirectory, $"activity-{DateTime.UtcNow.AddDays(-1):yyyyMMdd}.jsonl")));
+    }
+
     private static async Task<bool> Eventually(Func<Task<bool>> condition)
     {
         for (int i = 0; i < 100; i++)

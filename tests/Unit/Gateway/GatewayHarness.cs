@@ -69,7 +69,11 @@ internal sealed class GatewayHarness : IAsyncDisposable
     private int _upstreamRequests;
 
     public static async Task<GatewayHarness> StartAsync(
-        Action<CasbConfiguration>? configure = null, bool forwardClientCertificate = false, TimeSpan? upstreamTimeout = null, string? upstreamOverride = null)
+        Action<CasbConfiguration>? configure = null,
+        bool forwardClientCertificate = false,
+        TimeSpan? upstreamTimeout = null,
+        string? upstreamOverride = null,
+        Action<CasbStore>? beforeStart = null)
     {
         var harness = new GatewayHarness(Directory.CreateTempSubdirectory("casb-gw-").FullName);
         await harness.StartUpstreamAsync();
@@ -85,6 +89,7 @@ internal sealed class GatewayHarness : IAsyncDisposable
             configure?.Invoke(c);
         });
 
+        beforeStart?.Invoke(harness.Store);
         var options = new GatewayOptions
         {
             StorePath = harness.StorePath,

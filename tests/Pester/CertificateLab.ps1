@@ -10,29 +10,12 @@ function New-TestStore {
     Join-Path $TestDrive ([guid]::NewGuid())
 }
 
-# Trusts the lab root (and intermediate) in a store: through Add-CasbTrustedRoot when the module has it,
-# else by writing the entries the way it does.
+# Trusts the lab root (and, unless -RootOnly, its intermediate) in a store.
 function Add-TestTrustedRoot {
     param([string] $StorePath, [switch] $RootOnly)
     $certificates = @($script:Pki.Root)
     if (-not $RootOnly) { $certificates += $script:Pki.Intermediate }
-    if (Get-Command Add-CasbTrustedRoot -ErrorAction Ignore) {
-        $null = $certificates | Add-CasbTrustedRoot -StorePath $StorePath
-        return
-    }
-    $store = [CasbCore.Store.CasbStore]::new($StorePath)
-    foreach ($certificate in $certificates) {
-        $entry = [CasbCore.Model.TrustedRootEntry]::new()
-        $entry.Thumbprint = $certificate.Thumbprint
-        $entry.Subject = $certificate.Subject
-        $entry.Issuer = $certificate.Issuer
-        $entry.Kind = if ($certificate.Subject -eq $certificate.Issuer) { 'Root' } else { 'Intermediate' }
-        $entry.NotBefore = $certificate.NotBefore
-        $entry.NotAfter = $certificate.NotAfter
-        $entry.AddedAt = [DateTimeOffset]::UtcNow
-        $entry.RawData = [Convert]::ToBase64String($certificate.RawData)
-        $store.Update([Action[CasbCore.Model.CasbConfiguration]] { param($configuration) $configuration.TrustedRoots.Add($entry) }.GetNewClosure())
-    }
+    $null = Add-CasbTrustedRoot -Certificate $certificates -StorePath $StorePath
 }
 
 # A CRL signed by the lab intermediate, written to a file; returns the path.

@@ -70,6 +70,24 @@ Describe 'Get-CasbTrustedRoot' {
         $completion.CompletionMatches.CompletionText | Should -Be @($pki.Intermediate.Thumbprint)
     }
 
+    It 'completes thumbprints from a -StorePath relative to the current location' {
+        Push-Location (Split-Path $store)
+        try {
+            $line = "Get-CasbTrustedRoot -StorePath $(Split-Path $store -Leaf) -Thumbprint $($pki.Root.Thumbprint.Substring(0, 8))"
+            $completion = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        }
+        finally { Pop-Location }
+
+        $completion.CompletionMatches.CompletionText | Should -Be @($pki.Root.Thumbprint)
+    }
+
+    It 'shows a table of thumbprint, kind, expiry and subject by default' {
+        $text = Get-CasbTrustedRoot -StorePath $store | Out-String -Width 200
+
+        $text | Should -Match 'Thumbprint\s+Kind\s+NotAfter\s+Subject'
+        $text | Should -Match ([regex]::Escape($pki.Intermediate.Thumbprint) + '\s+Intermediate\s+\d{4}-\d{2}-\d{2}\s+CN=Casb Lab Issuing CA')
+    }
+
     It 'has help with a synopsis, a description, examples and documented parameters' {
         $help = Get-Help Get-CasbTrustedRoot -Full
 

@@ -7,8 +7,8 @@ BeforeAll {
     $pki = [CasbCore.Certificates.LabPki]::Create()
     $null = $pki.WriteTo($lab, $password)
 
-    # Imports that succeed run in a child pwsh whose HOME is under $TestDrive: .NET keeps the CurrentUser stores of
-    # Linux and macOS under $HOME/.dotnet/corefx, so nothing reaches the real user's store. Returns the child's JSON.
+    # Imports that succeed run in a child pwsh whose HOME is under $TestDrive: on Linux .NET keeps the CurrentUser
+    # stores under $HOME/.dotnet/corefx, so nothing reaches the real user's store. Returns the child's JSON.
     function Invoke-InIsolatedHome {
         param([Parameter(Mandatory)][string] $Script)
         $isolatedHome = Join-Path $TestDrive ('home-' + [guid]::NewGuid())
@@ -47,6 +47,17 @@ BeforeAll {
 }
 
 AfterAll {
+    # HOME isolates the .NET stores on Linux only; elsewhere the imports reached the real CurrentUser\My: take them out.
+    if (-not $IsLinux) {
+        $store = [Security.Cryptography.X509Certificates.X509Store]::new('My', 'CurrentUser')
+        $store.Open('ReadWrite')
+        try {
+            foreach ($thumbprint in $pki.Client.Thumbprint, $legacyThumbprint) {
+                $store.Certificates.Find('FindByThumbprint', $thumbprint, $false) | ForEach-Object { $store.Remove($_) }
+            }
+        }
+        finally { $store.Dispose() }
+    }
     $pki.Dispose()
 }
 
@@ -74,7 +85,8 @@ Describe 'Import-CasbClientCertificate' {
             @($result.My).Thumbprint | Should -Be @($legacyThumbprint)
         }
 
-        It 'imports a root CA file into Cert:\CurrentUser\Root' {
+        # Only where HOME isolates the store: Windows asks the user to confirm every new root, macOS needs admin trust.
+        It 'imports a root CA file into Cert:\CurrentUser\Root' -Skip:(-not $IsLinux) {
             $result = Invoke-InIsolatedHome @"
 `$c = Import-CasbClientCertificate '$lab/root-ca.pem' -CertStoreLocation 'Cert:\CurrentUser\Root'
 [pscustomobject]@{ Thumbprint = `$c.Thumbprint; Root = Get-StoreContent Root; My = Get-StoreContent My } | ConvertTo-Json -Depth 4 -Compress

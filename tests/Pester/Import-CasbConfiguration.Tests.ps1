@@ -115,6 +115,23 @@ Describe 'Import-CasbConfiguration' {
             Should -Throw -ErrorId 'ImportFileInvalid,CasbModule.Cmdlets.ImportCasbConfigurationCommand'
     }
 
+    It 'refuses a trusted root that is not a certificate authority (no way around Add-CasbTrustedRoot)' {
+        $lab = [CasbCore.Certificates.LabPki]::Create()
+        try {
+            $leaf = $lab.Client
+            $root = @{ thumbprint = $leaf.Thumbprint; subject = $leaf.Subject; kind = 'Root'; rawData = [Convert]::ToBase64String($leaf.RawData) }
+            @{ schemaVersion = 1; trustedRoots = @($root) } | ConvertTo-Json -Depth 5 | Set-Content -Path $file
+        }
+        finally {
+            $lab.Dispose()
+        }
+        $before = Get-StoreBytes $target
+
+        { Import-CasbConfiguration -StorePath $target -Path $file } |
+            Should -Throw -ErrorId 'ImportFileInvalid,CasbModule.Cmdlets.ImportCasbConfigurationCommand' -ExpectedMessage '*not a certificate authority*'
+        Get-StoreBytes $target | Should -Be $before
+    }
+
     It 'refuses a policy whose app exists nowhere and writes nothing' {
         Set-Content -Path $file -Value '{ "schemaVersion": 1, "accessPolicies": [ { "name": "P", "action": "Block", "apps": [ "Nowhere" ] } ] }'
         $before = Get-StoreBytes $target

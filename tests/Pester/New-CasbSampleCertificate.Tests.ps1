@@ -92,6 +92,13 @@ Describe 'New-CasbSampleCertificate' {
         $files[0].Path | Should -Be (Join-Path $out 'lab' 'root-ca.pem')
     }
 
+    It 'shows a table of name, kind and description by default' {
+        $text = New-CasbSampleCertificate $out | Out-String -Width 250
+
+        $text | Should -Match 'Name\s+Kind\s+Description'
+        $text | Should -Match 'gateway\.pfx\s+ServerCertificate\s+Gateway TLS certificate'
+    }
+
     It 'has help with a synopsis, a description, examples and documented parameters' {
         $help = Get-Help New-CasbSampleCertificate -Full
 

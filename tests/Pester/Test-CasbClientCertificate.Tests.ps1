@@ -103,6 +103,7 @@ Describe 'Test-CasbClientCertificate' {
 
             $result.IsValid | Should -BeFalse
             $result.FailureReasons | Should -Contain 'RevocationUnknown'
+            $result.RevocationMode | Should -Be 'Required'
             $result.Failures.Message -join ' ' | Should -Match 'no CRL distribution point'
         }
     }

@@ -18,11 +18,13 @@ public sealed class CertificateRevocationList
     private const string CrlNumberOid = "2.5.29.20";
     private const string DeltaCrlIndicatorOid = "2.5.29.27";
     private const string ReasonCodeOid = "2.5.29.21";
+    private const string IssuingDistributionPointOid = "2.5.29.28";
 
     private readonly Dictionary<string, RevokedCertificate> _revoked;
     private readonly byte[] _tbs;
     private readonly byte[] _signature;
     private readonly byte[]? _signatureParameters;
+    private readonly CrlScope _scope;
 
     private CertificateRevocationList(
         byte[] rawData,
@@ -34,8 +36,10 @@ public sealed class CertificateRevocationList
         string signatureAlgorithm,
         byte[]? signatureParameters,
         byte[] tbs,
-        byte[] signature)
+        byte[] signature,
+        CrlScope scope)
     {
+        _scope = scope;
         RawData = rawData;
         Issuer = issuer;
         ThisUpdate = thisUpdate;
@@ -70,6 +74,22 @@ public sealed class CertificateRevocationList
 
     /// <summary>False once <paramref name="at"/> is at or past nextUpdate: the CRL no longer says anything current.</summary>
     public bool IsCurrentAt(DateTimeOffset at) => NextUpdate is null || at < NextUpdate.Value;
+
+    /// <summary>
+    /// False when the CRL's issuing distribution point limits it to other certificates (only user or only CA
+    /// certificates, only some reasons, indirect or attribute-certificate CRLs): its silence about
+    /// <paramref name="certificate"/> then proves nothing.
+    /// </summary>
+    public bool Covers(X509Certificate2 certificate)
+    {
+        if (_scope.Partial)
+        {
+            return false;
+        }
+
+        bool isCa = CertificateExtensions.IsCertificateAuthority(certificate);
+        return !(_scope.OnlyUserCertificates && isCa) && !(_scope.OnlyCaCertificates && !isCa);
+    }
 
     /// <summary>Finds a serial number (as <see cref="X509Certificate2.SerialNumberBytes"/>, big-endian) in the list.</summary>
     public RevokedCertificate? FindRevoked(ReadOnlySpan<byte> serialNumber) =>
@@ -245,6 +265,7 @@ public sealed class CertificateRevocationList
         }
 
         BigInteger? crlNumber = null;
+        CrlScope scope = default;
         if (tbsReader.HasData)
         {
             AsnReader extensionsWrapper = tbsReader.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0));
@@ -256,11 +277,15 @@ public sealed class CertificateRevocationList
                 {
                     crlNumber = new AsnReader(value, AsnEncodingRules.DER).ReadInteger();
                 }
+                else if (oid == IssuingDistributionPointOid)
+                {
+                    scope = ReadScope(value);
+                }
                 else if (oid == DeltaCrlIndicatorOid)
                 {
                     throw new AsnContentException("Delta CRLs are not supported; add the full (base) CRL.");
                 }
-                else if (critical && oid is not "2.5.29.35" and not "2.5.29.28")
+                else if (critical && oid is not "2.5.29.35")
                 {
                     throw new AsnContentException($"The CRL has an unsupported critical extension {oid}.");
                 }
@@ -269,7 +294,45 @@ public sealed class CertificateRevocationList
 
         tbsReader.ThrowIfNotEmpty();
         return new CertificateRevocationList(
-            der, issuer, thisUpdate, nextUpdate, crlNumber, revoked, signatureAlgorithm, signatureParameters, tbs, signature);
+            der, issuer, thisUpdate, nextUpdate, crlNumber, revoked, signatureAlgorithm, signatureParameters, tbs, signature, scope);
+    }
+
+    /// <summary>The flags of an issuingDistributionPoint extension (RFC 5280 5.2.5).</summary>
+    private static CrlScope ReadScope(ReadOnlyMemory<byte> value)
+    {
+        AsnReader idp = new AsnReader(value, AsnEncodingRules.DER).ReadSequence();
+        bool onlyUser = false, onlyCa = false, partial = false;
+        while (idp.HasData)
+        {
+            Asn1Tag tag = idp.PeekTag();
+            if (tag.TagClass != TagClass.ContextSpecific)
+            {
+                throw new AsnContentException("The issuing distribution point extension is malformed.");
+            }
+
+            switch (tag.TagValue)
+            {
+                case 1:
+                    onlyUser = idp.ReadBoolean(tag);
+                    break;
+                case 2:
+                    onlyCa = idp.ReadBoolean(tag);
+                    break;
+                case 3: // onlySomeReasons
+                    idp.ReadEncodedValue();
+                    partial = true;
+                    break;
+                case 4: // indirectCRL
+                case 5: // onlyContainsAttributeCerts
+                    partial |= idp.ReadBoolean(tag);
+                    break;
+                default:
+                    idp.ReadEncodedValue();
+                    break;
+            }
+        }
+
+        return new CrlScope(onlyUser, onlyCa, partial);
     }
 
     private static IEnumerable<(string Oid, bool Critical, ReadOnlyMemory<byte> Value)> ReadExtensions(AsnReader extensions)
@@ -402,6 +465,8 @@ public sealed class CertificateRevocationList
 
         return hash;
     }
+
+    private readonly record struct CrlScope(bool OnlyUserCertificates, bool OnlyCaCertificates, bool Partial);
 
     private static CasbException Unreadable(string message, string? source, Exception? inner = null) =>
         new("CrlUnreadable", CasbErrorKind.InvalidData, message, source, inner);

@@ -280,7 +280,7 @@ public sealed class CertificateValidator
         bool anyForIssuer = false;
         foreach (StoredCrl stored in _storeCrls)
         {
-            if (!IsStoreCrlOf(stored, issuer))
+            if (!IsStoreCrlOf(stored, issuer) || !stored.Crl.Covers(certificate))
             {
                 continue;
             }
@@ -319,6 +319,12 @@ public sealed class CertificateValidator
             if (lookup.Crl is null)
             {
                 problems.Add(lookup.Problem ?? $"no CRL at {location}");
+                continue;
+            }
+
+            if (!lookup.Crl.Covers(certificate))
+            {
+                problems.Add($"the CRL at {location} is scoped (issuing distribution point) to other certificates");
                 continue;
             }
 

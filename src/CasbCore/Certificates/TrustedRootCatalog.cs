@@ -34,11 +34,11 @@ public static class TrustedRootCatalog
             : TrustedRootKind.Intermediate;
     }
 
-    /// <summary>True when the certificate carries basic constraints with CA=true.</summary>
+    /// <summary>True when the certificate carries basic constraints with CA=true (the validator's own test, so both agree).</summary>
     public static bool IsCertificateAuthority(X509Certificate2 certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        return certificate.Extensions.OfType<X509BasicConstraintsExtension>().Any(b => b.CertificateAuthority);
+        return CertificateExtensions.IsCertificateAuthority(certificate);
     }
 
     /// <summary>

@@ -187,9 +187,14 @@ public sealed class ImportCasbConfigurationCommand : CasbStoreCmdlet
             using X509Certificate2 certificate = X509CertificateLoader.LoadCertificate(der);
             bool matches = string.Equals(certificate.Thumbprint, root.Thumbprint, StringComparison.OrdinalIgnoreCase)
                 || string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), root.Thumbprint, StringComparison.OrdinalIgnoreCase);
-            return matches
-                ? null
-                : $"the trusted root '{root.Thumbprint}' contains the certificate '{certificate.Thumbprint}' ({certificate.Subject}).";
+            if (!matches)
+            {
+                return $"the trusted root '{root.Thumbprint}' contains the certificate '{certificate.Thumbprint}' ({certificate.Subject}).";
+            }
+
+            // Add-CasbTrustedRoot refuses a certificate that is not a CA; an import must not be a way around it.
+            bool isAuthority = certificate.Extensions.OfType<X509BasicConstraintsExtension>().Any(b => b.CertificateAuthority);
+            return isAuthority ? null : $"the trusted root '{root.Thumbprint}' ({certificate.Subject}) is not a certificate authority.";
         }
         catch (CryptographicException ex)
         {

@@ -61,7 +61,7 @@ public sealed class TestCasbClientCertificateCommand : CasbStoreCmdlet
 
     /// <summary><para>The time to check the certificate at. Default: now.</para></summary>
     [Parameter]
-    public DateTime? At { get; set; }
+    public DateTime At { get; set; }
 
     protected override void BeginProcessing()
     {
@@ -71,10 +71,10 @@ public sealed class TestCasbClientCertificateCommand : CasbStoreCmdlet
 
     protected override void ProcessRecord()
     {
-        DateTimeOffset at = At is { } time ? new DateTimeOffset(time) : DateTimeOffset.UtcNow;
+        DateTimeOffset at = MyInvocation.BoundParameters.ContainsKey(nameof(At)) ? new DateTimeOffset(At) : DateTimeOffset.UtcNow;
         if (ParameterSetName == CertificateSet)
         {
-            WriteObject(new CasbCertificateValidation(_validator!.Validate(Certificate, at), source: null, Store.Path));
+            WriteObject(new CasbCertificateValidation(_validator!.Validate(Certificate, at), _validator.Configuration.Settings.RevocationMode, source: null, Store.Path));
             return;
         }
 
@@ -97,7 +97,7 @@ public sealed class TestCasbClientCertificateCommand : CasbStoreCmdlet
 
             using (certificate)
             {
-                WriteObject(new CasbCertificateValidation(_validator!.Validate(certificate, at), file, Store.Path));
+                WriteObject(new CasbCertificateValidation(_validator!.Validate(certificate, at), _validator.Configuration.Settings.RevocationMode, file, Store.Path));
             }
         }
     }

@@ -20,14 +20,27 @@ internal static class CompleterStore
             return path;
         }
 
+        string? location = GetCurrentFileSystemLocation();
+        return location is null ? path : System.IO.Path.Combine(location, path);
+    }
+
+    // Completion runs inside a pipeline of the current runspace, so the location is read by a nested command there.
+    private static string? GetCurrentFileSystemLocation()
+    {
+        if (Runspace.DefaultRunspace is null)
+        {
+            return null;
+        }
+
         try
         {
-            string? location = Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation.ProviderPath;
-            return location is null ? path : System.IO.Path.Combine(location, path);
+            using PowerShell powerShell = PowerShell.Create(RunspaceMode.CurrentRunspace);
+            powerShell.AddCommand("Microsoft.PowerShell.Management\\Get-Location").AddParameter("PSProvider", "FileSystem");
+            return powerShell.Invoke<PathInfo>().FirstOrDefault()?.ProviderPath;
         }
-        catch (PSInvalidOperationException)
+        catch (Exception ex) when (ex is PSInvalidOperationException or RuntimeException or InvalidOperationException)
         {
-            return path;
+            return null;
         }
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using System.Management.Automation.Runspaces;
 using CasbCore.Model;
 using CasbCore.Store;
 
@@ -55,21 +54,8 @@ public abstract class StoreNameCompleter : IArgumentCompleter
             ? name
             : "'" + name.Replace("'", "''") + "'";
 
-    private static CasbConfiguration LoadConfiguration(IDictionary fakeBoundParameters)
-    {
-        string? storePath = fakeBoundParameters?["StorePath"]?.ToString();
-        if (!string.IsNullOrWhiteSpace(storePath) && !Path.IsPathRooted(storePath))
-        {
-            // Relative store paths mean the PowerShell location, as for the cmdlet itself.
-            string? location = Runspace.DefaultRunspace?.SessionStateProxy?.Path?.CurrentFileSystemLocation?.ProviderPath;
-            if (location is not null)
-            {
-                storePath = Path.Combine(location, storePath);
-            }
-        }
-
-        return CasbStore.Open(storePath).Load();
-    }
+    private static CasbConfiguration LoadConfiguration(IDictionary fakeBoundParameters) =>
+        CasbStore.Open(CompleterStore.GetStorePath(fakeBoundParameters)).Load();
 }
 
 /// <summary>Completes app names.</summary>

@@ -1,12 +1,14 @@
 using CasbCore.Certificates;
+using CasbCore.Model;
 
 namespace CasbModule.Types;
 
 /// <summary>What Test-CasbClientCertificate found: whether a client certificate earns the "Valid client certificate" device tag, and why not.</summary>
 public sealed class CasbCertificateValidation
 {
-    internal CasbCertificateValidation(CertificateValidationResult result, string? source, string storePath)
+    internal CasbCertificateValidation(CertificateValidationResult result, RevocationCheckMode revocationMode, string? source, string storePath)
     {
+        RevocationMode = revocationMode;
         IsValid = result.IsValid;
         Status = result.Status;
         DeviceTags = result.DeviceTags.ToArray();
@@ -55,6 +57,9 @@ public sealed class CasbCertificateValidation
 
     /// <summary>The time the certificate was checked at (-At, default now).</summary>
     public DateTimeOffset ValidatedAt { get; }
+
+    /// <summary>The store's revocation mode the certificate was checked with.</summary>
+    public RevocationCheckMode RevocationMode { get; }
 
     /// <summary>The file the certificate was read from, when -Path was used.</summary>
     public string? Source { get; }

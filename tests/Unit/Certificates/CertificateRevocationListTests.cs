@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Numerics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -157,6 +158,71 @@ public sealed class CertificateRevocationListTests : IClassFixture<LabPkiFixture
         CasbConfiguration configuration = TestConfigurations.Trusting(_lab).WithCrls(_lab.IntermediateCrl, _lab.RootCrl);
 
         Assert.Equal(2, configuration.RevocationLists.Count);
+    }
+
+    [Fact]
+    public void A_CRL_scoped_to_CA_certificates_says_nothing_about_client_certificates()
+    {
+        byte[] caOnly = SignedCrlWithIssuingDistributionPoint(_lab, onlyCaCertificates: true);
+        CertificateRevocationList crl = CertificateRevocationList.Parse(caOnly);
+        CasbConfiguration configuration = TestConfigurations.Trusting(_lab, RevocationCheckMode.Required).WithCrls(caOnly, _lab.RootCrl);
+
+        CertificateValidationResult result = new CertificateValidator(configuration, new CrlCache(new HttpCrlSource())).Validate(_lab.Client, Now);
+
+        Assert.True(crl.IsSignedBy(_lab.Intermediate));
+        Assert.False(crl.Covers(_lab.Client));
+        Assert.True(crl.Covers(_lab.Intermediate));
+        Assert.Equal(new[] { CertificateFailureReason.RevocationUnknown }, result.Failures.Select(f => f.Reason));
+    }
+
+    /// <summary>A CRL with an issuingDistributionPoint extension, which CertificateRevocationListBuilder cannot write.</summary>
+    private static byte[] SignedCrlWithIssuingDistributionPoint(LabPki lab, bool onlyCaCertificates)
+    {
+        var tbs = new AsnWriter(AsnEncodingRules.DER);
+        using (tbs.PushSequence())
+        {
+            tbs.WriteInteger(1);
+            using (tbs.PushSequence())
+            {
+                tbs.WriteObjectIdentifier("1.2.840.113549.1.1.11");
+                tbs.WriteNull();
+            }
+
+            tbs.WriteEncodedValue(lab.Intermediate.SubjectName.RawData);
+            tbs.WriteUtcTime(Now.AddMinutes(-1));
+            tbs.WriteUtcTime(Now.AddDays(7));
+            using (tbs.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)))
+            using (tbs.PushSequence())
+            using (tbs.PushSequence())
+            {
+                tbs.WriteObjectIdentifier("2.5.29.28");
+                tbs.WriteBoolean(true);
+                var idp = new AsnWriter(AsnEncodingRules.DER);
+                using (idp.PushSequence())
+                {
+                    idp.WriteBoolean(onlyCaCertificates, new Asn1Tag(TagClass.ContextSpecific, 2));
+                }
+
+                tbs.WriteOctetString(idp.Encode());
+            }
+        }
+
+        byte[] tbsBytes = tbs.Encode();
+        using RSA key = lab.IntermediateWithKey.GetRSAPrivateKey()!;
+        var crl = new AsnWriter(AsnEncodingRules.DER);
+        using (crl.PushSequence())
+        {
+            crl.WriteEncodedValue(tbsBytes);
+            using (crl.PushSequence())
+            {
+                crl.WriteObjectIdentifier("1.2.840.113549.1.1.11");
+                crl.WriteNull();
+            }
+
+            crl.WriteBitString(key.SignData(tbsBytes, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+        }
+
+        return crl.Encode();
     }
 
     private static X509Certificate2 CreateCa(string algorithm)

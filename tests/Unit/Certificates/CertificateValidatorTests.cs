@@ -126,6 +126,27 @@ public sealed class CertificateValidatorTests : IClassFixture<LabPkiFixture>
     }
 
     [Fact]
+    public void A_certificate_forged_under_the_name_of_a_trusted_CA_fails_and_its_distribution_point_is_never_fetched()
+    {
+        using RSA impostorKey = RSA.Create(2048);
+        var impostorRequest = new CertificateRequest(_lab.Intermediate.SubjectName, impostorKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        impostorRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using X509Certificate2 impostor = impostorRequest.CreateSelfSigned(Now.AddDays(-1), Now.AddDays(30));
+        using RSA leafKey = RSA.Create(2048);
+        var leafRequest = new CertificateRequest("CN=Forged Device", leafKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        leafRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid("1.3.6.1.5.5.7.3.2") }, false));
+        leafRequest.CertificateExtensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension(new[] { "http://127.0.0.1:9/ssrf.crl" }));
+        using X509Certificate2 forged = leafRequest.Create(impostor, Now.AddDays(-1), Now.AddDays(10), new byte[] { 9, 9, 9 });
+        var source = new CountingSource();
+
+        CertificateValidationResult result = Validator(TestConfigurations.Trusting(_lab, RevocationCheckMode.Required), source).Validate(forged, Now);
+
+        Assert.False(result.IsValid);
+        Assert.Empty(result.DeviceTags);
+        Assert.Equal(0, source.Fetches);
+    }
+
+    [Fact]
     public void A_missing_intermediate_breaks_the_chain()
     {
         CertificateValidationResult result = Validator(TestConfigurations.Trusting(_lab, withIntermediate: false)).Validate(_lab.Client, Now);
@@ -133,6 +154,26 @@ public sealed class CertificateValidatorTests : IClassFixture<LabPkiFixture>
         Assert.False(result.IsValid);
         Assert.Contains(CertificateFailureReason.UntrustedRoot, Reasons(result));
         Assert.Contains("Casb Lab Issuing CA", result.Failures[0].Message);
+    }
+
+    [Fact]
+    public void An_intermediate_found_only_in_the_operating_system_store_is_not_used()
+    {
+        using var store = new X509Store(StoreName.CertificateAuthority, StoreLocation.CurrentUser);
+        store.Open(OpenFlags.ReadWrite);
+        using X509Certificate2 intermediate = X509CertificateLoader.LoadCertificate(_lab.Intermediate.RawData);
+        store.Add(intermediate);
+        try
+        {
+            CertificateValidationResult result = Validator(TestConfigurations.Trusting(_lab, withIntermediate: false)).Validate(_lab.Client, Now);
+
+            Assert.False(result.IsValid);
+            Assert.Empty(result.DeviceTags);
+        }
+        finally
+        {
+            store.Remove(intermediate);
+        }
     }
 
     [Fact]
@@ -351,6 +392,17 @@ public sealed class CertificateValidatorTests : IClassFixture<LabPkiFixture>
 
         Assert.False(result.IsValid);
         Assert.Contains(CertificateFailureReason.InvalidCertificate, Reasons(result));
+    }
+
+    private sealed class CountingSource : ICrlSource
+    {
+        public int Fetches { get; private set; }
+
+        public byte[] Fetch(Uri location, TimeSpan timeout)
+        {
+            Fetches++;
+            throw new InvalidOperationException("must not be fetched");
+        }
     }
 
     private sealed class FailingCrlSource : ICrlSource

@@ -230,4 +230,15 @@ public sealed class AccessPolicyTests
         Assert.Equal(errorId, error.ErrorId);
         Assert.Contains("Require certificate", error.Message);
     }
+
+    [Fact]
+    public void Compiling_a_policy_with_an_unknown_device_tag_fails_closed()
+    {
+        CasbConfiguration configuration = Seed();
+        configuration.AccessPolicies[0].DeviceTags = ["Compliant"];
+
+        CasbCore.CasbException error = Assert.Throws<CasbCore.CasbException>(() => CompiledPolicySet.Compile(configuration));
+
+        Assert.Equal("UnknownDeviceTag", error.ErrorId);
+    }
 }

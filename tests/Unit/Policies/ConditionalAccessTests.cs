@@ -176,4 +176,17 @@ public sealed class ConditionalAccessTests
         Assert.Equal(AccessAction.Block, Decide(configuration, Request(user: "vendor@contoso.com")).Action);
         Assert.Equal(AccessAction.Monitor, Decide(configuration, Request(user: "admin@contoso.com")).Action);
     }
+
+    [Fact]
+    public void Grant_block_beats_a_session_control_in_the_same_policy()
+    {
+        CasbConfiguration configuration = Seed();
+        configuration.ConditionalAccessPolicies[0].Grant = GrantControl.Block;
+
+        AccessDecision decision = Decide(configuration, Request(), ValidCertificate());
+
+        Assert.Equal(AccessAction.Block, decision.Action);
+        Assert.Equal("Access blocked by conditional access policy 'Route to App Control'.", decision.BlockMessage);
+        Assert.False(decision.UnderAppControl);
+    }
 }

@@ -97,4 +97,15 @@ public sealed class ConfigurationValidatorTests
         Assert.Equal("Require certificate", error.Target);
         Assert.Contains("'nope'", error.Message);
     }
+
+    [Fact]
+    public void The_same_host_under_different_prefixes_or_wildcards_is_not_a_duplicate_route()
+    {
+        CasbConfiguration configuration = Seed();
+        configuration.Apps.Add(new AppEntry { Name = "MOS admin", Upstream = "https://127.0.0.1:9003", Hostnames = ["mos.contoso.local"], PathPrefix = "/admin" });
+        configuration.Apps.Add(new AppEntry { Name = "Everything else", Upstream = "https://127.0.0.1:9004", Hostnames = ["*.contoso.local"] });
+        configuration.Apps[0].Hostnames.Add("MOS.contoso.local");
+
+        Assert.Empty(ConfigurationValidator.Validate(configuration));
+    }
 }

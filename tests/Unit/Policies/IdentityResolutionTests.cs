@@ -48,6 +48,8 @@ public sealed class IdentityResolutionTests
 
         Assert.True(expectedUser == decision.User, $"{@case}: user {decision.User}");
         Assert.Equal(expectedSource, decision.UserSource);
+        bool headerIgnored = !string.IsNullOrWhiteSpace(header) && expectedSource is not (UserSources.IdentityHeader or UserSources.Parameter);
+        Assert.Equal(headerIgnored, decision.Reasons.Any(r => r.StartsWith("The identity header was ignored", StringComparison.Ordinal)));
     }
 
     [Fact]

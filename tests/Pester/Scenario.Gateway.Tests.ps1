@@ -69,7 +69,7 @@ BeforeAll {
         try { Invoke-WebRequest "http://127.0.0.1:$upstreamPort/" -TimeoutSec 2 | Out-Null; break } catch { Start-Sleep -Milliseconds 100 }
     }
 
-    $gateway = Start-CasbGateway -StorePath $store -Port (Get-FreePort) -Name 'scenario'
+    $gateway = Start-CasbGateway -StorePath $store -Port (Get-FreePort) -Name 'scenario' -UpstreamTimeout 5
     $client = Get-LabCertificate 'client.pfx'
 }
 
@@ -196,6 +196,14 @@ Describe 'The gateway in front of a real app' {
         $record.App | Should -Be 'Down App'
         $record.HttpStatus | Should -Be 502
         $record.Error | Should -Not -BeNullOrEmpty
+    }
+
+    It 'answers 504 when the app does not answer within the upstream timeout' {
+        $response = Invoke-Gateway -Certificate $client -Path '/slow?seconds=30'
+
+        $response.Status | Should -Be 504
+        $response.Body | Should -Match 'did not answer in time'
+        (Wait-Activity $response.CorrelationId).HttpStatus | Should -Be 504
     }
 
     It 'answers 404 for a host no app is published on' {

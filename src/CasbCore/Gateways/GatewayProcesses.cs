@@ -174,6 +174,12 @@ public static partial class GatewayProcesses
             startInfo.ArgumentList.Add(Path.GetFullPath(options.CertificatePath));
         }
 
+        if (options.UpstreamTimeout is { } upstreamTimeout)
+        {
+            startInfo.ArgumentList.Add("--upstream-timeout");
+            startInfo.ArgumentList.Add(upstreamTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         startInfo.Environment.Remove(CertificatePasswordVariable);
         if (options.CertificatePassword is not null)
         {

@@ -19,4 +19,7 @@ public sealed class GatewayStartOptions
     public string? CertificatePassword { get; init; }
 
     public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an upstream may stay silent before the gateway answers 504; null keeps the gateway's default (100 s).</summary>
+    public TimeSpan? UpstreamTimeout { get; init; }
 }

@@ -54,6 +54,11 @@ public sealed class StartCasbGatewayCommand : CasbStoreCmdlet
     [ValidateRange(1, 600)]
     public int StartupTimeout { get; set; } = 30;
 
+    /// <summary><para>Seconds an app's upstream may stay silent before the gateway answers 504 Gateway Timeout. Default: 100.</para></summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int UpstreamTimeout { get; set; }
+
     protected override void EndProcessing()
     {
         if (!IPAddress.TryParse(ListenAddress.Trim('[', ']'), out _) && ListenAddress != "localhost")
@@ -85,6 +90,7 @@ public sealed class StartCasbGatewayCommand : CasbStoreCmdlet
             CertificatePath = certificatePath,
             CertificatePassword = CertificatePassword is null ? null : new NetworkCredential("", CertificatePassword).Password,
             StartupTimeout = TimeSpan.FromSeconds(StartupTimeout),
+            UpstreamTimeout = UpstreamTimeout > 0 ? TimeSpan.FromSeconds(UpstreamTimeout) : null,
         };
 
         WriteVerbose($"Starting the gateway '{Name}' on https://{ListenAddress}:{Port} for the store '{Store.Path}'.");

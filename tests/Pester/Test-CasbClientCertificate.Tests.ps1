@@ -129,7 +129,7 @@ Describe 'Test-CasbClientCertificate' {
 
             $output | Should -BeNullOrEmpty
             $errors[0].FullyQualifiedErrorId | Should -Be 'CertificateUnreadable,CasbModule.Cmdlets.TestCasbClientCertificateCommand'
-            $errors[0].Exception.Message | Should -Match 'garbage\.crt.*not a DER or PEM certificate'
+            $errors[0].Exception.Message | Should -Match 'garbage\.crt.*neither PEM text nor DER'
         }
 
         It 'reports a truncated certificate' {

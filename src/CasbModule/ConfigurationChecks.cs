@@ -116,6 +116,13 @@ internal static class ConfigurationChecks
             "UnknownGroup", CasbErrorKind.ObjectNotFound,
             $"The policy '{policyName}' names the group '{name}', which is not in the store. Create it first with New-CasbGroup.", name));
 
+    /// <summary>A conditional-access policy's included users; "all" in any case is stored as the engine's "All".</summary>
+    public static List<string> IncludeUsers(IEnumerable<string> users) =>
+        Users(users).Select(u => string.Equals(u, AllUsers, StringComparison.OrdinalIgnoreCase) ? AllUsers : u).ToList();
+
+    /// <summary>The engine's word for everyone (CompiledConditionalAccessPolicy.AllUsers, which is internal to CasbCore).</summary>
+    private const string AllUsers = "All";
+
     /// <summary>User names, trimmed and de-duplicated case-insensitively.</summary>
     public static List<string> Users(IEnumerable<string> users)
     {

@@ -12,7 +12,7 @@ Describe 'Add-CasbApp' {
 
         $app.Name | Should -Be 'Microsoft Online Services'
         $app.Upstream.AbsoluteUri | Should -Be 'https://127.0.0.1:9443/'
-        $app.Hostnames | Should -Be @('portal.contoso.local', '*.contoso.local')
+        $app.Hostnames | Should -BeExactly @('portal.contoso.local', '*.contoso.local')
         $app.PathPrefix | Should -Be '/portal'
         $app.ForwardClientCertificate | Should -BeTrue
         (Get-CasbApp -StorePath $store -Name 'Microsoft Online Services').Upstream.Host | Should -Be '127.0.0.1'

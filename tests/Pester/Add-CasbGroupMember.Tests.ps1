@@ -12,7 +12,7 @@ Describe 'Add-CasbGroupMember' {
         Add-CasbGroupMember -StorePath $store -Group 'External vendors' -Member 'b@fabrikam.com'
         $group = Add-CasbGroupMember -StorePath $store -Group 'external vendors' -Member 'A@FABRIKAM.COM', 'B@fabrikam.com' -PassThru
 
-        $group.Members | Should -Be @('a@fabrikam.com', 'b@fabrikam.com')
+        $group.Members | Should -BeExactly @('a@fabrikam.com', 'b@fabrikam.com')
     }
 
     It 'does not change the store revision when nothing changes' {

@@ -180,6 +180,10 @@ Describe 'Add-CasbTrustedRoot' {
             Should -Throw -ErrorId 'CertificateFileNotFound,CasbModule.Cmdlets.AddCasbTrustedRootCommand'
         { Add-CasbTrustedRoot -LiteralPath (Join-Path $TestDrive 'none[1].pem') -StorePath $store -ErrorAction Stop } |
             Should -Throw -ErrorId 'CertificateFileNotFound,CasbModule.Cmdlets.AddCasbTrustedRootCommand'
+        { Add-CasbTrustedRoot -Path 'NoSuchDrive:\root.pem' -StorePath $store -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CertificateFileNotFound,CasbModule.Cmdlets.AddCasbTrustedRootCommand'
+        { Add-CasbTrustedRoot -Path 'Env:\PATH' -StorePath $store -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CertificateFileNotFound,CasbModule.Cmdlets.AddCasbTrustedRootCommand'
     }
 
     It 'writes nothing with -WhatIf' {

@@ -18,7 +18,7 @@ Describe 'New-CasbAccessPolicy' {
 
         $policy.Name | Should -Be 'Require certificate'
         $policy.Apps | Should -Be 'Microsoft Online Services'
-        $policy.DeviceTags | Should -Be 'Valid client certificate'
+        $policy.DeviceTags | Should -BeExactly 'Valid client certificate'
         $policy.DeviceTagOperator | Should -Be 'DoesNotEqual'
         $policy.Action | Should -Be 'Block'
         $policy.BlockMessage | Should -Be 'Use a company device.'
@@ -37,7 +37,7 @@ Describe 'New-CasbAccessPolicy' {
         $policy = New-CasbAccessPolicy 'All filters' -Action Test -User 'a@contoso.com' -Group vendors -ExcludeUser 'b@contoso.com' -ExcludeGroup Vendors -ClientApp Any -IPRange '10.0.0.0/8', '2001:db8::/32', '192.0.2.7' -IPRangeOperator NotIn -UserAgentContains 'curl' -Severity High -Disabled -Description 'every filter'
 
         $policy.Users | Should -Be 'a@contoso.com'
-        $policy.Groups | Should -Be 'Vendors'
+        $policy.Groups | Should -BeExactly 'Vendors'
         $policy.ExcludeGroups | Should -Be 'Vendors'
         $policy.ClientApp | Should -Be 'Any'
         $policy.IPRanges | Should -Be @('10.0.0.0/8', '2001:db8::/32', '192.0.2.7')

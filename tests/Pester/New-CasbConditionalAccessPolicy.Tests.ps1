@@ -10,12 +10,12 @@ Describe 'New-CasbConditionalAccessPolicy' {
     }
 
     It 'creates an App Control policy for everyone on one app' {
-        $policy = New-CasbConditionalAccessPolicy -StorePath $store -Name 'Vendors via App Control' -IncludeUser All -App 'microsoft online services' -SessionControl AppControl
+        $policy = New-CasbConditionalAccessPolicy -StorePath $store -Name 'Vendors via App Control' -IncludeUser all -App 'microsoft online services' -SessionControl AppControl
 
         $policy.Name | Should -Be 'Vendors via App Control'
         $policy.State | Should -Be 'On'
-        $policy.IncludeUsers | Should -Be 'All'
-        $policy.Apps | Should -Be 'Microsoft Online Services'
+        $policy.IncludeUsers | Should -BeExactly 'All'
+        $policy.Apps | Should -BeExactly 'Microsoft Online Services'
         $policy.SessionControl | Should -Be 'AppControl'
         $policy.AppControlMode | Should -Be 'UseCustomPolicy'
         $policy.Grant | Should -Be 'None'
@@ -26,7 +26,7 @@ Describe 'New-CasbConditionalAccessPolicy' {
         $policy = New-CasbConditionalAccessPolicy -StorePath $store 'Block desktop' -State ReportOnly -IncludeGroup vendors -ExcludeUser 'admin@contoso.com' -ClientAppType MobileAndDesktop -Grant Block
 
         $policy.State | Should -Be 'ReportOnly'
-        $policy.IncludeGroups | Should -Be 'Vendors'
+        $policy.IncludeGroups | Should -BeExactly 'Vendors'
         $policy.ExcludeUsers | Should -Be 'admin@contoso.com'
         $policy.ClientAppTypes | Should -Be 'MobileAndDesktop'
         $policy.Grant | Should -Be 'Block'

@@ -12,7 +12,7 @@ Describe 'New-CasbGroup' {
 
         $group.Name | Should -Be 'External vendors'
         $group.Description | Should -Be 'Fabrikam staff'
-        $group.Members | Should -Be @('a@fabrikam.com', 'b@fabrikam.com')
+        $group.Members | Should -BeExactly @('a@fabrikam.com', 'b@fabrikam.com')
         (Get-CasbGroup -StorePath $store).Name | Should -Be 'External vendors'
     }
 

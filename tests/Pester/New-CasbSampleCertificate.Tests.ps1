@@ -8,6 +8,10 @@ BeforeAll {
     function Read-Pfx([string] $Path, [string] $Password) {
         [Security.Cryptography.X509Certificates.X509CertificateLoader]::LoadPkcs12Collection([IO.File]::ReadAllBytes($Path), $Password)
     }
+
+    # One lab with the defaults for the tests that only read it: making the keys is the slow part.
+    $shared = Join-Path $TestDrive 'shared-lab'
+    $sharedFiles = New-CasbSampleCertificate -OutputPath $shared
 }
 
 Describe 'New-CasbSampleCertificate' {
@@ -16,20 +20,18 @@ Describe 'New-CasbSampleCertificate' {
     }
 
     It 'writes the whole lab and describes every file' {
-        $files = New-CasbSampleCertificate -OutputPath $out
+        $files = $sharedFiles
 
         $files.Name | Should -Be $expectedNames
         $files[0] | Should -BeOfType 'CasbModule.Types.CasbSampleCertificateFile'
-        (Get-ChildItem $out).Name | Sort-Object | Should -Be ($expectedNames | Sort-Object)
+        (Get-ChildItem $shared).Name | Sort-Object | Should -Be ($expectedNames | Sort-Object)
         ($files | Where-Object Name -EQ 'root-ca.pem').Kind | Should -Be 'RootCertificateAuthority'
         ($files | Where-Object Name -EQ 'expired-client.pfx').Kind | Should -Be 'NegativeTest'
         $files | ForEach-Object { $_.Description | Should -Not -BeNullOrEmpty; Test-Path $_.Path | Should -BeTrue }
     }
 
     It 'protects the PFX files with the documented lab password when none is given' {
-        New-CasbSampleCertificate $out | Out-Null
-
-        $client = Read-Pfx (Join-Path $out 'client.pfx') 'CasbLab!2026'
+        $client = Read-Pfx (Join-Path $shared 'client.pfx') 'CasbLab!2026'
         ($client | Where-Object HasPrivateKey).Subject | Should -Be 'CN=Vendor Device, O=Fabrikam'
     }
 
@@ -46,8 +48,8 @@ Describe 'New-CasbSampleCertificate' {
     }
 
     It 'writes a gateway certificate for localhost and 127.0.0.1 and CA files Add-CasbTrustedRoot accepts' {
-        $files = New-CasbSampleCertificate $out
-        $gateway = Read-Pfx (Join-Path $out 'gateway.pfx') 'CasbLab!2026' | Where-Object HasPrivateKey
+        $files = $sharedFiles
+        $gateway = Read-Pfx (Join-Path $shared 'gateway.pfx') 'CasbLab!2026' | Where-Object HasPrivateKey
         $san = $gateway.Extensions | Where-Object { $_.Oid.Value -eq '2.5.29.17' }
 
         $san.Format($false) | Should -Match 'localhost'
@@ -93,7 +95,7 @@ Describe 'New-CasbSampleCertificate' {
     }
 
     It 'shows a table of name, kind and description by default' {
-        $text = New-CasbSampleCertificate $out | Out-String -Width 250
+        $text = $sharedFiles | Out-String -Width 250
 
         $text | Should -Match 'Name\s+Kind\s+Description'
         $text | Should -Match 'gateway\.pfx\s+ServerCertificate\s+Gateway TLS certificate'

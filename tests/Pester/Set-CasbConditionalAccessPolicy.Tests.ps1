@@ -22,7 +22,7 @@ Describe 'Set-CasbConditionalAccessPolicy' {
     It 'changes every policy piped from Get-' {
         Get-CasbConditionalAccessPolicy -StorePath $store -Name 'Vendors*' | Set-CasbConditionalAccessPolicy -ExcludeGroup 'break glass'
 
-        (Get-CasbConditionalAccessPolicy -StorePath $store).ExcludeGroups | Should -Be @('Break glass', 'Break glass')
+        (Get-CasbConditionalAccessPolicy -StorePath $store).ExcludeGroups | Should -BeExactly @('Break glass', 'Break glass')
     }
 
     It 'switches the control between App Control and Block' {

@@ -22,6 +22,12 @@ Describe 'Set-CasbGatewaySetting' {
         Test-Path (Join-Path $store 'casb.json') | Should -BeFalse
     }
 
+    It 'sets the CRL download timeout and refuses one out of range' {
+        (Set-CasbGatewaySetting -StorePath $store -CrlFetchTimeoutSeconds 12 -PassThru).CrlFetchTimeoutSeconds | Should -Be 12
+        { Set-CasbGatewaySetting -StorePath $store -CrlFetchTimeoutSeconds 0 } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'
+    }
+
     It 'refuses a trusted proxy that is not an address or range' {
         { Set-CasbGatewaySetting -StorePath $store -TrustedProxy 'proxy.contoso.com' } |
             Should -Throw -ErrorId 'InvalidTrustedProxy,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'

@@ -117,7 +117,7 @@ Describe 'Test-CasbClientCertificate' {
         It 'reports a wrong PFX password' {
             $wrong = ConvertTo-SecureString 'not-it' -AsPlainText -Force
             { Test-CasbClientCertificate -Path (Join-Path $LabDir 'client.pfx') -Password $wrong -StorePath $trustedStore -ErrorAction Stop } |
-                Should -Throw -ErrorId 'CertificatePasswordInvalid,CasbModule.Cmdlets.TestCasbClientCertificateCommand'
+                Should -Throw -ErrorId 'PfxPasswordInvalid,CasbModule.Cmdlets.TestCasbClientCertificateCommand'
         }
 
         It 'reports a garbage file and says why' {
@@ -129,7 +129,7 @@ Describe 'Test-CasbClientCertificate' {
 
             $output | Should -BeNullOrEmpty
             $errors[0].FullyQualifiedErrorId | Should -Be 'CertificateUnreadable,CasbModule.Cmdlets.TestCasbClientCertificateCommand'
-            $errors[0].Exception.Message | Should -Match 'garbage\.crt.*not a DER or PEM certificate'
+            $errors[0].Exception.Message | Should -Match 'garbage\.crt.*neither PEM text nor DER'
         }
 
         It 'reports a truncated certificate' {

@@ -18,13 +18,15 @@ public static class CertificateFile
     private const string DataOid = "1.2.840.113549.1.7.1";
 
     /// <summary>Reads every certificate in <paramref name="path"/>; throws CertificateFileNotFound or CertificateUnreadable.</summary>
-    public static X509Certificate2Collection Read(string path)
+    public static X509Certificate2Collection Read(string path) => Parse(ReadBytes(path), path);
+
+    /// <summary>The bytes of a certificate file; throws CertificateFileNotFound or CertificateUnreadable.</summary>
+    public static byte[] ReadBytes(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] content;
         try
         {
-            content = File.ReadAllBytes(path);
+            return File.ReadAllBytes(path);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -36,8 +38,6 @@ public static class CertificateFile
             throw new CasbException(
                 UnreadableErrorId, CasbErrorKind.ReadError, $"Cannot read the certificate file '{path}': {ex.Message}", path, ex);
         }
-
-        return Parse(content, path);
     }
 
     /// <summary>Parses certificate file content; <paramref name="sourceName"/> names it in error messages.</summary>
@@ -48,8 +48,8 @@ public static class CertificateFile
             throw Unreadable(sourceName, "the file is empty.");
         }
 
-        X509Certificate2Collection certificates = LooksLikePem(content)
-            ? ParsePem(Encoding.ASCII.GetString(content), sourceName)
+        X509Certificate2Collection certificates = TryDecodeText(content, out string? text)
+            ? ParsePem(text, sourceName)
             : ParseDer(content, sourceName);
 
         if (certificates.Count == 0)
@@ -83,27 +83,8 @@ public static class CertificateFile
     /// Loads every certificate of a PFX, modern (PBES2/AES) or legacy (RC2-40, 3DES, SHA-1 MAC). Throws
     /// CertificateFileNotFound, CertificateUnreadable (not a PFX, damaged) or PfxPasswordInvalid.
     /// </summary>
-    public static X509Certificate2Collection ReadPkcs12(string path, string? password, X509KeyStorageFlags flags)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] content;
-        try
-        {
-            content = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new CasbException(
-                NotFoundErrorId, CasbErrorKind.ObjectNotFound, $"The certificate file '{path}' does not exist.", path, ex);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new CasbException(
-                UnreadableErrorId, CasbErrorKind.ReadError, $"Cannot read the certificate file '{path}': {ex.Message}", path, ex);
-        }
-
-        return ParsePkcs12(content, password, flags, path);
-    }
+    public static X509Certificate2Collection ReadPkcs12(string path, string? password, X509KeyStorageFlags flags) =>
+        ParsePkcs12(ReadBytes(path), password, flags, path);
 
     public static X509Certificate2Collection ParsePkcs12(byte[] content, string? password, X509KeyStorageFlags flags, string sourceName)
     {
@@ -137,7 +118,25 @@ public static class CertificateFile
     // ERROR_INVALID_PASSWORD as an HRESULT: what the PKCS#12 loader reports for a MAC that does not verify.
     private const int InvalidPasswordHResult = unchecked((int)0x80070056);
 
-    private static bool LooksLikePem(ReadOnlySpan<byte> content) => content.IndexOf("-----BEGIN "u8) >= 0;
+    /// <summary>PEM text: ASCII/UTF-8 (with or without a byte-order mark), or UTF-16 with one (what Windows PowerShell 5.1's Out-File writes).</summary>
+    private static bool TryDecodeText(ReadOnlySpan<byte> content, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? text)
+    {
+        text = null;
+        if (content.StartsWith(new byte[] { 0xFF, 0xFE }))
+        {
+            text = Encoding.Unicode.GetString(content[2..]);
+        }
+        else if (content.StartsWith(new byte[] { 0xFE, 0xFF }))
+        {
+            text = Encoding.BigEndianUnicode.GetString(content[2..]);
+        }
+        else if (content.IndexOf("-----BEGIN "u8) >= 0)
+        {
+            text = Encoding.UTF8.GetString(content.StartsWith(new byte[] { 0xEF, 0xBB, 0xBF }) ? content[3..] : content);
+        }
+
+        return text is not null;
+    }
 
     private static X509Certificate2Collection ParsePem(string text, string sourceName)
     {

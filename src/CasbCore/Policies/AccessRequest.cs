@@ -14,6 +14,7 @@ public sealed class AccessRequest
 
     public string? Host { get; init; }
 
+    /// <summary>The request path (a query or fragment, if any, is ignored for app matching).</summary>
     public string Path { get; init; } = "/";
 
     /// <summary>An explicit user (what-if only). The gateway never sets it.</summary>
@@ -25,7 +26,7 @@ public sealed class AccessRequest
     /// <summary>The peer that sent the request (the TCP peer at the gateway).</summary>
     public IPAddress? RemoteAddress { get; init; }
 
-    /// <summary>The client address used for IP-range filters.</summary>
+    /// <summary>The client address used for IP-range filters; when null, <see cref="RemoteAddress"/>. No address at all is in no range.</summary>
     public IPAddress? ClientAddress { get; init; }
 
     public string? UserAgent { get; init; }

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Security.Cryptography.X509Certificates;
 using CasbCore;
@@ -84,21 +85,28 @@ public sealed class AddCasbTrustedRootCommand : CasbStoreCmdlet
     private IEnumerable<string> ResolveFiles(string path)
     {
         var files = new List<string>();
+        string why = "No certificate file matches";
         try
         {
-            files.AddRange(SessionState.Path.GetResolvedProviderPathFromPSPath(path, out ProviderInfo provider)
-                .Where(_ => provider.Name == "FileSystem"));
+            Collection<string> resolved = SessionState.Path.GetResolvedProviderPathFromPSPath(path, out ProviderInfo provider);
+            if (provider.Name == "FileSystem")
+            {
+                files.AddRange(resolved);
+            }
+            else
+            {
+                why = $"Not a file-system path (the {provider.Name} provider)";
+            }
         }
-        catch (ItemNotFoundException)
+        catch (SessionStateException)
         {
-            // Reported below like a wildcard that matches nothing.
+            // A missing item, drive or provider: reported below like a wildcard that matches nothing.
         }
 
         if (files.Count == 0)
         {
             WriteCasbError(new CasbException(
-                CertificateFile.NotFoundErrorId, CasbErrorKind.ObjectNotFound,
-                $"No certificate file matches '{path}'.", path));
+                CertificateFile.NotFoundErrorId, CasbErrorKind.ObjectNotFound, $"{why}: '{path}'.", path));
         }
 
         return files;

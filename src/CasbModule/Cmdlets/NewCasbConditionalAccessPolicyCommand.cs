@@ -97,7 +97,7 @@ public sealed class NewCasbConditionalAccessPolicyCommand : CasbItemCmdlet
 
         try
         {
-            entry.IncludeUsers = ConfigurationChecks.Users(IncludeUser ?? []);
+            entry.IncludeUsers = ConfigurationChecks.IncludeUsers(IncludeUser ?? []);
             entry.ExcludeUsers = ConfigurationChecks.Users(ExcludeUser ?? []);
         }
         catch (CasbException ex)

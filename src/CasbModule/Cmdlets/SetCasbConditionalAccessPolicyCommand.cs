@@ -126,7 +126,7 @@ public sealed class SetCasbConditionalAccessPolicyCommand : CasbItemCmdlet
         List<string>? includeUsers = null, excludeUsers = null;
         try
         {
-            includeUsers = IncludeUser is null ? null : ConfigurationChecks.Users(IncludeUser);
+            includeUsers = IncludeUser is null ? null : ConfigurationChecks.IncludeUsers(IncludeUser);
             excludeUsers = ExcludeUser is null ? null : ConfigurationChecks.Users(ExcludeUser);
         }
         catch (CasbException ex)

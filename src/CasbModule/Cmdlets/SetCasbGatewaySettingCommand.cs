@@ -53,6 +53,11 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
     [ValidateRange(0, 10080)]
     public int CrlCacheMinutes { get; set; }
 
+    /// <summary><para>Seconds a CRL download from a certificate's distribution point may take before the status counts as unknown.</para></summary>
+    [Parameter]
+    [ValidateRange(1, 120)]
+    public int CrlFetchTimeoutSeconds { get; set; }
+
     /// <summary><para>Returns the settings after the change.</para></summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -110,6 +115,11 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
             if (MyInvocation.BoundParameters.ContainsKey(nameof(CrlCacheMinutes)))
             {
                 settings.CrlCacheMinutes = CrlCacheMinutes;
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(CrlFetchTimeoutSeconds)))
+            {
+                settings.CrlFetchTimeoutSeconds = CrlFetchTimeoutSeconds;
             }
 
             return config;

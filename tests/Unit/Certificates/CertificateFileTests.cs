@@ -34,6 +34,25 @@ public sealed class CertificateFileTests : IClassFixture<LabPkiFixture>, IDispos
         Assert.Equal(new[] { _pki.Intermediate.Thumbprint, _pki.Root.Thumbprint }, result.Select(c => c.Thumbprint));
     }
 
+    [Theory]
+    [InlineData("utf-8-bom")]
+    [InlineData("utf-16le")]
+    [InlineData("utf-16be")]
+    public void Reads_PEM_saved_with_a_byte_order_mark(string encoding)
+    {
+        Encoding textEncoding = encoding switch
+        {
+            "utf-8-bom" => new UTF8Encoding(encoderShouldEmitUTF8Identifier: true),
+            "utf-16le" => new UnicodeEncoding(bigEndian: false, byteOrderMark: true),
+            _ => new UnicodeEncoding(bigEndian: true, byteOrderMark: true),
+        };
+        byte[] content = textEncoding.GetPreamble().Concat(textEncoding.GetBytes(_pki.Root.ExportCertificatePem())).ToArray();
+
+        X509Certificate2Collection result = CertificateFile.Read(Write("root-" + encoding + ".pem", content));
+
+        Assert.Equal(_pki.Root.Thumbprint, Assert.Single(result).Thumbprint);
+    }
+
     [Fact]
     public void Reads_a_DER_certificate()
     {

@@ -58,22 +58,22 @@ public sealed class ClientCertificateFileTests : IClassFixture<LabPkiFixture>, I
     }
 
     [Fact]
-    public void A_wrong_or_missing_password_is_CertificatePasswordInvalid()
+    public void A_wrong_or_missing_password_is_PfxPasswordInvalid()
     {
         CasbException wrong = Assert.Throws<CasbException>(() => ClientCertificateFile.Load(File("client.pfx"), "wrong"));
         CasbException missing = Assert.Throws<CasbException>(() => ClientCertificateFile.Load(File("client.pfx")));
 
-        Assert.Equal("CertificatePasswordInvalid", wrong.ErrorId);
-        Assert.Equal("CertificatePasswordInvalid", missing.ErrorId);
+        Assert.Equal("PfxPasswordInvalid", wrong.ErrorId);
+        Assert.Equal("PfxPasswordInvalid", missing.ErrorId);
         Assert.Contains("-Password", missing.Message);
     }
 
     [Theory]
     [InlineData("empty", "empty")]
-    [InlineData("truncated-der", "not a DER or PEM certificate")]
-    [InlineData("garbage", "not a DER or PEM certificate")]
+    [InlineData("truncated-der", "truncated or malformed")]
+    [InlineData("garbage", "neither PEM text nor DER")]
     [InlineData("text", "not a certificate")]
-    [InlineData("key-only-pem", "no CERTIFICATE block")]
+    [InlineData("key-only-pem", "'PRIVATE KEY', not a certificate")]
     public void A_truncated_or_garbage_file_is_CertificateUnreadable_and_says_why(string kind, string why)
     {
         byte[] content = kind switch

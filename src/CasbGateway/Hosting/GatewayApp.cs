@@ -27,13 +27,20 @@ internal static class GatewayApp
             Console.Error.WriteLine($"CasbGateway: {ex.Message}");
             return 1;
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            // e.g. the store folder is not writable for the generated server certificate.
+            Console.Error.WriteLine($"CasbGateway: cannot prepare the store '{options.StorePath}': {ex.Message}");
+            return 1;
+        }
 
         try
         {
             await app.StartAsync();
         }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or AuthenticationException or UnauthorizedAccessException)
+        catch (Exception ex)
         {
+            // Any start failure (port in use, permission denied, ...) is reported, never an unhandled crash dump.
             Console.Error.WriteLine($"CasbGateway: cannot listen on {string.Join(", ", options.Urls)}: {ex.Message}");
             await app.DisposeAsync();
             return 1;

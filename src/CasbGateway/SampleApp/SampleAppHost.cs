@@ -6,7 +6,7 @@ namespace CasbGateway.SampleApp;
 /// <summary>
 /// A small upstream app for demos and tests: every page echoes what reached it (path, forwarded headers,
 /// whether a client certificate header arrived, all request headers), so a test can see what the gateway
-/// forwarded and stripped. /slow?seconds=N answers late.
+/// forwarded and stripped. /slow?seconds=N answers late; POST /upload counts the bytes it received.
 /// </summary>
 internal static class SampleAppHost
 {
@@ -58,6 +58,19 @@ internal static class SampleAppHost
         {
             await Task.Delay(TimeSpan.FromSeconds(seconds ?? 5), context.RequestAborted);
             return Results.Text("Slow answer from the Casb sample app\n");
+        });
+        app.MapPost("/upload", async (HttpContext context) =>
+        {
+            // Counts the body as it streams in, so a test can see a large upload arrived whole.
+            byte[] buffer = new byte[81920];
+            long total = 0;
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+            {
+                total += read;
+            }
+
+            return Results.Text($"Received {total} bytes\n");
         });
         app.Map("{**path}", (HttpContext context) => Results.Content(Render(context.Request), "text/html; charset=utf-8"));
     }

@@ -272,6 +272,31 @@ public sealed class RequestPathTests : IClassFixture<LabPkiFixture>
         Assert.Single(harness.Decider.Requests);
     }
 
+    [Fact]
+    public async Task A_monitored_request_is_proxied_and_recorded_as_Monitor_and_a_large_body_arrives_whole()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync();
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request, AccessAction.Monitor);
+        using HttpClient client = harness.CreateClient(_pki.Client, HttpVersion.Version20);
+        byte[] body = new byte[20 * 1024 * 1024];
+        Random.Shared.NextBytes(body);
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/upload")
+        {
+            Version = HttpVersion.Version20,
+            Content = new StreamContent(new MemoryStream(body)),
+        };
+
+        using HttpResponseMessage response = await client.SendAsync(message);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal($"Received {body.Length} bytes\n", await response.Content.ReadAsStringAsync());
+        var record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal("Monitor", record.Action);
+        Assert.Equal("POST", record.Method);
+        Assert.Equal(200, record.HttpStatus);
+        Assert.NotNull(record.UpstreamLatencyMs);
+    }
+
     internal static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);

@@ -9,6 +9,7 @@ namespace CasbModule;
 public abstract class CasbStoreCmdlet : CasbCmdlet
 {
     private CasbStore? _store;
+    private string? _storeFor;
 
     /// <summary>
     /// <para>The store folder. Default: $env:CASB_STORE, else ~/.casb (Linux, macOS) or %LOCALAPPDATA%\Casb (Windows).</para>
@@ -17,8 +18,23 @@ public abstract class CasbStoreCmdlet : CasbCmdlet
     [ValidateNotNullOrEmpty]
     public string? StorePath { get; set; }
 
-    /// <summary>The store this invocation works on.</summary>
-    protected CasbStore Store => _store ??= CasbStore.Open(StorePath is null ? null : ResolveFileSystemPath(StorePath));
+    /// <summary>
+    /// The store this pipeline item works on. Re-resolved when StorePath changes between items (objects piped from
+    /// several stores each go back to their own).
+    /// </summary>
+    protected CasbStore Store
+    {
+        get
+        {
+            if (_store is null || !string.Equals(_storeFor, StorePath, StringComparison.Ordinal))
+            {
+                _store = CasbStore.Open(StorePath is null ? null : ResolveFileSystemPath(StorePath));
+                _storeFor = StorePath;
+            }
+
+            return _store;
+        }
+    }
 
     /// <summary>Loads the configuration, turning an engine failure into a terminating error.</summary>
     protected CasbConfiguration LoadConfiguration()

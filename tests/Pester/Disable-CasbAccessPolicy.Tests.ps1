@@ -23,6 +23,18 @@ Describe 'Disable-CasbAccessPolicy' {
         (Get-CasbAccessPolicy -StorePath $store | Where-Object Enabled -EQ $false).Name | Should -Be @('Vendor monitor', 'Vendor block')
     }
 
+    It 'sends each piped policy back to its own store when they come from several stores' {
+        $other = Join-Path $TestDrive ([guid]::NewGuid())
+        New-CasbAccessPolicy -StorePath $other -Name 'Vendor elsewhere' -Action Test | Out-Null
+
+        @(Get-CasbAccessPolicy -StorePath $store -Name 'Vendor block') + @(Get-CasbAccessPolicy -StorePath $other) |
+            ForEach-Object { $_ } | Disable-CasbAccessPolicy
+
+        (Get-CasbAccessPolicy -StorePath $store -Name 'Vendor block').Enabled | Should -BeFalse
+        (Get-CasbAccessPolicy -StorePath $other -Name 'Vendor elsewhere').Enabled | Should -BeFalse
+        @(Get-CasbAccessPolicy -StorePath $other).Count | Should -Be 1 -Because 'nothing from the first store is written into the second'
+    }
+
     It 'takes wildcards' {
         Disable-CasbAccessPolicy -StorePath $store -Name '*block*'
 

@@ -56,6 +56,15 @@ Describe 'Add-CasbApp' {
             Should -Throw -ErrorId 'InvalidPathPrefix,CasbModule.Cmdlets.AddCasbAppCommand'
     }
 
+    It 'refuses a second app on the same host name and path prefix (the validator''s DuplicateRoute) and writes nothing' {
+        Add-CasbApp -StorePath $store -Name 'Azure Portal' -Upstream 'http://127.0.0.1:8080' -Hostname 'portal.contoso.local'
+        $before = Get-Content (Join-Path $store 'casb.json') -Raw
+
+        { Add-CasbApp -StorePath $store -Name 'Other' -Upstream 'http://127.0.0.1:8081' -Hostname 'PORTAL.contoso.local' } |
+            Should -Throw -ErrorId 'DuplicateRoute,CasbModule.Cmdlets.AddCasbAppCommand'
+        Get-Content (Join-Path $store 'casb.json') -Raw | Should -Be $before
+    }
+
     It 'writes nothing with -WhatIf' {
         Add-CasbApp -StorePath $store -Name 'Azure Portal' -Upstream 'http://127.0.0.1:8080' -WhatIf
 

@@ -31,19 +31,12 @@ BeforeAll {
         return ($output | Select-Object -Last 1) | ConvertFrom-Json
     }
 
-    # A PFX in the legacy format of Microsoft's SampleClientCert.pfx (RC2-40 certificate bag, 3DES key, SHA-1 MAC).
-    $legacyPfx = Join-Path $TestDrive 'legacy-rc2.pfx'
-    $legacyThumbprint = $pki.Client.Thumbprint
-    if (Get-Command openssl -ErrorAction SilentlyContinue) {
-        $clientKey = Join-Path $TestDrive 'client.key'
-        Set-Content -Path $clientKey -Encoding ascii -Value ([Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($pki.Client).ExportPkcs8PrivateKeyPem())
-        & openssl pkcs12 -export -legacy -certpbe PBE-SHA1-RC2-40 -keypbe PBE-SHA1-3DES -macalg sha1 `
-            -in (Join-Path $lab 'client.pem') -inkey $clientKey -out $legacyPfx -passout pass:Microsoft 2>&1 | Out-Null
-        Remove-Item $clientKey
-    }
-    if (-not (Test-Path $legacyPfx) -or (Get-Item $legacyPfx).Length -eq 0) {
-        [IO.File]::WriteAllBytes($legacyPfx, $pki.Client.ExportPkcs12([Security.Cryptography.X509Certificates.Pkcs12ExportPbeParameters]::Pkcs12TripleDesSha1, 'Microsoft'))
-    }
+    # A PFX in the legacy format of Microsoft's SampleClientCert.pfx (RC2-40 certificate bags, 3DES key, SHA-1 MAC),
+    # committed because .NET cannot write that format (tests/Fixtures/README.md says how it was made).
+    $fixtures = Join-Path $PSScriptRoot '../Fixtures'
+    $legacyPfx = Join-Path $fixtures 'legacy-rc2-40.pfx'
+    $legacyThumbprint = [Security.Cryptography.X509Certificates.X509CertificateLoader]::LoadCertificateFromFile(
+        (Join-Path $fixtures 'legacy-rc2-40-client.pem')).Thumbprint
 }
 
 AfterAll {

@@ -92,4 +92,22 @@ public sealed class ClientCertificateFileTests : IClassFixture<LabPkiFixture>, I
         Assert.Contains("bad.crt", error.Message);
         Assert.Contains(why, error.Message);
     }
+
+    [Fact]
+    public void A_legacy_RC2_40_PFX_like_Microsofts_sample_loads_and_validates_against_its_CA()
+    {
+        string fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures");
+        using X509Certificate2 ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(fixtures, "legacy-rc2-40-ca.pem"));
+        var configuration = new CasbCore.Model.CasbConfiguration();
+        configuration.Settings.RevocationMode = CasbCore.Model.RevocationCheckMode.Optional;
+        configuration.TrustedRoots.Add(TestConfigurations.Entry(ca, CasbCore.Model.TrustedRootKind.Root));
+
+        using X509Certificate2 certificate = ClientCertificateFile.Load(Path.Combine(fixtures, "legacy-rc2-40.pfx"), "Microsoft");
+        CertificateValidationResult result = new CertificateValidator(configuration).Validate(certificate, DateTimeOffset.UtcNow);
+
+        Assert.True(certificate.HasPrivateKey);
+        Assert.True(result.IsValid, string.Join("; ", result.Failures.Select(f => f.Message)));
+        Assert.Equal("legacy.vendor@contoso.com", result.Principal);
+        Assert.Contains(DeviceTags.ValidClientCertificate, result.DeviceTags);
+    }
 }

@@ -20,6 +20,7 @@ param(
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
+$ProgressPreference = 'SilentlyContinue'
 Import-Module $ModuleManifest -Force
 
 function Get-FreePort([int] $Preferred) {

@@ -154,7 +154,7 @@ function Invoke-Test {
         Write-Host '==> Pester'
         $pester = Join-Path (Get-NuGetPackagesRoot) "pester/$pesterVersion/tools/Pester.psd1"
         if (-not (Test-Path $pester)) { throw "Pester $pesterVersion is not restored at $pester (restore tests/Unit first)." }
-        $paths = if ($PesterPath) { $PesterPath | ForEach-Object { (Resolve-Path $_).Path } } else { @(Join-Path $root 'tests/Pester') }
+        $paths = if ($PesterPath) { $PesterPath -split "," | ForEach-Object { (Resolve-Path $_.Trim()).Path } } else { @(Join-Path $root 'tests/Pester') }
         $runner = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$pester' -Force

@@ -1,8 +1,5 @@
 using System.Management.Automation;
-using CasbCore;
 using CasbCore.Model;
-using CasbCore.Policies;
-using CasbModule.Completers;
 using CasbModule.Types;
 
 namespace CasbModule.Cmdlets;
@@ -17,70 +14,12 @@ namespace CasbModule.Cmdlets;
 /// </example>
 [Cmdlet(VerbsCommon.Remove, "CasbGroupMember", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(CasbGroup))]
-public sealed class RemoveCasbGroupMemberCommand : CasbItemCmdlet
+public sealed class RemoveCasbGroupMemberCommand : GroupMemberCommand
 {
-    private const string ByName = "ByName";
-    private const string ByObject = "ByObject";
+    protected override string Verb => "Remove";
 
-    /// <summary><para>The name of the group.</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName)]
-    [Alias("Name")]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(GroupNameCompleter))]
-    public string Group { get; set; } = "";
-
-    /// <summary><para>User names.</para></summary>
-    [Parameter(Mandatory = true, Position = 1, ParameterSetName = ByName)]
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByObject)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(GroupMemberCompleter))]
-    public string[] Member { get; set; } = [];
-
-    /// <summary><para>The group, as returned by Get-CasbGroup.</para></summary>
-    [Parameter(Mandatory = true, ParameterSetName = ByObject, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public CasbGroup InputObject { get; set; } = null!;
-
-    /// <summary><para>Returns the group after the change.</para></summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
-    protected override void ProcessRecord()
+    protected override void Apply(GroupEntry group, IReadOnlyList<string> members)
     {
-        string groupName = Group;
-        if (ParameterSetName == ByObject)
-        {
-            UseStoreOf(InputObject.StorePath);
-            groupName = InputObject.Name;
-        }
-
-        List<string> members = null!;
-        try
-        {
-            members = ConfigurationChecks.Users(Member);
-        }
-        catch (CasbException ex)
-        {
-            ThrowCasbError(ex);
-        }
-
-        if (!ShouldProcess($"Group '{groupName}'", $"Remove member(s) {string.Join(", ", members)}"))
-        {
-            return;
-        }
-
-        GroupEntry? changed = TryUpdateItem(config =>
-        {
-            GroupEntry group = config.Groups.FirstOrDefault(g => NameSelection.IsSame(g.Name, groupName)) ?? throw NotFound("GroupNotFound", "group", groupName);
-            group.Members.RemoveAll(m => members.Any(member => NameSelection.IsSame(m, member)));
-
-            ConfigurationValidator.ThrowIfInvalid(config);
-            return group;
-        });
-
-        if (changed is not null && PassThru)
-        {
-            WriteObject(new CasbGroup(changed, Store.Path));
-        }
+        group.Members.RemoveAll(m => members.Any(member => NameSelection.IsSame(m, member)));
     }
 }

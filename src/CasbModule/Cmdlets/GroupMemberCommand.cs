@@ -1,0 +1,81 @@
+using System.Management.Automation;
+using CasbCore;
+using CasbCore.Model;
+using CasbCore.Policies;
+using CasbModule.Completers;
+using CasbModule.Types;
+
+namespace CasbModule.Cmdlets;
+
+/// <summary>What Add-CasbGroupMember and Remove-CasbGroupMember share: the group by name or object, the members, the write.</summary>
+public abstract class GroupMemberCommand : CasbItemCmdlet
+{
+    protected const string ByName = "ByName";
+    protected const string ByObject = "ByObject";
+    /// <summary><para>The name of the group.</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName)]
+    [Alias("Name")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(GroupNameCompleter))]
+    public string Group { get; set; } = "";
+
+    /// <summary><para>User names.</para></summary>
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = ByName)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByObject)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(GroupMemberCompleter))]
+    public string[] Member { get; set; } = [];
+
+    /// <summary><para>The group, as returned by Get-CasbGroup.</para></summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByObject, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public CasbGroup InputObject { get; set; } = null!;
+
+    /// <summary><para>Returns the group after the change.</para></summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>"Add" or "Remove", for -WhatIf and -Confirm.</summary>
+    protected abstract string Verb { get; }
+
+    /// <summary>Changes the members of <paramref name="group"/>; user names compare case-insensitively.</summary>
+    protected abstract void Apply(GroupEntry group, IReadOnlyList<string> members);
+
+    protected override void ProcessRecord()
+    {
+        string groupName = Group;
+        if (ParameterSetName == ByObject)
+        {
+            UseStoreOf(InputObject.StorePath);
+            groupName = InputObject.Name;
+        }
+
+        List<string> members = null!;
+        try
+        {
+            members = ConfigurationChecks.Users(Member);
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
+        }
+
+        if (!ShouldProcess($"Group '{groupName}'", $"{Verb} member(s) {string.Join(", ", members)}"))
+        {
+            return;
+        }
+
+        GroupEntry? changed = TryUpdateItem(config =>
+        {
+            GroupEntry group = config.Groups.FirstOrDefault(g => NameSelection.IsSame(g.Name, groupName)) ?? throw NotFound("GroupNotFound", "group", groupName);
+            Apply(group, members);
+            ConfigurationValidator.ThrowIfInvalid(config);
+            return group;
+        });
+
+        if (changed is not null && PassThru)
+        {
+            WriteObject(new CasbGroup(changed, Store.Path));
+        }
+    }
+}

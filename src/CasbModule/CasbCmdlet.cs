@@ -22,6 +22,43 @@ public abstract class CasbCmdlet : PSCmdlet
     protected void ThrowError(string errorId, ErrorCategory category, string message, object? target, Exception? inner = null) =>
         ThrowTerminatingError(new ErrorRecord(inner is null ? new InvalidOperationException(message) : new InvalidOperationException(message, inner), errorId, category, target));
 
+    /// <summary>
+    /// Resolves a -Path argument (wildcards allowed) to file-system paths. A path that matches nothing, or that is not
+    /// on the file system, is reported as one non-terminating CertificateFileNotFound error naming it, and yields none.
+    /// </summary>
+    /// <param name="path">What the user typed.</param>
+    /// <param name="what">What the files are, for the message ("certificate file", "CRL file").</param>
+    protected IReadOnlyList<string> ResolveFiles(string path, string what)
+    {
+        var files = new List<string>();
+        string why = $"No {what} matches";
+        try
+        {
+            System.Collections.ObjectModel.Collection<string> resolved =
+                SessionState.Path.GetResolvedProviderPathFromPSPath(path, out ProviderInfo provider);
+            if (provider.Name == "FileSystem")
+            {
+                files.AddRange(resolved);
+            }
+            else
+            {
+                why = $"Not a file-system path (the {provider.Name} provider)";
+            }
+        }
+        catch (SessionStateException)
+        {
+            // A missing item, drive or provider: reported below like a wildcard that matches nothing.
+        }
+
+        if (files.Count == 0)
+        {
+            WriteCasbError(new CasbException(
+                "CertificateFileNotFound", CasbErrorKind.ObjectNotFound, $"{why}: '{path}'.", path));
+        }
+
+        return files;
+    }
+
     /// <summary>A file-system path as the user typed it, relative to the current PowerShell location.</summary>
     protected string ResolveFileSystemPath(string path) =>
         SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);

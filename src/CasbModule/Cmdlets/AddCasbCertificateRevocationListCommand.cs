@@ -62,33 +62,11 @@ public sealed class AddCasbCertificateRevocationListCommand : CasbStoreCmdlet
 
         foreach (string path in Path)
         {
-            foreach (string file in ResolveFiles(path))
+            foreach (string file in ResolveFiles(path, "CRL file"))
             {
                 AddFile(file);
             }
         }
-    }
-
-    private IEnumerable<string> ResolveFiles(string path)
-    {
-        var files = new List<string>();
-        try
-        {
-            files.AddRange(SessionState.Path.GetResolvedProviderPathFromPSPath(path, out ProviderInfo provider)
-                .Where(_ => provider.Name == "FileSystem"));
-        }
-        catch (ItemNotFoundException)
-        {
-            // Reported below like a wildcard that matches nothing.
-        }
-
-        if (files.Count == 0)
-        {
-            WriteCasbError(new CasbException(
-                "CertificateFileNotFound", CasbErrorKind.ObjectNotFound, $"No CRL file matches '{path}'.", path));
-        }
-
-        return files;
     }
 
     private void AddFile(string file)

@@ -72,7 +72,7 @@ public sealed class AddCasbTrustedRootCommand : CasbStoreCmdlet
             default:
                 foreach (string path in Path)
                 {
-                    foreach (string file in ResolveFiles(path))
+                    foreach (string file in ResolveFiles(path, "certificate file"))
                     {
                         AddFile(file);
                     }
@@ -80,36 +80,6 @@ public sealed class AddCasbTrustedRootCommand : CasbStoreCmdlet
 
                 break;
         }
-    }
-
-    private IEnumerable<string> ResolveFiles(string path)
-    {
-        var files = new List<string>();
-        string why = "No certificate file matches";
-        try
-        {
-            Collection<string> resolved = SessionState.Path.GetResolvedProviderPathFromPSPath(path, out ProviderInfo provider);
-            if (provider.Name == "FileSystem")
-            {
-                files.AddRange(resolved);
-            }
-            else
-            {
-                why = $"Not a file-system path (the {provider.Name} provider)";
-            }
-        }
-        catch (SessionStateException)
-        {
-            // A missing item, drive or provider: reported below like a wildcard that matches nothing.
-        }
-
-        if (files.Count == 0)
-        {
-            WriteCasbError(new CasbException(
-                CertificateFile.NotFoundErrorId, CasbErrorKind.ObjectNotFound, $"{why}: '{path}'.", path));
-        }
-
-        return files;
     }
 
     private void AddFile(string file)

@@ -102,30 +102,8 @@ public sealed class TestCasbClientCertificateCommand : CasbStoreCmdlet
         }
     }
 
-    private IEnumerable<string> ResolveFiles(string path)
-    {
-        if (!WildcardPattern.ContainsWildcardCharacters(path))
-        {
-            return new[] { ResolveFileSystemPath(path) }; // a missing file is reported by the loader, naming it
-        }
-
-        var files = new List<string>();
-        try
-        {
-            files.AddRange(SessionState.Path.GetResolvedProviderPathFromPSPath(path, out ProviderInfo provider)
-                .Where(_ => provider.Name == "FileSystem"));
-        }
-        catch (ItemNotFoundException)
-        {
-            // Reported below like a wildcard that matches nothing.
-        }
-
-        if (files.Count == 0)
-        {
-            WriteCasbError(new CasbException(
-                "CertificateFileNotFound", CasbErrorKind.ObjectNotFound, $"No certificate file matches '{path}'.", path));
-        }
-
-        return files;
-    }
+    private IEnumerable<string> ResolveFiles(string path) =>
+        WildcardPattern.ContainsWildcardCharacters(path)
+            ? ResolveFiles(path, "certificate file")
+            : new[] { ResolveFileSystemPath(path) }; // a missing file is reported by the loader, naming it
 }

@@ -7,6 +7,7 @@ using CasbGateway.Enforcement;
 using CasbGateway.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using CasbCore.Policies;
 using OpenTelemetry.Metrics;
 
 namespace CasbGateway.Hosting;
@@ -133,11 +134,17 @@ internal static class GatewayApp
         app.Services.GetRequiredService<ConfigurationMonitor>().LoadInitial();
 
         app.UseRouting();
-        app.UseCasbEnforcement(skip: context => context.GetEndpoint() is not null);
+        // The gateway's own endpoints skip enforcement; /metrics only for the callers allowed to scrape it, for anyone
+        // else it is a path like any other, decided and proxied.
+        app.UseCasbEnforcement(skip: context => context.GetEndpoint() is not null
+            && (!context.Request.Path.StartsWithSegments(MetricsPath, StringComparison.OrdinalIgnoreCase)
+                || (context.Connection.RemoteIpAddress is { } peer && IPRanges.ContainsAny(options.MetricsAllowedFrom, peer))));
         app.MapHealthEndpoints();
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
         return app;
     }
+
+    private const string MetricsPath = "/metrics";
 
     private static (string Host, int Port, bool Https) ParseUrl(string url)
     {

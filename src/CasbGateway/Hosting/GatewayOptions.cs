@@ -1,3 +1,7 @@
+using System.Net;
+using CasbCore;
+using CasbCore.Policies;
+
 namespace CasbGateway.Hosting;
 
 /// <summary>The gateway's command line. The server certificate password comes from the environment only.</summary>
@@ -8,7 +12,7 @@ internal sealed class GatewayOptions
 
     public const string Usage =
         "Usage: CasbGateway --store <path> [--urls https://127.0.0.1:8443[;...]] [--certificate <pfx>] [--name <name>] " +
-        "[--upstream-timeout <seconds>] [--log-file <path>]\n" +
+        "[--upstream-timeout <seconds>] [--log-file <path>] [--metrics-allow <cidr>[;...]]\n" +
         "       CasbGateway sample-app --urls http://127.0.0.1:5080\n" +
         $"The certificate password is read from ${CertificatePasswordVariable}.";
 
@@ -28,6 +32,14 @@ internal sealed class GatewayOptions
     /// <summary>When set, logs go to this file instead of the console (Start-CasbGateway uses it).</summary>
     public string? LogFile { get; init; }
 
+    /// <summary>
+    /// Who may read /metrics (loopback by default): the counters name apps and failure reasons, so they are not for
+    /// every client of the gateway. For anyone else /metrics is an ordinary path of the app behind the host.
+    /// </summary>
+    public IPNetwork[] MetricsAllowedFrom { get; init; } = DefaultMetricsAllowedFrom;
+
+    public static IPNetwork[] DefaultMetricsAllowedFrom { get; } = [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")];
+
     /// <summary>How often the store file is re-checked when no file-system event arrives.</summary>
     public TimeSpan ConfigurationPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -35,6 +47,7 @@ internal sealed class GatewayOptions
     {
         string? store = null, certificate = null, name = null, logFile = null;
         List<string>? urls = null;
+        IPNetwork[] metricsAllowedFrom = DefaultMetricsAllowedFrom;
         TimeSpan timeout = TimeSpan.FromSeconds(100);
         for (int i = 0; i < args.Count; i++)
         {
@@ -75,6 +88,19 @@ internal sealed class GatewayOptions
 
                     timeout = TimeSpan.FromSeconds(s);
                     break;
+                case "--metrics-allow":
+                    string ranges = Value();
+                    try
+                    {
+                        metricsAllowedFrom = IPRanges.ParseAll(
+                            ranges.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), "InvalidIPRange", "--metrics-allow");
+                    }
+                    catch (CasbException ex)
+                    {
+                        throw new ArgumentException(ex.Message, ex);
+                    }
+
+                    break;
                 default:
                     throw new ArgumentException($"Unknown option '{arg}'.");
             }
@@ -99,6 +125,7 @@ internal sealed class GatewayOptions
             Name = string.IsNullOrWhiteSpace(name) ? DefaultName : name,
             UpstreamTimeout = timeout,
             LogFile = logFile is null ? null : Path.GetFullPath(logFile),
+            MetricsAllowedFrom = metricsAllowedFrom,
         };
     }
 }

@@ -73,7 +73,8 @@ internal sealed class GatewayHarness : IAsyncDisposable
         bool forwardClientCertificate = false,
         TimeSpan? upstreamTimeout = null,
         string? upstreamOverride = null,
-        Action<CasbStore>? beforeStart = null)
+        Action<CasbStore>? beforeStart = null,
+        IPNetwork[]? metricsAllowedFrom = null)
     {
         var harness = new GatewayHarness(Directory.CreateTempSubdirectory("casb-gw-").FullName);
         await harness.StartUpstreamAsync();
@@ -97,6 +98,7 @@ internal sealed class GatewayHarness : IAsyncDisposable
             Name = "test",
             UpstreamTimeout = upstreamTimeout ?? TimeSpan.FromSeconds(100),
             ConfigurationPollInterval = TimeSpan.FromMilliseconds(500),
+            MetricsAllowedFrom = metricsAllowedFrom ?? GatewayOptions.DefaultMetricsAllowedFrom,
         };
         harness._gateway = GatewayApp.Build(options, services =>
         {

@@ -273,6 +273,20 @@ public sealed class RequestPathTests : IClassFixture<LabPkiFixture>
     }
 
     [Fact]
+    public async Task Metrics_are_not_for_every_client_for_others_metrics_is_an_ordinary_app_path()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(metricsAllowedFrom: [IPNetwork.Parse("192.0.2.0/24")]);
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+
+        using HttpResponseMessage response = await client.GetAsync("/metrics");
+
+        Assert.DoesNotContain("casb_gateway_requests", await response.Content.ReadAsStringAsync());
+        Assert.Equal(1, harness.UpstreamRequests);
+        Assert.Equal("/metrics", Assert.Single(harness.Decider.Requests).Path);
+    }
+
+    [Fact]
     public async Task A_monitored_request_is_proxied_and_recorded_as_Monitor_and_a_large_body_arrives_whole()
     {
         await using GatewayHarness harness = await GatewayHarness.StartAsync();

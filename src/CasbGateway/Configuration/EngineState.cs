@@ -13,7 +13,6 @@ internal sealed class EngineState
         Apps = configuration.Apps
             .GroupBy(a => a.Name, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
-        TrustedProxies = configuration.Settings.TrustedProxies.Select(ParseNetwork).OfType<IPNetwork>().ToArray();
         IdentityHeader = string.IsNullOrWhiteSpace(configuration.Settings.IdentityHeader) ? null : configuration.Settings.IdentityHeader;
     }
 
@@ -23,41 +22,8 @@ internal sealed class EngineState
 
     public IReadOnlyDictionary<string, AppEntry> Apps { get; }
 
-    public IReadOnlyList<IPNetwork> TrustedProxies { get; }
-
     public string? IdentityHeader { get; }
 
-    public bool IsTrustedProxy(IPAddress? address)
-    {
-        if (address is null)
-        {
-            return false;
-        }
-
-        foreach (IPNetwork network in TrustedProxies)
-        {
-            if (network.Contains(address))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static IPNetwork? ParseNetwork(string value)
-    {
-        if (value.Contains('/'))
-        {
-            return IPNetwork.TryParse(value, out IPNetwork network) ? network : null;
-        }
-
-        if (IPAddress.TryParse(value, out IPAddress? address))
-        {
-            address = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-            return new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
-        }
-
-        return null;
-    }
+    /// <summary>The engine's own trusted-proxy check, so the header handling and the decision can never disagree.</summary>
+    public bool IsTrustedProxy(IPAddress? address) => Engine.Policies.IsTrustedProxy(address);
 }

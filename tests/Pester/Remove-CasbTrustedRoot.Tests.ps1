@@ -27,6 +27,18 @@ Describe 'Remove-CasbTrustedRoot' {
         (Get-CasbTrustedRoot -StorePath $store).Thumbprint | Should -Be @($pki.UntrustedRoot.Thumbprint)
     }
 
+    It 'removes the CRLs the removed CA issued, and only those' {
+        $crls = Join-Path $TestDrive ([guid]::NewGuid())
+        New-Item -ItemType Directory -Path $crls | Out-Null
+        [IO.File]::WriteAllBytes((Join-Path $crls 'intermediate.crl'), $pki.IntermediateCrl)
+        [IO.File]::WriteAllBytes((Join-Path $crls 'root.crl'), $pki.RootCrl)
+        Add-CasbCertificateRevocationList -Path (Join-Path $crls '*.crl') -StorePath $store
+
+        Remove-CasbTrustedRoot $pki.Intermediate.Thumbprint -StorePath $store -Confirm:$false
+
+        (Get-CasbCertificateRevocationList -StorePath $store).Issuer | Should -Be @($pki.Root.Subject)
+    }
+
     It 'returns nothing without -PassThru' {
         Remove-CasbTrustedRoot $pki.Root.Thumbprint -StorePath $store -Confirm:$false | Should -BeNullOrEmpty
     }

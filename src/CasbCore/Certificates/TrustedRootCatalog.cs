@@ -144,10 +144,12 @@ public static class TrustedRootCatalog
     }
 
     /// <summary>Removes the entry with this thumbprint; throws TrustedRootNotFound when there is none.</summary>
+    /// <summary>Removes a trusted CA and the CRLs it issued (nothing could verify them any more).</summary>
     public static TrustedRootEntry Remove(CasbConfiguration configuration, string thumbprint)
     {
         TrustedRootEntry entry = Find(configuration, thumbprint) ?? throw NotFound(thumbprint);
         configuration.TrustedRoots.Remove(entry);
+        configuration.RevocationLists.RemoveAll(crl => string.Equals(crl.IssuerThumbprint, entry.Thumbprint, StringComparison.OrdinalIgnoreCase));
         return entry;
     }
 

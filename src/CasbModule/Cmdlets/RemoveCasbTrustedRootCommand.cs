@@ -9,7 +9,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Removes trusted root or intermediate CAs from the store.</para>
-/// <para type="description">After removal, client certificates that chain only to the removed CA no longer earn the "Valid client certificate" device tag; a running gateway picks the change up without a restart. Thumbprints are matched in any case; CasbTrustedRoot objects from Get-CasbTrustedRoot can be piped in. Asks for confirmation unless -Confirm:$false is given.</para>
+/// <para type="description">After removal, client certificates that chain only to the removed CA no longer earn the "Valid client certificate" device tag; a running gateway picks the change up without a restart. The CRLs the removed CA issued are removed with it. Thumbprints are matched in any case; CasbTrustedRoot objects from Get-CasbTrustedRoot can be piped in. Asks for confirmation unless -Confirm:$false is given.</para>
 /// </summary>
 /// <example>
 /// <code>Remove-CasbTrustedRoot -Thumbprint 5A1F0C3E9B7D24A6C8E0F1D2B3A4958677A6B5C4</code>

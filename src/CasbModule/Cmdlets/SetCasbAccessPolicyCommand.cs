@@ -21,23 +21,8 @@ namespace CasbModule.Cmdlets;
 /// </example>
 [Cmdlet(VerbsCommon.Set, "CasbAccessPolicy", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(CasbAccessPolicy))]
-public sealed class SetCasbAccessPolicyCommand : CasbItemCmdlet
+public sealed class SetCasbAccessPolicyCommand : AccessPolicyItemCommand
 {
-    private const string ByName = "ByName";
-    private const string ByObject = "ByObject";
-
-    /// <summary><para>Names of the policies to change; wildcards allowed.</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(AccessPolicyNameCompleter))]
-    public string[] Name { get; set; } = [];
-
-    /// <summary><para>Policies to change, as returned by Get-CasbAccessPolicy.</para></summary>
-    [Parameter(Mandatory = true, ParameterSetName = ByObject, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public CasbAccessPolicy[] InputObject { get; set; } = [];
-
     /// <summary><para>A new name for the policy (only when one policy is changed).</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -123,18 +108,7 @@ public sealed class SetCasbAccessPolicyCommand : CasbItemCmdlet
 
     protected override void ProcessRecord()
     {
-        List<string> names;
-        if (ParameterSetName == ByObject)
-        {
-            UseStoreOf(InputObject.FirstOrDefault()?.StorePath ?? "");
-            names = InputObject.Select(p => p.Name).ToList();
-        }
-        else
-        {
-            CasbConfiguration snapshot = LoadConfiguration();
-            names = NameSelection.Select(snapshot.AccessPolicies, p => p.Name, Name, n => WriteNotFound("PolicyNotFound", "access policy", n))
-                .Select(p => p.Name).ToList();
-        }
+        List<string> names = SelectedNames();
 
         List<string>? deviceTags = null, ipRanges = null, users = null, excludeUsers = null;
         try
@@ -158,8 +132,7 @@ public sealed class SetCasbAccessPolicyCommand : CasbItemCmdlet
 
             AccessPolicyEntry? changed = TryUpdateItem(config =>
             {
-                AccessPolicyEntry policy = config.AccessPolicies.FirstOrDefault(p => NameSelection.IsSame(p.Name, name))
-                    ?? throw NotFound("PolicyNotFound", "access policy", name);
+                AccessPolicyEntry policy = Find(config, name);
                 if (NewName is not null && !NameSelection.IsSame(NewName, policy.Name)
                     && config.AccessPolicies.Any(p => NameSelection.IsSame(p.Name, NewName)))
                 {

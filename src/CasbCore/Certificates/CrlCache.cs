@@ -9,8 +9,10 @@ public sealed record CrlLookup(CertificateRevocationList? Crl, string? Problem, 
 /// <summary>
 /// CRLs fetched from distribution points, in memory, keyed by URL and shared by the validators of successive
 /// configuration revisions (<see cref="Shared"/>). An entry is reused while it is younger than the store's
-/// CrlCacheMinutes and before its nextUpdate; a failed fetch is remembered briefly so that a dead distribution
-/// point does not cost a timeout on every request. One fetch per URL at a time.
+/// CrlCacheMinutes and before its nextUpdate. Past its cache time but still before its nextUpdate, the copy keeps
+/// serving while a background refresh fetches a new one, so only the first fetch of a distribution point ever
+/// makes a request wait on the network. A failed fetch is remembered briefly so that a dead distribution point
+/// does not cost a timeout on every request; a failed refresh keeps the still-current copy. One fetch per URL at a time.
 /// </summary>
 public sealed class CrlCache
 {
@@ -21,14 +23,20 @@ public sealed class CrlCache
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, object> _fetchLocks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _refreshing = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
+    private readonly Action<Action> _runInBackground;
     private int _fetchCount;
 
-    public CrlCache(ICrlSource source, TimeProvider? timeProvider = null)
+    /// <param name="source">Where CRLs are fetched from.</param>
+    /// <param name="timeProvider">The clock (tests move it).</param>
+    /// <param name="runInBackground">Runs a refresh off the request path; default the thread pool (tests run it inline).</param>
+    public CrlCache(ICrlSource source, TimeProvider? timeProvider = null, Action<Action>? runInBackground = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         Source = source;
         _time = timeProvider ?? TimeProvider.System;
+        _runInBackground = runInBackground ?? (work => ThreadPool.UnsafeQueueUserWorkItem(_ => work(), null));
     }
 
     /// <summary>The process-wide cache over HTTP, used by validators that are not given one.</summary>
@@ -56,6 +64,12 @@ public sealed class CrlCache
             return cached;
         }
 
+        if (TryStillCurrent(key, issuer, out cached))
+        {
+            RefreshInBackground(location, issuer, maxAge, timeout);
+            return cached;
+        }
+
         lock (_fetchLocks.GetOrAdd(key, _ => new object()))
         {
             if (TryFresh(key, issuer, out cached))
@@ -63,16 +77,75 @@ public sealed class CrlCache
                 return cached;
             }
 
-            DateTimeOffset now = _time.GetUtcNow();
-            Entry entry = Fetch(location, issuer, timeout, now, maxAge);
-            if (_entries.Count >= MaxEntries)
-            {
-                _entries.Clear();
-            }
-
-            _entries[key] = entry;
+            Entry entry = Fetch(location, issuer, timeout, _time.GetUtcNow(), maxAge);
+            Keep(key, entry);
             return new CrlLookup(entry.Crl, entry.Problem, Fetched: true);
         }
+    }
+
+    private void Keep(string key, Entry entry)
+    {
+        if (_entries.Count >= MaxEntries)
+        {
+            _entries.Clear();
+        }
+
+        _entries[key] = entry;
+    }
+
+    /// <summary>An entry past its cache time whose CRL is still before its nextUpdate (and signed by this issuer).</summary>
+    private bool TryStillCurrent(string key, X509Certificate2 issuer, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CrlLookup? lookup)
+    {
+        lookup = null;
+        if (!_entries.TryGetValue(key, out Entry? entry) || entry.Crl is null || !entry.Crl.IsCurrentAt(_time.GetUtcNow())
+            || (entry.IssuerThumbprint != issuer.Thumbprint && !entry.Crl.IsSignedBy(issuer)))
+        {
+            return false;
+        }
+
+        lookup = new CrlLookup(entry.Crl, null, Fetched: false);
+        return true;
+    }
+
+    private void RefreshInBackground(Uri location, X509Certificate2 issuer, TimeSpan maxAge, TimeSpan timeout)
+    {
+        string key = location.AbsoluteUri;
+        if (!_refreshing.TryAdd(key, true))
+        {
+            return; // one refresh per URL at a time
+        }
+
+        _runInBackground(() =>
+        {
+            try
+            {
+                lock (_fetchLocks.GetOrAdd(key, _ => new object()))
+                {
+                    if (TryFresh(key, issuer, out _))
+                    {
+                        return;
+                    }
+
+                    DateTimeOffset now = _time.GetUtcNow();
+                    Entry fetched = Fetch(location, issuer, timeout, now, maxAge);
+                    if (fetched.Crl is null && _entries.TryGetValue(key, out Entry? current) && current.Crl is not null && current.Crl.IsCurrentAt(now))
+                    {
+                        // The distribution point failed; the copy we have is still current: keep it and try again later.
+                        fetched = current with { ExpiresAt = now + FailureTtl };
+                    }
+
+                    Keep(key, fetched);
+                }
+            }
+            catch (Exception)
+            {
+                // A refresh must never take the process down; the entry stays as it was and the next request retries.
+            }
+            finally
+            {
+                _refreshing.TryRemove(key, out _);
+            }
+        });
     }
 
     private bool TryFresh(string key, X509Certificate2 issuer, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CrlLookup? lookup)

@@ -65,7 +65,7 @@ public sealed class GatewaySettings
 
     public int ActivityRetentionDays { get; set; } = 30;
 
-    /// <summary>How long a CRL fetched from a distribution point is reused at most (its nextUpdate still applies).</summary>
+    /// <summary>How long a CRL fetched from a distribution point is used before a (background) refresh; its nextUpdate still applies.</summary>
     public int CrlCacheMinutes { get; set; } = 60;
 
     /// <summary>Timeout for fetching a CRL from a distribution point.</summary>

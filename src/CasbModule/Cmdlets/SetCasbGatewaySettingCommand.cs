@@ -48,7 +48,7 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
     [ValidateRange(1, 3650)]
     public int ActivityRetentionDays { get; set; }
 
-    /// <summary><para>Minutes a CRL fetched from a distribution point is reused at most.</para></summary>
+    /// <summary><para>Minutes a CRL fetched from a distribution point is used before it is fetched again (in the background while the copy is still before its nextUpdate, so requests do not wait).</para></summary>
     [Parameter]
     [ValidateRange(0, 10080)]
     public int CrlCacheMinutes { get; set; }

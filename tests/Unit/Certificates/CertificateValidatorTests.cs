@@ -334,7 +334,7 @@ public sealed class CertificateValidatorTests : IClassFixture<LabPkiFixture>
     {
         var clock = new ManualTimeProvider(Now);
         var source = new FixedCrlSource(TestConfigurations.IntermediateCrl(_lab, 3, Now.AddDays(1)));
-        var cache = new CrlCache(source, clock);
+        var cache = new CrlCache(source, clock, runInBackground: work => work());
         using X509Certificate2 client = _lab.IssueClient("CN=CDP Cached", null, Now.AddDays(-1), Now.AddDays(30), "http://127.0.0.1:9/cached.crl");
         CasbConfiguration configuration = TestConfigurations.Trusting(_lab);
         configuration.Settings.CrlCacheMinutes = 10;

@@ -2,6 +2,7 @@ using CasbCore.Activity;
 using CasbCore.Store;
 using CasbGateway.Configuration;
 using CasbGateway.Hosting;
+using CasbGateway.Telemetry;
 
 namespace CasbGateway.Activity;
 
@@ -14,12 +15,13 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
     private readonly string _directory;
     private Timer? _retentionTimer;
 
-    public ActivityRecorder(GatewayOptions options, ConfigurationMonitor configuration, ILogger<ActivityRecorder> logger)
+    public ActivityRecorder(GatewayOptions options, ConfigurationMonitor configuration, GatewayMetrics metrics, ILogger<ActivityRecorder> logger)
     {
         _directory = new CasbStore(options.StorePath).ActivityDirectory;
         _configuration = configuration;
         _logger = logger;
         _writer = new ActivityLogWriter(_directory, options.Name, ex => LogWriteFailed(ex.Message));
+        metrics.ObserveDroppedActivity(() => _writer.Dropped);
     }
 
     public void Record(ActivityRecord record) => _writer.Write(record);

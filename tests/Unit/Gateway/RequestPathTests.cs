@@ -268,6 +268,7 @@ public sealed class RequestPathTests : IClassFixture<LabPkiFixture>
         Assert.Contains("casb_gateway_requests", metrics);
         Assert.Contains("app=\"Sample App\"", metrics);
         Assert.Contains("casb_gateway_decision_duration", metrics);
+        Assert.Contains("casb_gateway_activity_dropped", metrics);
         Assert.Equal(0 + 1, harness.UpstreamRequests);
         Assert.Single(harness.Decider.Requests);
     }

@@ -89,7 +89,7 @@ try {
 
     $pfx = Join-Path $lab 'client.pfx'
     Write-Host ''
-    Write-Host "Gateway URL: $($gateway.Url)   (the lab server certificate is self-signed: -k / -SkipCertificateCheck)"
+    Write-Host "Gateway URL: $($gateway.Url)   (its server certificate is the self-signed one the gateway made in the store: -k / -SkipCertificateCheck)"
     Write-Host 'Try it (a browser User-Agent: the policy applies to browsers, as in Defender for Cloud Apps):'
     Write-Host "  curl -k --cert-type P12 --cert '${pfx}:$labPassword' -A '$browser' $($gateway.Url)/"
     Write-Host "  curl -k -A '$browser' -H 'Accept: text/html' $($gateway.Url)/"

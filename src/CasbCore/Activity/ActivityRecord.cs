@@ -16,7 +16,7 @@ public sealed class ActivityConditionalAccessResult
 /// One gateway decision as written to the activity log (one JSON line). Flat and self-describing so any
 /// log shipper can read it; Get-CasbActivity turns it back into typed objects.
 /// </summary>
-public sealed class ActivityRecord
+public sealed record ActivityRecord
 {
     public DateTimeOffset Time { get; init; }
 

@@ -71,18 +71,11 @@ internal sealed class ActivityMiddleware
             }
 
             // Nothing was proxied: the record says Block whatever the engine answered.
-            return new ActivityRecord
+            return fromDecision with
             {
-                Time = fromDecision.Time, CorrelationId = fromDecision.CorrelationId, App = fromDecision.App, Host = fromDecision.Host,
-                Path = fromDecision.Path, Method = method, User = fromDecision.User, UserSource = fromDecision.UserSource,
-                SourceIp = fromDecision.SourceIp, UserAgent = fromDecision.UserAgent, ClientAppType = fromDecision.ClientAppType,
-                DeviceTags = fromDecision.DeviceTags, CertificateSubject = fromDecision.CertificateSubject,
-                CertificateIssuer = fromDecision.CertificateIssuer, CertificateThumbprint = fromDecision.CertificateThumbprint,
-                CertificateStatus = fromDecision.CertificateStatus, ConditionalAccess = fromDecision.ConditionalAccess,
-                MatchedPolicies = fromDecision.MatchedPolicies, Action = nameof(AccessAction.Block),
+                Action = nameof(AccessAction.Block),
                 BlockMessage = feature.NoApp ? ResponsePages.NoAppMessage : ResponsePages.GenericBlockMessage,
-                HttpStatus = status, DecisionLatencyMs = feature.DecisionLatencyMs, Revision = fromDecision.Revision,
-                Gateway = _gatewayName, Error = feature.Error,
+                UpstreamLatencyMs = null,
             };
         }
 

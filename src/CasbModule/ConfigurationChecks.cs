@@ -14,7 +14,7 @@ internal static class ConfigurationChecks
     /// <summary>An upstream must be an absolute http or https URI.</summary>
     public static string Upstream(Uri upstream)
     {
-        if (!upstream.IsAbsoluteUri || (upstream.Scheme != Uri.UriSchemeHttp && upstream.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(upstream.Host))
+        if (!upstream.IsAbsoluteUri || !ConfigurationValidator.IsUpstream(upstream.AbsoluteUri))
         {
             throw new CasbException(
                 "InvalidUpstream", CasbErrorKind.InvalidArgument,

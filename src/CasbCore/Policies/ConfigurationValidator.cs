@@ -35,9 +35,7 @@ public static class ConfigurationValidator
         foreach (AppEntry app in configuration.Apps)
         {
             string what = $"App '{app.Name}'";
-            if (!Uri.TryCreate(app.Upstream, UriKind.Absolute, out Uri? upstream) ||
-                (upstream.Scheme != Uri.UriSchemeHttp && upstream.Scheme != Uri.UriSchemeHttps) ||
-                string.IsNullOrEmpty(upstream.Host))
+            if (!IsUpstream(app.Upstream))
             {
                 Add("InvalidUpstream", app.Name, $"{what}: the upstream '{app.Upstream}' is not an absolute http:// or https:// URI.");
             }
@@ -124,6 +122,12 @@ public static class ConfigurationValidator
             throw new CasbException(first.ErrorId, CasbErrorKind.InvalidData, all, first.Item);
         }
     }
+
+    /// <summary>True when <paramref name="upstream"/> is an absolute http:// or https:// URI with a host.</summary>
+    public static bool IsUpstream(string? upstream) =>
+        Uri.TryCreate(upstream, UriKind.Absolute, out Uri? uri)
+        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        && !string.IsNullOrEmpty(uri.Host);
 
     /// <summary>
     /// Null when <paramref name="hostname"/> is a valid app host name, else why not. Accepted: a DNS name

@@ -1,6 +1,6 @@
 using System.Management.Automation;
-using System.Net;
 using CasbCore.Model;
+using CasbCore.Policies;
 using CasbModule.Types;
 
 namespace CasbModule.Cmdlets;
@@ -68,12 +68,13 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
         {
             foreach (string proxy in TrustedProxy)
             {
-                if (!IsAddressOrRange(proxy))
+                // The engine's parser: what is accepted here is what the gateway matches.
+                if (!IPRanges.TryParse(proxy, out _, out string? why))
                 {
                     ThrowError(
                         "InvalidTrustedProxy",
                         ErrorCategory.InvalidArgument,
-                        $"'{proxy}' is not an IP address or CIDR range (for example 10.0.0.5 or 10.1.0.0/16).",
+                        $"'{proxy}' is not an IP address or CIDR range (for example 10.0.0.5 or 10.1.0.0/16): {why}.",
                         proxy);
                 }
             }
@@ -129,16 +130,5 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
         {
             WriteObject(new CasbGatewaySetting(configuration.Settings, Store.Path, configuration.Revision));
         }
-    }
-
-    private static bool IsAddressOrRange(string value)
-    {
-        int slash = value.IndexOf('/');
-        if (slash < 0)
-        {
-            return IPAddress.TryParse(value, out _);
-        }
-
-        return IPNetwork.TryParse(value, out _);
     }
 }

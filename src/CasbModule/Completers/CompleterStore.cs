@@ -7,6 +7,23 @@ namespace CasbModule.Completers;
 /// <summary>The store path a completer reads: the -StorePath already typed (relative to the current location), else the default.</summary>
 internal static class CompleterStore
 {
+    /// <summary>The pattern for what the user has typed so far (quotes stripped), matching case-insensitively.</summary>
+    public static WildcardPattern Pattern(string? wordToComplete) =>
+        new((wordToComplete ?? "").Trim('\'', '"') + "*", WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
+
+    /// <summary>Loads the configuration a completer offers from; null when it cannot be read (completion never throws at the user).</summary>
+    public static CasbCore.Model.CasbConfiguration? TryLoad(IDictionary fakeBoundParameters)
+    {
+        try
+        {
+            return CasbCore.Store.CasbStore.Open(GetStorePath(fakeBoundParameters)).Load();
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
+
     public static string? GetStorePath(IDictionary fakeBoundParameters)
     {
         if (fakeBoundParameters?["StorePath"] is not { } value)

@@ -13,7 +13,7 @@ public sealed class GatewayNameCompleter : IArgumentCompleter
         string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         string? storePath = CompleterStore.GetStorePath(fakeBoundParameters);
-        var pattern = new WildcardPattern((wordToComplete ?? "").Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
+        WildcardPattern pattern = CompleterStore.Pattern(wordToComplete);
         IReadOnlyList<GatewayRecord> records;
         try
         {

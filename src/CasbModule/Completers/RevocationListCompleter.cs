@@ -2,7 +2,6 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using CasbCore.Model;
-using CasbCore.Store;
 
 namespace CasbModule.Completers;
 
@@ -16,17 +15,10 @@ public sealed class RevocationListCompleter : IArgumentCompleter
         CommandAst commandAst,
         IDictionary fakeBoundParameters)
     {
-        string word = (wordToComplete ?? "").Trim('\'', '"');
-        var pattern = new WildcardPattern(word + "*", WildcardOptions.IgnoreCase);
-        CasbConfiguration configuration;
-        try
+        WildcardPattern pattern = CompleterStore.Pattern(wordToComplete);
+        if (CompleterStore.TryLoad(fakeBoundParameters) is not { } configuration)
         {
-            configuration = CasbStore.Open(CompleterStore.GetStorePath(fakeBoundParameters)).Load();
-        }
-        catch (Exception ex) when (ex is CasbCore.CasbException or IOException or UnauthorizedAccessException)
-        {
-            // No completion from a store that cannot be read; the command itself will report why.
-            yield break;
+            yield break; // no completion from a store that cannot be read; the command itself will report why
         }
 
         bool issuer = string.Equals(parameterName, "Issuer", StringComparison.OrdinalIgnoreCase);
@@ -36,9 +28,8 @@ public sealed class RevocationListCompleter : IArgumentCompleter
             string value = issuer ? entry.Issuer : entry.Id;
             if ((pattern.IsMatch(value) || (!issuer && pattern.IsMatch(entry.Issuer))) && seen.Add(value))
             {
-                string text = value.Contains(' ') || value.Contains(',') ? $"'{value.Replace("'", "''")}'" : value;
                 yield return new CompletionResult(
-                    text, issuer ? value : $"{entry.Issuer} #{entry.CrlNumber}", CompletionResultType.ParameterValue,
+                    StoreNameCompleter.Quote(value), issuer ? value : $"{entry.Issuer} #{entry.CrlNumber}", CompletionResultType.ParameterValue,
                     $"{entry.Issuer}: CRL number {entry.CrlNumber ?? "none"}, {entry.RevokedCount} revoked, next update {entry.NextUpdate:yyyy-MM-dd}");
             }
         }

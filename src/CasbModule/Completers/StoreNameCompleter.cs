@@ -15,18 +15,12 @@ public abstract class StoreNameCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(
         string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        IEnumerable<string> names;
-        try
+        if (CompleterStore.TryLoad(fakeBoundParameters) is not { } configuration)
         {
-            names = GetNames(LoadConfiguration(fakeBoundParameters));
-        }
-        catch (Exception)
-        {
-            // Completion never throws at the user: an unreadable store just offers nothing.
-            yield break;
+            yield break; // an unreadable store just offers nothing
         }
 
-        foreach (CompletionResult result in Complete(names, wordToComplete))
+        foreach (CompletionResult result in Complete(GetNames(configuration), wordToComplete))
         {
             yield return result;
         }
@@ -37,8 +31,7 @@ public abstract class StoreNameCompleter : IArgumentCompleter
 
     internal static IEnumerable<CompletionResult> Complete(IEnumerable<string> names, string? wordToComplete)
     {
-        string typed = (wordToComplete ?? "").Trim('\'', '"');
-        var pattern = new WildcardPattern(typed + "*", WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
+        WildcardPattern pattern = CompleterStore.Pattern(wordToComplete);
         foreach (string name in names.Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase))
         {
             if (pattern.IsMatch(name))
@@ -53,9 +46,6 @@ public abstract class StoreNameCompleter : IArgumentCompleter
         name.Length > 0 && name.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.')
             ? name
             : "'" + name.Replace("'", "''") + "'";
-
-    private static CasbConfiguration LoadConfiguration(IDictionary fakeBoundParameters) =>
-        CasbStore.Open(CompleterStore.GetStorePath(fakeBoundParameters)).Load();
 }
 
 /// <summary>Completes app names.</summary>

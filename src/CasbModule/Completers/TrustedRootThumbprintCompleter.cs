@@ -2,7 +2,6 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using CasbCore.Model;
-using CasbCore.Store;
 
 namespace CasbModule.Completers;
 
@@ -16,17 +15,10 @@ public sealed class TrustedRootThumbprintCompleter : IArgumentCompleter
         CommandAst commandAst,
         IDictionary fakeBoundParameters)
     {
-        string word = (wordToComplete ?? "").Trim('\'', '"');
-        var pattern = new WildcardPattern(word + "*", WildcardOptions.IgnoreCase);
-        CasbConfiguration configuration;
-        try
+        WildcardPattern pattern = CompleterStore.Pattern(wordToComplete);
+        if (CompleterStore.TryLoad(fakeBoundParameters) is not { } configuration)
         {
-            configuration = CasbStore.Open(CompleterStore.GetStorePath(fakeBoundParameters)).Load();
-        }
-        catch (Exception ex) when (ex is CasbCore.CasbException or IOException or UnauthorizedAccessException)
-        {
-            // No completion from a store that cannot be read; the command itself will report why.
-            yield break;
+            yield break; // no completion from a store that cannot be read; the command itself will report why
         }
 
         foreach (TrustedRootEntry entry in configuration.TrustedRoots)

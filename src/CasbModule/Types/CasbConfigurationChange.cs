@@ -1,3 +1,4 @@
+using CasbCore;
 namespace CasbModule.Types;
 
 public enum CasbChangeKind
@@ -12,8 +13,8 @@ public sealed class CasbConfigurationChange
 {
     internal CasbConfigurationChange(string itemType, string name, CasbChangeKind change)
     {
-        ItemType = itemType;
-        Name = name;
+        ItemType = DisplayText.Safe(itemType);
+        Name = DisplayText.Safe(name);
         Change = change;
     }
 

@@ -15,6 +15,7 @@ public sealed class CasbConfigurationChange
     {
         ItemType = DisplayText.Safe(itemType);
         Name = DisplayText.Safe(name);
+        ExactName = name;
         Change = change;
     }
 
@@ -25,4 +26,7 @@ public sealed class CasbConfigurationChange
     public string Name { get; }
 
     public CasbChangeKind Change { get; }
+
+    /// <summary>The item's name as in the file, for the import that applies the change (Name is made safe to display).</summary>
+    internal string ExactName { get; }
 }

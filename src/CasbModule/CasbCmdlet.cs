@@ -44,7 +44,7 @@ public abstract class CasbCmdlet : PSCmdlet
     /// <paramref name="record"/> with ErrorDetails holding a display-safe message (and a safe target name) when
     /// its message would show a control or bidi character.
     /// </summary>
-    public static ErrorRecord Displayable(ErrorRecord record)
+    internal static ErrorRecord Displayable(ErrorRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         string message = record.ErrorDetails?.Message ?? record.Exception?.Message ?? "";

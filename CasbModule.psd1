@@ -22,6 +22,8 @@
         'New-CasbAccessPolicy', 'Get-CasbAccessPolicy', 'Set-CasbAccessPolicy', 'Remove-CasbAccessPolicy', 'Enable-CasbAccessPolicy', 'Disable-CasbAccessPolicy',
         'Test-CasbAccess', 'Export-CasbConfiguration', 'Import-CasbConfiguration',
         'Get-CasbGatewaySetting', 'Set-CasbGatewaySetting',
+        # Sign-in
+        'Set-CasbIdentityProvider', 'Get-CasbIdentityProvider', 'Remove-CasbIdentityProvider',
         # Gateway and activity
         'Start-CasbGateway', 'Get-CasbGateway', 'Stop-CasbGateway', 'Get-CasbActivity'
     )

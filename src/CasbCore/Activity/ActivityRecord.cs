@@ -34,6 +34,12 @@ public sealed record ActivityRecord
 
     public string? UserSource { get; init; }
 
+    /// <summary>The identity provider the user signed in with (UserSource SignIn).</summary>
+    public string? IdentityProvider { get; init; }
+
+    /// <summary>True when the signed-in user and the client certificate's principal differ (CertificateUserMismatch Audit or Block); null otherwise.</summary>
+    public bool? CertificateUserMismatch { get; init; }
+
     public string? SourceIp { get; init; }
 
     public string? UserAgent { get; init; }
@@ -101,6 +107,8 @@ public sealed record ActivityRecord
             Method = method,
             User = decision.User,
             UserSource = decision.UserSource,
+            IdentityProvider = decision.IdentityProvider,
+            CertificateUserMismatch = decision.CertificateUserMismatch ? true : null,
             SourceIp = request.ClientAddress?.ToString() ?? request.RemoteAddress?.ToString(),
             UserAgent = request.UserAgent,
             ClientAppType = decision.ClientAppType.ToString(),

@@ -30,6 +30,9 @@ public sealed class CasbConfiguration
     public List<ConditionalAccessPolicyEntry> ConditionalAccessPolicies { get; set; } = new();
 
     public List<AccessPolicyEntry> AccessPolicies { get; set; } = new();
+
+    /// <summary>The OpenID Connect provider apps with sign-in use; null when none is configured.</summary>
+    public IdentityProviderEntry? IdentityProvider { get; set; }
 }
 
 public enum RevocationCheckMode
@@ -70,6 +73,10 @@ public sealed class GatewaySettings
 
     /// <summary>Timeout for fetching a CRL from a distribution point.</summary>
     public int CrlFetchTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>What happens when a session signed in as one user presents a client certificate of another.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public CertificateUserMismatchAction CertificateUserMismatch { get; set; }
 }
 
 public enum TrustedRootKind
@@ -137,6 +144,10 @@ public sealed class AppEntry
 
     /// <summary>Pass the validated leaf upstream in an RFC 9440 Client-Cert header.</summary>
     public bool ForwardClientCertificate { get; set; }
+
+    /// <summary>Whether the gateway signs users in for this app with the store's identity provider.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public SignInMode SignIn { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 

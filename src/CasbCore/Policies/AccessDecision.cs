@@ -36,8 +36,23 @@ public sealed class AccessDecision
 
     public string? User { get; init; }
 
-    /// <summary>Where the user came from: IdentityHeader, Certificate, Parameter, Anonymous.</summary>
+    /// <summary>Where the user came from: SignIn, IdentityHeader, Certificate, Parameter, Anonymous.</summary>
     public string UserSource { get; init; } = "Anonymous";
+
+    /// <summary>The identity provider the user signed in with, when <see cref="UserSource"/> is SignIn.</summary>
+    public string? IdentityProvider { get; init; }
+
+    /// <summary>
+    /// True when the app requires sign-in and the request has no signed-in user: Action is Block, and the gateway
+    /// sends a browser to the identity provider instead of showing the block page.
+    /// </summary>
+    public bool SignInRequired { get; init; }
+
+    /// <summary>
+    /// True when a session signed in as one user presented a valid client certificate of another and the gateway's
+    /// CertificateUserMismatch setting is Audit or Block.
+    /// </summary>
+    public bool CertificateUserMismatch { get; init; }
 
     public IReadOnlyList<string> Groups { get; init; } = Array.Empty<string>();
 

@@ -20,6 +20,13 @@ public sealed class AccessRequest
     /// <summary>An explicit user (what-if only). The gateway never sets it.</summary>
     public string? User { get; init; }
 
+    /// <summary>
+    /// The claims of the session signed in with the store's identity provider (the gateway's session cookie), or of
+    /// a token in a what-if (Test-CasbAccess -Claims); null when nobody signed in. They count only for an app whose
+    /// SignIn is Optional or Required; the user and groups are read by the identity provider's UserClaim and GroupClaim.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? SignInClaims { get; init; }
+
     /// <summary>The raw value of the trusted identity header, honoured only when <see cref="RemoteAddress"/> is a trusted proxy.</summary>
     public string? IdentityHeaderValue { get; init; }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using CasbCore.Certificates;
 using CasbCore.Model;
+using CasbCore.SignIn;
 
 namespace CasbCore.Policies;
 
@@ -54,6 +55,8 @@ public sealed class CompiledPolicySet
     private readonly DefaultAction _defaultAction;
     private readonly ConcurrentDictionary<string, ClientAppType> _clientAppTypes = new(StringComparer.Ordinal);
     private readonly Func<IPAddress?, bool> _isTrustedProxy;
+    private readonly IdentityProviderEntry? _identityProvider;
+    private readonly CertificateUserMismatchAction _certificateUserMismatch;
     private int _clientAppTypeCount;
 
     private CompiledPolicySet(CasbConfiguration configuration)
@@ -63,6 +66,8 @@ public sealed class CompiledPolicySet
         _defaultAction = configuration.Settings.DefaultAction;
         _trustedProxies = IPRanges.ParseAll(configuration.Settings.TrustedProxies, "InvalidTrustedProxy", "Trusted proxies");
         _isTrustedProxy = IsTrustedProxy;
+        _identityProvider = configuration.IdentityProvider;
+        _certificateUserMismatch = configuration.Settings.CertificateUserMismatch;
 
         var groupsByUser = new Dictionary<string, List<(string Name, int Id)>>(StringComparer.OrdinalIgnoreCase);
         foreach (GroupEntry group in configuration.Groups)
@@ -154,7 +159,9 @@ public sealed class CompiledPolicySet
         ArgumentNullException.ThrowIfNull(certificate);
         var reasons = new List<string>(6);
 
-        ResolvedIdentity identity = IdentityResolver.Resolve(request, certificate, _isTrustedProxy);
+        AppEntry? app = request.AppName is not null ? _apps.FindByName(request.AppName) : _apps.Find(request.Host, request.Path);
+        SignInMode signIn = app?.SignIn ?? SignInMode.None;
+        ResolvedIdentity identity = IdentityResolver.Resolve(request, certificate, _isTrustedProxy, _identityProvider, signIn);
         string? user = identity.User;
         string userSource = identity.Source;
         if (identity.IgnoredHeaderReason is not null)
@@ -162,15 +169,24 @@ public sealed class CompiledPolicySet
             reasons.Add(identity.IgnoredHeaderReason);
         }
 
+        if (identity.IgnoredSignInReason is not null)
+        {
+            reasons.Add(identity.IgnoredSignInReason);
+        }
+
         reasons.Add(identity.Reason);
 
         (string[] groups, int[] groupIds) = user is not null && _groupsByUser.TryGetValue(user, out (string[], int[]) g)
             ? g
             : (Array.Empty<string>(), Array.Empty<int>());
+        if (identity.TokenGroups.Length > 0)
+        {
+            (groups, groupIds) = WithTokenGroups(groups, groupIds, identity.TokenGroups);
+        }
+
         ClientAppType clientAppType = ClassifyClientApp(request.UserAgent);
         string[] deviceTags = DeviceTagsOf(certificate);
 
-        AppEntry? app = request.AppName is not null ? _apps.FindByName(request.AppName) : _apps.Find(request.Host, request.Path);
         if (app is null)
         {
             reasons.Insert(0, request.AppName is not null
@@ -181,6 +197,7 @@ public sealed class CompiledPolicySet
                 Action = AccessAction.Block,
                 User = user,
                 UserSource = userSource,
+                IdentityProvider = identity.IdentityProvider,
                 Groups = groups,
                 ClientAppType = clientAppType,
                 DeviceTags = deviceTags,
@@ -194,6 +211,53 @@ public sealed class CompiledPolicySet
         }
 
         reasons.Insert(0, $"App '{app.Name}'.");
+        AccessDecision Early(string message, bool signInRequired, bool mismatch) => new()
+        {
+            Action = AccessAction.Block,
+            App = app.Name,
+            User = user,
+            UserSource = userSource,
+            IdentityProvider = identity.IdentityProvider,
+            Groups = groups,
+            ClientAppType = clientAppType,
+            DeviceTags = deviceTags,
+            Certificate = certificate,
+            BlockMessage = message,
+            SignInRequired = signInRequired,
+            CertificateUserMismatch = mismatch,
+            Reasons = reasons,
+            Revision = Configuration.Revision,
+            At = request.At,
+            CorrelationId = request.CorrelationId,
+        };
+
+        if (signIn == SignInMode.Required && userSource is not (UserSources.SignIn or UserSources.Parameter))
+        {
+            // Before any policy: an app that requires sign-in is decided about signed-in users only.
+            reasons.Add($"App '{app.Name}' requires sign-in; the request has no signed-in user.");
+            return Early($"Sign in to {app.Name} to continue.", signInRequired: true, mismatch: false);
+        }
+
+        bool certificateUserMismatch = false;
+        if (userSource == UserSources.SignIn && certificate.IsValid && !string.IsNullOrWhiteSpace(certificate.Principal)
+            && !string.Equals(certificate.Principal.Trim(), user, StringComparison.OrdinalIgnoreCase))
+        {
+            string principal = certificate.Principal.Trim();
+            switch (_certificateUserMismatch)
+            {
+                case CertificateUserMismatchAction.Block:
+                    reasons.Add($"The client certificate names '{principal}', not the signed-in user '{user}'; the gateway blocks a mismatch.");
+                    return Early($"This device's certificate belongs to {principal}, but you signed in as {user}.", signInRequired: false, mismatch: true);
+                case CertificateUserMismatchAction.Audit:
+                    certificateUserMismatch = true;
+                    reasons.Add($"The client certificate names '{principal}', not the signed-in user '{user}'; audited (the signed-in user counts).");
+                    break;
+                default:
+                    reasons.Add($"The client certificate names '{principal}', not the signed-in user '{user}'; allowed by the gateway setting.");
+                    break;
+            }
+        }
+
         var facts = new RequestFacts(
             app.Name,
             user,
@@ -335,6 +399,8 @@ public sealed class CompiledPolicySet
             App = app.Name,
             User = user,
             UserSource = userSource,
+            IdentityProvider = identity.IdentityProvider,
+            CertificateUserMismatch = certificateUserMismatch,
             Groups = groups,
             ClientAppType = clientAppType,
             DeviceTags = deviceTags,
@@ -415,6 +481,31 @@ public sealed class CompiledPolicySet
         }
 
         return new AccessPolicyVerdict(matched is null ? Array.Empty<MatchedAccessPolicy>() : matched, blocking, testMatched);
+    }
+
+    /// <summary>
+    /// The store's groups of the user plus the groups a sign-in token lists. A token group counts for a policy when
+    /// its value is the name of a group the configuration mentions (ignoring case).
+    /// </summary>
+    private (string[] Names, int[] Ids) WithTokenGroups(string[] groups, int[] groupIds, string[] tokenGroups)
+    {
+        var names = new List<string>(groups);
+        var ids = new List<int>(groupIds);
+        foreach (string group in tokenGroups)
+        {
+            int id = _principals.FindGroup(group);
+            if (id >= 0 ? !ids.Contains(id) : !names.Contains(group, StringComparer.OrdinalIgnoreCase))
+            {
+                names.Add(group);
+                if (id >= 0)
+                {
+                    ids.Add(id);
+                }
+            }
+        }
+
+        ids.Sort();
+        return (names.ToArray(), ids.ToArray());
     }
 
     private static string[] DeviceTagsOf(CertificateValidationResult certificate)

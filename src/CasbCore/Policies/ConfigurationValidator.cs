@@ -18,7 +18,7 @@ public sealed record ConfigurationProblem(string ErrorId, string Item, string Me
 /// exist), InvalidIPRange, InvalidHostname, DuplicateRoute (two apps on the same host name and path prefix),
 /// InvalidUpstream (not an absolute http or https URI, or one that would show a control or bidi character),
 /// InvalidPathPrefix, UnknownDeviceTag, InvalidTrustedProxy, InvalidIdentityHeader (see
-/// <see cref="IdentityHeaderProblem"/>).</para>
+/// <see cref="IdentityHeaderProblem"/>), and the identity provider's (<see cref="SignIn.IdentityProviderRules"/>).</para>
 /// </summary>
 public static class ConfigurationValidator
 {
@@ -122,6 +122,7 @@ public static class ConfigurationValidator
             }
         }
 
+        SignIn.IdentityProviderRules.Validate(configuration, Add);
         return problems;
     }
 

@@ -35,6 +35,9 @@ internal sealed class PrincipalIndex
     /// <summary>The id of a user, or -1 when the configuration never mentions the name.</summary>
     public int FindUser(string? name) => name is not null && _users.TryGetValue(name, out int id) ? id : -1;
 
+    /// <summary>The id of a group, or -1 when the configuration never mentions the name.</summary>
+    public int FindGroup(string? name) => name is not null && _groups.TryGetValue(name.Trim(), out int id) ? id : -1;
+
     /// <summary>Sorted, distinct ids of the non-blank user names.</summary>
     public int[] Users(IEnumerable<string> names) =>
         names.Where(n => !string.IsNullOrWhiteSpace(n)).Select(AddUser).Distinct().Order().ToArray();

@@ -34,6 +34,15 @@ public sealed class CasbStore
 
     public string ActivityDirectory => System.IO.Path.Combine(Path, "activity");
 
+    /// <summary>The secrets file beside casb.json (see <see cref="StoreSecrets"/>).</summary>
+    public string SecretsFile => System.IO.Path.Combine(Path, StoreSecrets.FileName);
+
+    /// <summary>The gateway's data-protection key ring (session cookies, sign-in state), shared by every gateway on this store.</summary>
+    public string KeysDirectory => System.IO.Path.Combine(Path, "keys");
+
+    /// <summary>Reads the secrets file (outside a store update: the gateway, when it loads a revision).</summary>
+    public StoreSecrets LoadSecrets() => StoreSecrets.Load(SecretsFile);
+
     public TimeSpan LockTimeout { get; init; } = DefaultLockTimeout;
 
     public static JsonSerializerOptions SerializerOptions { get; } = CreateSerializerOptions();
@@ -154,7 +163,9 @@ public sealed class CasbStore
     /// the result atomically. The revision is incremented only when the document changed. If
     /// <paramref name="mutate"/> throws, nothing is written.
     /// </summary>
-    public T Update<T>(Func<CasbConfiguration, T> mutate)
+    public T Update<T>(Func<CasbConfiguration, T> mutate) => Update(mutate, afterWrite: null);
+
+    private T Update<T>(Func<CasbConfiguration, T> mutate, Action<CasbConfiguration>? afterWrite)
     {
         ArgumentNullException.ThrowIfNull(mutate);
         using FileStream storeLock = AcquireLock();
@@ -170,7 +181,55 @@ public sealed class CasbStore
             WriteAtomically(Serialize(configuration));
         }
 
+        afterWrite?.Invoke(configuration);
         return result;
+    }
+
+    /// <summary>
+    /// <see cref="Update{T}(Func{CasbConfiguration, T})"/> with the store's secrets: secrets added by
+    /// <paramref name="mutate"/> are saved before the configuration that refers to them, and secrets no longer
+    /// referred to are deleted after it, so a crash between the two writes never leaves a reference without its secret.
+    /// </summary>
+    public T Update<T>(Func<CasbConfiguration, StoreSecrets, T> mutate)
+    {
+        ArgumentNullException.ThrowIfNull(mutate);
+        StoreSecrets? secrets = null;
+        T result = Update(configuration =>
+        {
+            secrets = StoreSecrets.Load(SecretsFile);
+            T value = mutate(configuration, secrets);
+            if (secrets.Changed)
+            {
+                secrets.Save();
+            }
+
+            return value;
+        }, afterWrite: configuration =>
+        {
+            secrets!.Prune(SecretReferences(configuration));
+            if (secrets.Changed)
+            {
+                secrets.Save();
+            }
+        });
+        return result;
+    }
+
+    /// <summary>The secret ids the configuration refers to.</summary>
+    public static IEnumerable<string> SecretReferences(CasbConfiguration configuration)
+    {
+        if (configuration.IdentityProvider is { } provider)
+        {
+            if (provider.ClientSecretId is { } secret)
+            {
+                yield return secret;
+            }
+
+            if (provider.ClientCertificateId is { } certificate)
+            {
+                yield return certificate;
+            }
+        }
     }
 
     public void Update(Action<CasbConfiguration> mutate) =>

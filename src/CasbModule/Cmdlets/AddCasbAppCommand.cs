@@ -18,6 +18,10 @@ namespace CasbModule.Cmdlets;
 /// <code>Add-CasbApp 'Azure Portal' -Upstream http://127.0.0.1:8080 -Hostname '*.azure.contoso.local' -PathPrefix /portal -ForwardClientCertificate -PassThru</code>
 /// <para>Protects /portal on any host under azure.contoso.local, passes the validated client certificate upstream in a Client-Cert header, and returns the new app.</para>
 /// </example>
+/// <example>
+/// <code>Add-CasbApp 'Vendor Portal' -Upstream http://127.0.0.1:8080 -Hostname vendors.contoso.local -SignIn Required</code>
+/// <para>Users sign in with the store's identity provider before any request reaches the app; policies then see the signed-in user and the token's groups.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Add, "CasbApp", SupportsShouldProcess = true)]
 [OutputType(typeof(CasbApp))]
 public sealed class AddCasbAppCommand : CasbStoreCmdlet
@@ -45,13 +49,17 @@ public sealed class AddCasbAppCommand : CasbStoreCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public SwitchParameter ForwardClientCertificate { get; set; }
 
+    /// <summary><para>Whether the gateway signs users in for this app with the store's identity provider (Set-CasbIdentityProvider): None (default; the user comes from the identity header or the client certificate), Optional (a session signed in at /.casb/signin names the user) or Required (browsers are sent to the identity provider first; other clients get 401). The sign-in callback https://&lt;host&gt;/.casb/signin-oidc of each host name must be registered with the identity provider. SignIn other than None without an identity provider is the error SignInWithoutIdentityProvider.</para></summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public SignInMode SignIn { get; set; }
+
     /// <summary><para>Returns the new app.</para></summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
     {
-        var entry = new AppEntry { Name = Name.Trim(), ForwardClientCertificate = ForwardClientCertificate.IsPresent };
+        var entry = new AppEntry { Name = Name.Trim(), ForwardClientCertificate = ForwardClientCertificate.IsPresent, SignIn = SignIn };
         try
         {
             entry.Upstream = ConfigurationChecks.Upstream(Upstream);

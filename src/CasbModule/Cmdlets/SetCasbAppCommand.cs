@@ -19,6 +19,10 @@ namespace CasbModule.Cmdlets;
 /// <code>Get-CasbApp 'Microsoft Online Services' | Set-CasbApp -Hostname portal.contoso.local, login.contoso.local -PassThru</code>
 /// <para>Replaces the app's host names and returns the changed app.</para>
 /// </example>
+/// <example>
+/// <code>Set-CasbApp 'Vendor Portal' -SignIn Required</code>
+/// <para>From now on users sign in with the store's identity provider before they reach the app.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Set, "CasbApp", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(CasbApp))]
 public sealed class SetCasbAppCommand : CasbItemCmdlet
@@ -59,6 +63,10 @@ public sealed class SetCasbAppCommand : CasbItemCmdlet
     /// <summary><para>Passes the validated client certificate upstream in a Client-Cert header; -ForwardClientCertificate:$false stops it.</para></summary>
     [Parameter]
     public SwitchParameter ForwardClientCertificate { get; set; }
+
+    /// <summary><para>Whether the gateway signs users in for this app with the store's identity provider (Set-CasbIdentityProvider): None (the user comes from the identity header or the client certificate), Optional (a session signed in at /.casb/signin names the user) or Required (browsers are sent to the identity provider first; other clients get 401). The sign-in callback https://&lt;host&gt;/.casb/signin-oidc of each host name must be registered with the identity provider. SignIn other than None without an identity provider is the error SignInWithoutIdentityProvider.</para></summary>
+    [Parameter]
+    public SignInMode SignIn { get; set; }
 
     /// <summary><para>Returns the changed app.</para></summary>
     [Parameter]
@@ -117,6 +125,11 @@ public sealed class SetCasbAppCommand : CasbItemCmdlet
             if (IsBound(nameof(ForwardClientCertificate)))
             {
                 app.ForwardClientCertificate = ForwardClientCertificate.IsPresent;
+            }
+
+            if (IsBound(nameof(SignIn)))
+            {
+                app.SignIn = SignIn;
             }
 
             app.ModifiedAt = DateTimeOffset.UtcNow;

@@ -25,6 +25,10 @@ namespace CasbModule.Cmdlets;
 /// <code>Set-CasbGatewaySetting -IdentityHeader $null -TrustedProxy @()</code>
 /// <para>Trusts no identity header and no sign-in proxy: users come only from client certificates.</para>
 /// </example>
+/// <example>
+/// <code>Set-CasbGatewaySetting -CertificateUserMismatch Block</code>
+/// <para>Blocks a session signed in as one user on a device whose client certificate names another.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Set, "CasbGatewaySetting", SupportsShouldProcess = true)]
 [OutputType(typeof(CasbGatewaySetting))]
 public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
@@ -62,6 +66,10 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
     [Parameter]
     [ValidateRange(1, 120)]
     public int CrlFetchTimeoutSeconds { get; set; }
+
+    /// <summary><para>What happens when a session signed in as one user presents a valid client certificate naming another: Audit (default; decided as the signed-in user, marked in the activity log), Block (the block page names both) or Allow.</para></summary>
+    [Parameter]
+    public CertificateUserMismatchAction CertificateUserMismatch { get; set; }
 
     /// <summary><para>Returns the settings after the change.</para></summary>
     [Parameter]
@@ -118,6 +126,11 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
             if (setIdentityHeader)
             {
                 settings.IdentityHeader = IdentityHeader ?? "";
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(CertificateUserMismatch)))
+            {
+                settings.CertificateUserMismatch = CertificateUserMismatch;
             }
 
             if (MyInvocation.BoundParameters.ContainsKey(nameof(ActivityRetentionDays)))

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using CasbCore;
 using CasbCore.Model;
 using CasbCore.Policies;
+using CasbCore.SignIn;
 using CasbModule.Completers;
 using CasbModule.Types;
 
@@ -11,7 +12,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Shows what the gateway would decide for a request (what-if).</para>
-/// <para type="description">Builds a request from the parameters and asks the same engine the gateway uses: which app it reaches, which user and groups it has, which client app type its User-Agent is, which device tags its client certificate earns, each conditional-access policy's result, each matched access policy, and the outcome: Allow, Block (with the block message) or Monitor. Without -UserAgent the request has no User-Agent header, which is classified as MobileAndDesktop like any non-browser client; pass a browser's User-Agent to test a browser-only policy. Without -User the user comes from the certificate's principal, as at the gateway; -User overrides it. Without -IPAddress the request has no client address. Nothing is logged or changed. An app that is not in the store (by name, or no app answering the -Uri) is the error AppNotFound; an -IPAddress that does not parse is InvalidIPAddress.</para>
+/// <para type="description">Builds a request from the parameters and asks the same engine the gateway uses: which app it reaches, which user and groups it has, which client app type its User-Agent is, which device tags its client certificate earns, each conditional-access policy's result, each matched access policy, and the outcome: Allow, Block (with the block message) or Monitor. Without -UserAgent the request has no User-Agent header, which is classified as MobileAndDesktop like any non-browser client; pass a browser's User-Agent to test a browser-only policy. Without -User the user comes from the certificate's principal, as at the gateway; -User overrides it. -Claims stands for a session signed in with the store's identity provider (for an app with -SignIn Optional or Required): a hashtable of claims, a JSON object of claims, or a JWT whose payload is read without checking its signature; the user and the groups are read from it by the identity provider's -UserClaim and -GroupClaim, through the same engine stage as at the gateway (InvalidClaims when it cannot be read, ClaimsWithUser when -User is given too). Without -IPAddress the request has no client address. Nothing is logged or changed. An app that is not in the store (by name, or no app answering the -Uri) is the error AppNotFound; an -IPAddress that does not parse is InvalidIPAddress.</para>
 /// </summary>
 /// <example>
 /// <code>Test-CasbAccess -App 'Microsoft Online Services' -UserAgent 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0'</code>
@@ -20,6 +21,10 @@ namespace CasbModule.Cmdlets;
 /// <example>
 /// <code>$cert = Get-PfxCertificate ./lab/client.pfx; (Test-CasbAccess -Uri https://portal.contoso.local/mail -Certificate $cert -UserAgent $edge).Action</code>
 /// <para>Returns Allow, Block or Monitor for a browser presenting the lab client certificate, with the app found from the URL as the gateway would.</para>
+/// </example>
+/// <example>
+/// <code>Test-CasbAccess -App 'Vendor Portal' -Claims @{ preferred_username = 'vendor@fabrikam.com'; groups = 'Vendors', 'Contractors' } -UserAgent $edge</code>
+/// <para>Shows what happens to a browser session signed in with the store's identity provider whose token names vendor@fabrikam.com in the groups Vendors and Contractors, as the gateway would read the token (the identity provider's -UserClaim and -GroupClaim).</para>
 /// </example>
 /// <example>
 /// <code>Test-CasbAccess -App 'Azure Portal' -User vendor@fabrikam.com -IPAddress 203.0.113.10 -At '2030-01-01' | Format-List</code>
@@ -48,6 +53,11 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? User { get; set; }
+
+    /// <summary><para>The claims of a session signed in with the store's identity provider: a hashtable (an array value is one claim per element), a JSON object, or a JWT (its signature is not checked). Default: nobody signed in.</para></summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? Claims { get; set; }
 
     /// <summary><para>The client certificate the device presents.</para></summary>
     [Parameter]
@@ -83,6 +93,24 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
             ThrowError("InvalidUri", ErrorCategory.InvalidArgument, $"'{Uri.OriginalString}' is not an absolute URL (for example https://portal.contoso.local/).", Uri);
         }
 
+        IReadOnlyList<KeyValuePair<string, string>>? claims = null;
+        if (Claims is not null)
+        {
+            if (User is not null)
+            {
+                ThrowError("ClaimsWithUser", ErrorCategory.InvalidArgument, "-User and -Claims both name the user: give one of them.", User);
+            }
+
+            try
+            {
+                claims = ClaimsOf(Claims);
+            }
+            catch (CasbException ex)
+            {
+                ThrowCasbError(ex);
+            }
+        }
+
         CasbConfiguration configuration = LoadConfiguration();
         string? appName = null;
         if (ParameterSetName == ByApp)
@@ -101,6 +129,7 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
             Host = ParameterSetName == ByUri ? Uri.Host : null,
             Path = ParameterSetName == ByUri ? Uri.AbsolutePath : "/",
             User = User?.Trim(),
+            SignInClaims = claims,
             UserAgent = string.IsNullOrEmpty(UserAgent) ? null : UserAgent,
             ClientCertificate = Certificate,
             ClientAddress = address,
@@ -129,6 +158,60 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
         }
 
         WriteObject(new CasbAccessDecision(decision));
+    }
+
+    /// <summary>The canonical form the gateway builds from a session too: (claim type, value) pairs, one per value.</summary>
+    private static IReadOnlyList<KeyValuePair<string, string>> ClaimsOf(object value)
+    {
+        object input = value is PSObject wrapped ? wrapped.BaseObject : value;
+        if (input is string text)
+        {
+            return SignInClaims.Parse(text);
+        }
+
+        var claims = new List<KeyValuePair<string, string>>();
+        void Add(string type, object? item)
+        {
+            item = item is PSObject inner ? inner.BaseObject : item;
+            if (item is null)
+            {
+                return;
+            }
+
+            if (item is System.Collections.IEnumerable many and not string)
+            {
+                foreach (object? element in many)
+                {
+                    Add(type, element);
+                }
+
+                return;
+            }
+
+            claims.Add(new(type, item is IFormattable formattable ? formattable.ToString(null, System.Globalization.CultureInfo.InvariantCulture) : item.ToString() ?? ""));
+        }
+
+        if (input is System.Collections.IDictionary dictionary)
+        {
+            foreach (System.Collections.DictionaryEntry entry in dictionary)
+            {
+                Add(entry.Key?.ToString() ?? "", entry.Value);
+            }
+        }
+        else if (value is PSObject properties)
+        {
+            foreach (PSPropertyInfo property in properties.Properties)
+            {
+                Add(property.Name, property.Value);
+            }
+        }
+        else
+        {
+            throw new CasbException(SignInClaims.InvalidClaimsErrorId, CasbErrorKind.InvalidArgument,
+                $"The claims cannot be read: a {input.GetType().Name} is not a hashtable, an object, a JSON object or a JWT.");
+        }
+
+        return claims;
     }
 
     private bool IsBound(string parameterName) => MyInvocation.BoundParameters.ContainsKey(parameterName);

@@ -14,6 +14,9 @@ public sealed class CasbAccessDecision
         App = DisplayText.Safe(decision.App);
         User = DisplayText.Safe(decision.User);
         UserSource = DisplayText.Safe(decision.UserSource);
+        IdentityProvider = DisplayText.Safe(decision.IdentityProvider);
+        SignInRequired = decision.SignInRequired;
+        CertificateUserMismatch = decision.CertificateUserMismatch;
         Groups = DisplayText.SafeAll(decision.Groups);
         ClientAppType = decision.ClientAppType;
         DeviceTags = DisplayText.SafeAll(decision.DeviceTags);
@@ -36,8 +39,17 @@ public sealed class CasbAccessDecision
 
     public string? User { get; }
 
-    /// <summary>Where the user came from: IdentityHeader, Certificate, Parameter, Anonymous.</summary>
+    /// <summary>Where the user came from: SignIn, IdentityHeader, Certificate, Parameter, Anonymous.</summary>
     public string UserSource { get; }
+
+    /// <summary>The identity provider the user signed in with (UserSource SignIn).</summary>
+    public string? IdentityProvider { get; }
+
+    /// <summary>True when the app requires sign-in and the request has no signed-in user (the gateway sends browsers to sign in).</summary>
+    public bool SignInRequired { get; }
+
+    /// <summary>True when the signed-in user and the client certificate's principal are different people (CertificateUserMismatch Audit or Block).</summary>
+    public bool CertificateUserMismatch { get; }
 
     public string[] Groups { get; }
 

@@ -23,6 +23,8 @@ public sealed class CasbActivity
         Method = DisplayText.Safe(record.Method);
         User = DisplayText.Safe(record.User);
         UserSource = DisplayText.Safe(record.UserSource);
+        IdentityProvider = DisplayText.Safe(record.IdentityProvider);
+        CertificateUserMismatch = record.CertificateUserMismatch == true;
         SourceIp = DisplayText.Safe(record.SourceIp);
         UserAgent = DisplayText.Safe(record.UserAgent);
         ClientAppType = DisplayText.Safe(record.ClientAppType);
@@ -59,6 +61,12 @@ public sealed class CasbActivity
     public string? User { get; }
 
     public string? UserSource { get; }
+
+    /// <summary>The identity provider the user signed in with (UserSource SignIn).</summary>
+    public string? IdentityProvider { get; }
+
+    /// <summary>True when the signed-in user and the client certificate's principal were different people.</summary>
+    public bool CertificateUserMismatch { get; }
 
     public string? SourceIp { get; }
 

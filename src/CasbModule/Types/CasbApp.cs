@@ -13,6 +13,7 @@ public sealed class CasbApp
         Hostnames = DisplayText.SafeAll(entry.Hostnames);
         PathPrefix = DisplayText.Safe(entry.PathPrefix);
         ForwardClientCertificate = entry.ForwardClientCertificate;
+        SignIn = entry.SignIn;
         CreatedAt = entry.CreatedAt;
         ModifiedAt = entry.ModifiedAt;
         StorePath = DisplayText.Safe(storePath);
@@ -29,6 +30,9 @@ public sealed class CasbApp
     public string PathPrefix { get; }
 
     public bool ForwardClientCertificate { get; }
+
+    /// <summary>None, Optional or Required: whether the gateway signs users in for the app.</summary>
+    public SignInMode SignIn { get; }
 
     public DateTimeOffset CreatedAt { get; }
 

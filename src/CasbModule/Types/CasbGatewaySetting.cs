@@ -12,6 +12,7 @@ public sealed class CasbGatewaySetting
         RevocationMode = settings.RevocationMode;
         TrustedProxies = DisplayText.SafeAll(settings.TrustedProxies);
         IdentityHeader = DisplayText.Safe(settings.IdentityHeader);
+        CertificateUserMismatch = settings.CertificateUserMismatch;
         ActivityRetentionDays = settings.ActivityRetentionDays;
         CrlCacheMinutes = settings.CrlCacheMinutes;
         CrlFetchTimeoutSeconds = settings.CrlFetchTimeoutSeconds;
@@ -26,6 +27,8 @@ public sealed class CasbGatewaySetting
     public string[] TrustedProxies { get; }
 
     public string IdentityHeader { get; }
+
+    public CertificateUserMismatchAction CertificateUserMismatch { get; }
 
     public int ActivityRetentionDays { get; }
 

@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace CasbCore.Store;
+
+/// <summary>
+/// The store's secrets (the identity provider's client secret or client certificate): a JSON file beside casb.json,
+/// <c>casb.secrets.json</c>, created with mode 600 on Linux and macOS so that only the store's owner (the account the
+/// gateway runs as) reads it. casb.json refers to a secret by a random id and never holds its value, so
+/// Export-CasbConfiguration, Get- cmdlets and a reviewed diff of casb.json never show one. Written only inside a store
+/// update (under the store's lock), atomically, before the configuration that refers to it.
+/// </summary>
+public sealed class StoreSecrets
+{
+    public const string FileName = "casb.secrets.json";
+
+    private readonly Dictionary<string, string> _values;
+
+    private StoreSecrets(string path, Dictionary<string, string> values)
+    {
+        Path = path;
+        _values = values;
+    }
+
+    public string Path { get; }
+
+    /// <summary>True when an <see cref="Add"/> or <see cref="Prune"/> changed something not yet saved.</summary>
+    internal bool Changed { get; private set; }
+
+    /// <summary>Reads the secrets file; a missing file has no secrets. A corrupt one is StoreSecretsCorrupt.</summary>
+    public static StoreSecrets Load(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return new StoreSecrets(path, new Dictionary<string, string>(StringComparer.Ordinal));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CasbException("StoreSecretsReadFailed", CasbErrorKind.ReadError, $"Cannot read the secrets file '{path}': {ex.Message}", path, ex);
+        }
+
+        try
+        {
+            Dictionary<string, string>? values = JsonSerializer.Deserialize<SecretsDocument>(bytes, CasbStore.SerializerOptions)?.Secrets;
+            return new StoreSecrets(path, new Dictionary<string, string>(values ?? new(), StringComparer.Ordinal));
+        }
+        catch (JsonException ex)
+        {
+            throw new CasbException(
+                "StoreSecretsCorrupt", CasbErrorKind.InvalidData, $"The secrets file '{path}' is corrupt: {ex.Message} It was left untouched.", path, ex);
+        }
+    }
+
+    /// <summary>The secret with this id, or null when the file has none (it was removed, or the store was copied without it).</summary>
+    public string? Get(string? id) => id is not null && _values.TryGetValue(id, out string? value) ? value : null;
+
+    public bool Contains(string? id) => id is not null && _values.ContainsKey(id);
+
+    /// <summary>Keeps <paramref name="value"/> under a new random id and returns the id.</summary>
+    public string Add(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        _values[id] = value;
+        Changed = true;
+        return id;
+    }
+
+    /// <summary>Forgets every secret whose id is not in <paramref name="referenced"/>.</summary>
+    internal void Prune(IEnumerable<string> referenced)
+    {
+        var keep = new HashSet<string>(referenced, StringComparer.Ordinal);
+        foreach (string id in _values.Keys.Where(id => !keep.Contains(id)).ToList())
+        {
+            _values.Remove(id);
+            Changed = true;
+        }
+    }
+
+    /// <summary>Writes the file atomically with mode 600 (temp file created with that mode, then renamed).</summary>
+    internal void Save()
+    {
+        string directory = System.IO.Path.GetDirectoryName(Path)!;
+        string temp = System.IO.Path.Combine(directory, $".{FileName}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var stream = new FileStream(temp, options))
+            {
+                JsonSerializer.Serialize(stream, new SecretsDocument { Secrets = new Dictionary<string, string>(_values, StringComparer.Ordinal) }, CasbStore.SerializerOptions);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, Path, overwrite: true);
+            Changed = false;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+            {
+                // Best effort: a stray temp file is never read.
+            }
+
+            throw new CasbException("StoreWriteFailed", CasbErrorKind.WriteError, $"Cannot write the secrets file '{Path}': {ex.Message}", Path, ex);
+        }
+    }
+
+    private sealed class SecretsDocument
+    {
+        public Dictionary<string, string> Secrets { get; set; } = new();
+    }
+}

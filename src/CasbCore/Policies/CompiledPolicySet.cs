@@ -424,6 +424,9 @@ public sealed class CompiledPolicySet
     /// <summary>The message when nothing blocks but the gateway's default action is Block.</summary>
     public static string DefaultDenyMessage(string app) => $"Access to {app} is not allowed by default.";
 
+    /// <summary>The app a request's host and path reach, as <see cref="Decide(AccessRequest, CertificateValidationResult)"/> finds it.</summary>
+    public AppEntry? FindApp(string? host, string path) => _apps.Find(host, path);
+
     /// <summary>True when <paramref name="address"/> is one of the configured sign-in proxies.</summary>
     public bool IsTrustedProxy(IPAddress? address) =>
         address is not null && _trustedProxies.Length > 0 && IPRanges.ContainsAny(_trustedProxies, address);

@@ -63,7 +63,7 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
 
         try
         {
-            Volatile.Write(ref _current, new EngineState(configuration));
+            Volatile.Write(ref _current, new EngineState(configuration, _store.LoadSecrets));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -141,7 +141,7 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
             EngineState next;
             try
             {
-                next = new EngineState(configuration);
+                next = new EngineState(configuration, _store.LoadSecrets);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

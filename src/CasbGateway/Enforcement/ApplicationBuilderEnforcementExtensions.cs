@@ -6,7 +6,7 @@ internal static class ApplicationBuilderEnforcementExtensions
 {
     /// <summary>
     /// The enforcement pipeline, in order: activity record (outermost, sees every outcome), fail closed,
-    /// header stripping, decision, forwarding (terminal).
+    /// header stripping, the sign-in session (apps that sign users in), decision, forwarding (terminal).
     /// </summary>
     /// <param name="app">The gateway's application builder.</param>
     /// <param name="skip">Requests the gateway answers itself (health, metrics): they bypass enforcement.</param>
@@ -15,6 +15,7 @@ internal static class ApplicationBuilderEnforcementExtensions
             .UseMiddleware<ActivityMiddleware>()
             .UseMiddleware<FailClosedMiddleware>()
             .UseMiddleware<HeaderStrippingMiddleware>()
+            .UseMiddleware<SignIn.SignInSessionMiddleware>()
             .UseMiddleware<DecisionMiddleware>()
             .UseMiddleware<ForwardingMiddleware>());
 }

@@ -35,6 +35,7 @@ internal sealed partial class DecisionMiddleware
             Host = context.Request.Host.Host,
             Path = context.Request.Path.HasValue ? context.Request.Path.Value! : "/",
             IdentityHeaderValue = feature.IdentityHeaderValue,
+            SignInClaims = feature.SignInClaims,
             RemoteAddress = feature.RemoteAddress,
             ClientAddress = feature.ClientAddress,
             UserAgent = userAgent.Length > 0 ? userAgent : null,
@@ -63,13 +64,19 @@ internal sealed partial class DecisionMiddleware
                 null, feature.CorrelationId, feature.At, decision.ClientAppType);
         }
 
+        if (decision.SignInRequired)
+        {
+            return SignIn.SignInRequiredResponse.WriteAsync(context, state, decision, feature.CorrelationId, feature.At);
+        }
+
         if (decision.Action == AccessAction.Block)
         {
             LogBlocked(feature.CorrelationId, decision.App, decision.BlockingPolicy);
             string message = string.IsNullOrWhiteSpace(decision.BlockMessage) ? ResponsePages.DefaultBlockMessage : decision.BlockMessage;
             return ResponsePages.WriteAsync(
                 context, StatusCodes.Status403Forbidden, "access_blocked", ResponsePages.BlockTitle, message,
-                decision.App, feature.CorrelationId, feature.At, decision.ClientAppType);
+                decision.App, feature.CorrelationId, feature.At, decision.ClientAppType,
+                decision.UserSource == UserSources.SignIn ? decision.User : null);
         }
 
         return _next(context);

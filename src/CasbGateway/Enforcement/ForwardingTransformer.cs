@@ -7,13 +7,51 @@ namespace CasbGateway.Enforcement;
 /// <summary>
 /// Request transform for the upstream: YARP's default header copy, the upstream's own Host (the original
 /// one goes in X-Forwarded-Host), X-Forwarded-For/-Proto/-Host set by the gateway, and, when the app asks for
-/// it, the validated leaf certificate as an RFC 9440 Client-Cert header.
+/// it, the validated leaf certificate as an RFC 9440 Client-Cert header. The gateway's own cookies (sign-in session,
+/// correlation, nonce) never reach the upstream, and the upstream cannot set one.
 /// </summary>
 internal sealed class ForwardingTransformer : HttpTransformer
 {
     public const string ClientCertHeader = "Client-Cert";
 
     public static ForwardingTransformer Instance { get; } = new();
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        bool proceed = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        Microsoft.Extensions.Primitives.StringValues setCookies = httpContext.Response.Headers.SetCookie;
+        if (setCookies.Count > 0)
+        {
+            string[] kept = setCookies.Where(c => c is not null && !IsGatewayCookie(c.AsSpan().TrimStart())).ToArray()!;
+            if (kept.Length != setCookies.Count)
+            {
+                httpContext.Response.Headers.SetCookie = kept;
+            }
+        }
+
+        return proceed;
+    }
+
+    /// <summary>Removes the gateway's cookies from the Cookie header sent upstream (the header is left alone when it has none).</summary>
+    internal static void StripGatewayCookies(Microsoft.Extensions.Primitives.StringValues inbound, HttpRequestHeaders headers)
+    {
+        if (inbound.Count == 0 || !inbound.Any(c => c is not null && c.Contains(SignIn.SignInSchemes.CookiePrefix, StringComparison.OrdinalIgnoreCase)))
+        {
+            return;
+        }
+
+        string kept = string.Join("; ", inbound
+            .SelectMany(c => (c ?? "").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            .Where(pair => !IsGatewayCookie(pair)));
+        headers.Remove("Cookie");
+        if (kept.Length > 0)
+        {
+            headers.TryAddWithoutValidation("Cookie", kept);
+        }
+    }
+
+    private static bool IsGatewayCookie(ReadOnlySpan<char> cookie) =>
+        cookie.StartsWith(SignIn.SignInSchemes.CookiePrefix, StringComparison.OrdinalIgnoreCase);
 
     public override async ValueTask TransformRequestAsync(
         HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
@@ -31,6 +69,7 @@ internal sealed class ForwardingTransformer : HttpTransformer
         headers.Remove("X-Forwarded-Host");
         headers.TryAddWithoutValidation("X-Forwarded-Host", httpContext.Request.Host.Value);
         headers.Remove(ClientCertHeader);
+        StripGatewayCookies(httpContext.Request.Headers.Cookie, headers);
 
         if (feature.State is { } state && feature.Decision is { App: { } appName, Certificate.IsValid: true }
             && state.Apps.TryGetValue(appName, out var app) && app.ForwardClientCertificate

@@ -26,6 +26,9 @@ internal sealed class GatewayRequestFeature
     /// <summary>The trusted identity header's value, captured before the header is stripped.</summary>
     public string? IdentityHeaderValue { get; set; }
 
+    /// <summary>The claims of the session signed in at the gateway, for an app that signs users in; null otherwise.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? SignInClaims { get; set; }
+
     public AccessRequest? Request { get; set; }
 
     public AccessDecision? Decision { get; set; }

@@ -46,7 +46,8 @@ internal static class ResponsePages
         string? app,
         string correlationId,
         DateTimeOffset at,
-        ClientAppType? clientAppType)
+        ClientAppType? clientAppType,
+        string? signedInUser = null)
     {
         HttpResponse response = context.Response;
         response.Clear();
@@ -58,14 +59,15 @@ internal static class ResponsePages
         {
             response.ContentType = "text/html; charset=utf-8";
             response.Headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'";
-            return response.WriteAsync(RenderHtml(title, message, app, correlationId, at), Encoding.UTF8);
+            return response.WriteAsync(RenderHtml(title, message, app, correlationId, at, signedInUser), Encoding.UTF8);
         }
 
         response.ContentType = "application/json; charset=utf-8";
-        return response.WriteAsync(RenderJson(error, message, app, correlationId), Encoding.UTF8);
+        return response.WriteAsync(RenderJson(error, message, app, correlationId, signedInUser), Encoding.UTF8);
     }
 
-    public static string RenderHtml(string title, string message, string? app, string correlationId, DateTimeOffset at)
+    /// <param name="signedInUser">The user signed in at the gateway: the page names them and offers to sign out.</param>
+    public static string RenderHtml(string title, string message, string? app, string correlationId, DateTimeOffset at, string? signedInUser = null)
     {
         // Shown text: control and bidi characters escaped as in the cmdlets' views, then HTML-encoded.
         static string E(string? value) => WebUtility.HtmlEncode(DisplayText.Safe(value) ?? "");
@@ -82,16 +84,32 @@ internal static class ResponsePages
             html.Append("<dt>App</dt><dd class=\"app\">").Append(E(app)).Append("</dd>");
         }
 
+        if (!string.IsNullOrEmpty(signedInUser))
+        {
+            html.Append("<dt>Signed in as</dt><dd class=\"user\">").Append(E(signedInUser)).Append("</dd>");
+        }
+
         html.Append("<dt>Correlation ID</dt><dd class=\"correlation-id\">").Append(E(correlationId)).Append("</dd>");
         html.Append("<dt>Time (UTC)</dt><dd>").Append(E(at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture)))
-            .Append("</dd></dl></main></body></html>\n");
+            .Append("</dd></dl>");
+        if (!string.IsNullOrEmpty(signedInUser))
+        {
+            html.Append("<form method=\"post\" action=\"/.casb/signout\"><button type=\"submit\">Sign out</button></form>");
+        }
+
+        html.Append("</main></body></html>\n");
         return html.ToString();
     }
 
-    public static string RenderJson(string error, string message, string? app, string correlationId) =>
-        JsonSerializer.Serialize(new JsonBody(error, message, app, correlationId), JsonBodyContext.Default.JsonBody) + "\n";
+    public static string RenderJson(string error, string message, string? app, string correlationId, string? signedInUser = null) =>
+        JsonSerializer.Serialize(new JsonBody(error, message, app, correlationId, signedInUser), JsonBodyContext.Default.JsonBody) + "\n";
 
-    internal sealed record JsonBody(string Error, string Message, string? App, string CorrelationId);
+    internal sealed record JsonBody(
+        string Error,
+        string Message,
+        string? App,
+        string CorrelationId,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? User = null);
 }
 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using CasbGateway.Activity;
 using CasbGateway.Configuration;
 using CasbGateway.Enforcement;
+using CasbGateway.SignIn;
 using CasbGateway.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -122,6 +123,7 @@ internal static class GatewayApp
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<IAccessDecider, EngineAccessDecider>();
         builder.Services.AddHttpForwarder();
+        builder.Services.AddCasbSignIn(options);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(GatewayMetrics.MeterName)
             .AddPrometheusExporter());
@@ -134,6 +136,7 @@ internal static class GatewayApp
         app.Services.GetRequiredService<ConfigurationMonitor>().LoadInitial();
 
         app.UseRouting();
+        app.UseCasbSignInEndpoints();
         // The gateway's own endpoints skip enforcement; /metrics only for the callers allowed to scrape it, for anyone
         // else it is a path like any other, decided and proxied.
         app.UseCasbEnforcement(skip: context => context.GetEndpoint() is not null

@@ -1,0 +1,73 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+using CasbCore.Store;
+using CasbGateway.Configuration;
+using CasbGateway.Hosting;
+
+namespace CasbGateway.SignIn;
+
+internal static class ServiceCollectionSignInExtensions
+{
+    /// <summary>
+    /// ASP.NET Core's cookie and OpenID Connect handlers for sign-in, with data-protection keys in the store's keys
+    /// folder (mode 700): every gateway on the same store reads every other's session cookies and sign-in state.
+    /// </summary>
+    public static IServiceCollection AddCasbSignIn(this IServiceCollection services, GatewayOptions options)
+    {
+        string keys = new CasbStore(options.StorePath).KeysDirectory;
+        services.AddDataProtection()
+            .SetApplicationName("CasbGateway")
+            .PersistKeysToFileSystem(CreatePrivateDirectory(keys));
+        services.AddSingleton<SignInLog>();
+        services.AddAuthentication()
+            .AddCookie(SignInSchemes.Session, cookie =>
+            {
+                cookie.Cookie.Name = SignInSchemes.SessionCookie;
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+                cookie.Cookie.SameSite = SameSiteMode.Lax;
+                cookie.Cookie.Path = "/";
+                // Absolute lifetime: each session expires at sign-in + the identity provider's SessionLifetime.
+                cookie.SlidingExpiration = false;
+                cookie.Events.OnValidatePrincipal = ValidateSessionAsync;
+            })
+            .AddOpenIdConnect(SignInSchemes.OpenIdConnect, _ => { });
+        services.AddSingleton<IConfigureOptions<OpenIdConnectOptions>, OpenIdConnectOptionsSetup>();
+        services.AddSingleton<IOptionsChangeTokenSource<OpenIdConnectOptions>, IdentityProviderChangeTokenSource>();
+        return services;
+    }
+
+    /// <summary>A session counts only under the identity provider it was issued by (a new authority or client id ends it).</summary>
+    private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
+    {
+        SignInState? signIn = context.HttpContext.RequestServices.GetRequiredService<ConfigurationMonitor>().Current?.SignIn;
+        string? issuedUnder = context.Principal?.FindFirst(SignInSchemes.ProviderClaim)?.Value;
+        if (signIn is null || !string.Equals(issuedUnder, signIn.Provider.Id, StringComparison.Ordinal))
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(SignInSchemes.Session);
+        }
+    }
+
+    private static DirectoryInfo CreatePrivateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return Directory.CreateDirectory(path);
+        }
+
+        DirectoryInfo directory = Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // CreateDirectory leaves an existing folder's mode alone: the keys decrypt every session, so it is tightened here.
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return directory;
+    }
+}
+
+internal static class ApplicationBuilderSignInExtensions
+{
+    /// <summary>The /.casb/ endpoints, ahead of enforcement: nothing under /.casb is ever forwarded.</summary>
+    public static IApplicationBuilder UseCasbSignInEndpoints(this IApplicationBuilder app) => app.UseMiddleware<SignInEndpointsMiddleware>();
+}

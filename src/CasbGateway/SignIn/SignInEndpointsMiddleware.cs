@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using CasbCore.Model;
+using CasbGateway.Configuration;
+using CasbGateway.Enforcement;
+
+namespace CasbGateway.SignIn;
+
+/// <summary>
+/// Answers every path under /.casb on any host, before enforcement, and never forwards one: the OpenID Connect
+/// callbacks (handled by ASP.NET Core's handler), /.casb/signin?returnUrl=/path (start a sign-in; only a path on the
+/// same host is accepted), /.casb/signout (GET asks, POST from the same origin signs out of the gateway and of the
+/// identity provider), /.casb/signed-out. On a host with no app that signs users in, all of them are a 404 page.
+/// </summary>
+internal sealed class SignInEndpointsMiddleware
+{
+    private readonly RequestDelegate _next;
+    private readonly ConfigurationMonitor _configuration;
+    private readonly SignInLog _log;
+
+    public SignInEndpointsMiddleware(RequestDelegate next, ConfigurationMonitor configuration, SignInLog log)
+    {
+        _next = next;
+        _configuration = configuration;
+        _log = log;
+    }
+
+    public Task InvokeAsync(HttpContext context) =>
+        SignInPaths.IsReserved(context.Request.Path.Value) ? HandleAsync(context) : _next(context);
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        string correlationId = System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? Guid.NewGuid().ToString("N");
+        context.Response.Headers[ResponsePages.CorrelationHeader] = correlationId;
+        SignInState? signIn = _configuration.Current?.SignIn;
+        AppEntry? app = signIn?.Apps.Find(context.Request.Host.Host, "/");
+        string path = context.Request.Path.Value ?? "";
+        if (signIn is null || app is null || !context.Request.IsHttps)
+        {
+            await SignInPages.NotFoundAsync(context, correlationId);
+            return;
+        }
+
+        if (signIn.Problem is not null)
+        {
+            _log.LogUnavailable(null, context.Request.Host.Host, signIn.Problem, correlationId);
+            await SignInPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "sign_in_unavailable", "Sign-in unavailable", SignInPages.NotConfiguredMessage, correlationId);
+            return;
+        }
+
+        try
+        {
+            if (Is(path, SignInPaths.Callback) || Is(path, SignInPaths.SignOutCallback) || Is(path, SignInPaths.RemoteSignOut))
+            {
+                var handlers = context.RequestServices.GetRequiredService<IAuthenticationHandlerProvider>();
+                if (await handlers.GetHandlerAsync(context, SignInSchemes.OpenIdConnect) is IAuthenticationRequestHandler handler
+                    && await handler.HandleRequestAsync())
+                {
+                    return;
+                }
+
+                await SignInPages.NotFoundAsync(context, correlationId);
+            }
+            else if (Is(path, SignInPaths.SignIn) && HttpMethods.IsGet(context.Request.Method))
+            {
+                string? back = ReturnUrls.Normalize(context.Request.Query["returnUrl"].ToString(), context.Request.Scheme, context.Request.Host.Value ?? "");
+                if (back is null)
+                {
+                    await SignInPages.WriteAsync(context, StatusCodes.Status400BadRequest, "return_url_invalid", "Sign-in refused",
+                        "The address to return to after signing in is not on this app.", correlationId);
+                    return;
+                }
+
+                await SignInChallenge.ChallengeAsync(context, back, correlationId);
+            }
+            else if (Is(path, SignInPaths.SignOut))
+            {
+                await SignOutAsync(context, correlationId);
+            }
+            else if (Is(path, SignInPaths.SignedOut))
+            {
+                await SignInPages.WriteAsync(context, StatusCodes.Status200OK, "signed_out", "Signed out",
+                    $"You have signed out of {context.Request.Host.Host}.", correlationId);
+            }
+            else
+            {
+                await SignInPages.NotFoundAsync(context, correlationId);
+            }
+        }
+        catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+        {
+            _log.LogUnavailable(ex, context.Request.Host.Host, ex.Message, correlationId);
+            await SignInPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "identity_provider_unavailable", "Sign-in unavailable",
+                SignInPages.UnavailableMessage, correlationId);
+        }
+    }
+
+    private async Task SignOutAsync(HttpContext context, string correlationId)
+    {
+        AuthenticateResult session = await context.AuthenticateAsync(SignInSchemes.Session);
+        string? user = session.Principal?.Identity?.Name;
+        if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+        {
+            await SignInPages.WriteAsync(context, StatusCodes.Status200OK, "sign_out", "Sign out",
+                user is null ? "You are not signed in." : $"Sign out of {context.Request.Host.Host}?", correlationId, user);
+            return;
+        }
+
+        if (!HttpMethods.IsPost(context.Request.Method) || !IsSameOrigin(context))
+        {
+            // A cross-site form must not be able to sign people out.
+            await SignInPages.WriteAsync(context, StatusCodes.Status403Forbidden, "sign_out_refused", "Sign-out refused",
+                "Sign out from a page of this app.", correlationId);
+            return;
+        }
+
+        await context.SignOutAsync(SignInSchemes.Session);
+        _log.LogSignedOut(context.Request.Host.Host, user);
+        try
+        {
+            // Ends the session at the identity provider too, which sends the browser back to /.casb/signed-out.
+            await context.SignOutAsync(SignInSchemes.OpenIdConnect, new AuthenticationProperties { RedirectUri = SignInPaths.SignedOut });
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException)
+        {
+            _log.LogUnavailable(ex, context.Request.Host.Host, "sign-out at the identity provider: " + ex.Message, correlationId);
+            context.Response.Redirect(SignInPaths.SignedOut);
+        }
+    }
+
+    private static bool IsSameOrigin(HttpContext context)
+    {
+        string origin = context.Request.Headers.Origin.ToString();
+        if (origin.Length == 0)
+        {
+            // Browsers send Origin with every POST; a client without one is not a browser a page can drive.
+            return true;
+        }
+
+        return Uri.TryCreate(origin, UriKind.Absolute, out Uri? uri)
+            && string.Equals(uri.Scheme, context.Request.Scheme, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(uri.Authority, new Uri($"{context.Request.Scheme}://{context.Request.Host.Value}/").Authority, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool Is(string path, string endpoint) => string.Equals(path.TrimEnd('/'), endpoint, StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+using CasbCore.SignIn;
+
+namespace CasbGateway.SignIn;
+
+/// <summary>
+/// The gateway's hooks into the OpenID Connect handler: a session keeps only the claims the engine reads and is tied
+/// to the provider and lifetime of the revision; a token that names no user is refused; a client certificate signs a
+/// client assertion (private_key_jwt); and every failure of the redirect dance is a branded page, never an exception.
+/// </summary>
+internal sealed partial class SignInEvents : OpenIdConnectEvents
+{
+    private const string ClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+    private readonly SignInState _signIn;
+
+    public SignInEvents(SignInState signIn) => _signIn = signIn;
+
+    public override Task TokenValidated(TokenValidatedContext context)
+    {
+        CasbCore.Model.IdentityProviderEntry provider = _signIn.Provider;
+        List<KeyValuePair<string, string>> kept = context.Principal!.Claims
+            .Where(c => SignInClaims.KeptClaims.Contains(c.Type, StringComparer.Ordinal))
+            .Select(c => new KeyValuePair<string, string>(c.Type, c.Value))
+            .ToList();
+        string? user = SignInClaims.UserOf(kept, provider.UserClaim);
+        if (user is null)
+        {
+            context.Fail(new SignInRefusedException($"The identity provider's token has no '{provider.UserClaim}' claim naming the user."));
+            return Task.CompletedTask;
+        }
+
+        var identity = new ClaimsIdentity(
+            kept.Select(c => new Claim(c.Key, c.Value)).Append(new Claim(SignInSchemes.ProviderClaim, provider.Id)),
+            SignInSchemes.OpenIdConnect, provider.UserClaim, provider.GroupClaim);
+        context.Principal = new ClaimsPrincipal(identity);
+
+        AuthenticationProperties properties = context.Properties!;
+        DateTimeOffset now = context.Options.TimeProvider?.GetUtcNow() ?? DateTimeOffset.UtcNow;
+        properties.IsPersistent = false;
+        properties.AllowRefresh = false;
+        properties.IssuedUtc = now;
+        properties.ExpiresUtc = now + _signIn.SessionLifetime;
+        // The return address came from the gateway's own protected state; checked again all the same.
+        if (properties.RedirectUri is not { } back || !ReturnUrls.IsLocalPath(back))
+        {
+            properties.RedirectUri = "/";
+        }
+
+        Logger(context.HttpContext).LogSignedIn(context.Request.Host.Host, user, provider.Name);
+        return Task.CompletedTask;
+    }
+
+    public override async Task AuthorizationCodeReceived(AuthorizationCodeReceivedContext context)
+    {
+        if (_signIn.ClientCertificate is not { } certificate || context.TokenEndpointRequest is not { } request)
+        {
+            return;
+        }
+
+        OpenIdConnectConfiguration configuration = await context.Options.ConfigurationManager!.GetConfigurationAsync(context.HttpContext.RequestAborted);
+        DateTime now = (context.Options.TimeProvider?.GetUtcNow() ?? DateTimeOffset.UtcNow).UtcDateTime;
+        string clientId = _signIn.Provider.ClientId;
+        request.ClientSecret = null;
+        request.ClientAssertionType = ClientAssertionType;
+        request.ClientAssertion = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = clientId,
+            Audience = configuration.TokenEndpoint,
+            Claims = new Dictionary<string, object> { ["sub"] = clientId, ["jti"] = Guid.NewGuid().ToString("N") },
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now.AddMinutes(2),
+            SigningCredentials = new X509SigningCredentials(certificate),
+        });
+    }
+
+    public override Task RedirectToIdentityProviderForSignOut(RedirectContext context)
+    {
+        // Without a saved ID token the provider checks the post-logout address against this client's registration.
+        context.ProtocolMessage.ClientId = _signIn.Provider.ClientId;
+        return Task.CompletedTask;
+    }
+
+    public override async Task RemoteFailure(RemoteFailureContext context)
+    {
+        context.HandleResponse();
+        (int status, string error, string message) = Describe(context.Failure);
+        string correlationId = System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? Guid.NewGuid().ToString("N");
+        Logger(context.HttpContext).LogSignInFailed(context.Failure, context.Request.Host.Host, error, correlationId);
+        await SignInPages.WriteAsync(context.HttpContext, status, error, "Sign-in failed", message, correlationId);
+    }
+
+    /// <summary>What the user is told about a failed sign-in, by the kind of failure (the details go to the log).</summary>
+    internal static (int Status, string Error, string Message) Describe(Exception? failure)
+    {
+        for (Exception? e = failure; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case SignInRefusedException refused:
+                    return (StatusCodes.Status403Forbidden, "sign_in_refused", refused.Message);
+                case HttpRequestException or IOException or TaskCanceledException:
+                    return (StatusCodes.Status503ServiceUnavailable, "identity_provider_unavailable", SignInPages.UnavailableMessage);
+                case OpenIdConnectProtocolInvalidNonceException:
+                    return (StatusCodes.Status400BadRequest, "sign_in_nonce_invalid",
+                        "The sign-in could not be completed: its nonce is missing, has expired or was used before. Start again from the app.");
+                case OpenIdConnectProtocolException protocol when protocol.Message.Contains("error", StringComparison.OrdinalIgnoreCase)
+                                                                  && !protocol.Message.StartsWith("IDX", StringComparison.Ordinal):
+                    return (StatusCodes.Status403Forbidden, "identity_provider_error",
+                        "The identity provider did not sign you in. Start again from the app, or contact your administrator.");
+                case SecurityTokenException or OpenIdConnectProtocolException:
+                    return (StatusCodes.Status400BadRequest, "sign_in_token_invalid",
+                        "The identity provider's answer could not be verified. Start again from the app.");
+            }
+        }
+
+        string text = failure?.Message ?? "";
+        if (text.Contains("IDX20803", StringComparison.Ordinal) || text.Contains("IDX20804", StringComparison.Ordinal))
+        {
+            return (StatusCodes.Status503ServiceUnavailable, "identity_provider_unavailable", SignInPages.UnavailableMessage);
+        }
+
+        if (text.Contains("Correlation failed", StringComparison.OrdinalIgnoreCase))
+        {
+            return (StatusCodes.Status400BadRequest, "sign_in_expired",
+                "The sign-in could not be completed: it has expired, was already used, or was started in another browser. Start again from the app.");
+        }
+
+        return (StatusCodes.Status400BadRequest, "sign_in_state_invalid",
+            "The sign-in response was changed or does not come from this gateway. Start again from the app.");
+    }
+
+    private static SignInLog Logger(HttpContext context) => context.RequestServices.GetRequiredService<SignInLog>();
+}
+
+/// <summary>A sign-in the gateway refuses after the identity provider answered (the token names no user).</summary>
+internal sealed class SignInRefusedException(string message) : Exception(message);

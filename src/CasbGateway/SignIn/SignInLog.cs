@@ -1,0 +1,19 @@
+namespace CasbGateway.SignIn;
+
+/// <summary>The gateway log's sign-in events (JSON console log, like every other gateway event).</summary>
+internal sealed partial class SignInLog(ILogger<SignInLog> logger)
+{
+    private readonly ILogger<SignInLog> _logger = logger;
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "User {User} signed in at {Host} with {IdentityProvider}.")]
+    public partial void LogSignedIn(string host, string user, string identityProvider);
+
+    [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Sign-in at {Host} failed ({Error}), request {CorrelationId}.")]
+    public partial void LogSignInFailed(Exception? exception, string host, string error, string correlationId);
+
+    [LoggerMessage(EventId = 42, Level = LogLevel.Information, Message = "User {User} signed out at {Host}.")]
+    public partial void LogSignedOut(string host, string? user);
+
+    [LoggerMessage(EventId = 43, Level = LogLevel.Error, Message = "Sign-in at {Host} is unavailable ({Reason}), request {CorrelationId}.")]
+    public partial void LogUnavailable(Exception? exception, string host, string reason, string correlationId);
+}

@@ -1,0 +1,43 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Features;
+using CasbCore.Model;
+using CasbGateway.Enforcement;
+
+namespace CasbGateway.SignIn;
+
+/// <summary>
+/// Reads the session cookie for a request to an app that signs users in and hands its claims to the decision
+/// (<see cref="GatewayRequestFeature.SignInClaims"/>). A revision where no app signs users in skips it with one
+/// null check, so sign-in costs such requests nothing. A cookie that does not decrypt, has expired, or was issued
+/// under another identity provider names nobody.
+/// </summary>
+internal sealed class SignInSessionMiddleware
+{
+    private readonly RequestDelegate _next;
+
+    public SignInSessionMiddleware(RequestDelegate next) => _next = next;
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        GatewayRequestFeature feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
+        if (feature.State?.SignIn is not { } signIn)
+        {
+            return _next(context);
+        }
+
+        AppEntry? app = feature.State.Engine.Policies.FindApp(context.Request.Host.Host, context.Request.Path.Value ?? "/");
+        return app is null || app.SignIn == SignInMode.None ? _next(context) : AuthenticateAsync(context, feature);
+    }
+
+    private async Task AuthenticateAsync(HttpContext context, GatewayRequestFeature feature)
+    {
+        AuthenticateResult session = await context.AuthenticateAsync(SignInSchemes.Session);
+        if (session.Succeeded && session.Principal is { } principal)
+        {
+            feature.SignInClaims = principal.Claims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value)).ToArray();
+        }
+
+        await _next(context);
+    }
+}

@@ -131,6 +131,10 @@ internal static class GatewayApp
         configureServices?.Invoke(builder.Services);
 
         WebApplication app = builder.Build();
+        // WebApplication adds UseAuthentication() by itself when authentication services exist; the gateway must not
+        // have it: it would run the OpenID Connect handler on every request of every app (with sign-in or not).
+        // Sessions are read only for apps that sign users in (SignInSessionMiddleware), callbacks only under /.casb.
+        ((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
 
         // A broken store stops the start here, before anything listens.
         app.Services.GetRequiredService<ConfigurationMonitor>().LoadInitial();

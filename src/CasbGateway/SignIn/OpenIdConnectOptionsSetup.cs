@@ -13,7 +13,7 @@ namespace CasbGateway.SignIn;
 /// </summary>
 internal sealed class OpenIdConnectOptionsSetup : IConfigureNamedOptions<OpenIdConnectOptions>
 {
-    private static readonly TimeSpan BackchannelTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
 
     private readonly ConfigurationMonitor _configuration;
 
@@ -55,8 +55,7 @@ internal sealed class OpenIdConnectOptionsSetup : IConfigureNamedOptions<OpenIdC
         options.SignedOutCallbackPath = SignInPaths.SignOutCallback;
         options.RemoteSignOutPath = SignInPaths.RemoteSignOut;
         options.SignedOutRedirectUri = SignInPaths.SignedOut;
-        options.BackchannelTimeout = BackchannelTimeout;
-        options.BackchannelHttpHandler = CasbCore.SignIn.AuthorityTrust.CreateHandler(signIn.AuthorityCertificate, BackchannelTimeout);
+        options.BackchannelHttpHandler = CasbCore.SignIn.AuthorityTrust.CreateHandler(signIn.AuthorityCertificate, ConnectTimeout);
         foreach (Microsoft.AspNetCore.Http.CookieBuilder cookie in new[] { options.CorrelationCookie, options.NonceCookie })
         {
             cookie.HttpOnly = true;
@@ -67,6 +66,12 @@ internal sealed class OpenIdConnectOptionsSetup : IConfigureNamedOptions<OpenIdC
 
         options.CorrelationCookie.Name = SignInSchemes.CorrelationCookie;
         options.NonceCookie.Name = SignInSchemes.NonceCookie;
+        if (signIn.ClientCertificate is not null)
+        {
+            // The client assertion is added to the token request only; a pushed authorization request would go without it.
+            options.PushedAuthorizationBehavior = PushedAuthorizationBehavior.Disable;
+        }
+
         options.Events = new SignInEvents(signIn);
     }
 }

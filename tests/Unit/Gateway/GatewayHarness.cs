@@ -74,7 +74,8 @@ internal sealed class GatewayHarness : IAsyncDisposable
         TimeSpan? upstreamTimeout = null,
         string? upstreamOverride = null,
         Action<CasbStore>? beforeStart = null,
-        IPNetwork[]? metricsAllowedFrom = null)
+        IPNetwork[]? metricsAllowedFrom = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var harness = new GatewayHarness(Directory.CreateTempSubdirectory("casb-gw-").FullName);
         await harness.StartUpstreamAsync();
@@ -104,6 +105,7 @@ internal sealed class GatewayHarness : IAsyncDisposable
         {
             services.RemoveAll<IAccessDecider>();
             services.AddSingleton<IAccessDecider>(harness.Decider);
+            configureServices?.Invoke(services);
         });
         await harness._gateway.StartAsync();
         harness.GatewayUrl = new Uri(Address(harness._gateway));

@@ -1,0 +1,22 @@
+namespace CasbTestIdentityProvider;
+
+/// <summary>How to run the test identity provider.</summary>
+public sealed class TestIdentityProviderOptions
+{
+    /// <summary>Where to listen; port 0 picks a free one.</summary>
+    public string Url { get; init; } = "https://127.0.0.1:0";
+
+    public IReadOnlyList<TestUser> Users { get; init; } = [];
+
+    public string ClientId { get; init; } = "casb-gateway";
+
+    public string ClientSecret { get; init; } = "casb-test-secret";
+
+    /// <summary>The client's redirect URIs (the gateway's https://host:port/.casb/signin-oidc); more can be added later.</summary>
+    public IReadOnlyList<string> RedirectUris { get; init; } = [];
+
+    public IReadOnlyList<string> PostLogoutRedirectUris { get; init; } = [];
+
+    /// <summary>How long an ID token is valid.</summary>
+    public TimeSpan IdentityTokenLifetime { get; init; } = TimeSpan.FromMinutes(20);
+}

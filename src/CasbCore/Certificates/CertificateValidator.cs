@@ -195,7 +195,7 @@ public sealed class CertificateValidator
             }
 
             bool ownNameConstraintFailure = AddNameConstraintFailures(leaf, path, identity, failures);
-            AddChainStatusFailures(chain, path, ownNameConstraintFailure, failures);
+            AddChainStatusFailures(chain, path, identity, ownNameConstraintFailure, failures);
         }
 
         foreach (X509Certificate2 element in path)
@@ -424,8 +424,8 @@ public sealed class CertificateValidator
             X509Certificate2 element = path[i];
             bool isLeaf = i == 0;
             // The trust anchor's signature on itself proves nothing (it is trusted as a key); its key size matters.
-            bool isAnchor = i > 0 && i == path.Count - 1 && _rootThumbprints.Contains(element.Thumbprint);
             CaProfile? ca = isLeaf ? null : Profile(element);
+            bool isAnchor = i > 0 && i == path.Count - 1 && (_rootThumbprints.Contains(element.Thumbprint) || ca!.SelfSigned);
             string what = isLeaf ? $"'{leaf.Subject}'" : $"The CA certificate '{element.Subject}' in its chain";
 
             if ((isLeaf ? CryptographyRules.KeyProblem(leaf, _allowWeak) : ca!.KeyProblem) is { } keyProblem)
@@ -510,17 +510,23 @@ public sealed class CertificateValidator
     /// <summary>
     /// What the platform chain builder found wrong. Time, revocation and trust are decided by this class itself.
     /// Name-constraint findings of the platform (DNS, directory-name, e-mail constraints) are reported as
-    /// NameConstraintViolation unless the engine already reported one; OpenSSL's "unsupported name constraint type"
-    /// for UPN otherName constraints is dropped when the engine checked every constraint form the platform cannot.
+    /// NameConstraintViolation unless the engine already reported one. OpenSSL reports a UPN in the certificate under
+    /// a CA with UPN constraints as an "unsupported name constraint type"; that finding is dropped when the engine
+    /// checked it, i.e. when it read every CA's constraints and none has a form that nobody checks.
     /// </summary>
-    private void AddChainStatusFailures(X509Chain chain, List<X509Certificate2> path, bool ownNameConstraintFailure, List<CertificateFailure> failures)
+    private void AddChainStatusFailures(
+        X509Chain chain, List<X509Certificate2> path, CertificateIdentity identity, bool ownNameConstraintFailure, List<CertificateFailure> failures)
     {
-        bool constraintsUnderstood = true;
+        bool upnConstraints = false;
+        bool allUnderstood = true;
         for (int i = 1; i < path.Count; i++)
         {
             CaProfile ca = Profile(path[i]);
-            constraintsUnderstood &= ca.NameConstraintsProblem is null && ca.NameConstraints?.HasFormsNobodyChecks != true;
+            upnConstraints |= ca.NameConstraints?.HasUpnConstraints == true;
+            allUnderstood &= ca.NameConstraintsProblem is null && ca.NameConstraints?.HasFormsNobodyChecks != true;
         }
+
+        bool constraintsUnderstood = upnConstraints && allUnderstood && identity.Source == PrincipalSource.UserPrincipalName;
 
         foreach (X509ChainElement element in chain.ChainElements)
         {

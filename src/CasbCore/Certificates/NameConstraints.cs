@@ -20,11 +20,12 @@ public sealed class NameConstraints
 
     private const string SmtpUtf8MailboxOid = "1.3.6.1.5.5.7.8.9";
 
-    private NameConstraints(IReadOnlyList<string> permitted, IReadOnlyList<string> excluded, bool hasFormsNobodyChecks)
+    private NameConstraints(IReadOnlyList<string> permitted, IReadOnlyList<string> excluded, bool hasFormsNobodyChecks, bool hasUpnConstraints)
     {
         Permitted = permitted;
         Excluded = excluded;
         HasFormsNobodyChecks = hasFormsNobodyChecks;
+        HasUpnConstraints = hasUpnConstraints;
     }
 
     /// <summary>The permitted user-name subtrees (rfc822Name and UPN values).</summary>
@@ -39,6 +40,9 @@ public sealed class NameConstraints
     /// constraint" finding then stands.
     /// </summary>
     public bool HasFormsNobodyChecks { get; }
+
+    /// <summary>True when a subtree is a UPN otherName (OpenSSL reports those as an unsupported constraint type).</summary>
+    public bool HasUpnConstraints { get; }
 
     /// <summary>
     /// The name constraints of <paramref name="certificate"/>, or null when it has no such extension. Throws
@@ -56,6 +60,7 @@ public sealed class NameConstraints
         var permitted = new List<string>();
         var excluded = new List<string>();
         bool formsNobodyChecks = false;
+        bool upn = false;
         try
         {
             var outer = new AsnReader(extension.RawData, AsnEncodingRules.DER);
@@ -63,12 +68,12 @@ public sealed class NameConstraints
             outer.ThrowIfNotEmpty();
             if (constraints.HasData && constraints.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0)))
             {
-                formsNobodyChecks |= ReadSubtrees(constraints.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0)), permitted);
+                formsNobodyChecks |= ReadSubtrees(constraints.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0)), permitted, ref upn);
             }
 
             if (constraints.HasData && constraints.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 1)))
             {
-                formsNobodyChecks |= ReadSubtrees(constraints.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 1)), excluded);
+                formsNobodyChecks |= ReadSubtrees(constraints.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 1)), excluded, ref upn);
             }
 
             constraints.ThrowIfNotEmpty();
@@ -78,7 +83,7 @@ public sealed class NameConstraints
             throw new CryptographicException($"The name constraints extension cannot be read: {ex.Message}", ex);
         }
 
-        return new NameConstraints(permitted, excluded, formsNobodyChecks);
+        return new NameConstraints(permitted, excluded, formsNobodyChecks, upn);
     }
 
     /// <summary>Null when <paramref name="principal"/> is within these constraints, else why not.</summary>
@@ -124,8 +129,21 @@ public sealed class NameConstraints
             : domain.Equals(subtree, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>
+    /// A user-name subtree as written: "" (all names), "user@host", "host", ".host" or "@host", with the host in
+    /// letters, digits and hyphens. Anything else is a constraint we cannot honour: the CA fails closed.
+    /// </summary>
+    private static string CheckedSubtree(string subtree)
+    {
+        string host = subtree.StartsWith('@') || subtree.StartsWith('.') ? subtree[1..] : subtree;
+        string? problem = subtree.Length == 0 ? null
+            : host.Contains('@') ? CertificateExtensions.IdentityNameProblem(host)
+            : CertificateExtensions.IdentityNameProblem("x@" + host);
+        return problem is null ? subtree : throw new AsnContentException($"The name constraint '{subtree}' is not a user name, host or .domain: it {problem}.");
+    }
+
     /// <summary>Reads a GeneralSubtrees list into <paramref name="into"/>; true when it has a form nobody checks.</summary>
-    private static bool ReadSubtrees(AsnReader subtrees, List<string> into)
+    private static bool ReadSubtrees(AsnReader subtrees, List<string> into, ref bool upn)
     {
         bool nobodyChecks = false;
         if (!subtrees.HasData)
@@ -139,7 +157,7 @@ public sealed class NameConstraints
             Asn1Tag tag = subtree.PeekTag();
             if (tag.TagClass == TagClass.ContextSpecific && tag.TagValue == 1)
             {
-                into.Add(subtree.ReadCharacterString(UniversalTagNumber.IA5String, tag));
+                into.Add(CheckedSubtree(subtree.ReadCharacterString(UniversalTagNumber.IA5String, tag)));
             }
             else if (tag.TagClass == TagClass.ContextSpecific && tag.TagValue == 0)
             {
@@ -148,7 +166,8 @@ public sealed class NameConstraints
                 AsnReader value = otherName.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true));
                 if (oid == CertificateExtensions.UserPrincipalNameOid)
                 {
-                    into.Add(value.ReadCharacterString(UniversalTagNumber.UTF8String));
+                    into.Add(CheckedSubtree(value.ReadCharacterString(UniversalTagNumber.UTF8String)));
+                    upn = true;
                 }
                 else
                 {

@@ -153,6 +153,11 @@ internal static class CertificateCorpus
             return new CorpusSetup(leaf, TestPki.Trusting(RevocationCheckMode.Optional, false, root, issuing), Now);
         }),
 
+        // A constraint that is no user name, host or .domain cannot be honoured: the CA fails closed (the platform adds its own finding).
+        Bad("CA whose UPN name constraint is not a domain", CertificateFailureReason.InvalidCertificate, p =>
+            ViaIntermediate(p, Constrained(TestPki.NameConstraints(excludedUpn: new[] { "contoso .com" })), new CertificateSpec { Upn = "alice@fabrikam.com" }),
+            CertificateFailureReason.NameConstraintViolation),
+
         // Malformed subject alternative names.
         Bad("UPN without a domain", CertificateFailureReason.MalformedSubjectAlternativeName, p => Leaf(p, new CertificateSpec { RawSubjectAlternativeName = TestPki.UpnSan("admin") })),
         Bad("UPN with two '@'", CertificateFailureReason.MalformedSubjectAlternativeName, p => Leaf(p, new CertificateSpec { RawSubjectAlternativeName = TestPki.UpnSan("admin@contoso.com@fabrikam.com") })),

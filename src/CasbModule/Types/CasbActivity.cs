@@ -9,6 +9,7 @@ public sealed class CasbActivity
     {
         Time = record.Time;
         CorrelationId = record.CorrelationId;
+        TraceId = record.TraceId;
         App = record.App;
         Host = record.Host;
         Path = record.Path;
@@ -34,11 +35,15 @@ public sealed class CasbActivity
         Revision = record.Revision;
         Gateway = record.Gateway;
         Error = record.Error;
+        ErrorSource = record.ErrorSource;
     }
 
     public DateTimeOffset Time { get; }
 
     public string CorrelationId { get; }
+
+    /// <summary>The W3C trace id (the client's traceparent when it sent one): not unique, unlike the correlation id.</summary>
+    public string? TraceId { get; }
 
     public string? App { get; }
 
@@ -91,4 +96,7 @@ public sealed class CasbActivity
     public string? Gateway { get; }
 
     public string? Error { get; }
+
+    /// <summary>Whose fault the error is: Client, Upstream or Gateway (failed closed); empty without an error.</summary>
+    public string? ErrorSource { get; }
 }

@@ -15,7 +15,7 @@ internal sealed class GatewayStartupException : Exception
     public static string Cause(Exception ex) => ex switch
     {
         UnauthorizedAccessException => "permission denied (the gateway's user cannot write there, or the file system is read-only)",
-        DirectoryNotFoundException => "the folder does not exist",
+        DirectoryNotFoundException => "a folder on the path does not exist or is a file",
         FileNotFoundException => "the file does not exist",
         PathTooLongException => "the path is too long",
         IOException when ex.Message.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase) => "the file system is read-only",

@@ -66,6 +66,9 @@ internal sealed class GatewayHarness : IAsyncDisposable
 
     public int UpstreamRequests => Volatile.Read(ref _upstreamRequests);
 
+    /// <summary>The headers each request reached the upstream with, by path and query.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, KeyValuePair<string, string>[]> UpstreamHeaders { get; } = new();
+
     private int _upstreamRequests;
 
     public static async Task<GatewayHarness> StartAsync(
@@ -197,6 +200,8 @@ internal sealed class GatewayHarness : IAsyncDisposable
         _upstream.Use((context, next) =>
         {
             Interlocked.Increment(ref _upstreamRequests);
+            UpstreamHeaders[context.Request.Path + context.Request.QueryString] =
+                context.Request.Headers.SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v ?? ""))).ToArray();
             return next(context);
         });
         SampleAppHost.Map(_upstream);

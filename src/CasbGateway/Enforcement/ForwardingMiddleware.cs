@@ -79,10 +79,15 @@ internal sealed partial class ForwardingMiddleware : IDisposable
                 return;
             }
 
-            await ResponsePages.WriteAsync(
-                context, StatusCodes.Status400BadRequest, "bad_request", "Bad request",
-                "The request could not be read: its body was malformed or cut short.",
-                app.Name, feature.CorrelationId, feature.At, feature.Decision.ClientAppType);
+            // Kestrel says what was wrong with the body: malformed (400), too large (413) or too slow (408).
+            int status = FindBadRequest(exception)?.StatusCode ?? StatusCodes.Status400BadRequest;
+            (string code, string title, string message) = status switch
+            {
+                StatusCodes.Status413PayloadTooLarge => ("request_too_large", "Request too large", "The request body is larger than this gateway accepts."),
+                StatusCodes.Status408RequestTimeout => ("request_timeout", "Request timed out", "The request body arrived too slowly."),
+                _ => ("bad_request", "Bad request", "The request could not be read: its body was malformed or cut short."),
+            };
+            await ResponsePages.WriteAsync(context, status, code, title, message, app.Name, feature.CorrelationId, feature.At, feature.Decision.ClientAppType);
             return;
         }
 
@@ -104,6 +109,14 @@ internal sealed partial class ForwardingMiddleware : IDisposable
                 : $"The app '{app.Name}' cannot be reached right now. Try again later.",
             app.Name, feature.CorrelationId, feature.At, feature.Decision.ClientAppType);
     }
+
+    private static BadHttpRequestException? FindBadRequest(Exception? exception) => exception switch
+    {
+        null => null,
+        BadHttpRequestException bad => bad,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(FindBadRequest).FirstOrDefault(b => b is not null),
+        _ => FindBadRequest(exception.InnerException),
+    };
 
     /// <summary>Whose fault a forwarding error is: YARP tells the client's side of a copy from the app's.</summary>
     internal static string SourceOf(ForwarderError error) => error switch

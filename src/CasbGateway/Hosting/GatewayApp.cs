@@ -77,6 +77,8 @@ internal static class GatewayApp
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Kestrel's default (30 MB) would cut uploads to the apps behind the gateway; bodies are streamed, not buffered.
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodySize;
             foreach (var endpoint in endpoints)
             {
                 void Configure(ListenOptions listen)

@@ -66,6 +66,38 @@ public sealed class ClientErrorTests
     }
 
     [Fact]
+    public async Task A_body_over_the_configured_limit_gets_413_as_a_client_error()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(maxRequestBodySize: 1024 * 1024);
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+
+        using HttpResponseMessage response = await client.PostAsync("/upload", new ByteArrayContent(new byte[2 * 1024 * 1024]));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("\"error\":\"request_too_large\"", await response.Content.ReadAsStringAsync());
+        var record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal(413, record.HttpStatus);
+        Assert.Equal("Client", record.ErrorSource);
+    }
+
+    [Fact]
+    public async Task A_body_that_trickles_in_below_the_minimum_data_rate_gets_408_as_a_client_error()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync();
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+
+        // 10 of 100,000 bytes, then silence: Kestrel's minimum body data rate (240 B/s after a 5 s grace) ends it.
+        string response = await RawHttpsAsync(harness.GatewayUrl.Port,
+            "POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nContent-Length: 100000\r\n\r\n0123456789");
+
+        Assert.StartsWith("HTTP/1.1 408", response);
+        var record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal(408, record.HttpStatus);
+        Assert.Equal("Client", record.ErrorSource);
+    }
+
+    [Fact]
     public async Task An_upstream_that_is_down_is_still_the_upstream_s_fault()
     {
         await using GatewayHarness harness = await GatewayHarness.StartAsync(upstreamOverride: $"http://127.0.0.1:{RequestPathTests.FreePort()}");

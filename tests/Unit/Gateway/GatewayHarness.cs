@@ -77,7 +77,8 @@ internal sealed class GatewayHarness : IAsyncDisposable
         TimeSpan? upstreamTimeout = null,
         string? upstreamOverride = null,
         Action<CasbStore>? beforeStart = null,
-        IPNetwork[]? metricsAllowedFrom = null)
+        IPNetwork[]? metricsAllowedFrom = null,
+        long? maxRequestBodySize = null)
     {
         var harness = new GatewayHarness(Directory.CreateTempSubdirectory("casb-gw-").FullName);
         await harness.StartUpstreamAsync();
@@ -102,6 +103,7 @@ internal sealed class GatewayHarness : IAsyncDisposable
             UpstreamTimeout = upstreamTimeout ?? TimeSpan.FromSeconds(100),
             ConfigurationPollInterval = TimeSpan.FromMilliseconds(500),
             MetricsAllowedFrom = metricsAllowedFrom ?? GatewayOptions.DefaultMetricsAllowedFrom,
+            MaxRequestBodySize = maxRequestBodySize,
         };
         harness._gateway = GatewayApp.Build(options, services =>
         {
@@ -195,6 +197,7 @@ internal sealed class GatewayHarness : IAsyncDisposable
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
         builder.Logging.ClearProviders();
         _upstream = builder.Build();
         _upstream.Use((context, next) =>

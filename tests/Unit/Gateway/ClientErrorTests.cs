@@ -97,6 +97,39 @@ public sealed class ClientErrorTests
         Assert.Equal("Client", record.ErrorSource);
     }
 
+    [Theory]
+    [InlineData("Content-Length: 44\r\nTransfer-Encoding: chunked")]
+    [InlineData("Transfer-Encoding: chunked\r\nContent-Length: 44")]
+    [InlineData("Content-Length: 44\r\nTransfer-Encoding: identity, chunked")]
+    public async Task A_request_framed_two_ways_cannot_smuggle_an_undecided_request_to_the_app(string framing)
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync();
+        harness.Decider.Decide = (state, request) => request.Path.StartsWith("/smuggled", StringComparison.Ordinal)
+            ? new CasbCore.Policies.AccessDecision { Action = CasbCore.Policies.AccessAction.Block, App = GatewayHarness.AppName, Revision = state.Revision }
+            : harness.Allow(state, request);
+
+        // Chunked, the body is empty and "GET /smuggled" is a second request; by Content-Length it is the body.
+        string response = await RawHttpsAsync(harness.GatewayUrl.Port,
+            $"POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n{framing}\r\n\r\n" +
+            "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", closeAfterFirstAnswer: false);
+
+        Assert.DoesNotContain(harness.UpstreamHeaders.Keys, path => path.StartsWith("/smuggled", StringComparison.Ordinal));
+        foreach (KeyValuePair<string, string>[] arrived in harness.UpstreamHeaders.Values)
+        {
+            Assert.False(
+                arrived.Any(h => h.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+                && arrived.Any(h => h.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)),
+                "the upstream got a request framed two ways");
+        }
+
+        // Kestrel frames by Transfer-Encoding (an empty body reaches the app) and closes the connection after the answer,
+        // so what followed is never read as a request at all.
+        Assert.Equal("/upload", Assert.Single(harness.UpstreamHeaders.Keys));
+        Assert.Contains("Received 0 bytes", response);
+        Assert.Contains("Connection: close", response);
+        Assert.DoesNotContain(harness.Decider.Requests, r => r.Path.StartsWith("/smuggled", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task An_upstream_that_is_down_is_still_the_upstream_s_fault()
     {
@@ -133,7 +166,7 @@ public sealed class ClientErrorTests
         return metrics;
     }
 
-    private static async Task<string> RawHttpsAsync(int port, string request)
+    private static async Task<string> RawHttpsAsync(int port, string request, bool closeAfterFirstAnswer = true)
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, port);
@@ -148,7 +181,8 @@ public sealed class ClientErrorTests
         await ssl.FlushAsync();
 
         // The gateway answers and closes the connection: read to the end (bounded).
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        // Kept alive, the connection would stay open: then read whatever arrives within a few seconds.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(closeAfterFirstAnswer ? 30 : 4));
         var received = new MemoryStream();
         byte[] buffer = new byte[8192];
         try
@@ -157,7 +191,7 @@ public sealed class ClientErrorTests
             while ((read = await ssl.ReadAsync(buffer, timeout.Token)) > 0)
             {
                 received.Write(buffer, 0, read);
-                if (Regex.IsMatch(Encoding.ASCII.GetString(received.ToArray()), "\r\n\r\n.*\\}\n", RegexOptions.Singleline))
+                if (closeAfterFirstAnswer && Regex.IsMatch(Encoding.ASCII.GetString(received.ToArray()), "\r\n\r\n.*\\}\n", RegexOptions.Singleline))
                 {
                     break;
                 }
@@ -166,6 +200,9 @@ public sealed class ClientErrorTests
         catch (IOException)
         {
             // A reset after the answer: what was read is the answer.
+        }
+        catch (OperationCanceledException) when (!closeAfterFirstAnswer)
+        {
         }
 
         return Encoding.ASCII.GetString(received.ToArray());

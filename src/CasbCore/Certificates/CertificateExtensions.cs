@@ -172,17 +172,8 @@ public static class CertificateExtensions
         or System.Globalization.UnicodeCategory.ParagraphSeparator
         or System.Globalization.UnicodeCategory.SpaceSeparator);
 
-    /// <summary>A name as it can be shown in a message: invisible characters as \uXXXX, at most 100 characters.</summary>
-    private static string Printable(string name)
-    {
-        var builder = new System.Text.StringBuilder();
-        foreach (char c in name.Length > 100 ? name[..100] : name)
-        {
-            builder.Append(IsVisible(c) ? c : $"\\u{(int)c:X4}");
-        }
-
-        return builder.ToString();
-    }
+    /// <summary>A name as it can be shown in a message: at most 100 characters, controls and bidi marks escaped.</summary>
+    private static string Printable(string name) => DisplayText.Safe(name.Length > 100 ? name[..100] : name);
 
     /// <summary>The http/https URLs in the certificate's CRL distribution points extension (other schemes are skipped).</summary>
     public static IReadOnlyList<Uri> GetCrlDistributionPoints(X509Certificate2 certificate)

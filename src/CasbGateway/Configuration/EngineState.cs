@@ -7,10 +7,12 @@ namespace CasbGateway.Configuration;
 /// <summary>One configuration revision, compiled: the engine plus what the request path looks up per request.</summary>
 internal sealed class EngineState
 {
-    /// <param name="configuration">The revision.</param>
+    /// <param name="configuration">The parsed, validated configuration.</param>
+    /// <param name="contentHash">SHA-256 (hex) of the store file it came from; null when there was no file.</param>
     /// <param name="secrets">Reads the store's secrets, when the revision signs users in.</param>
-    public EngineState(CasbConfiguration configuration, Func<CasbCore.Store.StoreSecrets>? secrets = null)
+    public EngineState(CasbConfiguration configuration, string? contentHash = null, Func<CasbCore.Store.StoreSecrets>? secrets = null)
     {
+        ContentHash = contentHash;
         Engine = new CasbEngine(configuration);
         SignIn = CasbGateway.SignIn.SignInState.Create(configuration, secrets);
         Apps = configuration.Apps
@@ -22,6 +24,12 @@ internal sealed class EngineState
     public CasbEngine Engine { get; }
 
     public long Revision => Engine.Revision;
+
+    /// <summary>What identifies this configuration: two files with the same revision number can still differ.</summary>
+    public string? ContentHash { get; }
+
+    /// <summary>The first 12 hex digits of <see cref="ContentHash"/>, for logs and /readyz; "none" without a store file.</summary>
+    public string ShortHash => ContentHash is null ? "none" : ContentHash[..12];
 
     public IReadOnlyDictionary<string, AppEntry> Apps { get; }
 

@@ -35,7 +35,10 @@ param(
     [string] $Suite = 'All',
 
     # Demo only: stop after showing the allowed/blocked requests instead of waiting for Ctrl+C.
-    [switch] $NoWait
+    [switch] $NoWait,
+
+    # Demo only: users sign in at the gateway with the test identity provider (a demo vendor without a certificate is blocked by name).
+    [switch] $SignIn
 )
 
 $ErrorActionPreference = 'Stop'
@@ -92,6 +95,9 @@ function Invoke-Build {
     Write-Host '==> Publish gateway'
     Invoke-Native dotnet @('publish', (Join-Path $root 'src/CasbGateway/CasbGateway.csproj'), '-c', $Configuration, '--no-build',
         '-o', (Join-Path $moduleOut 'gateway'), '-nologo', '-v', 'quiet', '-p:UseAppHost=false')
+    # The test identity provider (OpenIddict) for the sign-in Pester tests and Demo -SignIn: beside the module, never in it.
+    Invoke-Native dotnet @('publish', (Join-Path $root 'tests/TestIdentityProvider/CasbTestIdentityProvider.csproj'), '-c', $Configuration, '--no-build',
+        '-o', (Join-Path $out 'test-idp'), '-nologo', '-v', 'quiet', '-p:UseAppHost=false')
     Write-Host "Module staged at $moduleOut"
 }
 
@@ -193,5 +199,5 @@ switch ($Task) {
     'Build' { Invoke-Build }
     'Test' { if (-not $NoBuild) { Invoke-Build }; Invoke-Test }
     'Package' { if (-not $NoBuild) { Invoke-Build }; Invoke-Package }
-    'Demo' { if (-not $NoBuild) { Invoke-Build }; & (Join-Path $root 'tools/Start-CasbDemo.ps1') -ModuleManifest (Join-Path $moduleOut 'CasbModule.psd1') -NoWait:$NoWait }
+    'Demo' { if (-not $NoBuild) { Invoke-Build }; & (Join-Path $root 'tools/Start-CasbDemo.ps1') -ModuleManifest (Join-Path $moduleOut 'CasbModule.psd1') -NoWait:$NoWait -SignIn:$SignIn }
 }

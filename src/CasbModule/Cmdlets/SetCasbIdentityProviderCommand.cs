@@ -35,7 +35,7 @@ public sealed class SetCasbIdentityProviderCommand : CasbStoreCmdlet
     private const string BySecret = "BySecret";
     private const string ByCertificate = "ByCertificate";
 
-    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary><para>The issuer URI of the identity provider (https). For Entra ID: https://login.microsoftonline.com/&lt;tenant id&gt;/v2.0.</para></summary>
     [Parameter(Position = 0)]

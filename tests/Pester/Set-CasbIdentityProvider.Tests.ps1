@@ -1,0 +1,96 @@
+BeforeAll {
+    Import-Module $env:CASB_MODULE_MANIFEST -Force
+    . (Join-Path $PSScriptRoot 'TestIdentityProvider.ps1')
+    $script:idp = Start-TestIdentityProvider
+    $script:secretText = 'Sup3r-Secret~Value.only-in-the-secrets-file'
+    $script:secret = ConvertTo-SecureString $secretText -AsPlainText -Force
+}
+
+AfterAll {
+    Stop-TestIdentityProvider $idp
+}
+
+Describe 'Set-CasbIdentityProvider' {
+    BeforeEach {
+        $store = Join-Path $TestDrive ([guid]::NewGuid())
+    }
+
+    It 'checks the discovery document, stores the provider and never shows or exports the secret' {
+        $verbose = Set-CasbIdentityProvider -StorePath $store -Authority $idp.Authority -ClientId 'casb-gateway' -ClientSecret $secret `
+            -AuthorityCertificate $idp.Certificate -Name 'Test IdP' -UserClaim upn -SessionLifetime (New-TimeSpan -Hours 2) -PassThru -Verbose 4>&1
+        $result = $verbose | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
+        $exported = Join-Path $TestDrive "$([guid]::NewGuid()).json"
+        Export-CasbConfiguration -StorePath $store -Path $exported
+
+        $result.Name | Should -Be 'Test IdP'
+        $result.Authority | Should -Be $idp.Authority
+        $result.Issuer | Should -Be $idp.Authority
+        $result.ValidatedAt | Should -Not -BeNullOrEmpty
+        $result.ClientCredential | Should -Be 'Secret'
+        $result.UserClaim | Should -Be 'upn'
+        $result.SessionLifetime | Should -Be (New-TimeSpan -Hours 2)
+        $result.AuthorityCertificateThumbprint | Should -Be $idp.Certificate.Thumbprint
+        ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n" | Should -Match 'revision'
+        foreach ($shown in ($result | Format-List * | Out-String), ($result | ConvertTo-Json -Depth 5), (Get-CasbIdentityProvider -StorePath $store | Out-String),
+            (Get-Content $exported -Raw), (Get-Content (Join-Path $store 'casb.json') -Raw)) {
+            $shown | Should -Not -Match ([regex]::Escape($secretText))
+        }
+        Get-Content (Join-Path $store 'casb.secrets.json') -Raw | Should -Match ([regex]::Escape($secretText))
+        if (-not $IsWindows) {
+            (Get-Item (Join-Path $store 'casb.secrets.json')).UnixFileMode.ToString() | Should -Be 'UserRead, UserWrite'
+        }
+    }
+
+    It 'refuses an authority that cannot be reached, and stores it with -SkipValidation' {
+        $port = Get-FreeLoopbackPort
+        { Set-CasbIdentityProvider -StorePath $store -Authority "https://127.0.0.1:$port/tenant/v2.0" -ClientId 'casb-gateway' -ClientSecret $secret } |
+            Should -Throw -ErrorId 'IdentityProviderUnreachable,CasbModule.Cmdlets.SetCasbIdentityProviderCommand'
+        Get-CasbIdentityProvider -StorePath $store | Should -BeNullOrEmpty
+
+        $offline = Set-CasbIdentityProvider -StorePath $store -Authority "https://127.0.0.1:$port/tenant/v2.0" -ClientId 'casb-gateway' -ClientSecret $secret -SkipValidation -PassThru
+        $offline.Issuer | Should -BeNullOrEmpty
+        $offline.Name | Should -Be '127.0.0.1'
+    }
+
+    It 'refuses a provider whose TLS certificate is not trusted (the operating system does not know the test CA)' {
+        { Set-CasbIdentityProvider -StorePath $store -Authority $idp.Authority -ClientId 'casb-gateway' -ClientSecret $secret } |
+            Should -Throw -ErrorId 'IdentityProviderUnreachable,CasbModule.Cmdlets.SetCasbIdentityProviderCommand'
+    }
+
+    It 'refuses a plain-http authority before anything else' {
+        { Set-CasbIdentityProvider -StorePath $store -Authority 'http://login.example/v2.0' -ClientId 'casb-gateway' -ClientSecret $secret } |
+            Should -Throw -ErrorId 'IdentityProviderAuthorityInvalid,CasbModule.Cmdlets.SetCasbIdentityProviderCommand'
+    }
+
+    It 'needs a client id and a credential for a new provider' {
+        { Set-CasbIdentityProvider -StorePath $store -Authority $idp.Authority -ClientSecret $secret -AuthorityCertificate $idp.Certificate } |
+            Should -Throw -ErrorId 'IdentityProviderClientIdMissing,CasbModule.Cmdlets.SetCasbIdentityProviderCommand'
+        { Set-CasbIdentityProvider -StorePath $store -Authority $idp.Authority -ClientId 'casb-gateway' -AuthorityCertificate $idp.Certificate } |
+            Should -Throw -ErrorId 'IdentityProviderCredentialMissing,CasbModule.Cmdlets.SetCasbIdentityProviderCommand'
+        Test-Path (Join-Path $store 'casb.json') | Should -BeFalse
+    }
+
+    It 'refuses a session lifetime out of range and an unknown claim' {
+        { Set-CasbIdentityProvider -StorePath $store -Authority $idp.Authority -ClientId 'c' -ClientSecret $secret -SkipValidation -SessionLifetime (New-TimeSpan -Days 31) } |
+            Should -Throw -ErrorId 'InvalidSessionLifetime,CasbModule.Cmdlets.SetCasbIdentityProviderCommand'
+        { Set-CasbIdentityProvider -StorePath $store -UserClaim 'name' } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,CasbModule.Cmdlets.SetCasbIdentityProviderCommand'
+    }
+
+    It 'changes only what it is given; a new secret replaces the old one' {
+        Set-CasbIdentityProvider -StorePath $store -Authority $idp.Authority -ClientId 'casb-gateway' -ClientSecret $secret -AuthorityCertificate $idp.Certificate
+        $changed = Set-CasbIdentityProvider -StorePath $store -GroupClaim roles -Scope profile, 'offline_access' -ClientSecret (ConvertTo-SecureString 'second' -AsPlainText -Force) -PassThru
+
+        $changed.GroupClaim | Should -Be 'roles'
+        $changed.Scopes | Should -Be @('openid', 'profile', 'offline_access')
+        $changed.ClientId | Should -Be 'casb-gateway'
+        Get-Content (Join-Path $store 'casb.secrets.json') -Raw | Should -Not -Match ([regex]::Escape($secretText))
+    }
+
+    It 'writes nothing with -WhatIf' {
+        Set-CasbIdentityProvider -StorePath $store -Authority $idp.Authority -ClientId 'casb-gateway' -ClientSecret $secret -WhatIf
+
+        Test-Path (Join-Path $store 'casb.json') | Should -BeFalse
+        Test-Path (Join-Path $store 'casb.secrets.json') | Should -BeFalse
+    }
+}

@@ -16,7 +16,7 @@ public sealed record ConfigurationProblem(string ErrorId, string Item, string Me
 /// access policies; case-insensitive, per kind), UnknownApp, UnknownGroup (a policy names one that does not
 /// exist), InvalidIPRange, InvalidHostname, DuplicateRoute (two apps on the same host name and path prefix),
 /// InvalidUpstream (not an absolute http or https URI), InvalidPathPrefix, UnknownDeviceTag,
-/// InvalidTrustedProxy.</para>
+/// InvalidTrustedProxy, InvalidBlockPageDetail.</para>
 /// </summary>
 public static class ConfigurationValidator
 {
@@ -106,6 +106,13 @@ public static class ConfigurationValidator
             {
                 Add("InvalidTrustedProxy", proxy ?? "", $"The trusted proxy '{proxy}' is invalid: {error}.");
             }
+        }
+
+        if (!Enum.IsDefined(configuration.Settings.BlockPageDetail))
+        {
+            // JSON numbers bind to any enum value; only the named ones mean something.
+            Add("InvalidBlockPageDetail", "Settings",
+                $"The block page detail '{(int)configuration.Settings.BlockPageDetail}' is not one of {string.Join(", ", Enum.GetNames<BlockPageDetail>())}.");
         }
 
         return problems;

@@ -14,6 +14,7 @@ public sealed class CasbGatewaySetting
         ActivityRetentionDays = settings.ActivityRetentionDays;
         CrlCacheMinutes = settings.CrlCacheMinutes;
         CrlFetchTimeoutSeconds = settings.CrlFetchTimeoutSeconds;
+        BlockPageDetail = settings.BlockPageDetail;
         StorePath = storePath;
         Revision = revision;
     }
@@ -31,6 +32,8 @@ public sealed class CasbGatewaySetting
     public int CrlCacheMinutes { get; }
 
     public int CrlFetchTimeoutSeconds { get; }
+
+    public BlockPageDetail BlockPageDetail { get; }
 
     public string StorePath { get; }
 

@@ -11,6 +11,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _decisionDuration;
     private readonly Counter<long> _certificateFailures;
+    private readonly Counter<long> _tlsHandshakes;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -19,6 +20,8 @@ internal sealed class GatewayMetrics
         _decisionDuration = meter.CreateHistogram<double>("casb.gateway.decision.duration", "ms", "Time the engine took to decide a request.");
         _certificateFailures = meter.CreateCounter<long>(
             "casb.gateway.certificate.failures", "{request}", "Requests whose client certificate did not validate, by reason.");
+        _tlsHandshakes = meter.CreateCounter<long>(
+            "casb.gateway.tls.handshakes", "{handshake}", "TLS connections established, by whether the client presented a certificate.");
     }
 
     public void RecordRequest(string? app, string action, int status) =>
@@ -33,6 +36,13 @@ internal sealed class GatewayMetrics
             "casb.gateway.activity.dropped", dropped, "{record}", "Activity records dropped because the log writer could not keep up.");
 
     public void RecordDecision(double milliseconds) => _decisionDuration.Record(milliseconds);
+
+    /// <summary>
+    /// One TLS connection established. A browser that reuses its connections (HTTP/2, keep-alive) and resumes sessions
+    /// shows few of these per page load; many per load would mean a full client-certificate handshake each time.
+    /// </summary>
+    public void RecordTlsHandshake(bool clientCertificate) =>
+        _tlsHandshakes.Add(1, new KeyValuePair<string, object?>("client_certificate", clientCertificate ? "present" : "absent"));
 
     public void RecordCertificateFailure(string reason) =>
         _certificateFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));

@@ -19,7 +19,7 @@ internal static class BlockReasonText
         return reason switch
         {
             CertificateFailureReason.NoCertificate =>
-                "Your browser did not offer a device certificate. Open this app on a device that has your organization's certificate installed, or ask your helpdesk to install one.",
+                "Your browser did not offer a device certificate. If one is installed on this device, it may have expired or not be valid yet: browsers do not offer those. Otherwise open this app on a device that has your organization's certificate, or ask your helpdesk to install one.",
             CertificateFailureReason.UntrustedRoot =>
                 "The certificate your browser offered was not issued by an authority your organization trusts for this app. If you have more than one certificate, choose your organization's device certificate.",
             CertificateFailureReason.PartialChain =>

@@ -97,7 +97,7 @@ internal static class ResponsePages
         + "dt{font-weight:600;color:#323130}dd{margin:0;color:#323130;overflow-wrap:anywhere}"
         + "@media (max-width:30rem){dl{grid-template-columns:1fr}dd{margin-bottom:.5rem}}"
         + "label{display:block;font-weight:600;margin:1rem 0 .25rem}"
-        + "textarea{width:100%;font-family:ui-monospace,Consolas,\"Liberation Mono\",monospace;font-size:.875rem;color:#201f1e;background:#faf9f8;border:1px solid #8a8886;padding:.5rem;resize:vertical}"
+        + "textarea{width:100%;font-family:ui-monospace,Consolas,\"Liberation Mono\",monospace;font-size:.875rem;color:#201f1e;background:#faf9f8;border:1px solid #8a8886;padding:.5rem;resize:vertical;field-sizing:content}"
         + "button{margin-top:.5rem;font:inherit;font-weight:600;color:#fff;background:#005a9e;border:0;padding:.5rem 1rem;cursor:pointer}"
         + "button:focus-visible,textarea:focus-visible{outline:3px solid #201f1e;outline-offset:2px}"
         + ".copied{margin-left:.75rem;color:#107c10}";
@@ -149,7 +149,8 @@ internal static class ResponsePages
         html.Append("<dt>Time (UTC)</dt><dd class=\"time\">").Append(E(time)).Append("</dd></dl>");
 
         string details = CopyText(title, message, app, correlationId, time, detail);
-        int rows = details.Count(c => c == '\n') + 1;
+        // Room for the lines and some wrapping where the browser cannot size the box to its content.
+        int rows = details.Count(c => c == '\n') + 3;
         html.Append("<label for=\"details\">Details to copy</label><textarea id=\"details\" class=\"copy-details\" readonly rows=\"")
             .Append(rows.ToString(CultureInfo.InvariantCulture)).Append("\">").Append(E(details)).Append("</textarea>");
         html.Append("<button type=\"button\" id=\"copy\" hidden>Copy details</button><span id=\"copied\" class=\"copied\" role=\"status\"></span>");

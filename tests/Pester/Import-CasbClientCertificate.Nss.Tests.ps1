@@ -59,7 +59,7 @@ Describe 'Import-CasbClientCertificate into an NSS database' -Skip:$skipNss {
             $entries.Count | Should -Be 1 -Because 'only the keyed certificate is imported, not the CAs bundled in the PFX'
             $entries[0].Trust | Should -Be 'u,u,u'
             Get-NssKeyCount $db | Should -Be 1
-            if ($IsLinux) { (Get-Item $db).UnixFileMode | Should -Be 'UserRead, UserWrite, UserExecute' }
+            if ($IsLinux) { (Get-Item $db).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, UserExecute') }
         }
 
         It 'imports into ~/.pki/nssdb with -CertStoreLocation Nss:' {

@@ -38,9 +38,9 @@ Describe 'Set-CasbGatewaySetting' {
 
     It 'refuses a block page detail that is not None or Reason' {
         { Set-CasbGatewaySetting -StorePath $store -BlockPageDetail Everything } |
-            Should -Throw -ErrorId 'ParameterArgumentTransformationError,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'
+            Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'
         { Set-CasbGatewaySetting -StorePath $store -BlockPageDetail 7 } |
-            Should -Throw -ErrorId 'ParameterArgumentTransformationError,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'
+            Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'
     }
 
     It 'moves the block page detail with Export-CasbConfiguration and Import-CasbConfiguration' {

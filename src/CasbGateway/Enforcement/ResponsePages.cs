@@ -109,7 +109,7 @@ internal static class ResponsePages
         var html = new StringBuilder(4096);
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
         html.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
-        html.Append("<title>").Append(E(title)).Append(string.IsNullOrEmpty(app) ? "" : " - " + E(app)).Append("</title>");
+        html.Append("<title>").Append(E(title)).Append("</title>");
         html.Append("<style>").Append(Style).Append("</style></head><body><main>");
         html.Append("<p class=\"product\">CASB Conditional Access App Control</p><h1>").Append(E(title)).Append("</h1>");
         html.Append("<p class=\"message\">").Append(E(message)).Append("</p>");

@@ -144,6 +144,11 @@ public sealed partial class BrowserTests : IClassFixture<BrowserFixture>
         Assert.Equal(403, response.Status);
         await AssertBlockPageAsync(browser.Page, (await response.HeaderValueAsync("x-casb-correlation-id"))!, "Your device certificate has been revoked");
         Assert.Equal(_fixture.Pki.RevokedClient.Subject, await browser.Page.Locator(".certificate-subject").InnerTextAsync());
+        Assert.Equal(
+            _fixture.Pki.RevokedClient.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
+            await browser.Page.Locator(".certificate-not-after").InnerTextAsync());
+        await AssertAccessibleAsync(browser.Page);
+        await browser.ScreenshotAsync("block-page-revoked");
     }
 
     [BrowserFact]

@@ -110,6 +110,14 @@ Describe 'Import-CasbClientCertificate into an NSS database' -Skip:$skipNss {
             @(Get-NssCertificate $db).Trust | Should -Be @('C,,')
         }
 
+        It 'accepts the database as NSS tools name it (sql:<folder>)' {
+            $db = New-DatabasePath
+
+            Import-CasbClientCertificate (Join-Path $lab 'root-ca.pem') -NssDatabase "sql:$db" -TrustServerAuthentication | Out-Null
+
+            @(Get-NssCertificate $db).Trust | Should -Be @('C,,')
+        }
+
         It 'creates and imports nothing with -WhatIf' {
             $db = New-DatabasePath
 

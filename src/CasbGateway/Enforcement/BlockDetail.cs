@@ -26,10 +26,13 @@ internal sealed record BlockDetail(
             return null;
         }
 
-        CertificateFailureReason reason = certificate.Failures.Count > 0 ? certificate.Failures[0].Reason : CertificateFailureReason.NoCertificate;
+        // The first failure is the one the activity log records as the certificate's status: the helpdesk sees the same code.
+        CertificateFailureReason? reason = certificate.Failures.Count > 0 ? certificate.Failures[0].Reason
+            : certificate.Subject is null ? CertificateFailureReason.NoCertificate
+            : null;
         return new BlockDetail(
-            reason.ToString(),
-            BlockReasonText.Describe(reason, certificate) ?? BlockReasonText.Fallback,
+            reason?.ToString() ?? certificate.Status,
+            (reason is { } known ? BlockReasonText.Describe(known, certificate) : null) ?? BlockReasonText.Fallback,
             string.IsNullOrEmpty(certificate.Subject) ? null : certificate.Subject,
             certificate.NotBefore,
             certificate.NotAfter);

@@ -89,7 +89,9 @@ public sealed class ImportCasbClientCertificateCommand : CasbCmdlet
     private void Import()
     {
         string file = ResolveFileSystemPath(FilePath);
-        string? nssDatabase = ParameterSetName == NssSet ? ResolveFileSystemPath(NssDatabase)
+        // NSS tools' own "sql:" prefix is accepted too; it is no PowerShell drive.
+        string? nssDatabase = ParameterSetName == NssSet
+            ? ResolveFileSystemPath(NssDatabase.StartsWith("sql:", StringComparison.OrdinalIgnoreCase) ? NssDatabase[4..] : NssDatabase)
             : string.Equals(CertStoreLocation.Trim(), NssLocation, StringComparison.OrdinalIgnoreCase) ? CasbCore.Certificates.NssDatabase.DefaultPath()
             : null;
         if (nssDatabase is null && TrustServerAuthentication)

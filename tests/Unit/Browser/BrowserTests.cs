@@ -18,6 +18,7 @@ namespace CasbModule.Tests.Browser;
 /// into the NSS database of the browser's own HOME, the gateway's server certificate trusted the same way (no "ignore
 /// HTTPS errors"), and assertions on what the person sees.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed partial class BrowserTests : IClassFixture<BrowserFixture>
 {
     private const string BlockMessage = "Use a company device. Vendors: see the onboarding guide.";

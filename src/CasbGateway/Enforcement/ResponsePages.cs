@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CasbCore;
 using CasbCore.Model;
 
 namespace CasbGateway.Enforcement;
@@ -104,7 +105,8 @@ internal static class ResponsePages
 
     public static string RenderHtml(string title, string message, string? app, string correlationId, DateTimeOffset at, BlockDetail? detail = null)
     {
-        static string E(string? value) => WebUtility.HtmlEncode(value ?? "");
+        // Shown text: control and bidi characters escaped as in the cmdlets' views, then HTML-encoded.
+        static string E(string? value) => WebUtility.HtmlEncode(DisplayText.Safe(value) ?? "");
         string time = Timestamp(at);
         var html = new StringBuilder(4096);
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
@@ -152,29 +154,32 @@ internal static class ResponsePages
         // Room for the lines and some wrapping where the browser cannot size the box to its content.
         int rows = details.Count(c => c == '\n') + 3;
         html.Append("<label for=\"details\">Details to copy</label><textarea id=\"details\" class=\"copy-details\" readonly rows=\"")
-            .Append(rows.ToString(CultureInfo.InvariantCulture)).Append("\">").Append(E(details)).Append("</textarea>");
+            .Append(rows.ToString(CultureInfo.InvariantCulture)).Append("\">").Append(WebUtility.HtmlEncode(details)).Append("</textarea>");
         html.Append("<button type=\"button\" id=\"copy\" hidden>Copy details</button><span id=\"copied\" class=\"copied\" role=\"status\"></span>");
         html.Append("</section></main><script>").Append(CopyScript).Append("</script></body></html>\n");
         return html.ToString();
     }
 
-    /// <summary>The helpdesk's view: plain text, one fact a line, with the reason code they can search for.</summary>
+    /// <summary>
+    /// The helpdesk's view: plain text, one fact a line, with the reason code they can search for. Each value is made
+    /// display-safe on its own (a line break in it shows as \n), so the only real line breaks are the ones between facts.
+    /// </summary>
     internal static string CopyText(string title, string message, string? app, string correlationId, string time, BlockDetail? detail)
     {
         var text = new StringBuilder();
-        text.Append(title).Append(": ").Append(OneLine(message));
+        text.Append(DisplayText.Safe(title)).Append(": ").Append(DisplayText.Safe(message));
         if (!string.IsNullOrEmpty(app))
         {
-            text.Append("\nApp: ").Append(OneLine(app));
+            text.Append("\nApp: ").Append(DisplayText.Safe(app));
         }
 
-        text.Append("\nCorrelation ID: ").Append(OneLine(correlationId)).Append("\nTime: ").Append(time);
+        text.Append("\nCorrelation ID: ").Append(DisplayText.Safe(correlationId)).Append("\nTime: ").Append(time);
         if (detail is not null)
         {
             text.Append("\nReason: ").Append(detail.ReasonCode);
             if (detail.CertificateSubject is not null)
             {
-                text.Append("\nCertificate: ").Append(OneLine(detail.CertificateSubject));
+                text.Append("\nCertificate: ").Append(DisplayText.Safe(detail.CertificateSubject));
             }
 
             if (detail.CertificateNotBefore is { } notBefore)
@@ -190,8 +195,6 @@ internal static class ResponsePages
 
         return text.ToString();
     }
-
-    private static string OneLine(string value) => value.ReplaceLineEndings(" ");
 
     private static string Timestamp(DateTimeOffset value) =>
         value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using CasbCore;
 using CasbCore.Model;
+using CasbGateway.Hosting;
 
 namespace CasbGateway.Enforcement;
 
@@ -19,6 +20,7 @@ internal static class ResponsePages
     public const string GenericBlockMessage = "Access to this app was blocked because the request could not be evaluated. Try again later or contact your administrator.";
     public const string DefaultBlockMessage = "Access to this app is blocked by your organization's policy.";
     public const string NoAppMessage = "No app is published at this address.";
+
 
     public static bool WantsHtml(HttpContext context, ClientAppType? clientAppType)
     {
@@ -55,12 +57,11 @@ internal static class ResponsePages
         response.Clear();
         response.StatusCode = statusCode;
         response.Headers[CorrelationHeader] = correlationId;
-        response.Headers.CacheControl = "no-store";
-        response.Headers["X-Content-Type-Options"] = "nosniff";
+        OwnResponseHeaders.Apply(context);
         if (WantsHtml(context, clientAppType))
         {
             response.ContentType = "text/html; charset=utf-8";
-            response.Headers["Content-Security-Policy"] = ContentSecurityPolicy;
+            response.Headers["Content-Security-Policy"] = HtmlContentSecurityPolicy;
             return response.WriteAsync(RenderHtml(title, message, app, correlationId, at, detail), Encoding.UTF8);
         }
 
@@ -79,10 +80,14 @@ internal static class ResponsePages
         + "if(navigator.clipboard){navigator.clipboard.writeText(t.value).then(done,function(){document.execCommand('copy');done();});}"
         + "else{document.execCommand('copy');done();}});})();";
 
-    internal static readonly string ContentSecurityPolicy =
+    /// <summary>
+    /// The pages' own inline style and their one script (by hash) only; nothing loads from anywhere; no page may frame
+    /// them (clickjacking a block page's links).
+    /// </summary>
+    public static readonly string HtmlContentSecurityPolicy =
         "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-"
         + Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(CopyScript)))
-        + "'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        + "'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
     private const string Style =
         "*{box-sizing:border-box}"

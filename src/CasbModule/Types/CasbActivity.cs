@@ -17,6 +17,7 @@ public sealed class CasbActivity
         _record = record;
         Time = record.Time;
         CorrelationId = DisplayText.Safe(record.CorrelationId);
+        TraceId = DisplayText.Safe(record.TraceId);
         App = DisplayText.Safe(record.App);
         Host = DisplayText.Safe(record.Host);
         Path = DisplayText.Safe(record.Path);
@@ -42,11 +43,15 @@ public sealed class CasbActivity
         Revision = record.Revision;
         Gateway = DisplayText.Safe(record.Gateway);
         Error = DisplayText.Safe(record.Error);
+        ErrorSource = DisplayText.Safe(record.ErrorSource);
     }
 
     public DateTimeOffset Time { get; }
 
     public string CorrelationId { get; }
+
+    /// <summary>The W3C trace id (the client's traceparent when it sent one): not unique, unlike the correlation id.</summary>
+    public string? TraceId { get; }
 
     public string? App { get; }
 
@@ -99,6 +104,9 @@ public sealed class CasbActivity
     public string? Gateway { get; }
 
     public string? Error { get; }
+
+    /// <summary>Whose fault the error is: Client, Upstream or Gateway (failed closed); empty without an error.</summary>
+    public string? ErrorSource { get; }
 
     /// <summary>The record exactly as logged, for scripts. Its strings are not made safe to display: do not print them raw.</summary>
     public ActivityRecord GetRecord() => _record;

@@ -35,8 +35,8 @@ public sealed class ResponsePagesTests
         Assert.Equal(1, Count(html, "<script"));
         Assert.Contains("<script>" + ResponsePages.CopyScript + "</script>", html);
         string hash = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ResponsePages.CopyScript)));
-        Assert.Contains($"script-src 'sha256-{hash}'", ResponsePages.ContentSecurityPolicy);
-        Assert.StartsWith("default-src 'none';", ResponsePages.ContentSecurityPolicy);
+        Assert.Contains($"script-src 'sha256-{hash}'", ResponsePages.HtmlContentSecurityPolicy);
+        Assert.StartsWith("default-src 'none';", ResponsePages.HtmlContentSecurityPolicy);
         Assert.DoesNotContain("http", html.Replace("https://", "", StringComparison.Ordinal).Replace("http-equiv", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
     }
 

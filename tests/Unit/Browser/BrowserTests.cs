@@ -290,7 +290,7 @@ public sealed partial class BrowserTests : IClassFixture<BrowserFixture>
         for (int i = 0; i < 200; i++)
         {
             string ready = await client.GetStringAsync("/readyz");
-            if (ready.Contains($"revision {revision}\n", StringComparison.Ordinal))
+            if (Regex.IsMatch(ready, $@"\brevision {revision}\b"))
             {
                 return;
             }

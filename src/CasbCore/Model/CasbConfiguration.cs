@@ -83,6 +83,13 @@ public sealed class GatewaySettings
 
     /// <summary>Whether the block page (and the JSON answer) says why the device was not recognized.</summary>
     public BlockPageDetail BlockPageDetail { get; set; } = BlockPageDetail.Reason;
+
+    /// <summary>
+    /// Accept client certificates, CAs and CRLs with legacy cryptography: RSA or DSA keys of 1024 bits and more,
+    /// elliptic curves of 192 bits and more, SHA-1 signatures. Off by default (RSA 2048, P-256, SHA-256 and up).
+    /// MD5 signatures and RSA keys under 1024 bits are refused either way.
+    /// </summary>
+    public bool AllowWeakCertificateCryptography { get; set; }
 }
 
 public enum TrustedRootKind

@@ -42,6 +42,16 @@ internal static class BlockReasonText
                 "The signature on your device certificate could not be verified; the certificate may be damaged. Ask your helpdesk for a new one.",
             CertificateFailureReason.InvalidCertificate =>
                 "The certificate your browser offered could not be read. Ask your helpdesk for a new one.",
+            CertificateFailureReason.WeakKey =>
+                "Your device certificate, or an authority that issued it, uses a key that is too weak to be trusted today. Ask your helpdesk for a new certificate.",
+            CertificateFailureReason.WeakSignature =>
+                "Your device certificate, or an authority that issued it, is signed with an outdated method that can no longer be trusted. Ask your helpdesk for a new certificate.",
+            CertificateFailureReason.CaNotForClientAuthentication =>
+                "The authority that issued your device certificate may not issue certificates for signing in to apps. Ask your helpdesk for a certificate from the right authority.",
+            CertificateFailureReason.NameConstraintViolation =>
+                "Your device certificate names a user that the authority which issued it may not vouch for. Ask your helpdesk for a new certificate.",
+            CertificateFailureReason.MalformedSubjectAlternativeName =>
+                "The user name in your device certificate is malformed, so it does not reliably say who you are. Ask your helpdesk for a new certificate.",
             _ => null,
         };
     }

@@ -8,7 +8,7 @@ namespace CasbCore.SignIn;
 /// What makes an identity provider entry usable, checked when it is written (Set-CasbIdentityProvider, Import) and
 /// when the gateway loads a revision. Error ids (API): IdentityProviderAuthorityInvalid, IdentityProviderClientIdMissing,
 /// IdentityProviderCredentialMissing, InvalidUserClaim, InvalidGroupClaim, InvalidScope, InvalidSessionLifetime,
-/// IdentityProviderAuthorityCertificateInvalid, InvalidName, SignInWithoutIdentityProvider.
+/// IdentityProviderAuthorityCertificateInvalid, InvalidName, SignInWithoutIdentityProvider, InvalidSignIn, InvalidCertificateUserMismatch.
 /// </summary>
 public static class IdentityProviderRules
 {
@@ -74,6 +74,18 @@ public static class IdentityProviderRules
     /// <summary>Adds the problems of the configuration's identity provider and of the apps that sign in.</summary>
     public static void Validate(CasbConfiguration configuration, Action<string, string, string> add)
     {
+        // JSON numbers bind to any enum value; an unknown sign-in mode must not quietly act as Optional.
+        foreach (AppEntry app in configuration.Apps.Where(a => !Enum.IsDefined(a.SignIn)))
+        {
+            add("InvalidSignIn", app.Name, $"App '{app.Name}': the sign-in setting '{(int)app.SignIn}' is not one of {string.Join(", ", Enum.GetNames<SignInMode>())}.");
+        }
+
+        if (!Enum.IsDefined(configuration.Settings.CertificateUserMismatch))
+        {
+            add("InvalidCertificateUserMismatch", "Settings",
+                $"The certificate-user mismatch setting '{(int)configuration.Settings.CertificateUserMismatch}' is not one of {string.Join(", ", Enum.GetNames<CertificateUserMismatchAction>())}.");
+        }
+
         IdentityProviderEntry? provider = configuration.IdentityProvider;
         if (provider is null)
         {

@@ -18,6 +18,7 @@ internal sealed class EngineState
         Apps = configuration.Apps
             .GroupBy(a => a.Name, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+        BlockPageDetail = configuration.Settings.BlockPageDetail;
         IdentityHeader = string.IsNullOrWhiteSpace(configuration.Settings.IdentityHeader) ? null : configuration.Settings.IdentityHeader;
     }
 
@@ -37,6 +38,8 @@ internal sealed class EngineState
 
     /// <summary>The identity provider and the apps that sign users in; null when none does (then sign-in costs nothing).</summary>
     public CasbGateway.SignIn.SignInState? SignIn { get; }
+
+    public BlockPageDetail BlockPageDetail { get; }
 
     /// <summary>The engine's own trusted-proxy check, so the header handling and the decision can never disagree.</summary>
     public bool IsTrustedProxy(IPAddress? address) => Engine.Policies.IsTrustedProxy(address);

@@ -12,7 +12,7 @@ internal static class SignInPages
         "Sign-in is not available right now: the gateway's identity provider is not fully configured. Contact your administrator.";
 
     public static Task WriteAsync(HttpContext context, int status, string error, string title, string message, string correlationId, string? user = null) =>
-        ResponsePages.WriteAsync(context, status, error, title, message, null, correlationId, DateTimeOffset.UtcNow, null, user);
+        ResponsePages.WriteAsync(context, status, error, title, message, null, correlationId, DateTimeOffset.UtcNow, null, signedInUser: user);
 
     public static Task NotFoundAsync(HttpContext context, string correlationId) =>
         WriteAsync(context, StatusCodes.Status404NotFound, "not_found", "Not found", "There is nothing at this address.", correlationId);

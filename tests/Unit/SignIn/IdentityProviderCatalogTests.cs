@@ -120,4 +120,19 @@ public sealed class IdentityProviderCatalogTests : IDisposable
         ConfigurationProblem problem = Assert.Single(ConfigurationValidator.Validate(configuration));
         Assert.Equal(IdentityProviderRules.SignInWithoutIdentityProvider, problem.ErrorId);
     }
+
+    [Fact]
+    public void A_sign_in_setting_or_mismatch_setting_that_is_not_a_name_is_invalid()
+    {
+        var configuration = new CasbConfiguration
+        {
+            Apps = [new AppEntry { Name = "Portal", Upstream = "http://127.0.0.1:1", SignIn = (SignInMode)7 }],
+            Settings = { CertificateUserMismatch = (CertificateUserMismatchAction)9 },
+        };
+
+        IReadOnlyList<ConfigurationProblem> problems = ConfigurationValidator.Validate(configuration);
+
+        Assert.Contains(problems, p => p.ErrorId == "InvalidSignIn" && p.Item == "Portal");
+        Assert.Contains(problems, p => p.ErrorId == "InvalidCertificateUserMismatch");
+    }
 }

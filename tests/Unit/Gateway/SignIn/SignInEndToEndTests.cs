@@ -38,6 +38,8 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
         Assert.Contains(SignInHarness.BlockMessage, page);
         Assert.Contains($"<dd class=\"user\">{SignInHarness.Vendor}</dd>", page);
         Assert.Contains("action=\"/.casb/signout\"", page);
+        // The page's one form is the sign-out, to this host only.
+        Assert.Contains("form-action 'self'", landed.Headers.GetValues("Content-Security-Policy").Single());
         Assert.Equal(0, harness.Gateway.UpstreamRequests);
 
         ActivityRecord record = (await harness.Gateway.WaitForActivityAsync(1)).First(r => r.Path == "/reports" && r.HttpStatus == 403);

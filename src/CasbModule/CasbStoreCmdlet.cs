@@ -63,4 +63,18 @@ public abstract class CasbStoreCmdlet : CasbCmdlet
             throw;
         }
     }
+
+    /// <summary>Runs a store update with the store's secrets (see <see cref="CasbStore.Update{T}(Func{CasbConfiguration, StoreSecrets, T})"/>).</summary>
+    protected T UpdateConfigurationWithSecrets<T>(Func<CasbConfiguration, StoreSecrets, T> mutate)
+    {
+        try
+        {
+            return Store.Update(mutate);
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
+            throw;
+        }
+    }
 }

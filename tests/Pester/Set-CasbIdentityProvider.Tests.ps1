@@ -37,7 +37,7 @@ Describe 'Set-CasbIdentityProvider' {
         }
         Get-Content (Join-Path $store 'casb.secrets.json') -Raw | Should -Match ([regex]::Escape($secretText))
         if (-not $IsWindows) {
-            (Get-Item (Join-Path $store 'casb.secrets.json')).UnixFileMode.ToString() | Should -Be 'UserRead, UserWrite'
+            (Get-Item (Join-Path $store 'casb.secrets.json')).UnixFileMode | Should -Be ([System.IO.UnixFileMode] 'UserRead, UserWrite')
         }
     }
 
@@ -92,5 +92,46 @@ Describe 'Set-CasbIdentityProvider' {
 
         Test-Path (Join-Path $store 'casb.json') | Should -BeFalse
         Test-Path (Join-Path $store 'casb.secrets.json') | Should -BeFalse
+    }
+}
+
+Describe 'The identity provider through Export-CasbConfiguration and Import-CasbConfiguration' {
+    BeforeEach {
+        $store = Join-Path $TestDrive ([guid]::NewGuid())
+        $other = Join-Path $TestDrive ([guid]::NewGuid())
+        $file = Join-Path $TestDrive "$([guid]::NewGuid()).json"
+        Set-CasbIdentityProvider -StorePath $store -Authority 'https://idp.contoso.local/realms/staff' -ClientId 'gateway' -ClientSecret $secret -SkipValidation
+        Add-CasbApp -StorePath $store -Name 'Vendor Portal' -Upstream http://127.0.0.1:5080 -Hostname vendors.contoso.local -SignIn Required
+        Export-CasbConfiguration -StorePath $store -Path $file
+    }
+
+    It 'exports a reference to the secret, never the secret' {
+        $exported = Get-Content $file -Raw
+        $exported | Should -Not -Match ([regex]::Escape($secretText))
+        ($exported | ConvertFrom-Json).identityProvider.clientSecretId | Should -Not -BeNullOrEmpty
+    }
+
+    It 'asks for the secret when the target store has none, and changes nothing without it' {
+        { Import-CasbConfiguration -StorePath $other -Path $file } |
+            Should -Throw -ErrorId 'IdentityProviderSecretRequired,CasbModule.Cmdlets.ImportCasbConfigurationCommand'
+        Get-CasbIdentityProvider -StorePath $other | Should -BeNullOrEmpty
+        Get-CasbApp -StorePath $other | Should -BeNullOrEmpty
+
+        $changes = Import-CasbConfiguration -StorePath $other -Path $file -IdentityProviderClientSecret (ConvertTo-SecureString 'target-secret' -AsPlainText -Force) -PassThru
+        $changes.ItemType | Should -Contain 'IdentityProvider'
+        (Get-CasbIdentityProvider -StorePath $other).ClientCredential | Should -Be 'Secret'
+        (Get-CasbApp -StorePath $other).SignIn | Should -Be 'Required'
+        Get-Content (Join-Path $other 'casb.secrets.json') -Raw | Should -Match 'target-secret'
+    }
+
+    It 'keeps the secret the store already has' {
+        Set-CasbIdentityProvider -StorePath $store -UserClaim upn
+        Export-CasbConfiguration -StorePath $store -Path $file -Force
+        Set-CasbIdentityProvider -StorePath $store -UserClaim email
+
+        Import-CasbConfiguration -StorePath $store -Path $file
+
+        (Get-CasbIdentityProvider -StorePath $store).UserClaim | Should -Be 'upn'
+        Get-Content (Join-Path $store 'casb.secrets.json') -Raw | Should -Match ([regex]::Escape($secretText))
     }
 }

@@ -13,6 +13,7 @@ public static class IdentityProviderCatalog
 {
     public const string NotFoundErrorId = "IdentityProviderNotFound";
     public const string InUseErrorId = "IdentityProviderInUse";
+    public const string SecretRequiredErrorId = "IdentityProviderSecretRequired";
 
     /// <summary>Checks a change on its own, before -WhatIf and before the metadata is fetched.</summary>
     public static IdentityProviderChange Prepare(IdentityProviderChange change)
@@ -172,5 +173,52 @@ public static class IdentityProviderCatalog
 
         configuration.IdentityProvider = null;
         return provider;
+    }
+
+    /// <summary>
+    /// Puts an identity provider read from an exported file into the store (Import-CasbConfiguration), or removes it
+    /// when <paramref name="incoming"/> is null. An export carries the id of its secret, never the secret: the file's
+    /// id is kept when this store has that secret; else <paramref name="clientSecret"/> is stored; else the store's
+    /// current provider keeps its own credential; else IdentityProviderSecretRequired (nothing is changed). Sessions
+    /// continue when the authority and client id stay the same.
+    /// </summary>
+    public static void Import(CasbConfiguration configuration, StoreSecrets secrets, IdentityProviderEntry? incoming, string? clientSecret)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(secrets);
+        IdentityProviderEntry? existing = configuration.IdentityProvider;
+        if (incoming is null)
+        {
+            configuration.IdentityProvider = null;
+            return;
+        }
+
+        IdentityProviderEntry entry = System.Text.Json.JsonSerializer.Deserialize<IdentityProviderEntry>(
+            System.Text.Json.JsonSerializer.Serialize(incoming, CasbStore.SerializerOptions), CasbStore.SerializerOptions)!;
+        if (clientSecret is not null)
+        {
+            entry.ClientSecretId = secrets.Add(clientSecret);
+            entry.ClientCertificateId = null;
+            entry.ClientCertificateThumbprint = null;
+        }
+        else if (!secrets.Contains(entry.ClientSecretId) && !secrets.Contains(entry.ClientCertificateId))
+        {
+            if (existing is null || (!secrets.Contains(existing.ClientSecretId) && !secrets.Contains(existing.ClientCertificateId)))
+            {
+                throw new CasbException(SecretRequiredErrorId, CasbErrorKind.InvalidData,
+                    $"The identity provider '{entry.Name}' in the file refers to a client secret this store does not have (an export never contains one). Give it with -IdentityProviderClientSecret, or set it afterwards with Set-CasbIdentityProvider.",
+                    entry.Name);
+            }
+
+            entry.ClientSecretId = existing.ClientSecretId;
+            entry.ClientCertificateId = existing.ClientCertificateId;
+            entry.ClientCertificateThumbprint = existing.ClientCertificateThumbprint;
+        }
+
+        bool sameIdentity = existing is not null
+            && string.Equals(existing.Authority, entry.Authority, StringComparison.Ordinal)
+            && string.Equals(existing.ClientId, entry.ClientId, StringComparison.Ordinal);
+        entry.Id = sameIdentity ? existing!.Id : Guid.NewGuid().ToString("N");
+        configuration.IdentityProvider = entry;
     }
 }

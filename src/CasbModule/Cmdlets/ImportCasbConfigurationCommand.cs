@@ -12,7 +12,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Imports a configuration file into the store, merging by name or replacing everything.</para>
-/// <para type="description">Reads a file written by Export-CasbConfiguration (or by hand, in the same schema) and applies it. By default it merges: apps, groups and policies by name, trusted roots by thumbprint, revocation lists by id; an item in the file replaces the store's item of the same name, items only in the store stay, and the gateway settings are replaced when the file has them. With -Replace the store ends up exactly as the file, and items not in the file are removed. The revision counter keeps moving forward either way. -WhatIf lists, per item, what would be added, updated or removed; -Confirm asks per item. The result is checked as a whole before anything is written: a file that cannot be read, is not valid JSON, has an unknown schema version or inconsistent items (error ImportFileInvalid), or that would leave an invalid configuration (the validator's error id, such as UnknownApp), changes nothing.</para>
+/// <para type="description">Reads a file written by Export-CasbConfiguration (or by hand, in the same schema) and applies it. By default it merges: apps, groups and policies by name, trusted roots by thumbprint, revocation lists by id; an item in the file replaces the store's item of the same name, items only in the store stay, and the gateway settings and the identity provider are replaced when the file has them (an export never carries the identity provider's secret: the store's own is kept, or give -IdentityProviderClientSecret; IdentityProviderSecretRequired when the store has none). With -Replace the store ends up exactly as the file, and items not in the file are removed. The revision counter keeps moving forward either way. -WhatIf lists, per item, what would be added, updated or removed; -Confirm asks per item. The result is checked as a whole before anything is written: a file that cannot be read, is not valid JSON, has an unknown schema version or inconsistent items (error ImportFileInvalid), or that would leave an invalid configuration (the validator's error id, such as UnknownApp), changes nothing.</para>
 /// </summary>
 /// <example>
 /// <code>Import-CasbConfiguration -Path ./casb-policies.json -WhatIf</code>
@@ -27,6 +27,7 @@ namespace CasbModule.Cmdlets;
 public sealed class ImportCasbConfigurationCommand : CasbStoreCmdlet
 {
     private const string SettingsType = "Settings";
+    private const string IdentityProviderType = "IdentityProvider";
 
     /// <summary><para>The configuration file to import.</para></summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -37,6 +38,11 @@ public sealed class ImportCasbConfigurationCommand : CasbStoreCmdlet
     /// <summary><para>Replaces the whole configuration with the file's: items not in the file are removed.</para></summary>
     [Parameter]
     public SwitchParameter Replace { get; set; }
+
+    /// <summary><para>The client secret of the identity provider in the file. An export never contains the secret: without this, the file's provider keeps the secret this store already has (the same one, or the current provider's), and a store that has none is the error IdentityProviderSecretRequired.</para></summary>
+    [Parameter]
+    [ValidateNotNull]
+    public System.Security.SecureString? IdentityProviderClientSecret { get; set; }
 
     /// <summary><para>Returns one object per item added, updated or removed.</para></summary>
     [Parameter]
@@ -78,13 +84,20 @@ public sealed class ImportCasbConfigurationCommand : CasbStoreCmdlet
             return;
         }
 
-        UpdateConfiguration(config =>
+        string? clientSecret = IdentityProviderClientSecret is null ? null : new System.Net.NetworkCredential(string.Empty, IdentityProviderClientSecret).Password;
+        UpdateConfigurationWithSecrets((config, secrets) =>
         {
             foreach (CasbConfigurationChange change in accepted)
             {
                 if (change.ItemType == SettingsType)
                 {
                     config.Settings = imported.Settings;
+                    continue;
+                }
+
+                if (change.ItemType == IdentityProviderType)
+                {
+                    CasbCore.SignIn.IdentityProviderCatalog.Import(config, secrets, change.Change == CasbChangeKind.Removed ? null : imported.IdentityProvider, clientSecret);
                     continue;
                 }
 
@@ -102,7 +115,9 @@ public sealed class ImportCasbConfigurationCommand : CasbStoreCmdlet
     }
 
     private static string Describe(string itemType) =>
-        itemType == SettingsType ? "gateway settings" : Kinds.First(k => k.Type == itemType).Display;
+        itemType == SettingsType ? "gateway settings"
+        : itemType == IdentityProviderType ? "identity provider"
+        : Kinds.First(k => k.Type == itemType).Display;
 
     private IEnumerable<CasbConfigurationChange> Plan(CasbConfiguration current, CasbConfiguration imported, bool includeSettings)
     {
@@ -117,6 +132,20 @@ public sealed class ImportCasbConfigurationCommand : CasbStoreCmdlet
         if (includeSettings && !SameJson(current.Settings, imported.Settings))
         {
             yield return new CasbConfigurationChange(SettingsType, "Gateway settings", CasbChangeKind.Updated);
+        }
+
+        // The identity provider is one item: added or updated when the file has one that differs, removed by -Replace.
+        if (imported.IdentityProvider is { } provider)
+        {
+            if (current.IdentityProvider is null || !SameJson(current.IdentityProvider, provider) || IdentityProviderClientSecret is not null)
+            {
+                yield return new CasbConfigurationChange(
+                    IdentityProviderType, provider.Name, current.IdentityProvider is null ? CasbChangeKind.Added : CasbChangeKind.Updated);
+            }
+        }
+        else if (Replace && current.IdentityProvider is { } removed)
+        {
+            yield return new CasbConfigurationChange(IdentityProviderType, removed.Name, CasbChangeKind.Removed);
         }
     }
 

@@ -13,7 +13,7 @@ namespace CasbModule.Cmdlets;
 /// <summary>
 /// <para type="synopsis">Sets the OpenID Connect identity provider the gateway signs users in with (Entra ID or any OIDC issuer).</para>
 /// <para type="description">Creates or changes the store's identity provider. Apps with Add-CasbApp or Set-CasbApp -SignIn Optional or Required then sign users in at the gateway with the authorization-code flow and PKCE, and policies see the signed-in user (by -UserClaim) and the token's groups (by -GroupClaim) plus the store's groups. Register https://&lt;app host&gt;/.casb/signin-oidc as a redirect URI (and https://&lt;app host&gt;/.casb/signed-out as a post-logout redirect URI) for every host name of those apps.</para>
-/// <para type="description">A new identity provider needs -Authority, -ClientId and a -ClientSecret or -ClientCertificate; later calls change only the parameters given. Before anything is stored the authority's /.well-known/openid-configuration is fetched and checked: an unreachable authority is the error IdentityProviderUnreachable, a document that is not OpenID Connect discovery or lacks the code flow IdentityProviderMetadataInvalid, and one that names another issuer IdentityProviderIssuerMismatch. -SkipValidation stores it without the check (offline set-up). Other error ids: IdentityProviderAuthorityInvalid (not an absolute https URI), IdentityProviderClientIdMissing, IdentityProviderCredentialMissing, InvalidScope, InvalidSessionLifetime, ClientCertificateNoPrivateKey.</para>
+/// <para type="description">A new identity provider needs -Authority, -ClientId and a -ClientSecret or -ClientCertificate; later calls change only the parameters given. When a provider is created or its -Authority or -AuthorityCertificate changes, its /.well-known/openid-configuration is fetched and checked before anything is stored: an unreachable authority is the error IdentityProviderUnreachable, a document that is not OpenID Connect discovery or lacks the code flow IdentityProviderMetadataInvalid, and one that names another issuer IdentityProviderIssuerMismatch. -SkipValidation stores it without the check (offline set-up). Other error ids: IdentityProviderAuthorityInvalid (not an absolute https URI), IdentityProviderClientIdMissing, IdentityProviderCredentialMissing, InvalidScope, InvalidSessionLifetime, ClientCertificateNoPrivateKey.</para>
 /// <para type="description">The client secret and certificate are stored in casb.secrets.json beside casb.json (mode 600 on Linux and macOS), never in casb.json: Get-CasbIdentityProvider and Export-CasbConfiguration never show them. Changing the authority or the client id ends every session signed in with the previous one. A running gateway picks the change up without a restart.</para>
 /// </summary>
 /// <example>
@@ -112,9 +112,12 @@ public sealed class SetCasbIdentityProviderCommand : CasbStoreCmdlet
             return;
         }
 
-        if (!SkipValidation)
+        IdentityProviderEntry? current = LoadConfiguration().IdentityProvider;
+        // Checked when where the gateway goes changes (a new provider, authority or authority certificate), not when
+        // only a claim, scope or lifetime does: those must be changeable while the provider is briefly down.
+        bool newAddress = current is null || change.Authority is not null || change.AuthorityCertificate is not null;
+        if (!SkipValidation && newAddress)
         {
-            IdentityProviderEntry? current = LoadConfiguration().IdentityProvider;
             string? authority = change.Authority ?? current?.Authority;
             if (authority is not null)
             {

@@ -49,6 +49,37 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
         Assert.Equal("Require certificate", record.BlockingPolicy);
     }
 
+    [Theory]
+    [InlineData(SignInHarness.Vendor)]
+    [InlineData(SignInHarness.Admin)]
+    public async Task Test_CasbAccess_with_the_session_claims_decides_what_the_gateway_logged(string user)
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(user, "/mail")).Dispose();
+
+        ActivityRecord logged = (await harness.Gateway.WaitForActivityAsync(2)).First(r => r.UserSource == UserSources.SignIn);
+        AccessRequest atGateway = harness.Gateway.Decider.Requests.Single(r => r.CorrelationId == logged.CorrelationId);
+        var claims = new System.Collections.Hashtable();
+        foreach (IGrouping<string, KeyValuePair<string, string>> claim in atGateway.SignInClaims!.GroupBy(c => c.Key))
+        {
+            claims[claim.Key] = claim.Select(c => c.Value).ToArray();
+        }
+
+        using var powershell = new Cmdlets.PowerShellHost();
+        (System.Collections.ObjectModel.Collection<System.Management.Automation.PSObject> output, _) = powershell.Run(
+            "Test-CasbAccess -StorePath $store -App $app -Claims $claims -UserAgent $ua",
+            new Dictionary<string, object?> { ["store"] = harness.Gateway.StorePath, ["app"] = GatewayHarness.AppName, ["claims"] = claims, ["ua"] = atGateway.UserAgent });
+        var whatIf = (CasbModule.Types.CasbAccessDecision)Assert.Single(output).BaseObject;
+
+        Assert.Equal(logged.Action, whatIf.Action.ToString());
+        Assert.Equal(logged.User, whatIf.User);
+        Assert.Equal(logged.UserSource, whatIf.UserSource);
+        Assert.Equal(logged.IdentityProvider, whatIf.IdentityProvider);
+        Assert.Equal(logged.BlockMessage, whatIf.Action == AccessAction.Block ? whatIf.BlockMessage : null);
+        Assert.Equal(logged.ConditionalAccess.Select(c => c.Outcome), whatIf.ConditionalAccess.Select(c => c.Outcome.ToString()));
+    }
+
     [Fact]
     public async Task The_same_vendor_with_a_certificate_reaches_the_app_and_the_session_cookie_stays_at_the_gateway()
     {

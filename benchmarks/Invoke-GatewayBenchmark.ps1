@@ -148,6 +148,24 @@ function Get-TreeMemory([int] $ProcessId) {
     }
     [pscustomobject]@{ RssMB = [math]::Round($rssKb / 1024, 1); Threads = $threads }
 }
+# CPU time (user + system) of a process and its children, in seconds: per request it is the one figure a busy,
+# shared machine does not distort much.
+function Get-TreeCpuSeconds([int] $ProcessId) {
+    $ticks = 0
+    $queue = [System.Collections.Generic.Queue[int]]::new(); $queue.Enqueue($ProcessId)
+    while ($queue.Count -gt 0) {
+        $p = $queue.Dequeue()
+        $stat = Get-Content "/proc/$p/stat" -Raw -ErrorAction SilentlyContinue
+        if (-not $stat) { continue }
+        $fields = $stat.Substring($stat.LastIndexOf(')') + 2) -split ' '
+        $ticks += [long] $fields[11] + [long] $fields[12]
+        foreach ($task in Get-ChildItem "/proc/$p/task" -ErrorAction SilentlyContinue) {
+            $children = Get-Content (Join-Path $task.FullName 'children') -Raw -ErrorAction SilentlyContinue
+            if ($children) { foreach ($c in $children.Trim() -split '\s+') { if ($c) { $queue.Enqueue([int] $c) } } }
+        }
+    }
+    return $ticks / 100.0
+}
 #endregion
 
 #region setup
@@ -312,21 +330,21 @@ function Get-ActivityCount([string] $Target) {
     return $total
 }
 
-# Waits until the activity writer has drained (the count stops moving).
-function Wait-ActivityCount([string] $Target) {
-    $last = -1
-    foreach ($i in 1..40) {
+# Waits until the activity writer has drained: the count reaches what is expected, or stops moving for 3 s.
+function Wait-ActivityCount([string] $Target, [long] $AtLeast = [long]::MaxValue) {
+    $last = -1; $stableSince = [Diagnostics.Stopwatch]::StartNew()
+    while ($true) {
         $count = Get-ActivityCount $Target
-        if ($count -eq $last) { return $count }
-        $last = $count
-        Start-Sleep -Milliseconds 250
+        if ($count -ge $AtLeast) { Start-Sleep -Milliseconds 300; return Get-ActivityCount $Target }
+        if ($count -ne $last) { $last = $count; $stableSince.Restart() }
+        elseif ($stableSince.Elapsed.TotalSeconds -ge 3) { return $count }
+        Start-Sleep -Milliseconds 200
     }
-    return $last
 }
 
 function Assert-Decided([string] $Target, [long] $Before, [long] $Completed, [string] $What) {
     if (-not $stores.ContainsKey($Target)) { return }
-    $after = Wait-ActivityCount $Target
+    $after = Wait-ActivityCount $Target ($Before + $Completed)
     $written = $after - $Before
     # Every completed request has its record; a few in flight when the client stopped may add one each.
     if ($written -lt $Completed -or $written -gt $Completed + $Connections + 5) {
@@ -340,7 +358,9 @@ function Invoke-H1([string] $Target, [int] $Duration, [int] $Concurrency = $Conn
     $before = Get-ActivityCount $Target
     $command = @('ab', '-q', '-k', '-c', "$Concurrency", '-t', "$Duration", '-n', '100000000', '-e', $csv, '-H', "User-Agent: $Edge")
     if ($Target -ne 'upstream') { $command += @('-f', 'TLS1.2', '-E', $clientPem) }
+    $cpuBefore = Get-TreeCpuSeconds $targetProcesses[$Target].Id
     $output = Invoke-Client ($command + (Get-Url $Target))
+    $cpu = (Get-TreeCpuSeconds $targetProcesses[$Target].Id) - $cpuBefore
     $text = $output -join "`n"
     $rps = if ($text -match 'Requests per second:\s+([\d.]+)') { [double] $Matches[1] } else { throw "ab gave no rate for ${Target}: $text" }
     $completed = if ($text -match 'Complete requests:\s+(\d+)') { [long] $Matches[1] } else { 0 }
@@ -354,7 +374,7 @@ function Invoke-H1([string] $Target, [int] $Duration, [int] $Concurrency = $Conn
     }
     Assert-Decided $Target $before $completed 'HTTP/1.1'
     if ($Warmup) { return }
-    [pscustomobject]@{ Target = $Target; Kind = 'h1'; Rps = $rps; P50 = $percentiles[50]; P99 = $percentiles[99]; Completed = $completed }
+    [pscustomobject]@{ Target = $Target; Kind = 'h1'; Rps = $rps; P50 = $percentiles[50]; P99 = $percentiles[99]; Completed = $completed; CpuUs = 1e6 * $cpu / [math]::Max(1, $completed) }
 }
 
 function Invoke-H2([string] $Target, [int] $Duration) {
@@ -478,8 +498,8 @@ function Format-Ratio($Value, $Anchor) {
 
 function New-Table($Results, $Memory) {
     $rows = [System.Collections.Generic.List[string]]::new()
-    $rows.Add('| Target | HTTP/1.1 req/s | x nginx | p50 / p99 ms | HTTP/2 req/s | x nginx | p50 / p99 ms | handshakes/s | x nginx | RSS idle MB | RSS 1,000 conns MB | x nginx | RSS after close MB |')
-    $rows.Add('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
+    $rows.Add('| Target | HTTP/1.1 req/s | x nginx | p50 / p99 ms | CPU us/req | HTTP/2 req/s | x nginx | p50 / p99 ms | handshakes/s | x nginx | RSS idle MB | RSS 1,000 conns MB | x nginx | RSS after close MB |')
+    $rows.Add('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
     $summary = @{}
     foreach ($t in $Targets) {
         $s = @{}
@@ -489,6 +509,7 @@ function New-Table($Results, $Memory) {
             $s[$kind] = @{
                 Rps = Get-Median ($r.Rps); Min = ($r.Rps | Measure-Object -Minimum).Minimum; Max = ($r.Rps | Measure-Object -Maximum).Maximum
                 P50 = if ($kind -ne 'hs') { Get-Median ($r.P50) } else { $null }; P99 = if ($kind -ne 'hs') { Get-Median ($r.P99) } else { $null }
+                CpuUs = if ($kind -eq 'h1') { Get-Median ($r.CpuUs) } else { $null }
             }
         }
         $s['mem'] = $Memory | Where-Object Target -EQ $t | Select-Object -First 1
@@ -505,8 +526,9 @@ function New-Table($Results, $Memory) {
                 $cells += ('{0:N0}{1}' -f $s[$kind].Rps, $range)
                 $cells += if ($anchor -and $anchor.ContainsKey($kind)) { Format-Ratio $s[$kind].Rps $anchor[$kind].Rps } else { '' }
                 $cells += ('{0:0.0} / {1:0.0}' -f $s[$kind].P50, $s[$kind].P99)
+                if ($kind -eq 'h1') { $cells += ('{0:0}' -f $s[$kind].CpuUs) }
             }
-            else { $cells += '', '', '' }
+            else { $cells += '', '', ''; if ($kind -eq 'h1') { $cells += '' } }
         }
         if ($s.ContainsKey('hs')) {
             $cells += ('{0:N0}' -f $s['hs'].Rps)
@@ -586,7 +608,7 @@ try {
     $results = [System.Collections.Generic.List[object]]::new()
     foreach ($round in 1..$Rounds) {
         Write-Host "==> Round $round of $Rounds"
-        foreach ($t in $Targets) { $r = Invoke-H1 $t $Seconds; $results.Add($r); Write-Host ('    {0,-9} HTTP/1.1 {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms' -f $t, $r.Rps, $r.P50, $r.P99) }
+        foreach ($t in $Targets) { $r = Invoke-H1 $t $Seconds; $results.Add($r); Write-Host ('    {0,-9} HTTP/1.1 {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms  CPU {4,4:0} us/request' -f $t, $r.Rps, $r.P50, $r.P99, $r.CpuUs) }
         foreach ($t in $Targets) { $r = Invoke-H2 $t $Seconds; $results.Add($r); Write-Host ('    {0,-9} HTTP/2   {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms' -f $t, $r.Rps, $r.P50, $r.P99) }
         foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds; $results.Add($r); Write-Host ('    {0,-9} handshakes {1,7:N0}/s' -f $t, $r.Rps) }
     }

@@ -628,12 +628,13 @@ try {
     $nginxVersion = ((& nginx -v 2>&1) -join '') -replace '^nginx version: ', ''
     $command = if ($Quick) { 'dotnet pwsh ./build.ps1 -Task Bench -Quick' } else { 'dotnet pwsh ./build.ps1 -Task Bench' }
     $minutes = [math]::Round(((Get-Date) - $started).TotalMinutes, 1)
+    $memoryGiB = [math]::Round([double] ((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '') / 1MB)
     $gcNote = if ($GatewayEnvironment.Count -gt 0) { " Gateway environment: $(($GatewayEnvironment.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ', ')." } else { '' }
     $verifiedNote = ($stores.Keys | Sort-Object | ForEach-Object { "$_ $('{0:N0}' -f $verified[$_])" }) -join ', '
     $section = @"
 <!-- gateway-bench:begin (written by benchmarks/Invoke-GatewayBenchmark.ps1) -->
 Run $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC$(if ($Quick) { ' (**-Quick**: one short round, indicative only)' }), $minutes min: ``$command``.
-Machine: $cpu, $([Environment]::ProcessorCount) cores, $([math]::Round((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '') / 1MB, 0) GiB; load average at start $load; .NET $([Environment]::Version); $nginxVersion; $((& haproxy -v | Select-Object -First 1) -replace ' - .*', '').
+Machine: $cpu, $([Environment]::ProcessorCount) cores, $memoryGiB GiB; load average at start $load; .NET $([Environment]::Version); $nginxVersion; $((& haproxy -v | Select-Object -First 1) -replace ' - .*', '').
 $Rounds round(s) of ${Seconds} s per target and figure, interleaved; medians (range over rounds in brackets), $Connections connections, one client.$gcNote
 
 $($report.Table)

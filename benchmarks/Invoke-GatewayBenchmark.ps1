@@ -207,7 +207,7 @@ function New-GatewayStore([string] $Store, [int] $ExtraPolicies) {
     # The extra policies go in through Export/Import (one validated write instead of one per policy). Enabled, a
     # realistic mix of filters and actions, half on the benchmarked app and half on all apps; none matches the
     # benchmark's request (a valid certificate, Edge, 127.0.0.1), so every one is evaluated and the answer stays Allow.
-    $file = Join-Path $work "policies-$ExtraPolicies.json"
+    $file = Join-Path $work "policies-$(Split-Path $Store -Leaf).json"
     Export-CasbConfiguration -StorePath $Store -Path $file
     $configuration = Get-Content $file -Raw | ConvertFrom-Json -AsHashtable
     $policies = [System.Collections.Generic.List[object]]::new()

@@ -94,7 +94,7 @@ public sealed class ActivityLogWriter : IAsyncDisposable
         FileStream file = FileFor(record.Time);
         Utf8JsonWriter json = _json ??= new Utf8JsonWriter(file);
         json.Reset(file);
-        JsonSerializer.Serialize(json, record, ActivityLog.SerializerOptions);
+        JsonSerializer.Serialize(json, record, ActivityJsonContext.Default.ActivityRecord);
         json.Flush();
         file.Write(NewLine);
     }

@@ -28,6 +28,23 @@ Describe 'Set-CasbGatewaySetting' {
             Should -Throw -ErrorId 'ParameterArgumentValidationError,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'
     }
 
+    It 'allows weak certificate cryptography only when told, with a warning, and keeps it through export and import' {
+        (Get-CasbGatewaySetting -StorePath $store).AllowWeakCertificateCryptography | Should -BeFalse
+
+        $warnings = @()
+        $result = Set-CasbGatewaySetting -StorePath $store -AllowWeakCertificateCryptography $true -PassThru -WarningVariable warnings -WarningAction SilentlyContinue
+        $exported = Join-Path $TestDrive "$([guid]::NewGuid()).json"
+        Export-CasbConfiguration -StorePath $store -Path $exported
+        $other = Join-Path $TestDrive ([guid]::NewGuid())
+        Import-CasbConfiguration -StorePath $other -Path $exported
+
+        $result.AllowWeakCertificateCryptography | Should -BeTrue
+        $warnings[0] | Should -Match 'SHA-1'
+        ($result | Format-List | Out-String) | Should -Match 'AllowWeakCertificateCryptography\s+: True'
+        (Get-CasbGatewaySetting -StorePath $other).AllowWeakCertificateCryptography | Should -BeTrue
+        (Set-CasbGatewaySetting -StorePath $store -AllowWeakCertificateCryptography $false -PassThru).AllowWeakCertificateCryptography | Should -BeFalse
+    }
+
     It 'refuses a trusted proxy that is not an address or range' {
         { Set-CasbGatewaySetting -StorePath $store -TrustedProxy 'proxy.contoso.com' } |
             Should -Throw -ErrorId 'InvalidTrustedProxy,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'
@@ -45,5 +62,43 @@ Describe 'Set-CasbGatewaySetting' {
 
         { Get-CasbGatewaySetting -StorePath $store } | Should -Throw -ErrorId 'StoreCorrupt,CasbModule.Cmdlets.GetCasbGatewaySettingCommand'
         Get-Content (Join-Path $store 'casb.json') -Raw | Should -Match '\{ broken'
+    }
+
+    It 'refuses <Shown> as the identity header with a stable error id, also with -WhatIf, and writes nothing' -ForEach @(
+        'User-Agent', 'Host', 'cookie', 'Authorization', 'Accept-Language', 'Content-Type', 'Connection', 'Transfer-Encoding',
+        'X-Forwarded-For', 'X-Forwarded-User', 'Forwarded', 'traceparent', 'Client-Cert', ':authority', 'X User', "X-User`e[2J"
+    ).ForEach({ @{ Header = $_; Shown = $_.Replace("`e", '\x1b') } }) {
+        { Set-CasbGatewaySetting -StorePath $store -IdentityHeader $Header } |
+            Should -Throw -ErrorId 'InvalidIdentityHeader,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'
+        { Set-CasbGatewaySetting -StorePath $store -IdentityHeader $Header -WhatIf } |
+            Should -Throw -ErrorId 'InvalidIdentityHeader,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'
+        Test-Path (Join-Path $store 'casb.json') | Should -BeFalse
+    }
+
+    It 'says why an identity header is refused, with the header shown escaped' {
+        $err = $null
+        try { Set-CasbGatewaySetting -StorePath $store -IdentityHeader "X-User`e[2J" } catch { $err = $_ }
+
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.ErrorDetails.Message | Should -BeLike "*'X-User\x1b[[]2J'*"
+        $err.ErrorDetails.Message.Contains([char] 27) | Should -BeFalse
+    }
+
+    It 'accepts a header of your own and clears it with $null or an empty string' {
+        (Set-CasbGatewaySetting -StorePath $store -IdentityHeader 'X-Signed-In-User' -PassThru).IdentityHeader | Should -Be 'X-Signed-In-User'
+
+        (Set-CasbGatewaySetting -StorePath $store -IdentityHeader $null -PassThru).IdentityHeader | Should -BeExactly ''
+        (Get-CasbGatewaySetting -StorePath $store).IdentityHeader | Should -BeExactly ''
+
+        Set-CasbGatewaySetting -StorePath $store -IdentityHeader 'X-Signed-In-User'
+        Set-CasbGatewaySetting -StorePath $store -IdentityHeader ''
+        (Get-CasbGatewaySetting -StorePath $store).IdentityHeader | Should -BeExactly ''
+    }
+
+    It 'leaves the identity header alone when -IdentityHeader is not given' {
+        Set-CasbGatewaySetting -StorePath $store -IdentityHeader 'X-Signed-In-User'
+        Set-CasbGatewaySetting -StorePath $store -DefaultAction Block
+
+        (Get-CasbGatewaySetting -StorePath $store).IdentityHeader | Should -Be 'X-Signed-In-User'
     }
 }

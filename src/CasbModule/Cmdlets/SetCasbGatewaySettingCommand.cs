@@ -18,8 +18,16 @@ namespace CasbModule.Cmdlets;
 /// <para>Blocks client certificates whose revocation status cannot be established, and shows the new settings.</para>
 /// </example>
 /// <example>
+/// <code>Set-CasbGatewaySetting -AllowWeakCertificateCryptography $true</code>
+/// <para>Lets legacy devices in whose certificates (or CAs, or CRLs) use 1024-bit RSA keys or SHA-1 signatures; $false refuses them again (the default).</para>
+/// </example>
+/// <example>
 /// <code>Set-CasbGatewaySetting -TrustedProxy 10.0.0.5, 10.1.0.0/16 -IdentityHeader X-Signed-In-User</code>
 /// <para>Honours the X-Signed-In-User header only when the request comes from 10.0.0.5 or 10.1.0.0/16.</para>
+/// </example>
+/// <example>
+/// <code>Set-CasbGatewaySetting -IdentityHeader $null -TrustedProxy @()</code>
+/// <para>Trusts no identity header and no sign-in proxy: users come only from client certificates.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Set, "CasbGatewaySetting", SupportsShouldProcess = true)]
 [OutputType(typeof(CasbGatewaySetting))]
@@ -38,9 +46,10 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
     [AllowEmptyCollection]
     public string[]? TrustedProxy { get; set; }
 
-    /// <summary><para>The header a trusted sign-in proxy sets to the signed-in user's name.</para></summary>
+    /// <summary><para>The header a trusted sign-in proxy sets to the signed-in user's name (default X-Casb-User). It must be a header of your own, such as X-Signed-In-User: standard request headers (Host, User-Agent, Cookie, Authorization, Accept-*, Content-*, ...), hop-by-hop headers (Connection, Transfer-Encoding, ...), proxy and trace headers (X-Forwarded-*, Forwarded, traceparent, ...) and the client-certificate headers the gateway handles are refused with the error id InvalidIdentityHeader. An empty string or $null clears it: no header is then trusted and users come only from client certificates.</para></summary>
     [Parameter]
-    [ValidatePattern("^[A-Za-z0-9-]+$")]
+    [AllowNull]
+    [AllowEmptyString]
     public string? IdentityHeader { get; set; }
 
     /// <summary><para>Days of activity log kept; older daily files are deleted by the gateway.</para></summary>
@@ -57,6 +66,10 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
     [Parameter]
     [ValidateRange(1, 120)]
     public int CrlFetchTimeoutSeconds { get; set; }
+
+    /// <summary><para>$true accepts client certificates, CAs and CRLs with legacy cryptography: RSA or DSA keys of 1024 bits and more, elliptic curves of 192 bits and more, SHA-1 signatures. $false (the default) requires RSA of 2048 bits, P-256 or larger curves and SHA-256 or stronger. MD5 signatures and RSA keys under 1024 bits are refused either way.</para></summary>
+    [Parameter]
+    public bool AllowWeakCertificateCryptography { get; set; }
 
     /// <summary><para>Returns the settings after the change.</para></summary>
     [Parameter]
@@ -78,6 +91,13 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
                         proxy);
                 }
             }
+        }
+
+        // The engine's rule, checked before -WhatIf, so that Import-CasbConfiguration and the gateway agree with it.
+        bool setIdentityHeader = MyInvocation.BoundParameters.ContainsKey(nameof(IdentityHeader));
+        if (setIdentityHeader && ConfigurationValidator.IdentityHeaderProblem(IdentityHeader) is { } headerProblem)
+        {
+            ThrowError("InvalidIdentityHeader", ErrorCategory.InvalidArgument, $"The identity header '{IdentityHeader}' cannot be used: {headerProblem}.", IdentityHeader);
         }
 
         if (!ShouldProcess(Store.Path, "Change gateway settings"))
@@ -103,9 +123,9 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
                 settings.TrustedProxies = TrustedProxy.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             }
 
-            if (IdentityHeader is not null)
+            if (setIdentityHeader)
             {
-                settings.IdentityHeader = IdentityHeader;
+                settings.IdentityHeader = IdentityHeader ?? "";
             }
 
             if (MyInvocation.BoundParameters.ContainsKey(nameof(ActivityRetentionDays)))
@@ -123,8 +143,18 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
                 settings.CrlFetchTimeoutSeconds = CrlFetchTimeoutSeconds;
             }
 
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(AllowWeakCertificateCryptography)))
+            {
+                settings.AllowWeakCertificateCryptography = AllowWeakCertificateCryptography;
+            }
+
             return config;
         });
+
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(AllowWeakCertificateCryptography)) && AllowWeakCertificateCryptography)
+        {
+            WriteWarning("Client certificates, CAs and CRLs with 1024-bit RSA or DSA keys, small elliptic curves or SHA-1 signatures are now accepted. Such keys can be factored and such signatures forged by a well-funded attacker; turn this off again (-AllowWeakCertificateCryptography $false) once the legacy devices are replaced.");
+        }
 
         if (PassThru)
         {

@@ -1,3 +1,4 @@
+using CasbCore;
 using CasbCore.Model;
 
 namespace CasbModule.Types;
@@ -9,12 +10,13 @@ public sealed class CasbGatewaySetting
     {
         DefaultAction = settings.DefaultAction;
         RevocationMode = settings.RevocationMode;
-        TrustedProxies = settings.TrustedProxies.ToArray();
-        IdentityHeader = settings.IdentityHeader;
+        TrustedProxies = DisplayText.SafeAll(settings.TrustedProxies);
+        IdentityHeader = DisplayText.Safe(settings.IdentityHeader);
         ActivityRetentionDays = settings.ActivityRetentionDays;
         CrlCacheMinutes = settings.CrlCacheMinutes;
         CrlFetchTimeoutSeconds = settings.CrlFetchTimeoutSeconds;
-        StorePath = storePath;
+        AllowWeakCertificateCryptography = settings.AllowWeakCertificateCryptography;
+        StorePath = DisplayText.Safe(storePath);
         Revision = revision;
     }
 
@@ -31,6 +33,9 @@ public sealed class CasbGatewaySetting
     public int CrlCacheMinutes { get; }
 
     public int CrlFetchTimeoutSeconds { get; }
+
+    /// <summary>Whether certificates, CAs and CRLs with 1024-bit RSA/DSA keys, small curves or SHA-1 signatures are accepted.</summary>
+    public bool AllowWeakCertificateCryptography { get; }
 
     public string StorePath { get; }
 

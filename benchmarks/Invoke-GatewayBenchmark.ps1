@@ -641,6 +641,11 @@ try {
     $cpu = ((Get-Content /proc/cpuinfo | Where-Object { $_ -match '^model name' } | Select-Object -First 1) -replace '^model name\s*:\s*', '')
     $nginxVersion = ((& nginx -v 2>&1) -join '') -replace '^nginx version: ', ''
     $command = if ($Quick) { 'dotnet pwsh ./build.ps1 -Task Bench -Quick' } else { 'dotnet pwsh ./build.ps1 -Task Bench' }
+    if ($VariantEnvironment.Count -gt 0) {
+        $command = 'dotnet pwsh ./build.ps1 -Task Build; dotnet pwsh benchmarks/Invoke-GatewayBenchmark.ps1 -ModuleManifest out/CasbModule/CasbModule.psd1 ' +
+            '-BareForwarder benchmarks/BareForwarder/bin/Release/net10.0/BareForwarder.dll -DocumentPath docs/benchmarks.md -VariantEnvironment @{ ' +
+            (($VariantEnvironment.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key) = '$($_.Value)'" }) -join '; ') + ' }'
+    }
     $minutes = [math]::Round(((Get-Date) - $started).TotalMinutes, 1)
     $memoryGiB = [math]::Round([double] ((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '') / 1MB)
     $gcNote = if ($GatewayEnvironment.Count -gt 0) { " Gateway environment: $(($GatewayEnvironment.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ', ')." } else { '' }

@@ -575,14 +575,15 @@ $verified = @{}
 $upstreamPort = Get-FreePort; $upstreamH2Port = Get-FreePort
 $ports = @{}; $h2Ports = @{}
 foreach ($t in $Targets) { $ports[$t] = if ($t -eq 'upstream') { $upstreamPort } else { Get-FreePort }; $h2Ports[$t] = Get-FreePort; $verified[$t] = 0 }
-$load = (Get-Content /proc/loadavg -Raw).Trim()
+$load = ((Get-Content /proc/loadavg -Raw).Trim() -split ' ')[0..2] -join ' '
 
 try {
     New-LabFiles
     Write-NginxConfigs
     Write-HaproxyConfig
     $dotnet = Get-Dotnet
-    $gatewayEnvironment = @{ CASB_GATEWAY_CERTIFICATE_PASSWORD = $LabPassword } + $GatewayEnvironment
+    # Not $gatewayEnvironment: PowerShell names are case-insensitive, and that one is the parameter.
+    $targetEnvironment = @{ CASB_GATEWAY_CERTIFICATE_PASSWORD = $LabPassword } + $GatewayEnvironment
 
     $upstream = Start-Target 'nginx' @('-p', $work, '-c', (Join-Path $work 'upstream.conf'), '-g', 'daemon off;') 'upstream'
     Wait-Port $upstreamPort $upstream.Process $upstream.Log
@@ -596,7 +597,7 @@ try {
             }
             'bare' {
                 $p = Start-Target $dotnet @($BareForwarder, '--listen', "127.0.0.1:$($ports[$t])", '--certificate', (Join-Path $lab 'gateway.pfx'),
-                    '--upstream', "http://127.0.0.1:$upstreamPort") 'bare' $gatewayEnvironment
+                    '--upstream', "http://127.0.0.1:$upstreamPort") 'bare' $targetEnvironment
                 Wait-Port $ports[$t] $p.Process $p.Log; $targetProcesses[$t] = $p.Process
             }
             default {
@@ -604,7 +605,7 @@ try {
                 $store = Join-Path $work "store-$t"
                 New-GatewayStore $store $extra
                 $stores[$t] = $store
-                $environment = if ($t -like '*-variant') { $gatewayEnvironment + $VariantEnvironment } else { $gatewayEnvironment }
+                $environment = if ($t -like '*-variant') { $targetEnvironment + $VariantEnvironment } else { $targetEnvironment }
                 $p = Start-Target $dotnet @($gatewayDll, '--store', $store, '--urls', "https://127.0.0.1:$($ports[$t])", '--name', 'default',
                     '--certificate', (Join-Path $lab 'gateway.pfx'), '--log-file', (Join-Path $work "$t.gateway.log")) $t $environment
                 Wait-Port $ports[$t] $p.Process $p.Log; $targetProcesses[$t] = $p.Process

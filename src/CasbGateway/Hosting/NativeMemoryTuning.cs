@@ -31,6 +31,6 @@ internal static class NativeMemoryTuning
     }
 
     // Blittable ints only: a plain DllImport needs no marshalling stub and no unsafe code.
-    [DllImport("libc", EntryPoint = "mallopt")]
+    [DllImport("libc.so.6", EntryPoint = "mallopt")]
     private static extern int MallOpt(int parameter, int value);
 }

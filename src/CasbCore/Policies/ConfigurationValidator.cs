@@ -15,8 +15,9 @@ public sealed record ConfigurationProblem(string ErrorId, string Item, string Me
 /// <para>Error ids (API): InvalidName (an empty name), DuplicateName (apps, groups, conditional-access policies,
 /// access policies; case-insensitive, per kind), UnknownApp, UnknownGroup (a policy names one that does not
 /// exist), InvalidIPRange, InvalidHostname, DuplicateRoute (two apps on the same host name and path prefix),
-/// InvalidUpstream (not an absolute http or https URI), InvalidPathPrefix, UnknownDeviceTag,
-/// InvalidTrustedProxy.</para>
+/// InvalidUpstream (not an absolute http or https URI), InvalidPathPrefix, EscapedPathPrefix (a path prefix written
+/// with %-escapes: prefixes are written decoded, see <see cref="PathPrefixProblem(string?, out string)"/>),
+/// UnknownDeviceTag, InvalidTrustedProxy.</para>
 /// </summary>
 public static class ConfigurationValidator
 {
@@ -40,10 +41,10 @@ public static class ConfigurationValidator
                 Add("InvalidUpstream", app.Name, $"{what}: the upstream '{app.Upstream}' is not an absolute http:// or https:// URI.");
             }
 
-            string? pathProblem = PathPrefixProblem(app.PathPrefix);
+            string? pathProblem = PathPrefixProblem(app.PathPrefix, out string pathErrorId);
             if (pathProblem is not null)
             {
-                Add("InvalidPathPrefix", app.Name, $"{what}: the path prefix '{app.PathPrefix}' is invalid: {pathProblem}.");
+                Add(pathErrorId, app.Name, $"{what}: the path prefix '{app.PathPrefix}' is invalid: {pathProblem}. Correct it with Set-CasbApp -Name '{app.Name}' -PathPrefix.");
             }
 
             foreach (string hostname in app.Hostnames)
@@ -200,11 +201,29 @@ public static class ConfigurationValidator
     }
 
     /// <summary>Null when <paramref name="prefix"/> is a valid path prefix ("/", "/app", "/app/v2/"), else why not.</summary>
-    public static string? PathPrefixProblem(string? prefix)
+    public static string? PathPrefixProblem(string? prefix) => PathPrefixProblem(prefix, out _);
+
+    /// <summary>
+    /// Null when <paramref name="prefix"/> is a valid path prefix, else why not, with the error id: EscapedPathPrefix
+    /// for a prefix with %-escapes, InvalidPathPrefix for anything else. A valid prefix is its own canonical
+    /// <see cref="RequestPath"/> (a trailing '/' aside): written decoded, as the gateway matches it ("/reports/café",
+    /// not "/reports/caf%C3%A9"), with none of what makes a request path ambiguous.
+    /// </summary>
+    public static string? PathPrefixProblem(string? prefix, out string errorId)
     {
+        errorId = "InvalidPathPrefix";
         if (string.IsNullOrEmpty(prefix) || prefix[0] != '/')
         {
             return "it must start with '/'";
+        }
+
+        if (prefix.Contains('%'))
+        {
+            // Matching is on decoded paths, so "/a%2Fb" could never match as written and "/a%20b" would only look
+            // as if it did; refused rather than decoded so that no stored prefix silently changes meaning.
+            errorId = "EscapedPathPrefix";
+            return "it contains a %-escape; write it decoded, as the gateway matches decoded paths (for example '/reports/café' " +
+                "rather than '/reports/caf%C3%A9'); an escaped '/' (%2F) cannot be part of a prefix";
         }
 
         if (prefix.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '?' or '#' or '\\' or '*'))
@@ -218,7 +237,13 @@ public static class ConfigurationValidator
             return "it must not contain empty, '.' or '..' segments";
         }
 
-        return null;
+        if (!RequestPath.TryParse(prefix, out RequestPath? canonical, out string? problem))
+        {
+            return problem;
+        }
+
+        // Belt and braces: whatever passes above must be its own canonical form, or it could never match as written.
+        return canonical.Value.TrimEnd('/') == prefix.TrimEnd('/') ? null : $"it is not in canonical form (canonical: '{canonical.Value}')";
     }
 
     private static HashSet<string> Names(IEnumerable<string> names, string kind, List<ConfigurationProblem> problems)

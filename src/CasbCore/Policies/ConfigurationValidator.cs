@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using CasbCore.Certificates;
 using CasbCore.Model;
 
@@ -205,9 +206,9 @@ public static class ConfigurationValidator
 
     /// <summary>
     /// Null when <paramref name="prefix"/> is a valid path prefix, else why not, with the error id: EscapedPathPrefix
-    /// for a prefix with %-escapes, InvalidPathPrefix for anything else. A valid prefix is its own canonical
-    /// <see cref="RequestPath"/> (a trailing '/' aside): written decoded, as the gateway matches it ("/reports/café",
-    /// not "/reports/caf%C3%A9"), with none of what makes a request path ambiguous.
+    /// for a prefix with %-escapes, InvalidPathPrefix for anything else. A valid prefix is printable ASCII and its own
+    /// canonical <see cref="RequestPath"/> (a trailing '/' aside): written decoded, as the gateway matches it
+    /// ("/q3 reports" is refused for its space, "/q3%20reports" for its escape), with none of what makes a request path ambiguous.
     /// </summary>
     public static string? PathPrefixProblem(string? prefix, out string errorId)
     {
@@ -222,13 +223,21 @@ public static class ConfigurationValidator
             // Matching is on decoded paths, so "/a%2Fb" could never match as written and "/a%20b" would only look
             // as if it did; refused rather than decoded so that no stored prefix silently changes meaning.
             errorId = "EscapedPathPrefix";
-            return "it contains a %-escape; write it decoded, as the gateway matches decoded paths (for example '/reports/café' " +
-                "rather than '/reports/caf%C3%A9'); an escaped '/' (%2F) cannot be part of a prefix";
+            return "it contains a %-escape; write it decoded, as the gateway matches decoded paths (for example '/~user' " +
+                "rather than '/%7Euser'); an escaped '/' (%2F) cannot be part of a prefix";
         }
 
         if (prefix.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '?' or '#' or '\\' or '*'))
         {
             return "it must not contain white space, '?', '#', '\\' or '*'";
+        }
+
+        if (!Ascii.IsValid(prefix))
+        {
+            // "é" is also "e" + U+0301 and servers normalize differently, so a non-ASCII prefix could be reached under a
+            // spelling it does not match; an ASCII prefix has one spelling (case aside, which matching folds).
+            return "it must be ASCII: a non-ASCII letter has several spellings (composed, decomposed) that servers normalize differently; " +
+                "protect the nearest ASCII parent path instead";
         }
 
         if (prefix.Contains("//", StringComparison.Ordinal) ||

@@ -15,9 +15,9 @@ namespace CasbCore.Policies;
 /// <para>Refused as ambiguous, because upstream servers read them in different ways (some as a separator, some as a
 /// parameter, some decode twice): an encoded '/' (%2F), a '\' (raw or %5C), a ';' path parameter (raw or %3B), an
 /// encoded '%' (%25, double encoding), an encoded "." or ".." segment, a segment ending in '.' or a space (Windows
-/// drops them), control and invisible formatting characters, escapes that are malformed or not valid UTF-8
-/// (overlong forms), characters that Unicode compatibility folding turns into others (fullwidth '／', 'ａ'), and a
-/// target that is not a path (absolute-form "http://host/path" is read as its path).</para>
+/// drops them), control characters, escapes that are malformed or not valid UTF-8 (overlong forms), characters that
+/// servers fold into ASCII ones (fullwidth '／' and 'ａ', Unicode spaces, invisible formatting characters; see
+/// <see cref="FoldsIntoAscii"/>), and a target that is not a path (absolute-form "http://host/path" is read as its path).</para>
 /// </summary>
 public sealed class RequestPath
 {
@@ -179,11 +179,26 @@ public sealed class RequestPath
                 $"The request path '{target}' is ambiguous: {problem}. The gateway refuses it with 400 Bad Request without deciding.", target);
 
     /// <summary>
-    /// Folds case for path matching: upper- then lower-case (invariant), so that 'I', 'i', 'İ' and 'ı' compare
-    /// equal. Upstreams that compare by upper case and those that compare by lower case then both fall under the
-    /// prefix the gateway matched. Length-preserving.
+    /// Folds case for path matching, length-preserving: upper- then lower-case, and the letters whose Unicode simple
+    /// case mapping leads to ASCII ('İ' to 'i', 'ı' to 'I', 'ſ' to 'S', which .NET's invariant casing leaves alone)
+    /// to that ASCII letter. Servers that compare by upper case and those that compare by lower case then both
+    /// fall under the prefix the gateway matched.
     /// </summary>
-    public static string FoldCase(string value) => value.ToUpperInvariant().ToLowerInvariant();
+    public static string FoldCase(string value) =>
+        string.Create(value.Length, value, static (folded, source) =>
+        {
+            for (int i = 0; i < source.Length; i++)
+            {
+                char c = source[i];
+                folded[i] = c switch
+                {
+                    < '\u0080' => char.ToLowerInvariant(c),
+                    '\u0130' or '\u0131' => 'i',
+                    '\u017F' => 's',
+                    _ => char.ToLowerInvariant(char.ToUpperInvariant(c)),
+                };
+            }
+        });
 
     /// <summary>True when <paramref name="foldedPath"/> equals <paramref name="foldedPrefix"/> or continues it after a '/'; both folded with <see cref="FoldCase"/>, the prefix without a trailing '/'.</summary>
     public static bool IsUnder(string foldedPrefix, string foldedPath) =>
@@ -287,7 +302,6 @@ public sealed class RequestPath
             return "it contains an escape that is not valid UTF-8 (such as an overlong %C0%AF)";
         }
 
-        bool ascii = true;
         foreach (char c in decoded)
         {
             string? problem = c switch
@@ -297,20 +311,21 @@ public sealed class RequestPath
                 ';' => "it contains an encoded ';' (%3B), which some servers read as a path parameter",
                 '%' => "it contains an encoded '%' (%25), a double encoding that some servers decode twice",
                 _ when char.IsControl(c) => "it contains a control character",
-                _ when c >= 0x80 && CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format => "it contains an invisible formatting character",
                 _ => null,
             };
             if (problem is not null)
             {
                 return problem;
             }
-
-            ascii &= c < 0x80;
         }
 
-        if (!ascii && !decoded.IsNormalized(NormalizationForm.FormKC))
+        foreach (Rune rune in decoded.EnumerateRunes())
         {
-            return "it contains a character that Unicode compatibility folding turns into another (such as a fullwidth letter or '／'), as some servers do";
+            if (rune.Value >= 0x80 && FoldsIntoAscii(rune))
+            {
+                return "it contains a character that some servers fold into an ASCII one (a fullwidth or compatibility form " +
+                    "such as '／' or 'ａ', a Unicode space, a look-alike slash or dot, an invisible formatting character)";
+            }
         }
 
         if (decoded is "." or "..")
@@ -325,6 +340,27 @@ public sealed class RequestPath
 
         return null;
     }
+
+    /// <summary>
+    /// Non-ASCII characters that Unicode compatibility normalization (NFKC) or Windows best-fit code-page conversion
+    /// turn into ASCII ones, by block and category: the gateway runs without ICU (invariant globalization), so
+    /// string.Normalize is not available to compare against. Ordinary letters of any script pass.
+    /// </summary>
+    private static bool FoldsIntoAscii(Rune rune) =>
+        Rune.GetUnicodeCategory(rune) is UnicodeCategory.SpaceSeparator or UnicodeCategory.Format or UnicodeCategory.OtherNumber or UnicodeCategory.LetterNumber
+        || rune.Value is 0xA5 or 0xAA or 0xBA or 0x20A9 or 0x2215 or 0x2216 or 0x29F5 or 0x29F8 or 0x29F9 // ª º, best-fit '\' (¥ ₩), look-alike slashes
+            or (>= 0x02B0 and <= 0x02FF)    // spacing modifier letters (ʰ ˢ)
+            or (>= 0x1D00 and <= 0x1DBF)    // phonetic extensions (ᴬ)
+            or (>= 0x2000 and <= 0x209F)    // general punctuation (dot leaders, dashes, quotes), super- and subscripts
+            or (>= 0x2100 and <= 0x218F)    // letterlike symbols (K, ™), number forms (Ⅰ)
+            or (>= 0x2460 and <= 0x24FF)    // enclosed alphanumerics (Ⓐ)
+            or (>= 0x3000 and <= 0x3002)    // ideographic space, comma, full stop
+            or (>= 0x3200 and <= 0x33FF)    // enclosed CJK letters, CJK compatibility (㎞)
+            or (>= 0xFB00 and <= 0xFB4F)    // alphabetic presentation forms (ﬁ)
+            or (>= 0xFE10 and <= 0xFE6F)    // vertical, CJK compatibility and small forms (﹒ ﹔ ﹨)
+            or (>= 0xFF00 and <= 0xFFEF)    // halfwidth and fullwidth forms (／ ＼ ． ａ)
+            or (>= 0x1D400 and <= 0x1D7FF)  // mathematical alphanumerics
+            or (>= 0x1F100 and <= 0x1F1FF); // enclosed alphanumeric supplement
 
     private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 

@@ -13,6 +13,9 @@ namespace CasbGateway.Enforcement;
 /// </summary>
 internal sealed partial class DecisionMiddleware
 {
+    /// <summary>The title of the page for a request refused with 400 because its path is ambiguous.</summary>
+    public const string AmbiguousTitle = "Address not accepted";
+
     private readonly RequestDelegate _next;
     private readonly IAccessDecider _decider;
     private readonly GatewayMetrics _metrics;
@@ -38,7 +41,7 @@ internal sealed partial class DecisionMiddleware
             : context.Request.PathBase.Add(context.Request.Path).ToUriComponent() + context.Request.QueryString.ToUriComponent();
         if (!RequestPath.TryParse(rawTarget, out RequestPath? path, out string? problem))
         {
-            int queryStart = rawTarget.IndexOf('?');
+            int queryStart = rawTarget.IndexOfAny(['?', '#']);
             feature.RefusedPath = queryStart < 0 ? rawTarget : rawTarget[..queryStart];
             feature.RefusedMessage = $"This address cannot be used: {problem}. Servers read such addresses in different ways, so the gateway refuses it rather than guess which app it is for.";
             feature.Error = $"{RequestPath.AmbiguousErrorId}: {problem}";
@@ -94,9 +97,6 @@ internal sealed partial class DecisionMiddleware
 
         return _next(context);
     }
-
-    /// <summary>The title of the page for a request refused with 400 because its path is ambiguous.</summary>
-    public const string AmbiguousTitle = "Address not accepted";
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Request {CorrelationId} to {Host}{Path} refused (400): {Problem}.")]
     private partial void LogAmbiguousPath(string correlationId, string host, string path, string problem);

@@ -45,6 +45,7 @@ internal sealed partial class DecisionMiddleware
             feature.RefusedPath = queryStart < 0 ? rawTarget : rawTarget[..queryStart];
             feature.RefusedMessage = $"This address cannot be used: {problem}. Servers read such addresses in different ways, so the gateway refuses it rather than guess which app it is for.";
             feature.Error = $"{RequestPath.AmbiguousErrorId}: {problem}";
+            feature.ErrorSource = ErrorSources.Client;
             LogAmbiguousPath(feature.CorrelationId, context.Request.Host.Host, feature.RefusedPath, problem);
             return ResponsePages.WriteAsync(
                 context, StatusCodes.Status400BadRequest, "request_path_ambiguous", AmbiguousTitle, feature.RefusedMessage,

@@ -117,6 +117,7 @@ public sealed class RequestPathPropertyTests
         // Not vacuous: both outcomes are common and every app is reached through some generated spelling.
         Assert.True(accepted > 1_000 && refused > 1_000, $"accepted {accepted}, refused {refused}");
         Assert.Equal(Apps.Select(a => a.Name).Order(), reached.Keys.Order());
+        Assert.True(reached.Values.Min() >= 10, string.Join(", ", reached.Select(r => $"{r.Key}: {r.Value}")));
     }
 
     [Fact]

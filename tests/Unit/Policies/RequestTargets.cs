@@ -26,6 +26,8 @@ internal static class RequestTargets
         "%20", "%2e%2e%2f", "%EF%BC%8F", "%EF%BC%BC", "%EF%BD%81", "%EF%BC%8E", "%E2%80%8B", "%E2%80%AE", "%C2%A0", "%E2%84%AA", "%E2%88%95", "%C2%A5", "%E2%80%A4", "%E3%80%80",
     ];
 
+    private static readonly string[] AppWords = ["admin", "api", "reports", "istanbul", "~user"];
+
     private static readonly string[] Queries = ["", "", "", "?x=1", "?next=//admin/secret", "?a=%2F;b", "?%zz", "?q=caf%C3%A9&r=%41"];
 
     /// <summary>Any target: unambiguous and ambiguous pieces mixed.</summary>
@@ -36,7 +38,9 @@ internal static class RequestTargets
 
     private static Gen<string> Target(Gen<string> piece)
     {
-        Gen<string> word = Gen.Select(piece.Array[1, 3], Gen.Int[0, 3], (pieces, casing) => Case(string.Concat(pieces), casing));
+        // Whole app words often, so that every prefix (down to /admin/api) is reached under many spellings.
+        Gen<string> pieces = Gen.Frequency((3, Gen.OneOf(AppWords)), (5, piece.Array[1, 3].Select(string.Concat)));
+        Gen<string> word = Gen.Select(pieces, Gen.Int[0, 3], Case);
         Gen<string> segment = Gen.Frequency((6, word), (1, Gen.OneOf("", ".", "..")));
         Gen<string> path = Gen.Select(segment.Array[0, 5], Gen.Bool, (segments, trailingSlash) =>
             "/" + string.Join('/', segments) + (trailingSlash && segments.Length > 0 ? "/" : ""));

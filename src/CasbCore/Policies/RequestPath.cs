@@ -27,7 +27,7 @@ public sealed class RequestPath
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     // Characters a canonical segment keeps as they are: RFC 3986 unreserved and the sub-delimiters other than ';',
-    // plus ':' and '@'. None of them is ever unescaped or re-escaped by System.Uri, so the forwarded text is this text.
+    // plus ':' and '@' (what a path segment may hold unescaped). Everything else is %XX, so a path has one spelling.
     private static readonly SearchValues<char> Plain = SearchValues.Create(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,=:@");
 

@@ -251,6 +251,7 @@ public sealed class CompiledPolicySet
         AccessAction action;
         string? blockMessage = null;
         string? blockingPolicy = null;
+        bool blockedOnDeviceTags = false;
         IReadOnlyList<MatchedAccessPolicy> matched = Array.Empty<MatchedAccessPolicy>();
         bool reportOnlyWouldBlock = reportOnlyBlock is not null;
 
@@ -272,6 +273,7 @@ public sealed class CompiledPolicySet
                 {
                     action = AccessAction.Block;
                     blockingPolicy = verdict.Blocking.Name;
+                    blockedOnDeviceTags = verdict.Blocking.FiltersOnDeviceTags;
                     blockMessage = verdict.Blocking.BlockMessage ?? DefaultBlockMessage(app.Name);
                     reasons.Add($"Blocked by access policy '{verdict.Blocking.Name}' (severity {verdict.Blocking.Severity}).");
                 }
@@ -343,6 +345,7 @@ public sealed class CompiledPolicySet
             MatchedPolicies = matched,
             BlockingPolicy = blockingPolicy,
             BlockMessage = blockMessage,
+            BlockedOnDeviceTags = blockedOnDeviceTags,
             UnderAppControl = mode is not null,
             AppControlMode = mode,
             Reasons = reasons,

@@ -13,7 +13,7 @@
     Bench   - Build, then the gateway side by side with nginx ssl_verify_client, a bare Kestrel + YARP forwarder
               and the upstream alone, on loopback (benchmarks/Invoke-GatewayBenchmark.ps1; installs nginx-light,
               apache2-utils, haproxy and nghttp2-client when missing); writes the table into docs/benchmarks.md.
-              About 10 minutes; -Quick for a 1-2 minute indicative run.
+              About 10 minutes; -Quick for a 1-2 minute indicative run (printed, not written).
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
 #>
@@ -203,8 +203,9 @@ switch ($Task) {
     'Demo' { if (-not $NoBuild) { Invoke-Build }; & (Join-Path $root 'tools/Start-CasbDemo.ps1') -ModuleManifest (Join-Path $moduleOut 'CasbModule.psd1') -NoWait:$NoWait }
     'Bench' {
         if (-not $NoBuild) { Invoke-Build }
+        # A -Quick run is indicative only: it prints its table but leaves the full run's figures in the docs.
         & (Join-Path $root 'benchmarks/Invoke-GatewayBenchmark.ps1') -ModuleManifest (Join-Path $moduleOut 'CasbModule.psd1') `
             -BareForwarder (Join-Path $root "benchmarks/BareForwarder/bin/$Configuration/net10.0/BareForwarder.dll") `
-            -DocumentPath (Join-Path $root 'docs/benchmarks.md') -Quick:$Quick
+            -DocumentPath $(if ($Quick) { '' } else { Join-Path $root 'docs/benchmarks.md' }) -Quick:$Quick
     }
 }

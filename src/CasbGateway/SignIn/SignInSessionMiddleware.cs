@@ -26,7 +26,13 @@ internal sealed class SignInSessionMiddleware
             return _next(context);
         }
 
-        AppEntry? app = feature.State.Engine.Policies.FindApp(context.Request.Host.Host, context.Request.Path.Value ?? "/");
+        // The app the decision will find: the same canonical path (an ambiguous one is refused there, unread here).
+        if (!CasbCore.Policies.RequestPath.TryParse(DecisionMiddleware.RawTarget(context), out CasbCore.Policies.RequestPath? path, out _))
+        {
+            return _next(context);
+        }
+
+        AppEntry? app = feature.State.Engine.Policies.FindApp(context.Request.Host.Host, path.Escaped);
         return app is null || app.SignIn == SignInMode.None ? _next(context) : AuthenticateAsync(context, feature);
     }
 

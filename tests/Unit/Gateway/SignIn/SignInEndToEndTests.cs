@@ -42,7 +42,7 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
         Assert.Contains("form-action 'self'", landed.Headers.GetValues("Content-Security-Policy").Single());
         Assert.Equal(0, harness.Gateway.UpstreamRequests);
 
-        ActivityRecord record = (await harness.Gateway.WaitForActivityAsync(1)).First(r => r.Path == "/reports" && r.HttpStatus == 403);
+        ActivityRecord record = await RecordAsync(harness, r => r.Path == "/reports" && r.HttpStatus == 403);
         Assert.Equal(SignInHarness.Vendor, record.User);
         Assert.Equal(UserSources.SignIn, record.UserSource);
         Assert.Equal(SignInHarness.ProviderName, record.IdentityProvider);
@@ -58,7 +58,7 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
         using SignInHarness.Browser browser = harness.CreateBrowser();
         (await browser.SignInAsync(user, "/mail")).Dispose();
 
-        ActivityRecord logged = (await harness.Gateway.WaitForActivityAsync(2)).First(r => r.UserSource == UserSources.SignIn);
+        ActivityRecord logged = await RecordAsync(harness, r => r.UserSource == UserSources.SignIn);
         AccessRequest atGateway = harness.Gateway.Decider.Requests.Single(r => r.CorrelationId == logged.CorrelationId);
         var claims = new System.Collections.Hashtable();
         foreach (IGrouping<string, KeyValuePair<string, string>> claim in atGateway.SignInClaims!.GroupBy(c => c.Key))
@@ -103,7 +103,7 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(new Uri(harness.Gateway.GatewayUrl, "/again"), again.RequestMessage!.RequestUri);
         Assert.Equal(signInsBefore + 1, harness.Idp.SignIns);
-        ActivityRecord record = (await harness.Gateway.WaitForActivityAsync(2)).First(r => r.Path == "/again");
+        ActivityRecord record = await RecordAsync(harness, r => r.Path == "/again");
         Assert.Equal(SignInHarness.Vendor, record.User);
         Assert.Equal(UserSources.SignIn, record.UserSource);
         Assert.Null(record.CertificateUserMismatch);
@@ -155,7 +155,7 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
 
         Assert.Equal(HttpStatusCode.OK, landed.StatusCode);
         Assert.Contains("Hello from the Casb sample app", await landed.Content.ReadAsStringAsync());
-        ActivityRecord record = (await harness.Gateway.WaitForActivityAsync(1)).First(r => r.HttpStatus == 200);
+        ActivityRecord record = await RecordAsync(harness, r => r.HttpStatus == 200);
         Assert.Equal(SignInHarness.Admin, record.User);
         Assert.Equal(nameof(AccessAction.Allow), record.Action);
         Assert.Contains(record.ConditionalAccess, c => c.Policy == "Vendors via App Control" && c.Outcome == nameof(ConditionalAccessOutcome.NotApplied));
@@ -418,7 +418,7 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
 
         using HttpResponseMessage landed = await browser.SignInAsync(SignInHarness.Vendor);
         string page = await landed.Content.ReadAsStringAsync();
-        ActivityRecord record = (await harness.Gateway.WaitForActivityAsync(2)).First(r => r.UserSource == UserSources.SignIn);
+        ActivityRecord record = await RecordAsync(harness, r => r.UserSource == UserSources.SignIn);
 
         Assert.Equal(SignInHarness.Vendor, record.User);
         if (setting == CertificateUserMismatchAction.Block)
@@ -433,6 +433,22 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
             Assert.Contains("Hello from the Casb sample app", page);
             Assert.Equal(setting == CertificateUserMismatchAction.Audit ? true : null, record.CertificateUserMismatch);
         }
+    }
+
+    /// <summary>The first activity record matching <paramref name="match"/>, once the log writer has written it.</summary>
+    private static async Task<ActivityRecord> RecordAsync(SignInHarness harness, Func<ActivityRecord, bool> match)
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            if (ActivityLog.ReadNewestFirst(harness.Gateway.Store.ActivityDirectory).FirstOrDefault(match) is { } record)
+            {
+                return record;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new Xunit.Sdk.XunitException("No activity record matched within 10 s.");
     }
 
     /// <summary>Runs the dance up to the identity provider's redirect back to the gateway, and returns that callback address.</summary>

@@ -34,8 +34,9 @@ internal static class ReturnUrls
         }
 
         if (!Uri.TryCreate(returnUrl, UriKind.Absolute, out Uri? uri)
+            || !Uri.TryCreate($"{scheme}://{host}/", UriKind.Absolute, out Uri? self)
             || !string.Equals(uri.Scheme, scheme, StringComparison.OrdinalIgnoreCase)
-            || !string.Equals(uri.Authority, new Uri($"{scheme}://{host}/").Authority, StringComparison.OrdinalIgnoreCase)
+            || !string.Equals(uri.Authority, self.Authority, StringComparison.OrdinalIgnoreCase)
             || uri.UserInfo.Length > 0)
         {
             return null;

@@ -139,8 +139,9 @@ internal sealed class SignInEndpointsMiddleware
         }
 
         return Uri.TryCreate(origin, UriKind.Absolute, out Uri? uri)
+            && Uri.TryCreate($"{context.Request.Scheme}://{context.Request.Host.Value}/", UriKind.Absolute, out Uri? self)
             && string.Equals(uri.Scheme, context.Request.Scheme, StringComparison.OrdinalIgnoreCase)
-            && string.Equals(uri.Authority, new Uri($"{context.Request.Scheme}://{context.Request.Host.Value}/").Authority, StringComparison.OrdinalIgnoreCase);
+            && string.Equals(uri.Authority, self.Authority, StringComparison.OrdinalIgnoreCase);
     }
 
     private static bool Is(string path, string endpoint) => string.Equals(path.TrimEnd('/'), endpoint, StringComparison.OrdinalIgnoreCase);

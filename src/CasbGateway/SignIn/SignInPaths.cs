@@ -16,7 +16,8 @@ internal static class SignInPaths
 
     /// <summary>
     /// True for a path under the reserved prefix, however it is spelled: any case, repeated or back slashes before it,
-    /// percent-encoded characters (an upstream that decodes or collapses them must never see one of these paths).
+    /// a leading "./", percent-encoded characters, also encoded twice (an upstream that decodes or collapses them must
+    /// never see one of these paths). Reads the path once and allocates nothing: every request of every app passes here.
     /// </summary>
     public static bool IsReserved(string? path)
     {
@@ -25,46 +26,67 @@ internal static class SignInPaths
             return false;
         }
 
-        // Fast path for ordinary requests: no '.' near the start and no escape anywhere means no reserved path.
-        if (path.IndexOf('%') < 0)
-        {
-            return HasReservedStart(path);
-        }
-
-        string decoded = path;
-        // Decode until stable: %252E is '%2E' after one pass and '.' after two.
-        for (int i = 0; i < 4; i++)
-        {
-            string next = Uri.UnescapeDataString(decoded);
-            if (next == decoded)
-            {
-                break;
-            }
-
-            decoded = next;
-        }
-
-        return HasReservedStart(decoded);
-    }
-
-    private static bool HasReservedStart(string path)
-    {
         int i = 0;
-        while (i < path.Length && (path[i] == '/' || path[i] == '\\'))
+        int separators = 0;
+        while (true)
         {
-            i++;
+            int start = i;
+            char c = Next(path, ref i);
+            if (c is '/' or '\\')
+            {
+                separators++;
+                continue;
+            }
+
+            // "./" (and "." before a separator) is the same folder: "/./.casb" is "/.casb".
+            int afterDot = i;
+            if (c == '.' && Next(path, ref afterDot) is '/' or '\\')
+            {
+                i = afterDot;
+                separators++;
+                continue;
+            }
+
+            i = start;
+            break;
         }
 
-        // "/./.casb" and "/x/../.casb" are normalized by Kestrel before the gateway sees them; a leading "./" is not.
-        while (i + 1 < path.Length && path[i] == '.' && (path[i + 1] == '/' || path[i + 1] == '\\'))
+        if (separators == 0)
         {
-            i += 2;
-            while (i < path.Length && (path[i] == '/' || path[i] == '\\'))
+            return false;
+        }
+
+        foreach (char expected in ".casb")
+        {
+            if (char.ToLowerInvariant(Next(path, ref i)) != expected)
             {
-                i++;
+                return false;
             }
         }
 
-        return i > 0 && path.AsSpan(i).StartsWith(".casb", StringComparison.OrdinalIgnoreCase);
+        return true;
     }
+
+    /// <summary>The next character of <paramref name="path"/> at <paramref name="i"/>, %XX decoded up to three times; '\0' at the end.</summary>
+    private static char Next(string path, ref int i)
+    {
+        if (i >= path.Length)
+        {
+            return '\0';
+        }
+
+        char c = path[i++];
+        for (int depth = 0; c == '%' && depth < 3 && i + 1 < path.Length && IsHex(path[i]) && IsHex(path[i + 1]); depth++)
+        {
+            c = (char)((Hex(path[i]) << 4) | Hex(path[i + 1]));
+            i += 2;
+            // "%252E": the decoded '%' starts another escape with the next two characters.
+        }
+
+        return c;
+    }
+
+    private static bool IsHex(char c) => char.IsAsciiHexDigit(c);
+
+    private static int Hex(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }

@@ -21,7 +21,7 @@ internal sealed class SignInSessionMiddleware
     public Task InvokeAsync(HttpContext context)
     {
         GatewayRequestFeature feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
-        if (feature.State?.SignIn is not { } signIn)
+        if (feature.State?.SignIn is null)
         {
             return _next(context);
         }

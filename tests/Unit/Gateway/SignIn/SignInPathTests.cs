@@ -42,6 +42,13 @@ public sealed class SignInPathTests
     [InlineData("evil.example")]
     public void Addresses_off_the_host_are_refused(string returnUrl) => Assert.Null(ReturnUrls.Normalize(returnUrl, "https", Host));
 
+    [Theory]
+    [InlineData("evil.example@portal")]
+    [InlineData("portal contoso")]
+    [InlineData("")]
+    public void A_host_header_that_is_not_a_host_refuses_absolute_addresses_without_throwing(string host) =>
+        Assert.Null(ReturnUrls.Normalize("https://portal.contoso.local/x", "https", host));
+
     [Fact]
     public void Whatever_is_asked_for_a_browser_never_leaves_the_host()
     {

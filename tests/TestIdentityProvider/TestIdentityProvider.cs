@@ -108,7 +108,14 @@ public sealed class TestIdentityProvider : IAsyncDisposable
         var descriptor = new OpenIddictApplicationDescriptor
         {
             ClientId = _options.ClientId,
-            ClientSecret = _options.ClientSecret,
+            ClientSecret = _options.ClientCertificate is null ? _options.ClientSecret : null,
+            JsonWebKeySet = _options.ClientCertificate is { } clientCertificate
+                ? new Microsoft.IdentityModel.Tokens.JsonWebKeySet
+                {
+                    Keys = { Microsoft.IdentityModel.Tokens.JsonWebKeyConverter.ConvertFromX509SecurityKey(
+                        new Microsoft.IdentityModel.Tokens.X509SecurityKey(clientCertificate), representAsRsaKey: true) },
+                }
+                : null,
             ClientType = ClientTypes.Confidential,
             ConsentType = ConsentTypes.Implicit,
             DisplayName = "CASB gateway",

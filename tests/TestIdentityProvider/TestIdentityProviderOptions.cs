@@ -12,6 +12,9 @@ public sealed class TestIdentityProviderOptions
 
     public string ClientSecret { get; init; } = "casb-test-secret";
 
+    /// <summary>When set, the client authenticates with a client assertion signed by this certificate's key (private_key_jwt) instead of the secret.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate { get; init; }
+
     /// <summary>The client's redirect URIs (the gateway's https://host:port/.casb/signin-oidc); more can be added later.</summary>
     public IReadOnlyList<string> RedirectUris { get; init; } = [];
 

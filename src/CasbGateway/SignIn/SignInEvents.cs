@@ -69,10 +69,14 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
         string clientId = _signIn.Provider.ClientId;
         request.ClientSecret = null;
         request.ClientAssertionType = ClientAssertionType;
+        // RFC 7523bis: the issuer as the audience and an explicit type (servers such as OpenIddict 7 require both);
+        // Entra ID documents the token endpoint as the audience and a plain JWT.
+        bool entra = IsEntra(configuration.Issuer);
         request.ClientAssertion = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = clientId,
-            Audience = configuration.TokenEndpoint,
+            Audience = entra ? configuration.TokenEndpoint : configuration.Issuer,
+            TokenType = entra ? "JWT" : "client-authentication+jwt",
             Claims = new Dictionary<string, object> { ["sub"] = clientId, ["jti"] = Guid.NewGuid().ToString("N") },
             IssuedAt = now,
             NotBefore = now,
@@ -80,6 +84,12 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
             SigningCredentials = new X509SigningCredentials(certificate),
         });
     }
+
+    private static bool IsEntra(string? issuer) =>
+        Uri.TryCreate(issuer, UriKind.Absolute, out Uri? uri)
+        && (uri.Host.StartsWith("login.microsoftonline.", StringComparison.OrdinalIgnoreCase)
+            || uri.Host.Equals("login.chinacloudapi.cn", StringComparison.OrdinalIgnoreCase)
+            || uri.Host.Equals("login.partner.microsoftonline.cn", StringComparison.OrdinalIgnoreCase));
 
     public override Task RedirectToIdentityProviderForSignOut(RedirectContext context)
     {

@@ -146,6 +146,24 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
     }
 
     [Fact]
+    public async Task The_gateway_can_authenticate_to_the_identity_provider_with_a_client_certificate_instead_of_a_secret()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        using X509Certificate2 created = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+                "CN=casb-gateway client", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        using X509Certificate2 clientCertificate = X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture, clientCertificate: clientCertificate);
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+
+        using HttpResponseMessage landed = await browser.SignInAsync(SignInHarness.Admin);
+
+        Assert.Equal(HttpStatusCode.OK, landed.StatusCode);
+        Assert.Contains("Hello from the Casb sample app", await landed.Content.ReadAsStringAsync());
+        Assert.DoesNotContain("casb-test-secret", File.ReadAllText(harness.Gateway.Store.SecretsFile));
+    }
+
+    [Fact]
     public async Task A_user_in_an_excluded_group_passes_untouched()
     {
         await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);

@@ -57,11 +57,15 @@ internal sealed partial class SignInHarness : IAsyncDisposable
         SignInMode mode = SignInMode.Required,
         Action<CasbConfiguration>? configure = null,
         bool identityProviderDown = false,
-        bool ownIdentityProvider = false)
+        bool ownIdentityProvider = false,
+        X509Certificate2? clientCertificate = null)
     {
         LabPki lab = fixture.Lab;
-        bool owns = identityProviderDown || ownIdentityProvider;
-        TestIdentityProvider idp = owns ? await TestIdentityProvider.StartAsync(IdpOptions) : fixture.Idp;
+        bool owns = identityProviderDown || ownIdentityProvider || clientCertificate is not null;
+        TestIdentityProviderOptions options = IdpOptions;
+        TestIdentityProvider idp = owns
+            ? await TestIdentityProvider.StartAsync(new TestIdentityProviderOptions { Users = options.Users, ClientCertificate = clientCertificate })
+            : fixture.Idp;
         var time = new ShiftedTime();
         GatewayHarness gateway;
         try
@@ -98,7 +102,9 @@ internal sealed partial class SignInHarness : IAsyncDisposable
                         Name = ProviderName,
                         Authority = idp.Authority.ToString(),
                         ClientId = idp.ClientId,
-                        ClientSecret = idp.ClientSecret,
+                        ClientSecret = clientCertificate is null ? idp.ClientSecret : null,
+                        ClientCertificatePkcs12 = clientCertificate is null ? null : Convert.ToBase64String(clientCertificate.Export(X509ContentType.Pkcs12)),
+                        ClientCertificateThumbprint = clientCertificate?.Thumbprint,
                         AuthorityCertificate = Convert.ToBase64String(idp.Certificate.RawData),
                         SessionLifetimeMinutes = 60,
                     }, DateTimeOffset.UtcNow);

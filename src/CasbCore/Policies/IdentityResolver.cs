@@ -18,8 +18,8 @@ public static class UserSources
     public const string Anonymous = "Anonymous";
 }
 
-/// <summary>A request's user and where it came from, with the reason lines that explain it.</summary>
-internal readonly record struct ResolvedIdentity(string? User, string Source, string? IgnoredHeaderReason, string Reason);
+/// <summary>A request's user, where it came from, and whether an identity header was ignored (the reason lines are rendered on demand).</summary>
+internal readonly record struct ResolvedIdentity(string? User, string Source, bool HeaderIgnored);
 
 /// <summary>
 /// Who is asking, in order of trust: an explicit user (what-if only) &gt; the identity header, honoured only
@@ -33,25 +33,32 @@ internal static class IdentityResolver
         bool hasHeader = !string.IsNullOrWhiteSpace(request.IdentityHeaderValue);
         if (!string.IsNullOrWhiteSpace(request.User))
         {
-            string user = request.User.Trim();
-            return new ResolvedIdentity(user, UserSources.Parameter, null, $"User '{user}' from the request.");
+            return new ResolvedIdentity(request.User.Trim(), UserSources.Parameter, false);
         }
 
         if (hasHeader && isTrustedProxy(request.RemoteAddress))
         {
-            string user = request.IdentityHeaderValue!.Trim();
-            return new ResolvedIdentity(user, UserSources.IdentityHeader, null, $"User '{user}' from the trusted identity header.");
+            return new ResolvedIdentity(request.IdentityHeaderValue!.Trim(), UserSources.IdentityHeader, false);
         }
 
-        string? ignored = hasHeader
-            ? $"The identity header was ignored: {request.RemoteAddress?.ToString() ?? "the peer"} is not a trusted proxy."
-            : null;
         if (certificate.IsValid && !string.IsNullOrWhiteSpace(certificate.Principal))
         {
-            string user = certificate.Principal.Trim();
-            return new ResolvedIdentity(user, UserSources.Certificate, ignored, $"User '{user}' from the client certificate.");
+            return new ResolvedIdentity(certificate.Principal.Trim(), UserSources.Certificate, hasHeader);
         }
 
-        return new ResolvedIdentity(null, UserSources.Anonymous, ignored, "The user is anonymous.");
+        return new ResolvedIdentity(null, UserSources.Anonymous, hasHeader);
     }
+
+    /// <summary>The reason line for an identity header from a peer that is not a trusted proxy.</summary>
+    public static string IgnoredHeaderReason(AccessRequest request) =>
+        $"The identity header was ignored: {request.RemoteAddress?.ToString() ?? "the peer"} is not a trusted proxy.";
+
+    /// <summary>The reason line saying who the user is and where the name came from.</summary>
+    public static string Reason(ResolvedIdentity identity) => identity.Source switch
+    {
+        UserSources.Parameter => $"User '{identity.User}' from the request.",
+        UserSources.IdentityHeader => $"User '{identity.User}' from the trusted identity header.",
+        UserSources.Certificate => $"User '{identity.User}' from the client certificate.",
+        _ => "The user is anonymous.",
+    };
 }

@@ -40,7 +40,7 @@ internal sealed partial class ForwardingMiddleware : IDisposable
     public async Task InvokeAsync(HttpContext context)
     {
         GatewayRequestFeature feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
-        AppEntry app = feature.State!.Apps[feature.Decision!.App!];
+        AppEntry app = feature.State!.Apps[feature.Decision!.Value.App!];
 
         long started = Stopwatch.GetTimestamp();
         ForwarderError error = await _forwarder.SendAsync(context, app.Upstream, _client, _requestConfig, ForwardingTransformer.Instance);
@@ -67,7 +67,7 @@ internal sealed partial class ForwardingMiddleware : IDisposable
             timedOut
                 ? $"The app '{app.Name}' did not answer in time. Try again later."
                 : $"The app '{app.Name}' cannot be reached right now. Try again later.",
-            app.Name, feature.CorrelationId, feature.At, feature.Decision.ClientAppType);
+            app.Name, feature.CorrelationId, feature.At, feature.Decision.Value.ClientAppType);
     }
 
     public void Dispose() => _client.Dispose();

@@ -83,7 +83,8 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
             ThrowError("InvalidUri", ErrorCategory.InvalidArgument, $"'{Uri.OriginalString}' is not an absolute URL (for example https://portal.contoso.local/).", Uri);
         }
 
-        CasbConfiguration configuration = LoadConfiguration();
+        CasbEngine engine = AcquireEngine();
+        CasbConfiguration configuration = engine.Configuration;
         string? appName = null;
         if (ParameterSetName == ByApp)
         {
@@ -113,7 +114,7 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
         try
         {
             // The one engine call the gateway makes too: the what-if cannot disagree with enforcement.
-            decision = new CasbEngine(configuration).Decide(request);
+            decision = engine.Decide(request);
         }
         catch (CasbException ex)
         {
@@ -129,6 +130,27 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
         }
 
         WriteObject(new CasbAccessDecision(decision));
+    }
+
+    /// <summary>The engine of the store as it is now: compiled once per store content and kept for the session.</summary>
+    private CasbEngine AcquireEngine()
+    {
+        CasbEngine engine;
+        bool reused;
+        try
+        {
+            engine = CasbEngineCache.Shared.GetEngine(Store, out reused);
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
+            throw;
+        }
+
+        WriteVerbose(reused
+            ? $"Using the cached engine for revision {engine.Revision} of the store '{Store.Path}'."
+            : $"Compiled the engine for revision {engine.Revision} of the store '{Store.Path}'.");
+        return engine;
     }
 
     private bool IsBound(string parameterName) => MyInvocation.BoundParameters.ContainsKey(parameterName);

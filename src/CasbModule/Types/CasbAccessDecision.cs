@@ -9,6 +9,7 @@ public sealed class CasbAccessDecision
 {
     internal CasbAccessDecision(AccessDecision decision)
     {
+        DecisionExplanation explanation = decision.Explain();
         Action = decision.Action;
         App = decision.App;
         User = decision.User;
@@ -18,12 +19,12 @@ public sealed class CasbAccessDecision
         DeviceTags = decision.DeviceTags.ToArray();
         Certificate = decision.Certificate;
         CertificateStatus = decision.Certificate?.Status ?? "None";
-        ConditionalAccess = decision.ConditionalAccess.ToArray();
-        MatchedPolicies = decision.MatchedPolicies.ToArray();
+        ConditionalAccess = explanation.ConditionalAccess.ToArray();
+        MatchedPolicies = explanation.MatchedPolicies.ToArray();
         BlockingPolicy = decision.BlockingPolicy;
         BlockMessage = decision.BlockMessage;
         UnderAppControl = decision.UnderAppControl;
-        Reasons = decision.Reasons.ToArray();
+        Reasons = explanation.Reasons.ToArray();
         Revision = decision.Revision;
         At = decision.At;
     }

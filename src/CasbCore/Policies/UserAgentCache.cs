@@ -6,11 +6,15 @@ namespace CasbCore.Policies;
 /// <summary>
 /// The <see cref="UserAgentFacts"/> of each distinct User-Agent seen by one revision. User-Agent strings repeat,
 /// so classifying each one once is the single biggest saving per request. Bounded: the header is client-controlled,
-/// so a flood of distinct values empties the cache instead of growing it.
+/// so a flood of distinct values empties the cache instead of growing it, and a value longer than any browser sends
+/// is worked out for its request and not kept.
 /// </summary>
 internal sealed class UserAgentCache
 {
     public const int Limit = 4096;
+
+    /// <summary>Real User-Agents are a few hundred characters; longer ones are not worth the memory of keeping.</summary>
+    public const int MaxCachedLength = 1024;
 
     private readonly ConcurrentDictionary<string, UserAgentFacts> _facts = new(StringComparer.Ordinal);
     private readonly string[] _fragments;
@@ -38,6 +42,11 @@ internal sealed class UserAgentCache
         }
 
         var facts = new UserAgentFacts(userAgent, UserAgentClassifier.Classify(userAgent), _fragments);
+        if (userAgent.Length > MaxCachedLength)
+        {
+            return facts;
+        }
+
         if (Interlocked.Increment(ref _count) > Limit)
         {
             _facts.Clear();

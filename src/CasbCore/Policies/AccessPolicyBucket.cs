@@ -4,7 +4,7 @@ using System.Net;
 namespace CasbCore.Policies;
 
 /// <summary>
-/// The enabled access policies that can apply to one app and one client app type, indexed so that a request only
+/// The enabled access policies for one app (or for every app) and one client app type, indexed so that a request only
 /// evaluates the policies it could match. Each policy is filed under one route, the first of its filters that names
 /// something the request must have:
 /// <list type="number">

@@ -27,13 +27,12 @@ internal sealed class AccessPolicyStage
 
         DecisionTrace? trace = state.Trace;
         CompiledApp app = state.App!;
-        AccessPolicyBucket policies = app.PoliciesFor(state.Facts.ClientAppType);
         bool reportOnlyWouldBlock = state.ReportOnlyBlocks;
 
         if (state.AppControlMode is AppControlMode mode)
         {
             var verdict = default(AccessVerdict);
-            policies.Evaluate(in state.Facts, ref verdict, trace);
+            app.EvaluateAccessPolicies(in state.Facts, ref verdict, trace);
             trace?.EndAccessPolicies(reportOnly: false);
             bool enforce = mode == AppControlMode.UseCustomPolicy;
             if (verdict.Blocking is { } blocking)
@@ -80,7 +79,7 @@ internal sealed class AccessPolicyStage
             if (state.ReportOnlyAppControl)
             {
                 var verdict = default(AccessVerdict);
-                policies.Evaluate(in state.Facts, ref verdict, trace);
+                app.EvaluateAccessPolicies(in state.Facts, ref verdict, trace);
                 trace?.EndAccessPolicies(reportOnly: true);
                 if (verdict.Blocking is { } blocking)
                 {

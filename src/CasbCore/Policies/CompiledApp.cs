@@ -2,17 +2,22 @@ using CasbCore.Model;
 
 namespace CasbCore.Policies;
 
-/// <summary>One app of a revision: its access policies per client app type and the texts a decision about it uses.</summary>
+/// <summary>
+/// One app of a revision: its access policies per client app type and the texts a decision about it uses. The
+/// policies that name the app are indexed per app; those for every app are indexed once and shared by all apps.
+/// </summary>
 internal sealed class CompiledApp
 {
-    private readonly AccessPolicyBucket _browser;
-    private readonly AccessPolicyBucket _mobileAndDesktop;
+    private readonly AccessPolicyBucket[] _own;
+    private readonly AccessPolicyBucket[] _everyApp;
 
-    public CompiledApp(string name, AccessPolicyBucket browser, AccessPolicyBucket mobileAndDesktop)
+    /// <param name="own">The policies that name this app, per <see cref="ClientAppType"/>.</param>
+    /// <param name="everyApp">The policies for every app, per <see cref="ClientAppType"/> (shared).</param>
+    public CompiledApp(string name, AccessPolicyBucket[] own, AccessPolicyBucket[] everyApp)
     {
         Name = name;
-        _browser = browser;
-        _mobileAndDesktop = mobileAndDesktop;
+        _own = own;
+        _everyApp = everyApp;
         Reason = $"App '{name}'.";
         DefaultBlockMessage = CompiledPolicySet.DefaultBlockMessage(name);
         DefaultDenyMessage = CompiledPolicySet.DefaultDenyMessage(name);
@@ -27,7 +32,11 @@ internal sealed class CompiledApp
 
     public string DefaultDenyMessage { get; }
 
-    /// <summary>The enabled access policies that can apply to this app for <paramref name="type"/>.</summary>
-    public AccessPolicyBucket PoliciesFor(ClientAppType type) =>
-        type == ClientAppType.Browser ? _browser : _mobileAndDesktop;
+    /// <summary>Evaluates the enabled access policies this app's request can reach (see <see cref="AccessPolicyBucket"/>).</summary>
+    public void EvaluateAccessPolicies(in RequestFacts facts, ref AccessVerdict verdict, DecisionTrace? trace)
+    {
+        int type = (int)facts.ClientAppType;
+        _own[type].Evaluate(in facts, ref verdict, trace);
+        _everyApp[type].Evaluate(in facts, ref verdict, trace);
+    }
 }

@@ -93,16 +93,26 @@ public sealed class CompiledPolicySet
             ranked[i].Rank = i;
         }
 
+        AccessPolicyBucket Bucket(IEnumerable<CompiledAccessPolicy> policies)
+        {
+            CompiledAccessPolicy[] list = policies.ToArray();
+            return list.Length == 0 ? AccessPolicyBucket.Empty : new AccessPolicyBucket(list, indexAccessPolicies);
+        }
+
+        // Indexed by ClientAppType.
+        AccessPolicyBucket[] Buckets(IEnumerable<CompiledAccessPolicy> policies) =>
+        [
+            Bucket(policies.Where(p => p.AppliesTo(ClientAppType.Browser))),
+            Bucket(policies.Where(p => p.AppliesTo(ClientAppType.MobileAndDesktop))),
+        ];
+
+        AccessPolicyBucket[] everyApp = Buckets(enabled.Where(p => p.Apps.Count == 0));
         var apps = new List<(AppEntry, CompiledApp)>(configuration.Apps.Count);
         foreach (AppEntry app in configuration.Apps)
         {
-            CompiledAccessPolicy[] forApp = enabled
-                .Where(p => p.Apps.Count == 0 || p.Apps.Any(a => string.Equals(a?.Trim(), app.Name, StringComparison.OrdinalIgnoreCase)))
-                .ToArray();
-            apps.Add((app, new CompiledApp(
-                app.Name,
-                new AccessPolicyBucket(forApp.Where(p => p.AppliesTo(ClientAppType.Browser)).ToArray(), indexAccessPolicies),
-                new AccessPolicyBucket(forApp.Where(p => p.AppliesTo(ClientAppType.MobileAndDesktop)).ToArray(), indexAccessPolicies))));
+            AccessPolicyBucket[] own = Buckets(enabled.Where(p =>
+                p.Apps.Any(a => string.Equals(a?.Trim(), app.Name, StringComparison.OrdinalIgnoreCase))));
+            apps.Add((app, new CompiledApp(app.Name, own, everyApp)));
         }
 
         string[] userAgentFragments = fragments.OrderBy(f => f.Value).Select(f => f.Key).ToArray();

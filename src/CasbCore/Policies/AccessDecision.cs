@@ -115,8 +115,11 @@ public readonly struct AccessDecision
     /// Every reason for this decision, worked out again from the same compiled revision, request and certificate
     /// result (allocates; the decision itself did not). A decision the engine did not make explains nothing.
     /// </summary>
-    public DecisionExplanation Explain() =>
+    public DecisionExplanation Explain() => Explain(recordEvaluated: false);
+
+    /// <summary>The explanation with <see cref="DecisionExplanation.EvaluatedAccessPolicies"/> filled in (tests of the index).</summary>
+    internal DecisionExplanation Explain(bool recordEvaluated) =>
         _policies is not null && _request is not null && Certificate is not null
-            ? _policies.Explain(_request, Certificate, this)
+            ? _policies.Explain(_request, Certificate, this, recordEvaluated)
             : DecisionExplanation.None;
 }

@@ -9,7 +9,7 @@ namespace CasbCore.Policies;
 /// blocks (the highest ranked), otherwise the default action, and App Control modes other than UseCustomPolicy turn
 /// would-be blocks into Monitor. Last, an Allow that a report-only policy would have blocked becomes Monitor.
 /// </summary>
-internal sealed class AccessPolicyStage
+internal sealed class AccessPolicyStage : IDecisionStage
 {
     private readonly DefaultAction _defaultAction;
 
@@ -20,11 +20,6 @@ internal sealed class AccessPolicyStage
 
     public void Evaluate(ref DecisionState state)
     {
-        if (state.Decided)
-        {
-            return;
-        }
-
         DecisionTrace? trace = state.Trace;
         CompiledApp app = state.App!;
         bool reportOnlyWouldBlock = state.ReportOnlyBlocks;

@@ -45,9 +45,8 @@ public sealed class CompiledPolicySet
     public const string NotInAppControlScope = "Not in scope of any App Control conditional-access policy";
 
     private readonly IPNetwork[] _trustedProxies;
-    private readonly IdentityStage _identity;
-    private readonly ConditionalAccessStage _conditionalAccess;
-    private readonly AccessPolicyStage _accessPolicies;
+    // In order; a session stage (session policies) goes after the access policies.
+    private readonly IDecisionStage[] _stages;
 
     private CompiledPolicySet(CasbConfiguration configuration, bool indexAccessPolicies)
     {
@@ -116,10 +115,12 @@ public sealed class CompiledPolicySet
         }
 
         string[] userAgentFragments = fragments.OrderBy(f => f.Value).Select(f => f.Key).ToArray();
-        _identity = new IdentityStage(
-            new AppMatcher(configuration.Apps), apps, principals.BuildLookup(), new UserAgentCache(userAgentFragments), IsTrustedProxy);
-        _conditionalAccess = new ConditionalAccessStage(conditionalAccess);
-        _accessPolicies = new AccessPolicyStage(configuration.Settings.DefaultAction);
+        _stages =
+        [
+            new IdentityStage(new AppMatcher(configuration.Apps), apps, principals.BuildLookup(), new UserAgentCache(userAgentFragments), IsTrustedProxy),
+            new ConditionalAccessStage(conditionalAccess),
+            new AccessPolicyStage(configuration.Settings.DefaultAction),
+        ];
     }
 
     public CasbConfiguration Configuration { get; }
@@ -160,9 +161,9 @@ public sealed class CompiledPolicySet
     }
 
     /// <summary>The reasons for <paramref name="decision"/>: the same stages on the same inputs, with a trace.</summary>
-    internal DecisionExplanation Explain(AccessRequest request, CertificateValidationResult certificate, in AccessDecision decision)
+    internal DecisionExplanation Explain(AccessRequest request, CertificateValidationResult certificate, in AccessDecision decision, bool recordEvaluated)
     {
-        var trace = new DecisionTrace();
+        var trace = new DecisionTrace(recordEvaluated);
         var state = new DecisionState(request, certificate, trace);
         Run(ref state);
         // The inputs are immutable and the stages deterministic, so this cannot differ; if it ever did, the
@@ -188,13 +189,13 @@ public sealed class CompiledPolicySet
 
     private void Run(ref DecisionState state)
     {
-        _identity.Evaluate(ref state);
-        if (state.Decided)
+        foreach (IDecisionStage stage in _stages)
         {
-            return;
+            stage.Evaluate(ref state);
+            if (state.Decided)
+            {
+                return;
+            }
         }
-
-        _conditionalAccess.Evaluate(ref state);
-        _accessPolicies.Evaluate(ref state);
     }
 }

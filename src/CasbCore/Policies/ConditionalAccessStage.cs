@@ -9,7 +9,7 @@ namespace CasbCore.Policies;
 /// mode wins). In scope and ReportOnly: only recorded, for the access-policy stage to monitor what would have
 /// blocked.
 /// </summary>
-internal sealed class ConditionalAccessStage
+internal sealed class ConditionalAccessStage : IDecisionStage
 {
     private readonly CompiledConditionalAccessPolicy[] _policies;
 

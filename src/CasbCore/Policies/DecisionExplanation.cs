@@ -28,6 +28,9 @@ public sealed class DecisionExplanation
 
     public IReadOnlyList<string> Reasons { get; }
 
-    /// <summary>The access policies the decision evaluated, once each: what the per-app and per-user index let through.</summary>
+    /// <summary>
+    /// The access policies the decision evaluated, once each: what the index let through. Recorded only by
+    /// <see cref="AccessDecision.Explain(bool)"/> with true (tests); empty otherwise.
+    /// </summary>
     internal IReadOnlyList<string> EvaluatedAccessPolicies { get; }
 }

@@ -11,8 +11,14 @@ internal sealed class DecisionTrace
     private readonly List<ConditionalAccessResult> _conditionalAccess = new();
     private readonly List<MatchedAccessPolicy> _matchedPolicies = new();
     private readonly List<string> _evaluated = new();
-    private readonly HashSet<CompiledAccessPolicy> _evaluatedOnce = new(ReferenceEqualityComparer.Instance);
+    // Null unless asked for: the gateway explains every request for its activity record and has no use for it.
+    private readonly HashSet<CompiledAccessPolicy>? _evaluatedOnce;
     private readonly List<CompiledAccessPolicy> _matchedPending = new();
+
+    public DecisionTrace(bool recordEvaluated = false)
+    {
+        _evaluatedOnce = recordEvaluated ? new HashSet<CompiledAccessPolicy>(ReferenceEqualityComparer.Instance) : null;
+    }
 
     public void Reason(string line) => _reasons.Add(line);
 
@@ -24,7 +30,7 @@ internal sealed class DecisionTrace
 
     public void Evaluating(CompiledAccessPolicy policy)
     {
-        if (_evaluatedOnce.Add(policy))
+        if (_evaluatedOnce is not null && _evaluatedOnce.Add(policy))
         {
             _evaluated.Add(policy.Name);
         }
@@ -39,7 +45,8 @@ internal sealed class DecisionTrace
     /// </summary>
     public void EndAccessPolicies(bool reportOnly)
     {
-        foreach (CompiledAccessPolicy policy in _matchedPending.Distinct().OrderBy(p => p.Order))
+        IEnumerable<CompiledAccessPolicy> matched = _matchedPending.Count <= 1 ? _matchedPending : _matchedPending.Distinct().OrderBy(p => p.Order);
+        foreach (CompiledAccessPolicy policy in matched)
         {
             if (reportOnly)
             {

@@ -9,7 +9,7 @@ namespace CasbCore.Policies;
 /// User-Agent is, which device tags the certificate earns, and the client address. No app decides the request:
 /// Block, and the gateway answers 404.
 /// </summary>
-internal sealed class IdentityStage
+internal sealed class IdentityStage : IDecisionStage
 {
     private const string NoAppMessage = "No app is published at this address.";
 

@@ -96,8 +96,8 @@ public sealed class AccessPolicyIndexTests
         CompiledPolicySet thousand = CompiledPolicySet.Compile(ScaleConfiguration.Create(1000));
         CompiledPolicySet linear = CompiledPolicySet.Compile(ScaleConfiguration.Create(1000), indexAccessPolicies: false);
 
-        DecisionExplanation indexed = thousand.Decide(ScaleConfiguration.AllowedRequest, ScaleConfiguration.ValidCertificate).Explain();
-        DecisionExplanation all = linear.Decide(ScaleConfiguration.AllowedRequest, ScaleConfiguration.ValidCertificate).Explain();
+        DecisionExplanation indexed = thousand.Decide(ScaleConfiguration.AllowedRequest, ScaleConfiguration.ValidCertificate).Explain(recordEvaluated: true);
+        DecisionExplanation all = linear.Decide(ScaleConfiguration.AllowedRequest, ScaleConfiguration.ValidCertificate).Explain(recordEvaluated: true);
 
         // App 3, browser: the 400 enabled all-app policies (odd p, not p = 9 mod 10; no app-scoped one names App 3).
         // user17 is in groups 0-2, and of those only Group 1 is named by an all-app policy (p = 1 mod 60: 17 of
@@ -125,8 +125,8 @@ public sealed class AccessPolicyIndexTests
             {
                 AccessDecision expected = linear.Decide(request, certificate);
                 AccessDecision actual = indexed.Decide(request, certificate);
-                DecisionExplanation expectedWhy = expected.Explain();
-                DecisionExplanation actualWhy = actual.Explain();
+                DecisionExplanation expectedWhy = expected.Explain(recordEvaluated: true);
+                DecisionExplanation actualWhy = actual.Explain(recordEvaluated: true);
 
                 Assert.Equal(expected.Action, actual.Action);
                 Assert.Equal(expected.App, actual.App);
@@ -143,7 +143,7 @@ public sealed class AccessPolicyIndexTests
     }
 
     private static DecisionExplanation Explain(CompiledPolicySet policies, AccessRequest request, CertificateValidationResult? certificate = null) =>
-        policies.Decide(request, certificate ?? NoCertificate).Explain();
+        policies.Decide(request, certificate ?? NoCertificate).Explain(recordEvaluated: true);
 
     private static readonly string[] Users = ["u0@contoso.com", "u1@contoso.com", "u2@contoso.com", "u3@contoso.com", "outsider@fabrikam.com"];
     private static readonly string[] GroupNames = ["G0", "G1", "G2"];

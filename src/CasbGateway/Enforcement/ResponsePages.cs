@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using CasbCore;
 using CasbCore.Model;
+using CasbGateway.Hosting;
 
 namespace CasbGateway.Enforcement;
 
@@ -16,6 +18,9 @@ internal static class ResponsePages
     public const string GenericBlockMessage = "Access to this app was blocked because the request could not be evaluated. Try again later or contact your administrator.";
     public const string DefaultBlockMessage = "Access to this app is blocked by your organization's policy.";
     public const string NoAppMessage = "No app is published at this address.";
+
+    /// <summary>The pages' own inline style only; no page may frame them (clickjacking a block page's links).</summary>
+    public const string HtmlContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
     public static bool WantsHtml(HttpContext context, ClientAppType? clientAppType)
     {
@@ -51,12 +56,11 @@ internal static class ResponsePages
         response.Clear();
         response.StatusCode = statusCode;
         response.Headers[CorrelationHeader] = correlationId;
-        response.Headers.CacheControl = "no-store";
-        response.Headers["X-Content-Type-Options"] = "nosniff";
+        OwnResponseHeaders.Apply(context);
         if (WantsHtml(context, clientAppType))
         {
             response.ContentType = "text/html; charset=utf-8";
-            response.Headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'";
+            response.Headers["Content-Security-Policy"] = HtmlContentSecurityPolicy;
             return response.WriteAsync(RenderHtml(title, message, app, correlationId, at), Encoding.UTF8);
         }
 
@@ -66,7 +70,8 @@ internal static class ResponsePages
 
     public static string RenderHtml(string title, string message, string? app, string correlationId, DateTimeOffset at)
     {
-        static string E(string? value) => WebUtility.HtmlEncode(value ?? "");
+        // Shown text: control and bidi characters escaped as in the cmdlets' views, then HTML-encoded.
+        static string E(string? value) => WebUtility.HtmlEncode(DisplayText.Safe(value) ?? "");
         var html = new StringBuilder(2048);
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(E(title)).Append("</title>");
         html.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");

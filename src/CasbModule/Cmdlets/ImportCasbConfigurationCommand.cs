@@ -275,7 +275,7 @@ public sealed class ImportCasbConfigurationCommand : CasbStoreCmdlet
         public void Apply(CasbConfiguration config, CasbConfiguration imported, CasbConfigurationChange change)
         {
             List<T> items = list(config);
-            int index = items.FindIndex(e => Same(key(e), change.Name));
+            int index = items.FindIndex(e => Same(key(e), change.ExactName));
             if (change.Change == CasbChangeKind.Removed)
             {
                 if (index >= 0)
@@ -286,7 +286,7 @@ public sealed class ImportCasbConfigurationCommand : CasbStoreCmdlet
                 return;
             }
 
-            T incoming = list(imported).First(i => Same(key(i), change.Name));
+            T incoming = list(imported).First(i => Same(key(i), change.ExactName));
             if (index >= 0)
             {
                 items[index] = incoming;

@@ -21,6 +21,10 @@ namespace CasbModule.Cmdlets;
 /// <code>Set-CasbGatewaySetting -TrustedProxy 10.0.0.5, 10.1.0.0/16 -IdentityHeader X-Signed-In-User</code>
 /// <para>Honours the X-Signed-In-User header only when the request comes from 10.0.0.5 or 10.1.0.0/16.</para>
 /// </example>
+/// <example>
+/// <code>Set-CasbGatewaySetting -IdentityHeader $null -TrustedProxy @()</code>
+/// <para>Trusts no identity header and no sign-in proxy: users come only from client certificates.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Set, "CasbGatewaySetting", SupportsShouldProcess = true)]
 [OutputType(typeof(CasbGatewaySetting))]
 public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
@@ -38,9 +42,10 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
     [AllowEmptyCollection]
     public string[]? TrustedProxy { get; set; }
 
-    /// <summary><para>The header a trusted sign-in proxy sets to the signed-in user's name.</para></summary>
+    /// <summary><para>The header a trusted sign-in proxy sets to the signed-in user's name (default X-Casb-User). It must be a header of your own, such as X-Signed-In-User: standard request headers (Host, User-Agent, Cookie, Authorization, Accept-*, Content-*, ...), hop-by-hop headers (Connection, Transfer-Encoding, ...), proxy and trace headers (X-Forwarded-*, Forwarded, traceparent, ...) and the client-certificate headers the gateway handles are refused with the error id InvalidIdentityHeader. An empty string or $null clears it: no header is then trusted and users come only from client certificates.</para></summary>
     [Parameter]
-    [ValidatePattern("^[A-Za-z0-9-]+$")]
+    [AllowNull]
+    [AllowEmptyString]
     public string? IdentityHeader { get; set; }
 
     /// <summary><para>Days of activity log kept; older daily files are deleted by the gateway.</para></summary>
@@ -80,6 +85,13 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
             }
         }
 
+        // The engine's rule, checked before -WhatIf, so that Import-CasbConfiguration and the gateway agree with it.
+        bool setIdentityHeader = MyInvocation.BoundParameters.ContainsKey(nameof(IdentityHeader));
+        if (setIdentityHeader && ConfigurationValidator.IdentityHeaderProblem(IdentityHeader) is { } headerProblem)
+        {
+            ThrowError("InvalidIdentityHeader", ErrorCategory.InvalidArgument, $"The identity header '{IdentityHeader}' cannot be used: {headerProblem}.", IdentityHeader);
+        }
+
         if (!ShouldProcess(Store.Path, "Change gateway settings"))
         {
             return;
@@ -103,9 +115,9 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
                 settings.TrustedProxies = TrustedProxy.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             }
 
-            if (IdentityHeader is not null)
+            if (setIdentityHeader)
             {
-                settings.IdentityHeader = IdentityHeader;
+                settings.IdentityHeader = IdentityHeader ?? "";
             }
 
             if (MyInvocation.BoundParameters.ContainsKey(nameof(ActivityRetentionDays)))

@@ -1,3 +1,4 @@
+using CasbCore;
 using CasbCore.Certificates;
 using CasbCore.Model;
 using CasbCore.Policies;
@@ -11,20 +12,20 @@ public sealed class CasbAccessDecision
     {
         DecisionExplanation explanation = decision.Explain();
         Action = decision.Action;
-        App = decision.App;
-        User = decision.User;
-        UserSource = decision.UserSource;
-        Groups = decision.Groups.ToArray();
+        App = DisplayText.Safe(decision.App);
+        User = DisplayText.Safe(decision.User);
+        UserSource = DisplayText.Safe(decision.UserSource);
+        Groups = DisplayText.SafeAll(decision.Groups);
         ClientAppType = decision.ClientAppType;
-        DeviceTags = decision.DeviceTags.ToArray();
-        Certificate = decision.Certificate;
-        CertificateStatus = decision.Certificate?.Status ?? "None";
-        ConditionalAccess = explanation.ConditionalAccess.ToArray();
-        MatchedPolicies = explanation.MatchedPolicies.ToArray();
-        BlockingPolicy = decision.BlockingPolicy;
-        BlockMessage = decision.BlockMessage;
+        DeviceTags = DisplayText.SafeAll(decision.DeviceTags);
+        Certificate = Display.Safe(decision.Certificate);
+        CertificateStatus = DisplayText.Safe(decision.Certificate?.Status ?? "None");
+        ConditionalAccess = explanation.ConditionalAccess.Select(Display.Safe).ToArray();
+        MatchedPolicies = explanation.MatchedPolicies.Select(Display.Safe).ToArray();
+        BlockingPolicy = DisplayText.Safe(decision.BlockingPolicy);
+        BlockMessage = DisplayText.Safe(decision.BlockMessage);
         UnderAppControl = decision.UnderAppControl;
-        Reasons = explanation.Reasons.ToArray();
+        Reasons = DisplayText.SafeAll(explanation.Reasons);
         Revision = decision.Revision;
         At = decision.At;
     }

@@ -1,3 +1,4 @@
+using CasbCore;
 namespace CasbModule.Types;
 
 public enum CasbChangeKind
@@ -12,8 +13,9 @@ public sealed class CasbConfigurationChange
 {
     internal CasbConfigurationChange(string itemType, string name, CasbChangeKind change)
     {
-        ItemType = itemType;
-        Name = name;
+        ItemType = DisplayText.Safe(itemType);
+        Name = DisplayText.Safe(name);
+        ExactName = name;
         Change = change;
     }
 
@@ -24,4 +26,7 @@ public sealed class CasbConfigurationChange
     public string Name { get; }
 
     public CasbChangeKind Change { get; }
+
+    /// <summary>The item's name as in the file, for the import that applies the change (Name is made safe to display).</summary>
+    internal string ExactName { get; }
 }

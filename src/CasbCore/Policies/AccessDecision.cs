@@ -44,6 +44,8 @@ public readonly struct AccessDecision
     private readonly string? _userSource;
     private readonly IReadOnlyList<string>? _groups;
     private readonly IReadOnlyList<string>? _deviceTags;
+    // Only for a decision made without the engine (a test double): what it was given to explain.
+    private readonly DecisionExplanation? _given;
 
     internal AccessDecision(CompiledPolicySet policies, AccessRequest request)
     {
@@ -103,17 +105,30 @@ public readonly struct AccessDecision
     public string? CorrelationId { get; init; }
 
     /// <summary>Each conditional-access policy's result (see <see cref="Explain"/>).</summary>
-    public IReadOnlyList<ConditionalAccessResult> ConditionalAccess => Explain().ConditionalAccess;
+    public IReadOnlyList<ConditionalAccessResult> ConditionalAccess
+    {
+        get => Explain().ConditionalAccess;
+        init => _given = Given().With(conditionalAccess: value);
+    }
 
     /// <summary>The enforced access policies that matched (see <see cref="Explain"/>).</summary>
-    public IReadOnlyList<MatchedAccessPolicy> MatchedPolicies => Explain().MatchedPolicies;
+    public IReadOnlyList<MatchedAccessPolicy> MatchedPolicies
+    {
+        get => Explain().MatchedPolicies;
+        init => _given = Given().With(matchedPolicies: value);
+    }
 
     /// <summary>The reason lines, in order (see <see cref="Explain"/>).</summary>
-    public IReadOnlyList<string> Reasons => Explain().Reasons;
+    public IReadOnlyList<string> Reasons
+    {
+        get => Explain().Reasons;
+        init => _given = Given().With(reasons: value);
+    }
 
     /// <summary>
     /// Every reason for this decision, worked out again from the same compiled revision, request and certificate
-    /// result (allocates; the decision itself did not). A decision the engine did not make explains nothing.
+    /// result (allocates; the decision itself did not). A decision the engine did not make (a test double) explains
+    /// what it was given, or nothing.
     /// </summary>
     public DecisionExplanation Explain() => Explain(recordEvaluated: false);
 
@@ -121,5 +136,7 @@ public readonly struct AccessDecision
     internal DecisionExplanation Explain(bool recordEvaluated) =>
         _policies is not null && _request is not null && Certificate is not null
             ? _policies.Explain(_request, Certificate, this, recordEvaluated)
-            : DecisionExplanation.None;
+            : _given ?? DecisionExplanation.None;
+
+    private DecisionExplanation Given() => _given ?? DecisionExplanation.None;
 }

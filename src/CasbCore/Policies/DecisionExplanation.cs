@@ -28,6 +28,13 @@ public sealed class DecisionExplanation
 
     public IReadOnlyList<string> Reasons { get; }
 
+    /// <summary>A copy with the given parts replaced (for decisions made without the engine).</summary>
+    internal DecisionExplanation With(
+        IReadOnlyList<ConditionalAccessResult>? conditionalAccess = null,
+        IReadOnlyList<MatchedAccessPolicy>? matchedPolicies = null,
+        IReadOnlyList<string>? reasons = null) =>
+        new(conditionalAccess ?? ConditionalAccess, matchedPolicies ?? MatchedPolicies, reasons ?? Reasons, EvaluatedAccessPolicies);
+
     /// <summary>
     /// The access policies the decision evaluated, once each: what the index let through. Recorded only by
     /// <see cref="AccessDecision.Explain(bool)"/> with true (tests); empty otherwise.

@@ -50,6 +50,16 @@ public enum DefaultAction
     Block,
 }
 
+/// <summary>What the block page tells a blocked person beyond the admin's message.</summary>
+public enum BlockPageDetail
+{
+    /// <summary>The message, the app, the correlation id and the time only.</summary>
+    None,
+
+    /// <summary>Also why the device was not recognized, in plain words (no certificate, expired, revoked, ...), with the certificate's subject and validity dates.</summary>
+    Reason,
+}
+
 public sealed class GatewaySettings
 {
     public RevocationCheckMode RevocationMode { get; set; } = RevocationCheckMode.Optional;
@@ -70,6 +80,16 @@ public sealed class GatewaySettings
 
     /// <summary>Timeout for fetching a CRL from a distribution point.</summary>
     public int CrlFetchTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>Whether the block page (and the JSON answer) says why the device was not recognized.</summary>
+    public BlockPageDetail BlockPageDetail { get; set; } = BlockPageDetail.Reason;
+
+    /// <summary>
+    /// Accept client certificates, CAs and CRLs with legacy cryptography: RSA or DSA keys of 1024 bits and more,
+    /// elliptic curves of 192 bits and more, SHA-1 signatures. Off by default (RSA 2048, P-256, SHA-256 and up).
+    /// MD5 signatures and RSA keys under 1024 bits are refused either way.
+    /// </summary>
+    public bool AllowWeakCertificateCryptography { get; set; }
 }
 
 public enum TrustedRootKind

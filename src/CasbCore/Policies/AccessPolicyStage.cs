@@ -36,6 +36,7 @@ internal sealed class AccessPolicyStage : IDecisionStage
                 {
                     state.Action = AccessAction.Block;
                     state.BlockingPolicy = blocking.Name;
+                    state.BlockedOnDeviceTags = blocking.FiltersOnDeviceTags;
                     state.BlockMessage = blocking.BlockMessage ?? app.DefaultBlockMessage;
                     trace?.Reason(blocking.BlockedReason);
                 }

@@ -69,6 +69,9 @@ internal struct DecisionState
 
     public string? BlockMessage;
 
+    /// <summary>True when an access policy with a device-tag filter blocked: the certificate decided.</summary>
+    public bool BlockedOnDeviceTags;
+
     public readonly AccessDecision ToDecision(CompiledPolicySet policies) => new(policies, Request)
     {
         Action = Action,
@@ -81,6 +84,7 @@ internal struct DecisionState
         Certificate = Certificate,
         BlockingPolicy = BlockingPolicy,
         BlockMessage = BlockMessage,
+        BlockedOnDeviceTags = BlockedOnDeviceTags,
         UnderAppControl = AppControlMode is not null,
         AppControlMode = AppControlMode,
         Revision = policies.Configuration.Revision,

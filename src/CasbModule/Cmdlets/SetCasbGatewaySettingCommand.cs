@@ -7,7 +7,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Changes the gateway-wide settings of a CASB store.</para>
-/// <para type="description">Sets the default action for requests that no access policy blocks (Allow, as Defender for Cloud Apps does, or Block for default-deny), the revocation mode for client certificates (None, Optional, Required), the sign-in proxies whose identity header is trusted, and the activity-log retention. Only the parameters given change. A running gateway picks the change up without a restart.</para>
+/// <para type="description">Sets the default action for requests that no access policy blocks (Allow, as Defender for Cloud Apps does, or Block for default-deny), the revocation mode for client certificates (None, Optional, Required), the sign-in proxies whose identity header is trusted, the activity-log retention, and whether the block page tells a blocked person why their device was not recognized (BlockPageDetail). Only the parameters given change. A running gateway picks the change up without a restart.</para>
 /// </summary>
 /// <example>
 /// <code>Set-CasbGatewaySetting -DefaultAction Block</code>
@@ -18,12 +18,20 @@ namespace CasbModule.Cmdlets;
 /// <para>Blocks client certificates whose revocation status cannot be established, and shows the new settings.</para>
 /// </example>
 /// <example>
+/// <code>Set-CasbGatewaySetting -AllowWeakCertificateCryptography $true</code>
+/// <para>Lets legacy devices in whose certificates (or CAs, or CRLs) use 1024-bit RSA keys or SHA-1 signatures; $false refuses them again (the default).</para>
+/// </example>
+/// <example>
 /// <code>Set-CasbGatewaySetting -TrustedProxy 10.0.0.5, 10.1.0.0/16 -IdentityHeader X-Signed-In-User</code>
 /// <para>Honours the X-Signed-In-User header only when the request comes from 10.0.0.5 or 10.1.0.0/16.</para>
 /// </example>
 /// <example>
 /// <code>Set-CasbGatewaySetting -IdentityHeader $null -TrustedProxy @()</code>
 /// <para>Trusts no identity header and no sign-in proxy: users come only from client certificates.</para>
+/// </example>
+/// <example>
+/// <code>Set-CasbGatewaySetting -BlockPageDetail None</code>
+/// <para>The block page shows the block message, the app and the correlation id only, not why the device was not recognized.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Set, "CasbGatewaySetting", SupportsShouldProcess = true)]
 [OutputType(typeof(CasbGatewaySetting))]
@@ -62,6 +70,14 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
     [Parameter]
     [ValidateRange(1, 120)]
     public int CrlFetchTimeoutSeconds { get; set; }
+
+    /// <summary><para>What the block page says besides the block message: Reason (default) adds why the device was not recognized, in plain words (no certificate was offered, it expired on a date, it is not trusted, it was revoked, ...) with the certificate's subject and dates, and the same reason code in the JSON answer; None leaves it out. Policy names and trusted roots are never shown.</para></summary>
+    [Parameter]
+    public BlockPageDetail BlockPageDetail { get; set; }
+
+    /// <summary><para>$true accepts client certificates, CAs and CRLs with legacy cryptography: RSA or DSA keys of 1024 bits and more, elliptic curves of 192 bits and more, SHA-1 signatures. $false (the default) requires RSA of 2048 bits, P-256 or larger curves and SHA-256 or stronger. MD5 signatures and RSA keys under 1024 bits are refused either way.</para></summary>
+    [Parameter]
+    public bool AllowWeakCertificateCryptography { get; set; }
 
     /// <summary><para>Returns the settings after the change.</para></summary>
     [Parameter]
@@ -135,8 +151,23 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
                 settings.CrlFetchTimeoutSeconds = CrlFetchTimeoutSeconds;
             }
 
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(BlockPageDetail)))
+            {
+                settings.BlockPageDetail = BlockPageDetail;
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(AllowWeakCertificateCryptography)))
+            {
+                settings.AllowWeakCertificateCryptography = AllowWeakCertificateCryptography;
+            }
+
             return config;
         });
+
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(AllowWeakCertificateCryptography)) && AllowWeakCertificateCryptography)
+        {
+            WriteWarning("Client certificates, CAs and CRLs with 1024-bit RSA or DSA keys, small elliptic curves or SHA-1 signatures are now accepted. Such keys can be factored and such signatures forged by a well-funded attacker; turn this off again (-AllowWeakCertificateCryptography $false) once the legacy devices are replaced.");
+        }
 
         if (PassThru)
         {

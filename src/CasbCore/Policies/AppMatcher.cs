@@ -1,3 +1,4 @@
+using System.Text;
 using CasbCore.Model;
 
 namespace CasbCore.Policies;
@@ -6,15 +7,20 @@ namespace CasbCore.Policies;
 /// Finds the app a request is for. An app answers on its <see cref="AppEntry.Hostnames"/> (exact names, or
 /// wildcards such as <c>*.contoso.local</c>, which match one or more labels under contoso.local but not
 /// contoso.local itself) and under its <see cref="AppEntry.PathPrefix"/>, matched on segment boundaries
-/// (<c>/app</c> matches <c>/app</c> and <c>/app/x</c>, not <c>/apple</c>). Host names compare
-/// case-insensitively and the request's port is ignored; path prefixes compare case-insensitively too, so a
-/// request cannot slip past an app's policies by changing the case of its path. When several apps match, the
+/// (<c>/app</c> matches <c>/app</c> and <c>/app/x</c>, not <c>/apple</c>) against the request's canonical
+/// <see cref="RequestPath"/> (a path that is ambiguous matches no app). Host names compare
+/// case-insensitively and the request's port is ignored; path prefixes compare case-insensitively too
+/// (<see cref="RequestPath.FoldCase"/>), so a request cannot slip past an app's policies by changing the case
+/// of its path on a case-insensitive upstream. When several apps match, the
 /// most specific wins: an exact host beats a wildcard, a longer wildcard beats a shorter one, then the
 /// longest path prefix; remaining ties go to the app listed first. An app without host names matches no
 /// request by host (only by name, in what-if).
 /// </summary>
 public sealed class AppMatcher
 {
+    // Longer canonical paths are folded on the heap; real ones are far shorter.
+    private const int StackFoldLength = 512;
+
     private readonly Dictionary<string, AppEntry> _byName = new(StringComparer.OrdinalIgnoreCase);
     // Keys are normalized (lower-case), so ordinal compares suffice.
     private readonly Dictionary<string, Route[]> _exact = new(StringComparer.Ordinal);
@@ -28,7 +34,7 @@ public sealed class AppMatcher
         foreach (AppEntry app in apps)
         {
             _byName.TryAdd(app.Name, app);
-            string prefix = NormalizePathPrefix(app.PathPrefix);
+            string prefix = CanonicalPathPrefix(app);
             foreach (string hostname in app.Hostnames)
             {
                 string host = NormalizeHost(hostname);
@@ -65,7 +71,10 @@ public sealed class AppMatcher
     /// <summary>The app with this name (case-insensitive), or null.</summary>
     public AppEntry? FindByName(string name) => _byName.GetValueOrDefault(name);
 
-    /// <summary>The most specific app for a request's Host header (port ignored) and path, or null.</summary>
+    /// <summary>
+    /// The most specific app for a request's Host header (port ignored) and path (a request target: canonicalized
+    /// with <see cref="RequestPath.TryParse"/>, the query ignored), or null, also when the path is ambiguous.
+    /// </summary>
     public AppEntry? Find(string? host, string? path)
     {
         if (string.IsNullOrWhiteSpace(host))
@@ -73,8 +82,26 @@ public sealed class AppMatcher
             return null;
         }
 
+        // The gateway passes a path already in canonical form; that one is folded on the stack (its characters are
+        // plain ASCII, so folding is lower-casing), so that deciding a request allocates nothing. Any other target
+        // is canonicalized first.
+        Span<char> folded = stackalloc char[StackFoldLength];
+        scoped ReadOnlySpan<char> normalizedPath;
+        if (path is not null && path.Length <= StackFoldLength && RequestPath.IsCanonicalTarget(path))
+        {
+            Ascii.ToLower(path, folded, out int written);
+            normalizedPath = folded[..written];
+        }
+        else if (RequestPath.TryParse(path, out RequestPath? requestPath, out _))
+        {
+            normalizedPath = RequestPath.FoldCase(requestPath.Value);
+        }
+        else
+        {
+            return null;
+        }
+
         string normalizedHost = NormalizeHost(StripPort(host));
-        string normalizedPath = NormalizeRequestPath(path);
 
         if (_exact.TryGetValue(normalizedHost, out Route[]? routes))
         {
@@ -101,7 +128,10 @@ public sealed class AppMatcher
         return null;
     }
 
-    /// <summary>"/" stays "/"; a trailing slash is dropped ("/app/" becomes "/app").</summary>
+    /// <summary>
+    /// The form prefixes are compared in: case-folded (<see cref="RequestPath.FoldCase"/>), "/" stays "/", a trailing
+    /// slash is dropped ("/App/" becomes "/app"). Meant for prefixes that pass <see cref="ConfigurationValidator.PathPrefixProblem(string?)"/>.
+    /// </summary>
     public static string NormalizePathPrefix(string? prefix)
     {
         if (string.IsNullOrEmpty(prefix) || prefix == "/")
@@ -110,7 +140,7 @@ public sealed class AppMatcher
         }
 
         string trimmed = prefix.TrimEnd('/');
-        return trimmed.Length == 0 ? "/" : trimmed;
+        return trimmed.Length == 0 ? "/" : RequestPath.FoldCase(trimmed);
     }
 
     /// <summary>Lower-case, without a trailing dot and without IPv6 brackets.</summary>
@@ -145,33 +175,27 @@ public sealed class AppMatcher
         return h;
     }
 
-    /// <summary>The path without a query or fragment; empty becomes "/".</summary>
-    private static string NormalizeRequestPath(string? path)
+    /// <summary>
+    /// A stored prefix the validator would refuse (an escaped one, say, in a store written before the rule) stops the
+    /// compile: matching it in some other form could disagree with what the gateway would do once it is fixed.
+    /// </summary>
+    private static string CanonicalPathPrefix(AppEntry app)
     {
-        if (string.IsNullOrEmpty(path))
+        if (ConfigurationValidator.PathPrefixProblem(app.PathPrefix, out string errorId) is { } problem)
         {
-            return "/";
+            throw new CasbException(
+                errorId, CasbErrorKind.InvalidData,
+                $"App '{app.Name}': the path prefix '{app.PathPrefix}' is invalid: {problem}. Correct it with Set-CasbApp -Name '{app.Name}' -PathPrefix.",
+                app.Name);
         }
 
-        int end = path.AsSpan().IndexOfAny('?', '#');
-        return end switch
-        {
-            0 => "/",
-            > 0 => path[..end],
-            _ => path,
-        };
+        return NormalizePathPrefix(app.PathPrefix);
     }
 
-    internal static bool PathMatches(string prefix, string path)
-    {
-        if (prefix.Length == 1)
-        {
-            return true;
-        }
-
-        return path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) &&
-               (path.Length == prefix.Length || path[prefix.Length] == '/');
-    }
+    // RequestPath.IsUnder over a span: the folded path may live on the stack.
+    private static bool PathMatches(string prefix, ReadOnlySpan<char> path) =>
+        prefix == "/" ||
+        (path.StartsWith(prefix, StringComparison.Ordinal) && (path.Length == prefix.Length || path[prefix.Length] == '/'));
 
     private readonly record struct Route(string Prefix, AppEntry App, int Order);
 

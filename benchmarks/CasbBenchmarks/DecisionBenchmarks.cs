@@ -8,7 +8,11 @@ namespace CasbBenchmarks;
 
 /// <summary>
 /// One decision over 10, 100 and 1,000 access policies (a realistic mix of app, user/group, device tag,
-/// IP range and user-agent filters; a tenth of them disabled), with a precomputed certificate result.
+/// IP range and user-agent filters; a tenth of them disabled), with a precomputed certificate result (the
+/// validator caches it per revision). The allowed request is a user whose groups' policies are evaluated and
+/// exclude them (Allow); the blocked one has no certificate and goes to an app that requires one (Block).
+/// <see cref="DecideAndExplain"/> adds the explanation (reasons, conditional-access results, matched policies),
+/// which the gateway's activity record and Test-CasbAccess read.
 /// </summary>
 [MemoryDiagnoser]
 public class DecisionBenchmarks
@@ -41,9 +45,10 @@ public class DecisionBenchmarks
             DeviceTags = [DeviceTags.ValidClientCertificate],
         };
         _none = CertificateValidationResult.None(at);
+        // As the gateway builds it: Host.Host carries no port.
         _allowed = new AccessRequest
         {
-            Host = "app3.contoso.local:8443",
+            Host = "app3.contoso.local",
             Path = "/mail/inbox",
             UserAgent = Edge,
             RemoteAddress = IPAddress.Parse("192.0.2.44"),
@@ -52,7 +57,7 @@ public class DecisionBenchmarks
         };
         _blocked = new AccessRequest
         {
-            Host = "app3.contoso.local",
+            Host = "app0.contoso.local",
             Path = "/mail/inbox",
             UserAgent = Edge,
             RemoteAddress = IPAddress.Parse("2001:db8:77::5"),
@@ -66,6 +71,9 @@ public class DecisionBenchmarks
 
     [Benchmark]
     public AccessDecision DecideWithoutCertificate() => _policies.Decide(_blocked, _none);
+
+    [Benchmark]
+    public DecisionExplanation DecideAndExplain() => _policies.Decide(_allowed, _valid).Explain();
 
     internal static CasbConfiguration CreateConfiguration(int policyCount)
     {
@@ -132,7 +140,8 @@ public class DecisionBenchmarks
                     break;
                 case 1:
                     policy.Groups = [$"Group {p % 20}"];
-                    policy.ExcludeUsers = ["user3@contoso.com"];
+                    // The allowed request's user: their group's policies are evaluated and none matches.
+                    policy.ExcludeUsers = ["user17@contoso.com"];
                     break;
                 case 2:
                     policy.IPRanges = ["10.0.0.0/8", "172.16.0.0/12", "2001:db8:1::/48"];

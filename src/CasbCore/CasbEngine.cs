@@ -5,8 +5,8 @@ using CasbCore.Policies;
 namespace CasbCore;
 
 /// <summary>
-/// The decision engine for one configuration revision. The gateway keeps one per revision; Test-CasbAccess
-/// builds one per call. Both reach a decision through <see cref="Decide"/> only.
+/// The decision engine for one configuration revision. The gateway keeps one per revision; Test-CasbAccess keeps
+/// one per store content in <see cref="CasbEngineCache"/>. Both reach a decision through <see cref="Decide"/> only.
 /// </summary>
 public sealed class CasbEngine
 {

@@ -108,8 +108,8 @@ public sealed record ActivityRecord
         string? gateway = null,
         string? error = null)
     {
-        ArgumentNullException.ThrowIfNull(decision);
         ArgumentNullException.ThrowIfNull(request);
+        DecisionExplanation explanation = decision.Explain();
         return new ActivityRecord
         {
             Time = request.At,
@@ -130,10 +130,10 @@ public sealed record ActivityRecord
             CertificateIssuer = decision.Certificate?.Issuer,
             CertificateThumbprint = decision.Certificate?.Thumbprint,
             CertificateStatus = decision.Certificate?.Status,
-            ConditionalAccess = decision.ConditionalAccess
+            ConditionalAccess = explanation.ConditionalAccess
                 .Select(c => new ActivityConditionalAccessResult { Policy = c.PolicyName, Outcome = c.Outcome.ToString(), Reason = c.Reason })
                 .ToArray(),
-            MatchedPolicies = decision.MatchedPolicies.Select(p => p.Name).ToArray(),
+            MatchedPolicies = explanation.MatchedPolicies.Select(p => p.Name).ToArray(),
             Action = decision.Action.ToString(),
             BlockingPolicy = decision.BlockingPolicy,
             BlockMessage = decision.Action == AccessAction.Block ? decision.BlockMessage : null,

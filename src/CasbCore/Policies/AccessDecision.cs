@@ -26,10 +26,38 @@ public sealed record ConditionalAccessResult(string PolicyName, ConditionalAcces
 
 public sealed record MatchedAccessPolicy(string Name, AccessPolicyAction Action, PolicySeverity Severity, string? BlockMessage);
 
-/// <summary>The engine's answer for one request: what happens and every reason why.</summary>
-public sealed class AccessDecision
+/// <summary>
+/// The engine's answer for one request: what happens, and on demand every reason why.
+/// <para>A value, so that deciding allocates nothing: it holds the answer and references to what it was made
+/// from (the compiled revision, the request, the certificate result), all immutable. <see cref="Explain"/> (and the
+/// <see cref="ConditionalAccess"/>, <see cref="MatchedPolicies"/> and <see cref="Reasons"/> properties, which call it)
+/// runs the same stages again on those same inputs with a trace, so the reasons are the ones this decision was made
+/// on. Read them through one <see cref="Explain"/> call when more than one is needed.</para>
+/// <para><c>default(AccessDecision)</c> blocks: a decision nobody made never lets a request through.</para>
+/// </summary>
+public readonly struct AccessDecision
 {
-    public required AccessAction Action { get; init; }
+    private readonly CompiledPolicySet? _policies;
+    private readonly AccessRequest? _request;
+    // Action + 1, so that the zero value (default(AccessDecision)) reads as Block.
+    private readonly byte _action;
+    private readonly string? _userSource;
+    private readonly IReadOnlyList<string>? _groups;
+    private readonly IReadOnlyList<string>? _deviceTags;
+    // Only for a decision made without the engine (a test double): what it was given to explain.
+    private readonly DecisionExplanation? _given;
+
+    internal AccessDecision(CompiledPolicySet policies, AccessRequest request)
+    {
+        _policies = policies;
+        _request = request;
+    }
+
+    public required AccessAction Action
+    {
+        get => _action == 0 ? AccessAction.Block : (AccessAction)(_action - 1);
+        init => _action = checked((byte)((int)value + 1));
+    }
 
     /// <summary>The app's name, or null when no app matches (the gateway answers 404).</summary>
     public string? App { get; init; }
@@ -37,7 +65,11 @@ public sealed class AccessDecision
     public string? User { get; init; }
 
     /// <summary>Where the user came from: SignIn, IdentityHeader, Certificate, Parameter, Anonymous.</summary>
-    public string UserSource { get; init; } = "Anonymous";
+    public string UserSource
+    {
+        get => _userSource ?? UserSources.Anonymous;
+        init => _userSource = value;
+    }
 
     /// <summary>The identity provider the user signed in with, when <see cref="UserSource"/> is SignIn.</summary>
     public string? IdentityProvider { get; init; }
@@ -54,17 +86,21 @@ public sealed class AccessDecision
     /// </summary>
     public bool CertificateUserMismatch { get; init; }
 
-    public IReadOnlyList<string> Groups { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Groups
+    {
+        get => _groups ?? Array.Empty<string>();
+        init => _groups = value;
+    }
 
     public ClientAppType ClientAppType { get; init; }
 
-    public IReadOnlyList<string> DeviceTags { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> DeviceTags
+    {
+        get => _deviceTags ?? Array.Empty<string>();
+        init => _deviceTags = value;
+    }
 
     public CertificateValidationResult? Certificate { get; init; }
-
-    public IReadOnlyList<ConditionalAccessResult> ConditionalAccess { get; init; } = Array.Empty<ConditionalAccessResult>();
-
-    public IReadOnlyList<MatchedAccessPolicy> MatchedPolicies { get; init; } = Array.Empty<MatchedAccessPolicy>();
 
     /// <summary>The policy whose block decided the request, when Action is Block.</summary>
     public string? BlockingPolicy { get; init; }
@@ -83,11 +119,45 @@ public sealed class AccessDecision
     /// <summary>The App Control mode in force (the strictest of the applied policies), or null when not under App Control.</summary>
     public AppControlMode? AppControlMode { get; init; }
 
-    public IReadOnlyList<string> Reasons { get; init; } = Array.Empty<string>();
-
     public long Revision { get; init; }
 
     public DateTimeOffset At { get; init; }
 
     public string? CorrelationId { get; init; }
+
+    /// <summary>Each conditional-access policy's result (see <see cref="Explain"/>).</summary>
+    public IReadOnlyList<ConditionalAccessResult> ConditionalAccess
+    {
+        get => Explain().ConditionalAccess;
+        init => _given = Given().With(conditionalAccess: value);
+    }
+
+    /// <summary>The enforced access policies that matched (see <see cref="Explain"/>).</summary>
+    public IReadOnlyList<MatchedAccessPolicy> MatchedPolicies
+    {
+        get => Explain().MatchedPolicies;
+        init => _given = Given().With(matchedPolicies: value);
+    }
+
+    /// <summary>The reason lines, in order (see <see cref="Explain"/>).</summary>
+    public IReadOnlyList<string> Reasons
+    {
+        get => Explain().Reasons;
+        init => _given = Given().With(reasons: value);
+    }
+
+    /// <summary>
+    /// Every reason for this decision, worked out again from the same compiled revision, request and certificate
+    /// result (allocates; the decision itself did not). A decision the engine did not make (a test double) explains
+    /// what it was given, or nothing.
+    /// </summary>
+    public DecisionExplanation Explain() => Explain(recordEvaluated: false);
+
+    /// <summary>The explanation with <see cref="DecisionExplanation.EvaluatedAccessPolicies"/> filled in (tests of the index).</summary>
+    internal DecisionExplanation Explain(bool recordEvaluated) =>
+        _policies is not null && _request is not null && Certificate is not null
+            ? _policies.Explain(_request, Certificate, this, recordEvaluated)
+            : _given ?? DecisionExplanation.None;
+
+    private DecisionExplanation Given() => _given ?? DecisionExplanation.None;
 }

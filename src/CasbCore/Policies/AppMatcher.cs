@@ -1,3 +1,4 @@
+using System.Text;
 using CasbCore.Model;
 
 namespace CasbCore.Policies;
@@ -17,6 +18,9 @@ namespace CasbCore.Policies;
 /// </summary>
 public sealed class AppMatcher
 {
+    // Longer canonical paths are folded on the heap; real ones are far shorter.
+    private const int StackFoldLength = 512;
+
     private readonly Dictionary<string, AppEntry> _byName = new(StringComparer.OrdinalIgnoreCase);
     // Keys are normalized (lower-case), so ordinal compares suffice.
     private readonly Dictionary<string, Route[]> _exact = new(StringComparer.Ordinal);
@@ -73,13 +77,31 @@ public sealed class AppMatcher
     /// </summary>
     public AppEntry? Find(string? host, string? path)
     {
-        if (string.IsNullOrWhiteSpace(host) || !RequestPath.TryParse(path, out RequestPath? requestPath, out _))
+        if (string.IsNullOrWhiteSpace(host))
+        {
+            return null;
+        }
+
+        // The gateway passes a path already in canonical form; that one is folded on the stack (its characters are
+        // plain ASCII, so folding is lower-casing), so that deciding a request allocates nothing. Any other target
+        // is canonicalized first.
+        Span<char> folded = stackalloc char[StackFoldLength];
+        scoped ReadOnlySpan<char> normalizedPath;
+        if (path is not null && path.Length <= StackFoldLength && RequestPath.IsCanonicalTarget(path))
+        {
+            Ascii.ToLower(path, folded, out int written);
+            normalizedPath = folded[..written];
+        }
+        else if (RequestPath.TryParse(path, out RequestPath? requestPath, out _))
+        {
+            normalizedPath = RequestPath.FoldCase(requestPath.Value);
+        }
+        else
         {
             return null;
         }
 
         string normalizedHost = NormalizeHost(StripPort(host));
-        string normalizedPath = RequestPath.FoldCase(requestPath.Value);
 
         if (_exact.TryGetValue(normalizedHost, out Route[]? routes))
         {
@@ -170,7 +192,10 @@ public sealed class AppMatcher
         return NormalizePathPrefix(app.PathPrefix);
     }
 
-    private static bool PathMatches(string prefix, string path) => RequestPath.IsUnder(prefix, path);
+    // RequestPath.IsUnder over a span: the folded path may live on the stack.
+    private static bool PathMatches(string prefix, ReadOnlySpan<char> path) =>
+        prefix == "/" ||
+        (path.StartsWith(prefix, StringComparison.Ordinal) && (path.Length == prefix.Length || path[prefix.Length] == '/'));
 
     private readonly record struct Route(string Prefix, AppEntry App, int Order);
 

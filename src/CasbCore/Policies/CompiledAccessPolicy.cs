@@ -42,6 +42,7 @@ internal sealed class CompiledAccessPolicy
         _userAgentFragments = entry.UserAgentContains.Where(s => !string.IsNullOrEmpty(s)).Select(fragmentId).Distinct().ToArray();
         Matched = new MatchedAccessPolicy(Name, Action, Severity, BlockMessage);
         MatchedReason = $"Access policy '{Name}' matched ({Action}, severity {Severity}).";
+        BlockedReason = $"Blocked by access policy '{Name}' (severity {Severity}).";
     }
 
     public string Name { get; }
@@ -64,6 +65,28 @@ internal sealed class CompiledAccessPolicy
 
     public string MatchedReason { get; }
 
+    public string BlockedReason { get; }
+
+    /// <summary>
+    /// Position in the block ranking of the whole set (0 wins): highest severity, then name (ordinal, ignoring
+    /// case), then configuration order. Set once at compile time, so comparing two blocks is one integer compare.
+    /// </summary>
+    public int Rank { get; set; }
+
+    /// <summary>Users the policy is limited to (with <see cref="IncludeGroups"/>), or null when it applies to everyone.</summary>
+    public int[]? IncludeUsers => _users;
+
+    public int[]? IncludeGroups => _groups;
+
+    /// <summary>User-Agent fragment ids; the request must contain one of them. Empty: no such filter.</summary>
+    public int[] UserAgentFragments => _userAgentFragments;
+
+    /// <summary>The ranges the client address must be in; empty when the policy has no "In" range filter.</summary>
+    public IPNetwork[] InRanges => _rangeOperator == IPRangeOperator.In ? _ranges : [];
+
+    /// <summary>The device tags of which the request must have one; empty when the policy has no "Equals" tag filter.</summary>
+    public string[] RequiredDeviceTags => _deviceTagOperator == FilterOperator.Equals ? _deviceTags : [];
+
     /// <summary>Whether the client app filter lets <paramref name="type"/> through (the engine indexes policies by it).</summary>
     public bool AppliesTo(ClientAppType type) => _clientApp switch
     {
@@ -72,20 +95,26 @@ internal sealed class CompiledAccessPolicy
         _ => true,
     };
 
-    /// <summary>True when this policy should win a block over <paramref name="other"/>: higher severity, then name.</summary>
-    public bool Outranks(CompiledAccessPolicy other)
+    /// <summary>True when this policy should win a block over <paramref name="other"/> (see <see cref="Rank"/>).</summary>
+    public bool Outranks(CompiledAccessPolicy other) => Rank < other.Rank;
+
+    /// <summary>The ranking <see cref="Rank"/> numbers: highest severity, then name, then configuration order.</summary>
+    public static int CompareForBlock(CompiledAccessPolicy x, CompiledAccessPolicy y)
     {
-        if (Severity != other.Severity)
+        if (x.Severity != y.Severity)
         {
-            return Severity > other.Severity;
+            return x.Severity > y.Severity ? -1 : 1;
         }
 
-        int byName = string.Compare(Name, other.Name, StringComparison.OrdinalIgnoreCase);
-        return byName != 0 ? byName < 0 : Order < other.Order;
+        int byName = string.Compare(x.Name, y.Name, StringComparison.OrdinalIgnoreCase);
+        return byName != 0 ? byName : x.Order.CompareTo(y.Order);
     }
 
-    /// <summary>All filters must match; the app filter is applied by the caller's per-app index. Cheapest checks first.</summary>
-    public bool Matches(RequestFacts facts)
+    /// <summary>
+    /// All filters must match; the app filter is applied by the caller's per-app index. Cheapest checks first. Every
+    /// filter is checked here even when an index already selected the policy by it: the index only prunes.
+    /// </summary>
+    public bool Matches(in RequestFacts facts)
     {
         switch (_clientApp)
         {

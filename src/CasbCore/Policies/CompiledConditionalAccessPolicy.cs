@@ -42,6 +42,8 @@ internal sealed class CompiledConditionalAccessPolicy
             Blocks ? "Report-only: would have blocked access."
             : AppControl ? $"Report-only: would have applied App Control ({Mode})."
             : "Report-only: in scope; no grant or session control.");
+        BlockMessage = $"Access blocked by conditional access policy '{Name}'.";
+        BlockedReason = $"Blocked by conditional access policy '{Name}'.";
     }
 
     public string Name { get; }
@@ -65,43 +67,61 @@ internal sealed class CompiledConditionalAccessPolicy
     /// <summary>The prebuilt result when the request is in scope and the policy is ReportOnly.</summary>
     public (ConditionalAccessResult Result, string Line) ReportOnly { get; }
 
-    public (ConditionalAccessResult Result, string Line) NotInScope(string because) =>
-        Result(ConditionalAccessOutcome.NotApplied, $"Not in scope: {because}.");
+    /// <summary>The message of a block by this policy (grant control Block).</summary>
+    public string BlockMessage { get; }
 
-    /// <summary>Null when the request is in the policy's scope, else why it is not.</summary>
-    public string? NotInScopeBecause(RequestFacts facts)
+    /// <summary>The reason line when this policy's block decides the request.</summary>
+    public string BlockedReason { get; }
+
+    /// <summary>The result and reason line for a request out of this policy's scope (explanations only: it allocates).</summary>
+    public (ConditionalAccessResult Result, string Line) NotInScope(ConditionalAccessScope scope, in RequestFacts facts)
+    {
+        string because = scope.Kind switch
+        {
+            ConditionalAccessScopeKind.NotIncluded => $"{Who(facts)} is not included",
+            ConditionalAccessScopeKind.Excluded => $"{Who(facts)} is excluded",
+            ConditionalAccessScopeKind.ExcludedThroughGroup => $"{Who(facts)} is excluded through group '{facts.Groups[scope.GroupIndex]}'",
+            ConditionalAccessScopeKind.AppNotInScope => $"app '{facts.App}' is not in scope",
+            _ => $"client app type {facts.ClientAppType} is not in scope",
+        };
+        return Result(ConditionalAccessOutcome.NotApplied, $"Not in scope: {because}.");
+    }
+
+    /// <summary>Whether the request is in the policy's scope, and if not the first reason why (no text: nothing allocated).</summary>
+    public ConditionalAccessScope CheckScope(in RequestFacts facts)
     {
         bool included = _includeAll ||
                         PrincipalIndex.Contains(_includeUsers, facts.UserId) ||
                         PrincipalIndex.ContainsAny(_includeGroups, facts.GroupIds);
         if (!included)
         {
-            return $"{Who(facts)} is not included";
+            return new ConditionalAccessScope(ConditionalAccessScopeKind.NotIncluded);
         }
 
         if (PrincipalIndex.Contains(_excludeUsers, facts.UserId))
         {
-            return $"{Who(facts)} is excluded";
+            return new ConditionalAccessScope(ConditionalAccessScopeKind.Excluded);
         }
 
-        for (int i = 0; i < facts.GroupIds.Length; i++)
+        int[] groupIds = facts.GroupIds;
+        for (int i = 0; i < groupIds.Length; i++)
         {
-            if (PrincipalIndex.Contains(_excludeGroups, facts.GroupIds[i]))
+            if (PrincipalIndex.Contains(_excludeGroups, groupIds[i]))
             {
-                return $"{Who(facts)} is excluded through group '{facts.Groups[i]}'";
+                return new ConditionalAccessScope(ConditionalAccessScopeKind.ExcludedThroughGroup, i);
             }
         }
 
         if (_apps is not null && !_apps.Contains(facts.App))
         {
-            return $"app '{facts.App}' is not in scope";
+            return new ConditionalAccessScope(ConditionalAccessScopeKind.AppNotInScope);
         }
 
         bool typeInScope = facts.ClientAppType == ClientAppType.Browser ? _browser : _mobileAndDesktop;
-        return typeInScope ? null : $"client app type {facts.ClientAppType} is not in scope";
+        return new ConditionalAccessScope(typeInScope ? ConditionalAccessScopeKind.InScope : ConditionalAccessScopeKind.ClientAppTypeNotInScope);
     }
 
-    private static string Who(RequestFacts facts) => facts.User is null ? "the anonymous user" : $"user '{facts.User}'";
+    private static string Who(in RequestFacts facts) => facts.User is null ? "the anonymous user" : $"user '{facts.User}'";
 
     private (ConditionalAccessResult Result, string Line) Result(ConditionalAccessOutcome outcome, string reason) =>
         (new ConditionalAccessResult(Name, outcome, reason), $"Conditional access policy '{Name}': {outcome}. {reason}");

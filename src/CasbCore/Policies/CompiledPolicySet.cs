@@ -1,15 +1,18 @@
-using System.Collections.Concurrent;
 using System.Net;
 using CasbCore.Certificates;
 using CasbCore.Model;
-using CasbCore.SignIn;
 
 namespace CasbCore.Policies;
 
 /// <summary>
 /// The apps, groups and policies of one configuration revision, compiled once for fast evaluation (app index,
-/// per-app access policy lists, hash sets, parsed IP networks), then asked for one <see cref="AccessDecision"/>
-/// per request. Thread-safe: <see cref="Decide(AccessRequest, CertificateValidationResult)"/> only reads.
+/// per-app access policies indexed by client app type, user, group, User-Agent fragment, IP range and device tag,
+/// principal ids, parsed IP networks), then asked for one <see cref="AccessDecision"/> per request. Thread-safe:
+/// <see cref="Decide(AccessRequest, CertificateValidationResult)"/> only reads (and fills per-User-Agent caches).
+/// <para>A decision runs three stages, each adding to it (a session stage will follow for session policies):
+/// <see cref="IdentityStage"/> (app, user, groups, client app, device tags), <see cref="ConditionalAccessStage"/>,
+/// <see cref="AccessPolicyStage"/>. Deciding allocates nothing; the reasons are written down only when
+/// <see cref="AccessDecision.Explain"/> runs the same stages again with a trace.</para>
 /// <para>The semantics, in order:</para>
 /// <list type="number">
 /// <item><b>App</b>: <see cref="AccessRequest.AppName"/> (what-if) or the request's Host + Path through
@@ -41,60 +44,31 @@ public sealed class CompiledPolicySet
     /// <summary>The reason given for a request that no enabled App Control policy covers.</summary>
     public const string NotInAppControlScope = "Not in scope of any App Control conditional-access policy";
 
-    /// <summary>User-Agent strings repeat; classifying each distinct one once is the single biggest saving.</summary>
-    private const int ClientAppTypeCacheLimit = 4096;
-
-    private readonly AppMatcher _apps;
-    private readonly PrincipalIndex _principals = new();
-    private readonly Dictionary<string, (string[] Names, int[] Ids)> _groupsByUser;
     private readonly IPNetwork[] _trustedProxies;
-    private readonly CompiledConditionalAccessPolicy[] _conditionalAccess;
-    /// <summary>Per app, then per client app type (indexed by <see cref="ClientAppType"/>): the enabled policies that can match.</summary>
-    private readonly Dictionary<string, CompiledAccessPolicy[][]> _policiesByApp;
-    private readonly string[] _userAgentFragments;
-    private readonly DefaultAction _defaultAction;
-    private readonly ConcurrentDictionary<string, ClientAppType> _clientAppTypes = new(StringComparer.Ordinal);
-    private readonly Func<IPAddress?, bool> _isTrustedProxy;
-    private readonly IdentityProviderEntry? _identityProvider;
-    private readonly CertificateUserMismatchAction _certificateUserMismatch;
-    private int _clientAppTypeCount;
+    private readonly AppMatcher _apps;
+    // In order; a session stage (session policies) goes after the access policies.
+    private readonly IDecisionStage[] _stages;
 
-    private CompiledPolicySet(CasbConfiguration configuration)
+    private CompiledPolicySet(CasbConfiguration configuration, bool indexAccessPolicies)
     {
         Configuration = configuration;
         _apps = new AppMatcher(configuration.Apps);
-        _defaultAction = configuration.Settings.DefaultAction;
         _trustedProxies = IPRanges.ParseAll(configuration.Settings.TrustedProxies, "InvalidTrustedProxy", "Trusted proxies");
-        _isTrustedProxy = IsTrustedProxy;
-        _identityProvider = configuration.IdentityProvider;
-        _certificateUserMismatch = configuration.Settings.CertificateUserMismatch;
 
-        var groupsByUser = new Dictionary<string, List<(string Name, int Id)>>(StringComparer.OrdinalIgnoreCase);
+        var principals = new PrincipalIndex();
         foreach (GroupEntry group in configuration.Groups)
         {
-            int groupId = _principals.AddGroup(group.Name);
+            int groupId = principals.AddGroup(group.Name);
             foreach (string member in group.Members.Where(m => !string.IsNullOrWhiteSpace(m)).Select(m => m.Trim())
                          .Distinct(StringComparer.OrdinalIgnoreCase))
             {
-                _principals.AddUser(member);
-                if (!groupsByUser.TryGetValue(member, out List<(string, int)>? groups))
-                {
-                    groupsByUser[member] = groups = new List<(string, int)>();
-                }
-
-                if (!groups.Any(g => g.Item2 == groupId))
-                {
-                    groups.Add((group.Name, groupId));
-                }
+                principals.AddMember(member, group.Name, groupId);
             }
         }
 
-        _groupsByUser = groupsByUser.ToDictionary(
-            p => p.Key,
-            p => (p.Value.Select(g => g.Name).ToArray(), p.Value.Select(g => g.Id).ToArray()),
-            StringComparer.OrdinalIgnoreCase);
-
-        _conditionalAccess = configuration.ConditionalAccessPolicies.Select(p => new CompiledConditionalAccessPolicy(p, _principals)).ToArray();
+        CompiledConditionalAccessPolicy[] conditionalAccess = configuration.ConditionalAccessPolicies
+            .Select(p => new CompiledConditionalAccessPolicy(p, principals))
+            .ToArray();
 
         var fragments = new Dictionary<string, int>(StringComparer.Ordinal);
         int FragmentId(string text)
@@ -111,21 +85,48 @@ public sealed class CompiledPolicySet
         CompiledAccessPolicy[] enabled = configuration.AccessPolicies
             .Select((p, i) => (Policy: p, Order: i))
             .Where(p => p.Policy.Enabled)
-            .Select(p => new CompiledAccessPolicy(p.Policy, p.Order, _principals, FragmentId))
+            .Select(p => new CompiledAccessPolicy(p.Policy, p.Order, principals, FragmentId))
             .ToArray();
-        _userAgentFragments = fragments.OrderBy(f => f.Value).Select(f => f.Key).ToArray();
-        _policiesByApp = new Dictionary<string, CompiledAccessPolicy[][]>(StringComparer.OrdinalIgnoreCase);
+        CompiledAccessPolicy[] ranked = enabled.ToArray();
+        Array.Sort(ranked, CompiledAccessPolicy.CompareForBlock);
+        for (int i = 0; i < ranked.Length; i++)
+        {
+            ranked[i].Rank = i;
+        }
+
+        AccessPolicyBucket Bucket(IEnumerable<CompiledAccessPolicy> policies)
+        {
+            CompiledAccessPolicy[] list = policies.ToArray();
+            return list.Length == 0 ? AccessPolicyBucket.Empty : new AccessPolicyBucket(list, indexAccessPolicies);
+        }
+
+        // Indexed by ClientAppType.
+        AccessPolicyBucket[] Buckets(IEnumerable<CompiledAccessPolicy> policies) =>
+        [
+            Bucket(policies.Where(p => p.AppliesTo(ClientAppType.Browser))),
+            Bucket(policies.Where(p => p.AppliesTo(ClientAppType.MobileAndDesktop))),
+        ];
+
+        AccessPolicyBucket[] everyApp = Buckets(enabled.Where(p => p.Apps.Count == 0));
+        var apps = new List<(AppEntry, CompiledApp)>(configuration.Apps.Count);
         foreach (AppEntry app in configuration.Apps)
         {
-            CompiledAccessPolicy[] forApp = enabled
-                .Where(p => p.Apps.Count == 0 || p.Apps.Any(a => string.Equals(a?.Trim(), app.Name, StringComparison.OrdinalIgnoreCase)))
-                .ToArray();
-            _policiesByApp.TryAdd(app.Name,
-            [
-                forApp.Where(p => p.AppliesTo(ClientAppType.Browser)).ToArray(),
-                forApp.Where(p => p.AppliesTo(ClientAppType.MobileAndDesktop)).ToArray(),
-            ]);
+            AccessPolicyBucket[] own = Buckets(enabled.Where(p =>
+                p.Apps.Any(a => string.Equals(a?.Trim(), app.Name, StringComparison.OrdinalIgnoreCase))));
+            apps.Add((app, new CompiledApp(app.Name, own, everyApp) { SignIn = app.SignIn }));
         }
+
+        string[] userAgentFragments = fragments.OrderBy(f => f.Value).Select(f => f.Key).ToArray();
+        _stages =
+        [
+            new IdentityStage(_apps, apps, principals, new UserAgentCache(userAgentFragments), IsTrustedProxy)
+            {
+                IdentityProvider = configuration.IdentityProvider,
+                CertificateUserMismatch = configuration.Settings.CertificateUserMismatch,
+            },
+            new ConditionalAccessStage(conditionalAccess),
+            new AccessPolicyStage(configuration.Settings.DefaultAction),
+        ];
     }
 
     public CasbConfiguration Configuration { get; }
@@ -135,10 +136,13 @@ public sealed class CompiledPolicySet
     /// UnknownDeviceTag) for what cannot be evaluated safely; run <see cref="ConfigurationValidator"/> first for
     /// the full list of problems.
     /// </summary>
-    public static CompiledPolicySet Compile(CasbConfiguration configuration)
+    public static CompiledPolicySet Compile(CasbConfiguration configuration) => Compile(configuration, indexAccessPolicies: true);
+
+    /// <summary>With <paramref name="indexAccessPolicies"/> false every request evaluates all of its app's policies: the reference the index is tested against.</summary>
+    internal static CompiledPolicySet Compile(CasbConfiguration configuration, bool indexAccessPolicies)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return new CompiledPolicySet(configuration);
+        return new CompiledPolicySet(configuration, indexAccessPolicies);
     }
 
     /// <summary>Decides a request, validating its client certificate (one call) with <paramref name="certificates"/>.</summary>
@@ -152,273 +156,31 @@ public sealed class CompiledPolicySet
         return Decide(request, certificate);
     }
 
-    /// <summary>Decides a request whose client certificate was already validated (gateway cache, tests, benchmarks).</summary>
+    /// <summary>Decides a request whose client certificate was already validated (gateway cache, tests, benchmarks). Allocates nothing.</summary>
     public AccessDecision Decide(AccessRequest request, CertificateValidationResult certificate)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(certificate);
-        var reasons = new List<string>(6);
+        var state = new DecisionState(request, certificate, trace: null);
+        Run(ref state);
+        return state.ToDecision(this);
+    }
 
-        AppEntry? app = request.AppName is not null ? _apps.FindByName(request.AppName) : _apps.Find(request.Host, request.Path);
-        SignInMode signIn = app?.SignIn ?? SignInMode.None;
-        ResolvedIdentity identity = IdentityResolver.Resolve(request, certificate, _isTrustedProxy, _identityProvider, signIn);
-        string? user = identity.User;
-        string userSource = identity.Source;
-        if (identity.IgnoredHeaderReason is not null)
+    /// <summary>The reasons for <paramref name="decision"/>: the same stages on the same inputs, with a trace.</summary>
+    internal DecisionExplanation Explain(AccessRequest request, CertificateValidationResult certificate, in AccessDecision decision, bool recordEvaluated)
+    {
+        var trace = new DecisionTrace(recordEvaluated);
+        var state = new DecisionState(request, certificate, trace);
+        Run(ref state);
+        // The inputs are immutable and the stages deterministic, so this cannot differ; if it ever did, the
+        // reasons would describe another decision, and that must not be logged as this one's.
+        if (state.Action != decision.Action || !string.Equals(state.BlockingPolicy, decision.BlockingPolicy, StringComparison.Ordinal))
         {
-            reasons.Add(identity.IgnoredHeaderReason);
+            throw new InvalidOperationException(
+                $"The explanation of request '{request.CorrelationId}' reached {state.Action} where the decision was {decision.Action}.");
         }
 
-        if (identity.IgnoredSignInReason is not null)
-        {
-            reasons.Add(identity.IgnoredSignInReason);
-        }
-
-        reasons.Add(identity.Reason);
-
-        (string[] groups, int[] groupIds) = user is not null && _groupsByUser.TryGetValue(user, out (string[], int[]) g)
-            ? g
-            : (Array.Empty<string>(), Array.Empty<int>());
-        if (identity.TokenGroups.Length > 0)
-        {
-            (groups, groupIds) = WithTokenGroups(groups, groupIds, identity.TokenGroups);
-        }
-
-        ClientAppType clientAppType = ClassifyClientApp(request.UserAgent);
-        string[] deviceTags = DeviceTagsOf(certificate);
-
-        if (app is null)
-        {
-            reasons.Insert(0, request.AppName is not null
-                ? $"No app is named '{request.AppName}'."
-                : $"No app is configured for host '{request.Host}' and path '{request.Path}'.");
-            return new AccessDecision
-            {
-                Action = AccessAction.Block,
-                User = user,
-                UserSource = userSource,
-                IdentityProvider = identity.IdentityProvider,
-                Groups = groups,
-                ClientAppType = clientAppType,
-                DeviceTags = deviceTags,
-                Certificate = certificate,
-                BlockMessage = "No app is published at this address.",
-                Reasons = reasons,
-                Revision = Configuration.Revision,
-                At = request.At,
-                CorrelationId = request.CorrelationId,
-            };
-        }
-
-        reasons.Insert(0, $"App '{app.Name}'.");
-        AccessDecision Early(string message, bool signInRequired, bool mismatch) => new()
-        {
-            Action = AccessAction.Block,
-            App = app.Name,
-            User = user,
-            UserSource = userSource,
-            IdentityProvider = identity.IdentityProvider,
-            Groups = groups,
-            ClientAppType = clientAppType,
-            DeviceTags = deviceTags,
-            Certificate = certificate,
-            BlockMessage = message,
-            SignInRequired = signInRequired,
-            CertificateUserMismatch = mismatch,
-            Reasons = reasons,
-            Revision = Configuration.Revision,
-            At = request.At,
-            CorrelationId = request.CorrelationId,
-        };
-
-        if (signIn == SignInMode.Required && userSource is not (UserSources.SignIn or UserSources.Parameter))
-        {
-            // Before any policy: an app that requires sign-in is decided about signed-in users only.
-            reasons.Add($"App '{app.Name}' requires sign-in; the request has no signed-in user.");
-            return Early($"Sign in to {app.Name} to continue.", signInRequired: true, mismatch: false);
-        }
-
-        bool certificateUserMismatch = false;
-        if (userSource == UserSources.SignIn && certificate.IsValid && !string.IsNullOrWhiteSpace(certificate.Principal)
-            && !string.Equals(certificate.Principal.Trim(), user, StringComparison.OrdinalIgnoreCase))
-        {
-            string principal = certificate.Principal.Trim();
-            switch (_certificateUserMismatch)
-            {
-                case CertificateUserMismatchAction.Block:
-                    reasons.Add($"The client certificate names '{principal}', not the signed-in user '{user}'; the gateway blocks a mismatch.");
-                    return Early($"This device's certificate belongs to {principal}, but you signed in as {user}.", signInRequired: false, mismatch: true);
-                case CertificateUserMismatchAction.Audit:
-                    certificateUserMismatch = true;
-                    reasons.Add($"The client certificate names '{principal}', not the signed-in user '{user}'; audited (the signed-in user counts).");
-                    break;
-                default:
-                    reasons.Add($"The client certificate names '{principal}', not the signed-in user '{user}'; allowed by the gateway setting.");
-                    break;
-            }
-        }
-
-        var facts = new RequestFacts(
-            app.Name,
-            user,
-            _principals.FindUser(user),
-            groups,
-            groupIds,
-            clientAppType,
-            deviceTags,
-            request.ClientAddress ?? request.RemoteAddress,
-            request.UserAgent ?? "",
-            _userAgentFragments);
-
-        // Conditional access.
-        var conditionalAccess = new ConditionalAccessResult[_conditionalAccess.Length];
-        CompiledConditionalAccessPolicy? blockedBy = null;
-        AppControlMode? mode = null;
-        string? reportOnlyBlock = null;
-        bool reportOnlyAppControl = false;
-        for (int i = 0; i < _conditionalAccess.Length; i++)
-        {
-            CompiledConditionalAccessPolicy policy = _conditionalAccess[i];
-            (ConditionalAccessResult Result, string Line) result;
-            string? notInScope;
-            if (policy.State == ConditionalAccessState.Off)
-            {
-                result = policy.Off;
-            }
-            else if ((notInScope = policy.NotInScopeBecause(facts)) is not null)
-            {
-                result = policy.NotInScope(notInScope);
-            }
-            else if (policy.State == ConditionalAccessState.ReportOnly)
-            {
-                result = policy.ReportOnly;
-                reportOnlyBlock ??= policy.Blocks ? policy.Name : null;
-                reportOnlyAppControl |= policy.AppControl;
-            }
-            else
-            {
-                result = policy.Applied;
-                if (policy.Blocks)
-                {
-                    blockedBy ??= policy;
-                }
-                else if (policy.AppControl)
-                {
-                    mode = mode is null || policy.Mode > mode ? policy.Mode : mode;
-                }
-            }
-
-            conditionalAccess[i] = result.Result;
-            reasons.Add(result.Line);
-        }
-
-        AccessAction action;
-        string? blockMessage = null;
-        string? blockingPolicy = null;
-        bool blockedOnDeviceTags = false;
-        IReadOnlyList<MatchedAccessPolicy> matched = Array.Empty<MatchedAccessPolicy>();
-        bool reportOnlyWouldBlock = reportOnlyBlock is not null;
-
-        if (blockedBy is not null)
-        {
-            action = AccessAction.Block;
-            blockingPolicy = blockedBy.Name;
-            blockMessage = $"Access blocked by conditional access policy '{blockedBy.Name}'.";
-            reasons.Add($"Blocked by conditional access policy '{blockedBy.Name}'.");
-        }
-        else if (mode is AppControlMode appControlMode)
-        {
-            AccessPolicyVerdict verdict = EvaluateAccessPolicies(facts, reasons, "");
-            matched = verdict.Matched;
-            bool enforce = appControlMode == AppControlMode.UseCustomPolicy;
-            if (verdict.Blocking is not null)
-            {
-                if (enforce)
-                {
-                    action = AccessAction.Block;
-                    blockingPolicy = verdict.Blocking.Name;
-                    blockedOnDeviceTags = verdict.Blocking.FiltersOnDeviceTags;
-                    blockMessage = verdict.Blocking.BlockMessage ?? DefaultBlockMessage(app.Name);
-                    reasons.Add($"Blocked by access policy '{verdict.Blocking.Name}' (severity {verdict.Blocking.Severity}).");
-                }
-                else
-                {
-                    action = AccessAction.Monitor;
-                    reasons.Add($"Access policy '{verdict.Blocking.Name}' would have blocked; App Control mode {appControlMode} only monitors.");
-                }
-            }
-            else if (_defaultAction == DefaultAction.Block)
-            {
-                if (enforce)
-                {
-                    action = AccessAction.Block;
-                    blockMessage = DefaultDenyMessage(app.Name);
-                    reasons.Add("No access policy blocked; the default action is Block.");
-                }
-                else
-                {
-                    action = AccessAction.Monitor;
-                    reasons.Add($"The default action Block would have blocked; App Control mode {appControlMode} only monitors.");
-                }
-            }
-            else
-            {
-                action = verdict.TestMatched ? AccessAction.Monitor : AccessAction.Allow;
-                reasons.Add(verdict.TestMatched
-                    ? "No access policy blocked; a Test policy matched, so the session is monitored."
-                    : "No access policy blocked; the default action is Allow.");
-            }
-        }
-        else
-        {
-            action = AccessAction.Allow;
-            reasons.Add(NotInAppControlScope);
-            if (reportOnlyAppControl)
-            {
-                AccessPolicyVerdict verdict = EvaluateAccessPolicies(facts, reasons, "Report-only: ");
-                if (verdict.Blocking is not null)
-                {
-                    reportOnlyWouldBlock = true;
-                    reasons.Add($"Report-only: access policy '{verdict.Blocking.Name}' would have blocked.");
-                }
-                else if (_defaultAction == DefaultAction.Block)
-                {
-                    reportOnlyWouldBlock = true;
-                    reasons.Add("Report-only: the default action Block would have blocked.");
-                }
-            }
-        }
-
-        if (action == AccessAction.Allow && reportOnlyWouldBlock)
-        {
-            action = AccessAction.Monitor;
-            reasons.Add("Monitored: a report-only policy would have blocked this request.");
-        }
-
-        return new AccessDecision
-        {
-            Action = action,
-            App = app.Name,
-            User = user,
-            UserSource = userSource,
-            IdentityProvider = identity.IdentityProvider,
-            CertificateUserMismatch = certificateUserMismatch,
-            Groups = groups,
-            ClientAppType = clientAppType,
-            DeviceTags = deviceTags,
-            Certificate = certificate,
-            ConditionalAccess = conditionalAccess,
-            MatchedPolicies = matched,
-            BlockingPolicy = blockingPolicy,
-            BlockMessage = blockMessage,
-            BlockedOnDeviceTags = blockedOnDeviceTags,
-            UnderAppControl = mode is not null,
-            AppControlMode = mode,
-            Reasons = reasons,
-            Revision = Configuration.Revision,
-            At = request.At,
-            CorrelationId = request.CorrelationId,
-        };
+        return trace.ToExplanation();
     }
 
     /// <summary>The message of a blocking access policy that has none of its own.</summary>
@@ -427,116 +189,22 @@ public sealed class CompiledPolicySet
     /// <summary>The message when nothing blocks but the gateway's default action is Block.</summary>
     public static string DefaultDenyMessage(string app) => $"Access to {app} is not allowed by default.";
 
-    /// <summary>The app a request's host and path reach, as <see cref="Decide(AccessRequest, CertificateValidationResult)"/> finds it.</summary>
+    /// <summary>The app a request's host and (canonical) path reach, as a decision finds it.</summary>
     public AppEntry? FindApp(string? host, string path) => _apps.Find(host, path);
 
     /// <summary>True when <paramref name="address"/> is one of the configured sign-in proxies.</summary>
     public bool IsTrustedProxy(IPAddress? address) =>
         address is not null && _trustedProxies.Length > 0 && IPRanges.ContainsAny(_trustedProxies, address);
 
-    private ClientAppType ClassifyClientApp(string? userAgent)
+    private void Run(ref DecisionState state)
     {
-        if (string.IsNullOrEmpty(userAgent))
+        foreach (IDecisionStage stage in _stages)
         {
-            return ClientAppType.MobileAndDesktop;
-        }
-
-        if (_clientAppTypes.TryGetValue(userAgent, out ClientAppType cached))
-        {
-            return cached;
-        }
-
-        ClientAppType type = UserAgentClassifier.Classify(userAgent);
-        // Bounded: User-Agent is client-controlled, so a flood of distinct values must not grow memory.
-        if (Interlocked.Increment(ref _clientAppTypeCount) <= ClientAppTypeCacheLimit)
-        {
-            _clientAppTypes.TryAdd(userAgent, type);
-        }
-
-        return type;
-    }
-
-    private AccessPolicyVerdict EvaluateAccessPolicies(RequestFacts facts, List<string> reasons, string prefix)
-    {
-        CompiledAccessPolicy[] candidates = _policiesByApp.TryGetValue(facts.App, out CompiledAccessPolicy[][]? forApp)
-            ? forApp[(int)facts.ClientAppType]
-            : [];
-        List<MatchedAccessPolicy>? matched = null;
-        CompiledAccessPolicy? blocking = null;
-        bool testMatched = false;
-        foreach (CompiledAccessPolicy policy in candidates)
-        {
-            if (!policy.Matches(facts))
+            stage.Evaluate(ref state);
+            if (state.Decided)
             {
-                continue;
-            }
-
-            (matched ??= new List<MatchedAccessPolicy>()).Add(policy.Matched);
-            reasons.Add(prefix.Length == 0 ? policy.MatchedReason : prefix + policy.MatchedReason);
-            if (policy.Action == AccessPolicyAction.Block)
-            {
-                if (blocking is null || policy.Outranks(blocking))
-                {
-                    blocking = policy;
-                }
-            }
-            else
-            {
-                testMatched = true;
+                return;
             }
         }
-
-        return new AccessPolicyVerdict(matched is null ? Array.Empty<MatchedAccessPolicy>() : matched, blocking, testMatched);
     }
-
-    /// <summary>
-    /// The store's groups of the user plus the groups a sign-in token lists. A token group counts for a policy when
-    /// its value is the name of a group the configuration mentions (ignoring case).
-    /// </summary>
-    private (string[] Names, int[] Ids) WithTokenGroups(string[] groups, int[] groupIds, string[] tokenGroups)
-    {
-        var names = new List<string>(groups);
-        var ids = new List<int>(groupIds);
-        foreach (string group in tokenGroups)
-        {
-            int id = _principals.FindGroup(group);
-            if (id >= 0 ? !ids.Contains(id) : !names.Contains(group, StringComparer.OrdinalIgnoreCase))
-            {
-                names.Add(group);
-                if (id >= 0)
-                {
-                    ids.Add(id);
-                }
-            }
-        }
-
-        ids.Sort();
-        return (names.ToArray(), ids.ToArray());
-    }
-
-    private static string[] DeviceTagsOf(CertificateValidationResult certificate)
-    {
-        if (!certificate.IsValid)
-        {
-            return Array.Empty<string>();
-        }
-
-        if (certificate.DeviceTags.Count == 0 ||
-            (certificate.DeviceTags.Count == 1 && certificate.DeviceTags[0] == DeviceTags.ValidClientCertificate))
-        {
-            return ValidCertificateTags;
-        }
-
-        return certificate.DeviceTags
-            .Select(t => DeviceTags.Normalize(t))
-            .OfType<string>()
-            .Append(DeviceTags.ValidClientCertificate)
-            .Distinct(StringComparer.Ordinal)
-            .ToArray();
-    }
-
-    private static readonly string[] ValidCertificateTags = [DeviceTags.ValidClientCertificate];
-
-
-    private readonly record struct AccessPolicyVerdict(IReadOnlyList<MatchedAccessPolicy> Matched, CompiledAccessPolicy? Blocking, bool TestMatched);
 }

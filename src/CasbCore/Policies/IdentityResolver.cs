@@ -23,15 +23,30 @@ public static class UserSources
     public const string Anonymous = "Anonymous";
 }
 
-/// <summary>A request's user and where it came from, the groups a sign-in token lists, and the reason lines that explain it.</summary>
+/// <summary>Why a request's sign-in claims named nobody.</summary>
+internal enum SignInIgnored : byte
+{
+    No,
+
+    /// <summary>The app does not sign users in (or the store has no identity provider).</summary>
+    AppWithoutSignIn,
+
+    /// <summary>The claims have no value of the identity provider's UserClaim.</summary>
+    NoUserClaim,
+}
+
+/// <summary>
+/// A request's user, where it came from, whether an identity header or sign-in claims were ignored, and a signed-in
+/// user's token groups and identity provider (the reason lines are rendered on demand).
+/// </summary>
 internal readonly record struct ResolvedIdentity(
-    string? User, string Source, string? IgnoredHeaderReason, string Reason, string[] TokenGroups, string? IdentityProvider, string? IgnoredSignInReason = null);
+    string? User, string Source, bool HeaderIgnored, string[]? TokenGroups = null, IdentityProviderEntry? Provider = null, SignInIgnored SignInIgnored = SignInIgnored.No);
 
 /// <summary>
 /// Who is asking, in order of trust: an explicit user (what-if only) &gt; the user signed in with the store's identity
-/// provider, for an app with sign-in (its UserClaim) &gt; the identity header, honoured only when the TCP peer is a
-/// configured trusted proxy &gt; the principal (UPN SAN, e-mail SAN, subject CN) of a client certificate that
-/// validated (an invalid certificate names no one) &gt; anonymous.
+/// provider, for an app with sign-in (its UserClaim; groups from its GroupClaim) &gt; the identity header, honoured only
+/// when the TCP peer is a configured trusted proxy &gt; the principal (UPN SAN, e-mail SAN, subject CN) of a
+/// client certificate that validated (an invalid certificate names no one) &gt; anonymous.
 /// </summary>
 internal static class IdentityResolver
 {
@@ -45,45 +60,59 @@ internal static class IdentityResolver
         bool hasHeader = !string.IsNullOrWhiteSpace(request.IdentityHeaderValue);
         if (!string.IsNullOrWhiteSpace(request.User))
         {
-            string user = request.User.Trim();
-            return new ResolvedIdentity(user, UserSources.Parameter, null, $"User '{user}' from the request.", [], null);
+            return new ResolvedIdentity(request.User.Trim(), UserSources.Parameter, false);
         }
 
-        string? ignoredSignIn = null;
+        SignInIgnored ignored = SignInIgnored.No;
         if (request.SignInClaims is { } claims)
         {
             if (signIn == SignInMode.None || provider is null)
             {
-                ignoredSignIn = "The sign-in claims were ignored: the app does not sign users in.";
+                ignored = SignInIgnored.AppWithoutSignIn;
             }
             else if (SignInClaims.UserOf(claims, provider.UserClaim) is { } signedIn)
             {
-                string[] groups = SignInClaims.GroupsOf(claims, provider.GroupClaim);
-                string listed = groups.Length == 0 ? "" : $" (token groups: {string.Join(", ", groups.Select(g => $"'{g}'"))})";
-                return new ResolvedIdentity(
-                    signedIn, UserSources.SignIn, null, $"User '{signedIn}' signed in with '{provider.Name}'{listed}.", groups, provider.Name);
+                return new ResolvedIdentity(signedIn, UserSources.SignIn, false, SignInClaims.GroupsOf(claims, provider.GroupClaim), provider);
             }
             else
             {
-                ignoredSignIn = $"The sign-in claims were ignored: they have no '{provider.UserClaim}' claim naming the user.";
+                ignored = SignInIgnored.NoUserClaim;
             }
         }
 
         if (hasHeader && isTrustedProxy(request.RemoteAddress))
         {
-            string user = request.IdentityHeaderValue!.Trim();
-            return new ResolvedIdentity(user, UserSources.IdentityHeader, null, $"User '{user}' from the trusted identity header.", [], null, ignoredSignIn);
+            return new ResolvedIdentity(request.IdentityHeaderValue!.Trim(), UserSources.IdentityHeader, false, SignInIgnored: ignored);
         }
 
-        string? ignored = hasHeader
-            ? $"The identity header was ignored: {request.RemoteAddress?.ToString() ?? "the peer"} is not a trusted proxy."
-            : null;
         if (certificate.IsValid && !string.IsNullOrWhiteSpace(certificate.Principal))
         {
-            string user = certificate.Principal.Trim();
-            return new ResolvedIdentity(user, UserSources.Certificate, ignored, $"User '{user}' from the client certificate.", [], null, ignoredSignIn);
+            return new ResolvedIdentity(certificate.Principal.Trim(), UserSources.Certificate, hasHeader, SignInIgnored: ignored);
         }
 
-        return new ResolvedIdentity(null, UserSources.Anonymous, ignored, "The user is anonymous.", [], null, ignoredSignIn);
+        return new ResolvedIdentity(null, UserSources.Anonymous, hasHeader, SignInIgnored: ignored);
     }
+
+    /// <summary>The reason line for sign-in claims that named nobody, or null.</summary>
+    public static string? IgnoredSignInReason(ResolvedIdentity identity, IdentityProviderEntry? provider) => identity.SignInIgnored switch
+    {
+        SignInIgnored.AppWithoutSignIn => "The sign-in claims were ignored: the app does not sign users in.",
+        SignInIgnored.NoUserClaim => $"The sign-in claims were ignored: they have no '{provider?.UserClaim}' claim naming the user.",
+        _ => null,
+    };
+
+    /// <summary>The reason line for an identity header from a peer that is not a trusted proxy.</summary>
+    public static string IgnoredHeaderReason(AccessRequest request) =>
+        $"The identity header was ignored: {request.RemoteAddress?.ToString() ?? "the peer"} is not a trusted proxy.";
+
+    /// <summary>The reason line saying who the user is and where the name came from.</summary>
+    public static string Reason(ResolvedIdentity identity) => identity.Source switch
+    {
+        UserSources.Parameter => $"User '{identity.User}' from the request.",
+        UserSources.SignIn => $"User '{identity.User}' signed in with '{identity.Provider?.Name}'"
+            + (identity.TokenGroups is { Length: > 0 } groups ? $" (token groups: {string.Join(", ", groups.Select(g => $"'{g}'"))})." : "."),
+        UserSources.IdentityHeader => $"User '{identity.User}' from the trusted identity header.",
+        UserSources.Certificate => $"User '{identity.User}' from the client certificate.",
+        _ => "The user is anonymous.",
+    };
 }

@@ -8,6 +8,39 @@ internal sealed class PrincipalIndex
 {
     private readonly Dictionary<string, int> _users = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, int> _groups = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<int, List<(string Name, int Id)>> _memberships = new();
+
+    /// <summary>Records that <paramref name="user"/> is a member of a group (configuration order; a group once).</summary>
+    public void AddMember(string user, string groupName, int groupId)
+    {
+        int userId = AddUser(user);
+        if (!_memberships.TryGetValue(userId, out List<(string Name, int Id)>? groups))
+        {
+            _memberships[userId] = groups = new List<(string, int)>();
+        }
+
+        if (!groups.Exists(g => g.Id == groupId))
+        {
+            groups.Add((groupName, groupId));
+        }
+    }
+
+    /// <summary>
+    /// Every user name seen so far, with its id and groups: the one lookup a request makes for its user. Call after
+    /// every policy has been compiled, so that users only policies name get their ids too.
+    /// </summary>
+    public Dictionary<string, CompiledPrincipal> BuildLookup()
+    {
+        var lookup = new Dictionary<string, CompiledPrincipal>(_users.Count, StringComparer.OrdinalIgnoreCase);
+        foreach ((string name, int id) in _users)
+        {
+            lookup[name] = _memberships.TryGetValue(id, out List<(string Name, int Id)>? groups)
+                ? new CompiledPrincipal(id, groups.Select(g => g.Name).ToArray(), groups.Select(g => g.Id).ToArray())
+                : new CompiledPrincipal(id, [], []);
+        }
+
+        return lookup;
+    }
 
     /// <summary>The id of a user name, adding it when new (compile time only).</summary>
     public int AddUser(string name)

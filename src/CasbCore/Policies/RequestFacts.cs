@@ -3,69 +3,51 @@ using CasbCore.Model;
 
 namespace CasbCore.Policies;
 
-/// <summary>What the policies look at, resolved once per request (ids, normalized address, memoized substrings).</summary>
-internal sealed class RequestFacts
+/// <summary>
+/// What the policies look at, resolved once per request by the identity stage: ids instead of names, the
+/// normalized client address, and the User-Agent's facts shared by every request with the same header. A value
+/// passed by reference, so building it allocates nothing.
+/// </summary>
+internal readonly struct RequestFacts
 {
-    private readonly string[] _fragments;
-    private sbyte[]? _fragmentResults;
-    private string? _lowerUserAgent;
-
     public RequestFacts(
         string app,
         string? user,
-        int userId,
-        string[] groups,
-        int[] groupIds,
-        ClientAppType clientAppType,
+        CompiledPrincipal principal,
+        UserAgentFacts userAgent,
         string[] deviceTags,
-        IPAddress? clientAddress,
-        string userAgent,
-        string[] fragments)
+        IPAddress? clientAddress)
     {
         App = app;
         User = user;
-        UserId = userId;
-        Groups = groups;
-        GroupIds = groupIds;
-        ClientAppType = clientAppType;
+        Principal = principal;
+        UserAgent = userAgent;
         DeviceTags = deviceTags;
         ClientAddress = clientAddress is null ? null : IPRanges.Normalize(clientAddress);
-        UserAgent = userAgent;
-        _fragments = fragments;
     }
 
     public string App { get; }
 
     public string? User { get; }
 
+    public CompiledPrincipal Principal { get; }
+
     /// <summary>-1 for anonymous or a user no policy or group names.</summary>
-    public int UserId { get; }
+    public int UserId => Principal.Id;
 
-    public string[] Groups { get; }
+    public string[] Groups => Principal.Groups;
 
-    public int[] GroupIds { get; }
+    public int[] GroupIds => Principal.GroupIds;
 
-    public ClientAppType ClientAppType { get; }
+    public UserAgentFacts UserAgent { get; }
+
+    public ClientAppType ClientAppType => UserAgent.ClientAppType;
 
     public string[] DeviceTags { get; }
 
     /// <summary>IPv4-mapped addresses already mapped to IPv4.</summary>
     public IPAddress? ClientAddress { get; }
 
-    public string UserAgent { get; }
-
-    /// <summary>Whether the User-Agent contains fragment <paramref name="id"/> (lower-cased at compile; case-insensitive), computed once per request.</summary>
-    public bool UserAgentContains(int id)
-    {
-        _fragmentResults ??= new sbyte[_fragments.Length];
-        sbyte result = _fragmentResults[id];
-        if (result == 0)
-        {
-            _lowerUserAgent ??= UserAgent.ToLowerInvariant();
-            result = _lowerUserAgent.Contains(_fragments[id], StringComparison.Ordinal) ? (sbyte)1 : (sbyte)-1;
-            _fragmentResults[id] = result;
-        }
-
-        return result > 0;
-    }
+    /// <summary>Whether the User-Agent contains fragment <paramref name="id"/> (case-insensitive).</summary>
+    public bool UserAgentContains(int id) => UserAgent.Contains(id);
 }

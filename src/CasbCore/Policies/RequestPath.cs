@@ -224,6 +224,13 @@ public sealed class RequestPath
         return true;
     }
 
+    /// <summary>
+    /// True when <see cref="TryParse"/> would return <paramref name="target"/> itself as the path (no query, nothing to
+    /// normalize, decode or refuse): what the gateway passes on. Its characters are then all plain ASCII.
+    /// </summary>
+    internal static bool IsCanonicalTarget(string target) =>
+        target.Length > 0 && target[0] == '/' && IsCanonical(target);
+
     /// <summary>Already canonical: plain characters only, no empty, "." or ".." segments, no segment ending in '.'.</summary>
     private static bool IsCanonical(ReadOnlySpan<char> raw)
     {

@@ -94,12 +94,15 @@ public sealed class CasbStore
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new CasbException(
-                "StoreReadFailed", CasbErrorKind.ReadError, $"Cannot read the store file '{file}': {ex.Message}", file, ex);
+            throw ReadFailed(file, ex);
         }
 
         return Parse(bytes, file);
     }
+
+    /// <summary>The error for a store file that exists but cannot be read (shared with the engine cache's read).</summary>
+    internal static CasbException ReadFailed(string file, Exception ex) =>
+        new("StoreReadFailed", CasbErrorKind.ReadError, $"Cannot read the store file '{file}': {ex.Message}", file, ex);
 
     /// <summary>Parses a configuration document, validating its schema version. Used for the store and for imports.</summary>
     public static CasbConfiguration Parse(ReadOnlySpan<byte> json, string sourceName)

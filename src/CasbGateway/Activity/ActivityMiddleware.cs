@@ -65,8 +65,7 @@ internal sealed class ActivityMiddleware
     {
         int status = context.Response.StatusCode;
         string method = context.Request.Method;
-        AccessDecision? decision = feature.Decision;
-        if (decision is not null && feature.Request is not null)
+        if (feature.Decision is { } decision && feature.Request is not null)
         {
             ActivityRecord fromDecision = ActivityRecord.FromDecision(
                 decision, feature.Request, method, status, feature.DecisionLatencyMs, feature.UpstreamLatencyMs, _gatewayName, feature.Error);

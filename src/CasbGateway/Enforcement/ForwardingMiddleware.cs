@@ -48,7 +48,7 @@ internal sealed partial class ForwardingMiddleware : IDisposable
     public async Task InvokeAsync(HttpContext context)
     {
         GatewayRequestFeature feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
-        AppEntry app = feature.State!.Apps[feature.Decision!.App!];
+        AppEntry app = feature.State!.Apps[feature.Decision!.Value.App!];
 
         long started = Stopwatch.GetTimestamp();
         ForwarderError error = await _forwarder.SendAsync(context, app.Upstream, _client, _requestConfig, ForwardingTransformer.Instance);
@@ -87,7 +87,7 @@ internal sealed partial class ForwardingMiddleware : IDisposable
                 StatusCodes.Status408RequestTimeout => ("request_timeout", "Request timed out", "The request body arrived too slowly."),
                 _ => ("bad_request", "Bad request", "The request could not be read: its body was malformed or cut short."),
             };
-            await ResponsePages.WriteAsync(context, status, code, title, message, app.Name, feature.CorrelationId, feature.At, feature.Decision.ClientAppType);
+            await ResponsePages.WriteAsync(context, status, code, title, message, app.Name, feature.CorrelationId, feature.At, feature.Decision.Value.ClientAppType);
             return;
         }
 
@@ -107,7 +107,7 @@ internal sealed partial class ForwardingMiddleware : IDisposable
             timedOut
                 ? $"The app '{app.Name}' did not answer in time. Try again later."
                 : $"The app '{app.Name}' cannot be reached right now. Try again later.",
-            app.Name, feature.CorrelationId, feature.At, feature.Decision.ClientAppType);
+            app.Name, feature.CorrelationId, feature.At, feature.Decision.Value.ClientAppType);
     }
 
     private static BadHttpRequestException? FindBadRequest(Exception? exception) => exception switch

@@ -122,7 +122,8 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
                 Uri));
         }
 
-        CasbConfiguration configuration = LoadConfiguration();
+        CasbEngine engine = AcquireEngine();
+        CasbConfiguration configuration = engine.Configuration;
         string? appName = null;
         if (ParameterSetName == ByApp)
         {
@@ -153,7 +154,7 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
         try
         {
             // The one engine call the gateway makes too: the what-if cannot disagree with enforcement.
-            decision = new CasbEngine(configuration).Decide(request);
+            decision = engine.Decide(request);
         }
         catch (CasbException ex)
         {
@@ -223,6 +224,27 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
         }
 
         return claims;
+    }
+
+    /// <summary>The engine of the store as it is now: compiled once per store content and kept for the session.</summary>
+    private CasbEngine AcquireEngine()
+    {
+        CasbEngine engine;
+        bool reused;
+        try
+        {
+            engine = CasbEngineCache.Shared.GetEngine(Store, out reused);
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
+            throw;
+        }
+
+        WriteVerbose(reused
+            ? $"Using the cached engine for revision {engine.Revision} of the store '{Store.Path}'."
+            : $"Compiled the engine for revision {engine.Revision} of the store '{Store.Path}'.");
+        return engine;
     }
 
     private bool IsBound(string parameterName) => MyInvocation.BoundParameters.ContainsKey(parameterName);

@@ -10,6 +10,7 @@ public sealed class CasbAccessDecision
 {
     internal CasbAccessDecision(AccessDecision decision)
     {
+        DecisionExplanation explanation = decision.Explain();
         Action = decision.Action;
         App = DisplayText.Safe(decision.App);
         User = DisplayText.Safe(decision.User);
@@ -22,12 +23,12 @@ public sealed class CasbAccessDecision
         DeviceTags = DisplayText.SafeAll(decision.DeviceTags);
         Certificate = Display.Safe(decision.Certificate);
         CertificateStatus = DisplayText.Safe(decision.Certificate?.Status ?? "None");
-        ConditionalAccess = decision.ConditionalAccess.Select(Display.Safe).ToArray();
-        MatchedPolicies = decision.MatchedPolicies.Select(Display.Safe).ToArray();
+        ConditionalAccess = explanation.ConditionalAccess.Select(Display.Safe).ToArray();
+        MatchedPolicies = explanation.MatchedPolicies.Select(Display.Safe).ToArray();
         BlockingPolicy = DisplayText.Safe(decision.BlockingPolicy);
         BlockMessage = DisplayText.Safe(decision.BlockMessage);
         UnderAppControl = decision.UnderAppControl;
-        Reasons = DisplayText.SafeAll(decision.Reasons);
+        Reasons = DisplayText.SafeAll(explanation.Reasons);
         Revision = decision.Revision;
         At = decision.At;
     }

@@ -85,6 +85,12 @@ internal static class Poison
             return MakeObject(type, where, hostile, depth);
         }
 
+        // The engine's own values (AccessDecision) are filled like its classes.
+        if (type.IsValueType && !type.IsPrimitive && type.Assembly == typeof(CasbCore.CasbEngine).Assembly)
+        {
+            return MakeObject(type, where, hostile, depth);
+        }
+
         return Activator.CreateInstance(type);
     }
 
@@ -95,6 +101,10 @@ internal static class Poison
         if (parameterless is not null)
         {
             instance = parameterless.Invoke(null);
+        }
+        else if (type.IsValueType)
+        {
+            instance = Activator.CreateInstance(type)!;
         }
         else
         {

@@ -1,0 +1,43 @@
+namespace CasbCore.Policies;
+
+/// <summary>
+/// Every reason for one <see cref="AccessDecision"/>: each conditional-access policy's result, each matched access
+/// policy and the reason lines in order (see docs/policy-evaluation.md). Built by <see cref="AccessDecision.Explain"/>.
+/// </summary>
+public sealed class DecisionExplanation
+{
+    internal DecisionExplanation(
+        IReadOnlyList<ConditionalAccessResult> conditionalAccess,
+        IReadOnlyList<MatchedAccessPolicy> matchedPolicies,
+        IReadOnlyList<string> reasons,
+        IReadOnlyList<string> evaluatedAccessPolicies)
+    {
+        ConditionalAccess = conditionalAccess;
+        MatchedPolicies = matchedPolicies;
+        Reasons = reasons;
+        EvaluatedAccessPolicies = evaluatedAccessPolicies;
+    }
+
+    /// <summary>The explanation of a decision the engine did not make (a test's or a default one): nothing to say.</summary>
+    public static DecisionExplanation None { get; } = new([], [], [], []);
+
+    public IReadOnlyList<ConditionalAccessResult> ConditionalAccess { get; }
+
+    /// <summary>The enforced access policies that matched (none when the session is not under App Control).</summary>
+    public IReadOnlyList<MatchedAccessPolicy> MatchedPolicies { get; }
+
+    public IReadOnlyList<string> Reasons { get; }
+
+    /// <summary>A copy with the given parts replaced (for decisions made without the engine).</summary>
+    internal DecisionExplanation With(
+        IReadOnlyList<ConditionalAccessResult>? conditionalAccess = null,
+        IReadOnlyList<MatchedAccessPolicy>? matchedPolicies = null,
+        IReadOnlyList<string>? reasons = null) =>
+        new(conditionalAccess ?? ConditionalAccess, matchedPolicies ?? MatchedPolicies, reasons ?? Reasons, EvaluatedAccessPolicies);
+
+    /// <summary>
+    /// The access policies the decision evaluated, once each: what the index let through. Recorded only by
+    /// <see cref="AccessDecision.Explain(bool)"/> with true (tests); empty otherwise.
+    /// </summary>
+    internal IReadOnlyList<string> EvaluatedAccessPolicies { get; }
+}

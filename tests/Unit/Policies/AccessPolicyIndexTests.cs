@@ -1,0 +1,258 @@
+using System.Net;
+using CasbCore.Certificates;
+using CasbCore.Model;
+using CasbCore.Policies;
+using CsCheck;
+using static CasbModule.Tests.Policies.PolicyTestData;
+
+namespace CasbModule.Tests.Policies;
+
+/// <summary>
+/// The access-policy index: a request evaluates only the policies of its app that name its user, its groups, its
+/// User-Agent, its address range or its device tags (or name none of these), and the index never changes a decision.
+/// What was evaluated is read from the explanation, which runs the very stages that decide, with a trace.
+/// </summary>
+public sealed class AccessPolicyIndexTests
+{
+    private const string Firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+
+    [Fact]
+    public void A_request_for_one_app_evaluates_none_of_another_apps_policies()
+    {
+        CasbConfiguration configuration = Seed();
+        configuration.AccessPolicies.Clear();
+        for (int i = 0; i < 50; i++)
+        {
+            configuration.AccessPolicies.Add(new AccessPolicyEntry { Name = $"Portal {i}", Apps = ["Azure Portal"], Action = AccessPolicyAction.Test });
+        }
+
+        configuration.AccessPolicies.Add(new AccessPolicyEntry { Name = "MOS only", Apps = ["Microsoft Online Services"], Action = AccessPolicyAction.Test });
+        configuration.AccessPolicies.Add(new AccessPolicyEntry { Name = "Every app", Action = AccessPolicyAction.Test });
+        CompiledPolicySet policies = CompiledPolicySet.Compile(configuration);
+
+        DecisionExplanation mos = Explain(policies, Request(app: "Microsoft Online Services"));
+        DecisionExplanation portal = Explain(policies, Request(app: "Azure Portal"));
+
+        Assert.Equal(["MOS only", "Every app"], mos.EvaluatedAccessPolicies);
+        Assert.Equal(["MOS only", "Every app"], mos.MatchedPolicies.Select(p => p.Name));
+        Assert.Equal(51, portal.EvaluatedAccessPolicies.Count);
+        Assert.DoesNotContain("MOS only", portal.EvaluatedAccessPolicies);
+    }
+
+    [Fact]
+    public void A_user_evaluates_the_policies_that_name_them_or_their_groups_and_not_those_of_others()
+    {
+        CasbConfiguration configuration = Seed();
+        configuration.Groups.Add(new GroupEntry { Name = "Admins", Members = ["admin@contoso.com"] });
+        configuration.AccessPolicies =
+        [
+            new AccessPolicyEntry { Name = "Vendor by name", Users = ["VENDOR@contoso.com"], Action = AccessPolicyAction.Test },
+            new AccessPolicyEntry { Name = "Vendors group", Groups = ["Vendors"], Action = AccessPolicyAction.Test },
+            new AccessPolicyEntry { Name = "Both", Users = ["vendor@contoso.com"], Groups = ["Vendors"], Action = AccessPolicyAction.Test },
+            new AccessPolicyEntry { Name = "Admins group", Groups = ["Admins"], Action = AccessPolicyAction.Block },
+            new AccessPolicyEntry { Name = "Admin by name", Users = ["admin@contoso.com"], Action = AccessPolicyAction.Block },
+        ];
+        CompiledPolicySet policies = CompiledPolicySet.Compile(configuration);
+
+        DecisionExplanation vendor = Explain(policies, Request(user: "vendor@contoso.com"));
+        DecisionExplanation admin = Explain(policies, Request(user: "admin@contoso.com"));
+        DecisionExplanation anonymous = Explain(policies, Request());
+
+        Assert.Equal(["Both", "Vendor by name", "Vendors group"], vendor.EvaluatedAccessPolicies.Order(StringComparer.Ordinal));
+        // Reached twice (by the user and by the group), listed once, in configuration order.
+        Assert.Equal(["Vendor by name", "Vendors group", "Both"], vendor.MatchedPolicies.Select(p => p.Name));
+        Assert.Equal(["Admin by name", "Admins group"], admin.EvaluatedAccessPolicies.Order(StringComparer.Ordinal));
+        Assert.Empty(anonymous.EvaluatedAccessPolicies);
+    }
+
+    [Fact]
+    public void User_agent_address_and_device_tag_filters_route_a_request_past_policies_it_cannot_match()
+    {
+        CasbConfiguration configuration = Seed();
+        configuration.AccessPolicies =
+        [
+            new AccessPolicyEntry { Name = "curl", UserAgentContains = ["CURL/"], ClientApp = AccessPolicyClientApp.Any },
+            new AccessPolicyEntry { Name = "Firefox", UserAgentContains = ["firefox"], ClientApp = AccessPolicyClientApp.Any },
+            new AccessPolicyEntry { Name = "Office network", IPRanges = ["10.0.0.0/8", "2001:db8:1::/48"], ClientApp = AccessPolicyClientApp.Any },
+            new AccessPolicyEntry { Name = "Outside the office", IPRanges = ["10.0.0.0/8"], IPRangeOperator = IPRangeOperator.NotIn, ClientApp = AccessPolicyClientApp.Any },
+            new AccessPolicyEntry { Name = "Managed device", DeviceTags = [DeviceTags.ValidClientCertificate], ClientApp = AccessPolicyClientApp.Any },
+            new AccessPolicyEntry { Name = "Unmanaged device", DeviceTags = [DeviceTags.ValidClientCertificate], DeviceTagOperator = FilterOperator.DoesNotEqual, ClientApp = AccessPolicyClientApp.Any },
+        ];
+        CompiledPolicySet policies = CompiledPolicySet.Compile(configuration);
+
+        DecisionExplanation edge = Explain(policies, Request(clientAddress: "192.0.2.10"));
+        DecisionExplanation firefoxInOffice = Explain(policies, Request(userAgent: Firefox, clientAddress: "::ffff:10.1.2.3"), ValidCertificate());
+        DecisionExplanation curlFromIPv6Office = Explain(policies, Request(userAgent: Curl, clientAddress: "2001:db8:1::7"));
+
+        Assert.Equal(["Outside the office", "Unmanaged device"], edge.EvaluatedAccessPolicies.Order(StringComparer.Ordinal));
+        Assert.Equal(["Firefox", "Managed device", "Office network", "Outside the office", "Unmanaged device"], firefoxInOffice.EvaluatedAccessPolicies.Order(StringComparer.Ordinal));
+        Assert.Equal(["Firefox", "Office network", "Managed device"], firefoxInOffice.MatchedPolicies.Select(p => p.Name));
+        Assert.Equal(["Office network", "Outside the office", "Unmanaged device", "curl"], curlFromIPv6Office.EvaluatedAccessPolicies.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void At_a_thousand_policies_the_allowed_request_evaluates_only_the_few_that_could_match_it()
+    {
+        CompiledPolicySet thousand = CompiledPolicySet.Compile(ScaleConfiguration.Create(1000));
+        CompiledPolicySet linear = CompiledPolicySet.Compile(ScaleConfiguration.Create(1000), indexAccessPolicies: false);
+
+        DecisionExplanation indexed = thousand.Decide(ScaleConfiguration.AllowedRequest, ScaleConfiguration.ValidCertificate).Explain(recordEvaluated: true);
+        DecisionExplanation all = linear.Decide(ScaleConfiguration.AllowedRequest, ScaleConfiguration.ValidCertificate).Explain(recordEvaluated: true);
+
+        // App 3, browser: the 400 enabled all-app policies (odd p, not p = 9 mod 10; no app-scoped one names App 3).
+        // user17 is in groups 0-2, and of those only Group 1 is named by an all-app policy (p = 1 mod 60: 17 of
+        // them, each excluding user17); no fragment, range or tag route fits the request, and none is unscoped.
+        Assert.Equal(AccessAction.Allow, thousand.Decide(ScaleConfiguration.AllowedRequest, ScaleConfiguration.ValidCertificate).Action);
+        Assert.Equal(400, all.EvaluatedAccessPolicies.Count);
+        Assert.Equal(17, indexed.EvaluatedAccessPolicies.Count);
+        Assert.All(indexed.EvaluatedAccessPolicies, name => Assert.Equal(1, int.Parse(name["Policy ".Length..]) % 60));
+        Assert.Equal(all.Reasons, indexed.Reasons);
+    }
+
+    /// <summary>
+    /// Random configurations and requests: the indexed set decides and explains exactly as the same set evaluating
+    /// every policy of the app in order, and evaluates no policy the linear one does not.
+    /// </summary>
+    [Fact]
+    public void The_index_never_changes_a_decision_or_its_reasons()
+    {
+        Gen.Select(ConfigurationGen, RequestGen.Array[1, 8]).Sample(sample =>
+        {
+            (CasbConfiguration configuration, (AccessRequest Request, CertificateValidationResult Certificate)[] requests) = sample;
+            CompiledPolicySet indexed = CompiledPolicySet.Compile(configuration);
+            CompiledPolicySet linear = CompiledPolicySet.Compile(configuration, indexAccessPolicies: false);
+            foreach ((AccessRequest request, CertificateValidationResult certificate) in requests)
+            {
+                AccessDecision expected = linear.Decide(request, certificate);
+                AccessDecision actual = indexed.Decide(request, certificate);
+                DecisionExplanation expectedWhy = expected.Explain(recordEvaluated: true);
+                DecisionExplanation actualWhy = actual.Explain(recordEvaluated: true);
+
+                Assert.Equal(expected.Action, actual.Action);
+                Assert.Equal(expected.App, actual.App);
+                Assert.Equal(expected.BlockingPolicy, actual.BlockingPolicy);
+                Assert.Equal(expected.BlockMessage, actual.BlockMessage);
+                Assert.Equal(expected.AppControlMode, actual.AppControlMode);
+                Assert.Equal(expected.Groups, actual.Groups);
+                Assert.Equal(expectedWhy.MatchedPolicies, actualWhy.MatchedPolicies);
+                Assert.Equal(expectedWhy.ConditionalAccess, actualWhy.ConditionalAccess);
+                Assert.Equal(expectedWhy.Reasons, actualWhy.Reasons);
+                Assert.Empty(actualWhy.EvaluatedAccessPolicies.Except(expectedWhy.EvaluatedAccessPolicies));
+            }
+        }, iter: 400);
+    }
+
+    private static DecisionExplanation Explain(CompiledPolicySet policies, AccessRequest request, CertificateValidationResult? certificate = null) =>
+        policies.Decide(request, certificate ?? NoCertificate).Explain(recordEvaluated: true);
+
+    private static readonly string[] Users = ["u0@contoso.com", "u1@contoso.com", "u2@contoso.com", "u3@contoso.com", "outsider@fabrikam.com"];
+    private static readonly string[] GroupNames = ["G0", "G1", "G2"];
+    private static readonly string[] AppNames = ["A", "B", "C"];
+    private static readonly string[] Ranges =
+        ["10.0.0.0/8", "10.1.0.0/16", "192.0.2.0/24", "203.0.113.7", "0.0.0.0/0", "2001:db8::/32", "2001:db8:1::/48", "::ffff:10.0.0.0/104", "::/0"];
+    private static readonly string[] Fragments = ["curl", "EDG/", "firefox", "Mozilla", "Outlook"];
+    private static readonly string?[] UserAgents = [Edge, Curl, Firefox, "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17928; Pro)", null];
+    private static readonly string?[] Addresses = [null, "10.1.2.3", "::ffff:10.1.2.3", "192.0.2.5", "203.0.113.7", "2001:db8:1::5", "2001:db8:2::5", "198.51.100.1"];
+
+    private static Gen<List<string>> Subset(string[] pool) =>
+        Gen.Int[0, 4].Array[pool.Length].Select(picks => pool.Where((_, i) => picks[i] == 0).ToList());
+
+    private static readonly Gen<ConditionalAccessPolicyEntry> ConditionalAccessGen =
+        from state in Gen.Enum<ConditionalAccessState>()
+        from all in Gen.Bool
+        from includeUsers in Subset(Users)
+        from includeGroups in Subset(GroupNames)
+        from excludeUsers in Subset(Users)
+        from excludeGroups in Subset(GroupNames)
+        from apps in Subset(AppNames)
+        from types in Gen.Int[0, 2]
+        from block in Gen.Int[0, 3]
+        from mode in Gen.Enum<AppControlMode>()
+        select new ConditionalAccessPolicyEntry
+        {
+            Name = "CA",
+            State = state,
+            IncludeUsers = all ? ["All"] : includeUsers,
+            IncludeGroups = includeGroups,
+            ExcludeUsers = excludeUsers,
+            ExcludeGroups = excludeGroups,
+            Apps = apps,
+            ClientAppTypes = types switch { 0 => [], 1 => [ClientAppType.Browser], _ => [ClientAppType.MobileAndDesktop] },
+            Grant = block == 0 ? GrantControl.Block : GrantControl.None,
+            SessionControl = block == 0 ? SessionControlKind.None : SessionControlKind.AppControl,
+            AppControlMode = mode,
+        };
+
+    private static readonly Gen<AccessPolicyEntry> AccessPolicyGen =
+        from action in Gen.Enum<AccessPolicyAction>()
+        from severity in Gen.Enum<PolicySeverity>()
+        from enabled in Gen.Int[0, 5]
+        from clientApp in Gen.Enum<AccessPolicyClientApp>()
+        from apps in Subset(AppNames)
+        from users in Subset(Users)
+        from groups in Subset(GroupNames)
+        from excludeUsers in Subset(Users)
+        from excludeGroups in Subset(GroupNames)
+        from tags in Gen.Int[0, 2]
+        from ranges in Subset(Ranges)
+        from rangeOperator in Gen.Enum<IPRangeOperator>()
+        from fragments in Subset(Fragments)
+        from name in Gen.OneOf("Alpha", "alpha", "Beta", "Gamma", "delta")
+        select new AccessPolicyEntry
+        {
+            Name = name,
+            Action = action,
+            Severity = severity,
+            Enabled = enabled != 0,
+            ClientApp = clientApp,
+            Apps = apps,
+            Users = users,
+            Groups = groups,
+            ExcludeUsers = excludeUsers,
+            ExcludeGroups = excludeGroups,
+            DeviceTags = tags == 0 ? [] : [DeviceTags.ValidClientCertificate],
+            DeviceTagOperator = tags == 2 ? FilterOperator.DoesNotEqual : FilterOperator.Equals,
+            IPRanges = ranges,
+            IPRangeOperator = rangeOperator,
+            UserAgentContains = fragments,
+        };
+
+    private static readonly Gen<CasbConfiguration> ConfigurationGen =
+        from members in Subset(Users).Array[GroupNames.Length]
+        from conditionalAccess in ConditionalAccessGen.Array[0, 3]
+        from accessPolicies in AccessPolicyGen.Array[0, 14]
+        from defaultAction in Gen.Enum<DefaultAction>()
+        select new CasbConfiguration
+        {
+            Revision = 3,
+            Settings = new GatewaySettings { DefaultAction = defaultAction },
+            Apps =
+            [
+                new AppEntry { Name = "A", Upstream = "https://127.0.0.1:9001", Hostnames = ["a.contoso.local"] },
+                new AppEntry { Name = "B", Upstream = "https://127.0.0.1:9002", Hostnames = ["*.b.contoso.local"], PathPrefix = "/b" },
+                new AppEntry { Name = "C", Upstream = "https://127.0.0.1:9003", Hostnames = ["c.contoso.local"] },
+            ],
+            Groups = GroupNames.Select((g, i) => new GroupEntry { Name = g, Members = members[i] }).ToList(),
+            ConditionalAccessPolicies = conditionalAccess.Select((p, i) => { p.Name = $"CA {i}"; return p; }).ToList(),
+            AccessPolicies = accessPolicies.ToList(),
+        };
+
+    private static readonly Gen<(AccessRequest, CertificateValidationResult)> RequestGen =
+        from app in Gen.OneOf("A", "B", "C", "host:a.contoso.local", "host:x.b.contoso.local", "host:nowhere.contoso.local")
+        from user in Gen.OneOf<string?>(null, "u0@contoso.com", "U1@CONTOSO.COM", "u2@contoso.com", "outsider@fabrikam.com")
+        from userAgent in Gen.OneOf(UserAgents)
+        from address in Gen.OneOf(Addresses)
+        from certificate in Gen.Int[0, 2]
+        select (
+            new AccessRequest
+            {
+                AppName = app.StartsWith("host:", StringComparison.Ordinal) ? null : app,
+                Host = app.StartsWith("host:", StringComparison.Ordinal) ? app["host:".Length..] : null,
+                Path = "/b/x",
+                User = user,
+                UserAgent = userAgent,
+                ClientAddress = address is null ? null : IPAddress.Parse(address),
+                At = At,
+            },
+            certificate switch { 0 => NoCertificate, 1 => ValidCertificate("u3@contoso.com"), _ => ExpiredCertificate() });
+}

@@ -78,6 +78,8 @@ Describe 'Get-CasbActivity from a log with hostile values in every field' {
                 $line[$name] = @(@{ policy = "<Policy>$hostile"; outcome = "<Outcome>$hostile"; reason = "<Reason>$hostile" })
             } elseif ($type -eq [DateTimeOffset]) {
                 $line[$name] = [DateTimeOffset]::UtcNow.ToString('o')
+            } elseif ($type -eq [bool] -or $type -eq [Nullable[bool]]) {
+                $line[$name] = $true
             } else {
                 $line[$name] = 7
             }

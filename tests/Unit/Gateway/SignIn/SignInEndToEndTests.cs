@@ -164,6 +164,38 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
     }
 
     [Fact]
+    public async Task A_running_gateway_follows_a_new_client_id_and_ends_the_sessions_of_the_old_one()
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+        long revision = harness.Gateway.Store.Load().Revision;
+
+        harness.Gateway.Store.Update((c, secrets) => CasbCore.SignIn.IdentityProviderCatalog.Set(
+            c, secrets, new CasbCore.SignIn.IdentityProviderChange { ClientId = "another-client" }, DateTimeOffset.UtcNow));
+        using SignInHarness.Browser noFollow = harness.CreateBrowser(followRedirects: false);
+        noFollow.Cookies.Add(browser.Cookies.GetAllCookies());
+        HttpResponseMessage? response = null;
+        for (int i = 0; i < 100; i++)
+        {
+            response?.Dispose();
+            response = await noFollow.Client.GetAsync("/");
+            if (response.StatusCode == HttpStatusCode.Redirect)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        // No restart: the old session names nobody any more, and the sign-in goes out with the new client id.
+        Assert.True(harness.Gateway.Store.Load().Revision > revision);
+        Assert.Equal(HttpStatusCode.Redirect, response!.StatusCode);
+        Assert.Contains("client_id=another-client", response.Headers.Location!.Query);
+        response.Dispose();
+    }
+
+    [Fact]
     public async Task A_user_in_an_excluded_group_passes_untouched()
     {
         await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);

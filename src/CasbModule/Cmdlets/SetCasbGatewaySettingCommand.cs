@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using CasbCore.Model;
-using CasbCore.Policies;
+using CasbCore;
+using CasbCore.Catalogs;
 using CasbModule.Types;
 
 namespace CasbModule.Cmdlets;
@@ -64,20 +65,24 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
 
     protected override void EndProcessing()
     {
-        if (TrustedProxy is not null)
+        var change = new GatewaySettingsChange
         {
-            foreach (string proxy in TrustedProxy)
-            {
-                // The engine's parser: what is accepted here is what the gateway matches.
-                if (!IPRanges.TryParse(proxy, out _, out string? why))
-                {
-                    ThrowError(
-                        "InvalidTrustedProxy",
-                        ErrorCategory.InvalidArgument,
-                        $"'{proxy}' is not an IP address or CIDR range (for example 10.0.0.5 or 10.1.0.0/16): {why}.",
-                        proxy);
-                }
-            }
+            DefaultAction = IsBound(nameof(DefaultAction)) ? DefaultAction : null,
+            RevocationMode = IsBound(nameof(RevocationMode)) ? RevocationMode : null,
+            TrustedProxies = TrustedProxy,
+            IdentityHeader = IdentityHeader,
+            ActivityRetentionDays = IsBound(nameof(ActivityRetentionDays)) ? ActivityRetentionDays : null,
+            CrlCacheMinutes = IsBound(nameof(CrlCacheMinutes)) ? CrlCacheMinutes : null,
+            CrlFetchTimeoutSeconds = IsBound(nameof(CrlFetchTimeoutSeconds)) ? CrlFetchTimeoutSeconds : null,
+        };
+        try
+        {
+            // The engine's parser for trusted proxies: what is accepted here is what the gateway matches.
+            change = GatewaySettingsCatalog.Prepare(change);
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
         }
 
         if (!ShouldProcess(Store.Path, "Change gateway settings"))
@@ -87,42 +92,7 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
 
         CasbConfiguration configuration = UpdateConfiguration(config =>
         {
-            GatewaySettings settings = config.Settings;
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(DefaultAction)))
-            {
-                settings.DefaultAction = DefaultAction;
-            }
-
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(RevocationMode)))
-            {
-                settings.RevocationMode = RevocationMode;
-            }
-
-            if (TrustedProxy is not null)
-            {
-                settings.TrustedProxies = TrustedProxy.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-            }
-
-            if (IdentityHeader is not null)
-            {
-                settings.IdentityHeader = IdentityHeader;
-            }
-
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(ActivityRetentionDays)))
-            {
-                settings.ActivityRetentionDays = ActivityRetentionDays;
-            }
-
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(CrlCacheMinutes)))
-            {
-                settings.CrlCacheMinutes = CrlCacheMinutes;
-            }
-
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(CrlFetchTimeoutSeconds)))
-            {
-                settings.CrlFetchTimeoutSeconds = CrlFetchTimeoutSeconds;
-            }
-
+            GatewaySettingsCatalog.Change(config, change);
             return config;
         });
 
@@ -131,4 +101,6 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
             WriteObject(new CasbGatewaySetting(configuration.Settings, Store.Path, configuration.Revision));
         }
     }
+
+    private bool IsBound(string parameterName) => MyInvocation.BoundParameters.ContainsKey(parameterName);
 }

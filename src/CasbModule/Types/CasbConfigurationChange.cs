@@ -1,3 +1,5 @@
+using CasbCore.Catalogs;
+
 namespace CasbModule.Types;
 
 public enum CasbChangeKind
@@ -10,11 +12,16 @@ public enum CasbChangeKind
 /// <summary>One item Import-CasbConfiguration added, updated or removed.</summary>
 public sealed class CasbConfigurationChange
 {
-    internal CasbConfigurationChange(string itemType, string name, CasbChangeKind change)
+    internal CasbConfigurationChange(ConfigurationChange change)
     {
-        ItemType = itemType;
-        Name = name;
-        Change = change;
+        ItemType = change.ItemType;
+        Name = change.Name;
+        Change = change.Change switch
+        {
+            ConfigurationChangeKind.Added => CasbChangeKind.Added,
+            ConfigurationChangeKind.Updated => CasbChangeKind.Updated,
+            _ => CasbChangeKind.Removed,
+        };
     }
 
     /// <summary>App, Group, ConditionalAccessPolicy, AccessPolicy, TrustedRoot, RevocationList or Settings.</summary>

@@ -184,6 +184,59 @@ public static class ConfigurationInput
     public static List<string> UserAgentFragments(IEnumerable<string> fragments) =>
         fragments.Where(f => !string.IsNullOrEmpty(f)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
 
+    /// <summary>File extensions as a session policy compares them: without the dot, lower-case, de-duplicated ("DOCX", ".docx" -> "docx").</summary>
+    public static List<string> FileExtensions(IEnumerable<string> extensions)
+    {
+        var result = new List<string>();
+        foreach (string raw in extensions)
+        {
+            string? problem = FileExtensionProblem(raw);
+            if (problem is not null)
+            {
+                throw new CasbException(
+                    "InvalidFileExtension", CasbErrorKind.InvalidArgument,
+                    $"'{raw}' is not a file extension ({problem}); for example docx or .pdf.", raw);
+            }
+
+            string extension = NormalizeFileExtension(raw);
+            if (!result.Contains(extension, StringComparer.Ordinal))
+            {
+                result.Add(extension);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The canonical form of an extension: trimmed, without a leading dot, lower-case.</summary>
+    public static string NormalizeFileExtension(string extension) => extension.Trim().TrimStart('.').ToLowerInvariant();
+
+    /// <summary>Null when <paramref name="extension"/> is one (the last dot-separated part of a file name), else why not.</summary>
+    public static string? FileExtensionProblem(string? extension)
+    {
+        string normalized = NormalizeFileExtension(extension ?? "");
+        if (normalized.Length == 0)
+        {
+            return "it is empty";
+        }
+
+        if (normalized.Length > 32)
+        {
+            return "it is longer than 32 characters";
+        }
+
+        // Only the part after a file name's last dot is compared, so "tar.gz" could never match: say so.
+        return normalized.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '~' or '+')
+            ? null
+            : "only letters, digits, '-', '_', '~' and '+' after the dot; the part after the last dot of a file name is compared";
+    }
+
+    /// <summary>A minimum file size in MiB: null (any size) or 0 and more.</summary>
+    public static int? MinFileSizeMB(int? megabytes) =>
+        megabytes is < 0
+            ? throw new CasbException("InvalidFileSize", CasbErrorKind.InvalidArgument, $"The minimum file size {megabytes} MB is negative.", megabytes)
+            : megabytes;
+
     private static List<string> Resolve(IEnumerable<string> names, IEnumerable<string> known, Func<string, CasbException> unknown)
     {
         string[] knownNames = known.ToArray();

@@ -43,9 +43,40 @@ public static class ConfigurationItems
             Check = (p, what, add) => CheckFilters(p.IPRanges, p.DeviceTags, what, add),
         };
 
+    internal static ConfigurationItemKind<SessionPolicyEntry> SessionPolicies { get; } =
+        new("SessionPolicy", "session policy", c => c.SessionPolicies, p => p.Name)
+        {
+            Named = true,
+            Apps = p => p.Apps,
+            GroupLists = p => [p.Groups, p.ExcludeGroups],
+            TurnOff = p => p.Enabled = false,
+            Touch = (p, now) => p.ModifiedAt = now,
+            Check = (p, what, add) =>
+            {
+                CheckFilters(p.IPRanges, p.DeviceTags, what, add);
+                foreach (string extension in p.FileExtensions)
+                {
+                    if (ConfigurationInput.FileExtensionProblem(extension) is { } problem)
+                    {
+                        add("InvalidFileExtension", $"{what}: the file extension '{extension}' is invalid: {problem}.");
+                    }
+                }
+
+                if (p.MinFileSizeMB is < 0)
+                {
+                    add("InvalidFileSize", $"{what}: the minimum file size {p.MinFileSizeMB} MB is negative.");
+                }
+
+                if (p.ControlType == SessionControlType.MonitorOnly && p.Action == SessionPolicyAction.Block)
+                {
+                    add(SessionPolicyCatalog.MonitorOnlyCannotBlockErrorId, $"{what}: a MonitorOnly policy cannot block.");
+                }
+            },
+        };
+
     /// <summary>All kinds, in import order.</summary>
     public static IReadOnlyList<ConfigurationItemKind> All { get; } =
-        [TrustedRoots, RevocationLists, Apps, Groups, ConditionalAccessPolicies, AccessPolicies];
+        [TrustedRoots, RevocationLists, Apps, Groups, ConditionalAccessPolicies, AccessPolicies, SessionPolicies];
 
     /// <summary>The kind with this <see cref="ConfigurationItemKind.Type"/>, or null.</summary>
     public static ConfigurationItemKind? Find(string type) => All.FirstOrDefault(k => k.Type == type);

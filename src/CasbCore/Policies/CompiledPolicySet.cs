@@ -54,6 +54,7 @@ public sealed class CompiledPolicySet
     private readonly DefaultAction _defaultAction;
     private readonly ConcurrentDictionary<string, ClientAppType> _clientAppTypes = new(StringComparer.Ordinal);
     private readonly Func<IPAddress?, bool> _isTrustedProxy;
+    private readonly SessionStage _sessions;
     private int _clientAppTypeCount;
 
     private CompiledPolicySet(CasbConfiguration configuration)
@@ -90,6 +91,7 @@ public sealed class CompiledPolicySet
             StringComparer.OrdinalIgnoreCase);
 
         _conditionalAccess = configuration.ConditionalAccessPolicies.Select(p => new CompiledConditionalAccessPolicy(p, _principals)).ToArray();
+        _sessions = new SessionStage(configuration, _principals);
 
         var fragments = new Dictionary<string, int>(StringComparer.Ordinal);
         int FragmentId(string text)
@@ -345,6 +347,7 @@ public sealed class CompiledPolicySet
             BlockMessage = blockMessage,
             UnderAppControl = mode is not null,
             AppControlMode = mode,
+            SessionControls = mode is AppControlMode sessionMode && action != AccessAction.Block ? _sessions.Controls(sessionMode, facts) : null,
             Reasons = reasons,
             Revision = Configuration.Revision,
             At = request.At,

@@ -14,7 +14,11 @@ public static class SchemaMigrations
     public const string UnsupportedErrorId = "StoreSchemaUnsupported";
 
     /// <summary>Every step, in order: the step from version n is at index n - 1.</summary>
-    public static IReadOnlyList<SchemaMigration> All { get; } = [];
+    public static IReadOnlyList<SchemaMigration> All { get; } =
+    [
+        new(1, "Session policies (sessionPolicies). Nothing else changed; the version went up so that an engine that knows no session policies refuses the file instead of letting every download through.",
+            document => document["sessionPolicies"] ??= new JsonArray()),
+    ];
 
     /// <summary>
     /// Upgrades <paramref name="document"/> from <paramref name="version"/> to <paramref name="target"/> with

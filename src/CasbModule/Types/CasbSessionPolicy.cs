@@ -1,0 +1,85 @@
+using CasbCore.Model;
+
+namespace CasbModule.Types;
+
+/// <summary>A session policy: what happens to downloads and uploads inside an allowed session, and which sessions and files it applies to.</summary>
+public sealed class CasbSessionPolicy
+{
+    internal CasbSessionPolicy(SessionPolicyEntry entry, string storePath)
+    {
+        Name = entry.Name;
+        Description = entry.Description;
+        Enabled = entry.Enabled;
+        ControlType = entry.ControlType;
+        Action = entry.Action;
+        BlockMessage = entry.BlockMessage;
+        Severity = entry.Severity;
+        Apps = entry.Apps.ToArray();
+        DeviceTags = entry.DeviceTags.ToArray();
+        DeviceTagOperator = entry.DeviceTagOperator;
+        Users = entry.Users.ToArray();
+        Groups = entry.Groups.ToArray();
+        ExcludeUsers = entry.ExcludeUsers.ToArray();
+        ExcludeGroups = entry.ExcludeGroups.ToArray();
+        ClientApp = entry.ClientApp;
+        IPRanges = entry.IPRanges.ToArray();
+        IPRangeOperator = entry.IPRangeOperator;
+        FileExtensions = entry.FileExtensions.ToArray();
+        MinFileSizeMB = entry.MinFileSizeMB;
+        CreatedAt = entry.CreatedAt;
+        ModifiedAt = entry.ModifiedAt;
+        StorePath = storePath;
+    }
+
+    public string Name { get; }
+
+    public string? Description { get; }
+
+    public bool Enabled { get; }
+
+    /// <summary>MonitorOnly, ControlFileDownload or ControlFileUpload.</summary>
+    public SessionControlType ControlType { get; }
+
+    /// <summary>Audit or Block.</summary>
+    public SessionPolicyAction Action { get; }
+
+    public string? BlockMessage { get; }
+
+    public PolicySeverity Severity { get; }
+
+    /// <summary>App names; empty means all apps.</summary>
+    public string[] Apps { get; }
+
+    public string[] DeviceTags { get; }
+
+    public FilterOperator DeviceTagOperator { get; }
+
+    public string[] Users { get; }
+
+    public string[] Groups { get; }
+
+    public string[] ExcludeUsers { get; }
+
+    public string[] ExcludeGroups { get; }
+
+    public AccessPolicyClientApp ClientApp { get; }
+
+    public string[] IPRanges { get; }
+
+    public IPRangeOperator IPRangeOperator { get; }
+
+    /// <summary>File extensions without the dot; empty means every file.</summary>
+    public string[] FileExtensions { get; }
+
+    /// <summary>Only files of at least this many MB; null means any size.</summary>
+    public int? MinFileSizeMB { get; }
+
+    public DateTimeOffset CreatedAt { get; }
+
+    public DateTimeOffset ModifiedAt { get; }
+
+    /// <summary>The store the policy was read from, so that a piped object is changed in the same store.</summary>
+    public string StorePath { get; }
+
+    public override string ToString() => Name;
+}

@@ -73,7 +73,7 @@ public sealed class NewCasbConditionalAccessPolicyCommand : CasbItemCmdlet
     [ValidateSet(nameof(SessionControlKind.AppControl))]
     public SessionControlKind SessionControl { get; set; }
 
-    /// <summary><para>MonitorOnly, BlockDownloads or UseCustomPolicy (the access policies decide). Default: UseCustomPolicy.</para></summary>
+    /// <summary><para>MonitorOnly (downloads and uploads are recorded, access-policy blocks only monitored), BlockDownloads (every download blocked) or UseCustomPolicy (the access and session policies decide). Default: UseCustomPolicy.</para></summary>
     [Parameter(ParameterSetName = AppControlSet)]
     public AppControlMode AppControlMode { get; set; } = AppControlMode.UseCustomPolicy;
 

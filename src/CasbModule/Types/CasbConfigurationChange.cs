@@ -24,7 +24,7 @@ public sealed class CasbConfigurationChange
         };
     }
 
-    /// <summary>App, Group, ConditionalAccessPolicy, AccessPolicy, TrustedRoot, RevocationList or Settings.</summary>
+    /// <summary>App, Group, ConditionalAccessPolicy, AccessPolicy, SessionPolicy, TrustedRoot, RevocationList or Settings.</summary>
     public string ItemType { get; }
 
     /// <summary>The item's name (thumbprint for trusted roots, id for revocation lists).</summary>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Features;
 using System.Net.Http.Headers;
+using CasbGateway.SessionControl;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace CasbGateway.Enforcement;
@@ -7,7 +8,8 @@ namespace CasbGateway.Enforcement;
 /// <summary>
 /// Request transform for the upstream: YARP's default header copy, the upstream's own Host (the original
 /// one goes in X-Forwarded-Host), X-Forwarded-For/-Proto/-Host set by the gateway, and, when the app asks for
-/// it, the validated leaf certificate as an RFC 9440 Client-Cert header.
+/// it, the validated leaf certificate as an RFC 9440 Client-Cert header. Response transform: session control
+/// (a blocked download never reaches the client), then YARP's default copy.
 /// </summary>
 internal sealed class ForwardingTransformer : HttpTransformer
 {
@@ -38,5 +40,15 @@ internal sealed class ForwardingTransformer : HttpTransformer
         {
             headers.TryAddWithoutValidation(ClientCertHeader, ":" + Convert.ToBase64String(certificate.RawData) + ":");
         }
+    }
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        if (!await DownloadControl.AllowAsync(httpContext, proxyResponse))
+        {
+            return false;
+        }
+
+        return await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
     }
 }

@@ -34,6 +34,10 @@ public sealed class CasbActivity
         Revision = record.Revision;
         Gateway = record.Gateway;
         Error = record.Error;
+        FileDirection = record.FileDirection;
+        FileName = record.FileName;
+        FileAction = record.FileAction;
+        SessionPolicy = record.SessionPolicy;
     }
 
     public DateTimeOffset Time { get; }
@@ -91,4 +95,15 @@ public sealed class CasbActivity
     public string? Gateway { get; }
 
     public string? Error { get; }
+
+    /// <summary>Download or Upload, when session control decided a file in this request.</summary>
+    public string? FileDirection { get; }
+
+    public string? FileName { get; }
+
+    /// <summary>Allow, Audit or Block: the engine's decision on the file.</summary>
+    public string? FileAction { get; }
+
+    /// <summary>The session policy that decided the file, if one did.</summary>
+    public string? SessionPolicy { get; }
 }

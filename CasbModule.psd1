@@ -6,7 +6,8 @@
     CompanyName          = 'CasbModule'
     Copyright            = '(c) CasbModule contributors. MIT License.'
     Description          = 'A self-hosted Conditional Access App Control gateway: trusted roots and client-certificate device identification, conditional-access and access policies, and an enforcing YARP reverse proxy with an activity log.'
-    PowerShellVersion    = '7.4'
+    # The assemblies target net10.0, which PowerShell 7.6 is the first to run on (a test keeps the two in step).
+    PowerShellVersion    = '7.6'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('CasbModule.format.ps1xml')
     CmdletsToExport      = @(

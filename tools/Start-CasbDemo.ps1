@@ -1,4 +1,4 @@
-#Requires -Version 7.4
+#Requires -Version 7.6
 <#
 .SYNOPSIS
     Runs the whole product on embedded defaults: lab certificates, the sample upstream app, the seed's policies

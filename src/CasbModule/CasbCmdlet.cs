@@ -19,6 +19,48 @@ public abstract class CasbCmdlet : PSCmdlet
     /// <summary>Reports one bad item of a pipeline and lets the cmdlet go on with the next.</summary>
     protected void WriteCasbError(CasbException exception) => WriteError(ToErrorRecord(exception));
 
+    // The members below hide Cmdlet's own so that every message this module shows goes through DisplayText: an
+    // error, warning or what-if text can carry a certificate subject from a file or a name from an imported
+    // configuration, and raw ESC or bidi characters in it would act on the admin's terminal. Exception messages,
+    // TargetObject and the store keep the exact text.
+
+    /// <summary>Cmdlet.ThrowTerminatingError, with the shown message made safe.</summary>
+    public new void ThrowTerminatingError(ErrorRecord errorRecord) => base.ThrowTerminatingError(Displayable(errorRecord));
+
+    /// <summary>Cmdlet.WriteError, with the shown message made safe.</summary>
+    public new void WriteError(ErrorRecord errorRecord) => base.WriteError(Displayable(errorRecord));
+
+    public new void WriteWarning(string text) => base.WriteWarning(DisplayText.Safe(text));
+
+    public new void WriteVerbose(string text) => base.WriteVerbose(DisplayText.Safe(text));
+
+    public new void WriteDebug(string text) => base.WriteDebug(DisplayText.Safe(text));
+
+    public new bool ShouldProcess(string target) => base.ShouldProcess(DisplayText.Safe(target));
+
+    public new bool ShouldProcess(string target, string action) => base.ShouldProcess(DisplayText.Safe(target), DisplayText.Safe(action));
+
+    /// <summary>
+    /// <paramref name="record"/> with ErrorDetails holding a display-safe message (and a safe target name) when
+    /// its message would show a control or bidi character.
+    /// </summary>
+    internal static ErrorRecord Displayable(ErrorRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        string message = record.ErrorDetails?.Message ?? record.Exception?.Message ?? "";
+        if (!DisplayText.IsSafe(message))
+        {
+            record.ErrorDetails = new ErrorDetails(DisplayText.Safe(message)) { RecommendedAction = record.ErrorDetails?.RecommendedAction };
+        }
+
+        if (!DisplayText.IsSafe(record.CategoryInfo.TargetName))
+        {
+            record.CategoryInfo.TargetName = DisplayText.Safe(record.CategoryInfo.TargetName);
+        }
+
+        return record;
+    }
+
     protected void ThrowError(string errorId, ErrorCategory category, string message, object? target, Exception? inner = null) =>
         ThrowTerminatingError(new ErrorRecord(inner is null ? new InvalidOperationException(message) : new InvalidOperationException(message, inner), errorId, category, target));
 

@@ -139,4 +139,20 @@ Describe 'Import-CasbConfiguration' {
         { Import-CasbConfiguration -StorePath $target -Path $file } | Should -Throw -ErrorId 'UnknownApp,CasbModule.Cmdlets.ImportCasbConfigurationCommand'
         Get-StoreBytes $target | Should -Be $before
     }
+
+    It 'refuses an identity header that is a standard request header and writes nothing' {
+        Set-Content -Path $file -Value '{ "schemaVersion": 1, "settings": { "identityHeader": "User-Agent" } }'
+        $before = Get-StoreBytes $target
+
+        { Import-CasbConfiguration -StorePath $target -Path $file } | Should -Throw -ErrorId 'InvalidIdentityHeader,CasbModule.Cmdlets.ImportCasbConfigurationCommand'
+        Get-StoreBytes $target | Should -Be $before
+    }
+
+    It 'refuses an app name with a terminal escape' {
+        Set-Content -Path $file -Value '{ "schemaVersion": 1, "apps": [ { "name": "Payroll\u001b[2J", "upstream": "http://127.0.0.1:9000" } ] }'
+        $before = Get-StoreBytes $target
+
+        { Import-CasbConfiguration -StorePath $target -Path $file } | Should -Throw -ErrorId 'InvalidName,CasbModule.Cmdlets.ImportCasbConfigurationCommand'
+        Get-StoreBytes $target | Should -Be $before
+    }
 }

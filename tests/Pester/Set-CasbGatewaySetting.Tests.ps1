@@ -46,4 +46,42 @@ Describe 'Set-CasbGatewaySetting' {
         { Get-CasbGatewaySetting -StorePath $store } | Should -Throw -ErrorId 'StoreCorrupt,CasbModule.Cmdlets.GetCasbGatewaySettingCommand'
         Get-Content (Join-Path $store 'casb.json') -Raw | Should -Match '\{ broken'
     }
+
+    It 'refuses <Shown> as the identity header with a stable error id, also with -WhatIf, and writes nothing' -ForEach @(
+        'User-Agent', 'Host', 'cookie', 'Authorization', 'Accept-Language', 'Content-Type', 'Connection', 'Transfer-Encoding',
+        'X-Forwarded-For', 'X-Forwarded-User', 'Forwarded', 'traceparent', 'Client-Cert', ':authority', 'X User', "X-User`e[2J"
+    ).ForEach({ @{ Header = $_; Shown = $_.Replace("`e", '\x1b') } }) {
+        { Set-CasbGatewaySetting -StorePath $store -IdentityHeader $Header } |
+            Should -Throw -ErrorId 'InvalidIdentityHeader,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'
+        { Set-CasbGatewaySetting -StorePath $store -IdentityHeader $Header -WhatIf } |
+            Should -Throw -ErrorId 'InvalidIdentityHeader,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'
+        Test-Path (Join-Path $store 'casb.json') | Should -BeFalse
+    }
+
+    It 'says why an identity header is refused, with the header shown escaped' {
+        $err = $null
+        try { Set-CasbGatewaySetting -StorePath $store -IdentityHeader "X-User`e[2J" } catch { $err = $_ }
+
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.ErrorDetails.Message | Should -BeLike "*'X-User\x1b[[]2J'*"
+        $err.ErrorDetails.Message.Contains([char] 27) | Should -BeFalse
+    }
+
+    It 'accepts a header of your own and clears it with $null or an empty string' {
+        (Set-CasbGatewaySetting -StorePath $store -IdentityHeader 'X-Signed-In-User' -PassThru).IdentityHeader | Should -Be 'X-Signed-In-User'
+
+        (Set-CasbGatewaySetting -StorePath $store -IdentityHeader $null -PassThru).IdentityHeader | Should -BeExactly ''
+        (Get-CasbGatewaySetting -StorePath $store).IdentityHeader | Should -BeExactly ''
+
+        Set-CasbGatewaySetting -StorePath $store -IdentityHeader 'X-Signed-In-User'
+        Set-CasbGatewaySetting -StorePath $store -IdentityHeader ''
+        (Get-CasbGatewaySetting -StorePath $store).IdentityHeader | Should -BeExactly ''
+    }
+
+    It 'leaves the identity header alone when -IdentityHeader is not given' {
+        Set-CasbGatewaySetting -StorePath $store -IdentityHeader 'X-Signed-In-User'
+        Set-CasbGatewaySetting -StorePath $store -DefaultAction Block
+
+        (Get-CasbGatewaySetting -StorePath $store).IdentityHeader | Should -Be 'X-Signed-In-User'
+    }
 }

@@ -6,10 +6,19 @@ namespace CasbCore.Catalogs;
 /// <summary>The gateway-wide settings: changed field by field inside a store update.</summary>
 public static class GatewaySettingsCatalog
 {
-    /// <summary>Normalizes a change (InvalidTrustedProxy for an address or range the engine cannot parse).</summary>
+    /// <summary>
+    /// Normalizes a change: InvalidTrustedProxy for an address or range the engine cannot parse, InvalidIdentityHeader
+    /// for a header the gateway must not trust (an empty one clears it).
+    /// </summary>
     public static GatewaySettingsChange Prepare(GatewaySettingsChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
+        if (change.IdentityHeader is { } header && ConfigurationValidator.IdentityHeaderProblem(header) is { } problem)
+        {
+            throw new CasbException(
+                "InvalidIdentityHeader", CasbErrorKind.InvalidArgument, $"The identity header '{header}' cannot be used: {problem}.", header);
+        }
+
         return change with { TrustedProxies = change.TrustedProxies is null ? null : ConfigurationInput.TrustedProxies(change.TrustedProxies) };
     }
 

@@ -12,11 +12,13 @@ public sealed record ConfigurationProblem(string ErrorId, string Item, string Me
 /// Checks a whole configuration for consistency (names unique, references resolve, ranges and patterns parse).
 /// Cmdlets run it before a write (so nothing invalid is stored), Import-CasbConfiguration before a merge, and
 /// the gateway before it swaps in a new revision (a broken one is refused and the last good one keeps serving).
-/// <para>Error ids (API): InvalidName (an empty name), DuplicateName (apps, groups, conditional-access policies,
+/// <para>Error ids (API): InvalidName (an empty name, or one with a control or bidi character that
+/// <see cref="DisplayText"/> would have to escape), DuplicateName (apps, groups, conditional-access policies,
 /// access policies; case-insensitive, per kind), UnknownApp, UnknownGroup (a policy names one that does not
 /// exist), InvalidIPRange, InvalidHostname, DuplicateRoute (two apps on the same host name and path prefix),
-/// InvalidUpstream (not an absolute http or https URI), InvalidPathPrefix, UnknownDeviceTag,
-/// InvalidTrustedProxy.</para>
+/// InvalidUpstream (not an absolute http or https URI, or one that would show a control or bidi character),
+/// InvalidPathPrefix, UnknownDeviceTag, InvalidTrustedProxy, InvalidIdentityHeader (see
+/// <see cref="IdentityHeaderProblem"/>).</para>
 /// </summary>
 public static class ConfigurationValidator
 {
@@ -42,6 +44,11 @@ public static class ConfigurationValidator
             if (!IsUpstream(app.Upstream))
             {
                 Add("InvalidUpstream", app.Name, $"{what}: the upstream '{app.Upstream}' is not an absolute http:// or https:// URI.");
+            }
+            else if (!DisplayText.IsSafe(app.Upstream) || !DisplayText.IsSafe(new Uri(app.Upstream).ToString()))
+            {
+                // Uri.ToString() un-escapes percent-encoded bidi controls: what the admin is shown must be what is stored.
+                Add("InvalidUpstream", app.Name, $"{what}: the upstream '{app.Upstream}' contains a control or bidi character (also percent-encoded).");
             }
 
             string? pathProblem = PathPrefixProblem(app.PathPrefix);
@@ -78,6 +85,13 @@ public static class ConfigurationValidator
         foreach (ConfigurationItemKind kind in ConfigurationItems.All)
         {
             kind.Validate(configuration, apps, groups, problems);
+        }
+
+        string? identityHeaderProblem = IdentityHeaderProblem(configuration.Settings.IdentityHeader);
+        if (identityHeaderProblem is not null)
+        {
+            Add("InvalidIdentityHeader", configuration.Settings.IdentityHeader ?? "",
+                $"The identity header '{configuration.Settings.IdentityHeader}' cannot be used: {identityHeaderProblem}.");
         }
 
         foreach (string proxy in configuration.Settings.TrustedProxies)
@@ -179,6 +193,79 @@ public static class ConfigurationValidator
         return null;
     }
 
+    /// <summary>
+    /// Null when <paramref name="header"/> can be the trusted identity header, else why not. Null or empty means
+    /// no identity header (allowed). Otherwise it must be an HTTP field-name token (RFC 9110: letters, digits and
+    /// !#$%&amp;'*+-.^_`|~) and not a header that already means something to the gateway, a browser or HTTP itself:
+    /// the gateway removes the identity header from every request and forwards what is left, so naming User-Agent,
+    /// Host or Cookie would strip it from every request and trust whatever a sign-in proxy passed in it. Refused:
+    /// standard request headers (Host, User-Agent, Cookie, Authorization, Accept*, Content-*, If-*, Sec-*, ...),
+    /// hop-by-hop headers (Connection, Keep-Alive, Transfer-Encoding, TE, Upgrade, ...), proxy and trace headers
+    /// (X-Forwarded-*, Forwarded, X-Real-IP, Via, traceparent, ...) and the client-certificate headers the gateway
+    /// strips and sets (Client-Cert, X-SSL-*, ...). Pseudo-headers (":authority") are not tokens.
+    /// </summary>
+    public static string? IdentityHeaderProblem(string? header)
+    {
+        if (string.IsNullOrEmpty(header))
+        {
+            return null;
+        }
+
+        if (header[0] == ':')
+        {
+            return "an HTTP/2 pseudo-header cannot be set by a sign-in proxy";
+        }
+
+        foreach (char c in header)
+        {
+            if (!IsTokenChar(c))
+            {
+                return $"'{DisplayText.Safe(c.ToString())}' is not allowed in a header name (use letters, digits and hyphens, as in X-Signed-In-User)";
+            }
+        }
+
+        if (ReservedHeaders.Contains(header))
+        {
+            return "the gateway, the browser or HTTP already gives this header a meaning; choose a header of your own, such as X-Signed-In-User";
+        }
+
+        foreach (string prefix in ReservedHeaderPrefixes)
+        {
+            if (header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return $"headers starting with '{prefix}' already have a meaning to the gateway, the browser or HTTP; choose a header of your own, such as X-Signed-In-User";
+            }
+        }
+
+        return null;
+    }
+
+    // RFC 9110 5.6.2 tchar.
+    private static bool IsTokenChar(char c) =>
+        char.IsAsciiLetterOrDigit(c) || c is '!' or '#' or '$' or '%' or '&' or '\'' or '*' or '+' or '-' or '.' or '^' or '_' or '`' or '|' or '~';
+
+    private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        // Standard request headers a browser or HTTP client sends (RFC 9110, 9111, 6265, Fetch).
+        "Host", "User-Agent", "Cookie", "Cookie2", "Authorization", "Proxy-Authorization", "Accept", "Expect", "From",
+        "Range", "Referer", "Origin", "Cache-Control", "Pragma", "Date", "Max-Forwards", "Via", "Warning", "DNT",
+        "Upgrade-Insecure-Requests", "Priority", "Early-Data", "Alt-Used", "Purpose", "Save-Data", "Device-Memory",
+        "Downlink", "ECT", "RTT", "Viewport-Width", "Width", "DPR",
+        // Hop-by-hop (RFC 9110 7.6.1) and HTTP/2 upgrade headers: a proxy consumes them.
+        "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "TE", "Trailer", "Upgrade", "HTTP2-Settings",
+        // Proxy and tracing headers: the gateway strips, reads or sets them; ASP.NET Core reads the trace context.
+        "Forwarded", "X-Real-IP", "X-Original-For", "X-Original-Proto", "X-Original-Host", "traceparent", "tracestate",
+        "baggage", "Request-Id", "Correlation-Context",
+        // Client-certificate headers the gateway strips on the way in and sets for the upstream (RFC 9440 and others).
+        "Client-Cert", "Client-Cert-Chain", "X-Client-Cert", "X-Client-Certificate", "X-ARR-ClientCert", "X-ARR-SSL",
+        "SSL-Client-Cert",
+    };
+
+    private static readonly string[] ReservedHeaderPrefixes =
+    {
+        "Accept-", "Content-", "If-", "Sec-", "Access-Control-", "Proxy-", "X-Forwarded-", "X-SSL-",
+    };
+
     /// <summary>Null when <paramref name="prefix"/> is a valid path prefix ("/", "/app", "/app/v2/"), else why not.</summary>
     public static string? PathPrefixProblem(string? prefix)
     {
@@ -209,6 +296,12 @@ public static class ConfigurationValidator
             if (string.IsNullOrWhiteSpace(name))
             {
                 problems.Add(new ConfigurationProblem("InvalidName", name ?? "", $"A {kind} has an empty name."));
+            }
+            else if (!DisplayText.IsSafe(name))
+            {
+                // A name is how an admin finds an item again: one that can only be shown escaped cannot be typed back.
+                problems.Add(new ConfigurationProblem("InvalidName", name,
+                    $"The {kind} name '{name}' contains a control or bidi character (shown escaped: '{DisplayText.Safe(name)}')."));
             }
             else if (!seen.Add(name))
             {

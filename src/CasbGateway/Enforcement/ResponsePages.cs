@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using CasbCore;
 using CasbCore.Model;
 
 namespace CasbGateway.Enforcement;
@@ -66,7 +67,8 @@ internal static class ResponsePages
 
     public static string RenderHtml(string title, string message, string? app, string correlationId, DateTimeOffset at)
     {
-        static string E(string? value) => WebUtility.HtmlEncode(value ?? "");
+        // Shown text: control and bidi characters escaped as in the cmdlets' views, then HTML-encoded.
+        static string E(string? value) => WebUtility.HtmlEncode(DisplayText.Safe(value) ?? "");
         var html = new StringBuilder(2048);
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(E(title)).Append("</title>");
         html.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");

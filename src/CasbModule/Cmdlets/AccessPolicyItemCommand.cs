@@ -28,8 +28,8 @@ public abstract class AccessPolicyItemCommand : CasbItemCmdlet
     {
         if (ParameterSetName == ByObject)
         {
-            UseStoreOf(InputObject.FirstOrDefault()?.StorePath ?? "");
-            return InputObject.Select(p => p.Name).ToList();
+            UseStoreOf(InputObject.FirstOrDefault()?.ExactStorePath ?? "");
+            return InputObject.Select(p => p.ExactName).ToList();
         }
 
         CasbConfiguration snapshot = LoadConfiguration();

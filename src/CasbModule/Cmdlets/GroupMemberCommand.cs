@@ -46,8 +46,8 @@ public abstract class GroupMemberCommand : CasbItemCmdlet
         string groupName = Group;
         if (ParameterSetName == ByObject)
         {
-            UseStoreOf(InputObject.StorePath);
-            groupName = InputObject.Name;
+            UseStoreOf(InputObject.ExactStorePath);
+            groupName = InputObject.ExactName;
         }
 
         List<string> members = null!;

@@ -45,8 +45,8 @@ public sealed class RemoveCasbAppCommand : CasbItemCmdlet
         IEnumerable<string> names;
         if (ParameterSetName == ByObject)
         {
-            UseStoreOf(InputObject.FirstOrDefault()?.StorePath ?? "");
-            names = InputObject.Select(a => a.Name);
+            UseStoreOf(InputObject.FirstOrDefault()?.ExactStorePath ?? "");
+            names = InputObject.Select(a => a.ExactName);
         }
         else
         {

@@ -41,8 +41,8 @@ public sealed class RemoveCasbConditionalAccessPolicyCommand : CasbItemCmdlet
         List<string> names;
         if (ParameterSetName == ByObject)
         {
-            UseStoreOf(InputObject.FirstOrDefault()?.StorePath ?? "");
-            names = InputObject.Select(p => p.Name).ToList();
+            UseStoreOf(InputObject.FirstOrDefault()?.ExactStorePath ?? "");
+            names = InputObject.Select(p => p.ExactName).ToList();
         }
         else
         {

@@ -42,8 +42,8 @@ public sealed class RemoveCasbGroupCommand : CasbItemCmdlet
         List<string> names;
         if (ParameterSetName == ByObject)
         {
-            UseStoreOf(InputObject.FirstOrDefault()?.StorePath ?? "");
-            names = InputObject.Select(g => g.Name).ToList();
+            UseStoreOf(InputObject.FirstOrDefault()?.ExactStorePath ?? "");
+            names = InputObject.Select(g => g.ExactName).ToList();
         }
         else
         {

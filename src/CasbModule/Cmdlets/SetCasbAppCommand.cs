@@ -69,8 +69,8 @@ public sealed class SetCasbAppCommand : CasbItemCmdlet
         string name = Name;
         if (ParameterSetName == ByObject)
         {
-            UseStoreOf(InputObject.StorePath);
-            name = InputObject.Name;
+            UseStoreOf(InputObject.ExactStorePath);
+            name = InputObject.ExactName;
         }
 
         var change = new AppChange

@@ -131,8 +131,8 @@ public sealed class SetCasbConditionalAccessPolicyCommand : CasbItemCmdlet
         List<string> names;
         if (ParameterSetName == ByObject)
         {
-            UseStoreOf(InputObject.FirstOrDefault()?.StorePath ?? "");
-            names = InputObject.Select(p => p.Name).ToList();
+            UseStoreOf(InputObject.FirstOrDefault()?.ExactStorePath ?? "");
+            names = InputObject.Select(p => p.ExactName).ToList();
         }
         else
         {

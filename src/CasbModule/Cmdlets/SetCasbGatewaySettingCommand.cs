@@ -22,6 +22,10 @@ namespace CasbModule.Cmdlets;
 /// <code>Set-CasbGatewaySetting -TrustedProxy 10.0.0.5, 10.1.0.0/16 -IdentityHeader X-Signed-In-User</code>
 /// <para>Honours the X-Signed-In-User header only when the request comes from 10.0.0.5 or 10.1.0.0/16.</para>
 /// </example>
+/// <example>
+/// <code>Set-CasbGatewaySetting -IdentityHeader $null -TrustedProxy @()</code>
+/// <para>Trusts no identity header and no sign-in proxy: users come only from client certificates.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Set, "CasbGatewaySetting", SupportsShouldProcess = true)]
 [OutputType(typeof(CasbGatewaySetting))]
 public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
@@ -39,9 +43,10 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
     [AllowEmptyCollection]
     public string[]? TrustedProxy { get; set; }
 
-    /// <summary><para>The header a trusted sign-in proxy sets to the signed-in user's name.</para></summary>
+    /// <summary><para>The header a trusted sign-in proxy sets to the signed-in user's name (default X-Casb-User). It must be a header of your own, such as X-Signed-In-User: standard request headers (Host, User-Agent, Cookie, Authorization, Accept-*, Content-*, ...), hop-by-hop headers (Connection, Transfer-Encoding, ...), proxy and trace headers (X-Forwarded-*, Forwarded, traceparent, ...) and the client-certificate headers the gateway handles are refused with the error id InvalidIdentityHeader. An empty string or $null clears it: no header is then trusted and users come only from client certificates.</para></summary>
     [Parameter]
-    [ValidatePattern("^[A-Za-z0-9-]+$")]
+    [AllowNull]
+    [AllowEmptyString]
     public string? IdentityHeader { get; set; }
 
     /// <summary><para>Days of activity log kept; older daily files are deleted by the gateway.</para></summary>
@@ -70,14 +75,15 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
             DefaultAction = IsBound(nameof(DefaultAction)) ? DefaultAction : null,
             RevocationMode = IsBound(nameof(RevocationMode)) ? RevocationMode : null,
             TrustedProxies = TrustedProxy,
-            IdentityHeader = IdentityHeader,
+            // Bound as $null or '' clears the header; not bound leaves it.
+            IdentityHeader = IsBound(nameof(IdentityHeader)) ? IdentityHeader ?? "" : null,
             ActivityRetentionDays = IsBound(nameof(ActivityRetentionDays)) ? ActivityRetentionDays : null,
             CrlCacheMinutes = IsBound(nameof(CrlCacheMinutes)) ? CrlCacheMinutes : null,
             CrlFetchTimeoutSeconds = IsBound(nameof(CrlFetchTimeoutSeconds)) ? CrlFetchTimeoutSeconds : null,
         };
         try
         {
-            // The engine's parser for trusted proxies: what is accepted here is what the gateway matches.
+            // The engine's rules (trusted proxies, identity header), checked before -WhatIf: what is accepted here is what the gateway uses.
             change = GatewaySettingsCatalog.Prepare(change);
         }
         catch (CasbException ex)

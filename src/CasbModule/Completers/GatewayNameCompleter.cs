@@ -1,3 +1,4 @@
+using CasbCore;
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
@@ -26,7 +27,7 @@ public sealed class GatewayNameCompleter : IArgumentCompleter
 
         foreach (GatewayRecord record in records.Where(r => pattern.IsMatch(r.Name)))
         {
-            yield return new CompletionResult(record.Name, record.Name, CompletionResultType.ParameterValue, record.Url);
+            yield return new CompletionResult(record.Name, DisplayText.Safe(record.Name), CompletionResultType.ParameterValue, DisplayText.Safe(record.Url));
         }
     }
 }

@@ -1,3 +1,4 @@
+using CasbCore;
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
@@ -29,8 +30,8 @@ public sealed class RevocationListCompleter : IArgumentCompleter
             if ((pattern.IsMatch(value) || (!issuer && pattern.IsMatch(entry.Issuer))) && seen.Add(value))
             {
                 yield return new CompletionResult(
-                    StoreNameCompleter.Quote(value), issuer ? value : $"{entry.Issuer} #{entry.CrlNumber}", CompletionResultType.ParameterValue,
-                    $"{entry.Issuer}: CRL number {entry.CrlNumber ?? "none"}, {entry.RevokedCount} revoked, next update {entry.NextUpdate:yyyy-MM-dd}");
+                    StoreNameCompleter.Quote(value), DisplayText.Safe(issuer ? value : $"{entry.Issuer} #{entry.CrlNumber}"), CompletionResultType.ParameterValue,
+                    DisplayText.Safe($"{entry.Issuer}: CRL number {entry.CrlNumber ?? "none"}, {entry.RevokedCount} revoked, next update {entry.NextUpdate:yyyy-MM-dd}"));
             }
         }
     }

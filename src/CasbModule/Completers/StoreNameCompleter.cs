@@ -1,3 +1,4 @@
+using CasbCore;
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
@@ -36,7 +37,7 @@ public abstract class StoreNameCompleter : IArgumentCompleter
         {
             if (pattern.IsMatch(name))
             {
-                yield return new CompletionResult(Quote(name), name, CompletionResultType.ParameterValue, name);
+                yield return new CompletionResult(Quote(name), DisplayText.Safe(name), CompletionResultType.ParameterValue, DisplayText.Safe(name));
             }
         }
     }

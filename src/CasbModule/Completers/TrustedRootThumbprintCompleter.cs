@@ -1,3 +1,4 @@
+using CasbCore;
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
@@ -27,7 +28,7 @@ public sealed class TrustedRootThumbprintCompleter : IArgumentCompleter
             {
                 yield return new CompletionResult(
                     entry.Thumbprint, entry.Thumbprint, CompletionResultType.ParameterValue,
-                    $"{entry.Kind}: {entry.Subject} (until {entry.NotAfter:yyyy-MM-dd})");
+                    DisplayText.Safe($"{entry.Kind}: {entry.Subject} (until {entry.NotAfter:yyyy-MM-dd})"));
             }
         }
     }

@@ -1,3 +1,4 @@
+using CasbCore;
 using CasbCore.Certificates;
 using CasbCore.Model;
 using CasbCore.Policies;
@@ -10,35 +11,35 @@ public sealed class CasbAccessDecision
     internal CasbAccessDecision(AccessDecision decision, FileDecision? file = null)
     {
         Action = decision.Action;
-        App = decision.App;
-        User = decision.User;
-        UserSource = decision.UserSource;
-        Groups = decision.Groups.ToArray();
+        App = DisplayText.Safe(decision.App);
+        User = DisplayText.Safe(decision.User);
+        UserSource = DisplayText.Safe(decision.UserSource);
+        Groups = DisplayText.SafeAll(decision.Groups);
         ClientAppType = decision.ClientAppType;
-        DeviceTags = decision.DeviceTags.ToArray();
-        Certificate = decision.Certificate;
-        CertificateStatus = decision.Certificate?.Status ?? "None";
-        ConditionalAccess = decision.ConditionalAccess.ToArray();
-        MatchedPolicies = decision.MatchedPolicies.ToArray();
-        BlockingPolicy = decision.BlockingPolicy;
-        BlockMessage = decision.BlockMessage;
+        DeviceTags = DisplayText.SafeAll(decision.DeviceTags);
+        Certificate = Display.Safe(decision.Certificate);
+        CertificateStatus = DisplayText.Safe(decision.Certificate?.Status ?? "None");
+        ConditionalAccess = decision.ConditionalAccess.Select(Display.Safe).ToArray();
+        MatchedPolicies = decision.MatchedPolicies.Select(Display.Safe).ToArray();
+        BlockingPolicy = DisplayText.Safe(decision.BlockingPolicy);
+        BlockMessage = DisplayText.Safe(decision.BlockMessage);
         UnderAppControl = decision.UnderAppControl;
         AppControlMode = decision.AppControlMode;
-        SessionPolicies = decision.SessionControls?.Policies.ToArray() ?? [];
-        Reasons = decision.Reasons.ToArray();
-        File = file;
+        SessionPolicies = DisplayText.SafeAll(decision.SessionControls?.Policies ?? []);
+        Reasons = DisplayText.SafeAll(decision.Reasons);
+        File = Display.Safe(file);
         if (file is not null)
         {
             // The what-if of a download or upload answers for the file: blocked, recorded (Monitor) or let through.
             FileAction = file.Action;
-            Reasons = [.. Reasons, .. file.Reasons];
+            Reasons = [.. Reasons, .. DisplayText.SafeAll(file.Reasons)];
             if (decision.Action != AccessAction.Block)
             {
                 if (file.Action == CasbCore.Policies.FileAction.Block)
                 {
                     Action = AccessAction.Block;
-                    BlockingPolicy = file.Policy;
-                    BlockMessage = file.BlockMessage;
+                    BlockingPolicy = DisplayText.Safe(file.Policy);
+                    BlockMessage = DisplayText.Safe(file.BlockMessage);
                 }
                 else if (file.Action == CasbCore.Policies.FileAction.Audit)
                 {

@@ -1,3 +1,4 @@
+using CasbCore;
 using CasbCore.Model;
 
 namespace CasbModule.Types;
@@ -7,26 +8,28 @@ public sealed class CasbAccessPolicy
 {
     internal CasbAccessPolicy(AccessPolicyEntry entry, string storePath)
     {
-        Name = entry.Name;
-        Description = entry.Description;
+        Name = DisplayText.Safe(entry.Name);
+        Description = DisplayText.Safe(entry.Description);
         Enabled = entry.Enabled;
         Action = entry.Action;
-        BlockMessage = entry.BlockMessage;
+        BlockMessage = DisplayText.Safe(entry.BlockMessage);
         Severity = entry.Severity;
-        Apps = entry.Apps.ToArray();
-        DeviceTags = entry.DeviceTags.ToArray();
+        Apps = DisplayText.SafeAll(entry.Apps);
+        DeviceTags = DisplayText.SafeAll(entry.DeviceTags);
         DeviceTagOperator = entry.DeviceTagOperator;
-        Users = entry.Users.ToArray();
-        Groups = entry.Groups.ToArray();
-        ExcludeUsers = entry.ExcludeUsers.ToArray();
-        ExcludeGroups = entry.ExcludeGroups.ToArray();
+        Users = DisplayText.SafeAll(entry.Users);
+        Groups = DisplayText.SafeAll(entry.Groups);
+        ExcludeUsers = DisplayText.SafeAll(entry.ExcludeUsers);
+        ExcludeGroups = DisplayText.SafeAll(entry.ExcludeGroups);
         ClientApp = entry.ClientApp;
-        IPRanges = entry.IPRanges.ToArray();
+        IPRanges = DisplayText.SafeAll(entry.IPRanges);
         IPRangeOperator = entry.IPRangeOperator;
-        UserAgentContains = entry.UserAgentContains.ToArray();
+        UserAgentContains = DisplayText.SafeAll(entry.UserAgentContains);
         CreatedAt = entry.CreatedAt;
         ModifiedAt = entry.ModifiedAt;
-        StorePath = storePath;
+        StorePath = DisplayText.Safe(storePath);
+        ExactName = entry.Name;
+        ExactStorePath = storePath;
     }
 
     public string Name { get; }
@@ -71,6 +74,12 @@ public sealed class CasbAccessPolicy
 
     /// <summary>The store the policy was read from, so that a piped object is changed in the same store.</summary>
     public string StorePath { get; }
+
+    /// <summary>The name as stored, for the cmdlets that find a piped item again (Name is made safe to display).</summary>
+    internal string ExactName { get; }
+
+    /// <summary>The store path as given, for the cmdlets that change a piped item in its own store.</summary>
+    internal string ExactStorePath { get; }
 
     public override string ToString() => Name;
 }

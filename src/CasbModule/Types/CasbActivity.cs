@@ -1,43 +1,51 @@
+using CasbCore;
 using CasbCore.Activity;
 
 namespace CasbModule.Types;
 
-/// <summary>One gateway decision from the activity log.</summary>
+/// <summary>
+/// One gateway decision from the activity log. Its strings come from requests and certificates, so they are made
+/// safe to display (control and bidi characters escaped, see <see cref="DisplayText"/>); <see cref="GetRecord"/>
+/// and the JSON log keep the exact values.
+/// </summary>
 public sealed class CasbActivity
 {
+    private readonly ActivityRecord _record;
+
     internal CasbActivity(ActivityRecord record)
     {
+        _record = record;
         Time = record.Time;
-        CorrelationId = record.CorrelationId;
-        App = record.App;
-        Host = record.Host;
-        Path = record.Path;
-        Method = record.Method;
-        User = record.User;
-        UserSource = record.UserSource;
-        SourceIp = record.SourceIp;
-        UserAgent = record.UserAgent;
-        ClientAppType = record.ClientAppType;
-        DeviceTags = record.DeviceTags.ToArray();
-        CertificateSubject = record.CertificateSubject;
-        CertificateIssuer = record.CertificateIssuer;
-        CertificateThumbprint = record.CertificateThumbprint;
-        CertificateStatus = record.CertificateStatus;
-        ConditionalAccess = record.ConditionalAccess.Select(c => $"{c.Policy}: {c.Outcome}").ToArray();
-        MatchedPolicies = record.MatchedPolicies.ToArray();
-        Action = record.Action;
-        BlockingPolicy = record.BlockingPolicy;
-        BlockMessage = record.BlockMessage;
+        CorrelationId = DisplayText.Safe(record.CorrelationId);
+        App = DisplayText.Safe(record.App);
+        Host = DisplayText.Safe(record.Host);
+        Path = DisplayText.Safe(record.Path);
+        Method = DisplayText.Safe(record.Method);
+        User = DisplayText.Safe(record.User);
+        UserSource = DisplayText.Safe(record.UserSource);
+        SourceIp = DisplayText.Safe(record.SourceIp);
+        UserAgent = DisplayText.Safe(record.UserAgent);
+        ClientAppType = DisplayText.Safe(record.ClientAppType);
+        DeviceTags = DisplayText.SafeAll(record.DeviceTags);
+        CertificateSubject = DisplayText.Safe(record.CertificateSubject);
+        CertificateIssuer = DisplayText.Safe(record.CertificateIssuer);
+        CertificateThumbprint = DisplayText.Safe(record.CertificateThumbprint);
+        CertificateStatus = DisplayText.Safe(record.CertificateStatus);
+        ConditionalAccess = record.ConditionalAccess.Select(c => DisplayText.Safe($"{c.Policy}: {c.Outcome}")).ToArray();
+        MatchedPolicies = DisplayText.SafeAll(record.MatchedPolicies);
+        Action = DisplayText.Safe(record.Action);
+        BlockingPolicy = DisplayText.Safe(record.BlockingPolicy);
+        BlockMessage = DisplayText.Safe(record.BlockMessage);
         HttpStatus = record.HttpStatus;
         UpstreamLatencyMs = record.UpstreamLatencyMs;
         DecisionLatencyMs = record.DecisionLatencyMs;
         Revision = record.Revision;
-        Gateway = record.Gateway;
-        Error = record.Error;
-        FileDirection = record.FileDirection;
-        FileName = record.FileName;
-        FileAction = record.FileAction;
-        SessionPolicy = record.SessionPolicy;
+        Gateway = DisplayText.Safe(record.Gateway);
+        Error = DisplayText.Safe(record.Error);
+        FileDirection = DisplayText.Safe(record.FileDirection);
+        FileName = DisplayText.Safe(record.FileName);
+        FileAction = DisplayText.Safe(record.FileAction);
+        SessionPolicy = DisplayText.Safe(record.SessionPolicy);
     }
 
     public DateTimeOffset Time { get; }
@@ -106,4 +114,7 @@ public sealed class CasbActivity
 
     /// <summary>The session policy that decided the file, if one did.</summary>
     public string? SessionPolicy { get; }
+
+    /// <summary>The record exactly as logged, for scripts. Its strings are not made safe to display: do not print them raw.</summary>
+    public ActivityRecord GetRecord() => _record;
 }

@@ -1,3 +1,4 @@
+using CasbCore;
 using CasbCore.Model;
 
 namespace CasbModule.Types;
@@ -7,14 +8,16 @@ public sealed class CasbApp
 {
     internal CasbApp(AppEntry entry, string storePath)
     {
-        Name = entry.Name;
-        Upstream = new Uri(entry.Upstream, UriKind.RelativeOrAbsolute);
-        Hostnames = entry.Hostnames.ToArray();
-        PathPrefix = entry.PathPrefix;
+        Name = DisplayText.Safe(entry.Name);
+        Upstream = Display.Upstream(entry.Upstream);
+        Hostnames = DisplayText.SafeAll(entry.Hostnames);
+        PathPrefix = DisplayText.Safe(entry.PathPrefix);
         ForwardClientCertificate = entry.ForwardClientCertificate;
         CreatedAt = entry.CreatedAt;
         ModifiedAt = entry.ModifiedAt;
-        StorePath = storePath;
+        StorePath = DisplayText.Safe(storePath);
+        ExactName = entry.Name;
+        ExactStorePath = storePath;
     }
 
     public string Name { get; }
@@ -33,6 +36,12 @@ public sealed class CasbApp
 
     /// <summary>The store the app was read from, so that a piped object is changed in the same store.</summary>
     public string StorePath { get; }
+
+    /// <summary>The name as stored, for the cmdlets that find a piped item again (Name is made safe to display).</summary>
+    internal string ExactName { get; }
+
+    /// <summary>The store path as given, for the cmdlets that change a piped item in its own store.</summary>
+    internal string ExactStorePath { get; }
 
     public override string ToString() => Name;
 }

@@ -1,3 +1,4 @@
+using CasbCore;
 using CasbCore.Model;
 
 namespace CasbModule.Types;
@@ -7,16 +8,16 @@ public sealed class CasbCertificateRevocationList
 {
     internal CasbCertificateRevocationList(RevocationListEntry entry, string storePath)
     {
-        Issuer = entry.Issuer;
+        Issuer = DisplayText.Safe(entry.Issuer);
         ThisUpdate = entry.ThisUpdate;
         NextUpdate = entry.NextUpdate;
-        CrlNumber = entry.CrlNumber;
+        CrlNumber = DisplayText.Safe(entry.CrlNumber);
         RevokedCount = entry.RevokedCount;
-        IssuerThumbprint = entry.IssuerThumbprint;
-        Id = entry.Id;
+        IssuerThumbprint = DisplayText.Safe(entry.IssuerThumbprint);
+        Id = DisplayText.Safe(entry.Id);
         AddedAt = entry.AddedAt;
-        Source = entry.Source;
-        StorePath = storePath;
+        Source = DisplayText.Safe(entry.Source);
+        StorePath = DisplayText.Safe(storePath);
     }
 
     /// <summary>The CA that issued (and signed) the CRL.</summary>

@@ -1,3 +1,4 @@
+using CasbCore;
 using CasbCore.Certificates;
 using CasbCore.Model;
 
@@ -10,20 +11,20 @@ public sealed class CasbCertificateValidation
     {
         RevocationMode = revocationMode;
         IsValid = result.IsValid;
-        Status = result.Status;
-        DeviceTags = result.DeviceTags.ToArray();
-        Failures = result.Failures.ToArray();
+        Status = DisplayText.Safe(result.Status);
+        DeviceTags = DisplayText.SafeAll(result.DeviceTags);
+        Failures = result.Failures.Select(Display.Safe).ToArray();
         FailureReasons = result.Failures.Select(f => f.Reason).Distinct().ToArray();
-        Chain = result.Chain.ToArray();
-        Principal = result.Principal;
-        Subject = result.Subject;
-        Issuer = result.Issuer;
-        Thumbprint = result.Thumbprint;
+        Chain = result.Chain.Select(Display.Safe).ToArray();
+        Principal = DisplayText.Safe(result.Principal);
+        Subject = DisplayText.Safe(result.Subject);
+        Issuer = DisplayText.Safe(result.Issuer);
+        Thumbprint = DisplayText.Safe(result.Thumbprint);
         NotBefore = result.NotBefore;
         NotAfter = result.NotAfter;
         ValidatedAt = result.ValidatedAt;
-        Source = source;
-        StorePath = storePath;
+        Source = DisplayText.Safe(source);
+        StorePath = DisplayText.Safe(storePath);
     }
 
     public bool IsValid { get; }

@@ -1,3 +1,4 @@
+using CasbCore;
 using CasbCore.Model;
 
 namespace CasbModule.Types;
@@ -7,20 +8,22 @@ public sealed class CasbConditionalAccessPolicy
 {
     internal CasbConditionalAccessPolicy(ConditionalAccessPolicyEntry entry, string storePath)
     {
-        Name = entry.Name;
+        Name = DisplayText.Safe(entry.Name);
         State = entry.State;
-        IncludeUsers = entry.IncludeUsers.ToArray();
-        IncludeGroups = entry.IncludeGroups.ToArray();
-        ExcludeUsers = entry.ExcludeUsers.ToArray();
-        ExcludeGroups = entry.ExcludeGroups.ToArray();
-        Apps = entry.Apps.ToArray();
+        IncludeUsers = DisplayText.SafeAll(entry.IncludeUsers);
+        IncludeGroups = DisplayText.SafeAll(entry.IncludeGroups);
+        ExcludeUsers = DisplayText.SafeAll(entry.ExcludeUsers);
+        ExcludeGroups = DisplayText.SafeAll(entry.ExcludeGroups);
+        Apps = DisplayText.SafeAll(entry.Apps);
         ClientAppTypes = entry.ClientAppTypes.ToArray();
         SessionControl = entry.SessionControl;
         AppControlMode = entry.AppControlMode;
         Grant = entry.Grant;
         CreatedAt = entry.CreatedAt;
         ModifiedAt = entry.ModifiedAt;
-        StorePath = storePath;
+        StorePath = DisplayText.Safe(storePath);
+        ExactName = entry.Name;
+        ExactStorePath = storePath;
     }
 
     public string Name { get; }
@@ -58,6 +61,12 @@ public sealed class CasbConditionalAccessPolicy
 
     /// <summary>The store the policy was read from, so that a piped object is changed in the same store.</summary>
     public string StorePath { get; }
+
+    /// <summary>The name as stored, for the cmdlets that find a piped item again (Name is made safe to display).</summary>
+    internal string ExactName { get; }
+
+    /// <summary>The store path as given, for the cmdlets that change a piped item in its own store.</summary>
+    internal string ExactStorePath { get; }
 
     public override string ToString() => Name;
 }

@@ -1,3 +1,4 @@
+using CasbCore;
 using CasbCore.Catalogs;
 
 namespace CasbModule.Types;
@@ -14,8 +15,9 @@ public sealed class CasbConfigurationChange
 {
     internal CasbConfigurationChange(ConfigurationChange change)
     {
-        ItemType = change.ItemType;
-        Name = change.Name;
+        ItemType = DisplayText.Safe(change.ItemType);
+        Name = DisplayText.Safe(change.Name);
+        ExactName = change.Name;
         Change = change.Change switch
         {
             ConfigurationChangeKind.Added => CasbChangeKind.Added,
@@ -31,4 +33,7 @@ public sealed class CasbConfigurationChange
     public string Name { get; }
 
     public CasbChangeKind Change { get; }
+
+    /// <summary>The item's name as in the file, for the import that applies the change (Name is made safe to display).</summary>
+    internal string ExactName { get; }
 }

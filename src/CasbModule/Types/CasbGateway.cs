@@ -1,3 +1,4 @@
+using CasbCore;
 using CasbCore.Gateways;
 
 namespace CasbModule.Types;
@@ -7,13 +8,13 @@ public sealed class CasbGateway
 {
     internal CasbGateway(GatewayRecord record, GatewayStatus status)
     {
-        Name = record.Name;
+        Name = DisplayText.Safe(record.Name);
         ProcessId = record.ProcessId;
-        Url = record.Url;
-        StorePath = record.StorePath;
+        Url = DisplayText.Safe(record.Url);
+        StorePath = DisplayText.Safe(record.StorePath);
         StartedAt = record.StartedAt;
         Status = status;
-        LogFile = record.LogFile;
+        LogFile = DisplayText.Safe(record.LogFile);
         Record = record;
     }
 

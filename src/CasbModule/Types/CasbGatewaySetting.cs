@@ -1,3 +1,4 @@
+using CasbCore;
 using CasbCore.Model;
 
 namespace CasbModule.Types;
@@ -9,12 +10,12 @@ public sealed class CasbGatewaySetting
     {
         DefaultAction = settings.DefaultAction;
         RevocationMode = settings.RevocationMode;
-        TrustedProxies = settings.TrustedProxies.ToArray();
-        IdentityHeader = settings.IdentityHeader;
+        TrustedProxies = DisplayText.SafeAll(settings.TrustedProxies);
+        IdentityHeader = DisplayText.Safe(settings.IdentityHeader);
         ActivityRetentionDays = settings.ActivityRetentionDays;
         CrlCacheMinutes = settings.CrlCacheMinutes;
         CrlFetchTimeoutSeconds = settings.CrlFetchTimeoutSeconds;
-        StorePath = storePath;
+        StorePath = DisplayText.Safe(storePath);
         Revision = revision;
     }
 

@@ -1,3 +1,4 @@
+using CasbCore;
 using CasbCore.Model;
 
 namespace CasbModule.Types;
@@ -7,11 +8,13 @@ public sealed class CasbGroup
 {
     internal CasbGroup(GroupEntry entry, string storePath)
     {
-        Name = entry.Name;
-        Description = entry.Description;
-        Members = entry.Members.ToArray();
+        Name = DisplayText.Safe(entry.Name);
+        Description = DisplayText.Safe(entry.Description);
+        Members = DisplayText.SafeAll(entry.Members);
         CreatedAt = entry.CreatedAt;
-        StorePath = storePath;
+        StorePath = DisplayText.Safe(storePath);
+        ExactName = entry.Name;
+        ExactStorePath = storePath;
     }
 
     public string Name { get; }
@@ -24,6 +27,12 @@ public sealed class CasbGroup
 
     /// <summary>The store the group was read from, so that a piped object is changed in the same store.</summary>
     public string StorePath { get; }
+
+    /// <summary>The name as stored, for the cmdlets that find a piped item again (Name is made safe to display).</summary>
+    internal string ExactName { get; }
+
+    /// <summary>The store path as given, for the cmdlets that change a piped item in its own store.</summary>
+    internal string ExactStorePath { get; }
 
     public override string ToString() => Name;
 }

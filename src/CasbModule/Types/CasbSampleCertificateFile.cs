@@ -1,3 +1,4 @@
+using CasbCore;
 using CasbCore.Certificates;
 
 namespace CasbModule.Types;
@@ -7,10 +8,10 @@ public sealed class CasbSampleCertificateFile
 {
     internal CasbSampleCertificateFile(LabPkiFile file, string path)
     {
-        Name = file.Name;
-        Path = path;
+        Name = DisplayText.Safe(file.Name);
+        Path = DisplayText.Safe(path);
         Kind = file.Kind;
-        Description = file.Description;
+        Description = DisplayText.Safe(file.Description);
     }
 
     public string Name { get; }

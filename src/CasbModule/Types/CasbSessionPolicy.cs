@@ -1,3 +1,4 @@
+using CasbCore;
 using CasbCore.Model;
 
 namespace CasbModule.Types;
@@ -7,28 +8,30 @@ public sealed class CasbSessionPolicy
 {
     internal CasbSessionPolicy(SessionPolicyEntry entry, string storePath)
     {
-        Name = entry.Name;
-        Description = entry.Description;
+        Name = DisplayText.Safe(entry.Name);
+        Description = DisplayText.Safe(entry.Description);
         Enabled = entry.Enabled;
         ControlType = entry.ControlType;
         Action = entry.Action;
-        BlockMessage = entry.BlockMessage;
+        BlockMessage = DisplayText.Safe(entry.BlockMessage);
         Severity = entry.Severity;
-        Apps = entry.Apps.ToArray();
-        DeviceTags = entry.DeviceTags.ToArray();
+        Apps = DisplayText.SafeAll(entry.Apps);
+        DeviceTags = DisplayText.SafeAll(entry.DeviceTags);
         DeviceTagOperator = entry.DeviceTagOperator;
-        Users = entry.Users.ToArray();
-        Groups = entry.Groups.ToArray();
-        ExcludeUsers = entry.ExcludeUsers.ToArray();
-        ExcludeGroups = entry.ExcludeGroups.ToArray();
+        Users = DisplayText.SafeAll(entry.Users);
+        Groups = DisplayText.SafeAll(entry.Groups);
+        ExcludeUsers = DisplayText.SafeAll(entry.ExcludeUsers);
+        ExcludeGroups = DisplayText.SafeAll(entry.ExcludeGroups);
         ClientApp = entry.ClientApp;
-        IPRanges = entry.IPRanges.ToArray();
+        IPRanges = DisplayText.SafeAll(entry.IPRanges);
         IPRangeOperator = entry.IPRangeOperator;
-        FileExtensions = entry.FileExtensions.ToArray();
+        FileExtensions = DisplayText.SafeAll(entry.FileExtensions);
         MinFileSizeMB = entry.MinFileSizeMB;
         CreatedAt = entry.CreatedAt;
         ModifiedAt = entry.ModifiedAt;
-        StorePath = storePath;
+        StorePath = DisplayText.Safe(storePath);
+        ExactName = entry.Name;
+        ExactStorePath = storePath;
     }
 
     public string Name { get; }
@@ -80,6 +83,12 @@ public sealed class CasbSessionPolicy
 
     /// <summary>The store the policy was read from, so that a piped object is changed in the same store.</summary>
     public string StorePath { get; }
+
+    /// <summary>The name as stored, for the cmdlets that find a piped item again (Name is made safe to display).</summary>
+    internal string ExactName { get; }
+
+    /// <summary>The store path as given, for the cmdlets that change a piped item in its own store.</summary>
+    internal string ExactStorePath { get; }
 
     public override string ToString() => Name;
 }

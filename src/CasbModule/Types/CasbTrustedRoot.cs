@@ -1,3 +1,4 @@
+using CasbCore;
 using System.Security.Cryptography.X509Certificates;
 using CasbCore.Certificates;
 using CasbCore.Model;
@@ -11,14 +12,14 @@ public sealed class CasbTrustedRoot
 
     internal CasbTrustedRoot(TrustedRootEntry entry, string storePath)
     {
-        Thumbprint = entry.Thumbprint;
-        Subject = entry.Subject;
-        Issuer = entry.Issuer;
+        Thumbprint = DisplayText.Safe(entry.Thumbprint);
+        Subject = DisplayText.Safe(entry.Subject);
+        Issuer = DisplayText.Safe(entry.Issuer);
         Kind = entry.Kind;
         NotBefore = entry.NotBefore;
         NotAfter = entry.NotAfter;
         AddedAt = entry.AddedAt;
-        StorePath = storePath;
+        StorePath = DisplayText.Safe(storePath);
         _rawData = entry.RawData;
     }
 

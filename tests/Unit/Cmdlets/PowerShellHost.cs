@@ -10,10 +10,16 @@ public sealed class PowerShellHost : IDisposable
 {
     private readonly Runspace _runspace;
 
-    public PowerShellHost()
+    /// <param name="formatFile">A format file to load too (the module's views, <see cref="ModuleFiles.FormatFile"/>).</param>
+    public PowerShellHost(string? formatFile = null)
     {
         InitialSessionState state = InitialSessionState.CreateDefault2();
         state.ImportPSModule(typeof(AddCasbAppCommand).Assembly.Location);
+        if (formatFile is not null)
+        {
+            state.Formats.Add(new SessionStateFormatEntry(formatFile));
+        }
+
         _runspace = RunspaceFactory.CreateRunspace(state);
         _runspace.Open();
     }

@@ -1,6 +1,7 @@
 using CasbCore;
 using CasbCore.Model;
 using CasbCore.Policies;
+using CsCheck;
 using static CasbModule.Tests.Policies.PolicyTestData;
 
 namespace CasbModule.Tests.Policies;
@@ -41,6 +42,12 @@ public sealed class ConfigurationValidatorTests
         { "prefix with dot segment", c => c.Apps[0].PathPrefix = "/app/../admin", "InvalidPathPrefix", "'..'" },
         { "unknown device tag", c => c.AccessPolicies[0].DeviceTags.Add("Intune compliant"), "UnknownDeviceTag", "'Intune compliant' is not known" },
         { "bad trusted proxy", c => c.Settings.TrustedProxies.Add("proxy.contoso.local"), "InvalidTrustedProxy", "'proxy.contoso.local' is invalid" },
+        { "name with a terminal escape", c => c.Groups.Add(new GroupEntry { Name = "ops\u001b[2J" }), "InvalidName", "control or bidi character (shown escaped: 'ops\\x1b[2J')" },
+        { "name with a bidi override", c => c.Groups.Add(new GroupEntry { Name = "ops\u202e" }), "InvalidName", "control or bidi" },
+        { "upstream with a terminal escape", c => c.Apps[0].Upstream = "https://127.0.0.1:9001/\u001b[31m", "InvalidUpstream", "control or bidi" },
+        { "upstream with a percent-encoded bidi override", c => c.Apps[0].Upstream = "https://127.0.0.1:9001/%E2%80%AE", "InvalidUpstream", "control or bidi" },
+        { "identity header User-Agent", c => c.Settings.IdentityHeader = "User-Agent", "InvalidIdentityHeader", "The identity header 'User-Agent' cannot be used" },
+        { "identity header with a space", c => c.Settings.IdentityHeader = "X User", "InvalidIdentityHeader", "' ' is not allowed" },
     };
 
     [Theory]
@@ -108,4 +115,99 @@ public sealed class ConfigurationValidatorTests
 
         Assert.Empty(ConfigurationValidator.Validate(configuration));
     }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("X-Casb-User")]
+    [InlineData("X-Signed-In-User")]
+    [InlineData("x-ms-client-principal-name")]
+    [InlineData("Remote-User")]
+    [InlineData("X_Auth_User")]
+    public void Identity_headers_of_your_own_pass(string? header)
+    {
+        Assert.Null(ConfigurationValidator.IdentityHeaderProblem(header));
+        CasbConfiguration configuration = Seed();
+        configuration.Settings.IdentityHeader = header!;
+        Assert.Empty(ConfigurationValidator.Validate(configuration));
+    }
+
+    [Theory]
+    [InlineData("User-Agent")]
+    [InlineData("HOST")]
+    [InlineData("Cookie")]
+    [InlineData("Authorization")]
+    [InlineData("Proxy-Authorization")]
+    [InlineData("Accept")]
+    [InlineData("Accept-Language")]
+    [InlineData("Content-Type")]
+    [InlineData("content-length")]
+    [InlineData("Connection")]
+    [InlineData("Keep-Alive")]
+    [InlineData("Transfer-Encoding")]
+    [InlineData("TE")]
+    [InlineData("Upgrade")]
+    [InlineData("If-None-Match")]
+    [InlineData("Sec-Fetch-User")]
+    [InlineData("Origin")]
+    [InlineData("Referer")]
+    [InlineData("X-Forwarded-For")]
+    [InlineData("X-Forwarded-User")]
+    [InlineData("Forwarded")]
+    [InlineData("X-Real-IP")]
+    [InlineData("traceparent")]
+    [InlineData("Client-Cert")]
+    [InlineData("X-SSL-Client-S-DN")]
+    [InlineData(":authority")]
+    [InlineData(" X-User")]
+    [InlineData("X-User:")]
+    [InlineData("X-User\u001b[2J")]
+    [InlineData("X-Üser")]
+    public void Headers_with_a_meaning_or_not_a_token_are_refused(string header)
+    {
+        Assert.NotNull(ConfigurationValidator.IdentityHeaderProblem(header));
+        CasbConfiguration configuration = Seed();
+        configuration.Settings.IdentityHeader = header;
+        ConfigurationProblem problem = Assert.Single(ConfigurationValidator.Validate(configuration));
+        Assert.Equal("InvalidIdentityHeader", problem.ErrorId);
+    }
+
+    [Fact]
+    public void Every_header_the_gateway_strips_or_sets_is_refused_as_the_identity_header()
+    {
+        // Names from the gateway's own strip list and the headers it sets, in any casing and with any suffix
+        // after a stripped prefix: whatever the gateway removes (other than its own X-Casb-*) cannot carry the user.
+        string[] known =
+        {
+            "Client-Cert", "Client-Cert-Chain", "X-Client-Cert", "X-Client-Certificate", "X-Forwarded-Client-Cert", "X-ARR-ClientCert",
+            "X-ARR-SSL", "SSL-Client-Cert", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix", "X-Real-IP",
+            "Forwarded", "Host", "User-Agent", "Accept", "Cookie", "Authorization", "Connection", "Transfer-Encoding",
+        };
+        Gen<string> names = Gen.Frequency(
+            (3, Gen.OneOf(known)),
+            (2, Gen.Select(Gen.OneOf("X-SSL-", "X-Forwarded-", "Accept-", "Content-", "Sec-", "If-", "Proxy-"), Chars("abcXYZ-09", 1, 12), (p, s) => p + s)),
+            (1, Chars("abcdefXYZ-_", 1, 16)));
+        Gen<string> recased = Gen.Select(names, Gen.Bool.Array[64], (name, upper) =>
+            string.Concat(name.Select((c, i) => upper[i % 64] ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c))));
+
+        recased.Sample(name =>
+        {
+            bool stripped = CasbGateway.Enforcement.HeaderStrippingMiddleware.IsForgeable(name, null) && !name.StartsWith("X-Casb-", StringComparison.OrdinalIgnoreCase);
+            bool isKnown = Array.Exists(known, k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
+            if (stripped || isKnown)
+            {
+                Assert.True(ConfigurationValidator.IdentityHeaderProblem(name) is not null, name);
+            }
+        });
+    }
+
+    [Fact]
+    public void A_header_name_with_any_character_outside_the_token_set_is_refused()
+    {
+        const string tchar = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        Gen.Select(Chars("XUser-", 0, 8), Gen.Char.Where(c => !tchar.Contains(c)), Chars("XUser-", 0, 8), (a, bad, b) => "X" + a + bad + b)
+            .Sample(name => Assert.NotNull(ConfigurationValidator.IdentityHeaderProblem(name)));
+    }
+
+    private static Gen<string> Chars(string set, int min, int max) => Gen.Char[set].Array[min, max].Select(chars => new string(chars));
 }

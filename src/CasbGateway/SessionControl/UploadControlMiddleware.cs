@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.Http.Features;
+using CasbCore.Policies;
+using CasbGateway.Enforcement;
+
+namespace CasbGateway.SessionControl;
+
+/// <summary>
+/// The request stage of session control: an upload in a session that carries session controls is decided by the
+/// engine (<c>CasbEngine.DecideFile</c>, the call Test-CasbAccess -Upload makes) before anything is forwarded.
+/// One blocked file blocks the request (403 block page; the upstream is never contacted). Requests outside App
+/// Control, and requests that carry no file, pass without their body being read.
+/// </summary>
+internal sealed partial class UploadControlMiddleware
+{
+    private readonly RequestDelegate _next;
+    private readonly ILogger<UploadControlMiddleware> _logger;
+
+    public UploadControlMiddleware(RequestDelegate next, ILogger<UploadControlMiddleware> logger)
+    {
+        _next = next;
+        _logger = logger;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        GatewayRequestFeature feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
+        if (feature is not { Decision: { SessionControls: not null } decision, State: { } state } || !UploadDetector.MayCarryFiles(context.Request))
+        {
+            await _next(context);
+            return;
+        }
+
+        FileDecision? decisive = null;
+        foreach (FileTransfer upload in await UploadDetector.ReadUploadsAsync(context.Request, context.RequestAborted))
+        {
+            FileDecision file = state.Engine.DecideFile(decision, upload);
+            if (decisive is null || file.Action > decisive.Action)
+            {
+                decisive = file; // Block over Audit over Allow: what the request as a whole gets
+            }
+        }
+
+        feature.File = decisive;
+        if (decisive is { Action: FileAction.Block })
+        {
+            LogBlocked(feature.CorrelationId, decision.App ?? "", decisive.FileName, decisive.Policy);
+            await ResponsePages.WriteAsync(
+                context, StatusCodes.Status403Forbidden, "upload_blocked", ResponsePages.BlockTitle,
+                decisive.BlockMessage ?? ResponsePages.DefaultBlockMessage, decision.App, feature.CorrelationId, feature.At,
+                decision.ClientAppType);
+            return;
+        }
+
+        await _next(context);
+    }
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Request {CorrelationId} to app {App}: upload of {File} blocked by {Policy}.")]
+    private partial void LogBlocked(string correlationId, string app, string? file, string? policy);
+}

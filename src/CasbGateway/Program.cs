@@ -23,7 +23,16 @@ catch (ArgumentException ex)
 
 if (options.LogFile is not null)
 {
-    GatewayLogFile.RedirectConsole(options.LogFile);
+    try
+    {
+        GatewayLogFile.RedirectConsole(options.LogFile);
+    }
+    catch (GatewayStartupException ex)
+    {
+        // Still the original stderr: Start-CasbGateway shows this line to the admin.
+        Console.Error.WriteLine($"CasbGateway: {ex.Message}");
+        return 1;
+    }
 }
 
 return await GatewayApp.RunAsync(options);

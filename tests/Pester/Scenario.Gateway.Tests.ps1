@@ -279,6 +279,104 @@ Describe 'The gateway in front of a real app' {
         $decision.Revision | Should -Be $record.Revision
     }
 
+    It 'never passes a forged proxy, certificate or identity header of any family upstream, in any spelling' -Skip:(-not (Get-Command curl -CommandType Application -ErrorAction SilentlyContinue)) {
+        $forged = 'X-Forwarded-Tls-Client-Cert', 'X-Forwarded-Port', 'X-Forwarded-Uri', 'X-Amzn-Mtls-Clientcert', 'SSL_CLIENT_CERT',
+            'X-Client-Verify', 'X-MS-CLIENT-PRINCIPAL-NAME', 'Cf-Client-Cert-Der-Base64', 'X-Original-URL', 'x_real_ip', 'X_CASB_USER'
+        $arguments = @('-sk', '--cert-type', 'P12', '--cert', "$(Join-Path $lab 'client.pfx'):$labPassword", '-A', $browser,
+            '-H', 'X-Requested-With: XMLHttpRequest')
+        foreach ($name in $forged) { $arguments += '-H', "${name}: forged-$name" }
+
+        $body = (& curl @arguments "$($gateway.Url)/headers") -join "`n"
+
+        $body | Should -Match 'Hello from the Casb sample app'
+        $body | Should -Match 'X-Requested-With: XMLHttpRequest'
+        $body | Should -Not -Match 'forged-'
+    }
+
+    It 'gives every request its own correlation id, even with the same traceparent, and records the trace id apart' {
+        $traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+
+        $first = Invoke-Gateway -Certificate $client -Headers @{ traceparent = $traceparent }
+        $second = Invoke-Gateway -Certificate $client -Headers @{ traceparent = $traceparent }
+
+        $first.CorrelationId | Should -Not -BeNullOrEmpty
+        $first.CorrelationId | Should -Not -Be $second.CorrelationId
+        $first.CorrelationId | Should -Not -Be '4bf92f3577b34da6a3ce929d0e0e4736'
+        (Wait-Activity $first.CorrelationId).TraceId | Should -Be '4bf92f3577b34da6a3ce929d0e0e4736'
+        (Wait-Activity $second.CorrelationId).TraceId | Should -Be '4bf92f3577b34da6a3ce929d0e0e4736'
+    }
+
+    It 'sends its own pages with frame-ancestors none, no-referrer and HSTS, and the revision on /readyz to a metrics caller' {
+        $response = Invoke-WebRequest "$($gateway.Url)/" -SkipCertificateCheck -SkipHttpErrorCheck -UserAgent $browser -Headers @{ Accept = 'text/html' }
+
+        $response.StatusCode | Should -Be 403
+        "$($response.Headers['Content-Security-Policy'])" | Should -Match "frame-ancestors 'none'"
+        "$($response.Headers['Referrer-Policy'])" | Should -Be 'no-referrer'
+        "$($response.Headers['Strict-Transport-Security'])" | Should -Match '^max-age=\d+$'
+        (Invoke-WebRequest "$($gateway.Url)/readyz" -SkipCertificateCheck).Content | Should -Match '^Ready: revision \d+ \(sha256 [0-9a-f]{12}\)'
+    }
+
+    It 'answers a malformed request body with 400 and records it as the client''s fault, not the app''s' {
+        $tcp = [System.Net.Sockets.TcpClient]::new('127.0.0.1', ([uri] $gateway.Url).Port)
+        $tcp.ReceiveTimeout = 20000
+        try {
+            $ssl = [System.Net.Security.SslStream]::new($tcp.GetStream(), $false, { $true })
+            $ssl.AuthenticateAsClient('localhost')
+            $request = "POST /upload HTTP/1.1`r`nHost: 127.0.0.1`r`nUser-Agent: $desktop`r`nAccept: application/json`r`n" +
+                "Transfer-Encoding: chunked`r`n`r`n5`r`nhello`r`nnot-a-chunk-size`r`n`r`n"
+            $bytes = [System.Text.Encoding]::ASCII.GetBytes($request)
+            $ssl.Write($bytes, 0, $bytes.Length)
+            $ssl.Flush()
+            $reader = [System.IO.StreamReader]::new($ssl)
+            $lines = [System.Collections.Generic.List[string]]::new()
+            while ($null -ne ($line = $reader.ReadLine())) {
+                $lines.Add($line)
+                if ($line -match '^\{.*\}$') { break }
+            }
+        }
+        finally {
+            $tcp.Dispose()
+        }
+
+        $lines[0] | Should -Match '^HTTP/1.1 400'
+        ($lines -join "`n") | Should -Match '"error":"bad_request"'
+        $correlationId = ($lines | Where-Object { $_ -match '^X-Casb-Correlation-Id: ' }) -replace '^X-Casb-Correlation-Id: ', ''
+        $record = Wait-Activity $correlationId
+        $record.HttpStatus | Should -Be 400
+        $record.ErrorSource | Should -Be 'Client'
+        $metrics = (Invoke-WebRequest "$($gateway.Url)/metrics" -SkipCertificateCheck).Content
+        $metrics | Should -Match 'casb_gateway_client_errors_total\{[^}]*error="RequestBodyClient"'
+        $metrics | Should -Match 'casb_gateway_upstream_errors_total\{[^}]*app="Down App"'
+        $metrics | Should -Not -Match 'casb_gateway_upstream_errors_total\{[^}]*app="Microsoft Online Services"[^}]*error="Request(Body)?(Client|Canceled)?"'
+    }
+
+    It 'keeps enforcing the last good configuration when casb.json is deleted, and says so on /readyz until it is back' {
+        $file = Join-Path $store 'casb.json'
+        Move-Item $file "$file.away"
+        try {
+            $ready = ''
+            foreach ($attempt in 1..50) {
+                $ready = (Invoke-WebRequest "$($gateway.Url)/readyz" -SkipCertificateCheck).Content
+                if ($ready -match 'degraded') { break }
+                Start-Sleep -Milliseconds 200
+            }
+
+            $ready | Should -Match "degraded: the store file '.*casb\.json' is missing"
+            (Invoke-Gateway -Certificate $client).Status | Should -Be 200
+            (Invoke-Gateway).Status | Should -Be 403
+        }
+        finally {
+            Move-Item "$file.away" $file -Force
+        }
+
+        foreach ($attempt in 1..50) {
+            $ready = (Invoke-WebRequest "$($gateway.Url)/readyz" -SkipCertificateCheck).Content
+            if ($ready -notmatch 'degraded') { break }
+            Start-Sleep -Milliseconds 200
+        }
+        $ready | Should -Not -Match 'degraded'
+    }
+
     It 'finishes an in-flight request when stopped gracefully' -Skip:($IsWindows -or -not (Get-Command curl -CommandType Application -ErrorAction SilentlyContinue)) {
         $out = Join-Path $TestDrive 'slow.txt'
         $slow = Start-Process curl -PassThru -RedirectStandardOutput $out -ArgumentList @(

@@ -111,6 +111,33 @@ Describe 'Start-CasbGateway' {
         Get-StoreProcess $store | Should -BeNullOrEmpty
     }
 
+    It 'fails with one line naming the log file when it cannot be opened (exit 1, no stack trace), and leaves no process behind' {
+        # A folder where the log file goes: unopenable for root too, unlike a permission bit.
+        New-Item -ItemType Directory -Path (Join-Path $store 'gateways/default.log') -Force | Out-Null
+
+        $failure = $null
+        try { Start-CasbGateway -StorePath $store -Port $port } catch { $failure = $_ }
+
+        $failure.FullyQualifiedErrorId | Should -Be 'GatewayStartFailed,CasbModule.Cmdlets.StartCasbGatewayCommand'
+        $failure.Exception.Message | Should -BeLike "*exit code 1)*Cannot open the log file '$(Join-Path $store 'gateways/default.log')': it is a folder"
+        $failure.Exception.Message | Should -Not -Match "`n|   at |Unhandled exception"
+        Get-StoreProcess $store | Should -BeNullOrEmpty
+        Get-CasbGateway -StorePath $store | Should -BeNullOrEmpty
+    }
+
+    It 'fails with one line naming the activity folder when the activity log cannot be written' {
+        New-Item -ItemType Directory -Path $store | Out-Null
+        Set-Content -Path (Join-Path $store 'activity') -Value 'not a folder'
+
+        $failure = $null
+        try { Start-CasbGateway -StorePath $store -Port $port } catch { $failure = $_ }
+
+        $failure.FullyQualifiedErrorId | Should -Be 'GatewayStartFailed,CasbModule.Cmdlets.StartCasbGatewayCommand'
+        $failure.Exception.Message | Should -BeLike "*exit code 1)*Cannot write the activity log in '$(Join-Path $store 'activity')'*"
+        $failure.Exception.Message | Should -Not -Match "`n|   at |Unhandled exception"
+        Get-StoreProcess $store | Should -BeNullOrEmpty
+    }
+
     It 'starts nothing with -WhatIf' {
         Start-CasbGateway -StorePath $store -Port $port -WhatIf
 

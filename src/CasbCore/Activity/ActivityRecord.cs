@@ -20,7 +20,14 @@ public sealed record ActivityRecord
 {
     public DateTimeOffset Time { get; init; }
 
+    /// <summary>The gateway's own id for this request, unique per request (never taken from the client).</summary>
     public string CorrelationId { get; init; } = "";
+
+    /// <summary>
+    /// The W3C trace id the request ran under: the client's (traceparent) when it sent one, so it is not unique and
+    /// not trusted; for joining with the client's or a collector's traces.
+    /// </summary>
+    public string? TraceId { get; init; }
 
     public string? App { get; init; }
 
@@ -72,7 +79,7 @@ public sealed record ActivityRecord
 
     public string? Gateway { get; init; }
 
-    /// <summary>What went wrong, when the request failed closed or the upstream failed.</summary>
+    /// <summary>What went wrong, when the request failed closed, the upstream failed or the client broke the request.</summary>
     public string? Error { get; init; }
 
     /// <summary>Download or Upload, when session control decided a file in this request.</summary>
@@ -107,6 +114,12 @@ public sealed record ActivityRecord
             _ => record,
         };
     }
+
+    /// <summary>
+    /// Whose fault <see cref="Error"/> is: "Client" (malformed body, reset or closed the request), "Upstream" (the app
+    /// is down, reset or did not answer in time) or "Gateway" (the request failed closed). Null without an error.
+    /// </summary>
+    public string? ErrorSource { get; init; }
 
     /// <summary>
     /// The decision part of a record, built from the engine's answer. The gateway and what-if tooling both use

@@ -141,7 +141,17 @@ public static partial class GatewayProcesses
 
         string url = $"https://{FormatHost(options.ListenAddress)}:{options.Port}";
         string healthUrl = $"https://{FormatHost(ProbeAddress(options.ListenAddress))}:{options.Port}/healthz";
-        Directory.CreateDirectory(GatewaysDirectory(storePath));
+        try
+        {
+            Directory.CreateDirectory(GatewaysDirectory(storePath));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CasbException(
+                "GatewayStartFailed", CasbErrorKind.WriteError,
+                $"Cannot create the gateways folder '{GatewaysDirectory(storePath)}' for the gateway's record and log: {ex.Message}", options.Name, ex);
+        }
+
         string logFile = LogPath(storePath, options.Name);
         TryDelete(logFile);
 

@@ -35,7 +35,9 @@ internal sealed class ActivityMiddleware
         IPAddress? peer = context.Connection.RemoteIpAddress;
         var feature = new GatewayRequestFeature
         {
-            CorrelationId = System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? Guid.NewGuid().ToString("N"),
+            // Never the client's traceparent: two requests could then share one id and mix up their records.
+            CorrelationId = Guid.NewGuid().ToString("N"),
+            TraceId = System.Diagnostics.Activity.Current is { } trace ? trace.TraceId.ToHexString() : null,
             At = DateTimeOffset.UtcNow,
             State = _configuration.Current,
             RemoteAddress = peer is { IsIPv4MappedToIPv6: true } ? peer.MapToIPv4() : peer,
@@ -56,7 +58,10 @@ internal sealed class ActivityMiddleware
         }
     }
 
-    private ActivityRecord Build(HttpContext context, GatewayRequestFeature feature)
+    private ActivityRecord Build(HttpContext context, GatewayRequestFeature feature) =>
+        BuildRecord(context, feature) with { TraceId = feature.TraceId, ErrorSource = feature.Error is null ? null : feature.ErrorSource };
+
+    private ActivityRecord BuildRecord(HttpContext context, GatewayRequestFeature feature)
     {
         int status = context.Response.StatusCode;
         string method = context.Request.Method;

@@ -20,11 +20,24 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
         _directory = new CasbStore(options.StorePath).ActivityDirectory;
         _configuration = configuration;
         _logger = logger;
-        _writer = new ActivityLogWriter(_directory, options.Name, ex => LogWriteFailed(ex.Message));
-        metrics.ObserveDroppedActivity(() => _writer.Dropped);
+        _writer = new ActivityLogWriter(_directory, options.Name, ex => LogWriteFailed(ex.Message), lost => LogWriteRecovered(lost));
+        metrics.ObserveDroppedActivity(() => _writer.Dropped, () => _writer.WriteFailed);
     }
 
     public void Record(ActivityRecord record) => _writer.Write(record);
+
+    /// <summary>At start: a gateway that could not record what it enforces does not start.</summary>
+    public void CheckWritable()
+    {
+        try
+        {
+            _writer.EnsureWritable();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new GatewayStartupException($"Cannot write the activity log in '{_directory}': {GatewayStartupException.Cause(ex)}", ex);
+        }
+    }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -56,12 +69,18 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            LogWriteFailed($"retention sweep: {ex.Message}");
+            LogRetentionFailed(ex.Message);
         }
     }
 
-    [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "Cannot write the activity log: {Reason}")]
+    [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "Cannot write the activity log: {Reason} Records are lost, and counted in the metric casb_gateway_activity_dropped_total with reason write_failed, until it can.")]
     private partial void LogWriteFailed(string reason);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "The activity retention sweep failed: {Reason}")]
+    private partial void LogRetentionFailed(string reason);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "The activity log is writable again; {Lost} records were lost meanwhile.")]
+    private partial void LogWriteRecovered(long lost);
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "Deleted activity file {File} (retention {Days} days).")]
     private partial void LogDeleted(string file, int days);

@@ -1,15 +1,20 @@
+using System.Security.Cryptography;
 using CasbCore;
 using CasbCore.Model;
 using CasbCore.Policies;
 using CasbCore.Store;
 using CasbGateway.Hosting;
+using CasbGateway.Telemetry;
 
 namespace CasbGateway.Configuration;
 
 /// <summary>
-/// Holds the current <see cref="EngineState"/> and replaces it when the store changes: a file-system watch
-/// (debounced) plus a periodic check as a fallback. A new revision that fails to load or validate is refused
-/// and logged; the last good one keeps serving. Readers take the state with one volatile read per request.
+/// Holds the current <see cref="EngineState"/> and replaces it when the store file's content changes: a file-system
+/// watch (debounced) plus a periodic check as a fallback. Changes are detected by the content's SHA-256, not by the
+/// revision number, so a hand edit that keeps the revision is applied too. A file that does not parse, validate or
+/// compile is refused, and a file that disappears or cannot be read is not an empty configuration: in each case the
+/// last good revision keeps serving and the gateway reports itself degraded until the file is good again.
+/// Readers take the state with one volatile read per request.
 /// </summary>
 internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
 {
@@ -20,34 +25,47 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
     private readonly ILogger<ConfigurationMonitor> _logger;
     private readonly object _reloadLock = new();
     private EngineState? _current;
-    private long _refusedRevision = -1;
+    private string? _degraded;
+    private string? _refusedHash;
     private FileSystemWatcher? _watcher;
     private Timer? _debounceTimer;
     private Timer? _pollTimer;
-    private (DateTime WriteTime, long Length) _lastSeen;
 
-    public ConfigurationMonitor(GatewayOptions options, ILogger<ConfigurationMonitor> logger)
+    public ConfigurationMonitor(GatewayOptions options, GatewayMetrics metrics, ILogger<ConfigurationMonitor> logger)
     {
         _options = options;
         _store = new CasbStore(options.StorePath);
         _logger = logger;
+        metrics.ObserveConfiguration(() => Current?.Revision ?? 0, () => Degraded is null ? 0 : 1);
     }
 
     public EngineState? Current => Volatile.Read(ref _current);
 
+    /// <summary>Why the configuration served is not the store file's (missing, unreadable, refused); null when it is.</summary>
+    public string? Degraded => Volatile.Read(ref _degraded);
+
     public string StorePath => _store.Path;
 
-    /// <summary>Raised after a new revision is swapped in.</summary>
+    /// <summary>Raised after a new configuration is swapped in.</summary>
     public event Action<EngineState>? Changed;
 
-    /// <summary>Loads the store at start; a broken store stops the gateway from starting.</summary>
+    /// <summary>Loads the store at start; a broken store stops the gateway from starting. No file yet is an empty configuration.</summary>
     public void LoadInitial()
     {
-        _lastSeen = Stamp();
+        byte[]? bytes;
+        try
+        {
+            bytes = ReadStoreFile();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new GatewayStartupException($"Cannot load the store '{_store.Path}': cannot read '{_store.ConfigurationFile}': {GatewayStartupException.Cause(ex)}", ex);
+        }
+
         CasbConfiguration configuration;
         try
         {
-            configuration = _store.Load();
+            configuration = bytes is null ? new CasbConfiguration() : CasbStore.Parse(bytes, _store.ConfigurationFile);
         }
         catch (CasbException ex)
         {
@@ -61,32 +79,46 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
                 $"The configuration in '{_store.ConfigurationFile}' is invalid: {string.Join(" ", problems.Select(p => p.Message))}");
         }
 
+        EngineState state;
         try
         {
-            Volatile.Write(ref _current, new EngineState(configuration));
+            state = new EngineState(configuration, bytes is null ? null : Hash(bytes));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             throw new GatewayStartupException($"Cannot compile the configuration in '{_store.ConfigurationFile}': {ex.Message}", ex);
         }
 
-        LogLoaded(configuration.Revision, _store.ConfigurationFile);
+        Volatile.Write(ref _current, state);
+        LogLoaded(configuration.Revision, state.ShortHash, _store.ConfigurationFile);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(_store.Path);
         _debounceTimer = new Timer(_ => Guarded(Reload), null, Timeout.Infinite, Timeout.Infinite);
-        _watcher = new FileSystemWatcher(_store.Path, CasbStore.ConfigurationFileName)
+        try
         {
-            NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
-        };
-        _watcher.Changed += (_, _) => Schedule();
-        _watcher.Created += (_, _) => Schedule();
-        _watcher.Renamed += (_, _) => Schedule();
-        _watcher.Error += (_, e) => LogWatcherError(e.GetException().Message);
-        _watcher.EnableRaisingEvents = true;
-        _pollTimer = new Timer(_ => Guarded(Poll), null, _options.ConfigurationPollInterval, _options.ConfigurationPollInterval);
+            Directory.CreateDirectory(_store.Path);
+            _watcher = new FileSystemWatcher(_store.Path, CasbStore.ConfigurationFileName)
+            {
+                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
+            };
+            _watcher.Changed += (_, _) => Schedule();
+            _watcher.Created += (_, _) => Schedule();
+            _watcher.Deleted += (_, _) => Schedule();
+            _watcher.Renamed += (_, _) => Schedule();
+            _watcher.Error += (_, e) => LogWatcherError(e.GetException().Message);
+            _watcher.EnableRaisingEvents = true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException)
+        {
+            // e.g. the inotify instance limit is reached: no reason not to serve, polling still sees every change.
+            _watcher?.Dispose();
+            _watcher = null;
+            LogWatcherError(ex.Message);
+        }
+
+        _pollTimer = new Timer(_ => Guarded(Reload), null, _options.ConfigurationPollInterval, _options.ConfigurationPollInterval);
         return Task.CompletedTask;
     }
 
@@ -103,55 +135,129 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
         _pollTimer?.Dispose();
     }
 
-    /// <summary>Loads the store now and swaps in the new revision when it is newer and valid.</summary>
+    /// <summary>Reads the store file now and swaps in its configuration when the content changed and is valid.</summary>
     public void Reload()
     {
         lock (_reloadLock)
         {
-            _lastSeen = Stamp();
-            CasbConfiguration configuration;
+            EngineState? current = Current;
+            byte[]? bytes;
             try
             {
-                configuration = _store.Load();
+                bytes = ReadStoreFile();
             }
-            catch (CasbException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                LogRefused(-1, ex.Message);
+                SetDegraded($"cannot read the store file '{_store.ConfigurationFile}': {GatewayStartupException.Cause(ex)}");
                 return;
             }
 
-            EngineState? current = Current;
-            if (current is not null && configuration.Revision == current.Revision)
+            if (bytes is null)
             {
+                // A deleted store file is an accident or an unfinished restore, never "no apps": the last good one keeps serving.
+                if (current?.ContentHash is not null)
+                {
+                    SetDegraded($"the store file '{_store.ConfigurationFile}' is missing");
+                }
+
+                return;
+            }
+
+            string hash = Hash(bytes);
+            if (hash == current?.ContentHash)
+            {
+                SetDegraded(null);
+                return;
+            }
+
+            if (hash == _refusedHash)
+            {
+                return;
+            }
+
+            CasbConfiguration configuration;
+            try
+            {
+                configuration = CasbStore.Parse(bytes, _store.ConfigurationFile);
+            }
+            catch (CasbException ex)
+            {
+                Refuse(hash, -1, ex.Message);
                 return;
             }
 
             IReadOnlyList<ConfigurationProblem> problems = ConfigurationValidator.Validate(configuration);
             if (problems.Count > 0)
             {
-                if (configuration.Revision != _refusedRevision)
-                {
-                    _refusedRevision = configuration.Revision;
-                    LogRefused(configuration.Revision, string.Join(" ", problems.Select(p => $"{p.ErrorId}: {p.Message}")));
-                }
-
+                Refuse(hash, configuration.Revision, string.Join(" ", problems.Select(p => $"{p.ErrorId}: {p.Message}")));
                 return;
             }
 
             EngineState next;
             try
             {
-                next = new EngineState(configuration);
+                next = new EngineState(configuration, hash);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                LogRefused(configuration.Revision, ex.Message);
+                Refuse(hash, configuration.Revision, ex.Message);
                 return;
             }
 
             Volatile.Write(ref _current, next);
-            LogLoaded(configuration.Revision, _store.ConfigurationFile);
+            _refusedHash = null;
+            SetDegraded(null);
+            if (current is not null && configuration.Revision <= current.Revision)
+            {
+                LogRevisionNotIncreased(configuration.Revision, current.Revision);
+            }
+
+            LogLoaded(configuration.Revision, next.ShortHash, _store.ConfigurationFile);
             Changed?.Invoke(next);
+        }
+    }
+
+    private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    // Null when there is no store file (or folder).
+    private byte[]? ReadStoreFile()
+    {
+        try
+        {
+            return File.ReadAllBytes(_store.ConfigurationFile);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private void Refuse(string hash, long revision, string reason)
+    {
+        _refusedHash = hash;
+        LogRefused(revision, reason);
+        SetDegraded(
+            revision >= 0 ? $"revision {revision} in the store file was refused: {reason}" : $"the store file was refused: {reason}",
+            alreadyLogged: true);
+    }
+
+    private void SetDegraded(string? reason, bool alreadyLogged = false)
+    {
+        string? previous = Volatile.Read(ref _degraded);
+        if (previous == reason)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _degraded, reason);
+        long revision = Current?.Revision ?? 0;
+        if (reason is null)
+        {
+            LogRecovered(revision);
+        }
+        else if (!alreadyLogged)
+        {
+            LogDegraded(revision, reason);
         }
     }
 
@@ -170,26 +276,21 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
 
     private void Schedule() => _debounceTimer?.Change(Debounce, Timeout.InfiniteTimeSpan);
 
-    private void Poll()
-    {
-        if (Stamp() != _lastSeen)
-        {
-            Reload();
-        }
-    }
-
-    private (DateTime, long) Stamp()
-    {
-        var file = new FileInfo(_store.ConfigurationFile);
-        return file.Exists ? (file.LastWriteTimeUtc, file.Length) : (DateTime.MinValue, -1);
-    }
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Configuration revision {Revision} loaded from {File}.")]
-    private partial void LogLoaded(long revision, string file);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Configuration revision {Revision} (sha256 {Hash}) loaded from {File}.")]
+    private partial void LogLoaded(long revision, string hash, string file);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Configuration revision {Revision} refused; the last good revision keeps serving: {Reason}")]
     private partial void LogRefused(long revision, string reason);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "The store watcher failed ({Reason}); changes are still picked up by polling.")]
     private partial void LogWatcherError(string reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Degraded: {Reason}; revision {Revision} keeps serving.")]
+    private partial void LogDegraded(long revision, string reason);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "No longer degraded: the store file matches the configuration served (revision {Revision}).")]
+    private partial void LogRecovered(long revision);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "The store file changed without a higher revision ({Revision}, was {Previous}); applied, since changes are detected by content.")]
+    private partial void LogRevisionNotIncreased(long revision, long previous);
 }

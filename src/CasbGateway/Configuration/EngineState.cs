@@ -7,8 +7,11 @@ namespace CasbGateway.Configuration;
 /// <summary>One configuration revision, compiled: the engine plus what the request path looks up per request.</summary>
 internal sealed class EngineState
 {
-    public EngineState(CasbConfiguration configuration)
+    /// <param name="configuration">The parsed, validated configuration.</param>
+    /// <param name="contentHash">SHA-256 (hex) of the store file it came from; null when there was no file.</param>
+    public EngineState(CasbConfiguration configuration, string? contentHash = null)
     {
+        ContentHash = contentHash;
         Engine = new CasbEngine(configuration);
         Apps = configuration.Apps
             .GroupBy(a => a.Name, StringComparer.OrdinalIgnoreCase)
@@ -19,6 +22,12 @@ internal sealed class EngineState
     public CasbEngine Engine { get; }
 
     public long Revision => Engine.Revision;
+
+    /// <summary>What identifies this configuration: two files with the same revision number can still differ.</summary>
+    public string? ContentHash { get; }
+
+    /// <summary>The first 12 hex digits of <see cref="ContentHash"/>, for logs and /readyz; "none" without a store file.</summary>
+    public string ShortHash => ContentHash is null ? "none" : ContentHash[..12];
 
     public IReadOnlyDictionary<string, AppEntry> Apps { get; }
 

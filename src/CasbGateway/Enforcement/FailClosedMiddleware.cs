@@ -27,6 +27,7 @@ internal sealed partial class FailClosedMiddleware
         catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
             GatewayRequestFeature feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
+            feature.ErrorSource = ErrorSources.Gateway;
             feature.Error = ex is CasbException casb ? $"{casb.ErrorId}: {casb.Message}" : $"{ex.GetType().Name}: {ex.Message}";
             LogFailedClosed(ex, feature.CorrelationId, context.Request.Host.Host, context.Request.Path.Value);
             if (context.Response.HasStarted)

@@ -3,26 +3,34 @@ using System.Diagnostics;
 using System.Net;
 using CasbCore.Model;
 using CasbGateway.Hosting;
+using CasbGateway.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace CasbGateway.Enforcement;
 
 /// <summary>
 /// Proxies an allowed request to its app's upstream with YARP's forwarder (streaming, nothing buffered).
-/// An upstream that is down answers a branded 502, one that times out a 504.
+/// An upstream that is down answers a branded 502, one that times out a 504; a client that breaks its own request
+/// (malformed body: 400; reset or gone: nothing to answer, recorded as 499) is not counted against the app.
 /// </summary>
 internal sealed partial class ForwardingMiddleware : IDisposable
 {
+    /// <summary>nginx's "client closed request": what the record says when the client left before an answer.</summary>
+    public const int ClientClosedRequest = 499;
+
     private readonly RequestDelegate _next;
     private readonly IHttpForwarder _forwarder;
     private readonly HttpMessageInvoker _client;
     private readonly ForwarderRequestConfig _requestConfig;
+    private readonly GatewayMetrics _metrics;
     private readonly ILogger<ForwardingMiddleware> _logger;
 
-    public ForwardingMiddleware(RequestDelegate next, IHttpForwarder forwarder, GatewayOptions options, ILogger<ForwardingMiddleware> logger)
+    public ForwardingMiddleware(
+        RequestDelegate next, IHttpForwarder forwarder, GatewayOptions options, GatewayMetrics metrics, ILogger<ForwardingMiddleware> logger)
     {
         _next = next;
         _forwarder = forwarder;
+        _metrics = metrics;
         _logger = logger;
         _requestConfig = new ForwarderRequestConfig { ActivityTimeout = options.UpstreamTimeout };
         _client = new HttpMessageInvoker(new SocketsHttpHandler
@@ -51,7 +59,39 @@ internal sealed partial class ForwardingMiddleware : IDisposable
         }
 
         Exception? exception = context.GetForwarderErrorFeature()?.Exception;
-        feature.Error = $"Upstream {error}: {exception?.Message}";
+        string source = SourceOf(error);
+        feature.ErrorSource = source;
+        feature.Error = $"{source} {error}: {exception?.Message}";
+        if (source == ErrorSources.Client)
+        {
+            // The client's fault, not the app's: no 502, and upstream-down alerts stay true.
+            _metrics.RecordClientError(app.Name, error.ToString());
+            LogClientFailed(feature.CorrelationId, app.Name, error, exception?.Message);
+            if (context.Response.HasStarted)
+            {
+                return;
+            }
+
+            if (context.RequestAborted.IsCancellationRequested)
+            {
+                // Nobody is left to answer; recorded (and counted) as nginx's 499 "client closed request".
+                context.Response.StatusCode = ClientClosedRequest;
+                return;
+            }
+
+            // Kestrel says what was wrong with the body: malformed (400), too large (413) or too slow (408).
+            int status = FindBadRequest(exception)?.StatusCode ?? StatusCodes.Status400BadRequest;
+            (string code, string title, string message) = status switch
+            {
+                StatusCodes.Status413PayloadTooLarge => ("request_too_large", "Request too large", "The request body is larger than this gateway accepts."),
+                StatusCodes.Status408RequestTimeout => ("request_timeout", "Request timed out", "The request body arrived too slowly."),
+                _ => ("bad_request", "Bad request", "The request could not be read: its body was malformed or cut short."),
+            };
+            await ResponsePages.WriteAsync(context, status, code, title, message, app.Name, feature.CorrelationId, feature.At, feature.Decision.ClientAppType);
+            return;
+        }
+
+        _metrics.RecordUpstreamError(app.Name, error.ToString());
         LogUpstreamFailed(feature.CorrelationId, app.Name, app.Upstream, error, exception?.Message);
         if (context.Response.HasStarted)
         {
@@ -70,7 +110,29 @@ internal sealed partial class ForwardingMiddleware : IDisposable
             app.Name, feature.CorrelationId, feature.At, feature.Decision.ClientAppType);
     }
 
+    private static BadHttpRequestException? FindBadRequest(Exception? exception) => exception switch
+    {
+        null => null,
+        BadHttpRequestException bad => bad,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(FindBadRequest).FirstOrDefault(b => b is not null),
+        _ => FindBadRequest(exception.InnerException),
+    };
+
+    /// <summary>Whose fault a forwarding error is: YARP tells the client's side of a copy from the app's.</summary>
+    internal static string SourceOf(ForwarderError error) => error switch
+    {
+        ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.RequestBodyClient
+            or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient
+            or ForwarderError.UpgradeRequestCanceled or ForwarderError.UpgradeRequestClient
+            or ForwarderError.UpgradeResponseCanceled or ForwarderError.UpgradeResponseClient => ErrorSources.Client,
+        ForwarderError.RequestCreation => ErrorSources.Gateway,
+        _ => ErrorSources.Upstream,
+    };
+
     public void Dispose() => _client.Dispose();
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Request {CorrelationId} to app {App}: the client broke the request: {Error} {Reason}")]
+    private partial void LogClientFailed(string correlationId, string app, ForwarderError error, string? reason);
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Request {CorrelationId} to app {App} at {Upstream} failed: {Error} {Reason}")]
     private partial void LogUpstreamFailed(string correlationId, string app, string upstream, ForwarderError error, string? reason);

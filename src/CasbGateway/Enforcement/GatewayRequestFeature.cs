@@ -7,7 +7,11 @@ namespace CasbGateway.Enforcement;
 /// <summary>What the enforcement middlewares learn about one request, read back by the activity record.</summary>
 internal sealed class GatewayRequestFeature
 {
+    /// <summary>The gateway's own, unique per request.</summary>
     public required string CorrelationId { get; init; }
+
+    /// <summary>The W3C trace id the request runs under (the client's traceparent when sent): recorded, never an id.</summary>
+    public string? TraceId { get; init; }
 
     public required DateTimeOffset At { get; init; }
 
@@ -44,4 +48,7 @@ internal sealed class GatewayRequestFeature
     public bool NoApp { get; set; }
 
     public string? Error { get; set; }
+
+    /// <summary>Client, Upstream or Gateway: whose fault <see cref="Error"/> is.</summary>
+    public string? ErrorSource { get; set; }
 }

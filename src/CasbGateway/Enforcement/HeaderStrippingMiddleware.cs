@@ -5,32 +5,13 @@ using Microsoft.Extensions.Primitives;
 namespace CasbGateway.Enforcement;
 
 /// <summary>
-/// Removes every inbound header a client could use to forge an identity or a device certificate before
-/// anything reads the request. The trusted identity header and X-Forwarded-For are honoured only from a
-/// trusted proxy: their values are captured for the engine first, then the headers go too.
+/// Removes every inbound header a client could use to forge an identity, a device certificate, its address or
+/// the URL it asked for (<see cref="ForgeableHeaders"/>) before anything reads the request. The trusted identity
+/// header and X-Forwarded-For are honoured only from a trusted proxy: their values are captured for the engine
+/// first, then the headers go too.
 /// </summary>
 internal sealed class HeaderStrippingMiddleware
 {
-    private static readonly HashSet<string> ForgeableHeaders = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Client-Cert",
-        "Client-Cert-Chain",
-        "X-Client-Cert",
-        "X-Client-Certificate",
-        "X-Forwarded-Client-Cert",
-        "X-ARR-ClientCert",
-        "X-ARR-SSL",
-        "SSL-Client-Cert",
-        "X-Forwarded-For",
-        "X-Forwarded-Proto",
-        "X-Forwarded-Host",
-        "X-Forwarded-Prefix",
-        "X-Real-IP",
-        "Forwarded",
-    };
-
-    private static readonly string[] ForgeablePrefixes = { "X-SSL-", "X-Casb-" };
-
     private readonly RequestDelegate _next;
 
     public HeaderStrippingMiddleware(RequestDelegate next)
@@ -71,7 +52,7 @@ internal sealed class HeaderStrippingMiddleware
         List<string>? remove = null;
         foreach (string name in headers.Keys)
         {
-            if (IsForgeable(name, identityHeader))
+            if (ForgeableHeaders.IsForgeable(name, identityHeader))
             {
                 (remove ??= new List<string>()).Add(name);
             }
@@ -84,24 +65,6 @@ internal sealed class HeaderStrippingMiddleware
                 headers.Remove(name);
             }
         }
-    }
-
-    public static bool IsForgeable(string name, string? identityHeader)
-    {
-        if (ForgeableHeaders.Contains(name) || (identityHeader is not null && string.Equals(name, identityHeader, StringComparison.OrdinalIgnoreCase)))
-        {
-            return true;
-        }
-
-        foreach (string prefix in ForgeablePrefixes)
-        {
-            if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     // The right-most entry is the one the trusted proxy itself added.

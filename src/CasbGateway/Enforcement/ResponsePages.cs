@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using CasbCore;
 using CasbCore.Model;
+using CasbGateway.Hosting;
 
 namespace CasbGateway.Enforcement;
 
@@ -17,6 +18,9 @@ internal static class ResponsePages
     public const string GenericBlockMessage = "Access to this app was blocked because the request could not be evaluated. Try again later or contact your administrator.";
     public const string DefaultBlockMessage = "Access to this app is blocked by your organization's policy.";
     public const string NoAppMessage = "No app is published at this address.";
+
+    /// <summary>The pages' own inline style only; no page may frame them (clickjacking a block page's links).</summary>
+    public const string HtmlContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
     public static bool WantsHtml(HttpContext context, ClientAppType? clientAppType)
     {
@@ -52,12 +56,11 @@ internal static class ResponsePages
         response.Clear();
         response.StatusCode = statusCode;
         response.Headers[CorrelationHeader] = correlationId;
-        response.Headers.CacheControl = "no-store";
-        response.Headers["X-Content-Type-Options"] = "nosniff";
+        OwnResponseHeaders.Apply(context);
         if (WantsHtml(context, clientAppType))
         {
             response.ContentType = "text/html; charset=utf-8";
-            response.Headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'";
+            response.Headers["Content-Security-Policy"] = HtmlContentSecurityPolicy;
             return response.WriteAsync(RenderHtml(title, message, app, correlationId, at), Encoding.UTF8);
         }
 

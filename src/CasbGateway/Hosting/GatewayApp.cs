@@ -28,10 +28,10 @@ internal static class GatewayApp
             Console.Error.WriteLine($"CasbGateway: {ex.Message}");
             return 1;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        catch (Exception ex)
         {
-            // e.g. the store folder is not writable for the generated server certificate.
-            Console.Error.WriteLine($"CasbGateway: cannot prepare the store '{options.StorePath}': {ex.Message}");
+            // Every start failure ends as one line and exit 1, never an unhandled crash with a stack trace.
+            Console.Error.WriteLine($"CasbGateway: cannot start with the store '{options.StorePath}': {GatewayStartupException.OneLine(ex.Message)}");
             return 1;
         }
 
@@ -41,8 +41,9 @@ internal static class GatewayApp
         }
         catch (Exception ex)
         {
-            // Any start failure (port in use, permission denied, ...) is reported, never an unhandled crash dump.
-            Console.Error.WriteLine($"CasbGateway: cannot listen on {string.Join(", ", options.Urls)}: {ex.Message}");
+            Console.Error.WriteLine(ex is IOException or System.Net.Sockets.SocketException
+                ? $"CasbGateway: cannot listen on {string.Join(", ", options.Urls)}: {GatewayStartupException.OneLine(ex.Message)}"
+                : $"CasbGateway: cannot start: {GatewayStartupException.OneLine(ex.Message)}");
             await app.DisposeAsync();
             return 1;
         }
@@ -76,6 +77,8 @@ internal static class GatewayApp
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Kestrel's default (30 MB) would cut uploads to the apps behind the gateway; bodies are streamed, not buffered.
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodySize;
             foreach (var endpoint in endpoints)
             {
                 void Configure(ListenOptions listen)
@@ -130,16 +133,24 @@ internal static class GatewayApp
 
         WebApplication app = builder.Build();
 
-        // A broken store stops the start here, before anything listens.
+        // A broken store, or an activity log that cannot be written, stops the start here, before anything listens.
         app.Services.GetRequiredService<ConfigurationMonitor>().LoadInitial();
+        app.Services.GetRequiredService<ActivityRecorder>().CheckWritable();
 
         app.UseRouting();
+
         // The gateway's own endpoints skip enforcement; /metrics only for the callers allowed to scrape it, for anyone
         // else it is a path like any other, decided and proxied.
-        app.UseCasbEnforcement(skip: context => context.GetEndpoint() is not null
+        bool Own(HttpContext context) => context.GetEndpoint() is not null
             && (!context.Request.Path.StartsWithSegments(MetricsPath, StringComparison.OrdinalIgnoreCase)
-                || (context.Connection.RemoteIpAddress is { } peer && IPRanges.ContainsAny(options.MetricsAllowedFrom, peer))));
-        app.MapHealthEndpoints();
+                || (context.Connection.RemoteIpAddress is { } peer && IPRanges.ContainsAny(options.MetricsAllowedFrom, peer)));
+        app.UseWhen(Own, own => own.Use((context, next) =>
+        {
+            OwnResponseHeaders.Apply(context);
+            return next(context);
+        }));
+        app.UseCasbEnforcement(skip: Own);
+        app.MapHealthEndpoints(options);
         app.MapPrometheusScrapingEndpoint(MetricsPath);
         return app;
     }

@@ -12,7 +12,7 @@ internal sealed class GatewayOptions
 
     public const string Usage =
         "Usage: CasbGateway --store <path> [--urls https://127.0.0.1:8443[;...]] [--certificate <pfx>] [--name <name>] " +
-        "[--upstream-timeout <seconds>] [--log-file <path>] [--metrics-allow <cidr>[;...]]\n" +
+        "[--upstream-timeout <seconds>] [--log-file <path>] [--metrics-allow <cidr>[;...]] [--max-request-body-size <bytes>]\n" +
         "       CasbGateway sample-app --urls http://127.0.0.1:5080\n" +
         $"The certificate password is read from ${CertificatePasswordVariable}.";
 
@@ -40,6 +40,12 @@ internal sealed class GatewayOptions
 
     public static IPNetwork[] DefaultMetricsAllowedFrom { get; } = [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")];
 
+    /// <summary>
+    /// The largest request body the gateway passes on; null (the default) for no limit of its own. Bodies are streamed,
+    /// never buffered, so the app's own limit is the one that matters; a larger body gets 413.
+    /// </summary>
+    public long? MaxRequestBodySize { get; init; }
+
     /// <summary>How often the store file is re-checked when no file-system event arrives.</summary>
     public TimeSpan ConfigurationPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -49,6 +55,7 @@ internal sealed class GatewayOptions
         List<string>? urls = null;
         IPNetwork[] metricsAllowedFrom = DefaultMetricsAllowedFrom;
         TimeSpan timeout = TimeSpan.FromSeconds(100);
+        long? maxRequestBodySize = null;
         for (int i = 0; i < args.Count; i++)
         {
             string arg = args[i];
@@ -88,6 +95,15 @@ internal sealed class GatewayOptions
 
                     timeout = TimeSpan.FromSeconds(s);
                     break;
+                case "--max-request-body-size":
+                    string bytes = Value();
+                    if (!long.TryParse(bytes, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long size) || size <= 0)
+                    {
+                        throw new ArgumentException($"--max-request-body-size '{bytes}' is not a positive number of bytes.");
+                    }
+
+                    maxRequestBodySize = size;
+                    break;
                 case "--metrics-allow":
                     string ranges = Value();
                     try
@@ -126,6 +142,7 @@ internal sealed class GatewayOptions
             UpstreamTimeout = timeout,
             LogFile = logFile is null ? null : Path.GetFullPath(logFile),
             MetricsAllowedFrom = metricsAllowedFrom,
+            MaxRequestBodySize = maxRequestBodySize,
         };
     }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using CasbCore.Policies;
 using CasbGateway.Configuration;
 
 namespace CasbGateway.Hosting;
@@ -6,19 +8,44 @@ internal static class HealthEndpoints
 {
     public const string ProcessIdHeader = "X-Casb-Gateway-Process-Id";
 
-    /// <summary>/healthz (the process answers) and /readyz (a configuration is loaded), answered by the gateway on every host.</summary>
-    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
+    /// <summary>
+    /// /healthz (the process answers) and /readyz (a configuration is loaded), answered by the gateway on every host.
+    /// Details (process id, revision, content hash, why it is degraded, the store path) only for the callers allowed
+    /// to read /metrics; anyone else learns "Healthy" / "Ready" / "Not ready" and the status code.
+    /// </summary>
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints, GatewayOptions options)
     {
+        bool Trusted(HttpContext context) =>
+            context.Connection.RemoteIpAddress is { } peer && IPRanges.ContainsAny(options.MetricsAllowedFrom, peer);
+
         endpoints.MapGet("/healthz", (HttpContext context) =>
         {
-            // Lets Start-CasbGateway tell its own process from another one already on the port.
-            context.Response.Headers[ProcessIdHeader] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (Trusted(context))
+            {
+                // Lets Start-CasbGateway tell its own process from another one already on the port.
+                context.Response.Headers[ProcessIdHeader] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+            }
+
             return Results.Text("Healthy\n");
         });
-        endpoints.MapGet("/readyz", (ConfigurationMonitor configuration) =>
-            configuration.Current is { } state
-                ? Results.Text($"Ready: revision {state.Revision}\n")
-                : Results.Text("Not ready: no configuration loaded\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        endpoints.MapGet("/readyz", (HttpContext context, ConfigurationMonitor configuration) =>
+        {
+            if (configuration.Current is not { } state)
+            {
+                return Results.Text(
+                    Trusted(context) ? "Not ready: no configuration loaded\n" : "Not ready\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
+            if (!Trusted(context))
+            {
+                return Results.Text("Ready\n");
+            }
+
+            // Degraded stays 200: the last good configuration is enforced correctly, and taking every replica of a
+            // shared store out of rotation would turn a deleted or bad file into an outage. Alert on the metric.
+            string degraded = configuration.Degraded is { } reason ? $"; degraded: {reason}" : "";
+            return Results.Text($"Ready: revision {state.Revision} (sha256 {state.ShortHash}){degraded}\n");
+        });
         return endpoints;
     }
 }

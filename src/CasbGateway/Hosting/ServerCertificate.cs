@@ -30,6 +30,10 @@ internal static class ServerCertificate
                 throw new GatewayStartupException(
                     $"Cannot read the server certificate '{path}': {ex.Message} (wrong password in ${GatewayOptions.CertificatePasswordVariable}?)", ex);
             }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new GatewayStartupException($"Cannot read the server certificate '{path}': {GatewayStartupException.Cause(ex)}", ex);
+            }
 
             if (!certificate.HasPrivateKey)
             {
@@ -39,7 +43,16 @@ internal static class ServerCertificate
             return certificate;
         }
 
-        return LoadOrCreateSelfSigned(DefaultPath(options.StorePath));
+        string selfSigned = DefaultPath(options.StorePath);
+        try
+        {
+            return LoadOrCreateSelfSigned(selfSigned);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new GatewayStartupException(
+                $"Cannot create the self-signed server certificate '{selfSigned}': {GatewayStartupException.Cause(ex)} (or give one with --certificate)", ex);
+        }
     }
 
     public static X509Certificate2 LoadOrCreateSelfSigned(string path)

@@ -11,6 +11,8 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _decisionDuration;
     private readonly Counter<long> _certificateFailures;
+    private readonly Counter<long> _upstreamErrors;
+    private readonly Counter<long> _clientErrors;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -19,6 +21,10 @@ internal sealed class GatewayMetrics
         _decisionDuration = meter.CreateHistogram<double>("casb.gateway.decision.duration", "ms", "Time the engine took to decide a request.");
         _certificateFailures = meter.CreateCounter<long>(
             "casb.gateway.certificate.failures", "{request}", "Requests whose client certificate did not validate, by reason.");
+        _upstreamErrors = meter.CreateCounter<long>(
+            "casb.gateway.upstream.errors", "{request}", "Allowed requests the app's upstream failed (down, reset, timed out), by app and error.");
+        _clientErrors = meter.CreateCounter<long>(
+            "casb.gateway.client.errors", "{request}", "Allowed requests the client broke (malformed body, reset, went away), by app and error.");
     }
 
     public void RecordRequest(string? app, string action, int status) =>
@@ -27,13 +33,38 @@ internal sealed class GatewayMetrics
             new KeyValuePair<string, object?>("action", action),
             new KeyValuePair<string, object?>("status", status));
 
-    /// <summary>Exports the activity-log writer's count of records it had to drop (a full queue: the disk cannot keep up).</summary>
-    public void ObserveDroppedActivity(Func<long> dropped) =>
+    /// <summary>
+    /// Exports the activity-log writer's count of records it lost: the queue was full (the disk cannot keep up) or
+    /// the log could not be written (permissions, a full disk, a missing folder).
+    /// </summary>
+    public void ObserveDroppedActivity(Func<long> queueFull, Func<long> writeFailed) =>
         _meter.CreateObservableCounter(
-            "casb.gateway.activity.dropped", dropped, "{record}", "Activity records dropped because the log writer could not keep up.");
+            "casb.gateway.activity.dropped",
+            () => new[]
+            {
+                new Measurement<long>(queueFull(), new KeyValuePair<string, object?>("reason", "queue_full")),
+                new Measurement<long>(writeFailed(), new KeyValuePair<string, object?>("reason", "write_failed")),
+            },
+            "{record}",
+            "Activity records lost because the log writer could not keep up or could not write, by reason.");
+
+    /// <summary>Exports the revision served and whether it is degraded (the store file is missing, unreadable or refused).</summary>
+    public void ObserveConfiguration(Func<long> revision, Func<int> degraded)
+    {
+        _meter.CreateObservableGauge("casb.gateway.configuration.revision", revision, null, "The configuration revision the gateway enforces.");
+        _meter.CreateObservableGauge(
+            "casb.gateway.configuration.degraded", degraded, null,
+            "1 while the store file is missing, unreadable or refused and the last good configuration keeps serving.");
+    }
 
     public void RecordDecision(double milliseconds) => _decisionDuration.Record(milliseconds);
 
     public void RecordCertificateFailure(string reason) =>
         _certificateFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void RecordUpstreamError(string app, string error) =>
+        _upstreamErrors.Add(1, new KeyValuePair<string, object?>("app", app), new KeyValuePair<string, object?>("error", error));
+
+    public void RecordClientError(string app, string error) =>
+        _clientErrors.Add(1, new KeyValuePair<string, object?>("app", app), new KeyValuePair<string, object?>("error", error));
 }

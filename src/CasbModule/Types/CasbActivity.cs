@@ -17,6 +17,7 @@ public sealed class CasbActivity
         _record = record;
         Time = record.Time;
         CorrelationId = DisplayText.Safe(record.CorrelationId);
+        TraceId = DisplayText.Safe(record.TraceId);
         App = DisplayText.Safe(record.App);
         Host = DisplayText.Safe(record.Host);
         Path = DisplayText.Safe(record.Path);
@@ -42,6 +43,7 @@ public sealed class CasbActivity
         Revision = record.Revision;
         Gateway = DisplayText.Safe(record.Gateway);
         Error = DisplayText.Safe(record.Error);
+        ErrorSource = DisplayText.Safe(record.ErrorSource);
         FileDirection = DisplayText.Safe(record.FileDirection);
         FileName = DisplayText.Safe(record.FileName);
         FileAction = DisplayText.Safe(record.FileAction);
@@ -51,6 +53,9 @@ public sealed class CasbActivity
     public DateTimeOffset Time { get; }
 
     public string CorrelationId { get; }
+
+    /// <summary>The W3C trace id (the client's traceparent when it sent one): not unique, unlike the correlation id.</summary>
+    public string? TraceId { get; }
 
     public string? App { get; }
 
@@ -103,6 +108,9 @@ public sealed class CasbActivity
     public string? Gateway { get; }
 
     public string? Error { get; }
+
+    /// <summary>Whose fault the error is: Client, Upstream or Gateway (failed closed); empty without an error.</summary>
+    public string? ErrorSource { get; }
 
     /// <summary>Download or Upload, when session control decided a file in this request.</summary>
     public string? FileDirection { get; }

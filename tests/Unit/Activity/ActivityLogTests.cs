@@ -44,6 +44,74 @@ public sealed class ActivityLogTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_deleted_under_the_open_writer_is_written_again_at_its_path_and_a_torn_line_is_closed()
+    {
+        var at = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        string file = Path.Combine(_directory, "activity-20260301.jsonl");
+        await using (var writer = new ActivityLogWriter(_directory, null))
+        {
+            writer.Write(Record(at, "first"));
+            await WaitForAsync(() => File.Exists(file) && new FileInfo(file).Length > 0);
+
+            // Rotated away, and a torn line left at the path, as a crash of another tool or a restore might leave it.
+            File.Delete(file);
+            await File.WriteAllTextAsync(file, "{\"time\":\"2026-03-01T10:01:00Z\",\"corre");
+            writer.Write(Record(at.AddMinutes(2), "second"));
+            writer.Write(Record(at.AddMinutes(3), "third"));
+        }
+
+        Assert.Equal(new[] { "third", "second" }, ActivityLog.ReadNewestFirst(_directory).Select(r => r.CorrelationId));
+    }
+
+    [Fact]
+    public async Task Records_the_log_cannot_take_are_counted_once_each_and_writing_resumes()
+    {
+        var time = new SteppedTime(new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero));
+        string folder = Path.Combine(_directory, "activity");
+        await File.WriteAllTextAsync(folder, "");
+        int errors = 0;
+        long recovered = -1;
+        await using (var writer = new ActivityLogWriter(folder, null, _ => errors++, lost => recovered = lost, time))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                writer.Write(Record(time.GetUtcNow(), "lost" + i));
+            }
+
+            await WaitForAsync(() => writer.WriteFailed == 3);
+            File.Delete(folder);
+            time.Advance(TimeSpan.FromSeconds(2));
+            writer.Write(Record(time.GetUtcNow(), "kept"));
+            await WaitForAsync(() => recovered >= 0);
+            Assert.Equal(3, writer.WriteFailed);
+            Assert.Equal(0, writer.Dropped);
+        }
+
+        Assert.Equal(1, errors);
+        Assert.Equal(3, recovered);
+        Assert.Equal("kept", Assert.Single(ActivityLog.ReadNewestFirst(folder)).CorrelationId);
+    }
+
+    private sealed class SteppedTime(DateTimeOffset now) : TimeProvider
+    {
+        private DateTimeOffset _now = now;
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (int i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(25);
+        }
+
+        Assert.True(condition());
+    }
+
+    [Fact]
     public void Retention_deletes_only_days_older_than_the_setting()
     {
         foreach (string day in new[] { "20260220", "20260224", "20260225", "20260301" })

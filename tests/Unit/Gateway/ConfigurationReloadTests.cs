@@ -2,6 +2,7 @@ using CasbCore.Model;
 
 namespace CasbModule.Tests.Gateway;
 
+[Collection(GatewayMetricsCollection.Name)]
 public sealed class ConfigurationReloadTests
 {
     [Fact]
@@ -37,6 +38,7 @@ public sealed class ConfigurationReloadTests
         await Task.Delay(1500);
 
         Assert.StartsWith("Ready: revision 1", await client.GetStringAsync("/readyz"));
+        Assert.Contains("degraded: revision 7 in the store file was refused", await client.GetStringAsync("/readyz"));
         Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
 
         // Fixed: picked up.
@@ -44,6 +46,56 @@ public sealed class ConfigurationReloadTests
         broken.Revision = 8;
         await File.WriteAllBytesAsync(harness.Store.ConfigurationFile, CasbCore.Store.CasbStore.Serialize(broken));
         Assert.True(await Eventually(async () => (await client.GetStringAsync("/readyz")).StartsWith("Ready: revision 8")));
+    }
+
+    [Fact]
+    public async Task A_deleted_store_file_keeps_the_last_good_configuration_enforced_and_reports_degraded_until_it_is_back()
+    {
+        // The real engine decides: an empty configuration would answer 404 "no app" to everything.
+        await using GatewayHarness harness = await GatewayHarness.StartAsync();
+        using HttpClient client = harness.CreateClient();
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+        byte[] good = await File.ReadAllBytesAsync(harness.Store.ConfigurationFile);
+
+        File.Delete(harness.Store.ConfigurationFile);
+
+        Assert.True(await Eventually(async () => (await client.GetStringAsync("/readyz")).Contains("degraded: the store file")));
+        string ready = await client.GetStringAsync("/readyz");
+        Assert.StartsWith("Ready: revision 1", ready);
+        Assert.Contains($"'{harness.Store.ConfigurationFile}' is missing", ready);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+        Assert.Matches(@"casb_gateway_configuration_degraded\{[^}]*\} 1\b",
+            await ClientErrorTests.ScrapeAsync(harness, @"casb_gateway_configuration_degraded\{[^}]*\} 1\b"));
+
+        await File.WriteAllBytesAsync(harness.Store.ConfigurationFile, good);
+
+        Assert.True(await Eventually(async () => !(await client.GetStringAsync("/readyz")).Contains("degraded")));
+        Assert.Matches(@"casb_gateway_configuration_degraded\{[^}]*\} 0\b",
+            await ClientErrorTests.ScrapeAsync(harness, @"casb_gateway_configuration_degraded\{[^}]*\} 0\b"));
+    }
+
+    [Fact]
+    public async Task A_hand_edit_that_keeps_the_revision_is_detected_by_content_and_applied()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync();
+        using HttpClient client = harness.CreateClient();
+        using var before = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { Host = "edited.contoso.local" } };
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.SendAsync(before)).StatusCode);
+        string readyBefore = await client.GetStringAsync("/readyz");
+
+        CasbConfiguration edited = harness.Store.Load();
+        edited.Apps.Single().Hostnames.Add("edited.contoso.local");
+        Assert.Equal(1, edited.Revision);
+        await File.WriteAllBytesAsync(harness.Store.ConfigurationFile, CasbCore.Store.CasbStore.Serialize(edited));
+
+        Assert.True(await Eventually(async () =>
+        {
+            using var after = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { Host = "edited.contoso.local" } };
+            return (await client.SendAsync(after)).StatusCode == System.Net.HttpStatusCode.OK;
+        }));
+        string readyAfter = await client.GetStringAsync("/readyz");
+        Assert.StartsWith("Ready: revision 1 (sha256 ", readyAfter);
+        Assert.NotEqual(readyBefore, readyAfter);
     }
 
     [Fact]

@@ -66,6 +66,9 @@ internal sealed class GatewayHarness : IAsyncDisposable
 
     public int UpstreamRequests => Volatile.Read(ref _upstreamRequests);
 
+    /// <summary>The headers each request reached the upstream with, by path and query.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, KeyValuePair<string, string>[]> UpstreamHeaders { get; } = new();
+
     private int _upstreamRequests;
 
     public static async Task<GatewayHarness> StartAsync(
@@ -74,7 +77,8 @@ internal sealed class GatewayHarness : IAsyncDisposable
         TimeSpan? upstreamTimeout = null,
         string? upstreamOverride = null,
         Action<CasbStore>? beforeStart = null,
-        IPNetwork[]? metricsAllowedFrom = null)
+        IPNetwork[]? metricsAllowedFrom = null,
+        long? maxRequestBodySize = null)
     {
         var harness = new GatewayHarness(Directory.CreateTempSubdirectory("casb-gw-").FullName);
         await harness.StartUpstreamAsync();
@@ -99,6 +103,7 @@ internal sealed class GatewayHarness : IAsyncDisposable
             UpstreamTimeout = upstreamTimeout ?? TimeSpan.FromSeconds(100),
             ConfigurationPollInterval = TimeSpan.FromMilliseconds(500),
             MetricsAllowedFrom = metricsAllowedFrom ?? GatewayOptions.DefaultMetricsAllowedFrom,
+            MaxRequestBodySize = maxRequestBodySize,
         };
         harness._gateway = GatewayApp.Build(options, services =>
         {
@@ -192,11 +197,14 @@ internal sealed class GatewayHarness : IAsyncDisposable
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
         builder.Logging.ClearProviders();
         _upstream = builder.Build();
         _upstream.Use((context, next) =>
         {
             Interlocked.Increment(ref _upstreamRequests);
+            UpstreamHeaders[context.Request.Path + context.Request.QueryString] =
+                context.Request.Headers.SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v ?? ""))).ToArray();
             return next(context);
         });
         SampleAppHost.Map(_upstream);

@@ -33,6 +33,74 @@ public sealed class GatewayProcessTests : IDisposable
         Assert.Contains("Usage:", stderr);
     }
 
+    [Theory]
+    [InlineData("folder")]
+    [InlineData("under-a-file")]
+    public async Task A_log_file_that_cannot_be_opened_exits_1_with_one_line_naming_it(string why)
+    {
+        // Made unopenable by shape rather than permissions, which root (and CI) would override.
+        string logFile = why == "folder" ? Path.Combine(_store, "gw.log") : Path.Combine(_store, "not-a-folder", "logs", "gw.log");
+        if (why == "folder")
+        {
+            Directory.CreateDirectory(logFile);
+        }
+        else
+        {
+            await File.WriteAllTextAsync(Path.Combine(_store, "not-a-folder"), "");
+        }
+
+        (int exitCode, string stderr) = await RunAsync(
+            "--store", _store, "--urls", $"https://127.0.0.1:{RequestPathTests.FreePort()}", "--log-file", logFile);
+
+        string line = AssertOneLineFailure(exitCode, stderr);
+        Assert.Contains($"Cannot open the log file '{logFile}'", line);
+        Assert.Contains(why == "folder" ? "it is a folder" : "a folder on the path does not exist or is a file", line);
+    }
+
+    [Fact]
+    public async Task A_store_where_the_server_certificate_cannot_be_created_exits_1_naming_its_path()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_store, "gateway"), "");
+
+        (int exitCode, string stderr) = await RunAsync("--store", _store, "--urls", $"https://127.0.0.1:{RequestPathTests.FreePort()}");
+
+        string line = AssertOneLineFailure(exitCode, stderr);
+        Assert.Contains($"Cannot create the self-signed server certificate '{Path.Combine(_store, "gateway", "server.pfx")}'", line);
+        Assert.Contains("a file stands where a folder is needed", line);
+    }
+
+    [Fact]
+    public async Task An_activity_folder_that_cannot_be_written_exits_1_naming_it()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_store, "activity"), "");
+
+        (int exitCode, string stderr) = await RunAsync("--store", _store, "--urls", $"http://127.0.0.1:{RequestPathTests.FreePort()}");
+
+        string line = AssertOneLineFailure(exitCode, stderr);
+        Assert.Contains($"Cannot write the activity log in '{Path.Combine(_store, "activity")}'", line);
+    }
+
+    [Fact]
+    public async Task An_unreadable_store_file_exits_1_naming_it()
+    {
+        Directory.CreateDirectory(Path.Combine(_store, "casb.json"));
+
+        (int exitCode, string stderr) = await RunAsync("--store", _store, "--urls", $"http://127.0.0.1:{RequestPathTests.FreePort()}");
+
+        string line = AssertOneLineFailure(exitCode, stderr);
+        Assert.Contains(Path.Combine(_store, "casb.json"), line);
+    }
+
+    // What Start-CasbGateway shows the admin: exit 1 (not a crash's 134) and one "CasbGateway: ..." line, no stack trace.
+    private static string AssertOneLineFailure(int exitCode, string stderr)
+    {
+        Assert.Equal(1, exitCode);
+        string[] lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string line = Assert.Single(lines);
+        Assert.StartsWith("CasbGateway: ", line);
+        return line;
+    }
+
     private static async Task<(int ExitCode, string Stderr)> RunAsync(params string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, GatewayProcesses.GatewayAssemblyName);

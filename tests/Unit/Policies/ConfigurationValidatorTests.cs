@@ -192,7 +192,7 @@ public sealed class ConfigurationValidatorTests
 
         recased.Sample(name =>
         {
-            bool stripped = CasbGateway.Enforcement.HeaderStrippingMiddleware.IsForgeable(name, null) && !name.StartsWith("X-Casb-", StringComparison.OrdinalIgnoreCase);
+            bool stripped = CasbGateway.Enforcement.ForgeableHeaders.IsForgeable(name, null) && !name.StartsWith("X-Casb-", StringComparison.OrdinalIgnoreCase);
             bool isKnown = Array.Exists(known, k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
             if (stripped || isKnown)
             {

@@ -1,0 +1,119 @@
+namespace CasbGateway.Enforcement;
+
+/// <summary>
+/// The rule for inbound headers a client could use to forge what a proxy in front of an app vouches for: the
+/// client's address or scheme, the URL it asked for, its TLS client certificate, or a signed-in identity.
+/// Matched by family and pattern rather than by a list of names, because every proxy (Envoy, nginx, Apache,
+/// IIS/ARR, Traefik, F5, Azure App Service, AWS ALB, Cloudflare, ...) has its own spelling, and the apps behind
+/// the gateway may trust any of them. Names compare case-insensitively with '_' as '-', as servers that map
+/// headers to CGI variables do (SSL_CLIENT_CERT and Ssl-Client-Cert become the same variable).
+/// </summary>
+internal static class ForgeableHeaders
+{
+    // Whole names (normalized: lower case, '_' as '-').
+    private static readonly HashSet<string> Names = new(StringComparer.Ordinal)
+    {
+        // The client's address.
+        "forwarded", "x-forwarded", "x-real-ip", "true-client-ip", "client-ip", "x-client-ip", "x-cluster-client-ip",
+        "cf-connecting-ip", "cf-connecting-ipv6", "fastly-client-ip", "x-originating-ip", "proxy-client-ip", "wl-proxy-client-ip",
+        // The scheme or URL the client asked for: routing overrides.
+        "front-end-https", "x-url-scheme", "x-scheme", "x-host", "x-rewrite-url", "x-override-url", "x-http-destinationurl",
+        "x-proxy-url", "x-http-host-override",
+    };
+
+    private static readonly string[] Prefixes =
+    {
+        "x-forwarded-",            // X-Forwarded-For/-Proto/-Host/-Port/-Prefix/-Ssl/-Scheme/-Uri/-Tls-Client-Cert (Traefik), -User, -Email...
+        "x-original-",             // X-Original-URL, -Host, -Forwarded-For (IIS, nginx ingress)
+        "x-casb-",                 // this gateway's own namespace
+        "x-ssl-", "ssl-",          // nginx $ssl_client_*, Apache SSL_* (mod_ssl), F5
+        "x-arr-",                  // IIS Application Request Routing
+        "x-ms-client-principal",   // Azure App Service authentication
+        "x-ms-token-",
+        "x-amzn-mtls-", "x-amzn-oidc-", // AWS ALB mTLS and authentication
+        "cf-client-cert", "cf-access-", // Cloudflare mTLS and Access
+        "x-envoy-",                // Envoy's own (x-envoy-external-address, x-envoy-original-path...)
+        "x-goog-authenticated-user-", "x-goog-iap-", // Google IAP
+        "x-auth-request-",         // oauth2-proxy
+        "x-authenticated-",
+        "remote-", "x-remote-",    // Remote-User/-Email/-Groups (Authelia and others), X-Remote-User, X-Remote-Addr
+    };
+
+    // A name with one of these words in it is about the client's TLS session or a vouched-for identity:
+    // X-Client-Verify, X-Tls-Client-Cert, X-Mtls-Subject, SSLClientCert, X-MS-CLIENT-PRINCIPAL-NAME...
+    private static readonly HashSet<string> Words = new(StringComparer.Ordinal)
+    {
+        "ssl", "tls", "mtls", "cert", "certs", "certificate", "certificates", "certchain", "x509", "principal", "verify", "verified",
+    };
+
+    private static readonly string[] WordPrefixes = { "ssl", "tls", "mtls" };
+
+    private static readonly string[] WordParts = { "clientcert", "clientverify", "principal" };
+
+    // "client" followed by one of these: X-Client-DN, X-Client-S-DN, X-Client-I-DN, X-Client-Serial, X-Client-Fingerprint...
+    private static readonly HashSet<string> ClientCertificateWords = new(StringComparer.Ordinal)
+    {
+        "dn", "s", "i", "sdn", "idn", "subject", "issuer", "serial", "fingerprint", "thumbprint", "san", "escaped", "pem", "der", "chain",
+    };
+
+    /// <summary>True when <paramref name="name"/> must not reach the engine or an upstream from a client.</summary>
+    /// <param name="name">The inbound header's name.</param>
+    /// <param name="identityHeader">The configured identity header, honoured only from a trusted proxy and stripped after.</param>
+    public static bool IsForgeable(string name, string? identityHeader)
+    {
+        string normalized = Normalize(name);
+        if (identityHeader is not null && normalized == Normalize(identityHeader))
+        {
+            return true;
+        }
+
+        if (Names.Contains(normalized))
+        {
+            return true;
+        }
+
+        foreach (string prefix in Prefixes)
+        {
+            if (normalized.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        string[] words = normalized.Split('-', StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 0; i < words.Length; i++)
+        {
+            string word = words[i];
+            if (Words.Contains(word))
+            {
+                return true;
+            }
+
+            foreach (string prefix in WordPrefixes)
+            {
+                if (word.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            foreach (string part in WordParts)
+            {
+                if (word.Contains(part, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            if (word == "client" && i + 1 < words.Length && ClientCertificateWords.Contains(words[i + 1]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Lower case, '_' as '-': the form a CGI-mapping server gives both spellings.</summary>
+    public static string Normalize(string name) => name.ToLowerInvariant().Replace('_', '-');
+}

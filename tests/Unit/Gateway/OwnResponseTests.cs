@@ -1,0 +1,79 @@
+using System.Net;
+using CasbCore.Policies;
+using CasbGateway.Hosting;
+
+namespace CasbModule.Tests.Gateway;
+
+/// <summary>What the gateway's own answers carry: its correlation id, health details for the trusted only, security headers.</summary>
+public sealed class OwnResponseTests
+{
+    private const string TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+    [Fact]
+    public async Task Two_requests_with_the_same_traceparent_get_their_own_correlation_ids_and_keep_the_trace_id_apart()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync();
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+
+        var ids = new List<string>();
+        for (int i = 0; i < 2; i++)
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Get, "/");
+            message.Headers.TryAddWithoutValidation("traceparent", TraceParent);
+            using HttpResponseMessage response = await client.SendAsync(message);
+            ids.Add(response.Headers.GetValues("X-Casb-Correlation-Id").Single());
+        }
+
+        Assert.NotEqual(ids[0], ids[1]);
+        Assert.DoesNotContain("0af7651916cd43dd8448eb211c80319c", ids);
+        var records = await harness.WaitForActivityAsync(2);
+        Assert.Equal(ids.Order(), records.Select(r => r.CorrelationId).Order());
+        Assert.All(records, r => Assert.Equal("0af7651916cd43dd8448eb211c80319c", r.TraceId));
+    }
+
+    [Fact]
+    public async Task Health_details_are_for_the_metrics_callers_only()
+    {
+        await using GatewayHarness trusted = await GatewayHarness.StartAsync();
+        using HttpClient trustedClient = trusted.CreateClient();
+        await using GatewayHarness other = await GatewayHarness.StartAsync(metricsAllowedFrom: [IPNetwork.Parse("192.0.2.0/24")]);
+        using HttpClient otherClient = other.CreateClient();
+
+        using HttpResponseMessage trustedHealth = await trustedClient.GetAsync("/healthz");
+        using HttpResponseMessage otherHealth = await otherClient.GetAsync("/healthz");
+
+        Assert.Equal(Environment.ProcessId.ToString(), trustedHealth.Headers.GetValues(HealthEndpoints.ProcessIdHeader).Single());
+        Assert.Equal("Healthy\n", await otherHealth.Content.ReadAsStringAsync());
+        Assert.False(otherHealth.Headers.Contains(HealthEndpoints.ProcessIdHeader));
+        Assert.Matches(@"^Ready: revision 1 \(sha256 [0-9a-f]{12}\)\n$", await trustedClient.GetStringAsync("/readyz"));
+        Assert.Equal("Ready\n", await otherClient.GetStringAsync("/readyz"));
+    }
+
+    [Fact]
+    public async Task The_gateway_s_own_pages_forbid_framing_and_referrers_and_pin_HTTPS_but_the_app_s_responses_are_left_alone()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync();
+        harness.Decider.Decide = (state, request) => request.Path == "/blocked"
+            ? new AccessDecision { Action = AccessAction.Block, App = GatewayHarness.AppName, Revision = state.Revision }
+            : harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+
+        foreach (string path in new[] { "/blocked", "/healthz", "/readyz", "/metrics" })
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Get, path);
+            message.Headers.Accept.ParseAdd("text/html");
+            using HttpResponseMessage own = await client.SendAsync(message);
+            Assert.Contains("frame-ancestors 'none'", string.Join(";", own.Headers.GetValues("Content-Security-Policy")));
+            Assert.Equal("no-referrer", own.Headers.GetValues("Referrer-Policy").Single());
+            Assert.Equal(OwnResponseHeaders.StrictTransportSecurity, own.Headers.GetValues("Strict-Transport-Security").Single());
+            Assert.Equal("nosniff", own.Headers.GetValues("X-Content-Type-Options").Single());
+        }
+
+        using HttpResponseMessage app = await client.GetAsync("/page");
+        Assert.Equal(HttpStatusCode.OK, app.StatusCode);
+        Assert.False(app.Headers.Contains("Strict-Transport-Security"));
+        Assert.False(app.Headers.Contains("Referrer-Policy"));
+        Assert.False(app.Headers.Contains("Content-Security-Policy"));
+    }
+}

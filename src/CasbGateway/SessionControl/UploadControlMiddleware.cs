@@ -30,8 +30,28 @@ internal sealed partial class UploadControlMiddleware
             return;
         }
 
+        IReadOnlyList<FileTransfer> uploads;
+        try
+        {
+            uploads = await UploadDetector.ReadUploadsAsync(context.Request, context.RequestAborted);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // The client's body is too large, too slow or malformed: its fault, answered as forwarding answers it.
+            feature.ErrorSource = ErrorSources.Client;
+            feature.Error = $"{ErrorSources.Client} upload body: {ex.Message}";
+            (string code, string title, string message) = ex.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => ("request_too_large", "Request too large", "The request body is larger than this gateway accepts."),
+                StatusCodes.Status408RequestTimeout => ("request_timeout", "Request timed out", "The request body arrived too slowly."),
+                _ => ("bad_request", "Bad request", "The request could not be read: its body was malformed or cut short."),
+            };
+            await ResponsePages.WriteAsync(context, ex.StatusCode, code, title, message, decision.App, feature.CorrelationId, feature.At, decision.ClientAppType);
+            return;
+        }
+
         FileDecision? decisive = null;
-        foreach (FileTransfer upload in await UploadDetector.ReadUploadsAsync(context.Request, context.RequestAborted))
+        foreach (FileTransfer upload in uploads)
         {
             FileDecision file = state.Engine.DecideFile(decision, upload);
             if (decisive is null || file.Action > decisive.Action)

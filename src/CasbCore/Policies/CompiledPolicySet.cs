@@ -33,6 +33,9 @@ namespace CasbCore.Policies;
 /// configuration order); a Test policy only makes the request Monitor. Nothing blocks: the gateway's
 /// DefaultAction (Allow, or Block with "Access to &lt;app&gt; is not allowed by default."). Mode MonitorOnly and
 /// BlockDownloads turn would-be blocks into Monitor; UseCustomPolicy enforces them.</item>
+/// <item><b>Session controls</b> (<see cref="SessionStage"/>): a session under App Control that is not blocked
+/// carries the mode and, under UseCustomPolicy, the session policies whose session filters matched; each download
+/// or upload is then decided by <see cref="CasbEngine.DecideFile"/>.</item>
 /// </list>
 /// </summary>
 public sealed class CompiledPolicySet

@@ -118,6 +118,29 @@ Describe 'Add-CasbCertificateRevocationList' {
             Should -Throw -ErrorId "CrlUnreadable,$commandId"
     }
 
+    It 'refuses a CRL that RFC 5280 forbids using (critical CRL number) as CrlMalformed' {
+        $malformed = New-TestRawCrlFile -Name 'malformed.crl' -CriticalCrlNumber
+        $wellFormed = New-TestRawCrlFile -Name 'well-formed.crl'
+
+        $errors = @()
+        Add-CasbCertificateRevocationList -Path $malformed -StorePath $store -Force -ErrorAction SilentlyContinue -ErrorVariable errors
+
+        $errors[0].FullyQualifiedErrorId | Should -Be "CrlMalformed,$commandId"
+        $errors[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        $errors[0].Exception.Message | Should -Match 'malformed\.crl.*CRL number extension critical'
+        Get-CasbCertificateRevocationList -StorePath $store | Should -BeNullOrEmpty
+        (Add-CasbCertificateRevocationList -Path $wellFormed -StorePath $store -PassThru).CrlNumber | Should -Be '7'
+    }
+
+    It 'refuses a SHA-1 signed CRL as CrlWeakSignature unless the store allows weak certificate cryptography' {
+        $sha1 = New-TestRawCrlFile -Name 'sha1.crl' -Sha1
+
+        { Add-CasbCertificateRevocationList -Path $sha1 -StorePath $store -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId "CrlWeakSignature,$commandId"
+        Set-CasbGatewaySetting -AllowWeakCertificateCryptography $true -StorePath $store -WarningAction SilentlyContinue
+        (Add-CasbCertificateRevocationList -Path $sha1 -StorePath $store -PassThru).CrlNumber | Should -Be '7'
+    }
+
     It 'reports a missing file' {
         { Add-CasbCertificateRevocationList -Path (Join-Path $TestDrive 'missing.crl') -StorePath $store -ErrorAction Stop } |
             Should -Throw -ErrorId "CertificateFileNotFound,$commandId"

@@ -28,6 +28,23 @@ Describe 'Set-CasbGatewaySetting' {
             Should -Throw -ErrorId 'ParameterArgumentValidationError,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'
     }
 
+    It 'allows weak certificate cryptography only when told, with a warning, and keeps it through export and import' {
+        (Get-CasbGatewaySetting -StorePath $store).AllowWeakCertificateCryptography | Should -BeFalse
+
+        $warnings = @()
+        $result = Set-CasbGatewaySetting -StorePath $store -AllowWeakCertificateCryptography $true -PassThru -WarningVariable warnings -WarningAction SilentlyContinue
+        $exported = Join-Path $TestDrive "$([guid]::NewGuid()).json"
+        Export-CasbConfiguration -StorePath $store -Path $exported
+        $other = Join-Path $TestDrive ([guid]::NewGuid())
+        Import-CasbConfiguration -StorePath $other -Path $exported
+
+        $result.AllowWeakCertificateCryptography | Should -BeTrue
+        $warnings[0] | Should -Match 'SHA-1'
+        ($result | Format-List | Out-String) | Should -Match 'AllowWeakCertificateCryptography\s+: True'
+        (Get-CasbGatewaySetting -StorePath $other).AllowWeakCertificateCryptography | Should -BeTrue
+        (Set-CasbGatewaySetting -StorePath $store -AllowWeakCertificateCryptography $false -PassThru).AllowWeakCertificateCryptography | Should -BeFalse
+    }
+
     It 'refuses a trusted proxy that is not an address or range' {
         { Set-CasbGatewaySetting -StorePath $store -TrustedProxy 'proxy.contoso.com' } |
             Should -Throw -ErrorId 'InvalidTrustedProxy,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'

@@ -108,6 +108,78 @@ Describe 'Test-CasbClientCertificate' {
         }
     }
 
+    Context 'rules the gateway enforces itself (not left to the platform chain builder)' {
+        It 'reports a weak key and a weak signature, and accepts both once the store allows weak certificate cryptography' {
+            $store = New-TestStore
+            Add-TestTrustedRoot -StorePath $store
+            $rsa1024 = New-TestClientCertificate -KeyBits 1024
+            $sha1 = New-TestClientCertificate -Sha1
+
+            $weakKey = Test-CasbClientCertificate -Certificate $rsa1024 -StorePath $store
+            $weakSignature = Test-CasbClientCertificate -Certificate $sha1 -StorePath $store
+            Set-CasbGatewaySetting -AllowWeakCertificateCryptography $true -StorePath $store -WarningAction SilentlyContinue
+
+            $weakKey.FailureReasons | Should -Be @('WeakKey')
+            $weakKey.Failures[0].Message | Should -Match '1024 bits; at least 2048'
+            $weakSignature.FailureReasons | Should -Be @('WeakSignature')
+            $weakSignature.Failures[0].Message | Should -Match 'SHA-1'
+            (Test-CasbClientCertificate -Certificate $rsa1024 -StorePath $store).IsValid | Should -BeTrue
+            (Test-CasbClientCertificate -Certificate $sha1 -StorePath $store).IsValid | Should -BeTrue
+        }
+
+        It 'reports a certificate that may sign certificates as NotEndEntity' {
+            $result = Test-CasbClientCertificate -Certificate (New-TestClientCertificate -KeyCertSign) -StorePath $trustedStore
+
+            $result.FailureReasons | Should -Be @('NotEndEntity')
+            $result.Failures[0].Message | Should -Match 'keyCertSign'
+        }
+
+        It 'reports a CA whose extended key usages leave out client authentication' {
+            $store = New-TestStore
+            $ca = New-TestCa -Subject 'CN=Pester Server-Only Root' -Ekus '1.3.6.1.5.5.7.3.1'
+            $null = Add-CasbTrustedRoot -Certificate $ca -StorePath $store
+
+            $result = Test-CasbClientCertificate -Certificate (New-TestClientCertificate -Issuer $ca) -StorePath $store
+
+            $result.FailureReasons | Should -Be @('CaNotForClientAuthentication')
+            $result.Failures[0].Message | Should -Match 'Pester Server-Only Root'
+        }
+
+        It 'reports a user name outside the name constraints of a CA, and passes one inside' {
+            $store = New-TestStore
+            $ca = New-TestCa -Subject 'CN=Pester Fabrikam-Only Root' -PermittedEmail 'fabrikam.com'
+            $null = Add-CasbTrustedRoot -Certificate $ca -StorePath $store
+
+            $outside = Test-CasbClientCertificate -Certificate (New-TestClientCertificate -Issuer $ca -Upn 'admin@contoso.com') -StorePath $store
+            $inside = Test-CasbClientCertificate -Certificate (New-TestClientCertificate -Issuer $ca -Upn 'alice@fabrikam.com') -StorePath $store
+
+            $outside.FailureReasons | Should -Be @('NameConstraintViolation')
+            $outside.Failures[0].Message | Should -Match "'admin@contoso.com' is not within the names it may issue \('fabrikam.com'\)"
+            $inside.IsValid | Should -BeTrue
+            $inside.Principal | Should -Be 'alice@fabrikam.com'
+        }
+
+        It 'reports a malformed user principal name and names no one' {
+            $result = Test-CasbClientCertificate -Certificate (New-TestClientCertificate -Upn 'admin') -StorePath $trustedStore
+
+            $result.FailureReasons | Should -Be @('MalformedSubjectAlternativeName')
+            $result.Principal | Should -BeNullOrEmpty
+            $result.Failures[0].Message | Should -Match "user principal name 'admin' must contain exactly one '@'"
+        }
+
+        It 'still reports a revoked certificate once the CRL that lists it is past its nextUpdate' {
+            $store = New-TestStore
+            Add-TestTrustedRoot -StorePath $store
+            Add-CasbCertificateRevocationList -Path (Join-Path $LabDir 'intermediate-ca.crl') -StorePath $store
+
+            $result = Test-CasbClientCertificate -Certificate $Pki.RevokedClient -At (Get-Date).AddDays(8) -StorePath $store
+
+            $result.RevocationMode | Should -Be 'Optional'
+            $result.FailureReasons | Should -Be @('Revoked')
+            $result.Failures[0].Message | Should -Match 'past its nextUpdate'
+        }
+    }
+
     Context 'file errors' {
         It 'reports a missing file' {
             { Test-CasbClientCertificate -Path (Join-Path $TestDrive 'missing.pfx') -StorePath $trustedStore -ErrorAction Stop } |

@@ -19,4 +19,6 @@ public sealed record GatewaySettingsChange
     public int? CrlCacheMinutes { get; init; }
 
     public int? CrlFetchTimeoutSeconds { get; init; }
+
+    public bool? AllowWeakCertificateCryptography { get; init; }
 }

@@ -12,8 +12,16 @@ public static class CertificateExtensions
     private const string SubjectAlternativeNameOid = "2.5.29.17";
     private const string CrlDistributionPointsOid = "2.5.29.31";
 
-    /// <summary>The user a client certificate names: UPN SAN, else e-mail SAN, else the subject CN; null when none.</summary>
-    public static string? GetPrincipal(X509Certificate2 certificate)
+    /// <summary>The user a client certificate names: UPN SAN, else e-mail SAN, else the subject CN; null when none or when the SAN is malformed.</summary>
+    public static string? GetPrincipal(X509Certificate2 certificate) => ReadIdentity(certificate).Principal;
+
+    /// <summary>
+    /// The user a client certificate names (the first UPN otherName, else the first rfc822Name, else the subject CN)
+    /// and where it came from. Every UPN and e-mail name in the SAN must be a well-formed "name@domain" (see
+    /// <see cref="IdentityNameProblem"/>), else <see cref="CertificateIdentity.Problem"/> says which is not and
+    /// there is no principal: a name the platform would read leniently is no name at all.
+    /// </summary>
+    public static CertificateIdentity ReadIdentity(X509Certificate2 certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         string? upn = null;
@@ -21,34 +29,151 @@ public static class CertificateExtensions
         X509Extension? san = certificate.Extensions[SubjectAlternativeNameOid];
         if (san is not null)
         {
-            var names = new AsnReader(san.RawData, AsnEncodingRules.DER).ReadSequence();
-            while (names.HasData)
+            try
             {
-                Asn1Tag tag = names.PeekTag();
-                if (tag.TagClass == TagClass.ContextSpecific && tag.TagValue == 0 && upn is null)
+                var outer = new AsnReader(san.RawData, AsnEncodingRules.DER);
+                AsnReader names = outer.ReadSequence();
+                outer.ThrowIfNotEmpty();
+                if (!names.HasData)
                 {
-                    AsnReader otherName = names.ReadSequence(tag);
-                    string oid = otherName.ReadObjectIdentifier();
-                    AsnReader value = otherName.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true));
-                    if (oid == UserPrincipalNameOid && value.PeekTag().HasSameClassAndValue(new Asn1Tag(UniversalTagNumber.UTF8String)))
+                    return Malformed("it lists no names");
+                }
+
+                while (names.HasData)
+                {
+                    Asn1Tag tag = names.PeekTag();
+                    if (tag.TagClass == TagClass.ContextSpecific && tag.TagValue == 0)
                     {
-                        upn = value.ReadCharacterString(UniversalTagNumber.UTF8String);
+                        AsnReader otherName = names.ReadSequence(tag);
+                        string oid = otherName.ReadObjectIdentifier();
+                        AsnReader value = otherName.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true));
+                        if (oid != UserPrincipalNameOid)
+                        {
+                            continue;
+                        }
+
+                        if (!value.PeekTag().HasSameClassAndValue(new Asn1Tag(UniversalTagNumber.UTF8String)))
+                        {
+                            return Malformed("its user principal name is not a UTF8String");
+                        }
+
+                        string name = value.ReadCharacterString(UniversalTagNumber.UTF8String);
+                        value.ThrowIfNotEmpty();
+                        otherName.ThrowIfNotEmpty();
+                        if (IdentityNameProblem(name) is { } problem)
+                        {
+                            return Malformed($"its user principal name '{Printable(name)}' {problem}");
+                        }
+
+                        upn ??= name;
+                    }
+                    else if (tag.TagClass == TagClass.ContextSpecific && tag.TagValue == 1)
+                    {
+                        string name = names.ReadCharacterString(UniversalTagNumber.IA5String, tag);
+                        if (IdentityNameProblem(name) is { } problem)
+                        {
+                            return Malformed($"its e-mail name '{Printable(name)}' {problem}");
+                        }
+
+                        email ??= name;
+                    }
+                    else
+                    {
+                        names.ReadEncodedValue();
                     }
                 }
-                else if (tag.TagClass == TagClass.ContextSpecific && tag.TagValue == 1 && email is null)
+            }
+            catch (Exception ex) when (ex is AsnContentException or CryptographicException or ArgumentException)
+            {
+                return Malformed($"it cannot be decoded ({ex.Message})");
+            }
+        }
+
+        if (upn is not null)
+        {
+            return new CertificateIdentity(upn, PrincipalSource.UserPrincipalName, null);
+        }
+
+        if (email is not null)
+        {
+            return new CertificateIdentity(email, PrincipalSource.Email, null);
+        }
+
+        string? commonName = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false)?.Trim();
+        return string.IsNullOrEmpty(commonName)
+            ? new CertificateIdentity(null, PrincipalSource.None, null)
+            : new CertificateIdentity(commonName, PrincipalSource.CommonName, null);
+
+        static CertificateIdentity Malformed(string why) =>
+            new(null, PrincipalSource.None, $"The subject alternative name extension is malformed: {why}.");
+    }
+
+    /// <summary>
+    /// Null when <paramref name="name"/> is a well-formed user name "local@domain" (a UPN or an e-mail address), else
+    /// why not: exactly one '@'; a local part without white space, control or invisible formatting characters, or any of
+    /// <c>"\&lt;&gt;,;:()[]</c>; a domain of dot-separated labels of ASCII letters, digits and hyphens (IDNs in their
+    /// xn-- form), each 1 to 63 characters, not starting or ending with a hyphen.
+    /// </summary>
+    public static string? IdentityNameProblem(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        int at = name.IndexOf('@');
+        if (at < 0 || at != name.LastIndexOf('@'))
+        {
+            return "must contain exactly one '@'";
+        }
+
+        if (at == 0)
+        {
+            return "has nothing before the '@'";
+        }
+
+        for (int i = 0; i < at; i++)
+        {
+            char c = name[i];
+            if ("\"\\<>,;:()[]".Contains(c) || char.IsWhiteSpace(c) || !IsVisible(c))
+            {
+                return $"contains the character U+{(int)c:X4} in its local part";
+            }
+        }
+
+        string domain = name[(at + 1)..];
+        if (domain.Length is 0 or > 253)
+        {
+            return "must have a domain of 1 to 253 characters after the '@'";
+        }
+
+        foreach (string label in domain.Split('.'))
+        {
+            if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-')
+            {
+                return $"has an invalid domain label '{label}'";
+            }
+
+            foreach (char c in label)
+            {
+                if (!char.IsAsciiLetterOrDigit(c) && c != '-')
                 {
-                    email = names.ReadCharacterString(UniversalTagNumber.IA5String, tag);
-                }
-                else
-                {
-                    names.ReadEncodedValue();
+                    return $"contains the character U+{(int)c:X4} in its domain";
                 }
             }
         }
 
-        string? principal = NullIfBlank(upn) ?? NullIfBlank(email) ?? NullIfBlank(certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false));
-        return principal?.Trim();
+        return null;
     }
+
+    private static bool IsVisible(char c) => char.GetUnicodeCategory(c) is not (
+        System.Globalization.UnicodeCategory.Control
+        or System.Globalization.UnicodeCategory.Format
+        or System.Globalization.UnicodeCategory.Surrogate
+        or System.Globalization.UnicodeCategory.PrivateUse
+        or System.Globalization.UnicodeCategory.OtherNotAssigned
+        or System.Globalization.UnicodeCategory.LineSeparator
+        or System.Globalization.UnicodeCategory.ParagraphSeparator
+        or System.Globalization.UnicodeCategory.SpaceSeparator);
+
+    /// <summary>A name as it can be shown in a message: at most 100 characters, controls and bidi marks escaped.</summary>
+    private static string Printable(string name) => DisplayText.Safe(name.Length > 100 ? name[..100] : name);
 
     /// <summary>The http/https URLs in the certificate's CRL distribution points extension (other schemes are skipped).</summary>
     public static IReadOnlyList<Uri> GetCrlDistributionPoints(X509Certificate2 certificate)
@@ -99,6 +224,9 @@ public static class CertificateExtensions
         return result;
     }
 
+    /// <summary>anyExtendedKeyUsage: a CA with it may vouch for any usage.</summary>
+    public const string AnyExtendedKeyUsageOid = "2.5.29.37.0";
+
     /// <summary>True when the certificate's basic constraints say it is a CA.</summary>
     public static bool IsCertificateAuthority(X509Certificate2 certificate) =>
         certificate.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault()?.CertificateAuthority == true;
@@ -114,5 +242,4 @@ public static class CertificateExtensions
     public static string GetSha256Thumbprint(X509Certificate2 certificate) =>
         Convert.ToHexString(SHA256.HashData(certificate.RawData));
 
-    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

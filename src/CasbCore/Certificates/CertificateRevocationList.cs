@@ -11,7 +11,9 @@ public sealed record RevokedCertificate(string SerialNumber, DateTimeOffset Revo
 
 /// <summary>
 /// A parsed X.509 CRL (RFC 5280 CertificateList), read with <see cref="AsnReader"/>. Immutable; its signature is
-/// checked against a CA certificate with <see cref="IsSignedBy"/>.
+/// checked against a CA certificate with <see cref="IsSignedBy"/>. A CRL that breaks the RFC 5280 profile in a way
+/// that makes it unusable (an unrecognized critical CRL or entry extension, a critical CRL number, an extension
+/// twice) is refused as CrlMalformed: RFC 5280 5.2 and 5.3 forbid using such a CRL to decide any status.
 /// </summary>
 public sealed class CertificateRevocationList
 {
@@ -19,11 +21,19 @@ public sealed class CertificateRevocationList
     private const string DeltaCrlIndicatorOid = "2.5.29.27";
     private const string ReasonCodeOid = "2.5.29.21";
     private const string IssuingDistributionPointOid = "2.5.29.28";
+    private const string AuthorityKeyIdentifierOid = "2.5.29.35";
+    private const string IssuerAlternativeNameOid = "2.5.29.18";
+    private const string FreshestCrlOid = "2.5.29.46";
+    private const string AuthorityInformationAccessOid = "1.3.6.1.5.5.7.1.1";
+    private const string InvalidityDateOid = "2.5.29.24";
+    private const string HoldInstructionCodeOid = "2.5.29.23";
+
+    /// <summary>The error id of a CRL that decodes but must not be used (RFC 5280 profile violations).</summary>
+    public const string MalformedErrorId = "CrlMalformed";
 
     private readonly Dictionary<string, RevokedCertificate> _revoked;
     private readonly byte[] _tbs;
     private readonly byte[] _signature;
-    private readonly byte[]? _signatureParameters;
     private readonly CrlScope _scope;
 
     private CertificateRevocationList(
@@ -34,7 +44,7 @@ public sealed class CertificateRevocationList
         BigInteger? crlNumber,
         Dictionary<string, RevokedCertificate> revoked,
         string signatureAlgorithm,
-        byte[]? signatureParameters,
+        ReadOnlyMemory<byte>? signatureParameters,
         byte[] tbs,
         byte[] signature,
         CrlScope scope)
@@ -47,7 +57,7 @@ public sealed class CertificateRevocationList
         CrlNumber = crlNumber;
         _revoked = revoked;
         SignatureAlgorithm = signatureAlgorithm;
-        _signatureParameters = signatureParameters;
+        SignatureParameters = signatureParameters;
         _tbs = tbs;
         _signature = signature;
         Id = Convert.ToHexString(SHA256.HashData(rawData));
@@ -69,6 +79,9 @@ public sealed class CertificateRevocationList
 
     /// <summary>The OID of the signature algorithm.</summary>
     public string SignatureAlgorithm { get; }
+
+    /// <summary>The encoded parameters of the signature algorithm (RSASSA-PSS), or null.</summary>
+    public ReadOnlyMemory<byte>? SignatureParameters { get; }
 
     public IReadOnlyCollection<RevokedCertificate> RevokedCertificates => _revoked.Values;
 
@@ -105,7 +118,8 @@ public sealed class CertificateRevocationList
 
     /// <summary>
     /// True when <paramref name="issuer"/> has the CRL's issuer name, may sign CRLs (keyUsage cRLSign when the
-    /// extension is present) and its public key verifies the signature (RSA PKCS#1 v1.5 or PSS, ECDSA).
+    /// extension is present) and its public key verifies the signature (RSA PKCS#1 v1.5 or PSS, ECDSA, DSA). Whether
+    /// the algorithm is strong enough is a separate question: <see cref="SignatureProblem"/>.
     /// </summary>
     public bool IsSignedBy(X509Certificate2 issuer)
     {
@@ -122,7 +136,8 @@ public sealed class CertificateRevocationList
 
         try
         {
-            return VerifySignature(issuer);
+            return Certificates.SignatureAlgorithm.Identify(SignatureAlgorithm, SignatureParameters) is { } algorithm
+                && algorithm.Verify(_tbs, _signature, issuer);
         }
         catch (Exception ex) when (ex is CryptographicException or AsnContentException or NotSupportedException)
         {
@@ -130,7 +145,26 @@ public sealed class CertificateRevocationList
         }
     }
 
-    /// <summary>Parses a DER CRL or a PEM one ("-----BEGIN X509 CRL-----"). Throws <see cref="CasbException"/> CrlUnreadable.</summary>
+    /// <summary>True when this CRL supersedes <paramref name="other"/>: a higher CRL number, else a later thisUpdate.</summary>
+    public bool IsNewerThan(CertificateRevocationList other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (CrlNumber is { } a && other.CrlNumber is { } b && a != b)
+        {
+            return a > b;
+        }
+
+        return ThisUpdate > other.ThisUpdate;
+    }
+
+    /// <summary>Null when the CRL's signature algorithm is acceptable (<see cref="CryptographyRules"/>), else why not.</summary>
+    public string? SignatureProblem(bool allowWeak) =>
+        CryptographyRules.SignatureProblem(SignatureAlgorithm, SignatureParameters, allowWeak);
+
+    /// <summary>
+    /// Parses a DER CRL or a PEM one ("-----BEGIN X509 CRL-----"). Throws <see cref="CasbException"/> CrlUnreadable
+    /// (not a decodable CRL) or CrlMalformed (decodes, but RFC 5280 forbids using it).
+    /// </summary>
     public static CertificateRevocationList Parse(ReadOnlySpan<byte> data, string? source = null)
     {
         string what = source is null ? "The CRL" : $"The CRL '{source}'";
@@ -142,7 +176,7 @@ public sealed class CertificateRevocationList
         byte[] der = data[0] == 0x30 ? data.ToArray() : FromPem(data, what, source);
         try
         {
-            return ParseDer(der);
+            return ParseDer(der, what, source);
         }
         catch (Exception ex) when (ex is AsnContentException or CryptographicException or ArgumentException or OverflowException)
         {
@@ -199,7 +233,7 @@ public sealed class CertificateRevocationList
             source);
     }
 
-    private static CertificateRevocationList ParseDer(byte[] der)
+    private static CertificateRevocationList ParseDer(byte[] der, string what, string? source)
     {
         var outer = new AsnReader(der, AsnEncodingRules.DER);
         AsnReader certificateList = outer.ReadSequence();
@@ -207,7 +241,7 @@ public sealed class CertificateRevocationList
 
         byte[] tbs = certificateList.PeekEncodedValue().ToArray();
         AsnReader tbsReader = certificateList.ReadSequence();
-        (string signatureAlgorithm, byte[]? signatureParameters) = ReadAlgorithmIdentifier(certificateList);
+        (string signatureAlgorithm, ReadOnlyMemory<byte>? signatureParameters) = Certificates.SignatureAlgorithm.ReadIdentifier(certificateList);
         byte[] signature = certificateList.ReadBitString(out int unusedBits);
         if (unusedBits != 0)
         {
@@ -224,7 +258,7 @@ public sealed class CertificateRevocationList
             }
         }
 
-        (string innerAlgorithm, _) = ReadAlgorithmIdentifier(tbsReader);
+        (string innerAlgorithm, _) = Certificates.SignatureAlgorithm.ReadIdentifier(tbsReader);
         if (innerAlgorithm != signatureAlgorithm)
         {
             throw new AsnContentException("The signature algorithm inside the CRL does not match the outer one.");
@@ -250,11 +284,16 @@ public sealed class CertificateRevocationList
                 X509RevocationReason? reason = null;
                 if (entry.HasData)
                 {
-                    foreach ((string oid, _, ReadOnlyMemory<byte> value) in ReadExtensions(entry.ReadSequence()))
+                    foreach ((string oid, bool critical, ReadOnlyMemory<byte> value) in ReadExtensions(entry.ReadSequence(), what, source))
                     {
                         if (oid == ReasonCodeOid)
                         {
                             reason = new AsnReader(value, AsnEncodingRules.DER).ReadEnumeratedValue<X509RevocationReason>();
+                        }
+                        else if (critical && oid is not (InvalidityDateOid or HoldInstructionCodeOid))
+                        {
+                            // certificateIssuer (indirect CRLs) is critical and changes whose serial an entry names.
+                            throw Malformed($"{what} has an entry (serial {serial}) with the critical extension {oid}, which is not supported; RFC 5280 forbids using such a CRL.", source);
                         }
                     }
                 }
@@ -271,11 +310,20 @@ public sealed class CertificateRevocationList
             AsnReader extensionsWrapper = tbsReader.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0));
             AsnReader extensions = extensionsWrapper.ReadSequence();
             extensionsWrapper.ThrowIfNotEmpty();
-            foreach ((string oid, bool critical, ReadOnlyMemory<byte> value) in ReadExtensions(extensions))
+            foreach ((string oid, bool critical, ReadOnlyMemory<byte> value) in ReadExtensions(extensions, what, source))
             {
                 if (oid == CrlNumberOid)
                 {
+                    if (critical)
+                    {
+                        throw Malformed($"{what} marks its CRL number extension critical; RFC 5280 (5.2.3) requires it to be non-critical.", source);
+                    }
+
                     crlNumber = new AsnReader(value, AsnEncodingRules.DER).ReadInteger();
+                    if (crlNumber < 0)
+                    {
+                        throw Malformed($"{what} has a negative CRL number.", source);
+                    }
                 }
                 else if (oid == IssuingDistributionPointOid)
                 {
@@ -285,9 +333,9 @@ public sealed class CertificateRevocationList
                 {
                     throw new AsnContentException("Delta CRLs are not supported; add the full (base) CRL.");
                 }
-                else if (critical && oid is not "2.5.29.35")
+                else if (critical && oid is not (AuthorityKeyIdentifierOid or IssuerAlternativeNameOid or FreshestCrlOid or AuthorityInformationAccessOid))
                 {
-                    throw new AsnContentException($"The CRL has an unsupported critical extension {oid}.");
+                    throw Malformed($"{what} has the critical extension {oid}, which is not supported; RFC 5280 forbids using such a CRL.", source);
                 }
             }
         }
@@ -335,9 +383,9 @@ public sealed class CertificateRevocationList
         return new CrlScope(onlyUser, onlyCa, partial);
     }
 
-    private static IEnumerable<(string Oid, bool Critical, ReadOnlyMemory<byte> Value)> ReadExtensions(AsnReader extensions)
+    private static IEnumerable<(string Oid, bool Critical, ReadOnlyMemory<byte> Value)> ReadExtensions(AsnReader extensions, string what, string? source)
     {
-        var result = new List<(string, bool, ReadOnlyMemory<byte>)>();
+        var result = new List<(string Oid, bool, ReadOnlyMemory<byte>)>();
         while (extensions.HasData)
         {
             AsnReader extension = extensions.ReadSequence();
@@ -350,19 +398,15 @@ public sealed class CertificateRevocationList
 
             ReadOnlyMemory<byte> value = extension.ReadOctetString();
             extension.ThrowIfNotEmpty();
+            if (result.Exists(e => e.Oid == oid))
+            {
+                throw Malformed($"{what} has the extension {oid} twice; RFC 5280 (4.2) allows one of each.", source);
+            }
+
             result.Add((oid, critical, value));
         }
 
         return result;
-    }
-
-    private static (string Oid, byte[]? Parameters) ReadAlgorithmIdentifier(AsnReader reader)
-    {
-        AsnReader algorithm = reader.ReadSequence();
-        string oid = algorithm.ReadObjectIdentifier();
-        byte[]? parameters = algorithm.HasData ? algorithm.ReadEncodedValue().ToArray() : null;
-        algorithm.ThrowIfNotEmpty();
-        return (oid, parameters);
     }
 
     private static bool IsTimeTag(Asn1Tag tag) =>
@@ -371,102 +415,10 @@ public sealed class CertificateRevocationList
     private static DateTimeOffset ReadTime(AsnReader reader) =>
         reader.PeekTag().HasSameClassAndValue(Asn1Tag.UtcTime) ? reader.ReadUtcTime() : reader.ReadGeneralizedTime();
 
-    private bool VerifySignature(X509Certificate2 issuer)
-    {
-        switch (SignatureAlgorithm)
-        {
-            case "1.2.840.113549.1.1.5":
-                return VerifyRsa(issuer, HashAlgorithmName.SHA1, RSASignaturePadding.Pkcs1);
-            case "1.2.840.113549.1.1.11":
-                return VerifyRsa(issuer, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            case "1.2.840.113549.1.1.12":
-                return VerifyRsa(issuer, HashAlgorithmName.SHA384, RSASignaturePadding.Pkcs1);
-            case "1.2.840.113549.1.1.13":
-                return VerifyRsa(issuer, HashAlgorithmName.SHA512, RSASignaturePadding.Pkcs1);
-            case "1.2.840.113549.1.1.10":
-                return VerifyRsa(issuer, ReadPssHash(), RSASignaturePadding.Pss);
-            case "1.2.840.10045.4.3.2":
-                return VerifyEcdsa(issuer, HashAlgorithmName.SHA256);
-            case "1.2.840.10045.4.3.3":
-                return VerifyEcdsa(issuer, HashAlgorithmName.SHA384);
-            case "1.2.840.10045.4.3.4":
-                return VerifyEcdsa(issuer, HashAlgorithmName.SHA512);
-            default:
-                return false;
-        }
-    }
-
-    private bool VerifyRsa(X509Certificate2 issuer, HashAlgorithmName hash, RSASignaturePadding padding)
-    {
-        using RSA? key = issuer.GetRSAPublicKey();
-        return key is not null && key.VerifyData(_tbs, _signature, hash, padding);
-    }
-
-    private bool VerifyEcdsa(X509Certificate2 issuer, HashAlgorithmName hash)
-    {
-        using ECDsa? key = issuer.GetECDsaPublicKey();
-        return key is not null && key.VerifyData(_tbs, _signature, hash, DSASignatureFormat.Rfc3279DerSequence);
-    }
-
-    /// <summary>
-    /// RSASSA-PSS parameters (RFC 4055). The BCL verifies PSS with MGF1 over the same hash and a salt as long as
-    /// the hash, which is what every common CA emits; anything else is refused rather than guessed.
-    /// </summary>
-    private HashAlgorithmName ReadPssHash()
-    {
-        if (_signatureParameters is null)
-        {
-            throw new NotSupportedException("RSASSA-PSS without parameters is not supported.");
-        }
-
-        var parameters = new AsnReader(_signatureParameters, AsnEncodingRules.DER).ReadSequence();
-        string hashOid = "1.3.14.3.2.26"; // SHA-1, the RFC 4055 default
-        string mgfHashOid = hashOid;
-        int saltLength = 20;
-        if (parameters.HasData && parameters.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0)))
-        {
-            AsnReader wrapper = parameters.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0));
-            hashOid = ReadAlgorithmIdentifier(wrapper).Oid;
-        }
-
-        if (parameters.HasData && parameters.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 1)))
-        {
-            AsnReader wrapper = parameters.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 1));
-            AsnReader mgf = wrapper.ReadSequence();
-            if (mgf.ReadObjectIdentifier() != "1.2.840.113549.1.1.8")
-            {
-                throw new NotSupportedException("Only MGF1 is supported for RSASSA-PSS.");
-            }
-
-            mgfHashOid = ReadAlgorithmIdentifier(mgf).Oid;
-        }
-
-        if (parameters.HasData && parameters.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 2)))
-        {
-            AsnReader wrapper = parameters.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 2));
-            if (!wrapper.TryReadInt32(out saltLength))
-            {
-                throw new NotSupportedException("The RSASSA-PSS salt length is out of range.");
-            }
-        }
-
-        (HashAlgorithmName hash, int hashLength) = hashOid switch
-        {
-            "1.3.14.3.2.26" => (HashAlgorithmName.SHA1, 20),
-            "2.16.840.1.101.3.4.2.1" => (HashAlgorithmName.SHA256, 32),
-            "2.16.840.1.101.3.4.2.2" => (HashAlgorithmName.SHA384, 48),
-            "2.16.840.1.101.3.4.2.3" => (HashAlgorithmName.SHA512, 64),
-            _ => throw new NotSupportedException($"RSASSA-PSS with hash {hashOid} is not supported."),
-        };
-        if (mgfHashOid != hashOid || saltLength != hashLength)
-        {
-            throw new NotSupportedException("RSASSA-PSS with a different MGF hash or salt length is not supported.");
-        }
-
-        return hash;
-    }
-
     private readonly record struct CrlScope(bool OnlyUserCertificates, bool OnlyCaCertificates, bool Partial);
+
+    private static CasbException Malformed(string message, string? source) =>
+        new(MalformedErrorId, CasbErrorKind.InvalidData, message, source);
 
     private static CasbException Unreadable(string message, string? source, Exception? inner = null) =>
         new("CrlUnreadable", CasbErrorKind.InvalidData, message, source, inner);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Formats.Asn1;
 using System.Numerics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -9,8 +10,12 @@ namespace CasbCore.Certificates;
 /// <summary>
 /// The one certificate validator (gateway and Test-CasbClientCertificate): chains a client certificate to
 /// the store's trusted roots only (custom root trust, intermediates from the store), checks the validity
-/// period at a given time, end-entity + clientAuth EKU, and revocation per the store's mode.
-/// Built once per configuration revision; caches results per certificate.
+/// period at a given time, end-entity + clientAuth EKU, and revocation per the store's mode. The rules a
+/// client-certificate gate needs and the platform chain builder (OpenSSL on Linux) does not enforce are decided
+/// here, each with its own failure reason: key and signature strength (<see cref="CryptographyRules"/>), CAs whose
+/// EKU extension excludes client authentication, leaves that may sign certificates, the name constraints of every
+/// CA on the principal (<see cref="NameConstraints"/>) and malformed UPN / e-mail names.
+/// Built once per configuration revision (CA facts are worked out then); caches results per certificate.
 /// </summary>
 public sealed class CertificateValidator
 {
@@ -27,12 +32,16 @@ public sealed class CertificateValidator
     private readonly List<StoredCrl> _storeCrls = new();
     private readonly ConcurrentDictionary<(string CrlId, string Issuer), bool> _storeCrlSignatures = new();
     private readonly ConcurrentDictionary<string, CachedResult> _results = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CaProfile> _caProfiles = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<(string IssuerThumbprint, string Problem)> _unusableStoreCrls = new();
+    private readonly bool _allowWeak;
 
     public CertificateValidator(CasbConfiguration configuration, CrlCache? crlCache = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         Configuration = configuration;
         CrlCache = crlCache ?? CrlCache.Shared;
+        _allowWeak = configuration.Settings.AllowWeakCertificateCryptography;
 
         foreach (TrustedRootEntry entry in configuration.TrustedRoots)
         {
@@ -47,7 +56,11 @@ public sealed class CertificateValidator
             }
 
             _storeCertificates[certificate.Thumbprint] = certificate;
-            if (entry.Kind == TrustedRootKind.Root)
+            CaProfile profile = CaProfile.Create(certificate, _allowWeak);
+            _caProfiles[certificate.Thumbprint] = profile;
+
+            // A "root" that is not really signed by its own key cannot anchor anything; it may still be an intermediate.
+            if (entry.Kind == TrustedRootKind.Root && profile.SelfSigned)
             {
                 _roots.Add(certificate);
                 _rootThumbprints.Add(certificate.Thumbprint);
@@ -66,7 +79,8 @@ public sealed class CertificateValidator
             }
             catch (Exception ex) when (ex is FormatException or CasbException)
             {
-                // Skipped: Add-CasbCertificateRevocationList only stores CRLs it parsed.
+                // Never authoritative (a store written by an older version or imported may hold one); said when it matters.
+                _unusableStoreCrls.Add((entry.IssuerThumbprint, $"the store's CRL '{entry.Id}' of '{entry.Issuer}' cannot be used: {ex.Message}"));
             }
         }
     }
@@ -129,6 +143,13 @@ public sealed class CertificateValidator
         var path = new List<X509Certificate2> { leaf };
         bool trusted;
 
+        // First: a certificate whose user names are malformed names no one, whatever else is wrong with it.
+        CertificateIdentity identity = CertificateExtensions.ReadIdentity(leaf);
+        if (identity.Problem is not null)
+        {
+            failures.Add(new CertificateFailure(CertificateFailureReason.MalformedSubjectAlternativeName, $"'{leaf.Subject}': {identity.Problem}"));
+        }
+
         using (var chain = new X509Chain())
         {
             X509ChainPolicy policy = chain.ChainPolicy;
@@ -173,8 +194,8 @@ public sealed class CertificateValidator
                 failures.Add(new CertificateFailure(CertificateFailureReason.UntrustedRoot, DescribeUntrusted(leaf, last)));
             }
 
-            AddChainStatusFailures(chain, failures);
-            trusted &= !failures.Any(f => f.Reason == CertificateFailureReason.InvalidSignature);
+            bool ownNameConstraintFailure = AddNameConstraintFailures(leaf, path, identity, failures);
+            AddChainStatusFailures(chain, path, identity, ownNameConstraintFailure, failures);
         }
 
         foreach (X509Certificate2 element in path)
@@ -204,6 +225,13 @@ public sealed class CertificateValidator
                 CertificateFailureReason.NotEndEntity,
                 $"'{leaf.Subject}' is a CA certificate (basic constraints CA=true), not an end-entity client certificate."));
         }
+        else if (leaf.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault() is { } keyUsage
+                 && (keyUsage.KeyUsages & X509KeyUsageFlags.KeyCertSign) != 0)
+        {
+            failures.Add(new CertificateFailure(
+                CertificateFailureReason.NotEndEntity,
+                $"'{leaf.Subject}' may sign certificates (key usage keyCertSign), so it is not an end-entity client certificate."));
+        }
 
         IReadOnlyList<string>? ekus = CertificateExtensions.GetExtendedKeyUsages(leaf);
         if (ekus is null || !ekus.Contains(CertificateExtensions.ClientAuthenticationOid))
@@ -215,6 +243,11 @@ public sealed class CertificateValidator
                 CertificateFailureReason.NoClientAuthentication,
                 $"'{leaf.Subject}' does not allow client authentication (EKU 1.3.6.1.5.5.7.3.2): {has}."));
         }
+
+        AddCaFailures(leaf, path, failures);
+
+        // A chain whose signatures cannot be relied on must not make us fetch from the distribution points it names.
+        trusted &= !failures.Any(f => f.Reason is CertificateFailureReason.InvalidSignature or CertificateFailureReason.WeakSignature or CertificateFailureReason.WeakKey);
 
         bool shortLived = false;
         RevocationCheckMode mode = Configuration.Settings.RevocationMode;
@@ -263,7 +296,7 @@ public sealed class CertificateValidator
             Thumbprint = leaf.Thumbprint,
             NotBefore = ToOffset(leaf.NotBefore),
             NotAfter = ToOffset(leaf.NotAfter),
-            Principal = CertificateExtensions.GetPrincipal(leaf),
+            Principal = identity.Principal,
             ValidatedAt = at,
             DeviceTags = valid ? new[] { DeviceTags.ValidClientCertificate } : Array.Empty<string>(),
             Failures = failures,
@@ -272,6 +305,11 @@ public sealed class CertificateValidator
         return new CachedResult(result, at, ToOffset(leaf.NotBefore), expires);
     }
 
+    /// <summary>
+    /// Revocation is permanent: a certificate listed in any CRL we hold from its issuer (readable, signed by the
+    /// issuer, covering it), current or past its nextUpdate, is revoked. Only the silence of a current CRL with an
+    /// accepted signature algorithm says "not revoked"; anything else leaves the status unknown.
+    /// </summary>
     private RevocationStatus CheckRevocation(X509Certificate2 certificate, X509Certificate2 issuer, DateTimeOffset at)
     {
         var problems = new List<string>();
@@ -286,7 +324,12 @@ public sealed class CertificateValidator
             }
 
             anyForIssuer = true;
-            if (stored.Crl.IsCurrentAt(at) && (best is null || IsNewer(stored.Crl, best.Crl)))
+            if (stored.Crl.FindRevoked(certificate) is { } revoked)
+            {
+                return Revoked(revoked, stored.Crl, $"the store's CRL of '{issuer.Subject}' (thisUpdate {stored.Crl.ThisUpdate:u})", at);
+            }
+
+            if (stored.Crl.IsCurrentAt(at) && stored.Crl.SignatureProblem(_allowWeak) is null && (best is null || stored.Crl.IsNewerThan(best.Crl)))
             {
                 best = stored;
             }
@@ -294,12 +337,20 @@ public sealed class CertificateValidator
 
         if (best is not null)
         {
-            return new RevocationStatus(best.Crl.FindRevoked(certificate), null, best.Crl.NextUpdate, $"the store's CRL of '{issuer.Subject}' (thisUpdate {best.Crl.ThisUpdate:u})");
+            return new RevocationStatus(null, null, best.Crl.NextUpdate, $"the store's CRL of '{issuer.Subject}' (thisUpdate {best.Crl.ThisUpdate:u})");
         }
 
         if (anyForIssuer)
         {
-            problems.Add($"the store's CRL of '{issuer.Subject}' is past its nextUpdate");
+            problems.Add($"the store's CRL of '{issuer.Subject}' is past its nextUpdate or its signature algorithm is not accepted");
+        }
+
+        foreach ((string issuerThumbprint, string problem) in _unusableStoreCrls)
+        {
+            if (string.Equals(issuerThumbprint, issuer.Thumbprint, StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add(problem);
+            }
         }
 
         IReadOnlyList<Uri> distributionPoints = CertificateExtensions.GetCrlDistributionPoints(certificate);
@@ -316,29 +367,44 @@ public sealed class CertificateValidator
         foreach (Uri location in distributionPoints)
         {
             CrlLookup lookup = CrlCache.Get(location, issuer, maxAge, timeout);
-            if (lookup.Crl is null)
+            if (lookup.Crl is not { } crl)
             {
                 problems.Add(lookup.Problem ?? $"no CRL at {location}");
                 continue;
             }
 
-            if (!lookup.Crl.Covers(certificate))
+            if (!crl.Covers(certificate))
             {
                 problems.Add($"the CRL at {location} is scoped (issuing distribution point) to other certificates");
                 continue;
             }
 
-            if (!lookup.Crl.IsCurrentAt(at))
+            if (crl.FindRevoked(certificate) is { } revoked)
             {
-                problems.Add($"the CRL at {location} is not current at {at.ToUniversalTime():u} (nextUpdate {lookup.Crl.NextUpdate:u})");
+                return Revoked(revoked, crl, $"the CRL at {location}", at);
+            }
+
+            if (!crl.IsCurrentAt(at))
+            {
+                problems.Add(lookup.Problem ?? $"the CRL at {location} is not current at {at.ToUniversalTime():u} (nextUpdate {crl.NextUpdate:u})");
                 continue;
             }
 
-            return new RevocationStatus(lookup.Crl.FindRevoked(certificate), null, lookup.Crl.NextUpdate, $"the CRL at {location}");
+            if (crl.SignatureProblem(_allowWeak) is { } weak)
+            {
+                problems.Add($"the CRL at {location} cannot vouch for the certificate: {weak}");
+                continue;
+            }
+
+            return new RevocationStatus(null, null, crl.NextUpdate, $"the CRL at {location}");
         }
 
         return new RevocationStatus(null, string.Join("; ", problems) + ".", null, null, MayChange: distributionPoints.Count > 0);
     }
+
+    private static RevocationStatus Revoked(RevokedCertificate revoked, CertificateRevocationList crl, string source, DateTimeOffset at) =>
+        // No NextUpdate: a revocation never expires, so it does not shorten how long the result is cached.
+        new(revoked, null, null, crl.IsCurrentAt(at) ? source : $"{source}, past its nextUpdate {crl.NextUpdate:u}");
 
     private bool IsStoreCrlOf(StoredCrl stored, X509Certificate2 issuer)
     {
@@ -350,18 +416,118 @@ public sealed class CertificateValidator
         return _storeCrlSignatures.GetOrAdd((stored.Crl.Id, issuer.Thumbprint), _ => stored.Crl.IsSignedBy(issuer));
     }
 
-    private static bool IsNewer(CertificateRevocationList candidate, CertificateRevocationList than)
+    /// <summary>Key and signature strength of every certificate on the path, and the EKU of every CA.</summary>
+    private void AddCaFailures(X509Certificate2 leaf, List<X509Certificate2> path, List<CertificateFailure> failures)
     {
-        if (candidate.CrlNumber is { } a && than.CrlNumber is { } b && a != b)
+        for (int i = 0; i < path.Count; i++)
         {
-            return a > b;
-        }
+            X509Certificate2 element = path[i];
+            bool isLeaf = i == 0;
+            // The trust anchor's signature on itself proves nothing (it is trusted as a key); its key size matters.
+            CaProfile? ca = isLeaf ? null : Profile(element);
+            bool isAnchor = i > 0 && i == path.Count - 1 && (_rootThumbprints.Contains(element.Thumbprint) || ca!.SelfSigned);
+            string what = isLeaf ? $"'{leaf.Subject}'" : $"The CA certificate '{element.Subject}' in its chain";
 
-        return candidate.ThisUpdate > than.ThisUpdate;
+            if ((isLeaf ? CryptographyRules.KeyProblem(leaf, _allowWeak) : ca!.KeyProblem) is { } keyProblem)
+            {
+                failures.Add(new CertificateFailure(CertificateFailureReason.WeakKey, $"{what}: {keyProblem}."));
+            }
+
+            if (!isAnchor && (isLeaf ? LeafSignatureProblem(leaf) : ca!.SignatureProblem) is { } signatureProblem)
+            {
+                failures.Add(new CertificateFailure(CertificateFailureReason.WeakSignature, $"{what}: {signatureProblem}."));
+            }
+
+            // As Windows does: a CA that lists its extended key usages must list client authentication (or any).
+            if (ca?.ExtendedKeyUsages is { } ekus
+                && !ekus.Contains(CertificateExtensions.ClientAuthenticationOid) && !ekus.Contains(CertificateExtensions.AnyExtendedKeyUsageOid))
+            {
+                failures.Add(new CertificateFailure(
+                    CertificateFailureReason.CaNotForClientAuthentication,
+                    $"The CA '{element.Subject}' in the chain of '{leaf.Subject}' may not vouch for client certificates: its extended key usages are {DescribeEkus(ekus)}, without client authentication (1.3.6.1.5.5.7.3.2)."));
+            }
+        }
     }
 
-    private static void AddChainStatusFailures(X509Chain chain, List<CertificateFailure> failures)
+    private string? LeafSignatureProblem(X509Certificate2 leaf)
     {
+        try
+        {
+            return CryptographyRules.SignatureProblem(leaf, _allowWeak);
+        }
+        catch (AsnContentException ex)
+        {
+            return $"its signature algorithm cannot be read ({ex.Message})";
+        }
+    }
+
+    /// <summary>
+    /// The principal (the name the gateway uses) must be within the user-name constraints of every CA on the path,
+    /// the trust anchor included. True when a violation was found.
+    /// </summary>
+    private bool AddNameConstraintFailures(X509Certificate2 leaf, List<X509Certificate2> path, CertificateIdentity identity, List<CertificateFailure> failures)
+    {
+        if (identity.Problem is not null)
+        {
+            return false; // already refused; a malformed name is not checked against anything
+        }
+
+        bool violated = false;
+        for (int i = 1; i < path.Count; i++)
+        {
+            CaProfile ca = Profile(path[i]);
+            if (ca.NameConstraintsProblem is not null)
+            {
+                failures.Add(new CertificateFailure(
+                    CertificateFailureReason.InvalidCertificate,
+                    $"The CA certificate '{path[i].Subject}' in the chain of '{leaf.Subject}' has name constraints that cannot be read: {ca.NameConstraintsProblem}"));
+            }
+            else if (ca.NameConstraints?.Check(identity.Principal) is { } violation)
+            {
+                string from = identity.Source switch
+                {
+                    PrincipalSource.UserPrincipalName => "its user principal name",
+                    PrincipalSource.Email => "its e-mail name",
+                    PrincipalSource.CommonName => "its subject common name",
+                    _ => "it",
+                };
+                failures.Add(new CertificateFailure(
+                    CertificateFailureReason.NameConstraintViolation,
+                    $"'{leaf.Subject}' names the user from {from}, but the CA '{path[i].Subject}' may not issue that name: {violation}."));
+                violated = true;
+            }
+        }
+
+        return violated;
+    }
+
+    private CaProfile Profile(X509Certificate2 ca) =>
+        _caProfiles.TryGetValue(ca.Thumbprint, out CaProfile? profile) ? profile : CaProfile.Create(ca, _allowWeak);
+
+    private static string DescribeEkus(IReadOnlyList<string> ekus) =>
+        ekus.Count == 0 ? "none" : string.Join(", ", ekus.Select(o => new Oid(o).FriendlyName is { Length: > 0 } name && name != o ? $"{name} ({o})" : o));
+
+    /// <summary>
+    /// What the platform chain builder found wrong. Time, revocation and trust are decided by this class itself.
+    /// Name-constraint findings of the platform (DNS, directory-name, e-mail constraints) are reported as
+    /// NameConstraintViolation unless the engine already reported one. OpenSSL reports a UPN in the certificate under
+    /// a CA with UPN constraints as an "unsupported name constraint type"; that finding is dropped when the engine
+    /// checked it, i.e. when it read every CA's constraints and none has a form that nobody checks.
+    /// </summary>
+    private void AddChainStatusFailures(
+        X509Chain chain, List<X509Certificate2> path, CertificateIdentity identity, bool ownNameConstraintFailure, List<CertificateFailure> failures)
+    {
+        bool upnConstraints = false;
+        bool allUnderstood = true;
+        for (int i = 1; i < path.Count; i++)
+        {
+            CaProfile ca = Profile(path[i]);
+            upnConstraints |= ca.NameConstraints?.HasUpnConstraints == true;
+            allUnderstood &= ca.NameConstraintsProblem is null && ca.NameConstraints?.HasFormsNobodyChecks != true;
+        }
+
+        bool constraintsUnderstood = upnConstraints && allUnderstood && identity.Source == PrincipalSource.UserPrincipalName;
+
         foreach (X509ChainElement element in chain.ChainElements)
         {
             foreach (X509ChainStatus status in element.ChainElementStatus)
@@ -369,19 +535,21 @@ public sealed class CertificateValidator
                 CertificateFailureReason? reason = status.Status switch
                 {
                     X509ChainStatusFlags.NotSignatureValid => CertificateFailureReason.InvalidSignature,
-                    X509ChainStatusFlags.InvalidBasicConstraints
-                        or X509ChainStatusFlags.InvalidExtension
-                        or X509ChainStatusFlags.HasNotSupportedCriticalExtension
-                        or X509ChainStatusFlags.InvalidNameConstraints
+                    X509ChainStatusFlags.HasNotSupportedNameConstraint when constraintsUnderstood => null,
+                    X509ChainStatusFlags.InvalidNameConstraints
                         or X509ChainStatusFlags.HasNotSupportedNameConstraint
                         or X509ChainStatusFlags.HasNotDefinedNameConstraint
                         or X509ChainStatusFlags.HasNotPermittedNameConstraint
-                        or X509ChainStatusFlags.HasExcludedNameConstraint
+                        or X509ChainStatusFlags.HasExcludedNameConstraint => ownNameConstraintFailure ? null : CertificateFailureReason.NameConstraintViolation,
+                    X509ChainStatusFlags.HasWeakSignature => CertificateFailureReason.WeakSignature,
+                    X509ChainStatusFlags.InvalidBasicConstraints
+                        or X509ChainStatusFlags.InvalidExtension
+                        or X509ChainStatusFlags.HasNotSupportedCriticalExtension
                         or X509ChainStatusFlags.InvalidPolicyConstraints
                         or X509ChainStatusFlags.NoIssuanceChainPolicy
                         or X509ChainStatusFlags.NotValidForUsage => CertificateFailureReason.InvalidCertificate,
                     X509ChainStatusFlags.ExplicitDistrust or X509ChainStatusFlags.Cyclic => CertificateFailureReason.UntrustedRoot,
-                    _ => null, // time, revocation and trust are decided by this class itself
+                    _ => null,
                 };
                 if (reason is { } r)
                 {
@@ -398,6 +566,12 @@ public sealed class CertificateValidator
         if (selfIssued)
         {
             return $"The chain of '{leaf.Subject}' ends at the root '{last.Subject}', which is not a trusted root in the store.";
+        }
+
+        if (_storeCertificates.Values.Any(ca => ca.SubjectName.RawData.AsSpan().SequenceEqual(last.IssuerName.RawData)))
+        {
+            // The issuer is in the store, yet the platform did not link to it: the certificate itself is at fault.
+            return $"The chain of '{leaf.Subject}' cannot be completed: '{last.Subject}' names the trusted CA '{last.Issuer}' as its issuer, but the platform could not link it to that CA (its signature or one of its extensions may be invalid).";
         }
 
         return $"The chain of '{leaf.Subject}' cannot be completed: the issuer '{last.Issuer}' of '{last.Subject}' is not a trusted root or intermediate in the store (add it with Add-CasbTrustedRoot).";
@@ -429,6 +603,53 @@ public sealed class CertificateValidator
     }
 
     private static DateTimeOffset ToOffset(DateTime value) => new(value.ToUniversalTime(), TimeSpan.Zero);
+
+    /// <summary>What the validator needs to know about a CA certificate, worked out once per revision for the store's CAs.</summary>
+    private sealed record CaProfile(
+        string? KeyProblem,
+        string? SignatureProblem,
+        IReadOnlyList<string>? ExtendedKeyUsages,
+        NameConstraints? NameConstraints,
+        string? NameConstraintsProblem,
+        bool SelfSigned)
+    {
+        public static CaProfile Create(X509Certificate2 ca, bool allowWeak)
+        {
+            string? signatureProblem;
+            try
+            {
+                signatureProblem = CryptographyRules.SignatureProblem(ca, allowWeak);
+            }
+            catch (AsnContentException ex)
+            {
+                signatureProblem = $"its signature algorithm cannot be read ({ex.Message})";
+            }
+
+            IReadOnlyList<string>? ekus;
+            try
+            {
+                ekus = CertificateExtensions.GetExtendedKeyUsages(ca);
+            }
+            catch (CryptographicException)
+            {
+                ekus = Array.Empty<string>(); // present but unreadable: it vouches for nothing
+            }
+
+            NameConstraints? constraints = null;
+            string? constraintsProblem = null;
+            try
+            {
+                constraints = NameConstraints.Read(ca);
+            }
+            catch (CryptographicException ex)
+            {
+                constraintsProblem = ex.Message;
+            }
+
+            return new CaProfile(
+                CryptographyRules.KeyProblem(ca, allowWeak), signatureProblem, ekus, constraints, constraintsProblem, SignatureAlgorithm.IsSelfSigned(ca));
+        }
+    }
 
     private sealed record StoredCrl(CertificateRevocationList Crl, string IssuerThumbprint);
 

@@ -3,7 +3,10 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace CasbCore.Certificates;
 
-/// <summary>The outcome of looking up a distribution point: a verified CRL, or why there is none.</summary>
+/// <summary>
+/// The outcome of looking up a distribution point: a CRL verified with the issuer's key (possibly past its
+/// nextUpdate: it still proves that the certificates it lists are revoked) and/or why there is no current one.
+/// </summary>
 public sealed record CrlLookup(CertificateRevocationList? Crl, string? Problem, bool Fetched);
 
 /// <summary>
@@ -12,7 +15,9 @@ public sealed record CrlLookup(CertificateRevocationList? Crl, string? Problem, 
 /// CrlCacheMinutes and before its nextUpdate. Past its cache time but still before its nextUpdate, the copy keeps
 /// serving while a background refresh fetches a new one, so only the first fetch of a distribution point ever
 /// makes a request wait on the network. A failed fetch is remembered briefly so that a dead distribution point
-/// does not cost a timeout on every request; a failed refresh keeps the still-current copy. One fetch per URL at a time.
+/// does not cost a timeout on every request. A verified CRL is never dropped for nothing: a failed, unverifiable,
+/// malformed or older (rolled-back) download keeps the CRL already held, even one past its nextUpdate, because
+/// revocation is permanent and a stale CRL still lists what it revoked. One fetch per URL at a time.
 /// </summary>
 public sealed class CrlCache
 {
@@ -77,7 +82,7 @@ public sealed class CrlCache
                 return cached;
             }
 
-            Entry entry = Fetch(location, issuer, timeout, _time.GetUtcNow(), maxAge);
+            Entry entry = Fetch(location, issuer, timeout, _time.GetUtcNow(), maxAge, Held(key, issuer));
             Keep(key, entry);
             return new CrlLookup(entry.Crl, entry.Problem, Fetched: true);
         }
@@ -126,15 +131,7 @@ public sealed class CrlCache
                         return;
                     }
 
-                    DateTimeOffset now = _time.GetUtcNow();
-                    Entry fetched = Fetch(location, issuer, timeout, now, maxAge);
-                    if (fetched.Crl is null && _entries.TryGetValue(key, out Entry? current) && current.Crl is not null && current.Crl.IsCurrentAt(now))
-                    {
-                        // The distribution point failed; the copy we have is still current: keep it and try again later.
-                        fetched = current with { ExpiresAt = now + FailureTtl };
-                    }
-
-                    Keep(key, fetched);
+                    Keep(key, Fetch(location, issuer, timeout, _time.GetUtcNow(), maxAge, Held(key, issuer)));
                 }
             }
             catch (Exception)
@@ -169,9 +166,22 @@ public sealed class CrlCache
         return true;
     }
 
-    private Entry Fetch(Uri location, X509Certificate2 issuer, TimeSpan timeout, DateTimeOffset now, TimeSpan maxAge)
+    /// <summary>The CRL held for <paramref name="key"/> when it is this issuer's (whatever its nextUpdate), else null.</summary>
+    private CertificateRevocationList? Held(string key, X509Certificate2 issuer) =>
+        _entries.TryGetValue(key, out Entry? entry) && entry.Crl is { } crl
+        && (entry.IssuerThumbprint == issuer.Thumbprint || crl.IsSignedBy(issuer))
+            ? crl
+            : null;
+
+    private Entry Fetch(Uri location, X509Certificate2 issuer, TimeSpan timeout, DateTimeOffset now, TimeSpan maxAge, CertificateRevocationList? held)
     {
         Interlocked.Increment(ref _fetchCount);
+
+        // Nothing usable came: keep what is held (a current copy serves on; a stale one still proves revocations).
+        Entry KeepHeld(string problem) => held is null
+            ? Entry.Failure(problem, now)
+            : new Entry(held, held.IsCurrentAt(now) ? null : $"{problem} The CRL held from before is past its nextUpdate {held.NextUpdate:u}.", issuer.Thumbprint, now + FailureTtl);
+
         byte[] bytes;
         try
         {
@@ -179,7 +189,7 @@ public sealed class CrlCache
         }
         catch (Exception ex)
         {
-            return Entry.Failure($"The CRL at {location} could not be fetched: {ex.Message}", now);
+            return KeepHeld($"The CRL at {location} could not be fetched: {ex.Message}");
         }
 
         CertificateRevocationList crl;
@@ -189,18 +199,23 @@ public sealed class CrlCache
         }
         catch (CasbException ex)
         {
-            return Entry.Failure(ex.Message, now);
+            return KeepHeld(ex.Message);
         }
 
         if (!crl.IsSignedBy(issuer))
         {
-            return Entry.Failure(
-                $"The CRL at {location} is not signed by '{issuer.Subject}' (issuer name or signature does not match); it was ignored.", now);
+            return KeepHeld($"The CRL at {location} is not signed by '{issuer.Subject}' (issuer name or signature does not match); it was ignored.");
+        }
+
+        if (held is not null && held.IsNewerThan(crl))
+        {
+            return KeepHeld($"The CRL at {location} (thisUpdate {crl.ThisUpdate:u}) is older than the one already held (thisUpdate {held.ThisUpdate:u}); it was ignored.");
         }
 
         if (!crl.IsCurrentAt(now))
         {
-            return Entry.Failure($"The CRL at {location} is out of date: its nextUpdate {crl.NextUpdate:u} has passed.", now);
+            // Kept, with the problem: it cannot vouch for anyone, but what it lists is revoked.
+            return new Entry(crl, $"The CRL at {location} is out of date: its nextUpdate {crl.NextUpdate:u} has passed.", issuer.Thumbprint, now + FailureTtl);
         }
 
         DateTimeOffset expires = now + maxAge;

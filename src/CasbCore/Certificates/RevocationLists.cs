@@ -16,12 +16,16 @@ public enum RevocationListChange
 /// <summary>The store's CRLs: the rules Add-CasbCertificateRevocationList applies inside a store update.</summary>
 public static class RevocationLists
 {
+    public const string WeakSignatureErrorId = "CrlWeakSignature";
+
     /// <summary>
     /// Adds <paramref name="crl"/> to <paramref name="configuration"/>: its issuer must be one of the store's trusted
     /// roots or intermediates (by name) and its signature must verify with that CA's key. A CRL past its nextUpdate is
     /// refused unless <paramref name="force"/>; a newer CRL of the same issuer replaces the stored one, an older one is
-    /// refused unless <paramref name="force"/>. Throws <see cref="CasbException"/>: CrlIssuerNotTrusted,
-    /// CrlSignatureInvalid, CrlExpired, CrlOlderThanStored.
+    /// refused unless <paramref name="force"/>. A CRL signed with an algorithm the validator does not accept (SHA-1 unless
+    /// the store allows weak certificate cryptography; MD5 never) is refused, -Force or not: it could never vouch for a
+    /// certificate. Throws <see cref="CasbException"/>: CrlIssuerNotTrusted, CrlSignatureInvalid, CrlWeakSignature,
+    /// CrlExpired, CrlOlderThanStored. (Parsing refuses CrlUnreadable and CrlMalformed before this.)
     /// </summary>
     public static (RevocationListEntry Entry, RevocationListChange Change) Add(
         CasbConfiguration configuration,
@@ -35,6 +39,10 @@ public static class RevocationLists
         string what = source is null ? $"The CRL of '{crl.Issuer.Name}'" : $"The CRL '{source}' (issuer '{crl.Issuer.Name}')";
 
         X509Certificate2 issuer = FindIssuer(configuration, crl, what, source);
+        if (crl.SignatureProblem(configuration.Settings.AllowWeakCertificateCryptography) is { } weak)
+        {
+            throw new CasbException(WeakSignatureErrorId, CasbErrorKind.SecurityError, $"{what} was not added: {weak}.", source);
+        }
 
         RevocationListEntry? existing = configuration.RevocationLists.FirstOrDefault(e => e.Id == crl.Id);
         if (existing is not null)

@@ -25,13 +25,14 @@ public static class TrustedRootCatalog
         return string.Concat(thumbprint.Where(c => !char.IsWhiteSpace(c) && c != ':')).ToUpperInvariant();
     }
 
-    /// <summary>Self-signed (subject equals issuer) is a root; anything else an intermediate.</summary>
+    /// <summary>
+    /// Self-signed (subject equals issuer and its own key verifies its signature) is a root; anything else an
+    /// intermediate, including a certificate that merely carries its subject as issuer name.
+    /// </summary>
     public static TrustedRootKind GetKind(X509Certificate2 certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        return certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData)
-            ? TrustedRootKind.Root
-            : TrustedRootKind.Intermediate;
+        return SignatureAlgorithm.IsSelfSigned(certificate) ? TrustedRootKind.Root : TrustedRootKind.Intermediate;
     }
 
     /// <summary>True when the certificate carries basic constraints with CA=true (the validator's own test, so both agree).</summary>

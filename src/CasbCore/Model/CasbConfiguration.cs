@@ -73,6 +73,13 @@ public sealed class GatewaySettings
 
     /// <summary>Timeout for fetching a CRL from a distribution point.</summary>
     public int CrlFetchTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// Accept client certificates, CAs and CRLs with legacy cryptography: RSA or DSA keys of 1024 bits and more,
+    /// elliptic curves of 192 bits and more, SHA-1 signatures. Off by default (RSA 2048, P-256, SHA-256 and up).
+    /// MD5 signatures and RSA keys under 1024 bits are refused either way.
+    /// </summary>
+    public bool AllowWeakCertificateCryptography { get; set; }
 }
 
 public enum TrustedRootKind

@@ -19,6 +19,10 @@ namespace CasbModule.Cmdlets;
 /// <para>Blocks client certificates whose revocation status cannot be established, and shows the new settings.</para>
 /// </example>
 /// <example>
+/// <code>Set-CasbGatewaySetting -AllowWeakCertificateCryptography $true</code>
+/// <para>Lets legacy devices in whose certificates (or CAs, or CRLs) use 1024-bit RSA keys or SHA-1 signatures; $false refuses them again (the default).</para>
+/// </example>
+/// <example>
 /// <code>Set-CasbGatewaySetting -TrustedProxy 10.0.0.5, 10.1.0.0/16 -IdentityHeader X-Signed-In-User</code>
 /// <para>Honours the X-Signed-In-User header only when the request comes from 10.0.0.5 or 10.1.0.0/16.</para>
 /// </example>
@@ -64,6 +68,10 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
     [ValidateRange(1, 120)]
     public int CrlFetchTimeoutSeconds { get; set; }
 
+    /// <summary><para>$true accepts client certificates, CAs and CRLs with legacy cryptography: RSA or DSA keys of 1024 bits and more, elliptic curves of 192 bits and more, SHA-1 signatures. $false (the default) requires RSA of 2048 bits, P-256 or larger curves and SHA-256 or stronger. MD5 signatures and RSA keys under 1024 bits are refused either way.</para></summary>
+    [Parameter]
+    public bool AllowWeakCertificateCryptography { get; set; }
+
     /// <summary><para>Returns the settings after the change.</para></summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -80,6 +88,7 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
             ActivityRetentionDays = IsBound(nameof(ActivityRetentionDays)) ? ActivityRetentionDays : null,
             CrlCacheMinutes = IsBound(nameof(CrlCacheMinutes)) ? CrlCacheMinutes : null,
             CrlFetchTimeoutSeconds = IsBound(nameof(CrlFetchTimeoutSeconds)) ? CrlFetchTimeoutSeconds : null,
+            AllowWeakCertificateCryptography = IsBound(nameof(AllowWeakCertificateCryptography)) ? AllowWeakCertificateCryptography : null,
         };
         try
         {
@@ -101,6 +110,11 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
             GatewaySettingsCatalog.Change(config, change);
             return config;
         });
+
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(AllowWeakCertificateCryptography)) && AllowWeakCertificateCryptography)
+        {
+            WriteWarning("Client certificates, CAs and CRLs with 1024-bit RSA or DSA keys, small elliptic curves or SHA-1 signatures are now accepted. Such keys can be factored and such signatures forged by a well-funded attacker; turn this off again (-AllowWeakCertificateCryptography $false) once the legacy devices are replaced.");
+        }
 
         if (PassThru)
         {

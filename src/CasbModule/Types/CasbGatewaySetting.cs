@@ -15,6 +15,7 @@ public sealed class CasbGatewaySetting
         ActivityRetentionDays = settings.ActivityRetentionDays;
         CrlCacheMinutes = settings.CrlCacheMinutes;
         CrlFetchTimeoutSeconds = settings.CrlFetchTimeoutSeconds;
+        AllowWeakCertificateCryptography = settings.AllowWeakCertificateCryptography;
         StorePath = DisplayText.Safe(storePath);
         Revision = revision;
     }
@@ -32,6 +33,9 @@ public sealed class CasbGatewaySetting
     public int CrlCacheMinutes { get; }
 
     public int CrlFetchTimeoutSeconds { get; }
+
+    /// <summary>Whether certificates, CAs and CRLs with 1024-bit RSA/DSA keys, small curves or SHA-1 signatures are accepted.</summary>
+    public bool AllowWeakCertificateCryptography { get; }
 
     public string StorePath { get; }
 

@@ -123,6 +123,56 @@ public sealed class CertificateRevocationListTests : IClassFixture<LabPkiFixture
         Assert.Equal(crl.Id, entry.Id);
     }
 
+    [Theory]
+    [InlineData("critical CRL number", "CRL number extension critical")]
+    [InlineData("unknown critical extension", "critical extension 1.3.6.1.4.1.99999.7")]
+    [InlineData("unknown critical entry extension", "critical extension 2.5.29.29")]
+    public void A_CRL_that_RFC_5280_forbids_using_is_CrlMalformed_even_though_it_decodes_and_is_signed(string kind, string said)
+    {
+        byte[] der = TestPki.Crl(
+            _lab.IntermediateWithKey, 4, Now.AddMinutes(-1), Now.AddDays(7), new[] { _lab.RevokedClient },
+            criticalCrlNumber: kind == "critical CRL number",
+            criticalExtension: kind == "unknown critical extension" ? "1.3.6.1.4.1.99999.7" : null,
+            criticalEntryExtension: kind == "unknown critical entry extension" ? "2.5.29.29" : null);
+
+        CasbException error = Assert.Throws<CasbException>(() => CertificateRevocationList.Parse(der, "malformed.crl"));
+
+        Assert.Equal(CertificateRevocationList.MalformedErrorId, error.ErrorId);
+        Assert.Equal(CasbErrorKind.InvalidData, error.Kind);
+        Assert.Contains("malformed.crl", error.Message);
+        Assert.Contains(said, error.Message);
+    }
+
+    [Fact]
+    public void The_same_CRL_with_a_non_critical_CRL_number_is_fine()
+    {
+        byte[] der = TestPki.Crl(_lab.IntermediateWithKey, 4, Now.AddMinutes(-1), Now.AddDays(7), new[] { _lab.RevokedClient });
+
+        CertificateRevocationList crl = CertificateRevocationList.Parse(der);
+
+        Assert.Equal(new BigInteger(4), crl.CrlNumber);
+        Assert.True(crl.IsSignedBy(_lab.Intermediate));
+        Assert.NotNull(crl.FindRevoked(_lab.RevokedClient));
+    }
+
+    [Fact]
+    public void A_SHA1_signed_CRL_verifies_but_is_added_only_when_the_store_allows_weak_certificate_cryptography()
+    {
+        CasbConfiguration configuration = TestConfigurations.Trusting(_lab);
+        CertificateRevocationList sha1 = CertificateRevocationList.Parse(
+            TestPki.Crl(_lab.IntermediateWithKey, 4, Now.AddMinutes(-1), Now.AddDays(7), hash: HashAlgorithmName.SHA1));
+
+        CasbException refused = Assert.Throws<CasbException>(() => RevocationLists.Add(configuration, sha1, force: true, Now));
+        configuration.Settings.AllowWeakCertificateCryptography = true;
+        (_, RevocationListChange change) = RevocationLists.Add(configuration, sha1, force: false, Now);
+
+        Assert.True(sha1.IsSignedBy(_lab.Intermediate));
+        Assert.Equal(RevocationLists.WeakSignatureErrorId, refused.ErrorId);
+        Assert.Equal(CasbErrorKind.SecurityError, refused.Kind);
+        Assert.Contains("SHA-1", refused.Message);
+        Assert.Equal(RevocationListChange.Added, change);
+    }
+
     [Fact]
     public void An_out_of_date_CRL_is_refused_unless_forced()
     {

@@ -249,12 +249,12 @@ public sealed class CertificateValidatorTests : IClassFixture<LabPkiFixture>
     }
 
     [Fact]
-    public void A_store_CRL_past_its_next_update_leaves_the_status_unknown()
+    public void A_store_CRL_past_its_next_update_leaves_the_status_of_a_certificate_it_does_not_list_unknown()
     {
         byte[] stale = TestConfigurations.IntermediateCrl(_lab, 2, Now.AddDays(-1), Now.AddDays(-8), _lab.RevokedClient);
         CasbConfiguration configuration = TestConfigurations.Trusting(_lab, RevocationCheckMode.Required).WithCrls(stale, _lab.RootCrl);
 
-        CertificateValidationResult result = Validator(configuration).Validate(_lab.RevokedClient, Now);
+        CertificateValidationResult result = Validator(configuration).Validate(_lab.Client, Now);
 
         Assert.Equal(new[] { CertificateFailureReason.RevocationUnknown }, Reasons(result));
         Assert.Contains("nextUpdate", result.Failures[0].Message);
@@ -380,7 +380,7 @@ public sealed class CertificateValidatorTests : IClassFixture<LabPkiFixture>
     }
 
     [Fact]
-    public void A_certificate_with_a_malformed_extension_is_a_failure_not_an_exception()
+    public void A_certificate_with_an_undecodable_SAN_is_a_failure_not_an_exception()
     {
         using RSA key = RSA.Create(2048);
         var request = new CertificateRequest("CN=Garbage SAN", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -391,7 +391,8 @@ public sealed class CertificateValidatorTests : IClassFixture<LabPkiFixture>
         CertificateValidationResult result = Validator(TestConfigurations.Trusting(_lab)).Validate(garbage, Now);
 
         Assert.False(result.IsValid);
-        Assert.Contains(CertificateFailureReason.InvalidCertificate, Reasons(result));
+        Assert.Equal(CertificateFailureReason.MalformedSubjectAlternativeName, result.Failures[0].Reason);
+        Assert.Null(result.Principal);
     }
 
     private sealed class CountingSource : ICrlSource

@@ -22,6 +22,17 @@ public sealed class TrustedRootCatalogTests : IClassFixture<LabPkiFixture>
     }
 
     [Fact]
+    public void A_CA_whose_issuer_name_is_its_subject_but_that_another_key_signed_is_an_Intermediate()
+    {
+        using X509Certificate2 other = TestPki.Issue(CertificateSpec.Ca("CN=Look-alike Root"), null);
+        using X509Certificate2 lookAlike = TestPki.Issue(CertificateSpec.Ca("CN=Look-alike Root"), other);
+
+        Assert.Equal(lookAlike.Subject, lookAlike.Issuer);
+        Assert.Equal(TrustedRootKind.Root, TrustedRootCatalog.GetKind(other));
+        Assert.Equal(TrustedRootKind.Intermediate, TrustedRootCatalog.GetKind(lookAlike));
+    }
+
+    [Fact]
     public void An_entry_keeps_the_DER_certificate_and_its_facts()
     {
         TrustedRootEntry entry = TrustedRootCatalog.CreateEntry(_pki.Intermediate, Now);

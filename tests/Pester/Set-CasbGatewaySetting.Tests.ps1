@@ -28,6 +28,43 @@ Describe 'Set-CasbGatewaySetting' {
             Should -Throw -ErrorId 'ParameterArgumentValidationError,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'
     }
 
+    It 'shows the reason on the block page by default and turns it off with -BlockPageDetail None' {
+        (Get-CasbGatewaySetting -StorePath $store).BlockPageDetail | Should -Be 'Reason'
+
+        (Set-CasbGatewaySetting -StorePath $store -BlockPageDetail None -PassThru).BlockPageDetail | Should -Be 'None'
+        (Get-CasbGatewaySetting -StorePath $store).BlockPageDetail | Should -Be 'None'
+        (Get-Content (Join-Path $store 'casb.json') -Raw | ConvertFrom-Json).settings.blockPageDetail | Should -Be 'None'
+    }
+
+    It 'refuses a block page detail that is not None or Reason' {
+        { Set-CasbGatewaySetting -StorePath $store -BlockPageDetail Everything } |
+            Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'
+        { Set-CasbGatewaySetting -StorePath $store -BlockPageDetail 7 } |
+            Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'
+    }
+
+    It 'moves the block page detail with Export-CasbConfiguration and Import-CasbConfiguration' {
+        $file = Join-Path $TestDrive "$([guid]::NewGuid()).json"
+        $target = Join-Path $TestDrive ([guid]::NewGuid())
+        Set-CasbGatewaySetting -StorePath $store -BlockPageDetail None
+        Export-CasbConfiguration -StorePath $store -Path $file
+
+        Import-CasbConfiguration -StorePath $target -Path $file
+
+        (Get-CasbGatewaySetting -StorePath $target).BlockPageDetail | Should -Be 'None'
+    }
+
+    It 'refuses to import a block page detail that means nothing (InvalidBlockPageDetail) and writes nothing' {
+        $file = Join-Path $TestDrive "$([guid]::NewGuid()).json"
+        Set-Content -Path $file -Value '{ "schemaVersion": 1, "settings": { "blockPageDetail": 7 } }'
+        Set-CasbGatewaySetting -StorePath $store -DefaultAction Block
+        $before = [IO.File]::ReadAllBytes((Join-Path $store 'casb.json'))
+
+        { Import-CasbConfiguration -StorePath $store -Path $file } |
+            Should -Throw -ErrorId 'InvalidBlockPageDetail,CasbModule.Cmdlets.ImportCasbConfigurationCommand'
+        [IO.File]::ReadAllBytes((Join-Path $store 'casb.json')) | Should -Be $before
+    }
+
     It 'allows weak certificate cryptography only when told, with a warning, and keeps it through export and import' {
         (Get-CasbGatewaySetting -StorePath $store).AllowWeakCertificateCryptography | Should -BeFalse
 

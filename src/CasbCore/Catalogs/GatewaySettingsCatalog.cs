@@ -34,6 +34,7 @@ public static class GatewaySettingsCatalog
         settings.ActivityRetentionDays = change.ActivityRetentionDays ?? settings.ActivityRetentionDays;
         settings.CrlCacheMinutes = change.CrlCacheMinutes ?? settings.CrlCacheMinutes;
         settings.CrlFetchTimeoutSeconds = change.CrlFetchTimeoutSeconds ?? settings.CrlFetchTimeoutSeconds;
+        settings.BlockPageDetail = change.BlockPageDetail ?? settings.BlockPageDetail;
         settings.AllowWeakCertificateCryptography = change.AllowWeakCertificateCryptography ?? settings.AllowWeakCertificateCryptography;
         ConfigurationValidator.ThrowIfInvalid(configuration);
         return settings;

@@ -20,5 +20,7 @@ public sealed record GatewaySettingsChange
 
     public int? CrlFetchTimeoutSeconds { get; init; }
 
+    public BlockPageDetail? BlockPageDetail { get; init; }
+
     public bool? AllowWeakCertificateCryptography { get; init; }
 }

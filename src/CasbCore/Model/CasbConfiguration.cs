@@ -53,6 +53,16 @@ public enum DefaultAction
     Block,
 }
 
+/// <summary>What the block page tells a blocked person beyond the admin's message.</summary>
+public enum BlockPageDetail
+{
+    /// <summary>The message, the app, the correlation id and the time only.</summary>
+    None,
+
+    /// <summary>Also why the device was not recognized, in plain words (no certificate, expired, revoked, ...), with the certificate's subject and validity dates.</summary>
+    Reason,
+}
+
 public sealed class GatewaySettings
 {
     public RevocationCheckMode RevocationMode { get; set; } = RevocationCheckMode.Optional;
@@ -73,6 +83,9 @@ public sealed class GatewaySettings
 
     /// <summary>Timeout for fetching a CRL from a distribution point.</summary>
     public int CrlFetchTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>Whether the block page (and the JSON answer) says why the device was not recognized.</summary>
+    public BlockPageDetail BlockPageDetail { get; set; } = BlockPageDetail.Reason;
 
     /// <summary>
     /// Accept client certificates, CAs and CRLs with legacy cryptography: RSA or DSA keys of 1024 bits and more,

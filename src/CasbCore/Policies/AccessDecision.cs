@@ -56,6 +56,12 @@ public sealed class AccessDecision
 
     public string? BlockMessage { get; init; }
 
+    /// <summary>
+    /// True when the block came from an access policy with a device-tag filter: the client certificate decided, so what
+    /// is wrong with it (<see cref="Certificate"/>) is what the blocked person can fix.
+    /// </summary>
+    public bool BlockedOnDeviceTags { get; init; }
+
     /// <summary>True when the session is under an enabled (On) App Control conditional-access policy.</summary>
     public bool UnderAppControl { get; init; }
 

@@ -56,6 +56,9 @@ internal sealed class CompiledAccessPolicy
 
     public IReadOnlyList<string> Apps { get; }
 
+    /// <summary>True when the policy has a device-tag filter: the client certificate takes part in its match.</summary>
+    public bool FiltersOnDeviceTags => _deviceTags.Length > 0;
+
     /// <summary>Shared by every decision this policy matches, so matching allocates nothing.</summary>
     public MatchedAccessPolicy Matched { get; }
 

@@ -256,6 +256,7 @@ public sealed class CompiledPolicySet
         AccessAction action;
         string? blockMessage = null;
         string? blockingPolicy = null;
+        bool blockedOnDeviceTags = false;
         IReadOnlyList<MatchedAccessPolicy> matched = Array.Empty<MatchedAccessPolicy>();
         bool reportOnlyWouldBlock = reportOnlyBlock is not null;
 
@@ -277,6 +278,7 @@ public sealed class CompiledPolicySet
                 {
                     action = AccessAction.Block;
                     blockingPolicy = verdict.Blocking.Name;
+                    blockedOnDeviceTags = verdict.Blocking.FiltersOnDeviceTags;
                     blockMessage = verdict.Blocking.BlockMessage ?? DefaultBlockMessage(app.Name);
                     reasons.Add($"Blocked by access policy '{verdict.Blocking.Name}' (severity {verdict.Blocking.Severity}).");
                 }
@@ -348,6 +350,7 @@ public sealed class CompiledPolicySet
             MatchedPolicies = matched,
             BlockingPolicy = blockingPolicy,
             BlockMessage = blockMessage,
+            BlockedOnDeviceTags = blockedOnDeviceTags,
             UnderAppControl = mode is not null,
             AppControlMode = mode,
             SessionControls = mode is AppControlMode sessionMode && action != AccessAction.Block ? _sessions.Controls(sessionMode, facts) : null,

@@ -18,7 +18,7 @@ public sealed record ConfigurationProblem(string ErrorId, string Item, string Me
 /// exist), InvalidIPRange, InvalidHostname, DuplicateRoute (two apps on the same host name and path prefix),
 /// InvalidUpstream (not an absolute http or https URI, or one that would show a control or bidi character),
 /// InvalidPathPrefix, UnknownDeviceTag, InvalidTrustedProxy, InvalidIdentityHeader (see
-/// <see cref="IdentityHeaderProblem"/>).</para>
+/// <see cref="IdentityHeaderProblem"/>), InvalidBlockPageDetail.</para>
 /// </summary>
 public static class ConfigurationValidator
 {
@@ -100,6 +100,13 @@ public static class ConfigurationValidator
             {
                 Add("InvalidTrustedProxy", proxy ?? "", $"The trusted proxy '{proxy}' is invalid: {error}.");
             }
+        }
+
+        if (!Enum.IsDefined(configuration.Settings.BlockPageDetail))
+        {
+            // JSON numbers bind to any enum value; only the named ones mean something.
+            Add("InvalidBlockPageDetail", "Settings",
+                $"The block page detail '{(int)configuration.Settings.BlockPageDetail}' is not one of {string.Join(", ", Enum.GetNames<BlockPageDetail>())}.");
         }
 
         return problems;

@@ -16,6 +16,7 @@ internal sealed class EngineState
         Apps = configuration.Apps
             .GroupBy(a => a.Name, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+        BlockPageDetail = configuration.Settings.BlockPageDetail;
         IdentityHeader = string.IsNullOrWhiteSpace(configuration.Settings.IdentityHeader) ? null : configuration.Settings.IdentityHeader;
     }
 
@@ -32,6 +33,8 @@ internal sealed class EngineState
     public IReadOnlyDictionary<string, AppEntry> Apps { get; }
 
     public string? IdentityHeader { get; }
+
+    public BlockPageDetail BlockPageDetail { get; }
 
     /// <summary>The engine's own trusted-proxy check, so the header handling and the decision can never disagree.</summary>
     public bool IsTrustedProxy(IPAddress? address) => Engine.Policies.IsTrustedProxy(address);

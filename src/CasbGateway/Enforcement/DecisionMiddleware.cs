@@ -69,7 +69,7 @@ internal sealed partial class DecisionMiddleware
             string message = string.IsNullOrWhiteSpace(decision.BlockMessage) ? ResponsePages.DefaultBlockMessage : decision.BlockMessage;
             return ResponsePages.WriteAsync(
                 context, StatusCodes.Status403Forbidden, "access_blocked", ResponsePages.BlockTitle, message,
-                decision.App, feature.CorrelationId, feature.At, decision.ClientAppType);
+                decision.App, feature.CorrelationId, feature.At, decision.ClientAppType, BlockDetail.For(decision, state.BlockPageDetail));
         }
 
         return _next(context);

@@ -100,6 +100,14 @@ internal static class GatewayApp
                         ClientCertificateValidation = static (_, _, _) => true,
                         CheckCertificateRevocation = false,
                     });
+
+                    // Past UseHttps the handshake is done: counted once per connection, not per request.
+                    listen.Use(next => connection =>
+                    {
+                        bool presented = connection.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>() is { ClientCertificate: not null };
+                        listen.ApplicationServices.GetRequiredService<GatewayMetrics>().RecordTlsHandshake(presented);
+                        return next(connection);
+                    });
                 }
 
                 if (endpoint.Host is "localhost")

@@ -13,6 +13,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _certificateFailures;
     private readonly Counter<long> _upstreamErrors;
     private readonly Counter<long> _clientErrors;
+    private readonly Counter<long> _tlsHandshakes;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -25,6 +26,8 @@ internal sealed class GatewayMetrics
             "casb.gateway.upstream.errors", "{request}", "Allowed requests the app's upstream failed (down, reset, timed out), by app and error.");
         _clientErrors = meter.CreateCounter<long>(
             "casb.gateway.client.errors", "{request}", "Allowed requests the client broke (malformed body, reset, went away), by app and error.");
+        _tlsHandshakes = meter.CreateCounter<long>(
+            "casb.gateway.tls.handshakes", "{handshake}", "TLS connections established, by whether the client presented a certificate.");
     }
 
     public void RecordRequest(string? app, string action, int status) =>
@@ -58,6 +61,13 @@ internal sealed class GatewayMetrics
     }
 
     public void RecordDecision(double milliseconds) => _decisionDuration.Record(milliseconds);
+
+    /// <summary>
+    /// One TLS connection established. A browser that reuses its connections (HTTP/2, keep-alive) and resumes sessions
+    /// shows few of these per page load; many per load would mean a full client-certificate handshake each time.
+    /// </summary>
+    public void RecordTlsHandshake(bool clientCertificate) =>
+        _tlsHandshakes.Add(1, new KeyValuePair<string, object?>("client_certificate", clientCertificate ? "present" : "absent"));
 
     public void RecordCertificateFailure(string reason) =>
         _certificateFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));

@@ -6,7 +6,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Gets the gateway-wide settings of a CASB store.</para>
-/// <para type="description">Returns the default action for requests no access policy blocks, the certificate revocation mode, the trusted sign-in proxies and their identity header, and the activity retention.</para>
+/// <para type="description">Returns the default action for requests no access policy blocks, the certificate revocation mode, the trusted sign-in proxies and their identity header, the activity retention, the CRL cache and download timeout, and whether the block page says why a device was not recognized (BlockPageDetail).</para>
 /// </summary>
 /// <example>
 /// <code>Get-CasbGatewaySetting</code>

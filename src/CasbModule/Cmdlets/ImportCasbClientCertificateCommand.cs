@@ -8,8 +8,9 @@ using CasbCore.Certificates;
 namespace CasbModule.Cmdlets;
 
 /// <summary>
-/// <para type="synopsis">Imports a client certificate (PFX) or a CA certificate into a certificate store, on Windows, Linux and macOS.</para>
+/// <para type="synopsis">Imports a client certificate (PFX) or a CA certificate into a certificate store or an NSS database, on Windows, Linux and macOS.</para>
 /// <para type="description">Works like Import-PfxCertificate, but on every platform (through .NET's X509Store): a PFX with its private key goes into Cert:\CurrentUser\My by default, so a browser or client can present it to the CASB gateway. Modern PFX files and legacy ones (RC2-40 / 3DES with a SHA-1 MAC, such as Microsoft's SampleClientCert.pfx) are read. A CA certificate file (.cer, .crt, .pem, .p7b) can be imported into Cert:\CurrentUser\Root the same way, which is the "import the root CA too" step on a test device. A client certificate must have a private key and must not be a CA; a Root or CA store accepts only CA certificates. Only the certificate with the private key is imported from a PFX (not the CA certificates bundled with it): import the root CA into Cert:\CurrentUser\Root separately. On Linux the LocalMachine stores are read-only: use CurrentUser. On Windows, adding to a Root store shows a confirmation dialog. Returns the imported certificate.</para>
+/// <para type="description">Browsers on Linux (Chromium, Chrome, Edge, Firefox) do not read the .NET store: they read an NSS database. -CertStoreLocation Nss: imports into the one they share, ~/.pki/nssdb; -NssDatabase names another (a Firefox profile folder, say). The database is created, without a password, when it is missing. A PFX's keyed certificate is imported with its key (legacy PFX files too: the certificate is re-exported in memory to a modern PFX under a one-time password, passed to pk12util in a file only the user can read and deleted afterwards). A certificate file adds CA certificates; with -TrustServerAuthentication they are trusted to issue the server certificates of HTTPS sites (a self-signed server certificate, such as the gateway's own, is trusted as it is). Needs NSS's pk12util and certutil (package libnss3-tools on Debian and Ubuntu); error ids NssToolsMissing, NssDatabaseUnusable, PfxPasswordInvalid.</para>
 /// </summary>
 /// <example>
 /// <code>Import-CasbClientCertificate -FilePath ./lab/client.pfx -Password (Read-Host -AsSecureString)</code>
@@ -23,11 +24,29 @@ namespace CasbModule.Cmdlets;
 /// <code>Import-CasbClientCertificate ./SampleClientCert.pfx -Password (ConvertTo-SecureString Microsoft -AsPlainText -Force) -Exportable</code>
 /// <para>Imports Microsoft's legacy-format sample client certificate with an exportable private key.</para>
 /// </example>
-[Cmdlet(VerbsData.Import, "CasbClientCertificate", SupportsShouldProcess = true)]
+/// <example>
+/// <code>Import-CasbClientCertificate ./lab/client.pfx -Password (Read-Host -AsSecureString) -CertStoreLocation Nss:</code>
+/// <para>On Linux: makes the client certificate available to Chromium and Firefox (the NSS database ~/.pki/nssdb).</para>
+/// </example>
+/// <example>
+/// <code>Import-CasbClientCertificate ./gateway.cer -CertStoreLocation Nss: -TrustServerAuthentication</code>
+/// <para>On Linux: makes Chromium trust the gateway's (self-signed) server certificate, or the CA that issued it.</para>
+/// </example>
+/// <example>
+/// <code>Import-CasbClientCertificate ./lab/client.pfx -Password $pw -NssDatabase ~/.mozilla/firefox/abcd1234.default-release</code>
+/// <para>Imports into one Firefox profile's own NSS database.</para>
+/// </example>
+[Cmdlet(VerbsData.Import, "CasbClientCertificate", SupportsShouldProcess = true, DefaultParameterSetName = CertStoreSet)]
 [OutputType(typeof(X509Certificate2))]
 public sealed class ImportCasbClientCertificateCommand : CasbCmdlet
 {
-    /// <summary><para>The PFX (.pfx, .p12) with the client certificate and key, or a CA certificate file (.cer, .crt, .pem, .p7b) for a Root or CA store.</para></summary>
+    private const string CertStoreSet = "CertStore";
+    private const string NssSet = "Nss";
+
+    /// <summary>What -CertStoreLocation says for the NSS database browsers on Linux share (~/.pki/nssdb).</summary>
+    public const string NssLocation = "Nss:";
+
+    /// <summary><para>The PFX (.pfx, .p12) with the client certificate and key, or a CA certificate file (.cer, .crt, .pem, .p7b) for a Root or CA store or an NSS database.</para></summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "Path")]
     [ValidateNotNullOrEmpty]
@@ -37,13 +56,22 @@ public sealed class ImportCasbClientCertificateCommand : CasbCmdlet
     [Parameter]
     public SecureString? Password { get; set; }
 
-    /// <summary><para>The target store, as on the Cert: drive: Cert:\CurrentUser\My (default), Cert:\CurrentUser\Root, Cert:\LocalMachine\My, ...</para></summary>
-    [Parameter]
+    /// <summary><para>The target store, as on the Cert: drive: Cert:\CurrentUser\My (default), Cert:\CurrentUser\Root, Cert:\LocalMachine\My, ...; or Nss: for the NSS database that Chromium and Firefox read on Linux (~/.pki/nssdb).</para></summary>
+    [Parameter(ParameterSetName = CertStoreSet)]
     [ValidateNotNullOrEmpty]
     public string CertStoreLocation { get; set; } = @"Cert:\CurrentUser\My";
 
-    /// <summary><para>Marks the private key exportable (Windows; keys are always exportable on Linux).</para></summary>
+    /// <summary><para>The folder of an NSS database to import into (cert9.db and key4.db; created when missing), for example a Firefox profile folder. -CertStoreLocation Nss: means ~/.pki/nssdb.</para></summary>
+    [Parameter(Mandatory = true, ParameterSetName = NssSet)]
+    [ValidateNotNullOrEmpty]
+    public string NssDatabase { get; set; } = "";
+
+    /// <summary><para>NSS databases only: trusts the CA certificates in the file to issue HTTPS server certificates (a self-signed server certificate is trusted as it is). Without it, CA certificates are added untrusted, which only helps browsers build chains.</para></summary>
     [Parameter]
+    public SwitchParameter TrustServerAuthentication { get; set; }
+
+    /// <summary><para>Marks the private key exportable (Windows; keys are always exportable on Linux).</para></summary>
+    [Parameter(ParameterSetName = CertStoreSet)]
     public SwitchParameter Exportable { get; set; }
 
     protected override void ProcessRecord()
@@ -60,17 +88,37 @@ public sealed class ImportCasbClientCertificateCommand : CasbCmdlet
 
     private void Import()
     {
-        CertificateStoreLocation location = CertificateStoreLocation.Parse(CertStoreLocation);
         string file = ResolveFileSystemPath(FilePath);
+        // NSS tools' own "sql:" prefix is accepted too; it is no PowerShell drive.
+        string? nssDatabase = ParameterSetName == NssSet
+            ? ResolveFileSystemPath(NssDatabase.StartsWith("sql:", StringComparison.OrdinalIgnoreCase) ? NssDatabase[4..] : NssDatabase)
+            : string.Equals(CertStoreLocation.Trim(), NssLocation, StringComparison.OrdinalIgnoreCase) ? CasbCore.Certificates.NssDatabase.DefaultPath()
+            : null;
+        if (nssDatabase is null && TrustServerAuthentication)
+        {
+            throw new CasbException(
+                TrustNotApplicableErrorId, CasbErrorKind.InvalidArgument,
+                $@"-TrustServerAuthentication is for NSS databases (-CertStoreLocation Nss: or -NssDatabase). To trust a CA in a certificate store, import it into Cert:\CurrentUser\Root.",
+                CertStoreLocation);
+        }
+
+        // Parsed before the file is read, so a mistyped location is reported as such.
+        CertificateStoreLocation? parsed = nssDatabase is null ? CertificateStoreLocation.Parse(CertStoreLocation) : null;
         if (!File.Exists(file))
         {
             throw new CasbException(
                 CertificateFile.NotFoundErrorId, CasbErrorKind.ObjectNotFound, $"The certificate file '{file}' does not exist.", file);
         }
 
+        if (parsed is not { } location)
+        {
+            ImportIntoNss(file, nssDatabase!);
+            return;
+        }
+
         IReadOnlyList<X509Certificate2> certificates = location.HoldsCertificateAuthorities
-            ? ReadAuthorities(file, location)
-            : new[] { ReadClientCertificate(file, location) };
+            ? ReadAuthorities(file, location.ToString())
+            : new[] { ReadClientCertificate(file, location.ToString(), StorageFlags(location)) };
         location.ThrowIfReadOnly();
 
         foreach (X509Certificate2 certificate in certificates)
@@ -83,7 +131,68 @@ public sealed class ImportCasbClientCertificateCommand : CasbCmdlet
         }
     }
 
-    private X509Certificate2 ReadClientCertificate(string file, CertificateStoreLocation location)
+    /// <summary>
+    /// NSS: a PFX's keyed certificate with its key (pk12util), or the certificates of a certificate file (certutil),
+    /// trusted for server authentication on request. The database is opened (and created) only past ShouldProcess.
+    /// </summary>
+    private void ImportIntoNss(string file, string databasePath)
+    {
+        string target = $"NSS database {databasePath}";
+        CasbCore.Certificates.NssDatabase? database = null;
+        CasbCore.Certificates.NssDatabase Database() => database ??= CasbCore.Certificates.NssDatabase.Open(databasePath);
+        if (CertificateFile.IsPkcs12(ReadHead(file)))
+        {
+            if (TrustServerAuthentication)
+            {
+                throw new CasbException(
+                    TrustNotApplicableErrorId, CasbErrorKind.InvalidArgument,
+                    $"-TrustServerAuthentication trusts CA certificates from a certificate file (.cer, .crt, .pem, .p7b); '{file}' is a PFX, whose client certificate is never trusted to identify servers.",
+                    file);
+            }
+
+            // Exportable so the key can be handed to pk12util; ephemeral where the platform allows, so nothing is persisted here.
+            X509KeyStorageFlags flags = X509KeyStorageFlags.Exportable | (OperatingSystem.IsMacOS() ? X509KeyStorageFlags.DefaultKeySet : X509KeyStorageFlags.EphemeralKeySet);
+            X509Certificate2 certificate = ReadClientCertificate(file, target, flags);
+            if (ShouldProcess(target, $"Import '{certificate.Subject}' ({certificate.Thumbprint}) with its private key from '{file}'"))
+            {
+                Database().ImportClientCertificate(certificate);
+                WriteObject(X509CertificateLoader.LoadCertificate(certificate.RawData));
+            }
+
+            return;
+        }
+
+        X509Certificate2Collection certificates = CertificateFile.Read(file);
+        foreach (X509Certificate2 certificate in certificates)
+        {
+            bool authority = TrustedRootCatalog.IsCertificateAuthority(certificate);
+            bool selfSigned = certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData);
+            if (!authority && !(TrustServerAuthentication && selfSigned))
+            {
+                throw new CasbException(
+                    TrustedRootCatalog.NotACertificateAuthorityErrorId, CasbErrorKind.InvalidData,
+                    $"'{certificate.Subject}' in '{file}' is not a certificate authority. An NSS database takes client certificates from a PFX with their key; a self-signed server certificate needs -TrustServerAuthentication; a server certificate issued by a CA is trusted through that CA.",
+                    file);
+            }
+        }
+
+        foreach (X509Certificate2 certificate in certificates)
+        {
+            string how = TrustServerAuthentication ? "trusted for server authentication" : "untrusted, for chain building";
+            if (ShouldProcess(target, $"Add '{certificate.Subject}' ({certificate.Thumbprint}) from '{file}', {how}"))
+            {
+                Database().AddCertificate(certificate, TrustServerAuthentication);
+                WriteObject(certificate);
+            }
+        }
+    }
+
+    private X509KeyStorageFlags StorageFlags(CertificateStoreLocation location) =>
+        X509KeyStorageFlags.PersistKeySet
+        | (location.Location == StoreLocation.LocalMachine ? X509KeyStorageFlags.MachineKeySet : X509KeyStorageFlags.UserKeySet)
+        | (Exportable ? X509KeyStorageFlags.Exportable : X509KeyStorageFlags.DefaultKeySet);
+
+    private X509Certificate2 ReadClientCertificate(string file, string location, X509KeyStorageFlags flags)
     {
         if (!CertificateFile.IsPkcs12(ReadHead(file)))
         {
@@ -91,9 +200,6 @@ public sealed class ImportCasbClientCertificateCommand : CasbCmdlet
             throw NoPrivateKey(file, $"'{file}' holds only the public certificate '{publicOnly[0].Subject}'; a client certificate for {location} needs its private key: import the PFX.");
         }
 
-        X509KeyStorageFlags flags = X509KeyStorageFlags.PersistKeySet
-            | (location.Location == StoreLocation.LocalMachine ? X509KeyStorageFlags.MachineKeySet : X509KeyStorageFlags.UserKeySet)
-            | (Exportable ? X509KeyStorageFlags.Exportable : X509KeyStorageFlags.DefaultKeySet);
         X509Certificate2Collection all = CertificateFile.ReadPkcs12(file, PlainPassword(), flags);
         X509Certificate2? withKey = all.FirstOrDefault(c => c.HasPrivateKey);
         if (withKey is null)
@@ -112,7 +218,7 @@ public sealed class ImportCasbClientCertificateCommand : CasbCmdlet
         return withKey;
     }
 
-    private IReadOnlyList<X509Certificate2> ReadAuthorities(string file, CertificateStoreLocation location)
+    private IReadOnlyList<X509Certificate2> ReadAuthorities(string file, string location)
     {
         X509Certificate2Collection certificates = CertificateFile.IsPkcs12(ReadHead(file))
             ? CertificateFile.ReadPkcs12(file, PlainPassword(), X509KeyStorageFlags.DefaultKeySet)
@@ -142,6 +248,9 @@ public sealed class ImportCasbClientCertificateCommand : CasbCmdlet
                 CertificateFile.UnreadableErrorId, CasbErrorKind.ReadError, $"Cannot read the certificate file '{file}': {ex.Message}", file, ex);
         }
     }
+
+    /// <summary>-TrustServerAuthentication where it means nothing: a certificate store, or a PFX.</summary>
+    public const string TrustNotApplicableErrorId = "TrustServerAuthenticationNotApplicable";
 
     private string? PlainPassword() => Password is null ? null : new NetworkCredential(string.Empty, Password).Password;
 

@@ -8,7 +8,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Changes the gateway-wide settings of a CASB store.</para>
-/// <para type="description">Sets the default action for requests that no access policy blocks (Allow, as Defender for Cloud Apps does, or Block for default-deny), the revocation mode for client certificates (None, Optional, Required), the sign-in proxies whose identity header is trusted, and the activity-log retention. Only the parameters given change. A running gateway picks the change up without a restart.</para>
+/// <para type="description">Sets the default action for requests that no access policy blocks (Allow, as Defender for Cloud Apps does, or Block for default-deny), the revocation mode for client certificates (None, Optional, Required), the sign-in proxies whose identity header is trusted, the activity-log retention, and whether the block page tells a blocked person why their device was not recognized (BlockPageDetail). Only the parameters given change. A running gateway picks the change up without a restart.</para>
 /// </summary>
 /// <example>
 /// <code>Set-CasbGatewaySetting -DefaultAction Block</code>
@@ -29,6 +29,10 @@ namespace CasbModule.Cmdlets;
 /// <example>
 /// <code>Set-CasbGatewaySetting -IdentityHeader $null -TrustedProxy @()</code>
 /// <para>Trusts no identity header and no sign-in proxy: users come only from client certificates.</para>
+/// </example>
+/// <example>
+/// <code>Set-CasbGatewaySetting -BlockPageDetail None</code>
+/// <para>The block page shows the block message, the app and the correlation id only, not why the device was not recognized.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Set, "CasbGatewaySetting", SupportsShouldProcess = true)]
 [OutputType(typeof(CasbGatewaySetting))]
@@ -68,6 +72,10 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
     [ValidateRange(1, 120)]
     public int CrlFetchTimeoutSeconds { get; set; }
 
+    /// <summary><para>What the block page says besides the block message: Reason (default) adds why the device was not recognized, in plain words (no certificate was offered, it expired on a date, it is not trusted, it was revoked, ...) with the certificate's subject and dates, and the same reason code in the JSON answer; None leaves it out. Policy names and trusted roots are never shown.</para></summary>
+    [Parameter]
+    public BlockPageDetail BlockPageDetail { get; set; }
+
     /// <summary><para>$true accepts client certificates, CAs and CRLs with legacy cryptography: RSA or DSA keys of 1024 bits and more, elliptic curves of 192 bits and more, SHA-1 signatures. $false (the default) requires RSA of 2048 bits, P-256 or larger curves and SHA-256 or stronger. MD5 signatures and RSA keys under 1024 bits are refused either way.</para></summary>
     [Parameter]
     public bool AllowWeakCertificateCryptography { get; set; }
@@ -88,6 +96,7 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
             ActivityRetentionDays = IsBound(nameof(ActivityRetentionDays)) ? ActivityRetentionDays : null,
             CrlCacheMinutes = IsBound(nameof(CrlCacheMinutes)) ? CrlCacheMinutes : null,
             CrlFetchTimeoutSeconds = IsBound(nameof(CrlFetchTimeoutSeconds)) ? CrlFetchTimeoutSeconds : null,
+            BlockPageDetail = IsBound(nameof(BlockPageDetail)) ? BlockPageDetail : null,
             AllowWeakCertificateCryptography = IsBound(nameof(AllowWeakCertificateCryptography)) ? AllowWeakCertificateCryptography : null,
         };
         try

@@ -15,6 +15,7 @@ public sealed class CasbGatewaySetting
         ActivityRetentionDays = settings.ActivityRetentionDays;
         CrlCacheMinutes = settings.CrlCacheMinutes;
         CrlFetchTimeoutSeconds = settings.CrlFetchTimeoutSeconds;
+        BlockPageDetail = settings.BlockPageDetail;
         AllowWeakCertificateCryptography = settings.AllowWeakCertificateCryptography;
         StorePath = DisplayText.Safe(storePath);
         Revision = revision;
@@ -33,6 +34,8 @@ public sealed class CasbGatewaySetting
     public int CrlCacheMinutes { get; }
 
     public int CrlFetchTimeoutSeconds { get; }
+
+    public BlockPageDetail BlockPageDetail { get; }
 
     /// <summary>Whether certificates, CAs and CRLs with 1024-bit RSA/DSA keys, small curves or SHA-1 signatures are accepted.</summary>
     public bool AllowWeakCertificateCryptography { get; }

@@ -32,6 +32,29 @@ public sealed class AccessPolicyTests
     }
 
     [Fact]
+    public void A_block_says_whether_the_certificate_decided_it_so_the_block_page_can_explain_only_such_blocks()
+    {
+        Assert.True(Decide(Seed(), Request(), NoCertificate).BlockedOnDeviceTags);
+        Assert.True(Decide(Seed(), Request(), ExpiredCertificate()).BlockedOnDeviceTags);
+
+        // Default-deny and a policy without a device-tag filter block whatever the certificate: nothing to explain about it.
+        CasbConfiguration defaultDeny = Seed(DefaultAction.Block);
+        defaultDeny.AccessPolicies.Clear();
+        AccessDecision denied = Decide(defaultDeny, Request(), NoCertificate);
+        Assert.Equal(AccessAction.Block, denied.Action);
+        Assert.False(denied.BlockedOnDeviceTags);
+
+        CasbConfiguration byIp = Seed();
+        byIp.AccessPolicies[0].DeviceTags.Clear();
+        byIp.AccessPolicies[0].IPRanges.Add("0.0.0.0/0");
+        AccessDecision blockedByIp = Decide(byIp, Request(), NoCertificate);
+        Assert.Equal(AccessAction.Block, blockedByIp.Action);
+        Assert.False(blockedByIp.BlockedOnDeviceTags);
+
+        Assert.False(Decide(Seed(), Request(), ValidCertificate()).BlockedOnDeviceTags);
+    }
+
+    [Fact]
     public void Seed_scenario_a_desktop_client_is_not_affected_by_a_browser_only_policy()
     {
         AccessDecision decision = Decide(Seed(), Request(userAgent: "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17928; Pro)"), NoCertificate);

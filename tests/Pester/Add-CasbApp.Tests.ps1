@@ -56,6 +56,27 @@ Describe 'Add-CasbApp' {
             Should -Throw -ErrorId 'InvalidPathPrefix,CasbModule.Cmdlets.AddCasbAppCommand'
     }
 
+    It 'refuses an escaped path prefix (<Prefix>) with EscapedPathPrefix and writes nothing' -TestCases @(
+        @{ Prefix = '/admin%2Fsecret' }
+        @{ Prefix = '/%7Euser' }
+        @{ Prefix = '/caf%C3%A9' }
+    ) {
+        { Add-CasbApp -StorePath $store -Name 'Bad' -Upstream 'http://127.0.0.1' -PathPrefix $Prefix } |
+            Should -Throw -ErrorId 'EscapedPathPrefix,CasbModule.Cmdlets.AddCasbAppCommand' -ExpectedMessage '*write it decoded*'
+        Test-Path (Join-Path $store 'casb.json') | Should -BeFalse
+    }
+
+    It 'refuses a path prefix the gateway could not match as written (<Why>) with InvalidPathPrefix' -TestCases @(
+        @{ Why = 'a path parameter'; Prefix = '/app;v=1'; Message = "*';' path parameter*" }
+        @{ Why = 'a trailing dot'; Prefix = '/admin./x'; Message = "*ends with '.'*" }
+        @{ Why = 'a non-ASCII letter'; Prefix = "/caf$([char]0xE9)"; Message = '*must be ASCII*' }
+        @{ Why = 'a dot segment'; Prefix = '/x/../admin'; Message = "*'..'*" }
+        @{ Why = 'an empty segment'; Prefix = '//admin'; Message = '*empty*' }
+    ) {
+        { Add-CasbApp -StorePath $store -Name 'Bad' -Upstream 'http://127.0.0.1' -PathPrefix $Prefix } |
+            Should -Throw -ErrorId 'InvalidPathPrefix,CasbModule.Cmdlets.AddCasbAppCommand' -ExpectedMessage $Message
+    }
+
     It 'refuses a second app on the same host name and path prefix (the validator''s DuplicateRoute) and writes nothing' {
         Add-CasbApp -StorePath $store -Name 'Azure Portal' -Upstream 'http://127.0.0.1:8080' -Hostname 'portal.contoso.local'
         $before = Get-Content (Join-Path $store 'casb.json') -Raw

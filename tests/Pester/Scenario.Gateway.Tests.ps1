@@ -60,6 +60,10 @@ BeforeAll {
         -RedirectStandardOutput (Join-Path $TestDrive 'upstream.log') -RedirectStandardError (Join-Path $TestDrive 'upstream.err')
 
     Add-CasbApp -StorePath $store -Name $app -Upstream "http://127.0.0.1:$upstreamPort" -Hostname 'localhost', '127.0.0.1'
+    # A protected app under /admin on the same hosts as the app on '/', for the path-spelling test.
+    Add-CasbApp -StorePath $store -Name 'Admin console' -Upstream "http://127.0.0.1:$upstreamPort" -Hostname 'localhost', '127.0.0.1' -PathPrefix '/admin'
+    New-CasbConditionalAccessPolicy -StorePath $store -Name 'Admin console via App Control' -IncludeUser All -App 'Admin console' -SessionControl AppControl | Out-Null
+    New-CasbAccessPolicy -StorePath $store -Name 'Admin console closed' -App 'Admin console' -ClientApp Any -Action Block -BlockMessage 'The admin console is closed.' | Out-Null
     Add-CasbApp -StorePath $store -Name 'Down App' -Upstream "http://127.0.0.1:$(Get-FreePort)" -Hostname 'down.contoso.local'
     New-CasbConditionalAccessPolicy -StorePath $store -Name 'Vendors via App Control' -IncludeUser All -App $app -SessionControl AppControl | Out-Null
     New-CasbAccessPolicy -StorePath $store -Name 'Require certificate' -App $app -DeviceTag 'Valid client certificate' `
@@ -277,6 +281,34 @@ Describe 'The gateway in front of a real app' {
         $decision.BlockMessage | Should -Be $record.BlockMessage
         @($decision.MatchedPolicies.Name) | Should -Be @($record.MatchedPolicies)
         $decision.Revision | Should -Be $record.Revision
+    }
+
+    It 'decides a path as sent with curl --path-as-is on its one canonical spelling: <Name>' -Skip:(-not (Get-Command curl -CommandType Application -ErrorAction SilentlyContinue)) -ForEach @(
+        @{ Name = '//admin/secret is the /admin app, blocked'; Path = '//admin/secret'; Status = 403; Page = 'The admin console is closed\.'; App = 'Admin console'; Logged = '/admin/secret' }
+        @{ Name = '/.//admin/secret is the /admin app, blocked'; Path = '/.//admin/secret'; Status = 403; Page = 'The admin console is closed\.'; App = 'Admin console'; Logged = '/admin/secret' }
+        @{ Name = '/admin%2Fsecret is refused'; Path = '/admin%2Fsecret'; Status = 400; Page = 'Address not accepted.*encoded &#39;/&#39; \(%2F\)'; App = $null; Logged = '/admin%2Fsecret' }
+        @{ Name = '/admin;x/secret is refused'; Path = '/admin;x/secret'; Status = 400; Page = 'Address not accepted.*&#39;;&#39; path parameter'; App = $null; Logged = '/admin;x/secret' }
+        @{ Name = '/x/..//inbox reaches the app on / as /inbox'; Path = '/x/..//inbox'; Status = 200; Page = '<dd id="path">/inbox</dd>'; App = 'Microsoft Online Services'; Logged = '/inbox' }
+    ) {
+        # With the client certificate the app on '/' would let the request through: only the path decides here.
+        $headers = Join-Path $TestDrive 'path-headers.txt'
+        $status = & curl --path-as-is -sk --cert-type P12 --cert "$(Join-Path $lab 'client.pfx'):$labPassword" -A $browser -H 'Accept: text/html' `
+            -D $headers -o (Join-Path $TestDrive 'path-body.html') -w '%{http_code}' "$($gateway.Url)$Path"
+        $body = Get-Content (Join-Path $TestDrive 'path-body.html') -Raw
+        $correlationId = (Select-String -Path $headers -Pattern '^X-Casb-Correlation-Id:\s*(\S+)').Matches[0].Groups[1].Value
+
+        [int] $status | Should -Be $Status
+        $body | Should -Match $Page
+        $record = Wait-Activity $correlationId
+        $record.HttpStatus | Should -Be $Status
+        $record.App | Should -Be $App
+        $record.Path | Should -Be $Logged
+        if ($Status -eq 400) {
+            $record.Action | Should -Be 'Block'
+            $record.Error | Should -BeLike 'RequestPathAmbiguous: *'
+            $record.ErrorSource | Should -Be 'Client'
+            $body | Should -Not -Match 'Hello from the Casb sample app'
+        }
     }
 
     It 'never passes a forged proxy, certificate or identity header of any family upstream, in any spelling' -Skip:(-not (Get-Command curl -CommandType Application -ErrorAction SilentlyContinue)) {

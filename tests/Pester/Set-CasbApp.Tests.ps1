@@ -61,6 +61,31 @@ Describe 'Set-CasbApp' {
         (Get-CasbApp -StorePath $store).Upstream.Port | Should -Be 8080
     }
 
+    It 'refuses an escaped path prefix with EscapedPathPrefix and keeps the stored one' {
+        Set-CasbApp -StorePath $store 'Azure Portal' -PathPrefix '/portal'
+
+        { Set-CasbApp -StorePath $store 'Azure Portal' -PathPrefix '/portal%2Fadmin' } |
+            Should -Throw -ErrorId 'EscapedPathPrefix,CasbModule.Cmdlets.SetCasbAppCommand'
+        (Get-CasbApp -StorePath $store 'Azure Portal').PathPrefix | Should -Be '/portal'
+    }
+
+    It 'names the fix when a store written before the rule holds an escaped prefix, and the fix works' {
+        $file = Join-Path $store 'casb.json'
+        $json = Get-Content $file -Raw | ConvertFrom-Json
+        $json.apps[0].pathPrefix = '/admin%2Fsecret'
+        $json | ConvertTo-Json -Depth 20 | Set-Content $file
+
+        { Set-CasbApp -StorePath $store 'Azure Portal' -Upstream 'http://127.0.0.1:9090' } |
+            Should -Throw -ErrorId 'EscapedPathPrefix,CasbModule.Cmdlets.SetCasbAppCommand' -ExpectedMessage "*Set-CasbApp -Name 'Azure Portal' -PathPrefix*"
+        { Test-CasbAccess -StorePath $store -Uri 'https://azure.contoso.local/admin/secret' } |
+            Should -Throw -ErrorId 'EscapedPathPrefix,CasbModule.Cmdlets.TestCasbAccessCommand'
+
+        Set-CasbApp -StorePath $store 'Azure Portal' -PathPrefix '/admin' -Upstream 'http://127.0.0.1:9090'
+
+        (Get-CasbApp -StorePath $store 'Azure Portal').PathPrefix | Should -Be '/admin'
+        (Test-CasbAccess -StorePath $store -Uri 'https://azure.contoso.local//admin/secret').App | Should -Be 'Azure Portal'
+    }
+
     It 'writes nothing with -WhatIf' {
         $before = Get-Content (Join-Path $store 'casb.json') -Raw
 

@@ -86,6 +86,46 @@ Describe 'Test-CasbAccess' {
         { Test-CasbAccess -StorePath $store -Uri 'https://unknown.contoso.local/' } | Should -Throw -ErrorId 'AppNotFound,CasbModule.Cmdlets.TestCasbAccessCommand'
     }
 
+    Context 'a URL whose path has several spellings' {
+        BeforeAll {
+            Add-CasbApp -StorePath $store -Name 'Wiki admin' -Upstream 'http://127.0.0.1:8082' -Hostname 'wiki.contoso.local' -PathPrefix '/admin'
+            New-CasbConditionalAccessPolicy -StorePath $store -Name 'Wiki admin via App Control' -IncludeUser All -App 'Wiki admin' -SessionControl AppControl | Out-Null
+            New-CasbAccessPolicy -StorePath $store -Name 'Wiki admin closed' -App 'Wiki admin' -ClientApp Any -Action Block -BlockMessage 'Wiki admin is closed.' | Out-Null
+        }
+
+        It 'decides <Path> as the /admin app, as the gateway decides and forwards it' -TestCases @(
+            @{ Path = '//admin/secret' }
+            @{ Path = '/.//admin/secret' }
+            @{ Path = '/x/../admin/secret' }
+            @{ Path = '/ADMIN/secret' }
+            @{ Path = '/adm%69n/secret?next=/' }
+        ) {
+            $decision = Test-CasbAccess -StorePath $store -Uri "https://wiki.contoso.local$Path" -UserAgent $edge
+
+            $decision.App | Should -Be 'Wiki admin'
+            $decision.Action | Should -Be 'Block'
+            $decision.BlockMessage | Should -Be 'Wiki admin is closed.'
+        }
+
+        It 'still decides the open app for a path outside /admin' {
+            (Test-CasbAccess -StorePath $store -Uri 'https://wiki.contoso.local//administrator/../wiki/home' -UserAgent $edge).App | Should -Be 'Wiki'
+        }
+
+        It 'refuses <Path> with RequestPathAmbiguous, as the gateway answers 400' -TestCases @(
+            @{ Path = '/admin%2Fsecret'; Why = "*encoded '/' (%2F)*" }
+            @{ Path = '/admin%252Fsecret'; Why = "*encoded '%' (%25)*" }
+            @{ Path = '/admin;jsessionid=1/secret'; Why = "*';' path parameter*" }
+            @{ Path = '/admin\secret'; Why = '*backslash*' }
+            @{ Path = '/admin%5Csecret'; Why = '*backslash*' }
+            @{ Path = '/%2e%2e/admin/secret'; Why = "*encoded '.' or '..' segment*" }
+            @{ Path = '/admin./secret'; Why = "*ends with '.'*" }
+            @{ Path = '/%C0%AFadmin'; Why = '*not valid UTF-8*' }
+        ) {
+            { Test-CasbAccess -StorePath $store -Uri "https://wiki.contoso.local$Path" -UserAgent $edge } |
+                Should -Throw -ErrorId 'RequestPathAmbiguous,CasbModule.Cmdlets.TestCasbAccessCommand' -ExpectedMessage $Why
+        }
+    }
+
     It 'refuses an IP address that does not parse' {
         { Test-CasbAccess -StorePath $store -App 'Azure Portal' -IPAddress '10.0.0.300' } |
             Should -Throw -ErrorId 'InvalidIPAddress,CasbModule.Cmdlets.TestCasbAccessCommand'

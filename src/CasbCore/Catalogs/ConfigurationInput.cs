@@ -64,14 +64,14 @@ public static class ConfigurationInput
         return result;
     }
 
-    /// <summary>A path prefix starts with '/' (the validator's rules).</summary>
+    /// <summary>A path prefix starts with '/' and is written decoded (the validator's rules and error ids).</summary>
     public static string PathPrefix(string? prefix)
     {
-        string? problem = ConfigurationValidator.PathPrefixProblem(prefix);
+        string? problem = ConfigurationValidator.PathPrefixProblem(prefix, out string errorId);
         if (problem is not null)
         {
             throw new CasbException(
-                "InvalidPathPrefix", CasbErrorKind.InvalidArgument, $"The path prefix '{prefix}' is invalid: {problem} (for example /portal).", prefix);
+                errorId, CasbErrorKind.InvalidArgument, $"The path prefix '{prefix}' is invalid: {problem} (for example /portal).", prefix);
         }
 
         return prefix!;

@@ -6,9 +6,11 @@ namespace CasbCore.Policies;
 /// Finds the app a request is for. An app answers on its <see cref="AppEntry.Hostnames"/> (exact names, or
 /// wildcards such as <c>*.contoso.local</c>, which match one or more labels under contoso.local but not
 /// contoso.local itself) and under its <see cref="AppEntry.PathPrefix"/>, matched on segment boundaries
-/// (<c>/app</c> matches <c>/app</c> and <c>/app/x</c>, not <c>/apple</c>). Host names compare
-/// case-insensitively and the request's port is ignored; path prefixes compare case-insensitively too, so a
-/// request cannot slip past an app's policies by changing the case of its path. When several apps match, the
+/// (<c>/app</c> matches <c>/app</c> and <c>/app/x</c>, not <c>/apple</c>) against the request's canonical
+/// <see cref="RequestPath"/> (a path that is ambiguous matches no app). Host names compare
+/// case-insensitively and the request's port is ignored; path prefixes compare case-insensitively too
+/// (<see cref="RequestPath.FoldCase"/>), so a request cannot slip past an app's policies by changing the case
+/// of its path on a case-insensitive upstream. When several apps match, the
 /// most specific wins: an exact host beats a wildcard, a longer wildcard beats a shorter one, then the
 /// longest path prefix; remaining ties go to the app listed first. An app without host names matches no
 /// request by host (only by name, in what-if).
@@ -28,7 +30,7 @@ public sealed class AppMatcher
         foreach (AppEntry app in apps)
         {
             _byName.TryAdd(app.Name, app);
-            string prefix = NormalizePathPrefix(app.PathPrefix);
+            string prefix = CanonicalPathPrefix(app);
             foreach (string hostname in app.Hostnames)
             {
                 string host = NormalizeHost(hostname);
@@ -65,16 +67,19 @@ public sealed class AppMatcher
     /// <summary>The app with this name (case-insensitive), or null.</summary>
     public AppEntry? FindByName(string name) => _byName.GetValueOrDefault(name);
 
-    /// <summary>The most specific app for a request's Host header (port ignored) and path, or null.</summary>
+    /// <summary>
+    /// The most specific app for a request's Host header (port ignored) and path (a request target: canonicalized
+    /// with <see cref="RequestPath.TryParse"/>, the query ignored), or null, also when the path is ambiguous.
+    /// </summary>
     public AppEntry? Find(string? host, string? path)
     {
-        if (string.IsNullOrWhiteSpace(host))
+        if (string.IsNullOrWhiteSpace(host) || !RequestPath.TryParse(path, out RequestPath? requestPath, out _))
         {
             return null;
         }
 
         string normalizedHost = NormalizeHost(StripPort(host));
-        string normalizedPath = NormalizeRequestPath(path);
+        string normalizedPath = RequestPath.FoldCase(requestPath.Value);
 
         if (_exact.TryGetValue(normalizedHost, out Route[]? routes))
         {
@@ -101,7 +106,10 @@ public sealed class AppMatcher
         return null;
     }
 
-    /// <summary>"/" stays "/"; a trailing slash is dropped ("/app/" becomes "/app").</summary>
+    /// <summary>
+    /// The form prefixes are compared in: case-folded (<see cref="RequestPath.FoldCase"/>), "/" stays "/", a trailing
+    /// slash is dropped ("/App/" becomes "/app"). Meant for prefixes that pass <see cref="ConfigurationValidator.PathPrefixProblem(string?)"/>.
+    /// </summary>
     public static string NormalizePathPrefix(string? prefix)
     {
         if (string.IsNullOrEmpty(prefix) || prefix == "/")
@@ -110,7 +118,7 @@ public sealed class AppMatcher
         }
 
         string trimmed = prefix.TrimEnd('/');
-        return trimmed.Length == 0 ? "/" : trimmed;
+        return trimmed.Length == 0 ? "/" : RequestPath.FoldCase(trimmed);
     }
 
     /// <summary>Lower-case, without a trailing dot and without IPv6 brackets.</summary>
@@ -145,33 +153,24 @@ public sealed class AppMatcher
         return h;
     }
 
-    /// <summary>The path without a query or fragment; empty becomes "/".</summary>
-    private static string NormalizeRequestPath(string? path)
+    /// <summary>
+    /// A stored prefix the validator would refuse (an escaped one, say, in a store written before the rule) stops the
+    /// compile: matching it in some other form could disagree with what the gateway would do once it is fixed.
+    /// </summary>
+    private static string CanonicalPathPrefix(AppEntry app)
     {
-        if (string.IsNullOrEmpty(path))
+        if (ConfigurationValidator.PathPrefixProblem(app.PathPrefix, out string errorId) is { } problem)
         {
-            return "/";
+            throw new CasbException(
+                errorId, CasbErrorKind.InvalidData,
+                $"App '{app.Name}': the path prefix '{app.PathPrefix}' is invalid: {problem}. Correct it with Set-CasbApp -Name '{app.Name}' -PathPrefix.",
+                app.Name);
         }
 
-        int end = path.AsSpan().IndexOfAny('?', '#');
-        return end switch
-        {
-            0 => "/",
-            > 0 => path[..end],
-            _ => path,
-        };
+        return NormalizePathPrefix(app.PathPrefix);
     }
 
-    internal static bool PathMatches(string prefix, string path)
-    {
-        if (prefix.Length == 1)
-        {
-            return true;
-        }
-
-        return path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) &&
-               (path.Length == prefix.Length || path[prefix.Length] == '/');
-    }
+    private static bool PathMatches(string prefix, string path) => RequestPath.IsUnder(prefix, path);
 
     private readonly record struct Route(string Prefix, AppEntry App, int Order);
 

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using CasbCore.Catalogs;
+using CasbCore.Certificates;
 using CasbCore.Model;
 
 namespace CasbCore.Policies;
@@ -17,8 +19,9 @@ public sealed record ConfigurationProblem(string ErrorId, string Item, string Me
 /// access policies; case-insensitive, per kind), UnknownApp, UnknownGroup (a policy names one that does not
 /// exist), InvalidIPRange, InvalidHostname, DuplicateRoute (two apps on the same host name and path prefix),
 /// InvalidUpstream (not an absolute http or https URI, or one that would show a control or bidi character),
-/// InvalidPathPrefix, UnknownDeviceTag, InvalidTrustedProxy, InvalidIdentityHeader (see
-/// <see cref="IdentityHeaderProblem"/>), InvalidBlockPageDetail.</para>
+/// InvalidPathPrefix, EscapedPathPrefix (a path prefix written with %-escapes: prefixes are written decoded, see
+/// <see cref="PathPrefixProblem(string?, out string)"/>), UnknownDeviceTag, InvalidTrustedProxy, InvalidIdentityHeader
+/// (see <see cref="IdentityHeaderProblem"/>), InvalidBlockPageDetail.</para>
 /// </summary>
 public static class ConfigurationValidator
 {
@@ -51,10 +54,10 @@ public static class ConfigurationValidator
                 Add("InvalidUpstream", app.Name, $"{what}: the upstream '{app.Upstream}' contains a control or bidi character (also percent-encoded).");
             }
 
-            string? pathProblem = PathPrefixProblem(app.PathPrefix);
+            string? pathProblem = PathPrefixProblem(app.PathPrefix, out string pathErrorId);
             if (pathProblem is not null)
             {
-                Add("InvalidPathPrefix", app.Name, $"{what}: the path prefix '{app.PathPrefix}' is invalid: {pathProblem}.");
+                Add(pathErrorId, app.Name, $"{what}: the path prefix '{app.PathPrefix}' is invalid: {pathProblem}. Correct it with Set-CasbApp -Name '{app.Name}' -PathPrefix.");
             }
 
             foreach (string hostname in app.Hostnames)
@@ -274,16 +277,42 @@ public static class ConfigurationValidator
     };
 
     /// <summary>Null when <paramref name="prefix"/> is a valid path prefix ("/", "/app", "/app/v2/"), else why not.</summary>
-    public static string? PathPrefixProblem(string? prefix)
+    public static string? PathPrefixProblem(string? prefix) => PathPrefixProblem(prefix, out _);
+
+    /// <summary>
+    /// Null when <paramref name="prefix"/> is a valid path prefix, else why not, with the error id: EscapedPathPrefix
+    /// for a prefix with %-escapes, InvalidPathPrefix for anything else. A valid prefix is printable ASCII and its own
+    /// canonical <see cref="RequestPath"/> (a trailing '/' aside): written decoded, as the gateway matches it
+    /// ("/q3 reports" is refused for its space, "/q3%20reports" for its escape), with none of what makes a request path ambiguous.
+    /// </summary>
+    public static string? PathPrefixProblem(string? prefix, out string errorId)
     {
+        errorId = "InvalidPathPrefix";
         if (string.IsNullOrEmpty(prefix) || prefix[0] != '/')
         {
             return "it must start with '/'";
         }
 
+        if (prefix.Contains('%'))
+        {
+            // Matching is on decoded paths, so "/a%2Fb" could never match as written and "/a%20b" would only look
+            // as if it did; refused rather than decoded so that no stored prefix silently changes meaning.
+            errorId = "EscapedPathPrefix";
+            return "it contains a %-escape; write it decoded, as the gateway matches decoded paths (for example '/~user' " +
+                "rather than '/%7Euser'); an escaped '/' (%2F) cannot be part of a prefix";
+        }
+
         if (prefix.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '?' or '#' or '\\' or '*'))
         {
             return "it must not contain white space, '?', '#', '\\' or '*'";
+        }
+
+        if (!Ascii.IsValid(prefix))
+        {
+            // "é" is also "e" + U+0301 and servers normalize differently, so a non-ASCII prefix could be reached under a
+            // spelling it does not match; an ASCII prefix has one spelling (case aside, which matching folds).
+            return "it must be ASCII: a non-ASCII letter has several spellings (composed, decomposed) that servers normalize differently; " +
+                "protect the nearest ASCII parent path instead";
         }
 
         if (prefix.Contains("//", StringComparison.Ordinal) ||
@@ -292,7 +321,13 @@ public static class ConfigurationValidator
             return "it must not contain empty, '.' or '..' segments";
         }
 
-        return null;
+        if (!RequestPath.TryParse(prefix, out RequestPath? canonical, out string? problem))
+        {
+            return problem;
+        }
+
+        // Belt and braces: whatever passes above must be its own canonical form, or it could never match as written.
+        return canonical.Value.TrimEnd('/') == prefix.TrimEnd('/') ? null : $"it is not in canonical form (canonical: '{canonical.Value}')";
     }
 
     private static HashSet<string> Names(IEnumerable<string> names, string kind, List<ConfigurationProblem> problems)

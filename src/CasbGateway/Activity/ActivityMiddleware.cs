@@ -84,14 +84,14 @@ internal sealed class ActivityMiddleware
             };
         }
 
-        // Failed before the engine answered.
+        // Refused (an ambiguous path) or failed before the engine answered.
         var certificate = context.Connection.ClientCertificate;
         return new ActivityRecord
         {
             Time = feature.At,
             CorrelationId = feature.CorrelationId,
             Host = context.Request.Host.Host,
-            Path = context.Request.Path.Value ?? "/",
+            Path = feature.RefusedPath ?? context.Request.Path.Value ?? "/",
             Method = method,
             UserSource = "Anonymous",
             SourceIp = feature.ClientAddress?.ToString(),
@@ -101,7 +101,7 @@ internal sealed class ActivityMiddleware
             CertificateThumbprint = certificate?.Thumbprint,
             CertificateStatus = certificate is null ? nameof(CasbCore.Certificates.CertificateFailureReason.NoCertificate) : null,
             Action = nameof(AccessAction.Block),
-            BlockMessage = ResponsePages.GenericBlockMessage,
+            BlockMessage = feature.RefusedMessage ?? ResponsePages.GenericBlockMessage,
             HttpStatus = status,
             Revision = feature.State?.Revision ?? 0,
             Gateway = _gatewayName,

@@ -7,11 +7,15 @@ using CasbGateway.Telemetry;
 namespace CasbGateway.Enforcement;
 
 /// <summary>
-/// Asks the engine about the request. No app: 404 page. Block: 403 block page (the upstream is never
-/// contacted). Allow or Monitor: on to forwarding. Exceptions propagate to <see cref="FailClosedMiddleware"/>.
+/// Asks the engine about the request. An ambiguous path: 400 page, not decided (see <see cref="RequestPath"/>).
+/// No app: 404 page. Block: 403 block page (the upstream is never contacted). Allow or Monitor: on to
+/// forwarding. Exceptions propagate to <see cref="FailClosedMiddleware"/>.
 /// </summary>
 internal sealed partial class DecisionMiddleware
 {
+    /// <summary>The title of the page for a request refused with 400 because its path is ambiguous.</summary>
+    public const string AmbiguousTitle = "Address not accepted";
+
     private readonly RequestDelegate _next;
     private readonly IAccessDecider _decider;
     private readonly GatewayMetrics _metrics;
@@ -29,11 +33,31 @@ internal sealed partial class DecisionMiddleware
     {
         GatewayRequestFeature feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
         EngineState state = feature.State ?? throw new InvalidOperationException("No configuration is loaded.");
+
+        // The raw target, not Request.Path: Kestrel has already decoded and dot-resolved Request.Path but not merged
+        // slashes, and the engine must see the one canonical form Test-CasbAccess sees and the upstream receives.
+        string rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } target
+            ? target
+            : context.Request.PathBase.Add(context.Request.Path).ToUriComponent() + context.Request.QueryString.ToUriComponent();
+        if (!RequestPath.TryParse(rawTarget, out RequestPath? path, out string? problem))
+        {
+            int queryStart = rawTarget.IndexOfAny(['?', '#']);
+            feature.RefusedPath = queryStart < 0 ? rawTarget : rawTarget[..queryStart];
+            feature.RefusedMessage = $"This address cannot be used: {problem}. Servers read such addresses in different ways, so the gateway refuses it rather than guess which app it is for.";
+            feature.Error = $"{RequestPath.AmbiguousErrorId}: {problem}";
+            feature.ErrorSource = ErrorSources.Client;
+            LogAmbiguousPath(feature.CorrelationId, context.Request.Host.Host, feature.RefusedPath, problem);
+            return ResponsePages.WriteAsync(
+                context, StatusCodes.Status400BadRequest, "request_path_ambiguous", AmbiguousTitle, feature.RefusedMessage,
+                null, feature.CorrelationId, feature.At, null);
+        }
+
+        feature.Path = path;
         string userAgent = context.Request.Headers.UserAgent.ToString();
         var request = new AccessRequest
         {
             Host = context.Request.Host.Host,
-            Path = context.Request.Path.HasValue ? context.Request.Path.Value! : "/",
+            Path = path.Escaped,
             IdentityHeaderValue = feature.IdentityHeaderValue,
             RemoteAddress = feature.RemoteAddress,
             ClientAddress = feature.ClientAddress,
@@ -74,6 +98,9 @@ internal sealed partial class DecisionMiddleware
 
         return _next(context);
     }
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Request {CorrelationId} to {Host}{Path} refused (400): {Problem}.")]
+    private partial void LogAmbiguousPath(string correlationId, string host, string path, string problem);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Request {CorrelationId} to {Host}{Path}: no app is published there (404).")]
     private partial void LogNoApp(string correlationId, string host, string path);

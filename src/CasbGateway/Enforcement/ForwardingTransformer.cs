@@ -1,12 +1,14 @@
 using Microsoft.AspNetCore.Http.Features;
 using System.Net.Http.Headers;
+using CasbCore.Policies;
 using CasbGateway.SessionControl;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace CasbGateway.Enforcement;
 
 /// <summary>
-/// Request transform for the upstream: YARP's default header copy, the upstream's own Host (the original
+/// Request transform for the upstream: the canonical path the engine decided on (never the client's spelling of
+/// it) with the query as received, YARP's default header copy, the upstream's own Host (the original
 /// one goes in X-Forwarded-Host), X-Forwarded-For/-Proto/-Host set by the gateway, and, when the app asks for
 /// it, the validated leaf certificate as an RFC 9440 Client-Cert header. Response transform: session control
 /// (a blocked download never reaches the client), then YARP's default copy.
@@ -24,6 +26,8 @@ internal sealed class ForwardingTransformer : HttpTransformer
         proxyRequest.Headers.Host = null;
 
         GatewayRequestFeature feature = httpContext.Features.GetRequiredFeature<GatewayRequestFeature>();
+        RequestPath path = feature.Path ?? throw new InvalidOperationException("The request was not decided on a canonical path.");
+        proxyRequest.RequestUri = DestinationAddress(destinationPrefix, path);
         HttpRequestHeaders headers = proxyRequest.Headers;
         string peer = feature.RemoteAddress?.ToString() ?? "unknown";
         headers.Remove("X-Forwarded-For");
@@ -41,6 +45,14 @@ internal sealed class ForwardingTransformer : HttpTransformer
             headers.TryAddWithoutValidation(ClientCertHeader, ":" + Convert.ToBase64String(certificate.RawData) + ":");
         }
     }
+
+    /// <summary>
+    /// The upstream's address (its own path, if any, in front) with the canonical path and the query as received.
+    /// System.Uri would otherwise canonicalize once more on its own terms (unescape "%41", re-escape "%zz" in the
+    /// query, resolve "%2E" segments), and the upstream must receive exactly <see cref="RequestPath.Escaped"/>.
+    /// </summary>
+    internal static Uri DestinationAddress(string destinationPrefix, RequestPath path) =>
+        new(destinationPrefix.TrimEnd('/') + path.Escaped + path.Query, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {

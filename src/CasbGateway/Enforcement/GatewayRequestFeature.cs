@@ -30,6 +30,15 @@ internal sealed class GatewayRequestFeature
     /// <summary>The trusted identity header's value, captured before the header is stripped.</summary>
     public string? IdentityHeaderValue { get; set; }
 
+    /// <summary>The canonical path the engine decided on; exactly this path (and the query) is forwarded.</summary>
+    public RequestPath? Path { get; set; }
+
+    /// <summary>Set when the gateway refused the request itself before deciding (an ambiguous path: 400): the message shown and logged.</summary>
+    public string? RefusedMessage { get; set; }
+
+    /// <summary>The raw request path (without the query) of a refused request, for the activity record.</summary>
+    public string? RefusedPath { get; set; }
+
     public AccessRequest? Request { get; set; }
 
     public AccessDecision? Decision { get; set; }

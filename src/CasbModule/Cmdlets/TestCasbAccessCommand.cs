@@ -11,7 +11,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Shows what the gateway would decide for a request (what-if).</para>
-/// <para type="description">Builds a request from the parameters and asks the same engine the gateway uses: which app it reaches, which user and groups it has, which client app type its User-Agent is, which device tags its client certificate earns, each conditional-access policy's result, each matched access policy, and the outcome: Allow, Block (with the block message) or Monitor. Without -UserAgent the request has no User-Agent header, which is classified as MobileAndDesktop like any non-browser client; pass a browser's User-Agent to test a browser-only policy. Without -User the user comes from the certificate's principal, as at the gateway; -User overrides it. Without -IPAddress the request has no client address. With -Download or -Upload and -FileName (and -FileSizeMB) it also asks what would happen to that file inside the session (session policies, App Control mode), and Action answers for the file. Nothing is logged or changed. An app that is not in the store (by name, or no app answering the -Uri) is the error AppNotFound; an -IPAddress that does not parse is InvalidIPAddress.</para>
+/// <para type="description">Builds a request from the parameters and asks the same engine the gateway uses: which app it reaches, which user and groups it has, which client app type its User-Agent is, which device tags its client certificate earns, each conditional-access policy's result, each matched access policy, and the outcome: Allow, Block (with the block message) or Monitor. Without -UserAgent the request has no User-Agent header, which is classified as MobileAndDesktop like any non-browser client; pass a browser's User-Agent to test a browser-only policy. Without -User the user comes from the certificate's principal, as at the gateway; -User overrides it. Without -IPAddress the request has no client address. With -Download or -Upload and -FileName (and -FileSizeMB) it also asks what would happen to that file inside the session (session policies, App Control mode), and Action answers for the file. Nothing is logged or changed. The -Uri's path is read as the gateway reads the request line: repeated slashes merge and '.' and '..' segments resolve, and a path the gateway refuses with 400 as ambiguous (an encoded '/' such as /admin%2Fsecret, a '\', a ';' parameter, a double encoding such as %252F, an encoded dot segment, a segment ending in '.') is the error RequestPathAmbiguous. An app that is not in the store (by name, or no app answering the -Uri) is the error AppNotFound; an -IPAddress that does not parse is InvalidIPAddress.</para>
 /// </summary>
 /// <example>
 /// <code>Test-CasbAccess -App 'Microsoft Online Services' -UserAgent 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0'</code>
@@ -106,6 +106,17 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
         }
 
         FileTransfer? file = FileTransferOf();
+        // The path as typed (OriginalString), not Uri.AbsolutePath: System.Uri turns '\' into '/' and resolves %2E
+        // segments, where the gateway refuses them. The engine's canonical form is the one the gateway decides on.
+        RequestPath? path = null;
+        if (ParameterSetName == ByUri && !RequestPath.TryParse(Uri.OriginalString.Trim(), out path, out string? problem))
+        {
+            ThrowCasbError(new CasbException(
+                RequestPath.AmbiguousErrorId, CasbErrorKind.InvalidArgument,
+                $"The path of '{Uri.OriginalString}' is ambiguous: {problem}. The gateway refuses such a request with 400 Bad Request without deciding, so there is nothing to test.",
+                Uri));
+        }
+
         CasbConfiguration configuration = LoadConfiguration();
         string? appName = null;
         if (ParameterSetName == ByApp)
@@ -122,7 +133,7 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
         {
             AppName = appName,
             Host = ParameterSetName == ByUri ? Uri.Host : null,
-            Path = ParameterSetName == ByUri ? Uri.AbsolutePath : "/",
+            Path = path?.Escaped ?? "/",
             User = User?.Trim(),
             UserAgent = string.IsNullOrEmpty(UserAgent) ? null : UserAgent,
             ClientCertificate = Certificate,

@@ -1,9 +1,13 @@
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
 using CasbCore;
 using CasbCore.Activity;
 using CasbCore.Certificates;
 using CasbCore.Model;
 using CasbCore.Policies;
+using CasbModule.Tests.Cmdlets;
+using CasbModule.Tests.Policies;
+using CsCheck;
 
 namespace CasbModule.Tests.Gateway;
 
@@ -89,6 +93,105 @@ public sealed class EngineAgreementTests : IClassFixture<LabPkiFixture>
 
         Assert.Equal(new[] { "Allow", "Block", "Block", "Block", "Allow" }, records.Reverse().Select(r => r.Action));
         Assert.Equal(new[] { "Valid", "NoCertificate", "Expired", "UntrustedRoot", "NoCertificate" }, records.Reverse().Select(r => r.CertificateStatus));
+    }
+
+    /// <summary>
+    /// Generated request targets (repeated slashes, dot segments, case changes, escapes, ';params', '\\', control and
+    /// fullwidth characters) sent byte for byte to the real gateway, in front of an upstream that records the request
+    /// line it receives, and asked of Test-CasbAccess -Uri in PowerShell: both refuse, or both decide the same app,
+    /// action and policy, and the upstream receives exactly the canonical path the decision was made on.
+    /// </summary>
+    [Fact]
+    public async Task Generated_paths_get_the_same_answer_from_the_gateway_and_Test_CasbAccess_and_go_upstream_as_decided()
+    {
+        await using var upstream = new RecordingUpstream();
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(
+            c =>
+            {
+                c.Apps[0].Name = RequestPathPropertyTests.Apps[0].Name;
+                foreach ((string name, string prefix) in RequestPathPropertyTests.Apps.Skip(1))
+                {
+                    c.Apps.Add(new AppEntry { Name = name, Upstream = upstream.Url.ToString(), Hostnames = { "localhost", "127.0.0.1" }, PathPrefix = prefix });
+                }
+
+                RequestPathPropertyTests.Protect(c);
+            },
+            upstreamOverride: upstream.Url.ToString().TrimEnd('/'));
+        using var powerShell = new PowerShellHost();
+        var expectations = new List<(string CorrelationId, string Target, string? App, string Action, int Status, string Path)>();
+        int refused = 0, decided = 0;
+
+        RequestTargets.Any.Sample(target =>
+        {
+            string probe = Guid.NewGuid().ToString("N");
+            RawResponse response = RawHttps.SendAsync(harness.GatewayUrl, target, [new(RecordingUpstream.ProbeHeader, probe)]).GetAwaiter().GetResult();
+            UpstreamRequest? received = upstream.ByProbe(probe);
+            var (output, errors) = powerShell.Run(
+                "Test-CasbAccess -StorePath $store -Uri $uri -UserAgent $agent",
+                new Dictionary<string, object?> { ["store"] = harness.StorePath, ["uri"] = "https://localhost" + target, ["agent"] = Browser });
+
+            if (errors.Count > 0)
+            {
+                // What-if refuses: so does the gateway (its 400 page, or Kestrel's own 400 for what it cannot parse), and nothing goes upstream.
+                Assert.Equal("RequestPathAmbiguous,CasbModule.Cmdlets.TestCasbAccessCommand", errors[0].FullyQualifiedErrorId);
+                Assert.True(400 == response.Status, $"{target}: what-if refused, the gateway answered {response.Status} {response.Body}");
+                Assert.Null(received);
+                if (response.CorrelationId is { } refusedId)
+                {
+                    Assert.Equal("request_path_ambiguous", JsonDocument.Parse(response.Body).RootElement.GetProperty("error").GetString());
+                    lock (expectations)
+                    {
+                        expectations.Add((refusedId, target, null, "Block", 400, NormalizingUpstreams.PathOf(target)));
+                    }
+                }
+
+                Interlocked.Increment(ref refused);
+                return;
+            }
+
+            var decision = (CasbModule.Types.CasbAccessDecision)Assert.Single(output).BaseObject;
+            RequestPath path = RequestPath.Parse(target);
+            if (decision.Action == AccessAction.Block)
+            {
+                Assert.True(403 == response.Status, $"{target}: what-if blocked ({decision.App}), the gateway answered {response.Status} {response.Body}");
+                using JsonDocument page = JsonDocument.Parse(response.Body);
+                Assert.Equal(decision.App, page.RootElement.GetProperty("app").GetString());
+                Assert.Equal(decision.BlockMessage, page.RootElement.GetProperty("message").GetString());
+                Assert.Null(received);
+            }
+            else
+            {
+                Assert.True(200 == response.Status, $"{target}: what-if allowed ({decision.App}), the gateway answered {response.Status} {response.Body}");
+                Assert.NotNull(received);
+
+                // Exactly the canonical path and the query as sent, and that path is one every normalizing upstream serves under the decided app.
+                Assert.Equal(path.Escaped + path.Query, received.Target);
+                foreach (NormalizingUpstream normalizing in NormalizingUpstreams.All)
+                {
+                    Assert.Equal(decision.App, RequestPathPropertyTests.AppServing(normalizing.Normalize(NormalizingUpstreams.PathOf(received.Target))));
+                }
+            }
+
+            Assert.Equal(decision.Action == AccessAction.Block ? RequestPathPropertyTests.PolicyOf(decision.App!) : null, decision.BlockingPolicy);
+            lock (expectations)
+            {
+                expectations.Add((response.CorrelationId!, target, decision.App, decision.Action.ToString(), response.Status, path.Escaped));
+            }
+
+            Interlocked.Increment(ref decided);
+        }, iter: 150, threads: 1);
+
+        Assert.True(refused > 20 && decided > 20, $"refused {refused}, decided {decided}");
+
+        // The activity log says the same as the answers: app, action, status and the path decided on (or, refused, as sent).
+        IReadOnlyList<ActivityRecord> records = await harness.WaitForActivityAsync(expectations.Count);
+        foreach (var expected in expectations)
+        {
+            ActivityRecord logged = Assert.Single(records, r => r.CorrelationId == expected.CorrelationId);
+            Assert.True(
+                (expected.App, expected.Action, expected.Status, expected.Path) == (logged.App, logged.Action, logged.HttpStatus, logged.Path),
+                $"{expected.Target}: expected {expected}, logged {logged.App} {logged.Action} {logged.HttpStatus} {logged.Path}");
+        }
     }
 
     private static TrustedRootEntry Trusted(X509Certificate2 certificate, TrustedRootKind kind) => new()

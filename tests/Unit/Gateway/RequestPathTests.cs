@@ -9,6 +9,8 @@ namespace CasbModule.Tests.Gateway;
 /// <summary>The gateway's request path over real TLS on loopback, with the decision scripted (the engine is tested on its own).</summary>
 public sealed class RequestPathTests : IClassFixture<LabPkiFixture>
 {
+    private const string Browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
+
     private readonly LabPki _pki;
 
     public RequestPathTests(LabPkiFixture fixture)
@@ -311,6 +313,152 @@ public sealed class RequestPathTests : IClassFixture<LabPkiFixture>
         Assert.Equal("POST", record.Method);
         Assert.Equal(200, record.HttpStatus);
         Assert.NotNull(record.UpstreamLatencyMs);
+    }
+
+    /// <summary>An open app on "/" and a protected app on "/admin" for the same hosts, both upstreams recording request lines.</summary>
+    private static Task<GatewayHarness> StartOpenAndAdminAsync(RecordingUpstream upstream) =>
+        GatewayHarness.StartAsync(
+            c =>
+            {
+                c.Apps.Add(new CasbCore.Model.AppEntry { Name = "Admin", Upstream = upstream.Url.ToString(), Hostnames = { "localhost", "127.0.0.1" }, PathPrefix = "/admin" });
+                c.ConditionalAccessPolicies.Add(new CasbCore.Model.ConditionalAccessPolicyEntry
+                {
+                    Name = "Admin via App Control", IncludeUsers = { "All" }, Apps = { "Admin" }, SessionControl = CasbCore.Model.SessionControlKind.AppControl,
+                });
+                c.AccessPolicies.Add(new CasbCore.Model.AccessPolicyEntry
+                {
+                    Name = "Admin needs a company device", Action = CasbCore.Model.AccessPolicyAction.Block, Apps = { "Admin" },
+                    BlockMessage = "Admin needs a company device.", ClientApp = CasbCore.Model.AccessPolicyClientApp.Any,
+                });
+            },
+            upstreamOverride: upstream.Url.ToString().TrimEnd('/'));
+
+    [Theory]
+    [InlineData("//admin/secret")]
+    [InlineData("/.//admin/secret")]
+    [InlineData("/x/../admin/secret")]
+    [InlineData("/ADMIN/secret")]
+    [InlineData("/adm%69n/secret")]
+    public async Task Another_spelling_of_a_protected_path_gets_the_protected_app_s_block_page(string target)
+    {
+        await using var upstream = new RecordingUpstream();
+        await using GatewayHarness harness = await StartOpenAndAdminAsync(upstream);
+
+        RawResponse response = await RawHttps.SendAsync(harness.GatewayUrl, target, [new("Accept", "text/html"), new("User-Agent", Browser)]);
+
+        Assert.Equal(403, response.Status);
+        Assert.Contains("<title>Access blocked</title>", response.Body);
+        Assert.Contains("Admin needs a company device.", response.Body);
+        Assert.Empty(upstream.Requests);
+        var record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal(("Admin", "Block", 403), (record.App, record.Action, record.HttpStatus));
+    }
+
+    [Theory]
+    [InlineData("//reports//q3/./x?y=%41&z", "/reports/q3/x?y=%41&z")]
+    [InlineData("/a/b/../../reports/", "/reports/")]
+    [InlineData("/caf%c3%a9/%7Euser", "/caf%C3%A9/~user")]
+    [InlineData("/a%3Fb%23c?q", "/a%3Fb%23c?q")]
+    [InlineData("/a|b\"c", "/a%7Cb%22c")]
+    [InlineData("/reports#fragment", "/reports")]
+    public async Task The_upstream_receives_exactly_the_canonical_path_the_engine_decided_on(string target, string forwarded)
+    {
+        await using var upstream = new RecordingUpstream();
+        await using GatewayHarness harness = await StartOpenAndAdminAsync(upstream);
+
+        RawResponse response = await RawHttps.SendAsync(harness.GatewayUrl, target);
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal(forwarded, Assert.Single(upstream.Requests).Target);
+        AccessRequest seen = Assert.Single(harness.Decider.Requests);
+        Assert.Equal(forwarded.Split('?')[0], seen.Path);
+        var record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal((GatewayHarness.AppName, forwarded.Split('?')[0]), (record.App, record.Path));
+    }
+
+    [Fact]
+    public async Task An_absolute_form_target_is_decided_on_its_canonical_path()
+    {
+        await using var upstream = new RecordingUpstream();
+        await using GatewayHarness harness = await StartOpenAndAdminAsync(upstream);
+
+        RawResponse blocked = await RawHttps.SendAsync(harness.GatewayUrl, $"https://{harness.GatewayUrl.Authority}//admin/secret");
+        RawResponse allowed = await RawHttps.SendAsync(harness.GatewayUrl, $"https://{harness.GatewayUrl.Authority}//reports/./x");
+
+        Assert.Equal(403, blocked.Status);
+        Assert.Equal(200, allowed.Status);
+        Assert.Equal("/reports/x", Assert.Single(upstream.Requests).Target);
+    }
+
+    [Fact]
+    public async Task An_encoded_slash_gets_400_with_the_branded_page_an_activity_record_and_nothing_upstream()
+    {
+        await using var upstream = new RecordingUpstream();
+        await using GatewayHarness harness = await StartOpenAndAdminAsync(upstream);
+
+        RawResponse response = await RawHttps.SendAsync(harness.GatewayUrl, "/admin%2Fsecret?x=1", [new("Accept", "text/html"), new("User-Agent", Browser)]);
+
+        Assert.Equal(400, response.Status);
+        Assert.Equal("text/html; charset=utf-8", response.Headers["Content-Type"]);
+        Assert.Contains("<title>Address not accepted</title>", response.Body);
+        Assert.Contains("This address cannot be used: it contains an encoded &#39;/&#39; (%2F)", response.Body);
+        Assert.Contains(response.CorrelationId!, response.Body);
+        Assert.Empty(upstream.Requests);
+        Assert.Empty(harness.Decider.Requests);
+
+        var record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal((null, "Block", 400), (record.App, record.Action, record.HttpStatus));
+        Assert.Equal(response.CorrelationId, record.CorrelationId);
+        Assert.Equal("/admin%2Fsecret", record.Path);
+        Assert.StartsWith("RequestPathAmbiguous: it contains an encoded '/' (%2F)", record.Error);
+        Assert.Equal("Client", record.ErrorSource);
+        Assert.StartsWith("This address cannot be used: it contains an encoded '/' (%2F)", record.BlockMessage);
+    }
+
+    [Theory]
+    [InlineData("/admin%2fsecret", "encoded '/' (%2F)")]
+    [InlineData("/admin%5Csecret", "encoded backslash (%5C)")]
+    [InlineData("/admin\\secret", "backslash")]
+    [InlineData("/admin;jsessionid=1/secret", "';' path parameter")]
+    [InlineData("/%2e%2e/admin/secret", "encoded '.' or '..' segment")]
+    [InlineData("/x/%2E%2E/admin", "encoded '.' or '..' segment")]
+    [InlineData("/admin%252Fsecret", "encoded '%' (%25)")]
+    [InlineData("/admin./secret", "ends with '.' or a space")]
+    [InlineData("/admin%20/secret", "ends with '.' or a space")]
+    [InlineData("/%C0%AFadmin", "not valid UTF-8")]
+    [InlineData("/a%zz", "does not start an escape")]
+    [InlineData("/%EF%BD%81dmin/secret", "fold into an ASCII one")]
+    public async Task An_ambiguous_path_gets_400_JSON_for_a_non_browser_and_never_reaches_an_upstream(string target, string fragment)
+    {
+        await using var upstream = new RecordingUpstream();
+        await using GatewayHarness harness = await StartOpenAndAdminAsync(upstream);
+
+        RawResponse response = await RawHttps.SendAsync(harness.GatewayUrl, target);
+        using JsonDocument json = JsonDocument.Parse(response.Body);
+
+        Assert.Equal(400, response.Status);
+        Assert.Equal("request_path_ambiguous", json.RootElement.GetProperty("error").GetString());
+        Assert.Contains(fragment, json.RootElement.GetProperty("message").GetString());
+        Assert.Empty(upstream.Requests);
+    }
+
+    [Fact]
+    public async Task Over_HTTP_2_the_path_pseudo_header_gets_the_same_canonical_form()
+    {
+        await using var upstream = new RecordingUpstream();
+        await using GatewayHarness harness = await StartOpenAndAdminAsync(upstream);
+        using HttpClient client = harness.CreateClient(version: HttpVersion.Version20);
+        // As typed: HttpClient sends the path of a Uri created without canonicalization unchanged.
+        Uri Exact(string target) => new($"{harness.GatewayUrl.GetLeftPart(UriPartial.Authority)}{target}", new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+
+        using HttpResponseMessage merged = await client.GetAsync(Exact("//reports//q3"));
+        using HttpResponseMessage blocked = await client.GetAsync(Exact("//admin/secret"));
+        using HttpResponseMessage refused = await client.GetAsync(Exact("/admin%2Fsecret"));
+
+        Assert.Equal((HttpVersion.Version20, HttpStatusCode.OK), (merged.Version, merged.StatusCode));
+        Assert.Equal("/reports/q3", Assert.Single(upstream.Requests).Target);
+        Assert.Equal(HttpStatusCode.Forbidden, blocked.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
     }
 
     internal static int FreePort()

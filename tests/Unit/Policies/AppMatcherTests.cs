@@ -26,6 +26,14 @@ public sealed class AppMatcherTests
     [InlineData("portal.contoso.local", "/administrator", "Exact")]
     [InlineData("portal.contoso.local", "/admin?x=1", "Exact admin")]
     [InlineData("portal.contoso.local", "", "Exact")]
+    [InlineData("portal.contoso.local", "//admin/users", "Exact admin")]
+    [InlineData("portal.contoso.local", "/.//admin", "Exact admin")]
+    [InlineData("portal.contoso.local", "/x/../admin/users", "Exact admin")]
+    [InlineData("portal.contoso.local", "/adm%69n/users", "Exact admin")]
+    [InlineData("portal.contoso.local", "/ADM\u0130N", "Exact admin")]
+    [InlineData("portal.contoso.local", "/admin%2Fusers", null)]
+    [InlineData("portal.contoso.local", "/admin;x/users", null)]
+    [InlineData("portal.contoso.local", "/admin./users", null)]
     [InlineData("other.contoso.local", "/", "Wildcard")]
     [InlineData("a.b.contoso.local", "/", "Wildcard")]
     [InlineData("x.apps.contoso.local", "/", "Longer wildcard")]
@@ -44,6 +52,15 @@ public sealed class AppMatcherTests
     public void The_most_specific_app_wins(string? host, string path, string? expected)
     {
         Assert.Equal(expected, Matcher.Find(host, path)?.Name);
+    }
+
+    [Fact]
+    public void A_stored_prefix_the_validator_refuses_stops_the_compile_with_its_error_id()
+    {
+        CasbCore.CasbException error = Assert.Throws<CasbCore.CasbException>(() => new AppMatcher([App("Escaped", "/admin%2Fx", "a.local")]));
+
+        Assert.Equal("EscapedPathPrefix", error.ErrorId);
+        Assert.Contains("Set-CasbApp -Name 'Escaped' -PathPrefix", error.Message);
     }
 
     [Fact]

@@ -40,6 +40,13 @@ public sealed class ConfigurationValidatorTests
         { "prefix without slash", c => c.Apps[0].PathPrefix = "app", "InvalidPathPrefix", "start with '/'" },
         { "prefix with query", c => c.Apps[0].PathPrefix = "/app?x=1", "InvalidPathPrefix", "'?'" },
         { "prefix with dot segment", c => c.Apps[0].PathPrefix = "/app/../admin", "InvalidPathPrefix", "'..'" },
+        { "prefix with an escaped slash", c => c.Apps[0].PathPrefix = "/admin%2Fsecret", "EscapedPathPrefix", "write it decoded" },
+        { "prefix with an escaped letter", c => c.Apps[0].PathPrefix = "/%7Euser", "EscapedPathPrefix", "Set-CasbApp -Name 'Microsoft Online Services' -PathPrefix" },
+        { "prefix with a path parameter", c => c.Apps[0].PathPrefix = "/app;v=1", "InvalidPathPrefix", "';' path parameter" },
+        { "prefix with a trailing-dot segment", c => c.Apps[0].PathPrefix = "/app./x", "InvalidPathPrefix", "ends with '.'" },
+        { "prefix with a fullwidth letter", c => c.Apps[0].PathPrefix = "/\uFF41pp", "InvalidPathPrefix", "must be ASCII" },
+        { "prefix with a non-ASCII letter", c => c.Apps[0].PathPrefix = "/caf\u00e9", "InvalidPathPrefix", "several spellings" },
+        { "same host, prefixes differing in case only", c => { c.Apps[0].PathPrefix = "/App"; c.Apps[1].PathPrefix = "/aPP/"; c.Apps[1].Hostnames.Add("mos.contoso.local"); }, "DuplicateRoute", "already used" },
         { "unknown device tag", c => c.AccessPolicies[0].DeviceTags.Add("Intune compliant"), "UnknownDeviceTag", "'Intune compliant' is not known" },
         { "bad trusted proxy", c => c.Settings.TrustedProxies.Add("proxy.contoso.local"), "InvalidTrustedProxy", "'proxy.contoso.local' is invalid" },
         { "name with a terminal escape", c => c.Groups.Add(new GroupEntry { Name = "ops\u001b[2J" }), "InvalidName", "control or bidi character (shown escaped: 'ops\\x1b[2J')" },
@@ -84,6 +91,9 @@ public sealed class ConfigurationValidatorTests
     [InlineData("/")]
     [InlineData("/app")]
     [InlineData("/app/v2/")]
+    [InlineData("/~user")]
+    [InlineData("/Reports/Q3")]
+    [InlineData("/.well-known")]
     public void Valid_path_prefixes_pass(string prefix)
     {
         Assert.Null(ConfigurationValidator.PathPrefixProblem(prefix));

@@ -1,0 +1,100 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace CasbModule.Tests.Gateway;
+
+/// <summary>A response as a raw client sees it.</summary>
+internal sealed record RawResponse(int Status, IReadOnlyDictionary<string, string> Headers, string Body)
+{
+    public string? CorrelationId => Headers.GetValueOrDefault("X-Casb-Correlation-Id");
+}
+
+/// <summary>
+/// Sends one HTTP/1.1 request over TLS with the request target written byte for byte, so that no client library
+/// normalizes "//admin", "%2F" or "\" before the gateway sees it (as curl --path-as-is does).
+/// </summary>
+internal static class RawHttps
+{
+    public static async Task<RawResponse> SendAsync(Uri gateway, string target, IEnumerable<KeyValuePair<string, string>>? headers = null, string method = "GET")
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(gateway.Host, gateway.Port);
+        await using var tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            ApplicationProtocols = [SslApplicationProtocol.Http11],
+        });
+
+        var request = new StringBuilder();
+        request.Append(method).Append(' ').Append(target).Append(" HTTP/1.1\r\n");
+        request.Append("Host: ").Append(gateway.Authority).Append("\r\n");
+        request.Append("Connection: close\r\n");
+        foreach ((string name, string value) in headers ?? [])
+        {
+            request.Append(name).Append(": ").Append(value).Append("\r\n");
+        }
+
+        request.Append("\r\n");
+        await tls.WriteAsync(Encoding.UTF8.GetBytes(request.ToString()));
+        await tls.FlushAsync();
+
+        using var received = new MemoryStream();
+        try
+        {
+            await tls.CopyToAsync(received);
+        }
+        catch (IOException) when (received.Length > 0)
+        {
+            // The server may reset the connection right after a complete "Connection: close" response.
+        }
+
+        return Parse(received.ToArray());
+    }
+
+    private static RawResponse Parse(byte[] bytes)
+    {
+        int headEnd = bytes.AsSpan().IndexOf("\r\n\r\n"u8);
+        string[] lines = Encoding.ASCII.GetString(bytes, 0, headEnd).Split("\r\n");
+        int status = int.Parse(lines[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string line in lines.Skip(1))
+        {
+            int colon = line.IndexOf(':');
+            headers[line[..colon]] = line[(colon + 1)..].Trim();
+        }
+
+        byte[] body = bytes[(headEnd + 4)..];
+        if (headers.TryGetValue("Transfer-Encoding", out string? encoding) && encoding.Contains("chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            body = Dechunk(body);
+        }
+
+        return new RawResponse(status, headers, Encoding.UTF8.GetString(body));
+    }
+
+    private static byte[] Dechunk(byte[] chunked)
+    {
+        var body = new MemoryStream();
+        int position = 0;
+        while (position < chunked.Length)
+        {
+            int lineEnd = chunked.AsSpan(position).IndexOf("\r\n"u8) + position;
+            string sizeText = Encoding.ASCII.GetString(chunked, position, lineEnd - position).Split(';')[0];
+            int size = Convert.ToInt32(sizeText, 16);
+            if (size == 0)
+            {
+                break;
+            }
+
+            body.Write(chunked, lineEnd + 2, size);
+            position = lineEnd + 2 + size + 2;
+        }
+
+        return body.ToArray();
+    }
+}

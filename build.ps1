@@ -10,12 +10,16 @@
     Package - Build, then a PowerShell-gallery-style .nupkg of the module under out/.
     Demo    - Build, then the whole product on embedded defaults: lab certificates, a sample upstream app,
               the seed's policies and the gateway.
+    Bench   - Build, then the gateway side by side with nginx ssl_verify_client, a bare Kestrel + YARP forwarder
+              and the upstream alone, on loopback (benchmarks/Invoke-GatewayBenchmark.ps1; installs nginx-light,
+              apache2-utils, haproxy and nghttp2-client when missing); writes the table into docs/benchmarks.md.
+              About 10 minutes; -Quick for a 1-2 minute indicative run (printed, not written).
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Bench', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -35,7 +39,10 @@ param(
     [string] $Suite = 'All',
 
     # Demo only: stop after showing the allowed/blocked requests instead of waiting for Ctrl+C.
-    [switch] $NoWait
+    [switch] $NoWait,
+
+    # Bench only: one short round (1-2 minutes) instead of the full run.
+    [switch] $Quick
 )
 
 $ErrorActionPreference = 'Stop'
@@ -194,4 +201,11 @@ switch ($Task) {
     'Test' { if (-not $NoBuild) { Invoke-Build }; Invoke-Test }
     'Package' { if (-not $NoBuild) { Invoke-Build }; Invoke-Package }
     'Demo' { if (-not $NoBuild) { Invoke-Build }; & (Join-Path $root 'tools/Start-CasbDemo.ps1') -ModuleManifest (Join-Path $moduleOut 'CasbModule.psd1') -NoWait:$NoWait }
+    'Bench' {
+        if (-not $NoBuild) { Invoke-Build }
+        # A -Quick run is indicative only: it prints its table but leaves the full run's figures in the docs.
+        & (Join-Path $root 'benchmarks/Invoke-GatewayBenchmark.ps1') -ModuleManifest (Join-Path $moduleOut 'CasbModule.psd1') `
+            -BareForwarder (Join-Path $root "benchmarks/BareForwarder/bin/$Configuration/net10.0/BareForwarder.dll") `
+            -DocumentPath $(if ($Quick) { '' } else { Join-Path $root 'docs/benchmarks.md' }) -Quick:$Quick
+    }
 }

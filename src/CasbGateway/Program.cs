@@ -4,6 +4,8 @@ using CasbGateway.SampleApp;
 // The enforcement reverse proxy, runnable on its own (systemd, containers) or through Start-CasbGateway.
 //   CasbGateway --store <path> [--urls https://127.0.0.1:8443] [--certificate <pfx>] [--name <name>]
 //   CasbGateway sample-app --urls http://127.0.0.1:5080
+NativeMemoryTuning.LimitMallocArenas();
+
 if (args.Length > 0 && args[0] == "sample-app")
 {
     return await SampleAppHost.RunAsync(args[1..]);

@@ -128,6 +128,42 @@ public sealed class ActivityLogTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_directory, "notes.txt")));
     }
 
+    [Fact]
+    public async Task The_writer_writes_each_record_as_one_line_of_the_documented_json()
+    {
+        // The writer serializes with a compile-time serializer; every other reader and writer uses
+        // ActivityLog.SerializerOptions. Records with every optional field empty, set, or holding characters JSON
+        // escapes must come out byte for byte the same either way.
+        var at = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.FromHours(2));
+        ActivityRecord[] records =
+        [
+            new() { Time = at, CorrelationId = "min", Action = "Block" },
+            new()
+            {
+                Time = at.AddTicks(1234567), CorrelationId = "full", App = "Mail \"EU\" <prod>", Host = "mail.contoso.com", Path = "/a b/ü?x=1&y='2'",
+                Method = "POST", User = "vendor@contoso.com", UserSource = "Certificate", SourceIp = "2001:db8::1",
+                UserAgent = "Mozilla/5.0 \u0001\t", ClientAppType = "Browser", DeviceTags = ["Valid client certificate", "Compliant"],
+                CertificateSubject = "CN=Vendor, O=Fabrikam", CertificateIssuer = "CN=Issuing CA", CertificateThumbprint = "00AA",
+                CertificateStatus = "Valid",
+                ConditionalAccess = [new ActivityConditionalAccessResult { Policy = "P", Outcome = "Applied", Reason = null }],
+                MatchedPolicies = ["One", "Two"], Action = "Allow", BlockingPolicy = "Block \n it", BlockMessage = "Use a company device.",
+                HttpStatus = 502, UpstreamLatencyMs = 12.345678901, DecisionLatencyMs = 0.000001, Revision = long.MaxValue, Gateway = "edge 2",
+                Error = "Upstream RequestTimedOut: \"x\"",
+            },
+        ];
+
+        await using (var writer = new ActivityLogWriter(_directory, null))
+        {
+            foreach (ActivityRecord record in records)
+            {
+                writer.Write(record);
+            }
+        }
+
+        string[] lines = await File.ReadAllLinesAsync(Path.Combine(_directory, "activity-20260301.jsonl"));
+        Assert.Equal(records.Select(r => System.Text.Json.JsonSerializer.Serialize(r, ActivityLog.SerializerOptions)), lines);
+    }
+
     private static ActivityRecord Record(DateTimeOffset at, string id) => new()
     {
         Time = at,

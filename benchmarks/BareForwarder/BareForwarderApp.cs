@@ -1,0 +1,59 @@
+using System.Net;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace BareForwarder;
+
+/// <summary>
+/// Kestrel + YARP's IHttpForwarder with the gateway's TLS settings (client certificate requested, any accepted,
+/// HTTP/1.1 and 2, TLS 1.2+) and no engine: what the gateway would cost if enforcement were free.
+/// </summary>
+public static class BareForwarderApp
+{
+    public static WebApplication Build(IPEndPoint listen, X509Certificate2 serverCertificate, string upstream)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = Array.Empty<string>(),
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(listen, options =>
+            {
+                options.Protocols = HttpProtocols.Http1AndHttp2;
+                options.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = serverCertificate,
+                    SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                    ClientCertificateValidation = static (_, _, _) => true,
+                    CheckCertificateRevocation = false,
+                });
+            });
+        });
+        builder.Services.AddHttpForwarder();
+        WebApplication app = builder.Build();
+
+        // The same upstream client settings as the gateway's forwarding middleware.
+        var client = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            EnableMultipleHttp2Connections = true,
+            ConnectTimeout = TimeSpan.FromSeconds(15),
+            ActivityHeadersPropagator = null,
+        });
+        var requestConfig = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(100) };
+        IHttpForwarder forwarder = app.Services.GetRequiredService<IHttpForwarder>();
+        app.Run(context => forwarder.SendAsync(context, upstream, client, requestConfig, HttpTransformer.Default).AsTask());
+        return app;
+    }
+}

@@ -1,0 +1,36 @@
+using System.Runtime.InteropServices;
+
+namespace CasbGateway.Hosting;
+
+/// <summary>
+/// Caps glibc's malloc arenas at two. TLS state (OpenSSL, one SSL object and its buffers per connection) is native
+/// memory; by default glibc gives each contending thread its own arena (up to 8 per core) and keeps what it frees,
+/// so RSS grows with the thread pool and stays up after connections close. Measured with the benchmark's 1,000
+/// keep-alive connections (MALLOC_ARENA_MAX=2, interleaved A/B): 266 -> 238 MB at the peak, 266 -> 239 MB after.
+/// Called first thing in Main, before the arenas are created; an explicit MALLOC_ARENA_MAX wins.
+/// </summary>
+internal static class NativeMemoryTuning
+{
+    private const int M_ARENA_MAX = -8;
+
+    public static void LimitMallocArenas()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            _ = MallOpt(M_ARENA_MAX, 2);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Not glibc (musl has no arenas to cap): nothing to tune.
+        }
+    }
+
+    // Blittable ints only: a plain DllImport needs no marshalling stub and no unsafe code.
+    [DllImport("libc.so.6", EntryPoint = "mallopt")]
+    private static extern int MallOpt(int parameter, int value);
+}

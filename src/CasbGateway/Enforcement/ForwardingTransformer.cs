@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Features;
 using System.Net.Http.Headers;
 using CasbCore.Policies;
+using CasbGateway.SessionControl;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace CasbGateway.Enforcement;
@@ -9,7 +10,8 @@ namespace CasbGateway.Enforcement;
 /// Request transform for the upstream: the canonical path the engine decided on (never the client's spelling of
 /// it) with the query as received, YARP's default header copy, the upstream's own Host (the original
 /// one goes in X-Forwarded-Host), X-Forwarded-For/-Proto/-Host set by the gateway, and, when the app asks for
-/// it, the validated leaf certificate as an RFC 9440 Client-Cert header.
+/// it, the validated leaf certificate as an RFC 9440 Client-Cert header. Response transform: session control
+/// (a blocked download never reaches the client), then YARP's default copy.
 /// </summary>
 internal sealed class ForwardingTransformer : HttpTransformer
 {
@@ -51,4 +53,14 @@ internal sealed class ForwardingTransformer : HttpTransformer
     /// </summary>
     internal static Uri DestinationAddress(string destinationPrefix, RequestPath path) =>
         new(destinationPrefix.TrimEnd('/') + path.Escaped + path.Query, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        if (!await DownloadControl.AllowAsync(httpContext, proxyResponse))
+        {
+            return false;
+        }
+
+        return await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+    }
 }

@@ -20,6 +20,7 @@
         'New-CasbGroup', 'Get-CasbGroup', 'Remove-CasbGroup', 'Add-CasbGroupMember', 'Remove-CasbGroupMember',
         'New-CasbConditionalAccessPolicy', 'Get-CasbConditionalAccessPolicy', 'Set-CasbConditionalAccessPolicy', 'Remove-CasbConditionalAccessPolicy',
         'New-CasbAccessPolicy', 'Get-CasbAccessPolicy', 'Set-CasbAccessPolicy', 'Remove-CasbAccessPolicy', 'Enable-CasbAccessPolicy', 'Disable-CasbAccessPolicy',
+        'New-CasbSessionPolicy', 'Get-CasbSessionPolicy', 'Set-CasbSessionPolicy', 'Remove-CasbSessionPolicy', 'Enable-CasbSessionPolicy', 'Disable-CasbSessionPolicy',
         'Test-CasbAccess', 'Export-CasbConfiguration', 'Import-CasbConfiguration',
         'Get-CasbGatewaySetting', 'Set-CasbGatewaySetting',
         # Sign-in

@@ -32,6 +32,18 @@ public sealed class CasbEngine
         return Policies.Decide(request, Certificates);
     }
 
+    /// <summary>
+    /// Decides one download or upload inside a session this engine decided: the session controls the decision
+    /// carries (App Control mode, matched session policies) against the file's direction, extension and size.
+    /// The gateway and Test-CasbAccess -Download/-Upload both call it.
+    /// </summary>
+    public FileDecision DecideFile(AccessDecision session, FileTransfer file)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(file);
+        return SessionStage.DecideFile(session, file);
+    }
+
     /// <summary>Decides with a certificate result the caller already has (the gateway's per-certificate cache).</summary>
     public AccessDecision Decide(AccessRequest request, CertificateValidationResult certificate)
     {

@@ -18,7 +18,7 @@ Describe 'Export-CasbConfiguration' {
 
         $result.FullName | Should -Be $file
         $json = Get-Content $file -Raw | ConvertFrom-Json
-        $json.schemaVersion | Should -Be 1
+        $json.schemaVersion | Should -Be 2 # 2: session policies (issue 10)
         $json.settings.defaultAction | Should -Be 'Block'
         $json.apps.name | Should -Be 'Microsoft Online Services'
         $json.groups.members | Should -Be 'a@fabrikam.com'
@@ -26,6 +26,7 @@ Describe 'Export-CasbConfiguration' {
         $json.accessPolicies.deviceTags | Should -Be 'Valid client certificate'
         $json.PSObject.Properties.Name | Should -Contain 'trustedRoots'
         $json.PSObject.Properties.Name | Should -Contain 'revocationLists'
+        $json.PSObject.Properties.Name | Should -Contain 'sessionPolicies'
     }
 
     It 'resolves a relative path against the PowerShell location' {

@@ -88,6 +88,39 @@ public sealed record ActivityRecord
     /// <summary>What went wrong, when the request failed closed, the upstream failed or the client broke the request.</summary>
     public string? Error { get; init; }
 
+    /// <summary>Download or Upload, when session control decided a file in this request.</summary>
+    public string? FileDirection { get; init; }
+
+    public string? FileName { get; init; }
+
+    /// <summary>Allow, Audit or Block: the engine's decision on the file.</summary>
+    public string? FileAction { get; init; }
+
+    /// <summary>The session policy that decided the file, if one did.</summary>
+    public string? SessionPolicy { get; init; }
+
+    /// <summary>
+    /// The record of a request whose file session control decided: the file's fields, and the action of what the
+    /// client got (Block when the file was blocked, Monitor when it was recorded).
+    /// </summary>
+    public ActivityRecord WithFile(FileDecision file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ActivityRecord record = this with
+        {
+            FileDirection = file.Direction.ToString(),
+            FileName = file.FileName,
+            FileAction = file.Action.ToString(),
+            SessionPolicy = file.Policy,
+        };
+        return file.Action switch
+        {
+            Policies.FileAction.Block => record with { Action = nameof(AccessAction.Block), BlockingPolicy = file.Policy, BlockMessage = file.BlockMessage },
+            Policies.FileAction.Audit when Action == nameof(AccessAction.Allow) => record with { Action = nameof(AccessAction.Monitor) },
+            _ => record,
+        };
+    }
+
     /// <summary>
     /// Whose fault <see cref="Error"/> is: "Client" (malformed body, reset or closed the request), "Upstream" (the app
     /// is down, reset or did not answer in time) or "Gateway" (the request failed closed). Null without an error.

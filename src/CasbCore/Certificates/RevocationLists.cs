@@ -90,6 +90,25 @@ public static class RevocationLists
         return (entry, sameIssuer.Count > 0 ? RevocationListChange.Replaced : RevocationListChange.Added);
     }
 
+    /// <summary>The stored CRL with this id (SHA-256 hex, any case), or null.</summary>
+    public static RevocationListEntry? Find(CasbConfiguration configuration, string id)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.RevocationLists.FirstOrDefault(e => string.Equals(e.Id, id, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Removes the stored CRL with this id; null when there is none (nothing changes).</summary>
+    public static RevocationListEntry? Remove(CasbConfiguration configuration, string id)
+    {
+        RevocationListEntry? entry = Find(configuration, id);
+        if (entry is not null)
+        {
+            configuration.RevocationLists.Remove(entry);
+        }
+
+        return entry;
+    }
+
     /// <summary>The trusted root or intermediate that signed <paramref name="crl"/>.</summary>
     public static X509Certificate2 FindIssuer(CasbConfiguration configuration, CertificateRevocationList crl, string what, string? source)
     {

@@ -8,7 +8,8 @@ namespace CasbCore.Model;
 /// </summary>
 public sealed class CasbConfiguration
 {
-    public const int CurrentSchemaVersion = 1;
+    /// <summary>2: session policies (an engine that reads only version 1 would ignore them and let every download through).</summary>
+    public const int CurrentSchemaVersion = 2;
 
     public int SchemaVersion { get; set; } = CurrentSchemaVersion;
 
@@ -30,6 +31,8 @@ public sealed class CasbConfiguration
     public List<ConditionalAccessPolicyEntry> ConditionalAccessPolicies { get; set; } = new();
 
     public List<AccessPolicyEntry> AccessPolicies { get; set; } = new();
+
+    public List<SessionPolicyEntry> SessionPolicies { get; set; } = new();
 
     /// <summary>The OpenID Connect provider apps with sign-in use; null when none is configured.</summary>
     public IdentityProviderEntry? IdentityProvider { get; set; }
@@ -313,6 +316,78 @@ public sealed class AccessPolicyEntry
     public IPRangeOperator IPRangeOperator { get; set; } = IPRangeOperator.In;
 
     public List<string> UserAgentContains { get; set; } = new();
+
+    public PolicySeverity Severity { get; set; } = PolicySeverity.Medium;
+
+    public bool Enabled { get; set; } = true;
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset ModifiedAt { get; set; }
+}
+
+/// <summary>What a session policy controls (Defender for Cloud Apps' session control types).</summary>
+public enum SessionControlType
+{
+    /// <summary>Records every download and upload of the sessions it matches; never blocks.</summary>
+    MonitorOnly,
+
+    /// <summary>Audits or blocks the downloads it matches.</summary>
+    ControlFileDownload,
+
+    /// <summary>Audits or blocks the uploads it matches.</summary>
+    ControlFileUpload,
+}
+
+public enum SessionPolicyAction
+{
+    Audit,
+    Block,
+}
+
+/// <summary>
+/// A session policy (the App Control layer inside an allowed session): the access policies' filters on the
+/// session, file filters on the transfer, and what happens to a matching download or upload.
+/// </summary>
+public sealed class SessionPolicyEntry
+{
+    public string Name { get; set; } = "";
+
+    public string? Description { get; set; }
+
+    public SessionControlType ControlType { get; set; }
+
+    public SessionPolicyAction Action { get; set; }
+
+    public string? BlockMessage { get; set; }
+
+    /// <summary>App names; empty means all apps.</summary>
+    public List<string> Apps { get; set; } = new();
+
+    /// <summary>Canonical device tag names.</summary>
+    public List<string> DeviceTags { get; set; } = new();
+
+    public FilterOperator DeviceTagOperator { get; set; } = FilterOperator.Equals;
+
+    public List<string> Users { get; set; } = new();
+
+    public List<string> Groups { get; set; } = new();
+
+    public List<string> ExcludeUsers { get; set; } = new();
+
+    public List<string> ExcludeGroups { get; set; } = new();
+
+    public AccessPolicyClientApp ClientApp { get; set; } = AccessPolicyClientApp.Browser;
+
+    public List<string> IPRanges { get; set; } = new();
+
+    public IPRangeOperator IPRangeOperator { get; set; } = IPRangeOperator.In;
+
+    /// <summary>File extensions without the dot, lower-case ("docx"); empty means every file.</summary>
+    public List<string> FileExtensions { get; set; } = new();
+
+    /// <summary>Only files of at least this many MiB; null means any size. A transfer of unknown size matches (fail closed).</summary>
+    public int? MinFileSizeMB { get; set; }
 
     public PolicySeverity Severity { get; set; } = PolicySeverity.Medium;
 

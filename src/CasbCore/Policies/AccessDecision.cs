@@ -119,6 +119,12 @@ public readonly struct AccessDecision
     /// <summary>The App Control mode in force (the strictest of the applied policies), or null when not under App Control.</summary>
     public AppControlMode? AppControlMode { get; init; }
 
+    /// <summary>
+    /// The session controls of an allowed (or monitored) session under App Control: the mode and the session
+    /// policies that apply, for <see cref="CasbEngine.DecideFile"/>. Null when the session is blocked or not under App Control.
+    /// </summary>
+    public SessionControls? SessionControls { get; init; }
+
     public long Revision { get; init; }
 
     public DateTimeOffset At { get; init; }

@@ -37,6 +37,9 @@ namespace CasbCore.Policies;
 /// configuration order); a Test policy only makes the request Monitor. Nothing blocks: the gateway's
 /// DefaultAction (Allow, or Block with "Access to &lt;app&gt; is not allowed by default."). Mode MonitorOnly and
 /// BlockDownloads turn would-be blocks into Monitor; UseCustomPolicy enforces them.</item>
+/// <item><b>Session controls</b> (<see cref="SessionStage"/>): a session under App Control that is not blocked
+/// carries the mode and, under UseCustomPolicy, the session policies whose session filters matched; each download
+/// or upload is then decided by <see cref="CasbEngine.DecideFile"/>.</item>
 /// </list>
 /// </summary>
 public sealed class CompiledPolicySet
@@ -48,6 +51,7 @@ public sealed class CompiledPolicySet
     private readonly AppMatcher _apps;
     // In order; a session stage (session policies) goes after the access policies.
     private readonly IDecisionStage[] _stages;
+    private readonly SessionStage _sessions;
 
     private CompiledPolicySet(CasbConfiguration configuration, bool indexAccessPolicies)
     {
@@ -69,6 +73,7 @@ public sealed class CompiledPolicySet
         CompiledConditionalAccessPolicy[] conditionalAccess = configuration.ConditionalAccessPolicies
             .Select(p => new CompiledConditionalAccessPolicy(p, principals))
             .ToArray();
+        _sessions = new SessionStage(configuration, principals);
 
         var fragments = new Dictionary<string, int>(StringComparer.Ordinal);
         int FragmentId(string text)
@@ -205,6 +210,12 @@ public sealed class CompiledPolicySet
             {
                 return;
             }
+        }
+
+        // The session stage: an allowed (or monitored) session under App Control carries its session controls.
+        if (state.AppControlMode is AppControlMode mode && state.Action != AccessAction.Block)
+        {
+            state.SessionControls = _sessions.Controls(mode, state.Facts);
         }
     }
 }

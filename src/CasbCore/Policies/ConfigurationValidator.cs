@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using CasbCore.Catalogs;
 using CasbCore.Certificates;
 using CasbCore.Model;
 
@@ -30,10 +31,14 @@ public static class ConfigurationValidator
         var problems = new List<ConfigurationProblem>();
         void Add(string id, string item, string message) => problems.Add(new ConfigurationProblem(id, item, message));
 
-        HashSet<string> apps = Names(configuration.Apps.Select(a => a.Name), "app", problems);
-        HashSet<string> groups = Names(configuration.Groups.Select(g => g.Name), "group", problems);
-        Names(configuration.ConditionalAccessPolicies.Select(p => p.Name), "conditional access policy", problems);
-        Names(configuration.AccessPolicies.Select(p => p.Name), "access policy", problems);
+        var names = new Dictionary<ConfigurationItemKind, HashSet<string>>();
+        foreach (ConfigurationItemKind kind in ConfigurationItems.All.Where(k => k.IsNamed))
+        {
+            names[kind] = Names(kind.Keys(configuration), kind.Display, problems);
+        }
+
+        HashSet<string> apps = names[ConfigurationItems.Apps];
+        HashSet<string> groups = names[ConfigurationItems.Groups];
 
         var routes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (AppEntry app in configuration.Apps)
@@ -79,34 +84,10 @@ public static class ConfigurationValidator
             }
         }
 
-        foreach (ConditionalAccessPolicyEntry policy in configuration.ConditionalAccessPolicies)
+        // Each kind's references to apps and groups, and its filters (ConfigurationItems says which).
+        foreach (ConfigurationItemKind kind in ConfigurationItems.All)
         {
-            string what = $"Conditional access policy '{policy.Name}'";
-            References(policy.Name, what, policy.Apps, apps, "UnknownApp", "app", problems);
-            References(policy.Name, what, policy.IncludeGroups.Concat(policy.ExcludeGroups), groups, "UnknownGroup", "group", problems);
-        }
-
-        foreach (AccessPolicyEntry policy in configuration.AccessPolicies)
-        {
-            string what = $"Access policy '{policy.Name}'";
-            References(policy.Name, what, policy.Apps, apps, "UnknownApp", "app", problems);
-            References(policy.Name, what, policy.Groups.Concat(policy.ExcludeGroups), groups, "UnknownGroup", "group", problems);
-            foreach (string range in policy.IPRanges)
-            {
-                if (!IPRanges.TryParse(range, out _, out string? error))
-                {
-                    Add("InvalidIPRange", policy.Name, $"{what}: the IP range '{range}' is invalid: {error}.");
-                }
-            }
-
-            foreach (string tag in policy.DeviceTags)
-            {
-                if (tag is null || DeviceTags.Normalize(tag) is null)
-                {
-                    Add("UnknownDeviceTag", policy.Name,
-                        $"{what}: the device tag '{tag}' is not known (known: {string.Join(", ", DeviceTags.Known.Select(k => $"'{k}'"))}).");
-                }
-            }
+            kind.Validate(configuration, apps, groups, problems);
         }
 
         string? identityHeaderProblem = IdentityHeaderProblem(configuration.Settings.IdentityHeader);
@@ -372,23 +353,5 @@ public static class ConfigurationValidator
         }
 
         return seen;
-    }
-
-    private static void References(
-        string item,
-        string what,
-        IEnumerable<string> references,
-        HashSet<string> existing,
-        string errorId,
-        string kind,
-        List<ConfigurationProblem> problems)
-    {
-        foreach (string reference in references)
-        {
-            if (!existing.Contains(reference))
-            {
-                problems.Add(new ConfigurationProblem(errorId, item, $"{what} refers to {kind} '{reference}', which does not exist."));
-            }
-        }
     }
 }

@@ -75,6 +75,9 @@ internal struct DecisionState
     /// <summary>True when an access policy with a device-tag filter blocked: the certificate decided.</summary>
     public bool BlockedOnDeviceTags;
 
+    /// <summary>Set by the session stage: the controls an allowed session under App Control carries.</summary>
+    public SessionControls? SessionControls;
+
     /// <summary>The app requires sign-in and nobody signed in (the identity stage decided: Block).</summary>
     public bool SignInRequired;
 
@@ -99,6 +102,7 @@ internal struct DecisionState
         BlockedOnDeviceTags = BlockedOnDeviceTags,
         UnderAppControl = AppControlMode is not null,
         AppControlMode = AppControlMode,
+        SessionControls = SessionControls,
         Revision = policies.Configuration.Revision,
         At = Request.At,
         CorrelationId = Request.CorrelationId,

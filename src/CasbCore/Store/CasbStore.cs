@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using CasbCore.Model;
 
@@ -46,6 +47,8 @@ public sealed class CasbStore
     public TimeSpan LockTimeout { get; init; } = DefaultLockTimeout;
 
     public static JsonSerializerOptions SerializerOptions { get; } = CreateSerializerOptions();
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
     /// <summary>
     /// Opens the store at <paramref name="storePath"/>, else <c>$env:CASB_STORE</c>, else the per-user default
@@ -104,24 +107,23 @@ public sealed class CasbStore
     internal static CasbException ReadFailed(string file, Exception ex) =>
         new("StoreReadFailed", CasbErrorKind.ReadError, $"Cannot read the store file '{file}': {ex.Message}", file, ex);
 
-    /// <summary>Parses a configuration document, validating its schema version. Used for the store and for imports.</summary>
-    public static CasbConfiguration Parse(ReadOnlySpan<byte> json, string sourceName)
+    /// <summary>
+    /// Parses a configuration document of any schema version this engine knows, upgrading an older one in memory
+    /// (<see cref="SchemaMigrations"/>). Used for the store and for imports. StoreCorrupt for what is not a
+    /// configuration; StoreSchemaUnsupported for a version this engine cannot read.
+    /// </summary>
+    public static CasbConfiguration Parse(ReadOnlySpan<byte> json, string sourceName) =>
+        Parse(json, sourceName, SchemaMigrations.All, CasbConfiguration.CurrentSchemaVersion);
+
+    internal static CasbConfiguration Parse(ReadOnlySpan<byte> json, string sourceName, IReadOnlyList<SchemaMigration> steps, int target)
     {
-        int? schemaVersion;
+        JsonObject document;
         try
         {
-            using JsonDocument document = JsonDocument.Parse(json.ToArray());
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new CasbException(
+            document = JsonNode.Parse(json, documentOptions: DocumentOptions) as JsonObject
+                ?? throw new CasbException(
                     "StoreCorrupt", CasbErrorKind.InvalidData,
                     $"The configuration file '{sourceName}' is corrupt: the document is not a JSON object. It was left untouched.", sourceName);
-            }
-
-            schemaVersion = document.RootElement.TryGetProperty("schemaVersion", out JsonElement version)
-                && version.ValueKind == JsonValueKind.Number
-                ? version.GetInt32()
-                : null;
         }
         catch (JsonException ex)
         {
@@ -130,27 +132,24 @@ public sealed class CasbStore
                 $"The configuration file '{sourceName}' is corrupt: {ex.Message} It was left untouched.", sourceName, ex);
         }
 
-        if (schemaVersion is null)
+        if (document["schemaVersion"] is not JsonValue versionNode || !versionNode.TryGetValue(out int schemaVersion))
         {
             throw new CasbException(
                 "StoreCorrupt", CasbErrorKind.InvalidData,
                 $"The configuration file '{sourceName}' has no schemaVersion. It was left untouched.", sourceName);
         }
 
-        if (schemaVersion != CasbConfiguration.CurrentSchemaVersion)
+        if (schemaVersion != target)
         {
-            throw new CasbException(
-                "StoreSchemaUnsupported", CasbErrorKind.InvalidData,
-                $"The configuration file '{sourceName}' has schema version {schemaVersion}; this version of CasbModule reads version {CasbConfiguration.CurrentSchemaVersion}. It was left untouched.",
-                sourceName);
+            SchemaMigrations.Upgrade(document, schemaVersion, target, steps, sourceName);
         }
 
         try
         {
-            return JsonSerializer.Deserialize<CasbConfiguration>(json, SerializerOptions)
+            return document.Deserialize<CasbConfiguration>(SerializerOptions)
                 ?? throw new JsonException("The document is null.");
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             throw new CasbException(
                 "StoreCorrupt", CasbErrorKind.InvalidData,
@@ -176,6 +175,7 @@ public sealed class CasbStore
         CasbConfiguration configuration = Load();
         byte[] before = Serialize(configuration);
         T result = mutate(configuration);
+        configuration.SchemaVersion = CasbConfiguration.CurrentSchemaVersion; // an older file is upgraded when it is written
         byte[] after = Serialize(configuration);
         if (!before.AsSpan().SequenceEqual(after))
         {

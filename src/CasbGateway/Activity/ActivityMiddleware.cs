@@ -71,7 +71,7 @@ internal sealed class ActivityMiddleware
                 decision, feature.Request, method, status, feature.DecisionLatencyMs, feature.UpstreamLatencyMs, _gatewayName, feature.Error);
             if (!feature.FailedClosed && !feature.NoApp)
             {
-                return fromDecision;
+                return feature.File is { } file ? fromDecision.WithFile(file) : fromDecision;
             }
 
             // Nothing was proxied: the record says Block whatever the engine answered.

@@ -1,4 +1,5 @@
 using CasbGateway.Activity;
+using CasbGateway.SessionControl;
 
 namespace CasbGateway.Enforcement;
 
@@ -6,7 +7,8 @@ internal static class ApplicationBuilderEnforcementExtensions
 {
     /// <summary>
     /// The enforcement pipeline, in order: activity record (outermost, sees every outcome), fail closed,
-    /// header stripping, the sign-in session (apps that sign users in), decision, forwarding (terminal).
+    /// header stripping, the sign-in session (apps that sign users in), decision, upload control (session control of the
+    /// request), forwarding (terminal; session control of downloads is its response transform).
     /// </summary>
     /// <param name="app">The gateway's application builder.</param>
     /// <param name="skip">Requests the gateway answers itself (health, metrics): they bypass enforcement.</param>
@@ -17,5 +19,6 @@ internal static class ApplicationBuilderEnforcementExtensions
             .UseMiddleware<HeaderStrippingMiddleware>()
             .UseMiddleware<SignIn.SignInSessionMiddleware>()
             .UseMiddleware<DecisionMiddleware>()
+            .UseMiddleware<UploadControlMiddleware>()
             .UseMiddleware<ForwardingMiddleware>());
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Features;
 using System.Net.Http.Headers;
 using CasbCore.Policies;
+using CasbGateway.SessionControl;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace CasbGateway.Enforcement;
@@ -9,30 +10,15 @@ namespace CasbGateway.Enforcement;
 /// Request transform for the upstream: the canonical path the engine decided on (never the client's spelling of
 /// it) with the query as received, YARP's default header copy, the upstream's own Host (the original
 /// one goes in X-Forwarded-Host), X-Forwarded-For/-Proto/-Host set by the gateway, and, when the app asks for
-/// it, the validated leaf certificate as an RFC 9440 Client-Cert header. The gateway's own cookies (sign-in session,
-/// correlation, nonce) never reach the upstream, and the upstream cannot set one.
+/// it, the validated leaf certificate as an RFC 9440 Client-Cert header. Response transform: session control
+/// (a blocked download never reaches the client), then YARP's default copy. The gateway's own cookies (sign-in
+/// session, correlation, nonce) never reach the upstream, and the upstream cannot set one.
 /// </summary>
 internal sealed class ForwardingTransformer : HttpTransformer
 {
     public const string ClientCertHeader = "Client-Cert";
 
     public static ForwardingTransformer Instance { get; } = new();
-
-    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
-    {
-        bool proceed = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
-        Microsoft.Extensions.Primitives.StringValues setCookies = httpContext.Response.Headers.SetCookie;
-        if (setCookies.Count > 0)
-        {
-            string[] kept = setCookies.Where(c => c is not null && !IsGatewayCookie(c.AsSpan().TrimStart())).ToArray()!;
-            if (kept.Length != setCookies.Count)
-            {
-                httpContext.Response.Headers.SetCookie = kept;
-            }
-        }
-
-        return proceed;
-    }
 
     /// <summary>Removes the gateway's cookies from the Cookie header sent upstream (the header is left alone when it has none).</summary>
     internal static void StripGatewayCookies(Microsoft.Extensions.Primitives.StringValues inbound, HttpRequestHeaders headers)
@@ -90,4 +76,25 @@ internal sealed class ForwardingTransformer : HttpTransformer
     /// </summary>
     internal static Uri DestinationAddress(string destinationPrefix, RequestPath path) =>
         new(destinationPrefix.TrimEnd('/') + path.Escaped + path.Query, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        if (!await DownloadControl.AllowAsync(httpContext, proxyResponse))
+        {
+            return false;
+        }
+
+        bool proceed = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        Microsoft.Extensions.Primitives.StringValues setCookies = httpContext.Response.Headers.SetCookie;
+        if (setCookies.Count > 0)
+        {
+            string[] kept = setCookies.Where(c => c is not null && !IsGatewayCookie(c.AsSpan().TrimStart())).ToArray()!;
+            if (kept.Length != setCookies.Count)
+            {
+                httpContext.Response.Headers.SetCookie = kept;
+            }
+        }
+
+        return proceed;
+    }
 }

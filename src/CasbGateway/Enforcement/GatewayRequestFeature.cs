@@ -46,6 +46,9 @@ internal sealed class GatewayRequestFeature
 
     public AccessDecision? Decision { get; set; }
 
+    /// <summary>The engine's decision on a download in the response, when session control decided one.</summary>
+    public FileDecision? File { get; set; }
+
     public double? DecisionLatencyMs { get; set; }
 
     public double? UpstreamLatencyMs { get; set; }

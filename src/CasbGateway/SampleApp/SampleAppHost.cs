@@ -72,6 +72,9 @@ internal static class SampleAppHost
 
             return Results.Text($"Received {total} bytes\n");
         });
+        app.MapGet("/download/{name}", (string name, int? bytes) =>
+            // A file download as apps send one: an attachment with its name, so the gateway's session control sees it.
+            Results.File(Encoding.UTF8.GetBytes(new string('x', Math.Clamp(bytes ?? 64, 0, 10_000_000))), "application/octet-stream", name));
         app.Map("{**path}", (HttpContext context) => Results.Content(Render(context.Request), "text/html; charset=utf-8"));
     }
 

@@ -36,7 +36,4 @@ public abstract class AccessPolicyItemCommand : CasbItemCmdlet
         return NameSelection.Select(snapshot.AccessPolicies, p => p.Name, Name, n => WriteNotFound("PolicyNotFound", "access policy", n))
             .Select(p => p.Name).ToList();
     }
-
-    protected AccessPolicyEntry Find(CasbConfiguration config, string name) =>
-        config.AccessPolicies.FirstOrDefault(p => NameSelection.IsSame(p.Name, name)) ?? throw NotFound("PolicyNotFound", "access policy", name);
 }

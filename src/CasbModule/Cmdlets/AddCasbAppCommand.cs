@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using CasbCore;
 using CasbCore.Model;
-using CasbCore.Policies;
+using CasbCore.Catalogs;
 using CasbModule.Types;
 
 namespace CasbModule.Cmdlets;
@@ -59,12 +59,18 @@ public sealed class AddCasbAppCommand : CasbStoreCmdlet
 
     protected override void ProcessRecord()
     {
-        var entry = new AppEntry { Name = Name.Trim(), ForwardClientCertificate = ForwardClientCertificate.IsPresent, SignIn = SignIn };
+        var entry = new AppEntry
+        {
+            Name = Name,
+            Upstream = Upstream.IsAbsoluteUri ? Upstream.AbsoluteUri : Upstream.OriginalString,
+            Hostnames = (Hostname ?? []).ToList(),
+            PathPrefix = PathPrefix ?? "/",
+            ForwardClientCertificate = ForwardClientCertificate.IsPresent,
+            SignIn = SignIn,
+        };
         try
         {
-            entry.Upstream = ConfigurationChecks.Upstream(Upstream);
-            entry.Hostnames = ConfigurationChecks.Hostnames(Hostname ?? []);
-            entry.PathPrefix = ConfigurationChecks.PathPrefix(PathPrefix ?? "/");
+            AppCatalog.Prepare(entry);
         }
         catch (CasbException ex)
         {
@@ -76,21 +82,7 @@ public sealed class AddCasbAppCommand : CasbStoreCmdlet
             return;
         }
 
-        AppEntry added = UpdateConfiguration(config =>
-        {
-            if (config.Apps.Any(a => NameSelection.IsSame(a.Name, entry.Name)))
-            {
-                throw new CasbException(
-                    "AppExists", CasbErrorKind.ResourceExists,
-                    $"An app named '{entry.Name}' is already in the store '{Store.Path}'. Use Set-CasbApp to change it.", entry.Name);
-            }
-
-            entry.CreatedAt = entry.ModifiedAt = DateTimeOffset.UtcNow;
-            config.Apps.Add(entry);
-            ConfigurationValidator.ThrowIfInvalid(config);
-            return entry;
-        });
-
+        AppEntry added = UpdateConfiguration(config => AppCatalog.Add(config, entry, DateTimeOffset.UtcNow));
         if (PassThru)
         {
             WriteObject(new CasbApp(added, Store.Path));

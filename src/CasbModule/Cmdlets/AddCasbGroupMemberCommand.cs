@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CasbCore.Catalogs;
 using CasbCore.Model;
 using CasbModule.Types;
 
@@ -18,14 +19,6 @@ public sealed class AddCasbGroupMemberCommand : GroupMemberCommand
 {
     protected override string Verb => "Add";
 
-    protected override void Apply(GroupEntry group, IReadOnlyList<string> members)
-    {
-        foreach (string member in members)
-        {
-            if (!group.Members.Any(m => NameSelection.IsSame(m, member)))
-            {
-                group.Members.Add(member);
-            }
-        }
-    }
+    protected override GroupEntry Change(CasbConfiguration configuration, string group, IReadOnlyList<string> members) =>
+        GroupCatalog.AddMembers(configuration, group, members);
 }

@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using CasbCore.Model;
-using CasbCore.Policies;
+using CasbCore.Catalogs;
 using CasbModule.Types;
 
 namespace CasbModule.Cmdlets;
@@ -34,19 +34,7 @@ public sealed class DisableCasbAccessPolicyCommand : AccessPolicyItemCommand
                 continue;
             }
 
-            AccessPolicyEntry? policy = TryUpdateItem(config =>
-            {
-                AccessPolicyEntry entry = Find(config, name);
-                if (entry.Enabled != false)
-                {
-                    entry.Enabled = false;
-                    entry.ModifiedAt = DateTimeOffset.UtcNow;
-                }
-
-                ConfigurationValidator.ThrowIfInvalid(config);
-                return entry;
-            });
-
+            AccessPolicyEntry? policy = TryUpdateItem(config => AccessPolicyCatalog.SetEnabled(config, name, enabled: false, DateTimeOffset.UtcNow));
             if (policy is not null && PassThru)
             {
                 WriteObject(new CasbAccessPolicy(policy, Store.Path));

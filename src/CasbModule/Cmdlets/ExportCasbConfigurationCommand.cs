@@ -7,7 +7,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Exports the whole configuration to a JSON file (policy as code).</para>
-/// <para type="description">Writes the store's configuration, with its schema version, to a file: gateway settings, trusted roots and intermediates, certificate revocation lists, apps, groups, conditional-access and access policies. The file is the same human-diffable JSON as the store and can be kept in source control and applied elsewhere with Import-CasbConfiguration. An existing file is not overwritten unless -Force is given (error FileExists).</para>
+/// <para type="description">Writes the store's configuration, with its schema version, to a file: gateway settings, trusted roots and intermediates, certificate revocation lists, apps, groups, conditional-access, access and session policies. The file is the same human-diffable JSON as the store and can be kept in source control and applied elsewhere with Import-CasbConfiguration. An existing file is not overwritten unless -Force is given (error FileExists).</para>
 /// </summary>
 /// <example>
 /// <code>Export-CasbConfiguration -Path ./casb-policies.json</code>

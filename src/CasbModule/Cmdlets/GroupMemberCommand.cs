@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using CasbCore;
 using CasbCore.Model;
-using CasbCore.Policies;
+using CasbCore.Catalogs;
 using CasbModule.Completers;
 using CasbModule.Types;
 
@@ -38,8 +38,8 @@ public abstract class GroupMemberCommand : CasbItemCmdlet
     /// <summary>"Add" or "Remove", for -WhatIf and -Confirm.</summary>
     protected abstract string Verb { get; }
 
-    /// <summary>Changes the members of <paramref name="group"/>; user names compare case-insensitively.</summary>
-    protected abstract void Apply(GroupEntry group, IReadOnlyList<string> members);
+    /// <summary>The engine's change of the group's members; user names compare case-insensitively.</summary>
+    protected abstract GroupEntry Change(CasbConfiguration configuration, string group, IReadOnlyList<string> members);
 
     protected override void ProcessRecord()
     {
@@ -53,7 +53,7 @@ public abstract class GroupMemberCommand : CasbItemCmdlet
         List<string> members = null!;
         try
         {
-            members = ConfigurationChecks.Users(Member);
+            members = ConfigurationInput.Users(Member);
         }
         catch (CasbException ex)
         {
@@ -65,14 +65,7 @@ public abstract class GroupMemberCommand : CasbItemCmdlet
             return;
         }
 
-        GroupEntry? changed = TryUpdateItem(config =>
-        {
-            GroupEntry group = config.Groups.FirstOrDefault(g => NameSelection.IsSame(g.Name, groupName)) ?? throw NotFound("GroupNotFound", "group", groupName);
-            Apply(group, members);
-            ConfigurationValidator.ThrowIfInvalid(config);
-            return group;
-        });
-
+        GroupEntry? changed = TryUpdateItem(config => Change(config, groupName, members));
         if (changed is not null && PassThru)
         {
             WriteObject(new CasbGroup(changed, Store.Path));

@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using CasbCore;
 using CasbCore.Model;
-using CasbCore.Policies;
+using CasbCore.Catalogs;
 using CasbModule.Completers;
 using CasbModule.Types;
 
@@ -107,27 +107,30 @@ public sealed class NewCasbAccessPolicyCommand : CasbItemCmdlet
 
     protected override void EndProcessing()
     {
-        string name = Name.Trim();
         var entry = new AccessPolicyEntry
         {
-            Name = name,
+            Name = Name,
             Description = Description,
             Action = Action,
             BlockMessage = BlockMessage,
+            Apps = (App ?? []).ToList(),
+            DeviceTags = (DeviceTag ?? []).ToList(),
             DeviceTagOperator = DeviceTagOperator,
+            Users = (User ?? []).ToList(),
+            Groups = (Group ?? []).ToList(),
+            ExcludeUsers = (ExcludeUser ?? []).ToList(),
+            ExcludeGroups = (ExcludeGroup ?? []).ToList(),
             ClientApp = ClientApp,
+            IPRanges = (IPRange ?? []).ToList(),
             IPRangeOperator = IPRangeOperator,
-            UserAgentContains = (UserAgentContains ?? []).Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
+            UserAgentContains = (UserAgentContains ?? []).ToList(),
             Severity = Severity,
             Enabled = !Disabled.IsPresent,
         };
 
         try
         {
-            entry.DeviceTags = ConfigurationChecks.DeviceTags(DeviceTag ?? []);
-            entry.IPRanges = ConfigurationChecks.IPRanges(IPRange ?? []);
-            entry.Users = ConfigurationChecks.Users(User ?? []);
-            entry.ExcludeUsers = ConfigurationChecks.Users(ExcludeUser ?? []);
+            AccessPolicyCatalog.Prepare(entry);
         }
         catch (CasbException ex)
         {
@@ -136,32 +139,15 @@ public sealed class NewCasbAccessPolicyCommand : CasbItemCmdlet
 
         if (BlockMessage is not null && Action != AccessPolicyAction.Block)
         {
-            WriteWarning($"The policy '{name}' only logs (-Action {Action}); its block message is shown only if it is changed to -Action Block.");
+            WriteWarning($"The policy '{entry.Name}' only logs (-Action {Action}); its block message is shown only if it is changed to -Action Block.");
         }
 
-        if (!ShouldProcess($"Access policy '{name}'", "Create policy"))
+        if (!ShouldProcess($"Access policy '{entry.Name}'", "Create policy"))
         {
             return;
         }
 
-        AccessPolicyEntry created = UpdateConfiguration(config =>
-        {
-            if (config.AccessPolicies.Any(p => NameSelection.IsSame(p.Name, name)))
-            {
-                throw new CasbException(
-                    "PolicyExists", CasbErrorKind.ResourceExists,
-                    $"An access policy named '{name}' is already in the store '{Store.Path}'. Use Set-CasbAccessPolicy to change it.", name);
-            }
-
-            entry.Apps = ConfigurationChecks.Apps(config, App ?? [], name);
-            entry.Groups = ConfigurationChecks.Groups(config, Group ?? [], name);
-            entry.ExcludeGroups = ConfigurationChecks.Groups(config, ExcludeGroup ?? [], name);
-            entry.CreatedAt = entry.ModifiedAt = DateTimeOffset.UtcNow;
-            config.AccessPolicies.Add(entry);
-            ConfigurationValidator.ThrowIfInvalid(config);
-            return entry;
-        });
-
+        AccessPolicyEntry created = UpdateConfiguration(config => AccessPolicyCatalog.Add(config, entry, DateTimeOffset.UtcNow));
         WriteObject(new CasbAccessPolicy(created, Store.Path));
     }
 }

@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using CasbCore;
 using CasbCore.Model;
-using CasbCore.Policies;
+using CasbCore.Catalogs;
 using CasbModule.Completers;
 using CasbModule.Types;
 
@@ -73,7 +73,7 @@ public sealed class NewCasbConditionalAccessPolicyCommand : CasbItemCmdlet
     [ValidateSet(nameof(SessionControlKind.AppControl))]
     public SessionControlKind SessionControl { get; set; }
 
-    /// <summary><para>MonitorOnly, BlockDownloads or UseCustomPolicy (the access policies decide). Default: UseCustomPolicy.</para></summary>
+    /// <summary><para>MonitorOnly (downloads and uploads are recorded, access-policy blocks only monitored), BlockDownloads (every download blocked) or UseCustomPolicy (the access and session policies decide). Default: UseCustomPolicy.</para></summary>
     [Parameter(ParameterSetName = AppControlSet)]
     public AppControlMode AppControlMode { get; set; } = AppControlMode.UseCustomPolicy;
 
@@ -84,55 +84,41 @@ public sealed class NewCasbConditionalAccessPolicyCommand : CasbItemCmdlet
 
     protected override void EndProcessing()
     {
-        string name = Name.Trim();
         var entry = new ConditionalAccessPolicyEntry
         {
-            Name = name,
+            Name = Name,
             State = State,
+            IncludeUsers = (IncludeUser ?? []).ToList(),
+            IncludeGroups = (IncludeGroup ?? []).ToList(),
+            ExcludeUsers = (ExcludeUser ?? []).ToList(),
+            ExcludeGroups = (ExcludeGroup ?? []).ToList(),
+            Apps = (App ?? []).ToList(),
+            ClientAppTypes = (ClientAppType ?? []).ToList(),
             SessionControl = ParameterSetName == AppControlSet ? SessionControlKind.AppControl : SessionControlKind.None,
             AppControlMode = AppControlMode,
             Grant = ParameterSetName == BlockSet ? GrantControl.Block : GrantControl.None,
-            ClientAppTypes = (ClientAppType ?? []).Distinct().ToList(),
         };
 
         try
         {
-            entry.IncludeUsers = ConfigurationChecks.IncludeUsers(IncludeUser ?? []);
-            entry.ExcludeUsers = ConfigurationChecks.Users(ExcludeUser ?? []);
+            ConditionalAccessPolicyCatalog.Prepare(entry);
         }
         catch (CasbException ex)
         {
             ThrowCasbError(ex);
         }
 
-        if (entry.IncludeUsers.Count == 0 && (IncludeGroup ?? []).Length == 0)
+        if (ConditionalAccessPolicyCatalog.IncludesNobody(entry))
         {
-            WriteWarning($"The policy '{name}' includes no user or group, so it applies to nobody. Use -IncludeUser All for everyone.");
+            WriteWarning($"The policy '{entry.Name}' includes no user or group, so it applies to nobody. Use -IncludeUser All for everyone.");
         }
 
-        if (!ShouldProcess($"Conditional-access policy '{name}'", "Create policy"))
+        if (!ShouldProcess($"Conditional-access policy '{entry.Name}'", "Create policy"))
         {
             return;
         }
 
-        ConditionalAccessPolicyEntry created = UpdateConfiguration(config =>
-        {
-            if (config.ConditionalAccessPolicies.Any(p => NameSelection.IsSame(p.Name, name)))
-            {
-                throw new CasbException(
-                    "PolicyExists", CasbErrorKind.ResourceExists,
-                    $"A conditional-access policy named '{name}' is already in the store '{Store.Path}'. Use Set-CasbConditionalAccessPolicy to change it.", name);
-            }
-
-            entry.Apps = ConfigurationChecks.Apps(config, App ?? [], name);
-            entry.IncludeGroups = ConfigurationChecks.Groups(config, IncludeGroup ?? [], name);
-            entry.ExcludeGroups = ConfigurationChecks.Groups(config, ExcludeGroup ?? [], name);
-            entry.CreatedAt = entry.ModifiedAt = DateTimeOffset.UtcNow;
-            config.ConditionalAccessPolicies.Add(entry);
-            ConfigurationValidator.ThrowIfInvalid(config);
-            return entry;
-        });
-
+        ConditionalAccessPolicyEntry created = UpdateConfiguration(config => ConditionalAccessPolicyCatalog.Add(config, entry, DateTimeOffset.UtcNow));
         WriteObject(new CasbConditionalAccessPolicy(created, Store.Path));
     }
 }

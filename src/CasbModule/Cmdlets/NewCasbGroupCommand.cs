@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using CasbCore;
 using CasbCore.Model;
-using CasbCore.Policies;
+using CasbCore.Catalogs;
 using CasbModule.Types;
 
 namespace CasbModule.Cmdlets;
@@ -35,37 +35,22 @@ public sealed class NewCasbGroupCommand : CasbItemCmdlet
 
     protected override void ProcessRecord()
     {
-        string name = Name.Trim();
-        var entry = new GroupEntry { Name = name, Description = Description };
+        var entry = new GroupEntry { Name = Name, Description = Description, Members = (Member ?? []).ToList() };
         try
         {
-            entry.Members = ConfigurationChecks.Users(Member ?? []);
+            GroupCatalog.Prepare(entry);
         }
         catch (CasbException ex)
         {
             ThrowCasbError(ex);
         }
 
-        if (!ShouldProcess($"Group '{name}'", "Create group"))
+        if (!ShouldProcess($"Group '{entry.Name}'", "Create group"))
         {
             return;
         }
 
-        GroupEntry created = UpdateConfiguration(config =>
-        {
-            if (config.Groups.Any(g => NameSelection.IsSame(g.Name, name)))
-            {
-                throw new CasbException(
-                    "GroupExists", CasbErrorKind.ResourceExists,
-                    $"A group named '{name}' is already in the store '{Store.Path}'. Use Add-CasbGroupMember to add members.", name);
-            }
-
-            entry.CreatedAt = DateTimeOffset.UtcNow;
-            config.Groups.Add(entry);
-            ConfigurationValidator.ThrowIfInvalid(config);
-            return entry;
-        });
-
+        GroupEntry created = UpdateConfiguration(config => GroupCatalog.Add(config, entry, DateTimeOffset.UtcNow));
         WriteObject(new CasbGroup(created, Store.Path));
     }
 }

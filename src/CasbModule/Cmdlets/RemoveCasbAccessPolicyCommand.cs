@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using CasbCore.Policies;
+using CasbCore.Catalogs;
 
 namespace CasbModule.Cmdlets;
 
@@ -27,13 +27,7 @@ public sealed class RemoveCasbAccessPolicyCommand : AccessPolicyItemCommand
                 continue;
             }
 
-            TryUpdateItem(config =>
-            {
-                var policy = Find(config, name);
-                config.AccessPolicies.Remove(policy);
-                ConfigurationValidator.ThrowIfInvalid(config);
-                return policy;
-            });
+            TryUpdateItem(config => AccessPolicyCatalog.Remove(config, name));
         }
     }
 }

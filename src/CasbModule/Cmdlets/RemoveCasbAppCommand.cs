@@ -1,7 +1,6 @@
 using System.Management.Automation;
-using CasbCore;
 using CasbCore.Model;
-using CasbCore.Policies;
+using CasbCore.Catalogs;
 using CasbModule.Completers;
 using CasbModule.Types;
 
@@ -62,57 +61,11 @@ public sealed class RemoveCasbAppCommand : CasbItemCmdlet
                 continue;
             }
 
-            List<string>? turnedOff = TryUpdateItem(config => Remove(config, name));
-            foreach (string policy in turnedOff ?? [])
+            AppRemoval? removal = TryUpdateItem(config => AppCatalog.Remove(config, name, Force, DateTimeOffset.UtcNow));
+            foreach (string policy in removal?.TurnedOffPolicies ?? [])
             {
                 WriteWarning($"The policy '{policy}' referred only to the app '{name}' and was turned off; give it an app and turn it on again.");
             }
         }
-    }
-
-    private List<string> Remove(CasbConfiguration config, string name)
-    {
-        AppEntry app = config.Apps.FirstOrDefault(a => NameSelection.IsSame(a.Name, name)) ?? throw NotFound("AppNotFound", "app", name);
-        List<ConditionalAccessPolicyEntry> caPolicies = config.ConditionalAccessPolicies.Where(p => p.Apps.Any(a => NameSelection.IsSame(a, name))).ToList();
-        List<AccessPolicyEntry> accessPolicies = config.AccessPolicies.Where(p => p.Apps.Any(a => NameSelection.IsSame(a, name))).ToList();
-        var turnedOff = new List<string>();
-        if (caPolicies.Count + accessPolicies.Count > 0)
-        {
-            if (!Force)
-            {
-                string users = string.Join(", ", caPolicies.Select(p => $"'{p.Name}'").Concat(accessPolicies.Select(p => $"'{p.Name}'")));
-                throw new CasbException(
-                    "AppInUse", CasbErrorKind.InvalidOperation,
-                    $"The app '{app.Name}' is used by the policies {users}. Change them first, or use -Force to remove the app from them too.", app.Name);
-            }
-
-            DateTimeOffset now = DateTimeOffset.UtcNow;
-            foreach (ConditionalAccessPolicyEntry policy in caPolicies)
-            {
-                policy.Apps.RemoveAll(a => NameSelection.IsSame(a, name));
-                policy.ModifiedAt = now;
-                if (policy.Apps.Count == 0)
-                {
-                    // An empty app list means all apps: turning the policy off keeps it from widening.
-                    policy.State = ConditionalAccessState.Off;
-                    turnedOff.Add(policy.Name);
-                }
-            }
-
-            foreach (AccessPolicyEntry policy in accessPolicies)
-            {
-                policy.Apps.RemoveAll(a => NameSelection.IsSame(a, name));
-                policy.ModifiedAt = now;
-                if (policy.Apps.Count == 0)
-                {
-                    policy.Enabled = false;
-                    turnedOff.Add(policy.Name);
-                }
-            }
-        }
-
-        config.Apps.Remove(app);
-        ConfigurationValidator.ThrowIfInvalid(config);
-        return turnedOff;
     }
 }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using CasbCore;
+using CasbCore.Certificates;
 using CasbCore.Model;
 using CasbModule.Types;
 
@@ -37,7 +38,7 @@ public sealed class RemoveCasbCertificateRevocationListCommand : CasbStoreCmdlet
         foreach (string rawId in Id)
         {
             string id = rawId.Trim();
-            RevocationListEntry? entry = current.RevocationLists.FirstOrDefault(e => string.Equals(e.Id, id, StringComparison.OrdinalIgnoreCase));
+            RevocationListEntry? entry = RevocationLists.Find(current, id);
             if (entry is null)
             {
                 WriteCasbError(NotFound(id));
@@ -49,16 +50,7 @@ public sealed class RemoveCasbCertificateRevocationListCommand : CasbStoreCmdlet
                 continue;
             }
 
-            RevocationListEntry? removed = UpdateConfiguration(configuration =>
-            {
-                RevocationListEntry? stored = configuration.RevocationLists.FirstOrDefault(e => string.Equals(e.Id, id, StringComparison.OrdinalIgnoreCase));
-                if (stored is not null)
-                {
-                    configuration.RevocationLists.Remove(stored);
-                }
-
-                return stored;
-            });
+            RevocationListEntry? removed = UpdateConfiguration(configuration => RevocationLists.Remove(configuration, id));
             if (removed is null)
             {
                 WriteCasbError(NotFound(id)); // removed by someone else meanwhile

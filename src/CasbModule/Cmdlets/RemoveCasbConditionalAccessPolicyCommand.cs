@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using CasbCore.Model;
-using CasbCore.Policies;
+using CasbCore.Catalogs;
 using CasbModule.Completers;
 using CasbModule.Types;
 
@@ -58,14 +58,7 @@ public sealed class RemoveCasbConditionalAccessPolicyCommand : CasbItemCmdlet
                 continue;
             }
 
-            TryUpdateItem(config =>
-            {
-                ConditionalAccessPolicyEntry policy = config.ConditionalAccessPolicies.FirstOrDefault(p => NameSelection.IsSame(p.Name, name))
-                    ?? throw NotFound("PolicyNotFound", "conditional-access policy", name);
-                config.ConditionalAccessPolicies.Remove(policy);
-                ConfigurationValidator.ThrowIfInvalid(config);
-                return policy;
-            });
+            TryUpdateItem(config => ConditionalAccessPolicyCatalog.Remove(config, name));
         }
     }
 }

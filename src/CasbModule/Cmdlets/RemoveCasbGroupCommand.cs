@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using CasbCore;
 using CasbCore.Model;
-using CasbCore.Policies;
+using CasbCore.Catalogs;
 using CasbModule.Completers;
 using CasbModule.Types;
 
@@ -58,27 +58,7 @@ public sealed class RemoveCasbGroupCommand : CasbItemCmdlet
                 continue;
             }
 
-            TryUpdateItem(config =>
-            {
-                GroupEntry group = config.Groups.FirstOrDefault(g => NameSelection.IsSame(g.Name, name)) ?? throw NotFound("GroupNotFound", "group", name);
-                List<string> users = config.ConditionalAccessPolicies
-                    .Where(p => p.IncludeGroups.Concat(p.ExcludeGroups).Any(g => NameSelection.IsSame(g, name)))
-                    .Select(p => $"'{p.Name}'")
-                    .Concat(config.AccessPolicies
-                        .Where(p => p.Groups.Concat(p.ExcludeGroups).Any(g => NameSelection.IsSame(g, name)))
-                        .Select(p => $"'{p.Name}'"))
-                    .ToList();
-                if (users.Count > 0)
-                {
-                    throw new CasbException(
-                        "GroupInUse", CasbErrorKind.InvalidOperation,
-                        $"The group '{group.Name}' is used by the policies {string.Join(", ", users)}. Remove it from them first.", group.Name);
-                }
-
-                config.Groups.Remove(group);
-                ConfigurationValidator.ThrowIfInvalid(config);
-                return group;
-            });
+            TryUpdateItem(config => GroupCatalog.Remove(config, name));
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CasbCore.Catalogs;
 using CasbCore.Model;
 using CasbModule.Types;
 
@@ -18,8 +19,6 @@ public sealed class RemoveCasbGroupMemberCommand : GroupMemberCommand
 {
     protected override string Verb => "Remove";
 
-    protected override void Apply(GroupEntry group, IReadOnlyList<string> members)
-    {
-        group.Members.RemoveAll(m => members.Any(member => NameSelection.IsSame(m, member)));
-    }
+    protected override GroupEntry Change(CasbConfiguration configuration, string group, IReadOnlyList<string> members) =>
+        GroupCatalog.RemoveMembers(configuration, group, members);
 }

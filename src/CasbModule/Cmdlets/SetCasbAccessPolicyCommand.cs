@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using CasbCore;
 using CasbCore.Model;
-using CasbCore.Policies;
+using CasbCore.Catalogs;
 using CasbModule.Completers;
 using CasbModule.Types;
 
@@ -109,14 +109,28 @@ public sealed class SetCasbAccessPolicyCommand : AccessPolicyItemCommand
     protected override void ProcessRecord()
     {
         List<string> names = SelectedNames();
-
-        List<string>? deviceTags = null, ipRanges = null, users = null, excludeUsers = null;
+        var change = new AccessPolicyChange
+        {
+            NewName = NewName,
+            Action = IsBound(nameof(Action)) ? Action : null,
+            BlockMessage = BlockMessage,
+            Description = Description,
+            Apps = App,
+            DeviceTags = DeviceTag,
+            DeviceTagOperator = IsBound(nameof(DeviceTagOperator)) ? DeviceTagOperator : null,
+            Users = User,
+            Groups = Group,
+            ExcludeUsers = ExcludeUser,
+            ExcludeGroups = ExcludeGroup,
+            ClientApp = IsBound(nameof(ClientApp)) ? ClientApp : null,
+            IPRanges = IPRange,
+            IPRangeOperator = IsBound(nameof(IPRangeOperator)) ? IPRangeOperator : null,
+            UserAgentContains = UserAgentContains,
+            Severity = IsBound(nameof(Severity)) ? Severity : null,
+        };
         try
         {
-            deviceTags = DeviceTag is null ? null : ConfigurationChecks.DeviceTags(DeviceTag);
-            ipRanges = IPRange is null ? null : ConfigurationChecks.IPRanges(IPRange);
-            users = User is null ? null : ConfigurationChecks.Users(User);
-            excludeUsers = ExcludeUser is null ? null : ConfigurationChecks.Users(ExcludeUser);
+            change = AccessPolicyCatalog.Prepare(change);
         }
         catch (CasbException ex)
         {
@@ -130,40 +144,7 @@ public sealed class SetCasbAccessPolicyCommand : AccessPolicyItemCommand
                 continue;
             }
 
-            AccessPolicyEntry? changed = TryUpdateItem(config =>
-            {
-                AccessPolicyEntry policy = Find(config, name);
-                if (NewName is not null && !NameSelection.IsSame(NewName, policy.Name)
-                    && config.AccessPolicies.Any(p => NameSelection.IsSame(p.Name, NewName)))
-                {
-                    throw new CasbException(
-                        "PolicyExists", CasbErrorKind.ResourceExists,
-                        $"Cannot rename '{policy.Name}': an access policy named '{NewName}' is already in the store.", NewName);
-                }
-
-                policy.Name = NewName?.Trim() ?? policy.Name;
-                policy.Action = IsBound(nameof(Action)) ? Action : policy.Action;
-                policy.BlockMessage = BlockMessage is null ? policy.BlockMessage : BlockMessage.Length == 0 ? null : BlockMessage;
-                policy.Description = Description is null ? policy.Description : Description.Length == 0 ? null : Description;
-                policy.Apps = App is null ? policy.Apps : ConfigurationChecks.Apps(config, App, policy.Name);
-                policy.DeviceTags = deviceTags ?? policy.DeviceTags;
-                policy.DeviceTagOperator = IsBound(nameof(DeviceTagOperator)) ? DeviceTagOperator : policy.DeviceTagOperator;
-                policy.Users = users ?? policy.Users;
-                policy.ExcludeUsers = excludeUsers ?? policy.ExcludeUsers;
-                policy.Groups = Group is null ? policy.Groups : ConfigurationChecks.Groups(config, Group, policy.Name);
-                policy.ExcludeGroups = ExcludeGroup is null ? policy.ExcludeGroups : ConfigurationChecks.Groups(config, ExcludeGroup, policy.Name);
-                policy.ClientApp = IsBound(nameof(ClientApp)) ? ClientApp : policy.ClientApp;
-                policy.IPRanges = ipRanges ?? policy.IPRanges;
-                policy.IPRangeOperator = IsBound(nameof(IPRangeOperator)) ? IPRangeOperator : policy.IPRangeOperator;
-                policy.UserAgentContains = UserAgentContains is null
-                    ? policy.UserAgentContains
-                    : UserAgentContains.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-                policy.Severity = IsBound(nameof(Severity)) ? Severity : policy.Severity;
-                policy.ModifiedAt = DateTimeOffset.UtcNow;
-                ConfigurationValidator.ThrowIfInvalid(config);
-                return policy;
-            });
-
+            AccessPolicyEntry? changed = TryUpdateItem(config => AccessPolicyCatalog.Change(config, name, change, DateTimeOffset.UtcNow));
             if (changed is not null && PassThru)
             {
                 WriteObject(new CasbAccessPolicy(changed, Store.Path));

@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using CasbCore;
 using CasbCore.Model;
-using CasbCore.Policies;
+using CasbCore.Catalogs;
 using CasbModule.Completers;
 using CasbModule.Types;
 
@@ -81,14 +81,18 @@ public sealed class SetCasbAppCommand : CasbItemCmdlet
             name = InputObject.ExactName;
         }
 
-        string? upstream = null;
-        List<string>? hostnames = null;
-        string? pathPrefix = null;
+        var change = new AppChange
+        {
+            NewName = NewName,
+            Upstream = Upstream is null ? null : Upstream.IsAbsoluteUri ? Upstream.AbsoluteUri : Upstream.OriginalString,
+            Hostnames = Hostname,
+            PathPrefix = PathPrefix,
+            ForwardClientCertificate = IsBound(nameof(ForwardClientCertificate)) ? ForwardClientCertificate.IsPresent : null,
+            SignIn = IsBound(nameof(SignIn)) ? SignIn : null,
+        };
         try
         {
-            upstream = Upstream is null ? null : ConfigurationChecks.Upstream(Upstream);
-            hostnames = Hostname is null ? null : ConfigurationChecks.Hostnames(Hostname);
-            pathPrefix = PathPrefix is null ? null : ConfigurationChecks.PathPrefix(PathPrefix);
+            change = AppCatalog.Prepare(change);
         }
         catch (CasbException ex)
         {
@@ -100,60 +104,10 @@ public sealed class SetCasbAppCommand : CasbItemCmdlet
             return;
         }
 
-        AppEntry? changed = TryUpdateItem(config =>
-        {
-            AppEntry app = config.Apps.FirstOrDefault(a => NameSelection.IsSame(a.Name, name)) ?? throw NotFound("AppNotFound", "app", name);
-            if (NewName is not null && !NameSelection.IsSame(NewName, app.Name))
-            {
-                if (config.Apps.Any(a => NameSelection.IsSame(a.Name, NewName)))
-                {
-                    throw new CasbException(
-                        "AppExists", CasbErrorKind.ResourceExists, $"Cannot rename '{app.Name}': an app named '{NewName}' is already in the store.", NewName);
-                }
-
-                RenameReferences(config, app.Name, NewName.Trim());
-            }
-
-            if (NewName is not null)
-            {
-                app.Name = NewName.Trim();
-            }
-
-            app.Upstream = upstream ?? app.Upstream;
-            app.Hostnames = hostnames ?? app.Hostnames;
-            app.PathPrefix = pathPrefix ?? app.PathPrefix;
-            if (IsBound(nameof(ForwardClientCertificate)))
-            {
-                app.ForwardClientCertificate = ForwardClientCertificate.IsPresent;
-            }
-
-            if (IsBound(nameof(SignIn)))
-            {
-                app.SignIn = SignIn;
-            }
-
-            app.ModifiedAt = DateTimeOffset.UtcNow;
-            ConfigurationValidator.ThrowIfInvalid(config);
-            return app;
-        });
-
+        AppEntry? changed = TryUpdateItem(config => AppCatalog.Change(config, name, change, DateTimeOffset.UtcNow));
         if (changed is not null && PassThru)
         {
             WriteObject(new CasbApp(changed, Store.Path));
-        }
-    }
-
-    private static void RenameReferences(CasbConfiguration config, string oldName, string newName)
-    {
-        foreach (List<string> apps in config.ConditionalAccessPolicies.Select(p => p.Apps).Concat(config.AccessPolicies.Select(p => p.Apps)))
-        {
-            for (int i = 0; i < apps.Count; i++)
-            {
-                if (NameSelection.IsSame(apps[i], oldName))
-                {
-                    apps[i] = newName;
-                }
-            }
         }
     }
 }

@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using CasbCore;
 using CasbCore.Model;
-using CasbCore.Policies;
+using CasbCore.Catalogs;
 using CasbModule.Completers;
 using CasbModule.Types;
 
@@ -98,13 +98,31 @@ public sealed class SetCasbConditionalAccessPolicyCommand : CasbItemCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    private ConditionalAccessPolicyChange _change = new();
+
     protected override void BeginProcessing()
     {
-        if (IsBound(nameof(SessionControl)) && IsBound(nameof(Grant)))
+        _change = new ConditionalAccessPolicyChange
         {
-            ThrowError(
-                "ConflictingControls", ErrorCategory.InvalidArgument,
-                "A conditional-access policy has either -SessionControl AppControl or -Grant Block, not both.", null);
+            NewName = NewName,
+            State = IsBound(nameof(State)) ? State : null,
+            IncludeUsers = IncludeUser,
+            IncludeGroups = IncludeGroup,
+            ExcludeUsers = ExcludeUser,
+            ExcludeGroups = ExcludeGroup,
+            Apps = App,
+            ClientAppTypes = ClientAppType,
+            SessionControl = IsBound(nameof(SessionControl)) ? SessionControlKind.AppControl : null,
+            AppControlMode = IsBound(nameof(AppControlMode)) ? AppControlMode : null,
+            Grant = IsBound(nameof(Grant)) ? GrantControl.Block : null,
+        };
+        try
+        {
+            _change = ConditionalAccessPolicyCatalog.Prepare(_change);
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
         }
     }
 
@@ -123,17 +141,6 @@ public sealed class SetCasbConditionalAccessPolicyCommand : CasbItemCmdlet
                 .Select(p => p.Name).ToList();
         }
 
-        List<string>? includeUsers = null, excludeUsers = null;
-        try
-        {
-            includeUsers = IncludeUser is null ? null : ConfigurationChecks.IncludeUsers(IncludeUser);
-            excludeUsers = ExcludeUser is null ? null : ConfigurationChecks.Users(ExcludeUser);
-        }
-        catch (CasbException ex)
-        {
-            ThrowCasbError(ex);
-        }
-
         foreach (string name in names)
         {
             if (!ShouldProcess($"Conditional-access policy '{name}'", "Change policy"))
@@ -141,44 +148,7 @@ public sealed class SetCasbConditionalAccessPolicyCommand : CasbItemCmdlet
                 continue;
             }
 
-            ConditionalAccessPolicyEntry? changed = TryUpdateItem(config =>
-            {
-                ConditionalAccessPolicyEntry policy = config.ConditionalAccessPolicies.FirstOrDefault(p => NameSelection.IsSame(p.Name, name))
-                    ?? throw NotFound("PolicyNotFound", "conditional-access policy", name);
-                if (NewName is not null && !NameSelection.IsSame(NewName, policy.Name)
-                    && config.ConditionalAccessPolicies.Any(p => NameSelection.IsSame(p.Name, NewName)))
-                {
-                    throw new CasbException(
-                        "PolicyExists", CasbErrorKind.ResourceExists,
-                        $"Cannot rename '{policy.Name}': a conditional-access policy named '{NewName}' is already in the store.", NewName);
-                }
-
-                policy.Name = NewName?.Trim() ?? policy.Name;
-                policy.State = IsBound(nameof(State)) ? State : policy.State;
-                policy.IncludeUsers = includeUsers ?? policy.IncludeUsers;
-                policy.ExcludeUsers = excludeUsers ?? policy.ExcludeUsers;
-                policy.IncludeGroups = IncludeGroup is null ? policy.IncludeGroups : ConfigurationChecks.Groups(config, IncludeGroup, policy.Name);
-                policy.ExcludeGroups = ExcludeGroup is null ? policy.ExcludeGroups : ConfigurationChecks.Groups(config, ExcludeGroup, policy.Name);
-                policy.Apps = App is null ? policy.Apps : ConfigurationChecks.Apps(config, App, policy.Name);
-                policy.ClientAppTypes = ClientAppType is null ? policy.ClientAppTypes : ClientAppType.Distinct().ToList();
-                if (IsBound(nameof(SessionControl)))
-                {
-                    policy.SessionControl = SessionControlKind.AppControl;
-                    policy.Grant = GrantControl.None;
-                }
-
-                if (IsBound(nameof(Grant)))
-                {
-                    policy.Grant = GrantControl.Block;
-                    policy.SessionControl = SessionControlKind.None;
-                }
-
-                policy.AppControlMode = IsBound(nameof(AppControlMode)) ? AppControlMode : policy.AppControlMode;
-                policy.ModifiedAt = DateTimeOffset.UtcNow;
-                ConfigurationValidator.ThrowIfInvalid(config);
-                return policy;
-            });
-
+            ConditionalAccessPolicyEntry? changed = TryUpdateItem(config => ConditionalAccessPolicyCatalog.Change(config, name, _change, DateTimeOffset.UtcNow));
             if (changed is not null && PassThru)
             {
                 WriteObject(new CasbConditionalAccessPolicy(changed, Store.Path));

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using CasbCore.Model;
-using CasbCore.Policies;
+using CasbCore;
+using CasbCore.Catalogs;
 using CasbModule.Types;
 
 namespace CasbModule.Cmdlets;
@@ -93,27 +94,28 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
 
     protected override void EndProcessing()
     {
-        if (TrustedProxy is not null)
+        var change = new GatewaySettingsChange
         {
-            foreach (string proxy in TrustedProxy)
-            {
-                // The engine's parser: what is accepted here is what the gateway matches.
-                if (!IPRanges.TryParse(proxy, out _, out string? why))
-                {
-                    ThrowError(
-                        "InvalidTrustedProxy",
-                        ErrorCategory.InvalidArgument,
-                        $"'{proxy}' is not an IP address or CIDR range (for example 10.0.0.5 or 10.1.0.0/16): {why}.",
-                        proxy);
-                }
-            }
+            DefaultAction = IsBound(nameof(DefaultAction)) ? DefaultAction : null,
+            RevocationMode = IsBound(nameof(RevocationMode)) ? RevocationMode : null,
+            TrustedProxies = TrustedProxy,
+            // Bound as $null or '' clears the header; not bound leaves it.
+            IdentityHeader = IsBound(nameof(IdentityHeader)) ? IdentityHeader ?? "" : null,
+            ActivityRetentionDays = IsBound(nameof(ActivityRetentionDays)) ? ActivityRetentionDays : null,
+            CrlCacheMinutes = IsBound(nameof(CrlCacheMinutes)) ? CrlCacheMinutes : null,
+            CrlFetchTimeoutSeconds = IsBound(nameof(CrlFetchTimeoutSeconds)) ? CrlFetchTimeoutSeconds : null,
+            BlockPageDetail = IsBound(nameof(BlockPageDetail)) ? BlockPageDetail : null,
+            AllowWeakCertificateCryptography = IsBound(nameof(AllowWeakCertificateCryptography)) ? AllowWeakCertificateCryptography : null,
+            CertificateUserMismatch = IsBound(nameof(CertificateUserMismatch)) ? CertificateUserMismatch : null,
+        };
+        try
+        {
+            // The engine's rules (trusted proxies, identity header), checked before -WhatIf: what is accepted here is what the gateway uses.
+            change = GatewaySettingsCatalog.Prepare(change);
         }
-
-        // The engine's rule, checked before -WhatIf, so that Import-CasbConfiguration and the gateway agree with it.
-        bool setIdentityHeader = MyInvocation.BoundParameters.ContainsKey(nameof(IdentityHeader));
-        if (setIdentityHeader && ConfigurationValidator.IdentityHeaderProblem(IdentityHeader) is { } headerProblem)
+        catch (CasbException ex)
         {
-            ThrowError("InvalidIdentityHeader", ErrorCategory.InvalidArgument, $"The identity header '{IdentityHeader}' cannot be used: {headerProblem}.", IdentityHeader);
+            ThrowCasbError(ex);
         }
 
         if (!ShouldProcess(Store.Path, "Change gateway settings"))
@@ -123,57 +125,7 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
 
         CasbConfiguration configuration = UpdateConfiguration(config =>
         {
-            GatewaySettings settings = config.Settings;
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(DefaultAction)))
-            {
-                settings.DefaultAction = DefaultAction;
-            }
-
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(RevocationMode)))
-            {
-                settings.RevocationMode = RevocationMode;
-            }
-
-            if (TrustedProxy is not null)
-            {
-                settings.TrustedProxies = TrustedProxy.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-            }
-
-            if (setIdentityHeader)
-            {
-                settings.IdentityHeader = IdentityHeader ?? "";
-            }
-
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(CertificateUserMismatch)))
-            {
-                settings.CertificateUserMismatch = CertificateUserMismatch;
-            }
-
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(ActivityRetentionDays)))
-            {
-                settings.ActivityRetentionDays = ActivityRetentionDays;
-            }
-
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(CrlCacheMinutes)))
-            {
-                settings.CrlCacheMinutes = CrlCacheMinutes;
-            }
-
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(CrlFetchTimeoutSeconds)))
-            {
-                settings.CrlFetchTimeoutSeconds = CrlFetchTimeoutSeconds;
-            }
-
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(BlockPageDetail)))
-            {
-                settings.BlockPageDetail = BlockPageDetail;
-            }
-
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(AllowWeakCertificateCryptography)))
-            {
-                settings.AllowWeakCertificateCryptography = AllowWeakCertificateCryptography;
-            }
-
+            GatewaySettingsCatalog.Change(config, change);
             return config;
         });
 
@@ -187,4 +139,6 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
             WriteObject(new CasbGatewaySetting(configuration.Settings, Store.Path, configuration.Revision));
         }
     }
+
+    private bool IsBound(string parameterName) => MyInvocation.BoundParameters.ContainsKey(parameterName);
 }

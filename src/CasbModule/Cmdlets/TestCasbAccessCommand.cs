@@ -12,7 +12,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Shows what the gateway would decide for a request (what-if).</para>
-/// <para type="description">Builds a request from the parameters and asks the same engine the gateway uses: which app it reaches, which user and groups it has, which client app type its User-Agent is, which device tags its client certificate earns, each conditional-access policy's result, each matched access policy, and the outcome: Allow, Block (with the block message) or Monitor. Without -UserAgent the request has no User-Agent header, which is classified as MobileAndDesktop like any non-browser client; pass a browser's User-Agent to test a browser-only policy. Without -User the user comes from the certificate's principal, as at the gateway; -User overrides it. -Claims stands for a session signed in with the store's identity provider (for an app with -SignIn Optional or Required): a hashtable of claims, a JSON object of claims, or a JWT whose payload is read without checking its signature; the user and the groups are read from it by the identity provider's -UserClaim and -GroupClaim, through the same engine stage as at the gateway (InvalidClaims when it cannot be read, ClaimsWithUser when -User is given too). Without -IPAddress the request has no client address. Nothing is logged or changed. The -Uri's path is read as the gateway reads the request line: repeated slashes merge and '.' and '..' segments resolve, and a path the gateway refuses with 400 as ambiguous (an encoded '/' such as /admin%2Fsecret, a '\', a ';' parameter, a double encoding such as %252F, an encoded dot segment, a segment ending in '.') is the error RequestPathAmbiguous. An app that is not in the store (by name, or no app answering the -Uri) is the error AppNotFound; an -IPAddress that does not parse is InvalidIPAddress.</para>
+/// <para type="description">Builds a request from the parameters and asks the same engine the gateway uses: which app it reaches, which user and groups it has, which client app type its User-Agent is, which device tags its client certificate earns, each conditional-access policy's result, each matched access policy, and the outcome: Allow, Block (with the block message) or Monitor. Without -UserAgent the request has no User-Agent header, which is classified as MobileAndDesktop like any non-browser client; pass a browser's User-Agent to test a browser-only policy. Without -User the user comes from the certificate's principal, as at the gateway; -User overrides it. -Claims stands for a session signed in with the store's identity provider (for an app with -SignIn Optional or Required): a hashtable of claims, a JSON object of claims, or a JWT whose payload is read without checking its signature; the user and the groups are read from it by the identity provider's -UserClaim and -GroupClaim, through the same engine stage as at the gateway (InvalidClaims when it cannot be read, ClaimsWithUser when -User is given too). Without -IPAddress the request has no client address. With -Download or -Upload and -FileName (and -FileSizeMB) it also asks what would happen to that file inside the session (session policies, App Control mode), and Action answers for the file. Nothing is logged or changed. The -Uri's path is read as the gateway reads the request line: repeated slashes merge and '.' and '..' segments resolve, and a path the gateway refuses with 400 as ambiguous (an encoded '/' such as /admin%2Fsecret, a '\', a ';' parameter, a double encoding such as %252F, an encoded dot segment, a segment ending in '.') is the error RequestPathAmbiguous. An app that is not in the store (by name, or no app answering the -Uri) is the error AppNotFound; an -IPAddress that does not parse is InvalidIPAddress.</para>
 /// </summary>
 /// <example>
 /// <code>Test-CasbAccess -App 'Microsoft Online Services' -UserAgent 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0'</code>
@@ -21,6 +21,10 @@ namespace CasbModule.Cmdlets;
 /// <example>
 /// <code>$cert = Get-PfxCertificate ./lab/client.pfx; (Test-CasbAccess -Uri https://portal.contoso.local/mail -Certificate $cert -UserAgent $edge).Action</code>
 /// <para>Returns Allow, Block or Monitor for a browser presenting the lab client certificate, with the app found from the URL as the gateway would.</para>
+/// </example>
+/// <example>
+/// <code>(Test-CasbAccess -App 'Microsoft Online Services' -UserAgent $edge -Download -FileName report.xlsx -FileSizeMB 12).Action</code>
+/// <para>Returns Block when a session policy (or App Control mode BlockDownloads) would block this download, Monitor when one would record it, else the session's action.</para>
 /// </example>
 /// <example>
 /// <code>Test-CasbAccess -App 'Vendor Portal' -Claims @{ preferred_username = 'vendor@fabrikam.com'; groups = 'Vendors', 'Contractors' } -UserAgent $edge</code>
@@ -78,6 +82,24 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
     [Parameter]
     public DateTime At { get; set; }
 
+    /// <summary><para>Asks about a download of -FileName inside the session: the result's Action is then the file's (Block, Monitor when recorded, or the session's).</para></summary>
+    [Parameter]
+    public SwitchParameter Download { get; set; }
+
+    /// <summary><para>Asks about an upload of -FileName inside the session.</para></summary>
+    [Parameter]
+    public SwitchParameter Upload { get; set; }
+
+    /// <summary><para>The name of the file downloaded or uploaded (its extension is what session policies filter on).</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? FileName { get; set; }
+
+    /// <summary><para>The file's size in MB (MiB). Default: unknown, which matches a session policy's -MinFileSizeMB.</para></summary>
+    [Parameter]
+    [ValidateRange(0d, 1048576d)]
+    public double FileSizeMB { get; set; }
+
     protected override void ProcessRecord()
     {
         IPAddress? address = null;
@@ -92,6 +114,8 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
         {
             ThrowError("InvalidUri", ErrorCategory.InvalidArgument, $"'{Uri.OriginalString}' is not an absolute URL (for example https://portal.contoso.local/).", Uri);
         }
+
+        FileTransfer? file = FileTransferOf();
 
         IReadOnlyList<KeyValuePair<string, string>>? claims = null;
         if (Claims is not null)
@@ -151,10 +175,12 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
         };
 
         AccessDecision decision;
+        FileDecision? fileDecision = null;
         try
         {
             // The one engine call the gateway makes too: the what-if cannot disagree with enforcement.
             decision = engine.Decide(request);
+            fileDecision = file is null || decision.App is null ? null : engine.DecideFile(decision, file);
         }
         catch (CasbException ex)
         {
@@ -169,7 +195,34 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
                 $"No app in the store '{Store.Path}' answers '{Uri}': the gateway would answer 404 without proxying.", Uri));
         }
 
-        WriteObject(new CasbAccessDecision(decision));
+        WriteObject(new CasbAccessDecision(decision, fileDecision));
+    }
+
+    /// <summary>The file of -Download/-Upload, or null; InvalidFileTransfer when the parameters do not make one.</summary>
+    private FileTransfer? FileTransferOf()
+    {
+        if (Download && Upload)
+        {
+            ThrowError("InvalidFileTransfer", ErrorCategory.InvalidArgument, "Give -Download or -Upload, not both.", null);
+        }
+
+        if (!Download && !Upload)
+        {
+            if (FileName is not null || IsBound(nameof(FileSizeMB)))
+            {
+                ThrowError("InvalidFileTransfer", ErrorCategory.InvalidArgument, "-FileName and -FileSizeMB describe a download or upload: add -Download or -Upload.", FileName);
+            }
+
+            return null;
+        }
+
+        if (FileName is null)
+        {
+            ThrowError("InvalidFileTransfer", ErrorCategory.InvalidArgument, "A download or upload needs -FileName (its extension is what session policies filter on).", null);
+        }
+
+        long? size = IsBound(nameof(FileSizeMB)) ? (long)Math.Round(FileSizeMB * 1024 * 1024) : null;
+        return new FileTransfer(Download ? FileTransferDirection.Download : FileTransferDirection.Upload, FileName, size);
     }
 
     /// <summary>The canonical form the gateway builds from a session too: (claim type, value) pairs, one per value.</summary>

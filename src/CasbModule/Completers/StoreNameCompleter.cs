@@ -93,3 +93,9 @@ public sealed class DeviceTagCompleter : IArgumentCompleter
     private static string Compact(string tag) =>
         string.Concat(tag.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(word => char.ToUpperInvariant(word[0]) + word[1..]));
 }
+
+/// <summary>Completes session policy names.</summary>
+public sealed class SessionPolicyNameCompleter : StoreNameCompleter
+{
+    protected override IEnumerable<string> GetNames(CasbConfiguration configuration) => configuration.SessionPolicies.Select(p => p.Name);
+}

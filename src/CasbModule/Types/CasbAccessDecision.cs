@@ -8,7 +8,7 @@ namespace CasbModule.Types;
 /// <summary>What the engine decides for one (what-if) request, and every reason why. Built from <see cref="AccessDecision"/>.</summary>
 public sealed class CasbAccessDecision
 {
-    internal CasbAccessDecision(AccessDecision decision)
+    internal CasbAccessDecision(AccessDecision decision, FileDecision? file = null)
     {
         DecisionExplanation explanation = decision.Explain();
         Action = decision.Action;
@@ -28,7 +28,29 @@ public sealed class CasbAccessDecision
         BlockingPolicy = DisplayText.Safe(decision.BlockingPolicy);
         BlockMessage = DisplayText.Safe(decision.BlockMessage);
         UnderAppControl = decision.UnderAppControl;
+        AppControlMode = decision.AppControlMode;
+        SessionPolicies = DisplayText.SafeAll(decision.SessionControls?.Policies ?? []);
         Reasons = DisplayText.SafeAll(explanation.Reasons);
+        File = Display.Safe(file);
+        if (file is not null)
+        {
+            // The what-if of a download or upload answers for the file: blocked, recorded (Monitor) or let through.
+            FileAction = file.Action;
+            Reasons = [.. Reasons, .. DisplayText.SafeAll(file.Reasons)];
+            if (decision.Action != AccessAction.Block)
+            {
+                if (file.Action == CasbCore.Policies.FileAction.Block)
+                {
+                    Action = AccessAction.Block;
+                    BlockingPolicy = DisplayText.Safe(file.Policy);
+                    BlockMessage = DisplayText.Safe(file.BlockMessage);
+                }
+                else if (file.Action == CasbCore.Policies.FileAction.Audit)
+                {
+                    Action = AccessAction.Monitor;
+                }
+            }
+        }
         Revision = decision.Revision;
         At = decision.At;
     }
@@ -73,6 +95,18 @@ public sealed class CasbAccessDecision
     public string? BlockMessage { get; }
 
     public bool UnderAppControl { get; }
+
+    /// <summary>The App Control mode in force (MonitorOnly, BlockDownloads, UseCustomPolicy), or null when not under App Control.</summary>
+    public AppControlMode? AppControlMode { get; }
+
+    /// <summary>The session policies that apply to the session (UseCustomPolicy), whichever files they filter on.</summary>
+    public string[] SessionPolicies { get; }
+
+    /// <summary>Allow, Audit or Block for the download or upload of -Download/-Upload; null without one.</summary>
+    public FileAction? FileAction { get; }
+
+    /// <summary>The engine's decision on the download or upload, with its reasons; null without -Download/-Upload.</summary>
+    public FileDecision? File { get; }
 
     public string[] Reasons { get; }
 

@@ -46,6 +46,10 @@ public sealed class CasbActivity
         Gateway = DisplayText.Safe(record.Gateway);
         Error = DisplayText.Safe(record.Error);
         ErrorSource = DisplayText.Safe(record.ErrorSource);
+        FileDirection = DisplayText.Safe(record.FileDirection);
+        FileName = DisplayText.Safe(record.FileName);
+        FileAction = DisplayText.Safe(record.FileAction);
+        SessionPolicy = DisplayText.Safe(record.SessionPolicy);
     }
 
     public DateTimeOffset Time { get; }
@@ -115,6 +119,17 @@ public sealed class CasbActivity
 
     /// <summary>Whose fault the error is: Client, Upstream or Gateway (failed closed); empty without an error.</summary>
     public string? ErrorSource { get; }
+
+    /// <summary>Download or Upload, when session control decided a file in this request.</summary>
+    public string? FileDirection { get; }
+
+    public string? FileName { get; }
+
+    /// <summary>Allow, Audit or Block: the engine's decision on the file.</summary>
+    public string? FileAction { get; }
+
+    /// <summary>The session policy that decided the file, if one did.</summary>
+    public string? SessionPolicy { get; }
 
     /// <summary>The record exactly as logged, for scripts. Its strings are not made safe to display: do not print them raw.</summary>
     public ActivityRecord GetRecord() => _record;

@@ -1,4 +1,6 @@
 using CasbCore;
+using CasbCore.Catalogs;
+
 namespace CasbModule.Types;
 
 public enum CasbChangeKind
@@ -11,15 +13,20 @@ public enum CasbChangeKind
 /// <summary>One item Import-CasbConfiguration added, updated or removed.</summary>
 public sealed class CasbConfigurationChange
 {
-    internal CasbConfigurationChange(string itemType, string name, CasbChangeKind change)
+    internal CasbConfigurationChange(ConfigurationChange change)
     {
-        ItemType = DisplayText.Safe(itemType);
-        Name = DisplayText.Safe(name);
-        ExactName = name;
-        Change = change;
+        ItemType = DisplayText.Safe(change.ItemType);
+        Name = DisplayText.Safe(change.Name);
+        ExactName = change.Name;
+        Change = change.Change switch
+        {
+            ConfigurationChangeKind.Added => CasbChangeKind.Added,
+            ConfigurationChangeKind.Updated => CasbChangeKind.Updated,
+            _ => CasbChangeKind.Removed,
+        };
     }
 
-    /// <summary>App, Group, ConditionalAccessPolicy, AccessPolicy, TrustedRoot, RevocationList or Settings.</summary>
+    /// <summary>App, Group, ConditionalAccessPolicy, AccessPolicy, SessionPolicy, TrustedRoot, RevocationList or Settings.</summary>
     public string ItemType { get; }
 
     /// <summary>The item's name (thumbprint for trusted roots, id for revocation lists).</summary>

@@ -46,6 +46,21 @@ internal static class Display
         Chain = result.Chain.Select(Safe).ToArray(),
     };
 
+    /// <summary>A copy of a file decision with every string made safe (the file name may come from an upstream's header).</summary>
+    public static FileDecision? Safe(FileDecision? file) => file is null ? null : new FileDecision
+    {
+        Action = file.Action,
+        Direction = file.Direction,
+        FileName = DisplayText.Safe(file.FileName),
+        Extension = DisplayText.Safe(file.Extension) ?? "",
+        SizeBytes = file.SizeBytes,
+        AppControlMode = file.AppControlMode,
+        Policy = DisplayText.Safe(file.Policy),
+        MatchedPolicies = DisplayText.SafeAll(file.MatchedPolicies),
+        BlockMessage = DisplayText.Safe(file.BlockMessage),
+        Reasons = DisplayText.SafeAll(file.Reasons),
+    };
+
     /// <summary>
     /// The upstream as a <see cref="Uri"/> whose text (what PowerShell shows) is safe. Uri.ToString() un-escapes
     /// percent-encoded bidi controls, so an upstream that would show one is reduced to its scheme, host and port;

@@ -106,6 +106,11 @@ internal static class Poison
         {
             instance = Activator.CreateInstance(type)!;
         }
+        else if (type.GetConstructors().Length == 0)
+        {
+            // Only the engine makes one (AccessDecision.SessionControls): left unset, as a hostile input cannot set it either.
+            return null!;
+        }
         else
         {
             ConstructorInfo constructor = type.GetConstructors().OrderByDescending(c => c.GetParameters().Length).First();

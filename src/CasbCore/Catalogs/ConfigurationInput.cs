@@ -1,19 +1,20 @@
-using CasbCore;
-using CasbCore.Certificates;
 using CasbCore.Model;
 using CasbCore.Policies;
 
-namespace CasbModule;
+namespace CasbCore.Catalogs;
 
 /// <summary>
-/// The checks a user expects the moment a cmdlet runs, with the same error ids as the engine's
-/// ConfigurationValidator (which still runs on the whole configuration before every write).
+/// Turns what an admin types into what the store keeps (canonical device tags, lower-case host names, names as
+/// stored), refusing bad input with the same error ids as <see cref="ConfigurationValidator"/>, which still checks
+/// the whole configuration before every write. The catalogs call these inside a change; cmdlets may call them
+/// first so that a bad argument fails before -WhatIf or -Confirm.
 /// </summary>
-internal static class ConfigurationChecks
+public static class ConfigurationInput
 {
-    /// <summary>An upstream must be an absolute http or https URI.</summary>
+    /// <summary>An upstream must be an absolute http or https URI; returned as its absolute form.</summary>
     public static string Upstream(Uri upstream)
     {
+        ArgumentNullException.ThrowIfNull(upstream);
         if (!upstream.IsAbsoluteUri || !ConfigurationValidator.IsUpstream(upstream.AbsoluteUri))
         {
             throw new CasbException(
@@ -23,6 +24,20 @@ internal static class ConfigurationChecks
         }
 
         return upstream.AbsoluteUri;
+    }
+
+    /// <summary>The same rule for an upstream already in text form (an entry built by hand or by an import).</summary>
+    public static string Upstream(string? upstream)
+    {
+        if (Uri.TryCreate(upstream, UriKind.Absolute, out Uri? uri))
+        {
+            return Upstream(uri);
+        }
+
+        throw new CasbException(
+            "InvalidUpstream", CasbErrorKind.InvalidArgument,
+            $"The upstream '{upstream}' is not an absolute http:// or https:// URI (for example https://portal.contoso.local).",
+            upstream);
     }
 
     /// <summary>Host names, optionally with a leading "*." wildcard (the validator's rules); returned lower-case and de-duplicated.</summary>
@@ -50,7 +65,7 @@ internal static class ConfigurationChecks
     }
 
     /// <summary>A path prefix starts with '/' and is written decoded (the validator's rules and error ids).</summary>
-    public static string PathPrefix(string prefix)
+    public static string PathPrefix(string? prefix)
     {
         string? problem = ConfigurationValidator.PathPrefixProblem(prefix, out string errorId);
         if (problem is not null)
@@ -59,7 +74,7 @@ internal static class ConfigurationChecks
                 errorId, CasbErrorKind.InvalidArgument, $"The path prefix '{prefix}' is invalid: {problem} (for example /portal).", prefix);
         }
 
-        return prefix;
+        return prefix!;
     }
 
     /// <summary>Device tags by display name or compact alias; returned canonical.</summary>
@@ -68,10 +83,10 @@ internal static class ConfigurationChecks
         var result = new List<string>();
         foreach (string tag in tags)
         {
-            string canonical = CasbCore.Certificates.DeviceTags.Normalize(tag ?? "")
+            string canonical = Certificates.DeviceTags.Normalize(tag ?? "")
                 ?? throw new CasbException(
                     "UnknownDeviceTag", CasbErrorKind.InvalidArgument,
-                    $"'{tag}' is not a device tag. Known tags: {string.Join(", ", CasbCore.Certificates.DeviceTags.Known.Select(t => $"'{t}'"))}.", tag);
+                    $"'{tag}' is not a device tag. Known tags: {string.Join(", ", Certificates.DeviceTags.Known.Select(t => $"'{t}'"))}.", tag);
             if (!result.Contains(canonical))
             {
                 result.Add(canonical);
@@ -87,7 +102,7 @@ internal static class ConfigurationChecks
         var result = new List<string>();
         foreach (string raw in ranges)
         {
-            if (!CasbCore.Policies.IPRanges.TryParse(raw, out _, out string? error))
+            if (!Policies.IPRanges.TryParse(raw, out _, out string? error))
             {
                 throw new CasbException(
                     "InvalidIPRange", CasbErrorKind.InvalidArgument,
@@ -98,6 +113,28 @@ internal static class ConfigurationChecks
             if (!result.Contains(range, StringComparer.OrdinalIgnoreCase))
             {
                 result.Add(range);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Trusted sign-in proxies: addresses or CIDR ranges (the engine's parser), de-duplicated.</summary>
+    public static List<string> TrustedProxies(IEnumerable<string> proxies)
+    {
+        var result = new List<string>();
+        foreach (string proxy in proxies)
+        {
+            if (!Policies.IPRanges.TryParse(proxy, out _, out string? why))
+            {
+                throw new CasbException(
+                    "InvalidTrustedProxy", CasbErrorKind.InvalidArgument,
+                    $"'{proxy}' is not an IP address or CIDR range (for example 10.0.0.5 or 10.1.0.0/16): {why}.", proxy);
+            }
+
+            if (!result.Contains(proxy, StringComparer.OrdinalIgnoreCase))
+            {
+                result.Add(proxy);
             }
         }
 
@@ -118,10 +155,9 @@ internal static class ConfigurationChecks
 
     /// <summary>A conditional-access policy's included users; "all" in any case is stored as the engine's "All".</summary>
     public static List<string> IncludeUsers(IEnumerable<string> users) =>
-        Users(users).Select(u => string.Equals(u, AllUsers, StringComparison.OrdinalIgnoreCase) ? AllUsers : u).ToList();
-
-    /// <summary>The engine's word for everyone (CompiledConditionalAccessPolicy.AllUsers, which is internal to CasbCore).</summary>
-    private const string AllUsers = "All";
+        Users(users)
+            .Select(u => ItemNames.IsSame(u, CompiledConditionalAccessPolicy.AllUsers) ? CompiledConditionalAccessPolicy.AllUsers : u)
+            .ToList();
 
     /// <summary>User names, trimmed and de-duplicated case-insensitively.</summary>
     public static List<string> Users(IEnumerable<string> users)
@@ -144,13 +180,70 @@ internal static class ConfigurationChecks
         return result;
     }
 
+    /// <summary>User-agent substrings, de-duplicated case-insensitively (empty ones mean nothing and are dropped).</summary>
+    public static List<string> UserAgentFragments(IEnumerable<string> fragments) =>
+        fragments.Where(f => !string.IsNullOrEmpty(f)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+
+    /// <summary>File extensions as a session policy compares them: without the dot, lower-case, de-duplicated ("DOCX", ".docx" -> "docx").</summary>
+    public static List<string> FileExtensions(IEnumerable<string> extensions)
+    {
+        var result = new List<string>();
+        foreach (string raw in extensions)
+        {
+            string? problem = FileExtensionProblem(raw);
+            if (problem is not null)
+            {
+                throw new CasbException(
+                    "InvalidFileExtension", CasbErrorKind.InvalidArgument,
+                    $"'{raw}' is not a file extension ({problem}); for example docx or .pdf.", raw);
+            }
+
+            string extension = NormalizeFileExtension(raw);
+            if (!result.Contains(extension, StringComparer.Ordinal))
+            {
+                result.Add(extension);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The canonical form of an extension: trimmed, without a leading dot, lower-case.</summary>
+    public static string NormalizeFileExtension(string extension) => extension.Trim().TrimStart('.').ToLowerInvariant();
+
+    /// <summary>Null when <paramref name="extension"/> is one (the last dot-separated part of a file name), else why not.</summary>
+    public static string? FileExtensionProblem(string? extension)
+    {
+        string normalized = NormalizeFileExtension(extension ?? "");
+        if (normalized.Length == 0)
+        {
+            return "it is empty";
+        }
+
+        if (normalized.Length > 32)
+        {
+            return "it is longer than 32 characters";
+        }
+
+        // Only the part after a file name's last dot is compared, so "tar.gz" could never match: say so.
+        return normalized.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '~' or '+')
+            ? null
+            : "only letters, digits, '-', '_', '~' and '+' after the dot; the part after the last dot of a file name is compared";
+    }
+
+    /// <summary>A minimum file size in MiB: null (any size) or 0 and more.</summary>
+    public static int? MinFileSizeMB(int? megabytes) =>
+        megabytes is < 0
+            ? throw new CasbException("InvalidFileSize", CasbErrorKind.InvalidArgument, $"The minimum file size {megabytes} MB is negative.", megabytes)
+            : megabytes;
+
     private static List<string> Resolve(IEnumerable<string> names, IEnumerable<string> known, Func<string, CasbException> unknown)
     {
         string[] knownNames = known.ToArray();
         var result = new List<string>();
         foreach (string name in names)
         {
-            string stored = knownNames.FirstOrDefault(k => string.Equals(k, name?.Trim(), StringComparison.OrdinalIgnoreCase))
+            string stored = knownNames.FirstOrDefault(k => ItemNames.IsSame(k, name?.Trim()))
                 ?? throw unknown(name ?? "");
             if (!result.Contains(stored, StringComparer.Ordinal))
             {

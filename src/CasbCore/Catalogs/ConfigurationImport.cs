@@ -1,0 +1,231 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using CasbCore.Certificates;
+using CasbCore.Model;
+using CasbCore.Policies;
+using CasbCore.Store;
+
+namespace CasbCore.Catalogs;
+
+/// <summary>
+/// Import-CasbConfiguration's planner: reads a file written by Export-CasbConfiguration (any schema version this
+/// engine can upgrade), plans per item what merging or replacing would add, update or remove, and applies the
+/// changes the admin accepted. Merging is by name for apps, groups and policies, by thumbprint for trusted roots,
+/// by id for CRLs; the gateway settings are replaced when the file has them. Every kind in
+/// <see cref="ConfigurationItems"/> takes part.
+/// </summary>
+public static class ConfigurationImport
+{
+    public const string InvalidFileErrorId = "ImportFileInvalid";
+
+    /// <summary>The <see cref="ConfigurationChange.ItemType"/> of the gateway settings.</summary>
+    public const string SettingsType = "Settings";
+
+    /// <summary>The <see cref="ConfigurationChange.ItemType"/> of the identity provider (one item, its secret never in the file).</summary>
+    public const string IdentityProviderType = "IdentityProvider";
+
+    /// <summary>
+    /// Reads and checks a file: JSON of a known schema version, no blank or repeated keys, trusted roots that are
+    /// the CA certificates their thumbprints name, CRLs whose data matches their id. Anything else is
+    /// ImportFileInvalid.
+    /// </summary>
+    public static ImportFile Read(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Invalid(path, ex.Message, ex);
+        }
+
+        return Read(bytes, path);
+    }
+
+    public static ImportFile Read(byte[] bytes, string path)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        CasbConfiguration configuration;
+        bool hasSettings;
+        try
+        {
+            configuration = CasbStore.Parse(bytes, path);
+            using JsonDocument document = JsonDocument.Parse(bytes, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            hasSettings = document.RootElement.EnumerateObject().Any(p => p.NameEquals("settings") && p.Value.ValueKind == JsonValueKind.Object);
+        }
+        catch (CasbException ex)
+        {
+            throw Invalid(path, ex.Message, ex);
+        }
+
+        foreach (ConfigurationItemKind kind in ConfigurationItems.All)
+        {
+            string? problem = kind.FindKeyProblem(configuration);
+            if (problem is not null)
+            {
+                throw Invalid(path, problem, null);
+            }
+        }
+
+        foreach (TrustedRootEntry root in configuration.TrustedRoots)
+        {
+            string? problem = CheckTrustedRoot(root);
+            if (problem is not null)
+            {
+                throw Invalid(path, problem, null);
+            }
+        }
+
+        foreach (RevocationListEntry crl in configuration.RevocationLists)
+        {
+            if (!TryDecode(crl.RawData, out byte[] der) || !string.Equals(Convert.ToHexString(SHA256.HashData(der)), crl.Id, StringComparison.OrdinalIgnoreCase))
+            {
+                throw Invalid(path, $"the revocation list '{crl.Id}' has data that does not match its id (SHA-256 of the DER CRL).", null);
+            }
+        }
+
+        return new ImportFile(path, configuration, hasSettings);
+    }
+
+    /// <summary>
+    /// Per item, what importing <paramref name="file"/> into <paramref name="current"/> would change, in
+    /// <see cref="ConfigurationItems"/> order, then the settings. With <paramref name="replace"/> the items not in
+    /// the file are removed and the settings always follow the file.
+    /// </summary>
+    public static IReadOnlyList<ConfigurationChange> Plan(CasbConfiguration current, ImportFile file, bool replace)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(file);
+        var changes = new List<ConfigurationChange>();
+        foreach (ConfigurationItemKind kind in ConfigurationItems.All)
+        {
+            changes.AddRange(kind.Plan(current, file.Configuration, replace));
+        }
+
+        if ((file.HasSettings || replace) && !SameJson(current.Settings, file.Configuration.Settings))
+        {
+            changes.Add(new ConfigurationChange(SettingsType, "Gateway settings", ConfigurationChangeKind.Updated));
+        }
+
+        // The identity provider: added or updated when the file has one that differs, removed by a replace.
+        if (file.Configuration.IdentityProvider is { } provider)
+        {
+            if (current.IdentityProvider is null || !SameJson(current.IdentityProvider, provider))
+            {
+                changes.Add(new ConfigurationChange(
+                    IdentityProviderType, provider.Name, current.IdentityProvider is null ? ConfigurationChangeKind.Added : ConfigurationChangeKind.Updated));
+            }
+        }
+        else if (replace && current.IdentityProvider is { } removed)
+        {
+            changes.Add(new ConfigurationChange(IdentityProviderType, removed.Name, ConfigurationChangeKind.Removed));
+        }
+
+        return changes;
+    }
+
+    /// <summary>Applies the accepted changes of a plan, then validates the result as a whole (the validator's error id on failure).</summary>
+    public static void Apply(CasbConfiguration configuration, ImportFile file, IEnumerable<ConfigurationChange> accepted) =>
+        Apply(configuration, file, accepted, secrets: null, identityProviderClientSecret: null);
+
+    /// <summary>
+    /// <see cref="Apply(CasbConfiguration, ImportFile, IEnumerable{ConfigurationChange})"/> with the store's secrets, for a
+    /// file with an identity provider (see <see cref="SignIn.IdentityProviderCatalog.Import"/>): IdentityProviderSecretRequired
+    /// when neither this store nor <paramref name="identityProviderClientSecret"/> has its secret.
+    /// </summary>
+    public static void Apply(
+        CasbConfiguration configuration, ImportFile file, IEnumerable<ConfigurationChange> accepted, StoreSecrets? secrets, string? identityProviderClientSecret)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(accepted);
+        foreach (ConfigurationChange change in accepted)
+        {
+            if (change.ItemType == SettingsType)
+            {
+                configuration.Settings = file.Configuration.Settings;
+                continue;
+            }
+
+            if (change.ItemType == IdentityProviderType)
+            {
+                SignIn.IdentityProviderCatalog.Import(
+                    configuration,
+                    secrets ?? throw new ArgumentException("An identity provider is imported with the store's secrets.", nameof(secrets)),
+                    change.Change == ConfigurationChangeKind.Removed ? null : file.Configuration.IdentityProvider,
+                    identityProviderClientSecret);
+                continue;
+            }
+
+            ConfigurationItemKind kind = ConfigurationItems.Find(change.ItemType)
+                ?? throw new ArgumentException($"'{change.ItemType}' is not a kind of configuration item.", nameof(accepted));
+            kind.Apply(configuration, file.Configuration, change);
+        }
+
+        ConfigurationValidator.ThrowIfInvalid(configuration);
+    }
+
+    /// <summary>The kind of item in words, for -WhatIf: "access policy", "gateway settings".</summary>
+    public static string Describe(string itemType) =>
+        itemType == SettingsType ? "gateway settings"
+        : itemType == IdentityProviderType ? "identity provider"
+        : ConfigurationItems.Find(itemType)?.Display ?? itemType;
+
+    private static CasbException Invalid(string path, string why, Exception? inner) =>
+        new(InvalidFileErrorId, CasbErrorKind.InvalidData, $"Cannot import '{path}': {why} Nothing was changed.", path, inner);
+
+    /// <summary>A trusted root must carry the certificate its thumbprint names: the store trusts RawData, never the label.</summary>
+    private static string? CheckTrustedRoot(TrustedRootEntry root)
+    {
+        if (!TryDecode(root.RawData, out byte[] der))
+        {
+            return $"the trusted root '{root.Thumbprint}' has no valid base64 certificate data.";
+        }
+
+        try
+        {
+            using X509Certificate2 certificate = X509CertificateLoader.LoadCertificate(der);
+            bool matches = string.Equals(certificate.Thumbprint, root.Thumbprint, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), root.Thumbprint, StringComparison.OrdinalIgnoreCase);
+            if (!matches)
+            {
+                return $"the trusted root '{root.Thumbprint}' contains the certificate '{certificate.Thumbprint}' ({certificate.Subject}).";
+            }
+
+            // Add-CasbTrustedRoot refuses a certificate that is not a CA; an import must not be a way around it.
+            return TrustedRootCatalog.IsCertificateAuthority(certificate)
+                ? null
+                : $"the trusted root '{root.Thumbprint}' ({certificate.Subject}) is not a certificate authority.";
+        }
+        catch (CryptographicException ex)
+        {
+            return $"the trusted root '{root.Thumbprint}' is not a readable certificate: {ex.Message}";
+        }
+    }
+
+    private static bool TryDecode(string base64, out byte[] bytes)
+    {
+        bytes = [];
+        if (string.IsNullOrEmpty(base64))
+        {
+            return false;
+        }
+
+        try
+        {
+            bytes = Convert.FromBase64String(base64);
+            return bytes.Length > 0;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    private static bool SameJson<T>(T a, T b) =>
+        JsonSerializer.Serialize(a, CasbStore.SerializerOptions) == JsonSerializer.Serialize(b, CasbStore.SerializerOptions);
+}

@@ -1,0 +1,38 @@
+using CasbCore.Model;
+
+namespace CasbCore.Policies;
+
+/// <summary>
+/// The session controls an allowed decision carries: the App Control mode in force, and under UseCustomPolicy
+/// the session policies whose session filters (app, users, groups, device, client app, IP) matched. Each
+/// download or upload is then decided by <see cref="CasbEngine.DecideFile"/> against these, without
+/// re-evaluating the session.
+/// </summary>
+public sealed class SessionControls
+{
+    private static readonly SessionControls MonitorOnlyControls = new(AppControlMode.MonitorOnly, []);
+    private static readonly SessionControls BlockDownloadsControls = new(AppControlMode.BlockDownloads, []);
+    private static readonly SessionControls NoCustomPolicy = new(AppControlMode.UseCustomPolicy, []);
+
+    internal SessionControls(AppControlMode mode, CompiledSessionPolicy[] policies)
+    {
+        Mode = mode;
+        Compiled = policies;
+        Policies = policies.Length == 0 ? [] : policies.Select(p => p.Name).ToArray();
+    }
+
+    public AppControlMode Mode { get; }
+
+    /// <summary>The names of the session policies that apply to the session (UseCustomPolicy only).</summary>
+    public IReadOnlyList<string> Policies { get; }
+
+    internal CompiledSessionPolicy[] Compiled { get; }
+
+    /// <summary>The shared instance for a mode with no session policy in it: no allocation per request.</summary>
+    internal static SessionControls For(AppControlMode mode) => mode switch
+    {
+        AppControlMode.MonitorOnly => MonitorOnlyControls,
+        AppControlMode.BlockDownloads => BlockDownloadsControls,
+        _ => NoCustomPolicy,
+    };
+}

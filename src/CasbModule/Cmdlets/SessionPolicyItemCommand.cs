@@ -1,0 +1,39 @@
+using System.Management.Automation;
+using CasbCore.Model;
+using CasbModule.Completers;
+using CasbModule.Types;
+
+namespace CasbModule.Cmdlets;
+
+/// <summary>The name set and object set shared by Set-, Remove-, Enable- and Disable-CasbSessionPolicy.</summary>
+public abstract class SessionPolicyItemCommand : CasbItemCmdlet
+{
+    protected const string ByName = "ByName";
+    protected const string ByObject = "ByObject";
+
+    /// <summary><para>Names of the session policies; wildcards allowed.</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SessionPolicyNameCompleter))]
+    public string[] Name { get; set; } = [];
+
+    /// <summary><para>Session policies, as returned by Get-CasbSessionPolicy.</para></summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByObject, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public CasbSessionPolicy[] InputObject { get; set; } = [];
+
+    /// <summary>The names this pipeline item selects; literal names not in the store are reported (PolicyNotFound).</summary>
+    protected List<string> SelectedNames()
+    {
+        if (ParameterSetName == ByObject)
+        {
+            UseStoreOf(InputObject.FirstOrDefault()?.ExactStorePath ?? "");
+            return InputObject.Select(p => p.ExactName).ToList();
+        }
+
+        CasbConfiguration snapshot = LoadConfiguration();
+        return NameSelection.Select(snapshot.SessionPolicies, p => p.Name, Name, n => WriteNotFound("PolicyNotFound", "session policy", n))
+            .Select(p => p.Name).ToList();
+    }
+}

@@ -1,0 +1,81 @@
+using CasbCore;
+using CasbCore.Catalogs;
+using CasbCore.Model;
+using CasbCore.Store;
+using static CasbModule.Tests.Policies.PolicyTestData;
+
+namespace CasbModule.Tests.Catalogs;
+
+public sealed class ConfigurationImportTests
+{
+    private static ImportFile FileOf(CasbConfiguration configuration) =>
+        ConfigurationImport.Read(CasbStore.Serialize(configuration), "policies.json");
+
+    [Fact]
+    public void A_merge_plans_per_item_in_registry_order_and_applies_only_what_was_accepted()
+    {
+        CasbConfiguration source = Seed();
+        source.Apps[0].Upstream = "https://127.0.0.1:9999";
+        source.Settings.DefaultAction = DefaultAction.Block;
+        CasbConfiguration target = Seed();
+        target.Apps.RemoveAt(1);
+        target.Groups.Add(new GroupEntry { Name = "Local" });
+
+        IReadOnlyList<ConfigurationChange> plan = ConfigurationImport.Plan(target, FileOf(source), replace: false);
+
+        Assert.Equal(
+            ["Updated App Microsoft Online Services", "Added App Azure Portal", "Updated Settings Gateway settings"],
+            plan.Select(c => $"{c.Change} {c.ItemType} {c.Name}"));
+
+        ConfigurationImport.Apply(target, FileOf(source), plan.Where(c => c.ItemType == "App"));
+        Assert.Equal("https://127.0.0.1:9999", target.Apps[0].Upstream);
+        Assert.Equal(["Microsoft Online Services", "Azure Portal"], target.Apps.Select(a => a.Name));
+        Assert.Equal(DefaultAction.Allow, target.Settings.DefaultAction); // not accepted
+        Assert.Equal(["Vendors", "Local"], target.Groups.Select(g => g.Name)); // merge keeps what the file lacks
+    }
+
+    [Fact]
+    public void A_replace_removes_what_the_file_lacks_and_the_result_equals_the_file()
+    {
+        CasbConfiguration source = Seed();
+        CasbConfiguration target = Seed();
+        target.Groups.Add(new GroupEntry { Name = "Local" });
+        target.Settings.ActivityRetentionDays = 5;
+        ImportFile file = FileOf(source);
+
+        IReadOnlyList<ConfigurationChange> plan = ConfigurationImport.Plan(target, file, replace: true);
+        ConfigurationImport.Apply(target, file, plan);
+
+        Assert.Equal(["Removed Group Local", "Updated Settings Gateway settings"], plan.Select(c => $"{c.Change} {c.ItemType} {c.Name}"));
+        target.Revision = source.Revision;
+        Assert.Equal(CasbStore.Serialize(source), CasbStore.Serialize(target));
+        Assert.Empty(ConfigurationImport.Plan(target, file, replace: true));
+    }
+
+    [Fact]
+    public void A_result_the_validator_refuses_is_refused_with_its_id()
+    {
+        CasbConfiguration target = Seed();
+        ImportFile file = ConfigurationImport.Read(System.Text.Encoding.UTF8.GetBytes(
+            """{ "schemaVersion": 1, "accessPolicies": [ { "name": "P", "action": "Block", "apps": [ "Nowhere" ] } ] }"""), "p.json");
+
+        Assert.Equal("UnknownApp", Assert.Throws<CasbException>(() =>
+            ConfigurationImport.Apply(target, file, ConfigurationImport.Plan(target, file, replace: false))).ErrorId);
+    }
+
+    [Theory]
+    [InlineData("""{ "schemaVersion": 1, "apps": [ { "name": "A", "upstream": "http://127.0.0.1/" }, { "name": "a", "upstream": "http://127.0.0.1/" } ] }""", "'a' appears twice")]
+    [InlineData("""{ "schemaVersion": 1, "groups": [ { "name": " " } ] }""", "a group has no name")]
+    [InlineData("""{ "schemaVersion": 99 }""", "schema version 99")]
+    [InlineData("""{ "schemaVersion": 1, "apps": [ """, "corrupt")]
+    [InlineData("""{ "schemaVersion": 1, "trustedRoots": [ { "thumbprint": "00", "rawData": "bm90IGEgY2VydA==" } ] }""", "not a readable certificate")]
+    [InlineData("""{ "schemaVersion": 1, "revocationLists": [ { "id": "00", "rawData": "AAAA" } ] }""", "does not match its id")]
+    public void A_file_that_cannot_be_imported_is_ImportFileInvalid_and_says_why(string json, string why)
+    {
+        CasbException error = Assert.Throws<CasbException>(() => ConfigurationImport.Read(System.Text.Encoding.UTF8.GetBytes(json), "p.json"));
+
+        Assert.Equal("ImportFileInvalid", error.ErrorId);
+        Assert.Contains(why, error.Message);
+        Assert.Contains("Nothing was changed.", error.Message);
+    }
+}

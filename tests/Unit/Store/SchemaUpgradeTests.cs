@@ -1,0 +1,106 @@
+using System.Text.Json.Nodes;
+using CasbCore.Catalogs;
+using CasbCore.Model;
+using CasbCore.Policies;
+using CasbCore.Store;
+
+namespace CasbModule.Tests.Store;
+
+public sealed class SchemaUpgradeTests : IDisposable
+{
+    private static readonly string Fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "store-v1.json");
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("casb-upgrade-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void A_version_1_store_reads_as_it_is_and_is_left_untouched_until_a_write()
+    {
+        var store = new CasbStore(_directory);
+        File.Copy(Fixture, store.ConfigurationFile);
+
+        CasbConfiguration configuration = store.Load();
+        store.Update(c => c.Settings.ActivityRetentionDays = 14); // changes nothing: no write
+
+        Assert.Equal(CasbConfiguration.CurrentSchemaVersion, configuration.SchemaVersion);
+        Assert.Equal(12, configuration.Revision);
+        Assert.Empty(configuration.SessionPolicies);
+        Assert.Equal(AppControlMode.BlockDownloads, configuration.ConditionalAccessPolicies[0].AppControlMode);
+        Assert.Empty(ConfigurationValidator.Validate(configuration));
+        Assert.Equal(File.ReadAllBytes(Fixture), File.ReadAllBytes(store.ConfigurationFile));
+    }
+
+    [Fact]
+    public void A_write_upgrades_a_version_1_store_to_the_current_version_and_loses_nothing()
+    {
+        var store = new CasbStore(_directory);
+        File.Copy(Fixture, store.ConfigurationFile);
+
+        store.Update(c => GroupCatalog.AddMembers(c, "Vendors", ["new@fabrikam.com"]));
+
+        JsonObject before = JsonNode.Parse(File.ReadAllText(Fixture))!.AsObject();
+        JsonObject after = JsonNode.Parse(File.ReadAllText(store.ConfigurationFile))!.AsObject();
+        Assert.Equal(CasbConfiguration.CurrentSchemaVersion, (int)after["schemaVersion"]!);
+        Assert.Equal(13, (int)after["revision"]!);
+        Assert.Equal(0, after["sessionPolicies"]!.AsArray().Count);
+        Assert.Equal(["vendor@fabrikam.com", "new@fabrikam.com"], after["groups"]![0]!["members"]!.AsArray().Select(m => (string)m!));
+
+        // Every value the version 1 file held is still there, at the same place, with the same value.
+        before.Remove("schemaVersion");
+        before.Remove("revision");
+        before.Remove("modifiedAt");
+        before["groups"]![0]!["members"] = null;
+        AssertContains(before, after, "$");
+    }
+
+    [Fact]
+    public void A_version_1_export_imports_into_a_current_store()
+    {
+        var store = new CasbStore(_directory);
+
+        ImportFile file = ConfigurationImport.Read(Fixture);
+        store.Update(c => ConfigurationImport.Apply(c, file, ConfigurationImport.Plan(c, file, replace: true)));
+
+        CasbConfiguration configuration = store.Load();
+        Assert.Equal("Require certificate", Assert.Single(configuration.AccessPolicies).Name);
+        Assert.Equal(DefaultAction.Block, configuration.Settings.DefaultAction);
+        Assert.Contains($"\"schemaVersion\": {CasbConfiguration.CurrentSchemaVersion}", File.ReadAllText(store.ConfigurationFile));
+    }
+
+    private static void AssertContains(JsonNode? expected, JsonNode? actual, string path)
+    {
+        switch (expected)
+        {
+            case null:
+                return; // a value the test changed on purpose
+            case JsonObject obj:
+                JsonObject actualObject = Assert.IsType<JsonObject>(actual);
+                foreach ((string name, JsonNode? value) in obj)
+                {
+                    Assert.True(actualObject.ContainsKey(name), $"{path}.{name} was lost");
+                    AssertContains(value, actualObject[name], $"{path}.{name}");
+                }
+
+                return;
+            case JsonArray array:
+                JsonArray actualArray = Assert.IsType<JsonArray>(actual);
+                Assert.True(array.Count == actualArray.Count, $"{path} has {actualArray.Count} items, not {array.Count}");
+                for (int i = 0; i < array.Count; i++)
+                {
+                    AssertContains(array[i], actualArray[i], $"{path}[{i}]");
+                }
+
+                return;
+            default:
+                Assert.True(JsonNode.DeepEquals(Normalize(expected), Normalize(actual)), $"{path}: {expected.ToJsonString()} became {actual?.ToJsonString()}");
+                return;
+        }
+    }
+
+    /// <summary>Times compare as instants (the serializer may write an offset differently).</summary>
+    private static JsonNode? Normalize(JsonNode? node) =>
+        node is JsonValue value && value.TryGetValue(out string? text) && DateTimeOffset.TryParse(text, out DateTimeOffset at) && text.Contains('T')
+            ? JsonValue.Create(at.UtcDateTime)
+            : node?.DeepClone();
+}

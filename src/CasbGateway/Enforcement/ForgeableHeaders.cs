@@ -56,18 +56,25 @@ internal static class ForgeableHeaders
         "dn", "s", "i", "sdn", "idn", "subject", "issuer", "serial", "fingerprint", "thumbprint", "san", "escaped", "pem", "der", "chain",
     };
 
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> NameLookup = Names.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> WordLookup = Words.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> ClientCertificateWordLookup =
+        ClientCertificateWords.GetAlternateLookup<ReadOnlySpan<char>>();
+
     /// <summary>True when <paramref name="name"/> must not reach the engine or an upstream from a client.</summary>
     /// <param name="name">The inbound header's name.</param>
     /// <param name="identityHeader">The configured identity header, honoured only from a trusted proxy and stripped after.</param>
     public static bool IsForgeable(string name, string? identityHeader)
     {
-        string normalized = Normalize(name);
-        if (identityHeader is not null && normalized == Normalize(identityHeader))
+        // Every inbound header of every request comes through here: normalized on the stack, never allocated.
+        Span<char> buffer = name.Length <= 256 ? stackalloc char[name.Length] : new char[name.Length];
+        ReadOnlySpan<char> normalized = Normalize(name, buffer);
+        if (identityHeader is not null && SameName(normalized, identityHeader))
         {
             return true;
         }
 
-        if (Names.Contains(normalized))
+        if (NameLookup.Contains(normalized))
         {
             return true;
         }
@@ -80,11 +87,17 @@ internal static class ForgeableHeaders
             }
         }
 
-        string[] words = normalized.Split('-', StringSplitOptions.RemoveEmptyEntries);
-        for (int i = 0; i < words.Length; i++)
+        // The '-'-separated words, empty ones skipped, as the CGI-style spelling would give them.
+        bool afterClient = false;
+        foreach (Range range in normalized.Split('-'))
         {
-            string word = words[i];
-            if (Words.Contains(word))
+            ReadOnlySpan<char> word = normalized[range];
+            if (word.IsEmpty)
+            {
+                continue;
+            }
+
+            if (WordLookup.Contains(word))
             {
                 return true;
             }
@@ -105,15 +118,41 @@ internal static class ForgeableHeaders
                 }
             }
 
-            if (word == "client" && i + 1 < words.Length && ClientCertificateWords.Contains(words[i + 1]))
+            if (afterClient && ClientCertificateWordLookup.Contains(word))
             {
                 return true;
             }
+
+            afterClient = word.SequenceEqual("client");
         }
 
         return false;
     }
 
     /// <summary>Lower case, '_' as '-': the form a CGI-mapping server gives both spellings.</summary>
-    public static string Normalize(string name) => name.ToLowerInvariant().Replace('_', '-');
+    private static ReadOnlySpan<char> Normalize(string name, Span<char> buffer)
+    {
+        name.AsSpan().ToLowerInvariant(buffer);
+        buffer.Replace('_', '-');
+        return buffer;
+    }
+
+    private static bool SameName(ReadOnlySpan<char> normalized, string other)
+    {
+        if (other.Length != normalized.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < other.Length; i++)
+        {
+            char c = char.ToLowerInvariant(other[i]);
+            if ((c == '_' ? '-' : c) != normalized[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

@@ -16,6 +16,10 @@ internal static class ScaleConfiguration
 {
     public static readonly DateTimeOffset At = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
 
+    // Self-contained: the benchmarks compile this file too.
+    private const string Edge =
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0";
+
     public static CertificateValidationResult ValidCertificate { get; } = new()
     {
         IsValid = true,
@@ -32,7 +36,7 @@ internal static class ScaleConfiguration
     {
         Host = "app3.contoso.local",
         Path = "/mail/inbox",
-        UserAgent = PolicyTestData.Edge,
+        UserAgent = Edge,
         RemoteAddress = IPAddress.Parse("192.0.2.44"),
         ClientAddress = IPAddress.Parse("192.0.2.44"),
         At = At,
@@ -43,7 +47,7 @@ internal static class ScaleConfiguration
     {
         Host = "app0.contoso.local",
         Path = "/mail/inbox",
-        UserAgent = PolicyTestData.Edge,
+        UserAgent = Edge,
         RemoteAddress = IPAddress.Parse("2001:db8:77::5"),
         ClientAddress = IPAddress.Parse("2001:db8:77::5"),
         At = At,

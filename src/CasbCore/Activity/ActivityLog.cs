@@ -58,6 +58,7 @@ public static class ActivityLog
                 {
                     File.Delete(file);
                     deleted.Add(file);
+                    File.Delete(ActivityLogIndex.PathOf(file));
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
@@ -96,65 +97,16 @@ public static class ActivityLog
         }
     }
 
-    /// <summary>
-    /// Every record under <paramref name="directory"/>, newest first. Lazy: it reads one UTC day at a time, newest
-    /// day first, so a caller that stops early (Get-CasbActivity -First) never opens older files.
-    /// </summary>
-    public static IEnumerable<ActivityRecord> ReadNewestFirst(string directory, DateTimeOffset? after = null, DateTimeOffset? before = null)
+    /// <summary>The activity of a store, for Get-CasbActivity.</summary>
+    public static IActivityReader OpenReader(Store.CasbStore store)
     {
-        if (!Directory.Exists(directory))
-        {
-            yield break;
-        }
-
-        DateOnly? firstDay = after is { } a ? DateOnly.FromDateTime(a.UtcDateTime) : null;
-        DateOnly? lastDay = before is { } b ? DateOnly.FromDateTime(b.UtcDateTime) : null;
-        var days = Directory.EnumerateFiles(directory, Prefix + "*" + Extension)
-            .Select(f => (File: f, Day: DayOf(f)))
-            .Where(f => f.Day is not null)
-            .Where(f => (firstDay is null || f.Day >= firstDay) && (lastDay is null || f.Day <= lastDay))
-            .GroupBy(f => f.Day!.Value)
-            .OrderByDescending(g => g.Key);
-
-        foreach (var day in days)
-        {
-            var records = new List<ActivityRecord>();
-            foreach (var file in day)
-            {
-                records.AddRange(ReadFile(file.File));
-            }
-
-            // Stable sort, newest first; within one file later lines are newer.
-            records.Reverse();
-            foreach (ActivityRecord record in records.OrderByDescending(r => r.Time))
-            {
-                yield return record;
-            }
-        }
+        ArgumentNullException.ThrowIfNull(store);
+        return new FileActivityReader(store.ActivityDirectory);
     }
 
-    private static List<ActivityRecord> ReadFile(string path)
-    {
-        var records = new List<ActivityRecord>();
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(stream);
-            while (reader.ReadLine() is { } line)
-            {
-                if (TryParseLine(line) is { } record)
-                {
-                    records.Add(record);
-                }
-            }
-        }
-        catch (FileNotFoundException)
-        {
-            // Deleted by retention while we were listing.
-        }
-
-        return records;
-    }
+    /// <summary>Every record under <paramref name="directory"/> in the time range, newest first (lazy; see <see cref="FileActivityReader"/>).</summary>
+    public static IEnumerable<ActivityRecord> ReadNewestFirst(string directory, DateTimeOffset? after = null, DateTimeOffset? before = null) =>
+        new FileActivityReader(directory).Read(new ActivityQuery { After = after, Before = before });
 
     private static string SafeName(string name)
     {

@@ -100,6 +100,18 @@ public sealed record ActivityRecord
     public string? SessionPolicy { get; init; }
 
     /// <summary>
+    /// Set on a Summary record only (activity volume Summary): how many allowed requests of one user, app and device in
+    /// one minute it stands for. <see cref="Time"/> is the first of them, <see cref="LastTime"/> the last.
+    /// </summary>
+    public int? Count { get; init; }
+
+    /// <summary>Summary records: the last request's time.</summary>
+    public DateTimeOffset? LastTime { get; init; }
+
+    /// <summary>Bytes of the request and response bodies, as far as the gateway knows them (Content-Length); summed on a Summary record.</summary>
+    public long? Bytes { get; init; }
+
+    /// <summary>
     /// The record of a request whose file session control decided: the file's fields, and the action of what the
     /// client got (Block when the file was blocked, Monitor when it was recorded).
     /// </summary>

@@ -33,12 +33,14 @@ internal sealed class ActivityMiddleware
     public async Task InvokeAsync(HttpContext context)
     {
         IPAddress? peer = context.Connection.RemoteIpAddress;
+        DateTimeOffset at = DateTimeOffset.UtcNow;
         var feature = new GatewayRequestFeature
         {
-            // Never the client's traceparent: two requests could then share one id and mix up their records.
-            CorrelationId = Guid.NewGuid().ToString("N"),
+            // Never the client's traceparent: two requests could then share one id and mix up their records. A version-7
+            // UUID of the request's start: the id tells Get-CasbActivity where its record is (the record's time).
+            CorrelationId = Guid.CreateVersion7(at).ToString("N"),
             TraceId = System.Diagnostics.Activity.Current is { } trace ? trace.TraceId.ToHexString() : null,
-            At = DateTimeOffset.UtcNow,
+            At = at,
             State = _configuration.Current,
             RemoteAddress = peer is { IsIPv4MappedToIPv6: true } ? peer.MapToIPv4() : peer,
         };

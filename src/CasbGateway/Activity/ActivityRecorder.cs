@@ -6,32 +6,55 @@ using CasbGateway.Telemetry;
 
 namespace CasbGateway.Activity;
 
-/// <summary>Owns the activity-log writer of this gateway and applies the retention setting (at start and daily).</summary>
+/// <summary>
+/// The gateway's only way to activity: each record goes to every sink through the sink's own bounded queue
+/// (<see cref="ActivityPump"/>), so a slow or failing sink neither blocks a request nor holds back the others.
+/// Applies the retention setting to the files (at start and daily).
+/// </summary>
 internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposable
 {
-    private readonly ActivityLogWriter _writer;
+    private readonly FileActivitySink _file;
+    private readonly ActivityPump[] _pumps;
     private readonly ConfigurationMonitor _configuration;
     private readonly ILogger<ActivityRecorder> _logger;
     private readonly string _directory;
     private Timer? _retentionTimer;
+    private int _disposed;
 
     public ActivityRecorder(GatewayOptions options, ConfigurationMonitor configuration, GatewayMetrics metrics, ILogger<ActivityRecorder> logger)
     {
         _directory = new CasbStore(options.StorePath).ActivityDirectory;
         _configuration = configuration;
         _logger = logger;
-        _writer = new ActivityLogWriter(_directory, options.Name, ex => LogWriteFailed(ex.Message), lost => LogWriteRecovered(lost));
-        metrics.ObserveDroppedActivity(() => _writer.Dropped, () => _writer.WriteFailed);
+        _file = new FileActivitySink(_directory, options.Name);
+        _pumps = [Pump(_file, options)];
+        metrics.ObserveActivity(_pumps);
     }
 
-    public void Record(ActivityRecord record) => _writer.Write(record);
+    /// <summary>Why recording is degraded right now (a sink failing), or null.</summary>
+    public string? Degraded
+    {
+        get
+        {
+            string[] reasons = _pumps.Select(p => p.FailingReason).OfType<string>().ToArray();
+            return reasons.Length == 0 ? null : string.Join("; ", reasons);
+        }
+    }
+
+    public void Record(ActivityRecord record)
+    {
+        foreach (ActivityPump pump in _pumps)
+        {
+            pump.Write(record);
+        }
+    }
 
     /// <summary>At start: a gateway that could not record what it enforces does not start.</summary>
     public void CheckWritable()
     {
         try
         {
-            _writer.EnsureWritable();
+            _file.EnsureWritable(DateTimeOffset.UtcNow);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -45,17 +68,32 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        _retentionTimer?.Dispose();
-        await _writer.DisposeAsync();
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => DisposeAsync().AsTask();
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _retentionTimer?.Dispose();
-        await _writer.DisposeAsync();
+        foreach (ActivityPump pump in _pumps)
+        {
+            await pump.DisposeAsync();
+            if (pump.DroppedShutdown > 0)
+            {
+                LogShutdownLost(pump.SinkName, pump.DroppedShutdown);
+            }
+        }
     }
+
+    private ActivityPump Pump(IActivitySink sink, GatewayOptions options) => new(
+        sink,
+        options.ActivityQueueCapacity,
+        ex => LogSinkFailing(sink.Name, ex.Message),
+        failedFor => LogSinkRecovered(sink.Name, failedFor.TotalSeconds),
+        options.ActivityRetryInterval);
 
     private void ApplyRetention()
     {
@@ -73,14 +111,17 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
         }
     }
 
-    [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "Cannot write the activity log: {Reason} Records are lost, and counted in the metric casb_gateway_activity_dropped_total with reason write_failed, until it can.")]
-    private partial void LogWriteFailed(string reason);
+    [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "The activity sink {Sink} fails: {Reason} Records wait in its queue and are retried every second; what the full queue cannot take is counted in casb_gateway_activity_dropped_total.")]
+    private partial void LogSinkFailing(string sink, string reason);
 
     [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "The activity retention sweep failed: {Reason}")]
     private partial void LogRetentionFailed(string reason);
 
-    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "The activity log is writable again; {Lost} records were lost meanwhile.")]
-    private partial void LogWriteRecovered(long lost);
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "The activity sink {Sink} works again after {Seconds:F1} s.")]
+    private partial void LogSinkRecovered(string sink, double seconds);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Error, Message = "The activity sink {Sink} still failed at shutdown: {Lost} records were lost.")]
+    private partial void LogShutdownLost(string sink, long lost);
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "Deleted activity file {File} (retention {Days} days).")]
     private partial void LogDeleted(string file, int days);

@@ -46,6 +46,12 @@ internal sealed class GatewayOptions
     /// </summary>
     public long? MaxRequestBodySize { get; init; }
 
+    /// <summary>Activity records each sink's queue holds while the sink is slow or failing, before it drops (and counts) them.</summary>
+    public int ActivityQueueCapacity { get; init; } = CasbCore.Activity.ActivityPump.DefaultCapacity;
+
+    /// <summary>How long a failing activity sink rests before the next try.</summary>
+    public TimeSpan ActivityRetryInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often the store file is re-checked when no file-system event arrives.</summary>
     public TimeSpan ConfigurationPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 

@@ -28,7 +28,7 @@ internal static class HealthEndpoints
 
             return Results.Text("Healthy\n");
         });
-        endpoints.MapGet("/readyz", (HttpContext context, ConfigurationMonitor configuration) =>
+        endpoints.MapGet("/readyz", (HttpContext context, ConfigurationMonitor configuration, Activity.ActivityRecorder activity) =>
         {
             if (configuration.Current is not { } state)
             {
@@ -43,7 +43,9 @@ internal static class HealthEndpoints
 
             // Degraded stays 200: the last good configuration is enforced correctly, and taking every replica of a
             // shared store out of rotation would turn a deleted or bad file into an outage. Alert on the metric.
-            string degraded = configuration.Degraded is { } reason ? $"; degraded: {reason}" : "";
+            // So does an activity sink that fails: its records wait in a bounded queue, and the metric counts any it drops.
+            string degraded = string.Join("; ", new[] { configuration.Degraded, activity.Degraded }.OfType<string>());
+            degraded = degraded.Length > 0 ? $"; degraded: {degraded}" : "";
             return Results.Text($"Ready: revision {state.Revision} (sha256 {state.ShortHash}){degraded}\n");
         });
         return endpoints;

@@ -37,19 +37,32 @@ internal sealed class GatewayMetrics
             new KeyValuePair<string, object?>("status", status));
 
     /// <summary>
-    /// Exports the activity-log writer's count of records it lost: the queue was full (the disk cannot keep up) or
-    /// the log could not be written (permissions, a full disk, a missing folder).
+    /// Exports, per activity sink, the records it lost by reason (queue_full: the sink cannot keep up; sink_failing: the
+    /// queue filled while the sink failed; shutdown: the sink still failed when the gateway stopped), the records
+    /// waiting in its queue, and whether it fails now.
     /// </summary>
-    public void ObserveDroppedActivity(Func<long> queueFull, Func<long> writeFailed) =>
+    public void ObserveActivity(IReadOnlyList<CasbCore.Activity.ActivityPump> pumps)
+    {
         _meter.CreateObservableCounter(
             "casb.gateway.activity.dropped",
-            () => new[]
+            () => pumps.SelectMany(p => new[]
             {
-                new Measurement<long>(queueFull(), new KeyValuePair<string, object?>("reason", "queue_full")),
-                new Measurement<long>(writeFailed(), new KeyValuePair<string, object?>("reason", "write_failed")),
-            },
+                new Measurement<long>(p.DroppedQueueFull, Sink(p), new KeyValuePair<string, object?>("reason", "queue_full")),
+                new Measurement<long>(p.DroppedSinkFailing, Sink(p), new KeyValuePair<string, object?>("reason", "sink_failing")),
+                new Measurement<long>(p.DroppedShutdown, Sink(p), new KeyValuePair<string, object?>("reason", "shutdown")),
+            }),
             "{record}",
-            "Activity records lost because the log writer could not keep up or could not write, by reason.");
+            "Activity records lost, by sink and reason.");
+        _meter.CreateObservableCounter(
+            "casb.gateway.activity.written", () => pumps.Select(p => new Measurement<long>(p.Written, Sink(p))), "{record}", "Activity records kept, by sink.");
+        _meter.CreateObservableGauge(
+            "casb.gateway.activity.queued", () => pumps.Select(p => new Measurement<int>(p.Queued, Sink(p))), "{record}", "Activity records waiting for their sink.");
+        _meter.CreateObservableGauge(
+            "casb.gateway.activity.failing", () => pumps.Select(p => new Measurement<int>(p.FailingReason is null ? 0 : 1, Sink(p))), null,
+            "1 while the activity sink fails (its records wait in the queue).");
+
+        static KeyValuePair<string, object?> Sink(CasbCore.Activity.ActivityPump pump) => new("sink", pump.SinkName);
+    }
 
     /// <summary>Exports the revision served and whether it is degraded (the store file is missing, unreadable or refused).</summary>
     public void ObserveConfiguration(Func<long> revision, Func<int> degraded)

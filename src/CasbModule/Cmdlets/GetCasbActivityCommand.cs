@@ -7,11 +7,19 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Gets the gateway's activity log: one record per request decision, newest first.</para>
-/// <para type="description">Reads the JSON-lines activity files of the store (one per UTC day) and returns each decision as an object: time, app, user, source IP, client app type, device tags, client-certificate subject and status, conditional-access results, matched access policies, action (Allow, Block, Monitor), HTTP status, latencies and any error. Filters narrow the result (they match the exact logged values); -First stops reading as soon as enough records are found. Paths, User-Agents, user names and certificate subjects come from clients, so every string of the returned objects shows control and bidi characters escaped (ESC as \x1b, a right-to-left override as \u202e): a request cannot rewrite what the terminal shows. The log file, and each object's GetRecord() method, keep the exact values.</para>
+/// <para type="description">Reads the JSON-lines activity files of the store (one per UTC day) and returns each decision as an object: time, app, user, source IP, client app type, device tags, client-certificate subject and status, conditional-access results, matched access policies, action (Allow, Block, Monitor), HTTP status, latencies and any error. Filters narrow the result (they match the exact logged values, with wildcards where noted); -First stops reading as soon as enough records are found. Newest-first reading starts at the end of the newest file, and a lookup by correlation id reads only the part of the day around the time the id carries, so neither reads a whole day. Paths, User-Agents, user names and certificate subjects come from clients, so every string of the returned objects shows control and bidi characters escaped (ESC as \x1b, a right-to-left override as \u202e): a request cannot rewrite what the terminal shows. The log file, and each object's GetRecord() method, keep the exact values.</para>
 /// </summary>
 /// <example>
 /// <code>Get-CasbActivity -First 20</code>
 /// <para>Shows the 20 most recent decisions.</para>
+/// </example>
+/// <example>
+/// <code>Get-CasbActivity -CorrelationId 019ad2b4c1e07c3a9f2e6b1d4c8a7e55</code>
+/// <para>Finds the record of the request whose block page showed this correlation id, without reading the whole day.</para>
+/// </example>
+/// <example>
+/// <code>Get-CasbActivity -Activity Download, Upload -User 'vendor@*'</code>
+/// <para>Shows the files vendors downloaded or uploaded.</para>
 /// </example>
 /// <example>
 /// <code>Get-CasbActivity -Action Block -App 'Microsoft*' -After (Get-Date).AddHours(-1)</code>
@@ -48,6 +56,15 @@ public sealed class GetCasbActivityCommand : CasbStoreCmdlet
     [ValidateNotNullOrEmpty]
     public string? CorrelationId { get; set; }
 
+    /// <summary><para>Only records of the device whose client certificate has this thumbprint or subject; wildcards allowed.</para></summary>
+    [Parameter]
+    [SupportsWildcards]
+    public string? Device { get; set; }
+
+    /// <summary><para>Only records of these kinds: Access (a request without a file), Download, Upload (a file session control decided) or Summary (allowed requests counted per user, app, device and minute).</para></summary>
+    [Parameter]
+    public ActivityKind[]? Activity { get; set; }
+
     /// <summary><para>At most this many records (the newest).</para></summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
@@ -55,29 +72,22 @@ public sealed class GetCasbActivityCommand : CasbStoreCmdlet
 
     protected override void EndProcessing()
     {
-        WildcardPattern? app = App is null ? null : new WildcardPattern(App, WildcardOptions.IgnoreCase);
-        WildcardPattern? user = User is null ? null : new WildcardPattern(User, WildcardOptions.IgnoreCase);
-        HashSet<string>? actions = Action?.Select(a => a.ToString()).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        DateTimeOffset? after = After is { } a ? ToOffset(a) : null;
-        DateTimeOffset? before = Before is { } b ? ToOffset(b) : null;
-
-        int written = 0;
-        foreach (ActivityRecord record in ActivityLog.ReadNewestFirst(Store.ActivityDirectory, after, before))
+        var query = new ActivityQuery
         {
-            if ((after is not null && record.Time < after) || (before is not null && record.Time >= before)
-                || (app is not null && !app.IsMatch(record.App ?? ""))
-                || (user is not null && !user.IsMatch(record.User ?? ""))
-                || (actions is not null && !actions.Contains(record.Action))
-                || (CorrelationId is not null && !string.Equals(record.CorrelationId, CorrelationId, StringComparison.OrdinalIgnoreCase)))
-            {
-                continue;
-            }
+            App = App is null ? null : new ActivityPattern(App),
+            User = User is null ? null : new ActivityPattern(User),
+            Device = Device is null ? null : new ActivityPattern(Device),
+            Actions = Action?.Select(a => a.ToString()).ToHashSet(StringComparer.OrdinalIgnoreCase),
+            Kinds = Activity?.ToHashSet(),
+            After = After is { } a ? ToOffset(a) : null,
+            Before = Before is { } b ? ToOffset(b) : null,
+            CorrelationId = CorrelationId,
+            First = First,
+        };
 
+        foreach (ActivityRecord record in ActivityLog.OpenReader(Store).Read(query))
+        {
             WriteObject(new CasbActivity(record));
-            if (First > 0 && ++written >= First)
-            {
-                return;
-            }
         }
     }
 

@@ -12,13 +12,13 @@ public sealed class ActivityLogTests : IDisposable
     public async Task Records_are_read_back_newest_first_across_daily_files_and_gateways()
     {
         var day1 = new DateTimeOffset(2026, 3, 1, 23, 59, 0, TimeSpan.Zero);
-        await using (var writer = new ActivityLogWriter(_directory, "default"))
+        await using (var writer = Writer(_directory, "default"))
         {
             writer.Write(Record(day1, "a"));
             writer.Write(Record(day1.AddMinutes(2), "c"));
         }
 
-        await using (var other = new ActivityLogWriter(_directory, "edge 2"))
+        await using (var other = Writer(_directory, "edge 2"))
         {
             other.Write(Record(day1.AddMinutes(1), "b"));
         }
@@ -33,7 +33,7 @@ public sealed class ActivityLogTests : IDisposable
     public async Task A_torn_last_line_is_skipped()
     {
         var at = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
-        await using (var writer = new ActivityLogWriter(_directory, null))
+        await using (var writer = Writer(_directory, null))
         {
             writer.Write(Record(at, "whole"));
         }
@@ -48,7 +48,7 @@ public sealed class ActivityLogTests : IDisposable
     {
         var at = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
         string file = Path.Combine(_directory, "activity-20260301.jsonl");
-        await using (var writer = new ActivityLogWriter(_directory, null))
+        await using (var writer = Writer(_directory, null))
         {
             writer.Write(Record(at, "first"));
             await WaitForAsync(() => File.Exists(file) && new FileInfo(file).Length > 0);
@@ -64,42 +64,80 @@ public sealed class ActivityLogTests : IDisposable
     }
 
     [Fact]
-    public async Task Records_the_log_cannot_take_are_counted_once_each_and_writing_resumes()
+    public async Task Records_wait_while_the_log_cannot_be_written_and_arrive_once_each_when_it_can()
     {
-        var time = new SteppedTime(new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero));
         string folder = Path.Combine(_directory, "activity");
         await File.WriteAllTextAsync(folder, "");
         int errors = 0;
-        long recovered = -1;
-        await using (var writer = new ActivityLogWriter(folder, null, _ => errors++, lost => recovered = lost, time))
+        TimeSpan? recovered = null;
+        var at = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        await using (var pump = new ActivityPump(new FileActivitySink(folder, null), 100, _ => errors++, t => recovered = t, TimeSpan.FromMilliseconds(50)))
         {
             for (int i = 0; i < 3; i++)
             {
-                writer.Write(Record(time.GetUtcNow(), "lost" + i));
+                pump.Write(Record(at.AddSeconds(i), "waited" + i));
             }
 
-            await WaitForAsync(() => writer.WriteFailed == 3);
+            await WaitForAsync(() => pump.FailingReason is not null);
+            Assert.Contains("activity sink 'file' failing", pump.FailingReason);
             File.Delete(folder);
-            time.Advance(TimeSpan.FromSeconds(2));
-            writer.Write(Record(time.GetUtcNow(), "kept"));
-            await WaitForAsync(() => recovered >= 0);
-            Assert.Equal(3, writer.WriteFailed);
-            Assert.Equal(0, writer.Dropped);
+            pump.Write(Record(at.AddSeconds(3), "kept"));
+            await WaitForAsync(() => recovered is not null && pump.Written == 4);
+            Assert.Null(pump.FailingReason);
+            Assert.Equal(0, pump.DroppedQueueFull + pump.DroppedSinkFailing + pump.DroppedShutdown);
         }
 
         Assert.Equal(1, errors);
-        Assert.Equal(3, recovered);
-        Assert.Equal("kept", Assert.Single(ActivityLog.ReadNewestFirst(folder)).CorrelationId);
+        Assert.Equal(new[] { "kept", "waited2", "waited1", "waited0" }, ActivityLog.ReadNewestFirst(folder).Select(r => r.CorrelationId));
     }
 
-    private sealed class SteppedTime(DateTimeOffset now) : TimeProvider
+    [Fact]
+    public async Task Records_the_full_queue_cannot_take_while_the_log_fails_are_counted_by_reason_and_the_rest_arrive()
     {
-        private DateTimeOffset _now = now;
+        string folder = Path.Combine(_directory, "activity");
+        await File.WriteAllTextAsync(folder, "");
+        var at = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        await using (var pump = new ActivityPump(new FileActivitySink(folder, null), 10, retryInterval: TimeSpan.FromMilliseconds(50)))
+        {
+            pump.Write(Record(at, "first"));
+            await WaitForAsync(() => pump.FailingReason is not null);
 
-        public override DateTimeOffset GetUtcNow() => _now;
+            // The pump holds "first" as its failed batch; the queue takes 10 more and counts the other 5.
+            for (int i = 0; i < 15; i++)
+            {
+                pump.Write(Record(at.AddSeconds(1 + i), "r" + i));
+            }
 
-        public void Advance(TimeSpan by) => _now += by;
+            Assert.Equal(5, pump.DroppedSinkFailing);
+            Assert.Equal(0, pump.DroppedQueueFull);
+            File.Delete(folder);
+            await WaitForAsync(() => pump.Written == 11);
+        }
+
+        var ids = ActivityLog.ReadNewestFirst(folder).Select(r => r.CorrelationId).ToList();
+        Assert.Equal(11, ids.Count);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Equal("first", ids[^1]);
     }
+
+    [Fact]
+    public async Task A_sink_still_failing_at_shutdown_counts_what_it_held()
+    {
+        string folder = Path.Combine(_directory, "activity");
+        await File.WriteAllTextAsync(folder, "");
+        var pump = new ActivityPump(new FileActivitySink(folder, null), 100, retryInterval: TimeSpan.FromMilliseconds(50));
+        for (int i = 0; i < 7; i++)
+        {
+            pump.Write(Record(DateTimeOffset.UtcNow, "lost" + i));
+        }
+
+        await WaitForAsync(() => pump.FailingReason is not null);
+        await pump.DisposeAsync();
+        Assert.Equal(7, pump.DroppedShutdown);
+        Assert.Equal(0, pump.Written);
+    }
+
+    private static ActivityPump Writer(string directory, string? gatewayName) => new(new FileActivitySink(directory, gatewayName));
 
     private static async Task WaitForAsync(Func<bool> condition)
     {
@@ -152,7 +190,7 @@ public sealed class ActivityLogTests : IDisposable
             },
         ];
 
-        await using (var writer = new ActivityLogWriter(_directory, null))
+        await using (var writer = Writer(_directory, null))
         {
             foreach (ActivityRecord record in records)
             {

@@ -17,20 +17,67 @@ public sealed class ActivityLossTests
         string folder = harness.Store.ActivityDirectory;
         Directory.Delete(folder, recursive: true);
         await File.WriteAllTextAsync(folder, "");
+        var waiting = new List<string>();
         for (int i = 0; i < 5; i++)
         {
-            (await client.GetAsync($"/lost/{i}")).EnsureSuccessStatusCode();
+            using HttpResponseMessage response = await client.GetAsync($"/waiting/{i}");
+            response.EnsureSuccessStatusCode();
+            waiting.Add(response.Headers.GetValues("X-Casb-Correlation-Id").Single());
         }
 
-        string metrics = await ClientErrorTests.ScrapeAsync(harness, @"reason=""write_failed""[^}]*\} 5\b");
-        Assert.Matches(@"casb_gateway_activity_dropped_total\{[^}]*reason=""write_failed""[^}]*\} 5\b", metrics);
-        Assert.Matches(@"casb_gateway_activity_dropped_total\{[^}]*reason=""queue_full""[^}]*\} 0\b", metrics);
+        // Enforcement goes on; /readyz says why activity is degraded, and the metric says the sink fails.
+        string ready = await ReadyAsync(harness, "degraded");
+        Assert.Matches(@"^Ready: revision \d+ .*; degraded: activity sink 'file' failing since \S+: ", ready);
+        string metrics = await ClientErrorTests.ScrapeAsync(harness, @"casb_gateway_activity_failing\{[^}]*sink=""file""[^}]*\} 1\b");
+        Assert.Matches(@"casb_gateway_activity_dropped_total\{[^}]*reason=""sink_failing""[^}]*sink=""file""[^}]*\} 0\b|casb_gateway_activity_dropped_total\{[^}]*sink=""file""[^}]*reason=""sink_failing""[^}]*\} 0\b", metrics);
 
-        // Writable again: the next record arrives (after the writer's 1 s retry interval).
+        // Writable again: the waiting records arrive, once each, and /readyz recovers by itself.
         File.Delete(folder);
-        await Task.Delay(1200);
-        using HttpResponseMessage after = await client.GetAsync("/after");
-        string correlationId = after.Headers.GetValues("X-Casb-Correlation-Id").Single();
-        Assert.Contains(await harness.WaitForActivityAsync(1), r => r.CorrelationId == correlationId);
+        IReadOnlyList<CasbCore.Activity.ActivityRecord> records = await harness.WaitForActivityAsync(5);
+        Assert.Equal(waiting.Order(), records.Select(r => r.CorrelationId).Order());
+        Assert.DoesNotContain("degraded", await ReadyAsync(harness, "Ready: revision"));
+    }
+
+    [Fact]
+    public async Task Records_the_full_queue_cannot_take_while_the_sink_fails_are_counted_and_nothing_else_is_lost()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(activityQueueCapacity: 3);
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+        string folder = harness.Store.ActivityDirectory;
+        Directory.Delete(folder, recursive: true);
+        await File.WriteAllTextAsync(folder, "");
+        (await client.GetAsync("/held")).EnsureSuccessStatusCode();
+        await ReadyAsync(harness, "degraded");
+
+        // One batch held by the failing sink, three in the queue: the other six are counted.
+        for (int i = 0; i < 9; i++)
+        {
+            (await client.GetAsync($"/r/{i}")).EnsureSuccessStatusCode();
+        }
+
+        string metrics = await ClientErrorTests.ScrapeAsync(harness, @"reason=""sink_failing""[^}]*\} 6\b|\{sink=""file"",reason=""sink_failing""\} 6\b");
+        Assert.Matches(@"casb_gateway_activity_dropped_total\{[^}]*reason=""sink_failing""[^}]*\} 6\b", metrics);
+        File.Delete(folder);
+        Assert.Equal(4, (await harness.WaitForActivityAsync(4)).Count);
+    }
+
+    private static async Task<string> ReadyAsync(GatewayHarness harness, string expected)
+    {
+        using HttpClient client = harness.CreateClient();
+        string body = "";
+        for (int i = 0; i < 100; i++)
+        {
+            body = await client.GetStringAsync("/readyz");
+            if (body.Contains(expected, StringComparison.Ordinal))
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Contains(expected, body);
+        return body;
     }
 }

@@ -79,7 +79,8 @@ internal sealed class GatewayHarness : IAsyncDisposable
         Action<CasbStore>? beforeStart = null,
         IPNetwork[]? metricsAllowedFrom = null,
         long? maxRequestBodySize = null,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null,
+        int? activityQueueCapacity = null)
     {
         var harness = new GatewayHarness(Directory.CreateTempSubdirectory("casb-gw-").FullName);
         await harness.StartUpstreamAsync();
@@ -105,6 +106,7 @@ internal sealed class GatewayHarness : IAsyncDisposable
             ConfigurationPollInterval = TimeSpan.FromMilliseconds(500),
             MetricsAllowedFrom = metricsAllowedFrom ?? GatewayOptions.DefaultMetricsAllowedFrom,
             MaxRequestBodySize = maxRequestBodySize,
+            ActivityQueueCapacity = activityQueueCapacity ?? CasbCore.Activity.ActivityPump.DefaultCapacity,
         };
         harness._gateway = GatewayApp.Build(options, services =>
         {

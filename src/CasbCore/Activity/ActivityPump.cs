@@ -1,0 +1,186 @@
+using System.Threading.Channels;
+
+namespace CasbCore.Activity;
+
+/// <summary>
+/// The bounded queue in front of one <see cref="IActivitySink"/>: request threads only enqueue; a thread of its own
+/// hands the sink batches. While the sink fails, the batch in hand is retried and new records wait in the queue;
+/// a record the full queue cannot take is counted by reason (<see cref="DroppedQueueFull"/> while the sink keeps up
+/// but is slower than the traffic, <see cref="DroppedSinkFailing"/> while it fails), never silently lost. Recovery
+/// needs nothing but the sink working again.
+/// </summary>
+public sealed class ActivityPump : IAsyncDisposable
+{
+    public const int DefaultCapacity = 100_000;
+    private const int MaxBatch = 4096;
+
+    private readonly Channel<ActivityRecord> _channel;
+    private readonly IActivitySink _sink;
+    private readonly Action<Exception>? _onFailing;
+    private readonly Action<TimeSpan>? _onRecovered;
+    private readonly TimeSpan _retryInterval;
+    private readonly Thread _thread;
+    private readonly ManualResetEventSlim _stopping = new();
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _droppedQueueFull;
+    private long _droppedSinkFailing;
+    private long _droppedShutdown;
+    private long _written;
+    private volatile string? _failingReason;
+    private DateTimeOffset _failingSince;
+
+    /// <param name="sink">Where the records go; the pump owns and disposes it.</param>
+    /// <param name="capacity">Records the queue holds before it drops.</param>
+    /// <param name="onFailing">Called once when the sink starts failing (not for every retry).</param>
+    /// <param name="onRecovered">Called when the sink works again, with how long it failed.</param>
+    /// <param name="retryInterval">How long a failing sink rests before the next try (1 s by default).</param>
+    public ActivityPump(
+        IActivitySink sink, int capacity = DefaultCapacity, Action<Exception>? onFailing = null, Action<TimeSpan>? onRecovered = null,
+        TimeSpan? retryInterval = null)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _sink = sink;
+        _onFailing = onFailing;
+        _onRecovered = onRecovered;
+        _retryInterval = retryInterval ?? TimeSpan.FromSeconds(1);
+        _channel = Channel.CreateBounded<ActivityRecord>(
+            // Wait, not DropWrite: with DropWrite TryWrite says true for a record it drops, and the drop would go uncounted.
+            new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+        // Sink writes block (files, sockets): on a thread-pool thread they would hold a worker for every batch under steady
+        // load and make the pool inject threads. One thread of its own instead.
+        _thread = new Thread(Run) { IsBackground = true, Name = $"Casb activity ({sink.Name})" };
+        _thread.Start();
+    }
+
+    public string SinkName => _sink.Name;
+
+    /// <summary>Dropped because the queue was full while the sink was working (it cannot keep up with the traffic).</summary>
+    public long DroppedQueueFull => Interlocked.Read(ref _droppedQueueFull);
+
+    /// <summary>Dropped because the queue was full while the sink was failing.</summary>
+    public long DroppedSinkFailing => Interlocked.Read(ref _droppedSinkFailing);
+
+    /// <summary>Dropped at shutdown because the sink was still failing.</summary>
+    public long DroppedShutdown => Interlocked.Read(ref _droppedShutdown);
+
+    /// <summary>Records the sink has kept.</summary>
+    public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Records waiting in the queue.</summary>
+    public int Queued => _channel.Reader.Count;
+
+    /// <summary>Why the sink fails right now, or null while it works.</summary>
+    public string? FailingReason => _failingReason;
+
+    /// <summary>Queues a record; never blocks the request.</summary>
+    public void Write(ActivityRecord record)
+    {
+        if (!_channel.Writer.TryWrite(record))
+        {
+            Interlocked.Increment(ref (_failingReason is null ? ref _droppedQueueFull : ref _droppedSinkFailing));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Writer.TryComplete();
+        _stopping.Set();
+        await _stopped.Task.ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private void Run()
+    {
+        ChannelReader<ActivityRecord> reader = _channel.Reader;
+        var batch = new List<ActivityRecord>(MaxBatch);
+        try
+        {
+            // Blocking on the channel is fine here: this thread does nothing else.
+            while (batch.Count > 0 || reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            {
+                // A batch the sink failed is retried as it is: new records wait in the queue, whose bound is the memory bound.
+                while (batch.Count == 0 || (batch.Count < MaxBatch && _failingReason is null))
+                {
+                    if (!reader.TryRead(out ActivityRecord? record))
+                    {
+                        break;
+                    }
+
+                    batch.Add(record);
+                }
+
+                if (!TryWrite(batch) && !Rest())
+                {
+                    // Stopping while the sink fails: one last try, then every record still held is counted.
+                    if (!TryWrite(batch))
+                    {
+                        long left = batch.Count;
+                        while (reader.TryRead(out _))
+                        {
+                            left++;
+                        }
+
+                        Interlocked.Add(ref _droppedShutdown, left);
+                        return;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            try
+            {
+                _sink.Dispose();
+            }
+            catch (Exception)
+            {
+                // Disposing a failed sink can fail again; its records were counted already.
+            }
+
+            _stopped.TrySetResult();
+        }
+    }
+
+    private bool TryWrite(List<ActivityRecord> batch)
+    {
+        if (batch.Count == 0)
+        {
+            return true;
+        }
+
+        int count = batch.Count;
+        try
+        {
+            _sink.WriteBatch(batch);
+            Interlocked.Add(ref _written, count);
+            batch.Clear();
+            if (_failingReason is not null)
+            {
+                _failingReason = null;
+                _onRecovered?.Invoke(DateTimeOffset.UtcNow - _failingSince);
+            }
+
+            return true;
+        }
+        catch (Exception ex)
+        {
+            // The pump must survive anything: a dead pump would silently drop every later record.
+            Interlocked.Add(ref _written, count - batch.Count);
+            if (_failingReason is null)
+            {
+                _failingSince = DateTimeOffset.UtcNow;
+                _failingReason = $"activity sink '{_sink.Name}' failing since {_failingSince:yyyy-MM-ddTHH:mm:ssZ}: {OneLine(ex.Message)}";
+                _onFailing?.Invoke(ex);
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Waits the retry interval; false when the pump is stopping.</summary>
+    private bool Rest() => !_stopping.Wait(_retryInterval);
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+}

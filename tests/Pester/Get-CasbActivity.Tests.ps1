@@ -1,11 +1,13 @@
 BeforeAll {
     Import-Module $env:CASB_MODULE_MANIFEST -Force
 
-    function New-Line([datetime] $Time, [string] $Id, [string] $App, [string] $User, [string] $Action, [int] $Status) {
-        [ordered]@{
+    function New-Line([datetime] $Time, [string] $Id, [string] $App, [string] $User, [string] $Action, [int] $Status, [hashtable] $More = @{}) {
+        $line = [ordered]@{
             time = $Time.ToUniversalTime().ToString('o'); correlationId = $Id; app = $App; user = $User
             action = $Action; httpStatus = $Status; path = '/'; deviceTags = @(); matchedPolicies = @(); conditionalAccess = @()
-        } | ConvertTo-Json -Compress
+        }
+        foreach ($key in $More.Keys) { $line[$key] = $More[$key] }
+        $line | ConvertTo-Json -Compress
     }
 }
 
@@ -23,7 +25,9 @@ Describe 'Get-CasbActivity' {
         # The gateway may be writing the last line right now: a torn line is skipped.
         Set-Content -Path (Join-Path $activity "activity-$($today.ToString('yyyyMMdd')).jsonl") -NoNewline -Value (@(
             New-Line $today.AddMinutes(1) 't1' 'Microsoft Online Services' 'alice@contoso.com' 'Block' 403
-            New-Line $today.AddMinutes(2) 't2' 'Microsoft Online Services' 'vendor@contoso.com' 'Monitor' 200
+            New-Line $today.AddMinutes(2) 't2' 'Microsoft Online Services' 'vendor@contoso.com' 'Monitor' 200 @{
+                fileDirection = 'Download'; fileName = 'report.xlsx'; fileAction = 'Audit'; certificateThumbprint = '00AA11'; certificateSubject = 'CN=Vendor laptop'
+            }
             '{"time":"2026-'
         ) -join "`n")
     }
@@ -47,6 +51,19 @@ Describe 'Get-CasbActivity' {
         (Get-CasbActivity -StorePath $store -Before $today.ToLocalTime()).CorrelationId | Should -Be @('y2', 'y1')
         (Get-CasbActivity -StorePath $store -CorrelationId 'Y2').App | Should -Be 'Salesforce'
         (Get-CasbActivity -StorePath $store -First 3).CorrelationId | Should -Be @('t2', 't1', 'y2')
+    }
+
+    It 'filters by activity kind and device' {
+        (Get-CasbActivity -StorePath $store -Activity Download).CorrelationId | Should -Be 't2'
+        (Get-CasbActivity -StorePath $store -Activity Download)[0].Activity | Should -Be 'Download'
+        (Get-CasbActivity -StorePath $store -Activity Access).CorrelationId | Should -Be @('t1', 'y2', 'y1')
+        Get-CasbActivity -StorePath $store -Activity Upload | Should -BeNullOrEmpty
+        (Get-CasbActivity -StorePath $store -Device '00aa11').CorrelationId | Should -Be 't2'
+        (Get-CasbActivity -StorePath $store -Device '*laptop').CorrelationId | Should -Be 't2'
+    }
+
+    It 'rejects an unknown activity kind with the parameter binding error' {
+        { Get-CasbActivity -StorePath $store -Activity Print } | Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,CasbModule.Cmdlets.GetCasbActivityCommand'
     }
 
     It 'returns nothing for a store without activity' {

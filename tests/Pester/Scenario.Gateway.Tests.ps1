@@ -73,6 +73,8 @@ BeforeAll {
         try { Invoke-WebRequest "http://127.0.0.1:$upstreamPort/" -TimeoutSec 2 | Out-Null; break } catch { Start-Sleep -Milliseconds 100 }
     }
 
+    # Each request's own record is looked up below; the default (Summary) counts repeated allowed requests per minute.
+    Set-CasbGatewaySetting -StorePath $store -ActivityVolume Full
     $gateway = Start-CasbGateway -StorePath $store -Port (Get-FreePort) -Name 'scenario' -UpstreamTimeout 5
     $client = Get-LabCertificate 'client.pfx'
 }

@@ -40,6 +40,8 @@ BeforeAll {
     }
 
     $port = Get-FreePort
+    # Each request's own record is looked up below; the default (Summary) counts repeated allowed requests per minute.
+    Set-CasbGatewaySetting -StorePath $store -ActivityVolume Full
     $gateway = Start-CasbGateway -StorePath $store -Port $port -Name 'sessions' -UpstreamTimeout 5
 }
 

@@ -65,6 +65,30 @@ Describe 'Set-CasbGatewaySetting' {
         [IO.File]::ReadAllBytes((Join-Path $store 'casb.json')) | Should -Be $before
     }
 
+    It 'keeps activity as Summary by default, left out of the file, and switches to Full and back' {
+        $fresh = Join-Path $TestDrive ([guid]::NewGuid())
+        Set-CasbGatewaySetting -StorePath $fresh -DefaultAction Allow
+        (Get-CasbGatewaySetting -StorePath $fresh).ActivityVolume | Should -Be 'Summary'
+        (Get-Content (Join-Path $fresh 'casb.json') -Raw | ConvertFrom-Json).settings.PSObject.Properties.Name | Should -Not -Contain 'activityVolume'
+
+        (Set-CasbGatewaySetting -StorePath $fresh -ActivityVolume Full -PassThru).ActivityVolume | Should -Be 'Full'
+        (Get-Content (Join-Path $fresh 'casb.json') -Raw | ConvertFrom-Json).settings.activityVolume | Should -Be 'Full'
+        (Set-CasbGatewaySetting -StorePath $fresh -ActivityVolume Summary -PassThru).ActivityVolume | Should -Be 'Summary'
+    }
+
+    It 'refuses an activity volume that means nothing, from the command line and from a file (InvalidActivityVolume), and writes nothing' {
+        { Set-CasbGatewaySetting -StorePath $store -ActivityVolume Everything } |
+            Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,CasbModule.Cmdlets.SetCasbGatewaySettingCommand'
+        $file = Join-Path $TestDrive "$([guid]::NewGuid()).json"
+        Set-Content -Path $file -Value '{ "schemaVersion": 1, "settings": { "activityVolume": 9 } }'
+        Set-CasbGatewaySetting -StorePath $store -DefaultAction Block
+        $before = [IO.File]::ReadAllBytes((Join-Path $store 'casb.json'))
+
+        { Import-CasbConfiguration -StorePath $store -Path $file } |
+            Should -Throw -ErrorId 'InvalidActivityVolume,CasbModule.Cmdlets.ImportCasbConfigurationCommand'
+        [IO.File]::ReadAllBytes((Join-Path $store 'casb.json')) | Should -Be $before
+    }
+
     It 'allows weak certificate cryptography only when told, with a warning, and keeps it through export and import' {
         (Get-CasbGatewaySetting -StorePath $store).AllowWeakCertificateCryptography | Should -BeFalse
 

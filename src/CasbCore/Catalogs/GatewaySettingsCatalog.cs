@@ -32,6 +32,7 @@ public static class GatewaySettingsCatalog
         settings.TrustedProxies = change.TrustedProxies?.ToList() ?? settings.TrustedProxies;
         settings.IdentityHeader = change.IdentityHeader ?? settings.IdentityHeader;
         settings.ActivityRetentionDays = change.ActivityRetentionDays ?? settings.ActivityRetentionDays;
+        settings.ActivityVolume = change.ActivityVolume ?? settings.ActivityVolume;
         settings.CrlCacheMinutes = change.CrlCacheMinutes ?? settings.CrlCacheMinutes;
         settings.CrlFetchTimeoutSeconds = change.CrlFetchTimeoutSeconds ?? settings.CrlFetchTimeoutSeconds;
         settings.CertificateUserMismatch = change.CertificateUserMismatch ?? settings.CertificateUserMismatch;

@@ -16,6 +16,8 @@ public sealed record GatewaySettingsChange
 
     public int? ActivityRetentionDays { get; init; }
 
+    public ActivityVolume? ActivityVolume { get; init; }
+
     public int? CrlCacheMinutes { get; init; }
 
     public int? CrlFetchTimeoutSeconds { get; init; }

@@ -81,6 +81,10 @@ public sealed class GatewaySettings
 
     public int ActivityRetentionDays { get; set; } = 30;
 
+    /// <summary>What the activity log keeps record by record (see <see cref="Model.ActivityVolume"/>); left out of the file at its default.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public ActivityVolume ActivityVolume { get; set; }
+
     /// <summary>How long a CRL fetched from a distribution point is used before a (background) refresh; its nextUpdate still applies.</summary>
     public int CrlCacheMinutes { get; set; } = 60;
 

@@ -21,7 +21,7 @@ public sealed record ConfigurationProblem(string ErrorId, string Item, string Me
 /// InvalidUpstream (not an absolute http or https URI, or one that would show a control or bidi character),
 /// InvalidPathPrefix, EscapedPathPrefix (a path prefix written with %-escapes: prefixes are written decoded, see
 /// <see cref="PathPrefixProblem(string?, out string)"/>), UnknownDeviceTag, InvalidTrustedProxy, InvalidIdentityHeader
-/// (see <see cref="IdentityHeaderProblem"/>), InvalidBlockPageDetail, and the identity provider's (<see cref="SignIn.IdentityProviderRules"/>).</para>
+/// (see <see cref="IdentityHeaderProblem"/>), InvalidBlockPageDetail, InvalidActivityVolume, and the identity provider's (<see cref="SignIn.IdentityProviderRules"/>).</para>
 /// </summary>
 public static class ConfigurationValidator
 {
@@ -110,6 +110,12 @@ public static class ConfigurationValidator
             // JSON numbers bind to any enum value; only the named ones mean something.
             Add("InvalidBlockPageDetail", "Settings",
                 $"The block page detail '{(int)configuration.Settings.BlockPageDetail}' is not one of {string.Join(", ", Enum.GetNames<BlockPageDetail>())}.");
+        }
+
+        if (!Enum.IsDefined(configuration.Settings.ActivityVolume))
+        {
+            Add("InvalidActivityVolume", "Settings",
+                $"The activity volume '{(int)configuration.Settings.ActivityVolume}' is not one of {string.Join(", ", Enum.GetNames<ActivityVolume>())}.");
         }
 
         SignIn.IdentityProviderRules.Validate(configuration, Add);

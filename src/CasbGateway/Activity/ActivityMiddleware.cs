@@ -61,7 +61,20 @@ internal sealed class ActivityMiddleware
     }
 
     private ActivityRecord Build(HttpContext context, GatewayRequestFeature feature) =>
-        BuildRecord(context, feature) with { TraceId = feature.TraceId, ErrorSource = feature.Error is null ? null : feature.ErrorSource };
+        BuildRecord(context, feature) with
+        {
+            TraceId = feature.TraceId,
+            ErrorSource = feature.Error is null ? null : feature.ErrorSource,
+            Bytes = BodyBytes(context),
+        };
+
+    // What the headers say: counting the streamed bodies would cost every request a wrapper stream.
+    private static long? BodyBytes(HttpContext context) =>
+        (context.Request.ContentLength, context.Response.ContentLength) switch
+        {
+            (null, null) => null,
+            (var request, var response) => (request ?? 0) + (response ?? 0),
+        };
 
     private ActivityRecord BuildRecord(HttpContext context, GatewayRequestFeature feature)
     {

@@ -1,4 +1,5 @@
 using CasbCore.Activity;
+using CasbCore.Model;
 using CasbCore.Store;
 using CasbGateway.Configuration;
 using CasbGateway.Hosting;
@@ -18,7 +19,9 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
     private readonly ConfigurationMonitor _configuration;
     private readonly ILogger<ActivityRecorder> _logger;
     private readonly string _directory;
+    private readonly ActivitySummarizer _summarizer = new();
     private Timer? _retentionTimer;
+    private Timer? _summaryTimer;
     private int _disposed;
 
     public ActivityRecorder(GatewayOptions options, ConfigurationMonitor configuration, GatewayMetrics metrics, ILogger<ActivityRecorder> logger)
@@ -41,7 +44,18 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
         }
     }
 
+    /// <summary>Records a request's activity: as it is, or counted into a Summary record (activity volume).</summary>
     public void Record(ActivityRecord record)
+    {
+        if (_configuration.Current?.Engine.Configuration.Settings.ActivityVolume is ActivityVolume.Summary && _summarizer.TryCount(record))
+        {
+            return;
+        }
+
+        Write(record);
+    }
+
+    private void Write(ActivityRecord record)
     {
         foreach (ActivityPump pump in _pumps)
         {
@@ -65,6 +79,7 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _retentionTimer = new Timer(_ => ApplyRetention(), null, TimeSpan.Zero, TimeSpan.FromDays(1));
+        _summaryTimer = new Timer(_ => FlushSummaries(all: false), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         return Task.CompletedTask;
     }
 
@@ -78,6 +93,13 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
         }
 
         _retentionTimer?.Dispose();
+        if (_summaryTimer is not null)
+        {
+            await _summaryTimer.DisposeAsync();
+        }
+
+        // The minutes still open are written as they stand: their counts are complete up to now.
+        FlushSummaries(all: true);
         foreach (ActivityPump pump in _pumps)
         {
             await pump.DisposeAsync();
@@ -85,6 +107,14 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
             {
                 LogShutdownLost(pump.SinkName, pump.DroppedShutdown);
             }
+        }
+    }
+
+    private void FlushSummaries(bool all)
+    {
+        foreach (ActivityRecord summary in _summarizer.Flush(DateTimeOffset.UtcNow, all))
+        {
+            Write(summary);
         }
     }
 

@@ -50,7 +50,23 @@ public sealed class CasbActivity
         FileName = DisplayText.Safe(record.FileName);
         FileAction = DisplayText.Safe(record.FileAction);
         SessionPolicy = DisplayText.Safe(record.SessionPolicy);
+        Activity = ActivityQuery.KindOf(record);
+        Count = record.Count ?? 1;
+        LastTime = record.LastTime ?? record.Time;
+        Bytes = record.Bytes;
     }
+
+    /// <summary>Access, Download, Upload, or Summary (allowed requests counted per user, app, device and minute).</summary>
+    public ActivityKind Activity { get; }
+
+    /// <summary>How many requests this record stands for: 1, or a Summary record's count.</summary>
+    public int Count { get; }
+
+    /// <summary>The last request's time: a Summary record's last, else <see cref="Time"/>.</summary>
+    public DateTimeOffset LastTime { get; }
+
+    /// <summary>Request and response body bytes as far as the gateway knew them (Content-Length); a Summary record's sum.</summary>
+    public long? Bytes { get; }
 
     public DateTimeOffset Time { get; }
 

@@ -14,6 +14,7 @@ public sealed class CasbGatewaySetting
         IdentityHeader = DisplayText.Safe(settings.IdentityHeader);
         CertificateUserMismatch = settings.CertificateUserMismatch;
         ActivityRetentionDays = settings.ActivityRetentionDays;
+        ActivityVolume = settings.ActivityVolume;
         CrlCacheMinutes = settings.CrlCacheMinutes;
         CrlFetchTimeoutSeconds = settings.CrlFetchTimeoutSeconds;
         BlockPageDetail = settings.BlockPageDetail;
@@ -33,6 +34,9 @@ public sealed class CasbGatewaySetting
     public CertificateUserMismatchAction CertificateUserMismatch { get; }
 
     public int ActivityRetentionDays { get; }
+
+    /// <summary>Summary (default) or Full: what the activity log keeps record by record.</summary>
+    public ActivityVolume ActivityVolume { get; }
 
     public int CrlCacheMinutes { get; }
 

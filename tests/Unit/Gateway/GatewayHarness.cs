@@ -93,6 +93,9 @@ internal sealed class GatewayHarness : IAsyncDisposable
                 Hostnames = { "localhost", "127.0.0.1" },
                 ForwardClientCertificate = forwardClientCertificate,
             });
+
+            // Tests look at the record of each request; ActivityVolumeTests set Summary (the product's default) themselves.
+            c.Settings.ActivityVolume = ActivityVolume.Full;
             configure?.Invoke(c);
         });
 
@@ -172,6 +175,17 @@ internal sealed class GatewayHarness : IAsyncDisposable
         }
 
         return CasbCore.Activity.ActivityLog.ReadNewestFirst(Store.ActivityDirectory).ToList();
+    }
+
+    /// <summary>Stops the gateway (its activity flushed) and leaves the store for the test to read.</summary>
+    public async Task StopGatewayAsync()
+    {
+        if (_gateway is not null)
+        {
+            await _gateway.StopAsync();
+            await _gateway.DisposeAsync();
+            _gateway = null;
+        }
     }
 
     public async ValueTask DisposeAsync()

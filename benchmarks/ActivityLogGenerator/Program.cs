@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using CasbCore.Activity;
+
+// Writes one UTC day of gateway-like activity records through the file sink (so the block index is written as a
+// gateway writes it) and prints the correlation ids the query benchmark looks up, one per line, after "ids:".
+// Usage: ActivityLogGenerator <activity folder> <records> [<gateway name>]
+if (args.Length < 2 || !int.TryParse(args[1], out int count) || count < 1)
+{
+    Console.Error.WriteLine("Usage: ActivityLogGenerator <activity folder> <records> [<gateway name>]");
+    return 2;
+}
+
+string folder = args[0];
+string gateway = args.Length > 2 ? args[2] : "default";
+var day = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+// The records of one busy day squeezed into the day: evenly spaced, the spacing the count allows.
+double spacingTicks = TimeSpan.TicksPerDay / (double)count;
+string[] apps = ["Microsoft Online Services", "Salesforce", "Contoso Intranet", "Fabrikam HR"];
+string[] paths = ["/assets/app.js", "/assets/site.css", "/api/v1/messages?folder=inbox&top=50", "/images/logo.png", "/"];
+var random = new Random(42);
+var lookups = new List<string>();
+var watch = Stopwatch.StartNew();
+using (var sink = new FileActivitySink(folder, gateway))
+{
+    var batch = new List<ActivityRecord>(4096);
+    for (int i = 0; i < count; i++)
+    {
+        DateTimeOffset at = day.AddTicks((long)(i * spacingTicks));
+        int user = random.Next(2000);
+        var record = new ActivityRecord
+        {
+            Time = at,
+            CorrelationId = Guid.CreateVersion7(at).ToString("N"),
+            App = apps[user % apps.Length],
+            Host = "portal.contoso.com",
+            Path = paths[random.Next(paths.Length)],
+            Method = "GET",
+            User = $"user{user}@contoso.com",
+            UserSource = "Certificate",
+            SourceIp = $"10.{user % 250}.{random.Next(250)}.{random.Next(250)}",
+            UserAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+            ClientAppType = "Browser",
+            DeviceTags = ["Valid client certificate"],
+            CertificateSubject = $"CN=user{user}@contoso.com, O=Contoso",
+            CertificateIssuer = "CN=Contoso Issuing CA 1, O=Contoso",
+            CertificateThumbprint = Convert.ToHexString(BitConverter.GetBytes(user * 2654435761L)) + "0F3C9A7E21B4D8E6",
+            CertificateStatus = "Valid",
+            ConditionalAccess = [new ActivityConditionalAccessResult { Policy = "Route unmanaged devices", Outcome = "Applied" }],
+            MatchedPolicies = ["Allow managed devices"],
+            Action = "Allow",
+            HttpStatus = 200,
+            UpstreamLatencyMs = 3.25 + random.Next(100) / 10.0,
+            DecisionLatencyMs = 0.04,
+            Revision = 17,
+            Gateway = gateway,
+        };
+        batch.Add(record);
+        if (batch.Count == batch.Capacity)
+        {
+            sink.WriteBatch(batch);
+        }
+
+        // Ids spread over the day for the lookup benchmark: early, middle, late.
+        if (i == count / 10 || i == count / 2 || i == count - count / 10)
+        {
+            lookups.Add(record.CorrelationId);
+        }
+    }
+
+    sink.WriteBatch(batch);
+}
+
+long bytes = new DirectoryInfo(folder).EnumerateFiles("*.jsonl").Sum(f => f.Length);
+Console.WriteLine($"wrote {count} records, {bytes} bytes ({bytes / count} bytes a record) in {watch.Elapsed.TotalSeconds:F1} s");
+Console.WriteLine("ids:");
+foreach (string id in lookups)
+{
+    Console.WriteLine(id);
+}
+
+return 0;

@@ -1,0 +1,96 @@
+#Requires -Version 7.6
+<#
+.SYNOPSIS
+    Times Get-CasbActivity on the file activity log at 1M and 10M records (one UTC day of one gateway).
+.DESCRIPTION
+    Generates each data set once with benchmarks/ActivityLogGenerator (the file sink itself, so the block index is what a
+    gateway writes), then times each query in a fresh pwsh with the module already imported (the import is not timed):
+      First5         Get-CasbActivity -First 5                      (newest first: reads the end of the newest file)
+      CorrelationId  Get-CasbActivity -CorrelationId <id mid-day>   (reads the blocks around the time the id carries)
+      FullScan       Get-CasbActivity -Action Block -First 1        (no record matches: reads and parses every line)
+    Prints the median of -Repeat runs per query as a Markdown table. Warm page cache: the data set was just written or read.
+    For a "before" figure, pass the CasbModule.dll of an older build as -ModuleManifest (its reader ignores the index).
+.EXAMPLE
+    dotnet pwsh ./benchmarks/Measure-ActivityQuery.ps1 -ModuleManifest out/CasbModule/CasbModule.psd1 -Records 1000000, 10000000
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)] [string] $ModuleManifest,
+    [int[]] $Records = @(1000000, 10000000),
+    [string] $WorkPath = (Join-Path ([IO.Path]::GetTempPath()) 'casb-activity-bench'),
+    [ValidateSet('First5', 'CorrelationId', 'FullScan')] [string[]] $Query = @('First5', 'CorrelationId', 'FullScan'),
+    [int] $Repeat = 3,
+    [string] $Label = 'this build'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$root = Split-Path $PSScriptRoot -Parent
+$ModuleManifest = (Resolve-Path $ModuleManifest).Path
+$generatorProject = Join-Path $PSScriptRoot 'ActivityLogGenerator/ActivityLogGenerator.csproj'
+$generator = Join-Path $PSScriptRoot 'ActivityLogGenerator/bin/Release/net10.0/ActivityLogGenerator.dll'
+if (-not (Test-Path $generator)) {
+    & dotnet build $generatorProject -c Release -nologo -v quiet -clp:ErrorsOnly
+    if ($LASTEXITCODE -ne 0) { throw 'Building the activity log generator failed.' }
+}
+
+$self = (Get-Process -Id $PID).Path
+$pwsh = if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'pwsh') { @($self) } else { @($self, (Join-Path $PSHOME 'pwsh.dll')) }
+
+function Get-DataSet([int] $Count) {
+    $store = Join-Path $WorkPath "$Count/store"
+    $idsFile = Join-Path $WorkPath "$Count/ids.txt"
+    if (-not (Test-Path $idsFile)) {
+        if (Test-Path $store) { Remove-Item $store -Recurse -Force }
+        Write-Host "Generating $Count records under $store ..."
+        $output = & dotnet $generator (Join-Path $store 'activity') $Count
+        if ($LASTEXITCODE -ne 0) { throw "The generator failed: $output" }
+        Write-Host ($output | Select-Object -First 1)
+        $ids = $output | Select-Object -Skip 2
+        Set-Content -Path $idsFile -Value $ids
+    }
+    [pscustomobject]@{ Store = $store; Ids = @(Get-Content $idsFile) }
+}
+
+function Measure-Query([string] $Store, [string] $Command) {
+    $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$ModuleManifest'
+`$watch = [Diagnostics.Stopwatch]::StartNew()
+`$result = @($Command)
+`$watch.Stop()
+'{0} {1}' -f `$watch.Elapsed.TotalMilliseconds, `$result.Count
+"@
+    $prefix = @($pwsh | Select-Object -Skip 1)
+    $line = & $pwsh[0] @prefix -NoProfile -NonInteractive -Command $script | Select-Object -Last 1
+    if ($LASTEXITCODE -ne 0) { throw "pwsh failed: $line" }
+    $ms, $count = $line -split ' '
+    [pscustomobject]@{ Ms = [double] $ms; Count = [int] $count }
+}
+
+$rows = foreach ($count in $Records) {
+    $data = Get-DataSet $count
+    $bytes = (Get-ChildItem (Join-Path $data.Store 'activity') -Filter '*.jsonl' | Measure-Object Length -Sum).Sum
+    foreach ($name in $Query) {
+        $command = switch ($name) {
+            'First5' { "Get-CasbActivity -StorePath '$($data.Store)' -First 5" }
+            'CorrelationId' { "Get-CasbActivity -StorePath '$($data.Store)' -CorrelationId '$($data.Ids[1])'" }
+            'FullScan' { "Get-CasbActivity -StorePath '$($data.Store)' -Action Block -First 1" }
+        }
+        $runs = @(1..$Repeat | ForEach-Object { Measure-Query $data.Store $command })
+        $expected = @{ First5 = 5; CorrelationId = 1; FullScan = 0 }[$name]
+        if ($runs[0].Count -ne $expected) { throw "$name returned $($runs[0].Count) records, not $expected." }
+        $median = ($runs.Ms | Sort-Object)[[int][math]::Floor($runs.Count / 2)]
+        [pscustomobject]@{
+            Build = $Label; Records = $count; 'Log MB' = [math]::Round($bytes / 1MB); Query = $name
+            'Median ms' = [math]::Round($median, 1); Runs = ($runs.Ms | ForEach-Object { [math]::Round($_) }) -join ' / '
+        }
+    }
+}
+
+$rows | Format-Table -AutoSize | Out-Host
+'| Build | Records | Log MB | Query | Median ms | Runs (ms) |'
+'|---|---:|---:|---|---:|---|'
+foreach ($row in $rows) {
+    "| $($row.Build) | $($row.Records) | $($row.'Log MB') | $($row.Query) | $($row.'Median ms') | $($row.Runs) |"
+}

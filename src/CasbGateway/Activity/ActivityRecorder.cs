@@ -14,7 +14,8 @@ namespace CasbGateway.Activity;
 /// </summary>
 internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposable
 {
-    private readonly FileActivitySink _file;
+    private readonly FileActivitySink? _file;
+    private readonly string? _database;
     private readonly ActivityPump[] _pumps;
     private readonly ConfigurationMonitor _configuration;
     private readonly ILogger<ActivityRecorder> _logger;
@@ -29,8 +30,18 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
         _directory = new CasbStore(options.StorePath).ActivityDirectory;
         _configuration = configuration;
         _logger = logger;
-        _file = new FileActivitySink(_directory, options.Name);
-        _pumps = [Pump(_file, options)];
+        if (options.ActivityDatabase is { } database)
+        {
+            // The database down must not stop the gateway: its records wait in the queue (and /readyz says so).
+            _database = database;
+            _pumps = [Pump(new PostgresActivitySink(database), options)];
+        }
+        else
+        {
+            _file = new FileActivitySink(_directory, options.Name);
+            _pumps = [Pump(_file, options)];
+        }
+
         metrics.ObserveActivity(_pumps);
     }
 
@@ -68,7 +79,7 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
     {
         try
         {
-            _file.EnsureWritable(DateTimeOffset.UtcNow);
+            _file?.EnsureWritable(DateTimeOffset.UtcNow);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -130,12 +141,25 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
         int days = _configuration.Current?.Engine.Configuration.Settings.ActivityRetentionDays ?? 30;
         try
         {
+            if (_database is not null)
+            {
+                using var connection = new Npgsql.NpgsqlConnection(PostgresActivity.ConnectionString(_database));
+                connection.Open();
+                PostgresActivity.EnsureSchema(connection);
+                foreach (string partition in PostgresActivity.DropExpired(connection, days, DateTimeOffset.UtcNow))
+                {
+                    LogDeleted(partition, days);
+                }
+
+                return;
+            }
+
             foreach (string file in ActivityLog.DeleteExpired(_directory, days, DateTimeOffset.UtcNow))
             {
                 LogDeleted(file, days);
             }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Npgsql.NpgsqlException)
         {
             LogRetentionFailed(ex.Message);
         }

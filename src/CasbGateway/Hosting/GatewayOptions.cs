@@ -12,7 +12,8 @@ internal sealed class GatewayOptions
 
     public const string Usage =
         "Usage: CasbGateway --store <path> [--urls https://127.0.0.1:8443[;...]] [--certificate <pfx>] [--name <name>] " +
-        "[--upstream-timeout <seconds>] [--log-file <path>] [--metrics-allow <cidr>[;...]] [--max-request-body-size <bytes>]\n" +
+        "[--upstream-timeout <seconds>] [--log-file <path>] [--metrics-allow <cidr>[;...]] [--max-request-body-size <bytes>] " +
+        "[--activity-database postgresql://user@host:port/database]\n" +
         "       CasbGateway sample-app --urls http://127.0.0.1:5080\n" +
         $"The certificate password is read from ${CertificatePasswordVariable}.";
 
@@ -46,6 +47,12 @@ internal sealed class GatewayOptions
     /// </summary>
     public long? MaxRequestBodySize { get; init; }
 
+    /// <summary>
+    /// When set, activity goes to this PostgreSQL database (a <c>postgresql://</c> URI, password from PGPASSWORD or the
+    /// passfile) instead of the store's activity files.
+    /// </summary>
+    public string? ActivityDatabase { get; init; }
+
     /// <summary>Activity records each sink's queue holds while the sink is slow or failing, before it drops (and counts) them.</summary>
     public int ActivityQueueCapacity { get; init; } = CasbCore.Activity.ActivityPump.DefaultCapacity;
 
@@ -57,7 +64,7 @@ internal sealed class GatewayOptions
 
     public static GatewayOptions Parse(IReadOnlyList<string> args)
     {
-        string? store = null, certificate = null, name = null, logFile = null;
+        string? store = null, certificate = null, name = null, logFile = null, activityDatabase = null;
         List<string>? urls = null;
         IPNetwork[] metricsAllowedFrom = DefaultMetricsAllowedFrom;
         TimeSpan timeout = TimeSpan.FromSeconds(100);
@@ -91,6 +98,18 @@ internal sealed class GatewayOptions
                     break;
                 case "--log-file":
                     logFile = Value();
+                    break;
+                case "--activity-database":
+                    activityDatabase = Value();
+                    try
+                    {
+                        CasbCore.Activity.PostgresActivity.ConnectionString(activityDatabase);
+                    }
+                    catch (Exception ex) when (ex is CasbException or UriFormatException or ArgumentException)
+                    {
+                        throw new ArgumentException($"--activity-database: {ex.Message}", ex);
+                    }
+
                     break;
                 case "--upstream-timeout":
                     string seconds = Value();
@@ -149,6 +168,7 @@ internal sealed class GatewayOptions
             LogFile = logFile is null ? null : Path.GetFullPath(logFile),
             MetricsAllowedFrom = metricsAllowedFrom,
             MaxRequestBodySize = maxRequestBodySize,
+            ActivityDatabase = activityDatabase,
         };
     }
 }

@@ -80,7 +80,8 @@ internal sealed class GatewayHarness : IAsyncDisposable
         IPNetwork[]? metricsAllowedFrom = null,
         long? maxRequestBodySize = null,
         Action<IServiceCollection>? configureServices = null,
-        int? activityQueueCapacity = null)
+        int? activityQueueCapacity = null,
+        string? activityDatabase = null)
     {
         var harness = new GatewayHarness(Directory.CreateTempSubdirectory("casb-gw-").FullName);
         await harness.StartUpstreamAsync();
@@ -110,6 +111,7 @@ internal sealed class GatewayHarness : IAsyncDisposable
             MetricsAllowedFrom = metricsAllowedFrom ?? GatewayOptions.DefaultMetricsAllowedFrom,
             MaxRequestBodySize = maxRequestBodySize,
             ActivityQueueCapacity = activityQueueCapacity ?? CasbCore.Activity.ActivityPump.DefaultCapacity,
+            ActivityDatabase = activityDatabase,
         };
         harness._gateway = GatewayApp.Build(options, services =>
         {

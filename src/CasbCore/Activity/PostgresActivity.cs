@@ -1,0 +1,122 @@
+using System.Globalization;
+using Npgsql;
+
+namespace CasbCore.Activity;
+
+/// <summary>
+/// The activity table on PostgreSQL: <c>casb_activity</c>, partitioned by UTC day (<c>casb_activity_YYYYMMDD</c>), one
+/// row per record with the columns queries filter on and the record's JSON as the gateway wrote it. Every replica writes
+/// the same table (the <c>gateway</c> column says which); retention drops whole partitions.
+/// </summary>
+public static class PostgresActivity
+{
+    public const string Table = "casb_activity";
+
+    /// <summary>Idempotent: a gateway or Get-CasbActivity may run it at every start.</summary>
+    public const string SchemaSql = $"""
+        CREATE TABLE IF NOT EXISTS {Table} (
+            time timestamptz NOT NULL,
+            correlation_id text NOT NULL,
+            gateway text,
+            app text,
+            user_name text,
+            device text,
+            device_subject text,
+            action text NOT NULL,
+            kind text NOT NULL,
+            record json NOT NULL
+        ) PARTITION BY RANGE (time);
+        CREATE INDEX IF NOT EXISTS {Table}_time ON {Table} (time DESC);
+        CREATE INDEX IF NOT EXISTS {Table}_correlation_id ON {Table} (correlation_id);
+        """;
+
+    /// <summary>
+    /// An Npgsql connection string from a <c>postgresql://user@host:port/database</c> URI (or a connection string as it
+    /// is). The password comes from PGPASSWORD or the passfile, as libpq does; a URI that carries one is refused.
+    /// </summary>
+    public static string ConnectionString(string uriOrConnectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(uriOrConnectionString);
+        if (!uriOrConnectionString.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
+            && !uriOrConnectionString.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
+        {
+            return uriOrConnectionString;
+        }
+
+        var uri = new Uri(uriOrConnectionString);
+        string[] userInfo = uri.UserInfo.Split(':', 2);
+        if (userInfo.Length > 1)
+        {
+            throw new CasbException("PasswordInStoreUri", CasbErrorKind.InvalidArgument,
+                "The PostgreSQL URI carries a password; give it in PGPASSWORD or a passfile instead.", uri.Host);
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.IsDefaultPort || uri.Port < 0 ? 5432 : uri.Port,
+            Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')),
+            Username = userInfo[0].Length > 0 ? Uri.UnescapeDataString(userInfo[0]) : Environment.UserName,
+        };
+        if (Environment.GetEnvironmentVariable("PGPASSWORD") is { Length: > 0 } password)
+        {
+            builder.Password = password;
+        }
+
+        return builder.ConnectionString;
+    }
+
+    public static string PartitionName(DateOnly day) => $"{Table}_{day:yyyyMMdd}";
+
+    /// <summary>The partition of <paramref name="day"/>, created if missing (idempotent, safe under concurrent replicas).</summary>
+    public static string PartitionSql(DateOnly day)
+    {
+        DateTime from = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"CREATE TABLE IF NOT EXISTS {PartitionName(day)} PARTITION OF {Table} FOR VALUES FROM ('{from:yyyy-MM-dd}T00:00:00Z') TO ('{from.AddDays(1):yyyy-MM-dd}T00:00:00Z')");
+    }
+
+    public static void EnsureSchema(NpgsqlConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        using var command = new NpgsqlCommand(SchemaSql, connection);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Drops the day partitions older than <paramref name="retentionDays"/> days; returns their names.</summary>
+    public static IReadOnlyList<string> DropExpired(NpgsqlConnection connection, int retentionDays, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var dropped = new List<string>();
+        if (retentionDays < 1)
+        {
+            return dropped;
+        }
+
+        DateOnly oldestKept = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-(retentionDays - 1));
+        var partitions = new List<string>();
+        using (var list = new NpgsqlCommand(
+            $"SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = '{Table}'", connection))
+        using (var reader = list.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                partitions.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (string partition in partitions)
+        {
+            if (partition.Length == Table.Length + 9
+                && DateOnly.TryParseExact(partition.AsSpan(Table.Length + 1), "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateOnly day)
+                && day < oldestKept)
+            {
+                using var drop = new NpgsqlCommand($"DROP TABLE IF EXISTS {partition}", connection);
+                drop.ExecuteNonQuery();
+                dropped.Add(partition);
+            }
+        }
+
+        return dropped;
+    }
+}

@@ -1,0 +1,142 @@
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CasbCore.Activity;
+
+/// <summary>
+/// Reads the activity of every replica from the PostgreSQL table, newest first, with the query's filters in the SQL
+/// WHERE: the time range prunes day partitions, a correlation id uses its index, and app, user and device wildcards
+/// become ILIKE patterns. A wildcard SQL cannot say ([a-z], escapes) is still narrowed as far as it can be and
+/// checked on each row, as every record is with <see cref="ActivityQuery.Matches"/>.
+/// </summary>
+public sealed class PostgresActivityReader : IActivityReader
+{
+    private readonly string _connectionString;
+
+    /// <param name="uriOrConnectionString">A <c>postgresql://</c> URI or an Npgsql connection string.</param>
+    public PostgresActivityReader(string uriOrConnectionString) => _connectionString = PostgresActivity.ConnectionString(uriOrConnectionString);
+
+    public IEnumerable<ActivityRecord> Read(ActivityQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        using var connection = new NpgsqlConnection(_connectionString);
+        connection.Open();
+        PostgresActivity.EnsureSchema(connection);
+        using var command = new NpgsqlCommand { Connection = connection };
+        var where = new List<string>();
+        bool exact = true;
+        if (query.From is { } from)
+        {
+            where.Add("time >= @from");
+            command.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = from.UtcDateTime });
+        }
+
+        if (query.Until is { } until)
+        {
+            where.Add("time < @until");
+            command.Parameters.Add(new NpgsqlParameter("until", NpgsqlDbType.TimestampTz) { Value = until.UtcDateTime });
+        }
+
+        if (query.CorrelationId is { } id)
+        {
+            where.Add("correlation_id = @id");
+            command.Parameters.AddWithValue("id", id.ToLowerInvariant());
+        }
+
+        if (query.Actions is { } actions)
+        {
+            where.Add("action = ANY(@actions)");
+            command.Parameters.AddWithValue("actions", actions.ToArray());
+        }
+
+        if (query.Kinds is { } kinds)
+        {
+            where.Add("kind = ANY(@kinds)");
+            command.Parameters.AddWithValue("kinds", kinds.Select(k => k.ToString()).ToArray());
+        }
+
+        exact &= Pattern(query.App, "coalesce(app, '')", "app", where, command);
+        exact &= Pattern(query.User, "coalesce(user_name, '')", "user", where, command);
+        if (query.Device is { } device)
+        {
+            // Thumbprint or subject: both columns, one pattern.
+            if (Like(device.Pattern) is { } like)
+            {
+                where.Add("(coalesce(device, '') ILIKE @device OR device_subject ILIKE @device)");
+                command.Parameters.AddWithValue("device", like);
+            }
+            else
+            {
+                exact = false;
+            }
+        }
+
+        // LIMIT only when the database decides every filter; otherwise rows are checked here and reading stops at First.
+        string limit = query.First > 0 && exact ? $" LIMIT {query.First}" : "";
+        command.CommandText = $"SELECT record FROM {PostgresActivity.Table}"
+            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+            + " ORDER BY time DESC" + limit;
+
+        int returned = 0;
+        using NpgsqlDataReader reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            ActivityRecord? record = JsonSerializer.Deserialize(reader.GetString(0), ActivityJsonContext.Default.ActivityRecord);
+            if (record is null || !query.Matches(record))
+            {
+                continue;
+            }
+
+            yield return record;
+            if (query.First > 0 && ++returned >= query.First)
+            {
+                yield break;
+            }
+        }
+    }
+
+    // True when SQL decides the pattern exactly.
+    private static bool Pattern(ActivityPattern? pattern, string column, string name, List<string> where, NpgsqlCommand command)
+    {
+        if (pattern is null)
+        {
+            return true;
+        }
+
+        if (Like(pattern.Pattern) is not { } like)
+        {
+            return false;
+        }
+
+        where.Add($"{column} ILIKE @{name}");
+        command.Parameters.AddWithValue(name, like);
+        return true;
+    }
+
+    /// <summary>The ILIKE pattern of a wildcard of * and ? only; null for one with [..] or backtick escapes.</summary>
+    internal static string? Like(string wildcard)
+    {
+        if (wildcard.AsSpan().IndexOfAny("[`") >= 0)
+        {
+            return null;
+        }
+
+        var like = new StringBuilder(wildcard.Length + 4);
+        foreach (char c in wildcard)
+        {
+            like.Append(c switch
+            {
+                '*' => "%",
+                '?' => "_",
+                '%' => @"\%",
+                '_' => @"\_",
+                '\\' => @"\\",
+                _ => c.ToString(),
+            });
+        }
+
+        return like.ToString();
+    }
+}

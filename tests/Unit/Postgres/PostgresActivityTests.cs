@@ -1,0 +1,238 @@
+using CasbCore.Activity;
+
+namespace CasbModule.Tests.Postgres;
+
+/// <summary>PostgreSQL activity on a real (throwaway) server: COPY batches from several replicas, filters in SQL, partitions.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresActivityTests(PostgresFixture postgres)
+{
+    private static readonly DateTimeOffset Day = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly string[] Apps = ["Mail", "Files", "Wiki"];
+    private static readonly string[] Users = ["alice@contoso.com", "bob@contoso.com", "vendor@fabrikam.com"];
+    private static readonly string[] Actions = ["Allow", "Block", "Monitor"];
+
+    [Fact]
+    public async Task Three_replicas_write_one_table_and_any_query_returns_what_filtering_every_record_returns()
+    {
+        string uri = postgres.CreateStoreUri(nameof(PostgresActivityTests));
+        var random = new Random(12);
+        var written = new List<ActivityRecord>();
+        foreach (string gateway in new[] { "edge-1", "edge-2", "edge-3" })
+        {
+            await using var pump = new ActivityPump(new PostgresActivitySink(uri));
+            for (int i = 0; i < 400; i++)
+            {
+                DateTimeOffset at = Day.AddSeconds(random.Next(0, 3 * 86_400)).AddTicks(random.Next(10_000) * 10);
+                var record = new ActivityRecord
+                {
+                    Time = at,
+                    CorrelationId = Guid.CreateVersion7(at).ToString("N"),
+                    Gateway = gateway,
+                    App = Apps[random.Next(Apps.Length)],
+                    User = random.Next(5) == 0 ? null : Users[random.Next(Users.Length)],
+                    Action = Actions[random.Next(Actions.Length)],
+                    FileDirection = random.Next(5) == 0 ? "Download" : null,
+                    CertificateThumbprint = random.Next(2) == 0 ? null : "AB" + random.Next(3),
+                    CertificateSubject = random.Next(2) == 0 ? null : "CN=Laptop " + random.Next(3),
+                    HttpStatus = 200,
+                };
+                written.Add(record);
+                pump.Write(record);
+            }
+        }
+
+        var reader = new PostgresActivityReader(uri);
+        var all = reader.Read(new ActivityQuery()).ToList();
+        Assert.Equal(written.Count, all.Count);
+        Assert.Equal(written.Select(r => r.CorrelationId).Order(), all.Select(r => r.CorrelationId).Order());
+        Assert.Equal(400, all.Count(r => r.Gateway == "edge-2"));
+        Assert.True(all.Zip(all.Skip(1)).All(p => p.First.Time >= p.Second.Time), "newest first");
+        Assert.Equal(3, int.Parse(postgres.Cluster.Sql(DatabaseOf(uri), "select count(*) from pg_inherits i join pg_class p on p.oid = i.inhparent where p.relname = 'casb_activity'")));
+
+        for (int q = 0; q < 60; q++)
+        {
+            ActivityQuery query = RandomQuery(random, written);
+            var expected = written.Where(query.Matches).OrderByDescending(r => r.Time).Select(r => r.CorrelationId).ToList();
+            var actual = reader.Read(query).Select(r => r.CorrelationId).ToList();
+            if (query.First > 0)
+            {
+                Assert.Equal(expected.Take(query.First), actual);
+            }
+            else
+            {
+                Assert.Equal(expected.Order(), actual.Order());
+            }
+        }
+    }
+
+    [Fact]
+    public void Retention_drops_whole_day_partitions()
+    {
+        string uri = postgres.CreateStoreUri("activity_retention");
+        using (var sink = new PostgresActivitySink(uri))
+        {
+            sink.WriteBatch(Enumerable.Range(0, 5).Select(d => new ActivityRecord
+            {
+                Time = Day.AddDays(d).AddHours(3), CorrelationId = "day" + d, Action = "Allow",
+            }).ToList());
+        }
+
+        using var connection = new Npgsql.NpgsqlConnection(PostgresActivity.ConnectionString(uri));
+        connection.Open();
+        IReadOnlyList<string> dropped = PostgresActivity.DropExpired(connection, 2, Day.AddDays(4).AddHours(12));
+
+        Assert.Equal(new[] { "casb_activity_20260301", "casb_activity_20260302", "casb_activity_20260303" }, dropped.Order());
+        Assert.Equal(new[] { "day4", "day3" }, new PostgresActivityReader(uri).Read(new ActivityQuery()).Select(r => r.CorrelationId));
+    }
+
+    [Fact]
+    public async Task The_database_stopped_and_started_again_loses_nothing_and_writes_nothing_twice()
+    {
+        string uri = postgres.CreateStoreUri("activity_outage");
+        var failures = 0;
+        await using (var pump = new ActivityPump(new PostgresActivitySink(uri), 10_000, _ => failures++, retryInterval: TimeSpan.FromMilliseconds(200)))
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                pump.Write(Record(i));
+            }
+
+            await WaitForAsync(() => pump.Written == 50);
+
+            // The throwaway cluster runs with synchronous_commit off: without a checkpoint an immediate stop would lose
+            // commits it has acknowledged, which a production server (synchronous_commit on) never does.
+            postgres.Cluster.Sql(DatabaseOf(uri), "CHECKPOINT");
+            postgres.Cluster.Stop();
+            try
+            {
+                for (int i = 50; i < 300; i++)
+                {
+                    pump.Write(Record(i));
+                }
+
+                await WaitForAsync(() => pump.FailingReason is not null);
+                Assert.Contains("activity sink 'postgresql' failing", pump.FailingReason);
+            }
+            finally
+            {
+                postgres.Cluster.Restart();
+            }
+
+            await WaitForAsync(() => pump.Written == 300, seconds: 30);
+            Assert.Null(pump.FailingReason);
+            Assert.Equal(0, pump.DroppedQueueFull + pump.DroppedSinkFailing);
+        }
+
+        Assert.Equal(1, failures);
+        var ids = new PostgresActivityReader(uri).Read(new ActivityQuery()).Select(r => r.CorrelationId).ToList();
+        Assert.Equal(300, ids.Count);
+        Assert.Equal(300, ids.Distinct().Count());
+
+        static ActivityRecord Record(int i) => new() { Time = Day.AddSeconds(i), CorrelationId = "r" + i, Action = "Allow", Gateway = "edge-1" };
+    }
+
+    [Fact]
+    public async Task A_gateway_with_activity_database_writes_each_request_to_the_table_with_its_name_and_says_degraded_while_it_is_down()
+    {
+        string uri = postgres.CreateStoreUri("activity_gateway");
+        await using var harness = await Gateway.GatewayHarness.StartAsync(activityDatabase: uri);
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+        var ids = new List<string>();
+        for (int i = 0; i < 20; i++)
+        {
+            using HttpResponseMessage response = await client.GetAsync($"/page/{i}");
+            response.EnsureSuccessStatusCode();
+            ids.Add(response.Headers.GetValues("X-Casb-Correlation-Id").Single());
+        }
+
+        var reader = new PostgresActivityReader(uri);
+        for (int i = 0; i < 100 && reader.Read(new ActivityQuery()).Count() < ids.Count; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        List<ActivityRecord> records = reader.Read(new ActivityQuery()).ToList();
+        Assert.Equal(ids.Order(), records.Select(r => r.CorrelationId).Order());
+        Assert.All(records, r => Assert.Equal("test", r.Gateway));
+        Assert.Equal(ids[7], Assert.Single(reader.Read(new ActivityQuery { CorrelationId = ids[7] })).CorrelationId);
+        Assert.False(Directory.Exists(harness.Store.ActivityDirectory) && Directory.EnumerateFiles(harness.Store.ActivityDirectory, "*.jsonl").Any());
+
+        // The database goes away: enforcement goes on, /readyz says why, and the records arrive when it is back.
+        postgres.Cluster.Stop();
+        string? late;
+        try
+        {
+            using HttpResponseMessage during = await client.GetAsync("/during-outage");
+            Assert.Equal(200, (int)during.StatusCode);
+            late = during.Headers.GetValues("X-Casb-Correlation-Id").Single();
+            string ready = "";
+            for (int i = 0; i < 100 && !ready.Contains("degraded", StringComparison.Ordinal); i++)
+            {
+                ready = await client.GetStringAsync("/readyz");
+                await Task.Delay(50);
+            }
+
+            Assert.Contains("degraded: activity sink 'postgresql' failing", ready);
+        }
+        finally
+        {
+            postgres.Cluster.Restart();
+        }
+
+        for (int i = 0; i < 200 && !reader.Read(new ActivityQuery { CorrelationId = late }).Any(); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Single(reader.Read(new ActivityQuery { CorrelationId = late }));
+        string after = "degraded";
+        for (int i = 0; i < 40 && after.Contains("degraded", StringComparison.Ordinal); i++)
+        {
+            after = await client.GetStringAsync("/readyz");
+            await Task.Delay(50);
+        }
+
+        Assert.StartsWith("Ready: revision", after);
+        Assert.DoesNotContain("degraded", after);
+    }
+
+    [Theory]
+    [InlineData("mail", "mail")]
+    [InlineData("M*", "M%")]
+    [InlineData("M?il", "M_il")]
+    [InlineData("50%_off\\", "50\\%\\_off\\\\")]
+    [InlineData("[fm]*", null)]
+    [InlineData("a`*", null)]
+    public void Wildcards_become_ILIKE_patterns_only_when_ILIKE_means_the_same(string wildcard, string? like) =>
+        Assert.Equal(like, PostgresActivityReader.Like(wildcard));
+
+    private static string DatabaseOf(string uri) => new Uri(uri).AbsolutePath.TrimStart('/');
+
+    private static async Task WaitForAsync(Func<bool> condition, int seconds = 10)
+    {
+        for (int i = 0; i < seconds * 20 && !condition(); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(condition());
+    }
+
+    private static ActivityQuery RandomQuery(Random random, List<ActivityRecord> records)
+    {
+        DateTimeOffset? Time() => random.Next(3) == 0 ? null : Day.AddMinutes(random.Next(-60, 3 * 24 * 60 + 60));
+        return new ActivityQuery
+        {
+            After = Time(),
+            Before = Time(),
+            App = random.Next(3) == 0 ? new ActivityPattern(random.Next(3) switch { 0 => "mail", 1 => "*i*", _ => "[fw]*" }) : null,
+            User = random.Next(3) == 0 ? new ActivityPattern(random.Next(2) == 0 ? "*@contoso.com" : "") : null,
+            Device = random.Next(4) == 0 ? new ActivityPattern(random.Next(2) == 0 ? "ab1" : "*laptop 2") : null,
+            Actions = random.Next(3) == 0 ? new HashSet<string> { Actions[random.Next(Actions.Length)] } : null,
+            Kinds = random.Next(3) == 0 ? new HashSet<ActivityKind> { (ActivityKind)random.Next(2) } : null,
+            CorrelationId = random.Next(4) == 0 ? records[random.Next(records.Count)].CorrelationId.ToUpperInvariant() : null,
+            First = random.Next(3) == 0 ? random.Next(1, 20) : 0,
+        };
+    }
+}

@@ -14,12 +14,15 @@
               and the upstream alone, on loopback (benchmarks/Invoke-GatewayBenchmark.ps1; installs nginx-light,
               apache2-utils, haproxy and nghttp2-client when missing); writes the table into docs/benchmarks.md.
               About 10 minutes; -Quick for a 1-2 minute indicative run (printed, not written).
+    BenchActivity - Build, then Get-CasbActivity on 1M and 10M file activity records (-First 5, -CorrelationId, a full
+              scan) and the same records on PostgreSQL (sink write rate, reader timings), on a throwaway cluster
+              (benchmarks/Measure-ActivityQuery.ps1); prints Markdown tables for docs/benchmarks.md. -Quick: 100,000 records.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Bench', 'BenchActivity', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -213,5 +216,12 @@ switch ($Task) {
         & (Join-Path $root 'benchmarks/Invoke-GatewayBenchmark.ps1') -ModuleManifest (Join-Path $moduleOut 'CasbModule.psd1') `
             -BareForwarder (Join-Path $root "benchmarks/BareForwarder/bin/$Configuration/net10.0/BareForwarder.dll") `
             -DocumentPath $(if ($Quick) { '' } else { Join-Path $root 'docs/benchmarks.md' }) -Quick:$Quick
+    }
+    'BenchActivity' {
+        if (-not $NoBuild) { Invoke-Build }
+        # The full run writes about 10 GB of activity under the temp folder (kept for the next run) and takes 20-30 minutes.
+        $records = if ($Quick) { '100000' } else { '1000000,10000000' }
+        & (Join-Path $root 'benchmarks/Measure-ActivityQuery.ps1') -ModuleManifest (Join-Path $moduleOut 'CasbModule.psd1') `
+            -Records $records -Repeat $(if ($Quick) { 1 } else { 3 }) -Postgres
     }
 }

@@ -10,21 +10,28 @@
       FullScan       Get-CasbActivity -Action Block -First 1        (no record matches: reads and parses every line)
     Prints the median of -Repeat runs per query as a Markdown table. Warm page cache: the data set was just written or read.
     For a "before" figure, pass the CasbModule.dll of an older build as -ModuleManifest (its reader ignores the index).
+    -Postgres adds the sink write rates (file vs PostgreSQL COPY) and in-process reader timings for both stores.
 .EXAMPLE
     dotnet pwsh ./benchmarks/Measure-ActivityQuery.ps1 -ModuleManifest out/CasbModule/CasbModule.psd1 -Records 1000000, 10000000
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)] [string] $ModuleManifest,
-    [int[]] $Records = @(1000000, 10000000),
+    # Record counts (from a native command line, one comma-separated argument is fine).
+    [string[]] $Records = @('1000000', '10000000'),
     [string] $WorkPath = (Join-Path ([IO.Path]::GetTempPath()) 'casb-activity-bench'),
     [ValidateSet('First5', 'CorrelationId', 'FullScan')] [string[]] $Query = @('First5', 'CorrelationId', 'FullScan'),
     [int] $Repeat = 3,
-    [string] $Label = 'this build'
+    [string] $Label = 'this build',
+
+    # Also PostgreSQL activity: a throwaway cluster (tests/Pester/PostgresCluster.ps1), the same records written with the
+    # PostgreSQL sink (binary COPY), and both stores' readers timed in-process (no pwsh start, no module import).
+    [switch] $Postgres
 )
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
+$counts = @($Records -split ',' | ForEach-Object { [int] $_.Trim() })
 $root = Split-Path $PSScriptRoot -Parent
 $ModuleManifest = (Resolve-Path $ModuleManifest).Path
 $generatorProject = Join-Path $PSScriptRoot 'ActivityLogGenerator/ActivityLogGenerator.csproj'
@@ -46,6 +53,7 @@ function Get-DataSet([int] $Count) {
         $output = & dotnet $generator (Join-Path $store 'activity') $Count
         if ($LASTEXITCODE -ne 0) { throw "The generator failed: $output" }
         Write-Host ($output | Select-Object -First 1)
+        Set-Content -Path (Join-Path $WorkPath "$Count/gen.out") -Value $output
         $ids = $output | Select-Object -Skip 2
         Set-Content -Path $idsFile -Value $ids
     }
@@ -68,7 +76,7 @@ Import-Module '$ModuleManifest'
     [pscustomobject]@{ Ms = [double] $ms; Count = [int] $count }
 }
 
-$rows = foreach ($count in $Records) {
+$rows = foreach ($count in $counts) {
     $data = Get-DataSet $count
     $bytes = (Get-ChildItem (Join-Path $data.Store 'activity') -Filter '*.jsonl' | Measure-Object Length -Sum).Sum
     foreach ($name in $Query) {
@@ -85,6 +93,40 @@ $rows = foreach ($count in $Records) {
             Build = $Label; Records = $count; 'Log MB' = [math]::Round($bytes / 1MB); Query = $name
             'Median ms' = [math]::Round($median, 1); Runs = ($runs.Ms | ForEach-Object { [math]::Round($_) }) -join ' / '
         }
+    }
+}
+
+if ($Postgres) {
+    . (Join-Path $root 'tests/Pester/PostgresCluster.ps1')
+    $cluster = Start-TestPostgres
+    try {
+        $rows = @($rows) + @(foreach ($count in $counts) {
+            $data = Get-DataSet $count
+            $uri = New-TestPostgresDatabase -Cluster $cluster -Prefix "bench$count"
+            $written = & dotnet $generator --postgres $uri $count | Select-Object -First 1
+            if ($LASTEXITCODE -ne 0) { throw "The generator failed: $written" }
+            $fileWritten = Get-Content (Join-Path $WorkPath "$count/gen.out") -First 1 -ErrorAction SilentlyContinue
+            Write-Host "file:       $fileWritten"
+            Write-Host "postgresql: $written"
+            foreach ($store in @(@{ Name = 'file (in-process)'; Target = (Join-Path $data.Store 'activity') }, @{ Name = 'postgresql (in-process)'; Target = $uri })) {
+                foreach ($name in 'First5', 'CorrelationId') {
+                    $runs = @(1..$Repeat | ForEach-Object {
+                        $line = & dotnet $generator --query $store.Target $name $data.Ids[1] | Select-Object -Last 1
+                        $ms, $found = $line -split ' '
+                        if ([int] $found -ne @{ First5 = 5; CorrelationId = 1 }[$name]) { throw "$name on $($store.Name) found $found records." }
+                        [double] $ms
+                    })
+                    $median = ($runs | Sort-Object)[[int][math]::Floor($runs.Count / 2)]
+                    [pscustomobject]@{
+                        Build = "$Label, $($store.Name)"; Records = $count; 'Log MB' = ''; Query = $name
+                        'Median ms' = [math]::Round($median, 1); Runs = ($runs | ForEach-Object { [math]::Round($_, 1) }) -join ' / '
+                    }
+                }
+            }
+        })
+    }
+    finally {
+        Stop-TestPostgres $cluster
     }
 }
 

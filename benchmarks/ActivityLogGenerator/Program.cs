@@ -1,17 +1,35 @@
 using System.Diagnostics;
 using CasbCore.Activity;
 
-// Writes one UTC day of gateway-like activity records through the file sink (so the block index is written as a
-// gateway writes it) and prints the correlation ids the query benchmark looks up, one per line, after "ids:".
-// Usage: ActivityLogGenerator <activity folder> <records> [<gateway name>]
-if (args.Length < 2 || !int.TryParse(args[1], out int count) || count < 1)
+// Writes one UTC day of gateway-like activity records through a sink (the file sink, so the block index is written as a
+// gateway writes it, or the PostgreSQL sink with --postgres) and prints the correlation ids the query benchmark looks
+// up, one per line, after "ids:". With --query it times one query in this process through the reader
+// Get-CasbActivity uses (the file reader, or the PostgreSQL reader for a postgresql:// URI).
+// Usage: ActivityLogGenerator <activity folder | --postgres URI> <records> [<gateway name>]
+//        ActivityLogGenerator --query <activity folder | URI> First5|CorrelationId [<id>]
+if (args.Length >= 3 && args[0] == "--query")
 {
-    Console.Error.WriteLine("Usage: ActivityLogGenerator <activity folder> <records> [<gateway name>]");
+    IActivityReader reader = args[1].StartsWith("postgresql://", StringComparison.Ordinal)
+        ? new PostgresActivityReader(args[1])
+        : new FileActivityReader(args[1]);
+    ActivityQuery query = args[2] == "First5" ? new ActivityQuery { First = 5 } : new ActivityQuery { CorrelationId = args[3] };
+    var timer = Stopwatch.StartNew();
+    int found = reader.Read(query).Count();
+    Console.WriteLine($"{timer.Elapsed.TotalMilliseconds:F1} {found}");
+    return 0;
+}
+
+bool postgres = args.Length > 0 && args[0] == "--postgres";
+int first = postgres ? 1 : 0;
+if (args.Length < first + 2 || !int.TryParse(args[first + 1], out int count) || count < 1)
+{
+    Console.Error.WriteLine("Usage: ActivityLogGenerator <activity folder | --postgres URI> <records> [<gateway name>]");
     return 2;
 }
 
-string folder = args[0];
-string gateway = args.Length > 2 ? args[2] : "default";
+string target = args[first];
+
+string gateway = args.Length > first + 2 ? args[first + 2] : "default";
 var day = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
 
 // The records of one busy day squeezed into the day: evenly spaced, the spacing the count allows.
@@ -21,7 +39,7 @@ string[] paths = ["/assets/app.js", "/assets/site.css", "/api/v1/messages?folder
 var random = new Random(42);
 var lookups = new List<string>();
 var watch = Stopwatch.StartNew();
-using (var sink = new FileActivitySink(folder, gateway))
+using (IActivitySink sink = postgres ? new PostgresActivitySink(target) : new FileActivitySink(target, gateway))
 {
     var batch = new List<ActivityRecord>(4096);
     for (int i = 0; i < count; i++)
@@ -71,8 +89,9 @@ using (var sink = new FileActivitySink(folder, gateway))
     sink.WriteBatch(batch);
 }
 
-long bytes = new DirectoryInfo(folder).EnumerateFiles("*.jsonl").Sum(f => f.Length);
-Console.WriteLine($"wrote {count} records, {bytes} bytes ({bytes / count} bytes a record) in {watch.Elapsed.TotalSeconds:F1} s");
+double seconds = watch.Elapsed.TotalSeconds;
+long bytes = postgres ? 0 : new DirectoryInfo(target).EnumerateFiles("*.jsonl").Sum(f => f.Length);
+Console.WriteLine($"wrote {count} records to the {(postgres ? "postgresql" : "file")} sink in {seconds:F1} s ({count / seconds:F0} records/s; {bytes / count} bytes a record on file)");
 Console.WriteLine("ids:");
 foreach (string id in lookups)
 {

@@ -67,7 +67,7 @@ Describe 'Set-CasbGatewaySetting' {
 
     It 'keeps activity as Summary by default, left out of the file, and switches to Full and back' {
         $fresh = Join-Path $TestDrive ([guid]::NewGuid())
-        Set-CasbGatewaySetting -StorePath $fresh -DefaultAction Allow
+        Set-CasbGatewaySetting -StorePath $fresh -DefaultAction Block
         (Get-CasbGatewaySetting -StorePath $fresh).ActivityVolume | Should -Be 'Summary'
         (Get-Content (Join-Path $fresh 'casb.json') -Raw | ConvertFrom-Json).settings.PSObject.Properties.Name | Should -Not -Contain 'activityVolume'
 

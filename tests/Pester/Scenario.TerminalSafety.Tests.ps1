@@ -76,7 +76,7 @@ Describe 'Get-CasbActivity from a log with hostile values in every field' {
                 $line[$name] = @("<$($property.Name)>$hostile"); $fields += $property.Name
             } elseif ($type -eq [System.Collections.Generic.IReadOnlyList[CasbCore.Activity.ActivityConditionalAccessResult]]) {
                 $line[$name] = @(@{ policy = "<Policy>$hostile"; outcome = "<Outcome>$hostile"; reason = "<Reason>$hostile" })
-            } elseif ($type -eq [DateTimeOffset]) {
+            } elseif ($type -eq [DateTimeOffset] -or $type -eq [Nullable[DateTimeOffset]]) {
                 $line[$name] = [DateTimeOffset]::UtcNow.ToString('o')
             } elseif ($type -eq [bool] -or $type -eq [Nullable[bool]]) {
                 $line[$name] = $true

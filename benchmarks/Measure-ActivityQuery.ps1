@@ -108,15 +108,21 @@ if ($Postgres) {
         $rows = @($rows) + @(foreach ($count in $counts) {
             $data = Get-DataSet $count
             $uri = New-TestPostgresDatabase -Cluster $cluster -Prefix "bench$count"
-            $written = & dotnet $generator --postgres $uri $count | Select-Object -First 1
-            if ($LASTEXITCODE -ne 0) { throw "The generator failed: $written" }
-            $fileWritten = Get-Content (Join-Path $WorkPath "$count/gen.out") -First 1 -ErrorAction SilentlyContinue
-            Write-Host "file:       $fileWritten"
-            Write-Host "postgresql: $written"
-            foreach ($store in @(@{ Name = 'file (in-process)'; Target = (Join-Path $data.Store 'activity') }, @{ Name = 'postgresql (in-process)'; Target = $uri })) {
+            # Both sinks write the same records now, one after the other, so the rates are comparable.
+            $scratch = Join-Path $WorkPath "$count/scratch"
+            $fileOutput = & dotnet $generator (Join-Path $scratch 'activity') $count
+            if ($LASTEXITCODE -ne 0) { throw "The generator failed: $fileOutput" }
+            Remove-Item $scratch -Recurse -Force
+            $pgOutput = & dotnet $generator --postgres $uri $count
+            if ($LASTEXITCODE -ne 0) { throw "The generator failed: $pgOutput" }
+            Write-Host "file:       $($fileOutput | Select-Object -First 1)"
+            Write-Host "postgresql: $($pgOutput | Select-Object -First 1)"
+            # Ids are random past their time: the PostgreSQL data set has its own.
+            $pgIds = @($pgOutput | Select-Object -Skip 2)"
+            foreach ($store in @(@{ Name = 'file (in-process)'; Target = (Join-Path $data.Store 'activity'); Id = $data.Ids[1] }, @{ Name = 'postgresql (in-process)'; Target = $uri; Id = $pgIds[1] })) {
                 foreach ($name in 'First5', 'CorrelationId') {
                     $runs = @(1..$Repeat | ForEach-Object {
-                        $line = & dotnet $generator --query $store.Target $name $data.Ids[1] | Select-Object -Last 1
+                        $line = & dotnet $generator --query $store.Target $name $store.Id | Select-Object -Last 1
                         $ms, $found = $line -split ' '
                         if ([int] $found -ne @{ First5 = 5; CorrelationId = 1 }[$name]) { throw "$name on $($store.Name) found $found records." }
                         [double] $ms

@@ -116,6 +116,8 @@ public sealed class ThroughputGuardTests
 
     private static void Configure(CasbConfiguration c, LabPki pki, string upstreamUrl)
     {
+        // The guard measures the dearest logging: one record per request (the default, Summary, writes far fewer).
+        c.Settings.ActivityVolume = ActivityVolume.Full;
         c.TrustedRoots.Add(TestConfigurations.Entry(pki.Root, TrustedRootKind.Root));
         c.TrustedRoots.Add(TestConfigurations.Entry(pki.Intermediate, TrustedRootKind.Intermediate));
         c.Apps.Add(new AppEntry { Name = "Guarded App", Upstream = upstreamUrl.TrimEnd('/'), Hostnames = { "localhost", "127.0.0.1" } });

@@ -118,7 +118,7 @@ if ($Postgres) {
             Write-Host "file:       $($fileOutput | Select-Object -First 1)"
             Write-Host "postgresql: $($pgOutput | Select-Object -First 1)"
             # Ids are random past their time: the PostgreSQL data set has its own.
-            $pgIds = @($pgOutput | Select-Object -Skip 2)"
+            $pgIds = @($pgOutput | Select-Object -Skip 2)
             foreach ($store in @(@{ Name = 'file (in-process)'; Target = (Join-Path $data.Store 'activity'); Id = $data.Ids[1] }, @{ Name = 'postgresql (in-process)'; Target = $uri; Id = $pgIds[1] })) {
                 foreach ($name in 'First5', 'CorrelationId') {
                     $runs = @(1..$Repeat | ForEach-Object {

@@ -1,0 +1,148 @@
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+
+namespace CasbGateway.SessionControl;
+
+/// <summary>
+/// Every name a Content-Disposition gives its file. Servers and browsers read the header differently: one takes
+/// filename*, another filename (PHP ignores filename*), one unescapes quoted pairs or %XX, another keeps them. A file
+/// is decided under each of its spellings and gets the strictest answer, so no reading of the header is a way
+/// round a policy. A header that two readers could take apart differently (a parameter given twice, RFC 2231
+/// continuations such as filename*0) is refused rather than guessed.
+/// </summary>
+internal static class DispositionFileNames
+{
+    /// <summary>
+    /// Reads <paramref name="header"/>. False (with <paramref name="problem"/>) when it does not parse or is ambiguous.
+    /// <paramref name="namesFile"/> is true when it has a filename or filename* parameter (even an empty one);
+    /// <paramref name="names"/> then holds each distinct non-empty spelling, the one a browser saves under first.
+    /// </summary>
+    public static bool TryRead(string header, out ContentDispositionHeaderValue? disposition, out bool namesFile, List<string> names, out string? problem)
+    {
+        namesFile = false;
+        problem = null;
+        if (!ContentDispositionHeaderValue.TryParse(header, out disposition))
+        {
+            problem = "its Content-Disposition does not parse";
+            return false;
+        }
+
+        int fileName = 0, fileNameStar = 0, name = 0;
+        foreach (NameValueHeaderValue parameter in disposition.Parameters)
+        {
+            ReadOnlySpan<char> key = parameter.Name.AsSpan();
+            if (key.Equals("filename", StringComparison.OrdinalIgnoreCase))
+            {
+                fileName++;
+            }
+            else if (key.Equals("filename*", StringComparison.OrdinalIgnoreCase))
+            {
+                fileNameStar++;
+            }
+            else if (key.Equals("name", StringComparison.OrdinalIgnoreCase))
+            {
+                name++;
+            }
+            else if (key.StartsWith("filename", StringComparison.OrdinalIgnoreCase) || key.StartsWith("name*", StringComparison.OrdinalIgnoreCase))
+            {
+                problem = $"its Content-Disposition has a parameter '{parameter.Name}' that some servers join into a file name";
+                return false;
+            }
+        }
+
+        if (fileName > 1 || fileNameStar > 1 || name > 1)
+        {
+            problem = "its Content-Disposition gives a parameter twice";
+            return false;
+        }
+
+        namesFile = fileName + fileNameStar > 0;
+        if (fileNameStar > 0)
+        {
+            // The header library decodes RFC 5987 (charset'language'%XX); a value it cannot decode is kept as sent.
+            Add(names, disposition.FileNameStar.Value);
+            string raw = ValueOf(disposition, "filename*");
+            int quote = raw.IndexOf('\'', raw.IndexOf('\'') + 1);
+            Add(names, quote >= 0 ? Unescape(raw[(quote + 1)..]) : raw);
+        }
+
+        if (fileName > 0)
+        {
+            StringSegment quoted = disposition.FileName;
+            string plain = HeaderUtilities.RemoveQuotes(quoted).ToString();
+            Add(names, plain);
+            if (HeaderUtilities.IsQuoted(quoted))
+            {
+                Add(names, HeaderUtilities.UnescapeAsQuotedString(quoted).ToString());
+            }
+
+            Add(names, Unescape(plain));
+            // Some servers (and Chrome, which sends " as %22) read %XX in a plain filename; others do not.
+        }
+
+        return true;
+    }
+
+    /// <summary>The part of a name a file is saved under: after the last slash or backslash, without control characters.</summary>
+    public static string? LeafName(string? fileName)
+    {
+        if (string.IsNullOrWhiteSpace(fileName))
+        {
+            return null;
+        }
+
+        string leaf = fileName[(fileName.LastIndexOfAny(['/', '\\']) + 1)..];
+        leaf = string.Concat(leaf.Where(c => !char.IsControl(c))).Trim();
+        return leaf.Length == 0 ? null : leaf;
+    }
+
+    private static string ValueOf(ContentDispositionHeaderValue disposition, string parameter)
+    {
+        foreach (NameValueHeaderValue p in disposition.Parameters)
+        {
+            if (p.Name.Equals(parameter, StringComparison.OrdinalIgnoreCase))
+            {
+                return p.Value.ToString();
+            }
+        }
+
+        return "";
+    }
+
+    private static string Unescape(string value)
+    {
+        if (!value.Contains('%'))
+        {
+            return value;
+        }
+
+        try
+        {
+            return Uri.UnescapeDataString(value);
+        }
+        catch (UriFormatException)
+        {
+            return value;
+        }
+    }
+
+    private static void Add(List<string> names, string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return;
+        }
+
+        if (!names.Contains(name, StringComparer.Ordinal))
+        {
+            names.Add(name);
+        }
+
+        // A server in C (or PHP before 5.4) ends the name at a NUL: "a.exe\0.txt" is saved as "a.exe".
+        int control = name.AsSpan().IndexOfAnyInRange('\0', '\x1F');
+        if (control > 0)
+        {
+            Add(names, name[..control]);
+        }
+    }
+}

@@ -28,6 +28,8 @@ internal static class DispositionFileNames
         }
 
         int fileName = 0, fileNameStar = 0, name = 0;
+        var continuation = new System.Text.StringBuilder();
+        var every = new List<string>();
         foreach (NameValueHeaderValue parameter in disposition.Parameters)
         {
             ReadOnlySpan<char> key = parameter.Name.AsSpan();
@@ -45,14 +47,42 @@ internal static class DispositionFileNames
             }
             else if (key.StartsWith("filename", StringComparison.OrdinalIgnoreCase) || key.StartsWith("name*", StringComparison.OrdinalIgnoreCase))
             {
-                problem = $"its Content-Disposition has a parameter '{parameter.Name}' that some servers join into a file name";
-                return false;
+                problem ??= $"its Content-Disposition has a parameter '{parameter.Name}' that some servers join into a file name";
+                if (key.StartsWith("filename", StringComparison.OrdinalIgnoreCase))
+                {
+                    continuation.Append(Value(parameter.Value.ToString()));
+                }
             }
+            else
+            {
+                continue;
+            }
+
+            if (key.StartsWith("filename", StringComparison.OrdinalIgnoreCase))
+            {
+                // Every value any reader could take for the name, so an ambiguous header is still decided under each.
+                Add(every, Value(parameter.Value.ToString()));
+            }
+        }
+
+        if (continuation.Length > 0)
+        {
+            Add(every, continuation.ToString());
         }
 
         if (fileName > 1 || fileNameStar > 1 || name > 1)
         {
-            problem = "its Content-Disposition gives a parameter twice";
+            problem ??= "its Content-Disposition gives a parameter twice";
+        }
+
+        if (problem is not null)
+        {
+            namesFile = true;
+            foreach (string candidate in every)
+            {
+                Add(names, candidate);
+            }
+
             return false;
         }
 
@@ -107,6 +137,15 @@ internal static class DispositionFileNames
         }
 
         return "";
+    }
+
+    /// <summary>A parameter's value as a reader would take it: unquoted, and an RFC 5987 value without its charset'language' prefix.</summary>
+    private static string Value(string raw)
+    {
+        string value = HeaderUtilities.RemoveQuotes(raw).ToString();
+        int quote = value.IndexOf('\'');
+        int second = quote < 0 ? -1 : value.IndexOf('\'', quote + 1);
+        return second >= 0 && !raw.StartsWith('"') ? Unescape(value[(second + 1)..]) : value;
     }
 
     private static string Unescape(string value)

@@ -90,7 +90,19 @@ internal static class DispositionFileNames
         if (fileNameStar > 0)
         {
             // The header library decodes RFC 5987 (charset'language'%XX); a value it cannot decode is kept as sent.
-            Add(names, disposition.FileNameStar.Value);
+            // It throws on some malformed values (found by fuzzing): those are ambiguous, decided under the raw value.
+            string? decoded;
+            try
+            {
+                decoded = disposition.FileNameStar.Value;
+            }
+            catch (ArgumentException)
+            {
+                decoded = null;
+                problem = "its Content-Disposition has a filename* that does not decode";
+            }
+
+            Add(names, decoded);
             string raw = ValueOf(disposition, "filename*");
             int quote = raw.IndexOf('\'', raw.IndexOf('\'') + 1);
             Add(names, quote >= 0 ? Unescape(raw[(quote + 1)..]) : raw);
@@ -98,7 +110,7 @@ internal static class DispositionFileNames
 
         if (fileName > 0)
         {
-            StringSegment quoted = disposition.FileName;
+            StringSegment quoted = ValueOf(disposition, "filename"); // as sent: the library's FileName also decodes MIME words
             string plain = HeaderUtilities.RemoveQuotes(quoted).ToString();
             Add(names, plain);
             if (HeaderUtilities.IsQuoted(quoted))
@@ -108,9 +120,17 @@ internal static class DispositionFileNames
 
             Add(names, Unescape(plain));
             // Some servers (and Chrome, which sends " as %22) read %XX in a plain filename; others do not.
+            try
+            {
+                Add(names, disposition.FileName.Value); // "=?utf-8?B?...?=" MIME words, which some servers decode
+            }
+            catch (ArgumentException)
+            {
+                problem = "its Content-Disposition has a filename that does not decode";
+            }
         }
 
-        return true;
+        return problem is null;
     }
 
     /// <summary>The part of a name a file is saved under: after the last slash or backslash, without control characters.</summary>

@@ -50,14 +50,14 @@ AfterAll {
 }
 
 Describe 'Session control at the gateway' {
-    It 'BlockDownloads: a download is replaced by <name>.blocked.txt with the message and correlation id, and logged; a page is served' {
+    It 'BlockDownloads: a download is replaced by q3.xlsx.blocked.txt with the message and correlation id, and logged; a page is served' {
         $saved = Join-Path $TestDrive 'saved'
         $download = Invoke-WebRequest "https://localhost:$port/download/q3.xlsx" -SkipCertificateCheck -SkipHttpErrorCheck -UserAgent $browser -Headers @{ Accept = 'text/html' } -OutFile $saved -PassThru
         $page = Invoke-WebRequest "https://localhost:$port/" -SkipCertificateCheck -SkipHttpErrorCheck -UserAgent $browser
 
         $correlationId = [string] $download.Headers['X-Casb-Correlation-Id']
         $download.StatusCode | Should -Be 200
-        [string] $download.Headers['Content-Disposition'] | Should -Match 'filename="q3\.xlsx\.blocked\.txt"'
+        [string] $download.Headers['Content-Disposition'] | Should -Match 'filename="?q3\.xlsx\.blocked\.txt"?;'
         $text = Get-Content -Raw $saved
         $text | Should -Match 'Downloads from Files are blocked'
         $text | Should -Match "Correlation id: $correlationId"

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using CasbCore.Policies;
 
@@ -39,13 +40,15 @@ internal sealed class MultipartUploadStream : Stream
     private readonly byte[] _delimiter;
     private readonly Func<FileTransfer, FileDecision> _decide;
 
-    private readonly byte[] _in = new byte[ReadSize + PreambleLimit + 512];
+    // Both windows are pooled (each is past the large-object threshold): returned when the request is disposed.
+    private byte[] _in = ArrayPool<byte>.Shared.Rent(ReadSize + PreambleLimit + 512);
     private int _inStart;
     private int _inEnd;
     private bool _innerEnded;
 
     // Output: [_outStart, _outReleased) may be read; [_outReleased, _outEnd) is held until its part is decided.
-    private byte[] _out = new byte[ReadSize + HeaderLimit + 1024];
+    private byte[] _out = ArrayPool<byte>.Shared.Rent(ReadSize + HeaderLimit + 1024);
+    private bool _disposed;
     private int _outStart;
     private int _outReleased;
     private int _outEnd;
@@ -159,6 +162,20 @@ internal sealed class MultipartUploadStream : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_disposed)
+        {
+            _disposed = true;
+            ArrayPool<byte>.Shared.Return(_in);
+            ArrayPool<byte>.Shared.Return(_out);
+            _in = [];
+            _out = [];
+        }
+
+        base.Dispose(disposing);
+    }
+
     public override int Read(byte[] buffer, int offset, int count) =>
         ReadCoreAsync(buffer.AsMemory(offset, count), sync: true, CancellationToken.None).GetAwaiter().GetResult();
 
@@ -170,6 +187,7 @@ internal sealed class MultipartUploadStream : Stream
 
     private async ValueTask<int> ReadCoreAsync(Memory<byte> buffer, bool sync, CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (buffer.Length == 0)
         {
             return 0;
@@ -663,7 +681,10 @@ internal sealed class MultipartUploadStream : Stream
 
             if (_outEnd + bytes.Length > _out.Length)
             {
-                Array.Resize(ref _out, Math.Max(_out.Length * 2, _outEnd + bytes.Length));
+                byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(_out.Length * 2, _outEnd + bytes.Length));
+                _out.AsSpan(0, _outEnd).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(_out);
+                _out = larger;
             }
         }
 

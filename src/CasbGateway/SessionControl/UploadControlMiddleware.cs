@@ -57,6 +57,7 @@ internal sealed class UploadControlMiddleware
         }
 
         var upload = new MultipartUploadStream(context.Request.Body, boundary, decide);
+        context.Response.RegisterForDispose(upload);
         try
         {
             await upload.PrefetchAsync(context.RequestAborted);

@@ -93,6 +93,9 @@ public sealed record ActivityRecord
 
     public string? FileName { get; init; }
 
+    /// <summary>The file's size in bytes: a part's counted size for an upload, the Content-Length for a download (null when chunked).</summary>
+    public long? FileSizeBytes { get; init; }
+
     /// <summary>Allow, Audit or Block: the engine's decision on the file.</summary>
     public string? FileAction { get; init; }
 
@@ -110,6 +113,7 @@ public sealed record ActivityRecord
         {
             FileDirection = file.Direction.ToString(),
             FileName = file.FileName,
+            FileSizeBytes = file.SizeBytes,
             FileAction = file.Action.ToString(),
             SessionPolicy = file.Policy,
         };

@@ -42,6 +42,9 @@ param(
     # A/B a runtime setting without a rebuild: adds the target gw-100-variant (its own store, the same policies),
     # interleaved with the others, whose gateway also gets this environment (e.g. @{ DOTNET_gcServer = '0' }).
     [hashtable] $VariantEnvironment = @{},
+    # A/B a code change: adds gw-100-variant run by this CasbGateway.dll (e.g. a copy of out/CasbModule/gateway built
+    # from another commit), interleaved with the others; combines with -VariantEnvironment.
+    [string] $VariantGateway,
     [string[]] $Targets = @('upstream', 'nginx', 'bare', 'gw-100', 'gw-1000'),
     [switch] $KeepFiles
 )
@@ -53,7 +56,8 @@ $PSStyle.OutputRendering = 'PlainText'
 $ModuleManifest = (Resolve-Path $ModuleManifest).Path
 $BareForwarder = (Resolve-Path $BareForwarder).Path
 $Targets = @($Targets -split ',' | ForEach-Object Trim | Where-Object { $_ })
-if ($VariantEnvironment.Count -gt 0) { $Targets += 'gw-100-variant' }
+if ($VariantEnvironment.Count -gt 0 -or $VariantGateway) { $Targets += 'gw-100-variant' }
+if ($VariantGateway) { $VariantGateway = (Resolve-Path $VariantGateway).Path }
 
 if ($Quick) {
     if (-not $PSBoundParameters.ContainsKey('Rounds')) { $Rounds = 1 }
@@ -529,7 +533,7 @@ function New-Table($Results, $Memory) {
     }
     $anchor = $summary['nginx']
     $names = @{ upstream = 'upstream alone (ceiling)'; nginx = 'nginx ssl_verify_client (anchor)'; bare = 'bare Kestrel + YARP (floor)'; 'gw-100' = 'gateway, seed + 100 policies'; 'gw-1000' = 'gateway, seed + 1,000 policies'
-        'gw-100-variant' = "gateway, seed + 100, $(($VariantEnvironment.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ' ')" }
+        'gw-100-variant' = "gateway, seed + 100, $(if ($VariantGateway) { "$VariantGateway " })$(($VariantEnvironment.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ' ')" }
     foreach ($t in $Targets) {
         $s = $summary[$t]
         $cells = @($names[$t])
@@ -606,7 +610,8 @@ try {
                 New-GatewayStore $store $extra
                 $stores[$t] = $store
                 $environment = if ($t -like '*-variant') { $targetEnvironment + $VariantEnvironment } else { $targetEnvironment }
-                $p = Start-Target $dotnet @($gatewayDll, '--store', $store, '--urls', "https://127.0.0.1:$($ports[$t])", '--name', 'default',
+                $dll = if ($t -like '*-variant' -and $VariantGateway) { $VariantGateway } else { $gatewayDll }
+                $p = Start-Target $dotnet @($dll, '--store', $store, '--urls', "https://127.0.0.1:$($ports[$t])", '--name', 'default',
                     '--certificate', (Join-Path $lab 'gateway.pfx'), '--log-file', (Join-Path $work "$t.gateway.log")) $t $environment
                 Wait-Port $ports[$t] $p.Process $p.Log; $targetProcesses[$t] = $p.Process
             }

@@ -10,8 +10,9 @@ using CasbGateway.Telemetry;
 namespace CasbGateway.Activity;
 
 /// <summary>
-/// Outermost enforcement middleware: gives the request its correlation id and configuration revision, and
-/// after the response writes one activity record and the request metric, whatever happened inside.
+/// Outermost enforcement middleware: gives the request its correlation id and configuration revision, fails closed
+/// on any exception from inside (<see cref="FailClosed"/>), and after the response writes one activity record and
+/// the request metric, whatever happened inside.
 /// </summary>
 internal sealed class ActivityMiddleware
 {
@@ -19,10 +20,13 @@ internal sealed class ActivityMiddleware
     private readonly ConfigurationMonitor _configuration;
     private readonly ActivityRecorder _recorder;
     private readonly GatewayMetrics _metrics;
+    private readonly FailClosed _failClosed;
     private readonly string _gatewayName;
 
-    public ActivityMiddleware(RequestDelegate next, ConfigurationMonitor configuration, ActivityRecorder recorder, GatewayMetrics metrics, GatewayOptions options)
+    public ActivityMiddleware(
+        RequestDelegate next, ConfigurationMonitor configuration, ActivityRecorder recorder, GatewayMetrics metrics, FailClosed failClosed, GatewayOptions options)
     {
+        _failClosed = failClosed;
         _next = next;
         _configuration = configuration;
         _recorder = recorder;
@@ -50,6 +54,10 @@ internal sealed class ActivityMiddleware
         {
             await _next(context);
         }
+        catch (Exception ex) when (FailClosed.Applies(ex, context))
+        {
+            await _failClosed.RespondAsync(context, ex);
+        }
         finally
         {
             ActivityRecord record = Build(context, feature);
@@ -58,17 +66,17 @@ internal sealed class ActivityMiddleware
         }
     }
 
-    private ActivityRecord Build(HttpContext context, GatewayRequestFeature feature) =>
-        BuildRecord(context, feature) with { TraceId = feature.TraceId, ErrorSource = feature.Error is null ? null : feature.ErrorSource };
-
-    private ActivityRecord BuildRecord(HttpContext context, GatewayRequestFeature feature)
+    // One record object on the common path: the trace id and error source go in as it is made, not through a copy.
+    private ActivityRecord Build(HttpContext context, GatewayRequestFeature feature)
     {
         int status = context.Response.StatusCode;
         string method = context.Request.Method;
+        string? errorSource = feature.Error is null ? null : feature.ErrorSource;
         if (feature.Decision is { } decision && feature.Request is not null)
         {
             ActivityRecord fromDecision = ActivityRecord.FromDecision(
-                decision, feature.Request, method, status, feature.DecisionLatencyMs, feature.UpstreamLatencyMs, _gatewayName, feature.Error);
+                decision, feature.Request, method, status, feature.DecisionLatencyMs, feature.UpstreamLatencyMs, _gatewayName, feature.Error,
+                feature.TraceId, errorSource);
             if (!feature.FailedClosed && !feature.NoApp)
             {
                 return feature.File is { } file ? fromDecision.WithFile(file) : fromDecision;
@@ -105,6 +113,8 @@ internal sealed class ActivityMiddleware
             Revision = feature.State?.Revision ?? 0,
             Gateway = _gatewayName,
             Error = feature.Error,
+            TraceId = feature.TraceId,
+            ErrorSource = errorSource,
         };
     }
 }

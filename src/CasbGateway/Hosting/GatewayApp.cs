@@ -103,11 +103,20 @@ internal static class GatewayApp
                     });
 
                     // Past UseHttps the handshake is done: counted once per connection, not per request.
-                    listen.Use(next => connection =>
+                    listen.Use(next => async connection =>
                     {
                         bool presented = connection.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>() is { ClientCertificate: not null };
                         listen.ApplicationServices.GetRequiredService<GatewayMetrics>().RecordTlsHandshake(presented);
-                        return next(connection);
+                        NativeMemoryTrimmer trimmer = listen.ApplicationServices.GetRequiredService<NativeMemoryTrimmer>();
+                        trimmer.ConnectionOpened();
+                        try
+                        {
+                            await next(connection);
+                        }
+                        finally
+                        {
+                            trimmer.ConnectionClosed();
+                        }
                     });
                 }
 
@@ -132,6 +141,9 @@ internal static class GatewayApp
         builder.Services.AddSingleton<ActivityRecorder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ActivityRecorder>());
         builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton<FailClosed>();
+        builder.Services.AddSingleton<NativeMemoryTrimmer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<NativeMemoryTrimmer>());
         builder.Services.AddSingleton<IAccessDecider, EngineAccessDecider>();
         builder.Services.AddHttpForwarder();
         builder.Services.AddCasbSignIn(options);

@@ -45,6 +45,8 @@ param(
     # A/B a code change: adds gw-100-variant run by this CasbGateway.dll (e.g. a copy of out/CasbModule/gateway built
     # from another commit), interleaved with the others; combines with -VariantEnvironment.
     [string] $VariantGateway,
+    # A/B runs: HTTP/1.1 rounds only (requests/s, latency, CPU per request), no HTTP/2, handshakes or memory figures.
+    [switch] $ThroughputOnly,
     [string[]] $Targets = @('upstream', 'nginx', 'bare', 'gw-100', 'gw-1000'),
     [switch] $KeepFiles
 )
@@ -631,12 +633,13 @@ try {
     foreach ($round in 1..$Rounds) {
         Write-Host "==> Round $round of $Rounds"
         foreach ($t in $Targets) { $r = Invoke-H1 $t $Seconds; $results.Add($r); Write-Host ('    {0,-9} HTTP/1.1 {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms  CPU {4,4:0} us/request' -f $t, $r.Rps, $r.P50, $r.P99, $r.CpuUs) }
+        if ($ThroughputOnly) { continue }
         foreach ($t in $Targets) { $r = Invoke-H2 $t $Seconds; $results.Add($r); Write-Host ('    {0,-9} HTTP/2   {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms' -f $t, $r.Rps, $r.P50, $r.P99) }
         foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds; $results.Add($r); Write-Host ('    {0,-9} handshakes {1,7:N0}/s' -f $t, $r.Rps) }
     }
 
     Write-Host "==> $IdleConnections keep-alive connections per target"
-    $memory = foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) {
+    $memory = foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' -and -not $ThroughputOnly }) {
         $m = Measure-Connections $t
         Write-Host ('    {0,-9} RSS idle {1,6:0} MB ({2} threads), with {3} connections {4,6:0} MB ({5} threads), {6} s after {7,6:0} MB ({8} threads)' -f $t, $m.IdleMB, $m.IdleThreads, $IdleConnections, $m.PeakMB, $m.PeakThreads, $SettleSeconds, $m.AfterMB, $m.AfterThreads)
         $m

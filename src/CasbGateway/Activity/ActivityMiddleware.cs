@@ -40,7 +40,7 @@ internal sealed class ActivityMiddleware
         var feature = new GatewayRequestFeature
         {
             // Never the client's traceparent: two requests could then share one id and mix up their records.
-            CorrelationId = Guid.NewGuid().ToString("N"),
+            CorrelationId = CorrelationIds.Next(),
             TraceId = System.Diagnostics.Activity.Current is { } trace ? trace.TraceId.ToHexString() : null,
             At = DateTimeOffset.UtcNow,
             State = _configuration.Current,

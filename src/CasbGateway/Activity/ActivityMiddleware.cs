@@ -41,7 +41,7 @@ internal sealed class ActivityMiddleware
         {
             // Never the client's traceparent: two requests could then share one id and mix up their records.
             CorrelationId = CorrelationIds.Next(),
-            TraceId = System.Diagnostics.Activity.Current is { } trace ? trace.TraceId.ToHexString() : null,
+            TraceId = TraceIdOf(context),
             At = DateTimeOffset.UtcNow,
             State = _configuration.Current,
             RemoteAddress = peer is { IsIPv4MappedToIPv6: true } ? peer.MapToIPv4() : peer,
@@ -64,6 +64,23 @@ internal sealed class ActivityMiddleware
             _recorder.Record(record);
             _metrics.RecordRequest(record.App, record.Action, record.HttpStatus);
         }
+    }
+
+    /// <summary>
+    /// The W3C trace id the request runs under: the current activity's when a tracer started one, else the client's
+    /// valid traceparent, else none (no activity is started per request just to make up an id nobody else knows).
+    /// </summary>
+    internal static string? TraceIdOf(HttpContext context)
+    {
+        if (System.Diagnostics.Activity.Current is { } trace)
+        {
+            return trace.TraceId.ToHexString();
+        }
+
+        string? traceParent = context.Request.Headers.TraceParent;
+        return traceParent is not null && ActivityContext.TryParse(traceParent, null, out ActivityContext client)
+            ? client.TraceId.ToHexString()
+            : null;
     }
 
     // One record object on the common path: the trace id and error source go in as it is made, not through a copy.

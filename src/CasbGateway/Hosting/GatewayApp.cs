@@ -72,6 +72,10 @@ internal static class GatewayApp
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Hosting starts a System.Diagnostics.Activity and a logging scope for every request whenever this category is
+        // enabled at any level, though it never writes above Information. The activity record reads the client's
+        // traceparent itself (ActivityMiddleware); an OpenTelemetry tracer, when one is added, still gets its activities.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
 

@@ -68,6 +68,29 @@ public sealed class CertificateCacheKeyTests : IClassFixture<LabPkiFixture>
         Assert.Same(valid, validator.Validate(_lab.Client, now));
     }
 
+    [Fact]
+    public void A_repeat_request_with_a_cached_certificate_allocates_nothing()
+    {
+        CertificateValidator validator = Validator();
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        CertificateValidationResult first = validator.Validate(_lab.Client, now);
+        for (int i = 0; i < 200; i++)
+        {
+            validator.Validate(_lab.Client, now); // warm up (tiered JIT)
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        CertificateValidationResult last = first;
+        for (int i = 0; i < 1_000; i++)
+        {
+            last = validator.Validate(_lab.Client, now);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Same(first, last);
+        Assert.True(allocated == 0, $"1,000 cached validations allocated {allocated} bytes (the key used to be a SHA-256 hex string and a copy of the certificate).");
+    }
+
     private sealed class FailingCrlSource : ICrlSource
     {
         public byte[] Fetch(Uri location, TimeSpan timeout) => throw new InvalidOperationException("no network in this test");

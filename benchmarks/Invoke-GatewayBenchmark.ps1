@@ -530,7 +530,7 @@ function New-Table($Results, $Memory) {
                 CpuUs = if ($kind -eq 'h1') { Get-Median ($r.CpuUs) } else { $null }
             }
         }
-        $s['mem'] = $Memory | Where-Object Target -EQ $t | Select-Object -First 1
+        $s['mem'] = if ($Memory) { $Memory | Where-Object Target -EQ $t | Select-Object -First 1 } else { $null }
         $summary[$t] = $s
     }
     $anchor = $summary['nginx']
@@ -638,7 +638,7 @@ try {
         foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds; $results.Add($r); Write-Host ('    {0,-9} handshakes {1,7:N0}/s' -f $t, $r.Rps) }
     }
 
-    Write-Host "==> $IdleConnections keep-alive connections per target"
+    if (-not $ThroughputOnly) { Write-Host "==> $IdleConnections keep-alive connections per target" }
     $memory = foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' -and -not $ThroughputOnly }) {
         $m = Measure-Connections $t
         Write-Host ('    {0,-9} RSS idle {1,6:0} MB ({2} threads), with {3} connections {4,6:0} MB ({5} threads), {6} s after {7,6:0} MB ({8} threads)' -f $t, $m.IdleMB, $m.IdleThreads, $IdleConnections, $m.PeakMB, $m.PeakThreads, $SettleSeconds, $m.AfterMB, $m.AfterThreads)

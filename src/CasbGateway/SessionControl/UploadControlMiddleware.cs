@@ -21,15 +21,17 @@ internal sealed class UploadControlMiddleware
 
     public UploadControlMiddleware(RequestDelegate next) => _next = next;
 
-    public async Task InvokeAsync(HttpContext context)
+    // Not async itself: most requests pass straight on, and an async frame per request costs a state machine.
+    public Task InvokeAsync(HttpContext context)
     {
         GatewayRequestFeature feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
-        if (feature is not { Decision: { SessionControls: not null } decision, State: { } state } || !UploadDetector.MayCarryFiles(context.Request))
-        {
-            await _next(context);
-            return;
-        }
+        return feature is { Decision: { SessionControls: not null } decision, State: { } state } && UploadDetector.MayCarryFiles(context.Request)
+            ? DecideUploadsAsync(context, feature, decision, state)
+            : _next(context);
+    }
 
+    private async Task DecideUploadsAsync(HttpContext context, GatewayRequestFeature feature, AccessDecision decision, Configuration.EngineState state)
+    {
         Func<FileTransfer, FileDecision> decide = file => state.Engine.DecideFile(decision, file);
         if (!UploadDetector.IsMultipart(context.Request))
         {

@@ -54,6 +54,8 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
         }
 
         Logger(context.HttpContext).LogSignedIn(context.Request.Host.Host, user, provider.Name);
+        context.HttpContext.Features.Get<SignInActivityFeature>()?.Succeeded(
+            CasbCore.Activity.ActivityKinds.SignIn, user, SignInClaims.GroupsOf(kept, provider.GroupClaim).Length);
         return Task.CompletedTask;
     }
 
@@ -102,7 +104,9 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
     {
         context.HandleResponse();
         (int status, string error, string message) = Describe(context.Failure);
-        string correlationId = System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? Guid.NewGuid().ToString("N");
+        SignInActivityFeature? activity = context.HttpContext.Features.Get<SignInActivityFeature>();
+        activity?.Failed(CasbCore.Activity.ActivityKinds.SignIn, error);
+        string correlationId = activity?.CorrelationId ?? Guid.NewGuid().ToString("N");
         Logger(context.HttpContext).LogSignInFailed(context.Failure, context.Request.Host.Host, error, correlationId);
         await SignInPages.WriteAsync(context.HttpContext, status, error, "Sign-in failed", message, correlationId);
     }

@@ -22,18 +22,39 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
 
     public SignInEvents(SignInState signIn) => _signIn = signIn;
 
-    public override Task TokenValidated(TokenValidatedContext context)
+    public override async Task TokenValidated(TokenValidatedContext context)
     {
         CasbCore.Model.IdentityProviderEntry provider = _signIn.Provider;
-        List<KeyValuePair<string, string>> kept = context.Principal!.Claims
-            .Where(c => SignInClaims.KeptClaims.Contains(c.Type, StringComparer.Ordinal))
-            .Select(c => new KeyValuePair<string, string>(c.Type, c.Value))
-            .ToList();
+        KeyValuePair<string, string>[] claims = context.Principal!.Claims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value)).ToArray();
+        List<KeyValuePair<string, string>> kept = claims.Where(c => SignInClaims.KeptClaims.Contains(c.Key, StringComparer.Ordinal)).ToList();
         string? user = SignInClaims.UserOf(kept, provider.UserClaim);
         if (user is null)
         {
             context.Fail(new SignInRefusedException($"The identity provider's token has no '{provider.UserClaim}' claim naming the user."));
-            return Task.CompletedTask;
+            return;
+        }
+
+        int groupCount = SignInClaims.GroupsOf(kept, provider.GroupClaim).Length;
+        try
+        {
+            if (GroupOverage.EndpointOf(claims, provider.GroupClaim) is { } endpoint)
+            {
+                string accessToken = context.TokenEndpointResponse?.AccessToken is { Length: > 0 } token
+                    ? token
+                    : throw new GroupLookupException("the token has too many groups to carry, and the sign-in gave no access token to read them with");
+                string[] groups = await GroupOverageClient.FetchAsync(_signIn, endpoint, accessToken, context.HttpContext.RequestAborted);
+                groupCount = groups.Length;
+                // The session keeps the groups the store names (the only ones a policy can mention): hundreds of ids would not fit in a cookie.
+                var named = new HashSet<string>(
+                    context.HttpContext.RequestServices.GetRequiredService<CasbGateway.Configuration.ConfigurationMonitor>().Current?.Engine.Configuration.Groups.Select(g => g.Name) ?? [],
+                    StringComparer.OrdinalIgnoreCase);
+                kept.AddRange(groups.Where(named.Contains).Select(g => new KeyValuePair<string, string>(provider.GroupClaim, g)));
+            }
+        }
+        catch (Exception ex) when (ex is GroupLookupException or CasbCore.CasbException)
+        {
+            context.Fail(ex is GroupLookupException ? ex : new GroupLookupException(ex.Message, ex));
+            return;
         }
 
         var identity = new ClaimsIdentity(
@@ -54,9 +75,7 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
         }
 
         Logger(context.HttpContext).LogSignedIn(context.Request.Host.Host, user, provider.Name);
-        context.HttpContext.Features.Get<SignInActivityFeature>()?.Succeeded(
-            CasbCore.Activity.ActivityKinds.SignIn, user, SignInClaims.GroupsOf(kept, provider.GroupClaim).Length);
-        return Task.CompletedTask;
+        context.HttpContext.Features.Get<SignInActivityFeature>()?.Succeeded(CasbCore.Activity.ActivityKinds.SignIn, user, groupCount);
     }
 
     public override async Task AuthorizationCodeReceived(AuthorizationCodeReceivedContext context)
@@ -120,6 +139,9 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
             {
                 case SignInRefusedException refused:
                     return (StatusCodes.Status403Forbidden, "sign_in_refused", refused.Message);
+                case GroupLookupException:
+                    return (StatusCodes.Status503ServiceUnavailable, "group_lookup_failed",
+                        "Sign-in is not available right now: your groups could not be read from the identity provider. Try again later or contact your administrator.");
                 case HttpRequestException or IOException or TaskCanceledException:
                     return (StatusCodes.Status503ServiceUnavailable, "identity_provider_unavailable", SignInPages.UnavailableMessage);
                 case OpenIdConnectProtocolInvalidNonceException:

@@ -59,13 +59,14 @@ internal sealed partial class SignInHarness : IAsyncDisposable
         bool identityProviderDown = false,
         bool ownIdentityProvider = false,
         X509Certificate2? clientCertificate = null,
-        int replicas = 0)
+        int replicas = 0,
+        TestIdentityProviderOptions? identityProvider = null)
     {
         LabPki lab = fixture.Lab;
-        bool owns = identityProviderDown || ownIdentityProvider || clientCertificate is not null;
+        bool owns = identityProviderDown || ownIdentityProvider || clientCertificate is not null || identityProvider is not null;
         TestIdentityProviderOptions options = IdpOptions;
         TestIdentityProvider idp = owns
-            ? await TestIdentityProvider.StartAsync(new TestIdentityProviderOptions { Users = options.Users, ClientCertificate = clientCertificate })
+            ? await TestIdentityProvider.StartAsync(identityProvider ?? new TestIdentityProviderOptions { Users = options.Users, ClientCertificate = clientCertificate })
             : fixture.Idp;
         var time = new ShiftedTime();
         GatewayHarness gateway;

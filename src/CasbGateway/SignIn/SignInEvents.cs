@@ -16,8 +16,6 @@ namespace CasbGateway.SignIn;
 /// </summary>
 internal sealed partial class SignInEvents : OpenIdConnectEvents
 {
-    private const string ClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
     private readonly SignInState _signIn;
 
     public SignInEvents(SignInState signIn) => _signIn = signIn;
@@ -89,28 +87,9 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
         DateTime now = (context.Options.TimeProvider?.GetUtcNow() ?? DateTimeOffset.UtcNow).UtcDateTime;
         string clientId = _signIn.Provider.ClientId;
         request.ClientSecret = null;
-        request.ClientAssertionType = ClientAssertionType;
-        // RFC 7523bis: the issuer as the audience and an explicit type (servers such as OpenIddict 7 require both);
-        // Entra ID documents the token endpoint as the audience and a plain JWT.
-        bool entra = IsEntra(configuration.Issuer);
-        request.ClientAssertion = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = clientId,
-            Audience = entra ? configuration.TokenEndpoint : configuration.Issuer,
-            TokenType = entra ? "JWT" : "client-authentication+jwt",
-            Claims = new Dictionary<string, object> { ["sub"] = clientId, ["jti"] = Guid.NewGuid().ToString("N") },
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = now.AddMinutes(2),
-            SigningCredentials = new X509SigningCredentials(certificate),
-        });
+        request.ClientAssertionType = ClientAssertion.Type;
+        request.ClientAssertion = ClientAssertion.Create(certificate, clientId, configuration.Issuer, configuration.TokenEndpoint, now);
     }
-
-    private static bool IsEntra(string? issuer) =>
-        Uri.TryCreate(issuer, UriKind.Absolute, out Uri? uri)
-        && (uri.Host.StartsWith("login.microsoftonline.", StringComparison.OrdinalIgnoreCase)
-            || uri.Host.Equals("login.chinacloudapi.cn", StringComparison.OrdinalIgnoreCase)
-            || uri.Host.Equals("login.partner.microsoftonline.cn", StringComparison.OrdinalIgnoreCase));
 
     public override Task RedirectToIdentityProviderForSignOut(RedirectContext context)
     {

@@ -20,6 +20,21 @@ public sealed record ActivityRecord
 {
     public DateTimeOffset Time { get; init; }
 
+    /// <summary>
+    /// Null for a request decision (the usual record); <see cref="ActivityKinds.SignIn"/> or
+    /// <see cref="ActivityKinds.SignOut"/> for a sign-in event, which has an <see cref="Outcome"/> and no Action.
+    /// </summary>
+    public string? Kind { get; init; }
+
+    /// <summary>Success or Failure, for a sign-in event.</summary>
+    public string? Outcome { get; init; }
+
+    /// <summary>Why a sign-in or sign-out failed: the error code its page shows (sign_in_state_invalid, identity_provider_unavailable, ...).</summary>
+    public string? FailureReason { get; init; }
+
+    /// <summary>How many groups the identity provider's token named (its GroupClaim values), for a sign-in that succeeded.</summary>
+    public int? GroupCount { get; init; }
+
     /// <summary>The gateway's own id for this request, unique per request (never taken from the client).</summary>
     public string CorrelationId { get; init; } = "";
 
@@ -68,7 +83,7 @@ public sealed record ActivityRecord
 
     public IReadOnlyList<string> MatchedPolicies { get; init; } = Array.Empty<string>();
 
-    /// <summary>Allow, Block or Monitor.</summary>
+    /// <summary>Allow, Block or Monitor; empty for a sign-in event (see <see cref="Outcome"/>).</summary>
     public string Action { get; init; } = "";
 
     public string? BlockingPolicy { get; init; }

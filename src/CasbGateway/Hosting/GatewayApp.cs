@@ -166,6 +166,7 @@ internal static class GatewayApp
         // A broken store, or an activity log that cannot be written, stops the start here, before anything listens.
         app.Services.GetRequiredService<ConfigurationMonitor>().LoadInitial();
         app.Services.GetRequiredService<ActivityRecorder>().CheckWritable();
+        app.Services.GetRequiredService<SessionKeyRing>().EnsureActiveKey();
 
         app.UseRouting();
         app.UseCasbSignInEndpoints();

@@ -13,7 +13,8 @@ internal static class ServiceCollectionSignInExtensions
 {
     /// <summary>
     /// ASP.NET Core's cookie and OpenID Connect handlers for sign-in, with data-protection keys in the store's keys
-    /// folder (mode 700): every gateway on the same store reads every other's session cookies and sign-in state.
+    /// folder (mode 700): every gateway on the same store reads every other's session cookies and sign-in state (the
+    /// first key is made at start by <see cref="SessionKeyRing"/>, so replicas starting together share it).
     /// </summary>
     public static IServiceCollection AddCasbSignIn(this IServiceCollection services, GatewayOptions options)
     {
@@ -21,6 +22,10 @@ internal static class ServiceCollectionSignInExtensions
         services.AddDataProtection()
             .SetApplicationName("CasbGateway")
             .PersistKeysToFileSystem(CreatePrivateDirectory(keys));
+        services.AddSingleton(sp => new SessionKeyRing(
+            sp.GetRequiredService<Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager>(),
+            sp.GetRequiredService<IOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>>(),
+            keys));
         services.AddSingleton<SignInLog>();
         services.AddAuthentication()
             .AddCookie(SignInSchemes.Session, cookie =>

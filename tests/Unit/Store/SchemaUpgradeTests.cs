@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
+using CasbCore;
 using CasbCore.Catalogs;
 using CasbCore.Model;
 using CasbCore.Policies;
+using CasbCore.SignIn;
 using CasbCore.Store;
 
 namespace CasbModule.Tests.Store;
@@ -9,6 +11,7 @@ namespace CasbModule.Tests.Store;
 public sealed class SchemaUpgradeTests : IDisposable
 {
     private static readonly string Fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "store-v1.json");
+    private static readonly string FixtureV2 = Path.Combine(AppContext.BaseDirectory, "Fixtures", "store-v2.json");
 
     private readonly string _directory = Directory.CreateTempSubdirectory("casb-upgrade-").FullName;
 
@@ -66,6 +69,72 @@ public sealed class SchemaUpgradeTests : IDisposable
         Assert.Equal("Require certificate", Assert.Single(configuration.AccessPolicies).Name);
         Assert.Equal(DefaultAction.Block, configuration.Settings.DefaultAction);
         Assert.Contains($"\"schemaVersion\": {CasbConfiguration.CurrentSchemaVersion}", File.ReadAllText(store.ConfigurationFile));
+    }
+
+    [Fact]
+    public void A_version_2_store_reads_as_it_is_and_is_left_untouched_until_a_write()
+    {
+        var store = new CasbStore(_directory);
+        File.Copy(FixtureV2, store.ConfigurationFile);
+
+        CasbConfiguration configuration = store.Load();
+        store.Update(c => c.Settings.ActivityRetentionDays = 14); // changes nothing: no write
+
+        Assert.Equal(3, CasbConfiguration.CurrentSchemaVersion);
+        Assert.Equal(CasbConfiguration.CurrentSchemaVersion, configuration.SchemaVersion);
+        Assert.Equal(20, configuration.Revision);
+        Assert.Null(configuration.IdentityProvider);
+        Assert.All(configuration.Apps, app => Assert.Equal(SignInMode.None, app.SignIn));
+        Assert.Equal(CertificateUserMismatchAction.Audit, configuration.Settings.CertificateUserMismatch);
+        SessionPolicyEntry session = Assert.Single(configuration.SessionPolicies);
+        Assert.Equal((SessionControlType.ControlFileDownload, SessionPolicyAction.Block, 1), (session.ControlType, session.Action, session.MinFileSizeMB));
+        Assert.Empty(ConfigurationValidator.Validate(configuration));
+        Assert.Equal(File.ReadAllBytes(FixtureV2), File.ReadAllBytes(store.ConfigurationFile));
+    }
+
+    [Fact]
+    public void A_write_upgrades_a_version_2_store_to_version_3_and_loses_nothing()
+    {
+        var store = new CasbStore(_directory);
+        File.Copy(FixtureV2, store.ConfigurationFile);
+
+        store.Update(c => GroupCatalog.AddMembers(c, "Vendors", ["new@fabrikam.com"]));
+
+        JsonObject before = JsonNode.Parse(File.ReadAllText(FixtureV2))!.AsObject();
+        JsonObject after = JsonNode.Parse(File.ReadAllText(store.ConfigurationFile))!.AsObject();
+        Assert.Equal(3, (int)after["schemaVersion"]!);
+        Assert.Equal(21, (int)after["revision"]!);
+        before.Remove("schemaVersion");
+        before.Remove("revision");
+        before.Remove("modifiedAt");
+        before["groups"]![0]!["members"] = null;
+        AssertContains(before, after, "$");
+    }
+
+    [Fact]
+    public void An_engine_of_version_2_refuses_a_store_that_signs_users_in_instead_of_serving_its_apps_without_sign_in()
+    {
+        var store = new CasbStore(_directory);
+        File.Copy(FixtureV2, store.ConfigurationFile);
+        store.Update((c, secrets) =>
+        {
+            IdentityProviderCatalog.Set(c, secrets, new IdentityProviderChange
+            {
+                Authority = "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0", ClientId = "gateway-app", ClientSecret = "secret",
+            }, DateTimeOffset.UtcNow);
+            c.Apps[0].SignIn = SignInMode.Required;
+            return 0;
+        });
+        byte[] written = File.ReadAllBytes(store.ConfigurationFile);
+
+        // The engine that shipped before sign-in: the same parser with the chain and the version it had.
+        CasbException refused = Assert.Throws<CasbException>(() =>
+            CasbStore.Parse(written, store.ConfigurationFile, SchemaMigrations.All.Where(s => s.From < 2).ToList(), target: 2));
+
+        Assert.Equal(SchemaMigrations.UnsupportedErrorId, refused.ErrorId);
+        Assert.Contains("schema version 3", refused.Message);
+        Assert.Equal(SignInMode.Required, store.Load().Apps[0].SignIn); // and this engine reads it whole
+        Assert.Equal(written, File.ReadAllBytes(store.ConfigurationFile));
     }
 
     private static void AssertContains(JsonNode? expected, JsonNode? actual, string path)

@@ -47,9 +47,6 @@ public abstract class CasbStoreCmdlet : CasbCmdlet
         }
     }
 
-    /// <summary>The store a -StorePath/-From/-To argument names: a URI as given, a folder relative to the current location.</summary>
-    protected IConfigurationStore OpenStore(string? location) =>
-        ConfigurationStores.Open(location is null || ConfigurationStores.IsDatabaseUri(location) ? location : ResolveFileSystemPath(location));
 
     /// <summary>Loads the configuration, turning an engine failure into a terminating error.</summary>
     protected CasbConfiguration LoadConfiguration()

@@ -3,22 +3,23 @@ using CasbCore.Catalogs;
 using CasbCore.Model;
 using CasbCore.Policies;
 using CasbCore.Store;
+using CasbModule.Tests.Postgres;
 
 namespace CasbModule.Tests.Store;
 
-public sealed class SchemaUpgradeTests : IDisposable
+/// <summary>A version 1 document, on a folder and on PostgreSQL alike.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class SchemaUpgradeTests(PostgresFixture postgres)
 {
     private static readonly string Fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "store-v1.json");
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("casb-upgrade-").FullName;
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
-
-    [Fact]
-    public void A_version_1_store_reads_as_it_is_and_is_left_untouched_until_a_write()
+    [Theory]
+    [MemberData(nameof(StoreUnderTest.Kinds), MemberType = typeof(StoreUnderTest))]
+    public void A_version_1_store_reads_as_it_is_and_is_left_untouched_until_a_write(string kind)
     {
-        var store = new CasbStore(_directory);
-        File.Copy(Fixture, store.ConfigurationFile);
+        using StoreUnderTest test = StoreUnderTest.Create(kind, postgres);
+        IConfigurationStore store = test.Store;
+        test.WriteRaw(File.ReadAllText(Fixture));
 
         CasbConfiguration configuration = store.Load();
         store.Update(c => c.Settings.ActivityRetentionDays = 14); // changes nothing: no write
@@ -28,19 +29,21 @@ public sealed class SchemaUpgradeTests : IDisposable
         Assert.Empty(configuration.SessionPolicies);
         Assert.Equal(AppControlMode.BlockDownloads, configuration.ConditionalAccessPolicies[0].AppControlMode);
         Assert.Empty(ConfigurationValidator.Validate(configuration));
-        Assert.Equal(File.ReadAllBytes(Fixture), File.ReadAllBytes(store.ConfigurationFile));
+        Assert.Equal(File.ReadAllText(Fixture).Trim(), test.ReadRaw()!.Trim());
     }
 
-    [Fact]
-    public void A_write_upgrades_a_version_1_store_to_the_current_version_and_loses_nothing()
+    [Theory]
+    [MemberData(nameof(StoreUnderTest.Kinds), MemberType = typeof(StoreUnderTest))]
+    public void A_write_upgrades_a_version_1_store_to_the_current_version_and_loses_nothing(string kind)
     {
-        var store = new CasbStore(_directory);
-        File.Copy(Fixture, store.ConfigurationFile);
+        using StoreUnderTest test = StoreUnderTest.Create(kind, postgres);
+        IConfigurationStore store = test.Store;
+        test.WriteRaw(File.ReadAllText(Fixture));
 
         store.Update(c => GroupCatalog.AddMembers(c, "Vendors", ["new@fabrikam.com"]));
 
         JsonObject before = JsonNode.Parse(File.ReadAllText(Fixture))!.AsObject();
-        JsonObject after = JsonNode.Parse(File.ReadAllText(store.ConfigurationFile))!.AsObject();
+        JsonObject after = JsonNode.Parse(test.ReadRaw()!)!.AsObject();
         Assert.Equal(CasbConfiguration.CurrentSchemaVersion, (int)after["schemaVersion"]!);
         Assert.Equal(13, (int)after["revision"]!);
         Assert.Equal(0, after["sessionPolicies"]!.AsArray().Count);
@@ -54,10 +57,12 @@ public sealed class SchemaUpgradeTests : IDisposable
         AssertContains(before, after, "$");
     }
 
-    [Fact]
-    public void A_version_1_export_imports_into_a_current_store()
+    [Theory]
+    [MemberData(nameof(StoreUnderTest.Kinds), MemberType = typeof(StoreUnderTest))]
+    public void A_version_1_export_imports_into_a_current_store(string kind)
     {
-        var store = new CasbStore(_directory);
+        using StoreUnderTest test = StoreUnderTest.Create(kind, postgres);
+        IConfigurationStore store = test.Store;
 
         ImportFile file = ConfigurationImport.Read(Fixture);
         store.Update(c => ConfigurationImport.Apply(c, file, ConfigurationImport.Plan(c, file, replace: true)));
@@ -65,7 +70,7 @@ public sealed class SchemaUpgradeTests : IDisposable
         CasbConfiguration configuration = store.Load();
         Assert.Equal("Require certificate", Assert.Single(configuration.AccessPolicies).Name);
         Assert.Equal(DefaultAction.Block, configuration.Settings.DefaultAction);
-        Assert.Contains($"\"schemaVersion\": {CasbConfiguration.CurrentSchemaVersion}", File.ReadAllText(store.ConfigurationFile));
+        Assert.Contains($"\"schemaVersion\": {CasbConfiguration.CurrentSchemaVersion}", test.ReadRaw());
     }
 
     private static void AssertContains(JsonNode? expected, JsonNode? actual, string path)

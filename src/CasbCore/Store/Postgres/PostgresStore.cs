@@ -80,12 +80,9 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
         {
             using NpgsqlTransaction transaction = connection.BeginTransaction();
             Row? row = ReadRow(connection, transaction, forUpdate: true);
-            if (row is not null)
-            {
-                CasbStore.Parse(Encoding.UTF8.GetBytes(row.Document), Location); // a corrupt or unknown-schema document throws and stays
-            }
-
-            long current = row?.Revision ?? 0;
+            // A corrupt or unknown-schema document throws here and stays as it is. The revision compared is the
+            // document's, the one admins and gateways see; the row lock keeps it from changing until the commit.
+            long current = row is null ? 0 : CasbStore.Parse(Encoding.UTF8.GetBytes(row.Document), Location).Revision;
             if (current != expectedRevision)
             {
                 throw CasbStore.Conflict(Location, expectedRevision, current);
@@ -96,7 +93,7 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
             configuration.ModifiedAt = DateTimeOffset.UtcNow;
             if (!SaveDocument(connection, transaction, row, configuration))
             {
-                throw CasbStore.Conflict(Location, expectedRevision, ReadRow(connection, null)?.Revision ?? 0);
+                throw CasbStore.Conflict(Location, expectedRevision, current);
             }
 
             transaction.Commit();
@@ -203,6 +200,7 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
         byte[]? secretsBefore = withSecrets ? ReadBlob(connection, null, StoreSecrets.FileName) : null;
         StoreSecrets secrets = StoreSecrets.FromBytes(secretsBefore, $"{Location} ({StoreSecrets.FileName})");
 
+        long baseRevision = configuration.Revision;
         byte[] before = CasbStore.Serialize(configuration);
         T result = mutate(configuration, secrets);
         configuration.SchemaVersion = CasbConfiguration.CurrentSchemaVersion; // an older document is upgraded when it is written
@@ -215,14 +213,14 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
         bool secretsChanged = withSecrets && secrets.Changed;
         if (!changed && !secretsChanged)
         {
-            return (true, result, read?.Revision ?? 0);
+            return (true, result, baseRevision);
         }
 
         using NpgsqlTransaction transaction = connection.BeginTransaction();
         Row? now = ReadRow(connection, transaction, forUpdate: true);
         if (now?.Revision != read?.Revision || now?.Document != read?.Document)
         {
-            return (false, default!, now?.Revision ?? 0);
+            return (false, default!, now?.Revision ?? 0); // someone committed since the read: made again on theirs
         }
 
         if (secretsChanged)
@@ -233,11 +231,11 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
 
         if (changed)
         {
-            configuration.Revision = (read?.Revision ?? 0) + 1;
+            configuration.Revision = baseRevision + 1;
             configuration.ModifiedAt = DateTimeOffset.UtcNow;
             if (!SaveDocument(connection, transaction, read, configuration))
             {
-                return (false, default!, read?.Revision ?? 0);
+                return (false, default!, baseRevision);
             }
         }
 
@@ -388,8 +386,11 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
     private CasbException Unavailable(Exception ex)
     {
         // Npgsql reports a missing password as "No password has been provided…"; the server a wrong one as 28P01.
+        // A PGPASSFILE that names no file fails in Npgsql with FileNotFoundException (libpq ignores it): the same mistake.
         bool authentication = ex is PostgresException { SqlState: "28P01" or "28000" }
-            || ex.Message.Contains("password", StringComparison.OrdinalIgnoreCase);
+            || ex.Message.Contains("password", StringComparison.OrdinalIgnoreCase)
+            || (ex is FileNotFoundException missing && missing.FileName is { } file
+                && string.Equals(file, Environment.GetEnvironmentVariable("PGPASSFILE"), StringComparison.Ordinal));
         return authentication
             ? new CasbException(
                 "StoreAuthenticationFailed", CasbErrorKind.AuthenticationError,

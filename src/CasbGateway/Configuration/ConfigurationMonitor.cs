@@ -103,7 +103,8 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
         _debounceTimer = new Timer(_ => Guarded(Reload), null, Timeout.Infinite, Timeout.Infinite);
         try
         {
-            _watcher = _store.WatchChanges(Schedule, LogWatcherError);
+            // A file write raises several events, so they are debounced; a database announces each commit once.
+            _watcher = _store.WatchChanges(_store is CasbStore ? Schedule : ReloadNow, LogWatcherError);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException)
         {
@@ -278,6 +279,8 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
     }
 
     private void Schedule() => _debounceTimer?.Change(Debounce, Timeout.InfiniteTimeSpan);
+
+    private void ReloadNow() => _debounceTimer?.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Configuration revision {Revision} (sha256 {Hash}) loaded from {File}.")]
     private partial void LogLoaded(long revision, string hash, string file);

@@ -68,7 +68,7 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
 
     public string ActivityDirectory => Path.Combine(LocalDirectory, "activity");
 
-    public byte[]? ReadDocument() => Run(connection => ReadRow(connection, null)?.Document is { } text ? Encoding.UTF8.GetBytes(text) : null);
+    public byte[]? ReadDocument() => Run(connection => ReadRow(connection, null)?.Document is { } text ? Encoding.UTF8.GetBytes(text) : null, retry: true);
 
     public CasbConfiguration Load() =>
         ReadDocument() is { } bytes ? CasbStore.Parse(bytes, Location) : new CasbConfiguration();
@@ -118,7 +118,7 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
     public byte[]? ReadBlob(string name)
     {
         StoreBlobNames.Check(name);
-        return Run(connection => ReadBlob(connection, null, name));
+        return Run(connection => ReadBlob(connection, null, name), retry: true);
     }
 
     public void WriteBlob(string name, ReadOnlySpan<byte> content)
@@ -156,7 +156,7 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
             }
 
             return (IReadOnlyList<string>)names;
-        });
+        }, retry: true);
     }
 
     public IDisposable WatchChanges(Action changed, Action<string> failed)
@@ -331,6 +331,7 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
             catch (Exception ex) when (ex is NpgsqlException or CasbException or IOException or TimeoutException or InvalidOperationException)
             {
                 failed($"listening for changes on '{Location}' failed: {ex.Message}");
+                _dataSource.Clear(); // the pool's other connections died with this one
                 try
                 {
                     await Task.Delay(delay, stop);
@@ -369,13 +370,25 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
         }
     }
 
-    private T Run<T>(Func<NpgsqlConnection, T> work)
+    private T Run<T>(Func<NpgsqlConnection, T> work, bool retry = false)
     {
         EnsureMigrated();
         try
         {
             using NpgsqlConnection connection = OpenRaw();
             return work(connection);
+        }
+        catch (NpgsqlException ex) when (ex.IsTransient || ex.InnerException is IOException)
+        {
+            // After a restart of the server every idle connection of the pool is dead: drop them all, so that the
+            // next command connects anew. A read is tried once more at once; a write is not (it may have committed).
+            _dataSource.Clear();
+            if (retry)
+            {
+                return Run(work, retry: false);
+            }
+
+            throw Unavailable(ex);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException)
         {
@@ -404,8 +417,15 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
 
     private sealed class Listener(CancellationTokenSource stop, Task listening) : IDisposable
     {
+        private int _disposed;
+
         public void Dispose()
         {
+            if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            {
+                return;
+            }
+
             stop.Cancel();
             try
             {

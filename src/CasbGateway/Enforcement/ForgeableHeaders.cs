@@ -2,7 +2,7 @@ namespace CasbGateway.Enforcement;
 
 /// <summary>
 /// The rule for inbound headers a client could use to forge what a proxy in front of an app vouches for: the
-/// client's address or scheme, the URL it asked for, its TLS client certificate, or a signed-in identity.
+/// client's address or scheme, the URL it asked for, the method it used, its TLS client certificate, or a signed-in identity.
 /// Matched by family and pattern rather than by a list of names, because every proxy (Envoy, nginx, Apache,
 /// IIS/ARR, Traefik, F5, Azure App Service, AWS ALB, Cloudflare, ...) has its own spelling, and the apps behind
 /// the gateway may trust any of them. Names compare case-insensitively with '_' as '-', as servers that map
@@ -19,6 +19,9 @@ internal static class ForgeableHeaders
         // The scheme or URL the client asked for: routing overrides.
         "front-end-https", "x-url-scheme", "x-scheme", "x-host", "x-rewrite-url", "x-override-url", "x-http-destinationurl",
         "x-proxy-url", "x-http-host-override",
+        // The method the app acts on: frameworks that honour these turn a GET the gateway decided into the PUT or POST
+        // (an upload) it would have controlled, or a POST into a DELETE.
+        "x-http-method-override", "x-http-method", "x-method-override",
     };
 
     private static readonly string[] Prefixes =

@@ -27,7 +27,7 @@ public sealed class HeaderStrippingTests
         "X-Amzn-Mtls-Clientcert-Subject", "X-Amzn-Oidc-Identity", "Cf-Client-Cert-Der-Base64", "Cf-Client-Cert-Sha256",
         "Cf-Access-Authenticated-User-Email", "X-Envoy-External-Address", "X-Goog-Authenticated-User-Email", "X-Auth-Request-Email",
         "Remote-User", "X-Remote-User", "X-Tls-Client-Cert", "X-Mtls-Subject", "WL-Proxy-SSL", "WL-Proxy-Client-IP", "X-Casb-User",
-        "X-Casb-Device", IdentityHeader,
+        "X-Casb-Device", "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override", IdentityHeader,
     };
 
     private static readonly string[] Ordinary =

@@ -94,3 +94,43 @@ Describe 'A gateway on a PostgreSQL store' {
         }
     }
 }
+
+Describe 'Three replicas on one PostgreSQL store' {
+    BeforeAll {
+        $replicas = @($gateway) + @(foreach ($n in 2, 3) { Start-CasbGateway -StorePath $store -Port (Get-FreeLoopbackPort) -Name "pg-replica-$n" -UpstreamTimeout 5 })
+        function Get-Status($Replica) {
+            try { [int] (Invoke-WebRequest -Uri "$($Replica.Url)/" -SkipCertificateCheck -SkipHttpErrorCheck -UserAgent $browser -TimeoutSec 10).StatusCode }
+            catch { "error: $($_.Exception.Message)" }
+        }
+    }
+
+    It 'enforces a policy added with a cmdlet on all three within 2 s' {
+        (Get-CasbGateway -StorePath $store).Name | Sort-Object | Should -Be @('pg-replica-2', 'pg-replica-3', 'pg-scenario')
+        foreach ($replica in $replicas) { Get-Status $replica | Should -Be 200 }
+
+        New-CasbAccessPolicy -StorePath $store -Name 'Fleet-wide block' -App $app -ClientApp Any -Action Block -BlockMessage 'Blocked everywhere.' | Out-Null
+        $changed = [Diagnostics.Stopwatch]::StartNew()
+        $followed = @{}
+        while ($changed.Elapsed.TotalSeconds -lt 10 -and $followed.Count -lt 3) {
+            foreach ($replica in $replicas) {
+                if (-not $followed.ContainsKey($replica.Name) -and (Get-Status $replica) -eq 403) { $followed[$replica.Name] = $changed.Elapsed.TotalMilliseconds }
+            }
+            Start-Sleep -Milliseconds 20
+        }
+        Write-Host "PostgreSQL store, three replicas: followed after $(($followed.GetEnumerator() | Sort-Object Name | ForEach-Object { "$($_.Name) $([int] $_.Value) ms" }) -join ', ')"
+
+        $followed.Count | Should -Be 3
+        $followed.Values | ForEach-Object { $_ | Should -BeLessThan 2000 }
+    }
+
+    It 'keeps the other two answering without an error when one is killed with SIGKILL' {
+        Stop-Process -Id $replicas[2].ProcessId -Force
+        $answers = foreach ($i in 1..20) { foreach ($replica in $replicas[0..1]) { Get-Status $replica } }
+
+        $answers | Where-Object { $_ -ne 403 } | Should -BeNullOrEmpty
+        Disable-CasbAccessPolicy -StorePath $store -Name 'Fleet-wide block'
+        $deadline = [DateTime]::UtcNow.AddSeconds(10)
+        while ([DateTime]::UtcNow -lt $deadline -and (@($replicas[0..1] | Where-Object { (Get-Status $_) -ne 200 })).Count -gt 0) { Start-Sleep -Milliseconds 20 }
+        foreach ($replica in $replicas[0..1]) { Get-Status $replica | Should -Be 200 }
+    }
+}

@@ -1,3 +1,5 @@
+using CasbCore;
+using CasbCore.Store;
 using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
@@ -57,7 +59,17 @@ internal static class GatewayApp
     public static WebApplication Build(GatewayOptions options, Action<IServiceCollection>? configureServices = null)
     {
         var endpoints = options.Urls.Select(ParseUrl).ToList();
-        X509Certificate2? serverCertificate = endpoints.Any(e => e.Https) ? ServerCertificate.Load(options) : null;
+        IConfigurationStore store;
+        try
+        {
+            store = ConfigurationStores.Open(options.StorePath);
+        }
+        catch (CasbException ex)
+        {
+            throw new GatewayStartupException($"Cannot open the store '{ConfigurationStores.Redact(options.StorePath)}': {ex.Message}", ex);
+        }
+
+        X509Certificate2? serverCertificate = endpoints.Any(e => e.Https) ? ServerCertificate.Load(options, store) : null;
 
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -140,6 +152,7 @@ internal static class GatewayApp
         });
 
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<ConfigurationMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigurationMonitor>());
         builder.Services.AddSingleton<ActivityRecorder>();
@@ -150,7 +163,7 @@ internal static class GatewayApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NativeMemoryTrimmer>());
         builder.Services.AddSingleton<IAccessDecider, EngineAccessDecider>();
         builder.Services.AddHttpForwarder();
-        builder.Services.AddCasbSignIn(options);
+        builder.Services.AddCasbSignIn(store);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(GatewayMetrics.MeterName)
             .AddPrometheusExporter());

@@ -14,4 +14,10 @@ public enum ActivityKind
 
     /// <summary>Allowed requests of one user, app and device in one minute, counted in one record (activity volume Summary).</summary>
     Summary,
+
+    /// <summary>A sign-in at the gateway (<see cref="ActivityKinds.SignIn"/>).</summary>
+    SignIn,
+
+    /// <summary>A sign-out at the gateway (<see cref="ActivityKinds.SignOut"/>).</summary>
+    SignOut,
 }

@@ -98,10 +98,14 @@ public static class ActivityLog
     }
 
     /// <summary>The activity of a store, for Get-CasbActivity.</summary>
-    public static IActivityReader OpenReader(Store.CasbStore store)
+    public static IActivityReader OpenReader(Store.IConfigurationStore store)
     {
         ArgumentNullException.ThrowIfNull(store);
-        return new FileActivityReader(store.ActivityDirectory);
+
+        // A PostgreSQL store's gateways write their activity to its database (every replica's in one table).
+        return store is Store.Postgres.PostgresStore database
+            ? new PostgresActivityReader(database.Uri.Location)
+            : new FileActivityReader(store.ActivityDirectory);
     }
 
     /// <summary>Every record under <paramref name="directory"/> in the time range, newest first (lazy; see <see cref="FileActivityReader"/>).</summary>

@@ -27,6 +27,9 @@ public sealed class ActivityQuery
 
     public IReadOnlySet<ActivityKind>? Kinds { get; init; }
 
+    /// <summary>The record's own Kind (<see cref="ActivityKinds"/>: Request for a decision, SignIn, SignOut), any of them.</summary>
+    public IReadOnlySet<string>? RecordKinds { get; init; }
+
     public string? CorrelationId { get; init; }
 
     /// <summary>At most this many records (the newest); 0 for all.</summary>
@@ -50,12 +53,15 @@ public sealed class ActivityQuery
         && (CorrelationId is null || string.Equals(record.CorrelationId, CorrelationId, StringComparison.OrdinalIgnoreCase))
         && (Actions is null || Actions.Contains(record.Action))
         && (Kinds is null || Kinds.Contains(KindOf(record)))
+        && (RecordKinds is null || RecordKinds.Contains(record.Kind ?? ActivityKinds.Request))
         && (App is null || App.IsMatch(record.App))
         && (User is null || User.IsMatch(record.User))
         && (Device is null || Device.IsMatch(record.CertificateThumbprint) || (record.CertificateSubject is not null && Device.IsMatch(record.CertificateSubject)));
 
     public static ActivityKind KindOf(ActivityRecord record) => record switch
     {
+        { Kind: ActivityKinds.SignIn } => ActivityKind.SignIn,
+        { Kind: ActivityKinds.SignOut } => ActivityKind.SignOut,
         { Count: not null } => ActivityKind.Summary,
         { FileDirection: "Download" } => ActivityKind.Download,
         { FileDirection: "Upload" } => ActivityKind.Upload,

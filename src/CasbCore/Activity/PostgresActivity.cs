@@ -31,39 +31,16 @@ public static class PostgresActivity
         """;
 
     /// <summary>
-    /// An Npgsql connection string from a <c>postgresql://user@host:port/database</c> URI (or a connection string as it
-    /// is). The password comes from PGPASSWORD or the passfile, as libpq does; a URI that carries one is refused.
+    /// An Npgsql connection string from a store URI, <c>postgresql://user@host:port/database</c>, read as the PostgreSQL
+    /// store reads it (<see cref="Store.Postgres.PostgresStoreUri"/>: the password from PGPASSWORD or the passfile, a URI
+    /// with one refused), or a connection string as it is.
     /// </summary>
     public static string ConnectionString(string uriOrConnectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(uriOrConnectionString);
-        if (!uriOrConnectionString.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
-            && !uriOrConnectionString.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
-        {
-            return uriOrConnectionString;
-        }
-
-        var uri = new Uri(uriOrConnectionString);
-        string[] userInfo = uri.UserInfo.Split(':', 2);
-        if (userInfo.Length > 1)
-        {
-            throw new CasbException("PasswordInStoreUri", CasbErrorKind.InvalidArgument,
-                "The PostgreSQL URI carries a password; give it in PGPASSWORD or a passfile instead.", uri.Host);
-        }
-
-        var builder = new NpgsqlConnectionStringBuilder
-        {
-            Host = uri.Host,
-            Port = uri.IsDefaultPort || uri.Port < 0 ? 5432 : uri.Port,
-            Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')),
-            Username = userInfo[0].Length > 0 ? Uri.UnescapeDataString(userInfo[0]) : Environment.UserName,
-        };
-        if (Environment.GetEnvironmentVariable("PGPASSWORD") is { Length: > 0 } password)
-        {
-            builder.Password = password;
-        }
-
-        return builder.ConnectionString;
+        return Store.ConfigurationStores.IsDatabaseUri(uriOrConnectionString)
+            ? Store.Postgres.PostgresStoreUri.Parse(uriOrConnectionString).Settings.ConnectionString
+            : uriOrConnectionString;
     }
 
     public static string PartitionName(DateOnly day) => $"{Table}_{day:yyyyMMdd}";

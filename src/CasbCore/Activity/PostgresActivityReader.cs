@@ -57,6 +57,8 @@ public sealed class PostgresActivityReader : IActivityReader
             command.Parameters.AddWithValue("kinds", kinds.Select(k => k.ToString()).ToArray());
         }
 
+        // The record's own Kind is checked on each row (it is not a column).
+        exact &= query.RecordKinds is null;
         exact &= Pattern(query.App, "coalesce(app, '')", "app", where, command);
         exact &= Pattern(query.User, "coalesce(user_name, '')", "user", where, command);
         if (query.Device is { } device)

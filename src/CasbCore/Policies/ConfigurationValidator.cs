@@ -118,7 +118,6 @@ public static class ConfigurationValidator
                 $"The activity volume '{(int)configuration.Settings.ActivityVolume}' is not one of {string.Join(", ", Enum.GetNames<ActivityVolume>())}.");
         }
 
-        SignIn.IdentityProviderRules.Validate(configuration, Add);
         return problems;
     }
 

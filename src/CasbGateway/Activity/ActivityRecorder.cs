@@ -27,10 +27,11 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
 
     public ActivityRecorder(GatewayOptions options, ConfigurationMonitor configuration, GatewayMetrics metrics, ILogger<ActivityRecorder> logger)
     {
-        _directory = new CasbStore(options.StorePath).ActivityDirectory;
+        _directory = ConfigurationStores.Open(options.StorePath).ActivityDirectory;
         _configuration = configuration;
         _logger = logger;
-        if (options.ActivityDatabase is { } database)
+        // A gateway on a PostgreSQL store writes its activity to that database, with every other replica's.
+        if ((options.ActivityDatabase ?? (ConfigurationStores.IsDatabaseUri(options.StorePath) ? options.StorePath : null)) is { } database)
         {
             // The database down must not stop the gateway: its records wait in the queue (and /readyz says so).
             _database = database;

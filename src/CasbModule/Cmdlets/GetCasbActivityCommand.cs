@@ -6,8 +6,8 @@ using CasbModule.Types;
 namespace CasbModule.Cmdlets;
 
 /// <summary>
-/// <para type="synopsis">Gets the gateway's activity log: one record per request decision, newest first.</para>
-/// <para type="description">Reads the JSON-lines activity files of the store (one per UTC day) and returns each decision as an object: time, app, user, source IP, client app type, device tags, client-certificate subject and status, conditional-access results, matched access policies, action (Allow, Block, Monitor), HTTP status, latencies and any error. Filters narrow the result (they match the exact logged values, with wildcards where noted); -First stops reading as soon as enough records are found. Newest-first reading starts at the end of the newest file, and a lookup by correlation id reads only the part of the day around the time the id carries, so neither reads a whole day. Paths, User-Agents, user names and certificate subjects come from clients, so every string of the returned objects shows control and bidi characters escaped (ESC as \x1b, a right-to-left override as \u202e): a request cannot rewrite what the terminal shows. The log file, and each object's GetRecord() method, keep the exact values.</para>
+/// <para type="synopsis">Gets the gateway's activity log: one record per request decision and per sign-in or sign-out, newest first.</para>
+/// <para type="description">Reads the JSON-lines activity files of the store (one per UTC day) and returns each decision as an object: time, app, user, source IP, client app type, device tags, client-certificate subject and status, conditional-access results, matched access policies, action (Allow, Block, Monitor), HTTP status, latencies and any error. Sign-ins and sign-outs at the gateway are records of Kind SignIn or SignOut with the user, the identity provider, the number of groups the token named, the Outcome (Success or Failure) and, for a failure, the FailureReason shown on the page. With the default activity volume (Summary), repeated allowed requests are Summary records that count the requests of one user, app and device in one minute. Filters narrow the result (they match the exact logged values, with wildcards where noted); -First stops reading as soon as enough records are found. Newest-first reading starts at the end of the newest file, and a lookup by correlation id reads only the part of the day around the time the id carries, so neither reads a whole day. Paths, User-Agents, user names and certificate subjects come from clients, so every string of the returned objects shows control and bidi characters escaped (ESC as \x1b, a right-to-left override as \u202e): a request cannot rewrite what the terminal shows. The log file, and each object's GetRecord() method, keep the exact values.</para>
 /// </summary>
 /// <example>
 /// <code>Get-CasbActivity -First 20</code>
@@ -20,6 +20,10 @@ namespace CasbModule.Cmdlets;
 /// <example>
 /// <code>Get-CasbActivity -Activity Download, Upload -User 'vendor@*'</code>
 /// <para>Shows the files vendors downloaded or uploaded.</para>
+/// </example>
+/// <example>
+/// <code>Get-CasbActivity -Kind SignIn | Where-Object Outcome -eq Failure</code>
+/// <para>Shows the sign-ins that failed, with why (FailureReason).</para>
 /// </example>
 /// <example>
 /// <code>Get-CasbActivity -Action Block -App 'Microsoft*' -After (Get-Date).AddHours(-1)</code>
@@ -38,6 +42,11 @@ public sealed class GetCasbActivityCommand : CasbStoreCmdlet
     [Parameter]
     [SupportsWildcards]
     public string? User { get; set; }
+
+    /// <summary><para>Only records of this kind: Request (a decision), SignIn or SignOut.</para></summary>
+    [Parameter]
+    [ValidateSet(ActivityKinds.Request, ActivityKinds.SignIn, ActivityKinds.SignOut)]
+    public string[]? Kind { get; set; }
 
     /// <summary><para>Only records with this action: Allow, Block or Monitor.</para></summary>
     [Parameter]
@@ -61,7 +70,7 @@ public sealed class GetCasbActivityCommand : CasbStoreCmdlet
     [SupportsWildcards]
     public string? Device { get; set; }
 
-    /// <summary><para>Only records of these kinds: Access (a request without a file), Download, Upload (a file session control decided) or Summary (allowed requests counted per user, app, device and minute).</para></summary>
+    /// <summary><para>Only records of these kinds: Access (a request without a file), Download, Upload (a file session control decided), Summary (allowed requests counted per user, app, device and minute), SignIn or SignOut.</para></summary>
     [Parameter]
     public ActivityKind[]? Activity { get; set; }
 
@@ -79,6 +88,7 @@ public sealed class GetCasbActivityCommand : CasbStoreCmdlet
             Device = Device is null ? null : new ActivityPattern(Device),
             Actions = Action?.Select(a => a.ToString()).ToHashSet(StringComparer.OrdinalIgnoreCase),
             Kinds = Activity?.ToHashSet(),
+            RecordKinds = Kind?.ToHashSet(StringComparer.OrdinalIgnoreCase),
             After = After is { } a ? ToOffset(a) : null,
             Before = Before is { } b ? ToOffset(b) : null,
             CorrelationId = CorrelationId,

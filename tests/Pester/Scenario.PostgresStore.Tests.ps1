@@ -134,3 +134,21 @@ Describe 'Three replicas on one PostgreSQL store' {
         foreach ($replica in $replicas[0..1]) { Get-Status $replica | Should -Be 200 }
     }
 }
+
+Describe 'Activity of a gateway on a PostgreSQL store' {
+    It 'goes to the database, where Get-CasbActivity on the store finds it, with the gateway''s name, and not to local files' {
+        # The blocks of the maintenance policy above are kept verbatim at any activity volume.
+        $blocked = $null
+        foreach ($attempt in 1..50) {
+            $blocked = Get-CasbActivity -StorePath $store -Action Block -First 1
+            if ($blocked) { break }
+            Start-Sleep -Milliseconds 100
+        }
+
+        $blocked.Gateway | Should -Be 'pg-scenario'
+        $blocked.BlockMessage | Should -Be 'Closed for maintenance.'
+        (Get-CasbActivity -StorePath $store -CorrelationId $blocked.CorrelationId).Path | Should -Be $blocked.Path
+        Invoke-TestPostgresSql $cluster $store "select count(*) > 0 from casb_activity where action = 'Block' and gateway = 'pg-scenario'" | Should -Be 't'
+        @(Get-ChildItem (Join-Path $env:CASB_STATE_DIRECTORY 'activity') -Filter '*.jsonl' -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
+    }
+}

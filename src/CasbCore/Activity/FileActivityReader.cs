@@ -7,12 +7,21 @@ namespace CasbCore.Activity;
 /// Reads the daily files of one activity folder, newest first: the newest day first, and each file from its end
 /// backwards in chunks, so <c>-First 5</c> reads the last few kilobytes. The block index of each file
 /// (<see cref="ActivityLogIndex"/>) skips the blocks outside the query's time range; a correlation id carries its
-/// request's start time, so a lookup reads the one or two blocks written around it. Within one file, records come
-/// in the order they were written (when their request finished); files of one day are merged by time.
+/// request's start time, so a lookup reads the one or two blocks written around it. Records come newest first by time:
+/// within a file through a reorder window of <see cref="ReorderWindow"/> records (records are written when their request
+/// finishes), and files of one day are merged by time.
 /// </summary>
 public sealed class FileActivityReader : IActivityReader
 {
     private const int ChunkSize = 64 * 1024;
+
+    /// <summary>
+    /// Records are written when their request finishes, stamped with when it started: a short request that started
+    /// after a long one is written first. Reading backwards, a record is held until this many later-read (older-written)
+    /// records have been seen, and the held ones leave newest first, so any two records written less than this many
+    /// records apart come out in time order.
+    /// </summary>
+    internal const int ReorderWindow = 256;
 
     private readonly string _directory;
     private long _bytesRead;
@@ -111,6 +120,27 @@ public sealed class FileActivityReader : IActivityReader
     }
 
     private IEnumerable<ActivityRecord> ReadFile(string path, ActivityQuery query, LinePrefilter prefilter)
+    {
+        // Newest time first; of two records with the same time, the one written later.
+        var held = new PriorityQueue<ActivityRecord, (long Ticks, long Read)>(
+            Comparer<(long Ticks, long Read)>.Create((a, b) => a.Ticks != b.Ticks ? b.Ticks.CompareTo(a.Ticks) : a.Read.CompareTo(b.Read)));
+        long read = 0;
+        foreach (ActivityRecord record in ReadFileBackwards(path, query, prefilter))
+        {
+            held.Enqueue(record, (record.Time.UtcTicks, read++));
+            if (held.Count > ReorderWindow)
+            {
+                yield return held.Dequeue();
+            }
+        }
+
+        while (held.TryDequeue(out ActivityRecord? record, out _))
+        {
+            yield return record;
+        }
+    }
+
+    private IEnumerable<ActivityRecord> ReadFileBackwards(string path, ActivityQuery query, LinePrefilter prefilter)
     {
         FileStream stream;
         try

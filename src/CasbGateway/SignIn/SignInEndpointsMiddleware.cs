@@ -40,12 +40,14 @@ internal sealed class SignInEndpointsMiddleware
     private async Task HandleAsync(HttpContext context)
     {
         EngineState? state = _configuration.Current;
+        DateTimeOffset at = DateTimeOffset.UtcNow;
         var feature = new SignInActivityFeature
         {
-            // Never the client's traceparent: the page shows this id, and Get-CasbActivity -CorrelationId finds its one record.
-            CorrelationId = Guid.NewGuid().ToString("N"),
+            // Never the client's traceparent: the page shows this id, and Get-CasbActivity -CorrelationId finds its one
+            // record by the time the id carries, as for any request.
+            CorrelationId = Activity.CorrelationIds.Next(at),
             TraceId = System.Diagnostics.Activity.Current is { } trace ? trace.TraceId.ToHexString() : null,
-            At = DateTimeOffset.UtcNow,
+            At = at,
             State = state,
         };
         context.Features.Set(feature);

@@ -55,6 +55,7 @@ public sealed class UploadControlTests
         Assert.Equal(0, harness.UpstreamRequests);
         ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
         Assert.Equal(("Block", "Upload", "setup.EXE", "Block", "No executables"), (record.Action, record.FileDirection, record.FileName, record.FileAction, record.SessionPolicy));
+        Assert.Null(record.FileSizeBytes); // refused at its headers, before any of it arrived
     }
 
     [Fact]

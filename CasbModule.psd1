@@ -21,7 +21,7 @@
         'New-CasbConditionalAccessPolicy', 'Get-CasbConditionalAccessPolicy', 'Set-CasbConditionalAccessPolicy', 'Remove-CasbConditionalAccessPolicy',
         'New-CasbAccessPolicy', 'Get-CasbAccessPolicy', 'Set-CasbAccessPolicy', 'Remove-CasbAccessPolicy', 'Enable-CasbAccessPolicy', 'Disable-CasbAccessPolicy',
         'New-CasbSessionPolicy', 'Get-CasbSessionPolicy', 'Set-CasbSessionPolicy', 'Remove-CasbSessionPolicy', 'Enable-CasbSessionPolicy', 'Disable-CasbSessionPolicy',
-        'Test-CasbAccess', 'Export-CasbConfiguration', 'Import-CasbConfiguration',
+        'Test-CasbAccess', 'Export-CasbConfiguration', 'Import-CasbConfiguration', 'Copy-CasbStore',
         'Get-CasbGatewaySetting', 'Set-CasbGatewaySetting',
         # Sign-in
         'Set-CasbIdentityProvider', 'Get-CasbIdentityProvider', 'Remove-CasbIdentityProvider',

@@ -77,7 +77,9 @@ function Invoke-Build {
     New-Item -ItemType Directory -Path $moduleOut | Out-Null
 
     $bin = Join-Path $root "src/CasbModule/bin/$Configuration/net10.0"
-    foreach ($file in 'CasbModule.dll', 'CasbModule.pdb', 'CasbModule.xml', 'CasbCore.dll', 'CasbCore.pdb') {
+    # Npgsql and what it needs for the PostgreSQL store (pwsh ships none of them).
+    foreach ($file in 'CasbModule.dll', 'CasbModule.pdb', 'CasbModule.xml', 'CasbCore.dll', 'CasbCore.pdb',
+        'Npgsql.dll', 'Microsoft.Extensions.Logging.Abstractions.dll', 'Microsoft.Extensions.DependencyInjection.Abstractions.dll') {
         Copy-Item (Join-Path $bin $file) $moduleOut
     }
     Copy-Item (Join-Path $root 'CasbModule.psd1') $moduleOut

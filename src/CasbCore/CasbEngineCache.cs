@@ -41,10 +41,10 @@ public sealed class CasbEngineCache
     /// Throws the errors of <see cref="CasbStore.Load"/> (StoreReadFailed, StoreCorrupt, StoreSchemaUnsupported) and of
     /// compiling (InvalidIPRange, InvalidTrustedProxy, UnknownDeviceTag); a failure caches nothing.
     /// </summary>
-    public CasbEngine GetEngine(CasbStore store, out bool reused)
+    public CasbEngine GetEngine(IConfigurationStore store, out bool reused)
     {
         ArgumentNullException.ThrowIfNull(store);
-        string file = store.ConfigurationFile;
+        string file = store.DocumentName;
         Entry? known;
         lock (_lock)
         {
@@ -54,7 +54,22 @@ public sealed class CasbEngineCache
         byte[]? rented = null;
         try
         {
-            bool exists = TryRead(file, out rented, out int length);
+            bool exists;
+            int length;
+            if (store is CasbStore)
+            {
+                exists = TryRead(file, out rented, out length);
+            }
+            else
+            {
+                // A database store: one round trip for the document, compared with the cached one as a file's content is.
+                byte[]? document = store.ReadDocument();
+                exists = document is not null;
+                rented = document is null ? null : ArrayPool<byte>.Shared.Rent(document.Length);
+                document?.CopyTo(rented!, 0);
+                length = document?.Length ?? 0;
+            }
+
             ReadOnlySpan<byte> content = exists ? rented.AsSpan(0, length) : default;
             if (known is not null && known.Exists == exists && content.SequenceEqual(known.Content))
             {

@@ -13,6 +13,7 @@ public enum CasbErrorKind
     ObjectNotFound,
     ResourceExists,
     ResourceUnavailable,
+    ResourceBusy,
     SecurityError,
     PermissionDenied,
     ReadError,

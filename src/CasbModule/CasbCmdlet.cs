@@ -101,6 +101,11 @@ public abstract class CasbCmdlet : PSCmdlet
         return files;
     }
 
+    /// <summary>The store a -StorePath/-From/-To argument names: a URI as given, a folder relative to the current location.</summary>
+    protected CasbCore.Store.IConfigurationStore OpenStore(string? location) =>
+        CasbCore.Store.ConfigurationStores.Open(
+            location is null || CasbCore.Store.ConfigurationStores.IsDatabaseUri(location) ? location : ResolveFileSystemPath(location));
+
     /// <summary>A file-system path as the user typed it, relative to the current PowerShell location.</summary>
     protected string ResolveFileSystemPath(string path) =>
         SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);

@@ -37,10 +37,10 @@ public abstract class CasbItemCmdlet : CasbStoreCmdlet
     /// <summary>Reports one item that is not in the store and lets the pipeline go on.</summary>
     protected void WriteNotFound(string errorId, string itemKind, string name) =>
         WriteCasbError(new CasbException(
-            errorId, CasbErrorKind.ObjectNotFound, $"The {itemKind} '{name}' is not in the store '{Store.Path}'.", name));
+            errorId, CasbErrorKind.ObjectNotFound, $"The {itemKind} '{name}' is not in the store '{Store.Location}'.", name));
 
     protected CasbException NotFound(string errorId, string itemKind, string name) =>
-        new(errorId, CasbErrorKind.ObjectNotFound, $"The {itemKind} '{name}' is not in the store '{Store.Path}'.", name);
+        new(errorId, CasbErrorKind.ObjectNotFound, $"The {itemKind} '{name}' is not in the store '{Store.Location}'.", name);
 
     protected bool IsBound(string parameterName) => MyInvocation.BoundParameters.ContainsKey(parameterName);
 }

@@ -8,11 +8,13 @@ namespace CasbModule;
 /// <summary>Base of the cmdlets that read or change the configuration store.</summary>
 public abstract class CasbStoreCmdlet : CasbCmdlet
 {
-    private CasbStore? _store;
+    private IConfigurationStore? _store;
     private string? _storeFor;
 
     /// <summary>
-    /// <para>The store folder. Default: $env:CASB_STORE, else ~/.casb (Linux, macOS) or %LOCALAPPDATA%\Casb (Windows).</para>
+    /// <para>The store: a folder, or a PostgreSQL database as postgresql://user@host:port/database (the password comes from
+    /// PGPASSWORD or the passfile, never from the URI). Default: $env:CASB_STORE, else ~/.casb (Linux, macOS) or
+    /// %LOCALAPPDATA%\Casb (Windows).</para>
     /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -22,19 +24,29 @@ public abstract class CasbStoreCmdlet : CasbCmdlet
     /// The store this pipeline item works on. Re-resolved when StorePath changes between items (objects piped from
     /// several stores each go back to their own).
     /// </summary>
-    protected CasbStore Store
+    protected IConfigurationStore Store
     {
         get
         {
             if (_store is null || !string.Equals(_storeFor, StorePath, StringComparison.Ordinal))
             {
-                _store = CasbStore.Open(StorePath is null ? null : ResolveFileSystemPath(StorePath));
+                try
+                {
+                    _store = OpenStore(StorePath);
+                }
+                catch (CasbException ex)
+                {
+                    ThrowCasbError(ex); // a malformed URI, or one with a password
+                    throw;
+                }
+
                 _storeFor = StorePath;
             }
 
             return _store;
         }
     }
+
 
     /// <summary>Loads the configuration, turning an engine failure into a terminating error.</summary>
     protected CasbConfiguration LoadConfiguration()
@@ -64,7 +76,7 @@ public abstract class CasbStoreCmdlet : CasbCmdlet
         }
     }
 
-    /// <summary>Runs a store update with the store's secrets (see <see cref="CasbStore.Update{T}(Func{CasbConfiguration, StoreSecrets, T})"/>).</summary>
+    /// <summary>Runs a store update with the store's secrets (see <see cref="IConfigurationStore.Update{T}(Func{CasbConfiguration, StoreSecrets, T})"/>).</summary>
     protected T UpdateConfigurationWithSecrets<T>(Func<CasbConfiguration, StoreSecrets, T> mutate)
     {
         try

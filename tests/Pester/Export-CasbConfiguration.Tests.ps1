@@ -1,10 +1,17 @@
+# On both kinds of store: a folder and a PostgreSQL database (a throwaway cluster, PostgresCluster.ps1).
 BeforeAll {
     Import-Module $env:CASB_MODULE_MANIFEST -Force
+    . (Join-Path $PSScriptRoot 'PostgresCluster.ps1')
+    $cluster = Start-TestPostgres
 }
 
-Describe 'Export-CasbConfiguration' {
+AfterAll {
+    Stop-TestPostgres $cluster
+}
+
+Describe 'Export-CasbConfiguration (<Kind> store)' -ForEach @(@{ Kind = 'folder' }, @{ Kind = 'postgresql' }) {
     BeforeEach {
-        $store = Join-Path $TestDrive ([guid]::NewGuid())
+        $store = if ($Kind -eq 'postgresql') { New-TestPostgresDatabase $cluster -Prefix 'export' } else { Join-Path $TestDrive ([guid]::NewGuid()) }
         $file = Join-Path $TestDrive "$([guid]::NewGuid()).json"
         Set-CasbGatewaySetting -StorePath $store -DefaultAction Block
         Add-CasbApp -StorePath $store -Name 'Microsoft Online Services' -Upstream 'http://127.0.0.1:8080'

@@ -1,16 +1,29 @@
+# On both kinds of store: a folder and a PostgreSQL database (a throwaway cluster, PostgresCluster.ps1).
 BeforeAll {
     Import-Module $env:CASB_MODULE_MANIFEST -Force
+    . (Join-Path $PSScriptRoot 'PostgresCluster.ps1')
+    $cluster = Start-TestPostgres
 
+    function New-TestStore([string] $Kind) {
+        if ($Kind -eq 'postgresql') { New-TestPostgresDatabase $cluster -Prefix 'import' } else { Join-Path $TestDrive ([guid]::NewGuid()) }
+    }
+
+    # The stored document exactly as it is (the file's bytes, or the database row).
     function Get-StoreBytes([string] $Store) {
-        [IO.File]::ReadAllBytes((Join-Path $Store 'casb.json'))
+        if ($Store -like 'postgresql://*') { Invoke-TestPostgresSql $cluster $Store 'select revision || document from casb.configuration' }
+        else { [IO.File]::ReadAllBytes((Join-Path $Store 'casb.json')) }
     }
 }
 
-Describe 'Import-CasbConfiguration' {
+AfterAll {
+    Stop-TestPostgres $cluster
+}
+
+Describe 'Import-CasbConfiguration (<Kind> store)' -ForEach @(@{ Kind = 'folder' }, @{ Kind = 'postgresql' }) {
     BeforeEach {
         # Source: what is exported. Target: a store with overlapping and extra items.
         $source = Join-Path $TestDrive ([guid]::NewGuid())
-        $target = Join-Path $TestDrive ([guid]::NewGuid())
+        $target = New-TestStore $Kind
         $file = Join-Path $TestDrive "$([guid]::NewGuid()).json"
 
         Add-CasbApp -StorePath $source -Name 'Microsoft Online Services' -Upstream 'http://127.0.0.1:9000'

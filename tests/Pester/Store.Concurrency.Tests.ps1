@@ -1,5 +1,13 @@
+# On both kinds of store: a folder and a PostgreSQL database (a throwaway cluster, PostgresCluster.ps1).
 BeforeAll {
     Import-Module $env:CASB_MODULE_MANIFEST -Force
+    . (Join-Path $PSScriptRoot 'PostgresCluster.ps1')
+    $cluster = Start-TestPostgres
+    $env:CASB_STATE_DIRECTORY = Join-Path $TestDrive 'state'
+
+    function New-TestStore([string] $Kind, [string] $Name) {
+        if ($Kind -eq 'postgresql') { New-TestPostgresDatabase $cluster -Prefix $Name } else { Join-Path $TestDrive $Name }
+    }
 
     function New-TestCaFile([string] $Path, [string] $Subject) {
         $key = [Security.Cryptography.ECDsa]::Create()
@@ -23,12 +31,15 @@ AfterAll {
     foreach ($process in $started) {
         if (-not $process.HasExited) { Stop-Process -Id $process.Id -Force -ErrorAction SilentlyContinue }
     }
+    Stop-TestPostgres $cluster
+    Remove-Item Env:CASB_STATE_DIRECTORY -ErrorAction SilentlyContinue
 }
 
-Describe 'The store under concurrent writers' {
+Describe 'The <Kind> store under concurrent writers' -ForEach @(@{ Kind = 'folder' }, @{ Kind = 'postgresql' }) {
     It 'loses no update when ten pwsh processes add a trusted root to one store at the same time' {
-        $store = Join-Path $TestDrive 'shared-store'
-        $work = Join-Path $TestDrive 'concurrency'
+        $store = New-TestStore $Kind 'shared_store'
+        $work = Join-Path $TestDrive "concurrency-$Kind"
+        $started.Clear()
         New-Item -ItemType Directory -Path $work | Out-Null
         $go = Join-Path $work 'go'
         $child = Join-Path $work 'child.ps1'
@@ -73,18 +84,27 @@ exit 0
         (Get-CasbGatewaySetting -StorePath $store).Revision | Should -Be 10
     }
 
-    It 'refuses to add to a corrupt store with StoreCorrupt and leaves the file byte-for-byte unchanged' {
-        $store = Join-Path $TestDrive 'corrupt-store'
-        New-Item -ItemType Directory -Path $store | Out-Null
-        $file = Join-Path $store 'casb.json'
-        [IO.File]::WriteAllBytes($file, [Text.Encoding]::UTF8.GetBytes("{`"schemaVersion`": 1, `"revision`": 7, `"trustedRoots`": [ {`"thumbprint`": ]}`r`n"))
-        $before = [IO.File]::ReadAllBytes($file)
-        $ca = Join-Path $TestDrive 'corrupt-ca.pem'
+    It 'refuses to add to a corrupt store with StoreCorrupt and leaves the document byte-for-byte unchanged' {
+        $store = New-TestStore $Kind 'corrupt_store'
+        $corrupt = "{`"schemaVersion`": 1, `"revision`": 7, `"trustedRoots`": [ {`"thumbprint`": ]}"
+        if ($Kind -eq 'postgresql') {
+            Get-CasbTrustedRoot -StorePath $store | Out-Null # the store creates its tables on first use
+            Invoke-TestPostgresSql $cluster $store "insert into casb.configuration (id, revision, schema_version, document) values (1, 7, 1, `$casb`$$corrupt`$casb`$)" | Out-Null
+            $read = { Invoke-TestPostgresSql $cluster $store 'select revision || document from casb.configuration' }
+        }
+        else {
+            New-Item -ItemType Directory -Path $store | Out-Null
+            $file = Join-Path $store 'casb.json'
+            [IO.File]::WriteAllBytes($file, [Text.Encoding]::UTF8.GetBytes("$corrupt`r`n"))
+            $read = { [Convert]::ToBase64String([IO.File]::ReadAllBytes($file)) }
+        }
+        $before = & $read
+        $ca = Join-Path $TestDrive "corrupt-ca-$Kind.pem"
         $null = New-TestCaFile -Path $ca -Subject 'CN=Corrupt Store CA'
 
         { Add-CasbTrustedRoot -Path $ca -StorePath $store } |
             Should -Throw -ErrorId 'StoreCorrupt,CasbModule.Cmdlets.AddCasbTrustedRootCommand'
-        [IO.File]::ReadAllBytes($file) | Should -Be $before
-        Get-ChildItem $store -Force -Filter '*.tmp' | Should -BeNullOrEmpty
+        & $read | Should -Be $before
+        if ($Kind -eq 'folder') { Get-ChildItem $store -Force -Filter '*.tmp' | Should -BeNullOrEmpty }
     }
 }

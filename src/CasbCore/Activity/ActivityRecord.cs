@@ -108,6 +108,9 @@ public sealed record ActivityRecord
 
     public string? FileName { get; init; }
 
+    /// <summary>The file's size in bytes: a part's counted size for an upload, the Content-Length for a download (null when chunked).</summary>
+    public long? FileSizeBytes { get; init; }
+
     /// <summary>Allow, Audit or Block: the engine's decision on the file.</summary>
     public string? FileAction { get; init; }
 
@@ -125,6 +128,7 @@ public sealed record ActivityRecord
         {
             FileDirection = file.Direction.ToString(),
             FileName = file.FileName,
+            FileSizeBytes = file.SizeBytes,
             FileAction = file.Action.ToString(),
             SessionPolicy = file.Policy,
         };
@@ -154,10 +158,12 @@ public sealed record ActivityRecord
         double? decisionLatencyMs = null,
         double? upstreamLatencyMs = null,
         string? gateway = null,
-        string? error = null)
+        string? error = null,
+        string? traceId = null,
+        string? errorSource = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        DecisionExplanation explanation = decision.Explain();
+        DecisionExplanation explanation = decision.ExplainForRecord();
         return new ActivityRecord
         {
             Time = request.At,
@@ -173,15 +179,13 @@ public sealed record ActivityRecord
             SourceIp = request.ClientAddress?.ToString() ?? request.RemoteAddress?.ToString(),
             UserAgent = request.UserAgent,
             ClientAppType = decision.ClientAppType.ToString(),
-            DeviceTags = decision.DeviceTags.ToArray(),
+            DeviceTags = decision.DeviceTags.Count == 0 ? Array.Empty<string>() : decision.DeviceTags.ToArray(),
             CertificateSubject = decision.Certificate?.Subject,
             CertificateIssuer = decision.Certificate?.Issuer,
             CertificateThumbprint = decision.Certificate?.Thumbprint,
             CertificateStatus = decision.Certificate?.Status,
-            ConditionalAccess = explanation.ConditionalAccess
-                .Select(c => new ActivityConditionalAccessResult { Policy = c.PolicyName, Outcome = c.Outcome.ToString(), Reason = c.Reason })
-                .ToArray(),
-            MatchedPolicies = explanation.MatchedPolicies.Select(p => p.Name).ToArray(),
+            ConditionalAccess = Logged(explanation.ConditionalAccess),
+            MatchedPolicies = Names(explanation.MatchedPolicies),
             Action = decision.Action.ToString(),
             BlockingPolicy = decision.BlockingPolicy,
             BlockMessage = decision.Action == AccessAction.Block ? decision.BlockMessage : null,
@@ -191,6 +195,42 @@ public sealed record ActivityRecord
             Revision = decision.Revision,
             Gateway = gateway,
             Error = error,
+            TraceId = traceId,
+            ErrorSource = errorSource,
         };
+    }
+
+    // Loops, not LINQ: once per request on the gateway's request path.
+    private static ActivityConditionalAccessResult[] Logged(IReadOnlyList<ConditionalAccessResult> results)
+    {
+        if (results.Count == 0)
+        {
+            return Array.Empty<ActivityConditionalAccessResult>();
+        }
+
+        var logged = new ActivityConditionalAccessResult[results.Count];
+        for (int i = 0; i < logged.Length; i++)
+        {
+            ConditionalAccessResult result = results[i];
+            logged[i] = new ActivityConditionalAccessResult { Policy = result.PolicyName, Outcome = result.Outcome.ToString(), Reason = result.Reason };
+        }
+
+        return logged;
+    }
+
+    private static string[] Names(IReadOnlyList<MatchedAccessPolicy> policies)
+    {
+        if (policies.Count == 0)
+        {
+            return Array.Empty<string>();
+        }
+
+        var names = new string[policies.Count];
+        for (int i = 0; i < names.Length; i++)
+        {
+            names[i] = policies[i].Name;
+        }
+
+        return names;
     }
 }

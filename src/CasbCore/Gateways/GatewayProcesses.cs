@@ -20,7 +20,8 @@ public static partial class GatewayProcesses
 
     private static readonly JsonSerializerOptions RecordJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    public static string GatewaysDirectory(string storePath) => Path.Combine(storePath, "gateways");
+    /// <summary>The gateway records and logs of this host for the store (a folder, or a database's local folder).</summary>
+    public static string GatewaysDirectory(string storePath) => Path.Combine(CasbCore.Store.ConfigurationStores.LocalDirectoryOf(storePath), "gateways");
 
     public static string RecordPath(string storePath, string name) => Path.Combine(GatewaysDirectory(storePath), name + ".json");
 
@@ -116,7 +117,7 @@ public static partial class GatewayProcesses
     /// </summary>
     public static GatewayRecord Start(GatewayStartOptions options, CancellationToken cancellationToken = default)
     {
-        string storePath = Path.GetFullPath(options.StorePath);
+        string storePath = CasbCore.Store.CasbStore.ResolvePath(options.StorePath);
         if (ReadRecord(storePath, options.Name) is { } existing)
         {
             using Process? running = FindProcess(existing);

@@ -8,9 +8,10 @@ namespace CasbCore.Store;
 /// <summary>
 /// The configuration store: one JSON document (<c>casb.json</c>) in a folder, plus the activity log and
 /// generated files beside it. Reads are lock-free snapshots; writes are serialized across processes with an
-/// exclusive lock file and land atomically (temp file + rename), so a reader never sees a half-written file.
+/// exclusive lock file and land atomically (temp file + rename), so a reader never sees a half-written file. The
+/// embedded default <see cref="IConfigurationStore"/>: the shared blobs are files under the folder.
 /// </summary>
-public sealed class CasbStore
+public sealed class CasbStore : IConfigurationStore
 {
     public const string EnvironmentVariable = "CASB_STORE";
     public const string ConfigurationFileName = "casb.json";
@@ -33,6 +34,12 @@ public sealed class CasbStore
 
     public string ConfigurationFile => System.IO.Path.Combine(Path, ConfigurationFileName);
 
+    public string Location => Path;
+
+    public string DocumentName => ConfigurationFile;
+
+    public string LocalDirectory => Path;
+
     public string ActivityDirectory => System.IO.Path.Combine(Path, "activity");
 
     /// <summary>The secrets file beside casb.json (see <see cref="StoreSecrets"/>).</summary>
@@ -54,21 +61,37 @@ public sealed class CasbStore
     /// Opens the store at <paramref name="storePath"/>, else <c>$env:CASB_STORE</c>, else the per-user default
     /// (<c>~/.casb</c> on Linux/macOS, <c>%LOCALAPPDATA%\Casb</c> on Windows).
     /// </summary>
-    public static CasbStore Open(string? storePath = null) => new(ResolvePath(storePath));
+    public static CasbStore Open(string? storePath = null)
+    {
+        string location = ResolvePath(storePath);
+        return ConfigurationStores.IsDatabaseUri(location)
+            ? throw new CasbException("StorePathInvalid", CasbErrorKind.InvalidArgument, $"'{ConfigurationStores.Redact(location)}' is a database, not a store folder.", location)
+            : new CasbStore(location);
+    }
 
+    /// <summary>
+    /// The store's location: <paramref name="storePath"/>, else <c>$env:CASB_STORE</c>, else the per-user default. A
+    /// folder comes back as a full path, a PostgreSQL URI (<see cref="ConfigurationStores.IsDatabaseUri"/>) as given.
+    /// </summary>
     public static string ResolvePath(string? storePath)
     {
         if (!string.IsNullOrWhiteSpace(storePath))
         {
-            return System.IO.Path.GetFullPath(storePath);
+            return ConfigurationStores.IsDatabaseUri(storePath) ? storePath.Trim() : System.IO.Path.GetFullPath(storePath);
         }
 
         string? fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
         {
-            return System.IO.Path.GetFullPath(fromEnvironment);
+            return ConfigurationStores.IsDatabaseUri(fromEnvironment) ? fromEnvironment.Trim() : System.IO.Path.GetFullPath(fromEnvironment);
         }
 
+        return DefaultPath();
+    }
+
+    /// <summary>The per-user default store folder: <c>~/.casb</c> on Linux/macOS, <c>%LOCALAPPDATA%\Casb</c> on Windows.</summary>
+    public static string DefaultPath()
+    {
         if (OperatingSystem.IsWindows())
         {
             return System.IO.Path.Combine(
@@ -79,29 +102,48 @@ public sealed class CasbStore
     }
 
     /// <summary>Reads the current configuration. A store that does not exist yet is an empty configuration.</summary>
-    public CasbConfiguration Load()
+    public CasbConfiguration Load() =>
+        ReadDocument() is { } bytes ? Parse(bytes, ConfigurationFile) : new CasbConfiguration();
+
+    public byte[]? ReadDocument()
     {
         string file = ConfigurationFile;
-        byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(file);
+            return File.ReadAllBytes(file);
         }
-        catch (FileNotFoundException)
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            return new CasbConfiguration();
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return new CasbConfiguration();
+            return null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw ReadFailed(file, ex);
         }
-
-        return Parse(bytes, file);
     }
+
+    public long Write(CasbConfiguration configuration, long expectedRevision)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        using FileStream storeLock = AcquireLock();
+        long current = Load().Revision; // a corrupt or unknown-schema file throws here and stays as it is
+        if (current != expectedRevision)
+        {
+            throw Conflict(Location, expectedRevision, current);
+        }
+
+        configuration.SchemaVersion = CasbConfiguration.CurrentSchemaVersion;
+        configuration.Revision = expectedRevision + 1;
+        configuration.ModifiedAt = DateTimeOffset.UtcNow;
+        WriteAtomically(Serialize(configuration));
+        return configuration.Revision;
+    }
+
+    /// <summary>The error for a write made against a revision that is no longer the store's.</summary>
+    public static CasbException Conflict(string location, long expected, long current) => new(
+        "StoreConflict", CasbErrorKind.ResourceBusy,
+        $"The store '{location}' is at revision {current}, not {expected}: someone else changed it meanwhile. Nothing was written; read it again and retry.",
+        location);
 
     /// <summary>The error for a store file that exists but cannot be read (shared with the engine cache's read).</summary>
     internal static CasbException ReadFailed(string file, Exception ex) =>
@@ -232,6 +274,131 @@ public sealed class CasbStore
             {
                 yield return certificate;
             }
+        }
+    }
+
+    public byte[]? ReadBlob(string name)
+    {
+        string file = BlobFile(name);
+        try
+        {
+            return File.ReadAllBytes(file);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CasbException("StoreReadFailed", CasbErrorKind.ReadError, $"Cannot read the store file '{file}': {ex.Message}", file, ex);
+        }
+    }
+
+    public void WriteBlob(string name, ReadOnlySpan<byte> content) => WriteBlobFile(BlobFile(name), content, overwrite: true);
+
+    public bool TryAddBlob(string name, ReadOnlySpan<byte> content) => WriteBlobFile(BlobFile(name), content, overwrite: false);
+
+    public IReadOnlyList<string> ListBlobs(string prefix)
+    {
+        // The blobs of a folder store are the files every gateway on it shares; the configuration, its lock, the
+        // activity log and this host's gateway records are not blobs.
+        var names = new List<string>();
+        foreach (string name in (string[])[StoreSecrets.FileName, StoreBlobNames.ServerCertificate])
+        {
+            if (name.StartsWith(prefix, StringComparison.Ordinal) && File.Exists(BlobFile(name)))
+            {
+                names.Add(name);
+            }
+        }
+
+        string keys = System.IO.Path.Combine(Path, "keys");
+        if (Directory.Exists(keys) && (StoreBlobNames.KeysFolder.StartsWith(prefix, StringComparison.Ordinal) || prefix.StartsWith(StoreBlobNames.KeysFolder, StringComparison.Ordinal)))
+        {
+            names.AddRange(Directory.EnumerateFiles(keys, "*.xml")
+                .Select(f => StoreBlobNames.KeysFolder + System.IO.Path.GetFileName(f))
+                .Where(n => n.StartsWith(prefix, StringComparison.Ordinal)));
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    public IDisposable WatchChanges(Action changed, Action<string> failed)
+    {
+        ArgumentNullException.ThrowIfNull(changed);
+        ArgumentNullException.ThrowIfNull(failed);
+        Directory.CreateDirectory(Path);
+        var watcher = new FileSystemWatcher(Path, ConfigurationFileName)
+        {
+            NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
+        };
+        watcher.Changed += (_, _) => changed();
+        watcher.Created += (_, _) => changed();
+        watcher.Deleted += (_, _) => changed();
+        watcher.Renamed += (_, _) => changed();
+        watcher.Error += (_, e) => failed(e.GetException().Message);
+        try
+        {
+            watcher.EnableRaisingEvents = true;
+        }
+        catch
+        {
+            watcher.Dispose();
+            throw;
+        }
+
+        return watcher;
+    }
+
+    private string BlobFile(string name) =>
+        System.IO.Path.Combine([Path, .. StoreBlobNames.Check(name).Split('/')]);
+
+    // Blobs hold keys and secrets: created with mode 600 (folders 700), atomically.
+    private static bool WriteBlobFile(string file, ReadOnlySpan<byte> content, bool overwrite)
+    {
+        string directory = System.IO.Path.GetDirectoryName(file)!;
+        string temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(file)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(directory);
+            }
+            else
+            {
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var stream = new FileStream(temp, options))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+
+            if (!overwrite && File.Exists(file))
+            {
+                TryDelete(temp);
+                return false;
+            }
+
+            File.Move(temp, file, overwrite);
+            return true;
+        }
+        catch (IOException) when (!overwrite && File.Exists(file))
+        {
+            TryDelete(temp);
+            return false;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw new CasbException("StoreWriteFailed", CasbErrorKind.WriteError, $"Cannot write the store file '{file}': {ex.Message}", file, ex);
         }
     }
 

@@ -17,7 +17,7 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
 
     public ActivityRecorder(GatewayOptions options, ConfigurationMonitor configuration, GatewayMetrics metrics, ILogger<ActivityRecorder> logger)
     {
-        _directory = new CasbStore(options.StorePath).ActivityDirectory;
+        _directory = ConfigurationStores.Open(options.StorePath).ActivityDirectory;
         _configuration = configuration;
         _logger = logger;
         _writer = new ActivityLogWriter(_directory, options.Name, ex => LogWriteFailed(ex.Message), lost => LogWriteRecovered(lost));

@@ -9,8 +9,9 @@ using CasbGateway.Telemetry;
 namespace CasbGateway.Configuration;
 
 /// <summary>
-/// Holds the current <see cref="EngineState"/> and replaces it when the store file's content changes: a file-system
-/// watch (debounced) plus a periodic check as a fallback. Changes are detected by the content's SHA-256, not by the
+/// Holds the current <see cref="EngineState"/> and replaces it when the store's document changes: the store's change
+/// hint (a file-system watch for a folder, LISTEN/NOTIFY for PostgreSQL; debounced) plus a periodic check as a fallback.
+/// The gateway's configuration provider: it reads the store only through <see cref="IConfigurationStore"/>. Changes are detected by the content's SHA-256, not by the
 /// revision number, so a hand edit that keeps the revision is applied too. A file that does not parse, validate or
 /// compile is refused, and a file that disappears or cannot be read is not an empty configuration: in each case the
 /// last good revision keeps serving and the gateway reports itself degraded until the file is good again.
@@ -20,21 +21,21 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
 {
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(150);
 
-    private readonly CasbStore _store;
+    private readonly IConfigurationStore _store;
     private readonly GatewayOptions _options;
     private readonly ILogger<ConfigurationMonitor> _logger;
     private readonly object _reloadLock = new();
     private EngineState? _current;
     private string? _degraded;
     private string? _refusedHash;
-    private FileSystemWatcher? _watcher;
+    private IDisposable? _watcher;
     private Timer? _debounceTimer;
     private Timer? _pollTimer;
 
-    public ConfigurationMonitor(GatewayOptions options, GatewayMetrics metrics, ILogger<ConfigurationMonitor> logger)
+    public ConfigurationMonitor(GatewayOptions options, IConfigurationStore store, GatewayMetrics metrics, ILogger<ConfigurationMonitor> logger)
     {
         _options = options;
-        _store = new CasbStore(options.StorePath);
+        _store = store;
         _logger = logger;
         metrics.ObserveConfiguration(() => Current?.Revision ?? 0, () => Degraded is null ? 0 : 1);
     }
@@ -44,7 +45,7 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
     /// <summary>Why the configuration served is not the store file's (missing, unreadable, refused); null when it is.</summary>
     public string? Degraded => Volatile.Read(ref _degraded);
 
-    public string StorePath => _store.Path;
+    public string StorePath => _store.Location;
 
     /// <summary>Raised after a new configuration is swapped in.</summary>
     public event Action<EngineState>? Changed;
@@ -59,24 +60,28 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new GatewayStartupException($"Cannot load the store '{_store.Path}': cannot read '{_store.ConfigurationFile}': {GatewayStartupException.Cause(ex)}", ex);
+            throw new GatewayStartupException($"Cannot load the store '{_store.Location}': cannot read '{_store.DocumentName}': {GatewayStartupException.Cause(ex)}", ex);
+        }
+        catch (CasbException ex)
+        {
+            throw new GatewayStartupException($"Cannot load the store '{_store.Location}': {ex.Message}", ex);
         }
 
         CasbConfiguration configuration;
         try
         {
-            configuration = bytes is null ? new CasbConfiguration() : CasbStore.Parse(bytes, _store.ConfigurationFile);
+            configuration = bytes is null ? new CasbConfiguration() : CasbStore.Parse(bytes, _store.DocumentName);
         }
         catch (CasbException ex)
         {
-            throw new GatewayStartupException($"Cannot load the store '{_store.Path}': {ex.Message}", ex);
+            throw new GatewayStartupException($"Cannot load the store '{_store.Location}': {ex.Message}", ex);
         }
 
         IReadOnlyList<ConfigurationProblem> problems = ConfigurationValidator.Validate(configuration);
         if (problems.Count > 0)
         {
             throw new GatewayStartupException(
-                $"The configuration in '{_store.ConfigurationFile}' is invalid: {string.Join(" ", problems.Select(p => p.Message))}");
+                $"The configuration in '{_store.DocumentName}' is invalid: {string.Join(" ", problems.Select(p => p.Message))}");
         }
 
         EngineState state;
@@ -86,11 +91,11 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            throw new GatewayStartupException($"Cannot compile the configuration in '{_store.ConfigurationFile}': {ex.Message}", ex);
+            throw new GatewayStartupException($"Cannot compile the configuration in '{_store.DocumentName}': {ex.Message}", ex);
         }
 
         Volatile.Write(ref _current, state);
-        LogLoaded(configuration.Revision, state.ShortHash, _store.ConfigurationFile);
+        LogLoaded(configuration.Revision, state.ShortHash, _store.DocumentName);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -98,17 +103,8 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
         _debounceTimer = new Timer(_ => Guarded(Reload), null, Timeout.Infinite, Timeout.Infinite);
         try
         {
-            Directory.CreateDirectory(_store.Path);
-            _watcher = new FileSystemWatcher(_store.Path, CasbStore.ConfigurationFileName)
-            {
-                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
-            };
-            _watcher.Changed += (_, _) => Schedule();
-            _watcher.Created += (_, _) => Schedule();
-            _watcher.Deleted += (_, _) => Schedule();
-            _watcher.Renamed += (_, _) => Schedule();
-            _watcher.Error += (_, e) => LogWatcherError(e.GetException().Message);
-            _watcher.EnableRaisingEvents = true;
+            // A file write raises several events, so they are debounced; a database announces each commit once.
+            _watcher = _store.WatchChanges(_store is CasbStore ? Schedule : ReloadNow, LogWatcherError);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException)
         {
@@ -148,7 +144,13 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                SetDegraded($"cannot read the store file '{_store.ConfigurationFile}': {GatewayStartupException.Cause(ex)}");
+                SetDegraded($"cannot read the store file '{_store.DocumentName}': {GatewayStartupException.Cause(ex)}");
+                return;
+            }
+            catch (CasbException ex)
+            {
+                // The database is down or refuses us: enforcement goes on with the last good revision.
+                SetDegraded($"cannot read the store '{_store.Location}': {ex.Message}");
                 return;
             }
 
@@ -157,7 +159,7 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
                 // A deleted store file is an accident or an unfinished restore, never "no apps": the last good one keeps serving.
                 if (current?.ContentHash is not null)
                 {
-                    SetDegraded($"the store file '{_store.ConfigurationFile}' is missing");
+                    SetDegraded($"the store file '{_store.DocumentName}' is missing");
                 }
 
                 return;
@@ -178,7 +180,7 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
             CasbConfiguration configuration;
             try
             {
-                configuration = CasbStore.Parse(bytes, _store.ConfigurationFile);
+                configuration = CasbStore.Parse(bytes, _store.DocumentName);
             }
             catch (CasbException ex)
             {
@@ -212,23 +214,25 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
                 LogRevisionNotIncreased(configuration.Revision, current.Revision);
             }
 
-            LogLoaded(configuration.Revision, next.ShortHash, _store.ConfigurationFile);
+            LogLoaded(configuration.Revision, next.ShortHash, _store.DocumentName);
             Changed?.Invoke(next);
         }
     }
 
     private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    // Null when there is no store file (or folder).
+    // Null when the store has no document (no file, or no row). Read errors throw: a file store's IOException comes
+    // through as its StoreReadFailed with the IOException inside, unwrapped here so the message names the cause.
     private byte[]? ReadStoreFile()
     {
         try
         {
-            return File.ReadAllBytes(_store.ConfigurationFile);
+            return _store.ReadDocument();
         }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        catch (CasbException ex) when (_store is CasbStore && ex.InnerException is IOException or UnauthorizedAccessException)
         {
-            return null;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException!);
+            throw;
         }
     }
 
@@ -275,6 +279,8 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
     }
 
     private void Schedule() => _debounceTimer?.Change(Debounce, Timeout.InfiniteTimeSpan);
+
+    private void ReloadNow() => _debounceTimer?.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Configuration revision {Revision} (sha256 {Hash}) loaded from {File}.")]
     private partial void LogLoaded(long revision, string hash, string file);

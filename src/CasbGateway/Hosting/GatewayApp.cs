@@ -1,3 +1,5 @@
+using CasbCore;
+using CasbCore.Store;
 using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
@@ -57,7 +59,17 @@ internal static class GatewayApp
     public static WebApplication Build(GatewayOptions options, Action<IServiceCollection>? configureServices = null)
     {
         var endpoints = options.Urls.Select(ParseUrl).ToList();
-        X509Certificate2? serverCertificate = endpoints.Any(e => e.Https) ? ServerCertificate.Load(options) : null;
+        IConfigurationStore store;
+        try
+        {
+            store = ConfigurationStores.Open(options.StorePath);
+        }
+        catch (CasbException ex)
+        {
+            throw new GatewayStartupException($"Cannot open the store '{ConfigurationStores.Redact(options.StorePath)}': {ex.Message}", ex);
+        }
+
+        X509Certificate2? serverCertificate = endpoints.Any(e => e.Https) ? ServerCertificate.Load(options, store) : null;
 
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -72,6 +84,10 @@ internal static class GatewayApp
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Hosting starts a System.Diagnostics.Activity and a logging scope for every request whenever this category is
+        // enabled at any level, though it never writes above Information. The activity record reads the client's
+        // traceparent itself (ActivityMiddleware); an OpenTelemetry tracer, when one is added, still gets its activities.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
 
@@ -103,11 +119,20 @@ internal static class GatewayApp
                     });
 
                     // Past UseHttps the handshake is done: counted once per connection, not per request.
-                    listen.Use(next => connection =>
+                    listen.Use(next => async connection =>
                     {
                         bool presented = connection.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>() is { ClientCertificate: not null };
                         listen.ApplicationServices.GetRequiredService<GatewayMetrics>().RecordTlsHandshake(presented);
-                        return next(connection);
+                        NativeMemoryTrimmer trimmer = listen.ApplicationServices.GetRequiredService<NativeMemoryTrimmer>();
+                        trimmer.ConnectionOpened();
+                        try
+                        {
+                            await next(connection);
+                        }
+                        finally
+                        {
+                            trimmer.ConnectionClosed();
+                        }
                     });
                 }
 
@@ -127,14 +152,18 @@ internal static class GatewayApp
         });
 
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<ConfigurationMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigurationMonitor>());
         builder.Services.AddSingleton<ActivityRecorder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ActivityRecorder>());
         builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton<FailClosed>();
+        builder.Services.AddSingleton<NativeMemoryTrimmer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<NativeMemoryTrimmer>());
         builder.Services.AddSingleton<IAccessDecider, EngineAccessDecider>();
         builder.Services.AddHttpForwarder();
-        builder.Services.AddCasbSignIn(options);
+        builder.Services.AddCasbSignIn(store);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(GatewayMetrics.MeterName)
             .AddPrometheusExporter());

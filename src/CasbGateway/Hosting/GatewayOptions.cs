@@ -134,7 +134,7 @@ internal sealed class GatewayOptions
 
         return new GatewayOptions
         {
-            StorePath = Path.GetFullPath(store),
+            StorePath = CasbCore.Store.ConfigurationStores.IsDatabaseUri(store) ? store.Trim() : Path.GetFullPath(store),
             Urls = urls ?? new List<string> { "https://127.0.0.1:8443" },
             CertificatePath = certificate is null ? null : Path.GetFullPath(certificate),
             CertificatePassword = Environment.GetEnvironmentVariable(CertificatePasswordVariable),

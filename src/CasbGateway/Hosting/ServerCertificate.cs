@@ -11,7 +11,7 @@ internal static class ServerCertificate
 
     public static string DefaultPath(string storePath) => Path.Combine(storePath, "gateway", "server.pfx");
 
-    public static X509Certificate2 Load(GatewayOptions options)
+    public static X509Certificate2 Load(GatewayOptions options, CasbCore.Store.IConfigurationStore store)
     {
         if (options.CertificatePath is { } path)
         {
@@ -43,6 +43,11 @@ internal static class ServerCertificate
             return certificate;
         }
 
+        if (store is not CasbCore.Store.CasbStore)
+        {
+            return LoadOrCreateShared(store);
+        }
+
         string selfSigned = DefaultPath(options.StorePath);
         try
         {
@@ -53,6 +58,64 @@ internal static class ServerCertificate
             throw new GatewayStartupException(
                 $"Cannot create the self-signed server certificate '{selfSigned}': {GatewayStartupException.Cause(ex)} (or give one with --certificate)", ex);
         }
+    }
+
+    /// <summary>
+    /// The self-signed certificate of a database store, one for every gateway on it: the first gateway's is kept (a
+    /// gateway that loses the race to create it takes the winner's), and one near expiry is replaced.
+    /// </summary>
+    public static X509Certificate2 LoadOrCreateShared(CasbCore.Store.IConfigurationStore store)
+    {
+        try
+        {
+            if (TryLoadUsable(store.ReadBlob(CasbCore.Store.StoreBlobNames.ServerCertificate)) is { } existing)
+            {
+                return existing;
+            }
+
+            byte[] pfx = CreateSelfSignedPfx();
+            bool expired = store.ReadBlob(CasbCore.Store.StoreBlobNames.ServerCertificate) is not null;
+            if (expired)
+            {
+                store.WriteBlob(CasbCore.Store.StoreBlobNames.ServerCertificate, pfx);
+            }
+            else if (!store.TryAddBlob(CasbCore.Store.StoreBlobNames.ServerCertificate, pfx))
+            {
+                pfx = store.ReadBlob(CasbCore.Store.StoreBlobNames.ServerCertificate) ?? pfx;
+            }
+
+            return X509CertificateLoader.LoadPkcs12(pfx, null);
+        }
+        catch (CasbCore.CasbException ex)
+        {
+            throw new GatewayStartupException(
+                $"Cannot read or create the self-signed server certificate in the store '{store.Location}': {ex.Message} (or give one with --certificate)", ex);
+        }
+    }
+
+    private static X509Certificate2? TryLoadUsable(byte[]? pfx)
+    {
+        if (pfx is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            X509Certificate2 existing = X509CertificateLoader.LoadPkcs12(pfx, null);
+            if (existing.HasPrivateKey && existing.NotAfter.ToUniversalTime() > DateTime.UtcNow.AddDays(7))
+            {
+                return existing;
+            }
+
+            existing.Dispose();
+        }
+        catch (CryptographicException)
+        {
+            // Unreadable: replaced.
+        }
+
+        return null;
     }
 
     public static X509Certificate2 LoadOrCreateSelfSigned(string path)
@@ -75,19 +138,7 @@ internal static class ServerCertificate
             }
         }
 
-        using RSA key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost, O=CasbGateway self-signed", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid(ServerAuthOid) }, false));
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName("localhost");
-        san.AddIpAddress(IPAddress.Loopback);
-        san.AddIpAddress(IPAddress.IPv6Loopback);
-        request.CertificateExtensions.Add(san.Build());
-        using X509Certificate2 created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(1));
-        byte[] pfx = created.Export(X509ContentType.Pfx);
-
+        byte[] pfx = CreateSelfSignedPfx();
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         string temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
@@ -103,5 +154,21 @@ internal static class ServerCertificate
 
         File.Move(temp, path, overwrite: true);
         return X509CertificateLoader.LoadPkcs12(pfx, null);
+    }
+
+    private static byte[] CreateSelfSignedPfx()
+    {
+        using RSA key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost, O=CasbGateway self-signed", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid(ServerAuthOid) }, false));
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName("localhost");
+        san.AddIpAddress(IPAddress.Loopback);
+        san.AddIpAddress(IPAddress.IPv6Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        using X509Certificate2 created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(1));
+        return created.Export(X509ContentType.Pfx);
     }
 }

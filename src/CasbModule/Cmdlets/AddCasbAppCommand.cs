@@ -85,7 +85,7 @@ public sealed class AddCasbAppCommand : CasbStoreCmdlet
         AppEntry added = UpdateConfiguration(config => AppCatalog.Add(config, entry, DateTimeOffset.UtcNow));
         if (PassThru)
         {
-            WriteObject(new CasbApp(added, Store.Path));
+            WriteObject(new CasbApp(added, Store.Location));
         }
     }
 }

@@ -116,7 +116,7 @@ public sealed class AddCasbCertificateRevocationListCommand : CasbStoreCmdlet
 
         if (PassThru)
         {
-            WriteObject(new CasbCertificateRevocationList(result.entry, Store.Path));
+            WriteObject(new CasbCertificateRevocationList(result.entry, Store.Location));
         }
     }
 

@@ -132,7 +132,7 @@ public sealed class AddCasbTrustedRootCommand : CasbStoreCmdlet
                 WriteVerbose($"'{result.Entry.Subject}' ({result.Entry.Thumbprint}) is already trusted; nothing changed.");
             }
 
-            WriteObject(new CasbTrustedRoot(result.Entry, Store.Path));
+            WriteObject(new CasbTrustedRoot(result.Entry, Store.Location));
         }
     }
 }

@@ -37,7 +37,7 @@ public sealed class EnableCasbAccessPolicyCommand : AccessPolicyItemCommand
             AccessPolicyEntry? policy = TryUpdateItem(config => AccessPolicyCatalog.SetEnabled(config, name, enabled: true, DateTimeOffset.UtcNow));
             if (policy is not null && PassThru)
             {
-                WriteObject(new CasbAccessPolicy(policy, Store.Path));
+                WriteObject(new CasbAccessPolicy(policy, Store.Location));
             }
         }
     }

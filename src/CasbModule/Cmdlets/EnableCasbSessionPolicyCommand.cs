@@ -37,7 +37,7 @@ public sealed class EnableCasbSessionPolicyCommand : SessionPolicyItemCommand
             SessionPolicyEntry? policy = TryUpdateItem(config => SessionPolicyCatalog.SetEnabled(config, name, enabled: true, DateTimeOffset.UtcNow));
             if (policy is not null && PassThru)
             {
-                WriteObject(new CasbSessionPolicy(policy, Store.Path));
+                WriteObject(new CasbSessionPolicy(policy, Store.Location));
             }
         }
     }

@@ -48,7 +48,7 @@ public sealed class ExportCasbConfigurationCommand : CasbStoreCmdlet
         }
 
         CasbConfiguration configuration = LoadConfiguration();
-        if (!ShouldProcess(path, $"Export configuration revision {configuration.Revision} of '{Store.Path}'"))
+        if (!ShouldProcess(path, $"Export configuration revision {configuration.Revision} of '{Store.Location}'"))
         {
             return;
         }

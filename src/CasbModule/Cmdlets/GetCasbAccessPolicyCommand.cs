@@ -68,7 +68,7 @@ public sealed class GetCasbAccessPolicyCommand : CasbItemCmdlet
             };
             if (wanted)
             {
-                WriteObject(new CasbAccessPolicy(policy, Store.Path));
+                WriteObject(new CasbAccessPolicy(policy, Store.Location));
             }
         }
     }

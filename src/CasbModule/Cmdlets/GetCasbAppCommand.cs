@@ -32,7 +32,7 @@ public sealed class GetCasbAppCommand : CasbItemCmdlet
         CasbConfiguration configuration = LoadConfiguration();
         foreach (AppEntry app in NameSelection.Select(configuration.Apps, a => a.Name, Name, name => WriteNotFound("AppNotFound", "app", name)))
         {
-            WriteObject(new CasbApp(app, Store.Path));
+            WriteObject(new CasbApp(app, Store.Location));
         }
     }
 }

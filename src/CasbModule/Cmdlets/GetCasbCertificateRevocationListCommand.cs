@@ -50,11 +50,11 @@ public sealed class GetCasbCertificateRevocationListCommand : CasbStoreCmdlet
                 if (entry is null)
                 {
                     WriteCasbError(new CasbCore.CasbException(
-                        "CrlNotFound", CasbCore.CasbErrorKind.ObjectNotFound, $"The store '{Store.Path}' has no CRL with id '{id}'.", id));
+                        "CrlNotFound", CasbCore.CasbErrorKind.ObjectNotFound, $"The store '{Store.Location}' has no CRL with id '{id}'.", id));
                     continue;
                 }
 
-                WriteObject(new CasbCertificateRevocationList(entry, Store.Path));
+                WriteObject(new CasbCertificateRevocationList(entry, Store.Location));
             }
 
             return;
@@ -67,7 +67,7 @@ public sealed class GetCasbCertificateRevocationListCommand : CasbStoreCmdlet
         {
             if (patterns.Any(p => p.IsMatch(entry.Issuer)))
             {
-                WriteObject(new CasbCertificateRevocationList(entry, Store.Path));
+                WriteObject(new CasbCertificateRevocationList(entry, Store.Location));
             }
         }
     }

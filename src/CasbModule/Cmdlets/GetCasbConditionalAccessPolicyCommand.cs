@@ -53,7 +53,7 @@ public sealed class GetCasbConditionalAccessPolicyCommand : CasbItemCmdlet
                 continue;
             }
 
-            WriteObject(new CasbConditionalAccessPolicy(policy, Store.Path));
+            WriteObject(new CasbConditionalAccessPolicy(policy, Store.Location));
         }
     }
 }

@@ -29,7 +29,7 @@ public sealed class GetCasbGatewayCommand : CasbStoreCmdlet
 
     protected override void ProcessRecord()
     {
-        IReadOnlyList<GatewayRecord> records = GatewayProcesses.ReadRecords(Store.Path);
+        IReadOnlyList<GatewayRecord> records = GatewayProcesses.ReadRecords(Store.Location);
         if (Name is null || Name.Length == 0)
         {
             foreach (GatewayRecord record in records)
@@ -47,7 +47,7 @@ public sealed class GetCasbGatewayCommand : CasbStoreCmdlet
             if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
             {
                 WriteError(new ErrorRecord(
-                    new ItemNotFoundException($"No gateway named '{name}' is recorded for the store '{Store.Path}'."),
+                    new ItemNotFoundException($"No gateway named '{name}' is recorded for the store '{Store.Location}'."),
                     "GatewayNotFound", ErrorCategory.ObjectNotFound, name));
                 continue;
             }

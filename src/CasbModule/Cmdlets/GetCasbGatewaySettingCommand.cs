@@ -23,6 +23,6 @@ public sealed class GetCasbGatewaySettingCommand : CasbStoreCmdlet
     protected override void EndProcessing()
     {
         CasbConfiguration configuration = LoadConfiguration();
-        WriteObject(new CasbGatewaySetting(configuration.Settings, Store.Path, configuration.Revision));
+        WriteObject(new CasbGatewaySetting(configuration.Settings, Store.Location, configuration.Revision));
     }
 }

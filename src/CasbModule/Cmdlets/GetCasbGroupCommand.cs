@@ -40,7 +40,7 @@ public sealed class GetCasbGroupCommand : CasbItemCmdlet
         {
             if (Member is null || group.Members.Any(m => NameSelection.IsSame(m, Member.Trim())))
             {
-                WriteObject(new CasbGroup(group, Store.Path));
+                WriteObject(new CasbGroup(group, Store.Location));
             }
         }
     }

@@ -25,7 +25,7 @@ public sealed class GetCasbIdentityProviderCommand : CasbStoreCmdlet
         CasbConfiguration configuration = LoadConfiguration();
         if (configuration.IdentityProvider is { } provider)
         {
-            WriteObject(new CasbIdentityProvider(provider, Store.Path, configuration.Revision));
+            WriteObject(new CasbIdentityProvider(provider, Store.Location, configuration.Revision));
         }
     }
 }

@@ -73,7 +73,7 @@ public sealed class GetCasbSessionPolicyCommand : CasbItemCmdlet
             };
             if (wanted)
             {
-                WriteObject(new CasbSessionPolicy(policy, Store.Path));
+                WriteObject(new CasbSessionPolicy(policy, Store.Location));
             }
         }
     }

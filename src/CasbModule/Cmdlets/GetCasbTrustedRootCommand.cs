@@ -85,7 +85,7 @@ public sealed class GetCasbTrustedRootCommand : CasbStoreCmdlet
     {
         foreach (TrustedRootEntry entry in entries)
         {
-            WriteObject(new CasbTrustedRoot(entry, Store.Path));
+            WriteObject(new CasbTrustedRoot(entry, Store.Location));
         }
     }
 }

@@ -68,7 +68,7 @@ public abstract class GroupMemberCommand : CasbItemCmdlet
         GroupEntry? changed = TryUpdateItem(config => Change(config, groupName, members));
         if (changed is not null && PassThru)
         {
-            WriteObject(new CasbGroup(changed, Store.Path));
+            WriteObject(new CasbGroup(changed, Store.Location));
         }
     }
 }

@@ -148,6 +148,6 @@ public sealed class NewCasbAccessPolicyCommand : CasbItemCmdlet
         }
 
         AccessPolicyEntry created = UpdateConfiguration(config => AccessPolicyCatalog.Add(config, entry, DateTimeOffset.UtcNow));
-        WriteObject(new CasbAccessPolicy(created, Store.Path));
+        WriteObject(new CasbAccessPolicy(created, Store.Location));
     }
 }

@@ -119,6 +119,6 @@ public sealed class NewCasbConditionalAccessPolicyCommand : CasbItemCmdlet
         }
 
         ConditionalAccessPolicyEntry created = UpdateConfiguration(config => ConditionalAccessPolicyCatalog.Add(config, entry, DateTimeOffset.UtcNow));
-        WriteObject(new CasbConditionalAccessPolicy(created, Store.Path));
+        WriteObject(new CasbConditionalAccessPolicy(created, Store.Location));
     }
 }

@@ -51,6 +51,6 @@ public sealed class NewCasbGroupCommand : CasbItemCmdlet
         }
 
         GroupEntry created = UpdateConfiguration(config => GroupCatalog.Add(config, entry, DateTimeOffset.UtcNow));
-        WriteObject(new CasbGroup(created, Store.Path));
+        WriteObject(new CasbGroup(created, Store.Location));
     }
 }

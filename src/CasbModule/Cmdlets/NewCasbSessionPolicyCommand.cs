@@ -159,6 +159,6 @@ public sealed class NewCasbSessionPolicyCommand : CasbItemCmdlet
         }
 
         SessionPolicyEntry created = UpdateConfiguration(config => SessionPolicyCatalog.Add(config, entry, DateTimeOffset.UtcNow));
-        WriteObject(new CasbSessionPolicy(created, Store.Path));
+        WriteObject(new CasbSessionPolicy(created, Store.Location));
     }
 }

@@ -59,11 +59,11 @@ public sealed class RemoveCasbCertificateRevocationListCommand : CasbStoreCmdlet
 
             if (PassThru)
             {
-                WriteObject(new CasbCertificateRevocationList(removed, Store.Path));
+                WriteObject(new CasbCertificateRevocationList(removed, Store.Location));
             }
         }
     }
 
     private CasbException NotFound(string id) =>
-        new("CrlNotFound", CasbErrorKind.ObjectNotFound, $"The store '{Store.Path}' has no CRL with id '{id}'.", id);
+        new("CrlNotFound", CasbErrorKind.ObjectNotFound, $"The store '{Store.Location}' has no CRL with id '{id}'.", id);
 }

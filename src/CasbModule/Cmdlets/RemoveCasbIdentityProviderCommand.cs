@@ -20,7 +20,7 @@ public sealed class RemoveCasbIdentityProviderCommand : CasbStoreCmdlet
     protected override void EndProcessing()
     {
         CasbConfiguration current = LoadConfiguration();
-        string target = current.IdentityProvider is { } provider ? $"Identity provider '{provider.Name}' ({provider.Authority})" : Store.Path;
+        string target = current.IdentityProvider is { } provider ? $"Identity provider '{provider.Name}' ({provider.Authority})" : Store.Location;
         if (!ShouldProcess(target, "Remove identity provider"))
         {
             return;
@@ -29,7 +29,7 @@ public sealed class RemoveCasbIdentityProviderCommand : CasbStoreCmdlet
         try
         {
             IdentityProviderEntry removed = Store.Update((config, _) => IdentityProviderCatalog.Remove(config));
-            WriteVerbose($"Identity provider '{removed.Name}' removed from '{Store.ConfigurationFile}'.");
+            WriteVerbose($"Identity provider '{removed.Name}' removed from '{Store.DocumentName}'.");
         }
         catch (CasbException ex)
         {

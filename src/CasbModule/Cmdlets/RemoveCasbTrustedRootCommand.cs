@@ -62,7 +62,7 @@ public sealed class RemoveCasbTrustedRootCommand : CasbStoreCmdlet
 
             if (PassThru)
             {
-                WriteObject(new CasbTrustedRoot(removed, Store.Path));
+                WriteObject(new CasbTrustedRoot(removed, Store.Location));
             }
         }
     }

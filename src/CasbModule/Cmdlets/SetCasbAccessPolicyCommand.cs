@@ -147,7 +147,7 @@ public sealed class SetCasbAccessPolicyCommand : AccessPolicyItemCommand
             AccessPolicyEntry? changed = TryUpdateItem(config => AccessPolicyCatalog.Change(config, name, change, DateTimeOffset.UtcNow));
             if (changed is not null && PassThru)
             {
-                WriteObject(new CasbAccessPolicy(changed, Store.Path));
+                WriteObject(new CasbAccessPolicy(changed, Store.Location));
             }
         }
     }

@@ -107,7 +107,7 @@ public sealed class SetCasbAppCommand : CasbItemCmdlet
         AppEntry? changed = TryUpdateItem(config => AppCatalog.Change(config, name, change, DateTimeOffset.UtcNow));
         if (changed is not null && PassThru)
         {
-            WriteObject(new CasbApp(changed, Store.Path));
+            WriteObject(new CasbApp(changed, Store.Location));
         }
     }
 }

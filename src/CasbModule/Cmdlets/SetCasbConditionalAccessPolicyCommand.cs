@@ -151,7 +151,7 @@ public sealed class SetCasbConditionalAccessPolicyCommand : CasbItemCmdlet
             ConditionalAccessPolicyEntry? changed = TryUpdateItem(config => ConditionalAccessPolicyCatalog.Change(config, name, _change, DateTimeOffset.UtcNow));
             if (changed is not null && PassThru)
             {
-                WriteObject(new CasbConditionalAccessPolicy(changed, Store.Path));
+                WriteObject(new CasbConditionalAccessPolicy(changed, Store.Location));
             }
         }
     }

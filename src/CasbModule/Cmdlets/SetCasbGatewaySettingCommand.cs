@@ -118,7 +118,7 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
             ThrowCasbError(ex);
         }
 
-        if (!ShouldProcess(Store.Path, "Change gateway settings"))
+        if (!ShouldProcess(Store.Location, "Change gateway settings"))
         {
             return;
         }
@@ -136,7 +136,7 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
 
         if (PassThru)
         {
-            WriteObject(new CasbGatewaySetting(configuration.Settings, Store.Path, configuration.Revision));
+            WriteObject(new CasbGatewaySetting(configuration.Settings, Store.Location, configuration.Revision));
         }
     }
 

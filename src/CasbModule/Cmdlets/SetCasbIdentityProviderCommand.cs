@@ -107,7 +107,7 @@ public sealed class SetCasbIdentityProviderCommand : CasbStoreCmdlet
             ThrowCasbError(ex);
         }
 
-        if (!ShouldProcess(Store.Path, $"Set identity provider{(change.Authority is null ? "" : $" '{change.Authority}'")}"))
+        if (!ShouldProcess(Store.Location, $"Set identity provider{(change.Authority is null ? "" : $" '{change.Authority}'")}"))
         {
             return;
         }
@@ -147,10 +147,10 @@ public sealed class SetCasbIdentityProviderCommand : CasbStoreCmdlet
         }
 
         CasbConfiguration saved = LoadConfiguration();
-        WriteVerbose($"Identity provider '{provider.Name}' set in '{Store.ConfigurationFile}' (revision {saved.Revision}).");
+        WriteVerbose($"Identity provider '{provider.Name}' set in '{Store.DocumentName}' (revision {saved.Revision}).");
         if (PassThru && saved.IdentityProvider is { } written)
         {
-            WriteObject(new CasbIdentityProvider(written, Store.Path, saved.Revision));
+            WriteObject(new CasbIdentityProvider(written, Store.Location, saved.Revision));
         }
     }
 

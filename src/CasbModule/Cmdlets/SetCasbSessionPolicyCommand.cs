@@ -158,7 +158,7 @@ public sealed class SetCasbSessionPolicyCommand : SessionPolicyItemCommand
             SessionPolicyEntry? changed = TryUpdateItem(config => SessionPolicyCatalog.Change(config, name, change, DateTimeOffset.UtcNow));
             if (changed is not null && PassThru)
             {
-                WriteObject(new CasbSessionPolicy(changed, Store.Path));
+                WriteObject(new CasbSessionPolicy(changed, Store.Location));
             }
         }
     }

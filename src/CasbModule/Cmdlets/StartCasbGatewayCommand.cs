@@ -74,7 +74,7 @@ public sealed class StartCasbGatewayCommand : CasbStoreCmdlet
                 $"The server certificate file '{certificatePath}' does not exist.", certificatePath);
         }
 
-        if (!ShouldProcess($"{Name} on {ListenAddress}:{Port} for store {Store.Path}", "Start CASB gateway"))
+        if (!ShouldProcess($"{Name} on {ListenAddress}:{Port} for store {Store.Location}", "Start CASB gateway"))
         {
             return;
         }
@@ -82,7 +82,7 @@ public sealed class StartCasbGatewayCommand : CasbStoreCmdlet
         string moduleDirectory = Path.GetDirectoryName(typeof(StartCasbGatewayCommand).Assembly.Location)!;
         var options = new GatewayStartOptions
         {
-            StorePath = Store.Path,
+            StorePath = Store.Location,
             GatewayDirectory = Path.Combine(moduleDirectory, "gateway"),
             Name = Name,
             ListenAddress = ListenAddress,
@@ -93,7 +93,7 @@ public sealed class StartCasbGatewayCommand : CasbStoreCmdlet
             UpstreamTimeout = UpstreamTimeout > 0 ? TimeSpan.FromSeconds(UpstreamTimeout) : null,
         };
 
-        WriteVerbose($"Starting the gateway '{Name}' on https://{ListenAddress}:{Port} for the store '{Store.Path}'.");
+        WriteVerbose($"Starting the gateway '{Name}' on https://{ListenAddress}:{Port} for the store '{Store.Location}'.");
         GatewayRecord record;
         try
         {

@@ -56,7 +56,7 @@ public sealed class StopCasbGatewayCommand : CasbStoreCmdlet
                 break;
 
             default:
-                IReadOnlyList<GatewayRecord> records = GatewayProcesses.ReadRecords(Store.Path);
+                IReadOnlyList<GatewayRecord> records = GatewayProcesses.ReadRecords(Store.Location);
                 foreach (string name in Name)
                 {
                     var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
@@ -64,7 +64,7 @@ public sealed class StopCasbGatewayCommand : CasbStoreCmdlet
                     if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
                     {
                         WriteError(new ErrorRecord(
-                            new ItemNotFoundException($"No gateway named '{name}' is recorded for the store '{Store.Path}'."),
+                            new ItemNotFoundException($"No gateway named '{name}' is recorded for the store '{Store.Location}'."),
                             "GatewayNotFound", ErrorCategory.ObjectNotFound, name));
                         continue;
                     }

@@ -155,7 +155,7 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
             if (appName is null)
             {
                 ThrowCasbError(new CasbException(
-                    "AppNotFound", CasbErrorKind.ObjectNotFound, $"The app '{App}' is not in the store '{Store.Path}'.", App));
+                    "AppNotFound", CasbErrorKind.ObjectNotFound, $"The app '{App}' is not in the store '{Store.Location}'.", App));
             }
         }
 
@@ -192,7 +192,7 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
         {
             ThrowCasbError(new CasbException(
                 "AppNotFound", CasbErrorKind.ObjectNotFound,
-                $"No app in the store '{Store.Path}' answers '{Uri}': the gateway would answer 404 without proxying.", Uri));
+                $"No app in the store '{Store.Location}' answers '{Uri}': the gateway would answer 404 without proxying.", Uri));
         }
 
         WriteObject(new CasbAccessDecision(decision, fileDecision));
@@ -295,8 +295,8 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
         }
 
         WriteVerbose(reused
-            ? $"Using the cached engine for revision {engine.Revision} of the store '{Store.Path}'."
-            : $"Compiled the engine for revision {engine.Revision} of the store '{Store.Path}'.");
+            ? $"Using the cached engine for revision {engine.Revision} of the store '{Store.Location}'."
+            : $"Compiled the engine for revision {engine.Revision} of the store '{Store.Location}'.");
         return engine;
     }
 

@@ -74,7 +74,7 @@ public sealed class TestCasbClientCertificateCommand : CasbStoreCmdlet
         DateTimeOffset at = MyInvocation.BoundParameters.ContainsKey(nameof(At)) ? new DateTimeOffset(At) : DateTimeOffset.UtcNow;
         if (ParameterSetName == CertificateSet)
         {
-            WriteObject(new CasbCertificateValidation(_validator!.Validate(Certificate, at), _validator.Configuration.Settings.RevocationMode, source: null, Store.Path));
+            WriteObject(new CasbCertificateValidation(_validator!.Validate(Certificate, at), _validator.Configuration.Settings.RevocationMode, source: null, Store.Location));
             return;
         }
 
@@ -97,7 +97,7 @@ public sealed class TestCasbClientCertificateCommand : CasbStoreCmdlet
 
             using (certificate)
             {
-                WriteObject(new CasbCertificateValidation(_validator!.Validate(certificate, at), _validator.Configuration.Settings.RevocationMode, file, Store.Path));
+                WriteObject(new CasbCertificateValidation(_validator!.Validate(certificate, at), _validator.Configuration.Settings.RevocationMode, file, Store.Location));
             }
         }
     }

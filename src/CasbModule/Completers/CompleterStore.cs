@@ -16,7 +16,7 @@ internal static class CompleterStore
     {
         try
         {
-            return CasbCore.Store.CasbStore.Open(GetStorePath(fakeBoundParameters)).Load();
+            return CasbCore.Store.ConfigurationStores.Open(GetStorePath(fakeBoundParameters)).Load();
         }
         catch (Exception)
         {
@@ -32,7 +32,7 @@ internal static class CompleterStore
         }
 
         string path = LanguagePrimitives.ConvertTo<string>(value);
-        if (string.IsNullOrWhiteSpace(path) || System.IO.Path.IsPathRooted(path))
+        if (string.IsNullOrWhiteSpace(path) || System.IO.Path.IsPathRooted(path) || CasbCore.Store.ConfigurationStores.IsDatabaseUri(path))
         {
             return path;
         }

@@ -73,7 +73,21 @@ internal sealed class GatewayHarness : IAsyncDisposable
     /// <summary>The headers each request reached the upstream with, by path and query.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, KeyValuePair<string, string>[]> UpstreamHeaders { get; } = new();
 
+    /// <summary>What each POST or PUT brought to the upstream, recorded when the upstream was done with it.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<UpstreamBody> UpstreamBodies { get; } = new();
+
     private int _upstreamRequests;
+
+    /// <summary>Waits (up to 10 s) until the upstream is done with <paramref name="count"/> request bodies.</summary>
+    public async Task<IReadOnlyList<UpstreamBody>> WaitForUpstreamBodiesAsync(int count)
+    {
+        for (int i = 0; i < 200 && UpstreamBodies.Count < count; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        return UpstreamBodies.ToArray();
+    }
 
     public static async Task<GatewayHarness> StartAsync(
         Action<CasbConfiguration>? configure = null,
@@ -221,12 +235,27 @@ internal sealed class GatewayHarness : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
         builder.Logging.ClearProviders();
         _upstream = builder.Build();
-        _upstream.Use((context, next) =>
+        _upstream.Use(async (context, next) =>
         {
             Interlocked.Increment(ref _upstreamRequests);
             UpstreamHeaders[context.Request.Path + context.Request.QueryString] =
                 context.Request.Headers.SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v ?? ""))).ToArray();
-            return next(context);
+            if (!HttpMethods.IsPost(context.Request.Method) && !HttpMethods.IsPut(context.Request.Method))
+            {
+                await next(context);
+                return;
+            }
+
+            var body = new RecordingBody(context.Request.Body);
+            context.Request.Body = body;
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                UpstreamBodies.Enqueue(body.Result(context.Request.Path));
+            }
         });
         SampleAppHost.Map(_upstream);
         await _upstream.StartAsync();

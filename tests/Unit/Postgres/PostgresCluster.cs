@@ -112,16 +112,19 @@ public sealed class PostgresCluster : IDisposable
     public string Sql(string database, string sql) =>
         Run(Path.Combine(_bin, "psql"), ["-h", Host, "-p", Port.ToString(), "-U", User, "-d", database, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql], asServer: false);
 
-    /// <summary>Stops the server (immediately: nothing in a throwaway cluster needs a clean shutdown).</summary>
-    public void Stop()
+    /// <summary>
+    /// Stops the server. Fast (a clean shutdown) keeps every commit for <see cref="Restart"/>; immediate, for
+    /// disposal, may lose the last commits (the cluster runs with synchronous_commit off).
+    /// </summary>
+    public void Stop(bool immediate = false)
     {
         if (Port != 0 && File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
         {
-            Run(Path.Combine(_bin, "pg_ctl"), ["-D", DataDirectory, "-m", "immediate", "-w", "stop"], asServer: true, throwOnFailure: false);
+            Run(Path.Combine(_bin, "pg_ctl"), ["-D", DataDirectory, "-m", immediate ? "immediate" : "fast", "-w", "stop"], asServer: true, throwOnFailure: false);
         }
     }
 
-    /// <summary>Starts a stopped server again on the same port (the tests that take the database away and bring it back).</summary>
+    /// <summary>Starts the stopped server again on the same port (the tests that take the database away and bring it back).</summary>
     public void Restart()
     {
         Stop();
@@ -138,7 +141,7 @@ public sealed class PostgresCluster : IDisposable
         _disposed = true;
         try
         {
-            Stop();
+            Stop(immediate: true);
         }
         finally
         {

@@ -5,23 +5,24 @@ using CasbCore.Model;
 using CasbCore.Policies;
 using CasbCore.SignIn;
 using CasbCore.Store;
+using CasbModule.Tests.Postgres;
 
 namespace CasbModule.Tests.Store;
 
-public sealed class SchemaUpgradeTests : IDisposable
+/// <summary>A version 1 document, on a folder and on PostgreSQL alike.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class SchemaUpgradeTests(PostgresFixture postgres)
 {
     private static readonly string Fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "store-v1.json");
     private static readonly string FixtureV2 = Path.Combine(AppContext.BaseDirectory, "Fixtures", "store-v2.json");
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("casb-upgrade-").FullName;
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
-
-    [Fact]
-    public void A_version_1_store_reads_as_it_is_and_is_left_untouched_until_a_write()
+    [Theory]
+    [MemberData(nameof(StoreUnderTest.Kinds), MemberType = typeof(StoreUnderTest))]
+    public void A_version_1_store_reads_as_it_is_and_is_left_untouched_until_a_write(string kind)
     {
-        var store = new CasbStore(_directory);
-        File.Copy(Fixture, store.ConfigurationFile);
+        using StoreUnderTest test = StoreUnderTest.Create(kind, postgres);
+        IConfigurationStore store = test.Store;
+        test.WriteRaw(File.ReadAllText(Fixture));
 
         CasbConfiguration configuration = store.Load();
         store.Update(c => c.Settings.ActivityRetentionDays = 14); // changes nothing: no write
@@ -31,19 +32,21 @@ public sealed class SchemaUpgradeTests : IDisposable
         Assert.Empty(configuration.SessionPolicies);
         Assert.Equal(AppControlMode.BlockDownloads, configuration.ConditionalAccessPolicies[0].AppControlMode);
         Assert.Empty(ConfigurationValidator.Validate(configuration));
-        Assert.Equal(File.ReadAllBytes(Fixture), File.ReadAllBytes(store.ConfigurationFile));
+        Assert.Equal(File.ReadAllText(Fixture).Trim(), test.ReadRaw()!.Trim());
     }
 
-    [Fact]
-    public void A_write_upgrades_a_version_1_store_to_the_current_version_and_loses_nothing()
+    [Theory]
+    [MemberData(nameof(StoreUnderTest.Kinds), MemberType = typeof(StoreUnderTest))]
+    public void A_write_upgrades_a_version_1_store_to_the_current_version_and_loses_nothing(string kind)
     {
-        var store = new CasbStore(_directory);
-        File.Copy(Fixture, store.ConfigurationFile);
+        using StoreUnderTest test = StoreUnderTest.Create(kind, postgres);
+        IConfigurationStore store = test.Store;
+        test.WriteRaw(File.ReadAllText(Fixture));
 
         store.Update(c => GroupCatalog.AddMembers(c, "Vendors", ["new@fabrikam.com"]));
 
         JsonObject before = JsonNode.Parse(File.ReadAllText(Fixture))!.AsObject();
-        JsonObject after = JsonNode.Parse(File.ReadAllText(store.ConfigurationFile))!.AsObject();
+        JsonObject after = JsonNode.Parse(test.ReadRaw()!)!.AsObject();
         Assert.Equal(CasbConfiguration.CurrentSchemaVersion, (int)after["schemaVersion"]!);
         Assert.Equal(13, (int)after["revision"]!);
         Assert.Equal(0, after["sessionPolicies"]!.AsArray().Count);
@@ -57,10 +60,12 @@ public sealed class SchemaUpgradeTests : IDisposable
         AssertContains(before, after, "$");
     }
 
-    [Fact]
-    public void A_version_1_export_imports_into_a_current_store()
+    [Theory]
+    [MemberData(nameof(StoreUnderTest.Kinds), MemberType = typeof(StoreUnderTest))]
+    public void A_version_1_export_imports_into_a_current_store(string kind)
     {
-        var store = new CasbStore(_directory);
+        using StoreUnderTest test = StoreUnderTest.Create(kind, postgres);
+        IConfigurationStore store = test.Store;
 
         ImportFile file = ConfigurationImport.Read(Fixture);
         store.Update(c => ConfigurationImport.Apply(c, file, ConfigurationImport.Plan(c, file, replace: true)));
@@ -68,14 +73,16 @@ public sealed class SchemaUpgradeTests : IDisposable
         CasbConfiguration configuration = store.Load();
         Assert.Equal("Require certificate", Assert.Single(configuration.AccessPolicies).Name);
         Assert.Equal(DefaultAction.Block, configuration.Settings.DefaultAction);
-        Assert.Contains($"\"schemaVersion\": {CasbConfiguration.CurrentSchemaVersion}", File.ReadAllText(store.ConfigurationFile));
+        Assert.Contains($"\"schemaVersion\": {CasbConfiguration.CurrentSchemaVersion}", test.ReadRaw());
     }
 
-    [Fact]
-    public void A_version_2_store_reads_as_it_is_and_is_left_untouched_until_a_write()
+    [Theory]
+    [MemberData(nameof(StoreUnderTest.Kinds), MemberType = typeof(StoreUnderTest))]
+    public void A_version_2_store_reads_as_it_is_and_is_left_untouched_until_a_write(string kind)
     {
-        var store = new CasbStore(_directory);
-        File.Copy(FixtureV2, store.ConfigurationFile);
+        using StoreUnderTest test = StoreUnderTest.Create(kind, postgres);
+        IConfigurationStore store = test.Store;
+        test.WriteRaw(File.ReadAllText(FixtureV2));
 
         CasbConfiguration configuration = store.Load();
         store.Update(c => c.Settings.ActivityRetentionDays = 14); // changes nothing: no write
@@ -89,19 +96,21 @@ public sealed class SchemaUpgradeTests : IDisposable
         SessionPolicyEntry session = Assert.Single(configuration.SessionPolicies);
         Assert.Equal((SessionControlType.ControlFileDownload, SessionPolicyAction.Block, 1), (session.ControlType, session.Action, session.MinFileSizeMB));
         Assert.Empty(ConfigurationValidator.Validate(configuration));
-        Assert.Equal(File.ReadAllBytes(FixtureV2), File.ReadAllBytes(store.ConfigurationFile));
+        Assert.Equal(File.ReadAllText(FixtureV2).Trim(), test.ReadRaw()!.Trim());
     }
 
-    [Fact]
-    public void A_write_upgrades_a_version_2_store_to_version_3_and_loses_nothing()
+    [Theory]
+    [MemberData(nameof(StoreUnderTest.Kinds), MemberType = typeof(StoreUnderTest))]
+    public void A_write_upgrades_a_version_2_store_to_version_3_and_loses_nothing(string kind)
     {
-        var store = new CasbStore(_directory);
-        File.Copy(FixtureV2, store.ConfigurationFile);
+        using StoreUnderTest test = StoreUnderTest.Create(kind, postgres);
+        IConfigurationStore store = test.Store;
+        test.WriteRaw(File.ReadAllText(FixtureV2));
 
         store.Update(c => GroupCatalog.AddMembers(c, "Vendors", ["new@fabrikam.com"]));
 
         JsonObject before = JsonNode.Parse(File.ReadAllText(FixtureV2))!.AsObject();
-        JsonObject after = JsonNode.Parse(File.ReadAllText(store.ConfigurationFile))!.AsObject();
+        JsonObject after = JsonNode.Parse(test.ReadRaw()!)!.AsObject();
         Assert.Equal(3, (int)after["schemaVersion"]!);
         Assert.Equal(21, (int)after["revision"]!);
         before.Remove("schemaVersion");
@@ -111,11 +120,13 @@ public sealed class SchemaUpgradeTests : IDisposable
         AssertContains(before, after, "$");
     }
 
-    [Fact]
-    public void An_engine_of_version_2_refuses_a_store_that_signs_users_in_instead_of_serving_its_apps_without_sign_in()
+    [Theory]
+    [MemberData(nameof(StoreUnderTest.Kinds), MemberType = typeof(StoreUnderTest))]
+    public void An_engine_of_version_2_refuses_a_store_that_signs_users_in_instead_of_serving_its_apps_without_sign_in(string kind)
     {
-        var store = new CasbStore(_directory);
-        File.Copy(FixtureV2, store.ConfigurationFile);
+        using StoreUnderTest test = StoreUnderTest.Create(kind, postgres);
+        IConfigurationStore store = test.Store;
+        test.WriteRaw(File.ReadAllText(FixtureV2));
         store.Update((c, secrets) =>
         {
             IdentityProviderCatalog.Set(c, secrets, new IdentityProviderChange
@@ -125,16 +136,16 @@ public sealed class SchemaUpgradeTests : IDisposable
             c.Apps[0].SignIn = SignInMode.Required;
             return 0;
         });
-        byte[] written = File.ReadAllBytes(store.ConfigurationFile);
+        string written = test.ReadRaw()!;
 
         // The engine that shipped before sign-in: the same parser with the chain and the version it had.
         CasbException refused = Assert.Throws<CasbException>(() =>
-            CasbStore.Parse(written, store.ConfigurationFile, SchemaMigrations.All.Where(s => s.From < 2).ToList(), target: 2));
+            CasbStore.Parse(System.Text.Encoding.UTF8.GetBytes(written), store.DocumentName, SchemaMigrations.All.Where(s => s.From < 2).ToList(), target: 2));
 
         Assert.Equal(SchemaMigrations.UnsupportedErrorId, refused.ErrorId);
         Assert.Contains("schema version 3", refused.Message);
         Assert.Equal(SignInMode.Required, store.Load().Apps[0].SignIn); // and this engine reads it whole
-        Assert.Equal(written, File.ReadAllBytes(store.ConfigurationFile));
+        Assert.Equal(written, test.ReadRaw());
     }
 
     private static void AssertContains(JsonNode? expected, JsonNode? actual, string path)

@@ -7,27 +7,56 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using CasbCore.Store;
+using CasbCore.Store.Postgres;
+using CasbModule.Tests.Postgres;
 
 namespace CasbModule.Tests.Gateway.SignIn;
 
 /// <summary>
 /// Replicas of one store share its data-protection keys: gateways that start together on an empty keys folder make one
 /// key between them, so a session cookie issued by one is read by every other, also after their key rings are cached.
+/// The same on a database store, whose key ring is in its shared blobs.
 /// </summary>
+[Collection(PostgresCollection.Name)]
 public sealed class SessionKeyRingTests : IClassFixture<SignInFixture>
 {
     private readonly SignInFixture _fixture;
+    private readonly PostgresFixture _postgres;
 
-    public SessionKeyRingTests(SignInFixture fixture) => _fixture = fixture;
+    public SessionKeyRingTests(SignInFixture fixture, PostgresFixture postgres)
+    {
+        _fixture = fixture;
+        _postgres = postgres;
+    }
 
     [Theory]
-    [InlineData(2)]
-    [InlineData(8)]
-    public void Gateways_starting_together_on_an_empty_keys_folder_make_one_key_and_read_each_others_data(int gateways)
+    [InlineData("folder", 2)]
+    [InlineData("folder", 8)]
+    [InlineData("postgresql", 2)]
+    [InlineData("postgresql", 8)]
+    public void Gateways_starting_together_on_an_empty_key_ring_make_one_key_and_read_each_others_data(string kind, int gateways)
     {
         string folder = Directory.CreateTempSubdirectory("casb-keys-").FullName;
-        // Writes that take a while (a shared disk) leave room for the race: all replicas find the folder empty.
-        ServiceProvider[] replicas = Enumerable.Range(0, gateways).Select(_ => Replica(folder, writeDelay: TimeSpan.FromMilliseconds(300))).ToArray();
+        string? database = kind == "postgresql" ? _postgres.Cluster.Uri(_postgres.CreateDatabase("keys")) : null;
+        int KeyCount()
+        {
+            if (database is null)
+            {
+                return Directory.GetFiles(folder, "*.xml").Length;
+            }
+
+            using var store = new PostgresStore(PostgresStoreUri.Parse(database));
+            return store.ListBlobs(StoreBlobNames.KeysFolder).Count;
+        }
+
+        // Writes that take a while (a shared disk, a remote database) leave room for the race: all replicas find the
+        // ring empty. Each replica has its own handle on the database, as gateways on other hosts do.
+        ServiceProvider[] replicas = Enumerable.Range(0, gateways)
+            .Select(_ => database is null
+                ? Replica(folder, writeDelay: TimeSpan.FromMilliseconds(300))
+                : DatabaseReplica(database, writeDelay: TimeSpan.FromMilliseconds(300)))
+            .ToArray();
         try
         {
             using var start = new Barrier(gateways);
@@ -40,7 +69,7 @@ public sealed class SessionKeyRingTests : IClassFixture<SignInFixture>
             });
 
             Assert.Single(created, c => c);
-            Assert.Single(Directory.GetFiles(folder, "*.xml"));
+            Assert.Equal(1, KeyCount());
             // Each replica's key ring, built now and cached from here on, reads what every other protected.
             string[] protectedBy = replicas.Select((r, i) => Protector(r).Protect($"session {i}")).ToArray();
             for (int reader = 0; reader < gateways; reader++)
@@ -52,7 +81,7 @@ public sealed class SessionKeyRingTests : IClassFixture<SignInFixture>
             }
 
             Assert.False(replicas[0].GetRequiredService<SessionKeyRing>().EnsureActiveKey()); // a restart adds none
-            Assert.Single(Directory.GetFiles(folder, "*.xml"));
+            Assert.Equal(1, KeyCount());
         }
         finally
         {
@@ -130,7 +159,22 @@ public sealed class SessionKeyRingTests : IClassFixture<SignInFixture>
                 options.XmlRepository = new SlowRepository(new FileSystemXmlRepository(new DirectoryInfo(folder), logs), delay));
         }
 
-        services.AddSingleton(sp => new SessionKeyRing(sp.GetRequiredService<IKeyManager>(), sp.GetRequiredService<IOptions<KeyManagementOptions>>(), folder));
+        services.AddSingleton(sp => new SessionKeyRing(
+            sp.GetRequiredService<IKeyManager>(), sp.GetRequiredService<IOptions<KeyManagementOptions>>(), new FolderKeyRingGate(folder)));
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>The data protection of one gateway process on the database store <paramref name="uri"/>, as the gateway registers it.</summary>
+    private static ServiceProvider DatabaseReplica(string uri, TimeSpan writeDelay)
+    {
+        var store = new PostgresStore(PostgresStoreUri.Parse(uri));
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IConfigurationStore>(store);
+        services.AddDataProtection().SetApplicationName("CasbGateway");
+        services.Configure<KeyManagementOptions>(o => o.XmlRepository = new SlowRepository(new StoreKeyRepository(store), writeDelay));
+        services.AddSingleton(sp => new SessionKeyRing(
+            sp.GetRequiredService<IKeyManager>(), sp.GetRequiredService<IOptions<KeyManagementOptions>>(), new StoreKeyRingGate(store)));
         return services.BuildServiceProvider();
     }
 

@@ -42,6 +42,11 @@ param(
     # A/B a runtime setting without a rebuild: adds the target gw-100-variant (its own store, the same policies),
     # interleaved with the others, whose gateway also gets this environment (e.g. @{ DOTNET_gcServer = '0' }).
     [hashtable] $VariantEnvironment = @{},
+    # A/B a code change: adds gw-100-variant run by this CasbGateway.dll (e.g. a copy of out/CasbModule/gateway built
+    # from another commit), interleaved with the others; combines with -VariantEnvironment.
+    [string] $VariantGateway,
+    # A/B runs: HTTP/1.1 rounds only (requests/s, latency, CPU per request), no HTTP/2, handshakes or memory figures.
+    [switch] $ThroughputOnly,
     [string[]] $Targets = @('upstream', 'nginx', 'bare', 'gw-100', 'gw-1000'),
     [switch] $KeepFiles
 )
@@ -53,7 +58,8 @@ $PSStyle.OutputRendering = 'PlainText'
 $ModuleManifest = (Resolve-Path $ModuleManifest).Path
 $BareForwarder = (Resolve-Path $BareForwarder).Path
 $Targets = @($Targets -split ',' | ForEach-Object Trim | Where-Object { $_ })
-if ($VariantEnvironment.Count -gt 0) { $Targets += 'gw-100-variant' }
+if ($VariantEnvironment.Count -gt 0 -or $VariantGateway) { $Targets += 'gw-100-variant' }
+if ($VariantGateway) { $VariantGateway = (Resolve-Path $VariantGateway).Path }
 
 if ($Quick) {
     if (-not $PSBoundParameters.ContainsKey('Rounds')) { $Rounds = 1 }
@@ -524,12 +530,12 @@ function New-Table($Results, $Memory) {
                 CpuUs = if ($kind -eq 'h1') { Get-Median ($r.CpuUs) } else { $null }
             }
         }
-        $s['mem'] = $Memory | Where-Object Target -EQ $t | Select-Object -First 1
+        $s['mem'] = if ($Memory) { $Memory | Where-Object Target -EQ $t | Select-Object -First 1 } else { $null }
         $summary[$t] = $s
     }
     $anchor = $summary['nginx']
     $names = @{ upstream = 'upstream alone (ceiling)'; nginx = 'nginx ssl_verify_client (anchor)'; bare = 'bare Kestrel + YARP (floor)'; 'gw-100' = 'gateway, seed + 100 policies'; 'gw-1000' = 'gateway, seed + 1,000 policies'
-        'gw-100-variant' = "gateway, seed + 100, $(($VariantEnvironment.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ' ')" }
+        'gw-100-variant' = "gateway, seed + 100, $(if ($VariantGateway) { "$VariantGateway " })$(($VariantEnvironment.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ' ')" }
     foreach ($t in $Targets) {
         $s = $summary[$t]
         $cells = @($names[$t])
@@ -606,7 +612,8 @@ try {
                 New-GatewayStore $store $extra
                 $stores[$t] = $store
                 $environment = if ($t -like '*-variant') { $targetEnvironment + $VariantEnvironment } else { $targetEnvironment }
-                $p = Start-Target $dotnet @($gatewayDll, '--store', $store, '--urls', "https://127.0.0.1:$($ports[$t])", '--name', 'default',
+                $dll = if ($t -like '*-variant' -and $VariantGateway) { $VariantGateway } else { $gatewayDll }
+                $p = Start-Target $dotnet @($dll, '--store', $store, '--urls', "https://127.0.0.1:$($ports[$t])", '--name', 'default',
                     '--certificate', (Join-Path $lab 'gateway.pfx'), '--log-file', (Join-Path $work "$t.gateway.log")) $t $environment
                 Wait-Port $ports[$t] $p.Process $p.Log; $targetProcesses[$t] = $p.Process
             }
@@ -626,12 +633,13 @@ try {
     foreach ($round in 1..$Rounds) {
         Write-Host "==> Round $round of $Rounds"
         foreach ($t in $Targets) { $r = Invoke-H1 $t $Seconds; $results.Add($r); Write-Host ('    {0,-9} HTTP/1.1 {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms  CPU {4,4:0} us/request' -f $t, $r.Rps, $r.P50, $r.P99, $r.CpuUs) }
+        if ($ThroughputOnly) { continue }
         foreach ($t in $Targets) { $r = Invoke-H2 $t $Seconds; $results.Add($r); Write-Host ('    {0,-9} HTTP/2   {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms' -f $t, $r.Rps, $r.P50, $r.P99) }
         foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds; $results.Add($r); Write-Host ('    {0,-9} handshakes {1,7:N0}/s' -f $t, $r.Rps) }
     }
 
-    Write-Host "==> $IdleConnections keep-alive connections per target"
-    $memory = foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) {
+    if (-not $ThroughputOnly) { Write-Host "==> $IdleConnections keep-alive connections per target" }
+    $memory = foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' -and -not $ThroughputOnly }) {
         $m = Measure-Connections $t
         Write-Host ('    {0,-9} RSS idle {1,6:0} MB ({2} threads), with {3} connections {4,6:0} MB ({5} threads), {6} s after {7,6:0} MB ({8} threads)' -f $t, $m.IdleMB, $m.IdleThreads, $IdleConnections, $m.PeakMB, $m.PeakThreads, $SettleSeconds, $m.AfterMB, $m.AfterThreads)
         $m

@@ -25,7 +25,7 @@ Describe 'Export-CasbConfiguration (<Kind> store)' -ForEach @(@{ Kind = 'folder'
 
         $result.FullName | Should -Be $file
         $json = Get-Content $file -Raw | ConvertFrom-Json
-        $json.schemaVersion | Should -Be 2 # 2: session policies (issue 10)
+        $json.schemaVersion | Should -Be 3 # 2: session policies (issue 10); 3: sign-in (issue 11)
         $json.settings.defaultAction | Should -Be 'Block'
         $json.apps.name | Should -Be 'Microsoft Online Services'
         $json.groups.members | Should -Be 'a@fabrikam.com'

@@ -53,3 +53,42 @@ Describe 'Get-CasbActivity' {
         Get-CasbActivity -StorePath (Join-Path $TestDrive 'empty') | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Get-CasbActivity with sign-in events' {
+    BeforeAll {
+        $store = Join-Path $TestDrive 'signin-store'
+        $activity = Join-Path $store 'activity'
+        New-Item -ItemType Directory -Path $activity | Out-Null
+        $now = [datetime]::UtcNow.Date.AddHours(12)
+        Set-Content -Path (Join-Path $activity "activity-$($now.ToString('yyyyMMdd')).jsonl") -Value @(
+            New-Line $now.AddMinutes(1) 'r1' 'Vendor Portal' 'vendor@fabrikam.com' 'Block' 403
+            (@{ time = $now.AddMinutes(2).ToString('o'); correlationId = 's1'; kind = 'SignIn'; outcome = 'Success'; user = 'vendor@fabrikam.com'
+                userSource = 'SignIn'; identityProvider = 'Entra ID'; groupCount = 3; app = 'Vendor Portal'; action = ''; httpStatus = 302 } | ConvertTo-Json -Compress)
+            (@{ time = $now.AddMinutes(3).ToString('o'); correlationId = 's2'; kind = 'SignIn'; outcome = 'Failure'; failureReason = 'sign_in_state_invalid'
+                identityProvider = 'Entra ID'; app = 'Vendor Portal'; action = ''; httpStatus = 400 } | ConvertTo-Json -Compress)
+            (@{ time = $now.AddMinutes(4).ToString('o'); correlationId = 'o1'; kind = 'SignOut'; outcome = 'Success'; user = 'vendor@fabrikam.com'
+                app = 'Vendor Portal'; action = ''; httpStatus = 302 } | ConvertTo-Json -Compress)
+        )
+    }
+
+    It 'filters by kind; a decision record is of kind Request' {
+        (Get-CasbActivity -StorePath $store -Kind SignIn).CorrelationId | Should -Be @('s2', 's1')
+        (Get-CasbActivity -StorePath $store -Kind SignOut, Request).CorrelationId | Should -Be @('o1', 'r1')
+        (Get-CasbActivity -StorePath $store -CorrelationId r1).Kind | Should -Be 'Request'
+        (Get-CasbActivity -StorePath $store -Action Block).CorrelationId | Should -Be 'r1'
+    }
+
+    It 'shows the outcome, the reason, the groups and the identity provider of a sign-in' {
+        $failed, $succeeded = Get-CasbActivity -StorePath $store -Kind SignIn
+        $failed.Outcome | Should -Be 'Failure'
+        $failed.FailureReason | Should -Be 'sign_in_state_invalid'
+        $succeeded.GroupCount | Should -Be 3
+        $succeeded.IdentityProvider | Should -Be 'Entra ID'
+        ($succeeded | Format-Table | Out-String -Width 400) | Should -Match 'SignIn Success'
+        ($failed | Format-Table | Out-String -Width 400) | Should -Match 'sign_in_state_invalid'
+    }
+
+    It 'refuses a kind it does not know' {
+        { Get-CasbActivity -StorePath $store -Kind Login } | Should -Throw -ErrorId 'ParameterArgumentValidationError,CasbModule.Cmdlets.GetCasbActivityCommand'
+    }
+}

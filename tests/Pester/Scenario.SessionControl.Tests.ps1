@@ -1,5 +1,5 @@
 # End to end: session control at the real gateway process (Start-CasbGateway) in front of the real sample upstream
-# app: a download blocked by App Control mode BlockDownloads, an upload blocked by a session policy, and the what-if
+# app: a download blocked by App Control mode BlockDownloads (replaced by <name>.blocked.txt), an upload blocked by a session policy, and the what-if
 # (Test-CasbAccess -Download/-Upload) agreeing with both.
 BeforeAll {
     Import-Module $env:CASB_MODULE_MANIFEST -Force
@@ -50,14 +50,19 @@ AfterAll {
 }
 
 Describe 'Session control at the gateway' {
-    It 'BlockDownloads: a download gets the block page and is logged; a page is served' {
-        $download = Invoke-WebRequest "https://localhost:$port/download/q3.xlsx" -SkipCertificateCheck -SkipHttpErrorCheck -UserAgent $browser -Headers @{ Accept = 'text/html' }
+    It 'BlockDownloads: a download is replaced by q3.xlsx.blocked.txt with the message and correlation id, and logged; a page is served' {
+        $saved = Join-Path $TestDrive 'saved'
+        $download = Invoke-WebRequest "https://localhost:$port/download/q3.xlsx" -SkipCertificateCheck -SkipHttpErrorCheck -UserAgent $browser -Headers @{ Accept = 'text/html' } -OutFile $saved -PassThru
         $page = Invoke-WebRequest "https://localhost:$port/" -SkipCertificateCheck -SkipHttpErrorCheck -UserAgent $browser
 
-        $download.StatusCode | Should -Be 403
-        $download.Content | Should -Match 'Downloads from Files are blocked'
+        $correlationId = [string] $download.Headers['X-Casb-Correlation-Id']
+        $download.StatusCode | Should -Be 200
+        [string] $download.Headers['Content-Disposition'] | Should -Match 'filename="?q3\.xlsx\.blocked\.txt"?;'
+        $text = Get-Content -Raw $saved
+        $text | Should -Match 'Downloads from Files are blocked'
+        $text | Should -Match "Correlation id: $correlationId"
         $page.StatusCode | Should -Be 200
-        $record = Wait-Activity ([string] $download.Headers['X-Casb-Correlation-Id'])
+        $record = Wait-Activity $correlationId
         $record.Action | Should -Be 'Block'
         $record.FileDirection | Should -Be 'Download'
         $record.FileName | Should -Be 'q3.xlsx'

@@ -124,6 +124,26 @@ Describe 'The identity provider through Export-CasbConfiguration and Import-Casb
         Get-Content (Join-Path $other 'casb.secrets.json') -Raw | Should -Match 'target-secret'
     }
 
+    It 'plans the provider with -WhatIf like every other item and writes nothing' {
+        Import-CasbConfiguration -StorePath $other -Path $file -WhatIf -IdentityProviderClientSecret (ConvertTo-SecureString 'target-secret' -AsPlainText -Force)
+
+        Get-CasbIdentityProvider -StorePath $other | Should -BeNullOrEmpty
+        Join-Path $other 'casb.secrets.json' | Should -Not -Exist
+        Join-Path $other 'casb.json' | Should -Not -Exist
+    }
+
+    It 'removes the provider and its secret on -Replace with a file that has none' {
+        Import-CasbConfiguration -StorePath $other -Path $file -IdentityProviderClientSecret (ConvertTo-SecureString 'target-secret' -AsPlainText -Force)
+        $empty = Join-Path $TestDrive "$([guid]::NewGuid()).json"
+        Set-Content -Path $empty -Value '{ "schemaVersion": 3 }'
+
+        $changes = Import-CasbConfiguration -StorePath $other -Path $empty -Replace -PassThru -Confirm:$false
+
+        ($changes | Where-Object ItemType -eq 'IdentityProvider').Change | Should -Be 'Removed'
+        Get-CasbIdentityProvider -StorePath $other | Should -BeNullOrEmpty
+        Get-Content (Join-Path $other 'casb.secrets.json') -Raw | Should -Not -Match 'target-secret'
+    }
+
     It 'keeps the secret the store already has' {
         Set-CasbIdentityProvider -StorePath $store -UserClaim upn
         Export-CasbConfiguration -StorePath $store -Path $file -Force

@@ -30,12 +30,29 @@ public sealed class TestIdentityProvider : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly TestIdentityProviderOptions _options;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TestUser> _users = new(StringComparer.OrdinalIgnoreCase);
+
     private TestIdentityProvider(WebApplication app, TestIdentityProviderOptions options, X509Certificate2 certificate)
     {
         _app = app;
         _options = options;
         Certificate = certificate;
+        foreach (TestUser user in options.Users)
+        {
+            _users[user.Name] = user;
+        }
     }
+
+    /// <summary>Changes a user's groups (as an admin of the directory would); the next token carries the new ones.</summary>
+    public void SetGroups(string user, IReadOnlyList<string> groups) => _users[user] = new TestUser(user, groups);
+
+    /// <summary>How many group lists the Graph-like endpoint gave out for a valid access token.</summary>
+    public int GroupLookups => Volatile.Read(ref _groupLookups);
+
+    private int _groupLookups;
+
+    /// <summary>When set, the Graph-like endpoint answers 503 (Graph down).</summary>
+    public bool GroupEndpointDown { get; set; }
 
     /// <summary>The issuer (authority), e.g. https://127.0.0.1:41234/.</summary>
     public Uri Authority { get; private set; } = null!;
@@ -181,7 +198,7 @@ public sealed class TestIdentityProvider : IAsyncDisposable
             IFormCollection form = await context.Request.ReadFormAsync();
             string name = form["username"].ToString().Trim();
             string returnUrl = form["returnUrl"].ToString();
-            TestUser? user = _options.Users.FirstOrDefault(u => string.Equals(u.Name, name, StringComparison.OrdinalIgnoreCase));
+            TestUser? user = _users.GetValueOrDefault(name);
             if (user is null)
             {
                 return Results.Content(LoginPage(returnUrl, $"No user '{name}'."), "text/html; charset=utf-8", statusCode: 401);
@@ -196,7 +213,7 @@ public sealed class TestIdentityProvider : IAsyncDisposable
             OpenIddictRequest request = context.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
             AuthenticateResult login = await context.AuthenticateAsync(LoginScheme);
             TestUser? user = login.Succeeded
-                ? _options.Users.FirstOrDefault(u => string.Equals(u.Name, login.Principal!.Identity!.Name, StringComparison.OrdinalIgnoreCase))
+                ? _users.GetValueOrDefault(login.Principal!.Identity!.Name ?? "")
                 : null;
             if (user is null || request.HasPromptValue(PromptValues.Login))
             {
@@ -209,16 +226,59 @@ public sealed class TestIdentityProvider : IAsyncDisposable
             identity.AddClaim(new Claim(Claims.PreferredUsername, user.Name));
             identity.AddClaim(new Claim("upn", user.Name));
             identity.AddClaim(new Claim(Claims.Email, user.Name));
+            bool overage = user.Groups.Count > _options.GroupOverageThreshold;
             foreach (string group in user.Groups)
             {
-                identity.AddClaim(new Claim("groups", group));
+                if (!overage)
+                {
+                    identity.AddClaim(new Claim("groups", group));
+                }
+
                 identity.AddClaim(new Claim(Claims.Role, group));
             }
 
+            if (overage)
+            {
+                // Entra ID's form: the groups claim's source is an endpoint the client calls with the access token.
+                identity.AddClaim("_claim_names", System.Text.Json.JsonSerializer.SerializeToElement(new { groups = "src1" }));
+                identity.AddClaim("_claim_sources", System.Text.Json.JsonSerializer.SerializeToElement(
+                    new Dictionary<string, object> { ["src1"] = new { endpoint = new Uri(Authority, "graph/v1.0/me/getMemberObjects").ToString() } }));
+            }
+
             identity.SetScopes(request.GetScopes());
-            identity.SetDestinations(_ => [Destinations.IdentityToken, Destinations.AccessToken]);
+            identity.SetDestinations(c => c.Type is "_claim_names" or "_claim_sources" ? [Destinations.IdentityToken] : [Destinations.IdentityToken, Destinations.AccessToken]);
             Interlocked.Increment(ref _signIns);
             return Results.SignIn(new ClaimsPrincipal(identity), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        });
+        app.MapPost("/graph/v1.0/me/getMemberObjects", async (HttpContext context) =>
+        {
+            if (GroupEndpointDown)
+            {
+                return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+            }
+
+            // The access token must be one this provider signed, for a user it knows: as Microsoft Graph checks its own.
+            string authorization = context.Request.Headers.Authorization.ToString();
+            if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal))
+            {
+                return Results.Unauthorized();
+            }
+
+            var server = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<OpenIddict.Server.OpenIddictServerOptions>>().CurrentValue;
+            var validation = await new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().ValidateTokenAsync(authorization["Bearer ".Length..], new Microsoft.IdentityModel.Tokens.TokenValidationParameters
+            {
+                ValidIssuer = Authority.ToString(),
+                ValidateAudience = false,
+                IssuerSigningKeys = server.SigningCredentials.Select(c => c.Key),
+                ValidTypes = ["at+jwt"],
+            });
+            if (!validation.IsValid || validation.ClaimsIdentity.FindFirst(Claims.Subject)?.Value is not { } subject || _users.GetValueOrDefault(subject) is not { } user)
+            {
+                return Results.Unauthorized();
+            }
+
+            Interlocked.Increment(ref _groupLookups);
+            return Results.Json(new { value = user.Groups });
         });
         app.MapMethods("/connect/endsession", ["GET", "POST"], async (HttpContext context) =>
         {

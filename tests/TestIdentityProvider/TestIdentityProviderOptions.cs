@@ -20,6 +20,13 @@ public sealed class TestIdentityProviderOptions
 
     public IReadOnlyList<string> PostLogoutRedirectUris { get; init; } = [];
 
+    /// <summary>
+    /// Entra ID's group overage: a user with more groups than this gets an ID token without groups that points
+    /// (_claim_names, _claim_sources) to the provider's Graph-like /graph/v1.0/me/getMemberObjects, which lists them
+    /// for a valid access token of the provider. Null: groups always in the token.
+    /// </summary>
+    public int? GroupOverageThreshold { get; init; }
+
     /// <summary>How long an ID token is valid.</summary>
     public TimeSpan IdentityTokenLifetime { get; init; } = TimeSpan.FromMinutes(20);
 }

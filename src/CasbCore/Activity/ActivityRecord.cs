@@ -20,6 +20,21 @@ public sealed record ActivityRecord
 {
     public DateTimeOffset Time { get; init; }
 
+    /// <summary>
+    /// Null for a request decision (the usual record); <see cref="ActivityKinds.SignIn"/> or
+    /// <see cref="ActivityKinds.SignOut"/> for a sign-in event, which has an <see cref="Outcome"/> and no Action.
+    /// </summary>
+    public string? Kind { get; init; }
+
+    /// <summary>Success or Failure, for a sign-in event.</summary>
+    public string? Outcome { get; init; }
+
+    /// <summary>Why a sign-in or sign-out failed: the error code its page shows (sign_in_state_invalid, identity_provider_unavailable, ...).</summary>
+    public string? FailureReason { get; init; }
+
+    /// <summary>How many groups the identity provider's token named (its GroupClaim values), for a sign-in that succeeded.</summary>
+    public int? GroupCount { get; init; }
+
     /// <summary>The gateway's own id for this request, unique per request (never taken from the client).</summary>
     public string CorrelationId { get; init; } = "";
 
@@ -68,7 +83,7 @@ public sealed record ActivityRecord
 
     public IReadOnlyList<string> MatchedPolicies { get; init; } = Array.Empty<string>();
 
-    /// <summary>Allow, Block or Monitor.</summary>
+    /// <summary>Allow, Block or Monitor; empty for a sign-in event (see <see cref="Outcome"/>).</summary>
     public string Action { get; init; } = "";
 
     public string? BlockingPolicy { get; init; }
@@ -93,6 +108,9 @@ public sealed record ActivityRecord
 
     public string? FileName { get; init; }
 
+    /// <summary>The file's size in bytes: a part's counted size for an upload, the Content-Length for a download (null when chunked).</summary>
+    public long? FileSizeBytes { get; init; }
+
     /// <summary>Allow, Audit or Block: the engine's decision on the file.</summary>
     public string? FileAction { get; init; }
 
@@ -110,6 +128,7 @@ public sealed record ActivityRecord
         {
             FileDirection = file.Direction.ToString(),
             FileName = file.FileName,
+            FileSizeBytes = file.SizeBytes,
             FileAction = file.Action.ToString(),
             SessionPolicy = file.Policy,
         };
@@ -139,10 +158,12 @@ public sealed record ActivityRecord
         double? decisionLatencyMs = null,
         double? upstreamLatencyMs = null,
         string? gateway = null,
-        string? error = null)
+        string? error = null,
+        string? traceId = null,
+        string? errorSource = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        DecisionExplanation explanation = decision.Explain();
+        DecisionExplanation explanation = decision.ExplainForRecord();
         return new ActivityRecord
         {
             Time = request.At,
@@ -158,15 +179,13 @@ public sealed record ActivityRecord
             SourceIp = request.ClientAddress?.ToString() ?? request.RemoteAddress?.ToString(),
             UserAgent = request.UserAgent,
             ClientAppType = decision.ClientAppType.ToString(),
-            DeviceTags = decision.DeviceTags.ToArray(),
+            DeviceTags = decision.DeviceTags.Count == 0 ? Array.Empty<string>() : decision.DeviceTags.ToArray(),
             CertificateSubject = decision.Certificate?.Subject,
             CertificateIssuer = decision.Certificate?.Issuer,
             CertificateThumbprint = decision.Certificate?.Thumbprint,
             CertificateStatus = decision.Certificate?.Status,
-            ConditionalAccess = explanation.ConditionalAccess
-                .Select(c => new ActivityConditionalAccessResult { Policy = c.PolicyName, Outcome = c.Outcome.ToString(), Reason = c.Reason })
-                .ToArray(),
-            MatchedPolicies = explanation.MatchedPolicies.Select(p => p.Name).ToArray(),
+            ConditionalAccess = Logged(explanation.ConditionalAccess),
+            MatchedPolicies = Names(explanation.MatchedPolicies),
             Action = decision.Action.ToString(),
             BlockingPolicy = decision.BlockingPolicy,
             BlockMessage = decision.Action == AccessAction.Block ? decision.BlockMessage : null,
@@ -176,6 +195,42 @@ public sealed record ActivityRecord
             Revision = decision.Revision,
             Gateway = gateway,
             Error = error,
+            TraceId = traceId,
+            ErrorSource = errorSource,
         };
+    }
+
+    // Loops, not LINQ: once per request on the gateway's request path.
+    private static ActivityConditionalAccessResult[] Logged(IReadOnlyList<ConditionalAccessResult> results)
+    {
+        if (results.Count == 0)
+        {
+            return Array.Empty<ActivityConditionalAccessResult>();
+        }
+
+        var logged = new ActivityConditionalAccessResult[results.Count];
+        for (int i = 0; i < logged.Length; i++)
+        {
+            ConditionalAccessResult result = results[i];
+            logged[i] = new ActivityConditionalAccessResult { Policy = result.PolicyName, Outcome = result.Outcome.ToString(), Reason = result.Reason };
+        }
+
+        return logged;
+    }
+
+    private static string[] Names(IReadOnlyList<MatchedAccessPolicy> policies)
+    {
+        if (policies.Count == 0)
+        {
+            return Array.Empty<string>();
+        }
+
+        var names = new string[policies.Count];
+        for (int i = 0; i < names.Length; i++)
+        {
+            names[i] = policies[i].Name;
+        }
+
+        return names;
     }
 }

@@ -12,8 +12,8 @@ namespace CasbCore.Catalogs;
 /// Import-CasbConfiguration's planner: reads a file written by Export-CasbConfiguration (any schema version this
 /// engine can upgrade), plans per item what merging or replacing would add, update or remove, and applies the
 /// changes the admin accepted. Merging is by name for apps, groups and policies, by thumbprint for trusted roots,
-/// by id for CRLs; the gateway settings are replaced when the file has them. Every kind in
-/// <see cref="ConfigurationItems"/> takes part.
+/// by id for CRLs; the identity provider is one item (its secret is the store's, never the file's); the gateway
+/// settings are replaced when the file has them. Every kind in <see cref="ConfigurationItems"/> takes part.
 /// </summary>
 public static class ConfigurationImport
 {
@@ -23,7 +23,7 @@ public static class ConfigurationImport
     public const string SettingsType = "Settings";
 
     /// <summary>The <see cref="ConfigurationChange.ItemType"/> of the identity provider (one item, its secret never in the file).</summary>
-    public const string IdentityProviderType = "IdentityProvider";
+    public static string IdentityProviderType => ConfigurationItems.IdentityProvider.Type;
 
     /// <summary>
     /// Reads and checks a file: JSON of a known schema version, no blank or repeated keys, trusted roots that are
@@ -111,20 +111,6 @@ public static class ConfigurationImport
             changes.Add(new ConfigurationChange(SettingsType, "Gateway settings", ConfigurationChangeKind.Updated));
         }
 
-        // The identity provider: added or updated when the file has one that differs, removed by a replace.
-        if (file.Configuration.IdentityProvider is { } provider)
-        {
-            if (current.IdentityProvider is null || !SameJson(current.IdentityProvider, provider))
-            {
-                changes.Add(new ConfigurationChange(
-                    IdentityProviderType, provider.Name, current.IdentityProvider is null ? ConfigurationChangeKind.Added : ConfigurationChangeKind.Updated));
-            }
-        }
-        else if (replace && current.IdentityProvider is { } removed)
-        {
-            changes.Add(new ConfigurationChange(IdentityProviderType, removed.Name, ConfigurationChangeKind.Removed));
-        }
-
         return changes;
     }
 
@@ -143,6 +129,7 @@ public static class ConfigurationImport
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(accepted);
+        var source = new ImportSource(file.Configuration, secrets, identityProviderClientSecret);
         foreach (ConfigurationChange change in accepted)
         {
             if (change.ItemType == SettingsType)
@@ -151,19 +138,9 @@ public static class ConfigurationImport
                 continue;
             }
 
-            if (change.ItemType == IdentityProviderType)
-            {
-                SignIn.IdentityProviderCatalog.Import(
-                    configuration,
-                    secrets ?? throw new ArgumentException("An identity provider is imported with the store's secrets.", nameof(secrets)),
-                    change.Change == ConfigurationChangeKind.Removed ? null : file.Configuration.IdentityProvider,
-                    identityProviderClientSecret);
-                continue;
-            }
-
             ConfigurationItemKind kind = ConfigurationItems.Find(change.ItemType)
                 ?? throw new ArgumentException($"'{change.ItemType}' is not a kind of configuration item.", nameof(accepted));
-            kind.Apply(configuration, file.Configuration, change);
+            kind.Apply(configuration, source, change);
         }
 
         ConfigurationValidator.ThrowIfInvalid(configuration);
@@ -171,9 +148,7 @@ public static class ConfigurationImport
 
     /// <summary>The kind of item in words, for -WhatIf: "access policy", "gateway settings".</summary>
     public static string Describe(string itemType) =>
-        itemType == SettingsType ? "gateway settings"
-        : itemType == IdentityProviderType ? "identity provider"
-        : ConfigurationItems.Find(itemType)?.Display ?? itemType;
+        itemType == SettingsType ? "gateway settings" : ConfigurationItems.Find(itemType)?.Display ?? itemType;
 
     private static CasbException Invalid(string path, string why, Exception? inner) =>
         new(InvalidFileErrorId, CasbErrorKind.InvalidData, $"Cannot import '{path}': {why} Nothing was changed.", path, inner);

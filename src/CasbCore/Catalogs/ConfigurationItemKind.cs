@@ -4,7 +4,7 @@ using CasbCore.Policies;
 namespace CasbCore.Catalogs;
 
 /// <summary>
-/// One kind of item in the configuration (a noun: app, group, a kind of policy, trusted root, CRL), registered
+/// One kind of item in the configuration (a noun: app, group, a kind of policy, trusted root, CRL, the identity provider), registered
 /// once in <see cref="ConfigurationItems"/>. The registration is what Export/Import, the validator and the
 /// app and group cascades know about the kind, so a new noun is added in one place.
 /// </summary>
@@ -30,7 +30,8 @@ public abstract class ConfigurationItemKind
 
     internal abstract IEnumerable<ConfigurationChange> Plan(CasbConfiguration current, CasbConfiguration imported, bool replace);
 
-    internal abstract void Apply(CasbConfiguration configuration, CasbConfiguration imported, ConfigurationChange change);
+    /// <summary>Applies one planned change from <paramref name="source"/> (the file, and the store's secrets for an item that has one).</summary>
+    internal abstract void Apply(CasbConfiguration configuration, ImportSource source, ConfigurationChange change);
 
     /// <summary>Why a file's list of this kind cannot be imported (a blank or repeated key), or null.</summary>
     internal abstract string? FindKeyProblem(CasbConfiguration imported);

@@ -65,8 +65,9 @@ internal sealed class ConfigurationItemKind<T>(string type, string display, Func
         }
     }
 
-    internal override void Apply(CasbConfiguration configuration, CasbConfiguration imported, ConfigurationChange change)
+    internal override void Apply(CasbConfiguration configuration, ImportSource source, ConfigurationChange change)
     {
+        CasbConfiguration imported = source.Configuration;
         List<T> items = list(configuration);
         int index = items.FindIndex(e => ItemNames.IsSame(key(e), change.Name));
         if (change.Change == ConfigurationChangeKind.Removed)

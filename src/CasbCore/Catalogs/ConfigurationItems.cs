@@ -16,6 +16,9 @@ public static class ConfigurationItems
     internal static ConfigurationItemKind<RevocationListEntry> RevocationLists { get; } =
         new("RevocationList", "revocation list", c => c.RevocationLists, r => r.Id);
 
+    /// <summary>At most one; the apps that sign users in use it, so it comes before them. Its secret stays in the store's secrets.</summary>
+    internal static IdentityProviderItemKind IdentityProvider { get; } = new();
+
     internal static ConfigurationItemKind<AppEntry> Apps { get; } =
         new("App", "app", c => c.Apps, a => a.Name) { Named = true };
 
@@ -76,7 +79,7 @@ public static class ConfigurationItems
 
     /// <summary>All kinds, in import order.</summary>
     public static IReadOnlyList<ConfigurationItemKind> All { get; } =
-        [TrustedRoots, RevocationLists, Apps, Groups, ConditionalAccessPolicies, AccessPolicies, SessionPolicies];
+        [TrustedRoots, RevocationLists, IdentityProvider, Apps, Groups, ConditionalAccessPolicies, AccessPolicies, SessionPolicies];
 
     /// <summary>The kind with this <see cref="ConfigurationItemKind.Type"/>, or null.</summary>
     public static ConfigurationItemKind? Find(string type) => All.FirstOrDefault(k => k.Type == type);

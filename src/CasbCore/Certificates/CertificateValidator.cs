@@ -31,7 +31,7 @@ public sealed class CertificateValidator
     private readonly HashSet<string> _rootThumbprints = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<StoredCrl> _storeCrls = new();
     private readonly ConcurrentDictionary<(string CrlId, string Issuer), bool> _storeCrlSignatures = new();
-    private readonly ConcurrentDictionary<string, CachedResult> _results = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<CertificateCacheKey, CachedResult> _results = new();
     private readonly Dictionary<string, CaProfile> _caProfiles = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<(string IssuerThumbprint, string Problem)> _unusableStoreCrls = new();
     private readonly bool _allowWeak;
@@ -100,10 +100,10 @@ public sealed class CertificateValidator
             return CertificateValidationResult.None(at);
         }
 
-        string key;
+        CertificateCacheKey key;
         try
         {
-            key = CertificateExtensions.GetSha256Thumbprint(certificate);
+            key = CertificateCacheKey.For(certificate);
         }
         catch (Exception ex)
         {
@@ -131,7 +131,8 @@ public sealed class CertificateValidator
             _results.Clear();
         }
 
-        _results[key] = fresh;
+        // Detached: the cache must not depend on the bytes of a certificate object the server may dispose.
+        _results[key.Detached()] = fresh;
         return fresh.Result;
     }
 

@@ -8,8 +8,11 @@ namespace CasbCore.Model;
 /// </summary>
 public sealed class CasbConfiguration
 {
-    /// <summary>2: session policies (an engine that reads only version 1 would ignore them and let every download through).</summary>
-    public const int CurrentSchemaVersion = 2;
+    /// <summary>
+    /// 2: session policies (an engine that reads only version 1 would ignore them and let every download through).
+    /// 3: sign-in (an engine that reads only version 2 would read signIn: Required as nothing and serve the app to anyone).
+    /// </summary>
+    public const int CurrentSchemaVersion = 3;
 
     public int SchemaVersion { get; set; } = CurrentSchemaVersion;
 

@@ -165,5 +165,15 @@ public readonly struct AccessDecision
             ? _policies.Explain(_request, Certificate, this, recordEvaluated)
             : _given ?? DecisionExplanation.None;
 
+    /// <summary>
+    /// The explanation the activity record logs: every conditional-access result (with its reason) and the matched
+    /// policies, without the reason lines (<see cref="DecisionExplanation.Reasons"/> is empty), which the record does
+    /// not carry; cheaper, since it runs once per request in the gateway.
+    /// </summary>
+    internal DecisionExplanation ExplainForRecord() =>
+        _policies is not null && _request is not null && Certificate is not null
+            ? _policies.Explain(_request, Certificate, this, recordEvaluated: false, keepReasons: false)
+            : _given ?? DecisionExplanation.None;
+
     private DecisionExplanation Given() => _given ?? DecisionExplanation.None;
 }

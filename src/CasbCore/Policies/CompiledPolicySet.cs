@@ -172,9 +172,10 @@ public sealed class CompiledPolicySet
     }
 
     /// <summary>The reasons for <paramref name="decision"/>: the same stages on the same inputs, with a trace.</summary>
-    internal DecisionExplanation Explain(AccessRequest request, CertificateValidationResult certificate, in AccessDecision decision, bool recordEvaluated)
+    internal DecisionExplanation Explain(
+        AccessRequest request, CertificateValidationResult certificate, in AccessDecision decision, bool recordEvaluated, bool keepReasons = true)
     {
-        var trace = new DecisionTrace(recordEvaluated);
+        var trace = new DecisionTrace(recordEvaluated, keepReasons);
         var state = new DecisionState(request, certificate, trace);
         Run(ref state);
         // The inputs are immutable and the stages deterministic, so this cannot differ; if it ever did, the

@@ -93,6 +93,13 @@ internal sealed class CompiledSessionPolicy
         return _minBytes is not long min || file.SizeBytes is not long size || size >= min;
     }
 
+    /// <summary>True when this policy controls <paramref name="direction"/> and names <paramref name="extension"/> (canonical form).</summary>
+    public bool NamesExtension(FileTransferDirection direction, string extension) =>
+        extension.Length > 0
+        && (ControlType == SessionControlType.MonitorOnly
+            || ControlType == (direction == FileTransferDirection.Download ? SessionControlType.ControlFileDownload : SessionControlType.ControlFileUpload))
+        && Array.IndexOf(_extensions, extension) >= 0;
+
     /// <summary>True when this policy should decide over <paramref name="other"/>: Block over Audit, then severity, then name, then order.</summary>
     public bool Outranks(CompiledSessionPolicy other)
     {

@@ -112,7 +112,6 @@ public static class ConfigurationValidator
                 $"The block page detail '{(int)configuration.Settings.BlockPageDetail}' is not one of {string.Join(", ", Enum.GetNames<BlockPageDetail>())}.");
         }
 
-        SignIn.IdentityProviderRules.Validate(configuration, Add);
         return problems;
     }
 

@@ -7,25 +7,36 @@ namespace CasbCore.Policies;
 /// </summary>
 internal sealed class DecisionTrace
 {
-    private readonly List<string> _reasons = new(8);
+    private readonly List<string> _reasons;
     private readonly List<ConditionalAccessResult> _conditionalAccess = new();
     private readonly List<MatchedAccessPolicy> _matchedPolicies = new();
     private readonly List<string> _evaluated = new();
     // Null unless asked for: the gateway explains every request for its activity record and has no use for it.
     private readonly HashSet<CompiledAccessPolicy>? _evaluatedOnce;
     private readonly List<CompiledAccessPolicy> _matchedPending = new();
+    // False for the gateway's activity record, which logs the structured parts (each conditional-access result with its
+    // reason, the matched policies, the blocking policy) and never the reason lines: they are not kept or built.
+    private readonly bool _keepReasons;
 
-    public DecisionTrace(bool recordEvaluated = false)
+    public DecisionTrace(bool recordEvaluated = false, bool keepReasons = true)
     {
         _evaluatedOnce = recordEvaluated ? new HashSet<CompiledAccessPolicy>(ReferenceEqualityComparer.Instance) : null;
+        _keepReasons = keepReasons;
+        _reasons = keepReasons ? new List<string>(8) : [];
     }
 
-    public void Reason(string line) => _reasons.Add(line);
+    public void Reason(string line)
+    {
+        if (_keepReasons)
+        {
+            _reasons.Add(line);
+        }
+    }
 
     public void ConditionalAccess((ConditionalAccessResult Result, string Line) result)
     {
         _conditionalAccess.Add(result.Result);
-        _reasons.Add(result.Line);
+        Reason(result.Line);
     }
 
     public void Evaluating(CompiledAccessPolicy policy)
@@ -50,12 +61,15 @@ internal sealed class DecisionTrace
         {
             if (reportOnly)
             {
-                _reasons.Add("Report-only: " + policy.MatchedReason);
+                if (_keepReasons)
+                {
+                    _reasons.Add("Report-only: " + policy.MatchedReason);
+                }
             }
             else
             {
                 _matchedPolicies.Add(policy.Matched);
-                _reasons.Add(policy.MatchedReason);
+                Reason(policy.MatchedReason);
             }
         }
 

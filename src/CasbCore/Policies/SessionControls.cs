@@ -28,6 +28,30 @@ public sealed class SessionControls
 
     internal CompiledSessionPolicy[] Compiled { get; }
 
+    /// <summary>
+    /// True when a session policy the session carries controls <paramref name="direction"/> and names the extension of
+    /// <paramref name="fileName"/>: how the gateway knows that a response without a Content-Disposition (a URL ending
+    /// in .xlsx) is a download to decide. Under MonitorOnly or BlockDownloads no policy names one.
+    /// </summary>
+    public bool NamesExtensionOf(FileTransferDirection direction, string? fileName)
+    {
+        if (Compiled.Length == 0)
+        {
+            return false;
+        }
+
+        string extension = FileTransfer.ExtensionOf(fileName);
+        foreach (CompiledSessionPolicy policy in Compiled)
+        {
+            if (policy.NamesExtension(direction, extension))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The shared instance for a mode with no session policy in it: no allocation per request.</summary>
     internal static SessionControls For(AppControlMode mode) => mode switch
     {

@@ -18,6 +18,8 @@ public static class SchemaMigrations
     [
         new(1, "Session policies (sessionPolicies). Nothing else changed; the version went up so that an engine that knows no session policies refuses the file instead of letting every download through.",
             document => document["sessionPolicies"] ??= new JsonArray()),
+        new(2, "Sign-in (identityProvider, apps[].signIn, settings.certificateUserMismatch). Nothing to upgrade: a version 2 store has no provider and no app signs users in. The version went up so that an engine that knows no sign-in refuses the file instead of serving an app that requires sign-in to anyone.",
+            static _ => { }),
     ];
 
     /// <summary>

@@ -10,8 +10,9 @@ using CasbGateway.Telemetry;
 namespace CasbGateway.Activity;
 
 /// <summary>
-/// Outermost enforcement middleware: gives the request its correlation id and configuration revision, and
-/// after the response writes one activity record and the request metric, whatever happened inside.
+/// Outermost enforcement middleware: gives the request its correlation id and configuration revision, fails closed
+/// on any exception from inside (<see cref="FailClosed"/>), and after the response writes one activity record and
+/// the request metric, whatever happened inside.
 /// </summary>
 internal sealed class ActivityMiddleware
 {
@@ -19,10 +20,13 @@ internal sealed class ActivityMiddleware
     private readonly ConfigurationMonitor _configuration;
     private readonly ActivityRecorder _recorder;
     private readonly GatewayMetrics _metrics;
+    private readonly FailClosed _failClosed;
     private readonly string _gatewayName;
 
-    public ActivityMiddleware(RequestDelegate next, ConfigurationMonitor configuration, ActivityRecorder recorder, GatewayMetrics metrics, GatewayOptions options)
+    public ActivityMiddleware(
+        RequestDelegate next, ConfigurationMonitor configuration, ActivityRecorder recorder, GatewayMetrics metrics, FailClosed failClosed, GatewayOptions options)
     {
+        _failClosed = failClosed;
         _next = next;
         _configuration = configuration;
         _recorder = recorder;
@@ -36,8 +40,8 @@ internal sealed class ActivityMiddleware
         var feature = new GatewayRequestFeature
         {
             // Never the client's traceparent: two requests could then share one id and mix up their records.
-            CorrelationId = Guid.NewGuid().ToString("N"),
-            TraceId = System.Diagnostics.Activity.Current is { } trace ? trace.TraceId.ToHexString() : null,
+            CorrelationId = CorrelationIds.Next(),
+            TraceId = TraceIdOf(context),
             At = DateTimeOffset.UtcNow,
             State = _configuration.Current,
             RemoteAddress = peer is { IsIPv4MappedToIPv6: true } ? peer.MapToIPv4() : peer,
@@ -50,6 +54,10 @@ internal sealed class ActivityMiddleware
         {
             await _next(context);
         }
+        catch (Exception ex) when (FailClosed.Applies(ex, context))
+        {
+            await _failClosed.RespondAsync(context, ex);
+        }
         finally
         {
             ActivityRecord record = Build(context, feature);
@@ -58,17 +66,34 @@ internal sealed class ActivityMiddleware
         }
     }
 
-    private ActivityRecord Build(HttpContext context, GatewayRequestFeature feature) =>
-        BuildRecord(context, feature) with { TraceId = feature.TraceId, ErrorSource = feature.Error is null ? null : feature.ErrorSource };
+    /// <summary>
+    /// The W3C trace id the request runs under: the current activity's when a tracer started one, else the client's
+    /// valid traceparent, else none (no activity is started per request just to make up an id nobody else knows).
+    /// </summary>
+    internal static string? TraceIdOf(HttpContext context)
+    {
+        if (System.Diagnostics.Activity.Current is { } trace)
+        {
+            return trace.TraceId.ToHexString();
+        }
 
-    private ActivityRecord BuildRecord(HttpContext context, GatewayRequestFeature feature)
+        string? traceParent = context.Request.Headers.TraceParent;
+        return traceParent is not null && ActivityContext.TryParse(traceParent, null, out ActivityContext client)
+            ? client.TraceId.ToHexString()
+            : null;
+    }
+
+    // One record object on the common path: the trace id and error source go in as it is made, not through a copy.
+    private ActivityRecord Build(HttpContext context, GatewayRequestFeature feature)
     {
         int status = context.Response.StatusCode;
         string method = context.Request.Method;
+        string? errorSource = feature.Error is null ? null : feature.ErrorSource;
         if (feature.Decision is { } decision && feature.Request is not null)
         {
             ActivityRecord fromDecision = ActivityRecord.FromDecision(
-                decision, feature.Request, method, status, feature.DecisionLatencyMs, feature.UpstreamLatencyMs, _gatewayName, feature.Error);
+                decision, feature.Request, method, status, feature.DecisionLatencyMs, feature.UpstreamLatencyMs, _gatewayName, feature.Error,
+                feature.TraceId, errorSource);
             if (!feature.FailedClosed && !feature.NoApp)
             {
                 return feature.File is { } file ? fromDecision.WithFile(file) : fromDecision;
@@ -105,6 +130,8 @@ internal sealed class ActivityMiddleware
             Revision = feature.State?.Revision ?? 0,
             Gateway = _gatewayName,
             Error = feature.Error,
+            TraceId = feature.TraceId,
+            ErrorSource = errorSource,
         };
     }
 }

@@ -6,7 +6,7 @@ namespace CasbGateway.Enforcement;
 internal static class ApplicationBuilderEnforcementExtensions
 {
     /// <summary>
-    /// The enforcement pipeline, in order: activity record (outermost, sees every outcome), fail closed,
+    /// The enforcement pipeline, in order: activity record and fail closed (outermost, sees every outcome),
     /// header stripping, the sign-in session (apps that sign users in), decision, upload control (session control of the
     /// request), forwarding (terminal; session control of downloads is its response transform).
     /// </summary>
@@ -15,7 +15,6 @@ internal static class ApplicationBuilderEnforcementExtensions
     public static IApplicationBuilder UseCasbEnforcement(this IApplicationBuilder app, Func<HttpContext, bool> skip) =>
         app.UseWhen(context => !skip(context), enforced => enforced
             .UseMiddleware<ActivityMiddleware>()
-            .UseMiddleware<FailClosedMiddleware>()
             .UseMiddleware<HeaderStrippingMiddleware>()
             .UseMiddleware<SignIn.SignInSessionMiddleware>()
             .UseMiddleware<DecisionMiddleware>()

@@ -58,6 +58,13 @@ internal sealed partial class ForwardingMiddleware : IDisposable
             return;
         }
 
+        if (feature.Upload is { Refused: true } upload)
+        {
+            // Session control refused a part of the body mid-stream: the upstream request was aborted on purpose.
+            await SessionControl.UploadControlMiddleware.AnswerRefusedAsync(context, feature, upload);
+            return;
+        }
+
         Exception? exception = context.GetForwarderErrorFeature()?.Exception;
         string source = SourceOf(error);
         feature.ErrorSource = source;

@@ -46,8 +46,11 @@ internal sealed class GatewayRequestFeature
 
     public AccessDecision? Decision { get; set; }
 
-    /// <summary>The engine's decision on a download in the response, when session control decided one.</summary>
+    /// <summary>The engine's decision on the download or upload in this request (the strictest, or the blocked one), when session control decided one.</summary>
     public FileDecision? File { get; set; }
+
+    /// <summary>The multipart body session control reads part by part, when it reads one.</summary>
+    public SessionControl.MultipartUploadStream? Upload { get; set; }
 
     public double? DecisionLatencyMs { get; set; }
 

@@ -50,11 +50,12 @@ internal sealed class HeaderStrippingMiddleware
     public static void Strip(IHeaderDictionary headers, string? identityHeader)
     {
         List<string>? remove = null;
-        foreach (string name in headers.Keys)
+        // The pairs, not Keys: Kestrel builds a new case-insensitive HashSet of the names for every Keys call.
+        foreach (KeyValuePair<string, StringValues> header in headers)
         {
-            if (ForgeableHeaders.IsForgeable(name, identityHeader))
+            if (ForgeableHeaders.IsForgeable(header.Key, identityHeader))
             {
-                (remove ??= new List<string>()).Add(name);
+                (remove ??= new List<string>()).Add(header.Key);
             }
         }
 

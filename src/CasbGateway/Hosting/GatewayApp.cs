@@ -84,6 +84,10 @@ internal static class GatewayApp
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Hosting starts a System.Diagnostics.Activity and a logging scope for every request whenever this category is
+        // enabled at any level, though it never writes above Information. The activity record reads the client's
+        // traceparent itself (ActivityMiddleware); an OpenTelemetry tracer, when one is added, still gets its activities.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
 
@@ -115,11 +119,20 @@ internal static class GatewayApp
                     });
 
                     // Past UseHttps the handshake is done: counted once per connection, not per request.
-                    listen.Use(next => connection =>
+                    listen.Use(next => async connection =>
                     {
                         bool presented = connection.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>() is { ClientCertificate: not null };
                         listen.ApplicationServices.GetRequiredService<GatewayMetrics>().RecordTlsHandshake(presented);
-                        return next(connection);
+                        NativeMemoryTrimmer trimmer = listen.ApplicationServices.GetRequiredService<NativeMemoryTrimmer>();
+                        trimmer.ConnectionOpened();
+                        try
+                        {
+                            await next(connection);
+                        }
+                        finally
+                        {
+                            trimmer.ConnectionClosed();
+                        }
                     });
                 }
 
@@ -145,6 +158,9 @@ internal static class GatewayApp
         builder.Services.AddSingleton<ActivityRecorder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ActivityRecorder>());
         builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton<FailClosed>();
+        builder.Services.AddSingleton<NativeMemoryTrimmer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<NativeMemoryTrimmer>());
         builder.Services.AddSingleton<IAccessDecider, EngineAccessDecider>();
         builder.Services.AddHttpForwarder();
         builder.Services.AddCasbSignIn(store);
@@ -163,6 +179,7 @@ internal static class GatewayApp
         // A broken store, or an activity log that cannot be written, stops the start here, before anything listens.
         app.Services.GetRequiredService<ConfigurationMonitor>().LoadInitial();
         app.Services.GetRequiredService<ActivityRecorder>().CheckWritable();
+        app.Services.GetRequiredService<SessionKeyRing>().EnsureActiveKey();
 
         app.UseRouting();
         app.UseCasbSignInEndpoints();

@@ -30,6 +30,23 @@ internal static class NativeMemoryTuning
         }
     }
 
+    /// <summary>Returns the free pages of every arena to the system (glibc <c>malloc_trim(0)</c>); false when not glibc.</summary>
+    public static bool TrimFreedMemory()
+    {
+        try
+        {
+            _ = MallocTrim(0);
+            return true;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    [DllImport("libc.so.6", EntryPoint = "malloc_trim")]
+    private static extern int MallocTrim(nuint pad);
+
     // Blittable ints only: a plain DllImport needs no marshalling stub and no unsafe code.
     [DllImport("libc.so.6", EntryPoint = "mallopt")]
     private static extern int MallOpt(int parameter, int value);

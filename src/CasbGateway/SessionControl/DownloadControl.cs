@@ -6,36 +6,36 @@ namespace CasbGateway.SessionControl;
 /// <summary>
 /// The response stage of session control: before an upstream response is copied to the client, a download in a
 /// session that carries session controls is decided by the engine (<c>CasbEngine.DecideFile</c>, the call
-/// Test-CasbAccess -Download makes). Blocked: the client gets the 403 block page and none of the file. The file
-/// decision is kept on the request for the activity record.
+/// Test-CasbAccess -Download makes) under every spelling of its name. Blocked: the upstream's body is dropped and the
+/// client saves <c>&lt;name&gt;.blocked.txt</c> with the block message and the correlation id instead, as Defender for
+/// Cloud Apps does. The file decision is kept on the request for the activity record.
 /// </summary>
 internal static class DownloadControl
 {
-    /// <summary>True when the response may be proxied; false when a block page was written instead.</summary>
+    /// <summary>True when the response may be proxied; false when the blocked-download file was written instead.</summary>
     public static async ValueTask<bool> AllowAsync(HttpContext context, HttpResponseMessage? response)
     {
         GatewayRequestFeature? feature = context.Features.Get<GatewayRequestFeature>();
-        if (response is null || feature is not { Decision: { SessionControls: not null } decision, State: { } state })
+        if (response is null || feature is not { Decision: { SessionControls: { } controls } decision, State: { } state })
         {
             return true; // not under App Control: no allocation, nothing to decide
         }
 
-        if (DownloadDetector.DownloadOf(response) is not { } download)
+        if (DownloadDetector.DownloadOf(response, feature.Path, controls) is not { } download)
         {
             return true;
         }
 
-        FileDecision file = state.Engine.DecideFile(decision, download);
+        FileDecision file = FileDecisions.Strictest(
+            f => state.Engine.DecideFile(decision, f), FileTransferDirection.Download, download.Names, download.SizeBytes);
         feature.File = file;
         if (file.Action != FileAction.Block)
         {
             return true;
         }
 
-        await ResponsePages.WriteAsync(
-            context, StatusCodes.Status403Forbidden, "download_blocked", ResponsePages.BlockTitle,
-            file.BlockMessage ?? ResponsePages.DefaultBlockMessage, decision.App, feature.CorrelationId, feature.At,
-            decision.ClientAppType);
+        await BlockedDownloadFile.WriteAsync(
+            context, download.SavedAs, file.BlockMessage ?? ResponsePages.DefaultBlockMessage, decision.App, feature.CorrelationId, feature.At);
         return false;
     }
 }

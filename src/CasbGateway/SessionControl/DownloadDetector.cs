@@ -1,56 +1,72 @@
-using System.Net.Http.Headers;
 using CasbCore.Policies;
 
 namespace CasbGateway.SessionControl;
 
+/// <summary>One download as the response and its URL describe it: every spelling of its name, and its size.</summary>
+internal sealed record DownloadFile(IReadOnlyList<string> Names, long? SizeBytes)
+{
+    /// <summary>The name a browser saves the file under (filename* first, then filename, then the URL), or null.</summary>
+    public string? SavedAs => Names.Count > 0 ? DispositionFileNames.LeafName(Names[0]) : null;
+}
+
 /// <summary>
-/// Which upstream responses are downloads: a Content-Disposition of type attachment, or any Content-Disposition
-/// that names a file (an inline PDF can be saved as easily). The file name is the header's (filename* first),
-/// the size its Content-Length (unknown for a chunked response, which a size filter then treats as large).
+/// Which upstream responses are downloads: a Content-Disposition of type attachment, or one that names a file (an
+/// inline PDF can be saved as easily), or, without either, a URL whose last segment has an extension a session policy
+/// of the session names (/files/q3.xlsx). The name comes from the header (every spelling of it, see
+/// <see cref="DispositionFileNames"/>), else from the URL's last segment, as a browser names the file it saves; the
+/// size is the Content-Length (unknown for a chunked response, which a size filter then treats as large).
 /// </summary>
 internal static class DownloadDetector
 {
     private const string HeaderName = "Content-Disposition";
 
-    public static FileTransfer? DownloadOf(HttpResponseMessage response)
+    public static DownloadFile? DownloadOf(HttpResponseMessage response, RequestPath? path, SessionControls? controls)
     {
-        HttpContentHeaders headers = response.Content.Headers;
-        if (!headers.Contains(HeaderName))
+        System.Net.Http.Headers.HttpContentHeaders headers = response.Content.Headers;
+        long? size = headers.ContentLength;
+        string? urlName = LastSegment(path);
+        if (headers.TryGetValues(HeaderName, out IEnumerable<string>? values))
         {
-            return null;
+            string[] dispositions = values.ToArray();
+            var names = new List<string>(2);
+            bool download = dispositions.Length > 1; // browsers refuse two; the gateway decides it as a download
+            foreach (string disposition in dispositions)
+            {
+                if (!DispositionFileNames.TryRead(disposition, out var parsed, out bool namesFile, names, out _))
+                {
+                    download = true; // a header that does not parse, or reads two ways, still sends a file (fail closed)
+                    continue;
+                }
+
+                download |= namesFile || parsed!.DispositionType.Equals("attachment", StringComparison.OrdinalIgnoreCase);
+            }
+
+            if (download)
+            {
+                if (names.Count == 0 && urlName is not null)
+                {
+                    names.Add(urlName);
+                }
+
+                return new DownloadFile(names, size);
+            }
         }
 
-        ContentDispositionHeaderValue? disposition;
-        try
-        {
-            disposition = headers.ContentDisposition;
-        }
-        catch (FormatException)
-        {
-            disposition = null;
-        }
-
-        if (disposition is null)
-        {
-            // A Content-Disposition that does not parse still sends a file: a download of unknown name (fail closed).
-            return new FileTransfer(FileTransferDirection.Download, null, headers.ContentLength);
-        }
-
-        string? fileName = Unquote(disposition.FileNameStar) ?? Unquote(disposition.FileName);
-        bool attachment = string.Equals(disposition.DispositionType, "attachment", StringComparison.OrdinalIgnoreCase);
-        return attachment || fileName is not null
-            ? new FileTransfer(FileTransferDirection.Download, fileName, headers.ContentLength)
+        return urlName is not null && controls is not null && controls.NamesExtensionOf(FileTransferDirection.Download, urlName)
+            ? new DownloadFile([urlName], size)
             : null;
     }
 
-    private static string? Unquote(string? value)
+    /// <summary>The decoded last segment of the canonical path, or null for a folder ("/reports/").</summary>
+    internal static string? LastSegment(RequestPath? path)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        string? value = path?.Value;
+        if (string.IsNullOrEmpty(value) || value[^1] == '/')
         {
             return null;
         }
 
-        string trimmed = value.Trim();
-        return trimmed.Length >= 2 && trimmed[0] == '"' && trimmed[^1] == '"' ? trimmed[1..^1] : trimmed;
+        string segment = value[(value.LastIndexOf('/') + 1)..];
+        return segment.Length == 0 ? null : segment;
     }
 }

@@ -1,43 +1,72 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 using CasbCore.Policies;
 using CasbGateway.Enforcement;
 
 namespace CasbGateway.SessionControl;
 
 /// <summary>
-/// The request stage of session control: an upload in a session that carries session controls is decided by the
-/// engine (<c>CasbEngine.DecideFile</c>, the call Test-CasbAccess -Upload makes) before anything is forwarded.
-/// One blocked file blocks the request (403 block page; the upstream is never contacted). Requests outside App
-/// Control, and requests that carry no file, pass without their body being read.
+/// The request stage of session control, for a session that carries session controls. A multipart body is decided
+/// part by part as it streams (<see cref="MultipartUploadStream"/>, each file through <c>CasbEngine.DecideFile</c>, the
+/// call Test-CasbAccess -Upload makes): the gateway reads ahead to the first file part, so a form whose first file is
+/// blocked gets the 403 block page before the upstream is contacted; a later blocked part aborts the upstream request
+/// before any of its bytes are sent, and the client gets the block page. A body that names its file in a
+/// Content-Disposition header is decided from its headers before forwarding. Requests outside App Control, and
+/// requests that carry no file, pass untouched.
 /// </summary>
-internal sealed partial class UploadControlMiddleware
+internal sealed class UploadControlMiddleware
 {
     private readonly RequestDelegate _next;
-    private readonly ILogger<UploadControlMiddleware> _logger;
 
-    public UploadControlMiddleware(RequestDelegate next, ILogger<UploadControlMiddleware> logger)
-    {
-        _next = next;
-        _logger = logger;
-    }
+    public UploadControlMiddleware(RequestDelegate next) => _next = next;
 
-    public async Task InvokeAsync(HttpContext context)
+    // Not async itself: most requests pass straight on, and an async frame per request costs a state machine.
+    public Task InvokeAsync(HttpContext context)
     {
         GatewayRequestFeature feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
-        if (feature is not { Decision: { SessionControls: not null } decision, State: { } state } || !UploadDetector.MayCarryFiles(context.Request))
+        return feature is { Decision: { SessionControls: not null } decision, State: { } state } && UploadDetector.MayCarryFiles(context.Request)
+            ? DecideUploadsAsync(context, feature, decision, state)
+            : _next(context);
+    }
+
+    private async Task DecideUploadsAsync(HttpContext context, GatewayRequestFeature feature, AccessDecision decision, Configuration.EngineState state)
+    {
+        Func<FileTransfer, FileDecision> decide = file => state.Engine.DecideFile(decision, file);
+        if (!UploadDetector.IsMultipart(context.Request))
         {
-            await _next(context);
+            feature.File = UploadDetector.DecideNamedBody(context.Request, decide, out string? problem);
+            if (problem is not null)
+            {
+                await RefuseMalformedAsync(context, feature, problem);
+            }
+            else if (feature.File is { Action: FileAction.Block } blocked)
+            {
+                await BlockAsync(context, feature, blocked);
+            }
+            else
+            {
+                await _next(context);
+            }
+
             return;
         }
 
-        IReadOnlyList<FileTransfer> uploads;
+        if (UploadDetector.BoundaryOf(context.Request, out string? boundaryProblem) is not { } boundary)
+        {
+            await RefuseMalformedAsync(context, feature, boundaryProblem!);
+            return;
+        }
+
+        var upload = new MultipartUploadStream(context.Request.Body, boundary, decide);
+        context.Response.RegisterForDispose(upload);
         try
         {
-            uploads = await UploadDetector.ReadUploadsAsync(context.Request, context.RequestAborted);
+            await upload.PrefetchAsync(context.RequestAborted);
         }
         catch (BadHttpRequestException ex)
         {
-            // The client's body is too large, too slow or malformed: its fault, answered as forwarding answers it.
+            // The client's body is too large, too slow or cut short: its fault, answered as forwarding answers it.
             feature.ErrorSource = ErrorSources.Client;
             feature.Error = $"{ErrorSources.Client} upload body: {ex.Message}";
             (string code, string title, string message) = ex.StatusCode switch
@@ -50,30 +79,62 @@ internal sealed partial class UploadControlMiddleware
             return;
         }
 
-        FileDecision? decisive = null;
-        foreach (FileTransfer upload in uploads)
+        feature.Upload = upload;
+        if (upload.Refused)
         {
-            FileDecision file = state.Engine.DecideFile(decision, upload);
-            if (decisive is null || file.Action > decisive.Action)
-            {
-                decisive = file; // Block over Audit over Allow: what the request as a whole gets
-            }
-        }
-
-        feature.File = decisive;
-        if (decisive is { Action: FileAction.Block })
-        {
-            LogBlocked(feature.CorrelationId, decision.App ?? "", decisive.FileName, decisive.Policy);
-            await ResponsePages.WriteAsync(
-                context, StatusCodes.Status403Forbidden, "upload_blocked", ResponsePages.BlockTitle,
-                decisive.BlockMessage ?? ResponsePages.DefaultBlockMessage, decision.App, feature.CorrelationId, feature.At,
-                decision.ClientAppType);
+            await AnswerRefusedAsync(context, feature, upload);
             return;
         }
 
-        await _next(context);
+        context.Request.Body = upload;
+        try
+        {
+            await _next(context);
+        }
+        finally
+        {
+            feature.File = upload.Decisive;
+        }
     }
 
-    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Request {CorrelationId} to app {App}: upload of {File} blocked by {Policy}.")]
-    private partial void LogBlocked(string correlationId, string app, string? file, string? policy);
+    /// <summary>
+    /// Answers a request whose multipart body was refused, before or during forwarding (the upstream request was then
+    /// aborted): the block page for a blocked file, 400 for a body that could not be read unambiguously.
+    /// </summary>
+    public static Task AnswerRefusedAsync(HttpContext context, GatewayRequestFeature feature, MultipartUploadStream upload)
+    {
+        feature.File = upload.Decisive;
+        if (context.Response.HasStarted)
+        {
+            context.Abort(); // the upstream answered before it had the whole body; the client must not see it complete
+            return Task.CompletedTask;
+        }
+
+        return upload.IsBlocked
+            ? BlockAsync(context, feature, upload.Decisive!)
+            : RefuseMalformedAsync(context, feature, upload.Problem ?? "it could not be read");
+    }
+
+    private static Task BlockAsync(HttpContext context, GatewayRequestFeature feature, FileDecision blocked)
+    {
+        AccessDecision decision = feature.Decision!.Value;
+        feature.Error = null;
+        feature.ErrorSource = null;
+        context.RequestServices.GetRequiredService<ILogger<UploadControlMiddleware>>()
+            .UploadBlocked(feature.CorrelationId, decision.App ?? "", blocked.FileName, blocked.Policy);
+        return ResponsePages.WriteAsync(
+            context, StatusCodes.Status403Forbidden, "upload_blocked", ResponsePages.BlockTitle,
+            blocked.BlockMessage ?? ResponsePages.DefaultBlockMessage, decision.App, feature.CorrelationId, feature.At,
+            decision.ClientAppType);
+    }
+
+    private static Task RefuseMalformedAsync(HttpContext context, GatewayRequestFeature feature, string problem)
+    {
+        AccessDecision decision = feature.Decision!.Value;
+        feature.ErrorSource = ErrorSources.Client;
+        feature.Error = $"{ErrorSources.Client} upload body: the multipart body was refused: {problem}.";
+        return ResponsePages.WriteAsync(
+            context, StatusCodes.Status400BadRequest, "upload_malformed", "Upload not accepted",
+            $"The upload was not accepted: {problem}.", decision.App, feature.CorrelationId, feature.At, decision.ClientAppType);
+    }
 }

@@ -1,95 +1,84 @@
-using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using CasbCore.Policies;
 
 namespace CasbGateway.SessionControl;
 
 /// <summary>
-/// Which requests are uploads, and of which files: the file parts of a multipart/form-data body (their
-/// Content-Disposition filename, their size counted), or a request that names its body's file in a
-/// Content-Disposition header. Reading a multipart body buffers it (to disk past 64 KiB) and rewinds it, so the
-/// upstream still receives every byte.
+/// Which requests are uploads: a body-bearing request with a multipart body (its file parts are then decided as they
+/// stream, <see cref="MultipartUploadStream"/>) or with a Content-Disposition header naming the body's file.
 /// </summary>
 internal static class UploadDetector
 {
-    private const int MemoryThreshold = 64 * 1024;
-
     /// <summary>True when the request may carry a file: a body-bearing method with a multipart body or a Content-Disposition.</summary>
     public static bool MayCarryFiles(HttpRequest request) =>
         (HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method))
         && (IsMultipart(request) || request.Headers.ContainsKey(HeaderNames.ContentDisposition));
 
-    public static async Task<IReadOnlyList<FileTransfer>> ReadUploadsAsync(HttpRequest request, CancellationToken cancellationToken)
+    public static bool IsMultipart(HttpRequest request)
     {
-        if (!IsMultipart(request))
+        foreach (string? type in request.Headers.ContentType)
         {
-            string? name = ContentDispositionHeaderValue.TryParse(request.Headers.ContentDisposition.ToString(), out ContentDispositionHeaderValue? header)
-                ? FileNameOf(header)
-                : null;
-            return [new FileTransfer(FileTransferDirection.Upload, name, request.ContentLength)];
-        }
-
-        string? boundary = MediaTypeHeaderValue.TryParse(request.ContentType, out MediaTypeHeaderValue? mediaType)
-            ? HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value
-            : null;
-        if (string.IsNullOrEmpty(boundary))
-        {
-            // A multipart body without a boundary cannot be read: a file of unknown name and size (fail closed).
-            return [new FileTransfer(FileTransferDirection.Upload, null, request.ContentLength)];
-        }
-
-        request.EnableBuffering(MemoryThreshold);
-        var uploads = new List<FileTransfer>();
-        try
-        {
-            var reader = new MultipartReader(boundary, request.Body);
-            while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+            if (type is not null && type.TrimStart().StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
             {
-                long size = await CountAsync(section.Body, cancellationToken);
-                if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out ContentDispositionHeaderValue? disposition)
-                    && (disposition.FileName.HasValue || disposition.FileNameStar.HasValue))
-                {
-                    uploads.Add(new FileTransfer(FileTransferDirection.Upload, FileNameOf(disposition), size));
-                }
+                return true;
             }
         }
-        catch (InvalidDataException)
-        {
-            // A malformed body still reaches the upstream as it is: decide it as a file of unknown name and size.
-            uploads.Add(new FileTransfer(FileTransferDirection.Upload, null, null));
-        }
-        finally
-        {
-            request.Body.Position = 0;
-        }
 
-        return uploads;
+        return false;
     }
 
-    private static bool IsMultipart(HttpRequest request) =>
-        request.ContentType is { } type && type.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase);
-
-    private static string? FileNameOf(ContentDispositionHeaderValue disposition)
+    /// <summary>
+    /// The boundary of a multipart body, or null with why it cannot be read unambiguously: two Content-Type headers
+    /// or two boundary parameters (servers take the first or the last), or a boundary RFC 2046 does not allow.
+    /// </summary>
+    public static string? BoundaryOf(HttpRequest request, out string? problem)
     {
-        string? name = HeaderUtilities.RemoveQuotes(disposition.FileNameStar).Value;
-        if (string.IsNullOrWhiteSpace(name))
+        problem = null;
+        StringValues types = request.Headers.ContentType;
+        if (types.Count != 1 || !MediaTypeHeaderValue.TryParse(types[0], out MediaTypeHeaderValue? mediaType))
         {
-            name = HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
+            problem = types.Count > 1 ? "it has two Content-Type headers" : "its Content-Type does not parse";
+            return null;
         }
 
-        return string.IsNullOrWhiteSpace(name) ? null : name;
+        if (mediaType.Parameters.Count(p => p.Name.Equals("boundary", StringComparison.OrdinalIgnoreCase)) != 1)
+        {
+            problem = "its Content-Type does not give exactly one boundary";
+            return null;
+        }
+
+        string boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).ToString();
+        if (!MultipartUploadStream.IsValidBoundary(boundary))
+        {
+            problem = "its boundary is not one RFC 2046 allows";
+            return null;
+        }
+
+        return boundary;
     }
 
-    private static async Task<long> CountAsync(Stream body, CancellationToken cancellationToken)
+    /// <summary>
+    /// A body that names its file in a Content-Disposition header (a PUT of one file): decided from its headers, of
+    /// Content-Length bytes, under every spelling of its name. <paramref name="problem"/> says why an ambiguous header
+    /// is refused.
+    /// </summary>
+    public static FileDecision? DecideNamedBody(HttpRequest request, Func<FileTransfer, FileDecision> decide, out string? problem)
     {
-        byte[] buffer = new byte[16 * 1024];
-        long total = 0;
-        int read;
-        while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+        problem = null;
+        StringValues headers = request.Headers.ContentDisposition;
+        if (headers.Count > 1)
         {
-            total += read;
+            problem = "it has two Content-Disposition headers";
+            return null;
         }
 
-        return total;
+        var names = new List<string>(2);
+        if (!DispositionFileNames.TryRead(headers.ToString(), out _, out _, names, out problem))
+        {
+            return null;
+        }
+
+        return FileDecisions.Strictest(decide, FileTransferDirection.Upload, names, request.ContentLength);
     }
 }

@@ -14,20 +14,28 @@ internal static class ServiceCollectionSignInExtensions
     /// <summary>
     /// ASP.NET Core's cookie and OpenID Connect handlers for sign-in, with data-protection keys in the store (a folder
     /// store's keys folder, mode 700; a database store's blobs): every gateway on the same store reads every other's
-    /// session cookies and sign-in state.
+    /// session cookies and sign-in state (the first key is made at start by <see cref="SessionKeyRing"/>, so replicas
+    /// starting together share it).
     /// </summary>
     public static IServiceCollection AddCasbSignIn(this IServiceCollection services, IConfigurationStore store)
     {
         IDataProtectionBuilder dataProtection = services.AddDataProtection().SetApplicationName("CasbGateway");
+        IKeyRingGate gate;
         if (store is CasbStore folder)
         {
             dataProtection.PersistKeysToFileSystem(CreatePrivateDirectory(folder.KeysDirectory));
+            gate = new FolderKeyRingGate(folder.KeysDirectory);
         }
         else
         {
             services.Configure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(o => o.XmlRepository = new StoreKeyRepository(store));
+            gate = new StoreKeyRingGate(store);
         }
 
+        services.AddSingleton(sp => new SessionKeyRing(
+            sp.GetRequiredService<Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager>(),
+            sp.GetRequiredService<IOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>>(),
+            gate));
         services.AddSingleton<SignInLog>();
         services.AddAuthentication()
             .AddCookie(SignInSchemes.Session, cookie =>

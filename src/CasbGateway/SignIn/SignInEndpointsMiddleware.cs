@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
+using CasbCore.Activity;
 using CasbCore.Model;
+using CasbGateway.Activity;
 using CasbGateway.Configuration;
 using CasbGateway.Enforcement;
+using CasbGateway.Hosting;
 
 namespace CasbGateway.SignIn;
 
@@ -12,18 +15,23 @@ namespace CasbGateway.SignIn;
 /// callbacks (handled by ASP.NET Core's handler), /.casb/signin?returnUrl=/path (start a sign-in; only a path on the
 /// same host is accepted), /.casb/signout (GET asks, POST from the same origin signs out of the gateway and of the
 /// identity provider), /.casb/signed-out. On a host with no app that signs users in, all of them are a 404 page.
+/// Each sign-in and sign-out, and each that failed, is one activity record (Kind SignIn or SignOut).
 /// </summary>
 internal sealed class SignInEndpointsMiddleware
 {
     private readonly RequestDelegate _next;
     private readonly ConfigurationMonitor _configuration;
     private readonly SignInLog _log;
+    private readonly ActivityRecorder _recorder;
+    private readonly string _gatewayName;
 
-    public SignInEndpointsMiddleware(RequestDelegate next, ConfigurationMonitor configuration, SignInLog log)
+    public SignInEndpointsMiddleware(RequestDelegate next, ConfigurationMonitor configuration, SignInLog log, ActivityRecorder recorder, GatewayOptions options)
     {
         _next = next;
         _configuration = configuration;
         _log = log;
+        _recorder = recorder;
+        _gatewayName = options.Name;
     }
 
     public Task InvokeAsync(HttpContext context) =>
@@ -31,9 +39,34 @@ internal sealed class SignInEndpointsMiddleware
 
     private async Task HandleAsync(HttpContext context)
     {
-        string correlationId = System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? Guid.NewGuid().ToString("N");
+        EngineState? state = _configuration.Current;
+        var feature = new SignInActivityFeature
+        {
+            // Never the client's traceparent: the page shows this id, and Get-CasbActivity -CorrelationId finds its one record.
+            CorrelationId = Guid.NewGuid().ToString("N"),
+            TraceId = System.Diagnostics.Activity.Current is { } trace ? trace.TraceId.ToHexString() : null,
+            At = DateTimeOffset.UtcNow,
+            State = state,
+        };
+        context.Features.Set(feature);
+        try
+        {
+            await HandleAsync(context, state, feature);
+        }
+        finally
+        {
+            if (feature.ToRecord(context, _gatewayName) is { } record)
+            {
+                _recorder.Record(record);
+            }
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context, EngineState? state, SignInActivityFeature feature)
+    {
+        string correlationId = feature.CorrelationId;
         context.Response.Headers[ResponsePages.CorrelationHeader] = correlationId;
-        SignInState? signIn = _configuration.Current?.SignIn;
+        SignInState? signIn = state?.SignIn;
         AppEntry? app = signIn?.Apps.Find(context.Request.Host.Host, "/");
         string path = context.Request.Path.Value ?? "";
         if (signIn is null || app is null || !context.Request.IsHttps)
@@ -42,9 +75,16 @@ internal sealed class SignInEndpointsMiddleware
             return;
         }
 
+        feature.App = app.Name;
+        bool signingIn = Is(path, SignInPaths.Callback) || Is(path, SignInPaths.SignIn);
         if (signIn.Problem is not null)
         {
             _log.LogUnavailable(null, context.Request.Host.Host, signIn.Problem, correlationId);
+            if (signingIn)
+            {
+                feature.Failed(ActivityKinds.SignIn, "sign_in_unavailable");
+            }
+
             await SignInPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "sign_in_unavailable", "Sign-in unavailable", SignInPages.NotConfiguredMessage, correlationId);
             return;
         }
@@ -67,6 +107,7 @@ internal sealed class SignInEndpointsMiddleware
                 string? back = ReturnUrls.Normalize(context.Request.Query["returnUrl"].ToString(), context.Request.Scheme, context.Request.Host.Value ?? "");
                 if (back is null)
                 {
+                    feature.Failed(ActivityKinds.SignIn, "return_url_invalid");
                     await SignInPages.WriteAsync(context, StatusCodes.Status400BadRequest, "return_url_invalid", "Sign-in refused",
                         "The address to return to after signing in is not on this app.", correlationId);
                     return;
@@ -76,7 +117,7 @@ internal sealed class SignInEndpointsMiddleware
             }
             else if (Is(path, SignInPaths.SignOut))
             {
-                await SignOutAsync(context, correlationId);
+                await SignOutAsync(context, correlationId, feature);
             }
             else if (Is(path, SignInPaths.SignedOut))
             {
@@ -91,12 +132,17 @@ internal sealed class SignInEndpointsMiddleware
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
         {
             _log.LogUnavailable(ex, context.Request.Host.Host, ex.Message, correlationId);
+            if (signingIn)
+            {
+                feature.Failed(ActivityKinds.SignIn, "identity_provider_unavailable");
+            }
+
             await SignInPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "identity_provider_unavailable", "Sign-in unavailable",
                 SignInPages.UnavailableMessage, correlationId);
         }
     }
 
-    private async Task SignOutAsync(HttpContext context, string correlationId)
+    private async Task SignOutAsync(HttpContext context, string correlationId, SignInActivityFeature feature)
     {
         AuthenticateResult session = await context.AuthenticateAsync(SignInSchemes.Session);
         string? user = session.Principal?.Identity?.Name;
@@ -110,6 +156,7 @@ internal sealed class SignInEndpointsMiddleware
         if (!HttpMethods.IsPost(context.Request.Method) || !IsSameOrigin(context))
         {
             // A cross-site form must not be able to sign people out.
+            feature.Failed(ActivityKinds.SignOut, "sign_out_refused", user);
             await SignInPages.WriteAsync(context, StatusCodes.Status403Forbidden, "sign_out_refused", "Sign-out refused",
                 "Sign out from a page of this app.", correlationId);
             return;
@@ -117,6 +164,7 @@ internal sealed class SignInEndpointsMiddleware
 
         await context.SignOutAsync(SignInSchemes.Session);
         _log.LogSignedOut(context.Request.Host.Host, user);
+        feature.Succeeded(ActivityKinds.SignOut, user);
         try
         {
             // Ends the session at the identity provider too, which sends the browser back to /.casb/signed-out.

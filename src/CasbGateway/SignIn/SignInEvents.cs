@@ -16,24 +16,43 @@ namespace CasbGateway.SignIn;
 /// </summary>
 internal sealed partial class SignInEvents : OpenIdConnectEvents
 {
-    private const string ClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
     private readonly SignInState _signIn;
 
     public SignInEvents(SignInState signIn) => _signIn = signIn;
 
-    public override Task TokenValidated(TokenValidatedContext context)
+    public override async Task TokenValidated(TokenValidatedContext context)
     {
         CasbCore.Model.IdentityProviderEntry provider = _signIn.Provider;
-        List<KeyValuePair<string, string>> kept = context.Principal!.Claims
-            .Where(c => SignInClaims.KeptClaims.Contains(c.Type, StringComparer.Ordinal))
-            .Select(c => new KeyValuePair<string, string>(c.Type, c.Value))
-            .ToList();
+        KeyValuePair<string, string>[] claims = context.Principal!.Claims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value)).ToArray();
+        List<KeyValuePair<string, string>> kept = claims.Where(c => SignInClaims.KeptClaims.Contains(c.Key, StringComparer.Ordinal)).ToList();
         string? user = SignInClaims.UserOf(kept, provider.UserClaim);
         if (user is null)
         {
             context.Fail(new SignInRefusedException($"The identity provider's token has no '{provider.UserClaim}' claim naming the user."));
-            return Task.CompletedTask;
+            return;
+        }
+
+        int groupCount = SignInClaims.GroupsOf(kept, provider.GroupClaim).Length;
+        try
+        {
+            if (GroupOverage.EndpointOf(claims, provider.GroupClaim) is { } endpoint)
+            {
+                string accessToken = context.TokenEndpointResponse?.AccessToken is { Length: > 0 } token
+                    ? token
+                    : throw new GroupLookupException("the token has too many groups to carry, and the sign-in gave no access token to read them with");
+                string[] groups = await GroupOverageClient.FetchAsync(_signIn, endpoint, accessToken, context.HttpContext.RequestAborted);
+                groupCount = groups.Length;
+                // The session keeps the groups the store names (the only ones a policy can mention): hundreds of ids would not fit in a cookie.
+                var named = new HashSet<string>(
+                    context.HttpContext.RequestServices.GetRequiredService<CasbGateway.Configuration.ConfigurationMonitor>().Current?.Engine.Configuration.Groups.Select(g => g.Name) ?? [],
+                    StringComparer.OrdinalIgnoreCase);
+                kept.AddRange(groups.Where(named.Contains).Select(g => new KeyValuePair<string, string>(provider.GroupClaim, g)));
+            }
+        }
+        catch (Exception ex) when (ex is GroupLookupException or CasbCore.CasbException)
+        {
+            context.Fail(ex is GroupLookupException ? ex : new GroupLookupException(ex.Message, ex));
+            return;
         }
 
         var identity = new ClaimsIdentity(
@@ -54,7 +73,7 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
         }
 
         Logger(context.HttpContext).LogSignedIn(context.Request.Host.Host, user, provider.Name);
-        return Task.CompletedTask;
+        context.HttpContext.Features.Get<SignInActivityFeature>()?.Succeeded(CasbCore.Activity.ActivityKinds.SignIn, user, groupCount);
     }
 
     public override async Task AuthorizationCodeReceived(AuthorizationCodeReceivedContext context)
@@ -68,28 +87,9 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
         DateTime now = (context.Options.TimeProvider?.GetUtcNow() ?? DateTimeOffset.UtcNow).UtcDateTime;
         string clientId = _signIn.Provider.ClientId;
         request.ClientSecret = null;
-        request.ClientAssertionType = ClientAssertionType;
-        // RFC 7523bis: the issuer as the audience and an explicit type (servers such as OpenIddict 7 require both);
-        // Entra ID documents the token endpoint as the audience and a plain JWT.
-        bool entra = IsEntra(configuration.Issuer);
-        request.ClientAssertion = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = clientId,
-            Audience = entra ? configuration.TokenEndpoint : configuration.Issuer,
-            TokenType = entra ? "JWT" : "client-authentication+jwt",
-            Claims = new Dictionary<string, object> { ["sub"] = clientId, ["jti"] = Guid.NewGuid().ToString("N") },
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = now.AddMinutes(2),
-            SigningCredentials = new X509SigningCredentials(certificate),
-        });
+        request.ClientAssertionType = ClientAssertion.Type;
+        request.ClientAssertion = ClientAssertion.Create(certificate, clientId, configuration.Issuer, configuration.TokenEndpoint, now);
     }
-
-    private static bool IsEntra(string? issuer) =>
-        Uri.TryCreate(issuer, UriKind.Absolute, out Uri? uri)
-        && (uri.Host.StartsWith("login.microsoftonline.", StringComparison.OrdinalIgnoreCase)
-            || uri.Host.Equals("login.chinacloudapi.cn", StringComparison.OrdinalIgnoreCase)
-            || uri.Host.Equals("login.partner.microsoftonline.cn", StringComparison.OrdinalIgnoreCase));
 
     public override Task RedirectToIdentityProviderForSignOut(RedirectContext context)
     {
@@ -102,7 +102,9 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
     {
         context.HandleResponse();
         (int status, string error, string message) = Describe(context.Failure);
-        string correlationId = System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? Guid.NewGuid().ToString("N");
+        SignInActivityFeature? activity = context.HttpContext.Features.Get<SignInActivityFeature>();
+        activity?.Failed(CasbCore.Activity.ActivityKinds.SignIn, error);
+        string correlationId = activity?.CorrelationId ?? Guid.NewGuid().ToString("N");
         Logger(context.HttpContext).LogSignInFailed(context.Failure, context.Request.Host.Host, error, correlationId);
         await SignInPages.WriteAsync(context.HttpContext, status, error, "Sign-in failed", message, correlationId);
     }
@@ -116,6 +118,9 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
             {
                 case SignInRefusedException refused:
                     return (StatusCodes.Status403Forbidden, "sign_in_refused", refused.Message);
+                case GroupLookupException:
+                    return (StatusCodes.Status503ServiceUnavailable, "group_lookup_failed",
+                        "Sign-in is not available right now: your groups could not be read from the identity provider. Try again later or contact your administrator.");
                 case HttpRequestException or IOException or TaskCanceledException:
                     return (StatusCodes.Status503ServiceUnavailable, "identity_provider_unavailable", SignInPages.UnavailableMessage);
                 case OpenIdConnectProtocolInvalidNonceException:

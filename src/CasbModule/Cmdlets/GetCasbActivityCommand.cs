@@ -6,12 +6,16 @@ using CasbModule.Types;
 namespace CasbModule.Cmdlets;
 
 /// <summary>
-/// <para type="synopsis">Gets the gateway's activity log: one record per request decision, newest first.</para>
-/// <para type="description">Reads the JSON-lines activity files of the store (one per UTC day) and returns each decision as an object: time, app, user, source IP, client app type, device tags, client-certificate subject and status, conditional-access results, matched access policies, action (Allow, Block, Monitor), HTTP status, latencies and any error. Filters narrow the result (they match the exact logged values); -First stops reading as soon as enough records are found. Paths, User-Agents, user names and certificate subjects come from clients, so every string of the returned objects shows control and bidi characters escaped (ESC as \x1b, a right-to-left override as \u202e): a request cannot rewrite what the terminal shows. The log file, and each object's GetRecord() method, keep the exact values.</para>
+/// <para type="synopsis">Gets the gateway's activity log: one record per request decision and per sign-in or sign-out, newest first.</para>
+/// <para type="description">Reads the JSON-lines activity files of the store (one per UTC day) and returns each decision as an object: time, app, user, source IP, client app type, device tags, client-certificate subject and status, conditional-access results, matched access policies, action (Allow, Block, Monitor), HTTP status, latencies and any error. Sign-ins and sign-outs at the gateway are records of Kind SignIn or SignOut with the user, the identity provider, the number of groups the token named, the Outcome (Success or Failure) and, for a failure, the FailureReason shown on the page. Filters narrow the result (they match the exact logged values); -First stops reading as soon as enough records are found. Paths, User-Agents, user names and certificate subjects come from clients, so every string of the returned objects shows control and bidi characters escaped (ESC as \x1b, a right-to-left override as \u202e): a request cannot rewrite what the terminal shows. The log file, and each object's GetRecord() method, keep the exact values.</para>
 /// </summary>
 /// <example>
 /// <code>Get-CasbActivity -First 20</code>
 /// <para>Shows the 20 most recent decisions.</para>
+/// </example>
+/// <example>
+/// <code>Get-CasbActivity -Kind SignIn | Where-Object Outcome -eq Failure</code>
+/// <para>Shows the sign-ins that failed, with why (FailureReason).</para>
 /// </example>
 /// <example>
 /// <code>Get-CasbActivity -Action Block -App 'Microsoft*' -After (Get-Date).AddHours(-1)</code>
@@ -30,6 +34,11 @@ public sealed class GetCasbActivityCommand : CasbStoreCmdlet
     [Parameter]
     [SupportsWildcards]
     public string? User { get; set; }
+
+    /// <summary><para>Only records of this kind: Request (a decision), SignIn or SignOut.</para></summary>
+    [Parameter]
+    [ValidateSet(ActivityKinds.Request, ActivityKinds.SignIn, ActivityKinds.SignOut)]
+    public string[]? Kind { get; set; }
 
     /// <summary><para>Only records with this action: Allow, Block or Monitor.</para></summary>
     [Parameter]
@@ -58,6 +67,7 @@ public sealed class GetCasbActivityCommand : CasbStoreCmdlet
         WildcardPattern? app = App is null ? null : new WildcardPattern(App, WildcardOptions.IgnoreCase);
         WildcardPattern? user = User is null ? null : new WildcardPattern(User, WildcardOptions.IgnoreCase);
         HashSet<string>? actions = Action?.Select(a => a.ToString()).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        HashSet<string>? kinds = Kind?.ToHashSet(StringComparer.OrdinalIgnoreCase);
         DateTimeOffset? after = After is { } a ? ToOffset(a) : null;
         DateTimeOffset? before = Before is { } b ? ToOffset(b) : null;
 
@@ -68,6 +78,7 @@ public sealed class GetCasbActivityCommand : CasbStoreCmdlet
                 || (app is not null && !app.IsMatch(record.App ?? ""))
                 || (user is not null && !user.IsMatch(record.User ?? ""))
                 || (actions is not null && !actions.Contains(record.Action))
+                || (kinds is not null && !kinds.Contains(record.Kind ?? ActivityKinds.Request))
                 || (CorrelationId is not null && !string.Equals(record.CorrelationId, CorrelationId, StringComparison.OrdinalIgnoreCase)))
             {
                 continue;

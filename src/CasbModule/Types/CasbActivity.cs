@@ -16,6 +16,10 @@ public sealed class CasbActivity
     {
         _record = record;
         Time = record.Time;
+        Kind = DisplayText.Safe(record.Kind) ?? ActivityKinds.Request;
+        Outcome = DisplayText.Safe(record.Outcome);
+        FailureReason = DisplayText.Safe(record.FailureReason);
+        GroupCount = record.GroupCount;
         CorrelationId = DisplayText.Safe(record.CorrelationId);
         TraceId = DisplayText.Safe(record.TraceId);
         App = DisplayText.Safe(record.App);
@@ -53,6 +57,18 @@ public sealed class CasbActivity
     }
 
     public DateTimeOffset Time { get; }
+
+    /// <summary>Request (a decision), SignIn or SignOut (a sign-in event at the gateway).</summary>
+    public string Kind { get; }
+
+    /// <summary>Success or Failure, for a sign-in event.</summary>
+    public string? Outcome { get; }
+
+    /// <summary>Why a sign-in or sign-out failed (the error code its page showed).</summary>
+    public string? FailureReason { get; }
+
+    /// <summary>How many groups the identity provider's token named, for a sign-in that succeeded.</summary>
+    public int? GroupCount { get; }
 
     public string CorrelationId { get; }
 
@@ -98,7 +114,7 @@ public sealed class CasbActivity
 
     public string[] MatchedPolicies { get; }
 
-    /// <summary>Allow, Block or Monitor.</summary>
+    /// <summary>Allow, Block or Monitor; empty for a sign-in event (see <see cref="Outcome"/>).</summary>
     public string Action { get; }
 
     public string? BlockingPolicy { get; }

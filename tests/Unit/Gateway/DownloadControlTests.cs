@@ -26,7 +26,7 @@ public sealed class DownloadControlTests
     private static HttpRequestMessage Get(string path) => new(HttpMethod.Get, path) { Headers = { { "User-Agent", Edge } } };
 
     [Fact]
-    public async Task BlockDownloads_answers_a_download_with_the_block_page_and_none_of_the_file_and_lets_pages_through()
+    public async Task BlockDownloads_replaces_a_download_with_a_blocked_txt_file_and_lets_pages_through()
     {
         await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.BlockDownloads));
         using HttpClient client = harness.CreateClient();
@@ -35,14 +35,94 @@ public sealed class DownloadControlTests
         string body = await download.Content.ReadAsStringAsync();
         using HttpResponseMessage page = await client.SendAsync(Get("/"));
 
-        Assert.Equal(HttpStatusCode.Forbidden, download.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("q3.xlsx.blocked.txt", download.Content.Headers.ContentDisposition?.FileNameStar);
+        Assert.Equal("text/plain", download.Content.Headers.ContentType?.MediaType);
+        string correlationId = download.Headers.GetValues("X-Casb-Correlation-Id").Single();
         Assert.Contains($"Downloads from {GatewayHarness.AppName} are blocked by your organization", body);
+        Assert.Contains($"Correlation id: {correlationId}", body);
         Assert.DoesNotContain("xxxxxxxx", body);
-        Assert.Null(download.Content.Headers.ContentDisposition);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
 
         ActivityRecord record = (await harness.WaitForActivityAsync(2)).Single(r => r.Path!.StartsWith("/download", StringComparison.Ordinal));
-        Assert.Equal(("Block", 403, "Download", "q3.xlsx", "Block"), (record.Action, record.HttpStatus, record.FileDirection, record.FileName, record.FileAction));
+        Assert.Equal(("Block", 200, "Download", "q3.xlsx", "Block", 5000L), (record.Action, record.HttpStatus, record.FileDirection, record.FileName, record.FileAction, record.FileSizeBytes));
+        Assert.Equal(correlationId, record.CorrelationId);
+    }
+
+    [Fact]
+    public async Task Curl_saves_a_blocked_download_as_name_blocked_txt_with_the_message_and_the_correlation_id()
+    {
+        var policy = new SessionPolicyEntry
+        {
+            Name = "No spreadsheets",
+            ControlType = SessionControlType.ControlFileDownload,
+            Action = SessionPolicyAction.Block,
+            FileExtensions = ["xlsx"],
+            BlockMessage = "Spreadsheets stay on the server.",
+        };
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.UseCustomPolicy, policy));
+        DirectoryInfo folder = Directory.CreateTempSubdirectory("casb-curl-");
+        try
+        {
+            // curl -OJ saves under the name the server's Content-Disposition gives, as a browser does.
+            var curl = new System.Diagnostics.ProcessStartInfo("curl")
+            {
+                WorkingDirectory = folder.FullName,
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+            };
+            foreach (string arg in new[] { "-sk", "-OJ", "-A", Edge, "-D", "-", new Uri(harness.GatewayUrl, "/download/Q3%20report.xlsx?bytes=200000").AbsoluteUri })
+            {
+                curl.ArgumentList.Add(arg);
+            }
+
+            using var process = System.Diagnostics.Process.Start(curl)!;
+            string headers = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+
+            Assert.Equal(0, process.ExitCode);
+            FileInfo saved = Assert.Single(folder.GetFiles());
+            Assert.Equal("Q3 report.xlsx.blocked.txt", saved.Name);
+            string text = await File.ReadAllTextAsync(saved.FullName);
+            string correlationId = headers.Split("\r\n").Single(h => h.StartsWith("X-Casb-Correlation-Id:", StringComparison.OrdinalIgnoreCase))[22..].Trim();
+            Assert.Contains("Spreadsheets stay on the server.", text);
+            Assert.Contains($"Correlation id: {correlationId}", text);
+            Assert.Contains("'Q3 report.xlsx'", text);
+            Assert.True(saved.Length < 1000);
+            ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
+            Assert.Equal((correlationId, "Block", "No spreadsheets", "Q3 report.xlsx"), (record.CorrelationId, record.FileAction, record.SessionPolicy, record.FileName));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_URL_whose_extension_a_policy_names_is_a_download_without_a_Content_Disposition()
+    {
+        var policy = new SessionPolicyEntry
+        {
+            Name = "No spreadsheets",
+            ControlType = SessionControlType.ControlFileDownload,
+            Action = SessionPolicyAction.Block,
+            FileExtensions = ["xlsx"],
+        };
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.UseCustomPolicy, policy));
+        using HttpClient client = harness.CreateClient();
+
+        // The sample app answers any other path with an HTML page and no Content-Disposition.
+        using HttpResponseMessage named = await client.SendAsync(Get("/files/Q3.XLSX"));
+        string text = await named.Content.ReadAsStringAsync();
+        using HttpResponseMessage other = await client.SendAsync(Get("/files/q3.html"));
+
+        Assert.Equal("Q3.XLSX.blocked.txt", named.Content.Headers.ContentDisposition?.FileNameStar);
+        Assert.Contains($"This download from {GatewayHarness.AppName} is blocked", text);
+        Assert.DoesNotContain(CasbGateway.SampleApp.SampleAppHost.Banner, text);
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        Assert.Contains(CasbGateway.SampleApp.SampleAppHost.Banner, await other.Content.ReadAsStringAsync());
+        IReadOnlyList<ActivityRecord> records = await harness.WaitForActivityAsync(2);
+        Assert.Equal(("Download", "Q3.XLSX", "Block"), records.Select(r => (r.FileDirection, r.FileName, r.FileAction)).Single(r => r.FileName is not null));
     }
 
     [Fact]
@@ -62,7 +142,7 @@ public sealed class DownloadControlTests
         using HttpResponseMessage blocked = await client.SendAsync(Get("/download/Q3.XLSX"));
         using HttpResponseMessage allowed = await client.SendAsync(Get("/download/readme.txt?bytes=10"));
 
-        Assert.Equal(HttpStatusCode.Forbidden, blocked.StatusCode);
+        Assert.Equal("Q3.XLSX.blocked.txt", blocked.Content.Headers.ContentDisposition?.FileNameStar);
         Assert.Contains("Spreadsheets stay on the server.", await blocked.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
         Assert.Equal("xxxxxxxxxx", await allowed.Content.ReadAsStringAsync());
@@ -113,10 +193,10 @@ public sealed class DownloadControlTests
         using var response = new HttpResponseMessage { Content = new ByteArrayContent([1, 2, 3]) };
         response.Content.Headers.TryAddWithoutValidation("Content-Disposition", header);
 
-        FileTransfer? download = CasbGateway.SessionControl.DownloadDetector.DownloadOf(response);
+        CasbGateway.SessionControl.DownloadFile? download = CasbGateway.SessionControl.DownloadDetector.DownloadOf(response, RequestPath.Parse("/get"), null);
 
         Assert.NotNull(download);
-        Assert.Equal(name, download.FileName);
+        Assert.Equal(name ?? "get", download.SavedAs);
         Assert.Equal(3, download.SizeBytes);
     }
 
@@ -127,7 +207,24 @@ public sealed class DownloadControlTests
         using var inline = new HttpResponseMessage { Content = new StringContent("x") };
         inline.Content.Headers.ContentDisposition = new ContentDispositionHeaderValue("inline");
 
-        Assert.Null(CasbGateway.SessionControl.DownloadDetector.DownloadOf(page));
-        Assert.Null(CasbGateway.SessionControl.DownloadDetector.DownloadOf(inline));
+        Assert.Null(CasbGateway.SessionControl.DownloadDetector.DownloadOf(page, RequestPath.Parse("/report.pdf"), null));
+        Assert.Null(CasbGateway.SessionControl.DownloadDetector.DownloadOf(inline, RequestPath.Parse("/"), null));
+    }
+
+    [Theory]
+    [InlineData("attachment; filename=\"q3.xlsx\"; filename*=UTF-8''notes.txt", new[] { "notes.txt", "q3.xlsx" })]
+    [InlineData("attachment; filename=\"q3%2Exlsx\"", new[] { "q3%2Exlsx", "q3.xlsx" })]
+    [InlineData("attachment; filename=\"a.txt\"; filename=\"b.xlsx\"", new[] { "a.txt", "b.xlsx" })]
+    [InlineData("attachment; filename*0=\"q3\"; filename*1=\".xlsx\"", new[] { "q3", ".xlsx", "q3.xlsx" })]
+    public void A_download_is_known_under_every_spelling_of_its_name(string header, string[] names)
+    {
+        using var response = new HttpResponseMessage { Content = new ByteArrayContent([1]) };
+        response.Content.Headers.TryAddWithoutValidation("Content-Disposition", header);
+
+        CasbGateway.SessionControl.DownloadFile? download = CasbGateway.SessionControl.DownloadDetector.DownloadOf(response, RequestPath.Parse("/"), null);
+
+        // An ambiguous header (a parameter twice, RFC 2231 continuations) is still a download, under every name it could mean.
+        Assert.NotNull(download);
+        Assert.Equal(names, download.Names);
     }
 }

@@ -47,6 +47,7 @@ internal sealed class GatewayHarness : IAsyncDisposable
 
     private WebApplication? _gateway;
     private WebApplication? _upstream;
+    private WebApplication[] _replicas = [];
 
     private GatewayHarness(string storePath)
     {
@@ -64,12 +65,29 @@ internal sealed class GatewayHarness : IAsyncDisposable
 
     public Uri UpstreamUrl { get; private set; } = null!;
 
+    /// <summary>The other gateways on the same store (replicas), started at the same time as this one.</summary>
+    public IReadOnlyList<Uri> ReplicaUrls { get; private set; } = [];
+
     public int UpstreamRequests => Volatile.Read(ref _upstreamRequests);
 
     /// <summary>The headers each request reached the upstream with, by path and query.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, KeyValuePair<string, string>[]> UpstreamHeaders { get; } = new();
 
+    /// <summary>What each POST or PUT brought to the upstream, recorded when the upstream was done with it.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<UpstreamBody> UpstreamBodies { get; } = new();
+
     private int _upstreamRequests;
+
+    /// <summary>Waits (up to 10 s) until the upstream is done with <paramref name="count"/> request bodies.</summary>
+    public async Task<IReadOnlyList<UpstreamBody>> WaitForUpstreamBodiesAsync(int count)
+    {
+        for (int i = 0; i < 200 && UpstreamBodies.Count < count; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        return UpstreamBodies.ToArray();
+    }
 
     public static async Task<GatewayHarness> StartAsync(
         Action<CasbConfiguration>? configure = null,
@@ -79,7 +97,8 @@ internal sealed class GatewayHarness : IAsyncDisposable
         Action<CasbStore>? beforeStart = null,
         IPNetwork[]? metricsAllowedFrom = null,
         long? maxRequestBodySize = null,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null,
+        int replicas = 0)
     {
         var harness = new GatewayHarness(Directory.CreateTempSubdirectory("casb-gw-").FullName);
         await harness.StartUpstreamAsync();
@@ -96,24 +115,32 @@ internal sealed class GatewayHarness : IAsyncDisposable
         });
 
         beforeStart?.Invoke(harness.Store);
-        var options = new GatewayOptions
+        GatewayOptions Options(string name) => new()
         {
             StorePath = harness.StorePath,
             Urls = new[] { "https://127.0.0.1:0" },
-            Name = "test",
+            Name = name,
             UpstreamTimeout = upstreamTimeout ?? TimeSpan.FromSeconds(100),
             ConfigurationPollInterval = TimeSpan.FromMilliseconds(500),
             MetricsAllowedFrom = metricsAllowedFrom ?? GatewayOptions.DefaultMetricsAllowedFrom,
             MaxRequestBodySize = maxRequestBodySize,
         };
-        harness._gateway = GatewayApp.Build(options, services =>
+        // The gateway and its replicas are built and started at the same time, as replicas of one store are.
+        WebApplication[] gateways = await Task.WhenAll(Enumerable.Range(0, 1 + replicas).Select(i => Task.Run(async () =>
         {
-            services.RemoveAll<IAccessDecider>();
-            services.AddSingleton<IAccessDecider>(harness.Decider);
-            configureServices?.Invoke(services);
-        });
-        await harness._gateway.StartAsync();
+            WebApplication gateway = GatewayApp.Build(Options(i == 0 ? "test" : $"test-{i}"), services =>
+            {
+                services.RemoveAll<IAccessDecider>();
+                services.AddSingleton<IAccessDecider>(harness.Decider);
+                configureServices?.Invoke(services);
+            });
+            await gateway.StartAsync();
+            return gateway;
+        })));
+        harness._gateway = gateways[0];
+        harness._replicas = gateways[1..];
         harness.GatewayUrl = new Uri(Address(harness._gateway));
+        harness.ReplicaUrls = harness._replicas.Select(r => new Uri(Address(r))).ToArray();
         return harness;
     }
 
@@ -174,6 +201,12 @@ internal sealed class GatewayHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (WebApplication replica in _replicas)
+        {
+            await replica.StopAsync();
+            await replica.DisposeAsync();
+        }
+
         if (_gateway is not null)
         {
             await _gateway.StopAsync();
@@ -202,12 +235,27 @@ internal sealed class GatewayHarness : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
         builder.Logging.ClearProviders();
         _upstream = builder.Build();
-        _upstream.Use((context, next) =>
+        _upstream.Use(async (context, next) =>
         {
             Interlocked.Increment(ref _upstreamRequests);
             UpstreamHeaders[context.Request.Path + context.Request.QueryString] =
                 context.Request.Headers.SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v ?? ""))).ToArray();
-            return next(context);
+            if (!HttpMethods.IsPost(context.Request.Method) && !HttpMethods.IsPut(context.Request.Method))
+            {
+                await next(context);
+                return;
+            }
+
+            var body = new RecordingBody(context.Request.Body);
+            context.Request.Body = body;
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                UpstreamBodies.Enqueue(body.Result(context.Request.Path));
+            }
         });
         SampleAppHost.Map(_upstream);
         await _upstream.StartAsync();

@@ -21,15 +21,16 @@ namespace CasbModule.Tests.Gateway;
 
 /// <summary>
 /// A regression guard, not a benchmark: the real gateway (engine, certificate validation, activity log, metrics) in
-/// front of a static upstream keeps a generous fraction (0.4) of the keep-alive mTLS throughput of a bare Kestrel + YARP forwarder with
+/// front of a static upstream keeps a generous fraction (0.5) of the keep-alive mTLS throughput of a bare Kestrel + YARP forwarder with
 /// the same TLS settings, measured in the same process, interleaved. A ratio, so a busy shared machine slows both.
 /// The figures to quote come from `build.ps1 -Task Bench` (docs/benchmarks.md).
 /// </summary>
 public sealed class ThroughputGuardTests
 {
-    // Observed here: 0.47 to 0.61 (the benchmark: 0.61 in requests/s, 0.70 in CPU per request). A regression that
-    // matters (a blocking call, a per-request rebuild of the policies) costs far more than the margin below that.
-    private const double MinimumRatio = 0.4;
+    // Observed here: 0.47 to 0.61 before the hot-path work of issue 8's second session, 0.72 and 0.95 after it (load
+    // average 40-60 on 2 cores). A regression that matters (a blocking call, a per-request rebuild of the policies, the
+    // certificate chain built per request) costs far more than the margin below that.
+    private const double MinimumRatio = 0.5;
     private const int Workers = 16;
     private const string Edge =
         "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0";

@@ -111,4 +111,187 @@ public sealed class UploadControlTests
         ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
         Assert.Equal("Client", record.ErrorSource);
     }
+    private static readonly SessionPolicyEntry NoLargeUploads = new()
+    {
+        Name = "No large uploads",
+        ControlType = SessionControlType.ControlFileUpload,
+        Action = SessionPolicyAction.Block,
+        MinFileSizeMB = 2,
+        BlockMessage = "Files of 2 MB or more stay on the device.",
+    };
+
+    private static HttpRequestMessage Raw(string contentType, byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        return new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = content, Headers = { { "User-Agent", Edge } } };
+    }
+
+    private static byte[] Filled(int bytes, byte value)
+    {
+        byte[] data = new byte[bytes];
+        Array.Fill(data, value);
+        return data;
+    }
+
+    [Fact]
+    public async Task A_blocked_later_part_never_reaches_the_upstream_which_gets_an_aborted_request_and_the_user_the_block_page()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.UseCustomPolicy, NoExecutables));
+        using HttpClient client = harness.CreateClient();
+        var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(Filled(3_000_000, (byte)'a')), "first", "notes.txt" },
+            { new ByteArrayContent(Filled(3_000_000, (byte)'Z')), "second", "setup.exe" },
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = form, Headers = { { "User-Agent", Edge } } };
+
+        using HttpResponseMessage response = await client.SendAsync(request);
+        string body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("Executables cannot be uploaded.", body);
+        UpstreamBody received = Assert.Single(await harness.WaitForUpstreamBodiesAsync(1));
+        Assert.False(received.Complete, "the upstream must never see the request end normally");
+        Assert.DoesNotContain((byte)'Z', received.Head);
+        Assert.Equal(-1, received.Head.AsSpan().IndexOf("setup.exe"u8));
+        ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal(("Block", 403, "Upload", "setup.exe", "Block", "No executables"),
+            (record.Action, record.HttpStatus, record.FileDirection, record.FileName, record.FileAction, record.SessionPolicy));
+        Assert.Null(record.ErrorSource);
+    }
+
+    [Fact]
+    public async Task Several_allowed_files_reach_the_upstream_byte_for_byte_and_the_record_names_a_file()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.UseCustomPolicy, NoExecutables));
+        using HttpClient client = harness.CreateClient();
+        byte[] first = new byte[2_500_000];
+        byte[] second = new byte[1_500_000];
+        new Random(7).NextBytes(first);
+        new Random(8).NextBytes(second);
+        var form = new MultipartFormDataContent
+        {
+            { new StringContent("a note"), "note" },
+            { new ByteArrayContent(first), "a", "q3.xlsx" },
+            { new ByteArrayContent(second), "b", "photo.jpg" },
+        };
+        byte[] sent = await form.ReadAsByteArrayAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = form, Headers = { { "User-Agent", Edge } } };
+
+        using HttpResponseMessage response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        UpstreamBody received = Assert.Single(await harness.WaitForUpstreamBodiesAsync(1));
+        Assert.True(received.Complete);
+        Assert.Equal(sent, received.Head);
+        ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal(("Allow", "Upload", "Allow"), (record.Action, record.FileDirection, record.FileAction));
+        Assert.Contains(record.FileName, new[] { "q3.xlsx", "photo.jpg" });
+    }
+
+    [Fact]
+    public async Task A_size_filter_blocks_a_file_as_it_reaches_the_size_and_the_upstream_gets_less_than_that()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.UseCustomPolicy, NoLargeUploads));
+        using HttpClient client = harness.CreateClient();
+
+        using HttpResponseMessage small = await client.SendAsync(Upload("small.bin", 1_500_000));
+        using HttpResponseMessage large = await client.SendAsync(Upload("large.bin", 5_000_000));
+
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, large.StatusCode);
+        Assert.Contains("Files of 2 MB or more stay on the device.", await large.Content.ReadAsStringAsync());
+        IReadOnlyList<UpstreamBody> bodies = await harness.WaitForUpstreamBodiesAsync(2);
+        UpstreamBody aborted = Assert.Single(bodies, b => !b.Complete);
+        Assert.True(aborted.Total < 2 * 1024 * 1024, $"the upstream got {aborted.Total} bytes of a file blocked at 2 MiB");
+        ActivityRecord record = (await harness.WaitForActivityAsync(2)).Single(r => r.FileName == "large.bin");
+        Assert.Equal(("Block", "No large uploads"), (record.FileAction, record.SessionPolicy));
+        Assert.True(record.FileSizeBytes >= 2 * 1024 * 1024);
+    }
+
+    [Theory]
+    [InlineData("filename=\"setup.exe\"; filename*=UTF-8''notes.txt")] // PHP reads filename, ASP.NET filename*
+    [InlineData("filename*=UTF-8''%E2%82%AC%20rates.EXE")]
+    [InlineData("filename=\"setup.exe%00.txt\"")]
+    [InlineData("filename=\"C:\\\\Users\\\\me\\\\setup.exe\"")]
+    public async Task A_file_is_decided_under_every_spelling_of_its_name(string parameters)
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.UseCustomPolicy, NoExecutables));
+        using HttpClient client = harness.CreateClient();
+        byte[] body = System.Text.Encoding.UTF8.GetBytes(
+            $"--b0\r\nContent-Disposition: form-data; name=\"f\"; {parameters}\r\n\r\nMZ\r\n--b0--\r\n");
+
+        using HttpResponseMessage response = await client.SendAsync(Raw("multipart/form-data; boundary=b0", body));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(0, harness.UpstreamRequests);
+    }
+
+    [Theory]
+    [InlineData("--b0\r\nContent-Disposition: form-data; name=\"n\"\r\n\r\nhi\n--b0\nContent-Disposition: form-data; name=\"f\"; filename=\"setup.exe\"\n\nMZ\r\n--b0--\r\n", "not at the start of a line")]
+    [InlineData("--b0\r\nContent-Disposition: form-data; name=\"f\"; filename*0=\"setup\"; filename*1=\".exe\"\r\n\r\nMZ\r\n--b0--\r\n", "filename*0")]
+    [InlineData("--b0\r\nContent-Disposition: form-data; name=\"f\"\r\nContent-Disposition: form-data; name=\"f\"; filename=\"setup.exe\"\r\n\r\nMZ\r\n--b0--\r\n", "two Content-Disposition")]
+    [InlineData("--b0\r\nContent-Disposition: form-data; name=\"f\";\r\n filename=\"setup.exe\"\r\n\r\nMZ\r\n--b0--\r\n", "folded")]
+    [InlineData("--b0\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nok\r\n--b0--\r\n--b0\r\nContent-Disposition: form-data; name=\"f\"; filename=\"setup.exe\"\r\n\r\nMZ\r\n--b0--\r\n", "epilogue")]
+    public async Task A_body_two_parsers_could_read_differently_is_refused_with_400_and_never_completes_upstream(string body, string problem)
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.UseCustomPolicy, NoExecutables));
+        using HttpClient client = harness.CreateClient();
+
+        using HttpResponseMessage response = await client.SendAsync(Raw("multipart/form-data; boundary=b0", System.Text.Encoding.UTF8.GetBytes(body)));
+        string page = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("upload_malformed", page);
+        Assert.Contains(problem, page);
+        Assert.All(harness.UpstreamBodies, b => Assert.False(b.Complete));
+        ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal((400, "Client"), (record.HttpStatus, record.ErrorSource));
+        Assert.Contains(problem, record.Error);
+    }
+
+    [Fact]
+    public async Task A_report_only_App_Control_policy_records_but_neither_blocks_nor_replaces_uploads_or_downloads()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
+        {
+            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
+            {
+                Name = "Report-only downloads",
+                State = ConditionalAccessState.ReportOnly,
+                IncludeUsers = ["All"],
+                SessionControl = SessionControlKind.AppControl,
+                AppControlMode = AppControlMode.BlockDownloads,
+            });
+            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
+            {
+                Name = "Report-only custom",
+                State = ConditionalAccessState.ReportOnly,
+                IncludeUsers = ["All"],
+                SessionControl = SessionControlKind.AppControl,
+                AppControlMode = AppControlMode.UseCustomPolicy,
+            });
+            c.SessionPolicies.Add(NoExecutables);
+        });
+        using HttpClient client = harness.CreateClient();
+
+        using HttpResponseMessage upload = await client.SendAsync(Upload("setup.exe", 100_000));
+        using HttpResponseMessage download = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/download/q3.xlsx?bytes=300000") { Headers = { { "User-Agent", Edge } } });
+        byte[] file = await download.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.OK, upload.StatusCode);
+        Assert.True(Assert.Single(await harness.WaitForUpstreamBodiesAsync(1)).Complete);
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("q3.xlsx", download.Content.Headers.ContentDisposition?.FileNameStar ?? download.Content.Headers.ContentDisposition?.FileName);
+        Assert.Equal(Filled(300_000, (byte)'x'), file);
+        IReadOnlyList<ActivityRecord> records = await harness.WaitForActivityAsync(2);
+        Assert.Equal(2, records.Count);
+        Assert.All(records, r =>
+        {
+            Assert.Null(r.FileAction);
+            Assert.NotEqual("Block", r.Action);
+            Assert.Contains(r.ConditionalAccess, c => c.Policy == "Report-only downloads" && c.Outcome.Contains("ReportOnly", StringComparison.Ordinal));
+        });
+    }
 }

@@ -486,7 +486,7 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
     }
 
     /// <summary>The first activity record matching <paramref name="match"/>, once the log writer has written it.</summary>
-    private static async Task<ActivityRecord> RecordAsync(SignInHarness harness, Func<ActivityRecord, bool> match)
+    internal static async Task<ActivityRecord> RecordAsync(SignInHarness harness, Func<ActivityRecord, bool> match)
     {
         for (int i = 0; i < 200; i++)
         {
@@ -502,7 +502,7 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
     }
 
     /// <summary>Runs the dance up to the identity provider's redirect back to the gateway, and returns that callback address.</summary>
-    private static async Task<Uri> CallbackAsync(SignInHarness harness, SignInHarness.Browser browser)
+    internal static async Task<Uri> CallbackAsync(SignInHarness harness, SignInHarness.Browser browser)
     {
         using HttpResponseMessage challenge = await browser.Client.GetAsync("/");
         Uri authorize = challenge.Headers.Location!;

@@ -58,13 +58,15 @@ internal sealed partial class SignInHarness : IAsyncDisposable
         Action<CasbConfiguration>? configure = null,
         bool identityProviderDown = false,
         bool ownIdentityProvider = false,
-        X509Certificate2? clientCertificate = null)
+        X509Certificate2? clientCertificate = null,
+        int replicas = 0,
+        TestIdentityProviderOptions? identityProvider = null)
     {
         LabPki lab = fixture.Lab;
-        bool owns = identityProviderDown || ownIdentityProvider || clientCertificate is not null;
+        bool owns = identityProviderDown || ownIdentityProvider || clientCertificate is not null || identityProvider is not null;
         TestIdentityProviderOptions options = IdpOptions;
         TestIdentityProvider idp = owns
-            ? await TestIdentityProvider.StartAsync(new TestIdentityProviderOptions { Users = options.Users, ClientCertificate = clientCertificate })
+            ? await TestIdentityProvider.StartAsync(identityProvider ?? new TestIdentityProviderOptions { Users = options.Users, ClientCertificate = clientCertificate })
             : fixture.Idp;
         var time = new ShiftedTime();
         GatewayHarness gateway;
@@ -116,7 +118,8 @@ internal sealed partial class SignInHarness : IAsyncDisposable
                 {
                     services.RemoveAll<TimeProvider>();
                     services.AddSingleton<TimeProvider>(time);
-                });
+                },
+                replicas: replicas);
         }
         catch
         {
@@ -128,7 +131,7 @@ internal sealed partial class SignInHarness : IAsyncDisposable
             throw;
         }
 
-        await idp.RegisterGatewayAsync(gateway.GatewayUrl);
+        await idp.RegisterGatewayAsync([gateway.GatewayUrl, .. gateway.ReplicaUrls]);
         if (identityProviderDown)
         {
             await idp.DisposeAsync();
@@ -138,7 +141,11 @@ internal sealed partial class SignInHarness : IAsyncDisposable
     }
 
     /// <summary>A browser: keeps cookies, presents <paramref name="certificate"/> (if any), asks for HTML with Edge's User-Agent.</summary>
-    public Browser CreateBrowser(X509Certificate2? certificate = null, bool followRedirects = true) => new(this, certificate, followRedirects);
+    /// <param name="certificate">The device certificate the browser presents, if any.</param>
+    /// <param name="followRedirects">Whether the browser follows redirects.</param>
+    /// <param name="gateway">The gateway it opens (a replica's address), else the harness's gateway.</param>
+    public Browser CreateBrowser(X509Certificate2? certificate = null, bool followRedirects = true, Uri? gateway = null) =>
+        new(this, certificate, followRedirects, gateway ?? Gateway.GatewayUrl);
 
     public async ValueTask DisposeAsync()
     {
@@ -157,7 +164,7 @@ internal sealed partial class SignInHarness : IAsyncDisposable
     {
         private readonly SignInHarness _harness;
 
-        public Browser(SignInHarness harness, X509Certificate2? certificate, bool followRedirects)
+        public Browser(SignInHarness harness, X509Certificate2? certificate, bool followRedirects, Uri gateway)
         {
             _harness = harness;
             var handler = new SocketsHttpHandler
@@ -176,7 +183,7 @@ internal sealed partial class SignInHarness : IAsyncDisposable
                 handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate;
             }
 
-            Client = new HttpClient(handler) { BaseAddress = harness.Gateway.GatewayUrl };
+            Client = new HttpClient(handler) { BaseAddress = gateway };
             Client.DefaultRequestHeaders.Accept.ParseAdd("text/html,application/xhtml+xml");
             Client.DefaultRequestHeaders.UserAgent.ParseAdd(Edge);
         }

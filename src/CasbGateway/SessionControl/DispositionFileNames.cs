@@ -1,0 +1,207 @@
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+
+namespace CasbGateway.SessionControl;
+
+/// <summary>
+/// Every name a Content-Disposition gives its file. Servers and browsers read the header differently: one takes
+/// filename*, another filename (PHP ignores filename*), one unescapes quoted pairs or %XX, another keeps them. A file
+/// is decided under each of its spellings and gets the strictest answer, so no reading of the header is a way
+/// round a policy. A header that two readers could take apart differently (a parameter given twice, RFC 2231
+/// continuations such as filename*0) is refused rather than guessed.
+/// </summary>
+internal static class DispositionFileNames
+{
+    /// <summary>
+    /// Reads <paramref name="header"/>. False (with <paramref name="problem"/>) when it does not parse or is ambiguous.
+    /// <paramref name="namesFile"/> is true when it has a filename or filename* parameter (even an empty one);
+    /// <paramref name="names"/> then holds each distinct non-empty spelling, the one a browser saves under first.
+    /// </summary>
+    public static bool TryRead(string header, out ContentDispositionHeaderValue? disposition, out bool namesFile, List<string> names, out string? problem)
+    {
+        namesFile = false;
+        problem = null;
+        if (!ContentDispositionHeaderValue.TryParse(header, out disposition))
+        {
+            problem = "its Content-Disposition does not parse";
+            return false;
+        }
+
+        int fileName = 0, fileNameStar = 0, name = 0;
+        var continuation = new System.Text.StringBuilder();
+        var every = new List<string>();
+        foreach (NameValueHeaderValue parameter in disposition.Parameters)
+        {
+            ReadOnlySpan<char> key = parameter.Name.AsSpan();
+            if (key.Equals("filename", StringComparison.OrdinalIgnoreCase))
+            {
+                fileName++;
+            }
+            else if (key.Equals("filename*", StringComparison.OrdinalIgnoreCase))
+            {
+                fileNameStar++;
+            }
+            else if (key.Equals("name", StringComparison.OrdinalIgnoreCase))
+            {
+                name++;
+            }
+            else if (key.StartsWith("filename", StringComparison.OrdinalIgnoreCase) || key.StartsWith("name*", StringComparison.OrdinalIgnoreCase))
+            {
+                problem ??= $"its Content-Disposition has a parameter '{parameter.Name}' that some servers join into a file name";
+                if (key.StartsWith("filename", StringComparison.OrdinalIgnoreCase))
+                {
+                    continuation.Append(Value(parameter.Value.ToString()));
+                }
+            }
+            else
+            {
+                continue;
+            }
+
+            if (key.StartsWith("filename", StringComparison.OrdinalIgnoreCase))
+            {
+                // Every value any reader could take for the name, so an ambiguous header is still decided under each.
+                Add(every, Value(parameter.Value.ToString()));
+            }
+        }
+
+        if (continuation.Length > 0)
+        {
+            Add(every, continuation.ToString());
+        }
+
+        if (fileName > 1 || fileNameStar > 1 || name > 1)
+        {
+            problem ??= "its Content-Disposition gives a parameter twice";
+        }
+
+        if (problem is not null)
+        {
+            namesFile = true;
+            foreach (string candidate in every)
+            {
+                Add(names, candidate);
+            }
+
+            return false;
+        }
+
+        namesFile = fileName + fileNameStar > 0;
+        if (fileNameStar > 0)
+        {
+            // The header library decodes RFC 5987 (charset'language'%XX); a value it cannot decode is kept as sent.
+            // It throws on some malformed values (found by fuzzing): those are ambiguous, decided under the raw value.
+            string? decoded;
+            try
+            {
+                decoded = disposition.FileNameStar.Value;
+            }
+            catch (ArgumentException)
+            {
+                decoded = null;
+                problem = "its Content-Disposition has a filename* that does not decode";
+            }
+
+            Add(names, decoded);
+            string raw = ValueOf(disposition, "filename*");
+            int quote = raw.IndexOf('\'', raw.IndexOf('\'') + 1);
+            Add(names, quote >= 0 ? Unescape(raw[(quote + 1)..]) : raw);
+        }
+
+        if (fileName > 0)
+        {
+            StringSegment quoted = ValueOf(disposition, "filename"); // as sent: the library's FileName also decodes MIME words
+            string plain = HeaderUtilities.RemoveQuotes(quoted).ToString();
+            Add(names, plain);
+            if (HeaderUtilities.IsQuoted(quoted))
+            {
+                Add(names, HeaderUtilities.UnescapeAsQuotedString(quoted).ToString());
+            }
+
+            Add(names, Unescape(plain));
+            // Some servers (and Chrome, which sends " as %22) read %XX in a plain filename; others do not.
+            try
+            {
+                Add(names, disposition.FileName.Value); // "=?utf-8?B?...?=" MIME words, which some servers decode
+            }
+            catch (ArgumentException)
+            {
+                problem = "its Content-Disposition has a filename that does not decode";
+            }
+        }
+
+        return problem is null;
+    }
+
+    /// <summary>The part of a name a file is saved under: after the last slash or backslash, without control characters.</summary>
+    public static string? LeafName(string? fileName)
+    {
+        if (string.IsNullOrWhiteSpace(fileName))
+        {
+            return null;
+        }
+
+        string leaf = fileName[(fileName.LastIndexOfAny(['/', '\\']) + 1)..];
+        leaf = string.Concat(leaf.Where(c => !char.IsControl(c))).Trim();
+        return leaf.Length == 0 ? null : leaf;
+    }
+
+    private static string ValueOf(ContentDispositionHeaderValue disposition, string parameter)
+    {
+        foreach (NameValueHeaderValue p in disposition.Parameters)
+        {
+            if (p.Name.Equals(parameter, StringComparison.OrdinalIgnoreCase))
+            {
+                return p.Value.ToString();
+            }
+        }
+
+        return "";
+    }
+
+    /// <summary>A parameter's value as a reader would take it: unquoted, and an RFC 5987 value without its charset'language' prefix.</summary>
+    private static string Value(string raw)
+    {
+        string value = HeaderUtilities.RemoveQuotes(raw).ToString();
+        int quote = value.IndexOf('\'');
+        int second = quote < 0 ? -1 : value.IndexOf('\'', quote + 1);
+        return second >= 0 && !raw.StartsWith('"') ? Unescape(value[(second + 1)..]) : value;
+    }
+
+    private static string Unescape(string value)
+    {
+        if (!value.Contains('%'))
+        {
+            return value;
+        }
+
+        try
+        {
+            return Uri.UnescapeDataString(value);
+        }
+        catch (UriFormatException)
+        {
+            return value;
+        }
+    }
+
+    private static void Add(List<string> names, string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return;
+        }
+
+        if (!names.Contains(name, StringComparer.Ordinal))
+        {
+            names.Add(name);
+        }
+
+        // A server in C (or PHP before 5.4) ends the name at a NUL: "a.exe\0.txt" is saved as "a.exe".
+        int control = name.AsSpan().IndexOfAnyInRange('\0', '\x1F');
+        if (control > 0)
+        {
+            Add(names, name[..control]);
+        }
+    }
+}

@@ -76,8 +76,9 @@ public class SessionPolicyBenchmarks
         return FileDecisions.Strictest(f => _engine.DecideFile(_session, f), FileTransferDirection.Download, download.Names, download.SizeBytes).Action;
     }
 
-    private long Drain(Stream stream)
+    private long Drain(Stream body)
     {
+        using Stream stream = body; // the gateway disposes the reader with the request: its windows go back to the pool
         long total = 0;
         int read;
         while ((read = stream.ReadAsync(_buffer).AsTask().GetAwaiter().GetResult()) > 0)

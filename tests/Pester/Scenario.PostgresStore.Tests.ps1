@@ -104,6 +104,11 @@ Describe 'Three replicas on one PostgreSQL store' {
         }
     }
 
+    AfterAll {
+        # Each replica by its own process id: a record-based stop can miss one whose sibling was killed.
+        foreach ($replica in $replicas) { Stop-Process -Id $replica.ProcessId -Force -ErrorAction SilentlyContinue }
+    }
+
     It 'enforces a policy added with a cmdlet on all three within 2 s' {
         (Get-CasbGateway -StorePath $store).Name | Sort-Object | Should -Be @('pg-replica-2', 'pg-replica-3', 'pg-scenario')
         foreach ($replica in $replicas) { Get-Status $replica | Should -Be 200 }

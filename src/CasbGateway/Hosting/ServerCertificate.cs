@@ -68,23 +68,25 @@ internal static class ServerCertificate
     {
         try
         {
-            if (TryLoadUsable(store.ReadBlob(CasbCore.Store.StoreBlobNames.ServerCertificate)) is { } existing)
+            byte[]? stored = store.ReadBlob(CasbCore.Store.StoreBlobNames.ServerCertificate);
+            if (TryLoadUsable(stored) is { } existing)
             {
                 return existing;
             }
 
             byte[] pfx = CreateSelfSignedPfx();
-            bool expired = store.ReadBlob(CasbCore.Store.StoreBlobNames.ServerCertificate) is not null;
-            if (expired)
+            if (stored is null)
             {
-                store.WriteBlob(CasbCore.Store.StoreBlobNames.ServerCertificate, pfx);
+                // Several gateways starting at once each make one; the first to add it wins and the others take it.
+                store.TryAddBlob(CasbCore.Store.StoreBlobNames.ServerCertificate, pfx);
             }
-            else if (!store.TryAddBlob(CasbCore.Store.StoreBlobNames.ServerCertificate, pfx))
+            else
             {
-                pfx = store.ReadBlob(CasbCore.Store.StoreBlobNames.ServerCertificate) ?? pfx;
+                store.WriteBlob(CasbCore.Store.StoreBlobNames.ServerCertificate, pfx); // near expiry or unreadable: replaced
             }
 
-            return X509CertificateLoader.LoadPkcs12(pfx, null);
+            // What the store holds now, so that every gateway serves the same certificate.
+            return TryLoadUsable(store.ReadBlob(CasbCore.Store.StoreBlobNames.ServerCertificate)) ?? X509CertificateLoader.LoadPkcs12(pfx, null);
         }
         catch (CasbCore.CasbException ex)
         {

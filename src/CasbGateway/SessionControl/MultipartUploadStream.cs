@@ -591,7 +591,7 @@ internal sealed class MultipartUploadStream : Stream
                 FileDecision empty = Decide(0);
                 if (empty.Action == FileAction.Block)
                 {
-                    Block(empty);
+                    Block(UnknownSize(empty)); // blocked whatever its size, before any of it arrived: recorded without one
                 }
 
                 _sizeDependent = true;
@@ -632,6 +632,20 @@ internal sealed class MultipartUploadStream : Stream
             }
         }
     }
+
+    private static FileDecision UnknownSize(FileDecision decision) => new()
+    {
+        Action = decision.Action,
+        Direction = decision.Direction,
+        FileName = decision.FileName,
+        Extension = decision.Extension,
+        SizeBytes = null,
+        AppControlMode = decision.AppControlMode,
+        Policy = decision.Policy,
+        MatchedPolicies = decision.MatchedPolicies,
+        BlockMessage = decision.BlockMessage,
+        Reasons = decision.Reasons,
+    };
 
     private FileDecision Decide(long? size) => FileDecisions.Strictest(_decide, FileTransferDirection.Upload, _names, size);
 

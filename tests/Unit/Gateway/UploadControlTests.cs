@@ -55,6 +55,7 @@ public sealed class UploadControlTests
         Assert.Equal(0, harness.UpstreamRequests);
         ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
         Assert.Equal(("Block", "Upload", "setup.EXE", "Block", "No executables"), (record.Action, record.FileDirection, record.FileName, record.FileAction, record.SessionPolicy));
+        Assert.Null(record.FileSizeBytes); // refused at its headers, before any of it arrived
     }
 
     [Fact]
@@ -208,6 +209,12 @@ public sealed class UploadControlTests
         ActivityRecord record = (await harness.WaitForActivityAsync(2)).Single(r => r.FileName == "large.bin");
         Assert.Equal(("Block", "No large uploads"), (record.FileAction, record.SessionPolicy));
         Assert.True(record.FileSizeBytes >= 2 * 1024 * 1024);
+
+        // The what-if (Test-CasbAccess -Upload -FileName -FileSizeMB) asks the same engine the same question.
+        var engine = new CasbCore.CasbEngine(harness.Store.Load());
+        CasbCore.Policies.AccessDecision session = engine.Decide(new CasbCore.Policies.AccessRequest { AppName = GatewayHarness.AppName, UserAgent = Edge });
+        Assert.Equal(CasbCore.Policies.FileAction.Allow, engine.DecideFile(session, new CasbCore.Policies.FileTransfer(CasbCore.Policies.FileTransferDirection.Upload, "small.bin", 1_500_000)).Action);
+        Assert.Equal(CasbCore.Policies.FileAction.Block, engine.DecideFile(session, new CasbCore.Policies.FileTransfer(CasbCore.Policies.FileTransferDirection.Upload, "large.bin", 5_000_000)).Action);
     }
 
     [Theory]

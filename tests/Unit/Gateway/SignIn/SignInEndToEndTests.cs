@@ -58,7 +58,7 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
         using SignInHarness.Browser browser = harness.CreateBrowser();
         (await browser.SignInAsync(user, "/mail")).Dispose();
 
-        ActivityRecord logged = await RecordAsync(harness, r => r.UserSource == UserSources.SignIn && r.Kind is null);
+        ActivityRecord logged = await RecordAsync(harness, r => r.Kind is null && r.UserSource == UserSources.SignIn); // a decision, not the sign-in event
         AccessRequest atGateway = harness.Gateway.Decider.Requests.Single(r => r.CorrelationId == logged.CorrelationId);
         var claims = new System.Collections.Hashtable();
         foreach (IGrouping<string, KeyValuePair<string, string>> claim in atGateway.SignInClaims!.GroupBy(c => c.Key))
@@ -468,7 +468,7 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
 
         using HttpResponseMessage landed = await browser.SignInAsync(SignInHarness.Vendor);
         string page = await landed.Content.ReadAsStringAsync();
-        ActivityRecord record = await RecordAsync(harness, r => r.UserSource == UserSources.SignIn && r.Kind is null);
+        ActivityRecord record = await RecordAsync(harness, r => r.Kind is null && r.UserSource == UserSources.SignIn); // a decision, not the sign-in event
 
         Assert.Equal(SignInHarness.Vendor, record.User);
         if (setting == CertificateUserMismatchAction.Block)

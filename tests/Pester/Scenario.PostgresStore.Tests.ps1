@@ -140,19 +140,21 @@ Describe 'Three replicas on one PostgreSQL store' {
     }
 }
 
-Describe 'Activity of a gateway on a PostgreSQL store' {
-    It 'goes to the database, where Get-CasbActivity on the store finds it, with the gateway''s name, and not to local files' {
-        # The blocks of the maintenance policy above are kept verbatim at any activity volume.
+Describe 'Activity of gateways on a PostgreSQL store' {
+    It 'goes to the database, where Get-CasbActivity on the store finds every replica''s records by name, and not to local files' {
+        # The blocks of the policies above are kept verbatim at any activity volume.
         $blocked = $null
         foreach ($attempt in 1..50) {
-            $blocked = Get-CasbActivity -StorePath $store -Action Block -First 1
+            $blocked = Get-CasbActivity -StorePath $store -Action Block | Where-Object BlockMessage -eq 'Closed for maintenance.' | Select-Object -First 1
             if ($blocked) { break }
             Start-Sleep -Milliseconds 100
         }
 
         $blocked.Gateway | Should -Be 'pg-scenario'
-        $blocked.BlockMessage | Should -Be 'Closed for maintenance.'
         (Get-CasbActivity -StorePath $store -CorrelationId $blocked.CorrelationId).Path | Should -Be $blocked.Path
+        $names = @(Get-CasbActivity -StorePath $store | ForEach-Object Gateway | Sort-Object -Unique)
+        $names | Should -Contain 'pg-scenario'
+        $names | ForEach-Object { $_ | Should -BeIn @('pg-scenario', 'pg-replica-2', 'pg-replica-3') }
         Invoke-TestPostgresSql $cluster $store "select count(*) > 0 from casb_activity where action = 'Block' and gateway = 'pg-scenario'" | Should -Be 't'
         @(Get-ChildItem (Join-Path $env:CASB_STATE_DIRECTORY 'activity') -Filter '*.jsonl' -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
     }

@@ -227,7 +227,9 @@ public sealed class FileActivityReader : IActivityReader
         ActivityRecord? record;
         try
         {
-            record = JsonSerializer.Deserialize(line, ActivityJsonContext.Default.ActivityRecord);
+            // Not the compile-time context: it sets an init property missing from the line (a sign-in record has no
+            // deviceTags) to null instead of leaving its initializer's value.
+            record = JsonSerializer.Deserialize<ActivityRecord>(line, ActivityLog.SerializerOptions);
         }
         catch (JsonException)
         {

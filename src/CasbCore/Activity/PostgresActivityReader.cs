@@ -85,7 +85,7 @@ public sealed class PostgresActivityReader : IActivityReader
         using NpgsqlDataReader reader = command.ExecuteReader();
         while (reader.Read())
         {
-            ActivityRecord? record = JsonSerializer.Deserialize(reader.GetString(0), ActivityJsonContext.Default.ActivityRecord);
+            ActivityRecord? record = JsonSerializer.Deserialize<ActivityRecord>(reader.GetString(0), ActivityLog.SerializerOptions);
             if (record is null || !query.Matches(record))
             {
                 continue;

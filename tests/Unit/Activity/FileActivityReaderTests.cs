@@ -125,6 +125,19 @@ public sealed class FileActivityReaderTests : IDisposable
         Assert.Equal(new[] { "legacy8", "legacy7" }, new FileActivityReader(_directory).Read(new ActivityQuery { First = 2 }).Select(r => r.CorrelationId));
     }
 
+    [Fact]
+    public void A_line_without_the_list_fields_reads_back_with_empty_lists_as_the_record_type_promises()
+    {
+        File.WriteAllText(Path.Combine(_directory, "activity-20260301.jsonl"),
+            "{\"time\":\"2026-03-01T10:00:00Z\",\"correlationId\":\"s1\",\"kind\":\"SignIn\",\"action\":\"\"}\n");
+
+        ActivityRecord record = Assert.Single(new FileActivityReader(_directory).Read(new ActivityQuery()));
+        Assert.Empty(record.DeviceTags);
+        Assert.Empty(record.MatchedPolicies);
+        Assert.Empty(record.ConditionalAccess);
+        Assert.Equal(ActivityKind.SignIn, ActivityQuery.KindOf(record));
+    }
+
     [Theory]
     [InlineData("mail", "Mail", true)]
     [InlineData("M*", "Mail", true)]

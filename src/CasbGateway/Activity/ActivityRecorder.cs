@@ -43,6 +43,13 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
             _pumps = [Pump(_file, options)];
         }
 
+        if (options.ActivityOtlpEndpoint is { } otlp)
+        {
+            // In addition to the primary sink, never instead: a collector that is down must not cost the records kept here.
+            _pumps = [.. _pumps, Pump(new OtlpActivitySink(otlp, options.Name, options.ActivityOtlpHeaders), options)];
+            LogOtlp(otlp.GetLeftPart(UriPartial.Path), options.ActivityOtlpHeaders.Count);
+        }
+
         metrics.ObserveActivity(_pumps);
     }
 
@@ -168,6 +175,9 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "The activity sink {Sink} fails: {Reason} Records wait in its queue and are retried every second; what the full queue cannot take is counted in casb_gateway_activity_dropped_total.")]
     private partial void LogSinkFailing(string sink, string reason);
+
+    [LoggerMessage(EventId = 25, Level = LogLevel.Information, Message = "Activity also goes to the OTLP logs endpoint {Endpoint} ({Headers} headers).")]
+    private partial void LogOtlp(string endpoint, int headers);
 
     [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "The activity retention sweep failed: {Reason}")]
     private partial void LogRetentionFailed(string reason);

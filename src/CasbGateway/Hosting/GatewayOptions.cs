@@ -10,12 +10,15 @@ internal sealed class GatewayOptions
     public const string CertificatePasswordVariable = "CASB_GATEWAY_CERTIFICATE_PASSWORD";
     public const string DefaultName = "default";
 
+    /// <summary>OTLP headers (name=value, one a line) from the environment, so an API key stays off the command line.</summary>
+    public const string ActivityOtlpHeadersVariable = "CASB_GATEWAY_ACTIVITY_OTLP_HEADERS";
+
     public const string Usage =
         "Usage: CasbGateway --store <path> [--urls https://127.0.0.1:8443[;...]] [--certificate <pfx>] [--name <name>] " +
         "[--upstream-timeout <seconds>] [--log-file <path>] [--metrics-allow <cidr>[;...]] [--max-request-body-size <bytes>] " +
-        "[--activity-database postgresql://user@host:port/database]\n" +
+        "[--activity-database postgresql://user@host:port/database] [--activity-otlp <url> [--activity-otlp-header name=value]...]\n" +
         "       CasbGateway sample-app --urls http://127.0.0.1:5080\n" +
-        $"The certificate password is read from ${CertificatePasswordVariable}.";
+        $"The certificate password is read from ${CertificatePasswordVariable}; OTLP headers also from ${ActivityOtlpHeadersVariable} (name=value, one a line).";
 
     public required string StorePath { get; init; }
 
@@ -53,6 +56,15 @@ internal sealed class GatewayOptions
     /// </summary>
     public string? ActivityDatabase { get; init; }
 
+    /// <summary>
+    /// When set, activity also goes to this OTLP/HTTP logs URL (a collector or a SIEM), through a queue of its own, in
+    /// addition to the files or the database.
+    /// </summary>
+    public Uri? ActivityOtlpEndpoint { get; init; }
+
+    /// <summary>Headers sent with every OTLP request (an API key). Never logged.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ActivityOtlpHeaders { get; init; } = [];
+
     /// <summary>Activity records each sink's queue holds while the sink is slow or failing, before it drops (and counts) them.</summary>
     public int ActivityQueueCapacity { get; init; } = CasbCore.Activity.ActivityPump.DefaultCapacity;
 
@@ -69,6 +81,8 @@ internal sealed class GatewayOptions
         IPNetwork[] metricsAllowedFrom = DefaultMetricsAllowedFrom;
         TimeSpan timeout = TimeSpan.FromSeconds(100);
         long? maxRequestBodySize = null;
+        Uri? otlp = null;
+        var otlpHeaders = new List<KeyValuePair<string, string>>();
         for (int i = 0; i < args.Count; i++)
         {
             string arg = args[i];
@@ -111,6 +125,12 @@ internal sealed class GatewayOptions
                     }
 
                     break;
+                case "--activity-otlp":
+                    otlp = Otlp(() => CasbCore.Activity.OtlpActivitySink.LogsUri(Value()), arg);
+                    break;
+                case "--activity-otlp-header":
+                    otlpHeaders.Add(Otlp(() => CasbCore.Activity.OtlpActivitySink.ParseHeader(Value()), arg));
+                    break;
                 case "--upstream-timeout":
                     string seconds = Value();
                     if (!double.TryParse(seconds, System.Globalization.CultureInfo.InvariantCulture, out double s) || s <= 0)
@@ -152,6 +172,19 @@ internal sealed class GatewayOptions
             throw new ArgumentException("--store <path> is required.");
         }
 
+        if (Environment.GetEnvironmentVariable(ActivityOtlpHeadersVariable) is { Length: > 0 } fromEnvironment)
+        {
+            foreach (string line in fromEnvironment.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                otlpHeaders.Add(Otlp(() => CasbCore.Activity.OtlpActivitySink.ParseHeader(line), ActivityOtlpHeadersVariable));
+            }
+        }
+
+        if (otlpHeaders.Count > 0 && otlp is null)
+        {
+            throw new ArgumentException("OTLP headers were given without --activity-otlp <url>.");
+        }
+
         if (urls is { Count: 0 })
         {
             throw new ArgumentException("--urls is empty.");
@@ -169,6 +202,20 @@ internal sealed class GatewayOptions
             MetricsAllowedFrom = metricsAllowedFrom,
             MaxRequestBodySize = maxRequestBodySize,
             ActivityDatabase = activityDatabase,
+            ActivityOtlpEndpoint = otlp,
+            ActivityOtlpHeaders = otlpHeaders,
         };
+    }
+
+    private static T Otlp<T>(Func<T> parse, string option)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (CasbException ex)
+        {
+            throw new ArgumentException($"{option}: {ex.Message}", ex);
+        }
     }
 }

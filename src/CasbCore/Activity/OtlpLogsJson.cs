@@ -67,8 +67,13 @@ public static class OtlpLogsJson
     public static string Body(ActivityRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        string what = record.Kind is null ? record.Action : $"{record.Kind} {record.Outcome}".TrimEnd();
-        return $"{what} {record.Method} {record.Host}{record.Path} user={record.User ?? "-"} app={record.App ?? "-"}".Replace("  ", " ", StringComparison.Ordinal);
+        string target = $"{record.Host}{record.Path}";
+        string?[] parts =
+        [
+            record.Kind, record.Kind is null ? record.Action : record.Outcome, record.Method, target.Length == 0 ? null : target,
+            $"user={record.User ?? "-"}", $"app={record.App ?? "-"}",
+        ];
+        return string.Join(' ', parts.Where(p => !string.IsNullOrEmpty(p)));
     }
 
     public static string UnixNanos(DateTimeOffset time) =>

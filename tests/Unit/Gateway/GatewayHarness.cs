@@ -100,7 +100,9 @@ internal sealed class GatewayHarness : IAsyncDisposable
         Action<IServiceCollection>? configureServices = null,
         int replicas = 0,
         int? activityQueueCapacity = null,
-        string? activityDatabase = null)
+        string? activityDatabase = null,
+        Uri? activityOtlp = null,
+        IReadOnlyList<KeyValuePair<string, string>>? activityOtlpHeaders = null)
     {
         var harness = new GatewayHarness(Directory.CreateTempSubdirectory("casb-gw-").FullName);
         await harness.StartUpstreamAsync();
@@ -131,6 +133,8 @@ internal sealed class GatewayHarness : IAsyncDisposable
             MaxRequestBodySize = maxRequestBodySize,
             ActivityQueueCapacity = activityQueueCapacity ?? CasbCore.Activity.ActivityPump.DefaultCapacity,
             ActivityDatabase = activityDatabase,
+            ActivityOtlpEndpoint = activityOtlp is null ? null : CasbCore.Activity.OtlpActivitySink.LogsUri(activityOtlp.ToString()),
+            ActivityOtlpHeaders = activityOtlpHeaders ?? [],
         };
         // The gateway and its replicas are built and started at the same time, as replicas of one store are.
         WebApplication[] gateways = await Task.WhenAll(Enumerable.Range(0, 1 + replicas).Select(i => Task.Run(async () =>

@@ -21,4 +21,54 @@ public sealed class GatewayOptionsTests
         var error = Assert.Throws<ArgumentException>(() => GatewayOptions.Parse(["--store", "/tmp/s", "--max-request-body-size", value]));
         Assert.Contains($"--max-request-body-size '{value}'", error.Message);
     }
+
+    [Theory]
+    [InlineData("http://collector:4318", "http://collector:4318/v1/logs")]
+    [InlineData("https://siem.example/otlp/", "https://siem.example/otlp/v1/logs")]
+    [InlineData("http://127.0.0.1:4318/v1/logs", "http://127.0.0.1:4318/v1/logs")]
+    public void An_OTLP_endpoint_is_the_collectors_base_url_and_activity_is_posted_to_its_logs_path(string endpoint, string logs)
+    {
+        GatewayOptions options = GatewayOptions.Parse(["--store", "/tmp/s", "--activity-otlp", endpoint, "--activity-otlp-header", "Authorization=Bearer k=1"]);
+        Assert.Equal(new Uri(logs), options.ActivityOtlpEndpoint);
+        Assert.Equal([new KeyValuePair<string, string>("Authorization", "Bearer k=1")], options.ActivityOtlpHeaders);
+        Assert.Null(GatewayOptions.Parse(["--store", "/tmp/s"]).ActivityOtlpEndpoint);
+    }
+
+    [Theory]
+    [InlineData("collector:4318")]
+    [InlineData("ftp://collector/")]
+    [InlineData("not a url")]
+    [InlineData("/v1/logs")]
+    [InlineData("http://user:password@collector:4318")]
+    [InlineData("http://collector:4318/?key=abc")]
+    public void An_OTLP_endpoint_that_is_not_an_http_url_without_credentials_is_a_command_line_error(string endpoint)
+    {
+        var error = Assert.Throws<ArgumentException>(() => GatewayOptions.Parse(["--store", "/tmp/s", "--activity-otlp", endpoint]));
+        Assert.StartsWith("--activity-otlp: ", error.Message);
+        Assert.Equal("InvalidOtlpEndpoint", Assert.IsType<CasbCore.CasbException>(error.InnerException).ErrorId);
+        Assert.DoesNotContain("password", error.Message);
+    }
+
+    [Theory]
+    [InlineData("Bearer secret-value")]
+    [InlineData("=secret-value")]
+    [InlineData("Bad Name=secret-value")]
+    [InlineData("X-Key=")]
+    [InlineData("X-Key=secret-value\r\nX-Other: 1")]
+    [InlineData("Content-Type=secret-value")]
+    public void A_bad_OTLP_header_is_a_command_line_error_that_never_shows_its_value(string header)
+    {
+        header = header.Replace("\\r\\n", "\r\n", StringComparison.Ordinal);
+        var error = Assert.Throws<ArgumentException>(() =>
+            GatewayOptions.Parse(["--store", "/tmp/s", "--activity-otlp", "http://collector:4318", "--activity-otlp-header", header]));
+        Assert.Equal("InvalidOtlpHeader", Assert.IsType<CasbCore.CasbException>(error.InnerException).ErrorId);
+        Assert.DoesNotContain("secret-value", error.Message);
+    }
+
+    [Fact]
+    public void OTLP_headers_without_an_OTLP_endpoint_are_a_command_line_error()
+    {
+        var error = Assert.Throws<ArgumentException>(() => GatewayOptions.Parse(["--store", "/tmp/s", "--activity-otlp-header", "X-Key=v"]));
+        Assert.Contains("--activity-otlp <url>", error.Message);
+    }
 }

@@ -1,0 +1,171 @@
+using System.Text.Json;
+using CasbCore.Activity;
+using CasbCore.Policies;
+
+namespace CasbModule.Tests.Gateway;
+
+/// <summary>
+/// Activity also sent to an OTLP/HTTP logs receiver: one log record per activity record, kept only when the receiver
+/// answered 2xx, retried while it fails, and what the queue cannot hold counted. Delivery is at least once: a request
+/// whose 2xx answer is lost is sent again, so a receiver may see a record twice, never zero times uncounted.
+/// </summary>
+[Collection(GatewayMetricsCollection.Name)]
+public sealed class OtlpActivityTests
+{
+    private static readonly KeyValuePair<string, string>[] ApiKey = [new("X-Api-Key", "otlp-secret-4711")];
+
+    [Fact]
+    public async Task Each_activity_record_reaches_the_receiver_as_one_log_record_with_the_records_fields()
+    {
+        await using OtlpReceiver receiver = await OtlpReceiver.StartAsync();
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(activityOtlp: receiver.Url, activityOtlpHeaders: ApiKey);
+        harness.Decider.Decide = (state, request) =>
+            harness.Allow(state, request, request.Path.StartsWith("/blocked", StringComparison.Ordinal) ? AccessAction.Block : AccessAction.Allow);
+        using HttpClient client = harness.CreateClient();
+        var sent = new Dictionary<string, string>();
+        foreach (string path in new[] { "/a", "/blocked/b", "/c" })
+        {
+            using HttpResponseMessage response = await client.GetAsync(path);
+            sent[response.Headers.GetValues("X-Casb-Correlation-Id").Single()] = path;
+        }
+
+        IReadOnlyList<OtlpLogRecord> received = await receiver.WaitForLogRecordsAsync(3);
+        Assert.Equal(sent.Keys.Order(), received.Select(r => r.String("casb.correlationId")!).Order());
+
+        // The primary sink keeps them too: OTLP is in addition, never instead.
+        Dictionary<string, ActivityRecord> logged = (await harness.WaitForActivityAsync(3)).ToDictionary(r => r.CorrelationId);
+        Assert.Equal(sent.Keys.Order(), logged.Keys.Order());
+        foreach (OtlpLogRecord record in received)
+        {
+            string correlationId = record.String("casb.correlationId")!;
+            bool blocked = sent[correlationId].StartsWith("/blocked", StringComparison.Ordinal);
+            Assert.Equal("casb-gateway", record.ResourceString("service.name"));
+            Assert.Equal("test", record.ResourceString("service.instance.id"));
+            Assert.Equal("casb.activity", record.Scope.GetProperty("name").GetString());
+            Assert.Equal("test", record.String("casb.gateway"));
+            Assert.Equal("vendor@contoso.com", record.String("casb.user"));
+            Assert.Equal(GatewayHarness.AppName, record.String("casb.app"));
+            Assert.Equal(sent[correlationId], record.String("casb.path"));
+            Assert.Equal(blocked ? "Block" : "Allow", record.String("casb.action"));
+            Assert.Equal(blocked ? 13 : 9, record.Record.GetProperty("severityNumber").GetInt32());
+            Assert.Equal(blocked ? "WARN" : "INFO", record.Record.GetProperty("severityText").GetString());
+            Assert.Contains(blocked ? "Block GET" : "Allow GET", record.Record.GetProperty("body").GetProperty("stringValue").GetString());
+
+            // Typed values: the status an int64 (a decimal string in protobuf JSON), the time the record's own to the tick.
+            Assert.Equal(blocked ? "403" : "200", record.Attribute("casb.httpStatus").GetProperty("intValue").GetString());
+            Assert.Equal(JsonValueKind.Number, record.Attribute("casb.decisionLatencyMs").GetProperty("doubleValue").ValueKind);
+            Assert.Equal(OtlpLogsJson.UnixNanos(logged[correlationId].Time), record.Record.GetProperty("timeUnixNano").GetString());
+        }
+
+        OtlpRequest first = receiver.Accepted.First();
+        Assert.Equal("/v1/logs", first.Path);
+        Assert.Equal("application/json", first.ContentType);
+        Assert.Equal("otlp-secret-4711", first.Headers["X-Api-Key"]);
+    }
+
+    [Fact]
+    public async Task A_failing_receiver_makes_readyz_degraded_and_its_records_arrive_once_each_when_it_recovers()
+    {
+        await using OtlpReceiver receiver = await OtlpReceiver.StartAsync();
+        receiver.Failing = true;
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(activityOtlp: receiver.Url, activityOtlpHeaders: ApiKey);
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+        var sent = new List<string>();
+        for (int i = 0; i < 5; i++)
+        {
+            using HttpResponseMessage response = await client.GetAsync($"/waiting/{i}");
+            response.EnsureSuccessStatusCode();
+            sent.Add(response.Headers.GetValues("X-Casb-Correlation-Id").Single());
+        }
+
+        // Enforcement and the primary sink go on; /readyz names the OTLP sink and the receiver's answer, not the API key.
+        Assert.Equal(5, (await harness.WaitForActivityAsync(5)).Count);
+        string ready = await ReadyAsync(harness, "degraded");
+        Assert.Matches(@"degraded: activity sink 'otlp' failing since \S+: the collector at http://127\.0\.0\.1:\d+ answered 503", ready);
+        Assert.DoesNotContain("otlp-secret-4711", ready);
+        Assert.Matches(
+            @"casb_gateway_activity_failing\{[^}]*sink=""otlp""[^}]*\} 1\b",
+            await ClientErrorTests.ScrapeAsync(harness, @"casb_gateway_activity_failing\{[^}]*sink=""otlp""[^}]*\} 1\b"));
+
+        receiver.Failing = false;
+        IReadOnlyList<OtlpLogRecord> received = await receiver.WaitForLogRecordsAsync(5);
+        Assert.True(receiver.Refused > 0);
+
+        // A 503 keeps nothing, so here exactly once: every record, none twice.
+        Assert.Equal(sent.Order(), received.Select(r => r.String("casb.correlationId")!).Order());
+        Assert.DoesNotContain("degraded", await ReadyAsync(harness, "Ready: revision"));
+    }
+
+    [Fact]
+    public async Task Records_the_full_queue_cannot_take_while_the_receiver_fails_are_counted_and_the_rest_arrive()
+    {
+        await using OtlpReceiver receiver = await OtlpReceiver.StartAsync();
+        receiver.Failing = true;
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(activityQueueCapacity: 3, activityOtlp: receiver.Url);
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+        (await client.GetAsync("/held")).EnsureSuccessStatusCode();
+        await ReadyAsync(harness, "activity sink 'otlp' failing");
+
+        // One record held by the failing sink, three in its queue: the other six are counted against the OTLP sink only.
+        for (int i = 0; i < 9; i++)
+        {
+            (await client.GetAsync($"/r/{i}")).EnsureSuccessStatusCode();
+        }
+
+        const string dropped = @"casb_gateway_activity_dropped_total\{[^}]*reason=""sink_failing""[^}]*sink=""otlp""[^}]*\} 6\b|casb_gateway_activity_dropped_total\{[^}]*sink=""otlp""[^}]*reason=""sink_failing""[^}]*\} 6\b";
+        string metrics = await ClientErrorTests.ScrapeAsync(harness, dropped);
+        Assert.Matches(dropped, metrics);
+        Assert.DoesNotMatch(@"casb_gateway_activity_dropped_total\{[^}]*sink=""file""[^}]*\} [1-9]", metrics);
+        Assert.Equal(10, (await harness.WaitForActivityAsync(10)).Count);
+
+        receiver.Failing = false;
+        await receiver.WaitForLogRecordsAsync(4);
+        await Task.Delay(300);
+        Assert.Equal(4, receiver.LogRecords().Count);
+    }
+
+    [Fact]
+    public async Task A_receiver_that_refuses_large_requests_gets_smaller_ones_and_loses_nothing()
+    {
+        await using OtlpReceiver receiver = await OtlpReceiver.StartAsync();
+        receiver.Failing = true;
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(activityOtlp: receiver.Url);
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+        var sent = new List<string>();
+        for (int i = 0; i < 9; i++)
+        {
+            using HttpResponseMessage response = await client.GetAsync($"/r/{i}");
+            sent.Add(response.Headers.GetValues("X-Casb-Correlation-Id").Single());
+        }
+
+        // Eight records queued behind the failing one become one batch: too large for a receiver taking two at a time.
+        receiver.MaxRecordsPerRequest = 2;
+        receiver.Failing = false;
+        IReadOnlyList<OtlpLogRecord> received = await receiver.WaitForLogRecordsAsync(9);
+        Assert.Equal(sent.Order(), received.Select(r => r.String("casb.correlationId")!).Order());
+        Assert.All(receiver.Accepted, r => Assert.InRange(r.LogRecords, 1, 2));
+        Assert.DoesNotContain("degraded", await ReadyAsync(harness, "Ready: revision"));
+    }
+
+    private static async Task<string> ReadyAsync(GatewayHarness harness, string expected)
+    {
+        using HttpClient client = harness.CreateClient();
+        string body = "";
+        for (int i = 0; i < 100; i++)
+        {
+            body = await client.GetStringAsync("/readyz");
+            if (body.Contains(expected, StringComparison.Ordinal))
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Contains(expected, body);
+        return body;
+    }
+}

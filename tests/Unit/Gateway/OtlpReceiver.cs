@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CasbModule.Tests.Gateway;
+
+/// <summary>
+/// An OTLP/HTTP logs receiver (Kestrel, loopback port 0) that keeps what it accepted, as a collector would. It can be
+/// told to fail (503 with Retry-After) or to refuse requests above a number of records (413).
+/// </summary>
+internal sealed class OtlpReceiver : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private OtlpReceiver(WebApplication app) => _app = app;
+
+    public Uri Url { get; private set; } = null!;
+
+    /// <summary>While true every request gets 503 Service Unavailable with Retry-After: 1.</summary>
+    public volatile bool Failing;
+
+    /// <summary>Requests with more log records than this get 413.</summary>
+    public int MaxRecordsPerRequest { get; set; } = int.MaxValue;
+
+    /// <summary>The requests answered 200: path, headers and body.</summary>
+    public ConcurrentQueue<OtlpRequest> Accepted { get; } = new();
+
+    public int Refused => Volatile.Read(ref _refused);
+
+    private int _refused;
+
+    public static async Task<OtlpReceiver> StartAsync()
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var receiver = new OtlpReceiver(builder.Build());
+        receiver._app.MapPost("/v1/logs", receiver.ReceiveAsync);
+        await receiver._app.StartAsync();
+        receiver.Url = new Uri(receiver._app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        return receiver;
+    }
+
+    /// <summary>Every log record accepted so far, in arrival order, with its resource.</summary>
+    public IReadOnlyList<OtlpLogRecord> LogRecords() =>
+        Accepted.SelectMany(r => r.Body.RootElement.GetProperty("resourceLogs").EnumerateArray().SelectMany(resource =>
+            resource.GetProperty("scopeLogs").EnumerateArray().SelectMany(scope => scope.GetProperty("logRecords").EnumerateArray()
+                .Select(record => new OtlpLogRecord(resource.GetProperty("resource"), scope.GetProperty("scope"), record))))).ToList();
+
+    /// <summary>Waits (up to 10 s) until at least <paramref name="count"/> log records arrived.</summary>
+    public async Task<IReadOnlyList<OtlpLogRecord>> WaitForLogRecordsAsync(int count)
+    {
+        for (int i = 0; i < 200 && LogRecords().Count < count; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        return LogRecords();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task ReceiveAsync(HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer);
+        if (Failing)
+        {
+            Interlocked.Increment(ref _refused);
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = "1";
+            return;
+        }
+
+        JsonDocument body = JsonDocument.Parse(buffer.ToArray());
+        int records = body.RootElement.GetProperty("resourceLogs").EnumerateArray()
+            .SelectMany(r => r.GetProperty("scopeLogs").EnumerateArray()).Sum(s => s.GetProperty("logRecords").GetArrayLength());
+        if (records > MaxRecordsPerRequest)
+        {
+            Interlocked.Increment(ref _refused);
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            return;
+        }
+
+        Accepted.Enqueue(new OtlpRequest(
+            context.Request.Path, context.Request.ContentType, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body, records));
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync("{}");
+    }
+}

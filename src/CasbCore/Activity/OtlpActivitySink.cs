@@ -86,15 +86,24 @@ public sealed class OtlpActivitySink : IActivitySink
     {
         ArgumentNullException.ThrowIfNull(text);
         int equals = text.IndexOf('=', StringComparison.Ordinal);
-        string name = equals < 0 ? text.Trim() : text[..equals].Trim();
-        string value = equals < 0 ? "" : text[(equals + 1)..].Trim();
+        return equals < 0 ? Header("", text) : Header(text[..equals], text[(equals + 1)..]);
+    }
+
+    /// <summary>A header checked: a request header name, a non-empty value on one line. The message never shows the value.</summary>
+    /// <exception cref="CasbException">InvalidOtlpHeader.</exception>
+    public static KeyValuePair<string, string> Header(string name, string value)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(value);
+        name = name.Trim();
+        value = value.Trim();
         using var probe = new HttpRequestMessage();
-        if (equals <= 0 || value.Length == 0 || value.Any(char.IsControl) || !probe.Headers.TryAddWithoutValidation(name, value))
+        if (name.Length == 0 || value.Length == 0 || value.Any(char.IsControl) || !probe.Headers.TryAddWithoutValidation(name, value))
         {
-            string shown = equals <= 0 ? "(no name)" : $"'{name}'";
+            string shown = name.Length == 0 ? "(no name)" : $"'{DisplayText.Safe(name)}'";
             throw new CasbException(
                 "InvalidOtlpHeader", CasbErrorKind.InvalidArgument,
-                $"The OTLP header {shown} is not 'name=value' with a request header name and a non-empty value on one line.", equals <= 0 ? null : name);
+                $"The OTLP header {shown} is not 'name=value' with a request header name and a non-empty value on one line.", name.Length == 0 ? null : name);
         }
 
         return new KeyValuePair<string, string>(name, value);

@@ -16,6 +16,7 @@ public static partial class GatewayProcesses
 {
     public const string GatewayAssemblyName = "CasbGateway.dll";
     public const string CertificatePasswordVariable = "CASB_GATEWAY_CERTIFICATE_PASSWORD";
+    public const string ActivityOtlpHeadersVariable = "CASB_GATEWAY_ACTIVITY_OTLP_HEADERS";
     public const string ProcessIdHeader = "X-Casb-Gateway-Process-Id";
 
     private static readonly JsonSerializerOptions RecordJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
@@ -118,6 +119,20 @@ public static partial class GatewayProcesses
     public static GatewayRecord Start(GatewayStartOptions options, CancellationToken cancellationToken = default)
     {
         string storePath = CasbCore.Store.CasbStore.ResolvePath(options.StorePath);
+
+        // Checked here, before any process: the gateway would refuse them too, with a message the admin sees later.
+        string? otlpEndpoint = options.ActivityOtlpEndpoint is null ? null : Activity.OtlpActivitySink.LogsUri(options.ActivityOtlpEndpoint).ToString();
+        if (options.ActivityOtlpHeaders.Count > 0 && otlpEndpoint is null)
+        {
+            throw new CasbException(
+                "InvalidOtlpHeader", CasbErrorKind.InvalidArgument, "OTLP headers need an OTLP endpoint (-ActivityOtlpEndpoint).", null);
+        }
+
+        foreach (KeyValuePair<string, string> header in options.ActivityOtlpHeaders)
+        {
+            Activity.OtlpActivitySink.Header(header.Key, header.Value);
+        }
+
         if (ReadRecord(storePath, options.Name) is { } existing)
         {
             using Process? running = FindProcess(existing);
@@ -189,6 +204,19 @@ public static partial class GatewayProcesses
         {
             startInfo.ArgumentList.Add("--upstream-timeout");
             startInfo.ArgumentList.Add(upstreamTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (otlpEndpoint is not null)
+        {
+            startInfo.ArgumentList.Add("--activity-otlp");
+            startInfo.ArgumentList.Add(otlpEndpoint);
+        }
+
+        // Headers carry API keys: the environment, unlike a command line, is not readable by every user of the host.
+        startInfo.Environment.Remove(ActivityOtlpHeadersVariable);
+        if (options.ActivityOtlpHeaders.Count > 0)
+        {
+            startInfo.Environment[ActivityOtlpHeadersVariable] = string.Join('\n', options.ActivityOtlpHeaders.Select(h => $"{h.Key}={h.Value}"));
         }
 
         startInfo.Environment.Remove(CertificatePasswordVariable);

@@ -22,4 +22,10 @@ public sealed class GatewayStartOptions
 
     /// <summary>How long an upstream may stay silent before the gateway answers 504; null keeps the gateway's default (100 s).</summary>
     public TimeSpan? UpstreamTimeout { get; init; }
+
+    /// <summary>An OTLP/HTTP endpoint that activity also goes to (see <see cref="Activity.OtlpActivitySink.LogsUri"/>); null for none.</summary>
+    public string? ActivityOtlpEndpoint { get; init; }
+
+    /// <summary>Headers for the OTLP requests (an API key), handed to the gateway through its environment, never its command line.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ActivityOtlpHeaders { get; init; } = [];
 }

@@ -19,6 +19,10 @@ namespace CasbModule.Cmdlets;
 /// <code>Start-CasbGateway -Port 443 -ListenAddress 0.0.0.0 -CertificatePath ./gateway.pfx -CertificatePassword (Read-Host -AsSecureString)</code>
 /// <para>Listens on every IPv4 address with the organization's server certificate.</para>
 /// </example>
+/// <example>
+/// <code>Start-CasbGateway -ActivityOtlpEndpoint http://collector.contoso.com:4318 -ActivityOtlpHeader @{ 'X-Api-Key' = $key }</code>
+/// <para>Also sends every activity record to an OpenTelemetry collector (OTLP/HTTP logs, POST /v1/logs) with an API key header; the activity files are written as before.</para>
+/// </example>
 [Cmdlet(VerbsLifecycle.Start, "CasbGateway", SupportsShouldProcess = true)]
 [OutputType(typeof(CasbGateway))]
 public sealed class StartCasbGatewayCommand : CasbStoreCmdlet
@@ -59,6 +63,16 @@ public sealed class StartCasbGatewayCommand : CasbStoreCmdlet
     [ValidateRange(1, 86400)]
     public int UpstreamTimeout { get; set; }
 
+    /// <summary><para>An OpenTelemetry collector or SIEM that activity also goes to, as OTLP/HTTP JSON logs: its base URL (http:// or https://, for example http://collector:4318), to which /v1/logs is added. The activity files or database are written as before; while the collector fails, its records wait in a queue of their own and /readyz says degraded.</para></summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ActivityOtlpEndpoint { get; set; }
+
+    /// <summary><para>Headers sent with every OTLP request, for example an API key: @{ 'Authorization' = 'Bearer ...' }. They reach the gateway through its environment, never its command line, and are never logged.</para></summary>
+    [Parameter]
+    [ValidateNotNull]
+    public System.Collections.Hashtable? ActivityOtlpHeader { get; set; }
+
     protected override void EndProcessing()
     {
         if (!IPAddress.TryParse(ListenAddress.Trim('[', ']'), out _) && ListenAddress != "localhost")
@@ -72,6 +86,39 @@ public sealed class StartCasbGatewayCommand : CasbStoreCmdlet
         {
             ThrowError("CertificateFileNotFound", ErrorCategory.ObjectNotFound,
                 $"The server certificate file '{certificatePath}' does not exist.", certificatePath);
+        }
+
+        var otlpHeaders = new List<KeyValuePair<string, string>>();
+        foreach (System.Collections.DictionaryEntry entry in ActivityOtlpHeader ?? new System.Collections.Hashtable())
+        {
+            string value = entry.Value switch
+            {
+                SecureString secure => new NetworkCredential("", secure).Password,
+                _ => LanguagePrimitives.ConvertTo<string>(entry.Value) ?? "",
+            };
+            otlpHeaders.Add(new KeyValuePair<string, string>(LanguagePrimitives.ConvertTo<string>(entry.Key) ?? "", value));
+        }
+
+        // Checked before -WhatIf answers, as the other parameters are.
+        try
+        {
+            if (ActivityOtlpEndpoint is not null)
+            {
+                CasbCore.Activity.OtlpActivitySink.LogsUri(ActivityOtlpEndpoint);
+            }
+            else if (otlpHeaders.Count > 0)
+            {
+                throw new CasbException("InvalidOtlpHeader", CasbErrorKind.InvalidArgument, "-ActivityOtlpHeader needs -ActivityOtlpEndpoint.", null);
+            }
+
+            foreach (KeyValuePair<string, string> header in otlpHeaders)
+            {
+                CasbCore.Activity.OtlpActivitySink.Header(header.Key, header.Value);
+            }
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
         }
 
         if (!ShouldProcess($"{Name} on {ListenAddress}:{Port} for store {Store.Location}", "Start CASB gateway"))
@@ -91,6 +138,8 @@ public sealed class StartCasbGatewayCommand : CasbStoreCmdlet
             CertificatePassword = CertificatePassword is null ? null : new NetworkCredential("", CertificatePassword).Password,
             StartupTimeout = TimeSpan.FromSeconds(StartupTimeout),
             UpstreamTimeout = UpstreamTimeout > 0 ? TimeSpan.FromSeconds(UpstreamTimeout) : null,
+            ActivityOtlpEndpoint = ActivityOtlpEndpoint,
+            ActivityOtlpHeaders = otlpHeaders,
         };
 
         WriteVerbose($"Starting the gateway '{Name}' on https://{ListenAddress}:{Port} for the store '{Store.Location}'.");

@@ -138,6 +138,56 @@ Describe 'Start-CasbGateway' {
         Get-StoreProcess $store | Should -BeNullOrEmpty
     }
 
+    It 'refuses an OTLP endpoint that is not an http or https URL, even with -WhatIf, and starts nothing' {
+        { Start-CasbGateway -StorePath $store -Port $port -ActivityOtlpEndpoint 'ftp://collector/' -WhatIf } |
+            Should -Throw -ErrorId 'InvalidOtlpEndpoint,CasbModule.Cmdlets.StartCasbGatewayCommand'
+        { Start-CasbGateway -StorePath $store -Port $port -ActivityOtlpEndpoint 'http://user:secret@collector:4318' } |
+            Should -Throw -ErrorId 'InvalidOtlpEndpoint,CasbModule.Cmdlets.StartCasbGatewayCommand' -ExpectedMessage '*must not carry user information*'
+
+        Get-StoreProcess $store | Should -BeNullOrEmpty
+    }
+
+    It 'refuses an OTLP header without an endpoint or with a bad name, never showing its value' {
+        { Start-CasbGateway -StorePath $store -Port $port -ActivityOtlpHeader @{ 'X-Api-Key' = 'k' } } |
+            Should -Throw -ErrorId 'InvalidOtlpHeader,CasbModule.Cmdlets.StartCasbGatewayCommand'
+        $failure = $null
+        try { Start-CasbGateway -StorePath $store -Port $port -ActivityOtlpEndpoint 'http://127.0.0.1:4318' -ActivityOtlpHeader @{ 'Bad Name' = 'pester-secret' } }
+        catch { $failure = $_ }
+
+        $failure.FullyQualifiedErrorId | Should -Be 'InvalidOtlpHeader,CasbModule.Cmdlets.StartCasbGatewayCommand'
+        $failure.Exception.Message | Should -Not -BeLike '*pester-secret*'
+        Get-StoreProcess $store | Should -BeNullOrEmpty
+    }
+
+    It 'also sends activity to the OTLP endpoint, with its header passed through the environment and never logged' {
+        $otlpPort = Get-FreePort
+        $listener = [System.Net.HttpListener]::new()
+        $listener.Prefixes.Add("http://127.0.0.1:$otlpPort/")
+        $listener.Start()
+        try {
+            $gateway = Start-CasbGateway -StorePath $store -Port $port -ActivityOtlpEndpoint "http://127.0.0.1:$otlpPort" -ActivityOtlpHeader @{ 'X-Api-Key' = 'pester-secret' }
+            (Get-Process -Id $gateway.ProcessId).CommandLine | Should -BeLike "*--activity-otlp http://127.0.0.1:$otlpPort/v1/logs*"
+            (Get-Process -Id $gateway.ProcessId).CommandLine | Should -Not -BeLike '*pester-secret*'
+
+            $pending = $listener.GetContextAsync()
+            Invoke-WebRequest "$($gateway.Url)/otlp-probe" -SkipCertificateCheck -SkipHttpErrorCheck | Out-Null
+            $pending.Wait(15000) | Should -BeTrue
+            $context = $pending.Result
+            $body = [System.IO.StreamReader]::new($context.Request.InputStream).ReadToEnd()
+            $context.Response.StatusCode = 200
+            $context.Response.Close()
+
+            $context.Request.HttpMethod | Should -Be 'POST'
+            $context.Request.Url.AbsolutePath | Should -Be '/v1/logs'
+            $context.Request.Headers['X-Api-Key'] | Should -Be 'pester-secret'
+            $body | Should -BeLike '*"resourceLogs"*"service.instance.id"*"default"*/otlp-probe*'
+            Get-Content (Join-Path $store 'gateways/default.log') -Raw | Should -Not -BeLike '*pester-secret*'
+        }
+        finally {
+            $listener.Stop()
+        }
+    }
+
     It 'starts nothing with -WhatIf' {
         Start-CasbGateway -StorePath $store -Port $port -WhatIf
 

@@ -65,6 +65,9 @@ public sealed class ActivityPump : IAsyncDisposable
     /// <summary>Dropped at shutdown because the sink was still failing.</summary>
     public long DroppedShutdown => Interlocked.Read(ref _droppedShutdown);
 
+    /// <summary>Records the receiving end refused for good after taking them (<see cref="IActivitySink.Rejected"/>).</summary>
+    public long DroppedRejected => _sink.Rejected;
+
     /// <summary>Records the sink has kept.</summary>
     public long Written => Interlocked.Read(ref _written);
 

@@ -14,4 +14,10 @@ public interface IActivitySink : IDisposable
     /// records it did keep: the pump retries the rest, so no record is written twice and none is skipped.
     /// </summary>
     void WriteBatch(List<ActivityRecord> batch);
+
+    /// <summary>
+    /// Records the receiving end took and then refused for good (an OTLP partial success): they count as written, so
+    /// this number is where they show, as dropped with reason "rejected". Zero for a sink that keeps all it takes.
+    /// </summary>
+    long Rejected => 0;
 }

@@ -26,6 +26,7 @@ public sealed class OtlpActivitySink : IActivitySink
     private readonly TimeProvider _time;
     private int _recordsPerRequest = MaxRecordsPerRequest;
     private DateTimeOffset _notBefore;
+    private long _rejected;
 
     /// <param name="logsUri">The full logs URL (see <see cref="LogsUri"/>).</param>
     /// <param name="gatewayName">The gateway's --name: the resource's service.instance.id.</param>
@@ -48,6 +49,9 @@ public sealed class OtlpActivitySink : IActivitySink
     }
 
     public string Name => "otlp";
+
+    /// <summary>Log records receivers answered 200 to but refused (partial success): not sent again, as OTLP says, but counted.</summary>
+    public long Rejected => Interlocked.Read(ref _rejected);
 
     /// <summary>Where the records go (no credentials: those are in headers).</summary>
     public Uri Endpoint => _logsUri;
@@ -136,6 +140,7 @@ public sealed class OtlpActivitySink : IActivitySink
             {
                 // Kept: the pump must not send these again.
                 batch.RemoveRange(0, count);
+                Interlocked.Add(ref _rejected, RejectedIn(response));
                 continue;
             }
 
@@ -157,6 +162,37 @@ public sealed class OtlpActivitySink : IActivitySink
     }
 
     public void Dispose() => _client.Dispose();
+
+    /// <summary>partialSuccess.rejectedLogRecords of a JSON answer (an int64: a string or a number); 0 when absent or unreadable.</summary>
+    private static long RejectedIn(HttpResponseMessage response)
+    {
+        if (response.Content.Headers.ContentType?.MediaType != "application/json" || response.Content.Headers.ContentLength is 0)
+        {
+            return 0;
+        }
+
+        try
+        {
+            using Stream body = response.Content.ReadAsStream();
+            using var document = System.Text.Json.JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && document.RootElement.TryGetProperty("partialSuccess", out System.Text.Json.JsonElement partial)
+                && partial.ValueKind == System.Text.Json.JsonValueKind.Object
+                && partial.TryGetProperty("rejectedLogRecords", out System.Text.Json.JsonElement rejected))
+            {
+                long count = rejected.ValueKind == System.Text.Json.JsonValueKind.String
+                    ? long.Parse(rejected.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+                    : rejected.GetInt64();
+                return Math.Max(0, count);
+            }
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or FormatException or OverflowException or InvalidOperationException or IOException)
+        {
+            // The records were accepted (2xx); an answer we cannot read names no rejections.
+        }
+
+        return 0;
+    }
 
     private TimeSpan? RetryAfter(HttpResponseMessage response)
     {

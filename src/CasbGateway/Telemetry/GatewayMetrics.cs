@@ -50,6 +50,7 @@ internal sealed class GatewayMetrics
                 new Measurement<long>(p.DroppedQueueFull, Sink(p), new KeyValuePair<string, object?>("reason", "queue_full")),
                 new Measurement<long>(p.DroppedSinkFailing, Sink(p), new KeyValuePair<string, object?>("reason", "sink_failing")),
                 new Measurement<long>(p.DroppedShutdown, Sink(p), new KeyValuePair<string, object?>("reason", "shutdown")),
+                new Measurement<long>(p.DroppedRejected, Sink(p), new KeyValuePair<string, object?>("reason", "rejected")),
             }),
             "{record}",
             "Activity records lost, by sink and reason.");

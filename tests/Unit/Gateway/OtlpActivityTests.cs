@@ -150,6 +150,27 @@ public sealed class OtlpActivityTests
         Assert.DoesNotContain("degraded", await ReadyAsync(harness, "Ready: revision"));
     }
 
+    [Fact]
+    public async Task Records_a_receiver_takes_and_then_refuses_are_not_sent_again_but_counted_as_rejected()
+    {
+        await using OtlpReceiver receiver = await OtlpReceiver.StartAsync();
+        receiver.RejectingAll = true;
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(activityOtlp: receiver.Url);
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+        for (int i = 0; i < 3; i++)
+        {
+            (await client.GetAsync($"/r/{i}")).EnsureSuccessStatusCode();
+        }
+
+        const string rejected = @"casb_gateway_activity_dropped_total\{[^}]*reason=""rejected""[^}]*sink=""otlp""[^}]*\} 3\b|casb_gateway_activity_dropped_total\{[^}]*sink=""otlp""[^}]*reason=""rejected""[^}]*\} 3\b";
+        Assert.Matches(rejected, await ClientErrorTests.ScrapeAsync(harness, rejected));
+
+        // A partial success is not retried (OTLP says so): each record was sent once, and the sink is not failing.
+        Assert.Equal(3, receiver.LogRecords().Count);
+        Assert.DoesNotContain("degraded", await ReadyAsync(harness, "Ready: revision"));
+    }
+
     private static async Task<string> ReadyAsync(GatewayHarness harness, string expected)
     {
         using HttpClient client = harness.CreateClient();

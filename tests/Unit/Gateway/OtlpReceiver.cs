@@ -29,6 +29,9 @@ internal sealed class OtlpReceiver : IAsyncDisposable
     /// <summary>Requests with more log records than this get 413.</summary>
     public int MaxRecordsPerRequest { get; set; } = int.MaxValue;
 
+    /// <summary>While true every request is answered 200 with a partial success that refuses all its records.</summary>
+    public volatile bool RejectingAll;
+
     /// <summary>The requests answered 200: path, headers and body.</summary>
     public ConcurrentQueue<OtlpRequest> Accepted { get; } = new();
 
@@ -96,6 +99,8 @@ internal sealed class OtlpReceiver : IAsyncDisposable
         Accepted.Enqueue(new OtlpRequest(
             context.Request.Path, context.Request.ContentType, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body, records));
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync("{}");
+        await context.Response.WriteAsync(RejectingAll
+            ? $"{{\"partialSuccess\":{{\"rejectedLogRecords\":\"{records}\",\"errorMessage\":\"refused by the test\"}}}}"
+            : "{}");
     }
 }

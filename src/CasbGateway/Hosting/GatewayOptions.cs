@@ -13,7 +13,7 @@ internal sealed class GatewayOptions
     public const string Usage =
         "Usage: CasbGateway --store <path> [--urls https://127.0.0.1:8443[;...]] [--certificate <pfx>] [--name <name>] " +
         "[--upstream-timeout <seconds>] [--log-file <path>] [--metrics-allow <cidr>[;...]] [--max-request-body-size <bytes>] " +
-        "[--activity-database postgresql://user@host:port/database]\n" +
+        "[--activity-database postgresql://user@host:port/database] [--activity-queue-capacity <records>]\n" +
         "       CasbGateway sample-app --urls http://127.0.0.1:5080\n" +
         $"The certificate password is read from ${CertificatePasswordVariable}.";
 
@@ -69,6 +69,7 @@ internal sealed class GatewayOptions
         IPNetwork[] metricsAllowedFrom = DefaultMetricsAllowedFrom;
         TimeSpan timeout = TimeSpan.FromSeconds(100);
         long? maxRequestBodySize = null;
+        int activityQueueCapacity = CasbCore.Activity.ActivityPump.DefaultCapacity;
         for (int i = 0; i < args.Count; i++)
         {
             string arg = args[i];
@@ -129,6 +130,15 @@ internal sealed class GatewayOptions
 
                     maxRequestBodySize = size;
                     break;
+                case "--activity-queue-capacity":
+                    string records = Value();
+                    if (!int.TryParse(records, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out activityQueueCapacity)
+                        || activityQueueCapacity <= 0)
+                    {
+                        throw new ArgumentException($"--activity-queue-capacity '{records}' is not a positive number of records.");
+                    }
+
+                    break;
                 case "--metrics-allow":
                     string ranges = Value();
                     try
@@ -169,6 +179,7 @@ internal sealed class GatewayOptions
             MetricsAllowedFrom = metricsAllowedFrom,
             MaxRequestBodySize = maxRequestBodySize,
             ActivityDatabase = activityDatabase,
+            ActivityQueueCapacity = activityQueueCapacity,
         };
     }
 }

@@ -1,7 +1,8 @@
 # A load generator for the replica tests (dot-source it in BeforeAll): concurrent HttpClient workers that spread GET
 # requests round-robin over several gateway URLs, every other round with the client certificate, and keep what each
 # answer was (replica, with or without certificate, when sent and answered, status, block message seen, correlation
-# id, or the error). HttpClient runs on its own threads, where a PowerShell script block cannot, hence C#.
+# id, or the error), at a steady rate so that a run is the same size on a fast machine and a busy one (CI-sized).
+# HttpClient runs on its own threads, where a PowerShell script block cannot, hence C#.
 
 if (-not ('CasbTestLoad' -as [type])) {
     Add-Type -TypeDefinition @'
@@ -37,13 +38,17 @@ public sealed class CasbTestLoad : IDisposable
     private readonly HttpClient _without;
     private readonly string _blockMessage;
     private readonly int _concurrency;
+    private readonly int _requestsPerSecond;
+    private long _runStarted;
+    private long _runFirst;
     private readonly ConcurrentQueue<CasbTestAnswer> _answers = new();
     private CancellationTokenSource _stop;
     private Task[] _workers = Array.Empty<Task>();
     private long _next = -1;
 
-    public CasbTestLoad(string[] urls, X509Certificate2 certificate, string userAgent, string blockMessage, int concurrency)
+    public CasbTestLoad(string[] urls, X509Certificate2 certificate, string userAgent, string blockMessage, int concurrency, int requestsPerSecond)
     {
+        _requestsPerSecond = requestsPerSecond;
         _urls = urls;
         _blockMessage = blockMessage;
         _concurrency = concurrency;
@@ -61,6 +66,8 @@ public sealed class CasbTestLoad : IDisposable
     public void Start()
     {
         _stop = new CancellationTokenSource();
+        _runFirst = Interlocked.Read(ref _next) + 1;
+        _runStarted = Now;
         _workers = Enumerable.Range(0, _concurrency).Select(_ => Task.Run(() => Work(_stop.Token))).ToArray();
     }
 
@@ -83,6 +90,13 @@ public sealed class CasbTestLoad : IDisposable
         while (!stop.IsCancellationRequested)
         {
             long n = Interlocked.Increment(ref _next);
+            // Request n of the run is due at its place in the schedule; a machine too busy for the rate sends at once.
+            double wait = Milliseconds(Now, _runStarted + (n - _runFirst) * Stopwatch.Frequency / _requestsPerSecond);
+            if (wait > 1)
+            {
+                try { await Task.Delay(TimeSpan.FromMilliseconds(wait), stop); } catch (OperationCanceledException) { break; }
+            }
+
             int replica = (int)(n % _urls.Length);
             bool withCertificate = (n / _urls.Length) % 2 == 0;
             long sent = Now;

@@ -1,5 +1,5 @@
 # Replicas under load on one PostgreSQL store, end to end: real gateway processes in front of the real sample app, a load
-# generator spreading requests over them round-robin (every other round with the lab client certificate), a change made
+# generator spreading 300 requests/s over them round-robin (every other round with the lab client certificate), a change made
 # with a cmdlet during the load, a replica killed with SIGKILL, the database stopped and started again. What is asserted
 # is what a user and an admin see: each answer's status and block message, Get-CasbActivity on the store, /metrics.
 BeforeAll {
@@ -72,7 +72,7 @@ Describe 'Three replicas on one PostgreSQL store under load' {
         $store = New-ReplicaStore 'replicas'
         $names = 'replica-1', 'replica-2', 'replica-3'
         $replicas = @(foreach ($name in $names) { Start-CasbGateway -StorePath $store -Port (Get-FreeLoopbackPort) -Name $name -UpstreamTimeout 5 })
-        $load = [CasbTestLoad]::new([string[]] $replicas.Url, $client, $browser, $blockMessage, 6)
+        $load = [CasbTestLoad]::new([string[]] $replicas.Url, $client, $browser, $blockMessage, 8, 300)
     }
 
     AfterAll {
@@ -187,7 +187,7 @@ Describe 'The database stopped and started again under load' {
                 Start-Sleep -Milliseconds 200
             }
         }
-        $load = [CasbTestLoad]::new([string[]] $replicas.Url, $client, $browser, $blockMessage, 6)
+        $load = [CasbTestLoad]::new([string[]] $replicas.Url, $client, $browser, $blockMessage, 8, 300)
     }
 
     AfterAll {

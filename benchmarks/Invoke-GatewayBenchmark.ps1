@@ -203,6 +203,9 @@ function New-GatewayStore([string] $Store, [int] $ExtraPolicies) {
     New-CasbConditionalAccessPolicy -StorePath $Store -Name 'Vendors via App Control' -IncludeUser All -App $AppName -SessionControl AppControl | Out-Null
     New-CasbAccessPolicy -StorePath $Store -Name 'Require certificate' -App $AppName -DeviceTag 'Valid client certificate' `
         -DeviceTagOperator DoesNotEqual -Action Block -BlockMessage 'Use a company device.' | Out-Null
+    # One activity record per request (the default, Summary, folds repeated allowed requests into one per minute):
+    # the most logging work, and the runs below check every request against its own record.
+    Set-CasbGatewaySetting -StorePath $Store -ActivityVolume Full | Out-Null
     foreach ($g in 0..19) {
         New-CasbGroup -StorePath $Store -Name "Group $g" -Member (0..49 | ForEach-Object { "user$($g * 7 + $_)@contoso.com" }) | Out-Null
     }

@@ -86,6 +86,10 @@ Describe 'Session control at the gateway' {
         $allowed.Content | Should -Match '^Received \d+ bytes'
         $record = Wait-Activity ([string] $blocked.Headers['X-Casb-Correlation-Id'])
         $record.SessionPolicy | Should -Be 'No executables'
+        $received = Wait-Activity ([string] $allowed.Headers['X-Casb-Correlation-Id'])
+        $received.FileName | Should -Be 'notes.txt'
+        $received.FileDirection | Should -Be 'Upload'
+        $received.FileSizeBytes | Should -Be 5
         (Test-CasbAccess -StorePath $store -App 'Portal' -UserAgent $browser -Upload -FileName 'setup.exe').Action | Should -Be 'Block'
         (Test-CasbAccess -StorePath $store -App 'Portal' -UserAgent $browser -Upload -FileName 'notes.txt').Action | Should -Be 'Allow'
     }

@@ -52,6 +52,7 @@ public sealed class CasbActivity
         ErrorSource = DisplayText.Safe(record.ErrorSource);
         FileDirection = DisplayText.Safe(record.FileDirection);
         FileName = DisplayText.Safe(record.FileName);
+        FileSizeBytes = record.FileSizeBytes;
         FileAction = DisplayText.Safe(record.FileAction);
         SessionPolicy = DisplayText.Safe(record.SessionPolicy);
         Activity = ActivityQuery.KindOf(record);
@@ -156,6 +157,9 @@ public sealed class CasbActivity
     public string? FileDirection { get; }
 
     public string? FileName { get; }
+
+    /// <summary>The file's size: the bytes an upload's part carried, or a download's Content-Length; empty when unknown.</summary>
+    public long? FileSizeBytes { get; }
 
     /// <summary>Allow, Audit or Block: the engine's decision on the file.</summary>
     public string? FileAction { get; }

@@ -38,7 +38,7 @@ function Start-TestPostgres {
     $root = $IsLinux -and ((& id -u) -eq '0')
     $cluster = [pscustomobject]@{
         Bin = $bin; Folder = $folder; DataDirectory = (Join-Path $folder 'data'); LogFile = (Join-Path $folder 'server.log')
-        AsPostgresUser = $root; Host = '127.0.0.1'; Port = 0; User = 'postgres'; Password = $script:TestPostgresPassword
+        AsPostgresUser = $root; Host = '127.0.0.1'; Port = 0; User = 'postgres'; Password = $script:TestPostgresPassword; Options = $null
     }
     try {
         $pwfile = Join-Path $folder 'pwfile'
@@ -54,6 +54,7 @@ function Start-TestPostgres {
             try {
                 Invoke-TestPostgresTool $cluster pg_ctl -AsServer -ArgumentList @('-D', $cluster.DataDirectory, '-l', $cluster.LogFile, '-o', $options, '-w', '-t', '60', 'start') | Out-Null
                 $cluster.Port = $port
+                $cluster.Options = $options
                 break
             }
             catch {
@@ -83,6 +84,19 @@ function Invoke-TestPostgresSql {
     param([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)][string] $Database, [Parameter(Mandatory)][string] $Sql)
     $name = ($Database -split '/')[-1]
     Invoke-TestPostgresTool $Cluster psql -ArgumentList @('-h', $Cluster.Host, '-p', "$($Cluster.Port)", '-U', 'postgres', '-d', $name, '-v', 'ON_ERROR_STOP=1', '-At', '-c', $Sql)
+}
+
+# Stops the server (CHECKPOINT first: the cluster runs with synchronous_commit=off) and keeps its data, for outage tests.
+function Suspend-TestPostgres {
+    param([Parameter(Mandatory)] $Cluster)
+    Invoke-TestPostgresTool $Cluster psql -ArgumentList @('-h', $Cluster.Host, '-p', "$($Cluster.Port)", '-U', 'postgres', '-d', 'postgres', '-c', 'CHECKPOINT') | Out-Null
+    Invoke-TestPostgresTool $Cluster pg_ctl -AsServer -ArgumentList @('-D', $Cluster.DataDirectory, '-m', 'fast', '-w', '-t', '60', 'stop') | Out-Null
+}
+
+# Starts a suspended server again on the same port.
+function Resume-TestPostgres {
+    param([Parameter(Mandatory)] $Cluster)
+    Invoke-TestPostgresTool $Cluster pg_ctl -AsServer -ArgumentList @('-D', $Cluster.DataDirectory, '-l', $Cluster.LogFile, '-o', $Cluster.Options, '-w', '-t', '60', 'start') | Out-Null
 }
 
 function Stop-TestPostgres {

@@ -6,8 +6,10 @@ namespace CasbCore.Activity;
 
 /// <summary>
 /// Writes activity to PostgreSQL in batches with binary COPY (one COPY per batch, in one transaction: all of the batch
-/// or none of it, so the pump's retry never writes a record twice). The day partitions a batch needs are created first.
-/// While the database is down the pump keeps the batch and the queue; the connection is opened again on the next try.
+/// or none of it). The day partitions a batch needs are created first. While the database is down the pump keeps the
+/// batch and the queue; the connection is opened again on the next try. A batch whose COMMIT was sent but not answered
+/// (the connection cut, the server stopping) may have been kept: its retry first asks the table, so that the pump's
+/// retry never writes a record twice.
 /// </summary>
 public sealed class PostgresActivitySink : IActivitySink
 {
@@ -17,6 +19,9 @@ public sealed class PostgresActivitySink : IActivitySink
     private readonly string _connectionString;
     private readonly HashSet<DateOnly> _partitions = new();
     private NpgsqlConnection? _connection;
+
+    // The first record of a batch whose commit outcome is unknown (the batch is whole or absent: one record tells).
+    private ActivityRecord? _unconfirmed;
 
     /// <param name="uriOrConnectionString">A <c>postgresql://</c> URI or an Npgsql connection string.</param>
     public PostgresActivitySink(string uriOrConnectionString) => _connectionString = PostgresActivity.ConnectionString(uriOrConnectionString);
@@ -39,6 +44,18 @@ public sealed class PostgresActivitySink : IActivitySink
         try
         {
             NpgsqlConnection connection = Connection();
+            if (_unconfirmed is { } unconfirmed)
+            {
+                if (ReferenceEquals(batch[0], unconfirmed) && Kept(connection, unconfirmed))
+                {
+                    _unconfirmed = null;
+                    batch.Clear();
+                    return;
+                }
+
+                _unconfirmed = null;
+            }
+
             foreach (ActivityRecord record in batch)
             {
                 DateOnly day = DateOnly.FromDateTime(record.Time.UtcDateTime);
@@ -70,7 +87,9 @@ public sealed class PostgresActivitySink : IActivitySink
                 import.Complete();
             }
 
+            _unconfirmed = batch[0];
             transaction.Commit();
+            _unconfirmed = null;
             batch.Clear();
         }
         catch
@@ -87,6 +106,18 @@ public sealed class PostgresActivitySink : IActivitySink
     {
         _connection?.Dispose();
         _connection = null;
+    }
+
+    private static bool Kept(NpgsqlConnection connection, ActivityRecord record)
+    {
+        using var command = new NpgsqlCommand(
+            $"SELECT EXISTS (SELECT 1 FROM {PostgresActivity.Table} WHERE correlation_id = $1 AND time = $2 AND kind = $3 AND gateway IS NOT DISTINCT FROM $4)",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = record.CorrelationId.ToLowerInvariant(), NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = record.Time.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = ActivityQuery.KindOf(record).ToString(), NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)record.Gateway ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        return (bool)command.ExecuteScalar()!;
     }
 
     private static void WriteText(NpgsqlBinaryImporter import, string? value)

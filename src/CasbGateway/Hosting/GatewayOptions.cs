@@ -16,7 +16,7 @@ internal sealed class GatewayOptions
     public const string Usage =
         "Usage: CasbGateway --store <path> [--urls https://127.0.0.1:8443[;...]] [--certificate <pfx>] [--name <name>] " +
         "[--upstream-timeout <seconds>] [--log-file <path>] [--metrics-allow <cidr>[;...]] [--max-request-body-size <bytes>] " +
-        "[--activity-database postgresql://user@host:port/database] [--activity-otlp <url> [--activity-otlp-header name=value]...]\n" +
+        "[--activity-database postgresql://user@host:port/database] [--activity-queue-capacity <records>] [--activity-otlp <url> [--activity-otlp-header name=value]...]\n" +
         "       CasbGateway sample-app --urls http://127.0.0.1:5080\n" +
         $"The certificate password is read from ${CertificatePasswordVariable}; OTLP headers also from ${ActivityOtlpHeadersVariable} (name=value, one a line).";
 
@@ -83,6 +83,7 @@ internal sealed class GatewayOptions
         long? maxRequestBodySize = null;
         Uri? otlp = null;
         var otlpHeaders = new List<KeyValuePair<string, string>>();
+        int activityQueueCapacity = CasbCore.Activity.ActivityPump.DefaultCapacity;
         for (int i = 0; i < args.Count; i++)
         {
             string arg = args[i];
@@ -149,6 +150,15 @@ internal sealed class GatewayOptions
 
                     maxRequestBodySize = size;
                     break;
+                case "--activity-queue-capacity":
+                    string records = Value();
+                    if (!int.TryParse(records, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out activityQueueCapacity)
+                        || activityQueueCapacity <= 0)
+                    {
+                        throw new ArgumentException($"--activity-queue-capacity '{records}' is not a positive number of records.");
+                    }
+
+                    break;
                 case "--metrics-allow":
                     string ranges = Value();
                     try
@@ -204,6 +214,7 @@ internal sealed class GatewayOptions
             ActivityDatabase = activityDatabase,
             ActivityOtlpEndpoint = otlp,
             ActivityOtlpHeaders = otlpHeaders,
+            ActivityQueueCapacity = activityQueueCapacity,
         };
     }
 

@@ -71,4 +71,23 @@ public sealed class GatewayOptionsTests
         var error = Assert.Throws<ArgumentException>(() => GatewayOptions.Parse(["--store", "/tmp/s", "--activity-otlp-header", "X-Key=v"]));
         Assert.Contains("--activity-otlp <url>", error.Message);
     }
+
+    [Fact]
+    public void The_activity_queue_holds_100000_records_unless_given_another_bound()
+    {
+        Assert.Equal(100_000, GatewayOptions.Parse(["--store", "/tmp/s"]).ActivityQueueCapacity);
+        Assert.Equal(250, GatewayOptions.Parse(["--store", "/tmp/s", "--activity-queue-capacity", "250"]).ActivityQueueCapacity);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("1e3")]
+    [InlineData("99999999999")]
+    [InlineData("many")]
+    public void An_activity_queue_bound_that_is_not_a_positive_number_of_records_is_a_command_line_error(string value)
+    {
+        var error = Assert.Throws<ArgumentException>(() => GatewayOptions.Parse(["--store", "/tmp/s", "--activity-queue-capacity", value]));
+        Assert.Contains($"--activity-queue-capacity '{value}'", error.Message);
+    }
 }

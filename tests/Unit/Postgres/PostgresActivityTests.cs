@@ -131,6 +131,39 @@ public sealed class PostgresActivityTests(PostgresFixture postgres)
         static ActivityRecord Record(int i) => new() { Time = Day.AddSeconds(i), CorrelationId = "r" + i, Action = "Allow", Gateway = "edge-1" };
     }
 
+    [Theory]
+    [InlineData("COMMIT", 1)] // committed, the answer lost: the retry must not write the batch again
+    [InlineData("COMMIT", 2)] // the answers of two commits lost
+    [InlineData("COPY", 1)] // cut before the commit: the batch died with the connection and must be written by the retry
+    [InlineData("COPY", 3)]
+    public async Task A_batch_whose_answer_is_lost_is_kept_exactly_once(string tag, int cuts)
+    {
+        string database = DatabaseOf(postgres.CreateStoreUri("activity_cut_" + tag));
+        using var proxy = new CommitCuttingProxy(postgres.Cluster.Port);
+        string throughProxy = $"postgresql://{PostgresCluster.User}@127.0.0.1:{proxy.Port}/{database}";
+        await using (var pump = new ActivityPump(new PostgresActivitySink(throughProxy), 10_000, retryInterval: TimeSpan.FromMilliseconds(50)))
+        {
+            // Three rounds, so that a lost answer hits the first batch on a connection and later ones.
+            for (int round = 0; round < 3; round++)
+            {
+                int before = proxy.Cuts;
+                proxy.CutNext(tag, cuts);
+                for (int i = 0; i < 40; i++)
+                {
+                    pump.Write(Record(round * 40 + i));
+                }
+
+                await WaitForAsync(() => pump.Written == (round + 1) * 40 && pump.FailingReason is null, seconds: 20);
+                Assert.Equal((round + 1) * 40, pump.Written);
+                Assert.True(proxy.Cuts > before, $"round {round}: the proxy cut no {tag} answer");
+            }
+        }
+
+        Assert.Equal("120|120", postgres.Cluster.Sql(database, "select count(*) || '|' || count(distinct correlation_id) from casb_activity").Trim());
+
+        static ActivityRecord Record(int i) => new() { Time = Day.AddSeconds(i).AddTicks(7), CorrelationId = "c" + i, Action = "Allow", Gateway = "edge-1" };
+    }
+
     [Fact]
     public async Task A_gateway_with_activity_database_writes_each_request_to_the_table_with_its_name_and_says_degraded_while_it_is_down()
     {

@@ -70,33 +70,6 @@ public static class ActivityLog
         return deleted;
     }
 
-    public static byte[] SerializeLine(ActivityRecord record)
-    {
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(record, SerializerOptions);
-        byte[] line = new byte[json.Length + 1];
-        json.CopyTo(line, 0);
-        line[^1] = (byte)'\n';
-        return line;
-    }
-
-    /// <summary>Parses one line; null for a torn or foreign line (a reader never fails on one bad line).</summary>
-    public static ActivityRecord? TryParseLine(string line)
-    {
-        if (string.IsNullOrWhiteSpace(line))
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonSerializer.Deserialize<ActivityRecord>(line, SerializerOptions);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
     /// <summary>The activity of a store, for Get-CasbActivity.</summary>
     public static IActivityReader OpenReader(Store.IConfigurationStore store)
     {

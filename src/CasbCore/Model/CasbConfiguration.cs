@@ -290,7 +290,7 @@ public enum PolicySeverity
     High,
 }
 
-public sealed class AccessPolicyEntry
+public sealed class AccessPolicyEntry : IFilterPolicy
 {
     public string Name { get; set; } = "";
 
@@ -356,7 +356,7 @@ public enum SessionPolicyAction
 /// A session policy (the App Control layer inside an allowed session): the access policies' filters on the
 /// session, file filters on the transfer, and what happens to a matching download or upload.
 /// </summary>
-public sealed class SessionPolicyEntry
+public sealed class SessionPolicyEntry : IFilterPolicy
 {
     public string Name { get; set; } = "";
 

@@ -1,16 +1,14 @@
 using System.Management.Automation;
+using CasbCore.Catalogs;
 using CasbCore.Model;
 using CasbModule.Completers;
 using CasbModule.Types;
 
 namespace CasbModule.Cmdlets;
 
-/// <summary>The name set and object set shared by Remove-, Enable- and Disable-CasbAccessPolicy.</summary>
-public abstract class AccessPolicyItemCommand : CasbItemCmdlet
+/// <summary>-Name and -InputObject of Set-, Remove-, Enable- and Disable-CasbAccessPolicy, and the access policy catalog and object they use.</summary>
+public abstract class AccessPolicyItemCommand : FilterPolicyItemCommand<AccessPolicyEntry, AccessPolicyChange>
 {
-    protected const string ByName = "ByName";
-    protected const string ByObject = "ByObject";
-
     /// <summary><para>Names of the access policies; wildcards allowed.</para></summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName)]
     [SupportsWildcards]
@@ -23,17 +21,11 @@ public abstract class AccessPolicyItemCommand : CasbItemCmdlet
     [ValidateNotNull]
     public CasbAccessPolicy[] InputObject { get; set; } = [];
 
-    /// <summary>The names this pipeline item selects; literal names not in the store are reported (PolicyNotFound).</summary>
-    protected List<string> SelectedNames()
-    {
-        if (ParameterSetName == ByObject)
-        {
-            UseStoreOf(InputObject.FirstOrDefault()?.ExactStorePath ?? "");
-            return InputObject.Select(p => p.ExactName).ToList();
-        }
+    private protected override FilterPolicyCatalog<AccessPolicyEntry, AccessPolicyChange> Catalog => AccessPolicyCatalog.Instance;
 
-        CasbConfiguration snapshot = LoadConfiguration();
-        return NameSelection.Select(snapshot.AccessPolicies, p => p.Name, Name, n => WriteNotFound("PolicyNotFound", "access policy", n))
-            .Select(p => p.Name).ToList();
-    }
+    private protected override object ToObject(AccessPolicyEntry policy, string storePath) => new CasbAccessPolicy(policy, storePath);
+
+    private protected override string[] Names => Name;
+
+    private protected override IEnumerable<(string Name, string StorePath)> Piped => InputObject.Select(p => (p.ExactName, p.ExactStorePath));
 }

@@ -1,6 +1,4 @@
 using System.Management.Automation;
-using CasbCore.Catalogs;
-using CasbCore.Model;
 using CasbModule.Types;
 
 namespace CasbModule.Cmdlets;
@@ -25,20 +23,5 @@ public sealed class DisableCasbSessionPolicyCommand : SessionPolicyItemCommand
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
-    {
-        foreach (string name in SelectedNames())
-        {
-            if (!ShouldProcess($"Session policy '{name}'", "Disable policy"))
-            {
-                continue;
-            }
-
-            SessionPolicyEntry? policy = TryUpdateItem(config => SessionPolicyCatalog.SetEnabled(config, name, enabled: false, DateTimeOffset.UtcNow));
-            if (policy is not null && PassThru)
-            {
-                WriteObject(new CasbSessionPolicy(policy, Store.Location));
-            }
-        }
-    }
+    protected override void ProcessRecord() => SetSelectedEnabled(enabled: false, PassThru);
 }

@@ -1,6 +1,4 @@
 using System.Management.Automation;
-using CasbCore.Model;
-using CasbCore.Catalogs;
 using CasbModule.Types;
 
 namespace CasbModule.Cmdlets;
@@ -25,20 +23,5 @@ public sealed class EnableCasbAccessPolicyCommand : AccessPolicyItemCommand
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
-    {
-        foreach (string name in SelectedNames())
-        {
-            if (!ShouldProcess($"Access policy '{name}'", "Enable policy"))
-            {
-                continue;
-            }
-
-            AccessPolicyEntry? policy = TryUpdateItem(config => AccessPolicyCatalog.SetEnabled(config, name, enabled: true, DateTimeOffset.UtcNow));
-            if (policy is not null && PassThru)
-            {
-                WriteObject(new CasbAccessPolicy(policy, Store.Location));
-            }
-        }
-    }
+    protected override void ProcessRecord() => SetSelectedEnabled(enabled: true, PassThru);
 }

@@ -1,6 +1,4 @@
 using System.Management.Automation;
-using CasbCore.Catalogs;
-using CasbCore.Model;
 using CasbModule.Types;
 
 namespace CasbModule.Cmdlets;
@@ -25,20 +23,5 @@ public sealed class EnableCasbSessionPolicyCommand : SessionPolicyItemCommand
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
-    {
-        foreach (string name in SelectedNames())
-        {
-            if (!ShouldProcess($"Session policy '{name}'", "Enable policy"))
-            {
-                continue;
-            }
-
-            SessionPolicyEntry? policy = TryUpdateItem(config => SessionPolicyCatalog.SetEnabled(config, name, enabled: true, DateTimeOffset.UtcNow));
-            if (policy is not null && PassThru)
-            {
-                WriteObject(new CasbSessionPolicy(policy, Store.Location));
-            }
-        }
-    }
+    protected override void ProcessRecord() => SetSelectedEnabled(enabled: true, PassThru);
 }

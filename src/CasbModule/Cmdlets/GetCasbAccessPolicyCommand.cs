@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CasbCore.Catalogs;
 using CasbCore.Model;
 using CasbModule.Completers;
 using CasbModule.Types;
@@ -23,12 +24,8 @@ namespace CasbModule.Cmdlets;
 /// </example>
 [Cmdlet(VerbsCommon.Get, "CasbAccessPolicy", DefaultParameterSetName = AllSet)]
 [OutputType(typeof(CasbAccessPolicy))]
-public sealed class GetCasbAccessPolicyCommand : CasbItemCmdlet
+public sealed class GetCasbAccessPolicyCommand : FilterPolicyCommand<AccessPolicyEntry, AccessPolicyChange>
 {
-    private const string AllSet = "All";
-    private const string EnabledSet = "Enabled";
-    private const string DisabledSet = "Disabled";
-
     /// <summary><para>Names of the policies to get; wildcards allowed. Default: all.</para></summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -48,28 +45,9 @@ public sealed class GetCasbAccessPolicyCommand : CasbItemCmdlet
     [Parameter(Mandatory = true, ParameterSetName = DisabledSet)]
     public SwitchParameter Disabled { get; set; }
 
-    protected override void ProcessRecord()
-    {
-        CasbConfiguration configuration = LoadConfiguration();
-        List<AccessPolicyEntry> selected = NameSelection.Select(
-            configuration.AccessPolicies, p => p.Name, Name, name => WriteNotFound("PolicyNotFound", "access policy", name));
-        foreach (AccessPolicyEntry policy in selected)
-        {
-            if (App is not null && policy.Apps.Count > 0 && !policy.Apps.Any(a => NameSelection.IsSame(a, App)))
-            {
-                continue;
-            }
+    protected override void ProcessRecord() => WriteSelected(Name, App, _ => true);
 
-            bool wanted = ParameterSetName switch
-            {
-                EnabledSet => policy.Enabled,
-                DisabledSet => !policy.Enabled,
-                _ => true,
-            };
-            if (wanted)
-            {
-                WriteObject(new CasbAccessPolicy(policy, Store.Location));
-            }
-        }
-    }
+    private protected override FilterPolicyCatalog<AccessPolicyEntry, AccessPolicyChange> Catalog => AccessPolicyCatalog.Instance;
+
+    private protected override object ToObject(AccessPolicyEntry policy, string storePath) => new CasbAccessPolicy(policy, storePath);
 }

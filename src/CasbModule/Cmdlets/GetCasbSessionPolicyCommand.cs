@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CasbCore.Catalogs;
 using CasbCore.Model;
 using CasbModule.Completers;
 using CasbModule.Types;
@@ -19,12 +20,8 @@ namespace CasbModule.Cmdlets;
 /// </example>
 [Cmdlet(VerbsCommon.Get, "CasbSessionPolicy", DefaultParameterSetName = AllSet)]
 [OutputType(typeof(CasbSessionPolicy))]
-public sealed class GetCasbSessionPolicyCommand : CasbItemCmdlet
+public sealed class GetCasbSessionPolicyCommand : FilterPolicyCommand<SessionPolicyEntry, SessionPolicyChange>
 {
-    private const string AllSet = "All";
-    private const string EnabledSet = "Enabled";
-    private const string DisabledSet = "Disabled";
-
     /// <summary><para>Names of the policies to get; wildcards allowed. Default: all.</para></summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -48,33 +45,9 @@ public sealed class GetCasbSessionPolicyCommand : CasbItemCmdlet
     [Parameter(Mandatory = true, ParameterSetName = DisabledSet)]
     public SwitchParameter Disabled { get; set; }
 
-    protected override void ProcessRecord()
-    {
-        CasbConfiguration configuration = LoadConfiguration();
-        List<SessionPolicyEntry> selected = NameSelection.Select(
-            configuration.SessionPolicies, p => p.Name, Name, name => WriteNotFound("PolicyNotFound", "session policy", name));
-        foreach (SessionPolicyEntry policy in selected)
-        {
-            if (App is not null && policy.Apps.Count > 0 && !policy.Apps.Any(a => NameSelection.IsSame(a, App)))
-            {
-                continue;
-            }
+    protected override void ProcessRecord() => WriteSelected(Name, App, policy => !IsBound(nameof(ControlType)) || policy.ControlType == ControlType);
 
-            if (IsBound(nameof(ControlType)) && policy.ControlType != ControlType)
-            {
-                continue;
-            }
+    private protected override FilterPolicyCatalog<SessionPolicyEntry, SessionPolicyChange> Catalog => SessionPolicyCatalog.Instance;
 
-            bool wanted = ParameterSetName switch
-            {
-                EnabledSet => policy.Enabled,
-                DisabledSet => !policy.Enabled,
-                _ => true,
-            };
-            if (wanted)
-            {
-                WriteObject(new CasbSessionPolicy(policy, Store.Location));
-            }
-        }
-    }
+    private protected override object ToObject(SessionPolicyEntry policy, string storePath) => new CasbSessionPolicy(policy, storePath);
 }

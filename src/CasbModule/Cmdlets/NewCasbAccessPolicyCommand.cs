@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using CasbCore;
 using CasbCore.Model;
 using CasbCore.Catalogs;
 using CasbModule.Completers;
@@ -21,7 +20,7 @@ namespace CasbModule.Cmdlets;
 /// </example>
 [Cmdlet(VerbsCommon.New, "CasbAccessPolicy", SupportsShouldProcess = true)]
 [OutputType(typeof(CasbAccessPolicy))]
-public sealed class NewCasbAccessPolicyCommand : CasbItemCmdlet
+public sealed class NewCasbAccessPolicyCommand : FilterPolicyCommand<AccessPolicyEntry, AccessPolicyChange>
 {
     /// <summary><para>The policy's name. Spaces allowed.</para></summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -107,7 +106,7 @@ public sealed class NewCasbAccessPolicyCommand : CasbItemCmdlet
 
     protected override void EndProcessing()
     {
-        var entry = new AccessPolicyEntry
+        var policy = new AccessPolicyEntry
         {
             Name = Name,
             Description = Description,
@@ -127,27 +126,10 @@ public sealed class NewCasbAccessPolicyCommand : CasbItemCmdlet
             Severity = Severity,
             Enabled = !Disabled.IsPresent,
         };
-
-        try
-        {
-            AccessPolicyCatalog.Prepare(entry);
-        }
-        catch (CasbException ex)
-        {
-            ThrowCasbError(ex);
-        }
-
-        if (BlockMessage is not null && Action != AccessPolicyAction.Block)
-        {
-            WriteWarning($"The policy '{entry.Name}' only logs (-Action {Action}); its block message is shown only if it is changed to -Action Block.");
-        }
-
-        if (!ShouldProcess($"Access policy '{entry.Name}'", "Create policy"))
-        {
-            return;
-        }
-
-        AccessPolicyEntry created = UpdateConfiguration(config => AccessPolicyCatalog.Add(config, entry, DateTimeOffset.UtcNow));
-        WriteObject(new CasbAccessPolicy(created, Store.Location));
+        Create(policy, Action == AccessPolicyAction.Block ? null : $"only logs (-Action {Action})");
     }
+
+    private protected override FilterPolicyCatalog<AccessPolicyEntry, AccessPolicyChange> Catalog => AccessPolicyCatalog.Instance;
+
+    private protected override object ToObject(AccessPolicyEntry policy, string storePath) => new CasbAccessPolicy(policy, storePath);
 }

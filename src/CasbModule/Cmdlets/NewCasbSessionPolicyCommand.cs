@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using CasbCore;
 using CasbCore.Catalogs;
 using CasbCore.Model;
 using CasbModule.Completers;
@@ -21,7 +20,7 @@ namespace CasbModule.Cmdlets;
 /// </example>
 [Cmdlet(VerbsCommon.New, "CasbSessionPolicy", SupportsShouldProcess = true)]
 [OutputType(typeof(CasbSessionPolicy))]
-public sealed class NewCasbSessionPolicyCommand : CasbItemCmdlet
+public sealed class NewCasbSessionPolicyCommand : FilterPolicyCommand<SessionPolicyEntry, SessionPolicyChange>
 {
     /// <summary><para>The policy's name. Spaces allowed.</para></summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -116,7 +115,7 @@ public sealed class NewCasbSessionPolicyCommand : CasbItemCmdlet
 
     protected override void EndProcessing()
     {
-        var entry = new SessionPolicyEntry
+        var policy = new SessionPolicyEntry
         {
             Name = Name,
             Description = Description,
@@ -138,27 +137,10 @@ public sealed class NewCasbSessionPolicyCommand : CasbItemCmdlet
             Severity = Severity,
             Enabled = !Disabled.IsPresent,
         };
-
-        try
-        {
-            SessionPolicyCatalog.Prepare(entry);
-        }
-        catch (CasbException ex)
-        {
-            ThrowCasbError(ex);
-        }
-
-        if (BlockMessage is not null && Action != SessionPolicyAction.Block)
-        {
-            WriteWarning($"The policy '{entry.Name}' only records (-Action {Action}); its block message is shown only if it is changed to -Action Block.");
-        }
-
-        if (!ShouldProcess($"Session policy '{entry.Name}'", "Create policy"))
-        {
-            return;
-        }
-
-        SessionPolicyEntry created = UpdateConfiguration(config => SessionPolicyCatalog.Add(config, entry, DateTimeOffset.UtcNow));
-        WriteObject(new CasbSessionPolicy(created, Store.Location));
+        Create(policy, Action == SessionPolicyAction.Block ? null : $"only records (-Action {Action})");
     }
+
+    private protected override FilterPolicyCatalog<SessionPolicyEntry, SessionPolicyChange> Catalog => SessionPolicyCatalog.Instance;
+
+    private protected override object ToObject(SessionPolicyEntry policy, string storePath) => new CasbSessionPolicy(policy, storePath);
 }

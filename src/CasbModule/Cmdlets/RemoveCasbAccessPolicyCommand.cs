@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using CasbCore.Catalogs;
 
 namespace CasbModule.Cmdlets;
 
@@ -18,16 +17,5 @@ namespace CasbModule.Cmdlets;
 [Cmdlet(VerbsCommon.Remove, "CasbAccessPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByName)]
 public sealed class RemoveCasbAccessPolicyCommand : AccessPolicyItemCommand
 {
-    protected override void ProcessRecord()
-    {
-        foreach (string name in SelectedNames())
-        {
-            if (!ShouldProcess($"Access policy '{name}'", "Remove policy"))
-            {
-                continue;
-            }
-
-            TryUpdateItem(config => AccessPolicyCatalog.Remove(config, name));
-        }
-    }
+    protected override void ProcessRecord() => RemoveSelected();
 }

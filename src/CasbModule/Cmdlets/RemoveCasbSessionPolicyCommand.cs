@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using CasbCore.Catalogs;
 
 namespace CasbModule.Cmdlets;
 
@@ -18,16 +17,5 @@ namespace CasbModule.Cmdlets;
 [Cmdlet(VerbsCommon.Remove, "CasbSessionPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByName)]
 public sealed class RemoveCasbSessionPolicyCommand : SessionPolicyItemCommand
 {
-    protected override void ProcessRecord()
-    {
-        foreach (string name in SelectedNames())
-        {
-            if (!ShouldProcess($"Session policy '{name}'", "Remove policy"))
-            {
-                continue;
-            }
-
-            TryUpdateItem(config => SessionPolicyCatalog.Remove(config, name));
-        }
-    }
+    protected override void ProcessRecord() => RemoveSelected();
 }

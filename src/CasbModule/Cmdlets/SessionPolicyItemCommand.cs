@@ -1,16 +1,14 @@
 using System.Management.Automation;
+using CasbCore.Catalogs;
 using CasbCore.Model;
 using CasbModule.Completers;
 using CasbModule.Types;
 
 namespace CasbModule.Cmdlets;
 
-/// <summary>The name set and object set shared by Set-, Remove-, Enable- and Disable-CasbSessionPolicy.</summary>
-public abstract class SessionPolicyItemCommand : CasbItemCmdlet
+/// <summary>-Name and -InputObject of Set-, Remove-, Enable- and Disable-CasbSessionPolicy, and the session policy catalog and object they use.</summary>
+public abstract class SessionPolicyItemCommand : FilterPolicyItemCommand<SessionPolicyEntry, SessionPolicyChange>
 {
-    protected const string ByName = "ByName";
-    protected const string ByObject = "ByObject";
-
     /// <summary><para>Names of the session policies; wildcards allowed.</para></summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByName)]
     [SupportsWildcards]
@@ -23,17 +21,11 @@ public abstract class SessionPolicyItemCommand : CasbItemCmdlet
     [ValidateNotNull]
     public CasbSessionPolicy[] InputObject { get; set; } = [];
 
-    /// <summary>The names this pipeline item selects; literal names not in the store are reported (PolicyNotFound).</summary>
-    protected List<string> SelectedNames()
-    {
-        if (ParameterSetName == ByObject)
-        {
-            UseStoreOf(InputObject.FirstOrDefault()?.ExactStorePath ?? "");
-            return InputObject.Select(p => p.ExactName).ToList();
-        }
+    private protected override FilterPolicyCatalog<SessionPolicyEntry, SessionPolicyChange> Catalog => SessionPolicyCatalog.Instance;
 
-        CasbConfiguration snapshot = LoadConfiguration();
-        return NameSelection.Select(snapshot.SessionPolicies, p => p.Name, Name, n => WriteNotFound("PolicyNotFound", "session policy", n))
-            .Select(p => p.Name).ToList();
-    }
+    private protected override object ToObject(SessionPolicyEntry policy, string storePath) => new CasbSessionPolicy(policy, storePath);
+
+    private protected override string[] Names => Name;
+
+    private protected override IEnumerable<(string Name, string StorePath)> Piped => InputObject.Select(p => (p.ExactName, p.ExactStorePath));
 }

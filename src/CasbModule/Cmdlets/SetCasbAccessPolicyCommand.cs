@@ -1,7 +1,6 @@
 using System.Management.Automation;
-using CasbCore;
-using CasbCore.Model;
 using CasbCore.Catalogs;
+using CasbCore.Model;
 using CasbModule.Completers;
 using CasbModule.Types;
 
@@ -108,8 +107,7 @@ public sealed class SetCasbAccessPolicyCommand : AccessPolicyItemCommand
 
     protected override void ProcessRecord()
     {
-        List<string> names = SelectedNames();
-        var change = new AccessPolicyChange
+        ChangeSelected(SelectedNames(), new AccessPolicyChange
         {
             NewName = NewName,
             Action = IsBound(nameof(Action)) ? Action : null,
@@ -127,28 +125,6 @@ public sealed class SetCasbAccessPolicyCommand : AccessPolicyItemCommand
             IPRangeOperator = IsBound(nameof(IPRangeOperator)) ? IPRangeOperator : null,
             UserAgentContains = UserAgentContains,
             Severity = IsBound(nameof(Severity)) ? Severity : null,
-        };
-        try
-        {
-            change = AccessPolicyCatalog.Prepare(change);
-        }
-        catch (CasbException ex)
-        {
-            ThrowCasbError(ex);
-        }
-
-        foreach (string name in names)
-        {
-            if (!ShouldProcess($"Access policy '{name}'", "Change policy"))
-            {
-                continue;
-            }
-
-            AccessPolicyEntry? changed = TryUpdateItem(config => AccessPolicyCatalog.Change(config, name, change, DateTimeOffset.UtcNow));
-            if (changed is not null && PassThru)
-            {
-                WriteObject(new CasbAccessPolicy(changed, Store.Location));
-            }
-        }
+        }, PassThru);
     }
 }

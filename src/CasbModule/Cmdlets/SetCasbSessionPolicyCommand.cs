@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using CasbCore;
 using CasbCore.Catalogs;
 using CasbCore.Model;
 using CasbModule.Completers;
@@ -117,8 +116,7 @@ public sealed class SetCasbSessionPolicyCommand : SessionPolicyItemCommand
 
     protected override void ProcessRecord()
     {
-        List<string> names = SelectedNames();
-        var change = new SessionPolicyChange
+        ChangeSelected(SelectedNames(), new SessionPolicyChange
         {
             NewName = NewName,
             ControlType = IsBound(nameof(ControlType)) ? ControlType : null,
@@ -138,28 +136,6 @@ public sealed class SetCasbSessionPolicyCommand : SessionPolicyItemCommand
             FileExtensions = FileExtension,
             MinFileSizeMB = IsBound(nameof(MinFileSizeMB)) ? MinFileSizeMB : null,
             Severity = IsBound(nameof(Severity)) ? Severity : null,
-        };
-        try
-        {
-            change = SessionPolicyCatalog.Prepare(change);
-        }
-        catch (CasbException ex)
-        {
-            ThrowCasbError(ex);
-        }
-
-        foreach (string name in names)
-        {
-            if (!ShouldProcess($"Session policy '{name}'", "Change policy"))
-            {
-                continue;
-            }
-
-            SessionPolicyEntry? changed = TryUpdateItem(config => SessionPolicyCatalog.Change(config, name, change, DateTimeOffset.UtcNow));
-            if (changed is not null && PassThru)
-            {
-                WriteObject(new CasbSessionPolicy(changed, Store.Location));
-            }
-        }
+        }, PassThru);
     }
 }

@@ -14,7 +14,7 @@ public sealed class PolicyCatalogTests
     {
         CasbConfiguration configuration = Seed();
 
-        AccessPolicyEntry policy = AccessPolicyCatalog.Add(configuration, new AccessPolicyEntry
+        AccessPolicyEntry policy = AccessPolicyCatalog.Instance.Add(configuration, new AccessPolicyEntry
         {
             Name = " Outside ",
             Action = AccessPolicyAction.Block,
@@ -50,7 +50,7 @@ public sealed class PolicyCatalogTests
     {
         CasbConfiguration configuration = Seed();
 
-        Assert.Equal(errorId, Assert.Throws<CasbException>(() => AccessPolicyCatalog.Add(configuration, policy, Now)).ErrorId);
+        Assert.Equal(errorId, Assert.Throws<CasbException>(() => AccessPolicyCatalog.Instance.Add(configuration, policy, Now)).ErrorId);
         Assert.Single(configuration.AccessPolicies);
     }
 
@@ -59,7 +59,7 @@ public sealed class PolicyCatalogTests
     {
         CasbConfiguration configuration = Seed();
 
-        AccessPolicyEntry policy = AccessPolicyCatalog.Change(configuration, "require certificate", new AccessPolicyChange
+        AccessPolicyEntry policy = AccessPolicyCatalog.Instance.Change(configuration, "require certificate", new AccessPolicyChange
         {
             NewName = "Require a certificate",
             BlockMessage = "",
@@ -82,13 +82,58 @@ public sealed class PolicyCatalogTests
         CasbConfiguration configuration = Seed();
         DateTimeOffset before = configuration.AccessPolicies[0].ModifiedAt;
 
-        AccessPolicyCatalog.SetEnabled(configuration, "Require certificate", enabled: true, Now);
+        AccessPolicyCatalog.Instance.SetEnabled(configuration, "Require certificate", enabled: true, Now);
         Assert.Equal(before, configuration.AccessPolicies[0].ModifiedAt);
 
-        AccessPolicyCatalog.SetEnabled(configuration, "Require certificate", enabled: false, Now);
+        AccessPolicyCatalog.Instance.SetEnabled(configuration, "Require certificate", enabled: false, Now);
         Assert.False(configuration.AccessPolicies[0].Enabled);
         Assert.Equal(Now, configuration.AccessPolicies[0].ModifiedAt);
-        Assert.Equal("PolicyNotFound", Assert.Throws<CasbException>(() => AccessPolicyCatalog.Remove(configuration, "Nope")).ErrorId);
+        Assert.Equal("PolicyNotFound", Assert.Throws<CasbException>(() => AccessPolicyCatalog.Instance.Remove(configuration, "Nope")).ErrorId);
+    }
+
+    [Fact]
+    public void Access_and_session_policies_keep_names_unique_within_their_kind_and_name_the_kind_in_their_errors()
+    {
+        AssertNameRules(
+            AccessPolicyCatalog.Instance, name => new AccessPolicyEntry { Name = name }, name => new AccessPolicyChange { NewName = name },
+            "An access policy named 'first' is already in the store. Use Set-CasbAccessPolicy to change it.",
+            "Cannot rename 'Second': an access policy named 'FIRST' is already in the store.",
+            "The access policy 'Third' is not in the store.");
+        AssertNameRules(
+            SessionPolicyCatalog.Instance, name => new SessionPolicyEntry { Name = name }, name => new SessionPolicyChange { NewName = name },
+            "A session policy named 'first' is already in the store. Use Set-CasbSessionPolicy to change it.",
+            "Cannot rename 'Second': a session policy named 'FIRST' is already in the store.",
+            "The session policy 'Third' is not in the store.");
+
+        // A name is unique within its kind only: the seed's access policy's name is free for a session policy.
+        CasbConfiguration configuration = Seed();
+        SessionPolicyCatalog.Instance.Add(configuration, new SessionPolicyEntry { Name = configuration.AccessPolicies[0].Name }, Now);
+        Assert.Equal(configuration.AccessPolicies[0].Name, Assert.Single(configuration.SessionPolicies).Name);
+    }
+
+    private static void AssertNameRules<TPolicy, TChange>(
+        FilterPolicyCatalog<TPolicy, TChange> catalog, Func<string, TPolicy> create, Func<string, TChange> rename,
+        string exists, string renameTaken, string notFound)
+        where TPolicy : class, IFilterPolicy
+        where TChange : FilterPolicyChange
+    {
+        CasbConfiguration configuration = Seed();
+        List<string> before = catalog.All(configuration).Select(p => p.Name).ToList();
+        int policies = configuration.AccessPolicies.Count + configuration.SessionPolicies.Count;
+        catalog.Add(configuration, create("First"), Now);
+        catalog.Add(configuration, create("Second"), Now);
+
+        CasbException taken = Assert.Throws<CasbException>(() => catalog.Add(configuration, create(" first "), Now));
+        CasbException renamed = Assert.Throws<CasbException>(() => catalog.Change(configuration, "second", rename("FIRST"), Now));
+        CasbException missing = Assert.Throws<CasbException>(() => catalog.SetEnabled(configuration, "Third", enabled: false, Now));
+
+        Assert.Equal(("PolicyExists", CasbErrorKind.ResourceExists, exists), (taken.ErrorId, taken.Kind, taken.Message));
+        Assert.Equal(("PolicyExists", CasbErrorKind.ResourceExists, renameTaken), (renamed.ErrorId, renamed.Kind, renamed.Message));
+        Assert.Equal(("PolicyNotFound", CasbErrorKind.ObjectNotFound, notFound), (missing.ErrorId, missing.Kind, missing.Message));
+        Assert.Equal("FIRST", catalog.Change(configuration, "first", rename("FIRST"), Now).Name); // the same policy in another case
+        catalog.Remove(configuration, "first");
+        Assert.Equal([.. before, "Second"], catalog.All(configuration).Select(p => p.Name));
+        Assert.Equal(policies + 1, configuration.AccessPolicies.Count + configuration.SessionPolicies.Count);
     }
 
     [Fact]

@@ -164,9 +164,9 @@ public sealed class SessionPolicyTests
         CasbConfiguration configuration = WithMode(AppControlMode.UseCustomPolicy, policy);
 
         Assert.Equal(FileAction.Allow, File(configuration, FileTransferDirection.Download, "a.exe").Action);
-        Assert.Equal("MonitorOnlyCannotBlock", Assert.Throws<CasbException>(() => SessionPolicyCatalog.Add(
+        Assert.Equal("MonitorOnlyCannotBlock", Assert.Throws<CasbException>(() => SessionPolicyCatalog.Instance.Add(
             configuration, Policy("M", SessionControlType.MonitorOnly, SessionPolicyAction.Block), DateTimeOffset.UtcNow)).ErrorId);
-        Assert.Equal("InvalidFileExtension", Assert.Throws<CasbException>(() => SessionPolicyCatalog.Add(
+        Assert.Equal("InvalidFileExtension", Assert.Throws<CasbException>(() => SessionPolicyCatalog.Instance.Add(
             configuration, new SessionPolicyEntry { Name = "T", FileExtensions = ["tar.gz"] }, DateTimeOffset.UtcNow)).ErrorId);
     }
 

@@ -9,50 +9,73 @@ using CasbModule.Tests.Postgres;
 
 namespace CasbModule.Tests.Store;
 
-/// <summary>A version 1 document, on a folder and on PostgreSQL alike.</summary>
+/// <summary>Documents of earlier schema versions, on a folder and on PostgreSQL alike.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class SchemaUpgradeTests(PostgresFixture postgres)
 {
-    private static readonly string Fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "store-v1.json");
-    private static readonly string FixtureV2 = Path.Combine(AppContext.BaseDirectory, "Fixtures", "store-v2.json");
+    /// <summary>Every store kind with every earlier schema version there is a fixture for.</summary>
+    public static TheoryData<string, int> KindsAndEarlierVersions()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (string kind in new[] { StoreUnderTest.Folder, StoreUnderTest.Postgres })
+        {
+            foreach (int version in new[] { 1, 2 })
+            {
+                data.Add(kind, version);
+            }
+        }
+
+        return data;
+    }
 
     [Theory]
-    [MemberData(nameof(StoreUnderTest.Kinds), MemberType = typeof(StoreUnderTest))]
-    public void A_version_1_store_reads_as_it_is_and_is_left_untouched_until_a_write(string kind)
+    [MemberData(nameof(KindsAndEarlierVersions))]
+    public void An_earlier_store_reads_as_it_is_and_is_left_untouched_until_a_write(string kind, int version)
     {
         using StoreUnderTest test = StoreUnderTest.Create(kind, postgres);
         IConfigurationStore store = test.Store;
-        test.WriteRaw(File.ReadAllText(Fixture));
+        string fixture = File.ReadAllText(FixtureOf(version));
+        JsonObject file = JsonNode.Parse(fixture)!.AsObject();
+        test.WriteRaw(fixture);
 
         CasbConfiguration configuration = store.Load();
         store.Update(c => c.Settings.ActivityRetentionDays = 14); // changes nothing: no write
 
+        Assert.Equal(3, CasbConfiguration.CurrentSchemaVersion); // a new version wants its own fixture in the theory
         Assert.Equal(CasbConfiguration.CurrentSchemaVersion, configuration.SchemaVersion);
-        Assert.Equal(12, configuration.Revision);
-        Assert.Empty(configuration.SessionPolicies);
+        Assert.Equal((int)file["revision"]!, configuration.Revision);
         Assert.Equal(AppControlMode.BlockDownloads, configuration.ConditionalAccessPolicies[0].AppControlMode);
+        Assert.Equal(
+            (file["sessionPolicies"]?.AsArray() ?? new JsonArray()).Select(p => ((string)p!["controlType"]!, (string)p["action"]!, (int?)p["minFileSizeMB"])),
+            configuration.SessionPolicies.Select(p => (p.ControlType.ToString(), p.Action.ToString(), p.MinFileSizeMB)));
+
+        // What version 3 added reads as the behaviour the store had before it.
+        Assert.Null(configuration.IdentityProvider);
+        Assert.All(configuration.Apps, app => Assert.Equal(SignInMode.None, app.SignIn));
+        Assert.Equal(CertificateUserMismatchAction.Audit, configuration.Settings.CertificateUserMismatch);
         Assert.Empty(ConfigurationValidator.Validate(configuration));
-        Assert.Equal(File.ReadAllText(Fixture).Trim(), test.ReadRaw()!.Trim());
+        Assert.Equal(fixture.Trim(), test.ReadRaw()!.Trim());
     }
 
     [Theory]
-    [MemberData(nameof(StoreUnderTest.Kinds), MemberType = typeof(StoreUnderTest))]
-    public void A_write_upgrades_a_version_1_store_to_the_current_version_and_loses_nothing(string kind)
+    [MemberData(nameof(KindsAndEarlierVersions))]
+    public void A_write_upgrades_an_earlier_store_to_the_current_version_and_loses_nothing(string kind, int version)
     {
         using StoreUnderTest test = StoreUnderTest.Create(kind, postgres);
         IConfigurationStore store = test.Store;
-        test.WriteRaw(File.ReadAllText(Fixture));
+        string fixture = File.ReadAllText(FixtureOf(version));
+        test.WriteRaw(fixture);
 
         store.Update(c => GroupCatalog.AddMembers(c, "Vendors", ["new@fabrikam.com"]));
 
-        JsonObject before = JsonNode.Parse(File.ReadAllText(Fixture))!.AsObject();
+        JsonObject before = JsonNode.Parse(fixture)!.AsObject();
         JsonObject after = JsonNode.Parse(test.ReadRaw()!)!.AsObject();
         Assert.Equal(CasbConfiguration.CurrentSchemaVersion, (int)after["schemaVersion"]!);
-        Assert.Equal(13, (int)after["revision"]!);
-        Assert.Equal(0, after["sessionPolicies"]!.AsArray().Count);
+        Assert.Equal((int)before["revision"]! + 1, (int)after["revision"]!);
+        Assert.Equal(before["sessionPolicies"]?.AsArray().Count ?? 0, after["sessionPolicies"]!.AsArray().Count);
         Assert.Equal(["vendor@fabrikam.com", "new@fabrikam.com"], after["groups"]![0]!["members"]!.AsArray().Select(m => (string)m!));
 
-        // Every value the version 1 file held is still there, at the same place, with the same value.
+        // Every value the earlier file held is still there, at the same place, with the same value.
         before.Remove("schemaVersion");
         before.Remove("revision");
         before.Remove("modifiedAt");
@@ -67,7 +90,7 @@ public sealed class SchemaUpgradeTests(PostgresFixture postgres)
         using StoreUnderTest test = StoreUnderTest.Create(kind, postgres);
         IConfigurationStore store = test.Store;
 
-        ImportFile file = ConfigurationImport.Read(Fixture);
+        ImportFile file = ConfigurationImport.Read(FixtureOf(1));
         store.Update(c => ConfigurationImport.Apply(c, file, ConfigurationImport.Plan(c, file, replace: true)));
 
         CasbConfiguration configuration = store.Load();
@@ -78,55 +101,11 @@ public sealed class SchemaUpgradeTests(PostgresFixture postgres)
 
     [Theory]
     [MemberData(nameof(StoreUnderTest.Kinds), MemberType = typeof(StoreUnderTest))]
-    public void A_version_2_store_reads_as_it_is_and_is_left_untouched_until_a_write(string kind)
-    {
-        using StoreUnderTest test = StoreUnderTest.Create(kind, postgres);
-        IConfigurationStore store = test.Store;
-        test.WriteRaw(File.ReadAllText(FixtureV2));
-
-        CasbConfiguration configuration = store.Load();
-        store.Update(c => c.Settings.ActivityRetentionDays = 14); // changes nothing: no write
-
-        Assert.Equal(3, CasbConfiguration.CurrentSchemaVersion);
-        Assert.Equal(CasbConfiguration.CurrentSchemaVersion, configuration.SchemaVersion);
-        Assert.Equal(20, configuration.Revision);
-        Assert.Null(configuration.IdentityProvider);
-        Assert.All(configuration.Apps, app => Assert.Equal(SignInMode.None, app.SignIn));
-        Assert.Equal(CertificateUserMismatchAction.Audit, configuration.Settings.CertificateUserMismatch);
-        SessionPolicyEntry session = Assert.Single(configuration.SessionPolicies);
-        Assert.Equal((SessionControlType.ControlFileDownload, SessionPolicyAction.Block, 1), (session.ControlType, session.Action, session.MinFileSizeMB));
-        Assert.Empty(ConfigurationValidator.Validate(configuration));
-        Assert.Equal(File.ReadAllText(FixtureV2).Trim(), test.ReadRaw()!.Trim());
-    }
-
-    [Theory]
-    [MemberData(nameof(StoreUnderTest.Kinds), MemberType = typeof(StoreUnderTest))]
-    public void A_write_upgrades_a_version_2_store_to_version_3_and_loses_nothing(string kind)
-    {
-        using StoreUnderTest test = StoreUnderTest.Create(kind, postgres);
-        IConfigurationStore store = test.Store;
-        test.WriteRaw(File.ReadAllText(FixtureV2));
-
-        store.Update(c => GroupCatalog.AddMembers(c, "Vendors", ["new@fabrikam.com"]));
-
-        JsonObject before = JsonNode.Parse(File.ReadAllText(FixtureV2))!.AsObject();
-        JsonObject after = JsonNode.Parse(test.ReadRaw()!)!.AsObject();
-        Assert.Equal(3, (int)after["schemaVersion"]!);
-        Assert.Equal(21, (int)after["revision"]!);
-        before.Remove("schemaVersion");
-        before.Remove("revision");
-        before.Remove("modifiedAt");
-        before["groups"]![0]!["members"] = null;
-        AssertContains(before, after, "$");
-    }
-
-    [Theory]
-    [MemberData(nameof(StoreUnderTest.Kinds), MemberType = typeof(StoreUnderTest))]
     public void An_engine_of_version_2_refuses_a_store_that_signs_users_in_instead_of_serving_its_apps_without_sign_in(string kind)
     {
         using StoreUnderTest test = StoreUnderTest.Create(kind, postgres);
         IConfigurationStore store = test.Store;
-        test.WriteRaw(File.ReadAllText(FixtureV2));
+        test.WriteRaw(File.ReadAllText(FixtureOf(2)));
         store.Update((c, secrets) =>
         {
             IdentityProviderCatalog.Set(c, secrets, new IdentityProviderChange
@@ -147,6 +126,8 @@ public sealed class SchemaUpgradeTests(PostgresFixture postgres)
         Assert.Equal(SignInMode.Required, store.Load().Apps[0].SignIn); // and this engine reads it whole
         Assert.Equal(written, test.ReadRaw());
     }
+
+    private static string FixtureOf(int version) => Path.Combine(AppContext.BaseDirectory, "Fixtures", $"store-v{version}.json");
 
     private static void AssertContains(JsonNode? expected, JsonNode? actual, string path)
     {

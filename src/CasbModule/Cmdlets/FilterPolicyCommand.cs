@@ -58,6 +58,7 @@ public abstract class FilterPolicyCommand<TPolicy, TChange> : CasbItemCmdlet
     }
 
     /// <summary>Creates a policy after ShouldProcess and writes it; a bad field ends the cmdlet before it asks.</summary>
+    /// <param name="policy">The new policy as the parameters give it; the catalog normalizes it in place.</param>
     /// <param name="insteadOfBlocking">What the policy does when its action does not block ("only logs (-Action Test)"), else null: a block message is then never shown.</param>
     private protected void Create(TPolicy policy, string? insteadOfBlocking)
     {

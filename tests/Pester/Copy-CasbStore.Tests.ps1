@@ -41,7 +41,8 @@ BeforeAll {
         # Under 'dotnet pwsh' this process is dotnet itself: start the child the same way.
         [string[]] $prefix = @()
         if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -ne 'pwsh') { $prefix = @(Join-Path $PSHOME 'pwsh.dll') }
-        & $pwsh @prefix -NoProfile -NonInteractive -Command "Import-Module '$env:CASB_MODULE_MANIFEST'; $Command" 2>&1 | Out-String
+        # One string without line breaks: the host may wrap a long what-if line at its width.
+        (& $pwsh @prefix -NoProfile -NonInteractive -Command "Import-Module '$env:CASB_MODULE_MANIFEST'; $Command" 2>&1 | Out-String) -replace '\r?\n', ''
     }
 }
 

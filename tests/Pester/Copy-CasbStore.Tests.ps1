@@ -26,7 +26,7 @@ BeforeAll {
 
     # Every blob of a database store as 'name=content', in name order.
     function Get-DatabaseBlobs([string] $Database) {
-        @(Invoke-TestPostgresSql $cluster $Database "select name || '=' || convert_from(content, 'UTF8') from casb.blobs order by name collate ""C""")
+        @((Invoke-TestPostgresSql $cluster $Database "select name || '=' || convert_from(content, 'UTF8') from casb.blobs order by name collate ""C""") -split "`n" | Where-Object { $_ })
     }
 
     # Every file under a folder store but casb.json, its lock and temporary files, as 'relative/path=content'.

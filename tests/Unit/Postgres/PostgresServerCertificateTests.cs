@@ -21,7 +21,7 @@ namespace CasbModule.Tests.Postgres;
 /// one on its next handshakes without a restart; renewed near expiry by several at once, all end on one.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresServerCertificateTests(PostgresFixture postgres)
+public sealed class PostgresServerCertificateTests(PostgresFixture postgres, Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task A_certificate_replaced_in_the_store_is_presented_by_both_gateways_within_2_s_without_a_restart_or_a_failed_request()
@@ -88,6 +88,7 @@ public sealed class PostgresServerCertificateTests(PostgresFixture postgres)
                 }
             }
 
+            output.WriteLine($"new certificate presented after {string.Join(", ", seenAt.Select(t => $"{t?.TotalMilliseconds:0} ms"))}; {answered} requests answered");
             await Task.Delay(300); // and requests go on after the swap
             stop.Cancel();
             await load;

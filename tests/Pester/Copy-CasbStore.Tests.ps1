@@ -12,6 +12,38 @@ BeforeAll {
         New-CasbAccessPolicy -StorePath $store -Name 'Vendors read only' -App 'Contoso CRM' -Group 'Vendors' -Action Block -BlockMessage 'Vendors are blocked.' | Out-Null
         $store
     }
+
+    # A shared blob put in a folder store as a gateway would have left it (the name is the path under the folder).
+    function Set-FolderBlob([string] $Store, [string] $Name, [string] $Content) {
+        $file = Join-Path $Store $Name
+        New-Item -ItemType Directory -Path (Split-Path $file) -Force | Out-Null
+        [IO.File]::WriteAllText($file, $Content)
+    }
+
+    function Set-DatabaseBlob([string] $Database, [string] $Name, [string] $Content) {
+        Invoke-TestPostgresSql $cluster $Database "insert into casb.blobs (name, content) values ('$Name', convert_to('$Content', 'UTF8')) on conflict (name) do update set content = excluded.content" | Out-Null
+    }
+
+    # Every blob of a database store as 'name=content', in name order.
+    function Get-DatabaseBlobs([string] $Database) {
+        @((Invoke-TestPostgresSql $cluster $Database "select name || '=' || convert_from(content, 'UTF8') from casb.blobs order by name collate ""C""") -split "`n" | Where-Object { $_ })
+    }
+
+    # Every file under a folder store but casb.json, its lock and temporary files, as 'relative/path=content'.
+    function Get-FolderFiles([string] $Store) {
+        @(Get-ChildItem $Store -Recurse -File -Force | Where-Object { $_.Name -notin 'casb.json', 'casb.json.lock' } | ForEach-Object {
+            "$([IO.Path]::GetRelativePath($Store, $_.FullName).Replace('\', '/'))=$([IO.File]::ReadAllText($_.FullName))"
+        } | Sort-Object -CaseSensitive)
+    }
+
+    function Invoke-ChildPwsh([string] $Command) {
+        $pwsh = (Get-Process -Id $PID).Path
+        # Under 'dotnet pwsh' this process is dotnet itself: start the child the same way.
+        [string[]] $prefix = @()
+        if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -ne 'pwsh') { $prefix = @(Join-Path $PSHOME 'pwsh.dll') }
+        # One string without line breaks: the host may wrap a long what-if line at its width.
+        (& $pwsh @prefix -NoProfile -NonInteractive -Command "Import-Module '$env:CASB_MODULE_MANIFEST'; $Command" 2>&1 | Out-String) -replace '\r?\n', ''
+    }
 }
 
 AfterAll {
@@ -59,6 +91,58 @@ Describe 'Copy-CasbStore' {
 
         $copy.Revision | Should -Be 2
         (Get-CasbGroup -StorePath $database).Name | Should -Be 'Vendors'
+    }
+
+    It 'with -Force makes a database target exactly the folder source: -WhatIf lists each change, the copy deletes the blobs only the target had' {
+        $folder = New-FolderStore 'source-exact'
+        Set-FolderBlob $folder 'gateway/server.pfx' 'source certificate'
+        Set-FolderBlob $folder 'keys/key-source.xml' '<key id="source"/>'
+        $database = New-TestPostgresDatabase $cluster -Prefix 'copy'
+        New-CasbGroup -StorePath $database -Name 'Replaced' | Out-Null
+        Set-DatabaseBlob $database 'gateway/server.pfx' 'target certificate'
+        Set-DatabaseBlob $database 'keys/key-target.xml' '<key id="target"/>'
+        Set-DatabaseBlob $database 'key-claims/1' 'gw-1'
+        $before = Get-DatabaseBlobs $database
+
+        $whatIf = Invoke-ChildPwsh "Copy-CasbStore -From '$folder' -To '$database' -Force -WhatIf"
+        { Copy-CasbStore -From $folder -To $database } |
+            Should -Throw -ErrorId 'StoreCopyTargetNotEmpty,CasbModule.Cmdlets.CopyCasbStoreCommand' -ExpectedMessage '*remove blob(s) key-claims/1, keys/key-target.xml*'
+        $afterRefusals = Get-DatabaseBlobs $database
+        $copy = Copy-CasbStore -From $folder -To $database -Force -PassThru
+
+        $whatIf | Should -Match 'What if: .*replace configuration revision 1 with revision 3'
+        $whatIf | Should -Match 'add blob\(s\) keys/key-source\.xml'
+        $whatIf | Should -Match 'replace blob\(s\) gateway/server\.pfx'
+        $whatIf | Should -Match 'remove blob\(s\) key-claims/1, keys/key-target\.xml'
+        $afterRefusals | Should -Be $before
+        $copy.RemovedBlobs | Should -Be @('key-claims/1', 'keys/key-target.xml')
+        $copy.Blobs | Should -Be @('gateway/server.pfx', 'keys/key-source.xml')
+        Get-DatabaseBlobs $database | Should -Be @('gateway/server.pfx=source certificate', 'keys/key-source.xml=<key id="source"/>')
+        (Get-CasbGroup -StorePath $database).Name | Should -Be 'Vendors'
+        $copy.Revision | Should -Be 2
+    }
+
+    It 'with -Force makes a folder target exactly the database source, and leaves no temporary file behind' {
+        $database = New-TestPostgresDatabase $cluster -Prefix 'copy'
+        New-CasbGroup -StorePath $database -Name 'From the database' -Member 'admin@contoso.com' | Out-Null
+        Set-DatabaseBlob $database 'gateway/server.pfx' 'database certificate'
+        Set-DatabaseBlob $database 'keys/key-db.xml' '<key id="db"/>'
+        Set-DatabaseBlob $database 'key-claims/0' 'gw-0'
+        $folder = New-FolderStore 'target-exact'
+        Set-FolderBlob $folder 'gateway/server.pfx' 'folder certificate'
+        Set-FolderBlob $folder 'keys/key-old.xml' '<key id="old"/>'
+        Set-FolderBlob $folder 'keys/key-db.xml' '<key id="db"/>'
+
+        $copy = Copy-CasbStore -From $database -To $folder -Force -PassThru
+
+        $copy.RemovedBlobs | Should -Be @('keys/key-old.xml')
+        Get-FolderFiles $folder | Should -Be @('gateway/server.pfx=database certificate', 'key-claims/0=gw-0', 'keys/key-db.xml=<key id="db"/>')
+        (Get-CasbGroup -StorePath $folder).Name | Should -Be 'From the database'
+        (Get-CasbApp -StorePath $folder) | Should -BeNullOrEmpty
+        $copy.Revision | Should -Be 4
+        # And back: the database, copied over from the folder, is the same again.
+        Copy-CasbStore -From $folder -To $database -Force
+        Get-DatabaseBlobs $database | Should -Be @('gateway/server.pfx=database certificate', 'key-claims/0=gw-0', 'keys/key-db.xml=<key id="db"/>')
     }
 
     It 'writes nothing with -WhatIf' {

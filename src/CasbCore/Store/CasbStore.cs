@@ -298,10 +298,91 @@ public sealed class CasbStore : IConfigurationStore
 
     public bool TryAddBlob(string name, ReadOnlySpan<byte> content) => WriteBlobFile(BlobFile(name), content, overwrite: false);
 
+    public bool TryReplaceBlob(string name, ReadOnlySpan<byte> expected, ReadOnlySpan<byte> content)
+    {
+        string file = BlobFile(name);
+        // The store's lock makes the compare and the write one step for every process on the folder.
+        using FileStream storeLock = AcquireLock();
+        byte[]? current = ReadBlob(name);
+        if (current is null || !current.AsSpan().SequenceEqual(expected))
+        {
+            return false;
+        }
+
+        WriteBlobFile(file, content, overwrite: true);
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="IConfigurationStore.Replace"/> on a folder, under the store's lock. Every new file (blobs, then the
+    /// document) is written and flushed beside the old one before any is replaced, so a failure while writing them leaves
+    /// the store untouched; then each old file is replaced by an atomic rename (or deleted), the document last, and a
+    /// failure there undoes the renames made so far (<see cref="FileSetReplacement"/>). Only a crash during the renames, a
+    /// few milliseconds, can leave new blobs beside the old document; its revision then shows the copy did not finish,
+    /// and running it again completes it.
+    /// </summary>
+    public long Replace(CasbConfiguration configuration, long expectedRevision, IReadOnlyDictionary<string, byte[]> blobs)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(blobs);
+        foreach (string name in blobs.Keys)
+        {
+            StoreBlobNames.Check(name);
+        }
+
+        using FileStream storeLock = AcquireLock();
+        long current = Load().Revision; // a corrupt or unknown-schema file throws here and stays as it is
+        if (current != expectedRevision)
+        {
+            throw Conflict(Location, expectedRevision, current);
+        }
+
+        configuration.SchemaVersion = CasbConfiguration.CurrentSchemaVersion;
+        configuration.Revision = expectedRevision + 1;
+        configuration.ModifiedAt = DateTimeOffset.UtcNow;
+        var replacement = new FileSetReplacement();
+        try
+        {
+            foreach ((string name, byte[] content) in blobs.OrderBy(b => b.Key, StringComparer.Ordinal))
+            {
+                replacement.Write(BlobFile(name), content, ownerOnly: true);
+            }
+
+            foreach (string name in ListBlobs(""))
+            {
+                if (!blobs.ContainsKey(name))
+                {
+                    replacement.Delete(BlobFile(name));
+                }
+            }
+
+            replacement.Write(ConfigurationFile, Serialize(configuration), ownerOnly: false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            replacement.Abandon();
+            throw new CasbException(
+                "StoreWriteFailed", CasbErrorKind.WriteError, $"Cannot write the store '{Path}': {ex.Message} Nothing was replaced.", Path, ex);
+        }
+
+        try
+        {
+            replacement.Commit();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CasbException(
+                "StoreWriteFailed", CasbErrorKind.WriteError, $"Cannot replace the files of the store '{Path}': {ex.Message} The files replaced so far were put back.", Path, ex);
+        }
+
+        return configuration.Revision;
+    }
+
     public IReadOnlyList<string> ListBlobs(string prefix)
     {
+        ArgumentNullException.ThrowIfNull(prefix);
         // The blobs of a folder store are the files every gateway on it shares; the configuration, its lock, the
-        // activity log and this host's gateway records are not blobs.
+        // activity log and this host's gateway records are not blobs, nor are temporary files (named ".…").
         var names = new List<string>();
         foreach (string name in (string[])[StoreSecrets.FileName, StoreBlobNames.ServerCertificate])
         {
@@ -311,12 +392,18 @@ public sealed class CasbStore : IConfigurationStore
             }
         }
 
-        string keys = System.IO.Path.Combine(Path, "keys");
-        if (Directory.Exists(keys) && (StoreBlobNames.KeysFolder.StartsWith(prefix, StringComparison.Ordinal) || prefix.StartsWith(StoreBlobNames.KeysFolder, StringComparison.Ordinal)))
+        // The keys folder also holds the key ring's lock file (keys.lock): only *.xml are keys.
+        foreach ((string folder, string pattern) in (ReadOnlySpan<(string, string)>)[(StoreBlobNames.KeysFolder, "*.xml"), (StoreBlobNames.KeyClaimsFolder, "*")])
         {
-            names.AddRange(Directory.EnumerateFiles(keys, "*.xml")
-                .Select(f => StoreBlobNames.KeysFolder + System.IO.Path.GetFileName(f))
-                .Where(n => n.StartsWith(prefix, StringComparison.Ordinal)));
+            string directory = System.IO.Path.Combine(Path, folder.TrimEnd('/'));
+            if (Directory.Exists(directory) && (folder.StartsWith(prefix, StringComparison.Ordinal) || prefix.StartsWith(folder, StringComparison.Ordinal)))
+            {
+                names.AddRange(Directory.EnumerateFiles(directory, pattern)
+                    .Select(System.IO.Path.GetFileName)
+                    .Where(f => !f!.StartsWith('.'))
+                    .Select(f => folder + f)
+                    .Where(n => n.StartsWith(prefix, StringComparison.Ordinal)));
+            }
         }
 
         names.Sort(StringComparer.Ordinal);

@@ -63,6 +63,21 @@ public interface IConfigurationStore
     /// <summary>Creates a shared blob unless one of that name exists; false when it did (another gateway was first).</summary>
     bool TryAddBlob(string name, ReadOnlySpan<byte> content);
 
+    /// <summary>
+    /// Replaces a shared blob only if it still holds <paramref name="expected"/>, as one step; false when it does not (or is
+    /// gone): another gateway changed it first, and the caller reads what it holds now.
+    /// </summary>
+    bool TryReplaceBlob(string name, ReadOnlySpan<byte> expected, ReadOnlySpan<byte> content);
+
+    /// <summary>
+    /// Replaces the whole store in one step (Copy-CasbStore): the document becomes <paramref name="configuration"/> as
+    /// revision <paramref name="expectedRevision"/> + 1 if the store is still at <paramref name="expectedRevision"/> (else
+    /// StoreConflict and nothing is written), and the shared blobs become exactly <paramref name="blobs"/>: a blob not named
+    /// there is deleted. A failure leaves the store as it was (a database: one transaction; a folder: see
+    /// <see cref="CasbStore.Replace"/>). Returns the new revision.
+    /// </summary>
+    long Replace(CasbConfiguration configuration, long expectedRevision, IReadOnlyDictionary<string, byte[]> blobs);
+
     /// <summary>The names of the shared blobs under a folder-like prefix ("keys/"), or every blob for "".</summary>
     IReadOnlyList<string> ListBlobs(string prefix);
 

@@ -10,6 +10,12 @@ public static class StoreBlobNames
     public const string KeysFolder = "keys/";
 
     /// <summary>
+    /// The claims gateways on a database store race for before one makes a new key (one blob per key count). Outside
+    /// <see cref="KeysFolder"/>: the key repository reads every blob there as a key.
+    /// </summary>
+    public const string KeyClaimsFolder = "key-claims/";
+
+    /// <summary>
     /// A blob name is one or more segments of letters, digits, '.', '-' and '_' joined by '/', none of them "." or "..":
     /// a name can never leave the store folder or name something outside the store's blobs.
     /// </summary>

@@ -2,24 +2,20 @@ using CasbCore.Model;
 
 namespace CasbCore.Store;
 
-/// <summary>What <see cref="StoreCopy.Copy"/> did.</summary>
-/// <param name="From">The source store's location.</param>
-/// <param name="To">The target store's location.</param>
-/// <param name="SourceRevision">The revision copied.</param>
-/// <param name="Revision">The target's new revision (the target's own numbering goes on: a gateway on it sees a newer one).</param>
-/// <param name="Blobs">The shared blobs copied (secrets, the self-signed server certificate, sign-in keys).</param>
-public sealed record StoreCopyResult(string From, string To, long SourceRevision, long Revision, IReadOnlyList<string> Blobs);
-
 /// <summary>
-/// Moves a whole store to another one (a folder to PostgreSQL or back): the configuration document and every shared
-/// blob. The target must be empty unless <c>force</c>; a corrupt or unknown-schema target is refused even then and stays
-/// as it is. Blobs are written before the configuration that refers to them, and the configuration with the target's
-/// optimistic check, so a change made to the target meanwhile is a StoreConflict, not a lost change.
+/// Moves a whole store to another one (a folder to PostgreSQL or back): the target ends as exactly the source's
+/// configuration and shared blobs. The target must be empty unless <c>force</c>; with it, the target's configuration is
+/// replaced (as its next revision, so gateways on it follow) and its blobs that the source does not have are deleted.
+/// A corrupt or unknown-schema target is refused even then and stays as it is. The target is written in one step
+/// (<see cref="IConfigurationStore.Replace"/>) with its optimistic check, so a change made to it meanwhile is a
+/// StoreConflict, not a lost change, and a failure leaves it as it was.
 /// </summary>
 public static class StoreCopy
 {
-    /// <summary>Checks what <see cref="Copy"/> would refuse, without writing (for -WhatIf and the confirmation text).</summary>
-    public static (CasbConfiguration Source, long TargetRevision) Plan(IConfigurationStore from, IConfigurationStore to, bool force)
+    private const int SourceReadAttempts = 5;
+
+    /// <summary>Reads the source and works out what the copy does to the target, without writing (for -WhatIf and the confirmation).</summary>
+    public static StoreCopyPlan Plan(IConfigurationStore from, IConfigurationStore to, bool force)
     {
         ArgumentNullException.ThrowIfNull(from);
         ArgumentNullException.ThrowIfNull(to);
@@ -28,38 +24,97 @@ public static class StoreCopy
             throw new CasbException("StoreCopySameStore", CasbErrorKind.InvalidArgument, $"'{from.Location}' is both the source and the target.", to.Location);
         }
 
-        byte[] document = from.ReadDocument()
-            ?? throw new CasbException("StoreCopySourceEmpty", CasbErrorKind.ObjectNotFound, $"The store '{from.Location}' has no configuration to copy.", from.Location);
-        CasbConfiguration source = CasbStore.Parse(document, from.DocumentName);
+        (CasbConfiguration source, SortedDictionary<string, byte[]> blobs) = ReadSource(from);
 
         // Load refuses a corrupt or unknown-schema target: it is never overwritten, -Force or not.
         CasbConfiguration target = to.Load();
-        bool empty = to.ReadDocument() is null && to.ListBlobs("").Count == 0;
-        if (!empty && !force)
+        bool hasDocument = to.ReadDocument() is not null;
+        var added = new List<string>();
+        var replaced = new List<string>();
+        var unchanged = new List<string>();
+        var removed = new List<string>();
+        IReadOnlyList<string> targetBlobs = to.ListBlobs("");
+        foreach ((string name, byte[] content) in blobs)
         {
-            throw new CasbException(
-                "StoreCopyTargetNotEmpty", CasbErrorKind.ResourceExists,
-                $"The store '{to.Location}' is not empty (revision {target.Revision}). Use -Force to replace its configuration.", to.Location);
-        }
-
-        return (source, target.Revision);
-    }
-
-    public static StoreCopyResult Copy(IConfigurationStore from, IConfigurationStore to, bool force)
-    {
-        (CasbConfiguration source, long targetRevision) = Plan(from, to, force);
-        long sourceRevision = source.Revision;
-        var blobs = new List<string>();
-        foreach (string name in from.ListBlobs(""))
-        {
-            if (from.ReadBlob(name) is { } content)
+            if (!targetBlobs.Contains(name, StringComparer.Ordinal))
             {
-                to.WriteBlob(name, content);
-                blobs.Add(name);
+                added.Add(name);
+            }
+            else if (to.ReadBlob(name) is { } held && held.AsSpan().SequenceEqual(content))
+            {
+                unchanged.Add(name);
+            }
+            else
+            {
+                replaced.Add(name);
             }
         }
 
-        long revision = to.Write(source, targetRevision);
-        return new StoreCopyResult(from.Location, to.Location, sourceRevision, revision, blobs);
+        removed.AddRange(targetBlobs.Where(name => !blobs.ContainsKey(name)));
+        var plan = new StoreCopyPlan(
+            from.Location, to.Location, source, source.Revision, blobs, hasDocument ? target.Revision : 0, hasDocument, added, replaced, unchanged, removed);
+        if (!plan.TargetIsEmpty && !force)
+        {
+            throw new CasbException(
+                "StoreCopyTargetNotEmpty", CasbErrorKind.ResourceExists,
+                $"The store '{to.Location}' is not empty ({plan.DescribeTarget()}). Use -Force to replace it with the copy: {plan.DescribeChanges()}.", to.Location);
+        }
+
+        return plan;
+    }
+
+    /// <summary>Copies as <see cref="Plan"/> says.</summary>
+    public static StoreCopyResult Copy(IConfigurationStore from, IConfigurationStore to, bool force) => Copy(to, Plan(from, to, force));
+
+    /// <summary>
+    /// Writes a planned copy to <paramref name="to"/> in one step. StoreConflict when the target's configuration changed
+    /// since the plan (nothing is written); blobs a gateway added to it since are removed with the rest.
+    /// </summary>
+    public static StoreCopyResult Copy(IConfigurationStore to, StoreCopyPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(to);
+        ArgumentNullException.ThrowIfNull(plan);
+        if (!string.Equals(to.Location, plan.To, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The plan is for '{plan.To}', not '{to.Location}'.", nameof(to));
+        }
+
+        // Replace stamps the revision on the configuration it writes: a copy keeps the plan's as it was read.
+        CasbConfiguration configuration = CasbStore.Parse(CasbStore.Serialize(plan.Source), plan.From);
+        long revision = to.Replace(configuration, plan.TargetRevision, plan.Blobs);
+        return new StoreCopyResult(plan.From, plan.To, plan.SourceRevision, revision, plan.Blobs.Keys.ToList(), plan.RemovedBlobs);
+    }
+
+    // The document, the blobs, and the document again: the same document twice means the blobs read belong to it (a
+    // folder store saves a new secret before the document that refers to it and prunes old ones only after; a database
+    // changes both in one transaction).
+    private static (CasbConfiguration Source, SortedDictionary<string, byte[]> Blobs) ReadSource(IConfigurationStore from)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            byte[] document = from.ReadDocument()
+                ?? throw new CasbException("StoreCopySourceEmpty", CasbErrorKind.ObjectNotFound, $"The store '{from.Location}' has no configuration to copy.", from.Location);
+            CasbConfiguration source = CasbStore.Parse(document, from.DocumentName);
+            var blobs = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+            foreach (string name in from.ListBlobs(""))
+            {
+                if (from.ReadBlob(name) is { } content)
+                {
+                    blobs[name] = content; // one deleted meanwhile is not part of the copy
+                }
+            }
+
+            if (from.ReadDocument() is { } again && again.AsSpan().SequenceEqual(document))
+            {
+                return (source, blobs);
+            }
+
+            if (attempt == SourceReadAttempts)
+            {
+                throw new CasbException(
+                    "StoreCopySourceChanging", CasbErrorKind.ResourceBusy,
+                    $"The store '{from.Location}' changed {SourceReadAttempts} times while it was being read. Nothing was written; run the copy again.", from.Location);
+            }
+        }
     }
 }

@@ -50,6 +50,12 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
     /// <summary>Raised after a new configuration is swapped in.</summary>
     public event Action<EngineState>? Changed;
 
+    /// <summary>
+    /// Raised after each look at the store (a change hint or a poll), changed or not: what else gateways share through
+    /// the store (the server certificate) is followed on the same beat.
+    /// </summary>
+    public event Action? Checked;
+
     /// <summary>Loads the store at start; a broken store stops the gateway from starting. No file yet is an empty configuration.</summary>
     public void LoadInitial()
     {
@@ -100,7 +106,7 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _debounceTimer = new Timer(_ => Guarded(Reload), null, Timeout.Infinite, Timeout.Infinite);
+        _debounceTimer = new Timer(_ => Check(), null, Timeout.Infinite, Timeout.Infinite);
         try
         {
             // A file write raises several events, so they are debounced; a database announces each commit once.
@@ -114,7 +120,7 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
             LogWatcherError(ex.Message);
         }
 
-        _pollTimer = new Timer(_ => Guarded(Reload), null, _options.ConfigurationPollInterval, _options.ConfigurationPollInterval);
+        _pollTimer = new Timer(_ => Check(), null, _options.ConfigurationPollInterval, _options.ConfigurationPollInterval);
         return Task.CompletedTask;
     }
 
@@ -275,6 +281,15 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
         catch (Exception ex)
         {
             LogRefused(-1, $"{ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    private void Check()
+    {
+        Guarded(Reload);
+        if (Checked is { } checkedHandlers)
+        {
+            Guarded(checkedHandlers);
         }
     }
 

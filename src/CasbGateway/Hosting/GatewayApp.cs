@@ -107,9 +107,12 @@ internal static class GatewayApp
                     }
 
                     listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    ServerCertificateSource? certificates = null;
                     listen.UseHttps(new HttpsConnectionAdapterOptions
                     {
                         ServerCertificate = serverCertificate,
+                        // Renewed or replaced while the gateway runs: each handshake takes the current one.
+                        OnAuthenticate = (_, ssl) => (certificates ??= listen.ApplicationServices.GetRequiredService<ServerCertificateSource>()).Apply(ssl),
                         SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                         // Requested, never required, never validated by TLS: the engine validates against the
                         // store's trusted roots, and a device without a valid certificate gets the block page.
@@ -153,6 +156,11 @@ internal static class GatewayApp
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(store);
+        if (serverCertificate is not null)
+        {
+            builder.Services.AddSingleton(sp => new ServerCertificateSource(serverCertificate, options, store, sp.GetRequiredService<ILogger<ServerCertificateSource>>()));
+        }
+
         builder.Services.AddSingleton<ConfigurationMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigurationMonitor>());
         builder.Services.AddSingleton<ActivityRecorder>();
@@ -178,6 +186,11 @@ internal static class GatewayApp
 
         // A broken store, or an activity log that cannot be written, stops the start here, before anything listens.
         app.Services.GetRequiredService<ConfigurationMonitor>().LoadInitial();
+        if (serverCertificate is not null)
+        {
+            app.Services.GetRequiredService<ConfigurationMonitor>().Checked += app.Services.GetRequiredService<ServerCertificateSource>().Refresh;
+        }
+
         app.Services.GetRequiredService<ActivityRecorder>().CheckWritable();
         app.Services.GetRequiredService<SessionKeyRing>().EnsureActiveKey();
 

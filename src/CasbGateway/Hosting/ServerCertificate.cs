@@ -68,25 +68,7 @@ internal static class ServerCertificate
     {
         try
         {
-            byte[]? stored = store.ReadBlob(CasbCore.Store.StoreBlobNames.ServerCertificate);
-            if (TryLoadUsable(stored) is { } existing)
-            {
-                return existing;
-            }
-
-            byte[] pfx = CreateSelfSignedPfx();
-            if (stored is null)
-            {
-                // Several gateways starting at once each make one; the first to add it wins and the others take it.
-                store.TryAddBlob(CasbCore.Store.StoreBlobNames.ServerCertificate, pfx);
-            }
-            else
-            {
-                store.WriteBlob(CasbCore.Store.StoreBlobNames.ServerCertificate, pfx); // near expiry or unreadable: replaced
-            }
-
-            // What the store holds now, so that every gateway serves the same certificate.
-            return TryLoadUsable(store.ReadBlob(CasbCore.Store.StoreBlobNames.ServerCertificate)) ?? X509CertificateLoader.LoadPkcs12(pfx, null);
+            return EnsureShared(store, served: null)!.Value.Certificate;
         }
         catch (CasbCore.CasbException ex)
         {
@@ -94,6 +76,40 @@ internal static class ServerCertificate
                 $"Cannot read or create the self-signed server certificate in the store '{store.Location}': {ex.Message} (or give one with --certificate)", ex);
         }
     }
+
+    /// <summary>
+    /// The store's shared self-signed certificate, made anew when it is missing, unreadable or near expiry; null when it
+    /// is still <paramref name="served"/> (the PFX served now) and not near expiry. Gateways that renew at the same moment each make
+    /// one, but only the first add (or the first replace of the expiring one) lands: the others find theirs refused
+    /// and take what the store holds, so every gateway ends on one certificate. Throws the store's CasbException.
+    /// </summary>
+    public static (X509Certificate2 Certificate, byte[] Pfx)? EnsureShared(CasbCore.Store.IConfigurationStore store, (X509Certificate2 Certificate, byte[] Pfx)? served)
+    {
+        const string name = CasbCore.Store.StoreBlobNames.ServerCertificate;
+        byte[]? stored = store.ReadBlob(name);
+        if (stored is not null && served is { } now && stored.AsSpan().SequenceEqual(now.Pfx) && !NearExpiry(now.Certificate))
+        {
+            return null;
+        }
+
+        if (TryLoadUsable(stored) is { } existing)
+        {
+            return (existing, stored!);
+        }
+
+        byte[] pfx = CreateSelfSignedPfx();
+        bool landed = stored is null ? store.TryAddBlob(name, pfx) : store.TryReplaceBlob(name, stored, pfx);
+        if (!landed && store.ReadBlob(name) is { } winner && TryLoadUsable(winner) is { } theirs)
+        {
+            return (theirs, winner);
+        }
+
+        // Ours landed (or the winner's cannot be read, which the next look replaces): serve ours.
+        return (X509CertificateLoader.LoadPkcs12(pfx, null), pfx);
+    }
+
+    /// <summary>Replaced from a week before it expires, so that no client ever meets an expired certificate.</summary>
+    public static bool NearExpiry(X509Certificate2 certificate) => certificate.NotAfter.ToUniversalTime() <= DateTime.UtcNow.AddDays(7);
 
     private static X509Certificate2? TryLoadUsable(byte[]? pfx)
     {
@@ -105,7 +121,7 @@ internal static class ServerCertificate
         try
         {
             X509Certificate2 existing = X509CertificateLoader.LoadPkcs12(pfx, null);
-            if (existing.HasPrivateKey && existing.NotAfter.ToUniversalTime() > DateTime.UtcNow.AddDays(7))
+            if (existing.HasPrivateKey && !NearExpiry(existing))
             {
                 return existing;
             }
@@ -127,7 +143,7 @@ internal static class ServerCertificate
             try
             {
                 X509Certificate2 existing = X509CertificateLoader.LoadPkcs12FromFile(path, null);
-                if (existing.HasPrivateKey && existing.NotAfter.ToUniversalTime() > DateTime.UtcNow.AddDays(7))
+                if (existing.HasPrivateKey && !NearExpiry(existing))
                 {
                     return existing;
                 }

@@ -13,7 +13,7 @@ namespace CasbGateway.SignIn;
 internal sealed class StoreKeyRingGate(IConfigurationStore store) : IKeyRingGate
 {
     /// <summary>Outside <see cref="StoreBlobNames.KeysFolder"/>: the key repository reads every blob there as a key.</summary>
-    public const string ClaimsFolder = "key-claims/";
+    public const string ClaimsFolder = StoreBlobNames.KeyClaimsFolder;
 
     private static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(30);
 

@@ -13,6 +13,7 @@ public sealed class CasbStoreCopy
         SourceRevision = result.SourceRevision;
         Revision = result.Revision;
         Blobs = DisplayText.SafeAll(result.Blobs);
+        RemovedBlobs = DisplayText.SafeAll(result.RemovedBlobs);
     }
 
     public string From { get; }
@@ -25,6 +26,9 @@ public sealed class CasbStoreCopy
     /// <summary>The target's revision now.</summary>
     public long Revision { get; }
 
-    /// <summary>The shared blobs copied (secrets, server certificate, sign-in keys).</summary>
+    /// <summary>The shared blobs copied (secrets, server certificate, sign-in keys and claims): all the target holds now.</summary>
     public string[] Blobs { get; }
+
+    /// <summary>The blobs only the target had, deleted by -Force.</summary>
+    public string[] RemovedBlobs { get; }
 }

@@ -125,19 +125,78 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
     {
         StoreBlobNames.Check(name);
         byte[] bytes = content.ToArray();
-        Run(connection => UpsertBlob(connection, null, name, bytes));
+        Run(connection =>
+        {
+            using NpgsqlTransaction transaction = connection.BeginTransaction();
+            UpsertBlob(connection, transaction, name, bytes);
+            NotifyBlobChanged(connection, transaction, name);
+            transaction.Commit();
+            return 0;
+        });
     }
 
     public bool TryAddBlob(string name, ReadOnlySpan<byte> content)
     {
         StoreBlobNames.Check(name);
         byte[] bytes = content.ToArray();
+        return Run(connection => ChangeBlob(connection, name, "insert into casb.blobs (name, content) values ($1, $2) on conflict (name) do nothing", bytes));
+    }
+
+    public bool TryReplaceBlob(string name, ReadOnlySpan<byte> expected, ReadOnlySpan<byte> content)
+    {
+        StoreBlobNames.Check(name);
+        byte[] bytes = content.ToArray();
+        byte[] before = expected.ToArray();
+        // The row's own check: of two gateways replacing the same content, one update matches it and the other none.
+        return Run(connection => ChangeBlob(connection, name, "update casb.blobs set content = $2, modified_at = now() where name = $1 and content = $3", bytes, before));
+    }
+
+    public long Replace(CasbConfiguration configuration, long expectedRevision, IReadOnlyDictionary<string, byte[]> blobs)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(blobs);
+        foreach (string name in blobs.Keys)
+        {
+            StoreBlobNames.Check(name);
+        }
+
         return Run(connection =>
         {
-            using var command = new NpgsqlCommand("insert into casb.blobs (name, content) values ($1, $2) on conflict (name) do nothing", connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = name });
-            command.Parameters.Add(new NpgsqlParameter { Value = bytes });
-            return command.ExecuteNonQuery() == 1;
+            using NpgsqlTransaction transaction = connection.BeginTransaction();
+            // No gateway adds a key or a claim between the delete and the commit: the target ends exactly as the copy.
+            using (var lockBlobs = new NpgsqlCommand("lock table casb.blobs in exclusive mode", connection, transaction))
+            {
+                lockBlobs.ExecuteNonQuery();
+            }
+
+            Row? row = ReadRow(connection, transaction, forUpdate: true);
+            long current = row is null ? 0 : CasbStore.Parse(Encoding.UTF8.GetBytes(row.Document), Location).Revision;
+            if (current != expectedRevision)
+            {
+                throw CasbStore.Conflict(Location, expectedRevision, current);
+            }
+
+            using (var delete = new NpgsqlCommand("delete from casb.blobs where not (name = any($1))", connection, transaction))
+            {
+                delete.Parameters.Add(new NpgsqlParameter { Value = blobs.Keys.ToArray() });
+                delete.ExecuteNonQuery();
+            }
+
+            foreach ((string name, byte[] content) in blobs)
+            {
+                UpsertBlob(connection, transaction, name, content);
+            }
+
+            configuration.SchemaVersion = CasbConfiguration.CurrentSchemaVersion;
+            configuration.Revision = expectedRevision + 1;
+            configuration.ModifiedAt = DateTimeOffset.UtcNow;
+            if (!SaveDocument(connection, transaction, row, configuration))
+            {
+                throw CasbStore.Conflict(Location, expectedRevision, current);
+            }
+
+            transaction.Commit();
+            return configuration.Revision;
         });
     }
 
@@ -295,6 +354,37 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
         command.Parameters.Add(new NpgsqlParameter { Value = name });
         command.Parameters.Add(new NpgsqlParameter { Value = content });
         return command.ExecuteNonQuery();
+    }
+
+    // One statement that may change a blob, and the announcement of the change when it did, in one transaction.
+    private static bool ChangeBlob(NpgsqlConnection connection, string name, string sql, byte[] content, byte[]? expected = null)
+    {
+        using NpgsqlTransaction transaction = connection.BeginTransaction();
+        using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = name });
+        command.Parameters.Add(new NpgsqlParameter { Value = content });
+        if (expected is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = expected });
+        }
+
+        if (command.ExecuteNonQuery() != 1)
+        {
+            return false;
+        }
+
+        NotifyBlobChanged(connection, transaction, name);
+        transaction.Commit();
+        return true;
+    }
+
+    // Gateways follow shared blobs (the server certificate) on the configuration's channel: a hint to look again, heard
+    // only once the change is committed. Listeners read the payload as nothing more than "something changed".
+    private static void NotifyBlobChanged(NpgsqlConnection connection, NpgsqlTransaction transaction, string name)
+    {
+        using var notify = new NpgsqlCommand($"select pg_notify('{PostgresSchema.Channel}', $1)", connection, transaction);
+        notify.Parameters.Add(new NpgsqlParameter { Value = "blob " + name });
+        notify.ExecuteNonQuery();
     }
 
     private async Task ListenAsync(Action changed, Action<string> failed, CancellationToken stop)

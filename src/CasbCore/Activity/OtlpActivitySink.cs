@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
@@ -32,6 +33,11 @@ public sealed class OtlpActivitySink : IActivitySink
     private readonly KeyValuePair<string, string>[] _headers;
     private readonly TimeProvider _time;
     private readonly OtlpCompression _compression;
+
+    // Reused for every request (one pump thread calls WriteBatch): a 512-record request is about 1 MB of JSON, which as a
+    // new array per request would land on the large object heap each time. They keep the largest request's size.
+    private readonly ArrayBufferWriter<byte> _json = new();
+    private readonly MemoryStream _gzip = new();
     private int _recordsPerRequest = MaxRecordsPerRequest;
     private DateTimeOffset _notBefore;
     private string? _waitReason;
@@ -222,7 +228,11 @@ public sealed class OtlpActivitySink : IActivitySink
         }
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        _client.Dispose();
+        _gzip.Dispose();
+    }
 
     /// <summary>partialSuccess.rejectedLogRecords of a JSON answer (an int64: a string or a number); 0 when absent or unreadable.</summary>
     private static long RejectedIn(HttpResponseMessage response)
@@ -259,10 +269,11 @@ public sealed class OtlpActivitySink : IActivitySink
 
     private HttpResponseMessage Send(List<ActivityRecord> batch, int count)
     {
-        byte[] json = OtlpLogsJson.Encode(batch, 0, count, ServiceName, _gatewayName);
+        _json.ResetWrittenCount();
+        OtlpLogsJson.Encode(batch, 0, count, ServiceName, _gatewayName, _json);
         using var request = new HttpRequestMessage(HttpMethod.Post, _logsUri)
         {
-            Content = new ByteArrayContent(_compression == OtlpCompression.Gzip ? Gzip(json) : json),
+            Content = new ReadOnlyMemoryContent(_compression == OtlpCompression.Gzip ? Gzip(_json.WrittenMemory) : _json.WrittenMemory),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         if (_compression == OtlpCompression.Gzip)
@@ -279,15 +290,15 @@ public sealed class OtlpActivitySink : IActivitySink
     }
 
     // Fastest: activity JSON repeats its keys and values, so even the fastest level takes most of the bytes away.
-    private static byte[] Gzip(byte[] json)
+    private ReadOnlyMemory<byte> Gzip(ReadOnlyMemory<byte> json)
     {
-        using var output = new MemoryStream(json.Length / 4);
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        _gzip.SetLength(0);
+        using (var gzip = new GZipStream(_gzip, CompressionLevel.Fastest, leaveOpen: true))
         {
-            gzip.Write(json);
+            gzip.Write(json.Span);
         }
 
-        return output.ToArray();
+        return _gzip.GetBuffer().AsMemory(0, (int)_gzip.Length);
     }
 
     /// <summary>No request before Retry-After, or else before the next step of the backoff (with jitter, so that replicas spread out).</summary>

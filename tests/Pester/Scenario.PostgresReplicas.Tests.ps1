@@ -201,8 +201,8 @@ Describe 'The database stopped and started again under load' {
         Start-Sleep -Milliseconds 1500
         Suspend-TestPostgres $cluster
         $down = [CasbTestLoad]::Now
-        # Both halves say so: the configuration (the last good revision serves; noticed by the next poll, 2 s) and the
-        # activity sink (records wait).
+        # Both halves say so: the configuration (the last good revision serves; noticed at once, when the LISTEN
+        # connection drops) and the activity sink (records wait).
         $pattern = "^Ready: revision \d+ .*; degraded: cannot read the store .*activity sink 'postgresql' failing"
         $degraded = @{}
         $deadline = [DateTime]::UtcNow.AddSeconds(6)

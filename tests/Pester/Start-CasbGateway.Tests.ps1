@@ -36,6 +36,37 @@ Describe 'Start-CasbGateway' {
         (Invoke-WebRequest "$($gateway.Url)/healthz" -SkipCertificateCheck).Content | Should -Match 'Healthy'
         Test-Path (Join-Path $store 'gateway/server.pfx') | Should -BeTrue
         Test-Path (Join-Path $store 'gateways/lab.json') | Should -BeTrue
+        (Invoke-WebRequest "$($gateway.Url)/metrics" -SkipCertificateCheck).Content |
+            Should -Match 'casb_gateway_activity_queue_capacity\{[^}]*sink="file"[^}]*\} 100000\b'
+    }
+
+    It 'starts the gateway with the activity queue capacity given, which /metrics shows in effect' {
+        $gateway = Start-CasbGateway -StorePath $store -Port $port -ActivityQueueCapacity 4321
+
+        (Get-Process -Id $gateway.ProcessId).CommandLine | Should -BeLike '*--activity-queue-capacity 4321*'
+        (Invoke-WebRequest "$($gateway.Url)/metrics" -SkipCertificateCheck).Content |
+            Should -Match 'casb_gateway_activity_queue_capacity\{[^}]*sink="file"[^}]*\} 4321\b'
+    }
+
+    It 'refuses an activity queue capacity outside 1 to 10,000,000, even with -WhatIf, and starts nothing' {
+        foreach ($capacity in 0, -5, 10000001) {
+            { Start-CasbGateway -StorePath $store -Port $port -ActivityQueueCapacity $capacity -WhatIf } |
+                Should -Throw -ErrorId 'ParameterArgumentValidationError,CasbModule.Cmdlets.StartCasbGatewayCommand'
+        }
+
+        Get-StoreProcess $store | Should -BeNullOrEmpty
+        Get-CasbGateway -StorePath $store | Should -BeNullOrEmpty
+    }
+
+    It 'sends OTLP uncompressed with -ActivityOtlpCompression none, and refuses the parameter without an endpoint' {
+        { Start-CasbGateway -StorePath $store -Port $port -ActivityOtlpCompression none } |
+            Should -Throw -ErrorId 'InvalidOtlpCompression,CasbModule.Cmdlets.StartCasbGatewayCommand'
+        { Start-CasbGateway -StorePath $store -Port $port -ActivityOtlpEndpoint 'http://127.0.0.1:4318' -ActivityOtlpCompression brotli } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,CasbModule.Cmdlets.StartCasbGatewayCommand'
+        Get-StoreProcess $store | Should -BeNullOrEmpty
+
+        $gateway = Start-CasbGateway -StorePath $store -Port $port -ActivityOtlpEndpoint "http://127.0.0.1:$(Get-FreePort)" -ActivityOtlpCompression none
+        (Get-Process -Id $gateway.ProcessId).CommandLine | Should -BeLike '*--activity-otlp-compression none*'
     }
 
     It 'reuses the self-signed server certificate on the next start' {
@@ -173,13 +204,16 @@ Describe 'Start-CasbGateway' {
             Invoke-WebRequest "$($gateway.Url)/otlp-probe" -SkipCertificateCheck -SkipHttpErrorCheck | Out-Null
             $pending.Wait(15000) | Should -BeTrue
             $context = $pending.Result
-            $body = [System.IO.StreamReader]::new($context.Request.InputStream).ReadToEnd()
+            # gzip by default: a collector decompresses it, as every OTLP receiver must.
+            $gzip = [System.IO.Compression.GZipStream]::new($context.Request.InputStream, [System.IO.Compression.CompressionMode]::Decompress)
+            $body = [System.IO.StreamReader]::new($gzip).ReadToEnd()
             $context.Response.StatusCode = 200
             $context.Response.Close()
 
             $context.Request.HttpMethod | Should -Be 'POST'
             $context.Request.Url.AbsolutePath | Should -Be '/v1/logs'
             $context.Request.Headers['X-Api-Key'] | Should -Be 'pester-secret'
+            $context.Request.Headers['Content-Encoding'] | Should -Be 'gzip'
             $body | Should -BeLike '*"resourceLogs"*"service.instance.id"*"default"*/otlp-probe*'
             Get-Content (Join-Path $store 'gateways/default.log') -Raw | Should -Not -BeLike '*pester-secret*'
         }

@@ -12,12 +12,16 @@ namespace CasbCore.Activity;
 public sealed class ActivityPump : IAsyncDisposable
 {
     public const int DefaultCapacity = 100_000;
+
+    /// <summary>The largest queue a gateway takes: every queued record is an object in memory.</summary>
+    public const int MaxCapacity = 10_000_000;
     private const int MaxBatch = 4096;
 
     private readonly Channel<ActivityRecord> _channel;
     private readonly IActivitySink _sink;
     private readonly Action<Exception>? _onFailing;
     private readonly Action<TimeSpan>? _onRecovered;
+    private readonly Action<string>? _onRefusing;
     private readonly TimeSpan _retryInterval;
     private readonly Thread _thread;
     private readonly ManualResetEventSlim _stopping = new();
@@ -27,6 +31,7 @@ public sealed class ActivityPump : IAsyncDisposable
     private long _droppedShutdown;
     private long _written;
     private volatile string? _failingReason;
+    private volatile string? _refusingReason;
     private DateTimeOffset _failingSince;
 
     /// <param name="sink">Where the records go; the pump owns and disposes it.</param>
@@ -34,15 +39,18 @@ public sealed class ActivityPump : IAsyncDisposable
     /// <param name="onFailing">Called once when the sink starts failing (not for every retry).</param>
     /// <param name="onRecovered">Called when the sink works again, with how long it failed.</param>
     /// <param name="retryInterval">How long a failing sink rests before the next try (1 s by default).</param>
+    /// <param name="onRefusing">Called once when the receiving end starts refusing records (<see cref="IActivitySink.Refused"/>), with why.</param>
     public ActivityPump(
         IActivitySink sink, int capacity = DefaultCapacity, Action<Exception>? onFailing = null, Action<TimeSpan>? onRecovered = null,
-        TimeSpan? retryInterval = null)
+        TimeSpan? retryInterval = null, Action<string>? onRefusing = null)
     {
         ArgumentNullException.ThrowIfNull(sink);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _sink = sink;
+        Capacity = capacity;
         _onFailing = onFailing;
         _onRecovered = onRecovered;
+        _onRefusing = onRefusing;
         _retryInterval = retryInterval ?? TimeSpan.FromSeconds(1);
         _channel = Channel.CreateBounded<ActivityRecord>(
             // Wait, not DropWrite: with DropWrite TryWrite says true for a record it drops, and the drop would go uncounted.
@@ -56,6 +64,9 @@ public sealed class ActivityPump : IAsyncDisposable
 
     public string SinkName => _sink.Name;
 
+    /// <summary>Records the queue holds before it drops.</summary>
+    public int Capacity { get; }
+
     /// <summary>Dropped because the queue was full while the sink was working (it cannot keep up with the traffic).</summary>
     public long DroppedQueueFull => Interlocked.Read(ref _droppedQueueFull);
 
@@ -68,6 +79,9 @@ public sealed class ActivityPump : IAsyncDisposable
     /// <summary>Records the receiving end refused for good after taking them (<see cref="IActivitySink.Rejected"/>).</summary>
     public long DroppedRejected => _sink.Rejected;
 
+    /// <summary>Records the receiving end refused with an answer that says not to retry (<see cref="IActivitySink.Refused"/>).</summary>
+    public long DroppedNotRetryable => _sink.Refused;
+
     /// <summary>Records the sink has kept.</summary>
     public long Written => Interlocked.Read(ref _written);
 
@@ -76,6 +90,9 @@ public sealed class ActivityPump : IAsyncDisposable
 
     /// <summary>Why the sink fails right now, or null while it works.</summary>
     public string? FailingReason => _failingReason;
+
+    /// <summary>Why the receiving end refused the last batch's records (dropped, not retried), or null once a batch went through whole.</summary>
+    public string? RefusingReason => _refusingReason;
 
     /// <summary>Queues a record; never blocks the request.</summary>
     public void Write(ActivityRecord record)
@@ -154,10 +171,11 @@ public sealed class ActivityPump : IAsyncDisposable
         }
 
         int count = batch.Count;
+        long refusedBefore = _sink.Refused;
         try
         {
             _sink.WriteBatch(batch);
-            Interlocked.Add(ref _written, count);
+            Interlocked.Add(ref _written, count - Refusals(refusedBefore, succeeded: true));
             batch.Clear();
             if (_failingReason is not null)
             {
@@ -170,7 +188,7 @@ public sealed class ActivityPump : IAsyncDisposable
         catch (Exception ex)
         {
             // The pump must survive anything: a dead pump would silently drop every later record.
-            Interlocked.Add(ref _written, count - batch.Count);
+            Interlocked.Add(ref _written, count - batch.Count - Refusals(refusedBefore, succeeded: false));
             if (_failingReason is null)
             {
                 _failingSince = DateTimeOffset.UtcNow;
@@ -180,6 +198,30 @@ public sealed class ActivityPump : IAsyncDisposable
 
             return false;
         }
+    }
+
+    /// <summary>
+    /// Records the sink refused during the last WriteBatch (counted by the sink, not written). Sets or clears the refusing
+    /// reason: set while batches lose records that way, cleared by the first that goes through losing none.
+    /// </summary>
+    private long Refusals(long refusedBefore, bool succeeded)
+    {
+        long refused = _sink.Refused - refusedBefore;
+        if (refused > 0)
+        {
+            bool starting = _refusingReason is null;
+            _refusingReason = $"activity sink '{_sink.Name}' refused at {DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ssZ}: {OneLine(_sink.LastRefusal ?? "records were refused")}";
+            if (starting)
+            {
+                _onRefusing?.Invoke(_refusingReason);
+            }
+        }
+        else if (succeeded && _refusingReason is not null)
+        {
+            _refusingReason = null;
+        }
+
+        return refused;
     }
 
     /// <summary>Waits the retry interval; false when the pump is stopping.</summary>

@@ -20,4 +20,14 @@ public interface IActivitySink : IDisposable
     /// this number is where they show, as dropped with reason "rejected". Zero for a sink that keeps all it takes.
     /// </summary>
     long Rejected => 0;
+
+    /// <summary>
+    /// Records the receiving end refused with an answer that says not to send them again (OTLP: a 4xx or 5xx other than
+    /// 429, 502, 503 and 504). <see cref="WriteBatch"/> removes them from the batch without keeping them: they are dropped,
+    /// and this number is where they show, as dropped with reason "not_retryable". Zero for a sink that never refuses.
+    /// </summary>
+    long Refused => 0;
+
+    /// <summary>Why records were refused the last time (<see cref="Refused"/>), for /readyz and the log; null if never.</summary>
+    string? LastRefusal => null;
 }

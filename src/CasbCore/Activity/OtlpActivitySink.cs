@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 
@@ -5,10 +7,12 @@ namespace CasbCore.Activity;
 
 /// <summary>
 /// Sends activity to an OpenTelemetry collector (or any OTLP/HTTP logs receiver: a SIEM's intake) as OTLP/HTTP JSON,
-/// <c>POST &lt;endpoint&gt;/v1/logs</c>. Not the OpenTelemetry SDK's log exporter: that one drops records silently when its
-/// queue overflows or an export fails, while here a record counts as kept only when the receiver answered 2xx, and
-/// anything else (another status, a network error, a timeout) fails the batch so that the pump retries it and counts
-/// what its queue cannot hold. Delivery is at least once: a request whose answer was lost is sent again.
+/// <c>POST &lt;endpoint&gt;/v1/logs</c>, gzip-compressed unless told otherwise. Not the OpenTelemetry SDK's log exporter: that
+/// one drops records silently when its queue overflows or an export fails. Here the OTLP/HTTP failure rules decide:
+/// a record counts as kept when the receiver answered 2xx; 429, 502, 503 and 504, a network error or a timeout fail the
+/// batch so that the pump retries it (after Retry-After when the receiver sent one, else after an exponential backoff)
+/// and counts what its queue cannot hold; any other 4xx or 5xx is not sent again, as OTLP requires, and its records are
+/// counted in <see cref="Refused"/>. Delivery is at least once: a request whose answer was lost is sent again.
 /// </summary>
 public sealed class OtlpActivitySink : IActivitySink
 {
@@ -19,22 +23,37 @@ public sealed class OtlpActivitySink : IActivitySink
 
     private const string LogsPath = "/v1/logs";
 
+    /// <summary>The backoff between retries without Retry-After: from 1 s, times 1.5 per failure, at most 5 s (the SDKs' defaults).</summary>
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
     private readonly HttpClient _client;
     private readonly Uri _logsUri;
     private readonly string _gatewayName;
     private readonly KeyValuePair<string, string>[] _headers;
     private readonly TimeProvider _time;
+    private readonly OtlpCompression _compression;
+
+    // Reused for every request (one pump thread calls WriteBatch): a 512-record request is about 1 MB of JSON, which as a
+    // new array per request would land on the large object heap each time. They keep the largest request's size.
+    private readonly ArrayBufferWriter<byte> _json = new();
+    private readonly MemoryStream _gzip = new();
     private int _recordsPerRequest = MaxRecordsPerRequest;
     private DateTimeOffset _notBefore;
+    private string? _waitReason;
+    private int _failures;
     private long _rejected;
+    private long _refused;
+    private string? _lastRefusal;
 
     /// <param name="logsUri">The full logs URL (see <see cref="LogsUri"/>).</param>
     /// <param name="gatewayName">The gateway's --name: the resource's service.instance.id.</param>
     /// <param name="headers">Sent with every request (an API key); never written to a log or a message.</param>
     /// <param name="timeout">How long one request may take before the batch fails (10 s by default).</param>
+    /// <param name="compression">gzip (the default: every OTLP receiver must accept it) or none.</param>
     public OtlpActivitySink(
         Uri logsUri, string gatewayName, IReadOnlyList<KeyValuePair<string, string>>? headers = null, TimeSpan? timeout = null,
-        TimeProvider? time = null, HttpMessageHandler? handler = null)
+        TimeProvider? time = null, HttpMessageHandler? handler = null, OtlpCompression compression = OtlpCompression.Gzip)
     {
         ArgumentNullException.ThrowIfNull(logsUri);
         ArgumentException.ThrowIfNullOrEmpty(gatewayName);
@@ -42,7 +61,10 @@ public sealed class OtlpActivitySink : IActivitySink
         _gatewayName = gatewayName;
         _headers = headers?.ToArray() ?? [];
         _time = time ?? TimeProvider.System;
-        _client = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        _compression = compression;
+
+        // No redirects: HttpClient would carry the API key headers to wherever a redirect points.
+        _client = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false })
         {
             Timeout = timeout ?? TimeSpan.FromSeconds(10),
         };
@@ -53,8 +75,38 @@ public sealed class OtlpActivitySink : IActivitySink
     /// <summary>Log records receivers answered 200 to but refused (partial success): not sent again, as OTLP says, but counted.</summary>
     public long Rejected => Interlocked.Read(ref _rejected);
 
+    /// <summary>Log records a receiver refused with a status OTLP says not to retry (a 4xx or 5xx other than 429, 502, 503, 504): dropped, counted.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>What the receiver answered the last time it refused records (status, its message), or null.</summary>
+    public string? LastRefusal => Volatile.Read(ref _lastRefusal);
+
     /// <summary>Where the records go (no credentials: those are in headers).</summary>
     public Uri Endpoint => _logsUri;
+
+    public OtlpCompression Compression => _compression;
+
+    /// <summary>
+    /// Whether OTLP/HTTP says to send a request again after this answer: 429 Too Many Requests, 502 Bad Gateway, 503
+    /// Service Unavailable and 504 Gateway Timeout; every other 4xx and 5xx must not be retried.
+    /// </summary>
+    public static bool IsRetryable(HttpStatusCode status) =>
+        status is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+
+    /// <summary>"gzip" or "none" (as OTEL_EXPORTER_OTLP_COMPRESSION takes them), any case.</summary>
+    /// <exception cref="CasbException">InvalidOtlpCompression.</exception>
+    public static OtlpCompression ParseCompression(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.Trim().ToLowerInvariant() switch
+        {
+            "gzip" => OtlpCompression.Gzip,
+            "none" => OtlpCompression.None,
+            _ => throw new CasbException(
+                "InvalidOtlpCompression", CasbErrorKind.InvalidArgument,
+                $"'{DisplayText.Safe(text)}' is not an OTLP compression: give gzip or none.", text),
+        };
+    }
 
     /// <summary>
     /// The logs URL of an OTLP/HTTP endpoint: <paramref name="endpoint"/> plus <c>/v1/logs</c> (the collector's base URL,
@@ -118,50 +170,69 @@ public sealed class OtlpActivitySink : IActivitySink
         ArgumentNullException.ThrowIfNull(batch);
         if (_time.GetUtcNow() < _notBefore)
         {
-            // The collector asked for a pause (Retry-After): the pump's next try comes after it.
-            throw new IOException($"the collector asked to wait until {_notBefore:HH:mm:ss}Z (Retry-After)");
+            // Retry-After or the backoff: the pump's next tries come back here until the time is up.
+            throw new IOException(_waitReason);
         }
 
         while (batch.Count > 0)
         {
             int count = Math.Min(batch.Count, _recordsPerRequest);
-            using var request = new HttpRequestMessage(HttpMethod.Post, _logsUri)
+            HttpResponseMessage response;
+            try
             {
-                Content = new ByteArrayContent(OtlpLogsJson.Encode(batch, 0, count, ServiceName, _gatewayName)),
-            };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            foreach (KeyValuePair<string, string> header in _headers)
+                response = Send(batch, count);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
             {
-                request.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                // No answer (refused, reset, timed out): the request may be sent again, after a backoff.
+                Wait(null, $"cannot reach the collector at {Authority}: {ex.Message}");
+                throw;
             }
 
-            using HttpResponseMessage response = _client.Send(request);
-            if (response.IsSuccessStatusCode)
+            using (response)
             {
-                // Kept: the pump must not send these again.
-                batch.RemoveRange(0, count);
-                Interlocked.Add(ref _rejected, RejectedIn(response));
-                continue;
-            }
+                HttpStatusCode status = response.StatusCode;
+                if (response.IsSuccessStatusCode)
+                {
+                    // Kept: the pump must not send these again.
+                    batch.RemoveRange(0, count);
+                    Interlocked.Add(ref _rejected, RejectedIn(response));
+                    _failures = 0;
+                    continue;
+                }
 
-            if (response.StatusCode == HttpStatusCode.RequestEntityTooLarge && count > 1)
-            {
-                // Too large for this receiver: smaller requests from now on (the records themselves are fine).
-                _recordsPerRequest = Math.Max(1, count / 2);
-                continue;
-            }
+                if (status == HttpStatusCode.RequestEntityTooLarge && count > 1)
+                {
+                    // Too large for this receiver: smaller requests from now on. Not a retry of the request OTLP forbids:
+                    // the next ones carry other, smaller contents, and a record refused alone is dropped below.
+                    _recordsPerRequest = Math.Max(1, count / 2);
+                    continue;
+                }
 
-            if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable && RetryAfter(response) is { } wait)
-            {
-                _notBefore = _time.GetUtcNow() + wait;
-            }
+                string answered = $"the collector at {Authority} answered {(int)status} {response.ReasonPhrase}";
+                if ((int)status is >= 400 and <= 599 && !IsRetryable(status))
+                {
+                    // OTLP: must not be retried. The records are dropped, counted, and the rest of the batch goes on.
+                    batch.RemoveRange(0, count);
+                    Interlocked.Add(ref _refused, count);
+                    string? message = StatusMessage(response);
+                    Volatile.Write(ref _lastRefusal, $"{answered}, which OTLP says not to retry: {count} {(count == 1 ? "record" : "records")} dropped{(message is null ? "" : $" ({message})")}");
+                    continue;
+                }
 
-            throw new HttpRequestException(
-                $"the collector at {_logsUri.GetLeftPart(UriPartial.Authority)} answered {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
+                // 429, 502, 503, 504; or a redirect (not followed) or another answer that is no failure OTLP names: kept for later.
+                string failed = answered + ((int)status is >= 300 and <= 399 ? " (redirects are not followed: give the collector's final URL)" : "");
+                Wait(RetryAfter(response), failed);
+                throw new HttpRequestException(failed, null, status);
+            }
         }
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        _client.Dispose();
+        _gzip.Dispose();
+    }
 
     /// <summary>partialSuccess.rejectedLogRecords of a JSON answer (an int64: a string or a number); 0 when absent or unreadable.</summary>
     private static long RejectedIn(HttpResponseMessage response)
@@ -192,6 +263,86 @@ public sealed class OtlpActivitySink : IActivitySink
         }
 
         return 0;
+    }
+
+    private string Authority => _logsUri.GetLeftPart(UriPartial.Authority);
+
+    private HttpResponseMessage Send(List<ActivityRecord> batch, int count)
+    {
+        _json.ResetWrittenCount();
+        OtlpLogsJson.Encode(batch, 0, count, ServiceName, _gatewayName, _json);
+        using var request = new HttpRequestMessage(HttpMethod.Post, _logsUri)
+        {
+            Content = new ReadOnlyMemoryContent(_compression == OtlpCompression.Gzip ? Gzip(_json.WrittenMemory) : _json.WrittenMemory),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        if (_compression == OtlpCompression.Gzip)
+        {
+            request.Content.Headers.ContentEncoding.Add("gzip");
+        }
+
+        foreach (KeyValuePair<string, string> header in _headers)
+        {
+            request.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        return _client.Send(request);
+    }
+
+    // Fastest: activity JSON repeats its keys and values, so even the fastest level takes most of the bytes away.
+    private ReadOnlyMemory<byte> Gzip(ReadOnlyMemory<byte> json)
+    {
+        _gzip.SetLength(0);
+        using (var gzip = new GZipStream(_gzip, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(json.Span);
+        }
+
+        return _gzip.GetBuffer().AsMemory(0, (int)_gzip.Length);
+    }
+
+    /// <summary>No request before Retry-After, or else before the next step of the backoff (with jitter, so that replicas spread out).</summary>
+    private void Wait(TimeSpan? retryAfter, string reason)
+    {
+        _failures++;
+        TimeSpan wait = retryAfter ?? Backoff(_failures);
+        _notBefore = _time.GetUtcNow() + wait;
+        _waitReason = $"{reason}; next try after {_notBefore:HH:mm:ss}Z ({(retryAfter is null ? "backoff" : "Retry-After")})";
+    }
+
+    private static TimeSpan Backoff(int failures)
+    {
+        double seconds = Math.Min(FirstBackoff.TotalSeconds * Math.Pow(1.5, Math.Min(failures - 1, 20)), MaxBackoff.TotalSeconds);
+        return TimeSpan.FromSeconds(seconds * (0.5 + (Random.Shared.NextDouble() / 2)));
+    }
+
+    /// <summary>The message of a failure's Status (OTLP/JSON: {"message": ...}), on one line, shortened; null when there is none.</summary>
+    private static string? StatusMessage(HttpResponseMessage response)
+    {
+        if (response.Content.Headers.ContentType?.MediaType != "application/json")
+        {
+            return null;
+        }
+
+        try
+        {
+            using Stream body = response.Content.ReadAsStream();
+            using var document = System.Text.Json.JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && document.RootElement.TryGetProperty("message", out System.Text.Json.JsonElement message)
+                && message.ValueKind == System.Text.Json.JsonValueKind.String
+                && message.GetString() is { Length: > 0 } text)
+            {
+                text = DisplayText.Safe(text.ReplaceLineEndings(" ").Trim())!;
+                return text.Length > 200 ? text[..200] + "..." : text;
+            }
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or IOException)
+        {
+            // The status alone says enough.
+        }
+
+        return null;
     }
 
     private TimeSpan? RetryAfter(HttpResponseMessage response)

@@ -24,9 +24,18 @@ public static class OtlpLogsJson
     /// <summary>Writes the records <paramref name="start"/> .. start+count-1 of <paramref name="records"/> as one request.</summary>
     public static byte[] Encode(IReadOnlyList<ActivityRecord> records, int start, int count, string serviceName, string serviceInstanceId)
     {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024 + (count * 2048));
+        Encode(records, start, count, serviceName, serviceInstanceId, buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The same, into <paramref name="output"/>: the sink reuses one buffer rather than a large new array per request.</summary>
+    public static void Encode(
+        IReadOnlyList<ActivityRecord> records, int start, int count, string serviceName, string serviceInstanceId, System.Buffers.IBufferWriter<byte> output)
+    {
         ArgumentNullException.ThrowIfNull(records);
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024 + (count * 1536));
-        using (var json = new Utf8JsonWriter(buffer))
+        ArgumentNullException.ThrowIfNull(output);
+        using (var json = new Utf8JsonWriter(output))
         {
             json.WriteStartObject();
             json.WriteStartArray("resourceLogs");
@@ -55,8 +64,6 @@ public static class OtlpLogsJson
             json.WriteEndArray();
             json.WriteEndObject();
         }
-
-        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>WARN for what an admin should look at (a block, a failed sign-in), INFO for everything else.</summary>

@@ -133,6 +133,19 @@ public static partial class GatewayProcesses
             Activity.OtlpActivitySink.Header(header.Key, header.Value);
         }
 
+        if (options.ActivityOtlpCompression is not null && otlpEndpoint is null)
+        {
+            throw new CasbException(
+                "InvalidOtlpCompression", CasbErrorKind.InvalidArgument, "An OTLP compression needs an OTLP endpoint (-ActivityOtlpEndpoint).", null);
+        }
+
+        if (options.ActivityQueueCapacity is { } capacity and (< 1 or > Activity.ActivityPump.MaxCapacity))
+        {
+            throw new CasbException(
+                "InvalidActivityQueueCapacity", CasbErrorKind.InvalidArgument,
+                $"The activity queue capacity {capacity} is not a number of records from 1 to {Activity.ActivityPump.MaxCapacity}.", capacity);
+        }
+
         if (ReadRecord(storePath, options.Name) is { } existing)
         {
             using Process? running = FindProcess(existing);
@@ -210,6 +223,18 @@ public static partial class GatewayProcesses
         {
             startInfo.ArgumentList.Add("--activity-otlp");
             startInfo.ArgumentList.Add(otlpEndpoint);
+        }
+
+        if (options.ActivityOtlpCompression is { } compression)
+        {
+            startInfo.ArgumentList.Add("--activity-otlp-compression");
+            startInfo.ArgumentList.Add(compression.ToString().ToLowerInvariant());
+        }
+
+        if (options.ActivityQueueCapacity is { } queueCapacity)
+        {
+            startInfo.ArgumentList.Add("--activity-queue-capacity");
+            startInfo.ArgumentList.Add(queueCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         // Headers carry API keys: the environment, unlike a command line, is not readable by every user of the host.

@@ -28,4 +28,10 @@ public sealed class GatewayStartOptions
 
     /// <summary>Headers for the OTLP requests (an API key), handed to the gateway through its environment, never its command line.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ActivityOtlpHeaders { get; init; } = [];
+
+    /// <summary>How OTLP requests are encoded; null keeps the gateway's default (gzip).</summary>
+    public Activity.OtlpCompression? ActivityOtlpCompression { get; init; }
+
+    /// <summary>Records each activity sink's queue holds before it drops them (1 to <see cref="Activity.ActivityPump.MaxCapacity"/>); null keeps the gateway's default.</summary>
+    public int? ActivityQueueCapacity { get; init; }
 }

@@ -46,19 +46,19 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
         if (options.ActivityOtlpEndpoint is { } otlp)
         {
             // In addition to the primary sink, never instead: a collector that is down must not cost the records kept here.
-            _pumps = [.. _pumps, Pump(new OtlpActivitySink(otlp, options.Name, options.ActivityOtlpHeaders), options)];
-            LogOtlp(otlp.GetLeftPart(UriPartial.Path), options.ActivityOtlpHeaders.Count);
+            _pumps = [.. _pumps, Pump(new OtlpActivitySink(otlp, options.Name, options.ActivityOtlpHeaders, compression: options.ActivityOtlpCompression), options)];
+            LogOtlp(otlp.GetLeftPart(UriPartial.Path), options.ActivityOtlpHeaders.Count, options.ActivityOtlpCompression.ToString().ToLowerInvariant());
         }
 
         metrics.ObserveActivity(_pumps);
     }
 
-    /// <summary>Why recording is degraded right now (a sink failing), or null.</summary>
+    /// <summary>Why recording is degraded right now (a sink failing, or its receiver refusing records), or null.</summary>
     public string? Degraded
     {
         get
         {
-            string[] reasons = _pumps.Select(p => p.FailingReason).OfType<string>().ToArray();
+            string[] reasons = _pumps.SelectMany(p => new[] { p.FailingReason, p.RefusingReason }).OfType<string>().ToArray();
             return reasons.Length == 0 ? null : string.Join("; ", reasons);
         }
     }
@@ -142,7 +142,8 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
         options.ActivityQueueCapacity,
         ex => LogSinkFailing(sink.Name, ex.Message),
         failedFor => LogSinkRecovered(sink.Name, failedFor.TotalSeconds),
-        options.ActivityRetryInterval);
+        options.ActivityRetryInterval,
+        reason => LogSinkRefusing(sink.Name, reason));
 
     private void ApplyRetention()
     {
@@ -176,8 +177,11 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
     [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "The activity sink {Sink} fails: {Reason} Records wait in its queue and are retried every second; what the full queue cannot take is counted in casb_gateway_activity_dropped_total.")]
     private partial void LogSinkFailing(string sink, string reason);
 
-    [LoggerMessage(EventId = 25, Level = LogLevel.Information, Message = "Activity also goes to the OTLP logs endpoint {Endpoint} ({Headers} headers).")]
-    private partial void LogOtlp(string endpoint, int headers);
+    [LoggerMessage(EventId = 25, Level = LogLevel.Information, Message = "Activity also goes to the OTLP logs endpoint {Endpoint} ({Headers} headers, compression {Compression}).")]
+    private partial void LogOtlp(string endpoint, int headers, string compression);
+
+    [LoggerMessage(EventId = 26, Level = LogLevel.Error, Message = "The activity sink {Sink} loses records: {Reason} They are not sent again; casb_gateway_activity_dropped_total{{reason=\"not_retryable\"}} counts them.")]
+    private partial void LogSinkRefusing(string sink, string reason);
 
     [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "The activity retention sweep failed: {Reason}")]
     private partial void LogRetentionFailed(string reason);

@@ -27,6 +27,7 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
     private readonly object _reloadLock = new();
     private EngineState? _current;
     private string? _degraded;
+    private string? _watchLost;
     private string? _refusedHash;
     private IDisposable? _watcher;
     private Timer? _debounceTimer;
@@ -42,8 +43,18 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
 
     public EngineState? Current => Volatile.Read(ref _current);
 
-    /// <summary>Why the configuration served is not the store file's (missing, unreadable, refused); null when it is.</summary>
-    public string? Degraded => Volatile.Read(ref _degraded);
+    /// <summary>
+    /// Why the configuration served may not be the store's (missing, unreadable, refused; a database's change
+    /// notifications lost), null when it is.
+    /// </summary>
+    public string? Degraded =>
+        (Volatile.Read(ref _degraded), Volatile.Read(ref _watchLost)) switch
+        {
+            (null, null) => null,
+            (string read, null) => read,
+            (null, string watch) => watch,
+            (string read, string watch) => $"{read}; {watch}",
+        };
 
     public string StorePath => _store.Location;
 
@@ -110,7 +121,7 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
         try
         {
             // A file write raises several events, so they are debounced; a database announces each commit once.
-            _watcher = _store.WatchChanges(_store is CasbStore ? Schedule : ReloadNow, LogWatcherError);
+            _watcher = _store.WatchChanges(_store is CasbStore ? Schedule : Notified, WatchFailed);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException)
         {
@@ -297,6 +308,34 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
 
     private void ReloadNow() => _debounceTimer?.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
 
+    // A database's notification (or its listener's first check after connecting) comes over a working connection.
+    private void Notified()
+    {
+        if (Interlocked.Exchange(ref _watchLost, null) is not null)
+        {
+            LogWatchResumed(_store.Location);
+        }
+
+        ReloadNow();
+    }
+
+    private void WatchFailed(string reason)
+    {
+        LogWatcherError(reason);
+        if (_store is not CasbStore)
+        {
+            // The database's connection is gone: most likely the database with it, and a change committed now would reach
+            // this gateway only by the next poll. Degraded at once, and checked at once (the read says whether the store
+            // itself can be reached); the listener reconnecting clears it.
+            Volatile.Write(ref _watchLost, OneLine(reason));
+        }
+
+        // A file watch that failed may have missed an event: look now rather than at the next poll.
+        ReloadNow();
+    }
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
+
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Configuration revision {Revision} (sha256 {Hash}) loaded from {File}.")]
     private partial void LogLoaded(long revision, string hash, string file);
 
@@ -311,6 +350,9 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "No longer degraded: the store file matches the configuration served (revision {Revision}).")]
     private partial void LogRecovered(long revision);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Listening for changes on {Store} again.")]
+    private partial void LogWatchResumed(string store);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "The store file changed without a higher revision ({Revision}, was {Previous}); applied, since changes are detected by content.")]
     private partial void LogRevisionNotIncreased(long revision, long previous);

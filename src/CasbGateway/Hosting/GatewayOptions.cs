@@ -16,7 +16,7 @@ internal sealed class GatewayOptions
     public const string Usage =
         "Usage: CasbGateway --store <path> [--urls https://127.0.0.1:8443[;...]] [--certificate <pfx>] [--name <name>] " +
         "[--upstream-timeout <seconds>] [--log-file <path>] [--metrics-allow <cidr>[;...]] [--max-request-body-size <bytes>] " +
-        "[--activity-database postgresql://user@host:port/database] [--activity-queue-capacity <records>] [--activity-otlp <url> [--activity-otlp-header name=value]...]\n" +
+        "[--activity-database postgresql://user@host:port/database] [--activity-queue-capacity <records>] [--activity-otlp <url> [--activity-otlp-header name=value]... [--activity-otlp-compression gzip|none]]\n" +
         "       CasbGateway sample-app --urls http://127.0.0.1:5080\n" +
         $"The certificate password is read from ${CertificatePasswordVariable}; OTLP headers also from ${ActivityOtlpHeadersVariable} (name=value, one a line).";
 
@@ -65,6 +65,9 @@ internal sealed class GatewayOptions
     /// <summary>Headers sent with every OTLP request (an API key). Never logged.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ActivityOtlpHeaders { get; init; } = [];
 
+    /// <summary>How OTLP requests are encoded: gzip (the default) or none.</summary>
+    public CasbCore.Activity.OtlpCompression ActivityOtlpCompression { get; init; } = CasbCore.Activity.OtlpCompression.Gzip;
+
     /// <summary>Activity records each sink's queue holds while the sink is slow or failing, before it drops (and counts) them.</summary>
     public int ActivityQueueCapacity { get; init; } = CasbCore.Activity.ActivityPump.DefaultCapacity;
 
@@ -83,6 +86,7 @@ internal sealed class GatewayOptions
         long? maxRequestBodySize = null;
         Uri? otlp = null;
         var otlpHeaders = new List<KeyValuePair<string, string>>();
+        CasbCore.Activity.OtlpCompression? otlpCompression = null;
         int activityQueueCapacity = CasbCore.Activity.ActivityPump.DefaultCapacity;
         for (int i = 0; i < args.Count; i++)
         {
@@ -132,6 +136,9 @@ internal sealed class GatewayOptions
                 case "--activity-otlp-header":
                     otlpHeaders.Add(Otlp(() => CasbCore.Activity.OtlpActivitySink.ParseHeader(Value()), arg));
                     break;
+                case "--activity-otlp-compression":
+                    otlpCompression = Otlp(() => CasbCore.Activity.OtlpActivitySink.ParseCompression(Value()), arg);
+                    break;
                 case "--upstream-timeout":
                     string seconds = Value();
                     if (!double.TryParse(seconds, System.Globalization.CultureInfo.InvariantCulture, out double s) || s <= 0)
@@ -153,9 +160,10 @@ internal sealed class GatewayOptions
                 case "--activity-queue-capacity":
                     string records = Value();
                     if (!int.TryParse(records, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out activityQueueCapacity)
-                        || activityQueueCapacity <= 0)
+                        || activityQueueCapacity is <= 0 or > CasbCore.Activity.ActivityPump.MaxCapacity)
                     {
-                        throw new ArgumentException($"--activity-queue-capacity '{records}' is not a positive number of records.");
+                        throw new ArgumentException(
+                            $"--activity-queue-capacity '{records}' is not a number of records from 1 to {CasbCore.Activity.ActivityPump.MaxCapacity}.");
                     }
 
                     break;
@@ -195,6 +203,11 @@ internal sealed class GatewayOptions
             throw new ArgumentException("OTLP headers were given without --activity-otlp <url>.");
         }
 
+        if (otlpCompression is not null && otlp is null)
+        {
+            throw new ArgumentException("--activity-otlp-compression was given without --activity-otlp <url>.");
+        }
+
         if (urls is { Count: 0 })
         {
             throw new ArgumentException("--urls is empty.");
@@ -214,6 +227,7 @@ internal sealed class GatewayOptions
             ActivityDatabase = activityDatabase,
             ActivityOtlpEndpoint = otlp,
             ActivityOtlpHeaders = otlpHeaders,
+            ActivityOtlpCompression = otlpCompression ?? CasbCore.Activity.OtlpCompression.Gzip,
             ActivityQueueCapacity = activityQueueCapacity,
         };
     }

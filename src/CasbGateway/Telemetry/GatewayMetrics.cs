@@ -38,8 +38,9 @@ internal sealed class GatewayMetrics
 
     /// <summary>
     /// Exports, per activity sink, the records it lost by reason (queue_full: the sink cannot keep up; sink_failing: the
-    /// queue filled while the sink failed; shutdown: the sink still failed when the gateway stopped), the records
-    /// waiting in its queue, and whether it fails now.
+    /// queue filled while the sink failed; shutdown: the sink still failed when the gateway stopped; rejected and
+    /// not_retryable: an OTLP receiver refused them, in a partial success or with a status not to retry), the records
+    /// waiting in its queue and how many it holds, and whether it fails now.
     /// </summary>
     public void ObserveActivity(IReadOnlyList<CasbCore.Activity.ActivityPump> pumps)
     {
@@ -51,6 +52,7 @@ internal sealed class GatewayMetrics
                 new Measurement<long>(p.DroppedSinkFailing, Sink(p), new KeyValuePair<string, object?>("reason", "sink_failing")),
                 new Measurement<long>(p.DroppedShutdown, Sink(p), new KeyValuePair<string, object?>("reason", "shutdown")),
                 new Measurement<long>(p.DroppedRejected, Sink(p), new KeyValuePair<string, object?>("reason", "rejected")),
+                new Measurement<long>(p.DroppedNotRetryable, Sink(p), new KeyValuePair<string, object?>("reason", "not_retryable")),
             }),
             "{record}",
             "Activity records lost, by sink and reason.");
@@ -58,6 +60,9 @@ internal sealed class GatewayMetrics
             "casb.gateway.activity.written", () => pumps.Select(p => new Measurement<long>(p.Written, Sink(p))), "{record}", "Activity records kept, by sink.");
         _meter.CreateObservableGauge(
             "casb.gateway.activity.queued", () => pumps.Select(p => new Measurement<int>(p.Queued, Sink(p))), "{record}", "Activity records waiting for their sink.");
+        _meter.CreateObservableGauge(
+            "casb.gateway.activity.queue.capacity", () => pumps.Select(p => new Measurement<int>(p.Capacity, Sink(p))), "{record}",
+            "Activity records each sink's queue holds before it drops (--activity-queue-capacity).");
         _meter.CreateObservableGauge(
             "casb.gateway.activity.failing", () => pumps.Select(p => new Measurement<int>(p.FailingReason is null ? 0 : 1, Sink(p))), null,
             "1 while the activity sink fails (its records wait in the queue).");

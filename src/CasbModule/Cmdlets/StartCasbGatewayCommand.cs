@@ -21,7 +21,11 @@ namespace CasbModule.Cmdlets;
 /// </example>
 /// <example>
 /// <code>Start-CasbGateway -ActivityOtlpEndpoint http://collector.contoso.com:4318 -ActivityOtlpHeader @{ 'X-Api-Key' = $key }</code>
-/// <para>Also sends every activity record to an OpenTelemetry collector (OTLP/HTTP logs, POST /v1/logs) with an API key header; the activity files are written as before.</para>
+/// <para>Also sends every activity record to an OpenTelemetry collector (OTLP/HTTP logs, POST /v1/logs, gzip) with an API key header; the activity files are written as before.</para>
+/// </example>
+/// <example>
+/// <code>Start-CasbGateway -StorePath postgresql://casb@db.contoso.com/casb -ActivityQueueCapacity 1000000</code>
+/// <para>Lets each activity sink hold up to a million records while the database is away (at 1,000 records a second, about 16 minutes) before it drops and counts them.</para>
 /// </example>
 [Cmdlet(VerbsLifecycle.Start, "CasbGateway", SupportsShouldProcess = true)]
 [OutputType(typeof(CasbGateway))]
@@ -73,6 +77,16 @@ public sealed class StartCasbGatewayCommand : CasbStoreCmdlet
     [ValidateNotNull]
     public System.Collections.Hashtable? ActivityOtlpHeader { get; set; }
 
+    /// <summary><para>How the OTLP requests are encoded: gzip (the default; every OTLP receiver must accept it, and activity JSON shrinks to a fraction) or none, for an intake that does not decompress (it would answer 400 or 415, and those records would be dropped and counted). Needs -ActivityOtlpEndpoint.</para></summary>
+    [Parameter]
+    [ValidateSet("gzip", "none")]
+    public string? ActivityOtlpCompression { get; set; }
+
+    /// <summary><para>How many activity records each activity sink's queue holds while the sink is slower than the traffic or failing (the database or the collector away), from 1 to 10,000,000. Default: 100,000. A record the full queue cannot take is counted in casb_gateway_activity_dropped_total, never silently lost; casb_gateway_activity_queue_capacity at /metrics shows the bound in effect. Every queued record is held in the gateway's memory: size it to the outage it should ride out at your request rate.</para></summary>
+    [Parameter]
+    [ValidateRange(1, CasbCore.Activity.ActivityPump.MaxCapacity)]
+    public int ActivityQueueCapacity { get; set; }
+
     protected override void EndProcessing()
     {
         if (!IPAddress.TryParse(ListenAddress.Trim('[', ']'), out _) && ListenAddress != "localhost")
@@ -110,6 +124,10 @@ public sealed class StartCasbGatewayCommand : CasbStoreCmdlet
             {
                 throw new CasbException("InvalidOtlpHeader", CasbErrorKind.InvalidArgument, "-ActivityOtlpHeader needs -ActivityOtlpEndpoint.", null);
             }
+            else if (ActivityOtlpCompression is not null)
+            {
+                throw new CasbException("InvalidOtlpCompression", CasbErrorKind.InvalidArgument, "-ActivityOtlpCompression needs -ActivityOtlpEndpoint.", null);
+            }
 
             foreach (KeyValuePair<string, string> header in otlpHeaders)
             {
@@ -140,6 +158,8 @@ public sealed class StartCasbGatewayCommand : CasbStoreCmdlet
             UpstreamTimeout = UpstreamTimeout > 0 ? TimeSpan.FromSeconds(UpstreamTimeout) : null,
             ActivityOtlpEndpoint = ActivityOtlpEndpoint,
             ActivityOtlpHeaders = otlpHeaders,
+            ActivityOtlpCompression = ActivityOtlpCompression is null ? null : CasbCore.Activity.OtlpActivitySink.ParseCompression(ActivityOtlpCompression),
+            ActivityQueueCapacity = MyInvocation.BoundParameters.ContainsKey(nameof(ActivityQueueCapacity)) ? ActivityQueueCapacity : null,
         };
 
         WriteVerbose($"Starting the gateway '{Name}' on https://{ListenAddress}:{Port} for the store '{Store.Location}'.");

@@ -77,6 +77,24 @@ public sealed class GatewayOptionsTests
     {
         Assert.Equal(100_000, GatewayOptions.Parse(["--store", "/tmp/s"]).ActivityQueueCapacity);
         Assert.Equal(250, GatewayOptions.Parse(["--store", "/tmp/s", "--activity-queue-capacity", "250"]).ActivityQueueCapacity);
+        Assert.Equal(10_000_000, GatewayOptions.Parse(["--store", "/tmp/s", "--activity-queue-capacity", "10000000"]).ActivityQueueCapacity);
+    }
+
+    [Fact]
+    public void OTLP_requests_are_gzip_compressed_unless_none_is_asked_for()
+    {
+        Assert.Equal(CasbCore.Activity.OtlpCompression.Gzip, GatewayOptions.Parse(["--store", "/tmp/s", "--activity-otlp", "http://c:4318"]).ActivityOtlpCompression);
+        Assert.Equal(
+            CasbCore.Activity.OtlpCompression.None,
+            GatewayOptions.Parse(["--store", "/tmp/s", "--activity-otlp", "http://c:4318", "--activity-otlp-compression", "none"]).ActivityOtlpCompression);
+
+        var bad = Assert.Throws<ArgumentException>(() =>
+            GatewayOptions.Parse(["--store", "/tmp/s", "--activity-otlp", "http://c:4318", "--activity-otlp-compression", "brotli"]));
+        Assert.StartsWith("--activity-otlp-compression: ", bad.Message);
+        Assert.Equal("InvalidOtlpCompression", Assert.IsType<CasbCore.CasbException>(bad.InnerException).ErrorId);
+        Assert.Contains(
+            "without --activity-otlp <url>",
+            Assert.Throws<ArgumentException>(() => GatewayOptions.Parse(["--store", "/tmp/s", "--activity-otlp-compression", "gzip"])).Message);
     }
 
     [Theory]
@@ -84,6 +102,7 @@ public sealed class GatewayOptionsTests
     [InlineData("-1")]
     [InlineData("1e3")]
     [InlineData("99999999999")]
+    [InlineData("10000001")]
     [InlineData("many")]
     public void An_activity_queue_bound_that_is_not_a_positive_number_of_records_is_a_command_line_error(string value)
     {

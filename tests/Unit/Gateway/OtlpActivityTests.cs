@@ -57,9 +57,11 @@ public sealed class OtlpActivityTests
             Assert.Equal(OtlpLogsJson.UnixNanos(logged[correlationId].Time), record.Record.GetProperty("timeUnixNano").GetString());
         }
 
+        // Sent gzip-compressed (the default), and decompressed by the receiver into the records compared above.
         OtlpRequest first = receiver.Accepted.First();
         Assert.Equal("/v1/logs", first.Path);
         Assert.Equal("application/json", first.ContentType);
+        Assert.Equal("gzip", first.ContentEncoding);
         Assert.Equal("otlp-secret-4711", first.Headers["X-Api-Key"]);
     }
 
@@ -168,6 +170,45 @@ public sealed class OtlpActivityTests
 
         // A partial success is not retried (OTLP says so): each record was sent once, and the sink is not failing.
         Assert.Equal(3, receiver.LogRecords().Count);
+        Assert.DoesNotContain("degraded", await ReadyAsync(harness, "Ready: revision"));
+    }
+
+    [Fact]
+    public async Task A_receiver_refusing_with_a_status_not_to_retry_gets_each_record_once_and_the_drops_are_counted_and_shown_until_it_takes_them()
+    {
+        await using OtlpReceiver receiver = await OtlpReceiver.StartAsync();
+        receiver.AnswerStatus = 401;
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(activityOtlp: receiver.Url, activityOtlpHeaders: ApiKey);
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+        for (int i = 0; i < 3; i++)
+        {
+            (await client.GetAsync($"/r/{i}")).EnsureSuccessStatusCode();
+        }
+
+        const string dropped = @"casb_gateway_activity_dropped_total\{[^}]*reason=""not_retryable""[^}]*sink=""otlp""[^}]*\} 3\b|casb_gateway_activity_dropped_total\{[^}]*sink=""otlp""[^}]*reason=""not_retryable""[^}]*\} 3\b";
+        string metrics = await ClientErrorTests.ScrapeAsync(harness, dropped);
+        Assert.Matches(dropped, metrics);
+        Assert.DoesNotMatch(@"casb_gateway_activity_written_total\{[^}]*sink=""otlp""[^}]*\} [1-9]", metrics);
+        Assert.Matches(@"casb_gateway_activity_failing\{[^}]*sink=""otlp""[^}]*\} 0\b", metrics);
+
+        // Not retried: the receiver saw each record once (in as many requests as the pump's batches), nothing is queued for it.
+        await Task.Delay(1500);
+        Assert.InRange(receiver.Arrived.Count, 1, 3);
+        Assert.Empty(receiver.Accepted);
+        Assert.Equal(3, (await harness.WaitForActivityAsync(3)).Count); // the primary sink keeps them all
+
+        string ready = await ReadyAsync(harness, "refused");
+        Assert.Matches(
+            @"degraded: activity sink 'otlp' refused at \S+: the collector at http://127\.0\.0\.1:\d+ answered 401 Unauthorized, which OTLP says not to retry: [1-3] records? dropped \(refused by the test with 401\)",
+            ready);
+        Assert.DoesNotContain("otlp-secret-4711", ready);
+
+        // The receiver takes records again: the next one arrives, and /readyz is no longer degraded.
+        receiver.AnswerStatus = 0;
+        using HttpResponseMessage next = await client.GetAsync("/after");
+        string correlationId = next.Headers.GetValues("X-Casb-Correlation-Id").Single();
+        Assert.Equal(correlationId, Assert.Single(await receiver.WaitForLogRecordsAsync(1)).String("casb.correlationId"));
         Assert.DoesNotContain("degraded", await ReadyAsync(harness, "Ready: revision"));
     }
 

@@ -12,8 +12,9 @@ using Microsoft.Extensions.Logging;
 namespace CasbModule.Tests.Gateway;
 
 /// <summary>
-/// An OTLP/HTTP logs receiver (Kestrel, loopback port 0) that keeps what it accepted, as a collector would. It can be
-/// told to fail (503 with Retry-After) or to refuse requests above a number of records (413).
+/// An OTLP/HTTP logs receiver (Kestrel, loopback port 0) that keeps what it accepted, as a collector would, and
+/// decompresses a gzip request body as every OTLP receiver must. It can be told to fail (503 with Retry-After), to
+/// answer any status, or to refuse requests above a number of records (413).
 /// </summary>
 internal sealed class OtlpReceiver : IAsyncDisposable
 {
@@ -25,6 +26,18 @@ internal sealed class OtlpReceiver : IAsyncDisposable
 
     /// <summary>While true every request gets 503 Service Unavailable with Retry-After: 1.</summary>
     public volatile bool Failing;
+
+    /// <summary>When not 0, every request is answered with this status and an OTLP Status body ({"message": ...}).</summary>
+    public volatile int AnswerStatus;
+
+    /// <summary>Sent as Retry-After with <see cref="AnswerStatus"/> when set.</summary>
+    public volatile string? AnswerRetryAfter;
+
+    /// <summary>Sent as Location with <see cref="AnswerStatus"/> when set (a redirect).</summary>
+    public volatile string? AnswerLocation;
+
+    /// <summary>Every request that arrived, whatever it was answered: path and query.</summary>
+    public ConcurrentQueue<string> Arrived { get; } = new();
 
     /// <summary>Requests with more log records than this get 413.</summary>
     public int MaxRecordsPerRequest { get; set; } = int.MaxValue;
@@ -76,8 +89,38 @@ internal sealed class OtlpReceiver : IAsyncDisposable
 
     private async Task ReceiveAsync(HttpContext context)
     {
+        Arrived.Enqueue(context.Request.Path + context.Request.QueryString);
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer);
+        int wireBytes = (int)buffer.Length;
+        string? encoding = context.Request.Headers.ContentEncoding.Count > 0 ? context.Request.Headers.ContentEncoding.ToString() : null;
+        byte[] json = buffer.ToArray();
+        if (encoding == "gzip")
+        {
+            using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(json), System.IO.Compression.CompressionMode.Decompress);
+            using var plain = new MemoryStream();
+            await gzip.CopyToAsync(plain);
+            json = plain.ToArray();
+        }
+
+        if (AnswerStatus != 0)
+        {
+            context.Response.StatusCode = AnswerStatus;
+            if (AnswerRetryAfter is { } retryAfter)
+            {
+                context.Response.Headers.RetryAfter = retryAfter;
+            }
+
+            if (AnswerLocation is { } location)
+            {
+                context.Response.Headers.Location = location;
+            }
+
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync($"{{\"code\":3,\"message\":\"refused by the test with {AnswerStatus}\"}}");
+            return;
+        }
+
         if (Failing)
         {
             Interlocked.Increment(ref _refused);
@@ -86,7 +129,7 @@ internal sealed class OtlpReceiver : IAsyncDisposable
             return;
         }
 
-        JsonDocument body = JsonDocument.Parse(buffer.ToArray());
+        JsonDocument body = JsonDocument.Parse(json);
         int records = body.RootElement.GetProperty("resourceLogs").EnumerateArray()
             .SelectMany(r => r.GetProperty("scopeLogs").EnumerateArray()).Sum(s => s.GetProperty("logRecords").GetArrayLength());
         if (records > MaxRecordsPerRequest)
@@ -97,7 +140,8 @@ internal sealed class OtlpReceiver : IAsyncDisposable
         }
 
         Accepted.Enqueue(new OtlpRequest(
-            context.Request.Path, context.Request.ContentType, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body, records));
+            context.Request.Path, context.Request.ContentType, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body, records,
+            encoding, wireBytes));
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(RejectingAll
             ? $"{{\"partialSuccess\":{{\"rejectedLogRecords\":\"{records}\",\"errorMessage\":\"refused by the test\"}}}}"

@@ -420,8 +420,8 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
             }
             catch (Exception ex) when (ex is NpgsqlException or CasbException or IOException or TimeoutException or InvalidOperationException)
             {
+                _dataSource.Clear(); // the pool's other connections died with this one: the check failed() may start needs a new one
                 failed($"listening for changes on '{Location}' failed: {ex.Message}");
-                _dataSource.Clear(); // the pool's other connections died with this one
                 try
                 {
                     await Task.Delay(delay, stop);

@@ -240,6 +240,34 @@ public sealed class PostgresActivityTests(PostgresFixture postgres)
     public void Wildcards_become_ILIKE_patterns_only_when_ILIKE_means_the_same(string wildcard, string? like) =>
         Assert.Equal(like, PostgresActivityReader.Like(wildcard));
 
+    [Fact]
+    public void Reading_takes_no_lock_that_waits_for_a_replica_in_the_middle_of_a_batch()
+    {
+        string uri = postgres.CreateStoreUri("activity_reader_lock");
+        using (var sink = new PostgresActivitySink(uri))
+        {
+            sink.WriteBatch([new ActivityRecord { Time = Day.AddHours(1), CorrelationId = "kept", Action = "Block", Gateway = "edge-1" }]);
+        }
+
+        // A replica's batch holds the table's row-exclusive lock until it commits (COPY in a transaction).
+        using var replica = new Npgsql.NpgsqlConnection(PostgresActivity.ConnectionString(uri));
+        replica.Open();
+        using Npgsql.NpgsqlTransaction batch = replica.BeginTransaction();
+        using (var insert = new Npgsql.NpgsqlCommand(
+            "INSERT INTO casb_activity (time, correlation_id, action, kind, record) VALUES ('2026-03-01T02:00:00Z', 'open', 'Allow', 'Access', '{}')", replica, batch))
+        {
+            insert.ExecuteNonQuery();
+        }
+
+        // A reader that waited for that lock (the schema's CREATE INDEX IF NOT EXISTS takes a share lock before it looks)
+        // fails here after 2 s instead of hanging as long as the batch runs.
+        string withLockTimeout = PostgresActivity.ConnectionString(uri) + ";Options=-c lock_timeout=2000";
+        var found = new PostgresActivityReader(withLockTimeout).Read(new ActivityQuery { Actions = new HashSet<string> { "Block" } }).ToList();
+
+        Assert.Equal("kept", Assert.Single(found).CorrelationId);
+        batch.Rollback();
+    }
+
     private static string DatabaseOf(string uri) => new Uri(uri).AbsolutePath.TrimStart('/');
 
     private static async Task WaitForAsync(Func<bool> condition, int seconds = 10)

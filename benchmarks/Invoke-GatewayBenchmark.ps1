@@ -546,7 +546,7 @@ function Test-Counters([string] $Target) {
 function Test-Summaries([string] $Target, [double] $Counted) {
     Stop-Target $targetProcesses[$Target]
     $records = if ($databases.ContainsKey($Target)) {
-        @(Invoke-TestPostgresSql -Cluster $cluster -Database $databases[$Target] -Sql 'SELECT record FROM casb_activity ORDER BY time' -split "`n" | Where-Object { $_ } | ConvertFrom-Json)
+        @((Invoke-TestPostgresSql -Cluster $cluster -Database $databases[$Target] -Sql 'SELECT record FROM casb_activity ORDER BY time') -split "`n" | Where-Object { $_ } | ConvertFrom-Json)
     }
     else {
         @(Get-ChildItem (Join-Path $stores[$Target] 'activity') -Filter '*.jsonl' | ForEach-Object { Get-Content $_.FullName } | ConvertFrom-Json)
@@ -773,7 +773,7 @@ try {
     if ($Section -ne 'gateway-bench' -or $postgresTargets.Count -gt 0 -or $ActivityVolume -ne 'Full') {
         $command = 'dotnet pwsh ./build.ps1 -Task Build; dotnet pwsh benchmarks/Invoke-GatewayBenchmark.ps1 -ModuleManifest out/CasbModule/CasbModule.psd1 ' +
             '-BareForwarder benchmarks/BareForwarder/bin/Release/net10.0/BareForwarder.dll -DocumentPath docs/benchmarks.md ' +
-            "-Section $Section -Targets $($Targets -join ',') -Rounds $Rounds -ActivityVolume $ActivityVolume$(if ($ThroughputOnly) { ' -ThroughputOnly' })"
+            "-Section $Section -Targets $($Targets -join ',') -Rounds $Rounds -ActivityVolume $ActivityVolume$(if ($ThroughputOnly) { ' -ThroughputOnly' })$(if ($Quick) { ' -Quick' })"
     }
     $postgresTable = if ($postgresTargets.Count -gt 0) { New-PostgresTable $results } else { '' }
     $minutes = [math]::Round(((Get-Date) - $started).TotalMinutes, 1)

@@ -30,8 +30,7 @@ public sealed class PostgresActivitySink : IActivitySink
     /// <param name="uriOrConnectionString">A <c>postgresql://</c> URI or an Npgsql connection string.</param>
     public PostgresActivitySink(string uriOrConnectionString)
     {
-        // A larger write buffer: COPY streams a batch of up to 4,096 records (about 3.5 MB) in 64 KB writes, not 8 KB ones.
-        _connectionString = new NpgsqlConnectionStringBuilder(PostgresActivity.ConnectionString(uriOrConnectionString)) { WriteBufferSize = 64 * 1024 }.ConnectionString;
+        _connectionString = PostgresActivity.ConnectionString(uriOrConnectionString);
         _writer = new Utf8JsonWriter(_json);
     }
 

@@ -797,7 +797,7 @@ each run ($verifiedNote records), the request counter at /metrics equal to the a
 a Valid certificate, and a request without a certificate got 403 "Use a company device.".
 "@
     }
-    $section = @"
+    $sectionText = @"
 <!-- ${Section}:begin (written by benchmarks/Invoke-GatewayBenchmark.ps1) -->
 Run $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC$(if ($Quick) { ' (**-Quick**: one short round, indicative only)' }), $minutes min: ``$command``.
 Machine: $cpu, $([Environment]::ProcessorCount) cores, $memoryGiB GiB; load average at start $load; .NET $([Environment]::Version); $nginxVersion; $((& haproxy -v | Select-Object -First 1) -replace ' - .*', '').$postgresNote
@@ -809,15 +809,15 @@ $checkedNote
 <!-- ${Section}:end -->
 "@
     Write-Host ''
-    Write-Host $section
+    Write-Host $sectionText
     $raw = Join-Path (Split-Path (Split-Path (Resolve-Path $ModuleManifest))) 'bench'
     New-Item -ItemType Directory $raw -Force | Out-Null
-    @{ Results = $results; Memory = $memory; Section = $section } | ConvertTo-Json -Depth 6 | Set-Content (Join-Path $raw "bench-$(Get-Date -Format 'yyyyMMdd-HHmmss').json")
+    @{ Results = $results; Memory = $memory; Section = $sectionText } | ConvertTo-Json -Depth 6 | Set-Content (Join-Path $raw "bench-$(Get-Date -Format 'yyyyMMdd-HHmmss').json")
     if ($DocumentPath) {
         $doc = Get-Content $DocumentPath -Raw
         $pattern = "(?s)<!-- $([regex]::Escape($Section)):begin.*?<!-- $([regex]::Escape($Section)):end -->"
         if ($doc -notmatch $pattern) { throw "$DocumentPath has no $Section markers." }
-        Set-Content $DocumentPath -Value ([regex]::Replace($doc, $pattern, { param($m) $section })) -NoNewline
+        Set-Content $DocumentPath -Value ([regex]::Replace($doc, $pattern, { param($m) $sectionText })) -NoNewline
         Write-Host "Table written to $DocumentPath"
     }
 }

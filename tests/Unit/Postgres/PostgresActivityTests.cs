@@ -291,6 +291,23 @@ public sealed class PostgresActivityTests(PostgresFixture postgres)
         Assert.Equal("4000", postgres.Cluster.Sql(DatabaseOf(uri), "select count(*) from casb_activity").Trim());
     }
 
+    [Fact]
+    public void A_reader_whose_pooled_connections_a_restart_closed_reads_on_a_new_one()
+    {
+        string uri = postgres.CreateStoreUri("activity_reader_restart");
+        using (var sink = new PostgresActivitySink(uri))
+        {
+            sink.WriteBatch([new ActivityRecord { Time = Day, CorrelationId = "before", Action = "Allow" }]);
+        }
+
+        var reader = new PostgresActivityReader(uri);
+        Assert.Single(reader.Read(new ActivityQuery())); // leaves an idle connection in the pool
+        postgres.Cluster.Stop();
+        postgres.Cluster.Restart();
+
+        Assert.Equal("before", Assert.Single(reader.Read(new ActivityQuery())).CorrelationId);
+    }
+
     private static string DatabaseOf(string uri) => new Uri(uri).AbsolutePath.TrimStart('/');
 
     private static async Task WaitForAsync(Func<bool> condition, int seconds = 10)

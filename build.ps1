@@ -15,8 +15,9 @@
               apache2-utils, haproxy and nghttp2-client when missing); writes the table into docs/benchmarks.md.
               About 10 minutes; -Quick for a 1-2 minute indicative run (printed, not written).
     BenchActivity - Build, then Get-CasbActivity on 1M and 10M file activity records (-First 5, -CorrelationId, a full
-              scan) and the same records on PostgreSQL (sink write rate, reader timings), on a throwaway cluster
-              (benchmarks/Measure-ActivityQuery.ps1); prints Markdown tables for docs/benchmarks.md. -Quick: 100,000 records.
+              scan) and the same records on PostgreSQL (sink write rate, reader timings, -User, EXPLAIN ANALYZE of each
+              query), on a throwaway cluster (benchmarks/Measure-ActivityQuery.ps1); prints Markdown tables for
+              docs/benchmarks.md. -Quick: 100,000 records.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
 #>
@@ -221,9 +222,10 @@ switch ($Task) {
     }
     'BenchActivity' {
         if (-not $NoBuild) { Invoke-Build }
-        # The full run writes about 10 GB of activity under the temp folder (kept for the next run) and takes 20-30 minutes.
+        # The full run writes about 10 GB of file activity under the temp folder (kept for the next run), about 12 GB more
+        # in the throwaway cluster (and 8.7 GB for a while), and takes 20-30 minutes: check `df -h /tmp` first.
         $records = if ($Quick) { '100000' } else { '1000000,10000000' }
         & (Join-Path $root 'benchmarks/Measure-ActivityQuery.ps1') -ModuleManifest (Join-Path $moduleOut 'CasbModule.psd1') `
-            -Records $records -Repeat $(if ($Quick) { 1 } else { 3 }) -Postgres
+            -Records $records -Repeat $(if ($Quick) { 1 } else { 3 }) -Postgres -Explain
     }
 }

@@ -11,6 +11,11 @@
       gw-100     the built gateway (out/CasbModule/gateway) on a store made with the module's cmdlets: the seed's
                  policies plus 100 more enabled access policies;
       gw-1000    the same with 1,000 more.
+      gw-100-pg  (on request) gw-100 with its activity in PostgreSQL (--activity-database): a throwaway cluster
+                 started as the tests start one (tests/Pester/PostgresCluster.ps1; Debian's postgresql is installed
+                 when missing), the same store and policies; its records are counted in the table. Run it against
+                 gw-100 (-Targets gw-100,gw-100-pg) for the file-vs-PostgreSQL ratios, written between the markers
+                 pg-activity-bench (-Section).
     Per target: keep-alive mTLS requests/s and p50/p99 over HTTP/1.1 (ab -k -E) and HTTP/2 (h2load through haproxy,
     which presents the client certificate: neither h2load nor wrk can), new mTLS handshakes/s (openssl s_time -new
     -cert), and RSS idle, at 1,000 keep-alive connections and after they close.
@@ -43,11 +48,18 @@ param(
     # interleaved with the others, whose gateway also gets this environment (e.g. @{ DOTNET_gcServer = '0' }).
     [hashtable] $VariantEnvironment = @{},
     # A/B a code change: adds gw-100-variant run by this CasbGateway.dll (e.g. a copy of out/CasbModule/gateway built
-    # from another commit), interleaved with the others; combines with -VariantEnvironment.
+    # from another commit), interleaved with the others; combines with -VariantEnvironment. Name gw-100-pg-variant in
+    # -Targets instead for the variant with PostgreSQL activity.
     [string] $VariantGateway,
     # A/B runs: HTTP/1.1 rounds only (requests/s, latency, CPU per request), no HTTP/2, handshakes or memory figures.
     [switch] $ThroughputOnly,
     [string[]] $Targets = @('upstream', 'nginx', 'bare', 'gw-100', 'gw-1000'),
+    # What the gateways keep (Set-CasbGatewaySetting -ActivityVolume): Full, one record per request, is the most logging
+    # work and lets every run be checked record by record; Summary (the product's default) is checked at the end, when
+    # the stopped gateways have written their Summary records (the counts they carry add up to the requests).
+    [ValidateSet('Full', 'Summary')][string] $ActivityVolume = 'Full',
+    # The markers in -DocumentPath the section goes between (<!-- <Section>:begin ... <!-- <Section>:end -->).
+    [string] $Section = 'gateway-bench',
     [switch] $KeepFiles
 )
 
@@ -58,8 +70,12 @@ $PSStyle.OutputRendering = 'PlainText'
 $ModuleManifest = (Resolve-Path $ModuleManifest).Path
 $BareForwarder = (Resolve-Path $BareForwarder).Path
 $Targets = @($Targets -split ',' | ForEach-Object Trim | Where-Object { $_ })
-if ($VariantEnvironment.Count -gt 0 -or $VariantGateway) { $Targets += 'gw-100-variant' }
+if (($VariantEnvironment.Count -gt 0 -or $VariantGateway) -and -not ($Targets -like '*-variant')) { $Targets += 'gw-100-variant' }
 if ($VariantGateway) { $VariantGateway = (Resolve-Path $VariantGateway).Path }
+foreach ($t in $Targets) {
+    if ($t -notin 'upstream', 'nginx', 'bare' -and $t -notmatch '^gw-\d+(-pg)?(-variant)?$') { throw "Unknown target '$t': upstream, nginx, bare, gw-<policies>[-pg]." }
+}
+$postgresTargets = @($Targets | Where-Object { $_ -match '-pg(-variant)?$' })
 
 if ($Quick) {
     if (-not $PSBoundParameters.ContainsKey('Rounds')) { $Rounds = 1 }
@@ -77,6 +93,9 @@ $started = Get-Date
 function Install-BenchTools {
     $needed = [ordered]@{ nginx = 'nginx-light'; ab = 'apache2-utils'; haproxy = 'haproxy'; h2load = 'nghttp2-client'; openssl = 'openssl'; wc = 'coreutils' }
     $missing = @($needed.Keys | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) } | ForEach-Object { $needed[$_] })
+    if ($postgresTargets.Count -gt 0) {
+        try { Find-TestPostgresBin | Out-Null } catch { $missing += 'postgresql' }
+    }
     if ($missing.Count -eq 0) { return }
     if ((& id -u) -ne '0' -or -not (Get-Command apt-get -ErrorAction SilentlyContinue)) {
         throw "The benchmark needs $($missing -join ', ') (Debian packages); install them or run as root on Debian."
@@ -203,9 +222,9 @@ function New-GatewayStore([string] $Store, [int] $ExtraPolicies) {
     New-CasbConditionalAccessPolicy -StorePath $Store -Name 'Vendors via App Control' -IncludeUser All -App $AppName -SessionControl AppControl | Out-Null
     New-CasbAccessPolicy -StorePath $Store -Name 'Require certificate' -App $AppName -DeviceTag 'Valid client certificate' `
         -DeviceTagOperator DoesNotEqual -Action Block -BlockMessage 'Use a company device.' | Out-Null
-    # One activity record per request (the default, Summary, folds repeated allowed requests into one per minute):
-    # the most logging work, and the runs below check every request against its own record.
-    Set-CasbGatewaySetting -StorePath $Store -ActivityVolume Full | Out-Null
+    # Full (the bench's default): one activity record per request (the product's default, Summary, folds repeated
+    # allowed requests into one per minute): the most logging work, and each run is checked against its own records.
+    Set-CasbGatewaySetting -StorePath $Store -ActivityVolume $ActivityVolume | Out-Null
     foreach ($g in 0..19) {
         New-CasbGroup -StorePath $Store -Name "Group $g" -Member (0..49 | ForEach-Object { "user$($g * 7 + $_)@contoso.com" }) | Out-Null
     }
@@ -336,6 +355,9 @@ function Get-Url([string] $Target) {
 
 function Get-ActivityCount([string] $Target) {
     if (-not $stores.ContainsKey($Target)) { return $null }
+    if ($databases.ContainsKey($Target)) {
+        return [long] (Invoke-TestPostgresSql -Cluster $cluster -Database $databases[$Target] -Sql "SELECT count(*) FROM casb_activity")
+    }
     $files = @(Get-ChildItem (Join-Path $stores[$Target] 'activity') -Filter '*.jsonl' -ErrorAction SilentlyContinue)
     if ($files.Count -eq 0) { return 0 }
     $total = 0
@@ -356,7 +378,8 @@ function Wait-ActivityCount([string] $Target, [long] $AtLeast = [long]::MaxValue
 }
 
 function Assert-Decided([string] $Target, [long] $Before, [long] $Completed, [string] $What, [long] $Slack = $Connections + 5) {
-    if (-not $stores.ContainsKey($Target)) { return }
+    # Summary folds allowed requests into per-minute records written later: Test-Summaries checks them at the end.
+    if (-not $stores.ContainsKey($Target) -or $ActivityVolume -eq 'Summary') { return }
     $after = Wait-ActivityCount $Target ($Before + $Completed)
     $written = $after - $Before
     # Every completed request has its record; a few in flight when the client stopped may add one each.
@@ -372,8 +395,11 @@ function Invoke-H1([string] $Target, [int] $Duration, [int] $Concurrency = $Conn
     $command = @('ab', '-q', '-k', '-c', "$Concurrency", '-t', "$Duration", '-n', '100000000', '-e', $csv, '-H', "User-Agent: $Edge")
     if ($Target -ne 'upstream') { $command += @('-f', 'TLS1.2', '-E', $clientPem) }
     $cpuBefore = Get-TreeCpuSeconds $targetProcesses[$Target].Id
+    # PostgreSQL's CPU (the postmaster and its backends) while it takes this target's activity: the database's share.
+    $dbCpuBefore = if ($databases.ContainsKey($Target)) { Get-TreeCpuSeconds $postmaster } else { $null }
     $output = Invoke-Client ($command + (Get-Url $Target))
     $cpu = (Get-TreeCpuSeconds $targetProcesses[$Target].Id) - $cpuBefore
+    $dbCpu = if ($null -ne $dbCpuBefore) { (Get-TreeCpuSeconds $postmaster) - $dbCpuBefore } else { $null }
     $text = $output -join "`n"
     $rps = if ($text -match 'Requests per second:\s+([\d.]+)') { [double] $Matches[1] } else { throw "ab gave no rate for ${Target}: $text" }
     $completed = if ($text -match 'Complete requests:\s+(\d+)') { [long] $Matches[1] } else { 0 }
@@ -387,7 +413,10 @@ function Invoke-H1([string] $Target, [int] $Duration, [int] $Concurrency = $Conn
     }
     Assert-Decided $Target $before $completed 'HTTP/1.1'
     if ($Warmup) { return }
-    [pscustomobject]@{ Target = $Target; Kind = 'h1'; Rps = $rps; P50 = $percentiles[50]; P99 = $percentiles[99]; Completed = $completed; CpuUs = 1e6 * $cpu / [math]::Max(1, $completed) }
+    [pscustomobject]@{
+        Target = $Target; Kind = 'h1'; Rps = $rps; P50 = $percentiles[50]; P99 = $percentiles[99]; Completed = $completed; CpuUs = 1e6 * $cpu / [math]::Max(1, $completed)
+        DbCpuUs = if ($null -ne $dbCpu) { 1e6 * $dbCpu / [math]::Max(1, $completed) } else { $null }
+    }
 }
 
 function Invoke-H2([string] $Target, [int] $Duration) {
@@ -493,11 +522,43 @@ function Test-Counters([string] $Target) {
     foreach ($line in $metrics -split "`n") {
         if ($line -match '^casb_gateway_requests_total\{[^}]*\}\s+([\d.e+]+)') { $counted += [double] $Matches[1] }
     }
+    $dropped = 0
+    foreach ($line in $metrics -split "`n") {
+        if ($line -match '^casb_gateway_activity_dropped_total\{[^}]*\}\s+([\d.e+]+)') { $dropped += [double] $Matches[1] }
+    }
+    if ($dropped -ne 0) { throw "$Target dropped $dropped activity records (casb_gateway_activity_dropped_total)." }
+    if ($ActivityVolume -eq 'Summary') { Test-Summaries $Target $counted; return }
     $records = Wait-ActivityCount $Target
-    $last = Get-Content (Get-ChildItem (Join-Path $stores[$Target] 'activity') -Filter '*.jsonl' | Sort-Object LastWriteTime | Select-Object -Last 1).FullName -Tail 1 | ConvertFrom-Json
+    $last = if ($databases.ContainsKey($Target)) {
+        # Every record went to the database, none to the files.
+        if (@(Get-ChildItem (Join-Path $stores[$Target] 'activity') -Filter '*.jsonl' -ErrorAction SilentlyContinue).Count -gt 0) { throw "$Target wrote activity files besides the database." }
+        Invoke-TestPostgresSql -Cluster $cluster -Database $databases[$Target] -Sql 'SELECT record FROM casb_activity ORDER BY time DESC LIMIT 1' | ConvertFrom-Json
+    }
+    else {
+        Get-Content (Get-ChildItem (Join-Path $stores[$Target] 'activity') -Filter '*.jsonl' | Sort-Object LastWriteTime | Select-Object -Last 1).FullName -Tail 1 | ConvertFrom-Json
+    }
     if ($counted -ne $records) { throw "$Target counted $counted requests but wrote $records activity records." }
     if ($last.action -ne 'Allow' -or $last.certificateStatus -ne 'Valid') { throw "$Target's last record is not an allowed, validated request: $($last | ConvertTo-Json -Compress)" }
     Write-Host "    ${Target}: $records activity records = $counted counted requests; last record: $($last.action), certificate $($last.certificateStatus), revision $($last.revision)"
+}
+# Activity volume Summary: the stopped gateway has written its last minutes; every request is a record of its own (the
+# first of a session) or counted in a Summary record.
+function Test-Summaries([string] $Target, [double] $Counted) {
+    Stop-Target $targetProcesses[$Target]
+    $records = if ($databases.ContainsKey($Target)) {
+        @((Invoke-TestPostgresSql -Cluster $cluster -Database $databases[$Target] -Sql 'SELECT record FROM casb_activity ORDER BY time') -split "`n" | Where-Object { $_ } | ConvertFrom-Json)
+    }
+    else {
+        @(Get-ChildItem (Join-Path $stores[$Target] 'activity') -Filter '*.jsonl' | ForEach-Object { Get-Content $_.FullName } | ConvertFrom-Json)
+    }
+    $requests = 0; $summaries = 0
+    foreach ($r in $records) {
+        if ($r.PSObject.Properties['count']) { $requests += [long] $r.count; $summaries++ } else { $requests++ }
+    }
+    if ($requests -ne $Counted) { throw "$Target counted $Counted requests but its $($records.Count) activity records ($summaries Summary) stand for $requests." }
+    if ($summaries -eq 0) { throw "$Target wrote no Summary record." }
+    $script:verified[$Target] = $requests
+    Write-Host "    ${Target}: $($records.Count) activity records ($summaries Summary) stand for $requests requests = $Counted counted"
 }
 #endregion
 
@@ -538,7 +599,9 @@ function New-Table($Results, $Memory) {
     }
     $anchor = $summary['nginx']
     $names = @{ upstream = 'upstream alone (ceiling)'; nginx = 'nginx ssl_verify_client (anchor)'; bare = 'bare Kestrel + YARP (floor)'; 'gw-100' = 'gateway, seed + 100 policies'; 'gw-1000' = 'gateway, seed + 1,000 policies'
-        'gw-100-variant' = "gateway, seed + 100, $(if ($VariantGateway) { "$VariantGateway " })$(($VariantEnvironment.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ' ')" }
+        'gw-100-variant' = "gateway, seed + 100, $(if ($VariantGateway) { "$VariantGateway " })$(($VariantEnvironment.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ' ')"
+        'gw-100-pg' = 'gateway, seed + 100 policies, PostgreSQL activity'; 'gw-1000-pg' = 'gateway, seed + 1,000 policies, PostgreSQL activity'
+        'gw-100-pg-variant' = "gateway, seed + 100, PostgreSQL activity, $(if ($VariantGateway) { "$VariantGateway " })$(($VariantEnvironment.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ' ')" }
     foreach ($t in $Targets) {
         $s = $summary[$t]
         $cells = @($names[$t])
@@ -567,8 +630,39 @@ function New-Table($Results, $Memory) {
     }
     return @{ Table = $rows -join "`n"; Summary = $summary }
 }
+# Each PostgreSQL target against its file twin (gw-100-pg / gw-100): the ratio of each round's pair (run back to back
+# in the round, so they met the same machine), the median and range over the rounds.
+function New-PostgresTable($Results) {
+    $rows = [System.Collections.Generic.List[string]]::new()
+    foreach ($pg in $postgresTargets) {
+        $file = $pg -replace '-pg(-variant)?$', ''
+        if ($file -notin $Targets) { continue }
+        $rows.Add("| Figure | $file (file activity) | $pg (PostgreSQL activity) | PostgreSQL / file, median of the rounds' ratios (range) |")
+        $rows.Add('|---|--:|--:|--:|')
+        $figures = @(
+            @{ Name = 'HTTP/1.1 req/s'; Kind = 'h1'; Value = { param($r) $r.Rps } }
+            @{ Name = 'HTTP/2 req/s'; Kind = 'h2'; Value = { param($r) $r.Rps } }
+            @{ Name = 'handshakes/s'; Kind = 'hs'; Value = { param($r) $r.Rps } }
+            @{ Name = 'gateway CPU us/request (HTTP/1.1)'; Kind = 'h1'; Value = { param($r) $r.CpuUs } }
+            @{ Name = 'PostgreSQL server CPU us/request (HTTP/1.1)'; Kind = 'h1'; Value = { param($r) if ($null -ne $r.DbCpuUs) { $r.DbCpuUs } else { 0.0 } } }
+            @{ Name = 'gateway + PostgreSQL CPU us/request (HTTP/1.1)'; Kind = 'h1'; Value = { param($r) $r.CpuUs + $(if ($null -ne $r.DbCpuUs) { $r.DbCpuUs } else { 0.0 }) } }
+        )
+        foreach ($f in $figures) {
+            $a = @($Results | Where-Object { $_.Target -eq $file -and $_.Kind -eq $f.Kind })
+            $b = @($Results | Where-Object { $_.Target -eq $pg -and $_.Kind -eq $f.Kind })
+            if ($a.Count -eq 0 -or $b.Count -eq 0) { continue }
+            $va = @($a | ForEach-Object { [double] (& $f.Value $_) }); $vb = @($b | ForEach-Object { [double] (& $f.Value $_) })
+            $ratios = @(for ($i = 0; $i -lt [math]::Min($va.Count, $vb.Count); $i++) { if ($va[$i] -gt 0) { $vb[$i] / $va[$i] } })
+            $ratio = if ($ratios.Count -gt 0) { '{0:0.00} ({1:0.00}-{2:0.00})' -f (Get-Median $ratios), ($ratios | Measure-Object -Minimum).Minimum, ($ratios | Measure-Object -Maximum).Maximum } else { '' }
+            $rows.Add("| $($f.Name) | $('{0:N0}' -f (Get-Median $va)) | $('{0:N0}' -f (Get-Median $vb)) | $ratio |")
+        }
+    }
+    return $rows -join "`n"
+}
 #endregion
 
+# The tests' throwaway cluster (initdb in a temporary folder, pg_ctl on a free loopback port, as the postgres user).
+. (Join-Path (Split-Path $PSScriptRoot) 'tests/Pester/PostgresCluster.ps1')
 Install-BenchTools
 Import-Module $ModuleManifest -Force
 $gatewayDll = Join-Path (Split-Path (Resolve-Path $ModuleManifest)) 'gateway/CasbGateway.dll'
@@ -580,6 +674,8 @@ $caBundle = Join-Path $work 'ca-bundle.pem'; $crlBundle = Join-Path $work 'crl-b
 $processes = [System.Collections.Generic.List[System.Diagnostics.Process]]::new()
 $targetProcesses = @{}
 $stores = @{}
+$databases = @{}
+$cluster = $null; $postmaster = 0
 $verified = @{}
 $upstreamPort = Get-FreePort; $upstreamH2Port = Get-FreePort
 $ports = @{}; $h2Ports = @{}
@@ -593,6 +689,15 @@ try {
     $dotnet = Get-Dotnet
     # Not $gatewayEnvironment: PowerShell names are case-insensitive, and that one is the parameter.
     $targetEnvironment = @{ CASB_GATEWAY_CERTIFICATE_PASSWORD = $LabPassword } + $GatewayEnvironment
+    if ($postgresTargets.Count -gt 0) {
+        Write-Host '==> Throwaway PostgreSQL cluster (fsync and synchronous_commit off: the file sink does not fsync either)'
+        $cluster = Start-TestPostgres
+        $postmaster = [int] (Get-Content (Join-Path $cluster.DataDirectory 'postmaster.pid') -TotalCount 1)
+        $postgresVersion = Invoke-TestPostgresSql -Cluster $cluster -Database postgres -Sql 'SHOW server_version'
+        Write-Host "    PostgreSQL $postgresVersion on 127.0.0.1:$($cluster.Port), postmaster $postmaster"
+        # The gateways read the password from PGPASSWORD, as libpq does: Start-TestPostgres set it in this process.
+        $targetEnvironment['PGPASSWORD'] = $cluster.Password
+    }
 
     $upstream = Start-Target 'nginx' @('-p', $work, '-c', (Join-Path $work 'upstream.conf'), '-g', 'daemon off;') 'upstream'
     Wait-Port $upstreamPort $upstream.Process $upstream.Log
@@ -616,8 +721,13 @@ try {
                 $stores[$t] = $store
                 $environment = if ($t -like '*-variant') { $targetEnvironment + $VariantEnvironment } else { $targetEnvironment }
                 $dll = if ($t -like '*-variant' -and $VariantGateway) { $VariantGateway } else { $gatewayDll }
-                $p = Start-Target $dotnet @($dll, '--store', $store, '--urls', "https://127.0.0.1:$($ports[$t])", '--name', 'default',
-                    '--certificate', (Join-Path $lab 'gateway.pfx'), '--log-file', (Join-Path $work "$t.gateway.log")) $t $environment
+                $arguments = @($dll, '--store', $store, '--urls', "https://127.0.0.1:$($ports[$t])", '--name', 'default',
+                    '--certificate', (Join-Path $lab 'gateway.pfx'), '--log-file', (Join-Path $work "$t.gateway.log"))
+                if ($t -in $postgresTargets) {
+                    $databases[$t] = New-TestPostgresDatabase -Cluster $cluster -Prefix ($t -replace '\W', '')
+                    $arguments += '--activity-database', $databases[$t]
+                }
+                $p = Start-Target $dotnet $arguments $t $environment
                 Wait-Port $ports[$t] $p.Process $p.Log; $targetProcesses[$t] = $p.Process
             }
         }
@@ -660,37 +770,59 @@ try {
             '-BareForwarder benchmarks/BareForwarder/bin/Release/net10.0/BareForwarder.dll -DocumentPath docs/benchmarks.md -VariantEnvironment @{ ' +
             (($VariantEnvironment.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key) = '$($_.Value)'" }) -join '; ') + ' }'
     }
+    if ($Section -ne 'gateway-bench' -or $postgresTargets.Count -gt 0 -or $ActivityVolume -ne 'Full') {
+        $command = 'dotnet pwsh ./build.ps1 -Task Build; dotnet pwsh benchmarks/Invoke-GatewayBenchmark.ps1 -ModuleManifest out/CasbModule/CasbModule.psd1 ' +
+            '-BareForwarder benchmarks/BareForwarder/bin/Release/net10.0/BareForwarder.dll -DocumentPath docs/benchmarks.md ' +
+            "-Section $Section -Targets $($Targets -join ',') -Rounds $Rounds -ActivityVolume $ActivityVolume$(if ($ThroughputOnly) { ' -ThroughputOnly' })$(if ($Quick) { ' -Quick' })"
+    }
+    $postgresTable = if ($postgresTargets.Count -gt 0) { New-PostgresTable $results } else { '' }
     $minutes = [math]::Round(((Get-Date) - $started).TotalMinutes, 1)
     $memoryGiB = [math]::Round([double] ((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '') / 1MB)
     $gcNote = if ($GatewayEnvironment.Count -gt 0) { " Gateway environment: $(($GatewayEnvironment.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ', ')." } else { '' }
     $verifiedNote = ($stores.Keys | Sort-Object | ForEach-Object { "$_ $('{0:N0}' -f $verified[$_])" }) -join ', '
-    $section = @"
-<!-- gateway-bench:begin (written by benchmarks/Invoke-GatewayBenchmark.ps1) -->
+    $postgresNote = if ($postgresTargets.Count -gt 0) {
+        " PostgreSQL $postgresVersion, the tests' throwaway cluster on loopback (fsync, synchronous_commit and full_page_writes off, shared_buffers 16MB), on the same 2 cores."
+    } else { '' }
+    $checkedNote = if ($ActivityVolume -eq 'Summary') {
+        @"
+Activity volume Summary. Every gateway request was decided and recorded: after the rounds each gateway was stopped (writing its
+open minutes) and its records, each a request of its own or a Summary record carrying a count, stood for exactly the requests
+counted at /metrics ($verifiedNote requests), none dropped, and a request without a certificate got 403 "Use a company device.".
+"@
+    }
+    else {
+        @"
+Activity volume Full. Every gateway request was decided and recorded: activity records$(if ($postgresTargets.Count -gt 0) { ' (rows of casb_activity for the PostgreSQL targets)' }) checked against the clients' completed requests after
+each run ($verifiedNote records), the request counter at /metrics equal to the activity log, none dropped, the last record an Allow with
+a Valid certificate, and a request without a certificate got 403 "Use a company device.".
+"@
+    }
+    $sectionText = @"
+<!-- ${Section}:begin (written by benchmarks/Invoke-GatewayBenchmark.ps1) -->
 Run $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC$(if ($Quick) { ' (**-Quick**: one short round, indicative only)' }), $minutes min: ``$command``.
-Machine: $cpu, $([Environment]::ProcessorCount) cores, $memoryGiB GiB; load average at start $load; .NET $([Environment]::Version); $nginxVersion; $((& haproxy -v | Select-Object -First 1) -replace ' - .*', '').
+Machine: $cpu, $([Environment]::ProcessorCount) cores, $memoryGiB GiB; load average at start $load; .NET $([Environment]::Version); $nginxVersion; $((& haproxy -v | Select-Object -First 1) -replace ' - .*', '').$postgresNote
 $Rounds round(s) of ${Seconds} s per target and figure, interleaved; medians (range over rounds in brackets), $Connections connections, one client.$gcNote
 
 $($report.Table)
-
-Every gateway request was decided and recorded: activity records checked against the clients' completed requests after
-each run ($verifiedNote records), the request counter at /metrics equal to the activity log, the last record an Allow with
-a Valid certificate, and a request without a certificate got 403 "Use a company device.".
-<!-- gateway-bench:end -->
+$(if ($postgresTable) { "`n$postgresTable`n" })
+$checkedNote
+<!-- ${Section}:end -->
 "@
     Write-Host ''
-    Write-Host $section
+    Write-Host $sectionText
     $raw = Join-Path (Split-Path (Split-Path (Resolve-Path $ModuleManifest))) 'bench'
     New-Item -ItemType Directory $raw -Force | Out-Null
-    @{ Results = $results; Memory = $memory; Section = $section } | ConvertTo-Json -Depth 6 | Set-Content (Join-Path $raw "bench-$(Get-Date -Format 'yyyyMMdd-HHmmss').json")
+    @{ Results = $results; Memory = $memory; Section = $sectionText } | ConvertTo-Json -Depth 6 | Set-Content (Join-Path $raw "bench-$(Get-Date -Format 'yyyyMMdd-HHmmss').json")
     if ($DocumentPath) {
         $doc = Get-Content $DocumentPath -Raw
-        $pattern = '(?s)<!-- gateway-bench:begin.*?<!-- gateway-bench:end -->'
-        if ($doc -notmatch $pattern) { throw "$DocumentPath has no gateway-bench markers." }
-        Set-Content $DocumentPath -Value ([regex]::Replace($doc, $pattern, { param($m) $section })) -NoNewline
+        $pattern = "(?s)<!-- $([regex]::Escape($Section)):begin.*?<!-- $([regex]::Escape($Section)):end -->"
+        if ($doc -notmatch $pattern) { throw "$DocumentPath has no $Section markers." }
+        Set-Content $DocumentPath -Value ([regex]::Replace($doc, $pattern, { param($m) $sectionText })) -NoNewline
         Write-Host "Table written to $DocumentPath"
     }
 }
 finally {
     foreach ($p in $processes) { Stop-Target $p }
+    if ($cluster) { Stop-TestPostgres $cluster }
     if ($KeepFiles) { Write-Host "Files kept in $work" } else { Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue }
 }

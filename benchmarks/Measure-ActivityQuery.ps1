@@ -10,7 +10,10 @@
       FullScan       Get-CasbActivity -Action Block -First 1        (no record matches: reads and parses every line; up to 2M records)
     Prints the median of -Repeat runs per query as a Markdown table. Warm page cache: the data set was just written or read.
     For a "before" figure, pass the CasbModule.dll of an older build as -ModuleManifest (its reader ignores the index).
-    -Postgres adds the sink write rates (file vs PostgreSQL COPY) and in-process reader timings for both stores.
+    -Postgres adds the sink write rates (file vs PostgreSQL COPY) and in-process reader timings for both stores: the
+    three queries above, and User (-User user1234@contoso.com -First 5: one user of 2,000); the file store's FullScan
+    only up to 2M records. -Explain prints PostgreSQL's EXPLAIN (ANALYZE, BUFFERS) of each query's SQL, and of FullScan
+    also without the index of notable records (dropped in a transaction that is rolled back).
 .EXAMPLE
     dotnet pwsh ./benchmarks/Measure-ActivityQuery.ps1 -ModuleManifest out/CasbModule/CasbModule.psd1 -Records 1000000, 10000000
 #>
@@ -27,7 +30,8 @@ param(
 
     # Also PostgreSQL activity: a throwaway cluster (tests/Pester/PostgresCluster.ps1), the same records written with the
     # PostgreSQL sink (binary COPY), and both stores' readers timed in-process (no pwsh start, no module import).
-    [switch] $Postgres
+    [switch] $Postgres,
+    [switch] $Explain
 )
 
 $ErrorActionPreference = 'Stop'
@@ -120,11 +124,12 @@ if ($Postgres) {
             # Ids are random past their time: the PostgreSQL data set has its own.
             $pgIds = @($pgOutput | Select-Object -Skip 2)
             foreach ($store in @(@{ Name = 'file (in-process)'; Target = (Join-Path $data.Store 'activity'); Id = $data.Ids[1] }, @{ Name = 'postgresql (in-process)'; Target = $uri; Id = $pgIds[1] })) {
-                foreach ($name in 'First5', 'CorrelationId') {
+                foreach ($name in 'First5', 'CorrelationId', 'FullScan', 'User') {
+                    if ($name -eq 'FullScan' -and $count -gt 2000000 -and $store.Target -notlike 'postgresql://*') { continue }
                     $runs = @(1..$Repeat | ForEach-Object {
                         $line = & dotnet $generator --query $store.Target $name $store.Id | Select-Object -Last 1
                         $ms, $found = $line -split ' '
-                        if ([int] $found -ne @{ First5 = 5; CorrelationId = 1 }[$name]) { throw "$name on $($store.Name) found $found records." }
+                        if ([int] $found -ne @{ First5 = 5; CorrelationId = 1; FullScan = 0; User = 5 }[$name]) { throw "$name on $($store.Name) found $found records." }
                         [double] $ms
                     })
                     $median = ($runs | Sort-Object)[[int][math]::Floor($runs.Count / 2)]
@@ -133,6 +138,23 @@ if ($Postgres) {
                         'Median ms' = [math]::Round($median, 1); Runs = ($runs | ForEach-Object { [math]::Round($_, 1) }) -join ' / '
                     }
                 }
+            }
+            if ($Explain) {
+                # The SQL PostgresActivityReader sends for each query (its parameters inlined).
+                $at = [DateTimeOffset]::FromUnixTimeMilliseconds([Convert]::ToInt64($pgIds[1].Substring(0, 12), 16)).UtcDateTime
+                $plans = [ordered]@{
+                    First5 = 'SELECT record FROM casb_activity ORDER BY time DESC LIMIT 5'
+                    CorrelationId = "SELECT record FROM casb_activity WHERE time >= '$($at.ToString('o'))' AND time < '$($at.AddMilliseconds(1).ToString('o'))' AND correlation_id = '$($pgIds[1])' ORDER BY time DESC"
+                    FullScan = "SELECT record FROM casb_activity WHERE action = ANY('{Block}') ORDER BY time DESC LIMIT 1"
+                    User = "SELECT record FROM casb_activity WHERE coalesce(user_name, '') ILIKE 'user1234@contoso.com' ORDER BY time DESC LIMIT 5"
+                }
+                foreach ($name in $plans.Keys) {
+                    Write-Host "EXPLAIN $name ($count records):"
+                    Write-Host (Invoke-TestPostgresSql -Cluster $cluster -Database $uri -Sql "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) $($plans[$name])")
+                }
+                Write-Host "EXPLAIN FullScan without casb_activity_notable ($count records):"
+                Write-Host (Invoke-TestPostgresSql -Cluster $cluster -Database $uri -Sql "BEGIN; DROP INDEX casb_activity_notable; EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) $($plans['FullScan']); ROLLBACK;")
+                Write-Host (Invoke-TestPostgresSql -Cluster $cluster -Database $uri -Sql "SELECT relname, pg_size_pretty(pg_relation_size(oid)) FROM pg_class WHERE relname LIKE 'casb_activity%' ORDER BY relname")
             }
         })
     }

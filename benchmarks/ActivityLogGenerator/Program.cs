@@ -6,13 +6,21 @@ using CasbCore.Activity;
 // up, one per line, after "ids:". With --query it times one query in this process through the reader
 // Get-CasbActivity uses (the file reader, or the PostgreSQL reader for a postgresql:// URI).
 // Usage: ActivityLogGenerator <activity folder | --postgres URI> <records> [<gateway name>]
-//        ActivityLogGenerator --query <activity folder | URI> First5|CorrelationId [<id>]
+//        ActivityLogGenerator --query <activity folder | URI> First5|CorrelationId|FullScan|User [<id>]
+// (FullScan: -Action Block -First 1, which no record matches; User: -User user1234@contoso.com -First 5.)
 if (args.Length >= 3 && args[0] == "--query")
 {
     IActivityReader reader = args[1].StartsWith("postgresql://", StringComparison.Ordinal)
         ? new PostgresActivityReader(args[1])
         : new FileActivityReader(args[1]);
-    ActivityQuery query = args[2] == "First5" ? new ActivityQuery { First = 5 } : new ActivityQuery { CorrelationId = args[3] };
+    ActivityQuery query = args[2] switch
+    {
+        "First5" => new ActivityQuery { First = 5 },
+        "CorrelationId" => new ActivityQuery { CorrelationId = args[3] },
+        "FullScan" => new ActivityQuery { Actions = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "Block" }, First = 1 },
+        "User" => new ActivityQuery { User = new ActivityPattern("user1234@contoso.com"), First = 5 },
+        _ => throw new ArgumentException($"Unknown query {args[2]}."),
+    };
     var timer = Stopwatch.StartNew();
     int found = reader.Read(query).Count();
     Console.WriteLine($"{timer.Elapsed.TotalMilliseconds:F1} {found}");

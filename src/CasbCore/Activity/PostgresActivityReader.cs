@@ -21,9 +21,7 @@ public sealed class PostgresActivityReader : IActivityReader
     public IEnumerable<ActivityRecord> Read(ActivityQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        using var connection = new NpgsqlConnection(_connectionString);
-        connection.Open();
-        PostgresActivity.EnsureSchema(connection);
+        using NpgsqlConnection connection = Open();
         using var command = new NpgsqlCommand { Connection = connection };
         var where = new List<string>();
         bool exact = true;
@@ -96,6 +94,43 @@ public sealed class PostgresActivityReader : IActivityReader
             {
                 yield break;
             }
+        }
+    }
+
+    // A pooled connection the server closed while it sat in the pool (a restart, a failover) fails its first command:
+    // the pool is cleared and the query goes to a new connection, so Get-CasbActivity does not fail once after an outage.
+    private NpgsqlConnection Open()
+    {
+        var connection = new NpgsqlConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            PostgresActivity.EnsureSchema(connection);
+            return connection;
+        }
+        catch (NpgsqlException ex) when (ex.IsTransient || connection.FullState.HasFlag(System.Data.ConnectionState.Broken)
+            || ex is PostgresException { SqlState: "57P01" or "57P02" or "57P03" })
+        {
+            NpgsqlConnection.ClearPool(connection);
+            connection.Dispose();
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+
+        var fresh = new NpgsqlConnection(_connectionString);
+        try
+        {
+            fresh.Open();
+            PostgresActivity.EnsureSchema(fresh);
+            return fresh;
+        }
+        catch
+        {
+            fresh.Dispose();
+            throw;
         }
     }
 

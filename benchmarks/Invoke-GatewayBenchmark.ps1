@@ -10,7 +10,9 @@
       bare       Kestrel + YARP IHttpForwarder with the gateway's TLS settings, no engine: our floor;
       gw-100     the built gateway (out/CasbModule/gateway) on a store made with the module's cmdlets: the seed's
                  policies plus 100 more enabled access policies;
-      gw-1000    the same with 1,000 more.
+      gw-1000    the same with 1,000 more;
+      gw-100-summary  gw-100 at the default activity volume (Summary: repeated allowed requests of one user, app
+                 and device counted into one record per minute); gw-100 and gw-1000 record every request (Full).
     Per target: keep-alive mTLS requests/s and p50/p99 over HTTP/1.1 (ab -k -E) and HTTP/2 (h2load through haproxy,
     which presents the client certificate: neither h2load nor wrk can), new mTLS handshakes/s (openssl s_time -new
     -cert), and RSS idle, at 1,000 keep-alive connections and after they close.
@@ -39,15 +41,20 @@ param(
     [string] $DocumentPath,
     # Extra environment for the gateway processes (e.g. @{ DOTNET_gcServer = '1' }) to try a setting without a rebuild.
     [hashtable] $GatewayEnvironment = @{},
-    # A/B a runtime setting without a rebuild: adds the target gw-100-variant (its own store, the same policies),
+    # A/B a runtime setting without a rebuild: adds the target gw-100-variant (its own store, the same policies; the
+    # variant of -VariantOf),
     # interleaved with the others, whose gateway also gets this environment (e.g. @{ DOTNET_gcServer = '0' }).
     [hashtable] $VariantEnvironment = @{},
     # A/B a code change: adds gw-100-variant run by this CasbGateway.dll (e.g. a copy of out/CasbModule/gateway built
     # from another commit), interleaved with the others; combines with -VariantEnvironment.
     [string] $VariantGateway,
+    # Which gateway target the variant copies (its store: policies and activity volume): gw-100 or gw-100-summary.
+    [string] $VariantOf = 'gw-100',
     # A/B runs: HTTP/1.1 rounds only (requests/s, latency, CPU per request), no HTTP/2, handshakes or memory figures.
     [switch] $ThroughputOnly,
-    [string[]] $Targets = @('upstream', 'nginx', 'bare', 'gw-100', 'gw-1000'),
+    # The figures to take: h1 (HTTP/1.1), h2 (HTTP/2), hs (new handshakes), mem (RSS at 1,000 connections).
+    [ValidateSet('h1', 'h2', 'hs', 'mem')][string[]] $Figures = @('h1', 'h2', 'hs', 'mem'),
+    [string[]] $Targets = @('upstream', 'nginx', 'bare', 'gw-100', 'gw-100-summary', 'gw-1000'),
     [switch] $KeepFiles
 )
 
@@ -58,7 +65,8 @@ $PSStyle.OutputRendering = 'PlainText'
 $ModuleManifest = (Resolve-Path $ModuleManifest).Path
 $BareForwarder = (Resolve-Path $BareForwarder).Path
 $Targets = @($Targets -split ',' | ForEach-Object Trim | Where-Object { $_ })
-if ($VariantEnvironment.Count -gt 0 -or $VariantGateway) { $Targets += 'gw-100-variant' }
+if ($VariantEnvironment.Count -gt 0 -or $VariantGateway) { $Targets += "$VariantOf-variant" }
+if ($ThroughputOnly) { $Figures = @('h1') }
 if ($VariantGateway) { $VariantGateway = (Resolve-Path $VariantGateway).Path }
 
 if ($Quick) {
@@ -195,17 +203,18 @@ function New-LabFiles {
     Set-Content (Join-Path $work 'www/index.html') -Value ("<!DOCTYPE html><html><head><title>upstream</title></head><body><h1>Hello from the upstream</h1><p>" + ('x' * 120) + "</p></body></html>") -NoNewline
 }
 
-function New-GatewayStore([string] $Store, [int] $ExtraPolicies) {
-    Write-Host "==> Store with the seed's policies + $ExtraPolicies access policies: $Store"
+function New-GatewayStore([string] $Store, [int] $ExtraPolicies, [string] $ActivityVolume = 'Full') {
+    Write-Host "==> Store with the seed's policies + $ExtraPolicies access policies, activity volume ${ActivityVolume}: $Store"
     Add-CasbTrustedRoot -StorePath $Store -Path (Join-Path $lab 'root-ca.pem'), (Join-Path $lab 'intermediate-ca.pem') | Out-Null
     Add-CasbCertificateRevocationList -StorePath $Store -Path (Join-Path $lab 'intermediate-ca.crl'), (Join-Path $lab 'root-ca.crl') | Out-Null
     Add-CasbApp -StorePath $Store -Name $AppName -Upstream "http://127.0.0.1:$upstreamPort" -Hostname 'localhost', '127.0.0.1'
     New-CasbConditionalAccessPolicy -StorePath $Store -Name 'Vendors via App Control' -IncludeUser All -App $AppName -SessionControl AppControl | Out-Null
     New-CasbAccessPolicy -StorePath $Store -Name 'Require certificate' -App $AppName -DeviceTag 'Valid client certificate' `
         -DeviceTagOperator DoesNotEqual -Action Block -BlockMessage 'Use a company device.' | Out-Null
-    # One activity record per request (the default, Summary, folds repeated allowed requests into one per minute):
-    # the most logging work, and the runs below check every request against its own record.
-    Set-CasbGatewaySetting -StorePath $Store -ActivityVolume Full | Out-Null
+    # Full: one activity record per request, the most logging work, and the runs below check every request against its
+    # own record. Summary (the default, target gw-100-summary) folds repeated allowed requests into one record per
+    # minute; its check is at the end (every request counted in a record once the gateway has stopped).
+    Set-CasbGatewaySetting -StorePath $Store -ActivityVolume $ActivityVolume | Out-Null
     foreach ($g in 0..19) {
         New-CasbGroup -StorePath $Store -Name "Group $g" -Member (0..49 | ForEach-Object { "user$($g * 7 + $_)@contoso.com" }) | Out-Null
     }
@@ -355,8 +364,16 @@ function Wait-ActivityCount([string] $Target, [long] $AtLeast = [long]::MaxValue
     }
 }
 
+function Test-SummaryTarget([string] $Target) { return $Target -like 'gw-*-summary*' }
+
 function Assert-Decided([string] $Target, [long] $Before, [long] $Completed, [string] $What, [long] $Slack = $Connections + 5) {
     if (-not $stores.ContainsKey($Target)) { return }
+    if (Test-SummaryTarget $Target) {
+        # Summary counts requests into records that are written when their minute is over: checked at the end, after
+        # the gateway has stopped and written every open minute (Test-SummaryCounters).
+        $script:verified[$Target] += $Completed
+        return
+    }
     $after = Wait-ActivityCount $Target ($Before + $Completed)
     $written = $after - $Before
     # Every completed request has its record; a few in flight when the client stopped may add one each.
@@ -486,7 +503,26 @@ function Test-Enforcement {
     Write-Host '    with the lab client certificate: 200 everywhere; without: nginx 400, gateway 403 "Use a company device.", bare forwarder 200 (it decides nothing)'
 }
 
+function Test-SummaryCounters([string] $Target) {
+    # Every request the gateway counted is in the log once it has stopped: verbatim (count 1) or in a Summary's count.
+    $metrics = (Invoke-WebRequest "$(Get-Url $Target)metrics" -SkipCertificateCheck).Content
+    $counted = 0
+    foreach ($line in $metrics -split "`n") {
+        if ($line -match '^casb_gateway_requests_total\{[^}]*\}\s+([\d.e+]+)') { $counted += [double] $Matches[1] }
+    }
+    Stop-Target $targetProcesses[$Target]
+    $records = foreach ($f in Get-ChildItem (Join-Path $stores[$Target] 'activity') -Filter '*.jsonl') { Get-Content $f.FullName | ConvertFrom-Json }
+    $summaries = @($records | Where-Object { $null -ne $_.PSObject.Properties['count'] -and $null -ne $_.count })
+    $total = ($records | ForEach-Object { if ($null -ne $_.PSObject.Properties['count'] -and $null -ne $_.count) { [long] $_.count } else { 1 } } | Measure-Object -Sum).Sum
+    if ($counted -ne $total) { throw "$Target counted $counted requests but its activity log accounts for $total ($(@($records).Count) records)." }
+    if ($summaries.Count -eq 0) { throw "$Target wrote no Summary record." }
+    $bad = @($summaries | Where-Object { $_.action -ne 'Allow' -or $_.certificateStatus -ne 'Valid' })
+    if ($bad.Count -gt 0) { throw "$Target has a Summary record that is not of allowed, validated requests: $($bad[0] | ConvertTo-Json -Compress)" }
+    Write-Host "    ${Target}: $counted counted requests = $total in $(@($records).Count) activity records ($($summaries.Count) Summary records, each of allowed requests with a Valid certificate)"
+}
+
 function Test-Counters([string] $Target) {
+    if (Test-SummaryTarget $Target) { return Test-SummaryCounters $Target }
     # The gateway's request counter must agree with its activity log: both are written for every request.
     $metrics = (Invoke-WebRequest "$(Get-Url $Target)metrics" -SkipCertificateCheck).Content
     $counted = 0
@@ -538,7 +574,8 @@ function New-Table($Results, $Memory) {
     }
     $anchor = $summary['nginx']
     $names = @{ upstream = 'upstream alone (ceiling)'; nginx = 'nginx ssl_verify_client (anchor)'; bare = 'bare Kestrel + YARP (floor)'; 'gw-100' = 'gateway, seed + 100 policies'; 'gw-1000' = 'gateway, seed + 1,000 policies'
-        'gw-100-variant' = "gateway, seed + 100, $(if ($VariantGateway) { "$VariantGateway " })$(($VariantEnvironment.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ' ')" }
+        'gw-100-summary' = 'gateway, seed + 100, activity Summary (default)'
+        "$VariantOf-variant" = "gateway, $(if ($VariantOf -like '*summary*') { 'seed + 100, Summary' } else { 'seed + 100' }), $(if ($VariantGateway) { "$VariantGateway " })$(($VariantEnvironment.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ' ')" }
     foreach ($t in $Targets) {
         $s = $summary[$t]
         $cells = @($names[$t])
@@ -612,7 +649,7 @@ try {
             default {
                 $extra = [int] ($t -replace '^gw-(\d+).*$', '$1')
                 $store = Join-Path $work "store-$t"
-                New-GatewayStore $store $extra
+                New-GatewayStore $store $extra $(if (Test-SummaryTarget $t) { 'Summary' } else { 'Full' })
                 $stores[$t] = $store
                 $environment = if ($t -like '*-variant') { $targetEnvironment + $VariantEnvironment } else { $targetEnvironment }
                 $dll = if ($t -like '*-variant' -and $VariantGateway) { $VariantGateway } else { $gatewayDll }
@@ -635,14 +672,19 @@ try {
     $results = [System.Collections.Generic.List[object]]::new()
     foreach ($round in 1..$Rounds) {
         Write-Host "==> Round $round of $Rounds"
-        foreach ($t in $Targets) { $r = Invoke-H1 $t $Seconds; $results.Add($r); Write-Host ('    {0,-9} HTTP/1.1 {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms  CPU {4,4:0} us/request' -f $t, $r.Rps, $r.P50, $r.P99, $r.CpuUs) }
-        if ($ThroughputOnly) { continue }
-        foreach ($t in $Targets) { $r = Invoke-H2 $t $Seconds; $results.Add($r); Write-Host ('    {0,-9} HTTP/2   {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms' -f $t, $r.Rps, $r.P50, $r.P99) }
-        foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds; $results.Add($r); Write-Host ('    {0,-9} handshakes {1,7:N0}/s' -f $t, $r.Rps) }
+        if ('h1' -in $Figures) {
+            foreach ($t in $Targets) { $r = Invoke-H1 $t $Seconds; $results.Add($r); Write-Host ('    {0,-9} HTTP/1.1 {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms  CPU {4,4:0} us/request' -f $t, $r.Rps, $r.P50, $r.P99, $r.CpuUs) }
+        }
+        if ('h2' -in $Figures) {
+            foreach ($t in $Targets) { $r = Invoke-H2 $t $Seconds; $results.Add($r); Write-Host ('    {0,-9} HTTP/2   {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms' -f $t, $r.Rps, $r.P50, $r.P99) }
+        }
+        if ('hs' -in $Figures) {
+            foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds; $results.Add($r); Write-Host ('    {0,-9} handshakes {1,7:N0}/s' -f $t, $r.Rps) }
+        }
     }
 
-    if (-not $ThroughputOnly) { Write-Host "==> $IdleConnections keep-alive connections per target" }
-    $memory = foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' -and -not $ThroughputOnly }) {
+    if ('mem' -in $Figures) { Write-Host "==> $IdleConnections keep-alive connections per target" }
+    $memory = foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' -and 'mem' -in $Figures }) {
         $m = Measure-Connections $t
         Write-Host ('    {0,-9} RSS idle {1,6:0} MB ({2} threads), with {3} connections {4,6:0} MB ({5} threads), {6} s after {7,6:0} MB ({8} threads)' -f $t, $m.IdleMB, $m.IdleThreads, $IdleConnections, $m.PeakMB, $m.PeakThreads, $SettleSeconds, $m.AfterMB, $m.AfterThreads)
         $m
@@ -672,9 +714,11 @@ $Rounds round(s) of ${Seconds} s per target and figure, interleaved; medians (ra
 
 $($report.Table)
 
-Every gateway request was decided and recorded: activity records checked against the clients' completed requests after
-each run ($verifiedNote records), the request counter at /metrics equal to the activity log, the last record an Allow with
-a Valid certificate, and a request without a certificate got 403 "Use a company device.".
+Every gateway request was decided and recorded: at activity volume Full (gw-100, gw-1000) the records checked against the
+clients' completed requests after each run, the request counter at /metrics equal to the activity log and the last record
+an Allow with a Valid certificate; at Summary (gw-100-summary) the counter equal to the requests the log accounts for
+(verbatim records plus Summary counts) once the gateway stopped ($verifiedNote requests); and a request without a
+certificate got 403 "Use a company device.".
 <!-- gateway-bench:end -->
 "@
     Write-Host ''

@@ -53,7 +53,7 @@ param(
     # A/B runs: HTTP/1.1 rounds only (requests/s, latency, CPU per request), no HTTP/2, handshakes or memory figures.
     [switch] $ThroughputOnly,
     # The figures to take: h1 (HTTP/1.1), h2 (HTTP/2), hs (new handshakes), mem (RSS at 1,000 connections).
-    [ValidateSet('h1', 'h2', 'hs', 'mem')][string[]] $Figures = @('h1', 'h2', 'hs', 'mem'),
+    [string[]] $Figures = @('h1', 'h2', 'hs', 'mem'),
     [string[]] $Targets = @('upstream', 'nginx', 'bare', 'gw-100', 'gw-100-summary', 'gw-1000'),
     [switch] $KeepFiles
 )
@@ -65,6 +65,9 @@ $PSStyle.OutputRendering = 'PlainText'
 $ModuleManifest = (Resolve-Path $ModuleManifest).Path
 $BareForwarder = (Resolve-Path $BareForwarder).Path
 $Targets = @($Targets -split ',' | ForEach-Object Trim | Where-Object { $_ })
+# Lists arrive as one comma-separated string when the script is run with -File.
+$Figures = @($Figures -split ',' | ForEach-Object Trim | Where-Object { $_ })
+foreach ($f in $Figures) { if ($f -notin 'h1', 'h2', 'hs', 'mem') { throw "-Figures: '$f' is not one of h1, h2, hs, mem." } }
 if ($VariantEnvironment.Count -gt 0 -or $VariantGateway) { $Targets += "$VariantOf-variant" }
 if ($ThroughputOnly) { $Figures = @('h1') }
 if ($VariantGateway) { $VariantGateway = (Resolve-Path $VariantGateway).Path }
@@ -451,14 +454,17 @@ function Invoke-Handshakes([string] $Target, [int] $Duration) {
         $process = [System.Diagnostics.Process]::Start($info)
         [pscustomobject]@{ Process = $process; Out = $process.StandardOutput.ReadToEndAsync(); Err = $process.StandardError.ReadToEndAsync() }
     }
+    $cpuBefore = Get-TreeCpuSeconds $targetProcesses[$Target].Id
     $watch = [Diagnostics.Stopwatch]::StartNew()
     foreach ($c in $clients) { $c.Process.WaitForExit() }
+    $cpu = (Get-TreeCpuSeconds $targetProcesses[$Target].Id) - $cpuBefore
     $elapsed = $watch.Elapsed.TotalSeconds
     $outputs = foreach ($c in $clients) { $c.Out.Result; $c.Err.Result }
     $connections = 0
     foreach ($m in [regex]::Matches(($outputs -join "`n"), '(\d+) connections in [\d.]+s')) { $connections += [long] $m.Groups[1].Value }
     if ($connections -eq 0) { throw "openssl s_time made no connection to ${Target}: $($outputs -join "`n")" }
-    [pscustomobject]@{ Target = $Target; Kind = 'hs'; Rps = $connections / $elapsed }
+    # CPU per handshake, like CPU per request: the figure a busy machine distorts least.
+    [pscustomobject]@{ Target = $Target; Kind = 'hs'; Rps = $connections / $elapsed; CpuUs = 1e6 * $cpu / $connections }
 }
 
 function Measure-Connections([string] $Target) {
@@ -555,8 +561,8 @@ function Format-Ratio($Value, $Anchor) {
 
 function New-Table($Results, $Memory) {
     $rows = [System.Collections.Generic.List[string]]::new()
-    $rows.Add('| Target | HTTP/1.1 req/s | x nginx | p50 / p99 ms | CPU us/req | HTTP/2 req/s | x nginx | p50 / p99 ms | handshakes/s | x nginx | RSS idle MB | RSS 1,000 conns MB | x nginx | RSS after close MB |')
-    $rows.Add('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
+    $rows.Add('| Target | HTTP/1.1 req/s | x nginx | p50 / p99 ms | CPU us/req | HTTP/2 req/s | x nginx | p50 / p99 ms | handshakes/s | x nginx | CPU us/handshake | RSS idle MB | RSS 1,000 conns MB | x nginx | RSS after close MB |')
+    $rows.Add('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
     $summary = @{}
     foreach ($t in $Targets) {
         $s = @{}
@@ -566,7 +572,7 @@ function New-Table($Results, $Memory) {
             $s[$kind] = @{
                 Rps = Get-Median ($r.Rps); Min = ($r.Rps | Measure-Object -Minimum).Minimum; Max = ($r.Rps | Measure-Object -Maximum).Maximum
                 P50 = if ($kind -ne 'hs') { Get-Median ($r.P50) } else { $null }; P99 = if ($kind -ne 'hs') { Get-Median ($r.P99) } else { $null }
-                CpuUs = if ($kind -eq 'h1') { Get-Median ($r.CpuUs) } else { $null }
+                CpuUs = if ($kind -ne 'h2') { Get-Median ($r.CpuUs) } else { $null }
             }
         }
         $s['mem'] = if ($Memory) { $Memory | Where-Object Target -EQ $t | Select-Object -First 1 } else { $null }
@@ -592,8 +598,9 @@ function New-Table($Results, $Memory) {
         if ($s.ContainsKey('hs')) {
             $cells += ('{0:N0}' -f $s['hs'].Rps)
             $cells += if ($anchor -and $anchor.ContainsKey('hs')) { Format-Ratio $s['hs'].Rps $anchor['hs'].Rps } else { '' }
+            $cells += ('{0:0}' -f $s['hs'].CpuUs)
         }
-        else { $cells += '-', '' }
+        else { $cells += '-', '', '' }
         if ($s['mem']) {
             $cells += ('{0:0}' -f $s['mem'].IdleMB), ('{0:0}' -f $s['mem'].PeakMB)
             $cells += if ($anchor -and $anchor['mem']) { Format-Ratio $s['mem'].PeakMB $anchor['mem'].PeakMB } else { '' }
@@ -679,7 +686,7 @@ try {
             foreach ($t in $Targets) { $r = Invoke-H2 $t $Seconds; $results.Add($r); Write-Host ('    {0,-9} HTTP/2   {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms' -f $t, $r.Rps, $r.P50, $r.P99) }
         }
         if ('hs' -in $Figures) {
-            foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds; $results.Add($r); Write-Host ('    {0,-9} handshakes {1,7:N0}/s' -f $t, $r.Rps) }
+            foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds; $results.Add($r); Write-Host ('    {0,-9} handshakes {1,7:N0}/s  CPU {2,5:0} us/handshake' -f $t, $r.Rps, $r.CpuUs) }
         }
     }
 

@@ -693,18 +693,16 @@ try {
     # Then each .NET target on until its tiered compilation is done (under 2% of a core over 5 s of load): on a busy
     # machine the gateway, with far more code than the bare forwarder, was still compiling 30 s into the load (the
     # JIT thread 17% of its CPU samples, 0.1% for the bare forwarder), so its first rounds measured start-up, not
-    # requests. At most 90 s more per target.
-    if (-not $Quick) {
-        foreach ($t in $Targets | Where-Object { $_ -eq 'bare' -or $_ -like 'gw-*' }) {
-            $watch = [Diagnostics.Stopwatch]::StartNew()
-            while ($watch.Elapsed.TotalSeconds -lt 90) {
-                $jitBefore = Get-JitCpuSeconds $targetProcesses[$t].Id
-                Invoke-H1 $t 5 -Warmup
-                $jit = (Get-JitCpuSeconds $targetProcesses[$t].Id) - $jitBefore
-                if ($jit -lt 0.1) { break }
-            }
-            Write-Host ('    {0}: warm after {1:0} s more' -f $t, $watch.Elapsed.TotalSeconds)
+    # requests. At most 90 s more per target (30 s with -Quick).
+    foreach ($t in $Targets | Where-Object { $_ -eq 'bare' -or $_ -like 'gw-*' }) {
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        while ($watch.Elapsed.TotalSeconds -lt $(if ($Quick) { 30 } else { 90 })) {
+            $jitBefore = Get-JitCpuSeconds $targetProcesses[$t].Id
+            Invoke-H1 $t 5 -Warmup
+            $jit = (Get-JitCpuSeconds $targetProcesses[$t].Id) - $jitBefore
+            if ($jit -lt 0.1) { break }
         }
+        Write-Host ('    {0}: warm after {1:0} s more' -f $t, $watch.Elapsed.TotalSeconds)
     }
 
     $results = [System.Collections.Generic.List[object]]::new()

@@ -13,7 +13,8 @@
     Bench   - Build, then the gateway side by side with nginx ssl_verify_client, a bare Kestrel + YARP forwarder
               and the upstream alone, on loopback (benchmarks/Invoke-GatewayBenchmark.ps1; installs nginx-light,
               apache2-utils, haproxy and nghttp2-client when missing); writes the table into docs/benchmarks.md.
-              About 10 minutes; -Quick for a 1-2 minute indicative run (printed, not written).
+              About 15 minutes; -Quick for a 4-minute indicative run (printed, not written). Targets include
+              gw-100-summary (the default activity volume); -Figures, -VariantGateway and -VariantOf for A/Bs.
     BenchActivity - Build, then Get-CasbActivity on 1M and 10M file activity records (-First 5, -CorrelationId, a full
               scan) and the same records on PostgreSQL (sink write rate, reader timings, -User, EXPLAIN ANALYZE of each
               query), on a throwaway cluster (benchmarks/Measure-ActivityQuery.ps1); prints Markdown tables for

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using CasbCore.Model;
 
 namespace CasbCore.Activity;
@@ -10,6 +11,12 @@ namespace CasbCore.Activity;
 /// running), into one Summary record: the first request's record with the count, the bytes summed, and the first and
 /// last time.
 /// </summary>
+/// <remarks>
+/// Request threads lock only their own user, app and device (a session), never the whole summarizer, and a request
+/// counted into a minute that already has its Summary needs no record at all (<see cref="TryCountRepeat"/>): the
+/// record is built only for what is kept verbatim and for the first request of each minute, whose fields the Summary
+/// keeps.
+/// </remarks>
 public sealed class ActivitySummarizer
 {
     public static readonly TimeSpan SessionIdle = TimeSpan.FromMinutes(30);
@@ -17,64 +24,103 @@ public sealed class ActivitySummarizer
     /// <summary>How long after its minute a bucket stays open for requests that started in it and finish late.</summary>
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
 
-    private readonly object _lock = new();
-    private readonly Dictionary<Key, DateTimeOffset> _sessions = new();
-    private readonly Dictionary<(Key Key, long Minute), Bucket> _buckets = new();
+    private readonly ConcurrentDictionary<Key, Session> _sessions = new();
+
+    /// <summary>Whether a record may be counted into a Summary at all: an allowed request, no file, no error.</summary>
+    public static bool IsFoldable(ActivityRecord record) =>
+        record.Action == "Allow" && record.FileDirection is null && record.Error is null && record.Count is null;
 
     /// <summary>True when the record was counted into a Summary; false when it is to be written as it is.</summary>
     public bool TryCount(ActivityRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        if (record.Action != "Allow" || record.FileDirection is not null || record.Error is not null || record.Count is not null)
+        if (!IsFoldable(record))
         {
             return false;
         }
 
         var key = new Key(record.User ?? "", record.App ?? "", record.CertificateThumbprint ?? "");
-        lock (_lock)
+        while (true)
         {
-            bool known = _sessions.TryGetValue(key, out DateTimeOffset last) && record.Time - last <= SessionIdle && last - record.Time <= SessionIdle;
-            _sessions[key] = known && last > record.Time ? last : record.Time;
-            if (!known)
+            Session session = _sessions.GetOrAdd(key, static _ => new Session());
+            lock (session)
+            {
+                if (session.Removed)
+                {
+                    continue; // a flush took it out as idle just now: this request starts a new one
+                }
+
+                bool known = session.IsKnownAt(record.Time);
+                session.Touch(record.Time, known);
+                if (!known)
+                {
+                    return false;
+                }
+
+                long minute = record.Time.UtcTicks / TimeSpan.TicksPerMinute;
+                if (session.Find(minute) is { } bucket)
+                {
+                    bucket.Add(record.Time, record.Bytes, record.Revision);
+                }
+                else
+                {
+                    session.Buckets.Add(new Bucket(minute, record));
+                }
+
+                return true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Counts a foldable request (<see cref="IsFoldable"/>: the caller has checked) by its key fields alone, without its
+    /// record: true when its session is known and its minute already has a Summary, which this request is added to.
+    /// False changes nothing: the caller then builds the record and calls <see cref="TryCount"/>, which decides exactly
+    /// as it would have for this request. Two calls, one answer: <c>ActivitySummarizerTests</c> checks that.
+    /// </summary>
+    public bool TryCountRepeat(string? user, string? app, string? certificateThumbprint, DateTimeOffset time, long? bytes, long revision)
+    {
+        if (!_sessions.TryGetValue(new Key(user ?? "", app ?? "", certificateThumbprint ?? ""), out Session? session))
+        {
+            return false;
+        }
+
+        lock (session)
+        {
+            if (session.Removed || !session.IsKnownAt(time) || session.Find(time.UtcTicks / TimeSpan.TicksPerMinute) is not { } bucket)
             {
                 return false;
             }
 
-            long minute = record.Time.UtcTicks / TimeSpan.TicksPerMinute;
-            if (_buckets.TryGetValue((key, minute), out Bucket? bucket))
-            {
-                bucket.Add(record);
-            }
-            else
-            {
-                _buckets[(key, minute)] = new Bucket(record);
-            }
+            session.Touch(time, known: true);
+            bucket.Add(time, bytes, revision);
+            return true;
         }
-
-        return true;
     }
 
     /// <summary>The Summary records of the minutes over by <paramref name="now"/> (every open one when <paramref name="all"/>).</summary>
     public List<ActivityRecord> Flush(DateTimeOffset now, bool all = false)
     {
         var records = new List<ActivityRecord>();
-        lock (_lock)
+        long closedBefore = (now - Grace).UtcTicks / TimeSpan.TicksPerMinute;
+        foreach (var (key, session) in _sessions)
         {
-            long closedBefore = (now - Grace).UtcTicks / TimeSpan.TicksPerMinute;
-            foreach (var ((key, minute), bucket) in _buckets)
+            lock (session)
             {
-                if (all || minute < closedBefore)
+                for (int i = session.Buckets.Count - 1; i >= 0; i--)
                 {
-                    records.Add(bucket.ToRecord());
-                    _buckets.Remove((key, minute));
+                    Bucket bucket = session.Buckets[i];
+                    if (all || bucket.Minute < closedBefore)
+                    {
+                        records.Add(bucket.ToRecord());
+                        session.Buckets.RemoveAt(i);
+                    }
                 }
-            }
 
-            foreach (var (key, last) in _sessions)
-            {
-                if (now - last > SessionIdle)
+                if (session.Buckets.Count == 0 && session.IsIdleAt(now))
                 {
-                    _sessions.Remove(key);
+                    session.Removed = true;
+                    _sessions.TryRemove(new KeyValuePair<Key, Session>(key, session));
                 }
             }
         }
@@ -85,7 +131,42 @@ public sealed class ActivitySummarizer
 
     private readonly record struct Key(string User, string App, string Device);
 
-    private sealed class Bucket(ActivityRecord first)
+    // A user, app and device: when it was last seen, and its minutes still open (one or two at a time). Locked by itself.
+    private sealed class Session
+    {
+        private bool _seen;
+        private DateTimeOffset _last;
+
+        public List<Bucket> Buckets { get; } = new(2);
+
+        public bool Removed { get; set; }
+
+        public bool IsKnownAt(DateTimeOffset time) => _seen && time - _last <= SessionIdle && _last - time <= SessionIdle;
+
+        public bool IsIdleAt(DateTimeOffset now) => now - _last > SessionIdle;
+
+        // Known: the latest time seen stays; a new session starts at this request.
+        public void Touch(DateTimeOffset time, bool known)
+        {
+            _last = known && _last > time ? _last : time;
+            _seen = true;
+        }
+
+        public Bucket? Find(long minute)
+        {
+            foreach (Bucket bucket in Buckets)
+            {
+                if (bucket.Minute == minute)
+                {
+                    return bucket;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    private sealed class Bucket(long minute, ActivityRecord first)
     {
         private int _count = 1;
         private long _bytes = first.Bytes ?? 0;
@@ -93,13 +174,15 @@ public sealed class ActivitySummarizer
         private DateTimeOffset _lastTime = first.Time;
         private long _revision = first.Revision;
 
-        public void Add(ActivityRecord record)
+        public long Minute { get; } = minute;
+
+        public void Add(DateTimeOffset time, long? bytes, long revision)
         {
             _count++;
-            _bytes += record.Bytes ?? 0;
-            _firstTime = record.Time < _firstTime ? record.Time : _firstTime;
-            _lastTime = record.Time > _lastTime ? record.Time : _lastTime;
-            _revision = Math.Max(_revision, record.Revision);
+            _bytes += bytes ?? 0;
+            _firstTime = time < _firstTime ? time : _firstTime;
+            _lastTime = time > _lastTime ? time : _lastTime;
+            _revision = Math.Max(_revision, revision);
         }
 
         // What all the requests share stays (user, app, device, the first one's client); what differs per request goes.

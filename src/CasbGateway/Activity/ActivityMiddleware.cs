@@ -62,11 +62,37 @@ internal sealed class ActivityMiddleware
         }
         finally
         {
-            ActivityRecord record = Build(context, feature);
-            _recorder.Record(record);
-            _metrics.RecordRequest(record.App, record.Action, record.HttpStatus);
+            if (!TryCountRepeat(context, feature))
+            {
+                ActivityRecord record = Build(context, feature);
+                _recorder.Record(record);
+                _metrics.RecordRequest(record.App, record.Action, record.HttpStatus);
+            }
         }
     }
+
+    // Activity volume Summary: a repeated allowed request is counted by its user, app and device without its record (the
+    // explanation, the strings, the arrays) being built. The conditions are those under which Build makes a record the
+    // summarizer may fold (ActivitySummarizer.IsFoldable): the engine's Allow, proxied, no file, no error.
+    private bool TryCountRepeat(HttpContext context, GatewayRequestFeature feature)
+    {
+        if (feature.Decision is not { Action: AccessAction.Allow } decision || feature.Request is null
+            || feature.FailedClosed || feature.NoApp || feature.File is not null || feature.Error is not null)
+        {
+            return false;
+        }
+
+        int status = context.Response.StatusCode;
+        if (!_recorder.TryCountRepeat(decision.User, decision.App, decision.Certificate?.Thumbprint, feature.Request.At, BodyBytes(context), decision.Revision))
+        {
+            return false;
+        }
+
+        _metrics.RecordRequest(decision.App, AllowAction, status);
+        return true;
+    }
+
+    private static readonly string AllowAction = nameof(AccessAction.Allow);
 
     /// <summary>
     /// The W3C trace id the request runs under: the current activity's when a tracer started one, else the client's

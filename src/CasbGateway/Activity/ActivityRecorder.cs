@@ -66,13 +66,24 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
     /// <summary>Records a request's activity: as it is, or counted into a Summary record (activity volume).</summary>
     public void Record(ActivityRecord record)
     {
-        if (_configuration.Current?.Engine.Configuration.Settings.ActivityVolume is ActivityVolume.Summary && _summarizer.TryCount(record))
+        if (Summarizing && _summarizer.TryCount(record))
         {
             return;
         }
 
         Write(record);
     }
+
+    /// <summary>
+    /// An allowed request (no file, no error: the caller has checked) counted into its minute's Summary by its user, app
+    /// and device alone, before its record is built: true when activity volume is Summary, its session is known and its
+    /// minute already has a Summary. Otherwise the caller builds the record and calls <see cref="Record"/>, which
+    /// decides as it always has (<see cref="ActivitySummarizer.TryCountRepeat"/>).
+    /// </summary>
+    public bool TryCountRepeat(string? user, string? app, string? certificateThumbprint, DateTimeOffset time, long? bytes, long revision) =>
+        Summarizing && _summarizer.TryCountRepeat(user, app, certificateThumbprint, time, bytes, revision);
+
+    private bool Summarizing => _configuration.Current?.Engine.Configuration.Settings.ActivityVolume is ActivityVolume.Summary;
 
     private void Write(ActivityRecord record)
     {

@@ -119,6 +119,8 @@ internal static class GatewayApp
                         ClientCertificateMode = ClientCertificateMode.AllowCertificate,
                         ClientCertificateValidation = static (_, _, _) => true,
                         CheckCertificateRevocation = false,
+                        // The chain SslStream builds for the callback it does not need: against nothing (see the type).
+                        OnAuthenticate = ClientCertificateHandshake.Configure,
                     });
 
                     // Past UseHttps the handshake is done: counted once per connection, not per request.

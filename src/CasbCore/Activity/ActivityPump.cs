@@ -79,6 +79,9 @@ public sealed class ActivityPump : IAsyncDisposable
     /// <summary>Records the queue holds before it drops.</summary>
     public int Capacity { get; }
 
+    /// <summary>Whether the thread gathers records for a while after a batch that emptied the queue (large queues only).</summary>
+    internal bool Gathers => _gather;
+
     /// <summary>Dropped because the queue was full while the sink was working (it cannot keep up with the traffic).</summary>
     public long DroppedQueueFull => Interlocked.Read(ref _droppedQueueFull);
 

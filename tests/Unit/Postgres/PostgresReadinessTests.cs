@@ -33,7 +33,7 @@ public sealed class PostgresReadinessTests(PostgresFixture postgres)
         await gateway.StartAsync();
         using HttpClient client = Client(gateway);
         Assert.Equal("Ready: revision 1", (await client.GetStringAsync("/readyz")).Split(" (")[0]);
-        await Until(() => postgres.Cluster.Sql(database, "select count(*) from pg_stat_activity where query ilike 'listen %'") == "1", "the gateway listens");
+        await Until(() => postgres.Cluster.Sql(database, "select count(*) from pg_stat_activity where query ilike 'listen %'") == "1", "the gateway listens", seconds: 30);
 
         string during;
         postgres.Cluster.Stop();

@@ -111,16 +111,20 @@ internal static class GatewayApp
                     listen.UseHttps(new HttpsConnectionAdapterOptions
                     {
                         ServerCertificate = serverCertificate,
-                        // Renewed or replaced while the gateway runs: each handshake takes the current one.
-                        OnAuthenticate = (_, ssl) => (certificates ??= listen.ApplicationServices.GetRequiredService<ServerCertificateSource>()).Apply(ssl),
+                        // Renewed or replaced while the gateway runs: each handshake takes the current one. The
+                        // chain SslStream builds for the callback it does not need is built against nothing (see
+                        // ClientCertificateHandshake).
+                        OnAuthenticate = (connection, ssl) =>
+                        {
+                            (certificates ??= listen.ApplicationServices.GetRequiredService<ServerCertificateSource>()).Apply(ssl);
+                            ClientCertificateHandshake.Configure(connection, ssl);
+                        },
                         SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                         // Requested, never required, never validated by TLS: the engine validates against the
                         // store's trusted roots, and a device without a valid certificate gets the block page.
                         ClientCertificateMode = ClientCertificateMode.AllowCertificate,
                         ClientCertificateValidation = static (_, _, _) => true,
                         CheckCertificateRevocation = false,
-                        // The chain SslStream builds for the callback it does not need: against nothing (see the type).
-                        OnAuthenticate = ClientCertificateHandshake.Configure,
                     });
 
                     // Past UseHttps the handshake is done: counted once per connection, not per request.

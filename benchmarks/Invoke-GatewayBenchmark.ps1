@@ -676,7 +676,7 @@ function New-Table($Results, $Memory) {
                 $cells += ('{0:0.0} / {1:0.0}' -f $s[$kind].P50, $s[$kind].P99)
                 if ($kind -eq 'h1') { $cells += ('{0:0}' -f $s[$kind].CpuUs) }
             }
-            else { $cells += '', '', ''; if ($kind -eq 'h1') { $cells += '' } }
+            else { $cells += '-', '', ''; if ($kind -eq 'h1') { $cells += '' } }
         }
         if ($s.ContainsKey('hs')) {
             $cells += ('{0:N0}' -f $s['hs'].Rps)
@@ -824,20 +824,20 @@ try {
     foreach ($round in 1..$Rounds) {
         Write-Host "==> Round $round of $Rounds"
         if ('h1' -in $Figures) {
-            foreach ($t in $Targets) { $r = Invoke-H1 $t $Seconds; $results.Add($r); Write-Host ('    {0,-17} HTTP/1.1 {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms  CPU {4,4:0} us/request' -f $t, $r.Rps, $r.P50, $r.P99, $r.CpuUs) }
+            foreach ($t in $Targets) { $r = Invoke-H1 $t $Seconds; $results.Add($r); Write-Host ('    {0,-22} HTTP/1.1 {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms  CPU {4,4:0} us/request' -f $t, $r.Rps, $r.P50, $r.P99, $r.CpuUs) }
         }
         if ('h2' -in $Figures) {
-            foreach ($t in $Targets) { $r = Invoke-H2 $t $Seconds; $results.Add($r); Write-Host ('    {0,-17} HTTP/2   {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms' -f $t, $r.Rps, $r.P50, $r.P99) }
+            foreach ($t in $Targets) { $r = Invoke-H2 $t $Seconds; $results.Add($r); Write-Host ('    {0,-22} HTTP/2   {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms' -f $t, $r.Rps, $r.P50, $r.P99) }
         }
         if ('hs' -in $Figures) {
-            foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds; $results.Add($r); Write-Host ('    {0,-17} handshakes {1,7:N0}/s  CPU {2,5:0} us/handshake' -f $t, $r.Rps, $r.CpuUs) }
+            foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds; $results.Add($r); Write-Host ('    {0,-22} handshakes {1,7:N0}/s  CPU {2,5:0} us/handshake' -f $t, $r.Rps, $r.CpuUs) }
         }
     }
 
     if ('mem' -in $Figures) { Write-Host "==> $IdleConnections keep-alive connections per target" }
     $memory = foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' -and 'mem' -in $Figures }) {
         $m = Measure-Connections $t
-        Write-Host ('    {0,-17} RSS idle {1,6:0} MB ({2} threads), with {3} connections {4,6:0} MB ({5} threads), {6} s after {7,6:0} MB ({8} threads)' -f $t, $m.IdleMB, $m.IdleThreads, $IdleConnections, $m.PeakMB, $m.PeakThreads, $SettleSeconds, $m.AfterMB, $m.AfterThreads)
+        Write-Host ('    {0,-22} RSS idle {1,6:0} MB ({2} threads), with {3} connections {4,6:0} MB ({5} threads), {6} s after {7,6:0} MB ({8} threads)' -f $t, $m.IdleMB, $m.IdleThreads, $IdleConnections, $m.PeakMB, $m.PeakThreads, $SettleSeconds, $m.AfterMB, $m.AfterThreads)
         $m
     }
 

@@ -10,12 +10,22 @@
       bare       Kestrel + YARP IHttpForwarder with the gateway's TLS settings, no engine: our floor;
       gw-100     the built gateway (out/CasbModule/gateway) on a store made with the module's cmdlets: the seed's
                  policies plus 100 more enabled access policies;
-      gw-1000    the same with 1,000 more.
+      gw-1000    the same with 1,000 more;
+      gw-100-summary  gw-100 at the product's default activity volume (Summary: repeated allowed requests of one
+                 user, app and device counted into one record per minute); the others record every request (Full)
+                 unless -ActivityVolume Summary is given, which makes every gateway target record Summary;
       gw-100-pg  (on request) gw-100 with its activity in PostgreSQL (--activity-database): a throwaway cluster
                  started as the tests start one (tests/Pester/PostgresCluster.ps1; Debian's postgresql is installed
                  when missing), the same store and policies; its records are counted in the table. Run it against
                  gw-100 (-Targets gw-100,gw-100-pg) for the file-vs-PostgreSQL ratios, written between the markers
                  pg-activity-bench (-Section).
+    Gateway target names are gw-<policies>[-summary][-pg][-variant] (e.g. gw-100-summary-pg: Summary activity in
+    PostgreSQL). A Full target is checked after every run (each completed request has its record); a Summary target
+    at the end, once its gateway has stopped and written its open minutes (the records and the counts the Summary
+    records carry add up to the requests counted at /metrics).
+    -Figures picks the figures (h1, h2, hs, mem); -VariantEnvironment / -VariantGateway add <-VariantOf>-variant.
+    Before the rounds, each .NET target is loaded until its tiered compilation is quiet (at most 90 s, 30 s with
+    -Quick), so the rounds measure requests, not start-up.
     Per target: keep-alive mTLS requests/s and p50/p99 over HTTP/1.1 (ab -k -E) and HTTP/2 (h2load through haproxy,
     which presents the client certificate: neither h2load nor wrk can), new mTLS handshakes/s (openssl s_time -new
     -cert), and RSS idle, at 1,000 keep-alive connections and after they close.
@@ -44,19 +54,25 @@ param(
     [string] $DocumentPath,
     # Extra environment for the gateway processes (e.g. @{ DOTNET_gcServer = '1' }) to try a setting without a rebuild.
     [hashtable] $GatewayEnvironment = @{},
-    # A/B a runtime setting without a rebuild: adds the target gw-100-variant (its own store, the same policies),
-    # interleaved with the others, whose gateway also gets this environment (e.g. @{ DOTNET_gcServer = '0' }).
+    # A/B a runtime setting without a rebuild: adds the target <-VariantOf>-variant (e.g. gw-100-variant: its own store,
+    # the same policies and activity volume as -VariantOf), interleaved with the others, whose gateway also gets this
+    # environment (e.g. @{ DOTNET_gcServer = '0' }).
     [hashtable] $VariantEnvironment = @{},
-    # A/B a code change: adds gw-100-variant run by this CasbGateway.dll (e.g. a copy of out/CasbModule/gateway built
-    # from another commit), interleaved with the others; combines with -VariantEnvironment. Name gw-100-pg-variant in
-    # -Targets instead for the variant with PostgreSQL activity.
+    # A/B a code change: adds <-VariantOf>-variant run by this CasbGateway.dll (e.g. a copy of out/CasbModule/gateway
+    # built from another commit), interleaved with the others; combines with -VariantEnvironment. A target named
+    # gw-...-variant in -Targets (e.g. gw-100-pg-variant) is the variant instead.
     [string] $VariantGateway,
+    # Which gateway target the variant copies (its store: policies, activity volume and sink): gw-<n>[-summary][-pg].
+    [string] $VariantOf = 'gw-100',
     # A/B runs: HTTP/1.1 rounds only (requests/s, latency, CPU per request), no HTTP/2, handshakes or memory figures.
     [switch] $ThroughputOnly,
-    [string[]] $Targets = @('upstream', 'nginx', 'bare', 'gw-100', 'gw-1000'),
-    # What the gateways keep (Set-CasbGatewaySetting -ActivityVolume): Full, one record per request, is the most logging
-    # work and lets every run be checked record by record; Summary (the product's default) is checked at the end, when
-    # the stopped gateways have written their Summary records (the counts they carry add up to the requests).
+    # The figures to take: h1 (HTTP/1.1), h2 (HTTP/2), hs (new handshakes), mem (RSS at 1,000 connections).
+    [string[]] $Figures = @('h1', 'h2', 'hs', 'mem'),
+    [string[]] $Targets = @('upstream', 'nginx', 'bare', 'gw-100', 'gw-100-summary', 'gw-1000'),
+    # What every gateway target keeps (Set-CasbGatewaySetting -ActivityVolume): Full, one record per request, is the
+    # most logging work and lets every run be checked record by record; Summary (the product's default) is checked at
+    # the end, when the stopped gateways have written their Summary records (the counts they carry add up to the
+    # requests). A target named gw-<n>-summary records Summary either way.
     [ValidateSet('Full', 'Summary')][string] $ActivityVolume = 'Full',
     # The markers in -DocumentPath the section goes between (<!-- <Section>:begin ... <!-- <Section>:end -->).
     [string] $Section = 'gateway-bench',
@@ -70,10 +86,17 @@ $PSStyle.OutputRendering = 'PlainText'
 $ModuleManifest = (Resolve-Path $ModuleManifest).Path
 $BareForwarder = (Resolve-Path $BareForwarder).Path
 $Targets = @($Targets -split ',' | ForEach-Object Trim | Where-Object { $_ })
-if (($VariantEnvironment.Count -gt 0 -or $VariantGateway) -and -not ($Targets -like '*-variant')) { $Targets += 'gw-100-variant' }
+# Lists arrive as one comma-separated string when the script is run with -File.
+$Figures = @($Figures -split ',' | ForEach-Object Trim | Where-Object { $_ })
+foreach ($f in $Figures) { if ($f -notin 'h1', 'h2', 'hs', 'mem') { throw "-Figures: '$f' is not one of h1, h2, hs, mem." } }
+if ($VariantOf -notmatch '^gw-\d+(-summary)?(-pg)?$') { throw "-VariantOf: '$VariantOf' is not a gateway target (gw-<policies>[-summary][-pg])." }
+if (($VariantEnvironment.Count -gt 0 -or $VariantGateway) -and -not ($Targets -like '*-variant')) { $Targets += "$VariantOf-variant" }
+if ($ThroughputOnly) { $Figures = @('h1') }
 if ($VariantGateway) { $VariantGateway = (Resolve-Path $VariantGateway).Path }
 foreach ($t in $Targets) {
-    if ($t -notin 'upstream', 'nginx', 'bare' -and $t -notmatch '^gw-\d+(-pg)?(-variant)?$') { throw "Unknown target '$t': upstream, nginx, bare, gw-<policies>[-pg]." }
+    if ($t -notin 'upstream', 'nginx', 'bare' -and $t -notmatch '^gw-\d+(-summary)?(-pg)?(-variant)?$') {
+        throw "Unknown target '$t': upstream, nginx, bare, gw-<policies>[-summary][-pg][-variant]."
+    }
 }
 $postgresTargets = @($Targets | Where-Object { $_ -match '-pg(-variant)?$' })
 
@@ -195,6 +218,21 @@ function Get-TreeCpuSeconds([int] $ProcessId) {
     }
     return $ticks / 100.0
 }
+
+# CPU time of a .NET process's tiered-compilation thread, in seconds: while it grows, the process is still compiling
+# (start-up), and its requests pay for it.
+function Get-JitCpuSeconds([int] $ProcessId) {
+    $ticks = 0
+    foreach ($task in Get-ChildItem "/proc/$ProcessId/task" -ErrorAction SilentlyContinue) {
+        $comm = Get-Content (Join-Path $task.FullName 'comm') -Raw -ErrorAction SilentlyContinue
+        if (-not $comm -or -not $comm.StartsWith('.NET Tiered Com')) { continue }
+        $stat = Get-Content (Join-Path $task.FullName 'stat') -Raw -ErrorAction SilentlyContinue
+        if (-not $stat) { continue }
+        $fields = $stat.Substring($stat.LastIndexOf(')') + 2) -split ' '
+        $ticks += [long] $fields[11] + [long] $fields[12]
+    }
+    return $ticks / 100.0
+}
 #endregion
 
 #region setup
@@ -214,16 +252,17 @@ function New-LabFiles {
     Set-Content (Join-Path $work 'www/index.html') -Value ("<!DOCTYPE html><html><head><title>upstream</title></head><body><h1>Hello from the upstream</h1><p>" + ('x' * 120) + "</p></body></html>") -NoNewline
 }
 
-function New-GatewayStore([string] $Store, [int] $ExtraPolicies) {
-    Write-Host "==> Store with the seed's policies + $ExtraPolicies access policies: $Store"
+function New-GatewayStore([string] $Store, [int] $ExtraPolicies, [string] $ActivityVolume = 'Full') {
+    Write-Host "==> Store with the seed's policies + $ExtraPolicies access policies, activity volume ${ActivityVolume}: $Store"
     Add-CasbTrustedRoot -StorePath $Store -Path (Join-Path $lab 'root-ca.pem'), (Join-Path $lab 'intermediate-ca.pem') | Out-Null
     Add-CasbCertificateRevocationList -StorePath $Store -Path (Join-Path $lab 'intermediate-ca.crl'), (Join-Path $lab 'root-ca.crl') | Out-Null
     Add-CasbApp -StorePath $Store -Name $AppName -Upstream "http://127.0.0.1:$upstreamPort" -Hostname 'localhost', '127.0.0.1'
     New-CasbConditionalAccessPolicy -StorePath $Store -Name 'Vendors via App Control' -IncludeUser All -App $AppName -SessionControl AppControl | Out-Null
     New-CasbAccessPolicy -StorePath $Store -Name 'Require certificate' -App $AppName -DeviceTag 'Valid client certificate' `
         -DeviceTagOperator DoesNotEqual -Action Block -BlockMessage 'Use a company device.' | Out-Null
-    # Full (the bench's default): one activity record per request (the product's default, Summary, folds repeated
-    # allowed requests into one per minute): the most logging work, and each run is checked against its own records.
+    # Full: one activity record per request, the most logging work, and the runs below check every request against its
+    # own record. Summary (the product's default; targets gw-<n>-summary, or all with -ActivityVolume Summary) folds
+    # repeated allowed requests into one record per minute; its check is at the end (Test-Summaries).
     Set-CasbGatewaySetting -StorePath $Store -ActivityVolume $ActivityVolume | Out-Null
     foreach ($g in 0..19) {
         New-CasbGroup -StorePath $Store -Name "Group $g" -Member (0..49 | ForEach-Object { "user$($g * 7 + $_)@contoso.com" }) | Out-Null
@@ -377,9 +416,14 @@ function Wait-ActivityCount([string] $Target, [long] $AtLeast = [long]::MaxValue
     }
 }
 
+# A gateway target records Summary when its name says so (gw-<n>-summary...) or -ActivityVolume Summary is given.
+function Test-SummaryTarget([string] $Target) { return $Target -like 'gw-*' -and ($ActivityVolume -eq 'Summary' -or $Target -match '^gw-\d+-summary') }
+
 function Assert-Decided([string] $Target, [long] $Before, [long] $Completed, [string] $What, [long] $Slack = $Connections + 5) {
-    # Summary folds allowed requests into per-minute records written later: Test-Summaries checks them at the end.
-    if (-not $stores.ContainsKey($Target) -or $ActivityVolume -eq 'Summary') { return }
+    if (-not $stores.ContainsKey($Target)) { return }
+    # Summary folds allowed requests into per-minute records written later: Test-Summaries checks them at the end,
+    # after the gateway has stopped and written every open minute.
+    if (Test-SummaryTarget $Target) { return }
     $after = Wait-ActivityCount $Target ($Before + $Completed)
     $written = $after - $Before
     # Every completed request has its record; a few in flight when the client stopped may add one each.
@@ -463,14 +507,17 @@ function Invoke-Handshakes([string] $Target, [int] $Duration) {
         $process = [System.Diagnostics.Process]::Start($info)
         [pscustomobject]@{ Process = $process; Out = $process.StandardOutput.ReadToEndAsync(); Err = $process.StandardError.ReadToEndAsync() }
     }
+    $cpuBefore = Get-TreeCpuSeconds $targetProcesses[$Target].Id
     $watch = [Diagnostics.Stopwatch]::StartNew()
     foreach ($c in $clients) { $c.Process.WaitForExit() }
+    $cpu = (Get-TreeCpuSeconds $targetProcesses[$Target].Id) - $cpuBefore
     $elapsed = $watch.Elapsed.TotalSeconds
     $outputs = foreach ($c in $clients) { $c.Out.Result; $c.Err.Result }
     $connections = 0
     foreach ($m in [regex]::Matches(($outputs -join "`n"), '(\d+) connections in [\d.]+s')) { $connections += [long] $m.Groups[1].Value }
     if ($connections -eq 0) { throw "openssl s_time made no connection to ${Target}: $($outputs -join "`n")" }
-    [pscustomobject]@{ Target = $Target; Kind = 'hs'; Rps = $connections / $elapsed }
+    # CPU per handshake, like CPU per request: the figure a busy machine distorts least.
+    [pscustomobject]@{ Target = $Target; Kind = 'hs'; Rps = $connections / $elapsed; CpuUs = 1e6 * $cpu / $connections }
 }
 
 function Measure-Connections([string] $Target) {
@@ -527,7 +574,7 @@ function Test-Counters([string] $Target) {
         if ($line -match '^casb_gateway_activity_dropped_total\{[^}]*\}\s+([\d.e+]+)') { $dropped += [double] $Matches[1] }
     }
     if ($dropped -ne 0) { throw "$Target dropped $dropped activity records (casb_gateway_activity_dropped_total)." }
-    if ($ActivityVolume -eq 'Summary') { Test-Summaries $Target $counted; return }
+    if (Test-SummaryTarget $Target) { Test-Summaries $Target $counted; return }
     $records = Wait-ActivityCount $Target
     $last = if ($databases.ContainsKey($Target)) {
         # Every record went to the database, none to the files.
@@ -542,7 +589,7 @@ function Test-Counters([string] $Target) {
     Write-Host "    ${Target}: $records activity records = $counted counted requests; last record: $($last.action), certificate $($last.certificateStatus), revision $($last.revision)"
 }
 # Activity volume Summary: the stopped gateway has written its last minutes; every request is a record of its own (the
-# first of a session) or counted in a Summary record.
+# first of a session, a block) or counted in a Summary record, which folds only allowed requests with a Valid certificate.
 function Test-Summaries([string] $Target, [double] $Counted) {
     Stop-Target $targetProcesses[$Target]
     $records = if ($databases.ContainsKey($Target)) {
@@ -553,16 +600,34 @@ function Test-Summaries([string] $Target, [double] $Counted) {
     }
     $requests = 0; $summaries = 0
     foreach ($r in $records) {
-        if ($r.PSObject.Properties['count']) { $requests += [long] $r.count; $summaries++ } else { $requests++ }
+        if ($null -eq $r.PSObject.Properties['count'] -or $null -eq $r.count) { $requests++; continue }
+        $requests += [long] $r.count; $summaries++
+        if ($r.action -ne 'Allow' -or $r.certificateStatus -ne 'Valid') {
+            throw "$Target has a Summary record that is not of allowed, validated requests: $($r | ConvertTo-Json -Compress)"
+        }
     }
     if ($requests -ne $Counted) { throw "$Target counted $Counted requests but its $($records.Count) activity records ($summaries Summary) stand for $requests." }
     if ($summaries -eq 0) { throw "$Target wrote no Summary record." }
     $script:verified[$Target] = $requests
-    Write-Host "    ${Target}: $($records.Count) activity records ($summaries Summary) stand for $requests requests = $Counted counted"
+    Write-Host "    ${Target}: $($records.Count) activity records ($summaries Summary, each of allowed requests with a Valid certificate) stand for $requests requests = $Counted counted"
 }
 #endregion
 
 #region report
+# gw-<n>[-summary][-pg][-variant] in words, e.g. 'gateway, seed + 100 policies, activity Summary in PostgreSQL'.
+function Get-TargetDescription([string] $Target) {
+    $n = [int] ($Target -replace '^gw-(\d+).*$', '$1')
+    $text = 'gateway, seed + {0:N0} policies' -f $n
+    $summary = Test-SummaryTarget $Target; $pg = $Target -match '-pg(-variant)?$'
+    if ($summary -and $pg) { $text += ', activity Summary in PostgreSQL' }
+    elseif ($summary) { $text += ', activity Summary' }
+    elseif ($pg) { $text += ', PostgreSQL activity' }
+    if ($Target -like '*-variant') {
+        $text += ", $(if ($VariantGateway) { "$VariantGateway " })$(($VariantEnvironment.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ' ')"
+    }
+    return $text.TrimEnd(' ', ',')
+}
+
 function Get-Median([double[]] $Values) {
     $sorted = @($Values | Where-Object { $null -ne $_ })
     if ($sorted.Count -eq 0) { return $null }
@@ -580,8 +645,8 @@ function Format-Ratio($Value, $Anchor) {
 
 function New-Table($Results, $Memory) {
     $rows = [System.Collections.Generic.List[string]]::new()
-    $rows.Add('| Target | HTTP/1.1 req/s | x nginx | p50 / p99 ms | CPU us/req | HTTP/2 req/s | x nginx | p50 / p99 ms | handshakes/s | x nginx | RSS idle MB | RSS 1,000 conns MB | x nginx | RSS after close MB |')
-    $rows.Add('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
+    $rows.Add('| Target | HTTP/1.1 req/s | x nginx | p50 / p99 ms | CPU us/req | HTTP/2 req/s | x nginx | p50 / p99 ms | handshakes/s | x nginx | CPU us/handshake | RSS idle MB | RSS 1,000 conns MB | x nginx | RSS after close MB |')
+    $rows.Add('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
     $summary = @{}
     foreach ($t in $Targets) {
         $s = @{}
@@ -591,17 +656,15 @@ function New-Table($Results, $Memory) {
             $s[$kind] = @{
                 Rps = Get-Median ($r.Rps); Min = ($r.Rps | Measure-Object -Minimum).Minimum; Max = ($r.Rps | Measure-Object -Maximum).Maximum
                 P50 = if ($kind -ne 'hs') { Get-Median ($r.P50) } else { $null }; P99 = if ($kind -ne 'hs') { Get-Median ($r.P99) } else { $null }
-                CpuUs = if ($kind -eq 'h1') { Get-Median ($r.CpuUs) } else { $null }
+                CpuUs = if ($kind -ne 'h2') { Get-Median ($r.CpuUs) } else { $null }
             }
         }
         $s['mem'] = if ($Memory) { $Memory | Where-Object Target -EQ $t | Select-Object -First 1 } else { $null }
         $summary[$t] = $s
     }
     $anchor = $summary['nginx']
-    $names = @{ upstream = 'upstream alone (ceiling)'; nginx = 'nginx ssl_verify_client (anchor)'; bare = 'bare Kestrel + YARP (floor)'; 'gw-100' = 'gateway, seed + 100 policies'; 'gw-1000' = 'gateway, seed + 1,000 policies'
-        'gw-100-variant' = "gateway, seed + 100, $(if ($VariantGateway) { "$VariantGateway " })$(($VariantEnvironment.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ' ')"
-        'gw-100-pg' = 'gateway, seed + 100 policies, PostgreSQL activity'; 'gw-1000-pg' = 'gateway, seed + 1,000 policies, PostgreSQL activity'
-        'gw-100-pg-variant' = "gateway, seed + 100, PostgreSQL activity, $(if ($VariantGateway) { "$VariantGateway " })$(($VariantEnvironment.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ' ')" }
+    $names = @{ upstream = 'upstream alone (ceiling)'; nginx = 'nginx ssl_verify_client (anchor)'; bare = 'bare Kestrel + YARP (floor)' }
+    foreach ($t in $Targets | Where-Object { $_ -like 'gw-*' }) { $names[$t] = Get-TargetDescription $t }
     foreach ($t in $Targets) {
         $s = $summary[$t]
         $cells = @($names[$t])
@@ -613,13 +676,14 @@ function New-Table($Results, $Memory) {
                 $cells += ('{0:0.0} / {1:0.0}' -f $s[$kind].P50, $s[$kind].P99)
                 if ($kind -eq 'h1') { $cells += ('{0:0}' -f $s[$kind].CpuUs) }
             }
-            else { $cells += '', '', ''; if ($kind -eq 'h1') { $cells += '' } }
+            else { $cells += '-', '', ''; if ($kind -eq 'h1') { $cells += '' } }
         }
         if ($s.ContainsKey('hs')) {
             $cells += ('{0:N0}' -f $s['hs'].Rps)
             $cells += if ($anchor -and $anchor.ContainsKey('hs')) { Format-Ratio $s['hs'].Rps $anchor['hs'].Rps } else { '' }
+            $cells += ('{0:0}' -f $s['hs'].CpuUs)
         }
-        else { $cells += '-', '' }
+        else { $cells += '-', '', '' }
         if ($s['mem']) {
             $cells += ('{0:0}' -f $s['mem'].IdleMB), ('{0:0}' -f $s['mem'].PeakMB)
             $cells += if ($anchor -and $anchor['mem']) { Format-Ratio $s['mem'].PeakMB $anchor['mem'].PeakMB } else { '' }
@@ -717,7 +781,7 @@ try {
             default {
                 $extra = [int] ($t -replace '^gw-(\d+).*$', '$1')
                 $store = Join-Path $work "store-$t"
-                New-GatewayStore $store $extra
+                New-GatewayStore $store $extra $(if (Test-SummaryTarget $t) { 'Summary' } else { 'Full' })
                 $stores[$t] = $store
                 $environment = if ($t -like '*-variant') { $targetEnvironment + $VariantEnvironment } else { $targetEnvironment }
                 $dll = if ($t -like '*-variant' -and $VariantGateway) { $VariantGateway } else { $gatewayDll }
@@ -741,20 +805,39 @@ try {
     # gateway's CPU samples (the bare forwarder, far less code, 0.4%), which is start-up cost, not per-request cost.
     Write-Host '==> Warm-up (JIT tiering, certificate chain cache, upstream connections)'
     foreach ($t in $Targets) { Invoke-H1 $t $(if ($Quick) { 2 } else { 15 }) -Warmup }
+    # Then each .NET target on until its tiered compilation is done (under 2% of a core over 5 s of load): on a busy
+    # machine the gateway, with far more code than the bare forwarder, was still compiling 30 s into the load (the
+    # JIT thread 17% of its CPU samples, 0.1% for the bare forwarder), so its first rounds measured start-up, not
+    # requests. At most 90 s more per target (30 s with -Quick).
+    foreach ($t in $Targets | Where-Object { $_ -eq 'bare' -or $_ -like 'gw-*' }) {
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        while ($watch.Elapsed.TotalSeconds -lt $(if ($Quick) { 30 } else { 90 })) {
+            $jitBefore = Get-JitCpuSeconds $targetProcesses[$t].Id
+            Invoke-H1 $t 5 -Warmup
+            $jit = (Get-JitCpuSeconds $targetProcesses[$t].Id) - $jitBefore
+            if ($jit -lt 0.1) { break }
+        }
+        Write-Host ('    {0}: warm after {1:0} s more' -f $t, $watch.Elapsed.TotalSeconds)
+    }
 
     $results = [System.Collections.Generic.List[object]]::new()
     foreach ($round in 1..$Rounds) {
         Write-Host "==> Round $round of $Rounds"
-        foreach ($t in $Targets) { $r = Invoke-H1 $t $Seconds; $results.Add($r); Write-Host ('    {0,-9} HTTP/1.1 {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms  CPU {4,4:0} us/request' -f $t, $r.Rps, $r.P50, $r.P99, $r.CpuUs) }
-        if ($ThroughputOnly) { continue }
-        foreach ($t in $Targets) { $r = Invoke-H2 $t $Seconds; $results.Add($r); Write-Host ('    {0,-9} HTTP/2   {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms' -f $t, $r.Rps, $r.P50, $r.P99) }
-        foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds; $results.Add($r); Write-Host ('    {0,-9} handshakes {1,7:N0}/s' -f $t, $r.Rps) }
+        if ('h1' -in $Figures) {
+            foreach ($t in $Targets) { $r = Invoke-H1 $t $Seconds; $results.Add($r); Write-Host ('    {0,-22} HTTP/1.1 {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms  CPU {4,4:0} us/request' -f $t, $r.Rps, $r.P50, $r.P99, $r.CpuUs) }
+        }
+        if ('h2' -in $Figures) {
+            foreach ($t in $Targets) { $r = Invoke-H2 $t $Seconds; $results.Add($r); Write-Host ('    {0,-22} HTTP/2   {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms' -f $t, $r.Rps, $r.P50, $r.P99) }
+        }
+        if ('hs' -in $Figures) {
+            foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds; $results.Add($r); Write-Host ('    {0,-22} handshakes {1,7:N0}/s  CPU {2,5:0} us/handshake' -f $t, $r.Rps, $r.CpuUs) }
+        }
     }
 
-    if (-not $ThroughputOnly) { Write-Host "==> $IdleConnections keep-alive connections per target" }
-    $memory = foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' -and -not $ThroughputOnly }) {
+    if ('mem' -in $Figures) { Write-Host "==> $IdleConnections keep-alive connections per target" }
+    $memory = foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' -and 'mem' -in $Figures }) {
         $m = Measure-Connections $t
-        Write-Host ('    {0,-9} RSS idle {1,6:0} MB ({2} threads), with {3} connections {4,6:0} MB ({5} threads), {6} s after {7,6:0} MB ({8} threads)' -f $t, $m.IdleMB, $m.IdleThreads, $IdleConnections, $m.PeakMB, $m.PeakThreads, $SettleSeconds, $m.AfterMB, $m.AfterThreads)
+        Write-Host ('    {0,-22} RSS idle {1,6:0} MB ({2} threads), with {3} connections {4,6:0} MB ({5} threads), {6} s after {7,6:0} MB ({8} threads)' -f $t, $m.IdleMB, $m.IdleThreads, $IdleConnections, $m.PeakMB, $m.PeakThreads, $SettleSeconds, $m.AfterMB, $m.AfterThreads)
         $m
     }
 
@@ -765,38 +848,40 @@ try {
     $cpu = ((Get-Content /proc/cpuinfo | Where-Object { $_ -match '^model name' } | Select-Object -First 1) -replace '^model name\s*:\s*', '')
     $nginxVersion = ((& nginx -v 2>&1) -join '') -replace '^nginx version: ', ''
     $command = if ($Quick) { 'dotnet pwsh ./build.ps1 -Task Bench -Quick' } else { 'dotnet pwsh ./build.ps1 -Task Bench' }
-    if ($VariantEnvironment.Count -gt 0) {
+    # Anything but the defaults: the full command, with the parameters that made this table.
+    $defaultTargets = 'upstream,nginx,bare,gw-100,gw-100-summary,gw-1000'
+    $targetsGiven = @($Targets | Where-Object { $_ -ne "$VariantOf-variant" }) -join ','
+    if ($VariantEnvironment.Count -gt 0 -or $VariantGateway -or $Section -ne 'gateway-bench' -or $ActivityVolume -ne 'Full' -or
+        $targetsGiven -ne $defaultTargets -or ($Figures -join ',') -ne 'h1,h2,hs,mem' -or $PSBoundParameters.ContainsKey('Rounds')) {
         $command = 'dotnet pwsh ./build.ps1 -Task Build; dotnet pwsh benchmarks/Invoke-GatewayBenchmark.ps1 -ModuleManifest out/CasbModule/CasbModule.psd1 ' +
-            '-BareForwarder benchmarks/BareForwarder/bin/Release/net10.0/BareForwarder.dll -DocumentPath docs/benchmarks.md -VariantEnvironment @{ ' +
-            (($VariantEnvironment.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key) = '$($_.Value)'" }) -join '; ') + ' }'
-    }
-    if ($Section -ne 'gateway-bench' -or $postgresTargets.Count -gt 0 -or $ActivityVolume -ne 'Full') {
-        $command = 'dotnet pwsh ./build.ps1 -Task Build; dotnet pwsh benchmarks/Invoke-GatewayBenchmark.ps1 -ModuleManifest out/CasbModule/CasbModule.psd1 ' +
-            '-BareForwarder benchmarks/BareForwarder/bin/Release/net10.0/BareForwarder.dll -DocumentPath docs/benchmarks.md ' +
-            "-Section $Section -Targets $($Targets -join ',') -Rounds $Rounds -ActivityVolume $ActivityVolume$(if ($ThroughputOnly) { ' -ThroughputOnly' })$(if ($Quick) { ' -Quick' })"
+            '-BareForwarder benchmarks/BareForwarder/bin/Release/net10.0/BareForwarder.dll -DocumentPath docs/benchmarks.md' +
+            $(if ($Section -ne 'gateway-bench') { " -Section $Section" }) +
+            $(if ($targetsGiven -ne $defaultTargets) { " -Targets $targetsGiven" }) +
+            $(if ($PSBoundParameters.ContainsKey('Rounds')) { " -Rounds $Rounds" }) +
+            $(if ($ActivityVolume -ne 'Full') { " -ActivityVolume $ActivityVolume" }) +
+            $(if ($ThroughputOnly) { ' -ThroughputOnly' } elseif (($Figures -join ',') -ne 'h1,h2,hs,mem') { " -Figures $($Figures -join ',')" }) +
+            $(if ($VariantEnvironment.Count -gt 0) { ' -VariantEnvironment @{ ' + (($VariantEnvironment.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key) = '$($_.Value)'" }) -join '; ') + ' }' }) +
+            $(if ($VariantGateway) { " -VariantGateway $VariantGateway" }) +
+            $(if (($VariantEnvironment.Count -gt 0 -or $VariantGateway) -and $VariantOf -ne 'gw-100') { " -VariantOf $VariantOf" }) +
+            $(if ($Quick) { ' -Quick' })
     }
     $postgresTable = if ($postgresTargets.Count -gt 0) { New-PostgresTable $results } else { '' }
     $minutes = [math]::Round(((Get-Date) - $started).TotalMinutes, 1)
     $memoryGiB = [math]::Round([double] ((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '') / 1MB)
     $gcNote = if ($GatewayEnvironment.Count -gt 0) { " Gateway environment: $(($GatewayEnvironment.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ', ')." } else { '' }
-    $verifiedNote = ($stores.Keys | Sort-Object | ForEach-Object { "$_ $('{0:N0}' -f $verified[$_])" }) -join ', '
     $postgresNote = if ($postgresTargets.Count -gt 0) {
         " PostgreSQL $postgresVersion, the tests' throwaway cluster on loopback (fsync, synchronous_commit and full_page_writes off, shared_buffers 16MB), on the same 2 cores."
     } else { '' }
-    $checkedNote = if ($ActivityVolume -eq 'Summary') {
-        @"
-Activity volume Summary. Every gateway request was decided and recorded: after the rounds each gateway was stopped (writing its
-open minutes) and its records, each a request of its own or a Summary record carrying a count, stood for exactly the requests
-counted at /metrics ($verifiedNote requests), none dropped, and a request without a certificate got 403 "Use a company device.".
-"@
+    $fullTargets = @($stores.Keys | Sort-Object | Where-Object { -not (Test-SummaryTarget $_) })
+    $summaryTargets = @($stores.Keys | Sort-Object | Where-Object { Test-SummaryTarget $_ })
+    $checks = @()
+    if ($fullTargets.Count -gt 0) {
+        $checks += "at activity volume Full ($(($fullTargets | ForEach-Object { "$_ $('{0:N0}' -f $verified[$_]) records" }) -join ', ')) the records$(if (@($fullTargets | Where-Object { $databases.ContainsKey($_) }).Count -gt 0) { ' (rows of casb_activity for the PostgreSQL targets)' }) checked against the clients' completed requests after each run, the request counter at /metrics equal to the activity log and the last record an Allow with a Valid certificate"
     }
-    else {
-        @"
-Activity volume Full. Every gateway request was decided and recorded: activity records$(if ($postgresTargets.Count -gt 0) { ' (rows of casb_activity for the PostgreSQL targets)' }) checked against the clients' completed requests after
-each run ($verifiedNote records), the request counter at /metrics equal to the activity log, none dropped, the last record an Allow with
-a Valid certificate, and a request without a certificate got 403 "Use a company device.".
-"@
+    if ($summaryTargets.Count -gt 0) {
+        $checks += "at Summary ($(($summaryTargets | ForEach-Object { "$_ $('{0:N0}' -f $verified[$_]) requests" }) -join ', ')) each gateway stopped after the rounds (writing its open minutes) and its records, each a request of its own or a Summary record of allowed requests with a Valid certificate carrying a count, stood for exactly the requests counted at /metrics"
     }
+    $checkedNote = "Every gateway request was decided and recorded: $($checks -join '; '); none dropped; and a request without a certificate got 403 ""Use a company device.""."
     $sectionText = @"
 <!-- ${Section}:begin (written by benchmarks/Invoke-GatewayBenchmark.ps1) -->
 Run $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC$(if ($Quick) { ' (**-Quick**: one short round, indicative only)' }), $minutes min: ``$command``.

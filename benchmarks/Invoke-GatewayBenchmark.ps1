@@ -853,7 +853,7 @@ try {
     $targetsGiven = @($Targets | Where-Object { $_ -ne "$VariantOf-variant" }) -join ','
     if ($VariantEnvironment.Count -gt 0 -or $VariantGateway -or $Section -ne 'gateway-bench' -or $ActivityVolume -ne 'Full' -or
         $targetsGiven -ne $defaultTargets -or ($Figures -join ',') -ne 'h1,h2,hs,mem' -or $PSBoundParameters.ContainsKey('Rounds')) {
-        $command = 'dotnet pwsh ./build.ps1 -Task Build; dotnet pwsh benchmarks/Invoke-GatewayBenchmark.ps1 -ModuleManifest out/CasbModule/CasbModule.psd1 ' +
+        $arguments = '-ModuleManifest out/CasbModule/CasbModule.psd1 ' +
             '-BareForwarder benchmarks/BareForwarder/bin/Release/net10.0/BareForwarder.dll -DocumentPath docs/benchmarks.md' +
             $(if ($Section -ne 'gateway-bench') { " -Section $Section" }) +
             $(if ($targetsGiven -ne $defaultTargets) { " -Targets $targetsGiven" }) +
@@ -864,6 +864,10 @@ try {
             $(if ($VariantGateway) { " -VariantGateway $VariantGateway" }) +
             $(if (($VariantEnvironment.Count -gt 0 -or $VariantGateway) -and $VariantOf -ne 'gw-100') { " -VariantOf $VariantOf" }) +
             $(if ($Quick) { ' -Quick' })
+        # A hashtable argument does not survive pwsh's -File: with -VariantEnvironment the script runs under -Command.
+        $command = 'dotnet pwsh ./build.ps1 -Task Build; ' + $(if ($VariantEnvironment.Count -gt 0) {
+                "dotnet pwsh -Command `"& ./benchmarks/Invoke-GatewayBenchmark.ps1 $arguments`"" } else {
+                "dotnet pwsh benchmarks/Invoke-GatewayBenchmark.ps1 $arguments" })
     }
     $postgresTable = if ($postgresTargets.Count -gt 0) { New-PostgresTable $results } else { '' }
     $minutes = [math]::Round(((Get-Date) - $started).TotalMinutes, 1)

@@ -26,7 +26,7 @@ public sealed class ActivityLossTests
         }
 
         // Enforcement goes on; /readyz says why activity is degraded, and the metric says the sink fails.
-        string ready = await ReadyAsync(harness, "degraded");
+        string ready = await harness.WaitForReadyzAsync("degraded");
         Assert.Matches(@"^Ready: revision \d+ .*; degraded: activity sink 'file' failing since \S+: ", ready);
         string metrics = await ClientErrorTests.ScrapeAsync(harness, @"casb_gateway_activity_failing\{[^}]*sink=""file""[^}]*\} 1\b");
         Assert.Matches(@"casb_gateway_activity_dropped_total\{[^}]*reason=""sink_failing""[^}]*sink=""file""[^}]*\} 0\b|casb_gateway_activity_dropped_total\{[^}]*sink=""file""[^}]*reason=""sink_failing""[^}]*\} 0\b", metrics);
@@ -35,7 +35,7 @@ public sealed class ActivityLossTests
         File.Delete(folder);
         IReadOnlyList<CasbCore.Activity.ActivityRecord> records = await harness.WaitForActivityAsync(5);
         Assert.Equal(waiting.Order(), records.Select(r => r.CorrelationId).Order());
-        Assert.DoesNotContain("degraded", await ReadyAsync(harness, "Ready: revision"));
+        Assert.DoesNotContain("degraded", await harness.WaitForReadyzAsync("Ready: revision"));
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed class ActivityLossTests
         Directory.Delete(folder, recursive: true);
         await File.WriteAllTextAsync(folder, "");
         (await client.GetAsync("/held")).EnsureSuccessStatusCode();
-        await ReadyAsync(harness, "degraded");
+        await harness.WaitForReadyzAsync("degraded");
 
         // One batch held by the failing sink, three in the queue: the other six are counted.
         for (int i = 0; i < 9; i++)
@@ -60,24 +60,5 @@ public sealed class ActivityLossTests
         Assert.Matches(@"casb_gateway_activity_dropped_total\{[^}]*reason=""sink_failing""[^}]*\} 6\b", metrics);
         File.Delete(folder);
         Assert.Equal(4, (await harness.WaitForActivityAsync(4)).Count);
-    }
-
-    private static async Task<string> ReadyAsync(GatewayHarness harness, string expected)
-    {
-        using HttpClient client = harness.CreateClient();
-        string body = "";
-        for (int i = 0; i < 100; i++)
-        {
-            body = await client.GetStringAsync("/readyz");
-            if (body.Contains(expected, StringComparison.Ordinal))
-            {
-                break;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Contains(expected, body);
-        return body;
     }
 }

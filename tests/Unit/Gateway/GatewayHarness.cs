@@ -210,6 +210,26 @@ internal sealed class GatewayHarness : IAsyncDisposable
         return CasbCore.Activity.ActivityLog.ReadNewestFirst(Store.ActivityDirectory).ToList();
     }
 
+    /// <summary>Reads /readyz until it contains <paramref name="expected"/> (about 5 s at most), asserts it, and returns it.</summary>
+    public async Task<string> WaitForReadyzAsync(string expected)
+    {
+        using HttpClient client = CreateClient();
+        string body = "";
+        for (int i = 0; i < 100; i++)
+        {
+            body = await client.GetStringAsync("/readyz");
+            if (body.Contains(expected, StringComparison.Ordinal))
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Contains(expected, body);
+        return body;
+    }
+
     /// <summary>Stops the gateway (its activity flushed) and leaves the store for the test to read.</summary>
     public async Task StopGatewayAsync()
     {

@@ -83,7 +83,7 @@ public sealed class OtlpActivityTests
 
         // Enforcement and the primary sink go on; /readyz names the OTLP sink and the receiver's answer, not the API key.
         Assert.Equal(5, (await harness.WaitForActivityAsync(5)).Count);
-        string ready = await ReadyAsync(harness, "degraded");
+        string ready = await harness.WaitForReadyzAsync("degraded");
         Assert.Matches(@"degraded: activity sink 'otlp' failing since \S+: the collector at http://127\.0\.0\.1:\d+ answered 503", ready);
         Assert.DoesNotContain("otlp-secret-4711", ready);
         Assert.Matches(
@@ -96,7 +96,7 @@ public sealed class OtlpActivityTests
 
         // A 503 keeps nothing, so here exactly once: every record, none twice.
         Assert.Equal(sent.Order(), received.Select(r => r.String("casb.correlationId")!).Order());
-        Assert.DoesNotContain("degraded", await ReadyAsync(harness, "Ready: revision"));
+        Assert.DoesNotContain("degraded", await harness.WaitForReadyzAsync("Ready: revision"));
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class OtlpActivityTests
         harness.Decider.Decide = (state, request) => harness.Allow(state, request);
         using HttpClient client = harness.CreateClient();
         (await client.GetAsync("/held")).EnsureSuccessStatusCode();
-        await ReadyAsync(harness, "activity sink 'otlp' failing");
+        await harness.WaitForReadyzAsync("activity sink 'otlp' failing");
 
         // One record held by the failing sink, three in its queue: the other six are counted against the OTLP sink only.
         for (int i = 0; i < 9; i++)
@@ -149,7 +149,7 @@ public sealed class OtlpActivityTests
         IReadOnlyList<OtlpLogRecord> received = await receiver.WaitForLogRecordsAsync(9);
         Assert.Equal(sent.Order(), received.Select(r => r.String("casb.correlationId")!).Order());
         Assert.All(receiver.Accepted, r => Assert.InRange(r.LogRecords, 1, 2));
-        Assert.DoesNotContain("degraded", await ReadyAsync(harness, "Ready: revision"));
+        Assert.DoesNotContain("degraded", await harness.WaitForReadyzAsync("Ready: revision"));
     }
 
     [Fact]
@@ -170,7 +170,7 @@ public sealed class OtlpActivityTests
 
         // A partial success is not retried (OTLP says so): each record was sent once, and the sink is not failing.
         Assert.Equal(3, receiver.LogRecords().Count);
-        Assert.DoesNotContain("degraded", await ReadyAsync(harness, "Ready: revision"));
+        Assert.DoesNotContain("degraded", await harness.WaitForReadyzAsync("Ready: revision"));
     }
 
     [Fact]
@@ -198,7 +198,7 @@ public sealed class OtlpActivityTests
         Assert.Empty(receiver.Accepted);
         Assert.Equal(3, (await harness.WaitForActivityAsync(3)).Count); // the primary sink keeps them all
 
-        string ready = await ReadyAsync(harness, "refused");
+        string ready = await harness.WaitForReadyzAsync("refused");
         Assert.Matches(
             @"degraded: activity sink 'otlp' refused at \S+: the collector at http://127\.0\.0\.1:\d+ answered 401 Unauthorized, which OTLP says not to retry: [1-3] records? dropped \(refused by the test with 401\)",
             ready);
@@ -209,25 +209,6 @@ public sealed class OtlpActivityTests
         using HttpResponseMessage next = await client.GetAsync("/after");
         string correlationId = next.Headers.GetValues("X-Casb-Correlation-Id").Single();
         Assert.Equal(correlationId, Assert.Single(await receiver.WaitForLogRecordsAsync(1)).String("casb.correlationId"));
-        Assert.DoesNotContain("degraded", await ReadyAsync(harness, "Ready: revision"));
-    }
-
-    private static async Task<string> ReadyAsync(GatewayHarness harness, string expected)
-    {
-        using HttpClient client = harness.CreateClient();
-        string body = "";
-        for (int i = 0; i < 100; i++)
-        {
-            body = await client.GetStringAsync("/readyz");
-            if (body.Contains(expected, StringComparison.Ordinal))
-            {
-                break;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Contains(expected, body);
-        return body;
+        Assert.DoesNotContain("degraded", await harness.WaitForReadyzAsync("Ready: revision"));
     }
 }

@@ -13,21 +13,6 @@ namespace BareForwarder;
 /// </summary>
 public static class BareForwarderApp
 {
-    private static readonly X509ChainPolicy HandshakeChainPolicy = CreateHandshakeChainPolicy();
-
-    private static X509ChainPolicy CreateHandshakeChainPolicy()
-    {
-        var policy = new X509ChainPolicy
-        {
-            TrustMode = X509ChainTrustMode.CustomRootTrust,
-            RevocationMode = X509RevocationMode.NoCheck,
-            DisableCertificateDownloads = true,
-            VerificationTimeIgnored = true,
-        };
-        policy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.2"));
-        return policy;
-    }
-
     public static WebApplication Build(IPEndPoint listen, X509Certificate2 serverCertificate, string upstream)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -50,7 +35,7 @@ public static class BareForwarderApp
                     ClientCertificateValidation = static (_, _, _) => true,
                     CheckCertificateRevocation = false,
                     // The gateway's handshake chain policy (src/CasbGateway/Hosting/ClientCertificateHandshake.cs).
-                    OnAuthenticate = static (_, ssl) => ssl.CertificateChainPolicy = HandshakeChainPolicy,
+                    OnAuthenticate = CasbGateway.Hosting.ClientCertificateHandshake.Configure,
                 });
             });
         });

@@ -21,6 +21,8 @@ public static class BareForwarderApp
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Logging.ClearProviders();
+        // Socket transport and data-rate limits at Kestrel's defaults, as in the gateway (GatewayApp, docs/benchmarks.md:
+        // fourth pass): change them in both or in neither, or the floor stops measuring what the gateway stands on.
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

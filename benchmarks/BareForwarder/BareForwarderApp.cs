@@ -21,8 +21,6 @@ public static class BareForwarderApp
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Logging.ClearProviders();
-        // The gateway's transport scheduling (src/CasbGateway/Hosting/TransportScheduling.cs).
-        builder.WebHost.UseSockets(CasbGateway.Hosting.TransportScheduling.Configure);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -91,8 +91,6 @@ internal static class GatewayApp
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
 
-        // Fewer thread hops per TLS handshake step and per request (see TransportScheduling).
-        builder.WebHost.UseSockets(TransportScheduling.Configure);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -61,10 +61,9 @@ public sealed class ClientCertificateHandshakeTests : IClassFixture<LabPkiFixtur
     }
 
     /// <summary>
-    /// Many new connections at once, each presenting its own certificate: with Kestrel running the TLS and HTTP steps
-    /// inline on whichever pool thread completed the socket read (<see cref="TransportScheduling"/>), handshakes and
-    /// requests of different connections interleave on the same threads, and each request must still be decided on
-    /// its own connection's certificate (its status and thumbprint in its own activity record).
+    /// Many new connections at once, each presenting its own certificate: their handshakes run in parallel on the
+    /// thread pool and all use the one shared <see cref="ClientCertificateHandshake.Policy"/>, so each request must
+    /// still be decided on its own connection's certificate (its status and thumbprint in its own activity record).
     /// </summary>
     [Fact]
     public async Task Concurrent_new_connections_are_each_decided_on_their_own_certificate()

@@ -26,6 +26,9 @@ internal sealed class DecisionTrace
         _keepReasons = keepReasons;
     }
 
+    /// <summary>False when the reason lines are dropped: a stage then need not build them.</summary>
+    public bool KeepsReasons => _keepReasons;
+
     public void Reason(string line)
     {
         if (_keepReasons)

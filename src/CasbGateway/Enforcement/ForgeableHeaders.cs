@@ -173,6 +173,12 @@ internal static class ForgeableHeaders
 
     private static bool SameName(string name, string identityHeader)
     {
+        // Normalizing keeps the length: a name of another length is not the identity header (most standard names).
+        if (name.Length != identityHeader.Length)
+        {
+            return false;
+        }
+
         Span<char> buffer = name.Length <= 256 ? stackalloc char[name.Length] : new char[name.Length];
         return SameName(Normalize(name, buffer), identityHeader);
     }

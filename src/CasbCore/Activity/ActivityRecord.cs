@@ -191,7 +191,7 @@ public sealed record ActivityRecord
             CertificateUserMismatch = decision.CertificateUserMismatch ? true : null,
             SourceIp = request.ClientAddress?.ToString() ?? request.RemoteAddress?.ToString(),
             UserAgent = request.UserAgent,
-            ClientAppType = decision.ClientAppType.ToString(),
+            ClientAppType = NameOf(decision.ClientAppType),
             DeviceTags = decision.DeviceTags.Count == 0 ? Array.Empty<string>() : decision.DeviceTags.ToArray(),
             CertificateSubject = decision.Certificate?.Subject,
             CertificateIssuer = decision.Certificate?.Issuer,
@@ -199,7 +199,7 @@ public sealed record ActivityRecord
             CertificateStatus = decision.Certificate?.Status,
             ConditionalAccess = Logged(explanation.ConditionalAccess),
             MatchedPolicies = Names(explanation.MatchedPolicies),
-            Action = decision.Action.ToString(),
+            Action = NameOf(decision.Action),
             BlockingPolicy = decision.BlockingPolicy,
             BlockMessage = decision.Action == AccessAction.Block ? decision.BlockMessage : null,
             HttpStatus = httpStatus,
@@ -213,6 +213,22 @@ public sealed record ActivityRecord
             Bytes = bytes,
         };
     }
+
+    // The names without Enum.ToString's lookup: once per request on the gateway's request path (same strings).
+    private static string NameOf(Model.ClientAppType type) => type switch
+    {
+        Model.ClientAppType.Browser => nameof(Model.ClientAppType.Browser),
+        Model.ClientAppType.MobileAndDesktop => nameof(Model.ClientAppType.MobileAndDesktop),
+        _ => type.ToString(),
+    };
+
+    private static string NameOf(AccessAction action) => action switch
+    {
+        AccessAction.Allow => nameof(AccessAction.Allow),
+        AccessAction.Block => nameof(AccessAction.Block),
+        AccessAction.Monitor => nameof(AccessAction.Monitor),
+        _ => action.ToString(),
+    };
 
     // Loops, not LINQ: once per request on the gateway's request path.
     private static ActivityConditionalAccessResult[] Logged(IReadOnlyList<ConditionalAccessResult> results)

@@ -32,6 +32,10 @@ public sealed class CertificateValidator
     private readonly List<StoredCrl> _storeCrls = new();
     private readonly ConcurrentDictionary<(string CrlId, string Issuer), bool> _storeCrlSignatures = new();
     private readonly ConcurrentDictionary<CertificateCacheKey, CachedResult> _results = new();
+    // The result last found for a certificate object: a TLS connection hands every request on it the same object, whose
+    // bytes cannot change, so its requests after the first skip hashing the DER bytes (the key above). Weak: it goes
+    // with the connection's certificate object. The result is the same one the cache above holds and is checked the same way.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, CachedResult> _byInstance = new();
     private readonly Dictionary<string, CaProfile> _caProfiles = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<(string IssuerThumbprint, string Problem)> _unusableStoreCrls = new();
     private readonly bool _allowWeak;
@@ -100,6 +104,11 @@ public sealed class CertificateValidator
             return CertificateValidationResult.None(at);
         }
 
+        if (_byInstance.TryGetValue(certificate, out CachedResult? known) && known.IsUsableAt(at))
+        {
+            return known.Result;
+        }
+
         CertificateCacheKey key;
         try
         {
@@ -112,6 +121,7 @@ public sealed class CertificateValidator
 
         if (_results.TryGetValue(key, out CachedResult? cached) && cached.IsUsableAt(at))
         {
+            _byInstance.AddOrUpdate(certificate, cached);
             return cached.Result;
         }
 
@@ -133,6 +143,7 @@ public sealed class CertificateValidator
 
         // Detached: the cache must not depend on the bytes of a certificate object the server may dispose.
         _results[key.Detached()] = fresh;
+        _byInstance.AddOrUpdate(certificate, fresh);
         return fresh.Result;
     }
 

@@ -73,8 +73,11 @@ internal sealed class CompiledConditionalAccessPolicy
     /// <summary>The reason line when this policy's block decides the request.</summary>
     public string BlockedReason { get; }
 
-    /// <summary>The result and reason line for a request out of this policy's scope (explanations only: it allocates).</summary>
-    public (ConditionalAccessResult Result, string Line) NotInScope(ConditionalAccessScope scope, in RequestFacts facts)
+    /// <summary>
+    /// The result and reason line for a request out of this policy's scope (explanations only: it allocates). Without
+    /// <paramref name="withLine"/> the line is empty: the activity record keeps the result and never the lines.
+    /// </summary>
+    public (ConditionalAccessResult Result, string Line) NotInScope(ConditionalAccessScope scope, in RequestFacts facts, bool withLine = true)
     {
         string because = scope.Kind switch
         {
@@ -84,7 +87,8 @@ internal sealed class CompiledConditionalAccessPolicy
             ConditionalAccessScopeKind.AppNotInScope => $"app '{facts.App}' is not in scope",
             _ => $"client app type {facts.ClientAppType} is not in scope",
         };
-        return Result(ConditionalAccessOutcome.NotApplied, $"Not in scope: {because}.");
+        string reason = $"Not in scope: {because}.";
+        return withLine ? Result(ConditionalAccessOutcome.NotApplied, reason) : (new ConditionalAccessResult(Name, ConditionalAccessOutcome.NotApplied, reason), "");
     }
 
     /// <summary>Whether the request is in the policy's scope, and if not the first reason why (no text: nothing allocated).</summary>

@@ -32,7 +32,7 @@ internal sealed class ConditionalAccessStage : IDecisionStage
             ConditionalAccessScope scope = policy.CheckScope(in state.Facts);
             if (!scope.InScope)
             {
-                trace?.ConditionalAccess(policy.NotInScope(scope, in state.Facts));
+                trace?.ConditionalAccess(policy.NotInScope(scope, in state.Facts, trace.KeepsReasons));
                 continue;
             }
 

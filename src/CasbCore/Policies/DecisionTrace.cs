@@ -7,13 +7,15 @@ namespace CasbCore.Policies;
 /// </summary>
 internal sealed class DecisionTrace
 {
-    private readonly List<string> _reasons;
-    private readonly List<ConditionalAccessResult> _conditionalAccess = new();
-    private readonly List<MatchedAccessPolicy> _matchedPolicies = new();
-    private readonly List<string> _evaluated = new();
+    // Each list is made when its first entry comes: the gateway explains every request for its activity record, and most
+    // requests have no matched policy, no reason lines kept and no evaluated policies recorded.
+    private List<string>? _reasons;
+    private List<ConditionalAccessResult>? _conditionalAccess;
+    private List<MatchedAccessPolicy>? _matchedPolicies;
+    private List<string>? _evaluated;
     // Null unless asked for: the gateway explains every request for its activity record and has no use for it.
     private readonly HashSet<CompiledAccessPolicy>? _evaluatedOnce;
-    private readonly List<CompiledAccessPolicy> _matchedPending = new();
+    private List<CompiledAccessPolicy>? _matchedPending;
     // False for the gateway's activity record, which logs the structured parts (each conditional-access result with its
     // reason, the matched policies, the blocking policy) and never the reason lines: they are not kept or built.
     private readonly bool _keepReasons;
@@ -22,20 +24,22 @@ internal sealed class DecisionTrace
     {
         _evaluatedOnce = recordEvaluated ? new HashSet<CompiledAccessPolicy>(ReferenceEqualityComparer.Instance) : null;
         _keepReasons = keepReasons;
-        _reasons = keepReasons ? new List<string>(8) : [];
     }
+
+    /// <summary>False when the reason lines are dropped: a stage then need not build them.</summary>
+    public bool KeepsReasons => _keepReasons;
 
     public void Reason(string line)
     {
         if (_keepReasons)
         {
-            _reasons.Add(line);
+            (_reasons ??= new List<string>(8)).Add(line);
         }
     }
 
     public void ConditionalAccess((ConditionalAccessResult Result, string Line) result)
     {
-        _conditionalAccess.Add(result.Result);
+        (_conditionalAccess ??= new List<ConditionalAccessResult>()).Add(result.Result);
         Reason(result.Line);
     }
 
@@ -43,11 +47,11 @@ internal sealed class DecisionTrace
     {
         if (_evaluatedOnce is not null && _evaluatedOnce.Add(policy))
         {
-            _evaluated.Add(policy.Name);
+            (_evaluated ??= new List<string>()).Add(policy.Name);
         }
     }
 
-    public void Matched(CompiledAccessPolicy policy) => _matchedPending.Add(policy);
+    public void Matched(CompiledAccessPolicy policy) => (_matchedPending ??= new List<CompiledAccessPolicy>()).Add(policy);
 
     /// <summary>
     /// Writes down the access policies matched since the last call, once each and in configuration order (the
@@ -56,25 +60,34 @@ internal sealed class DecisionTrace
     /// </summary>
     public void EndAccessPolicies(bool reportOnly)
     {
-        IEnumerable<CompiledAccessPolicy> matched = _matchedPending.Count <= 1 ? _matchedPending : _matchedPending.Distinct().OrderBy(p => p.Order);
+        if (_matchedPending is not { Count: > 0 } pending)
+        {
+            return;
+        }
+
+        IEnumerable<CompiledAccessPolicy> matched = pending.Count <= 1 ? pending : pending.Distinct().OrderBy(p => p.Order);
         foreach (CompiledAccessPolicy policy in matched)
         {
             if (reportOnly)
             {
                 if (_keepReasons)
                 {
-                    _reasons.Add("Report-only: " + policy.MatchedReason);
+                    Reason("Report-only: " + policy.MatchedReason);
                 }
             }
             else
             {
-                _matchedPolicies.Add(policy.Matched);
+                (_matchedPolicies ??= new List<MatchedAccessPolicy>()).Add(policy.Matched);
                 Reason(policy.MatchedReason);
             }
         }
 
-        _matchedPending.Clear();
+        pending.Clear();
     }
 
-    public DecisionExplanation ToExplanation() => new(_conditionalAccess, _matchedPolicies, _reasons, _evaluated);
+    public DecisionExplanation ToExplanation() => new(
+        (IReadOnlyList<ConditionalAccessResult>?)_conditionalAccess ?? [],
+        (IReadOnlyList<MatchedAccessPolicy>?)_matchedPolicies ?? [],
+        (IReadOnlyList<string>?)_reasons ?? [],
+        (IReadOnlyList<string>?)_evaluated ?? []);
 }

@@ -78,7 +78,8 @@ internal sealed class IdentityStage : IDecisionStage
         state.ClientAppType = userAgent.ClientAppType;
         string[] deviceTags = DeviceTagsOf(state.Certificate, out state.DeviceTags);
 
-        if (trace is not null)
+        // The lines are formatted only for an explanation that keeps them (not the activity record's).
+        if (trace is { KeepsReasons: true })
         {
             trace.Reason(app is not null ? app.Reason
                 : request.AppName is not null ? $"No app is named '{request.AppName}'."

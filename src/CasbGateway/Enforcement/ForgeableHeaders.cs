@@ -1,3 +1,7 @@
+using System.Collections.Frozen;
+using System.Reflection;
+using Microsoft.Net.Http.Headers;
+
 namespace CasbGateway.Enforcement;
 
 /// <summary>
@@ -64,10 +68,37 @@ internal static class ForgeableHeaders
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> ClientCertificateWordLookup =
         ClientCertificateWords.GetAlternateLookup<ReadOnlySpan<char>>();
 
+    /// <summary>
+    /// The standard header names (ASP.NET Core's <see cref="HeaderNames"/>, as spelled there and in HTTP/2's lower case)
+    /// that the rule below lets through, worked out by that rule once at start. Kestrel names every header it knows with
+    /// the one <see cref="HeaderNames"/> string whatever the client's spelling, so the headers of almost every request are
+    /// answered by one exact (ordinal) lookup instead of the rule's normalizing and word splitting; any other spelling
+    /// or name goes through the rule. Built from the rule, so it cannot let through a name the rule strips.
+    /// </summary>
+    internal static readonly FrozenSet<string> KnownOrdinary = typeof(HeaderNames)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.FieldType == typeof(string))
+        .Select(f => (string)f.GetValue(null)!)
+        .SelectMany(n => new[] { n, n.ToLowerInvariant() })
+        .Where(n => !IsForgeableByRule(n, null))
+        .ToFrozenSet(StringComparer.Ordinal);
+
     /// <summary>True when <paramref name="name"/> must not reach the engine or an upstream from a client.</summary>
     /// <param name="name">The inbound header's name.</param>
     /// <param name="identityHeader">The configured identity header, honoured only from a trusted proxy and stripped after.</param>
     public static bool IsForgeable(string name, string? identityHeader)
+    {
+        // The identity header is stripped even when an admin named it like a standard header.
+        if (KnownOrdinary.Contains(name) && (identityHeader is null || !SameName(name, identityHeader)))
+        {
+            return false;
+        }
+
+        return IsForgeableByRule(name, identityHeader);
+    }
+
+    /// <summary>The rule itself, for every name (<see cref="IsForgeable"/> answers the standard names from <see cref="KnownOrdinary"/>).</summary>
+    internal static bool IsForgeableByRule(string name, string? identityHeader)
     {
         // Every inbound header of every request comes through here: normalized on the stack, never allocated.
         Span<char> buffer = name.Length <= 256 ? stackalloc char[name.Length] : new char[name.Length];
@@ -138,6 +169,18 @@ internal static class ForgeableHeaders
         name.AsSpan().ToLowerInvariant(buffer);
         buffer.Replace('_', '-');
         return buffer;
+    }
+
+    private static bool SameName(string name, string identityHeader)
+    {
+        // Normalizing keeps the length: a name of another length is not the identity header (most standard names).
+        if (name.Length != identityHeader.Length)
+        {
+            return false;
+        }
+
+        Span<char> buffer = name.Length <= 256 ? stackalloc char[name.Length] : new char[name.Length];
+        return SameName(Normalize(name, buffer), identityHeader);
     }
 
     private static bool SameName(ReadOnlySpan<char> normalized, string other)

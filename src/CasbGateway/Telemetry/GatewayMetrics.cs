@@ -34,7 +34,12 @@ internal sealed class GatewayMetrics
         _requests.Add(1,
             new KeyValuePair<string, object?>("app", app ?? "(none)"),
             new KeyValuePair<string, object?>("action", action),
-            new KeyValuePair<string, object?>("status", status));
+            new KeyValuePair<string, object?>("status", BoxedStatus(status)));
+
+    // The status tag is an object: one box per status code for the process, not one per request.
+    private static readonly object[] StatusBoxes = Enumerable.Range(0, 600).Select(status => (object)status).ToArray();
+
+    internal static object BoxedStatus(int status) => (uint)status < (uint)StatusBoxes.Length ? StatusBoxes[status] : status;
 
     /// <summary>
     /// Exports, per activity sink, the records it lost by reason (queue_full: the sink cannot keep up; sink_failing: the

@@ -91,6 +91,25 @@ public sealed class CertificateCacheKeyTests : IClassFixture<LabPkiFixture>
         Assert.True(allocated == 0, $"1,000 cached validations allocated {allocated} bytes (the key used to be a SHA-256 hex string and a copy of the certificate).");
     }
 
+    [Fact]
+    public void The_certificate_object_a_connection_presents_again_is_validated_again_once_its_result_expires()
+    {
+        CertificateValidator validator = Validator();
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        CertificateValidationResult first = validator.Validate(_lab.Client, now);
+
+        // The same object (a connection's requests): the remembered result while it lasts, a new validation after.
+        Assert.Same(first, validator.Validate(_lab.Client, now.AddMinutes(1)));
+        CertificateValidationResult later = validator.Validate(_lab.Client, now + CertificateValidator.ResultTtl + TimeSpan.FromMinutes(1));
+        Assert.NotSame(first, later);
+        Assert.True(later.IsValid);
+        Assert.Same(later, validator.Validate(_lab.Client, now + CertificateValidator.ResultTtl + TimeSpan.FromMinutes(2)));
+
+        // Long after the certificate expired, the same object is not valid any more.
+        CertificateValidationResult expired = validator.Validate(_lab.Client, _lab.Client.NotAfter.ToUniversalTime().AddDays(1));
+        Assert.False(expired.IsValid);
+    }
+
     private sealed class FailingCrlSource : ICrlSource
     {
         public byte[] Fetch(Uri location, TimeSpan timeout) => throw new InvalidOperationException("no network in this test");

@@ -133,6 +133,44 @@ public sealed class HeaderStrippingTests
             threads: 1);
     }
 
+    [Fact]
+    public void The_standard_names_looked_up_first_are_answered_exactly_as_the_rule_answers_them()
+    {
+        // The lookup is used at all: what Kestrel names the headers of an ordinary request (HTTP/1.1 and HTTP/2 spelling).
+        foreach (string name in new[] { "Host", "User-Agent", "Accept", "Connection", "Cookie", "accept-encoding", "user-agent" })
+        {
+            Assert.True(ForgeableHeaders.KnownOrdinary.Contains(name), name);
+        }
+
+        foreach (string name in ForgeableHeaders.KnownOrdinary)
+        {
+            Assert.False(ForgeableHeaders.IsForgeableByRule(name, null), name);
+        }
+
+        // Every spelling of standard, ordinary and forgeable names, with no identity header, the usual one, or one an
+        // admin named like a standard header: the lookup never answers differently from the rule.
+        Gen<string> standard = Gen.OneOf(ForgeableHeaders.KnownOrdinary.ToArray());
+        Gen<string> identity = Gen.OneOf<string?>(null, IdentityHeader, "Accept", "user-agent", "X-Forwarded-User", "FROM");
+        Gen.Select(Gen.OneOf(standard, Spelled(standard), Spelled(OrdinaryStem), Spelled(ForgeableStem), Gen.String[1, 30]), identity)
+            .Sample((name, identityHeader) =>
+                Assert.Equal(ForgeableHeaders.IsForgeableByRule(name, identityHeader), ForgeableHeaders.IsForgeable(name, identityHeader)),
+                iter: 50_000);
+    }
+
+    [Theory]
+    [InlineData("Accept")]
+    [InlineData("User-Agent")]
+    [InlineData("From")]
+    public void An_identity_header_named_like_a_standard_header_is_still_stripped(string identityHeader)
+    {
+        var headers = new HeaderDictionary { [identityHeader] = "forged@contoso.com", ["Cookie"] = "a=b" };
+
+        HeaderStrippingMiddleware.Strip(headers, identityHeader.ToUpperInvariant());
+
+        Assert.False(headers.ContainsKey(identityHeader));
+        Assert.Equal("a=b", headers["Cookie"]);
+    }
+
     // Every letter in either case, every '-' as '-' or '_': the spellings a CGI-mapping server treats as one variable.
     private static Gen<string> Spelled(Gen<string> stems) =>
         Gen.Select(stems, Gen.Bool.Array[64], Gen.Bool.Array[64], (stem, upper, underscore) =>

@@ -142,6 +142,31 @@ public sealed class AccessPolicyIndexTests
         }, iter: 400);
     }
 
+    /// <summary>
+    /// The activity record's explanation (no reason lines, none of them formatted) logs exactly the conditional-access
+    /// results, with their reasons, and the matched policies of the full explanation, for random configurations and requests.
+    /// </summary>
+    [Fact]
+    public void The_records_explanation_has_every_result_and_match_of_the_full_one()
+    {
+        Gen.Select(ConfigurationGen, RequestGen.Array[1, 8]).Sample(sample =>
+        {
+            (CasbConfiguration configuration, (AccessRequest Request, CertificateValidationResult Certificate)[] requests) = sample;
+            CompiledPolicySet policies = CompiledPolicySet.Compile(configuration);
+            foreach ((AccessRequest request, CertificateValidationResult certificate) in requests)
+            {
+                AccessDecision decision = policies.Decide(request, certificate);
+                DecisionExplanation full = decision.Explain();
+                DecisionExplanation forRecord = decision.ExplainForRecord();
+
+                Assert.Equal(full.ConditionalAccess, forRecord.ConditionalAccess);
+                Assert.Equal(full.MatchedPolicies, forRecord.MatchedPolicies);
+                Assert.NotEmpty(full.Reasons);
+                Assert.Empty(forRecord.Reasons);
+            }
+        }, iter: 400);
+    }
+
     private static DecisionExplanation Explain(CompiledPolicySet policies, AccessRequest request, CertificateValidationResult? certificate = null) =>
         policies.Decide(request, certificate ?? NoCertificate).Explain(recordEvaluated: true);
 

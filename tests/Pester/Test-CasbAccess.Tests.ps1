@@ -26,9 +26,25 @@ Describe 'Test-CasbAccess' {
         $decision.DeviceTags | Should -Not -Contain 'Valid client certificate'
         $decision.BlockingPolicy | Should -Be 'Require certificate'
         $decision.BlockMessage | Should -Be 'Use a company device.'
+        $decision.BlockedOnDeviceTags | Should -BeTrue
         $decision.MatchedPolicies.Name | Should -Contain 'Require certificate'
         $decision.UnderAppControl | Should -BeTrue
         $decision.Reasons | Should -Not -BeNullOrEmpty
+    }
+
+    It 'says a block that no device-tag filter made is not the certificate''s doing, as the block page does' {
+        $blocked = Join-Path $TestDrive 'blocked-user'
+        Add-CasbApp -StorePath $blocked -Name 'Azure Portal' -Upstream 'http://127.0.0.1:8080' -Hostname 'azure.contoso.local'
+        New-CasbConditionalAccessPolicy -StorePath $blocked -Name 'Everyone via App Control' -IncludeUser All -App 'Azure Portal' -SessionControl AppControl | Out-Null
+        New-CasbAccessPolicy -StorePath $blocked -Name 'No vendors' -App 'Azure Portal' -User 'vendor@fabrikam.com' -Action Block -BlockMessage 'Vendors use the portal.' | Out-Null
+
+        $decision = Test-CasbAccess -StorePath $blocked -App 'Azure Portal' -User 'vendor@fabrikam.com' -UserAgent $edge
+
+        $decision.Action | Should -Be 'Block'
+        $decision.BlockingPolicy | Should -Be 'No vendors'
+        $decision.CertificateStatus | Should -Not -Be 'Valid'
+        $decision.BlockedOnDeviceTags | Should -BeFalse
+        ($decision | Format-List | Out-String) | Should -Match 'BlockedOnDeviceTags\s*:\s*False'
     }
 
     It 'treats a missing User-Agent as MobileAndDesktop, which the browser-only policy does not affect' {

@@ -138,7 +138,7 @@ internal sealed partial class ForwardingMiddleware : IDisposable
 
     public void Dispose() => _client.Dispose();
 
-    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Request {CorrelationId} to app {App}: the client broke the request: {Error} {Reason}")]
+    [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "Request {CorrelationId} to app {App}: the client broke the request: {Error} {Reason}")]
     private partial void LogClientFailed(string correlationId, string app, ForwarderError error, string? reason);
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Request {CorrelationId} to app {App} at {Upstream} failed: {Error} {Reason}")]

@@ -177,6 +177,7 @@ internal static class GatewayApp
         builder.Services.AddSingleton<ActivityRecorder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ActivityRecorder>());
         builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton<BadRequestRecorder>();
         builder.Services.AddSingleton<FailClosed>();
         builder.Services.AddSingleton<NativeMemoryTrimmer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NativeMemoryTrimmer>());
@@ -203,6 +204,8 @@ internal static class GatewayApp
         }
 
         app.Services.GetRequiredService<ActivityRecorder>().CheckWritable();
+        // Subscribes to Kestrel's refusals before anything listens: a request Kestrel answers 400 by itself is recorded too.
+        app.Services.GetRequiredService<BadRequestRecorder>();
         app.Services.GetRequiredService<SessionKeyRing>().EnsureActiveKey();
 
         app.UseRouting();

@@ -136,12 +136,12 @@ internal sealed partial class ServerCertificateSource
 
     private sealed record Served(X509Certificate2 Certificate, SslStreamCertificateContext Context, byte[]? Pfx);
 
-    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Server certificate {Thumbprint} (expires {NotAfter:u}) is served from now on; it replaces {Previous}.")]
+    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Server certificate {Thumbprint} (expires {NotAfter:u}) is served from now on; it replaces {Previous}.")]
     private partial void LogSwapped(string thumbprint, DateTime notAfter, string previous);
 
-    [LoggerMessage(EventId = 21, Level = LogLevel.Error, Message = "The server certificate in '{Path}' was refused: {Reason}; {Thumbprint} keeps serving.")]
+    [LoggerMessage(EventId = 31, Level = LogLevel.Error, Message = "The server certificate in '{Path}' was refused: {Reason}; {Thumbprint} keeps serving.")]
     private partial void LogRefused(string path, string reason, string thumbprint);
 
-    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "The server certificate in the store '{Store}' could not be checked: {Reason}; the current one keeps serving.")]
+    [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "The server certificate in the store '{Store}' could not be checked: {Reason}; the current one keeps serving.")]
     private partial void LogNotChecked(string store, string reason);
 }

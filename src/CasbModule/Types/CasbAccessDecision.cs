@@ -27,6 +27,7 @@ public sealed class CasbAccessDecision
         MatchedPolicies = explanation.MatchedPolicies.Select(Display.Safe).ToArray();
         BlockingPolicy = DisplayText.Safe(decision.BlockingPolicy);
         BlockMessage = DisplayText.Safe(decision.BlockMessage);
+        BlockedOnDeviceTags = decision.BlockedOnDeviceTags;
         UnderAppControl = decision.UnderAppControl;
         AppControlMode = decision.AppControlMode;
         SessionPolicies = DisplayText.SafeAll(decision.SessionControls?.Policies ?? []);
@@ -44,6 +45,7 @@ public sealed class CasbAccessDecision
                     Action = AccessAction.Block;
                     BlockingPolicy = DisplayText.Safe(file.Policy);
                     BlockMessage = DisplayText.Safe(file.BlockMessage);
+                    BlockedOnDeviceTags = false;
                 }
                 else if (file.Action == CasbCore.Policies.FileAction.Audit)
                 {
@@ -93,6 +95,12 @@ public sealed class CasbAccessDecision
     public string? BlockingPolicy { get; }
 
     public string? BlockMessage { get; }
+
+    /// <summary>
+    /// True when the block came from an access policy with a device-tag filter: the client certificate decided, and the
+    /// gateway's block page (BlockPageDetail Reason) tells the person what is wrong with it (CertificateStatus).
+    /// </summary>
+    public bool BlockedOnDeviceTags { get; }
 
     public bool UnderAppControl { get; }
 

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Net;
+using CasbCore.Activity;
+using CasbCore.Certificates;
+using CasbCore.Policies;
+using CasbGateway.Configuration;
+using CasbGateway.Enforcement;
+using CasbGateway.Hosting;
+using CasbGateway.Telemetry;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace CasbGateway.Activity;
+
+/// <summary>
+/// Records the requests Kestrel refuses by itself, before any middleware runs: a malformed request line or header, a
+/// control character or <c>%00</c> in the target, headers too large (400, 414, 431, 505...). Such a request is refused,
+/// never proxied, but without this it would leave no activity record: a probe for request smuggling or a header
+/// injection would be invisible in the one log an admin reads. Kestrel reports each on ASP.NET Core's
+/// <see cref="DiagnosticListener"/> as <see cref="EventName"/> with the request's features; the record is a Block with
+/// the status Kestrel answered, the client's address and certificate, and the error <c>BadRequest: reason</c> from the
+/// client.
+/// <para>A request the gateway's middlewares already handled (a malformed body found while it was proxied) carries the
+/// <see cref="GatewayRequestFeature"/> and is recorded by <see cref="ActivityMiddleware"/>; it is skipped here, so no
+/// request has two records. The subscription asks only for this event: hosting's per-request diagnostics stay off.</para>
+/// </summary>
+internal sealed partial class BadRequestRecorder : IObserver<KeyValuePair<string, object?>>, IDisposable
+{
+    public const string EventName = "Microsoft.AspNetCore.Server.Kestrel.BadRequest";
+
+    /// <summary>The error id of the record and of the client-error metric.</summary>
+    public const string ErrorId = "BadRequest";
+
+    /// <summary>The record's block message: Kestrel's own answer has no page.</summary>
+    public const string Message = "The gateway could not read this request: it is not valid HTTP.";
+
+    // Kestrel's reason includes up to 128 escaped bytes of what the client sent: enough to tell what it was.
+    private const int MaxReasonLength = 300;
+    private const string NoApp = "(none)";
+
+    private static readonly Predicate<string> OnlyBadRequests = static name => name == EventName;
+
+    private readonly ActivityRecorder _recorder;
+    private readonly GatewayMetrics _metrics;
+    private readonly ConfigurationMonitor _configuration;
+    private readonly ILogger<BadRequestRecorder> _logger;
+    private readonly string _gatewayName;
+    private readonly IDisposable _subscription;
+
+    public BadRequestRecorder(
+        DiagnosticListener listener, ActivityRecorder recorder, GatewayMetrics metrics, ConfigurationMonitor configuration, GatewayOptions options,
+        ILogger<BadRequestRecorder> logger)
+    {
+        _recorder = recorder;
+        _metrics = metrics;
+        _configuration = configuration;
+        _logger = logger;
+        _gatewayName = options.Name;
+        _subscription = listener.Subscribe(this, OnlyBadRequests);
+    }
+
+    public void OnNext(KeyValuePair<string, object?> value)
+    {
+        if (value.Key != EventName || value.Value is not IFeatureCollection features || features.Get<GatewayRequestFeature>() is not null)
+        {
+            return;
+        }
+
+        // Called on Kestrel's connection path: whatever goes wrong here must not break Kestrel's own answer.
+        try
+        {
+            ActivityRecord record = Build(features, DateTimeOffset.UtcNow);
+            _recorder.Record(record);
+            _metrics.RecordRequest(null, record.Action, record.HttpStatus);
+            _metrics.RecordClientError(NoApp, ErrorId);
+        }
+        catch (Exception ex)
+        {
+            LogNotRecorded(ex.GetType().Name, ex.Message);
+        }
+    }
+
+    internal ActivityRecord Build(IFeatureCollection features, DateTimeOffset at)
+    {
+        Exception? error = features.Get<IBadRequestExceptionFeature>()?.Error;
+        int status = error is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
+        IHttpRequestFeature? request = features.Get<IHttpRequestFeature>();
+        IPAddress? peer = features.Get<IHttpConnectionFeature>()?.RemoteIpAddress;
+        var certificate = features.Get<ITlsConnectionFeature>()?.ClientCertificate;
+        string host = request?.Headers.Host.ToString() ?? "";
+        string reason = OneLine(error?.Message ?? "malformed request");
+        return new ActivityRecord
+        {
+            Time = at,
+            CorrelationId = CorrelationIds.Next(at),
+            Host = host.Length > 0 ? host : null,
+            // What Kestrel parsed before it gave up (often nothing): the reason carries what the client sent.
+            Path = request?.Path is { Length: > 0 } path ? path : "/",
+            Method = request?.Method is { Length: > 0 } method ? method : "",
+            UserSource = UserSources.Anonymous,
+            SourceIp = (peer is { IsIPv4MappedToIPv6: true } ? peer.MapToIPv4() : peer)?.ToString(),
+            UserAgent = request?.Headers.UserAgent.ToString() is { Length: > 0 } userAgent ? userAgent : null,
+            CertificateSubject = certificate?.Subject,
+            CertificateIssuer = certificate?.Issuer,
+            CertificateThumbprint = certificate?.Thumbprint,
+            CertificateStatus = certificate is null ? nameof(CertificateFailureReason.NoCertificate) : null,
+            Action = nameof(AccessAction.Block),
+            BlockMessage = Message,
+            HttpStatus = status,
+            Revision = _configuration.Current?.Revision ?? 0,
+            Gateway = _gatewayName,
+            Error = $"{ErrorId}: {reason}",
+            ErrorSource = ErrorSources.Client,
+        };
+    }
+
+    // The reason quotes the client's bytes escaped (\x0D...), but never trust that: one line, bounded.
+    private static string OneLine(string text)
+    {
+        string line = string.Create(Math.Min(text.Length, MaxReasonLength), text, static (span, source) =>
+        {
+            for (int i = 0; i < span.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) ? ' ' : source[i];
+            }
+        });
+        return text.Length > MaxReasonLength ? line + "..." : line;
+    }
+
+    public void OnCompleted()
+    {
+    }
+
+    public void OnError(Exception error)
+    {
+    }
+
+    public void Dispose() => _subscription.Dispose();
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "A request Kestrel refused could not be recorded: {Error} {Reason}")]
+    private partial void LogNotRecorded(string error, string reason);
+}

@@ -16,7 +16,7 @@ namespace CasbGateway.Hosting;
 /// malloc ask for the memory again; at most once per fall of the connections, so its pause (a full collection of a
 /// heap of tens of MB) is not on every request's path.
 /// </summary>
-internal sealed class NativeMemoryTrimmer(ILogger<NativeMemoryTrimmer> logger) : IHostedService, IDisposable
+internal sealed partial class NativeMemoryTrimmer(ILogger<NativeMemoryTrimmer> logger) : IHostedService, IDisposable
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(3);
 
@@ -46,11 +46,12 @@ internal sealed class NativeMemoryTrimmer(ILogger<NativeMemoryTrimmer> logger) :
         // What the runtime actually applied (a DOTNET_ environment variable can override the runtimeconfig knobs), so
         // an admin comparing memory figures can see it.
         IReadOnlyDictionary<string, object> gc = GC.GetConfigurationVariables();
-        logger.LogInformation(
-            "Memory: {GcMode} GC, gen0 budget at most {Gen0BudgetMB:0.#} MB, malloc arenas {MallocArenas}.",
+        LogMemorySettings(
+            logger,
             GCSettings.IsServerGC ? "server" : "workstation",
-            gc.TryGetValue("GCGen0MaxBudget", out object? budget) ? Convert.ToInt64(budget, CultureInfo.InvariantCulture) / 1048576.0 : double.NaN,
+            gc.TryGetValue("GCGen0MaxBudget", out object? budget) ? Math.Round(Convert.ToInt64(budget, CultureInfo.InvariantCulture) / 1048576.0, 1) : double.NaN,
             NativeMemoryTuning.MallocArenas);
+
         if (OperatingSystem.IsLinux())
         {
             _timer = new Timer(_ => TrimIfDropped(), null, Interval, Interval);
@@ -84,4 +85,7 @@ internal sealed class NativeMemoryTrimmer(ILogger<NativeMemoryTrimmer> logger) :
             Trims++;
         }
     }
+
+    [LoggerMessage(EventId = 50, Level = LogLevel.Information, Message = "Memory: {GcMode} GC, gen0 budget at most {Gen0BudgetMB} MB, malloc arenas {MallocArenas}.")]
+    private static partial void LogMemorySettings(ILogger logger, string gcMode, double gen0BudgetMB, string mallocArenas);
 }

@@ -145,6 +145,11 @@ internal static class GatewayApp
                         finally
                         {
                             trimmer.ConnectionClosed();
+                            // Kestrel reads SslStream.RemoteCertificate to expose it, and a read certificate is never
+                            // disposed by the SslStream, nor by Kestrel: its OpenSSL X509 (native memory) waited for a
+                            // finalizer, after a GC, after the connection. Every request of the connection is done
+                            // here, and the validator's cache keeps a copy of the bytes, not this object.
+                            connection.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>()?.ClientCertificate?.Dispose();
                         }
                     });
                 }

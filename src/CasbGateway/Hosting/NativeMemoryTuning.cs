@@ -13,16 +13,26 @@ internal static class NativeMemoryTuning
 {
     private const int M_ARENA_MAX = -8;
 
+    /// <summary>The arena cap in effect, for the start-up log: "at most 2", MALLOC_ARENA_MAX's value, or "default".</summary>
+    public static string MallocArenas { get; private set; } = "default";
+
     public static void LimitMallocArenas()
     {
-        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is not null)
+        if (!OperatingSystem.IsLinux())
         {
+            return;
+        }
+
+        if (Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is { } set)
+        {
+            MallocArenas = $"MALLOC_ARENA_MAX={set}";
             return;
         }
 
         try
         {
             _ = MallOpt(M_ARENA_MAX, 2);
+            MallocArenas = "at most 2";
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using CasbCore.Certificates;
+using CasbCore.Gateways;
+using CasbCore.Store;
+using CasbGateway.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CasbModule.Tests.Gateway;
+
+/// <summary>
+/// What keeps the gateway's memory down (docs/benchmarks.md, "Fourth pass: memory"): the memory settings a started
+/// gateway actually runs with (the csproj's GC mode, the arena cap set at start), the client certificate of a closed
+/// connection given back, and the collection and trim after connections fall.
+/// </summary>
+public sealed class GatewayMemoryTests : IClassFixture<LabPkiFixture>
+{
+    private const string Browser = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+    private readonly LabPki _pki;
+
+    public GatewayMemoryTests(LabPkiFixture fixture)
+    {
+        _pki = fixture.Pki;
+    }
+
+    [Fact]
+    public async Task A_started_gateway_runs_with_workstation_GC_and_two_malloc_arenas_and_logs_them()
+    {
+        // The gateway program as deployed (its own process, its runtimeconfig.json, no DOTNET_ variables of ours):
+        // what it logs at start is what the runtime applied, read back from the GC itself.
+        string store = Directory.CreateTempSubdirectory("casb-gw-memset-").FullName;
+        try
+        {
+            new CasbStore(store).Update(_ => { });
+            var start = new ProcessStartInfo(GatewayProcesses.FindDotnet()) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, GatewayProcesses.GatewayAssemblyName), "--store", store, "--urls", $"https://127.0.0.1:{RequestPathTests.FreePort()}", "--name", "memset" })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase) || k.Equals("DOTNET_gcServer", StringComparison.OrdinalIgnoreCase) || k == "MALLOC_ARENA_MAX").ToList())
+            {
+                start.Environment.Remove(name);
+            }
+
+            using Process gateway = Process.Start(start)!;
+            _ = gateway.StandardError.ReadToEndAsync();
+            try
+            {
+                string? message = null;
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                while (message is null && await gateway.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+                {
+                    using JsonDocument entry = JsonDocument.Parse(line);
+                    if (entry.RootElement.GetProperty("Message").GetString() is { } text && text.StartsWith("Memory: ", StringComparison.Ordinal))
+                    {
+                        message = text;
+                    }
+                }
+
+                Assert.NotNull(message);
+                Assert.Contains("workstation GC", message);
+                Assert.Contains(OperatingSystem.IsLinux() ? "malloc arenas at most 2" : "malloc arenas default", message);
+                // The GC's own figure, read back from it (sized from the CPU's cache: 16 MB on a 32 MB L3), not a guess.
+                System.Text.RegularExpressions.Match budget = System.Text.RegularExpressions.Regex.Match(message, @"gen0 budget at most ([\d.]+) MB");
+                Assert.True(budget.Success, message);
+                Assert.True(double.Parse(budget.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, message);
+            }
+            finally
+            {
+                gateway.Kill(entireProcessTree: true);
+                await gateway.WaitForExitAsync();
+            }
+        }
+        finally
+        {
+            Directory.Delete(store, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_client_certificate_of_a_connection_is_disposed_when_the_connection_closes()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync();
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+
+        X509Certificate2 presented;
+        using (HttpClient client = harness.CreateClient(_pki.Client))
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+                request.Headers.TryAddWithoutValidation("User-Agent", Browser);
+                using HttpResponseMessage response = await client.SendAsync(request);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            lock (harness.Decider.Requests)
+            {
+                // One connection, one certificate object for both of its requests, alive while it is open.
+                presented = Assert.IsType<X509Certificate2>(harness.Decider.Requests[^1].ClientCertificate);
+                Assert.Same(presented, harness.Decider.Requests[^2].ClientCertificate);
+            }
+
+            Assert.Equal(_pki.Client.Thumbprint, presented.Thumbprint);
+            Assert.NotEqual(IntPtr.Zero, presented.Handle);
+        }
+
+        // The client's handler is disposed: the connection closes, and with it the certificate's native handle.
+        for (int i = 0; i < 200 && presented.Handle != IntPtr.Zero; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(IntPtr.Zero, presented.Handle);
+    }
+
+    [Fact]
+    public void A_fall_of_the_open_connections_collects_the_managed_heap_once_and_steady_load_never()
+    {
+        using var trimmer = new NativeMemoryTrimmer(NullLogger<NativeMemoryTrimmer>.Instance);
+        for (int i = 0; i < 200; i++)
+        {
+            trimmer.ConnectionOpened();
+        }
+
+        // Steady: nothing closed, nothing to give back.
+        int collections = GC.CollectionCount(2);
+        trimmer.TrimIfDropped();
+        Assert.Equal(0, trimmer.Trims);
+
+        for (int i = 0; i < 150; i++)
+        {
+            trimmer.ConnectionClosed();
+        }
+
+        trimmer.TrimIfDropped();
+        Assert.Equal(OperatingSystem.IsLinux() ? 1 : 0, trimmer.Trims);
+        Assert.True(GC.CollectionCount(2) > collections, "the fall did not collect the managed heap");
+
+        // The same fall is not trimmed twice: the peak is now the 50 still open.
+        trimmer.TrimIfDropped();
+        Assert.Equal(OperatingSystem.IsLinux() ? 1 : 0, trimmer.Trims);
+    }
+}

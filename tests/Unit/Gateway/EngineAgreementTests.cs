@@ -128,7 +128,7 @@ public sealed class EngineAgreementTests : IClassFixture<LabPkiFixture>
             upstreamOverride: upstream.Url.ToString().TrimEnd('/'));
         using var powerShell = new PowerShellHost();
         var expectations = new List<(string CorrelationId, string Target, string? App, string Action, int Status, string Path)>();
-        int refused = 0, decided = 0;
+        int refused = 0, decided = 0, refusedByKestrel = 0;
 
         RequestTargets.Any.Sample(target =>
         {
@@ -152,6 +152,11 @@ public sealed class EngineAgreementTests : IClassFixture<LabPkiFixture>
                     {
                         expectations.Add((refusedId, target, null, "Block", 400, NormalizingUpstreams.PathOf(target)));
                     }
+                }
+                else
+                {
+                    // Kestrel's own 400 (no correlation id): recorded too, by BadRequestRecorder.
+                    Interlocked.Increment(ref refusedByKestrel);
                 }
 
                 Interlocked.Increment(ref refused);
@@ -193,7 +198,10 @@ public sealed class EngineAgreementTests : IClassFixture<LabPkiFixture>
         Assert.True(refused > 20 && decided > 20, $"refused {refused}, decided {decided}");
 
         // The activity log says the same as the answers: app, action, status and the path decided on (or, refused, as sent).
-        IReadOnlyList<ActivityRecord> records = await harness.WaitForActivityAsync(expectations.Count);
+        // Every request has its record, Kestrel's refusals too: wait for all of them, not only those with an expectation.
+        IReadOnlyList<ActivityRecord> records = await harness.WaitForActivityAsync(refused + decided);
+        Assert.Equal(refused + decided, records.Count);
+        Assert.Equal(refusedByKestrel, records.Count(r => r.Error?.StartsWith("BadRequest: ", StringComparison.Ordinal) == true));
         foreach (var expected in expectations)
         {
             ActivityRecord logged = Assert.Single(records, r => r.CorrelationId == expected.CorrelationId);

@@ -111,9 +111,12 @@ public sealed class OtlpActivityTests
         await harness.WaitForReadyzAsync("activity sink 'otlp' failing");
 
         // One record held by the failing sink, three in its queue: the other six are counted against the OTLP sink only.
+        // Each request waits for its record in the file, so the file sink's queue (also 3) never holds more than one
+        // and cannot overflow on a loaded machine: only the failing OTLP sink may drop.
         for (int i = 0; i < 9; i++)
         {
             (await client.GetAsync($"/r/{i}")).EnsureSuccessStatusCode();
+            Assert.Equal(i + 2, (await harness.WaitForActivityAsync(i + 2)).Count);
         }
 
         const string dropped = @"casb_gateway_activity_dropped_total\{[^}]*reason=""sink_failing""[^}]*sink=""otlp""[^}]*\} 6\b|casb_gateway_activity_dropped_total\{[^}]*sink=""otlp""[^}]*reason=""sink_failing""[^}]*\} 6\b";

@@ -107,15 +107,7 @@ public sealed class BadRequestRecordTests
 
     private static async Task<string> SendRawAsync(int port, string request)
     {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, port);
-        await using var ssl = new SslStream(tcp.GetStream());
-        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = "localhost",
-            ApplicationProtocols = [SslApplicationProtocol.Http11],
-            RemoteCertificateValidationCallback = static (_, _, _, _) => true,
-        });
+        await using SslStream ssl = await RawHttps.ConnectHttp11Async(port);
         await ssl.WriteAsync(Encoding.Latin1.GetBytes(request));
         await ssl.FlushAsync();
 

@@ -22,21 +22,24 @@ public sealed class ClientCertificateHandshakeTests : IClassFixture<LabPkiFixtur
         _pki = fixture.Pki;
     }
 
+    /// <summary>Every kind of certificate the handshake accepts, with the answer and the record's status the engine gives it.</summary>
+    private (X509Certificate2? Certificate, HttpStatusCode Status, string CertificateStatus)[] Cases(X509Certificate2 caAsClient) =>
+    [
+        (_pki.Client, HttpStatusCode.OK, "Valid"),
+        (_pki.RevokedClient, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.Revoked)),
+        (_pki.ExpiredClient, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.Expired)),
+        (_pki.UntrustedClient, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.UntrustedRoot)),
+        (caAsClient, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.NotEndEntity)),
+        (_pki.ServerAuthOnlyClient, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.NoClientAuthentication)),
+        (null, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.NoCertificate)),
+    ];
+
     [Fact]
     public async Task The_engine_still_decides_every_certificate_the_handshake_accepts()
     {
         using X509Certificate2 caAsClient = _pki.IssueClient(
             "CN=CA Device, O=Fabrikam", _pki.ClientPrincipal, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), isCertificateAuthority: true);
-        var cases = new (X509Certificate2? Certificate, HttpStatusCode Status, string CertificateStatus)[]
-        {
-            (_pki.Client, HttpStatusCode.OK, "Valid"),
-            (_pki.RevokedClient, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.Revoked)),
-            (_pki.ExpiredClient, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.Expired)),
-            (_pki.UntrustedClient, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.UntrustedRoot)),
-            (caAsClient, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.NotEndEntity)),
-            (_pki.ServerAuthOnlyClient, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.NoClientAuthentication)),
-            (null, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.NoCertificate)),
-        };
+        var cases = Cases(caAsClient);
 
         await using GatewayHarness harness = await StartGatewayAsync();
 
@@ -70,16 +73,7 @@ public sealed class ClientCertificateHandshakeTests : IClassFixture<LabPkiFixtur
     {
         using X509Certificate2 caAsClient = _pki.IssueClient(
             "CN=CA Device, O=Fabrikam", _pki.ClientPrincipal, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), isCertificateAuthority: true);
-        var cases = new (X509Certificate2? Certificate, HttpStatusCode Status, string CertificateStatus)[]
-        {
-            (_pki.Client, HttpStatusCode.OK, "Valid"),
-            (_pki.RevokedClient, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.Revoked)),
-            (_pki.ExpiredClient, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.Expired)),
-            (_pki.UntrustedClient, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.UntrustedRoot)),
-            (caAsClient, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.NotEndEntity)),
-            (_pki.ServerAuthOnlyClient, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.NoClientAuthentication)),
-            (null, HttpStatusCode.Forbidden, nameof(CertificateFailureReason.NoCertificate)),
-        };
+        var cases = Cases(caAsClient);
         const int ConnectionsPerCertificate = 8;
 
         await using GatewayHarness harness = await StartGatewayAsync();

@@ -168,15 +168,7 @@ public sealed class ClientErrorTests
 
     private static async Task<string> RawHttpsAsync(int port, string request, bool closeAfterFirstAnswer = true)
     {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, port);
-        await using var ssl = new SslStream(tcp.GetStream());
-        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = "localhost",
-            ApplicationProtocols = [SslApplicationProtocol.Http11],
-            RemoteCertificateValidationCallback = static (_, _, _, _) => true,
-        });
+        await using SslStream ssl = await RawHttps.ConnectHttp11Async(port);
         await ssl.WriteAsync(Encoding.ASCII.GetBytes(request));
         await ssl.FlushAsync();
 

@@ -18,6 +18,32 @@ internal sealed record RawResponse(int Status, IReadOnlyDictionary<string, strin
 /// </summary>
 internal static class RawHttps
 {
+    /// <summary>
+    /// A TLS connection to the gateway on loopback, speaking HTTP/1.1 (ALPN), any server certificate accepted and no
+    /// client certificate: for tests that write the request bytes themselves. Disposing the stream closes the socket.
+    /// </summary>
+    public static async Task<SslStream> ConnectHttp11Async(int port)
+    {
+        var tcp = new TcpClient();
+        try
+        {
+            await tcp.ConnectAsync(System.Net.IPAddress.Loopback, port);
+            var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                ApplicationProtocols = [SslApplicationProtocol.Http11],
+                RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+            });
+            return ssl;
+        }
+        catch
+        {
+            tcp.Dispose();
+            throw;
+        }
+    }
+
     public static async Task<RawResponse> SendAsync(Uri gateway, string target, IEnumerable<KeyValuePair<string, string>>? headers = null, string method = "GET")
     {
         using var tcp = new TcpClient();

@@ -137,32 +137,44 @@ internal sealed class ActivityMiddleware
         }
 
         // Refused (an ambiguous path) or failed before the engine answered.
-        var certificate = context.Connection.ClientCertificate;
-        return new ActivityRecord
-        {
-            Time = feature.At,
-            CorrelationId = feature.CorrelationId,
-            Host = context.Request.Host.Host,
-            Path = feature.RefusedPath ?? context.Request.Path.Value ?? "/",
-            Method = method,
-            UserSource = "Anonymous",
-            SourceIp = feature.ClientAddress?.ToString(),
-            UserAgent = context.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null,
-            CertificateSubject = certificate?.Subject,
-            CertificateIssuer = certificate?.Issuer,
-            CertificateThumbprint = certificate?.Thumbprint,
-            CertificateStatus = certificate is null ? nameof(CasbCore.Certificates.CertificateFailureReason.NoCertificate) : null,
-            Action = nameof(AccessAction.Block),
-            BlockMessage = feature.RefusedMessage ?? ResponsePages.GenericBlockMessage,
-            HttpStatus = status,
-            Revision = feature.State?.Revision ?? 0,
-            Gateway = _gatewayName,
-            Error = feature.Error,
-            TraceId = feature.TraceId,
-            ErrorSource = errorSource,
-            Bytes = BodyBytes(context),
-        };
+        return Refused(
+            feature.At, feature.CorrelationId, context.Request.Host.Host, feature.RefusedPath ?? context.Request.Path.Value ?? "/", method,
+            feature.ClientAddress, context.Request.Headers.UserAgent.ToString(), context.Connection.ClientCertificate,
+            feature.RefusedMessage ?? ResponsePages.GenericBlockMessage, status, feature.State?.Revision ?? 0, _gatewayName,
+            feature.Error, errorSource, feature.TraceId, BodyBytes(context));
     }
+
+    /// <summary>
+    /// The record of a request refused before the engine decided it (here, and Kestrel's own refusals in
+    /// <see cref="BadRequestRecorder"/>): Block, no app, anonymous, the client's address and certificate as presented.
+    /// </summary>
+    internal static ActivityRecord Refused(
+        DateTimeOffset at, string correlationId, string? host, string path, string method, IPAddress? client, string? userAgent,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, string blockMessage, int status, long revision,
+        string gateway, string? error, string? errorSource, string? traceId = null, long? bytes = null) => new()
+    {
+        Time = at,
+        CorrelationId = correlationId,
+        Host = host,
+        Path = path,
+        Method = method,
+        UserSource = UserSources.Anonymous,
+        SourceIp = client?.ToString(),
+        UserAgent = string.IsNullOrEmpty(userAgent) ? null : userAgent,
+        CertificateSubject = certificate?.Subject,
+        CertificateIssuer = certificate?.Issuer,
+        CertificateThumbprint = certificate?.Thumbprint,
+        CertificateStatus = certificate is null ? nameof(CasbCore.Certificates.CertificateFailureReason.NoCertificate) : null,
+        Action = nameof(AccessAction.Block),
+        BlockMessage = blockMessage,
+        HttpStatus = status,
+        Revision = revision,
+        Gateway = gateway,
+        Error = error,
+        TraceId = traceId,
+        ErrorSource = errorSource,
+        Bytes = bytes,
+    };
 
     // What the headers say (activity volume sums it): counting the streamed bodies would cost every request a wrapper stream.
     private static long? BodyBytes(HttpContext context) =>

@@ -85,32 +85,14 @@ internal sealed partial class BadRequestRecorder : IObserver<KeyValuePair<string
         int status = error is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
         IHttpRequestFeature? request = features.Get<IHttpRequestFeature>();
         IPAddress? peer = features.Get<IHttpConnectionFeature>()?.RemoteIpAddress;
-        var certificate = features.Get<ITlsConnectionFeature>()?.ClientCertificate;
         string host = request?.Headers.Host.ToString() ?? "";
         string reason = OneLine(error?.Message ?? "malformed request");
-        return new ActivityRecord
-        {
-            Time = at,
-            CorrelationId = CorrelationIds.Next(at),
-            Host = host.Length > 0 ? host : null,
-            // What Kestrel parsed before it gave up (often nothing): the reason carries what the client sent.
-            Path = request?.Path is { Length: > 0 } path ? path : "/",
-            Method = request?.Method is { Length: > 0 } method ? method : "",
-            UserSource = UserSources.Anonymous,
-            SourceIp = (peer is { IsIPv4MappedToIPv6: true } ? peer.MapToIPv4() : peer)?.ToString(),
-            UserAgent = request?.Headers.UserAgent.ToString() is { Length: > 0 } userAgent ? userAgent : null,
-            CertificateSubject = certificate?.Subject,
-            CertificateIssuer = certificate?.Issuer,
-            CertificateThumbprint = certificate?.Thumbprint,
-            CertificateStatus = certificate is null ? nameof(CertificateFailureReason.NoCertificate) : null,
-            Action = nameof(AccessAction.Block),
-            BlockMessage = Message,
-            HttpStatus = status,
-            Revision = _configuration.Current?.Revision ?? 0,
-            Gateway = _gatewayName,
-            Error = $"{ErrorId}: {reason}",
-            ErrorSource = ErrorSources.Client,
-        };
+        // What Kestrel parsed before it gave up (often nothing): the reason carries what the client sent.
+        return ActivityMiddleware.Refused(
+            at, CorrelationIds.Next(at), host.Length > 0 ? host : null, request?.Path is { Length: > 0 } path ? path : "/",
+            request?.Method ?? "", peer is { IsIPv4MappedToIPv6: true } ? peer.MapToIPv4() : peer, request?.Headers.UserAgent.ToString(),
+            features.Get<ITlsConnectionFeature>()?.ClientCertificate, Message, status, _configuration.Current?.Revision ?? 0, _gatewayName,
+            $"{ErrorId}: {reason}", ErrorSources.Client);
     }
 
     // The reason quotes the client's bytes escaped (\x0D...), but never trust that: one line, bounded.

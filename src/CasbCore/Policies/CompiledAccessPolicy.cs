@@ -87,6 +87,9 @@ internal sealed class CompiledAccessPolicy
     /// <summary>The device tags of which the request must have one; empty when the policy has no "Equals" tag filter.</summary>
     public string[] RequiredDeviceTags => _deviceTagOperator == FilterOperator.Equals ? _deviceTags : [];
 
+    /// <summary>The device tags of which the request must have none; empty when the policy has no "DoesNotEqual" tag filter.</summary>
+    public string[] ForbiddenDeviceTags => _deviceTagOperator == FilterOperator.DoesNotEqual ? _deviceTags : [];
+
     /// <summary>Whether the client app filter lets <paramref name="type"/> through (the engine indexes policies by it).</summary>
     public bool AppliesTo(ClientAppType type) => _clientApp switch
     {

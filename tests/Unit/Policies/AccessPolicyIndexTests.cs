@@ -85,9 +85,47 @@ public sealed class AccessPolicyIndexTests
         DecisionExplanation curlFromIPv6Office = Explain(policies, Request(userAgent: Curl, clientAddress: "2001:db8:1::7"));
 
         Assert.Equal(["Outside the office", "Unmanaged device"], edge.EvaluatedAccessPolicies.Order(StringComparer.Ordinal));
-        Assert.Equal(["Firefox", "Managed device", "Office network", "Outside the office", "Unmanaged device"], firefoxInOffice.EvaluatedAccessPolicies.Order(StringComparer.Ordinal));
+        // A device with a valid certificate passes "Unmanaged device" (tag DoesNotEqual) by; one without evaluates it.
+        Assert.Equal(["Firefox", "Managed device", "Office network", "Outside the office"], firefoxInOffice.EvaluatedAccessPolicies.Order(StringComparer.Ordinal));
         Assert.Equal(["Firefox", "Office network", "Managed device"], firefoxInOffice.MatchedPolicies.Select(p => p.Name));
         Assert.Equal(["Office network", "Outside the office", "Unmanaged device", "curl"], curlFromIPv6Office.EvaluatedAccessPolicies.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// "Require certificate" policies (device tag DoesNotEqual the valid certificate's) are the common block: a device
+    /// that presents a valid certificate passes all of them by, one that does not evaluates every one and is blocked.
+    /// </summary>
+    [Fact]
+    public void Require_certificate_policies_are_skipped_for_a_valid_certificate_and_all_evaluated_without_one()
+    {
+        CasbConfiguration configuration = Seed();
+        configuration.AccessPolicies.Clear();
+        for (int i = 0; i < 200; i++)
+        {
+            configuration.AccessPolicies.Add(new AccessPolicyEntry
+            {
+                Name = $"Require certificate {i:D3}",
+                DeviceTags = i % 2 == 0 ? [DeviceTags.ValidClientCertificate] : ["ValidClientCertificate", DeviceTags.ValidClientCertificate],
+                DeviceTagOperator = FilterOperator.DoesNotEqual,
+                Action = AccessPolicyAction.Block,
+                ClientApp = AccessPolicyClientApp.Any,
+            });
+        }
+
+        CompiledPolicySet policies = CompiledPolicySet.Compile(configuration);
+
+        AccessDecision valid = policies.Decide(Request(), ValidCertificate());
+        AccessDecision none = policies.Decide(Request(), NoCertificate);
+        AccessDecision expired = policies.Decide(Request(), ExpiredCertificate());
+
+        Assert.Equal(AccessAction.Allow, valid.Action);
+        Assert.Empty(valid.Explain(recordEvaluated: true).EvaluatedAccessPolicies);
+        foreach (AccessDecision blocked in new[] { none, expired })
+        {
+            Assert.Equal(AccessAction.Block, blocked.Action);
+            Assert.Equal("Require certificate 000", blocked.BlockingPolicy);
+            Assert.Equal(200, blocked.Explain(recordEvaluated: true).EvaluatedAccessPolicies.Count);
+        }
     }
 
     [Fact]

@@ -1,0 +1,58 @@
+#!/bin/bash
+# usage: profile-pair.sh <kept bench dir> <gateway dir> <out dir> <store A> <store B> [rounds] [seconds]
+# Two gateways of ONE build on two of the kept stores (e.g. store-gw-100 and store-gw-1000 of a run of
+# Invoke-GatewayBenchmark.ps1 -Targets gw-100,gw-1000 -KeepFiles), loaded AT THE SAME TIME by one ab -k -c 50 each, so both
+# see the same machine load: per round the requests/s and CPU per request of each (and B/A), then perf record -g of both
+# for 20 s of a 30-s run, and the samples per 1,000 requests of each by owner (attribute.py) and of our code (ours.py).
+W=$1; G=$2; OUT=$3; SA=$4; SB=$5; ROUNDS=${6:-4}; SECS=${7:-10}; H=$(cd "$(dirname "$0")" && pwd)
+mkdir -p $OUT; R=$OUT
+EDGE='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0'
+UP=$( (nginx -p $W -c $W/upstream.conf -g 'daemon off;' > $R/upstream.out 2>&1 & echo $!) )
+sleep 1
+free() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
+PA=$(free); PB=$(free)
+export CASB_GATEWAY_CERTIFICATE_PASSWORD='CasbLab!2026' DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
+start() { # name store port
+  rm -rf $R/store-$1; cp -r $W/$2 $R/store-$1; rm -rf $R/store-$1/activity
+  bash -c "ulimit -n 16384; exec dotnet $G/CasbGateway.dll --store $R/store-$1 --urls https://127.0.0.1:$3 --name default --certificate $W/lab/gateway.pfx --log-file $R/$1.gateway.log" > $R/$1.out 2>&1 &
+  echo $!
+}
+PIDA=$(start a $SA $PA); PIDB=$(start b $SB $PB)
+sleep 8
+ab1() { bash -c "ulimit -n 16384; exec ab -q -k -c 50 -t $2 -n 100000000 -H 'User-Agent: $EDGE' -f TLS1.2 -E $W/client.pem https://127.0.0.1:$3/" > $R/ab-$1.txt 2>&1; }
+cpu() { awk '{print $14+$15}' /proc/$1/stat; }
+jit() { local t; for t in /proc/$1/task/*; do if grep -q 'Tiered Com' $t/comm 2>/dev/null; then sed 's/.*) //' $t/stat | awk '{print $12+$13}'; return; fi; done; echo 0; }
+done_() { grep 'Complete requests' $R/ab-$1.txt | awk '{print $3}'; }
+for w in $(seq 1 15); do
+  ja=$(jit $PIDA); jb=$(jit $PIDB); ab1 a 10 $PA & ab1 b 10 $PB & wait
+  ja=$(( $(jit $PIDA) - ja )); jb=$(( $(jit $PIDB) - jb )); echo "warm-up $w: JIT ticks A $ja B $jb"
+  if [ $ja -lt 10 ] && [ $jb -lt 10 ] && [ $w -ge 3 ]; then break; fi
+done
+for i in $(seq 1 $ROUNDS); do
+  ca=$(cpu $PIDA); cb=$(cpu $PIDB); ab1 a $SECS $PA & ab1 b $SECS $PB & wait
+  ca=$(( $(cpu $PIDA) - ca )); cb=$(( $(cpu $PIDB) - cb )); na=$(done_ a); nb=$(done_ b)
+  python3 -c "print(f'round $i: A $SA {$na/$SECS:7.0f} req/s CPU {1e4*$ca/$na:5.1f} us/req | B $SB {$nb/$SECS:7.0f} req/s CPU {1e4*$cb/$nb:5.1f} us/req | B/A req {$nb/$na:.3f} CPU {($cb/$nb)/($ca/$na):.3f}')"
+done
+if [ -z "$NOPERF" ]; then
+  ab1 a 30 $PA & ab1 b 30 $PB & sleep 5
+  perf record -g -F 499 -p $PIDA,$PIDB -o $R/perf.data -- sleep 20 > $R/perf.log 2>&1; wait
+  na=$(done_ a); nb=$(done_ b); echo "profiled run: A $na requests, B $nb requests in 30 s"
+  perf script -i $R/perf.data -F comm,pid,ip,sym,dso 2>/dev/null > $R/script.txt
+  python3 - $R/script.txt $PIDA $PIDB $R <<'PY'
+import sys
+path, a, b, r = sys.argv[1:]
+outs = {a: open(f'{r}/script-a.txt', 'w'), b: open(f'{r}/script-b.txt', 'w')}
+cur = None
+for line in open(path):
+    if line.strip() and line[0] not in ' \t':
+        parts = line.split()
+        cur = outs.get(next((p for p in parts if p.isdigit()), ''), None)
+    if cur: cur.write(line)
+PY
+  for x in a b; do
+    echo "== $x: $(grep -c '^[^ \t]' $R/script-$x.txt) samples"
+    python3 $H/attribute.py < $R/script-$x.txt > $R/attr-$x.txt; python3 $H/ours.py < $R/script-$x.txt > $R/ours-$x.txt
+  done
+fi
+kill -TERM $PIDA $PIDB; sleep 3
+kill -TERM $UP 2>/dev/null

@@ -273,7 +273,8 @@ function New-GatewayStore([string] $Store, [int] $ExtraPolicies, [string] $Activ
 
     # The extra policies go in through Export/Import (one validated write instead of one per policy). Enabled, a
     # realistic mix of filters and actions, half on the benchmarked app and half on all apps; none matches the
-    # benchmark's request (a valid certificate, Edge, 127.0.0.1), so every one is evaluated and the answer stays Allow.
+    # benchmark's request (a valid certificate, Edge, 127.0.0.1): the engine's index passes most of them by, and the answer stays Allow.
+    # tests/Unit/Policies/NetworkBenchmarkConfiguration.cs builds the same store for PolicyCountGuardTests: keep the two in step.
     $file = Join-Path $work "policies-$(Split-Path $Store -Leaf).json"
     Export-CasbConfiguration -StorePath $Store -Path $file
     $configuration = Get-Content $file -Raw | ConvertFrom-Json -AsHashtable

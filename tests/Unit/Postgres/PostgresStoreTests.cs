@@ -103,6 +103,62 @@ public sealed class PostgresStoreTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public void A_database_user_without_the_privileges_is_StorePermissionDenied_and_nothing_is_changed()
+    {
+        string uri = postgres.CreateStoreUri(nameof(PostgresStoreTests));
+        string database = uri[(uri.LastIndexOf('/') + 1)..];
+        using (var owner = new PostgresStore(PostgresStoreUri.Parse(uri)))
+        {
+            owner.Update(c => c.Groups.Add(new GroupEntry { Name = "Vendors" }));
+        }
+
+        // A role that may sign in with the cluster's password (PGPASSWORD) but was granted nothing on the schema.
+        string role = $"reader_{Guid.NewGuid():N}"[..20];
+        postgres.Cluster.Sql(database, $"create role {role} login password '{PostgresCluster.Password}'");
+        string roleUri = uri.Replace($"//{PostgresCluster.User}@", $"//{role}@", StringComparison.Ordinal);
+        using var store = new PostgresStore(PostgresStoreUri.Parse(roleUri));
+
+        CasbException read = Assert.Throws<CasbException>(() => store.Load());
+        CasbException write = Assert.Throws<CasbException>(() => store.Update(c => c.Groups.Add(new GroupEntry { Name = "Lost" })));
+
+        foreach (CasbException error in new[] { read, write })
+        {
+            Assert.True(error.ErrorId == "StorePermissionDenied", $"{error.ErrorId}: {error.Message}");
+            Assert.Equal(CasbErrorKind.PermissionDenied, error.Kind);
+            Assert.Contains("docs/store.md", error.Message);
+        }
+
+        Assert.Equal("1", postgres.Cluster.Sql(database, "select revision from casb.configuration").Trim());
+
+        // The rights docs/store.md names, without CREATE on the database (the schema is there): the same store now works.
+        postgres.Cluster.Sql(database, $"grant usage on schema casb to {role}; grant select, insert, update, delete on all tables in schema casb to {role}");
+        store.Update(c => c.Groups.Add(new GroupEntry { Name = "Granted" }));
+        Assert.Equal(["Vendors", "Granted"], store.Load().Groups.Select(g => g.Name));
+    }
+
+    [Fact]
+    public void A_read_only_database_is_StoreReadOnly_on_a_change_and_still_read()
+    {
+        string uri = postgres.CreateStoreUri(nameof(PostgresStoreTests));
+        string database = uri[(uri.LastIndexOf('/') + 1)..];
+        using (var owner = new PostgresStore(PostgresStoreUri.Parse(uri)))
+        {
+            owner.Update(c => c.Groups.Add(new GroupEntry { Name = "Vendors" }));
+        }
+
+        // What a hot standby answers to every write.
+        postgres.Cluster.Sql(database, $"alter database {database} set default_transaction_read_only = on");
+        using var store = new PostgresStore(PostgresStoreUri.Parse(uri));
+
+        CasbException error = Assert.Throws<CasbException>(() => store.Update(c => c.Groups.Add(new GroupEntry { Name = "Lost" })));
+
+        Assert.True(error.ErrorId == "StoreReadOnly", $"{error.ErrorId}: {error.Message}");
+        Assert.Equal(CasbErrorKind.WriteError, error.Kind);
+        Assert.Contains("standby", error.Message);
+        Assert.Equal(["Vendors"], store.Load().Groups.Select(g => g.Name));
+    }
+
+    [Fact]
     public void The_schema_is_created_once_by_stores_that_start_together()
     {
         string uri = postgres.CreateStoreUri(nameof(PostgresStoreTests));

@@ -38,6 +38,13 @@ internal static class PostgresSchema
     /// <summary>Brings the database to <see cref="LatestVersion"/>; returns the version it was at.</summary>
     public static int Migrate(NpgsqlConnection connection, string location)
     {
+        // Read first, without the lock or any DDL: a database already at this version needs neither, and a read-only
+        // server (a standby) or a user without CREATE on the database can then still use the store.
+        if (AppliedVersion(connection) is { } applied && applied >= LatestVersion)
+        {
+            return applied > LatestVersion ? throw Unsupported(location, applied) : applied;
+        }
+
         using NpgsqlTransaction transaction = connection.BeginTransaction();
         Execute(connection, transaction, $"select pg_advisory_xact_lock({MigrationLock})");
         Execute(connection, transaction, """
@@ -55,10 +62,7 @@ internal static class PostgresSchema
 
         if (current > LatestVersion)
         {
-            throw new CasbException(
-                "StoreSchemaUnsupported", CasbErrorKind.InvalidData,
-                $"The database of the store '{location}' has store schema version {current}; this CasbModule knows up to {LatestVersion}. Update CasbModule. The database was left untouched.",
-                location);
+            throw Unsupported(location, current);
         }
 
         for (int version = current + 1; version <= LatestVersion; version++)
@@ -74,6 +78,26 @@ internal static class PostgresSchema
         transaction.Commit();
         return current;
     }
+
+    // The version recorded in casb.schema_migrations; null when the table is not there yet.
+    private static int? AppliedVersion(NpgsqlConnection connection)
+    {
+        using (var present = new NpgsqlCommand("select to_regclass('casb.schema_migrations') is not null", connection))
+        {
+            if (present.ExecuteScalar() is not true)
+            {
+                return null;
+            }
+        }
+
+        using var command = new NpgsqlCommand("select coalesce(max(version), 0) from casb.schema_migrations", connection);
+        return Convert.ToInt32(command.ExecuteScalar());
+    }
+
+    private static CasbException Unsupported(string location, int version) => new(
+        "StoreSchemaUnsupported", CasbErrorKind.InvalidData,
+        $"The database of the store '{location}' has store schema version {version}; this CasbModule knows up to {LatestVersion}. Update CasbModule. The database was left untouched.",
+        location);
 
     private static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
     {

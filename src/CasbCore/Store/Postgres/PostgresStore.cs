@@ -494,13 +494,34 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
             || ex.Message.Contains("password", StringComparison.OrdinalIgnoreCase)
             || (ex is FileNotFoundException missing && missing.FileName is { } file
                 && string.Equals(file, Environment.GetEnvironmentVariable("PGPASSFILE"), StringComparison.Ordinal));
-        return authentication
-            ? new CasbException(
+        if (authentication)
+        {
+            return new CasbException(
                 "StoreAuthenticationFailed", CasbErrorKind.AuthenticationError,
                 $"Cannot sign in to the store '{Location}': {ex.Message} Set PGPASSWORD, or put the password in the passfile (PGPASSFILE, else ~/.pgpass).",
-                Location, ex)
-            : new CasbException(
-                "StoreUnavailable", CasbErrorKind.ConnectionError, $"Cannot reach the store '{Location}': {ex.Message}", Location, ex);
+                Location, ex);
+        }
+
+        // The server answered and refused: the admin has something to fix on the server, and retrying will not help.
+        // Only a server that is away (no answer, a restart, too many connections) is StoreUnavailable.
+        return ex switch
+        {
+            PostgresException { SqlState: "42501" } => new CasbException(
+                "StorePermissionDenied", CasbErrorKind.PermissionDenied,
+                $"The store '{Location}' refused its database user: {ex.Message} The user needs CREATE on the database the first time (for the schema casb), then USAGE on the schema and SELECT, INSERT, UPDATE and DELETE on its tables (docs/store.md).",
+                Location, ex),
+            PostgresException { SqlState: "25006" } => new CasbException(
+                "StoreReadOnly", CasbErrorKind.WriteError,
+                $"The store '{Location}' is read-only: {ex.Message} Point the store at the primary server, not at a standby (or a database with default_transaction_read_only on).",
+                Location, ex),
+            PostgresException { SqlState: var state } when !state.StartsWith("08", StringComparison.Ordinal)
+                && !state.StartsWith("53", StringComparison.Ordinal) && !state.StartsWith("57", StringComparison.Ordinal) => new CasbException(
+                "StoreError", CasbErrorKind.InvalidOperation,
+                $"The store '{Location}' refused the operation ({state}): {ex.Message} Nothing was changed.",
+                Location, ex),
+            _ => new CasbException(
+                "StoreUnavailable", CasbErrorKind.ConnectionError, $"Cannot reach the store '{Location}': {ex.Message}", Location, ex),
+        };
     }
 
     private sealed record Row(long Revision, string Document);

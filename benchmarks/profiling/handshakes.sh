@@ -51,10 +51,11 @@ for w in 1 2 3; do for n in "${NAMES[@]}"; do [ "${n#nginx}" != "$n" ] || hs $n 
 for i in $(seq 1 $ROUNDS); do
   line="round $i:"
   for n in "${NAMES[@]}"; do
-    c0=$(treecpu ${PID[$n]}); x0=$(ctx ${PID[$n]})
+    c0=$(treecpu ${PID[$n]}); x0=$(ctx ${PID[$n]}); t0=$(date +%s.%N)
     k=$(hs $n $SECS)
-    c1=$(treecpu ${PID[$n]}); x1=$(ctx ${PID[$n]})
-    line="$line | $n $(python3 -c "print(f'{$k/$SECS:5.0f}/s {1e4*($c1-$c0)/max($k,1):6.0f} us {($x1-$x0)/max($k,1):5.1f} cs')")"
+    c1=$(treecpu ${PID[$n]}); x1=$(ctx ${PID[$n]}); t1=$(date +%s.%N)
+    # the rate over the wall time the two clients took (s_time runs about a second past -time)
+    line="$line | $n $(python3 -c "print(f'{$k/($t1-$t0):5.0f}/s {1e4*($c1-$c0)/max($k,1):6.0f} us {($x1-$x0)/max($k,1):5.1f} cs')")"
   done
   echo "$line"
 done

@@ -37,7 +37,7 @@ done
 sleep 10
 cpu() { awk '{print $14+$15+$16+$17}' /proc/$1/stat 2>/dev/null || echo 0; }
 tree() { echo $1 $(cat /proc/$1/task/*/children 2>/dev/null); }
-ctx() { local s=0 p t; for p in $(tree $1); do for t in /proc/$p/task/*/status; do s=$((s + $(awk '/ctxt_switches/{s+=$2} END{print s+0}' $t 2>/dev/null))); done; done; echo $s; }
+ctx() { local s=0 p t v; for p in $(tree $1); do for t in /proc/$p/task/*/status; do v=$(awk '/ctxt_switches/{s+=$2} END{print s+0}' $t 2>/dev/null); s=$((s + ${v:-0})); done; done; echo $s; }
 treecpu() { local s=0 p; for p in $(tree $1); do s=$((s + $(cpu $p))); done; echo $s; }
 hs() { # name seconds -> connections
   local n=$1 s=$2 o=HS_OPTS_$1; o=${!o:-$OPTS}

@@ -8,6 +8,8 @@ using CasbGateway.Configuration;
 using CasbGateway.Enforcement;
 using CasbGateway.SignIn;
 using CasbGateway.Telemetry;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using CasbCore.Policies;
@@ -131,26 +133,13 @@ internal static class GatewayApp
                         CheckCertificateRevocation = false,
                     });
 
-                    // Past UseHttps the handshake is done: counted once per connection, not per request.
-                    listen.Use(next => async connection =>
+                    // Past UseHttps the handshake is done: counted once per connection, not per request. The services
+                    // are looked up once, when Kestrel builds the connection pipeline at start, not per connection.
+                    listen.Use(next =>
                     {
-                        bool presented = connection.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>() is { ClientCertificate: not null };
-                        listen.ApplicationServices.GetRequiredService<GatewayMetrics>().RecordTlsHandshake(presented);
+                        GatewayMetrics metrics = listen.ApplicationServices.GetRequiredService<GatewayMetrics>();
                         NativeMemoryTrimmer trimmer = listen.ApplicationServices.GetRequiredService<NativeMemoryTrimmer>();
-                        trimmer.ConnectionOpened();
-                        try
-                        {
-                            await next(connection);
-                        }
-                        finally
-                        {
-                            trimmer.ConnectionClosed();
-                            // Kestrel reads SslStream.RemoteCertificate to expose it, and a read certificate is never
-                            // disposed by the SslStream, nor by Kestrel: its OpenSSL X509 (native memory) waited for a
-                            // finalizer, after a GC, after the connection. Every request of the connection is done
-                            // here, and the validator's cache keeps a copy of the bytes, not this object.
-                            connection.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>()?.ClientCertificate?.Dispose();
-                        }
+                        return connection => OnConnectionAsync(connection, next, metrics, trimmer);
                     });
                 }
 
@@ -231,6 +220,26 @@ internal static class GatewayApp
     }
 
     private const string MetricsPath = "/metrics";
+
+    private static async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next, GatewayMetrics metrics, NativeMemoryTrimmer trimmer)
+    {
+        ITlsConnectionFeature? tls = connection.Features.Get<ITlsConnectionFeature>();
+        metrics.RecordTlsHandshake(tls is { ClientCertificate: not null });
+        trimmer.ConnectionOpened();
+        try
+        {
+            await next(connection);
+        }
+        finally
+        {
+            trimmer.ConnectionClosed();
+            // Kestrel reads SslStream.RemoteCertificate to expose it, and a read certificate is never disposed by the
+            // SslStream, nor by Kestrel: its OpenSSL X509 (native memory) waited for a finalizer, after a GC, after the
+            // connection. Every request of the connection is done here, and the validator's cache keeps a copy of the
+            // bytes, not this object.
+            tls?.ClientCertificate?.Dispose();
+        }
+    }
 
     private static (string Host, int Port, bool Https) ParseUrl(string url)
     {

@@ -179,7 +179,7 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
     }
 
     // A method of its own, never inlined: compiling ApplyRetention must not resolve Npgsql's types, or every gateway
-    // maps Npgsql, System.Data.Common and System.Transactions.Local (about 2 MB) whether its activity goes to a
+    // maps Npgsql, System.Data.Common and System.Transactions.Local (about 2 MB resident) whether its activity goes to a
     // database or not (docs/benchmarks.md, "Fifth pass: memory"; GatewayMemoryTests keeps it so).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private void ApplyDatabaseRetention(string database, int days)

@@ -4,6 +4,8 @@ using BareForwarder;
 
 // BareForwarder --listen 127.0.0.1:9443 --certificate server.pfx --upstream http://127.0.0.1:5080
 // The certificate password is read from CASB_GATEWAY_CERTIFICATE_PASSWORD, as for the gateway.
+// The gateway's arena cap (src/CasbGateway/Program.cs), before anything allocates from malloc's arenas.
+CasbGateway.Hosting.NativeMemoryTuning.LimitMallocArenas();
 string? listen = null, certificate = null, upstream = null;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {

@@ -159,24 +159,39 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
     private void ApplyRetention()
     {
         int days = _configuration.Current?.Engine.Configuration.Settings.ActivityRetentionDays ?? 30;
+        if (_database is not null)
+        {
+            ApplyDatabaseRetention(_database, days);
+            return;
+        }
+
         try
         {
-            if (_database is not null)
-            {
-                using var connection = new Npgsql.NpgsqlConnection(PostgresActivity.ConnectionString(_database));
-                connection.Open();
-                PostgresActivity.EnsureSchema(connection);
-                foreach (string partition in PostgresActivity.DropExpired(connection, days, DateTimeOffset.UtcNow))
-                {
-                    LogDeleted(partition, days);
-                }
-
-                return;
-            }
-
             foreach (string file in ActivityLog.DeleteExpired(_directory, days, DateTimeOffset.UtcNow))
             {
                 LogDeleted(file, days);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogRetentionFailed(ex.Message);
+        }
+    }
+
+    // A method of its own, never inlined: compiling ApplyRetention must not resolve Npgsql's types, or every gateway
+    // maps Npgsql, System.Data.Common and System.Transactions.Local (about 2 MB resident) whether its activity goes to a
+    // database or not (docs/benchmarks.md, "Fifth pass: memory"; GatewayMemoryTests keeps it so).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void ApplyDatabaseRetention(string database, int days)
+    {
+        try
+        {
+            using var connection = new Npgsql.NpgsqlConnection(PostgresActivity.ConnectionString(database));
+            connection.Open();
+            PostgresActivity.EnsureSchema(connection);
+            foreach (string partition in PostgresActivity.DropExpired(connection, days, DateTimeOffset.UtcNow))
+            {
+                LogDeleted(partition, days);
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Npgsql.NpgsqlException)

@@ -62,6 +62,12 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
     public event Action<EngineState>? Changed;
 
     /// <summary>
+    /// Raised with a new configuration just before it is swapped in, while requests still see the one before: what the
+    /// new one needs before its first request (the session key ring when sign-in appears) is made here.
+    /// </summary>
+    public event Action<EngineState>? Swapping;
+
+    /// <summary>
     /// Raised after each look at the store (a change hint or a poll), changed or not: what else gateways share through
     /// the store (the server certificate) is followed on the same beat.
     /// </summary>
@@ -223,6 +229,7 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
                 return;
             }
 
+            Swapping?.Invoke(next);
             Volatile.Write(ref _current, next);
             _refusedHash = null;
             SetDegraded(null);

@@ -18,7 +18,10 @@ internal static class HealthEndpoints
         bool Trusted(HttpContext context) =>
             context.Connection.RemoteIpAddress is { } peer && IPRanges.ContainsAny(options.MetricsAllowedFrom, peer);
 
-        endpoints.MapGet("/healthz", (HttpContext context) =>
+        // Request delegates, not handlers with parameters: those are compiled by the request delegate factory from
+        // expression trees at start, which maps System.Linq.Expressions (2.3 MB resident) and compiles its code in a
+        // process that has no other use for it (docs/benchmarks.md, "Fifth pass: memory"; GatewayMemoryTests keeps it so).
+        endpoints.MapGet("/healthz", (RequestDelegate)(context =>
         {
             if (Trusted(context))
             {
@@ -26,10 +29,15 @@ internal static class HealthEndpoints
                 context.Response.Headers[ProcessIdHeader] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
             }
 
-            return Results.Text("Healthy\n");
-        });
-        endpoints.MapGet("/readyz", (HttpContext context, ConfigurationMonitor configuration, Activity.ActivityRecorder activity) =>
+            return Results.Text("Healthy\n").ExecuteAsync(context);
+        }));
+        endpoints.MapGet("/readyz", (RequestDelegate)(context => Ready(context).ExecuteAsync(context)));
+        return endpoints;
+
+        IResult Ready(HttpContext context)
         {
+            ConfigurationMonitor configuration = context.RequestServices.GetRequiredService<ConfigurationMonitor>();
+            Activity.ActivityRecorder activity = context.RequestServices.GetRequiredService<Activity.ActivityRecorder>();
             if (configuration.Current is not { } state)
             {
                 return Results.Text(
@@ -47,7 +55,6 @@ internal static class HealthEndpoints
             string degraded = string.Join("; ", new[] { configuration.Degraded, activity.Degraded }.OfType<string>());
             degraded = degraded.Length > 0 ? $"; degraded: {degraded}" : "";
             return Results.Text($"Ready: revision {state.Revision} (sha256 {state.ShortHash}){degraded}\n");
-        });
-        return endpoints;
+        }
     }
 }

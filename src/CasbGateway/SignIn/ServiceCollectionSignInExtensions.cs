@@ -52,6 +52,20 @@ internal static class ServiceCollectionSignInExtensions
             .AddOpenIdConnect(SignInSchemes.OpenIdConnect, _ => { });
         services.AddSingleton<IConfigureOptions<OpenIdConnectOptions>, OpenIdConnectOptionsSetup>();
         services.AddSingleton<IOptionsChangeTokenSource<OpenIdConnectOptions>, IdentityProviderChangeTokenSource>();
+        // ASP.NET Core loads the key ring (and makes its first key) at start with a hosted service of its own. The
+        // gateway makes the first key when a configuration signs users in (SessionKeyRing, from GatewayApp) and the ring
+        // is read at its first use, so a gateway without sign-in never reads it nor maps System.Private.Xml for it
+        // (docs/benchmarks.md, "Fifth pass: memory"). Removed last (AddAuthentication adds it again), matched by name
+        // (the type is internal): GatewayMemoryTests fails if it stops matching.
+        for (int i = services.Count - 1; i >= 0; i--)
+        {
+            if (services[i].ServiceType == typeof(IHostedService)
+                && services[i].ImplementationType?.FullName == "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService")
+            {
+                services.RemoveAt(i);
+            }
+        }
+
         return services;
     }
 

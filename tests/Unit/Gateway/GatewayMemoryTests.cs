@@ -81,6 +81,84 @@ public sealed class GatewayMemoryTests : IClassFixture<LabPkiFixture>
     }
 
     [Fact]
+    public async Task A_gateway_on_a_folder_store_without_sign_in_or_a_database_maps_no_assembly_only_those_need()
+    {
+        // What a file-store gateway without sign-in has no use for, each a few MB of mapped file and compiled code at
+        // every gateway's RSS (docs/benchmarks.md, "Fifth pass: memory"): read from the process's own memory map (the
+        // gateway as deployed, its own process: this test process has them all loaded), after requests through the
+        // engine, the health and metrics endpoints, and the activity retention that runs at start.
+        Assert.True(OperatingSystem.IsLinux(), "reads the gateway's memory map from /proc");
+        string[] unused =
+        [
+            "Npgsql.dll", "System.Data.Common.dll", "System.Transactions.Local.dll", // the PostgreSQL activity and store
+            "System.Private.Xml.dll", "System.Private.Xml.Linq.dll", // the sign-in key ring
+            "System.Linq.Expressions.dll", // handlers compiled from expression trees
+        ];
+        string store = Directory.CreateTempSubdirectory("casb-gw-maps-").FullName;
+        try
+        {
+            new CasbStore(store).Update(_ => { });
+            int port = RequestPathTests.FreePort();
+            var start = new ProcessStartInfo(GatewayProcesses.FindDotnet()) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, GatewayProcesses.GatewayAssemblyName), "--store", store, "--urls", $"http://127.0.0.1:{port}", "--name", "maps" })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            using Process gateway = Process.Start(start)!;
+            Task<string> output = gateway.StandardOutput.ReadToEndAsync();
+            _ = gateway.StandardError.ReadToEndAsync();
+            try
+            {
+                using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+                HttpResponseMessage? health = null;
+                for (int i = 0; i < 300 && health is null; i++)
+                {
+                    try
+                    {
+                        health = await client.GetAsync("/healthz");
+                    }
+                    catch (HttpRequestException)
+                    {
+                        await Task.Delay(100);
+                    }
+                }
+
+                Assert.Equal(HttpStatusCode.OK, health?.StatusCode);
+                Assert.StartsWith("Ready", await client.GetStringAsync("/readyz"));
+                Assert.Contains("casb_gateway", await client.GetStringAsync("/metrics"));
+                // Through the engine: no app has this host, the gateway's own 404 page.
+                Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/some/page")).StatusCode);
+                await Task.Delay(500);
+
+                string[] mapped = File.ReadAllLines($"/proc/{gateway.Id}/maps")
+                    .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    .Where(fields => fields.Length >= 6 && fields[5].EndsWith(".dll", StringComparison.Ordinal))
+                    .Select(fields => Path.GetFileName(fields[5]))
+                    .Distinct()
+                    .ToArray();
+                // The map is read right: the gateway's own assemblies and its sign-in's data protection are in it.
+                Assert.Contains("CasbGateway.dll", mapped);
+                Assert.Contains("Yarp.ReverseProxy.dll", mapped);
+                Assert.Contains("Microsoft.AspNetCore.DataProtection.dll", mapped);
+                Assert.Empty(mapped.Intersect(unused));
+                Assert.Empty(Directory.GetFiles(new CasbStore(store).KeysDirectory, "*.xml"));
+            }
+            finally
+            {
+                gateway.Kill(entireProcessTree: true);
+                await gateway.WaitForExitAsync();
+            }
+
+            Assert.DoesNotContain("\"LogLevel\":\"Error\"", await output);
+        }
+        finally
+        {
+            Directory.Delete(store, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_client_certificate_of_a_connection_is_disposed_when_the_connection_closes()
     {
         await using GatewayHarness harness = await GatewayHarness.StartAsync();

@@ -1,11 +1,15 @@
 using System.Net;
 using CasbCore.Activity;
+using CasbCore.Model;
+using CasbCore.SignIn;
+using CasbGateway.Configuration;
 using CasbGateway.SignIn;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using CasbCore.Store;
 using CasbCore.Store.Postgres;
@@ -147,6 +151,51 @@ public sealed class SessionKeyRingTests : IClassFixture<SignInFixture>
         Assert.Equal(SignInHarness.Admin, record.User);
     }
 
+    [Fact]
+    public async Task A_gateway_without_sign_in_makes_no_key_and_has_one_before_it_serves_a_configuration_that_signs_users_in()
+    {
+        // How many keys the folder held at the moment each configuration with sign-in was swapped in (seen from the
+        // monitor's Changed event, raised right after the swap, before any request could use it).
+        var keysWhenServed = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        string? keysFolder = null;
+        await using GatewayHarness gateway = await GatewayHarness.StartAsync(configureServices: services =>
+            services.AddHostedService(sp => new OnConfigurationChanged(sp.GetRequiredService<ConfigurationMonitor>(), state =>
+            {
+                if (state.SignIn is not null)
+                {
+                    keysWhenServed.Enqueue(Directory.GetFiles(Volatile.Read(ref keysFolder)!, "*.xml").Length);
+                }
+            })));
+        Volatile.Write(ref keysFolder, gateway.Store.KeysDirectory);
+        using HttpClient client = gateway.CreateClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+        Assert.Empty(Directory.GetFiles(gateway.Store.KeysDirectory, "*.xml"));
+
+        gateway.Store.Update((c, secrets) =>
+        {
+            IdentityProviderCatalog.Set(c, secrets, new IdentityProviderChange
+            {
+                Name = SignInHarness.ProviderName,
+                Authority = _fixture.Idp.Authority.ToString(),
+                ClientId = _fixture.Idp.ClientId,
+                ClientSecret = _fixture.Idp.ClientSecret,
+                AuthorityCertificate = Convert.ToBase64String(_fixture.Idp.Certificate.RawData),
+                SessionLifetimeMinutes = 60,
+            }, DateTimeOffset.UtcNow);
+            c.Apps[0].SignIn = SignInMode.Required;
+            return c;
+        });
+
+        for (int i = 0; i < 200 && keysWhenServed.IsEmpty; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal([1], keysWhenServed.ToArray());
+        Assert.Single(Directory.GetFiles(gateway.Store.KeysDirectory, "*.xml"));
+    }
+
     /// <summary>The data protection of one gateway process on <paramref name="folder"/>, as the gateway registers it.</summary>
     private static ServiceProvider Replica(string folder, TimeSpan? writeDelay = null)
     {
@@ -192,4 +241,20 @@ public sealed class SessionKeyRingTests : IClassFixture<SignInFixture>
 
     private static IDataProtector Protector(IServiceProvider replica) =>
         replica.GetRequiredService<IDataProtectionProvider>().CreateProtector("CasbModule.Tests.SessionKeyRing");
+
+    /// <summary>Runs <paramref name="changed"/> on each configuration the gateway's monitor swaps in.</summary>
+    private sealed class OnConfigurationChanged(ConfigurationMonitor monitor, Action<CasbGateway.Configuration.EngineState> changed) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            monitor.Changed += changed;
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken)
+        {
+            monitor.Changed -= changed;
+            return Task.CompletedTask;
+        }
+    }
 }

@@ -46,11 +46,16 @@ public readonly struct AccessDecision
     private readonly IReadOnlyList<string>? _deviceTags;
     // Only for a decision made without the engine (a test double): what it was given to explain.
     private readonly DecisionExplanation? _given;
+    // What the record's explanation holds, noted while deciding (DecisionState.RecordedOutcomes), unless it needs the trace.
+    private readonly ulong _recordedOutcomes;
+    private readonly bool _recordNeedsTrace;
 
-    internal AccessDecision(CompiledPolicySet policies, AccessRequest request)
+    internal AccessDecision(CompiledPolicySet policies, AccessRequest request, ulong recordedOutcomes, bool recordNeedsTrace)
     {
         _policies = policies;
         _request = request;
+        _recordedOutcomes = recordedOutcomes;
+        _recordNeedsTrace = recordNeedsTrace;
     }
 
     public required AccessAction Action
@@ -168,12 +173,25 @@ public readonly struct AccessDecision
     /// <summary>
     /// The explanation the activity record logs: every conditional-access result (with its reason) and the matched
     /// policies, without the reason lines (<see cref="DecisionExplanation.Reasons"/> is empty), which the record does
-    /// not carry; cheaper, since it runs once per request in the gateway.
+    /// not carry; cheaper, since it runs once per request in the gateway. When deciding noted every part of it (each
+    /// conditional-access result one of its policy's prebuilt results, no access policy matched under App Control: the
+    /// usual request), it is read from those notes without running the stages again.
     /// </summary>
     internal DecisionExplanation ExplainForRecord() =>
         _policies is not null && _request is not null && Certificate is not null
+            ? _recordNeedsTrace
+                ? ExplainForRecordWithTrace()
+                : _policies.RecordExplanation(_recordedOutcomes)
+            : _given ?? DecisionExplanation.None;
+
+    /// <summary>The record's explanation worked out by running the stages again with a trace (the reference the notes are tested against).</summary>
+    internal DecisionExplanation ExplainForRecordWithTrace() =>
+        _policies is not null && _request is not null && Certificate is not null
             ? _policies.Explain(_request, Certificate, this, recordEvaluated: false, keepReasons: false)
             : _given ?? DecisionExplanation.None;
+
+    /// <summary>True when <see cref="ExplainForRecord"/> reads the explanation from the notes taken while deciding (tests).</summary>
+    internal bool RecordExplainedFromNotes => _policies is not null && _request is not null && Certificate is not null && !_recordNeedsTrace;
 
     private DecisionExplanation Given() => _given ?? DecisionExplanation.None;
 }

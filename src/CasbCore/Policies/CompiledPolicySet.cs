@@ -51,6 +51,10 @@ public sealed class CompiledPolicySet
     private readonly AppMatcher _apps;
     // In order; a session stage (session policies) goes after the access policies.
     private readonly IDecisionStage[] _stages;
+    private readonly CompiledConditionalAccessPolicy[] _conditionalAccess;
+    // The record's explanation per set of noted conditional-access results (RecordExplanation): a revision has few of them.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, DecisionExplanation> _recordExplanations = new();
+    private const int MaxRecordExplanations = 4096;
     private readonly SessionStage _sessions;
 
     private CompiledPolicySet(CasbConfiguration configuration, bool indexAccessPolicies)
@@ -73,6 +77,7 @@ public sealed class CompiledPolicySet
         CompiledConditionalAccessPolicy[] conditionalAccess = configuration.ConditionalAccessPolicies
             .Select(p => new CompiledConditionalAccessPolicy(p, principals))
             .ToArray();
+        _conditionalAccess = conditionalAccess;
         _sessions = new SessionStage(configuration, principals);
 
         var fragments = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -187,6 +192,45 @@ public sealed class CompiledPolicySet
         }
 
         return trace.ToExplanation();
+    }
+
+    /// <summary>
+    /// The activity record's explanation of a decision whose conditional-access results were all prebuilt ones and which
+    /// matched no access policy under App Control (<see cref="DecisionState.RecordedOutcomes"/>): those very result
+    /// objects, in policy order, no matched policy, no reason line. Made once per set of results and shared (immutable).
+    /// </summary>
+    internal DecisionExplanation RecordExplanation(ulong recordedOutcomes)
+    {
+        if (_recordExplanations.TryGetValue(recordedOutcomes, out DecisionExplanation? known))
+        {
+            return known;
+        }
+
+        var results = new List<ConditionalAccessResult>(_conditionalAccess.Length);
+        for (int i = 0; i < ConditionalAccessStage.MaxNoted && i < _conditionalAccess.Length; i++)
+        {
+            CompiledConditionalAccessPolicy policy = _conditionalAccess[i];
+            int code = (int)((recordedOutcomes >> (2 * i)) & 3);
+            if (code == 0)
+            {
+                break;
+            }
+
+            results.Add(code switch
+            {
+                ConditionalAccessStage.NotedOff => policy.Off.Result,
+                ConditionalAccessStage.NotedReportOnly => policy.ReportOnly.Result,
+                _ => policy.Applied.Result,
+            });
+        }
+
+        var explanation = new DecisionExplanation(results.Count == 0 ? [] : results.AsReadOnly(), [], [], []);
+        if (_recordExplanations.Count < MaxRecordExplanations)
+        {
+            _recordExplanations.TryAdd(recordedOutcomes, explanation);
+        }
+
+        return explanation;
     }
 
     /// <summary>The message of a blocking access policy that has none of its own.</summary>

@@ -84,7 +84,19 @@ internal struct DecisionState
     /// <summary>A signed-in user presented a valid certificate of another (CertificateUserMismatch Audit or Block).</summary>
     public bool CertificateUserMismatch;
 
-    public readonly AccessDecision ToDecision(CompiledPolicySet policies) => new(policies, Request)
+    // What the activity record's explanation holds, noted while deciding (nothing allocated), so that the record need not
+    // run the stages again with a trace: the conditional-access result of each policy in order, 2 bits each
+    // (ConditionalAccessStage.Noted*: each is one of the policy's prebuilt results), and whether the record's explanation
+    // needs the trace after all: a result whose reason names the request (not in scope), more policies than the bits hold,
+    // or an access policy matched under App Control (the record lists the matched policies).
+
+    /// <summary>The prebuilt conditional-access result of each policy evaluated, 2 bits per policy, first policy lowest.</summary>
+    public ulong RecordedOutcomes;
+
+    /// <summary>True when the record's explanation must be worked out with a trace (see <see cref="RecordedOutcomes"/>).</summary>
+    public bool RecordNeedsTrace;
+
+    public readonly AccessDecision ToDecision(CompiledPolicySet policies) => new(policies, Request, RecordedOutcomes, RecordNeedsTrace)
     {
         Action = Action,
         App = App?.Name,

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json;
+using CasbCore.Activity;
 using CasbCore.Certificates;
 using CasbCore.Model;
 using CasbCore.Policies;
@@ -165,6 +167,70 @@ public sealed class AccessPolicyIndexTests
                 Assert.Empty(forRecord.Reasons);
             }
         }, iter: 400);
+    }
+
+    /// <summary>
+    /// The record's explanation read from the notes the decision took (no stages run again) is the one the stages give
+    /// again with a trace: the same conditional-access results with their reasons, in order, and the same matched
+    /// policies, for random configurations and requests; and both ways are taken often enough for this to say something.
+    /// </summary>
+    [Fact]
+    public void The_records_explanation_read_from_the_decisions_notes_is_the_one_the_stages_give_again()
+    {
+        int fromNotes = 0, withTrace = 0;
+        Gen.Select(ConfigurationGen, RequestGen.Array[1, 8]).Sample(sample =>
+        {
+            (CasbConfiguration configuration, (AccessRequest Request, CertificateValidationResult Certificate)[] requests) = sample;
+            CompiledPolicySet policies = CompiledPolicySet.Compile(configuration);
+            foreach ((AccessRequest request, CertificateValidationResult certificate) in requests)
+            {
+                AccessDecision decision = policies.Decide(request, certificate);
+                DecisionExplanation expected = decision.ExplainForRecordWithTrace();
+                DecisionExplanation actual = decision.ExplainForRecord();
+                _ = decision.RecordExplainedFromNotes ? fromNotes++ : withTrace++;
+
+                Assert.Equal(expected.ConditionalAccess, actual.ConditionalAccess);
+                Assert.Equal(expected.MatchedPolicies, actual.MatchedPolicies);
+                Assert.Empty(actual.Reasons);
+                // The line written to the activity log, byte for byte.
+                Assert.Equal(
+                    JsonSerializer.Serialize(ActivityRecord.FromDecision(decision, expected, request, "GET", 200), ActivityJsonContext.Default.ActivityRecord),
+                    JsonSerializer.Serialize(ActivityRecord.FromDecision(decision, request, "GET", 200), ActivityJsonContext.Default.ActivityRecord));
+            }
+        }, iter: 400);
+
+        Assert.True(fromNotes > 200 && withTrace > 200, $"from the notes {fromNotes}, with a trace {withTrace}");
+    }
+
+    /// <summary>
+    /// The notes hold 32 conditional-access results: with 32 policies the record's explanation is read from them, with
+    /// 33 it is worked out with a trace; both list every policy's result in order.
+    /// </summary>
+    [Theory]
+    [InlineData(32, true)]
+    [InlineData(33, false)]
+    public void A_record_explains_from_the_notes_up_to_32_conditional_access_policies_and_with_a_trace_beyond(int count, bool fromNotes)
+    {
+        CasbConfiguration configuration = Seed();
+        configuration.ConditionalAccessPolicies = Enumerable.Range(0, count).Select(i => new ConditionalAccessPolicyEntry
+        {
+            Name = $"CA {i}",
+            State = (i % 3) switch { 0 => ConditionalAccessState.On, 1 => ConditionalAccessState.Off, _ => ConditionalAccessState.ReportOnly },
+            IncludeUsers = ["All"],
+            SessionControl = SessionControlKind.AppControl,
+        }).ToList();
+        configuration.AccessPolicies.Clear();
+        CompiledPolicySet policies = CompiledPolicySet.Compile(configuration);
+
+        AccessDecision decision = policies.Decide(Request(), NoCertificate);
+        DecisionExplanation explanation = decision.ExplainForRecord();
+
+        Assert.Equal(fromNotes, decision.RecordExplainedFromNotes);
+        Assert.Equal(Enumerable.Range(0, count).Select(i => $"CA {i}"), explanation.ConditionalAccess.Select(r => r.PolicyName));
+        Assert.Equal(
+            Enumerable.Range(0, count).Select(i => (i % 3) switch { 0 => ConditionalAccessOutcome.Applied, 1 => ConditionalAccessOutcome.NotApplied, _ => ConditionalAccessOutcome.ReportOnly }),
+            explanation.ConditionalAccess.Select(r => r.Outcome));
+        Assert.Equal(decision.ExplainForRecordWithTrace().ConditionalAccess, explanation.ConditionalAccess);
     }
 
     private static DecisionExplanation Explain(CompiledPolicySet policies, AccessRequest request, CertificateValidationResult? certificate = null) =>

@@ -45,22 +45,6 @@ public class DecisionBenchmarks
     [Benchmark]
     public DecisionExplanation DecideAndExplain() => _policies.Decide(_allowed, _valid).Explain();
 
-    /// <summary>The gateway's Full activity record of the allowed request: the record's explanation read from the decision's notes.</summary>
-    [Benchmark]
-    public CasbCore.Activity.ActivityRecord DecideAndRecord()
-    {
-        AccessDecision decision = _policies.Decide(_allowed, _valid);
-        return CasbCore.Activity.ActivityRecord.FromDecision(decision, _allowed, "GET", 200);
-    }
-
-    /// <summary>The same record with its explanation worked out by running the stages again with a trace (before the fifth pass).</summary>
-    [Benchmark]
-    public CasbCore.Activity.ActivityRecord DecideAndRecordWithTrace()
-    {
-        AccessDecision decision = _policies.Decide(_allowed, _valid);
-        return CasbCore.Activity.ActivityRecord.FromDecision(decision, decision.ExplainForRecordWithTrace(), _allowed, "GET", 200);
-    }
-
     /// <summary>The configuration the allocation guard (tests/Unit/Policies/DecisionAllocationTests.cs) uses too: one copy.</summary>
     internal static CasbConfiguration CreateConfiguration(int policyCount) => ScaleConfiguration.Create(policyCount);
 }

@@ -52,6 +52,7 @@ public sealed class CompiledPolicySet
     // In order; a session stage (session policies) goes after the access policies.
     private readonly IDecisionStage[] _stages;
     private readonly CompiledConditionalAccessPolicy[] _conditionalAccess;
+    private readonly ConditionalAccessStage _conditionalAccessStage;
     // The record's explanation per set of noted conditional-access results (RecordExplanation): a revision has few of them.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, DecisionExplanation> _recordExplanations = new();
     private const int MaxRecordExplanations = 4096;
@@ -134,7 +135,7 @@ public sealed class CompiledPolicySet
                 IdentityProvider = configuration.IdentityProvider,
                 CertificateUserMismatch = configuration.Settings.CertificateUserMismatch,
             },
-            new ConditionalAccessStage(conditionalAccess),
+            _conditionalAccessStage = new ConditionalAccessStage(conditionalAccess),
             new AccessPolicyStage(configuration.Settings.DefaultAction),
         ];
     }
@@ -231,6 +232,19 @@ public sealed class CompiledPolicySet
         }
 
         return explanation;
+    }
+
+    /// <summary>
+    /// The activity record's explanation of a decision that matched no access policy under App Control but had a
+    /// conditional-access policy out of scope: the conditional-access stage alone, with a trace, on the facts the
+    /// decision was made on (the identity and access-policy stages add nothing to the record's explanation here).
+    /// </summary>
+    internal DecisionExplanation RecordExplanation(AccessRequest request, CertificateValidationResult certificate, in RequestFacts facts)
+    {
+        var trace = new DecisionTrace(recordEvaluated: false, keepReasons: false);
+        var state = new DecisionState(request, certificate, trace) { Facts = facts };
+        _conditionalAccessStage.Evaluate(ref state);
+        return trace.ToExplanation();
     }
 
     /// <summary>The message of a blocking access policy that has none of its own.</summary>

@@ -32,7 +32,7 @@ internal sealed class ConditionalAccessStage : IDecisionStage
         DecisionTrace? trace = state.Trace;
         if (_policies.Length > MaxNoted)
         {
-            state.RecordNeedsTrace = true;
+            state.RecordOutOfScope = true;
         }
 
         for (int i = 0; i < _policies.Length; i++)
@@ -50,7 +50,7 @@ internal sealed class ConditionalAccessStage : IDecisionStage
             {
                 trace?.ConditionalAccess(policy.NotInScope(scope, in state.Facts, trace.KeepsReasons));
                 // Its reason names the user, group, app or client app type: made only with a trace.
-                state.RecordNeedsTrace = true;
+                state.RecordOutOfScope = true;
                 continue;
             }
 

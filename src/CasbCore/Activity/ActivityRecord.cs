@@ -173,10 +173,27 @@ public sealed record ActivityRecord
         string? error = null,
         string? traceId = null,
         string? errorSource = null,
+        long? bytes = null) =>
+        FromDecision(
+            decision, request is null ? DecisionExplanation.None : decision.ExplainForRecord(), request!, method, httpStatus, decisionLatencyMs,
+            upstreamLatencyMs, gateway, error, traceId, errorSource, bytes);
+
+    /// <summary>The record of a decision with the explanation given (tests compare the ways of working it out).</summary>
+    internal static ActivityRecord FromDecision(
+        AccessDecision decision,
+        DecisionExplanation explanation,
+        AccessRequest request,
+        string? method = null,
+        int httpStatus = 0,
+        double? decisionLatencyMs = null,
+        double? upstreamLatencyMs = null,
+        string? gateway = null,
+        string? error = null,
+        string? traceId = null,
+        string? errorSource = null,
         long? bytes = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        DecisionExplanation explanation = decision.ExplainForRecord();
         return new ActivityRecord
         {
             Time = request.At,
@@ -222,6 +239,14 @@ public sealed record ActivityRecord
         _ => type.ToString(),
     };
 
+    private static string NameOf(ConditionalAccessOutcome outcome) => outcome switch
+    {
+        ConditionalAccessOutcome.Applied => nameof(ConditionalAccessOutcome.Applied),
+        ConditionalAccessOutcome.NotApplied => nameof(ConditionalAccessOutcome.NotApplied),
+        ConditionalAccessOutcome.ReportOnly => nameof(ConditionalAccessOutcome.ReportOnly),
+        _ => outcome.ToString(),
+    };
+
     private static string NameOf(AccessAction action) => action switch
     {
         AccessAction.Allow => nameof(AccessAction.Allow),
@@ -242,7 +267,7 @@ public sealed record ActivityRecord
         for (int i = 0; i < logged.Length; i++)
         {
             ConditionalAccessResult result = results[i];
-            logged[i] = new ActivityConditionalAccessResult { Policy = result.PolicyName, Outcome = result.Outcome.ToString(), Reason = result.Reason };
+            logged[i] = new ActivityConditionalAccessResult { Policy = result.PolicyName, Outcome = NameOf(result.Outcome), Reason = result.Reason };
         }
 
         return logged;

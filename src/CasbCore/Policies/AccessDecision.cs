@@ -46,11 +46,22 @@ public readonly struct AccessDecision
     private readonly IReadOnlyList<string>? _deviceTags;
     // Only for a decision made without the engine (a test double): what it was given to explain.
     private readonly DecisionExplanation? _given;
+    // What the record's explanation holds, noted while deciding (DecisionState.RecordedOutcomes), unless it needs the trace.
+    private readonly ulong _recordedOutcomes;
+    private readonly bool _recordOutOfScope;
+    private readonly bool _recordNeedsTrace;
+    // The facts the stages decided on (the conditional-access stage runs on them again for a record with a policy out of scope).
+    private readonly RequestFacts _facts;
 
-    internal AccessDecision(CompiledPolicySet policies, AccessRequest request)
+    internal AccessDecision(
+        CompiledPolicySet policies, AccessRequest request, in RequestFacts facts, ulong recordedOutcomes, bool recordOutOfScope, bool recordNeedsTrace)
     {
         _policies = policies;
         _request = request;
+        _facts = facts;
+        _recordedOutcomes = recordedOutcomes;
+        _recordOutOfScope = recordOutOfScope;
+        _recordNeedsTrace = recordNeedsTrace;
     }
 
     public required AccessAction Action
@@ -168,12 +179,32 @@ public readonly struct AccessDecision
     /// <summary>
     /// The explanation the activity record logs: every conditional-access result (with its reason) and the matched
     /// policies, without the reason lines (<see cref="DecisionExplanation.Reasons"/> is empty), which the record does
-    /// not carry; cheaper, since it runs once per request in the gateway.
+    /// not carry; cheaper, since it runs once per request in the gateway. When deciding noted every part of it (each
+    /// conditional-access result one of its policy's prebuilt results, no access policy matched under App Control: the
+    /// usual request), it is read from those notes without running the stages again; with a policy out of scope (whose
+    /// reason names the request), the conditional-access stage alone runs again, on the facts the decision was made on.
     /// </summary>
     internal DecisionExplanation ExplainForRecord() =>
         _policies is not null && _request is not null && Certificate is not null
+            ? _recordNeedsTrace
+                ? ExplainForRecordWithTrace()
+                : _recordOutOfScope
+                    ? _policies.RecordExplanation(_request, Certificate, in _facts)
+                    : _policies.RecordExplanation(_recordedOutcomes)
+            : _given ?? DecisionExplanation.None;
+
+    /// <summary>The record's explanation worked out by running the stages again with a trace (the reference the notes are tested against).</summary>
+    internal DecisionExplanation ExplainForRecordWithTrace() =>
+        _policies is not null && _request is not null && Certificate is not null
             ? _policies.Explain(_request, Certificate, this, recordEvaluated: false, keepReasons: false)
             : _given ?? DecisionExplanation.None;
+
+    /// <summary>How <see cref="ExplainForRecord"/> works the explanation out (tests): "notes", "conditional access" (that stage again) or "trace".</summary>
+    internal string RecordExplainedBy =>
+        _policies is null || _request is null || Certificate is null ? "given"
+        : _recordNeedsTrace ? "trace"
+        : _recordOutOfScope ? "conditional access"
+        : "notes";
 
     private DecisionExplanation Given() => _given ?? DecisionExplanation.None;
 }

@@ -29,6 +29,13 @@ internal sealed class AccessPolicyStage : IDecisionStage
             var verdict = default(AccessVerdict);
             app.EvaluateAccessPolicies(in state.Facts, ref verdict, trace);
             trace?.EndAccessPolicies(reportOnly: false);
+            // Every match is a Block (Blocking is then set) or not (TestMatched): the record lists the matched policies,
+            // which only the trace gathers.
+            if (verdict.Blocking is not null || verdict.TestMatched)
+            {
+                state.RecordNeedsTrace = true;
+            }
+
             bool enforce = mode == AppControlMode.UseCustomPolicy;
             if (verdict.Blocking is { } blocking)
             {

@@ -51,6 +51,11 @@ public sealed class CompiledPolicySet
     private readonly AppMatcher _apps;
     // In order; a session stage (session policies) goes after the access policies.
     private readonly IDecisionStage[] _stages;
+    private readonly CompiledConditionalAccessPolicy[] _conditionalAccess;
+    private readonly ConditionalAccessStage _conditionalAccessStage;
+    // The record's explanation per set of noted conditional-access results (RecordExplanation): a revision has few of them.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, DecisionExplanation> _recordExplanations = new();
+    private const int MaxRecordExplanations = 4096;
     private readonly SessionStage _sessions;
 
     private CompiledPolicySet(CasbConfiguration configuration, bool indexAccessPolicies)
@@ -73,6 +78,7 @@ public sealed class CompiledPolicySet
         CompiledConditionalAccessPolicy[] conditionalAccess = configuration.ConditionalAccessPolicies
             .Select(p => new CompiledConditionalAccessPolicy(p, principals))
             .ToArray();
+        _conditionalAccess = conditionalAccess;
         _sessions = new SessionStage(configuration, principals);
 
         var fragments = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -129,7 +135,7 @@ public sealed class CompiledPolicySet
                 IdentityProvider = configuration.IdentityProvider,
                 CertificateUserMismatch = configuration.Settings.CertificateUserMismatch,
             },
-            new ConditionalAccessStage(conditionalAccess),
+            _conditionalAccessStage = new ConditionalAccessStage(conditionalAccess),
             new AccessPolicyStage(configuration.Settings.DefaultAction),
         ];
     }
@@ -186,6 +192,58 @@ public sealed class CompiledPolicySet
                 $"The explanation of request '{request.CorrelationId}' reached {state.Action} where the decision was {decision.Action}.");
         }
 
+        return trace.ToExplanation();
+    }
+
+    /// <summary>
+    /// The activity record's explanation of a decision whose conditional-access results were all prebuilt ones and which
+    /// matched no access policy under App Control (<see cref="DecisionState.RecordedOutcomes"/>): those very result
+    /// objects, in policy order, no matched policy, no reason line. Made once per set of results and shared (immutable).
+    /// </summary>
+    internal DecisionExplanation RecordExplanation(ulong recordedOutcomes)
+    {
+        if (_recordExplanations.TryGetValue(recordedOutcomes, out DecisionExplanation? known))
+        {
+            return known;
+        }
+
+        var results = new List<ConditionalAccessResult>(_conditionalAccess.Length);
+        for (int i = 0; i < ConditionalAccessStage.MaxNoted && i < _conditionalAccess.Length; i++)
+        {
+            CompiledConditionalAccessPolicy policy = _conditionalAccess[i];
+            int code = (int)((recordedOutcomes >> (2 * i)) & 3);
+            if (code == 0)
+            {
+                break;
+            }
+
+            results.Add(code switch
+            {
+                ConditionalAccessStage.NotedOff => policy.Off.Result,
+                ConditionalAccessStage.NotedReportOnly => policy.ReportOnly.Result,
+                _ => policy.Applied.Result,
+            });
+        }
+
+        var explanation = new DecisionExplanation(results.Count == 0 ? [] : results.AsReadOnly(), [], [], []);
+        if (_recordExplanations.Count < MaxRecordExplanations)
+        {
+            _recordExplanations.TryAdd(recordedOutcomes, explanation);
+        }
+
+        return explanation;
+    }
+
+    /// <summary>
+    /// The activity record's explanation of a decision that matched no access policy under App Control but had a
+    /// conditional-access policy out of scope: the conditional-access stage alone, with a trace, on the facts the
+    /// decision was made on (the identity and access-policy stages add nothing to the record's explanation here).
+    /// </summary>
+    internal DecisionExplanation RecordExplanation(AccessRequest request, CertificateValidationResult certificate, in RequestFacts facts)
+    {
+        var trace = new DecisionTrace(recordEvaluated: false, keepReasons: false);
+        var state = new DecisionState(request, certificate, trace) { Facts = facts };
+        _conditionalAccessStage.Evaluate(ref state);
         return trace.ToExplanation();
     }
 

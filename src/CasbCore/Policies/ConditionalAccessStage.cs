@@ -18,14 +18,30 @@ internal sealed class ConditionalAccessStage : IDecisionStage
         _policies = policies;
     }
 
+    /// <summary>The codes of <see cref="DecisionState.RecordedOutcomes"/>: which prebuilt result a policy gave (0: none, the end).</summary>
+    internal const int NotedOff = 1, NotedReportOnly = 2, NotedApplied = 3;
+
+    /// <summary>The most policies whose results <see cref="DecisionState.RecordedOutcomes"/> holds (2 bits each).</summary>
+    internal const int MaxNoted = 32;
+
+    /// <summary>The policies in order (the record's explanation reads their prebuilt results back from the noted codes).</summary>
+    internal CompiledConditionalAccessPolicy[] Policies => _policies;
+
     public void Evaluate(ref DecisionState state)
     {
         DecisionTrace? trace = state.Trace;
-        foreach (CompiledConditionalAccessPolicy policy in _policies)
+        if (_policies.Length > MaxNoted)
         {
+            state.RecordOutOfScope = true;
+        }
+
+        for (int i = 0; i < _policies.Length; i++)
+        {
+            CompiledConditionalAccessPolicy policy = _policies[i];
             if (policy.State == ConditionalAccessState.Off)
             {
                 trace?.ConditionalAccess(policy.Off);
+                Note(ref state, i, NotedOff);
                 continue;
             }
 
@@ -33,18 +49,22 @@ internal sealed class ConditionalAccessStage : IDecisionStage
             if (!scope.InScope)
             {
                 trace?.ConditionalAccess(policy.NotInScope(scope, in state.Facts, trace.KeepsReasons));
+                // Its reason names the user, group, app or client app type: made only with a trace.
+                state.RecordOutOfScope = true;
                 continue;
             }
 
             if (policy.State == ConditionalAccessState.ReportOnly)
             {
                 trace?.ConditionalAccess(policy.ReportOnly);
+                Note(ref state, i, NotedReportOnly);
                 state.ReportOnlyBlocks |= policy.Blocks;
                 state.ReportOnlyAppControl |= policy.AppControl;
                 continue;
             }
 
             trace?.ConditionalAccess(policy.Applied);
+            Note(ref state, i, NotedApplied);
             if (policy.Blocks)
             {
                 state.BlockedByConditionalAccess ??= policy;
@@ -62,6 +82,14 @@ internal sealed class ConditionalAccessStage : IDecisionStage
             state.BlockingPolicy = blockedBy.Name;
             state.BlockMessage = blockedBy.BlockMessage;
             trace?.Reason(blockedBy.BlockedReason);
+        }
+    }
+
+    private static void Note(ref DecisionState state, int index, int code)
+    {
+        if (index < MaxNoted)
+        {
+            state.RecordedOutcomes |= (ulong)code << (2 * index);
         }
     }
 }

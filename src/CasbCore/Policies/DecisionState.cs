@@ -84,7 +84,23 @@ internal struct DecisionState
     /// <summary>A signed-in user presented a valid certificate of another (CertificateUserMismatch Audit or Block).</summary>
     public bool CertificateUserMismatch;
 
-    public readonly AccessDecision ToDecision(CompiledPolicySet policies) => new(policies, Request)
+    // What the activity record's explanation holds, noted while deciding (nothing allocated), so that the record need not
+    // run every stage again with a trace: the conditional-access result of each policy in order, 2 bits each
+    // (ConditionalAccessStage.Noted*: each is one of the policy's prebuilt results); whether a policy was out of scope
+    // (its reason names the request: the record's explanation then runs the conditional-access stage alone again, on the
+    // decision's facts) or there are more policies than the bits hold; and whether it needs every stage with a trace
+    // after all: an access policy matched under App Control (the record lists the matched policies).
+
+    /// <summary>The prebuilt conditional-access result of each policy evaluated, 2 bits per policy, first policy lowest.</summary>
+    public ulong RecordedOutcomes;
+
+    /// <summary>True when a conditional-access policy was out of scope, or the policies are more than the notes hold.</summary>
+    public bool RecordOutOfScope;
+
+    /// <summary>True when the record's explanation must be worked out by every stage with a trace (see <see cref="RecordedOutcomes"/>).</summary>
+    public bool RecordNeedsTrace;
+
+    public readonly AccessDecision ToDecision(CompiledPolicySet policies) => new(policies, Request, Facts, RecordedOutcomes, RecordOutOfScope, RecordNeedsTrace)
     {
         Action = Action,
         App = App?.Name,

@@ -77,7 +77,7 @@ internal sealed partial class DecisionMiddleware
             _metrics.RecordCertificateFailure(certificate.Status);
         }
 
-        if (decision.App is null || !state.Apps.ContainsKey(decision.App))
+        if (decision.App is null || !state.Apps.TryGetValue(decision.App, out CasbCore.Model.AppEntry? app))
         {
             feature.NoApp = true;
             LogNoApp(feature.CorrelationId, request.Host ?? "", request.Path);
@@ -86,6 +86,7 @@ internal sealed partial class DecisionMiddleware
                 null, feature.CorrelationId, feature.At, decision.ClientAppType);
         }
 
+        feature.App = app;
         if (decision.SignInRequired)
         {
             return SignIn.SignInRequiredResponse.WriteAsync(context, state, decision, feature.CorrelationId, feature.At);

@@ -61,8 +61,8 @@ internal sealed class ForwardingTransformer : HttpTransformer
         headers.Remove(ClientCertHeader);
         StripGatewayCookies(httpContext.Request.Headers.Cookie, headers);
 
-        if (feature.State is { } state && feature.Decision is { App: { } appName, Certificate.IsValid: true }
-            && state.Apps.TryGetValue(appName, out var app) && app.ForwardClientCertificate
+        if (feature.Decision is { App: { } appName, Certificate.IsValid: true }
+            && (feature.App ?? (feature.State is { } state && state.Apps.TryGetValue(appName, out var named) ? named : null)) is { ForwardClientCertificate: true }
             && httpContext.Connection.ClientCertificate is { } certificate)
         {
             headers.TryAddWithoutValidation(ClientCertHeader, ":" + Convert.ToBase64String(certificate.RawData) + ":");
@@ -74,8 +74,10 @@ internal sealed class ForwardingTransformer : HttpTransformer
     /// System.Uri would otherwise canonicalize once more on its own terms (unescape "%41", re-escape "%zz" in the
     /// query, resolve "%2E" segments), and the upstream must receive exactly <see cref="RequestPath.Escaped"/>.
     /// </summary>
+    /// <remarks>The prefix trimmed as a span: an upstream configured with a trailing slash (the usual "http://host:port/")
+    /// cost a trimmed copy of it per request.</remarks>
     internal static Uri DestinationAddress(string destinationPrefix, RequestPath path) =>
-        new(destinationPrefix.TrimEnd('/') + path.Escaped + path.Query, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        new(string.Concat(destinationPrefix.AsSpan().TrimEnd('/'), path.Escaped, path.Query), new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {

@@ -46,6 +46,9 @@ internal sealed class GatewayRequestFeature
 
     public AccessDecision? Decision { get; set; }
 
+    /// <summary>The published app the decision named (from <see cref="State"/>), looked up once for forwarding.</summary>
+    public CasbCore.Model.AppEntry? App { get; set; }
+
     /// <summary>The engine's decision on the download or upload in this request (the strictest, or the blocked one), when session control decided one.</summary>
     public FileDecision? File { get; set; }
 

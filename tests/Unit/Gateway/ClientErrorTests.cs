@@ -70,12 +70,15 @@ public sealed class ClientErrorTests
     {
         await using GatewayHarness harness = await GatewayHarness.StartAsync(maxRequestBodySize: 1024 * 1024);
         harness.Decider.Decide = (state, request) => harness.Allow(state, request);
-        using HttpClient client = harness.CreateClient();
 
-        using HttpResponseMessage response = await client.PostAsync("/upload", new ByteArrayContent(new byte[2 * 1024 * 1024]));
+        // A 2 MB upload, of which only the first 64 KB is sent before the answer is read: the gateway refuses the body by
+        // its Content-Length and closes. (HttpClient, which writes the whole body first, could meet that close as a
+        // broken pipe before it read the answer: a race of the client, not what the gateway sends.)
+        string response = await RawHttpsAsync(harness.GatewayUrl.Port,
+            "POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nContent-Length: 2097152\r\n\r\n" + new string('x', 64 * 1024));
 
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Contains("\"error\":\"request_too_large\"", await response.Content.ReadAsStringAsync());
+        Assert.StartsWith("HTTP/1.1 413", response);
+        Assert.Contains("\"error\":\"request_too_large\"", response);
         var record = Assert.Single(await harness.WaitForActivityAsync(1));
         Assert.Equal(413, record.HttpStatus);
         Assert.Equal("Client", record.ErrorSource);

@@ -82,6 +82,48 @@ internal static class RawHttps
         return Parse(received.ToArray());
     }
 
+    /// <summary>
+    /// Starts an upload the gateway will refuse: the request's headers with the whole body's Content-Length, then only
+    /// its first <paramref name="sentBytes"/>, then the answer read to the close. HttpClient writes the whole body before
+    /// it reads, and can meet the gateway's close after a refusal (413) as a broken pipe before it reads the answer: a
+    /// race of that client, not what the gateway sends.
+    /// </summary>
+    public static async Task<RawResponse> SendStartOfUploadAsync(int port, HttpRequestMessage message, int sentBytes)
+    {
+        byte[] body = await message.Content!.ReadAsByteArrayAsync();
+        var head = new StringBuilder();
+        head.Append(message.Method.Method).Append(' ').Append(message.RequestUri!.OriginalString).Append(" HTTP/1.1\r\n");
+        head.Append("Host: 127.0.0.1\r\nConnection: close\r\n");
+        foreach ((string name, IEnumerable<string> values) in message.Headers.Concat(message.Content.Headers))
+        {
+            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            head.Append(name).Append(": ").Append(string.Join(", ", values)).Append("\r\n");
+        }
+
+        head.Append("Content-Length: ").Append(body.Length).Append("\r\n\r\n");
+        await using SslStream ssl = await ConnectHttp11Async(port);
+        await ssl.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()));
+        await ssl.WriteAsync(body.AsMemory(0, Math.Min(sentBytes, body.Length)));
+        await ssl.FlushAsync();
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var received = new MemoryStream();
+        try
+        {
+            await ssl.CopyToAsync(received, timeout.Token);
+        }
+        catch (IOException) when (received.Length > 0)
+        {
+            // A reset right after the answer: what was read is the answer.
+        }
+
+        return Parse(received.ToArray());
+    }
+
     private static RawResponse Parse(byte[] bytes)
     {
         int headEnd = bytes.AsSpan().IndexOf("\r\n\r\n"u8);

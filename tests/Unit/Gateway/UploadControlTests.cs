@@ -103,11 +103,11 @@ public sealed class UploadControlTests
     public async Task An_upload_over_the_body_limit_is_the_clients_413_not_a_failed_closed_block()
     {
         await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.UseCustomPolicy, NoExecutables), maxRequestBodySize: 10_000);
-        using HttpClient client = harness.CreateClient();
 
-        using HttpResponseMessage response = await client.SendAsync(Upload("notes.txt", 50_000));
+        using HttpRequestMessage upload = Upload("notes.txt", 50_000);
+        RawResponse response = await RawHttps.SendStartOfUploadAsync(harness.GatewayUrl.Port, upload, 8 * 1024);
 
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(413, response.Status);
         Assert.Equal(0, harness.UpstreamRequests);
         ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
         Assert.Equal("Client", record.ErrorSource);

@@ -175,7 +175,7 @@ public sealed record ActivityRecord
         string? errorSource = null,
         long? bytes = null) =>
         FromDecision(
-            decision, request is null ? DecisionExplanation.None : decision.ExplainForRecord(), request!, method, httpStatus, decisionLatencyMs,
+            decision, decision.ExplainForRecord(), request, method, httpStatus, decisionLatencyMs,
             upstreamLatencyMs, gateway, error, traceId, errorSource, bytes);
 
     /// <summary>The record of a decision with the explanation given (tests compare the ways of working it out).</summary>

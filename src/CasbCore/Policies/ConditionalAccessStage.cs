@@ -24,9 +24,6 @@ internal sealed class ConditionalAccessStage : IDecisionStage
     /// <summary>The most policies whose results <see cref="DecisionState.RecordedOutcomes"/> holds (2 bits each).</summary>
     internal const int MaxNoted = 32;
 
-    /// <summary>The policies in order (the record's explanation reads their prebuilt results back from the noted codes).</summary>
-    internal CompiledConditionalAccessPolicy[] Policies => _policies;
-
     public void Evaluate(ref DecisionState state)
     {
         DecisionTrace? trace = state.Trace;

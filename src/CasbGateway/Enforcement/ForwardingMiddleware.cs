@@ -48,7 +48,7 @@ internal sealed partial class ForwardingMiddleware : IDisposable
     public async Task InvokeAsync(HttpContext context)
     {
         GatewayRequestFeature feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
-        AppEntry app = feature.App ?? feature.State!.Apps[feature.Decision!.Value.App!];
+        AppEntry app = feature.App!;
 
         long started = Stopwatch.GetTimestamp();
         ForwarderError error = await _forwarder.SendAsync(context, app.Upstream, _client, _requestConfig, ForwardingTransformer.Instance);

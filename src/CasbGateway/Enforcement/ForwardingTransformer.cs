@@ -61,8 +61,7 @@ internal sealed class ForwardingTransformer : HttpTransformer
         headers.Remove(ClientCertHeader);
         StripGatewayCookies(httpContext.Request.Headers.Cookie, headers);
 
-        if (feature.Decision is { App: { } appName, Certificate.IsValid: true }
-            && (feature.App ?? (feature.State is { } state && state.Apps.TryGetValue(appName, out var named) ? named : null)) is { ForwardClientCertificate: true }
+        if (feature.Decision is { Certificate.IsValid: true } && feature.App is { ForwardClientCertificate: true }
             && httpContext.Connection.ClientCertificate is { } certificate)
         {
             headers.TryAddWithoutValidation(ClientCertHeader, ":" + Convert.ToBase64String(certificate.RawData) + ":");

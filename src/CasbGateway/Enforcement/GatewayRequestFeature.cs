@@ -46,7 +46,7 @@ internal sealed class GatewayRequestFeature
 
     public AccessDecision? Decision { get; set; }
 
-    /// <summary>The published app the decision named (from <see cref="State"/>), looked up once for forwarding.</summary>
+    /// <summary>The published app the decision named (from <see cref="State"/>), looked up once for forwarding: set with every decision that is forwarded.</summary>
     public CasbCore.Model.AppEntry? App { get; set; }
 
     /// <summary>The engine's decision on the download or upload in this request (the strictest, or the blocked one), when session control decided one.</summary>

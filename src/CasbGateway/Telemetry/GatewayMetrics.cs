@@ -37,12 +37,7 @@ internal sealed class GatewayMetrics
 
     public void RecordRequest(string? app, string action, int status)
     {
-        (string, string, int) key = (app ?? "(none)", action, status);
-        if (!_requests.TryGetValue(key, out StrongBox<long>? cell))
-        {
-            cell = _requests.GetOrAdd(key, static _ => new StrongBox<long>());
-        }
-
+        StrongBox<long> cell = _requests.GetOrAdd((app ?? "(none)", action, status), static _ => new StrongBox<long>());
         Interlocked.Increment(ref cell.Value);
     }
 

@@ -88,21 +88,7 @@ public sealed partial class BlockPageTests : IClassFixture<LabPkiFixture>
             c.TrustedRoots.Add(TrustedRootCatalog.CreateEntry(_pki.Root, DateTimeOffset.UtcNow));
             c.TrustedRoots.Add(TrustedRootCatalog.CreateEntry(_pki.Intermediate, DateTimeOffset.UtcNow));
             RevocationLists.Add(c, CertificateRevocationList.Parse(_pki.IntermediateCrl), false, DateTimeOffset.UtcNow);
-            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
-            {
-                Name = "Vendors via App Control",
-                IncludeUsers = { "All" },
-                SessionControl = SessionControlKind.AppControl,
-                AppControlMode = AppControlMode.UseCustomPolicy,
-            });
-            c.AccessPolicies.Add(new AccessPolicyEntry
-            {
-                Name = "Require certificate",
-                Action = AccessPolicyAction.Block,
-                BlockMessage = "Use a company device.",
-                DeviceTags = { DeviceTags.ValidClientCertificate },
-                DeviceTagOperator = FilterOperator.DoesNotEqual,
-            });
+            SeedPolicies.AddRequireCertificate(c);
             more?.Invoke(c);
         });
 

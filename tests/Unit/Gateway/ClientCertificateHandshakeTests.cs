@@ -135,20 +135,6 @@ public sealed class ClientCertificateHandshakeTests : IClassFixture<LabPkiFixtur
         c.TrustedRoots.Add(TrustedRootCatalog.CreateEntry(_pki.Intermediate, DateTimeOffset.UtcNow));
         RevocationLists.Add(c, CertificateRevocationList.Parse(_pki.IntermediateCrl), false, DateTimeOffset.UtcNow);
         c.Settings.ActivityVolume = ActivityVolume.Full;
-        c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
-        {
-            Name = "Vendors via App Control",
-            IncludeUsers = { "All" },
-            SessionControl = SessionControlKind.AppControl,
-            AppControlMode = AppControlMode.UseCustomPolicy,
-        });
-        c.AccessPolicies.Add(new AccessPolicyEntry
-        {
-            Name = "Require certificate",
-            Action = AccessPolicyAction.Block,
-            BlockMessage = "Use a company device.",
-            DeviceTags = { DeviceTags.ValidClientCertificate },
-            DeviceTagOperator = FilterOperator.DoesNotEqual,
-        });
+        SeedPolicies.AddRequireCertificate(c);
     });
 }

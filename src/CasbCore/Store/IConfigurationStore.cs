@@ -30,6 +30,13 @@ public interface IConfigurationStore
     /// <summary>The configuration document as stored, or null when the store has none yet (an empty configuration).</summary>
     byte[]? ReadDocument();
 
+    /// <summary>
+    /// The SHA-256 (lowercase hex) of the bytes <see cref="ReadDocument"/> would return, or null when the store has no
+    /// document: what a gateway checks on every poll, so that an unchanged document is not read (a folder store streams
+    /// the file through the hash; a database hashes it where it lives). Read errors throw as <see cref="ReadDocument"/>'s do.
+    /// </summary>
+    string? DocumentHash();
+
     /// <summary>Reads the current configuration. A store without a document is an empty configuration at revision 0.</summary>
     CasbConfiguration Load();
 

@@ -160,20 +160,28 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
         lock (_reloadLock)
         {
             EngineState? current = Current;
-            byte[]? bytes;
-            try
+
+            // The hash first: a poll of an unchanged document (nearly every poll) reads nothing into memory.
+            if (!TryReadStore(_store.DocumentHash, out string? storedHash))
             {
-                bytes = ReadStoreFile();
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                SetDegraded($"cannot read the store file '{_store.DocumentName}': {GatewayStartupException.Cause(ex)}");
                 return;
             }
-            catch (CasbException ex)
+
+            if (storedHash is not null && storedHash == current?.ContentHash)
             {
-                // The database is down or refuses us: enforcement goes on with the last good revision.
-                SetDegraded($"cannot read the store '{_store.Location}': {ex.Message}");
+                SetDegraded(null);
+                return;
+            }
+
+            if (storedHash is not null && storedHash == _refusedHash)
+            {
+                return;
+            }
+
+            // What is parsed is what is hashed: the document is read once, and its own hash is the one kept, in case it
+            // changed again between the two reads.
+            if (!TryReadStore(ReadStoreFile, out byte[]? bytes))
+            {
                 return;
             }
 
@@ -243,15 +251,40 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
         }
     }
 
-    private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
-
-    // Null when the store has no document (no file, or no row). Read errors throw: a file store's IOException comes
-    // through as its StoreReadFailed with the IOException inside, unwrapped here so the message names the cause.
-    private byte[]? ReadStoreFile()
+    // False (and the gateway degraded, still serving its last good revision) when the store cannot be read.
+    private bool TryReadStore<T>(Func<T> read, out T? value)
     {
         try
         {
-            return _store.ReadDocument();
+            value = Unwrapped(read);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            SetDegraded($"cannot read the store file '{_store.DocumentName}': {GatewayStartupException.Cause(ex)}");
+        }
+        catch (CasbException ex)
+        {
+            // The database is down or refuses us: enforcement goes on with the last good revision.
+            SetDegraded($"cannot read the store '{_store.Location}': {ex.Message}");
+        }
+
+        value = default;
+        return false;
+    }
+
+    private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    // Null when the store has no document (no file, or no row).
+    private byte[]? ReadStoreFile() => Unwrapped(_store.ReadDocument);
+
+    // Read errors throw: a file store's IOException comes through as its StoreReadFailed with the IOException inside,
+    // unwrapped here so the message names the cause.
+    private T Unwrapped<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
         }
         catch (CasbException ex) when (_store is CasbStore && ex.InnerException is IOException or UnauthorizedAccessException)
         {

@@ -1,7 +1,10 @@
+using System.Security.Cryptography;
+using System.Text;
 using CasbCore;
 using CasbCore.Model;
 using CasbCore.Store;
 using CasbModule.Tests.Postgres;
+using CsCheck;
 
 namespace CasbModule.Tests.Store;
 
@@ -21,6 +24,34 @@ public sealed class CasbStoreTests(PostgresFixture postgres)
         Assert.Equal(CasbConfiguration.CurrentSchemaVersion, configuration.SchemaVersion);
         Assert.Empty(configuration.TrustedRoots);
         Assert.Null(test.ReadRaw());
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreUnderTest.Kinds), MemberType = typeof(StoreUnderTest))]
+    public void The_document_hash_is_the_sha256_of_the_document_as_read_whatever_its_text(string kind)
+    {
+        using StoreUnderTest test = StoreUnderTest.Create(kind, postgres);
+        Assert.Null(test.Store.DocumentHash());
+
+        // Any text a hand edit could leave (ASCII, accents, CJK, characters outside the BMP, control characters but NUL,
+        // which neither a file edit nor PostgreSQL text keeps): a gateway that hashed other bytes than it reads would
+        // re-read, or miss, a change.
+        Gen<char> chars = Gen.Frequency(
+            (6, Gen.Char['\u0001', '\u007f']),
+            (2, Gen.Char['\u00a0', '\u024f']),
+            (1, Gen.Char['\u4e00', '\u4fff']));
+        Gen<string> astral = Gen.Int[0x1F300, 0x1F64F].Select(char.ConvertFromUtf32);
+        Gen.Frequency((8, chars.Select(c => c.ToString())), (1, astral))
+            .Array[0, 40]
+            .Select(parts => "{ \"note\": \"" + string.Concat(parts) + "\" }")
+            .Where(text => !text.Contains('$'))
+            .Sample(text =>
+            {
+                test.WriteRaw(text);
+                byte[] read = test.Store.ReadDocument()!;
+                Assert.Equal(Encoding.UTF8.GetBytes(text), read);
+                Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(read)), test.Store.DocumentHash());
+            }, iter: 30, threads: 1);
     }
 
     [Theory]

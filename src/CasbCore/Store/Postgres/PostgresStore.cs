@@ -70,6 +70,15 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
 
     public byte[]? ReadDocument() => Run(connection => ReadRow(connection, null)?.Document is { } text ? Encoding.UTF8.GetBytes(text) : null, retry: true);
 
+    // Hashed in the database: a poll of an unchanged document moves 64 characters, not the document. convert_to gives
+    // the same UTF-8 bytes ReadDocument makes of the text.
+    public string? DocumentHash() => Run(connection =>
+    {
+        using var command = new NpgsqlCommand(
+            "select encode(sha256(convert_to(document, 'UTF8')), 'hex') from casb.configuration where id = 1", connection);
+        return command.ExecuteScalar() as string;
+    }, retry: true);
+
     public CasbConfiguration Load() =>
         ReadDocument() is { } bytes ? CasbStore.Parse(bytes, Location) : new CasbConfiguration();
 

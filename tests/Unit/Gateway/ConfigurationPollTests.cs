@@ -1,0 +1,142 @@
+using System.Reflection;
+using CasbCore.Model;
+using CasbCore.Store;
+using CasbGateway.Configuration;
+using CasbGateway.Hosting;
+using CasbGateway.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CasbModule.Tests.Gateway;
+
+/// <summary>
+/// The configuration provider's poll: an unchanged store is checked by its hash alone, and the document is read only
+/// when the hash says it changed (once per change, a refused one included), so a gateway under load does not read and
+/// allocate the whole document every few seconds.
+/// </summary>
+public sealed class ConfigurationPollTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("casb-poll-").FullName;
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+
+    [Fact]
+    public void An_unchanged_store_is_polled_by_its_hash_and_each_change_is_read_once()
+    {
+        var admin = new CasbStore(_folder);
+        admin.Update(c => c.Groups.Add(new GroupEntry { Name = "first" }));
+        IConfigurationStore gatewayStore = CountingStore.Wrap(new CasbStore(_folder), out CountingStore counts);
+        using ConfigurationMonitor monitor = CreateMonitor(gatewayStore);
+        monitor.LoadInitial();
+        Assert.Equal(1, counts.Calls(nameof(IConfigurationStore.ReadDocument)));
+
+        for (int i = 0; i < 5; i++)
+        {
+            monitor.Reload();
+        }
+
+        Assert.Equal(1, counts.Calls(nameof(IConfigurationStore.ReadDocument)));
+        Assert.Equal(5, counts.Calls(nameof(IConfigurationStore.DocumentHash)));
+
+        admin.Update(c => c.Groups.Add(new GroupEntry { Name = "second" }));
+        monitor.Reload();
+        monitor.Reload();
+
+        Assert.Equal(2, monitor.Current!.Revision);
+        Assert.Equal(["first", "second"], monitor.Current.Engine.Configuration.Groups.Select(g => g.Name));
+        Assert.Equal(2, counts.Calls(nameof(IConfigurationStore.ReadDocument)));
+        Assert.Null(monitor.Degraded);
+    }
+
+    [Fact]
+    public void A_refused_document_is_read_once_and_the_last_good_revision_keeps_serving_until_it_is_mended()
+    {
+        var admin = new CasbStore(_folder);
+        admin.Update(c => c.Groups.Add(new GroupEntry { Name = "first" }));
+        IConfigurationStore gatewayStore = CountingStore.Wrap(new CasbStore(_folder), out CountingStore counts);
+        using ConfigurationMonitor monitor = CreateMonitor(gatewayStore);
+        monitor.LoadInitial();
+        string good = File.ReadAllText(admin.ConfigurationFile);
+
+        File.WriteAllText(admin.ConfigurationFile, "{ \"schemaVersion\": 1, \"revision\": 2, \"groups\": [ broken");
+        monitor.Reload();
+        monitor.Reload();
+        monitor.Reload();
+
+        Assert.Equal(2, counts.Calls(nameof(IConfigurationStore.ReadDocument)));
+        Assert.Equal(1, monitor.Current!.Revision);
+        Assert.StartsWith("the store file was refused", monitor.Degraded);
+
+        // Put back as it was: the hash is the served revision's again, so nothing is read and the gateway recovers.
+        File.WriteAllText(admin.ConfigurationFile, good);
+        monitor.Reload();
+
+        Assert.Equal(2, counts.Calls(nameof(IConfigurationStore.ReadDocument)));
+        Assert.Null(monitor.Degraded);
+    }
+
+    [Fact]
+    public void A_store_file_that_disappears_is_reported_and_the_last_good_revision_keeps_serving()
+    {
+        var admin = new CasbStore(_folder);
+        admin.Update(c => c.Groups.Add(new GroupEntry { Name = "first" }));
+        using ConfigurationMonitor monitor = CreateMonitor(new CasbStore(_folder));
+        monitor.LoadInitial();
+
+        File.Delete(admin.ConfigurationFile);
+        monitor.Reload();
+
+        Assert.Equal(1, monitor.Current!.Revision);
+        Assert.Equal($"the store file '{admin.ConfigurationFile}' is missing", monitor.Degraded);
+    }
+
+    public void Dispose()
+    {
+        _services.Dispose();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private ConfigurationMonitor CreateMonitor(IConfigurationStore store) =>
+        new(new GatewayOptions { StorePath = _folder, ConfigurationPollInterval = TimeSpan.FromHours(1) }, store,
+            new GatewayMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger<ConfigurationMonitor>.Instance);
+
+    /// <summary>An <see cref="IConfigurationStore"/> that passes every call to a real store and counts them by name.</summary>
+    public class CountingStore : DispatchProxy
+    {
+        private readonly Dictionary<string, int> _calls = [];
+        private IConfigurationStore _inner = null!;
+
+        public static IConfigurationStore Wrap(IConfigurationStore inner, out CountingStore counts)
+        {
+            IConfigurationStore proxy = Create<IConfigurationStore, CountingStore>();
+            counts = (CountingStore)(object)proxy;
+            counts._inner = inner;
+            return proxy;
+        }
+
+        public int Calls(string method)
+        {
+            lock (_calls)
+            {
+                return _calls.GetValueOrDefault(method);
+            }
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            lock (_calls)
+            {
+                _calls[targetMethod!.Name] = _calls.GetValueOrDefault(targetMethod.Name) + 1;
+            }
+
+            try
+            {
+                return targetMethod.Invoke(_inner, args);
+            }
+            catch (TargetInvocationException ex)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException!);
+                throw;
+            }
+        }
+    }
+}

@@ -19,6 +19,7 @@ internal sealed class GatewayMetrics
     // Summary); the strings are the same objects request after request, so the comparison is two reference checks.
     [ThreadStatic]
     private static RequestCell? t_lastCell;
+
     private readonly Histogram<double> _decisionDuration;
     private readonly Counter<long> _certificateFailures;
     private readonly Counter<long> _upstreamErrors;

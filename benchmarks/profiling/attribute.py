@@ -2,6 +2,9 @@ import sys, re, collections
 # attribute each sample to the innermost "owner" frame: Casb (ours), Yarp, AspNetCore/Kestrel, System.Net.Http, TLS (Security/libssl/libcrypto), kernel, GC/runtime
 cats=collections.Counter(); detail=collections.Counter(); tot=0
 def owner(fr):
+    # P/Invoke stubs are labelled with the module that first JIT-compiled them ([CasbGateway] for SslStream's calls into
+    # OpenSSL): the frame under them says whose call it is.
+    if 'dynamicClass::IL_STUB' in fr: return None
     if 'CasbGateway' in fr or 'CasbCore' in fr: return 'ours'
     if '[Yarp' in fr: return 'yarp'
     if '[Microsoft.AspNetCore' in fr or 'Kestrel' in fr: return 'aspnetcore'

@@ -5,6 +5,7 @@ def flush():
     if not cur: return
     tot+=1
     for fr in cur:
+        if 'dynamicClass::IL_STUB' in fr: continue  # a P/Invoke stub (SslStream's into OpenSSL, labelled [CasbGateway]): its caller decides
         if '[Yarp' in fr or '[Microsoft.AspNetCore' in fr or '[System.Net.Http]' in fr or '[System.Net.Security]' in fr: return
         if 'CasbGateway' in fr or 'CasbCore' in fr:
             m=re.search(r'\] ([\w.`+<>|$]+::[\w.<>|`$]+)', fr)

@@ -4,6 +4,7 @@
 # Invoke-GatewayBenchmark.ps1 -Targets gw-100,gw-1000 -KeepFiles), loaded AT THE SAME TIME by one ab -k -c 50 each, so both
 # see the same machine load: per round the requests/s and CPU per request of each (and B/A), then perf record -g of both
 # for 20 s of a 30-s run, and the samples per 1,000 requests of each by owner (attribute.py) and of our code (ours.py).
+# Store B "bare" (with BARE=<path to BareForwarder.dll>) runs the floor instead, for the gateway against it.
 W=$1; G=$2; OUT=$3; SA=$4; SB=$5; ROUNDS=${6:-4}; SECS=${7:-10}; H=$(cd "$(dirname "$0")" && pwd)
 mkdir -p $OUT; R=$OUT
 EDGE='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0'
@@ -13,6 +14,11 @@ free() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0));
 PA=$(free); PB=$(free)
 export CASB_GATEWAY_CERTIFICATE_PASSWORD='CasbLab!2026' DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 start() { # name store port
+  if [ "$2" = bare ]; then # the floor instead of a gateway: BARE=<BareForwarder.dll> (its upstream: upstream.conf's first listen)
+    local up=$(grep -o 'listen 127.0.0.1:[0-9]*;' $W/upstream.conf | head -1 | grep -o '[0-9]*;' | tr -d ';')
+    dotnet $BARE --listen 127.0.0.1:$3 --certificate $W/lab/gateway.pfx --upstream http://127.0.0.1:$up > $R/$1.out 2>&1 &
+    echo $!; return
+  fi
   rm -rf $R/store-$1; cp -r $W/$2 $R/store-$1; rm -rf $R/store-$1/activity
   bash -c "ulimit -n 16384; exec dotnet $G/CasbGateway.dll --store $R/store-$1 --urls https://127.0.0.1:$3 --name default --certificate $W/lab/gateway.pfx --log-file $R/$1.gateway.log" > $R/$1.out 2>&1 &
   echo $!

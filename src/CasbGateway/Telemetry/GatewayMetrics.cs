@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
 
 namespace CasbGateway.Telemetry;
 
@@ -13,7 +12,14 @@ internal sealed class GatewayMetrics
     // The request counter's cells by app, action and status, exported as an observable counter (the same cumulative sum at
     // /metrics as a Counter<long>): a request adds 1 to its cell, instead of OpenTelemetry sorting and looking up its three
     // tags on every Add. The keys are bounded: the configuration's apps (or "(none)"), three actions, the status codes.
-    private readonly ConcurrentDictionary<(string App, string Action, int Status), StrongBox<long>> _requests = new();
+    private readonly ConcurrentDictionary<(string App, string Action, int Status), RequestCell> _requests = new();
+
+    // The cell this thread added to last, compared by its key before the dictionary is asked, whose lookup hashes the app's
+    // name and the action on every request (the tuple's comparer: 0.1-0.2% of the gateway's samples at activity volume
+    // Summary); the strings are the same objects request after request, so the comparison is two reference checks.
+    [ThreadStatic]
+    private static RequestCell? t_lastCell;
+
     private readonly Histogram<double> _decisionDuration;
     private readonly Counter<long> _certificateFailures;
     private readonly Counter<long> _upstreamErrors;
@@ -37,13 +43,19 @@ internal sealed class GatewayMetrics
 
     public void RecordRequest(string? app, string action, int status)
     {
-        StrongBox<long> cell = _requests.GetOrAdd((app ?? "(none)", action, status), static _ => new StrongBox<long>());
+        app ??= "(none)";
+        RequestCell? cell = t_lastCell;
+        if (cell is null || cell.Owner != this || cell.Status != status || !string.Equals(cell.App, app) || !string.Equals(cell.Action, action))
+        {
+            t_lastCell = cell = _requests.GetOrAdd((app, action, status), static (key, owner) => new RequestCell(owner, key.App, key.Action, key.Status), this);
+        }
+
         Interlocked.Increment(ref cell.Value);
     }
 
     private IEnumerable<Measurement<long>> ObserveRequests()
     {
-        foreach (KeyValuePair<(string App, string Action, int Status), StrongBox<long>> request in _requests)
+        foreach (KeyValuePair<(string App, string Action, int Status), RequestCell> request in _requests)
         {
             yield return new Measurement<long>(
                 Interlocked.Read(ref request.Value.Value),
@@ -118,4 +130,17 @@ internal sealed class GatewayMetrics
 
     public void RecordClientError(string app, string error) =>
         _clientErrors.Add(1, new KeyValuePair<string, object?>("app", app), new KeyValuePair<string, object?>("error", error));
+
+    private sealed class RequestCell(GatewayMetrics owner, string app, string action, int status)
+    {
+        public long Value;
+
+        public GatewayMetrics Owner { get; } = owner;
+
+        public string App { get; } = app;
+
+        public string Action { get; } = action;
+
+        public int Status { get; } = status;
+    }
 }

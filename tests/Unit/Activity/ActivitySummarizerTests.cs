@@ -130,6 +130,110 @@ public sealed class ActivitySummarizerTests
         });
     }
 
+    /// <summary>
+    /// TryCountRepeat first tries the session its thread counted into last (compared by key), then the dictionary. Its
+    /// neighbours: the same strings as objects or as equal copies, two summarizers on one thread, sessions flushed out
+    /// as idle and begun again, requests of users, apps and devices interleaved: the records written must be those of
+    /// TryCount alone, and the Summary counts plus the verbatim records must equal the requests of each key.
+    /// </summary>
+    [Fact]
+    public void Counting_through_the_threads_last_session_writes_the_same_records_for_any_sequence_over_two_summarizers()
+    {
+        string[] users = ["u0", "u1", ""];
+        string[] apps = ["a0", "a1"];
+        string[] devices = ["0123456789ABCDEF0123456789ABCDEF01234567", "d1"];
+        Gen.Select(Gen.Int, Gen.Int[1, 500]).Sample((seed, count) =>
+        {
+            var random = new Random(seed);
+            var reference = new[] { new ActivitySummarizer(), new ActivitySummarizer() };
+            var keyFirst = new[] { new ActivitySummarizer(), new ActivitySummarizer() };
+            var expected = new[] { new List<ActivityRecord>(), new List<ActivityRecord>() };
+            var actual = new[] { new List<ActivityRecord>(), new List<ActivityRecord>() };
+            var sent = new[] { new List<ActivityRecord>(), new List<ActivityRecord>() };
+            int repeats = 0;
+            DateTimeOffset at = Start;
+            // Copies with the same characters: a key's strings are not always the same objects (a certificate's thumbprint
+            // read again, a user name from a header).
+            string Pick(string[] pool) => random.Next(4) == 0 ? new string(pool[random.Next(pool.Length)].AsSpan()) : pool[random.Next(pool.Length)];
+            for (int i = 0; i < count; i++)
+            {
+                // Runs of one key, as a keep-alive connection sends them, broken by other keys, pauses and idle gaps.
+                at += random.Next(30) == 0 ? TimeSpan.FromMinutes(31) : TimeSpan.FromMilliseconds(random.Next(0, 20_000));
+                int s = random.Next(5) == 0 ? 1 : 0;
+                var record = new ActivityRecord
+                {
+                    Time = at.AddMilliseconds(-random.Next(0, 65_000)),
+                    CorrelationId = "r" + i,
+                    User = random.Next(6) == 0 ? null : Pick(users),
+                    App = Pick(apps),
+                    CertificateThumbprint = random.Next(5) == 0 ? null : Pick(devices),
+                    Action = random.Next(10) == 0 ? "Block" : "Allow",
+                    Error = random.Next(20) == 0 ? "upstream_failed" : null,
+                    Bytes = random.Next(3) == 0 ? null : random.Next(0, 5000),
+                    Revision = random.Next(1, 4),
+                };
+                sent[s].Add(record);
+                if (!reference[s].TryCount(record))
+                {
+                    expected[s].Add(record);
+                }
+
+                bool counted = ActivitySummarizer.IsFoldable(record)
+                    && keyFirst[s].TryCountRepeat(record.User, record.App, record.CertificateThumbprint, record.Time, record.Bytes, record.Revision);
+                repeats += counted ? 1 : 0;
+                if (!counted && !keyFirst[s].TryCount(record))
+                {
+                    actual[s].Add(record);
+                }
+
+                if (random.Next(8) == 0)
+                {
+                    expected[s].AddRange(reference[s].Flush(at));
+                    actual[s].AddRange(keyFirst[s].Flush(at));
+                }
+            }
+
+            for (int s = 0; s < 2; s++)
+            {
+                expected[s].AddRange(reference[s].Flush(at, all: true));
+                actual[s].AddRange(keyFirst[s].Flush(at, all: true));
+                Assert.Equal(expected[s].Select(Comparable), actual[s].Select(Comparable));
+                var requestsByKey = sent[s].GroupBy(Key).ToDictionary(g => g.Key, g => g.Count());
+                var accountedByKey = actual[s].GroupBy(Key).ToDictionary(g => g.Key, g => g.Sum(r => r.Count ?? 1));
+                Assert.Equal(requestsByKey.OrderBy(k => k.Key), accountedByKey.OrderBy(k => k.Key));
+            }
+
+            Assert.True(repeats <= count);
+        });
+    }
+
+    /// <summary>
+    /// The CI guard of activity volume Summary's cost: a repeated allowed request of a known session allocates nothing
+    /// (no record, no key object, no string) whether its key's strings are the same objects or equal copies.
+    /// </summary>
+    [Fact]
+    public void A_repeated_allowed_request_of_a_known_session_allocates_nothing()
+    {
+        var summarizer = new ActivitySummarizer();
+        const string User = "vendor@contoso.com", App = "Microsoft Online Services", Device = "91D8ED440F168A99480E15402B4A425E9AB6F4AA";
+        var first = new ActivityRecord { Time = Start, CorrelationId = "1", User = User, App = App, CertificateThumbprint = Device, Action = "Allow" };
+        Assert.False(summarizer.TryCount(first)); // the session's first request: verbatim
+        Assert.True(summarizer.TryCount(first with { CorrelationId = "2" })); // opens the minute's Summary
+        string deviceCopy = new(Device.AsSpan());
+        Assert.True(summarizer.TryCountRepeat(User, App, deviceCopy, Start, 10, 1)); // JIT and the thread's session warmed
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            Assert.True(summarizer.TryCountRepeat(User, App, i % 2 == 0 ? Device : deviceCopy, Start.AddMilliseconds(i % 50_000), 10, 1));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        ActivityRecord summary = Assert.Single(summarizer.Flush(Start, all: true));
+        Assert.Equal(10_002, summary.Count);
+        Assert.Equal(100_010, summary.Bytes);
+    }
+
     [Fact]
     public async Task Requests_counted_from_many_threads_while_minutes_are_flushed_are_each_counted_once()
     {
@@ -180,6 +284,8 @@ public sealed class ActivitySummarizerTests
         Assert.Equal(Threads * PerThread * 10L, written.Sum(r => r.Bytes));
         Assert.Equal(2, written.Count(r => r.Count is null));
     }
+
+    private static string Key(ActivityRecord record) => $"{record.User}|{record.App}|{record.CertificateThumbprint}";
 
     private static ActivityRecord Comparable(ActivityRecord record) => record.Count is null ? record : record with { CorrelationId = "" };
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using CasbCore.Activity;
 using CasbCore.Model;
 using CasbCore.Policies;
@@ -5,6 +7,7 @@ using CasbCore.Policies;
 namespace CasbModule.Tests.Gateway;
 
 /// <summary>Activity volume through a real gateway: what Get-CasbActivity's reader returns, counted against the requests sent.</summary>
+[Collection(GatewayMetricsCollection.Name)]
 public sealed class ActivityVolumeTests
 {
     [Fact]
@@ -48,6 +51,68 @@ public sealed class ActivityVolumeTests
         Assert.Equal(summaries.Length, reader.Read(new ActivityQuery { Kinds = new HashSet<ActivityKind> { ActivityKind.Summary } }).Count());
         Assert.Equal(summaries[0].Count, Assert.Single(reader.Read(new ActivityQuery { CorrelationId = summaries[0].CorrelationId })).Count);
         Assert.Equal(sent.Count, records.Sum(r => r.Count ?? 1));
+    }
+
+    /// <summary>
+    /// Requests of three users on two devices from four clients at once (request threads on both cores counting into the
+    /// same sessions): every request is in the log exactly once, per user and device (verbatim or in a Summary's count),
+    /// and the request counter at /metrics says as many.
+    /// </summary>
+    [Fact]
+    public async Task Summary_records_account_for_every_request_per_user_and_device_and_equal_the_request_counter()
+    {
+        string[] users = ["ann@contoso.com", "bob@contoso.com", "eve@contoso.com"];
+        string[] devices = ["0123456789ABCDEF0123456789ABCDEF01234567", "89ABCDEF0123456789ABCDEF0123456789ABCDEF"];
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(c => c.Settings.ActivityVolume = ActivityVolume.Summary);
+        harness.Decider.Decide = (state, request) =>
+        {
+            // /<user>/<device>/<n>[/blocked]
+            string[] parts = request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            AccessDecision decision = harness.Allow(state, request, parts.Length > 3 ? AccessAction.Block : AccessAction.Allow);
+            return decision with
+            {
+                User = users[int.Parse(parts[0], CultureInfo.InvariantCulture)],
+                Certificate = new CasbCore.Certificates.CertificateValidationResult
+                {
+                    IsValid = true, Subject = "CN=Device", Issuer = "CN=Issuing CA", ValidatedAt = request.At,
+                    Thumbprint = devices[int.Parse(parts[1], CultureInfo.InvariantCulture)],
+                },
+            };
+        };
+
+        const int Clients = 4, PerClient = 60;
+        var sent = new System.Collections.Concurrent.ConcurrentQueue<(string User, string Device, bool Blocked)>();
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(async c =>
+        {
+            using HttpClient client = harness.CreateClient();
+            for (int i = 0; i < PerClient; i++)
+            {
+                int user = (c + i / 7) % users.Length, device = (c + i / 11) % devices.Length;
+                bool blocked = i % 13 == 12;
+                using HttpResponseMessage response = await client.GetAsync($"/{user}/{device}/{i}{(blocked ? "/blocked" : "")}");
+                Assert.Equal(blocked ? 403 : 200, (int)response.StatusCode);
+                sent.Enqueue((users[user], devices[device], blocked));
+            }
+        }));
+
+        string pattern = $@"casb_gateway_requests_total\{{[^}}]*app=""{GatewayHarness.AppName}""[^}}]*\}} (\d+)";
+        long counted = 0;
+        for (int i = 0; i < 50 && counted != Clients * PerClient; i++)
+        {
+            using HttpClient client = harness.CreateClient();
+            counted = Regex.Matches(await client.GetStringAsync("/metrics"), pattern).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+            await Task.Delay(counted == Clients * PerClient ? 0 : 100);
+        }
+
+        Assert.Equal(Clients * PerClient, counted);
+        await harness.StopGatewayAsync();
+        List<ActivityRecord> records = new FileActivityReader(harness.Store.ActivityDirectory).Read(new ActivityQuery()).ToList();
+        Assert.Equal(
+            sent.GroupBy(r => (r.User, r.Device)).Select(g => (g.Key, g.Count())).Order(),
+            records.GroupBy(r => (r.User!, r.CertificateThumbprint!)).Select(g => (g.Key, g.Sum(r => r.Count ?? 1))).Order());
+        Assert.Equal(sent.Count(r => r.Blocked), records.Count(r => r.Action == "Block" && r.Count is null));
+        Assert.Equal(sent.Select(r => (r.User, r.Device)).Distinct().Count(), records.Count(r => r.Action == "Allow" && r.Count is null));
+        Assert.All(records.Where(r => r.Count is not null), r => Assert.Equal("Allow", r.Action));
     }
 
     [Fact]

@@ -113,6 +113,17 @@ internal static class GatewayApp
                     }
 
                     listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    // Before UseHttps: at most so many handshakes in flight at once (docs/benchmarks.md, "Sixth pass:
+                    // memory"); HandshakeDone in the connection middleware after it gives each slot back.
+                    if (Environment.GetEnvironmentVariable("CASB_PROTO_HANDSHAKE_SLOTS") != "0")
+                    {
+                        listen.Use(next =>
+                        {
+                            HandshakeGate gate = listen.ApplicationServices.GetRequiredService<HandshakeGate>();
+                            return connection => gate.OnConnectionAsync(connection, next);
+                        });
+                    }
+
                     ServerCertificateSource? certificates = null;
                     listen.UseHttps(new HttpsConnectionAdapterOptions
                     {
@@ -173,6 +184,7 @@ internal static class GatewayApp
         builder.Services.AddSingleton<BadRequestRecorder>();
         builder.Services.AddSingleton<FailClosed>();
         builder.Services.AddSingleton<NativeMemoryTrimmer>();
+        builder.Services.AddSingleton(_ => HandshakeGate.ForProcessors(Environment.ProcessorCount));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NativeMemoryTrimmer>());
         builder.Services.AddSingleton<IAccessDecider, EngineAccessDecider>();
         builder.Services.AddHttpForwarder();
@@ -251,6 +263,7 @@ internal static class GatewayApp
 
     private static async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next, GatewayMetrics metrics, NativeMemoryTrimmer trimmer)
     {
+        HandshakeGate.HandshakeDone(connection);
         ITlsConnectionFeature? tls = connection.Features.Get<ITlsConnectionFeature>();
         metrics.RecordTlsHandshake(tls is { ClientCertificate: not null });
         trimmer.ConnectionOpened();

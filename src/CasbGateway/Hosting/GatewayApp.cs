@@ -113,16 +113,15 @@ internal static class GatewayApp
                     }
 
                     listen.Protocols = HttpProtocols.Http1AndHttp2;
-                    // Before UseHttps: at most so many handshakes in flight at once (docs/benchmarks.md, "Sixth pass:
-                    // memory"); HandshakeDone in the connection middleware after it gives each slot back.
-                    if (Environment.GetEnvironmentVariable("CASB_PROTO_HANDSHAKE_SLOTS") != "0")
+                    // Before UseHttps: at most so many TLS handshakes in flight at once; HandshakeDone in the connection
+                    // middleware after UseHttps gives each slot back. A burst of new connections had all its handshakes
+                    // in flight together, and they, not the connections held after them, made the peak of RSS
+                    // (docs/benchmarks.md, "Sixth pass: memory": malloc at the 1,000-connection peak 68-77 -> 57-61 MB).
+                    listen.Use(next =>
                     {
-                        listen.Use(next =>
-                        {
-                            HandshakeGate gate = listen.ApplicationServices.GetRequiredService<HandshakeGate>();
-                            return connection => gate.OnConnectionAsync(connection, next);
-                        });
-                    }
+                        HandshakeGate gate = listen.ApplicationServices.GetRequiredService<HandshakeGate>();
+                        return connection => gate.OnConnectionAsync(connection, next);
+                    });
 
                     ServerCertificateSource? certificates = null;
                     listen.UseHttps(new HttpsConnectionAdapterOptions

@@ -15,6 +15,14 @@ namespace CasbGateway.Hosting;
 /// <c>malloc_trim(0)</c> for the free native pages. Never under steady load, when it would only make the GC and
 /// malloc ask for the memory again; at most once per fall of the connections, so its pause (a full collection of a
 /// heap of tens of MB) is not on every request's path.
+/// <para>
+/// The same once a fall of load (not of connections) has left the gateway near idle: load grows the GC's budgets and
+/// leaves garbage no collection comes for while nothing allocates (the benchmark: 50 MB of GC heap committed at idle
+/// after its throughput rounds, 15 MB after this collection), and the next burst started from there: the
+/// 1,000-connection peak was that idle figure plus the burst (docs/benchmarks.md, "Sixth pass: memory": RSS idle
+/// 157 -> 111 MB, at 1,000 connections 233 -> 192 MB with the handshake gate). Read from the GC's count of allocated
+/// bytes every interval, so nothing is counted per request.
+/// </para>
 /// </summary>
 internal sealed partial class NativeMemoryTrimmer(ILogger<NativeMemoryTrimmer> logger) : IHostedService, IDisposable
 {
@@ -80,7 +88,7 @@ internal sealed partial class NativeMemoryTrimmer(ILogger<NativeMemoryTrimmer> l
     {
         bool dropped = TrimIfDropped();
         long allocated = GC.GetTotalAllocatedBytes(precise: false);
-        if (dropped || Environment.GetEnvironmentVariable("CASB_PROTO_LOADTRIM") == "0")
+        if (dropped)
         {
             // Just collected: the load before it is given back too, the next interval starts here.
             _allocated = allocated;

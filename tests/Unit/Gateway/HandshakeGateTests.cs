@@ -133,9 +133,10 @@ public sealed class HandshakeGateTests : IClassFixture<LabPkiFixture>
     [Fact]
     public async Task A_burst_of_more_clients_than_the_gateways_slots_all_handshake_through_the_gate_and_are_answered()
     {
-        // The gateway with a gate of 2 slots that never gives up waiting nor leases: 24 new TLS connections at once, each
-        // with a certificate, two requests each (the second on the handshaken connection).
-        var gate = new HandshakeGate(2, Long, Long);
+        // The gateway with a gate of 2 slots that waits 30 s at most (a handshake takes milliseconds) and never leases:
+        // 24 new TLS connections at once, each with a certificate, two requests each (the second on the handshaken
+        // connection). A slot not given back at the handshake's end would keep the other 22 waiting the whole 30 s.
+        var gate = new HandshakeGate(2, TimeSpan.FromSeconds(30), Long);
         await using GatewayHarness harness = await GatewayHarness.StartAsync(
             c =>
             {

@@ -23,6 +23,9 @@ internal sealed class HandshakeGate
     private readonly SemaphoreSlim _slots;
     private readonly TimeSpan _maxWait;
     private readonly TimeSpan _lease;
+    private long _slotted;
+    private long _doneAtHandshake;
+    private long _unslotted;
 
     public HandshakeGate(int slots, TimeSpan maxWait, TimeSpan lease)
     {
@@ -53,10 +56,6 @@ internal sealed class HandshakeGate
 
     /// <summary>Connections that waited the longest wait and went on without a slot.</summary>
     public long Unslotted => Interlocked.Read(ref _unslotted);
-
-    private long _slotted;
-    private long _doneAtHandshake;
-    private long _unslotted;
 
     /// <summary>Before <c>UseHttps</c>: waits for a slot, then runs the handshake and the rest of the connection.</summary>
     public async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)

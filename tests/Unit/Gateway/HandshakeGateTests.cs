@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Net;
 using CasbCore.Certificates;
 using CasbGateway.Hosting;
@@ -28,7 +29,7 @@ public sealed class HandshakeGateTests : IClassFixture<LabPkiFixture>
         var gate = new HandshakeGate(2, Long, Long);
         var flight = new Flight();
         var handshakes = Enumerable.Range(0, 5).Select(_ => new Handshake(flight)).ToArray();
-        Task[] connections = handshakes.Select(h => gate.OnConnectionAsync(new DefaultConnectionContext(), h.RunAsync)).ToArray();
+        Task[] connections = handshakes.Select(h => gate.OnConnectionAsync(Sent(), h.RunAsync)).ToArray();
 
         await Task.WhenAll(handshakes[0].Started.Task, handshakes[1].Started.Task);
         Assert.Equal(0, gate.Free);
@@ -59,16 +60,16 @@ public sealed class HandshakeGateTests : IClassFixture<LabPkiFixture>
     public async Task A_failed_handshake_and_a_client_that_left_while_it_waited_give_their_slots_back()
     {
         var gate = new HandshakeGate(1, Long, Long);
-        await Assert.ThrowsAsync<IOException>(() => gate.OnConnectionAsync(new DefaultConnectionContext(), _ => throw new IOException("handshake failed")));
+        await Assert.ThrowsAsync<IOException>(() => gate.OnConnectionAsync(Sent(), _ => throw new IOException("handshake failed")));
         Assert.Equal(1, gate.Free);
 
         // The slot is taken; a second client waits, then closes its connection: it never reaches the handshake.
         var holder = new Handshake(new Flight());
-        Task held = gate.OnConnectionAsync(new DefaultConnectionContext(), holder.RunAsync);
+        Task held = gate.OnConnectionAsync(Sent(), holder.RunAsync);
         await holder.Started.Task;
         using var closed = new CancellationTokenSource();
         bool reached = false;
-        Task waiting = gate.OnConnectionAsync(new DefaultConnectionContext { ConnectionClosed = closed.Token }, _ =>
+        Task waiting = gate.OnConnectionAsync(Sent(closed.Token), _ =>
         {
             reached = true;
             return Task.CompletedTask;
@@ -90,11 +91,11 @@ public sealed class HandshakeGateTests : IClassFixture<LabPkiFixture>
         // A client that never finishes its handshake keeps the only slot; the lease gives it to the next one anyway.
         var gate = new HandshakeGate(1, Long, TimeSpan.FromMilliseconds(100));
         var stalled = new Handshake(new Flight());
-        Task first = gate.OnConnectionAsync(new DefaultConnectionContext(), stalled.RunAsync);
+        Task first = gate.OnConnectionAsync(Sent(), stalled.RunAsync);
         await stalled.Started.Task;
 
         var next = new Handshake(new Flight());
-        Task second = gate.OnConnectionAsync(new DefaultConnectionContext(), next.RunAsync);
+        Task second = gate.OnConnectionAsync(Sent(), next.RunAsync);
         await next.Started.Task.WaitAsync(Long);
         Assert.Equal(0, gate.Unslotted);
 
@@ -112,11 +113,11 @@ public sealed class HandshakeGateTests : IClassFixture<LabPkiFixture>
     {
         var gate = new HandshakeGate(1, TimeSpan.FromMilliseconds(100), Long);
         var holder = new Handshake(new Flight());
-        Task held = gate.OnConnectionAsync(new DefaultConnectionContext(), holder.RunAsync);
+        Task held = gate.OnConnectionAsync(Sent(), holder.RunAsync);
         await holder.Started.Task;
 
         var late = new Handshake(new Flight());
-        Task unslotted = gate.OnConnectionAsync(new DefaultConnectionContext(), late.RunAsync);
+        Task unslotted = gate.OnConnectionAsync(Sent(), late.RunAsync);
         await late.Started.Task.WaitAsync(Long);
         Assert.Equal(1, gate.Unslotted);
         late.Finish.SetResult();
@@ -128,6 +129,50 @@ public sealed class HandshakeGateTests : IClassFixture<LabPkiFixture>
         holder.Close.SetResult();
         await held.WaitAsync(Long);
         Assert.Equal(1, gate.Free);
+    }
+
+    [Fact]
+    public async Task A_connection_takes_a_slot_only_once_its_client_has_sent_and_a_silent_one_is_closed_without_one()
+    {
+        var gate = new HandshakeGate(1, Long, Long, firstBytesWait: TimeSpan.FromMilliseconds(300));
+
+        // A client that connects and sends nothing: it waits without the only slot, then its connection ends unhandshaken.
+        bool silentReached = false;
+        Task silent = gate.OnConnectionAsync(Silent(out _), _ =>
+        {
+            silentReached = true;
+            return Task.CompletedTask;
+        });
+        Assert.Equal(1, gate.Free);
+
+        // One that sends its ClientHello meanwhile gets the slot at once, and the handshake reads the bytes the gate saw.
+        byte first = 0;
+        await gate.OnConnectionAsync(Sent(), async connection =>
+        {
+            ReadResult read = await connection.Transport.Input.ReadAsync();
+            first = read.Buffer.FirstSpan[0];
+            connection.Transport.Input.AdvanceTo(read.Buffer.End);
+            HandshakeGate.HandshakeDone(connection);
+        }).WaitAsync(Long);
+        Assert.Equal(0x16, first);
+
+        await silent.WaitAsync(Long);
+        Assert.False(silentReached);
+        Assert.Equal(1, gate.Slotted);
+        Assert.Equal(1, gate.Free);
+
+        // A client that closes before it sends anything: no slot, no handshake.
+        bool closedReached = false;
+        DefaultConnectionContext closing = Silent(out PipeWriter client);
+        Task closed = gate.OnConnectionAsync(closing, _ =>
+        {
+            closedReached = true;
+            return Task.CompletedTask;
+        });
+        await client.CompleteAsync();
+        await closed.WaitAsync(Long);
+        Assert.False(closedReached);
+        Assert.Equal(1, gate.Slotted);
     }
 
     [Fact]
@@ -179,6 +224,33 @@ public sealed class HandshakeGateTests : IClassFixture<LabPkiFixture>
         {
             all.ForEach(c => c.Dispose());
         }
+    }
+
+    // A connection whose client has sent the first byte of a TLS ClientHello (record type 22, handshake).
+    private static DefaultConnectionContext Sent(CancellationToken closed = default)
+    {
+        DefaultConnectionContext connection = Silent(out PipeWriter client, closed);
+        client.WriteAsync(new byte[] { 0x16 }).AsTask().GetAwaiter().GetResult();
+        return connection;
+    }
+
+    // A connection whose client has sent nothing yet; it writes through the writer returned.
+    private static DefaultConnectionContext Silent(out PipeWriter client, CancellationToken closed = default)
+    {
+        var fromClient = new Pipe();
+        var toClient = new Pipe();
+        client = fromClient.Writer;
+        return new DefaultConnectionContext(Guid.NewGuid().ToString("N"), new Transport(fromClient.Reader, toClient.Writer), new Transport(toClient.Reader, fromClient.Writer))
+        {
+            ConnectionClosed = closed,
+        };
+    }
+
+    private sealed class Transport(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
     }
 
     private sealed class Flight

@@ -113,6 +113,16 @@ internal static class GatewayApp
                     }
 
                     listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    // Before UseHttps: at most so many TLS handshakes in flight at once; HandshakeDone in the connection
+                    // middleware after UseHttps gives each slot back. A burst of new connections had all its handshakes
+                    // in flight together, and they, not the connections held after them, made the peak of RSS
+                    // (docs/benchmarks.md, "Sixth pass: memory": malloc at the 1,000-connection peak 68-77 -> 57-61 MB).
+                    listen.Use(next =>
+                    {
+                        HandshakeGate gate = listen.ApplicationServices.GetRequiredService<HandshakeGate>();
+                        return connection => gate.OnConnectionAsync(connection, next);
+                    });
+
                     ServerCertificateSource? certificates = null;
                     listen.UseHttps(new HttpsConnectionAdapterOptions
                     {
@@ -173,6 +183,7 @@ internal static class GatewayApp
         builder.Services.AddSingleton<BadRequestRecorder>();
         builder.Services.AddSingleton<FailClosed>();
         builder.Services.AddSingleton<NativeMemoryTrimmer>();
+        builder.Services.AddSingleton(_ => HandshakeGate.ForProcessors(Environment.ProcessorCount));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NativeMemoryTrimmer>());
         builder.Services.AddSingleton<IAccessDecider, EngineAccessDecider>();
         builder.Services.AddHttpForwarder();
@@ -251,6 +262,7 @@ internal static class GatewayApp
 
     private static async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next, GatewayMetrics metrics, NativeMemoryTrimmer trimmer)
     {
+        HandshakeGate.HandshakeDone(connection);
         ITlsConnectionFeature? tls = connection.Features.Get<ITlsConnectionFeature>();
         metrics.RecordTlsHandshake(tls is { ClientCertificate: not null });
         trimmer.ConnectionOpened();

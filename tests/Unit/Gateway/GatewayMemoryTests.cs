@@ -222,4 +222,69 @@ public sealed class GatewayMemoryTests : IClassFixture<LabPkiFixture>
         trimmer.TrimIfDropped();
         Assert.Equal(OperatingSystem.IsLinux() ? 1 : 0, trimmer.Trims);
     }
+
+    [Fact]
+    public void A_fall_of_load_collects_the_managed_heap_once_and_steady_load_a_trickle_and_idle_never()
+    {
+        // The GC's count of allocated bytes as the timer would read it every interval, made up here so that the rates
+        // are exact: idle (0.5 MB an interval), a trickle just under the quiet line, steady load, then the fall.
+        using var trimmer = new NativeMemoryTrimmer(NullLogger<NativeMemoryTrimmer>.Instance);
+        long allocated = 1L << 30;
+        const long Idle = 512 << 10;
+        Assert.False(trimmer.TrimIfLoadFell(allocated));
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.False(trimmer.TrimIfLoadFell(allocated += Idle));
+            Assert.False(trimmer.TrimIfLoadFell(allocated += NativeMemoryTrimmer.QuietBytes - 1));
+            Assert.False(trimmer.TrimIfLoadFell(allocated += NativeMemoryTrimmer.BusyBytes - 1));
+        }
+
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.False(trimmer.TrimIfLoadFell(allocated += NativeMemoryTrimmer.BusyBytes * 2));
+        }
+
+        Assert.Equal(0, trimmer.Trims);
+
+        // Load fell to a rate the gateway serves with a few requests an interval: one collection and trim.
+        int collections = GC.CollectionCount(2);
+        Assert.True(trimmer.TrimIfLoadFell(allocated += Idle));
+        Assert.Equal(OperatingSystem.IsLinux() ? 1 : 0, trimmer.Trims);
+        Assert.True(GC.CollectionCount(2) > collections, "the fall of load did not collect the managed heap");
+
+        // Still idle: the same fall is not trimmed again.
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.False(trimmer.TrimIfLoadFell(allocated += Idle));
+        }
+
+        // Load again, easing to a rate still above the quiet line: nothing; then quiet: the second fall trims.
+        Assert.False(trimmer.TrimIfLoadFell(allocated += NativeMemoryTrimmer.BusyBytes));
+        Assert.False(trimmer.TrimIfLoadFell(allocated += NativeMemoryTrimmer.QuietBytes));
+        Assert.True(trimmer.TrimIfLoadFell(allocated += NativeMemoryTrimmer.QuietBytes - 1));
+        Assert.Equal(OperatingSystem.IsLinux() ? 2 : 0, trimmer.Trims);
+    }
+
+    [Fact]
+    public void A_fall_of_the_connections_and_of_load_together_collect_once()
+    {
+        using var trimmer = new NativeMemoryTrimmer(NullLogger<NativeMemoryTrimmer>.Instance);
+        long allocated = 1L << 30;
+        Assert.False(trimmer.TrimIfLoadFell(allocated));
+        for (int i = 0; i < 200; i++)
+        {
+            trimmer.ConnectionOpened();
+        }
+
+        Assert.False(trimmer.TrimIfLoadFell(allocated += NativeMemoryTrimmer.BusyBytes));
+        for (int i = 0; i < 200; i++)
+        {
+            trimmer.ConnectionClosed();
+        }
+
+        // The connections' fall collects first; the quiet interval after it finds nothing left to give back.
+        Assert.True(trimmer.TrimIfDropped());
+        Assert.False(trimmer.TrimIfLoadFell(allocated += 1));
+        Assert.Equal(OperatingSystem.IsLinux() ? 1 : 0, trimmer.Trims);
+    }
 }

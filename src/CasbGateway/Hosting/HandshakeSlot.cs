@@ -1,0 +1,31 @@
+namespace CasbGateway.Hosting;
+
+/// <summary>One held slot: given back once, by whichever comes first of the handshake's end, its failure and the lease.</summary>
+internal sealed class HandshakeSlot
+{
+    private HandshakeGate? _gate;
+    private Timer? _lease;
+
+    public HandshakeSlot(HandshakeGate gate, TimeSpan lease)
+    {
+        Gate = gate;
+        _gate = gate;
+        // A lease so short that it ends before this assignment leaves a one-shot timer behind, nothing more.
+        _lease = new Timer(static state => ((HandshakeSlot)state!).Release(), this, lease, Timeout.InfiniteTimeSpan);
+    }
+
+    public HandshakeGate Gate { get; }
+
+    /// <summary>Gives the slot back; true the first time only.</summary>
+    public bool Release()
+    {
+        if (Interlocked.Exchange(ref _gate, null) is not { } gate)
+        {
+            return false;
+        }
+
+        Volatile.Read(ref _lease)?.Dispose();
+        gate.Return();
+        return true;
+    }
+}

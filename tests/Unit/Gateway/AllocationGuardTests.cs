@@ -47,12 +47,14 @@ public sealed class AllocationCollection
 [Collection(AllocationCollection.Name)]
 public sealed class AllocationGuardTests
 {
-    // The gateway's own bytes per request over the floor's, HTTP/1.1, seed + 100 policies. Measured (this pass): 1,700
-    // and 1,070 B at activity volume Full before and after it; Summary (a repeated allowed request: counted, no record)
-    // 1,180 and 630 B. The bounds leave about 200 B for a runtime or package update to move; a regression of the size
-    // the pass removed (the download stage's closure, 217 B) or an extra object per request on every request fails them.
-    private const int FullBound = 1_280;
-    private const int SummaryBound = 840;
+    // The gateway's own bytes per request over the floor's, HTTP/1.1, seed + 100 policies, five runs each (30 Nov 2026):
+    // at activity volume Full 1,762-1,884 B before the sixth pass's cuts and 1,340-1,414 B after; at Summary (a repeated
+    // allowed request is counted, not recorded) 1,156-1,359 B before and 849-963 B after. The bounds sit between the two
+    // (runs of one build vary by about 120 B: async boxes the runtime pools per thread): the starting build fails both,
+    // and so does this build with the download stage's closure put back (tried: Full 1,627 and 1,689 B, Summary 1,128 and
+    // 1,188 B), or any object of that size (about 220 B) added to every request.
+    private const int FullBound = 1_550;
+    private const int SummaryBound = 1_080;
 
     private const int Requests = 2_000;
     private const string Edge =

@@ -194,6 +194,7 @@ public sealed record ActivityRecord
         long? bytes = null)
     {
         ArgumentNullException.ThrowIfNull(request);
+        (ActivityConditionalAccessResult[] conditionalAccess, string[] matchedPolicies) = explanation.Logged ??= (Logged(explanation.ConditionalAccess), Names(explanation.MatchedPolicies));
         return new ActivityRecord
         {
             Time = request.At,
@@ -209,13 +210,20 @@ public sealed record ActivityRecord
             SourceIp = request.ClientAddress?.ToString() ?? request.RemoteAddress?.ToString(),
             UserAgent = request.UserAgent,
             ClientAppType = NameOf(decision.ClientAppType),
-            DeviceTags = decision.DeviceTags.Count == 0 ? Array.Empty<string>() : decision.DeviceTags.ToArray(),
+            // The validator's array (one per validated certificate, cached with its result, never written after it) is
+            // shared rather than copied for every request; a list of any other kind is copied, as before.
+            DeviceTags = decision.DeviceTags switch
+            {
+                { Count: 0 } => Array.Empty<string>(),
+                string[] tags => tags,
+                var tags => tags.ToArray(),
+            },
             CertificateSubject = decision.Certificate?.Subject,
             CertificateIssuer = decision.Certificate?.Issuer,
             CertificateThumbprint = decision.Certificate?.Thumbprint,
             CertificateStatus = decision.Certificate?.Status,
-            ConditionalAccess = Logged(explanation.ConditionalAccess),
-            MatchedPolicies = Names(explanation.MatchedPolicies),
+            ConditionalAccess = conditionalAccess,
+            MatchedPolicies = matchedPolicies,
             Action = NameOf(decision.Action),
             BlockingPolicy = decision.BlockingPolicy,
             BlockMessage = decision.Action == AccessAction.Block ? decision.BlockMessage : null,

@@ -40,4 +40,12 @@ public sealed class DecisionExplanation
     /// <see cref="AccessDecision.Explain(bool)"/> with true (tests); empty otherwise.
     /// </summary>
     internal IReadOnlyList<string> EvaluatedAccessPolicies { get; }
+
+    /// <summary>
+    /// This explanation's conditional-access results and matched policies as the activity record logs them, made on first
+    /// use and then shared by every record of a decision with this explanation (the engine shares one explanation per set
+    /// of notes and revision, and neither is ever written after it is made): an array of results and one of names per
+    /// request were about 120 B of the gateway's allocation per request (docs/benchmarks.md, "Sixth pass: allocation").
+    /// </summary>
+    internal (Activity.ActivityConditionalAccessResult[] ConditionalAccess, string[] MatchedPolicies)? Logged { get; set; }
 }

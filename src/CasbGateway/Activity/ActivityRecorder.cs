@@ -53,6 +53,9 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
         metrics.ObserveActivity(_pumps);
     }
 
+    /// <summary>The sinks' queues, the primary sink's first (tests wait on their counts).</summary>
+    internal IReadOnlyList<ActivityPump> Pumps => _pumps;
+
     /// <summary>Why recording is degraded right now (a sink failing, or its receiver refusing records), or null.</summary>
     public string? Degraded
     {

@@ -54,7 +54,7 @@ internal sealed partial class DecisionMiddleware
         string userAgent = context.Request.Headers.UserAgent.ToString();
         var request = new AccessRequest
         {
-            Host = context.Request.Host.Host,
+            Host = RequestHosts.HostOf(context.Request.Host),
             Path = path.Escaped,
             IdentityHeaderValue = feature.IdentityHeaderValue,
             SignInClaims = feature.SignInClaims,

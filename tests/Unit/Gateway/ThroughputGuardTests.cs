@@ -115,7 +115,7 @@ public sealed class ThroughputGuardTests
         }
     }
 
-    private static void Configure(CasbConfiguration c, LabPki pki, string upstreamUrl)
+    internal static void Configure(CasbConfiguration c, LabPki pki, string upstreamUrl)
     {
         // The guard measures the dearest logging: one record per request (the default, Summary, writes far fewer).
         c.Settings.ActivityVolume = ActivityVolume.Full;

@@ -52,9 +52,11 @@ public sealed class AllocationGuardTests
     // rounds: at activity volume Full 1,762-1,884 B before the sixth pass's cuts (4 runs, one right after other gateway
     // tests in the same process) and 1,340-1,626 B after (15 runs; the highest right after other gateway tests, which
     // leave the process allocating a little more per request). At Summary (a repeated allowed request is counted, not
-    // recorded) 1,156-1,392 B before and 849-1,136 B after. The Full bound sits between before and after; Summary's
-    // ranges overlap, so its bound only catches a regression of about 200 B or more.
-    private const int FullBound = 1_700;
+    // recorded) 1,156-1,392 B before and 849-1,136 B after. Full's bound has about 170 B of room over the highest
+    // figure seen, since a guard that fails CI on the noise of a count is worse than none: it catches a regression of
+    // about 200-450 B at Full (two closures like the download stage's old one, a string copy of the certificate) and of
+    // about 200-450 B at Summary, not the last hundred bytes.
+    private const int FullBound = 1_800;
     private const int SummaryBound = 1_300;
 
     private const int Requests = 1_000;

@@ -194,7 +194,7 @@ public sealed record ActivityRecord
         long? bytes = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        (ActivityConditionalAccessResult[] conditionalAccess, string[] matchedPolicies) = explanation.Logged ??= (Logged(explanation.ConditionalAccess), Names(explanation.MatchedPolicies));
+        DecisionExplanation.LoggedResults logged = explanation.Logged ??= new(Logged(explanation.ConditionalAccess), Names(explanation.MatchedPolicies));
         return new ActivityRecord
         {
             Time = request.At,
@@ -222,8 +222,8 @@ public sealed record ActivityRecord
             CertificateIssuer = decision.Certificate?.Issuer,
             CertificateThumbprint = decision.Certificate?.Thumbprint,
             CertificateStatus = decision.Certificate?.Status,
-            ConditionalAccess = conditionalAccess,
-            MatchedPolicies = matchedPolicies,
+            ConditionalAccess = logged.ConditionalAccess,
+            MatchedPolicies = logged.MatchedPolicies,
             Action = NameOf(decision.Action),
             BlockingPolicy = decision.BlockingPolicy,
             BlockMessage = decision.Action == AccessAction.Block ? decision.BlockMessage : null,

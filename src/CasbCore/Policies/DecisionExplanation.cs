@@ -46,6 +46,11 @@ public sealed class DecisionExplanation
     /// use and then shared by every record of a decision with this explanation (the engine shares one explanation per set
     /// of notes and revision, and neither is ever written after it is made): an array of results and one of names per
     /// request were about 120 B of the gateway's allocation per request (docs/benchmarks.md, "Sixth pass: allocation").
+    /// An object, not a tuple: two requests may make it at once, and a reference is published whole, where a nullable
+    /// tuple's three fields could be read half-written.
     /// </summary>
-    internal (Activity.ActivityConditionalAccessResult[] ConditionalAccess, string[] MatchedPolicies)? Logged { get; set; }
+    internal LoggedResults? Logged { get; set; }
+
+    /// <summary>The conditional-access results and matched policies of <see cref="Logged"/>.</summary>
+    internal sealed record LoggedResults(Activity.ActivityConditionalAccessResult[] ConditionalAccess, string[] MatchedPolicies);
 }

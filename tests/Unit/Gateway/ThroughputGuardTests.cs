@@ -215,7 +215,8 @@ public sealed class ThroughputGuardTests
         return count;
     }
 
-    private static async Task<WebApplication> StartUpstreamAsync()
+    /// <summary>The guards' upstream: one small static page over plain HTTP on a free port.</summary>
+    internal static async Task<WebApplication> StartUpstreamAsync()
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -232,6 +233,6 @@ public sealed class ThroughputGuardTests
         return app;
     }
 
-    private static string Address(WebApplication app) =>
+    internal static string Address(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
 }

@@ -51,7 +51,8 @@ internal static class ServiceCollectionSignInExtensions
             })
             .AddOpenIdConnect(SignInSchemes.OpenIdConnect, _ => { });
         services.AddSingleton<IConfigureOptions<OpenIdConnectOptions>, OpenIdConnectOptionsSetup>();
-        services.AddSingleton<IOptionsChangeTokenSource<OpenIdConnectOptions>, IdentityProviderChangeTokenSource>();
+        services.AddSingleton<IdentityProviderChangeTokenSource>();
+        services.AddSingleton<IOptionsChangeTokenSource<OpenIdConnectOptions>>(sp => sp.GetRequiredService<IdentityProviderChangeTokenSource>());
         // ASP.NET Core loads the key ring (and makes its first key) at start with a hosted service of its own. The
         // gateway makes the first key when a configuration signs users in (SessionKeyRing, from GatewayApp) and the ring
         // is read at its first use, so a gateway without sign-in never reads it nor maps System.Private.Xml for it

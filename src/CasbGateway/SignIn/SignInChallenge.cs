@@ -12,6 +12,7 @@ internal static class SignInChallenge
     {
         try
         {
+            context.RequestServices.GetRequiredService<IdentityProviderChangeTokenSource>().FollowServed();
             await context.ChallengeAsync(SignInSchemes.OpenIdConnect, new AuthenticationProperties { RedirectUri = returnUrl });
         }
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)

@@ -241,20 +241,4 @@ public sealed class SessionKeyRingTests : IClassFixture<SignInFixture>
 
     private static IDataProtector Protector(IServiceProvider replica) =>
         replica.GetRequiredService<IDataProtectionProvider>().CreateProtector("CasbModule.Tests.SessionKeyRing");
-
-    /// <summary>Runs <paramref name="changed"/> on each configuration the gateway's monitor swaps in.</summary>
-    private sealed class OnConfigurationChanged(ConfigurationMonitor monitor, Action<CasbGateway.Configuration.EngineState> changed) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            monitor.Changed += changed;
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken)
-        {
-            monitor.Changed -= changed;
-            return Task.CompletedTask;
-        }
-    }
 }

@@ -5,6 +5,7 @@ using CasbCore.Certificates;
 using CasbCore.Model;
 using CasbCore.Policies;
 using CasbModule.Tests.Gateway;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CasbModule.Tests.Gateway.SignIn;
 
@@ -193,6 +194,41 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
         Assert.Equal(HttpStatusCode.Redirect, response!.StatusCode);
         Assert.Contains("client_id=another-client", response.Headers.Location!.Query);
         response.Dispose();
+    }
+
+    [Fact]
+    public async Task A_sign_in_sent_between_the_swap_of_a_new_client_id_and_the_monitors_event_goes_out_with_the_new_one()
+    {
+        // A request that lands right after the swap, before the monitor's Changed event has reached the sign-in options'
+        // change source (this handler subscribed at start, so it runs first): its old session names nobody any more, and
+        // the challenge must not go out with the old client id.
+        string? location = null;
+        SignInHarness.Browser? noFollow = null;
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture, configureServices: services =>
+            services.AddHostedService(sp => new OnConfigurationChanged(sp.GetRequiredService<CasbGateway.Configuration.ConfigurationMonitor>(), state =>
+            {
+                if (state.SignIn?.Provider.ClientId == "another-client" && Volatile.Read(ref noFollow) is { } browser)
+                {
+                    using HttpResponseMessage response = browser.Client.GetAsync("/").GetAwaiter().GetResult();
+                    Volatile.Write(ref location, response.StatusCode == HttpStatusCode.Redirect ? response.Headers.Location!.Query : $"status {(int)response.StatusCode}");
+                }
+            })));
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+        using SignInHarness.Browser signedIn = harness.CreateBrowser(followRedirects: false);
+        signedIn.Cookies.Add(browser.Cookies.GetAllCookies());
+        Assert.Equal(HttpStatusCode.OK, (await signedIn.Client.GetAsync("/")).StatusCode);
+        Volatile.Write(ref noFollow, signedIn);
+
+        harness.Gateway.Store.Update((c, secrets) => CasbCore.SignIn.IdentityProviderCatalog.Set(
+            c, secrets, new CasbCore.SignIn.IdentityProviderChange { ClientId = "another-client" }, DateTimeOffset.UtcNow));
+        for (int i = 0; i < 100 && Volatile.Read(ref location) is null; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.NotNull(location);
+        Assert.Contains("client_id=another-client", location);
     }
 
     [Fact]

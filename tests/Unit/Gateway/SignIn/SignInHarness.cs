@@ -60,7 +60,8 @@ internal sealed partial class SignInHarness : IAsyncDisposable
         bool ownIdentityProvider = false,
         X509Certificate2? clientCertificate = null,
         int replicas = 0,
-        TestIdentityProviderOptions? identityProvider = null)
+        TestIdentityProviderOptions? identityProvider = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         LabPki lab = fixture.Lab;
         bool owns = identityProviderDown || ownIdentityProvider || clientCertificate is not null || identityProvider is not null;
@@ -118,6 +119,7 @@ internal sealed partial class SignInHarness : IAsyncDisposable
                 {
                     services.RemoveAll<TimeProvider>();
                     services.AddSingleton<TimeProvider>(time);
+                    configureServices?.Invoke(services);
                 },
                 replicas: replicas);
         }

@@ -12,7 +12,8 @@ internal sealed class GatewayRequestFeature
     // pass: allocation"). Reading an unset one gives null as before.
     private RareParts? _rare;
 
-    private RareParts Rare => _rare ??= new RareParts();
+    // Where a rare part is set: made on the first non-null value; a null set before it changes nothing.
+    private RareParts? RareFor(object? value) => value is null ? _rare : _rare ??= new RareParts();
 
     /// <summary>The gateway's own, unique per request.</summary>
     public required string CorrelationId { get; init; }
@@ -35,39 +36,21 @@ internal sealed class GatewayRequestFeature
     public string? TrustedForwardedFor
     {
         get => _rare?.TrustedForwardedFor;
-        set
-        {
-            if (value is not null || _rare is not null)
-            {
-                Rare.TrustedForwardedFor = value;
-            }
-        }
+        set => RareFor(value)?.TrustedForwardedFor = value;
     }
 
     /// <summary>The trusted identity header's value, captured before the header is stripped.</summary>
     public string? IdentityHeaderValue
     {
         get => _rare?.IdentityHeaderValue;
-        set
-        {
-            if (value is not null || _rare is not null)
-            {
-                Rare.IdentityHeaderValue = value;
-            }
-        }
+        set => RareFor(value)?.IdentityHeaderValue = value;
     }
 
     /// <summary>The claims of the session signed in at the gateway, for an app that signs users in; null otherwise.</summary>
     public IReadOnlyList<KeyValuePair<string, string>>? SignInClaims
     {
         get => _rare?.SignInClaims;
-        set
-        {
-            if (value is not null || _rare is not null)
-            {
-                Rare.SignInClaims = value;
-            }
-        }
+        set => RareFor(value)?.SignInClaims = value;
     }
 
     /// <summary>The canonical path the engine decided on; exactly this path (and the query) is forwarded.</summary>
@@ -77,26 +60,14 @@ internal sealed class GatewayRequestFeature
     public string? RefusedMessage
     {
         get => _rare?.RefusedMessage;
-        set
-        {
-            if (value is not null || _rare is not null)
-            {
-                Rare.RefusedMessage = value;
-            }
-        }
+        set => RareFor(value)?.RefusedMessage = value;
     }
 
     /// <summary>The raw request path (without the query) of a refused request, for the activity record.</summary>
     public string? RefusedPath
     {
         get => _rare?.RefusedPath;
-        set
-        {
-            if (value is not null || _rare is not null)
-            {
-                Rare.RefusedPath = value;
-            }
-        }
+        set => RareFor(value)?.RefusedPath = value;
     }
 
     public AccessRequest? Request { get; set; }
@@ -110,26 +81,14 @@ internal sealed class GatewayRequestFeature
     public FileDecision? File
     {
         get => _rare?.File;
-        set
-        {
-            if (value is not null || _rare is not null)
-            {
-                Rare.File = value;
-            }
-        }
+        set => RareFor(value)?.File = value;
     }
 
     /// <summary>The multipart body session control reads part by part, when it reads one.</summary>
     public SessionControl.MultipartUploadStream? Upload
     {
         get => _rare?.Upload;
-        set
-        {
-            if (value is not null || _rare is not null)
-            {
-                Rare.Upload = value;
-            }
-        }
+        set => RareFor(value)?.Upload = value;
     }
 
     public double? DecisionLatencyMs { get; set; }
@@ -145,26 +104,14 @@ internal sealed class GatewayRequestFeature
     public string? Error
     {
         get => _rare?.Error;
-        set
-        {
-            if (value is not null || _rare is not null)
-            {
-                Rare.Error = value;
-            }
-        }
+        set => RareFor(value)?.Error = value;
     }
 
     /// <summary>Client, Upstream or Gateway: whose fault <see cref="Error"/> is.</summary>
     public string? ErrorSource
     {
         get => _rare?.ErrorSource;
-        set
-        {
-            if (value is not null || _rare is not null)
-            {
-                Rare.ErrorSource = value;
-            }
-        }
+        set => RareFor(value)?.ErrorSource = value;
     }
 
     private sealed class RareParts

@@ -60,8 +60,7 @@ public sealed class AllocationGuardTests
     private const int SummaryBound = 1_300;
 
     private const int Requests = 1_000;
-    private const string Edge =
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0";
+    private const string Edge = Policies.PolicyTestData.Edge;
 
     private readonly ITestOutputHelper _output;
 

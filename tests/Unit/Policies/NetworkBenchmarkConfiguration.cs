@@ -17,8 +17,7 @@ internal static class NetworkBenchmarkConfiguration
 {
     public const string AppName = "Microsoft Online Services";
 
-    private const string Edge =
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0";
+    private const string Edge = PolicyTestData.Edge;
 
     public static readonly DateTimeOffset At = new(2026, 11, 30, 4, 0, 0, TimeSpan.Zero);
 

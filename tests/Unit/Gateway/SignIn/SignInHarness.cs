@@ -20,7 +20,7 @@ internal sealed partial class SignInHarness : IAsyncDisposable
 {
     public const string Vendor = "vendor@fabrikam.com";
     public const string Admin = "admin@contoso.com";
-    public const string BlockMessage = "Use a company device.";
+    public const string BlockMessage = SeedPolicies.BlockMessage;
     public const string ProviderName = "Test IdP";
     public const string Edge =
         "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0";
@@ -81,22 +81,8 @@ internal sealed partial class SignInHarness : IAsyncDisposable
                     c.Settings.RevocationMode = RevocationCheckMode.None;
                     c.Groups.Add(new GroupEntry { Name = "Vendors" });
                     c.Groups.Add(new GroupEntry { Name = "Trusted" });
-                    c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
-                    {
-                        Name = "Vendors via App Control",
-                        IncludeUsers = { "All" },
-                        ExcludeGroups = { "Trusted" },
-                        SessionControl = SessionControlKind.AppControl,
-                        AppControlMode = AppControlMode.UseCustomPolicy,
-                    });
-                    c.AccessPolicies.Add(new AccessPolicyEntry
-                    {
-                        Name = "Require certificate",
-                        Action = AccessPolicyAction.Block,
-                        BlockMessage = BlockMessage,
-                        DeviceTags = { DeviceTags.ValidClientCertificate },
-                        DeviceTagOperator = FilterOperator.DoesNotEqual,
-                    });
+                    SeedPolicies.AddRequireCertificate(c);
+                    c.ConditionalAccessPolicies[^1].ExcludeGroups.Add("Trusted");
                 },
                 beforeStart: store => store.Update((c, secrets) =>
                 {

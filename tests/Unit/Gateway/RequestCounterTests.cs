@@ -47,11 +47,14 @@ public sealed class RequestCounterTests
     private static Dictionary<string, long> Read(ServiceProvider services)
     {
         var counts = new Dictionary<string, long>();
+        // Taken before the listener starts: a listener hears instruments published on any thread (CsCheck runs samples in
+        // parallel), possibly after this sample's providers are disposed, so its callback must not ask one.
+        IMeterFactory factory = services.GetRequiredService<IMeterFactory>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
             // Both gateways' meters are named CasbGateway: this one's is the one its factory made.
-            if (instrument.Name == "casb.gateway.requests" && instrument.Meter.Scope == services.GetRequiredService<IMeterFactory>())
+            if (instrument.Name == "casb.gateway.requests" && instrument.Meter.Scope == factory)
             {
                 l.EnableMeasurementEvents(instrument);
             }

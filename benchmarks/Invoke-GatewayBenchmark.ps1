@@ -23,12 +23,12 @@
     PostgreSQL). A Full target is checked after every run (each completed request has its record); a Summary target
     at the end, once its gateway has stopped and written its open minutes (the records and the counts the Summary
     records carry add up to the requests counted at /metrics).
-    -Figures picks the figures (h1, h2, hs, mem); -VariantEnvironment / -VariantGateway add <-VariantOf>-variant.
+    -Figures picks the figures (h1, h2, hs, hs13, mem); -VariantEnvironment / -VariantGateway add <-VariantOf>-variant.
     Before the rounds, each .NET target is loaded until its tiered compilation is quiet (at most 90 s, 30 s with
     -Quick), so the rounds measure requests, not start-up.
     Per target: keep-alive mTLS requests/s and p50/p99 over HTTP/1.1 (ab -k -E) and HTTP/2 (h2load through haproxy,
     which presents the client certificate: neither h2load nor wrk can), new mTLS handshakes/s (openssl s_time -new
-    -cert), and RSS idle, at 1,000 keep-alive connections and after they close.
+    -cert) over TLS 1.2 and over TLS 1.3 (what s_time and browsers negotiate by default), and RSS idle, at 1,000 keep-alive connections and after they close.
     Every gateway request is decided for real: the activity records and the request counter are checked against
     the clients' counts, and a request without a certificate must get the block page.
     Prints one table and writes it into docs/benchmarks.md.
@@ -66,8 +66,9 @@ param(
     [string] $VariantOf = 'gw-100',
     # A/B runs: HTTP/1.1 rounds only (requests/s, latency, CPU per request), no HTTP/2, handshakes or memory figures.
     [switch] $ThroughputOnly,
-    # The figures to take: h1 (HTTP/1.1), h2 (HTTP/2), hs (new handshakes), mem (RSS at 1,000 connections).
-    [string[]] $Figures = @('h1', 'h2', 'hs', 'mem'),
+    # The figures to take: h1 (HTTP/1.1), h2 (HTTP/2), hs (new handshakes, TLS 1.2), hs13 (new handshakes, TLS 1.3),
+    # mem (RSS at 1,000 connections).
+    [string[]] $Figures = @('h1', 'h2', 'hs', 'hs13', 'mem'),
     [string[]] $Targets = @('upstream', 'nginx', 'bare', 'gw-100', 'gw-100-summary', 'gw-1000'),
     # What every gateway target keeps (Set-CasbGatewaySetting -ActivityVolume): Full, one record per request, is the
     # most logging work and lets every run be checked record by record; Summary (the product's default) is checked at
@@ -88,7 +89,7 @@ $BareForwarder = (Resolve-Path $BareForwarder).Path
 $Targets = @($Targets -split ',' | ForEach-Object Trim | Where-Object { $_ })
 # Lists arrive as one comma-separated string when the script is run with -File.
 $Figures = @($Figures -split ',' | ForEach-Object Trim | Where-Object { $_ })
-foreach ($f in $Figures) { if ($f -notin 'h1', 'h2', 'hs', 'mem') { throw "-Figures: '$f' is not one of h1, h2, hs, mem." } }
+foreach ($f in $Figures) { if ($f -notin 'h1', 'h2', 'hs', 'hs13', 'mem') { throw "-Figures: '$f' is not one of h1, h2, hs, hs13, mem." } }
 if ($VariantOf -notmatch '^gw-\d+(-summary)?(-pg)?$') { throw "-VariantOf: '$VariantOf' is not a gateway target (gw-<policies>[-summary][-pg])." }
 if (($VariantEnvironment.Count -gt 0 -or $VariantGateway) -and -not ($Targets -like '*-variant')) { $Targets += "$VariantOf-variant" }
 if ($ThroughputOnly) { $Figures = @('h1') }
@@ -499,11 +500,15 @@ function Invoke-H2([string] $Target, [int] $Duration) {
     }
 }
 
-function Invoke-Handshakes([string] $Target, [int] $Duration) {
+# -Protocol tls1_2 gives the figure kind hs, tls1_3 hs13. TLS 1.2 is ab's protocol in the throughput figures (ab cannot
+# present a client certificate over TLS 1.3); TLS 1.3 is what `openssl s_time -new -cert` and browsers negotiate when
+# nothing is forced. The two differ in where the server's work goes (TLS 1.3: one round trip, the client certificate
+# in the server's first flight's answer, session tickets sent after the handshake), so both are measured.
+function Invoke-Handshakes([string] $Target, [int] $Duration, [ValidateSet('tls1_2', 'tls1_3')][string] $Protocol = 'tls1_2') {
     # One s_time per core: a single one is limited by its own RSA signature for the client certificate.
     $clients = foreach ($i in 1..2) {
         $info = [System.Diagnostics.ProcessStartInfo]::new('openssl')
-        foreach ($a in @('s_time', '-connect', "127.0.0.1:$($ports[$Target])", '-new', '-tls1_2', '-cert', $clientPem, '-key', $clientPem, '-time', "$Duration")) { $info.ArgumentList.Add($a) }
+        foreach ($a in @('s_time', '-connect', "127.0.0.1:$($ports[$Target])", '-new', "-$Protocol", '-cert', $clientPem, '-key', $clientPem, '-time', "$Duration")) { $info.ArgumentList.Add($a) }
         $info.RedirectStandardOutput = $true; $info.RedirectStandardError = $true
         $process = [System.Diagnostics.Process]::Start($info)
         [pscustomobject]@{ Process = $process; Out = $process.StandardOutput.ReadToEndAsync(); Err = $process.StandardError.ReadToEndAsync() }
@@ -518,7 +523,7 @@ function Invoke-Handshakes([string] $Target, [int] $Duration) {
     foreach ($m in [regex]::Matches(($outputs -join "`n"), '(\d+) connections in [\d.]+s')) { $connections += [long] $m.Groups[1].Value }
     if ($connections -eq 0) { throw "openssl s_time made no connection to ${Target}: $($outputs -join "`n")" }
     # CPU per handshake, like CPU per request: the figure a busy machine distorts least.
-    [pscustomobject]@{ Target = $Target; Kind = 'hs'; Rps = $connections / $elapsed; CpuUs = 1e6 * $cpu / $connections }
+    [pscustomobject]@{ Target = $Target; Kind = $(if ($Protocol -eq 'tls1_3') { 'hs13' } else { 'hs' }); Rps = $connections / $elapsed; CpuUs = 1e6 * $cpu / $connections }
 }
 
 function Measure-Connections([string] $Target) {
@@ -646,17 +651,17 @@ function Format-Ratio($Value, $Anchor) {
 
 function New-Table($Results, $Memory) {
     $rows = [System.Collections.Generic.List[string]]::new()
-    $rows.Add('| Target | HTTP/1.1 req/s | x nginx | p50 / p99 ms | CPU us/req | HTTP/2 req/s | x nginx | p50 / p99 ms | handshakes/s | x nginx | CPU us/handshake | RSS idle MB | RSS 1,000 conns MB | x nginx | RSS after close MB |')
-    $rows.Add('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
+    $rows.Add('| Target | HTTP/1.1 req/s | x nginx | p50 / p99 ms | CPU us/req | HTTP/2 req/s | x nginx | p50 / p99 ms | TLS 1.2 handshakes/s | x nginx | CPU us/handshake | TLS 1.3 handshakes/s | x nginx | CPU us/handshake | RSS idle MB | RSS 1,000 conns MB | x nginx | RSS after close MB |')
+    $rows.Add('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
     $summary = @{}
     foreach ($t in $Targets) {
         $s = @{}
-        foreach ($kind in 'h1', 'h2', 'hs') {
+        foreach ($kind in 'h1', 'h2', 'hs', 'hs13') {
             $r = @($Results | Where-Object { $_.Target -eq $t -and $_.Kind -eq $kind })
             if ($r.Count -eq 0) { continue }
             $s[$kind] = @{
                 Rps = Get-Median ($r.Rps); Min = ($r.Rps | Measure-Object -Minimum).Minimum; Max = ($r.Rps | Measure-Object -Maximum).Maximum
-                P50 = if ($kind -ne 'hs') { Get-Median ($r.P50) } else { $null }; P99 = if ($kind -ne 'hs') { Get-Median ($r.P99) } else { $null }
+                P50 = if ($kind -in 'h1', 'h2') { Get-Median ($r.P50) } else { $null }; P99 = if ($kind -in 'h1', 'h2') { Get-Median ($r.P99) } else { $null }
                 CpuUs = if ($kind -ne 'h2') { Get-Median ($r.CpuUs) } else { $null }
             }
         }
@@ -679,12 +684,14 @@ function New-Table($Results, $Memory) {
             }
             else { $cells += '-', '', ''; if ($kind -eq 'h1') { $cells += '' } }
         }
-        if ($s.ContainsKey('hs')) {
-            $cells += ('{0:N0}' -f $s['hs'].Rps)
-            $cells += if ($anchor -and $anchor.ContainsKey('hs')) { Format-Ratio $s['hs'].Rps $anchor['hs'].Rps } else { '' }
-            $cells += ('{0:0}' -f $s['hs'].CpuUs)
+        foreach ($kind in 'hs', 'hs13') {
+            if ($s.ContainsKey($kind)) {
+                $cells += ('{0:N0}' -f $s[$kind].Rps)
+                $cells += if ($anchor -and $anchor.ContainsKey($kind)) { Format-Ratio $s[$kind].Rps $anchor[$kind].Rps } else { '' }
+                $cells += ('{0:0}' -f $s[$kind].CpuUs)
+            }
+            else { $cells += '-', '', '' }
         }
-        else { $cells += '-', '', '' }
         if ($s['mem']) {
             $cells += ('{0:0}' -f $s['mem'].IdleMB), ('{0:0}' -f $s['mem'].PeakMB)
             $cells += if ($anchor -and $anchor['mem']) { Format-Ratio $s['mem'].PeakMB $anchor['mem'].PeakMB } else { '' }
@@ -831,7 +838,10 @@ try {
             foreach ($t in $Targets) { $r = Invoke-H2 $t $Seconds; $results.Add($r); Write-Host ('    {0,-22} HTTP/2   {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms' -f $t, $r.Rps, $r.P50, $r.P99) }
         }
         if ('hs' -in $Figures) {
-            foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds; $results.Add($r); Write-Host ('    {0,-22} handshakes {1,7:N0}/s  CPU {2,5:0} us/handshake' -f $t, $r.Rps, $r.CpuUs) }
+            foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds; $results.Add($r); Write-Host ('    {0,-22} handshakes {1,7:N0}/s  CPU {2,5:0} us/handshake (TLS 1.2)' -f $t, $r.Rps, $r.CpuUs) }
+        }
+        if ('hs13' -in $Figures) {
+            foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds tls1_3; $results.Add($r); Write-Host ('    {0,-22} handshakes {1,7:N0}/s  CPU {2,5:0} us/handshake (TLS 1.3)' -f $t, $r.Rps, $r.CpuUs) }
         }
     }
 
@@ -853,14 +863,14 @@ try {
     $defaultTargets = 'upstream,nginx,bare,gw-100,gw-100-summary,gw-1000'
     $targetsGiven = @($Targets | Where-Object { $_ -ne "$VariantOf-variant" }) -join ','
     if ($VariantEnvironment.Count -gt 0 -or $VariantGateway -or $Section -ne 'gateway-bench' -or $ActivityVolume -ne 'Full' -or
-        $targetsGiven -ne $defaultTargets -or ($Figures -join ',') -ne 'h1,h2,hs,mem' -or $PSBoundParameters.ContainsKey('Rounds')) {
+        $targetsGiven -ne $defaultTargets -or ($Figures -join ',') -ne 'h1,h2,hs,hs13,mem' -or $PSBoundParameters.ContainsKey('Rounds')) {
         $arguments = '-ModuleManifest out/CasbModule/CasbModule.psd1 ' +
             '-BareForwarder benchmarks/BareForwarder/bin/Release/net10.0/BareForwarder.dll -DocumentPath docs/benchmarks.md' +
             $(if ($Section -ne 'gateway-bench') { " -Section $Section" }) +
             $(if ($targetsGiven -ne $defaultTargets) { " -Targets $targetsGiven" }) +
             $(if ($PSBoundParameters.ContainsKey('Rounds')) { " -Rounds $Rounds" }) +
             $(if ($ActivityVolume -ne 'Full') { " -ActivityVolume $ActivityVolume" }) +
-            $(if ($ThroughputOnly) { ' -ThroughputOnly' } elseif (($Figures -join ',') -ne 'h1,h2,hs,mem') { " -Figures $($Figures -join ',')" }) +
+            $(if ($ThroughputOnly) { ' -ThroughputOnly' } elseif (($Figures -join ',') -ne 'h1,h2,hs,hs13,mem') { " -Figures $($Figures -join ',')" }) +
             $(if ($VariantEnvironment.Count -gt 0) { ' -VariantEnvironment @{ ' + (($VariantEnvironment.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key) = '$($_.Value)'" }) -join '; ') + ' }' }) +
             $(if ($VariantGateway) { " -VariantGateway $VariantGateway" }) +
             $(if (($VariantEnvironment.Count -gt 0 -or $VariantGateway) -and $VariantOf -ne 'gw-100') { " -VariantOf $VariantOf" }) +

@@ -1,13 +1,26 @@
 import sys, re, collections
 c=collections.Counter(); tot=0; cur=[]; comm=None
+def module(fr):
+    # The frame's own module: the [Module] just before Namespace.Type::Method, not one named in its return type, its
+    # arguments or its generic arguments (DecisionMiddleware::InvokeAsync(class [Microsoft.AspNetCore.Http.Abstractions]...)
+    # is ours). CoreLib's AsyncStateMachineBox`1[TResult,TStateMachine]::MoveNext, which may have inlined the state
+    # machine's MoveNext: the state machine's owner (Kestrel's ProcessRequests run as our task's continuation is Kestrel's).
+    # Native frames: the whole line.
+    head = fr.split('(')[0]
+    b = re.search(r'AsyncStateMachineBox`1\[[^,]+,([\w.]+)', head)
+    if b: return '[' + b.group(1) + ']'
+    m = re.search(r'\[([\w.]+)\] \S+::\S*$', head)
+    return '[' + m.group(1) + ']' if m else fr
 def flush():
     global tot
     if not cur: return
     tot+=1
     for fr in cur:
         if 'dynamicClass::IL_STUB' in fr: continue  # a P/Invoke stub (SslStream's into OpenSSL, labelled [CasbGateway]): its caller decides
-        if '[Yarp' in fr or '[Microsoft.AspNetCore' in fr or '[System.Net.Http]' in fr or '[System.Net.Security]' in fr: return
-        if 'CasbGateway' in fr or 'CasbCore' in fr:
+        # the frame's own module (see attribute.py): our middleware take an HttpContext, [Microsoft.AspNetCore.Http.Abstractions]
+        mod = module(fr)
+        if mod.startswith(('[Yarp', '[Microsoft.AspNetCore', '[System.Net.Http]', '[System.Net.Security]')): return
+        if mod.startswith(('[CasbGateway', '[CasbCore')):
             m=re.search(r'\] ([\w.`+<>|$]+::[\w.<>|`$]+)', fr)
             c[(m.group(1) if m else fr[:100])]+=1; return
 for line in sys.stdin:

@@ -4,7 +4,8 @@
 # Invoke-GatewayBenchmark.ps1 -Targets gw-100,gw-1000 -KeepFiles), loaded AT THE SAME TIME by one ab -k -c 50 each, so both
 # see the same machine load: per round the requests/s and CPU per request of each (and B/A), then perf record -g of both
 # for 20 s of a 30-s run, and the samples per 1,000 requests of each by owner (attribute.py) and of our code (ours.py).
-# Store B "bare" (with BARE=<path to BareForwarder.dll>) runs the floor instead, for the gateway against it.
+# Store B "bare" (with BARE=<path to BareForwarder.dll>) runs the floor instead, for the gateway against it. PERF_HZ: perf's
+# sampling rate (499 by default). Each round also prints both processes' context switches per request.
 W=$1; G=$2; OUT=$3; SA=$4; SB=$5; ROUNDS=${6:-4}; SECS=${7:-10}; H=$(cd "$(dirname "$0")" && pwd)
 mkdir -p $OUT; R=$OUT
 EDGE='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0'
@@ -27,6 +28,8 @@ PIDA=$(start a $SA $PA); PIDB=$(start b $SB $PB)
 sleep 8
 ab1() { bash -c "ulimit -n 16384; exec ab -q -k -c 50 -t $2 -n 100000000 -H 'User-Agent: $EDGE' -f TLS1.2 -E $W/client.pem https://127.0.0.1:$3/" > $R/ab-$1.txt 2>&1; }
 cpu() { awk '{print $14+$15}' /proc/$1/stat; }
+# context switches of every thread of the process (voluntary: it blocked or handed off; nonvoluntary: preempted)
+ctx() { cat /proc/$1/task/*/status 2>/dev/null | awk '/^voluntary_ctxt/{v+=$2} /^nonvoluntary_ctxt/{n+=$2} END{print v, n}'; }
 jit() { local t; for t in /proc/$1/task/*; do if grep -q 'Tiered Com' $t/comm 2>/dev/null; then sed 's/.*) //' $t/stat | awk '{print $12+$13}'; return; fi; done; echo 0; }
 done_() { grep 'Complete requests' $R/ab-$1.txt | awk '{print $3}'; }
 for w in $(seq 1 15); do
@@ -35,13 +38,13 @@ for w in $(seq 1 15); do
   if [ $ja -lt 10 ] && [ $jb -lt 10 ] && [ $w -ge 3 ]; then break; fi
 done
 for i in $(seq 1 $ROUNDS); do
-  ca=$(cpu $PIDA); cb=$(cpu $PIDB); ab1 a $SECS $PA & ab1 b $SECS $PB & wait
-  ca=$(( $(cpu $PIDA) - ca )); cb=$(( $(cpu $PIDB) - cb )); na=$(done_ a); nb=$(done_ b)
-  python3 -c "print(f'round $i: A $SA {$na/$SECS:7.0f} req/s CPU {1e4*$ca/$na:5.1f} us/req | B $SB {$nb/$SECS:7.0f} req/s CPU {1e4*$cb/$nb:5.1f} us/req | B/A req {$nb/$na:.3f} CPU {($cb/$nb)/($ca/$na):.3f}')"
+  ca=$(cpu $PIDA); cb=$(cpu $PIDB); xa=($(ctx $PIDA)); xb=($(ctx $PIDB)); ab1 a $SECS $PA & ab1 b $SECS $PB & wait
+  ca=$(( $(cpu $PIDA) - ca )); cb=$(( $(cpu $PIDB) - cb )); na=$(done_ a); nb=$(done_ b); ya=($(ctx $PIDA)); yb=($(ctx $PIDB))
+  python3 -c "print(f'round $i: A $SA {$na/$SECS:7.0f} req/s CPU {1e4*$ca/$na:5.1f} us/req | B $SB {$nb/$SECS:7.0f} req/s CPU {1e4*$cb/$nb:5.1f} us/req | B/A req {$nb/$na:.3f} CPU {($cb/$nb)/($ca/$na):.3f} | context switches per request (voluntary+nonvoluntary) A {(${ya[0]}-${xa[0]})/$na:.3f}+{(${ya[1]}-${xa[1]})/$na:.3f} B {(${yb[0]}-${xb[0]})/$nb:.3f}+{(${yb[1]}-${xb[1]})/$nb:.3f}')"
 done
 if [ -z "$NOPERF" ]; then
   ab1 a 30 $PA & ab1 b 30 $PB & sleep 5
-  perf record -g -F 499 -p $PIDA,$PIDB -o $R/perf.data -- sleep 20 > $R/perf.log 2>&1; wait
+  perf record -g -F ${PERF_HZ:-499} -p $PIDA,$PIDB -o $R/perf.data -- sleep 20 > $R/perf.log 2>&1; wait
   na=$(done_ a); nb=$(done_ b); echo "profiled run: A $na requests, B $nb requests in 30 s"
   perf script -i $R/perf.data -F comm,pid,ip,sym,dso 2>/dev/null > $R/script.txt
   python3 - $R/script.txt $PIDA $PIDB $R <<'PY'

@@ -1,10 +1,11 @@
 #!/bin/bash
-# usage: [PROTO=h2] measure-gc.sh <kept bench dir> <bare|gw> <out dir> [VAR=value ...]
-# The anatomy of the GC pauses under the benchmark's load: one target (the floor, or the built gateway on the kept gw-100
-# store; VAR=value: its environment) under ab -k -c 50 (PROTO=h2: h2load -c 50 -m 1 through haproxy) until its JIT is
-# quiet, then a 30-s run with, for 20 s of it, dotnet-trace (GC keyword, informational), dotnet-counters and
-# thread-states.py; GcPauses (build it first: dotnet build benchmarks/profiling/GcPauses -c Release) splits each pause.
-# <kept bench dir>: a run of Invoke-GatewayBenchmark.ps1 -Targets gw-100 -Quick -ThroughputOnly -KeepFiles.
+# usage: [PROTO=h2] [VOL=Summary] measure-gc.sh <kept bench dir> <bare|gw> <out dir> [VAR=value ...]
+# The anatomy of the GC pauses under the benchmark's load: one target (the floor, or the built gateway on the kept
+# gw-100 store, Full or VOL=Summary; VAR=value: its environment) under ab -k -c 50 (PROTO=h2: h2load -c 50 -m 1 through
+# haproxy) until its JIT is quiet, then a 30-s run with, for 20 s of it, dotnet-trace (GC keyword, informational),
+# and thread-states.py; GcPauses (build it first: dotnet build benchmarks/profiling/GcPauses -c Release)
+# splits each pause. <kept bench dir>: a run of Invoke-GatewayBenchmark.ps1 -Targets gw-100 -Quick -ThroughputOnly
+# -KeepFiles.
 W=$1; KIND=$2; OUT=$3; shift 3; mkdir -p $OUT; R=$OUT
 H=$(cd "$(dirname "$0")" && pwd); REPO=$(cd $H/../.. && pwd)
 EDGE='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0'
@@ -19,6 +20,7 @@ if [ "$KIND" = bare ]; then
   bash -c "ulimit -n 16384; exec dotnet $REPO/benchmarks/BareForwarder/bin/Release/net10.0/BareForwarder.dll --listen 127.0.0.1:$PA --certificate $W/lab/gateway.pfx --upstream http://127.0.0.1:$up" > $R/bare.out 2>&1 &
 else
   rm -rf $R/store; cp -r $W/store-gw-100 $R/store; rm -rf $R/store/activity
+  if [ "${VOL:-Full}" = Summary ]; then sed -i 's/"activityVolume": *"Full"/"activityVolume": "Summary"/' $R/store/casb.json; fi
   bash -c "ulimit -n 16384; exec dotnet $REPO/out/CasbModule/gateway/CasbGateway.dll --store $R/store --urls https://127.0.0.1:$PA --name default --certificate $W/lab/gateway.pfx --log-file $R/gw.log" > $R/gw.out 2>&1 &
 fi
 P=$!; sleep 8

@@ -16,6 +16,9 @@ internal sealed class HandshakeSlot
 
     public HandshakeGate Gate { get; }
 
+    /// <summary>Whether the slot still holds its lease timer (tests: it goes when the slot is given back).</summary>
+    internal bool HoldsLease => Volatile.Read(ref _lease) is not null;
+
     /// <summary>Gives the slot back; true the first time only.</summary>
     public bool Release()
     {

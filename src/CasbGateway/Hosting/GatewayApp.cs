@@ -188,8 +188,8 @@ internal static class GatewayApp
         builder.Services.AddSingleton<IAccessDecider, EngineAccessDecider>();
         builder.Services.AddHttpForwarder();
         builder.Services.AddCasbSignIn(store);
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(GatewayMetrics.MeterName)
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => GatewayMetrics.LimitFewSeries(metrics
+            .AddMeter(GatewayMetrics.MeterName))
             .AddPrometheusExporter());
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         configureServices?.Invoke(builder.Services);

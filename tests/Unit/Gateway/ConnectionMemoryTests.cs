@@ -3,6 +3,8 @@ using System.Security.Cryptography.X509Certificates;
 using CasbCore.Certificates;
 using CasbGateway.Hosting;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CasbModule.Tests.Gateway;
 
@@ -97,6 +99,25 @@ public sealed class ConnectionMemoryTests : IClassFixture<LabPkiFixture>
         open.SetResult();
         await running.WaitAsync(TimeSpan.FromMinutes(1));
         Assert.Equal(1, gate.Free);
+    }
+
+    [Fact]
+    public async Task A_logging_scope_opened_for_a_connection_leaves_nothing_in_its_execution_context_and_the_console_logger_stays()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync();
+        ILoggerFactory factory = harness.GatewayServices.GetRequiredService<ILoggerFactory>();
+        ILogger kestrel = factory.CreateLogger("Microsoft.AspNetCore.Server.Kestrel");
+        Assert.True(kestrel.IsEnabled(LogLevel.Critical)); // what makes Kestrel open its scope per connection
+
+        // As Kestrel does for every connection: the scope made no async-local, so no execution context holds it.
+        ExecutionContext? before = ExecutionContext.Capture();
+        using (kestrel.BeginScope(new Dictionary<string, object> { ["ConnectionId"] = "0HN0TEST" }))
+        {
+            Assert.Same(before, ExecutionContext.Capture());
+        }
+
+        // The console logger is still the one provider (GatewayMemoryTests reads a started gateway's log lines).
+        Assert.IsType<ScopelessLoggerProvider>(Assert.Single(harness.GatewayServices.GetServices<ILoggerProvider>()));
     }
 
     // A connection whose client has sent the first byte of a TLS ClientHello (record type 22, handshake).

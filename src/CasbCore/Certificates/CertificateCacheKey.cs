@@ -4,7 +4,8 @@ namespace CasbCore.Certificates;
 
 /// <summary>
 /// What the validator's result cache is keyed on: the certificate's DER bytes themselves, so a hit is the same
-/// certificate byte for byte, found without allocating (no SHA-256, no hex string, no copy of the bytes).
+/// certificate byte for byte (no SHA-256, no hex string). Made once per certificate object (a connection's requests
+/// after its first find their result by the object), over a private copy of the bytes.
 /// </summary>
 /// <remarks>
 /// The hash covers every byte and is seeded per process (<see cref="HashCode"/>): a client presenting many crafted
@@ -23,17 +24,13 @@ internal readonly struct CertificateCacheKey : IEquatable<CertificateCacheKey>
         _hash = hash.ToHashCode();
     }
 
-    /// <summary>A key over the certificate's own bytes (not copied): for lookups while the certificate is in use.</summary>
-    public static CertificateCacheKey For(X509Certificate2 certificate) => new(certificate.RawDataMemory);
-
-    /// <summary>The same key over a private copy of the bytes: what the cache keeps, independent of the certificate object.</summary>
-    public CertificateCacheKey Detached() => new(_der.ToArray(), _hash);
-
-    private CertificateCacheKey(ReadOnlyMemory<byte> der, int hash)
-    {
-        _der = der;
-        _hash = hash;
-    }
+    /// <summary>
+    /// A key over a copy of the certificate's bytes, independent of the object (the server may dispose it), so the
+    /// cache can keep it. Exported, not read from <c>RawData</c>/<c>RawDataMemory</c>: those keep the bytes on the
+    /// object for its lifetime, and the object is a TLS connection's client certificate, alive as long as the
+    /// connection (about 1 KB more held per open connection; docs/benchmarks.md, "Seventh pass: memory").
+    /// </summary>
+    public static CertificateCacheKey For(X509Certificate2 certificate) => new(certificate.Export(X509ContentType.Cert));
 
     public bool Equals(CertificateCacheKey other) => _hash == other._hash && _der.Span.SequenceEqual(other._der.Span);
 

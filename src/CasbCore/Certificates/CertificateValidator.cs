@@ -141,8 +141,7 @@ public sealed class CertificateValidator
             _results.Clear();
         }
 
-        // Detached: the cache must not depend on the bytes of a certificate object the server may dispose.
-        _results[key.Detached()] = fresh;
+        _results[key] = fresh;
         _byInstance.AddOrUpdate(certificate, fresh);
         return fresh.Result;
     }

@@ -85,6 +85,11 @@ internal static class GatewayApp
             o.UseUtcTimestamp = true;
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
         });
+        // Without external scopes (ScopelessLoggerProvider): the formatter writes none, and Kestrel's per-connection
+        // scope stayed alive with every open connection.
+        ServiceDescriptor console = builder.Services.Single(d => d.ServiceType == typeof(ILoggerProvider) && d.ImplementationType == typeof(Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider));
+        builder.Services.Remove(console);
+        builder.Services.AddSingleton<ILoggerProvider>(sp => new ScopelessLoggerProvider(ActivatorUtilities.CreateInstance<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(sp)));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // Hosting starts a System.Diagnostics.Activity and a logging scope for every request whenever this category is
         // enabled at any level, though it never writes above Information. The activity record reads the client's
@@ -188,8 +193,8 @@ internal static class GatewayApp
         builder.Services.AddSingleton<IAccessDecider, EngineAccessDecider>();
         builder.Services.AddHttpForwarder();
         builder.Services.AddCasbSignIn(store);
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(GatewayMetrics.MeterName)
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => GatewayMetrics.LimitFewSeries(metrics
+            .AddMeter(GatewayMetrics.MeterName))
             .AddPrometheusExporter());
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         configureServices?.Invoke(builder.Services);

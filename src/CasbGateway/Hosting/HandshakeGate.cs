@@ -135,9 +135,14 @@ internal sealed class HandshakeGate
     /// <summary>After <c>UseHttps</c>: the handshake is done, its slot goes to the next connection.</summary>
     public static void HandshakeDone(ConnectionContext connection)
     {
-        if (connection.Features.Get<HandshakeSlot>() is { } slot && slot.Release())
+        if (connection.Features.Get<HandshakeSlot>() is { } slot)
         {
-            Interlocked.Increment(ref slot.Gate._doneAtHandshake);
+            // Off the connection's features: nothing of the gate is held through them for the connection's lifetime.
+            connection.Features.Set<HandshakeSlot>(null);
+            if (slot.Release())
+            {
+                Interlocked.Increment(ref slot.Gate._doneAtHandshake);
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using OpenTelemetry.Metrics;
 
 namespace CasbGateway.Telemetry;
 
@@ -7,6 +8,41 @@ namespace CasbGateway.Telemetry;
 internal sealed class GatewayMetrics
 {
     public const string MeterName = "CasbGateway";
+
+    /// <summary>
+    /// The instruments whose tags take a few values known in advance (none; the certificate failure reasons, 16; whether a
+    /// certificate was presented; the activity sinks, one to three, by five reasons), and at most how many series each
+    /// exports. OpenTelemetry's default is 2,000 series per instrument, each a preallocated MetricPoint (72 B): one
+    /// 144 KB array per instrument, on the large object heap and resident from start (13 instruments: 1.9 MB, the
+    /// gateway's whole LOH; docs/benchmarks.md, "Seventh pass: memory"). Requests and upstream and client errors,
+    /// tagged by app, keep the default.
+    /// </summary>
+    internal const int FewSeriesLimit = 64;
+
+    internal static readonly string[] FewSeriesInstruments =
+    [
+        "casb.gateway.decision.duration",
+        "casb.gateway.certificate.failures",
+        "casb.gateway.tls.handshakes",
+        "casb.gateway.activity.dropped",
+        "casb.gateway.activity.written",
+        "casb.gateway.activity.queued",
+        "casb.gateway.activity.queue.capacity",
+        "casb.gateway.activity.failing",
+        "casb.gateway.configuration.revision",
+        "casb.gateway.configuration.degraded",
+    ];
+
+    /// <summary>Caps the series of <see cref="FewSeriesInstruments"/> at <see cref="FewSeriesLimit"/>.</summary>
+    public static MeterProviderBuilder LimitFewSeries(MeterProviderBuilder metrics)
+    {
+        foreach (string instrument in FewSeriesInstruments)
+        {
+            metrics.AddView(instrument, new MetricStreamConfiguration { CardinalityLimit = FewSeriesLimit });
+        }
+
+        return metrics;
+    }
 
     private readonly Meter _meter;
     // The request counter's cells by app, action and status, exported as an observable counter (the same cumulative sum at

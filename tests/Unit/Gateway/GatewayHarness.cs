@@ -155,6 +155,9 @@ internal sealed class GatewayHarness : IAsyncDisposable
         return harness;
     }
 
+    /// <summary>The (first) gateway's services, for tests that drive one of its parts directly.</summary>
+    public IServiceProvider GatewayServices => _gateway!.Services;
+
     /// <summary>A client that trusts the gateway's self-signed certificate and presents <paramref name="clientCertificate"/>.</summary>
     public HttpClient CreateClient(X509Certificate2? clientCertificate = null, Version? version = null)
     {

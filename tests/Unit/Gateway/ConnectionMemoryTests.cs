@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using CasbCore.Certificates;
 using CasbGateway.Hosting;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -118,6 +119,45 @@ public sealed class ConnectionMemoryTests : IClassFixture<LabPkiFixture>
 
         // The console logger is still the one provider (GatewayMemoryTests reads a started gateway's log lines).
         Assert.IsType<ScopelessLoggerProvider>(Assert.Single(harness.GatewayServices.GetServices<ILoggerProvider>()));
+    }
+
+    [Theory]
+    [InlineData("Console", 0)]
+    [InlineData("CasbGateway.Hosting.ScopelessLoggerProvider", 0)]
+    [InlineData("Other", 1)]
+    public void A_log_level_set_for_the_console_logger_by_its_alias_still_applies_to_it_without_scopes(string provider, int written)
+    {
+        // What an admin sets as Logging__Console__LogLevel__Default=None in the gateway's environment.
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [$"{provider}:LogLevel:Default"] = "None" })
+            .Build();
+        var inner = new CountingProvider();
+        using ServiceProvider services = new ServiceCollection()
+            .AddLogging(logging => logging.AddConfiguration(configuration).AddProvider(new ScopelessLoggerProvider(inner)))
+            .BuildServiceProvider();
+
+        services.GetRequiredService<ILoggerFactory>().CreateLogger("CasbGateway").LogWarning("a line");
+
+        Assert.Equal(written, inner.Written);
+    }
+
+    private sealed class CountingProvider : ILoggerProvider, ILogger
+    {
+        public int Written { get; private set; }
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Written++;
+
+        public void Dispose()
+        {
+        }
     }
 
     // A connection whose client has sent the first byte of a TLS ClientHello (record type 22, handshake).

@@ -1,17 +1,7 @@
 import sys, re, collections
+from frames import module  # the frame's own module, shared with ours.py
 # attribute each sample to the innermost "owner" frame: Casb (ours), Yarp, AspNetCore/Kestrel, System.Net.Http, TLS (Security/libssl/libcrypto), kernel, GC/runtime
 cats=collections.Counter(); detail=collections.Counter(); tot=0
-def module(fr):
-    # The frame's own module: the [Module] just before Namespace.Type::Method, not one named in its return type, its
-    # arguments or its generic arguments (DecisionMiddleware::InvokeAsync(class [Microsoft.AspNetCore.Http.Abstractions]...)
-    # is ours). CoreLib's AsyncStateMachineBox`1[TResult,TStateMachine]::MoveNext, which may have inlined the state
-    # machine's MoveNext: the state machine's owner (Kestrel's ProcessRequests run as our task's continuation is Kestrel's).
-    # Native frames: the whole line.
-    head = fr.split('(')[0]
-    b = re.search(r'AsyncStateMachineBox`1\[[^,]+,([\w.]+)', head)
-    if b: return '[' + b.group(1) + ']'
-    m = re.search(r'\[([\w.]+)\] \S+::\S*$', head)
-    return '[' + m.group(1) + ']' if m else fr
 def owner(fr):
     # P/Invoke stubs are labelled with the module that first JIT-compiled them ([CasbGateway] for SslStream's calls into
     # OpenSSL): the frame under them says whose call it is.

@@ -10,39 +10,27 @@ internal sealed class GatewayMetrics
     public const string MeterName = "CasbGateway";
 
     /// <summary>
-    /// The instruments whose tags take a few values known in advance (none; the certificate failure reasons, 16; whether a
-    /// certificate was presented; the activity sinks, one to three, by five reasons), and at most how many series each
-    /// exports. OpenTelemetry's default is 2,000 series per instrument, each a preallocated MetricPoint (72 B): one
-    /// 144 KB array per instrument, on the large object heap and resident from start (13 instruments: 1.9 MB, the
-    /// gateway's whole LOH; docs/benchmarks.md, "Seventh pass: memory"). Requests and upstream and client errors,
-    /// tagged by app, keep the default.
+    /// At most how many series an instrument exports whose tags take a few values known in advance (none; the
+    /// certificate failure reasons, 16; whether a certificate was presented; the activity sinks, one to three, by five
+    /// reasons): every instrument of the meter but the three tagged by app (<see cref="ByApp"/>). OpenTelemetry's default
+    /// is 2,000 series per instrument, each a preallocated MetricPoint (72 B): one 144 KB array per instrument, on the
+    /// large object heap and resident from start (13 instruments: 1.9 MB, the gateway's whole LOH; docs/benchmarks.md,
+    /// "Seventh pass: memory").
     /// </summary>
     internal const int FewSeriesLimit = 64;
 
-    internal static readonly string[] FewSeriesInstruments =
-    [
-        "casb.gateway.decision.duration",
-        "casb.gateway.certificate.failures",
-        "casb.gateway.tls.handshakes",
-        "casb.gateway.activity.dropped",
-        "casb.gateway.activity.written",
-        "casb.gateway.activity.queued",
-        "casb.gateway.activity.queue.capacity",
-        "casb.gateway.activity.failing",
-        "casb.gateway.configuration.revision",
-        "casb.gateway.configuration.degraded",
-    ];
+    private const string Requests = "casb.gateway.requests";
+    private const string UpstreamErrors = "casb.gateway.upstream.errors";
+    private const string ClientErrors = "casb.gateway.client.errors";
 
-    /// <summary>Caps the series of <see cref="FewSeriesInstruments"/> at <see cref="FewSeriesLimit"/>.</summary>
-    public static MeterProviderBuilder LimitFewSeries(MeterProviderBuilder metrics)
-    {
-        foreach (string instrument in FewSeriesInstruments)
-        {
-            metrics.AddView(instrument, new MetricStreamConfiguration { CardinalityLimit = FewSeriesLimit });
-        }
+    /// <summary>The instruments tagged by app, whose series keep OpenTelemetry's default limit.</summary>
+    internal static readonly string[] ByApp = [Requests, UpstreamErrors, ClientErrors];
 
-        return metrics;
-    }
+    /// <summary>Caps the series of every instrument of the meter but <see cref="ByApp"/> at <see cref="FewSeriesLimit"/>.</summary>
+    public static MeterProviderBuilder LimitFewSeries(MeterProviderBuilder metrics) =>
+        metrics.AddView(instrument => instrument.Meter.Name == MeterName && !ByApp.Contains(instrument.Name)
+            ? new MetricStreamConfiguration { CardinalityLimit = FewSeriesLimit }
+            : null);
 
     private readonly Meter _meter;
     // The request counter's cells by app, action and status, exported as an observable counter (the same cumulative sum at
@@ -65,14 +53,14 @@ internal sealed class GatewayMetrics
     public GatewayMetrics(IMeterFactory meterFactory)
     {
         Meter meter = _meter = meterFactory.Create(MeterName);
-        meter.CreateObservableCounter("casb.gateway.requests", ObserveRequests, "{request}", "Requests handled, by app and action.");
+        meter.CreateObservableCounter(Requests, ObserveRequests, "{request}", "Requests handled, by app and action.");
         _decisionDuration = meter.CreateHistogram<double>("casb.gateway.decision.duration", "ms", "Time the engine took to decide a request.");
         _certificateFailures = meter.CreateCounter<long>(
             "casb.gateway.certificate.failures", "{request}", "Requests whose client certificate did not validate, by reason.");
         _upstreamErrors = meter.CreateCounter<long>(
-            "casb.gateway.upstream.errors", "{request}", "Allowed requests the app's upstream failed (down, reset, timed out), by app and error.");
+            UpstreamErrors, "{request}", "Allowed requests the app's upstream failed (down, reset, timed out), by app and error.");
         _clientErrors = meter.CreateCounter<long>(
-            "casb.gateway.client.errors", "{request}", "Allowed requests the client broke (malformed body, reset, went away), by app and error.");
+            ClientErrors, "{request}", "Allowed requests the client broke (malformed body, reset, went away), by app and error.");
         _tlsHandshakes = meter.CreateCounter<long>(
             "casb.gateway.tls.handshakes", "{handshake}", "TLS connections established, by whether the client presented a certificate.");
     }

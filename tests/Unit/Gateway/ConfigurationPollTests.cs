@@ -22,11 +22,7 @@ public sealed class ConfigurationPollTests : IDisposable
     [Fact]
     public void An_unchanged_store_is_polled_by_its_hash_and_each_change_is_read_once()
     {
-        var admin = new CasbStore(_folder);
-        admin.Update(c => c.Groups.Add(new GroupEntry { Name = "first" }));
-        IConfigurationStore gatewayStore = CountingStore.Wrap(new CasbStore(_folder), out CountingStore counts);
-        using ConfigurationMonitor monitor = CreateMonitor(gatewayStore);
-        monitor.LoadInitial();
+        using ConfigurationMonitor monitor = ServingFirstRevision(out CasbStore admin, out CountingStore counts);
         Assert.Equal(1, counts.Calls(nameof(IConfigurationStore.ReadDocument)));
 
         for (int i = 0; i < 5; i++)
@@ -50,11 +46,7 @@ public sealed class ConfigurationPollTests : IDisposable
     [Fact]
     public void A_refused_document_is_read_once_and_the_last_good_revision_keeps_serving_until_it_is_mended()
     {
-        var admin = new CasbStore(_folder);
-        admin.Update(c => c.Groups.Add(new GroupEntry { Name = "first" }));
-        IConfigurationStore gatewayStore = CountingStore.Wrap(new CasbStore(_folder), out CountingStore counts);
-        using ConfigurationMonitor monitor = CreateMonitor(gatewayStore);
-        monitor.LoadInitial();
+        using ConfigurationMonitor monitor = ServingFirstRevision(out CasbStore admin, out CountingStore counts);
         string good = File.ReadAllText(admin.ConfigurationFile);
 
         File.WriteAllText(admin.ConfigurationFile, "{ \"schemaVersion\": 1, \"revision\": 2, \"groups\": [ broken");
@@ -93,6 +85,16 @@ public sealed class ConfigurationPollTests : IDisposable
     {
         _services.Dispose();
         Directory.Delete(_folder, recursive: true);
+    }
+
+    // The store at revision 1 (one group, "first"), served by a monitor whose store calls are counted.
+    private ConfigurationMonitor ServingFirstRevision(out CasbStore admin, out CountingStore counts)
+    {
+        admin = new CasbStore(_folder);
+        admin.Update(c => c.Groups.Add(new GroupEntry { Name = "first" }));
+        ConfigurationMonitor monitor = CreateMonitor(CountingStore.Wrap(new CasbStore(_folder), out counts));
+        monitor.LoadInitial();
+        return monitor;
     }
 
     private ConfigurationMonitor CreateMonitor(IConfigurationStore store) =>

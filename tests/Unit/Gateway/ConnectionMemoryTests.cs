@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Security.Cryptography.X509Certificates;
 using CasbCore.Certificates;
 using CasbGateway.Hosting;
@@ -73,7 +72,7 @@ public sealed class ConnectionMemoryTests : IClassFixture<LabPkiFixture>
     public async Task A_handshake_slot_given_back_leaves_the_connection_and_drops_its_lease_timer()
     {
         var gate = new HandshakeGate(1, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5));
-        DefaultConnectionContext connection = ClientHelloSent();
+        DefaultConnectionContext connection = HandshakeGateTests.Sent();
         HandshakeSlot? slot = null;
         bool heldDuringHandshake = false;
         var handshaken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -158,22 +157,6 @@ public sealed class ConnectionMemoryTests : IClassFixture<LabPkiFixture>
         public void Dispose()
         {
         }
-    }
-
-    // A connection whose client has sent the first byte of a TLS ClientHello (record type 22, handshake).
-    private static DefaultConnectionContext ClientHelloSent()
-    {
-        var fromClient = new Pipe();
-        var toClient = new Pipe();
-        fromClient.Writer.WriteAsync(new byte[] { 0x16 }).AsTask().GetAwaiter().GetResult();
-        return new DefaultConnectionContext(Guid.NewGuid().ToString("N"), new Transport(fromClient.Reader, toClient.Writer), new Transport(toClient.Reader, fromClient.Writer));
-    }
-
-    private sealed class Transport(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 
     private sealed class NoCrlSource : ICrlSource

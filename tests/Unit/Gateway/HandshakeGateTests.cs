@@ -79,8 +79,7 @@ public sealed class HandshakeGateTests : IClassFixture<LabPkiFixture>
         await waiting.WaitAsync(Long);
         Assert.False(reached);
 
-        holder.Finish.SetResult();
-        holder.Close.SetResult();
+        holder.End();
         await held.WaitAsync(Long);
         Assert.Equal(1, gate.Free);
     }
@@ -100,10 +99,8 @@ public sealed class HandshakeGateTests : IClassFixture<LabPkiFixture>
         Assert.Equal(0, gate.Unslotted);
 
         // The stalled handshake ending later gives back nothing twice (a semaphore released past its count throws).
-        next.Finish.SetResult();
-        next.Close.SetResult();
-        stalled.Finish.SetResult();
-        stalled.Close.SetResult();
+        next.End();
+        stalled.End();
         await Task.WhenAll(first, second).WaitAsync(Long);
         Assert.Equal(1, gate.Free);
     }
@@ -120,13 +117,11 @@ public sealed class HandshakeGateTests : IClassFixture<LabPkiFixture>
         Task unslotted = gate.OnConnectionAsync(Sent(), late.RunAsync);
         await late.Started.Task.WaitAsync(Long);
         Assert.Equal(1, gate.Unslotted);
-        late.Finish.SetResult();
-        late.Close.SetResult();
+        late.End();
         await unslotted.WaitAsync(Long);
         Assert.Equal(0, gate.Free);
 
-        holder.Finish.SetResult();
-        holder.Close.SetResult();
+        holder.End();
         await held.WaitAsync(Long);
         Assert.Equal(1, gate.Free);
     }
@@ -227,7 +222,7 @@ public sealed class HandshakeGateTests : IClassFixture<LabPkiFixture>
     }
 
     // A connection whose client has sent the first byte of a TLS ClientHello (record type 22, handshake).
-    private static DefaultConnectionContext Sent(CancellationToken closed = default)
+    internal static DefaultConnectionContext Sent(CancellationToken closed = default)
     {
         DefaultConnectionContext connection = Silent(out PipeWriter client, closed);
         client.WriteAsync(new byte[] { 0x16 }).AsTask().GetAwaiter().GetResult();
@@ -285,6 +280,13 @@ public sealed class HandshakeGateTests : IClassFixture<LabPkiFixture>
         public TaskCompletionSource Finish { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource Close { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The handshake finishes and its connection closes.
+        public void End()
+        {
+            Finish.SetResult();
+            Close.SetResult();
+        }
 
         // What Kestrel's pipeline past the gate does: the handshake, HandshakeDone, then the connection's requests.
         public async Task RunAsync(ConnectionContext connection)

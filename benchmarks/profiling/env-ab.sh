@@ -6,36 +6,27 @@
 # -VariantEnvironment (gateway targets only) does not reach. <kept bench dir>: as measure-gc.sh's.
 W=$1; KIND=$2; OUT=$3; ROUNDS=$4; SECS=$5; ENVA=$6; ENVB=$7; mkdir -p $OUT; R=$OUT
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-EDGE='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0'
+. "$(dirname "$0")/lib.sh"
 UP=$( (nginx -p $W -c $W/upstream.conf -g 'daemon off;' > $R/upstream.out 2>&1 & echo $!) )
 sleep 1
-free() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
-export CASB_GATEWAY_CERTIFICATE_PASSWORD='CasbLab!2026'
-upp=$(grep -o 'listen 127.0.0.1:[0-9]*;' $W/upstream.conf | head -1 | grep -o '[0-9]*;' | tr -d ';')
 declare -A PORT PID FE
 start() { # name env
-  local port=$(free); PORT[$1]=$port
-  if [ "$KIND" = bare ]; then
-    env $2 bash -c "ulimit -n 16384; exec dotnet $REPO/benchmarks/BareForwarder/bin/Release/net10.0/BareForwarder.dll --listen 127.0.0.1:$port --certificate $W/lab/gateway.pfx --upstream http://127.0.0.1:$upp" > $R/$1.out 2>&1 &
-  else
-    rm -rf $R/store-$1; cp -r $W/store-gw-100 $R/store-$1; rm -rf $R/store-$1/activity
-    env $2 bash -c "ulimit -n 16384; exec dotnet $REPO/out/CasbModule/gateway/CasbGateway.dll --store $R/store-$1 --urls https://127.0.0.1:$port --name default --certificate $W/lab/gateway.pfx --log-file $R/$1.gateway.log" > $R/$1.out 2>&1 &
-  fi
-  PID[$1]=$!
+  PORT[$1]=$(free)
+  [ "$KIND" = bare ] || copy_store $R/store-$1
+  start_target $KIND ${PORT[$1]} $R/$1 $R/store-$1 "$2"
+  PID[$1]=$STARTED
 }
 start A "$ENVA"; start B "$ENVB"
 FEA=$(free); FEB=$(free); FE[A]=$FEA; FE[B]=$FEB
-{ printf 'global\n    maxconn 4000\n    nbthread 1\ndefaults\n    mode http\n    timeout connect 5s\n    timeout client 60s\n    timeout server 60s\n    http-reuse always\n'
-  for n in A B; do printf 'frontend fe%s\n    bind 127.0.0.1:%s proto h2\n    default_backend be%s\nbackend be%s\n    http-request set-uri https://%%[req.hdr(host)]%%[pathq]\n    server s 127.0.0.1:%s ssl crt %s verify none alpn h2 sni str(localhost)\n' $n ${FE[$n]} $n $n ${PORT[$n]} $W/client.pem; done; } > $R/haproxy.cfg
+haproxy_h2 A ${FE[A]} ${PORT[A]} B ${FE[B]} ${PORT[B]} > $R/haproxy.cfg
 sleep 8
 HP=$( (haproxy -db -f $R/haproxy.cfg > $R/haproxy.out 2>&1 & echo $!) ); sleep 1
 h1() { bash -c "ulimit -n 16384; exec ab -q -k -c 50 -t $2 -n 100000000 -e $R/ab-$1.csv -H 'User-Agent: $EDGE' -f TLS1.2 -E $W/client.pem https://127.0.0.1:${PORT[$1]}/" > $R/ab-$1.txt 2>&1; }
 h2() { rm -f $R/h2-$1.log; h2load -c 50 -m 1 -t 1 -D $2 -H "user-agent: $EDGE" --log-file $R/h2-$1.log http://127.0.0.1:${FE[$1]}/ > $R/h2-$1.txt 2>&1; }
 cpu() { awk '{print $14+$15}' /proc/${PID[$1]}/stat; }
-jit() { local t; for t in /proc/${PID[$1]}/task/*; do if grep -q 'Tiered Com' $t/comm 2>/dev/null; then sed 's/.*) //' $t/stat | awk '{print $12+$13}'; return; fi; done; echo 0; }
 for w in $(seq 1 12); do
-  ja=$(jit A); jb=$(jit B); h1 A 6; h1 B 6; h2 A 4; h2 B 4
-  ja=$(( $(jit A) - ja )); jb=$(( $(jit B) - jb )); echo "warm-up $w: JIT ticks A $ja B $jb"
+  ja=$(jit ${PID[A]}); jb=$(jit ${PID[B]}); h1 A 6; h1 B 6; h2 A 4; h2 B 4
+  ja=$(( $(jit ${PID[A]}) - ja )); jb=$(( $(jit ${PID[B]}) - jb )); echo "warm-up $w: JIT ticks A $ja B $jb"
   if [ $ja -lt 10 ] && [ $jb -lt 10 ] && [ $w -ge 2 ]; then break; fi
 done
 one() { # name proto

@@ -89,7 +89,10 @@ $BareForwarder = (Resolve-Path $BareForwarder).Path
 $Targets = @($Targets -split ',' | ForEach-Object Trim | Where-Object { $_ })
 # Lists arrive as one comma-separated string when the script is run with -File.
 $Figures = @($Figures -split ',' | ForEach-Object Trim | Where-Object { $_ })
-foreach ($f in $Figures) { if ($f -notin 'h1', 'h2', 'hs', 'hs13', 'mem') { throw "-Figures: '$f' is not one of h1, h2, hs, hs13, mem." } }
+# Every figure, in the order of the default run; the handshake figures by the protocol s_time forces.
+$allFigures = @('h1', 'h2', 'hs', 'hs13', 'mem')
+$handshakeProtocols = [ordered]@{ hs = 'tls1_2'; hs13 = 'tls1_3' }
+foreach ($f in $Figures) { if ($f -notin $allFigures) { throw "-Figures: '$f' is not one of $($allFigures -join ', ')." } }
 if ($VariantOf -notmatch '^gw-\d+(-summary)?(-pg)?$') { throw "-VariantOf: '$VariantOf' is not a gateway target (gw-<policies>[-summary][-pg])." }
 if (($VariantEnvironment.Count -gt 0 -or $VariantGateway) -and -not ($Targets -like '*-variant')) { $Targets += "$VariantOf-variant" }
 if ($ThroughputOnly) { $Figures = @('h1') }
@@ -500,15 +503,15 @@ function Invoke-H2([string] $Target, [int] $Duration) {
     }
 }
 
-# -Protocol tls1_2 gives the figure kind hs, tls1_3 hs13. TLS 1.2 is ab's protocol in the throughput figures (ab cannot
+# -Kind hs forces TLS 1.2, hs13 TLS 1.3 ($handshakeProtocols). TLS 1.2 is ab's protocol in the throughput figures (ab cannot
 # present a client certificate over TLS 1.3); TLS 1.3 is what `openssl s_time -new -cert` and browsers negotiate when
 # nothing is forced. The two differ in where the server's work goes (TLS 1.3: one round trip, the client certificate
 # in the server's first flight's answer, session tickets sent after the handshake), so both are measured.
-function Invoke-Handshakes([string] $Target, [int] $Duration, [ValidateSet('tls1_2', 'tls1_3')][string] $Protocol = 'tls1_2') {
+function Invoke-Handshakes([string] $Target, [int] $Duration, [ValidateSet('hs', 'hs13')][string] $Kind) {
     # One s_time per core: a single one is limited by its own RSA signature for the client certificate.
     $clients = foreach ($i in 1..2) {
         $info = [System.Diagnostics.ProcessStartInfo]::new('openssl')
-        foreach ($a in @('s_time', '-connect', "127.0.0.1:$($ports[$Target])", '-new', "-$Protocol", '-cert', $clientPem, '-key', $clientPem, '-time', "$Duration")) { $info.ArgumentList.Add($a) }
+        foreach ($a in @('s_time', '-connect', "127.0.0.1:$($ports[$Target])", '-new', "-$($handshakeProtocols[$Kind])", '-cert', $clientPem, '-key', $clientPem, '-time', "$Duration")) { $info.ArgumentList.Add($a) }
         $info.RedirectStandardOutput = $true; $info.RedirectStandardError = $true
         $process = [System.Diagnostics.Process]::Start($info)
         [pscustomobject]@{ Process = $process; Out = $process.StandardOutput.ReadToEndAsync(); Err = $process.StandardError.ReadToEndAsync() }
@@ -523,7 +526,7 @@ function Invoke-Handshakes([string] $Target, [int] $Duration, [ValidateSet('tls1
     foreach ($m in [regex]::Matches(($outputs -join "`n"), '(\d+) connections in [\d.]+s')) { $connections += [long] $m.Groups[1].Value }
     if ($connections -eq 0) { throw "openssl s_time made no connection to ${Target}: $($outputs -join "`n")" }
     # CPU per handshake, like CPU per request: the figure a busy machine distorts least.
-    [pscustomobject]@{ Target = $Target; Kind = $(if ($Protocol -eq 'tls1_3') { 'hs13' } else { 'hs' }); Rps = $connections / $elapsed; CpuUs = 1e6 * $cpu / $connections }
+    [pscustomobject]@{ Target = $Target; Kind = $Kind; Rps = $connections / $elapsed; CpuUs = 1e6 * $cpu / $connections }
 }
 
 function Measure-Connections([string] $Target) {
@@ -656,7 +659,7 @@ function New-Table($Results, $Memory) {
     $summary = @{}
     foreach ($t in $Targets) {
         $s = @{}
-        foreach ($kind in 'h1', 'h2', 'hs', 'hs13') {
+        foreach ($kind in @('h1', 'h2') + @($handshakeProtocols.Keys)) {
             $r = @($Results | Where-Object { $_.Target -eq $t -and $_.Kind -eq $kind })
             if ($r.Count -eq 0) { continue }
             $s[$kind] = @{
@@ -684,7 +687,7 @@ function New-Table($Results, $Memory) {
             }
             else { $cells += '-', '', ''; if ($kind -eq 'h1') { $cells += '' } }
         }
-        foreach ($kind in 'hs', 'hs13') {
+        foreach ($kind in $handshakeProtocols.Keys) {
             if ($s.ContainsKey($kind)) {
                 $cells += ('{0:N0}' -f $s[$kind].Rps)
                 $cells += if ($anchor -and $anchor.ContainsKey($kind)) { Format-Ratio $s[$kind].Rps $anchor[$kind].Rps } else { '' }
@@ -837,11 +840,9 @@ try {
         if ('h2' -in $Figures) {
             foreach ($t in $Targets) { $r = Invoke-H2 $t $Seconds; $results.Add($r); Write-Host ('    {0,-22} HTTP/2   {1,9:N0} req/s  p50 {2,5:0.0} ms  p99 {3,5:0.0} ms' -f $t, $r.Rps, $r.P50, $r.P99) }
         }
-        if ('hs' -in $Figures) {
-            foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds; $results.Add($r); Write-Host ('    {0,-22} handshakes {1,7:N0}/s  CPU {2,5:0} us/handshake (TLS 1.2)' -f $t, $r.Rps, $r.CpuUs) }
-        }
-        if ('hs13' -in $Figures) {
-            foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds tls1_3; $results.Add($r); Write-Host ('    {0,-22} handshakes {1,7:N0}/s  CPU {2,5:0} us/handshake (TLS 1.3)' -f $t, $r.Rps, $r.CpuUs) }
+        foreach ($kind in $handshakeProtocols.Keys | Where-Object { $_ -in $Figures }) {
+            $tls = $handshakeProtocols[$kind] -replace '^tls1_', 'TLS 1.'
+            foreach ($t in $Targets | Where-Object { $_ -ne 'upstream' }) { $r = Invoke-Handshakes $t $HandshakeSeconds $kind; $results.Add($r); Write-Host ('    {0,-22} handshakes {1,7:N0}/s  CPU {2,5:0} us/handshake ({3})' -f $t, $r.Rps, $r.CpuUs, $tls) }
         }
     }
 
@@ -863,14 +864,14 @@ try {
     $defaultTargets = 'upstream,nginx,bare,gw-100,gw-100-summary,gw-1000'
     $targetsGiven = @($Targets | Where-Object { $_ -ne "$VariantOf-variant" }) -join ','
     if ($VariantEnvironment.Count -gt 0 -or $VariantGateway -or $Section -ne 'gateway-bench' -or $ActivityVolume -ne 'Full' -or
-        $targetsGiven -ne $defaultTargets -or ($Figures -join ',') -ne 'h1,h2,hs,hs13,mem' -or $PSBoundParameters.ContainsKey('Rounds')) {
+        $targetsGiven -ne $defaultTargets -or ($Figures -join ',') -ne ($allFigures -join ',') -or $PSBoundParameters.ContainsKey('Rounds')) {
         $arguments = '-ModuleManifest out/CasbModule/CasbModule.psd1 ' +
             '-BareForwarder benchmarks/BareForwarder/bin/Release/net10.0/BareForwarder.dll -DocumentPath docs/benchmarks.md' +
             $(if ($Section -ne 'gateway-bench') { " -Section $Section" }) +
             $(if ($targetsGiven -ne $defaultTargets) { " -Targets $targetsGiven" }) +
             $(if ($PSBoundParameters.ContainsKey('Rounds')) { " -Rounds $Rounds" }) +
             $(if ($ActivityVolume -ne 'Full') { " -ActivityVolume $ActivityVolume" }) +
-            $(if ($ThroughputOnly) { ' -ThroughputOnly' } elseif (($Figures -join ',') -ne 'h1,h2,hs,hs13,mem') { " -Figures $($Figures -join ',')" }) +
+            $(if ($ThroughputOnly) { ' -ThroughputOnly' } elseif (($Figures -join ',') -ne ($allFigures -join ',')) { " -Figures $($Figures -join ',')" }) +
             $(if ($VariantEnvironment.Count -gt 0) { ' -VariantEnvironment @{ ' + (($VariantEnvironment.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key) = '$($_.Value)'" }) -join '; ') + ' }' }) +
             $(if ($VariantGateway) { " -VariantGateway $VariantGateway" }) +
             $(if (($VariantEnvironment.Count -gt 0 -or $VariantGateway) -and $VariantOf -ne 'gw-100') { " -VariantOf $VariantOf" }) +

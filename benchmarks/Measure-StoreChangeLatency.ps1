@@ -22,7 +22,7 @@ $ErrorActionPreference = 'Stop'
 Import-Module $ModuleManifest -Force
 $env:CASB_MODULE_MANIFEST = (Resolve-Path $ModuleManifest).Path
 . (Join-Path $PSScriptRoot '../tests/Pester/PostgresCluster.ps1')
-. (Join-Path $PSScriptRoot '../tests/Pester/TestIdentityProvider.ps1') # Get-FreeLoopbackPort, Get-TestDotnet
+. (Join-Path $PSScriptRoot '../tests/Pester/TestIdentityProvider.ps1') # Get-FreePort (FreePort.ps1), Get-TestDotnet
 
 $work = Join-Path ([IO.Path]::GetTempPath()) "casb-latency-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
 New-Item -ItemType Directory -Path $work | Out-Null
@@ -30,7 +30,7 @@ $env:CASB_STATE_DIRECTORY = Join-Path $work 'state'
 $browser = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36'
 $cluster = $null; $upstream = $null; $gateways = @()
 try {
-    $upstreamPort = Get-FreeLoopbackPort
+    $upstreamPort = Get-FreePort
     $gatewayDll = Join-Path (Split-Path $env:CASB_MODULE_MANIFEST) 'gateway/CasbGateway.dll'
     $upstream = Start-Process -FilePath (Get-TestDotnet) -ArgumentList $gatewayDll, 'sample-app', '--urls', "http://127.0.0.1:$upstreamPort" -PassThru `
         -RedirectStandardOutput (Join-Path $work 'upstream.log') -RedirectStandardError (Join-Path $work 'upstream.err')
@@ -41,7 +41,7 @@ try {
         Add-CasbApp -StorePath $store -Name 'App' -Upstream "http://127.0.0.1:$upstreamPort" -Hostname 'localhost', '127.0.0.1'
         New-CasbConditionalAccessPolicy -StorePath $store -Name 'App Control' -IncludeUser All -App 'App' -SessionControl AppControl | Out-Null
         New-CasbAccessPolicy -StorePath $store -Name 'Toggle' -App 'App' -ClientApp Any -Action Block -BlockMessage 'Toggled.' -Disabled | Out-Null
-        $gateway = Start-CasbGateway -StorePath $store -Port (Get-FreeLoopbackPort) -Name "latency-$k"
+        $gateway = Start-CasbGateway -StorePath $store -Port (Get-FreePort) -Name "latency-$k"
         $gateways += , @($store, $gateway)
         $status = { [int] (Invoke-WebRequest -Uri "$($gateway.Url)/" -SkipCertificateCheck -SkipHttpErrorCheck -UserAgent $browser -TimeoutSec 10).StatusCode }
         $samples = [Collections.Generic.List[double]]::new()

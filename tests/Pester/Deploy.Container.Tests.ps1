@@ -4,7 +4,7 @@
 # answers /healthz and /readyz. What it cannot show: that the base images, COPY lines and USER work; build the image once.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'PostgresCluster.ps1')
-    . (Join-Path $PSScriptRoot 'TestIdentityProvider.ps1') # Get-FreeLoopbackPort, Get-TestDotnet
+    . (Join-Path $PSScriptRoot 'TestIdentityProvider.ps1') # Get-FreePort (FreePort.ps1), Get-TestDotnet
     $root = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
     $dockerfile = Join-Path $root 'deploy/container/Dockerfile'
     # The Dockerfile's instructions, continuation lines joined and comments dropped.
@@ -53,7 +53,7 @@ Describe 'The container image''s gateway (deploy/container/Dockerfile)' {
         $environment['CASB_STATE_DIRECTORY'] | Should -Be $state
 
         $store = New-TestPostgresDatabase $cluster -Prefix 'container'
-        $port = Get-FreeLoopbackPort
+        $port = Get-FreePort
         $saved = @{}
         foreach ($name in $environment.Keys) {
             $saved[$name] = [Environment]::GetEnvironmentVariable($name)

@@ -3,11 +3,7 @@
 BeforeAll {
     Import-Module $env:CASB_MODULE_MANIFEST -Force
 
-    function Get-FreePort {
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
-    }
+    . (Join-Path $PSScriptRoot 'FreePort.ps1')
 
     function Get-LabCertificate([string] $Name) {
         [System.Security.Cryptography.X509Certificates.X509CertificateLoader]::LoadPkcs12FromFile((Join-Path $lab $Name), $labPassword)

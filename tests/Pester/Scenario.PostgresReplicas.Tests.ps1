@@ -5,7 +5,7 @@
 BeforeAll {
     Import-Module $env:CASB_MODULE_MANIFEST -Force
     . (Join-Path $PSScriptRoot 'PostgresCluster.ps1')
-    . (Join-Path $PSScriptRoot 'TestIdentityProvider.ps1') # Get-FreeLoopbackPort, Get-TestDotnet
+    . (Join-Path $PSScriptRoot 'TestIdentityProvider.ps1') # Get-FreePort (FreePort.ps1), Get-TestDotnet
     . (Join-Path $PSScriptRoot 'LoadGenerator.ps1')
     $cluster = Start-TestPostgres
     $env:CASB_STATE_DIRECTORY = Join-Path $TestDrive 'state'
@@ -16,7 +16,7 @@ BeforeAll {
     New-CasbSampleCertificate -OutputPath $lab | Out-Null
     $client = [System.Security.Cryptography.X509Certificates.X509CertificateLoader]::LoadPkcs12FromFile((Join-Path $lab 'client.pfx'), 'CasbLab!2026')
 
-    $upstreamPort = Get-FreeLoopbackPort
+    $upstreamPort = Get-FreePort
     $gatewayDll = Join-Path (Split-Path $env:CASB_MODULE_MANIFEST) 'gateway/CasbGateway.dll'
     $upstream = Start-Process -FilePath (Get-TestDotnet) -ArgumentList $gatewayDll, 'sample-app', '--urls', "http://127.0.0.1:$upstreamPort" -PassThru `
         -RedirectStandardOutput (Join-Path $TestDrive 'upstream.log') -RedirectStandardError (Join-Path $TestDrive 'upstream.err')
@@ -71,7 +71,7 @@ Describe 'Three replicas on one PostgreSQL store under load' {
     BeforeAll {
         $store = New-ReplicaStore 'replicas'
         $names = 'replica-1', 'replica-2', 'replica-3'
-        $replicas = @(foreach ($name in $names) { Start-CasbGateway -StorePath $store -Port (Get-FreeLoopbackPort) -Name $name -UpstreamTimeout 5 })
+        $replicas = @(foreach ($name in $names) { Start-CasbGateway -StorePath $store -Port (Get-FreePort) -Name $name -UpstreamTimeout 5 })
         $load = [CasbTestLoad]::new([string[]] $replicas.Url, $client, $browser, $blockMessage, 8, 300)
     }
 
@@ -174,7 +174,7 @@ Describe 'The database stopped and started again under load' {
         $names = 'outage-1', 'outage-2'
         # Started directly for a small activity queue (100 records), so that the outage overflows it and drops are counted.
         $replicas = @(foreach ($name in $names) {
-                $port = Get-FreeLoopbackPort
+                $port = Get-FreePort
                 $process = Start-Process -FilePath (Get-TestDotnet) -PassThru `
                     -ArgumentList $gatewayDll, '--store', $store, '--urls', "https://127.0.0.1:$port", '--name', $name, '--upstream-timeout', '5', '--activity-queue-capacity', '100' `
                     -RedirectStandardOutput (Join-Path $TestDrive "$name.log") -RedirectStandardError (Join-Path $TestDrive "$name.err")

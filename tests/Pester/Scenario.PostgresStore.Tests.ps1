@@ -3,7 +3,7 @@
 BeforeAll {
     Import-Module $env:CASB_MODULE_MANIFEST -Force
     . (Join-Path $PSScriptRoot 'PostgresCluster.ps1')
-    . (Join-Path $PSScriptRoot 'TestIdentityProvider.ps1') # Get-FreeLoopbackPort, Get-TestDotnet
+    . (Join-Path $PSScriptRoot 'TestIdentityProvider.ps1') # Get-FreePort (FreePort.ps1), Get-TestDotnet
     $cluster = Start-TestPostgres
     $env:CASB_STATE_DIRECTORY = Join-Path $TestDrive 'state'
     $store = New-TestPostgresDatabase $cluster -Prefix 'scenario'
@@ -15,7 +15,7 @@ BeforeAll {
         [pscustomobject]@{ Status = [int] $response.StatusCode; Body = [string] $response.Content }
     }
 
-    $upstreamPort = Get-FreeLoopbackPort
+    $upstreamPort = Get-FreePort
     $gatewayDll = Join-Path (Split-Path $env:CASB_MODULE_MANIFEST) 'gateway/CasbGateway.dll'
     $upstream = Start-Process -FilePath (Get-TestDotnet) -ArgumentList $gatewayDll, 'sample-app', '--urls', "http://127.0.0.1:$upstreamPort" -PassThru `
         -RedirectStandardOutput (Join-Path $TestDrive 'upstream.log') -RedirectStandardError (Join-Path $TestDrive 'upstream.err')
@@ -25,7 +25,7 @@ BeforeAll {
 
     Add-CasbApp -StorePath $store -Name $app -Upstream "http://127.0.0.1:$upstreamPort" -Hostname 'localhost', '127.0.0.1'
     New-CasbConditionalAccessPolicy -StorePath $store -Name 'Everyone via App Control' -IncludeUser All -App $app -SessionControl AppControl | Out-Null
-    $gateway = Start-CasbGateway -StorePath $store -Port (Get-FreeLoopbackPort) -Name 'pg-scenario' -UpstreamTimeout 5
+    $gateway = Start-CasbGateway -StorePath $store -Port (Get-FreePort) -Name 'pg-scenario' -UpstreamTimeout 5
 }
 
 AfterAll {
@@ -97,7 +97,7 @@ Describe 'A gateway on a PostgreSQL store' {
 
 Describe 'Three replicas on one PostgreSQL store' {
     BeforeAll {
-        $replicas = @($gateway) + @(foreach ($n in 2, 3) { Start-CasbGateway -StorePath $store -Port (Get-FreeLoopbackPort) -Name "pg-replica-$n" -UpstreamTimeout 5 })
+        $replicas = @($gateway) + @(foreach ($n in 2, 3) { Start-CasbGateway -StorePath $store -Port (Get-FreePort) -Name "pg-replica-$n" -UpstreamTimeout 5 })
         function Get-Status($Replica) {
             try { [int] (Invoke-WebRequest -Uri "$($Replica.Url)/" -SkipCertificateCheck -SkipHttpErrorCheck -UserAgent $browser -TimeoutSec 10).StatusCode }
             catch { "error: $($_.Exception.Message)" }

@@ -4,11 +4,7 @@
 BeforeAll {
     Import-Module $env:CASB_MODULE_MANIFEST -Force
 
-    function Get-FreePort {
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
-    }
+    . (Join-Path $PSScriptRoot 'FreePort.ps1')
 
     function Wait-Activity([string] $CorrelationId) {
         foreach ($attempt in 1..50) {

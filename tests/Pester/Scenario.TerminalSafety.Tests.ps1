@@ -190,11 +190,7 @@ Describe 'Errors and warnings' {
 
 Describe 'A real request through the gateway' {
     BeforeAll {
-        function Get-FreePort {
-            $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-            $listener.Start()
-            try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
-        }
+        . (Join-Path $PSScriptRoot 'FreePort.ps1')
 
         $store = Join-Path $TestDrive 'gateway'
         Add-CasbApp -StorePath $store -Name 'Payroll' -Upstream "http://127.0.0.1:$(Get-FreePort)" -Hostname '127.0.0.1' | Out-Null

@@ -42,7 +42,7 @@ Describe 'Set-CasbIdentityProvider' {
     }
 
     It 'refuses an authority that cannot be reached, and stores it with -SkipValidation' {
-        $port = Get-FreeLoopbackPort
+        $port = Get-FreePort
         { Set-CasbIdentityProvider -StorePath $store -Authority "https://127.0.0.1:$port/tenant/v2.0" -ClientId 'casb-gateway' -ClientSecret $secret } |
             Should -Throw -ErrorId 'IdentityProviderUnreachable,CasbModule.Cmdlets.SetCasbIdentityProviderCommand'
         Get-CasbIdentityProvider -StorePath $store | Should -BeNullOrEmpty

@@ -1,11 +1,7 @@
 BeforeAll {
     Import-Module $env:CASB_MODULE_MANIFEST -Force
 
-    function Get-FreePort {
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
-    }
+    . (Join-Path $PSScriptRoot 'FreePort.ps1')
 
     # Processes whose command line names the store: what "no process left behind" is checked against.
     function Get-StoreProcess([string] $Store) {

@@ -1,6 +1,8 @@
 # Starts the test identity provider (out/test-idp, staged by build.ps1 -Task Build) as a process on a free loopback
 # port, and stops it. Dot-source it in BeforeAll.
 
+. (Join-Path $PSScriptRoot 'FreePort.ps1')
+
 function Get-TestDotnet {
     if ($env:DOTNET_HOST_PATH -and (Test-Path $env:DOTNET_HOST_PATH)) { return $env:DOTNET_HOST_PATH }
     $self = (Get-Process -Id $PID).Path
@@ -47,8 +49,3 @@ function Stop-TestIdentityProvider {
     }
 }
 
-function Get-FreeLoopbackPort {
-    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $listener.Start()
-    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
-}

@@ -383,8 +383,13 @@ function Write-HaproxyConfig {
         else {
             # h2load speaks cleartext, so haproxy would forward :scheme http over TLS, which Kestrel rightly
             # refuses (PROTOCOL_ERROR): the absolute https URI makes the scheme match the connection.
+            # "proto h2" next to "alpn h2": haproxy knows the protocol before the handshake ends, so the 50 streams
+            # share one connection from the first. With "alpn h2" alone every stream that arrived before the first
+            # handshake finished opened a connection of its own, and a run got 1 to 50 (2-3 after idle ones were
+            # purged) by timing, for nginx as for Kestrel: a different benchmark each run (docs/benchmarks.md,
+            # eighth pass).
             '    http-request set-uri https://%[req.hdr(host)]%[pathq]'
-            "    server s 127.0.0.1:$($ports[$t]) ssl crt $clientPem verify none alpn h2 sni str(localhost)"
+            "    server s 127.0.0.1:$($ports[$t]) ssl crt $clientPem verify none alpn h2 proto h2 sni str(localhost)"
         }
     }
     Set-Content (Join-Path $work 'haproxy.cfg') -Value ($lines -join "`n")

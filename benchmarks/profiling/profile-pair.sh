@@ -5,7 +5,8 @@
 # see the same machine load: per round the requests/s and CPU per request of each (and B/A), then perf record -g of both
 # for 20 s of a 30-s run, and the samples per 1,000 requests of each by owner (attribute.py) and of our code (ours.py).
 # Store B "bare" (with BARE=<path to BareForwarder.dll>) runs the floor instead, for the gateway against it. PERF_HZ: perf's
-# sampling rate (499 by default). Each round also prints both processes' context switches per request.
+# sampling rate (499 by default). Each round also prints both processes' context switches per request. PROTO=h2: the load
+# is h2load -c 50 -m 1 through haproxy (HTTP/2 over mTLS to each target, lib.sh's configuration) instead of ab.
 W=$1; G=$2; OUT=$3; SA=$4; SB=$5; ROUNDS=${6:-4}; SECS=${7:-10}; H=$(cd "$(dirname "$0")" && pwd)
 mkdir -p $OUT; R=$OUT
 EDGE='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0'
@@ -26,12 +27,20 @@ start() { # name store port
 }
 PIDA=$(start a $SA $PA); PIDB=$(start b $SB $PB)
 sleep 8
+if [ "$PROTO" = h2 ]; then
+  . $H/lib.sh; declare -A FE; FE[$PA]=$(free); FE[$PB]=$(free)
+  haproxy_h2 a ${FE[$PA]} $PA b ${FE[$PB]} $PB > $R/haproxy.cfg
+  HP=$( (haproxy -db -f $R/haproxy.cfg > $R/haproxy.out 2>&1 & echo $!) ); sleep 1
+  ab1() { h2load -c 50 -m 1 -t 1 -D $2 -H "user-agent: $EDGE" http://127.0.0.1:${FE[$3]}/ > $R/ab-$1.txt 2>&1; }
+  done_() { grep -o '[0-9]* succeeded' $R/ab-$1.txt | awk '{print $1}'; }
+else
 ab1() { bash -c "ulimit -n 16384; exec ab -q -k -c 50 -t $2 -n 100000000 -H 'User-Agent: $EDGE' -f TLS1.2 -E $W/client.pem https://127.0.0.1:$3/" > $R/ab-$1.txt 2>&1; }
+done_() { grep 'Complete requests' $R/ab-$1.txt | awk '{print $3}'; }
+fi
 cpu() { awk '{print $14+$15}' /proc/$1/stat; }
 # context switches of every thread of the process (voluntary: it blocked or handed off; nonvoluntary: preempted)
 ctx() { cat /proc/$1/task/*/status 2>/dev/null | awk '/^voluntary_ctxt/{v+=$2} /^nonvoluntary_ctxt/{n+=$2} END{print v, n}'; }
 jit() { local t; for t in /proc/$1/task/*; do if grep -q 'Tiered Com' $t/comm 2>/dev/null; then sed 's/.*) //' $t/stat | awk '{print $12+$13}'; return; fi; done; echo 0; }
-done_() { grep 'Complete requests' $R/ab-$1.txt | awk '{print $3}'; }
 for w in $(seq 1 15); do
   ja=$(jit $PIDA); jb=$(jit $PIDB); ab1 a 10 $PA & ab1 b 10 $PB & wait
   ja=$(( $(jit $PIDA) - ja )); jb=$(( $(jit $PIDB) - jb )); echo "warm-up $w: JIT ticks A $ja B $jb"
@@ -64,4 +73,4 @@ PY
   done
 fi
 kill -TERM $PIDA $PIDB; sleep 3
-kill -TERM $UP 2>/dev/null
+kill -TERM $UP ${HP:-} 2>/dev/null

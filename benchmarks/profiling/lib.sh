@@ -27,10 +27,12 @@ jit() { local t; for t in /proc/$1/task/*; do if grep -q 'Tiered Com' $t/comm 2>
 # haproxy speaking HTTP/2 over mTLS to targets, each behind a cleartext HTTP/2 frontend (h2load cannot present a client
 # certificate): haproxy_h2 <name> <frontend port> <target port> [<name> <frontend port> <target port> ...] > haproxy.cfg
 # "proto h2" as in Invoke-GatewayBenchmark.ps1: every stream on one upstream connection (with "alpn h2" alone haproxy
-# opened 1 to 50 per run, by timing: docs/benchmarks.md, eighth pass). H2_UPSTREAM=alpn: the old line, for comparison.
+# opened 1 to 50 per run, by timing: docs/benchmarks.md, eighth pass). H2_UPSTREAM=alpn: the old line, for comparison;
+# H2_UPSTREAM=never: one upstream connection per h2load connection (http-reuse never), 50 of them, one stream each.
 haproxy_h2() {
-  local proto=' proto h2'; [ "${H2_UPSTREAM:-}" = alpn ] && proto=''
-  printf 'global\n    maxconn 4000\n    nbthread 1\ndefaults\n    mode http\n    timeout connect 5s\n    timeout client 60s\n    timeout server 60s\n    http-reuse always\n'
+  local proto=' proto h2' reuse=always
+  case "${H2_UPSTREAM:-}" in alpn) proto='' ;; never) proto='' reuse=never ;; esac
+  printf 'global\n    maxconn 4000\n    nbthread 1\ndefaults\n    mode http\n    timeout connect 5s\n    timeout client 60s\n    timeout server 60s\n    http-reuse %s\n' $reuse
   while [ $# -ge 3 ]; do
     printf 'frontend fe%s\n    bind 127.0.0.1:%s proto h2\n    default_backend be%s\nbackend be%s\n    http-request set-uri https://%%[req.hdr(host)]%%[pathq]\n    server s 127.0.0.1:%s ssl crt %s verify none alpn h2%s sni str(localhost)\n' $1 $2 $1 $1 $3 $W/client.pem "$proto"
     shift 3

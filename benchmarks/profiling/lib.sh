@@ -34,7 +34,7 @@ haproxy_h2() {
   case "${H2_UPSTREAM:-}" in alpn) proto='' ;; never) proto='' reuse=never ;; esac
   printf 'global\n    maxconn 4000\n    nbthread 1\ndefaults\n    mode http\n    timeout connect 5s\n    timeout client 60s\n    timeout server 60s\n    http-reuse %s\n' $reuse
   while [ $# -ge 3 ]; do
-    printf 'frontend fe%s\n    bind 127.0.0.1:%s proto h2\n    default_backend be%s\nbackend be%s\n    http-request set-uri https://%%[req.hdr(host)]%%[pathq]\n    server s 127.0.0.1:%s ssl crt %s verify none alpn h2%s sni str(localhost)\n' $1 $2 $1 $1 $3 $W/client.pem "$proto"
+    printf 'frontend fe%s\n    bind 127.0.0.1:%s proto h2\n    default_backend be%s\nbackend be%s\n    http-request set-uri https://%%[req.hdr(host)]%%[pathq]\n    server s 127.0.0.1:%s ssl crt %s verify none alpn h2%s sni str(localhost)\n' "$1" $2 "$1" "$1" $3 $W/client.pem "$proto"
     shift 3
   done
 }

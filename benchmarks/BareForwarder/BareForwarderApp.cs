@@ -26,6 +26,8 @@ public static class BareForwarderApp
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // As the gateway (GatewayApp): HTTP/2 response headers as literals, no HPACK table inserts.
+            kestrel.AllowResponseHeaderCompression = false;
             kestrel.Listen(listen, options =>
             {
                 options.Protocols = HttpProtocols.Http1AndHttp2;

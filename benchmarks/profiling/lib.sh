@@ -10,13 +10,13 @@ free() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0));
 copy_store() { rm -rf $1; cp -r $W/store-gw-100 $1; rm -rf $1/activity; }
 
 # start_target <bare|gw> <port> <output prefix> [store dir (gw; copied first with copy_store)] [environment, e.g. "X=1 Y=2"]
-# runs the target in the background; its pid in STARTED. Output in <prefix>.out, a gateway's log in <prefix>.gateway.log.
+# runs the target in the background; its pid in STARTED. GATEWAY_DLL: another gateway build than out/'s. Output in <prefix>.out, a gateway's log in <prefix>.gateway.log.
 start_target() {
   if [ "$1" = bare ]; then
     local up=$(sed -n 's/.*listen 127.0.0.1:\([0-9]*\);.*/\1/p' $W/upstream.conf | head -1)
     env $5 bash -c "ulimit -n 16384; exec dotnet $REPO/benchmarks/BareForwarder/bin/Release/net10.0/BareForwarder.dll --listen 127.0.0.1:$2 --certificate $W/lab/gateway.pfx --upstream http://127.0.0.1:$up" > $3.out 2>&1 &
   else
-    env $5 bash -c "ulimit -n 16384; exec dotnet $REPO/out/CasbModule/gateway/CasbGateway.dll --store $4 --urls https://127.0.0.1:$2 --name default --certificate $W/lab/gateway.pfx --log-file $3.gateway.log" > $3.out 2>&1 &
+    env $5 bash -c "ulimit -n 16384; exec dotnet ${GATEWAY_DLL:-$REPO/out/CasbModule/gateway/CasbGateway.dll} --store $4 --urls https://127.0.0.1:$2 --name default --certificate $W/lab/gateway.pfx --log-file $3.gateway.log" > $3.out 2>&1 &
   fi
   STARTED=$!
 }

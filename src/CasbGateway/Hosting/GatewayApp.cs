@@ -105,6 +105,12 @@ internal static class GatewayApp
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // HTTP/2 response headers are sent as literals, never added to the connection's HPACK table: the
+            // X-Casb-Correlation-Id of every response is unique, so indexing it only evicted the repeated headers and
+            // kept the last ~48 ids of every connection alive in the table (docs/benchmarks.md, eighth pass). Request
+            // headers are still compressed against the client's table; and RFC 7541 section 7's attacks on
+            // compressed response headers have nothing to probe.
+            kestrel.AllowResponseHeaderCompression = false;
             // Kestrel's default (30 MB) would cut uploads to the apps behind the gateway; bodies are streamed, not buffered.
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodySize;
             foreach (var endpoint in endpoints)

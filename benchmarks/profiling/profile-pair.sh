@@ -5,8 +5,12 @@
 # see the same machine load: per round the requests/s and CPU per request of each (and B/A), then perf record -g of both
 # for 20 s of a 30-s run, and the samples per 1,000 requests of each by owner (attribute.py) and of our code (ours.py).
 # Store B "bare" (with BARE=<path to BareForwarder.dll>) runs the floor instead, for the gateway against it. PERF_HZ: perf's
-# sampling rate (499 by default). Each round also prints both processes' context switches per request. PROTO=h2: the load
-# is h2load -c 50 -m 1 through haproxy (HTTP/2 over mTLS to each target, lib.sh's configuration) instead of ab.
+# sampling rate (499 by default). Each round also prints both processes' context switches per request, and their CPU per
+# request by thread name (thread-cpu.py: the background GC's thread, the activity pump, the pool's workers). COUNTERS=1:
+# dotnet-counters (System.Runtime, 1 s, csv) on both through the rounds, in <out>/counters-a.csv and counters-b.csv
+# (summarize with counters-summary.py); NOPERF=1: no profile.
+# PROTO=h2: the load is h2load -c 50 -m 1 through haproxy (HTTP/2 over mTLS to each target, lib.sh's configuration)
+# instead of ab.
 W=$1; G=$2; OUT=$3; SA=$4; SB=$5; ROUNDS=${6:-4}; SECS=${7:-10}; H=$(cd "$(dirname "$0")" && pwd)
 mkdir -p $OUT; R=$OUT
 EDGE='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0'
@@ -46,11 +50,26 @@ for w in $(seq 1 15); do
   ja=$(( $(jit $PIDA) - ja )); jb=$(( $(jit $PIDB) - jb )); echo "warm-up $w: JIT ticks A $ja B $jb"
   if [ $ja -lt 10 ] && [ $jb -lt 10 ] && [ $w -ge 3 ]; then break; fi
 done
+if [ -n "$COUNTERS" ]; then
+  for x in a b; do
+    p=$PIDA; [ $x = b ] && p=$PIDB
+    d=$(( ROUNDS * (SECS + 5) + 20 )); d=$(printf '%02d:%02d:%02d' $((d / 3600)) $((d / 60 % 60)) $((d % 60)))
+    (cd $H/../.. && exec dotnet dotnet-counters collect -p $p --refresh-interval 1 --format csv --counters System.Runtime --duration $d -o $R/counters-$x.csv > $R/counters-$x.log 2>&1) &
+    eval CP$x=\$!
+  done
+  sleep 15  # attached (it takes seconds on a busy machine) before the first round
+fi
 for i in $(seq 1 $ROUNDS); do
-  ca=$(cpu $PIDA); cb=$(cpu $PIDB); xa=($(ctx $PIDA)); xb=($(ctx $PIDB)); ab1 a $SECS $PA & ab1 b $SECS $PB & wait
+  python3 $H/thread-cpu.py snap $PIDA > $R/threads-a0; python3 $H/thread-cpu.py snap $PIDB > $R/threads-b0
+  # wait for the two clients only: a plain wait would wait for dotnet-counters too
+  ca=$(cpu $PIDA); cb=$(cpu $PIDB); xa=($(ctx $PIDA)); xb=($(ctx $PIDB)); ab1 a $SECS $PA & c1=$!; ab1 b $SECS $PB & c2=$!; wait $c1 $c2
+  python3 $H/thread-cpu.py snap $PIDA > $R/threads-a1; python3 $H/thread-cpu.py snap $PIDB > $R/threads-b1
   ca=$(( $(cpu $PIDA) - ca )); cb=$(( $(cpu $PIDB) - cb )); na=$(done_ a); nb=$(done_ b); ya=($(ctx $PIDA)); yb=($(ctx $PIDB))
   python3 -c "print(f'round $i: A $SA {$na/$SECS:7.0f} req/s CPU {1e4*$ca/$na:5.1f} us/req | B $SB {$nb/$SECS:7.0f} req/s CPU {1e4*$cb/$nb:5.1f} us/req | B/A req {$nb/$na:.3f} CPU {($cb/$nb)/($ca/$na):.3f} | context switches per request (voluntary+nonvoluntary) A {(${ya[0]}-${xa[0]})/$na:.3f}+{(${ya[1]}-${xa[1]})/$na:.3f} B {(${yb[0]}-${xb[0]})/$nb:.3f}+{(${yb[1]}-${xb[1]})/$nb:.3f}')"
+  echo "  CPU us/req by thread: A $(python3 $H/thread-cpu.py diff $R/threads-a0 $R/threads-a1 $na)"
+  echo "                        B $(python3 $H/thread-cpu.py diff $R/threads-b0 $R/threads-b1 $nb)"
 done
+if [ -n "$COUNTERS" ]; then wait $CPa $CPb; fi  # they stop by themselves (--duration), after the rounds
 if [ -z "$NOPERF" ]; then
   ab1 a 30 $PA & ab1 b 30 $PB & sleep 5
   perf record -g -F ${PERF_HZ:-499} -p $PIDA,$PIDB -o $R/perf.data -- sleep 20 > $R/perf.log 2>&1; wait

@@ -25,6 +25,7 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
     private readonly GatewayOptions _options;
     private readonly ILogger<ConfigurationMonitor> _logger;
     private readonly object _reloadLock = new();
+    private int _checksAsked;
     private EngineState? _current;
     private string? _degraded;
     private string? _watchLost;
@@ -335,13 +336,27 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
         }
     }
 
-    private void Check()
+    // The poll and the change hints come on timer callbacks, each on a pool thread. While a check runs (a slow database,
+    // a slow Changed handler), the ones that come meanwhile do not queue on the reload lock, one blocked pool thread per
+    // tick: the running check runs once more after it finishes, which sees whatever they would have seen.
+    internal void Check()
     {
-        Guarded(Reload);
-        if (Checked is { } checkedHandlers)
+        if (Interlocked.Increment(ref _checksAsked) > 1)
         {
-            Guarded(checkedHandlers);
+            return;
         }
+
+        do
+        {
+            // Every ask so far is answered by the look that starts now.
+            Volatile.Write(ref _checksAsked, 1);
+            Guarded(Reload);
+            if (Checked is { } checkedHandlers)
+            {
+                Guarded(checkedHandlers);
+            }
+        }
+        while (Interlocked.Decrement(ref _checksAsked) > 0);
     }
 
     private void Schedule() => _debounceTimer?.Change(Debounce, Timeout.InfiniteTimeSpan);

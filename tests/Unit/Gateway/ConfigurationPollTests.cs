@@ -81,6 +81,59 @@ public sealed class ConfigurationPollTests : IDisposable
         Assert.Equal($"the store file '{admin.ConfigurationFile}' is missing", monitor.Degraded);
     }
 
+    [Fact]
+    public void Checks_that_come_while_a_look_at_the_store_is_held_up_return_at_once_and_one_more_look_answers_them()
+    {
+        // A store that takes long to answer (a database in a failover) or a slow Changed handler: the poll ticks and change
+        // hints that came meanwhile used to queue on the reload lock, one blocked pool thread each (in CI that starved a
+        // sign-in's metadata fetch into its timeout), and then all read the store in turn. Threads of the test's own stand in
+        // for the timers' pool threads here, so what is counted does not depend on how fast the pool grows.
+        var admin = new CasbStore(_folder);
+        admin.Update(c => c.Groups.Add(new GroupEntry { Name = "first" }));
+        IConfigurationStore store = CountingStore.Wrap(new CasbStore(_folder), out CountingStore counts);
+        using var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        int hold = 1;
+        counts.After = method =>
+        {
+            // The first look answers with the hash of revision 1, and then stays away until released.
+            if (method == nameof(IConfigurationStore.DocumentHash) && Interlocked.Exchange(ref hold, 0) == 1)
+            {
+                held.Set();
+                release.Wait();
+            }
+        };
+        using ConfigurationMonitor monitor = CreateMonitor(store);
+        monitor.LoadInitial();
+        var first = new Thread(monitor.Check);
+        first.Start();
+        Thread[] meanwhile = [];
+        try
+        {
+            Assert.True(held.Wait(TimeSpan.FromSeconds(30)));
+            admin.Update(c => c.Groups.Add(new GroupEntry { Name = "second" }));
+            meanwhile = Enumerable.Range(0, 20).Select(_ => new Thread(monitor.Check)).ToArray();
+            foreach (Thread thread in meanwhile)
+            {
+                thread.Start();
+            }
+
+            Assert.All(meanwhile, thread => Assert.True(thread.Join(TimeSpan.FromSeconds(10)), "a check waited for the one held up"));
+            Assert.Equal(1, counts.Calls(nameof(IConfigurationStore.DocumentHash)));
+        }
+        finally
+        {
+            release.Set();
+        }
+
+        Assert.True(first.Join(TimeSpan.FromSeconds(30)));
+        Assert.All(meanwhile, thread => thread.Join());
+
+        // Nothing is lost: the one more look sees the change written while the first was held up.
+        Assert.Equal(2, monitor.Current!.Revision);
+        Assert.Equal(2, counts.Calls(nameof(IConfigurationStore.DocumentHash)));
+    }
+
     public void Dispose()
     {
         _services.Dispose();
@@ -107,6 +160,9 @@ public sealed class ConfigurationPollTests : IDisposable
         private readonly Dictionary<string, int> _calls = [];
         private IConfigurationStore _inner = null!;
 
+        /// <summary>Called with the method's name after each call has returned from the real store.</summary>
+        public Action<string>? After { get; set; }
+
         public static IConfigurationStore Wrap(IConfigurationStore inner, out CountingStore counts)
         {
             IConfigurationStore proxy = Create<IConfigurationStore, CountingStore>();
@@ -130,15 +186,19 @@ public sealed class ConfigurationPollTests : IDisposable
                 _calls[targetMethod!.Name] = _calls.GetValueOrDefault(targetMethod.Name) + 1;
             }
 
+            object? result;
             try
             {
-                return targetMethod.Invoke(_inner, args);
+                result = targetMethod.Invoke(_inner, args);
             }
             catch (TargetInvocationException ex)
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException!);
                 throw;
             }
+
+            After?.Invoke(targetMethod.Name);
+            return result;
         }
     }
 }

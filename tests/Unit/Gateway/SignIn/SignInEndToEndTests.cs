@@ -210,7 +210,10 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
                 if (state.SignIn?.Provider.ClientId == "another-client" && Volatile.Read(ref noFollow) is { } browser)
                 {
                     using HttpResponseMessage response = browser.Client.GetAsync("/").GetAwaiter().GetResult();
-                    Volatile.Write(ref location, response.StatusCode == HttpStatusCode.Redirect ? response.Headers.Location!.Query : $"status {(int)response.StatusCode}");
+                    // Anything but the redirect carries its page (the error id and message) into the assertion's failure.
+                    Volatile.Write(ref location, response.StatusCode == HttpStatusCode.Redirect
+                        ? response.Headers.Location!.Query
+                        : $"status {(int)response.StatusCode}: {response.Content.ReadAsStringAsync().GetAwaiter().GetResult()}");
                 }
             })));
         using SignInHarness.Browser browser = harness.CreateBrowser();

@@ -3,65 +3,15 @@
 # Two targets loaded AT THE SAME TIME, each by its own ab -k -c 50 (HTTP/1.1 over mTLS), so both see the same machine
 # load (pair-ab.sh's method, for the floor too and with an environment per side): warm-up until both JIT threads are
 # quiet, then per round each one's req/s, CPU per request and p99, and B/A; the medians and in how many rounds B used
-# less CPU per request. Targets and BENCH as in h1-budget.py. docs/benchmarks.md, "Eighth pass: HTTP/1.1 CPU per request".
-import os, sys, subprocess, time, socket, signal, statistics, re
-import tempfile
-W=os.environ['BENCH']; REPO=os.path.abspath(os.path.join(os.path.dirname(__file__),'..','..')); OUT=tempfile.mkdtemp(prefix='h1-')
-EDGE='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0'
-os.environ['CASB_GATEWAY_CERTIFICATE_PASSWORD']='CasbLab!2026'
-HZ=os.sysconf('SC_CLK_TCK')
+# less CPU per request. Targets as in h1-budget.py, BENCH as in h1targets.py. docs/benchmarks.md, "Eighth pass: HTTP/1.1 CPU per request".
+import os, sys, time, signal, statistics
+from h1targets import OUT, HZ, ab, cpu, start, tree  # the targets and ab, shared with h1-budget.py
 rounds=int(sys.argv[1]); secs=int(sys.argv[2]); specs=[a.split(':',2) for a in sys.argv[3:]]
-GW=os.environ.get('GW', REPO+'/out/CasbModule/gateway/CasbGateway.dll')
-def free():
-    s=socket.socket(); s.bind(('127.0.0.1',0)); p=s.getsockname()[1]; s.close(); return p
-def ticks(pid):
-    try:
-        t=open('/proc/%d/stat'%pid).read().rsplit(')',1)[1].split(); return int(t[11])+int(t[12])
-    except Exception: return 0
-def tree(pid):
-    out=[pid]
-    try:
-        for c in open('/proc/%d/task/%d/children'%(pid,pid)).read().split(): out+=tree(int(c))
-    except Exception: pass
-    return out
-def cpu(pids): return sum(ticks(p) for p in pids)
-def stat():
-    f=open('/proc/stat').readline().split()[1:]; v=list(map(int,f)); return sum(v), v[3]+v[4]
-up=subprocess.Popen(['nginx','-p',W,'-c',W+'/upstream.conf','-g','daemon off;'],stdout=open(OUT+'/up.out','w'),stderr=subprocess.STDOUT)
-T={}
-for name,kind,env in specs:
-    e=dict(os.environ); 
-    for kv in env.split():
-        k,v=kv.split('=',1); e[k]=v
-    if kind=='nginx':
-        port=int(re.search(r'listen 127.0.0.1:(\d+) ssl',open(W+'/nginx.conf').read()).group(1))
-        p=subprocess.Popen(['nginx','-p',W,'-c',W+'/nginx.conf','-g','daemon off;'],stdout=open(OUT+'/'+name+'.out','w'),stderr=subprocess.STDOUT)
-    else:
-        port=free()
-        upp=re.search(r'listen 127.0.0.1:(\d+);',open(W+'/upstream.conf').read()).group(1)
-        if kind=='bare':
-            cmd=['dotnet',e.get('BARE',REPO+'/benchmarks/BareForwarder/bin/Release/net10.0/BareForwarder.dll'),'--listen','127.0.0.1:%d'%port,'--certificate',W+'/lab/gateway.pfx','--upstream','http://127.0.0.1:'+upp]
-        else:
-            st=OUT+'/store-'+name; subprocess.run(['cp','-r',W+'/store-gw-100',st])
-            cmd=['dotnet',e.get('GWDLL',GW),'--store',st,'--urls','https://127.0.0.1:%d'%port,'--name','default','--certificate',W+'/lab/gateway.pfx','--log-file',OUT+'/'+name+'.gateway.log']
-        p=subprocess.Popen(['bash','-c','ulimit -n 16384; exec "$@"','x']+cmd,env=e,stdout=open(OUT+'/'+name+'.out','w'),stderr=subprocess.STDOUT)
-    T[name]=dict(kind=kind,port=port,proc=p)
-time.sleep(8)
-def ab(name,s):
-    t=T[name]; csv=OUT+'/ab-%s.csv'%name
-    cmd="ulimit -n 16384; exec /usr/bin/time -f '%%U %%S' -o %s/time-%s ab -q -k -c 50 -t %d -n 100000000 -e %s -H 'User-Agent: %s' -f TLS1.2 -E %s/client.pem https://127.0.0.1:%d/" % (OUT,name,s,csv,EDGE,W,t['port'])
-    r=subprocess.run(['bash','-c',cmd],capture_output=True,text=True)
-    m=re.search(r'Complete requests:\s+(\d+)',r.stdout); n=int(m.group(1)) if m else 0
-    fails=sum(int(x) for x in re.findall(r'(?:Failed requests|Non-2xx responses):\s+(\d+)',r.stdout))
-    u,sy=map(float,open(OUT+'/time-'+name).read().split()[-2:])
-    pct={}
-    for line in open(csv).read().splitlines()[1:]:
-        a,b=line.split(','); pct[int(float(a))]=float(b)
-    return n,fails,u+sy,pct.get(50),pct.get(99)
+up,T=start(specs)
 import threading
 def both(s):
     out={}
-    def run(n): out[n]=ab(n,s)
+    def run(n): out[n]=ab(T[n],n,s)
     th=[threading.Thread(target=run,args=(n,)) for n in T]
     [t.start() for t in th]; [t.join() for t in th]; return out
 def jit(pid):

@@ -79,15 +79,14 @@ internal sealed partial class ForwardingMiddleware : IDisposable
                 return;
             }
 
-            if (context.RequestAborted.IsCancellationRequested)
+            int status = ClientErrorStatus(context.RequestAborted.IsCancellationRequested, exception);
+            if (status == ClientClosedRequest)
             {
                 // Nobody is left to answer; recorded (and counted) as nginx's 499 "client closed request".
                 context.Response.StatusCode = ClientClosedRequest;
                 return;
             }
 
-            // Kestrel says what was wrong with the body: malformed (400), too large (413) or too slow (408).
-            int status = FindBadRequest(exception)?.StatusCode ?? StatusCodes.Status400BadRequest;
             (string code, string title, string message) = status switch
             {
                 StatusCodes.Status413PayloadTooLarge => ("request_too_large", "Request too large", "The request body is larger than this gateway accepts."),
@@ -116,6 +115,15 @@ internal sealed partial class ForwardingMiddleware : IDisposable
                 : $"The app '{app.Name}' cannot be reached right now. Try again later.",
             app.Name, feature.CorrelationId, feature.At, feature.Decision.Value.ClientAppType);
     }
+
+    /// <summary>
+    /// What a request the client broke is recorded as: what Kestrel found wrong with the body (malformed or cut short
+    /// 400, too large 413, too slow 408), or 499 when the client left. A client that resets an HTTP/2 stream or drops
+    /// the connection mid-body is one that left even while <see cref="HttpContext.RequestAborted"/> still reads false:
+    /// Kestrel fails the body read at once and cancels that token a moment later from the thread pool.
+    /// </summary>
+    internal static int ClientErrorStatus(bool requestAborted, Exception? exception) =>
+        requestAborted ? ClientClosedRequest : FindBadRequest(exception)?.StatusCode ?? ClientClosedRequest;
 
     private static BadHttpRequestException? FindBadRequest(Exception? exception) => exception switch
     {

@@ -15,7 +15,7 @@ public sealed class CertificateCacheKeyTests : IClassFixture<LabPkiFixture>
 
     public CertificateCacheKeyTests(LabPkiFixture fixture) => _lab = fixture.Lab;
 
-    private CertificateValidator Validator() => new(TestConfigurations.Trusting(_lab), new CrlCache(new FailingCrlSource()));
+    private CertificateValidator Validator() => new(TestConfigurations.Trusting(_lab), new CrlCache(new NoNetworkCrlSource()));
 
     [Fact]
     public void The_same_bytes_in_another_certificate_object_are_one_cached_result()
@@ -108,10 +108,5 @@ public sealed class CertificateCacheKeyTests : IClassFixture<LabPkiFixture>
         // Long after the certificate expired, the same object is not valid any more.
         CertificateValidationResult expired = validator.Validate(_lab.Client, _lab.Client.NotAfter.ToUniversalTime().AddDays(1));
         Assert.False(expired.IsValid);
-    }
-
-    private sealed class FailingCrlSource : ICrlSource
-    {
-        public byte[] Fetch(Uri location, TimeSpan timeout) => throw new InvalidOperationException("no network in this test");
     }
 }

@@ -19,7 +19,7 @@ public sealed class CertificateCorpusTests : IClassFixture<CorpusPki>
         CorpusCase corpusCase = CertificateCorpus.Cases.Single(c => c.Name == name);
         CorpusSetup setup = corpusCase.Build(_pki);
         using X509Certificate2 leaf = setup.Leaf;
-        var validator = new CertificateValidator(setup.Configuration, new CrlCache(setup.CrlSource ?? new NoNetwork()));
+        var validator = new CertificateValidator(setup.Configuration, new CrlCache(setup.CrlSource ?? new NoNetworkCrlSource()));
 
         CertificateValidationResult result = validator.Validate(leaf, setup.At);
 
@@ -61,10 +61,5 @@ public sealed class CertificateCorpusTests : IClassFixture<CorpusPki>
     public void Corpus_names_are_unique()
     {
         Assert.Equal(CertificateCorpus.Cases.Count, CertificateCorpus.Cases.Select(c => c.Name).Distinct().Count());
-    }
-
-    private sealed class NoNetwork : ICrlSource
-    {
-        public byte[] Fetch(Uri location, TimeSpan timeout) => throw new InvalidOperationException("no network in this test");
     }
 }

@@ -15,7 +15,7 @@ public sealed class CertificateValidatorTests : IClassFixture<LabPkiFixture>
 
     /// <summary>A validator with its own CRL cache, so tests never share fetched CRLs.</summary>
     private static CertificateValidator Validator(CasbConfiguration configuration, ICrlSource? source = null) =>
-        new(configuration, new CrlCache(source ?? new FailingCrlSource()));
+        new(configuration, new CrlCache(source ?? new NoNetworkCrlSource()));
 
     private static CertificateFailureReason[] Reasons(CertificateValidationResult result) =>
         result.Failures.Select(f => f.Reason).ToArray();
@@ -404,11 +404,6 @@ public sealed class CertificateValidatorTests : IClassFixture<LabPkiFixture>
             Fetches++;
             throw new InvalidOperationException("must not be fetched");
         }
-    }
-
-    private sealed class FailingCrlSource : ICrlSource
-    {
-        public byte[] Fetch(Uri location, TimeSpan timeout) => throw new InvalidOperationException("no network in this test");
     }
 
     private sealed class FixedCrlSource(byte[] crl) : ICrlSource

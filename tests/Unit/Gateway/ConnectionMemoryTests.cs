@@ -30,7 +30,7 @@ public sealed class ConnectionMemoryTests : IClassFixture<LabPkiFixture>
     public void Validating_a_connections_certificate_object_leaves_no_copy_of_its_bytes_on_the_object()
     {
         byte[] der = _pki.Client.RawData;
-        var validator = new CertificateValidator(CasbModule.Tests.Certificates.TestConfigurations.Trusting(_pki), new CrlCache(new NoCrlSource()));
+        var validator = new CertificateValidator(CasbModule.Tests.Certificates.TestConfigurations.Trusting(_pki), new CrlCache(new CasbModule.Tests.Certificates.NoNetworkCrlSource()));
         DateTimeOffset now = DateTimeOffset.UtcNow;
 
         // Each connection presents its own certificate object, as Kestrel hands a connection's requests one object.
@@ -157,10 +157,5 @@ public sealed class ConnectionMemoryTests : IClassFixture<LabPkiFixture>
         public void Dispose()
         {
         }
-    }
-
-    private sealed class NoCrlSource : ICrlSource
-    {
-        public byte[] Fetch(Uri location, TimeSpan timeout) => throw new InvalidOperationException("no network in this test");
     }
 }

@@ -153,6 +153,37 @@ function Read-TestCounts {
     [pscustomobject]@{ Passed = $passed; Failed = $failed; Files = $found }
 }
 
+# The failed tests by name, with the first line of each message, read from the same result files as the counts:
+# a CI log is often seen only by its tail, and the runners print their failures far above it.
+function Read-FailedTests {
+    param([string] $TrxPath, [string] $JUnitPath)
+    $lines = [System.Collections.Generic.List[string]]::new()
+    if ($TrxPath -and (Test-Path $TrxPath)) {
+        [xml] $trx = Get-Content $TrxPath -Raw
+        $ns = [System.Xml.XmlNamespaceManager]::new($trx.NameTable)
+        $ns.AddNamespace('t', $trx.DocumentElement.NamespaceURI)
+        foreach ($result in $trx.SelectNodes("//t:UnitTestResult[@outcome!='Passed' and @outcome!='NotExecuted']", $ns)) {
+            $message = $result.SelectSingleNode('t:Output/t:ErrorInfo/t:Message', $ns)
+            $lines.Add("xunit  $($result.testName): $(Get-FirstLine $message.InnerText)")
+        }
+    }
+    if ($JUnitPath -and (Test-Path $JUnitPath)) {
+        [xml] $junit = Get-Content $JUnitPath -Raw
+        foreach ($case in $junit.SelectNodes('//testcase[failure or error]')) {
+            $problem = $case.SelectSingleNode('failure|error')
+            $text = if ($problem.HasAttribute('message')) { $problem.message } else { $problem.InnerText }
+            $lines.Add("Pester $($case.name): $(Get-FirstLine $text)")
+        }
+    }
+    $lines
+}
+
+function Get-FirstLine([string] $Text) {
+    if (-not $Text) { return '(no message)' }
+    $first = ($Text.Trim() -split "`r?`n", 2)[0]
+    if ($first.Length -gt 300) { $first.Substring(0, 300) + '...' } else { $first }
+}
+
 function Invoke-Test {
     if (Test-Path $resultsDir) { Remove-Item $resultsDir -Recurse -Force }
     New-Item -ItemType Directory -Path $resultsDir | Out-Null
@@ -195,6 +226,7 @@ Invoke-Pester -Configuration `$config
 
     $counts = Read-TestCounts -TrxPath $trx -JUnitPath $junit
     foreach ($failure in $runnerFailures) { Write-Host "!! $failure" }
+    foreach ($line in Read-FailedTests -TrxPath $trx -JUnitPath $junit) { Write-Host "!! failed: $line" }
     $failedCount = $counts.Failed
     if ($runnerFailures.Count -gt 0 -and $failedCount -eq 0) { $failedCount = 1 } # a runner that crashed counts as a failure
     Write-Host "Tests: $($counts.Passed) passed, $failedCount failed"

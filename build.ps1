@@ -164,7 +164,7 @@ function Read-FailedTests {
         $ns.AddNamespace('t', $trx.DocumentElement.NamespaceURI)
         foreach ($result in $trx.SelectNodes("//t:UnitTestResult[@outcome!='Passed' and @outcome!='NotExecuted']", $ns)) {
             $message = $result.SelectSingleNode('t:Output/t:ErrorInfo/t:Message', $ns)
-            $lines.Add("xunit  $($result.testName): $(Get-FirstLine $message.InnerText)")
+            $lines.Add("xunit  $($result.testName): $(Get-FirstLine $(if ($message) { $message.InnerText }))")
         }
     }
     if ($JUnitPath -and (Test-Path $JUnitPath)) {
@@ -226,7 +226,9 @@ Invoke-Pester -Configuration `$config
 
     $counts = Read-TestCounts -TrxPath $trx -JUnitPath $junit
     foreach ($failure in $runnerFailures) { Write-Host "!! $failure" }
-    foreach ($line in Read-FailedTests -TrxPath $trx -JUnitPath $junit) { Write-Host "!! failed: $line" }
+    # Naming the failures must never cost the count line below it.
+    try { foreach ($line in Read-FailedTests -TrxPath $trx -JUnitPath $junit) { Write-Host "!! failed: $line" } }
+    catch { Write-Host "!! the failed tests could not be named: $($_.Exception.Message)" }
     $failedCount = $counts.Failed
     if ($runnerFailures.Count -gt 0 -and $failedCount -eq 0) { $failedCount = 1 } # a runner that crashed counts as a failure
     Write-Host "Tests: $($counts.Passed) passed, $failedCount failed"

@@ -5,7 +5,7 @@
 # quiet, then per round each one's req/s, CPU per request and p99, and B/A; the medians and in how many rounds B used
 # less CPU per request. Targets as in h1-budget.py, BENCH as in h1targets.py. docs/benchmarks.md, "Eighth pass: HTTP/1.1 CPU per request".
 import os, sys, time, signal, statistics
-from h1targets import OUT, HZ, ab, cpu, start, tree  # the targets and ab, shared with h1-budget.py
+from h1targets import OUT, HZ, ab, cpu, start, stat_ticks, tree  # the targets and ab, shared with h1-budget.py
 rounds=int(sys.argv[1]); secs=int(sys.argv[2]); specs=[a.split(':',2) for a in sys.argv[3:]]
 up,T=start(specs)
 import threading
@@ -18,9 +18,8 @@ def jit(pid):
     import glob
     for t in glob.glob('/proc/%d/task/*'%pid):
         try:
-            if 'Tiered Com' in open(t+'/comm').read():
-                f=open(t+'/stat').read().rsplit(')',1)[1].split(); return int(f[11])+int(f[12])
-        except Exception: pass
+            if 'Tiered Com' in open(t+'/comm').read(): return stat_ticks(t+'/stat')
+        except OSError: pass
     return 0
 dn=[n for n in T if T[n]['kind']!='nginx']
 for w in range(12):

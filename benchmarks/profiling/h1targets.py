@@ -19,11 +19,15 @@ def free():
     s = socket.socket(); s.bind(('127.0.0.1', 0)); p = s.getsockname()[1]; s.close(); return p
 
 
-def ticks(pid):
+def stat_ticks(path):
+    """User + system CPU ticks from a /proc stat file (a process's, or one of its threads' under task/); 0 once it is gone."""
     try:
-        t = open('/proc/%d/stat' % pid).read().rsplit(')', 1)[1].split(); return int(t[11]) + int(t[12])
+        t = open(path).read().rsplit(')', 1)[1].split(); return int(t[11]) + int(t[12])
     except Exception:
         return 0
+
+
+def ticks(pid): return stat_ticks('/proc/%d/stat' % pid)
 
 
 def tree(pid):

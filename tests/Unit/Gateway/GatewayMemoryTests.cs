@@ -26,7 +26,7 @@ public sealed class GatewayMemoryTests : IClassFixture<LabPkiFixture>
     }
 
     [Fact]
-    public async Task A_started_gateway_runs_with_workstation_GC_and_two_malloc_arenas_and_logs_them()
+    public async Task A_started_gateway_runs_with_workstation_GC_a_gen0_budget_of_at_most_16_MB_and_two_malloc_arenas_and_logs_them()
     {
         // The gateway program as deployed (its own process, its runtimeconfig.json, no DOTNET_ variables of ours):
         // what it logs at start is what the runtime applied, read back from the GC itself.
@@ -63,10 +63,12 @@ public sealed class GatewayMemoryTests : IClassFixture<LabPkiFixture>
                 Assert.NotNull(message);
                 Assert.Contains("workstation GC", message);
                 Assert.Contains(OperatingSystem.IsLinux() ? "malloc arenas at most 2" : "malloc arenas default", message);
-                // The GC's own figure, read back from it (sized from the CPU's cache: 16 MB on a 32 MB L3), not a guess.
+                // The GC's own figure, read back from it, not a guess: sized from the CPU's cache (16 MB on a 32 MB L3, 80 MB
+                // on a VM reporting a 300 MB L3) and capped at 16 MB by the gateway's runtimeconfig, whatever the machine.
                 System.Text.RegularExpressions.Match budget = System.Text.RegularExpressions.Regex.Match(message, @"gen0 budget at most ([\d.]+) MB");
                 Assert.True(budget.Success, message);
-                Assert.True(double.Parse(budget.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, message);
+                double budgetMB = double.Parse(budget.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                Assert.InRange(budgetMB, 0.25, 16);
             }
             finally
             {

@@ -68,7 +68,7 @@ public sealed class GatewayMemoryTests : IClassFixture<LabPkiFixture>
                 System.Text.RegularExpressions.Match budget = System.Text.RegularExpressions.Regex.Match(message, @"gen0 budget at most ([\d.]+) MB");
                 Assert.True(budget.Success, message);
                 double budgetMB = double.Parse(budget.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-                Assert.InRange(budgetMB, 0.25, 16);
+                Assert.InRange(budgetMB, 0.1, 16); // the GC never sizes it under 256 KB, logged rounded to 0.1 MB
             }
             finally
             {

@@ -166,6 +166,7 @@ internal static class CertificateCorpus
         Bad("e-mail with a space", CertificateFailureReason.MalformedSubjectAlternativeName, p => Leaf(p, new CertificateSpec { RawSubjectAlternativeName = TestPki.EmailSan("admin @contoso.com") })),
         Bad("e-mail with a NUL", CertificateFailureReason.MalformedSubjectAlternativeName, p => Leaf(p, new CertificateSpec { RawSubjectAlternativeName = TestPki.EmailSan("admin@contoso.com\0.fabrikam.com") })),
         Bad("e-mail that is not IA5", CertificateFailureReason.MalformedSubjectAlternativeName, p => Leaf(p, new CertificateSpec { RawSubjectAlternativeName = TestPki.EmailSan("adm\u00efn@contoso.com") })),
+        Bad("e-mail with a character above U+00FF", CertificateFailureReason.MalformedSubjectAlternativeName, p => Leaf(p, new CertificateSpec { RawSubjectAlternativeName = TestPki.EmailSan("\u200badmin@contoso.com") })),
         Bad("e-mail under a name-constrained CA, malformed to dodge it", CertificateFailureReason.MalformedSubjectAlternativeName, p =>
             ViaIntermediate(p, Constrained(TestPki.NameConstraints(permittedEmail: new[] { "fabrikam.com" })), new CertificateSpec { RawSubjectAlternativeName = TestPki.EmailSan("admin@contoso.com@fabrikam.com") })),
         // OpenSSL cannot link a certificate whose extensions it cannot decode to its issuer, hence UntrustedRoot as well.

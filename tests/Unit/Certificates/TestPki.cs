@@ -200,13 +200,17 @@ internal static class TestPki
         return writer.Encode();
     }
 
-    /// <summary>A SAN extension with one rfc822Name, written byte for byte (the BCL builder would refuse some).</summary>
+    /// <summary>
+    /// A SAN extension with one rfc822Name, written byte for byte (the BCL builder would refuse some): UTF-8, so an ASCII
+    /// name is its own bytes and every other character stays bytes above 0x7F. (Latin-1 wrote '?' for a character above
+    /// U+00FF, so "\u200b@a" became the well-formed "?@a" and a property test saw the name it asked for accepted.)
+    /// </summary>
     public static byte[] EmailSan(string email)
     {
         var writer = new AsnWriter(AsnEncodingRules.DER);
         using (writer.PushSequence())
         {
-            writer.WriteOctetString(System.Text.Encoding.Latin1.GetBytes(email), new Asn1Tag(TagClass.ContextSpecific, 1));
+            writer.WriteOctetString(System.Text.Encoding.UTF8.GetBytes(email), new Asn1Tag(TagClass.ContextSpecific, 1));
         }
 
         return writer.Encode();

@@ -4,11 +4,13 @@ CPU ticks of a process tree, and one ab -k -c 50 run over HTTP/1.1 with mTLS as 
 BENCH: a kept run of Invoke-GatewayBenchmark.ps1 -KeepFiles (upstream.conf, nginx.conf, store-gw-100, lab/, client.pem);
 gw runs out/CasbModule/gateway unless GW=<CasbGateway.dll> (or GWDLL in the target's environment), bare
 benchmarks/BareForwarder's Release build unless BARE=<dll> in the target's environment."""
-import os, re, socket, subprocess, tempfile, time
+import atexit, glob, os, re, shutil, socket, subprocess, tempfile, time
 
 W = os.environ['BENCH']
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 OUT = tempfile.mkdtemp(prefix='h1-')
+# The targets' stores go at exit (a pair's activity logs grow by GBs a run); the logs and ab's results stay in OUT.
+atexit.register(lambda: [shutil.rmtree(d, ignore_errors=True) for d in glob.glob(OUT + '/store-*')])
 EDGE = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0'
 HZ = os.sysconf('SC_CLK_TCK')
 GW = os.environ.get('GW', REPO + '/out/CasbModule/gateway/CasbGateway.dll')

@@ -79,11 +79,11 @@ def start(specs):
     return up, targets
 
 
-def ab(target, name, s):
-    """One ab -k -c 50 run of s seconds: (completed, failed or non-2xx, ab's CPU s, p50 ms, p99 ms, ab's context switches)."""
+def ab(target, name, s, connections=50):
+    """One ab -k -c <connections> run of s seconds: (completed, failed or non-2xx, ab's CPU s, p50 ms, p99 ms, ab's context switches)."""
     csv = OUT + '/ab-%s.csv' % name
-    cmd = ("ulimit -n 16384; exec /usr/bin/time -f '%%w %%c %%U %%S' -o %s/time-%s ab -q -k -c 50 -t %d -n 100000000 -e %s "
-           "-H 'User-Agent: %s' -f TLS1.2 -E %s/client.pem https://127.0.0.1:%d/") % (OUT, name, s, csv, EDGE, W, target['port'])
+    cmd = ("ulimit -n 16384; exec /usr/bin/time -f '%%w %%c %%U %%S' -o %s/time-%s ab -q -k -c %d -t %d -n 100000000 -e %s "
+           "-H 'User-Agent: %s' -f TLS1.2 -E %s/client.pem https://127.0.0.1:%d/") % (OUT, name, connections, s, csv, EDGE, W, target['port'])
     r = subprocess.run(['bash', '-c', cmd], capture_output=True, text=True)
     m = re.search(r'Complete requests:\s+(\d+)', r.stdout); n = int(m.group(1)) if m else 0
     fails = sum(int(x) for x in re.findall(r'(?:Failed requests|Non-2xx responses):\s+(\d+)', r.stdout))

@@ -224,6 +224,51 @@ public static class CertificateExtensions
         return result;
     }
 
+    /// <summary>
+    /// Every general name (DER, hex) in the full names of the certificate's CRL distribution points, whatever their kind:
+    /// what a partitioned CRL's issuing distribution point is matched against (RFC 5280 6.3.3 b.2.i). Empty when there
+    /// are none; a point named relative to the CRL issuer adds nothing (it never matches a CRL here).
+    /// </summary>
+    public static IReadOnlySet<string> GetCrlDistributionPointNames(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        if (certificate.Extensions[CrlDistributionPointsOid] is not { } extension)
+        {
+            return result;
+        }
+
+        AsnReader points = new AsnReader(extension.RawData, AsnEncodingRules.DER).ReadSequence();
+        while (points.HasData)
+        {
+            AsnReader point = points.ReadSequence();
+            if (!point.HasData || !point.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0)))
+            {
+                continue;
+            }
+
+            AsnReader name = point.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true));
+            if (name.HasData && name.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0)))
+            {
+                result.UnionWith(ReadEncodedNames(name.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true))));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The DER encodings (hex) of the general names in a GeneralNames sequence.</summary>
+    internal static IEnumerable<string> ReadEncodedNames(AsnReader generalNames)
+    {
+        var names = new List<string>();
+        while (generalNames.HasData)
+        {
+            names.Add(Convert.ToHexString(generalNames.ReadEncodedValue().Span));
+        }
+
+        return names;
+    }
+
     /// <summary>anyExtendedKeyUsage: a CA with it may vouch for any usage.</summary>
     public const string AnyExtendedKeyUsageOid = "2.5.29.37.0";
 

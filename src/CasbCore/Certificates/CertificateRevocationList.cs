@@ -100,9 +100,23 @@ public sealed class CertificateRevocationList
             return false;
         }
 
+        // A partition (the issuing distribution point names one): only the certificates that name it in their own CRL
+        // distribution points. One without any is covered only by a complete CRL.
+        if (_scope.DistributionPoint is { } names && !CertificateExtensions.GetCrlDistributionPointNames(certificate).Overlaps(names))
+        {
+            return false;
+        }
+
         bool isCa = CertificateExtensions.IsCertificateAuthority(certificate);
         return !(_scope.OnlyUserCertificates && isCa) && !(_scope.OnlyCaCertificates && !isCa);
     }
+
+    /// <summary>
+    /// What the CRL is a complete list for, as text: "" for the whole issuer, else its issuing distribution point's
+    /// scope. Two CRLs of one issuer with the same scope supersede each other; with different ones (partitions) they
+    /// complement each other.
+    /// </summary>
+    public string Scope => _scope.Key;
 
     /// <summary>Finds a serial number (as <see cref="X509Certificate2.SerialNumberBytes"/>, big-endian) in the list.</summary>
     public RevokedCertificate? FindRevoked(ReadOnlySpan<byte> serialNumber) =>
@@ -350,6 +364,7 @@ public sealed class CertificateRevocationList
     {
         AsnReader idp = new AsnReader(value, AsnEncodingRules.DER).ReadSequence();
         bool onlyUser = false, onlyCa = false, partial = false;
+        string[]? distributionPoint = null;
         while (idp.HasData)
         {
             Asn1Tag tag = idp.PeekTag();
@@ -360,6 +375,21 @@ public sealed class CertificateRevocationList
 
             switch (tag.TagValue)
             {
+                case 0: // distributionPoint: a partition, for the certificates that name it
+                    AsnReader name = idp.ReadSequence(tag);
+                    Asn1Tag nameTag = name.PeekTag();
+                    if (nameTag.TagClass == TagClass.ContextSpecific && nameTag.TagValue == 0)
+                    {
+                        distributionPoint = CertificateExtensions.ReadEncodedNames(name.ReadSequence(nameTag)).Order(StringComparer.Ordinal).ToArray();
+                    }
+                    else
+                    {
+                        name.ReadEncodedValue();
+                        partial = true; // nameRelativeToCRLIssuer: not matched here, so it covers nothing
+                    }
+
+                    name.ThrowIfNotEmpty();
+                    break;
                 case 1:
                     onlyUser = idp.ReadBoolean(tag);
                     break;
@@ -380,7 +410,7 @@ public sealed class CertificateRevocationList
             }
         }
 
-        return new CrlScope(onlyUser, onlyCa, partial);
+        return new CrlScope(onlyUser, onlyCa, partial, distributionPoint);
     }
 
     private static IEnumerable<(string Oid, bool Critical, ReadOnlyMemory<byte> Value)> ReadExtensions(AsnReader extensions, string what, string? source)
@@ -415,7 +445,12 @@ public sealed class CertificateRevocationList
     private static DateTimeOffset ReadTime(AsnReader reader) =>
         reader.PeekTag().HasSameClassAndValue(Asn1Tag.UtcTime) ? reader.ReadUtcTime() : reader.ReadGeneralizedTime();
 
-    private readonly record struct CrlScope(bool OnlyUserCertificates, bool OnlyCaCertificates, bool Partial);
+    private readonly record struct CrlScope(bool OnlyUserCertificates, bool OnlyCaCertificates, bool Partial, string[]? DistributionPoint = null)
+    {
+        public string Key => !OnlyUserCertificates && !OnlyCaCertificates && !Partial && DistributionPoint is null
+            ? ""
+            : $"{(OnlyUserCertificates ? "user" : "")}|{(OnlyCaCertificates ? "ca" : "")}|{(Partial ? "partial" : "")}|{string.Join(",", DistributionPoint ?? [])}";
+    }
 
     private static CasbException Malformed(string message, string? source) =>
         new(MalformedErrorId, CasbErrorKind.InvalidData, message, source);

@@ -318,8 +318,10 @@ public sealed class CertificateValidator
 
     /// <summary>
     /// Revocation is permanent: a certificate listed in any CRL we hold from its issuer (readable, signed by the
-    /// issuer, covering it), current or past its nextUpdate, is revoked. Only the silence of a current CRL with an
-    /// accepted signature algorithm says "not revoked"; anything else leaves the status unknown.
+    /// issuer, whatever its issuing distribution point's scope), current or past its nextUpdate, is revoked. Only the
+    /// silence of a current CRL with an accepted signature algorithm that covers the certificate
+    /// (<see cref="CertificateRevocationList.Covers"/>: a partition only its own) says "not revoked"; anything else
+    /// leaves the status unknown.
     /// </summary>
     private RevocationStatus CheckRevocation(X509Certificate2 certificate, X509Certificate2 issuer, DateTimeOffset at)
     {
@@ -329,16 +331,23 @@ public sealed class CertificateValidator
         bool anyForIssuer = false;
         foreach (StoredCrl stored in _storeCrls)
         {
-            if (!IsStoreCrlOf(stored, issuer) || !stored.Crl.Covers(certificate))
+            if (!IsStoreCrlOf(stored, issuer))
+            {
+                continue;
+            }
+
+            // Listed is revoked whatever the CRL's scope (a serial names one certificate of its issuer); only its silence is scoped.
+            if (stored.Crl.FindRevoked(certificate) is { } revoked)
+            {
+                return Revoked(revoked, stored.Crl, $"the store's CRL of '{issuer.Subject}' (thisUpdate {stored.Crl.ThisUpdate:u})", at);
+            }
+
+            if (!stored.Crl.Covers(certificate))
             {
                 continue;
             }
 
             anyForIssuer = true;
-            if (stored.Crl.FindRevoked(certificate) is { } revoked)
-            {
-                return Revoked(revoked, stored.Crl, $"the store's CRL of '{issuer.Subject}' (thisUpdate {stored.Crl.ThisUpdate:u})", at);
-            }
 
             if (stored.Crl.IsCurrentAt(at) && stored.Crl.SignatureProblem(_allowWeak) is null && (best is null || stored.Crl.IsNewerThan(best.Crl)))
             {
@@ -384,15 +393,15 @@ public sealed class CertificateValidator
                 continue;
             }
 
+            if (crl.FindRevoked(certificate) is { } revoked)
+            {
+                return Revoked(revoked, crl, $"the CRL at {location}", at);
+            }
+
             if (!crl.Covers(certificate))
             {
                 problems.Add($"the CRL at {location} is scoped (issuing distribution point) to other certificates");
                 continue;
-            }
-
-            if (crl.FindRevoked(certificate) is { } revoked)
-            {
-                return Revoked(revoked, crl, $"the CRL at {location}", at);
             }
 
             if (!crl.IsCurrentAt(at))

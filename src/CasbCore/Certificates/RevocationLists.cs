@@ -21,8 +21,8 @@ public static class RevocationLists
     /// <summary>
     /// Adds <paramref name="crl"/> to <paramref name="configuration"/>: its issuer must be one of the store's trusted
     /// roots or intermediates (by name) and its signature must verify with that CA's key. A CRL past its nextUpdate is
-    /// refused unless <paramref name="force"/>; a newer CRL of the same issuer replaces the stored one, an older one is
-    /// refused unless <paramref name="force"/>. A CRL signed with an algorithm the validator does not accept (SHA-1 unless
+    /// refused unless <paramref name="force"/>; a newer CRL of the same issuer and scope (<see cref="CertificateRevocationList.Scope"/>:
+    /// partitions are kept side by side) replaces the stored one, an older one is refused unless <paramref name="force"/>. A CRL signed with an algorithm the validator does not accept (SHA-1 unless
     /// the store allows weak certificate cryptography; MD5 never) is refused, -Force or not: it could never vouch for a
     /// certificate. Throws <see cref="CasbException"/>: CrlIssuerNotTrusted, CrlSignatureInvalid, CrlWeakSignature,
     /// CrlExpired, CrlOlderThanStored. (Parsing refuses CrlUnreadable and CrlMalformed before this.)
@@ -58,8 +58,10 @@ public static class RevocationLists
                 source);
         }
 
+        // Only a CRL of the same scope is superseded: the partitions of one issuer (issuing distribution points) are
+        // kept side by side, since each is the only list of what it revoked.
         List<RevocationListEntry> sameIssuer = configuration.RevocationLists
-            .Where(e => string.Equals(e.IssuerThumbprint, issuer.Thumbprint, StringComparison.OrdinalIgnoreCase))
+            .Where(e => string.Equals(e.IssuerThumbprint, issuer.Thumbprint, StringComparison.OrdinalIgnoreCase) && ScopeOf(e) == crl.Scope)
             .ToList();
         foreach (RevocationListEntry stored in sameIssuer)
         {
@@ -142,6 +144,19 @@ public static class RevocationLists
             "CrlSignatureInvalid", CasbErrorKind.SecurityError,
             $"{what} names '{crl.Issuer.Name}' as its issuer, but its signature does not verify with that CA's key (or the CA may not sign CRLs). It was not added.",
             source);
+    }
+
+    // A stored CRL that cannot be read is treated as one of the whole issuer (the one a new CRL replaces, as before).
+    private static string ScopeOf(RevocationListEntry stored)
+    {
+        try
+        {
+            return CertificateRevocationList.Parse(Convert.FromBase64String(stored.RawData)).Scope;
+        }
+        catch (Exception ex) when (ex is FormatException or CasbException)
+        {
+            return "";
+        }
     }
 
     private static bool IsNewer(CertificateRevocationList crl, RevocationListEntry stored)

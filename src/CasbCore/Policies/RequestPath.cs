@@ -351,11 +351,24 @@ public sealed class RequestPath
     /// <summary>
     /// Non-ASCII characters that Unicode compatibility normalization (NFKC) or Windows best-fit code-page conversion
     /// turn into ASCII ones, by block and category: the gateway runs without ICU (invariant globalization), so
-    /// string.Normalize is not available to compare against. Ordinary letters of any script pass.
+    /// string.Normalize is not available to compare against. The letters and signs among them that are in no such block
+    /// or category are listed by code point (CompatibilityFoldingTests checks every code point whose NFKC form is ASCII).
+    /// Ordinary letters of any script pass.
     /// </summary>
     private static bool FoldsIntoAscii(Rune rune) =>
         Rune.GetUnicodeCategory(rune) is UnicodeCategory.SpaceSeparator or UnicodeCategory.Format or UnicodeCategory.OtherNumber or UnicodeCategory.LetterNumber
+            or UnicodeCategory.ModifierSymbol // spacing accents: ´ ¨ ¸ and Greek varia '῀' (NFKC: a space, or '`')
         || rune.Value is 0xA5 or 0xAA or 0xBA or 0x20A9 or 0x2215 or 0x2216 or 0x29F5 or 0x29F8 or 0x29F9 // ª º, best-fit '\' (¥ ₩), look-alike slashes
+            or 0x037E or 0x20A8            // Greek question mark (';'), rupee sign ("Rs")
+            or 0x0132 or 0x0133            // Ĳ ĳ ("IJ" "ij")
+            or (>= 0x01C4 and <= 0x01CC)    // Ǆ ǅ ǆ Ǉ ǈ ǉ Ǌ ǋ ǌ ("DŽ" "LJ" "nj")
+            or (>= 0x01F1 and <= 0x01F3)    // Ǳ ǲ ǳ ("DZ" "dz")
+            or (>= 0x2A74 and <= 0x2A76)    // ⩴ ⩵ ⩶ ("::=" "==")
+            or 0x2C7C or 0x2C7D             // ⱼ ⱽ
+            or (>= 0xA7F2 and <= 0xA7F4)    // modifier capitals ꟲ ꟳ ꟴ
+            or (>= 0x10780 and <= 0x107BF)  // Latin extended-F: modifier letters (𐞥 'q')
+            or (>= 0x1CC00 and <= 0x1CEBF)  // symbols for legacy computing supplement (outlined letters and digits)
+            or (>= 0x1FB00 and <= 0x1FBFF)  // symbols for legacy computing (segmented digits 🯰-🯹)
             or (>= 0x02B0 and <= 0x02FF)    // spacing modifier letters (ʰ ˢ)
             or (>= 0x1D00 and <= 0x1DBF)    // phonetic extensions (ᴬ)
             or (>= 0x2000 and <= 0x209F)    // general punctuation (dot leaders, dashes, quotes), super- and subscripts

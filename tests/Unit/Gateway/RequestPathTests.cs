@@ -428,6 +428,7 @@ public sealed class RequestPathTests : IClassFixture<LabPkiFixture>
     [InlineData("/%C0%AFadmin", "not valid UTF-8")]
     [InlineData("/a%zz", "does not start an escape")]
     [InlineData("/%EF%BD%81dmin/secret", "fold into an ASCII one")]
+    [InlineData("/admin%CD%BE/secret", "fold into an ASCII one")]
     public async Task An_ambiguous_path_gets_400_JSON_for_a_non_browser_and_never_reaches_an_upstream(string target, string fragment)
     {
         await using var upstream = new RecordingUpstream();

@@ -162,7 +162,8 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
         var request = new AccessRequest
         {
             AppName = appName,
-            Host = ParameterSetName == ByUri ? Uri.Host : null,
+            // The host as a browser sends it: an international name in its ASCII (punycode) form, as app host names are stored.
+            Host = ParameterSetName == ByUri ? Uri.IdnHost : null,
             Path = path?.Escaped ?? "/",
             User = User?.Trim(),
             SignInClaims = claims,

@@ -82,6 +82,34 @@ public sealed class PolicyCmdletBindingTests : IDisposable
         Assert.Equal("InvalidIPAddress,CasbModule.Cmdlets.TestCasbAccessCommand", Assert.Single(errors).FullyQualifiedErrorId);
     }
 
+    [Theory]
+    [InlineData("https://bücher.contoso.com/cart")]
+    [InlineData("https://BÜCHER.contoso.com./cart")]
+    [InlineData("https://xn--bcher-kva.contoso.com/cart")]
+    public void Test_casb_access_finds_the_app_of_an_international_host_name_as_the_gateway_does(string uri)
+    {
+        // A browser sends the host of https://bücher.contoso.com/ as its ASCII (punycode) form, which is how app host names are stored.
+        Run("Add-CasbApp -StorePath $store -Name Shop -Upstream http://127.0.0.1:8080 -Hostname xn--bcher-kva.contoso.com");
+
+        var (output, errors) = Run($"Test-CasbAccess -StorePath $store -Uri '{uri}'");
+
+        Assert.Empty(errors);
+        Assert.Equal("Shop", Assert.Single(output).Properties["App"].Value);
+    }
+
+    [Theory]
+    [InlineData("https://[::1]:8443/cart")]
+    [InlineData("https://127.0.0.1/cart")]
+    public void Test_casb_access_finds_the_app_of_an_address_host(string uri)
+    {
+        Run("Add-CasbApp -StorePath $store -Name Shop -Upstream http://127.0.0.1:8080 -Hostname '[::1]', 127.0.0.1");
+
+        var (output, errors) = Run($"Test-CasbAccess -StorePath $store -Uri '{uri}'");
+
+        Assert.Empty(errors);
+        Assert.Equal("Shop", Assert.Single(output).Properties["App"].Value);
+    }
+
     [Fact]
     public void The_app_completer_reads_the_store_named_by_StorePath_and_quotes_names_with_spaces()
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -7,7 +8,8 @@ namespace CasbCore.Activity;
 /// <summary>
 /// The layout of the activity log: JSON lines in daily (UTC) files under &lt;store&gt;/activity, named
 /// <c>activity-YYYYMMDD.jsonl</c> for the gateway named "default" and <c>activity-YYYYMMDD.&lt;name&gt;.jsonl</c>
-/// for any other, so two gateways sharing a store never interleave writes in one file.
+/// for any other (letters, digits, '.' and '-' kept, any other character written as '_' and four hex digits), so two
+/// gateways sharing a store never write one file.
 /// </summary>
 public static class ActivityLog
 {
@@ -85,18 +87,25 @@ public static class ActivityLog
     public static IEnumerable<ActivityRecord> ReadNewestFirst(string directory, DateTimeOffset? after = null, DateTimeOffset? before = null) =>
         new FileActivityReader(directory).Read(new ActivityQuery { After = after, Before = before });
 
+    // Letters, digits, '.' and '-' as they are; any other character as '_' and its four hex digits (a space is _0020, an
+    // underscore _005f). One name, one file: two names that are not the same ignoring case never share a file (two
+    // gateways writing one file overwrite each other's lines), even on a file system that ignores case.
     private static string SafeName(string name)
     {
-        char[] chars = name.ToCharArray();
-        for (int i = 0; i < chars.Length; i++)
+        var safe = new StringBuilder(name.Length + 8);
+        foreach (char c in name)
         {
-            if (!char.IsAsciiLetterOrDigit(chars[i]) && chars[i] is not '-' and not '_')
+            if (char.IsAsciiLetterOrDigit(c) || c is '.' or '-')
             {
-                chars[i] = '_';
+                safe.Append(c);
+            }
+            else
+            {
+                safe.Append('_').Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
             }
         }
 
-        return new string(chars);
+        return safe.ToString();
     }
 
     private static JsonSerializerOptions CreateSerializerOptions()

@@ -1,4 +1,5 @@
 using CasbCore.Activity;
+using CsCheck;
 
 namespace CasbModule.Tests.Activity;
 
@@ -25,8 +26,40 @@ public sealed class ActivityLogTests : IDisposable
 
         Assert.True(File.Exists(Path.Combine(_directory, "activity-20260301.jsonl")));
         Assert.True(File.Exists(Path.Combine(_directory, "activity-20260302.jsonl")));
-        Assert.True(File.Exists(Path.Combine(_directory, "activity-20260302.edge_2.jsonl")));
+        Assert.True(File.Exists(Path.Combine(_directory, "activity-20260302.edge_00202.jsonl")));
         Assert.Equal(new[] { "c", "b", "a" }, ActivityLog.ReadNewestFirst(_directory).Select(r => r.CorrelationId));
+    }
+
+    [Fact]
+    public void Two_gateways_whose_names_differ_only_in_a_dot_or_an_underscore_each_keep_every_record()
+    {
+        // Start-CasbGateway takes both names (^[A-Za-z0-9._-]+$, unique ignoring case) for two gateways on one store.
+        var at = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        using (var dotted = new FileActivitySink(_directory, "eu.1"))
+        using (var underscored = new FileActivitySink(_directory, "eu_1"))
+        {
+            dotted.WriteBatch([Record(at, "dot-1")]);
+            underscored.WriteBatch([Record(at.AddSeconds(1), "underscore-1")]);
+            dotted.WriteBatch([Record(at.AddSeconds(2), "dot-2")]);
+            underscored.WriteBatch([Record(at.AddSeconds(3), "underscore-2")]);
+        }
+
+        Assert.Equal(
+            new[] { "underscore-2", "dot-2", "underscore-1", "dot-1" },
+            ActivityLog.ReadNewestFirst(_directory).Select(r => r.CorrelationId));
+    }
+
+    [Fact]
+    public void Gateway_names_that_may_run_side_by_side_never_share_an_activity_file()
+    {
+        // Names Start-CasbGateway takes; two of them run side by side unless equal ignoring case (its records). File
+        // names must differ ignoring case too: on a case-insensitive file system those are one file.
+        var at = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        // A small alphabet, so that neighbours (a dot for an underscore, a case) come up often.
+        Gen<string> name = Gen.String[Gen.Char["aA0._-"], 1, 3];
+        Gen.Select(name, name).Sample(
+            (a, b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase)
+                || !string.Equals(ActivityLog.FileName(at, a), ActivityLog.FileName(at, b), StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]

@@ -1,6 +1,11 @@
 namespace CasbCore.Catalogs;
 
-/// <summary>How items are named: apps, groups and policies are one name each, compared ignoring case, stored trimmed.</summary>
+/// <summary>
+/// How items are named: apps, groups and policies are one name each, compared ignoring case, stored trimmed. A name
+/// with white space at either end is InvalidName wherever it comes from (a cmdlet stores it trimmed; an import, a copied
+/// or hand-edited store is refused by the validator): " Mail" beside "Mail" would be two items that look like one, and
+/// the engine, which trims a policy's references, would not apply the policies naming " Mail" to it.
+/// </summary>
 public static class ItemNames
 {
     public static bool IsSame(string? a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
@@ -15,5 +20,12 @@ public static class ItemNames
         }
 
         return trimmed;
+    }
+
+    /// <summary>Null when <paramref name="name"/> is in the form <see cref="Normalize"/> stores, else what is wrong with it.</summary>
+    public static string? FormProblem(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.Length == name.Trim().Length ? null : "it begins or ends with white space";
     }
 }

@@ -14,8 +14,9 @@ public sealed record ConfigurationProblem(string ErrorId, string Item, string Me
 /// Checks a whole configuration for consistency (names unique, references resolve, ranges and patterns parse).
 /// Cmdlets run it before a write (so nothing invalid is stored), Import-CasbConfiguration before a merge, and
 /// the gateway before it swaps in a new revision (a broken one is refused and the last good one keeps serving).
-/// <para>Error ids (API): InvalidName (an empty name, or one with a control or bidi character that
-/// <see cref="DisplayText"/> would have to escape), DuplicateName (apps, groups, conditional-access policies,
+/// <para>Error ids (API): InvalidName (an empty name, one with a control or bidi character that
+/// <see cref="DisplayText"/> would have to escape, or one with white space at either end: names are stored trimmed,
+/// see <see cref="ItemNames"/>), DuplicateName (apps, groups, conditional-access policies,
 /// access policies; case-insensitive, per kind), UnknownApp, UnknownGroup (a policy names one that does not
 /// exist), InvalidIPRange, InvalidHostname, DuplicateRoute (two apps on the same host name and path prefix),
 /// InvalidUpstream (not an absolute http or https URI, or one that would show a control or bidi character),
@@ -350,6 +351,12 @@ public static class ConfigurationValidator
                 // A name is how an admin finds an item again: one that can only be shown escaped cannot be typed back.
                 problems.Add(new ConfigurationProblem("InvalidName", name,
                     $"The {kind} name '{name}' contains a control or bidi character (shown escaped: '{DisplayText.Safe(name)}')."));
+            }
+            else if (ItemNames.FormProblem(name) is { } form)
+            {
+                // Names are stored trimmed (ItemNames): " Mail" is an item that looks like "Mail", and policies on it would not apply.
+                problems.Add(new ConfigurationProblem("InvalidName", name,
+                    $"The {kind} name '{DisplayText.Safe(name)}' is not in the form names are stored in: {form}."));
             }
             else if (!seen.Add(name))
             {

@@ -1,7 +1,9 @@
 using CasbCore;
 using CasbCore.Catalogs;
 using CasbCore.Model;
+using CasbCore.Policies;
 using CasbCore.Store;
+using CsCheck;
 using static CasbModule.Tests.Policies.PolicyTestData;
 
 namespace CasbModule.Tests.Catalogs;
@@ -61,6 +63,75 @@ public sealed class ConfigurationImportTests
 
         Assert.Equal("UnknownApp", Assert.Throws<CasbException>(() =>
             ConfigurationImport.Apply(target, file, ConfigurationImport.Plan(target, file, replace: false))).ErrorId);
+    }
+
+    [Theory]
+    [InlineData(" Microsoft Online Services")]
+    [InlineData("Microsoft Online Services ")]
+    [InlineData("Microsoft Online Services\u00a0")]
+    public void A_name_the_cmdlets_would_have_trimmed_never_leaves_an_imported_block_policy_off_its_own_app(string name)
+    {
+        // Policy as code: a file edited by hand names the app and refers to it the same way, with a space the cmdlets trim.
+        CasbConfiguration source = Seed();
+        source.Apps[0].Name = name;
+        source.AccessPolicies[0].Apps = [name];
+        CasbConfiguration target = new();
+        ImportFile file = FileOf(source);
+
+        try
+        {
+            ConfigurationImport.Apply(target, file, ConfigurationImport.Plan(target, file, replace: true));
+        }
+        catch (CasbException ex) when (ex.ErrorId == "InvalidName")
+        {
+            return; // refused, nothing written: fine
+        }
+
+        // Accepted: then the app's block policy applies to the app, as the file says (no certificate: Block).
+        AppEntry app = Assert.Single(target.Apps, a => a.Hostnames.Contains("mos.contoso.local"));
+        Assert.Equal(AccessAction.Block, Decide(target, Request(app: app.Name)).Action);
+    }
+
+    [Fact]
+    public void Whatever_the_white_space_around_an_app_name_a_valid_configuration_applies_the_apps_block_policy_to_it()
+    {
+        // The validator and the engine must agree on what a policy's app reference names: valid means enforced.
+        Gen<string> space = Gen.String[Gen.Char[" \t\u00a0\u2003\u3000"], 0, 2];
+        Gen.Select(space, space, space, space).Sample((before, after, refBefore, refAfter) =>
+        {
+            CasbConfiguration configuration = Seed();
+            configuration.Apps[0].Name = before + "Mail" + after;
+            configuration.AccessPolicies[0].Apps = [refBefore + "mail" + refAfter];
+            if (ConfigurationValidator.Validate(configuration).Count > 0)
+            {
+                return;
+            }
+
+            Assert.Equal(AccessAction.Block, Decide(configuration, Request(app: configuration.Apps[0].Name)).Action);
+        });
+    }
+
+    [Fact]
+    public void An_import_never_adds_a_second_item_the_cmdlets_would_call_by_the_same_name()
+    {
+        // "Vendors " is "Vendors" to New-CasbGroup and Get-CasbGroup (names are stored trimmed): after the import either
+        // the store's group is the one updated or the import is refused.
+        foreach (string imported in new[] { "Vendors ", " Vendors", "Vendors\u00a0", "\u2003VENDORS" })
+        {
+            CasbConfiguration target = Seed();
+            CasbConfiguration source = new() { Groups = [new GroupEntry { Name = imported, Members = ["new@contoso.com"] }] };
+            ImportFile file = FileOf(source);
+            try
+            {
+                ConfigurationImport.Apply(target, file, ConfigurationImport.Plan(target, file, replace: false));
+            }
+            catch (CasbException ex) when (ex.ErrorId is "InvalidName" or "DuplicateName")
+            {
+                continue;
+            }
+
+            Assert.Single(target.Groups);
+        }
     }
 
     [Theory]

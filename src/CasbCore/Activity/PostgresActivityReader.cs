@@ -8,8 +8,10 @@ namespace CasbCore.Activity;
 /// <summary>
 /// Reads the activity of every replica from the PostgreSQL table, newest first, with the query's filters in the SQL
 /// WHERE: the time range prunes day partitions, a correlation id uses its index, and app, user and device wildcards
-/// become ILIKE patterns. A wildcard SQL cannot say ([a-z], escapes) is still narrowed as far as it can be and
-/// checked on each row, as every record is with <see cref="ActivityQuery.Matches"/>.
+/// become ILIKE patterns under the C collation, which folds the case of A-Z as the engine's filters do and of nothing
+/// else (a server's locale may fold more, or fold I to a dotless i). A wildcard SQL cannot say that way ([a-z], escapes,
+/// a letter beyond ASCII, whose case only .NET folds here) is checked on each row only, as every record is with
+/// <see cref="ActivityQuery.Matches"/>.
 /// </summary>
 public sealed class PostgresActivityReader : IActivityReader
 {
@@ -64,8 +66,9 @@ public sealed class PostgresActivityReader : IActivityReader
             // Thumbprint or subject: both columns, one pattern.
             if (Like(device.Pattern) is { } like)
             {
-                where.Add("(coalesce(device, '') ILIKE @device OR device_subject ILIKE @device)");
+                where.Add("(coalesce(device, '') ILIKE @device COLLATE \"C\" OR device_subject ILIKE @device COLLATE \"C\")");
                 command.Parameters.AddWithValue("device", like);
+                exact &= IsExact(device.Pattern);
             }
             else
             {
@@ -147,15 +150,22 @@ public sealed class PostgresActivityReader : IActivityReader
             return false;
         }
 
-        where.Add($"{column} ILIKE @{name}");
+        where.Add($"{column} ILIKE @{name} COLLATE \"C\"");
         command.Parameters.AddWithValue(name, like);
-        return true;
+        return IsExact(pattern.Pattern);
     }
 
-    /// <summary>The ILIKE pattern of a wildcard of * and ? only; null for one with [..] or backtick escapes.</summary>
+    /// <summary>
+    /// The ILIKE pattern (under COLLATE "C") of a wildcard of * and ? and ASCII; null for one with [..], backtick escapes
+    /// or a character beyond ASCII (É matches é in the engine, not in ILIKE under C). ILIKE's _ is one code point where
+    /// the engine's ? is one UTF-16 unit, so a pattern with ? narrows but is not exact (<see cref="IsExact"/>).
+    /// </summary>
+    /// <summary>True when the ILIKE pattern of <paramref name="wildcard"/> matches exactly what it does (no ?: see <see cref="Like"/>).</summary>
+    internal static bool IsExact(string wildcard) => !wildcard.Contains('?');
+
     internal static string? Like(string wildcard)
     {
-        if (wildcard.AsSpan().IndexOfAny("[`") >= 0)
+        if (wildcard.AsSpan().IndexOfAny("[`") >= 0 || !System.Text.Ascii.IsValid(wildcard))
         {
             return null;
         }

@@ -230,6 +230,44 @@ public sealed class PostgresActivityTests(PostgresFixture postgres)
         Assert.DoesNotContain("degraded", after);
     }
 
+    [Fact]
+    public async Task A_filter_finds_what_the_file_reader_finds_whatever_the_case_of_letters_beyond_ASCII()
+    {
+        // The engine's filters ignore case as .NET does (É is é); the database's ILIKE folds letters as its locale says
+        // (only A-Z under the C locale, the test cluster's and a common server default).
+        string uri = postgres.CreateStoreUri(nameof(A_filter_finds_what_the_file_reader_finds_whatever_the_case_of_letters_beyond_ASCII));
+        ActivityRecord[] written =
+        [
+            new() { Time = Day.AddHours(1), CorrelationId = "e1", App = "Café Wiki", User = "Émile@contoso.com", Action = "Allow", HttpStatus = 200 },
+            new() { Time = Day.AddHours(2), CorrelationId = "e2", App = "CAFÉ WIKI", User = "ÉMILE@CONTOSO.COM", Action = "Allow", HttpStatus = 200 },
+            new() { Time = Day.AddHours(3), CorrelationId = "a1", App = "Mail", User = "alice@contoso.com", Action = "Allow", HttpStatus = 200 },
+            new() { Time = Day.AddHours(4), CorrelationId = "m1", App = "M\ud83d\ude00il", User = "alice@contoso.com", Action = "Allow", HttpStatus = 200 },
+        ];
+        await using (var pump = new ActivityPump(new PostgresActivitySink(uri)))
+        {
+            foreach (ActivityRecord record in written)
+            {
+                pump.Write(record);
+            }
+        }
+
+        var reader = new PostgresActivityReader(uri);
+        foreach (ActivityQuery query in new ActivityQuery[]
+        {
+            new() { User = new ActivityPattern("émile@contoso.com") },
+            new() { User = new ActivityPattern("émile@*") },
+            new() { App = new ActivityPattern("café wiki") },
+            new() { App = new ActivityPattern("CAFé*"), First = 1 },
+            new() { User = new ActivityPattern("ALICE@contoso.com"), First = 1 },
+            new() { App = new ActivityPattern("M?il"), First = 1 },
+        })
+        {
+            Assert.Equal(
+                written.Where(query.Matches).OrderByDescending(r => r.Time).Take(query.First > 0 ? query.First : int.MaxValue).Select(r => r.CorrelationId),
+                reader.Read(query).Select(r => r.CorrelationId));
+        }
+    }
+
     [Theory]
     [InlineData("mail", "mail")]
     [InlineData("M*", "M%")]
@@ -237,6 +275,8 @@ public sealed class PostgresActivityTests(PostgresFixture postgres)
     [InlineData("50%_off\\", "50\\%\\_off\\\\")]
     [InlineData("[fm]*", null)]
     [InlineData("a`*", null)]
+    [InlineData("émile*", null)]
+    [InlineData("Caf\u00e9", null)]
     public void Wildcards_become_ILIKE_patterns_only_when_ILIKE_means_the_same(string wildcard, string? like) =>
         Assert.Equal(like, PostgresActivityReader.Like(wildcard));
 

@@ -83,6 +83,40 @@ public static class ActivityLog
             : new FileActivityReader(store.ActivityDirectory);
     }
 
+    /// <summary>
+    /// What <paramref name="reader"/> returns for <paramref name="query"/> on <paramref name="store"/>'s activity, with a
+    /// failure to read as the store's error (StoreUnavailable, StoreAuthenticationFailed, ... for a database;
+    /// ActivityReadFailed for a folder that cannot be read), never a .NET exception, for Get-CasbActivity.
+    /// </summary>
+    public static IEnumerable<ActivityRecord> Read(Store.IConfigurationStore store, IActivityReader reader, ActivityQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(query);
+        using IEnumerator<ActivityRecord> records = Try(store, () => reader.Read(query).GetEnumerator());
+        while (Try(store, records.MoveNext))
+        {
+            yield return records.Current;
+        }
+    }
+
+    private static T Try<T>(Store.IConfigurationStore store, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception ex) when (store is Store.Postgres.PostgresStore && ex is Npgsql.NpgsqlException or TimeoutException or IOException)
+        {
+            throw Store.Postgres.PostgresStore.Failure(store.Location, ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CasbException(
+                "ActivityReadFailed", CasbErrorKind.ReadError, $"Cannot read the activity log '{store.ActivityDirectory}': {ex.Message}", store.ActivityDirectory, ex);
+        }
+    }
+
     /// <summary>Every record under <paramref name="directory"/> in the time range, newest first (lazy; see <see cref="FileActivityReader"/>).</summary>
     public static IEnumerable<ActivityRecord> ReadNewestFirst(string directory, DateTimeOffset? after = null, DateTimeOffset? before = null) =>
         new FileActivityReader(directory).Read(new ActivityQuery { After = after, Before = before });

@@ -5,7 +5,8 @@ namespace CasbCore.Activity;
 
 /// <summary>
 /// A PowerShell-style wildcard (<c>*</c>, <c>?</c>, <c>[a-z]</c>, backtick escapes), matched without regard to case.
-/// The engine's own, so that every activity reader (files, a database) filters the same way.
+/// The engine's own, so that every activity reader (files, a database) filters the same way. One that is not a wildcard
+/// ([z-a]) is InvalidWildcard.
 /// </summary>
 public sealed class ActivityPattern
 {
@@ -17,7 +18,18 @@ public sealed class ActivityPattern
         Pattern = pattern;
         if (pattern.AsSpan().IndexOfAny("*?[`") >= 0)
         {
-            _regex = new Regex(ToRegex(pattern), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline);
+            try
+            {
+                _regex = new Regex(ToRegex(pattern), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline);
+            }
+            catch (ArgumentException ex)
+            {
+                // A range written backwards ([z-a]): the admin's input, not a failure of the engine.
+                throw new CasbException(
+                    "InvalidWildcard", CasbErrorKind.InvalidArgument,
+                    $"'{DisplayText.Safe(pattern)}' is not a valid wildcard: {ex.Message} Write a range low to high ([a-z]), or escape [ with a backtick.",
+                    pattern, ex);
+            }
         }
     }
 

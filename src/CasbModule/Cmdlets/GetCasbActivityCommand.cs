@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CasbCore;
 using CasbCore.Activity;
 using CasbCore.Policies;
 using CasbModule.Types;
@@ -7,7 +8,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Gets the gateway's activity log: one record per request decision and per sign-in or sign-out, newest first.</para>
-/// <para type="description">Reads the JSON-lines activity files of the store (one per UTC day) and returns each decision as an object: time, app, user, source IP, client app type, device tags, client-certificate subject and status, conditional-access results, matched access policies, action (Allow, Block, Monitor), HTTP status, latencies and any error. Sign-ins and sign-outs at the gateway are records of Kind SignIn or SignOut with the user, the identity provider, the number of groups the token named, the Outcome (Success or Failure) and, for a failure, the FailureReason shown on the page. With the default activity volume (Summary), repeated allowed requests are Summary records that count the requests of one user, app and device in one minute. Filters narrow the result (they match the exact logged values, with wildcards where noted); -First stops reading as soon as enough records are found. Newest-first reading starts at the end of the newest file, and a lookup by correlation id reads only the part of the day around the time the id carries, so neither reads a whole day. Paths, User-Agents, user names and certificate subjects come from clients, so every string of the returned objects shows control and bidi characters escaped (ESC as \x1b, a right-to-left override as \u202e): a request cannot rewrite what the terminal shows. The log file, and each object's GetRecord() method, keep the exact values.</para>
+/// <para type="description">Reads the JSON-lines activity files of the store (one per UTC day) and returns each decision as an object: time, app, user, source IP, client app type, device tags, client-certificate subject and status, conditional-access results, matched access policies, action (Allow, Block, Monitor), HTTP status, latencies and any error. Sign-ins and sign-outs at the gateway are records of Kind SignIn or SignOut with the user, the identity provider, the number of groups the token named, the Outcome (Success or Failure) and, for a failure, the FailureReason shown on the page. With the default activity volume (Summary), repeated allowed requests are Summary records that count the requests of one user, app and device in one minute. Filters narrow the result (they match the exact logged values, with wildcards where noted); -First stops reading as soon as enough records are found. Newest-first reading starts at the end of the newest file, and a lookup by correlation id reads only the part of the day around the time the id carries, so neither reads a whole day. Paths, User-Agents, user names and certificate subjects come from clients, so every string of the returned objects shows control and bidi characters escaped (ESC as \x1b, a right-to-left override as \u202e): a request cannot rewrite what the terminal shows. The log file, and each object's GetRecord() method, keep the exact values. A wildcard that is not one ([z-a]) is the error InvalidWildcard; a log that cannot be read is the store's error (StoreUnavailable or StoreAuthenticationFailed for a database, ActivityReadFailed for a folder).</para>
 /// </summary>
 /// <example>
 /// <code>Get-CasbActivity -First 20</code>
@@ -81,23 +82,38 @@ public sealed class GetCasbActivityCommand : CasbStoreCmdlet
 
     protected override void EndProcessing()
     {
-        var query = new ActivityQuery
+        ActivityQuery query = null!;
+        try
         {
-            App = App is null ? null : new ActivityPattern(App),
-            User = User is null ? null : new ActivityPattern(User),
-            Device = Device is null ? null : new ActivityPattern(Device),
-            Actions = Action?.Select(a => a.ToString()).ToHashSet(StringComparer.OrdinalIgnoreCase),
-            Kinds = Activity?.ToHashSet(),
-            RecordKinds = Kind?.ToHashSet(StringComparer.OrdinalIgnoreCase),
-            After = After is { } a ? ToOffset(a) : null,
-            Before = Before is { } b ? ToOffset(b) : null,
-            CorrelationId = CorrelationId,
-            First = First,
-        };
+            query = new ActivityQuery
+            {
+                App = App is null ? null : new ActivityPattern(App),
+                User = User is null ? null : new ActivityPattern(User),
+                Device = Device is null ? null : new ActivityPattern(Device),
+                Actions = Action?.Select(a => a.ToString()).ToHashSet(StringComparer.OrdinalIgnoreCase),
+                Kinds = Activity?.ToHashSet(),
+                RecordKinds = Kind?.ToHashSet(StringComparer.OrdinalIgnoreCase),
+                After = After is { } a ? ToOffset(a) : null,
+                Before = Before is { } b ? ToOffset(b) : null,
+                CorrelationId = CorrelationId,
+                First = First,
+            };
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex); // a wildcard that is not one (InvalidWildcard)
+        }
 
-        foreach (ActivityRecord record in ActivityLog.OpenReader(Store).Read(query))
+        try
         {
-            WriteObject(new CasbActivity(record));
+            foreach (ActivityRecord record in ActivityLog.Read(Store, ActivityLog.OpenReader(Store), query))
+            {
+                WriteObject(new CasbActivity(record));
+            }
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
         }
     }
 

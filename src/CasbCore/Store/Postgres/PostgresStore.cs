@@ -495,7 +495,10 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
         }
     }
 
-    private CasbException Unavailable(Exception ex)
+    private CasbException Unavailable(Exception ex) => Failure(Location, ex);
+
+    /// <summary>The store's error for a failure of the database at <paramref name="location"/> (also the activity table's, read by Get-CasbActivity).</summary>
+    internal static CasbException Failure(string location, Exception ex)
     {
         // Npgsql reports a missing password as "No password has been provided…"; the server a wrong one as 28P01.
         // A PGPASSFILE that names no file fails in Npgsql with FileNotFoundException (libpq ignores it): the same mistake.
@@ -507,8 +510,8 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
         {
             return new CasbException(
                 "StoreAuthenticationFailed", CasbErrorKind.AuthenticationError,
-                $"Cannot sign in to the store '{Location}': {ex.Message} Set PGPASSWORD, or put the password in the passfile (PGPASSFILE, else ~/.pgpass).",
-                Location, ex);
+                $"Cannot sign in to the store '{location}': {ex.Message} Set PGPASSWORD, or put the password in the passfile (PGPASSFILE, else ~/.pgpass).",
+                location, ex);
         }
 
         // The server answered and refused: the admin has something to fix on the server, and retrying will not help.
@@ -517,19 +520,19 @@ public sealed class PostgresStore : IConfigurationStore, IDisposable
         {
             PostgresException { SqlState: "42501" } => new CasbException(
                 "StorePermissionDenied", CasbErrorKind.PermissionDenied,
-                $"The store '{Location}' refused its database user: {ex.Message} The user needs CREATE on the database the first time (for the schema casb), then USAGE on the schema and SELECT, INSERT, UPDATE and DELETE on its tables (docs/store.md).",
-                Location, ex),
+                $"The store '{location}' refused its database user: {ex.Message} The user needs CREATE on the database the first time (for the schema casb), then USAGE on the schema and SELECT, INSERT, UPDATE and DELETE on its tables (docs/store.md).",
+                location, ex),
             PostgresException { SqlState: "25006" } => new CasbException(
                 "StoreReadOnly", CasbErrorKind.WriteError,
-                $"The store '{Location}' is read-only: {ex.Message} Point the store at the primary server, not at a standby (or a database with default_transaction_read_only on).",
-                Location, ex),
+                $"The store '{location}' is read-only: {ex.Message} Point the store at the primary server, not at a standby (or a database with default_transaction_read_only on).",
+                location, ex),
             PostgresException { SqlState: var state } when !state.StartsWith("08", StringComparison.Ordinal)
                 && !state.StartsWith("53", StringComparison.Ordinal) && !state.StartsWith("57", StringComparison.Ordinal) => new CasbException(
                 "StoreError", CasbErrorKind.InvalidOperation,
-                $"The store '{Location}' refused the operation ({state}): {ex.Message} Nothing was changed.",
-                Location, ex),
+                $"The store '{location}' refused the operation ({state}): {ex.Message} Nothing was changed.",
+                location, ex),
             _ => new CasbException(
-                "StoreUnavailable", CasbErrorKind.ConnectionError, $"Cannot reach the store '{Location}': {ex.Message}", Location, ex),
+                "StoreUnavailable", CasbErrorKind.ConnectionError, $"Cannot reach the store '{location}': {ex.Message}", location, ex),
         };
     }
 

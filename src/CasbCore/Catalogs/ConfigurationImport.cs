@@ -62,18 +62,23 @@ public static class ConfigurationImport
             throw Invalid(path, ex.Message, ex);
         }
 
-        foreach (ConfigurationItemKind kind in ConfigurationItems.All)
+        // Roots first: each is keyed by its certificate's SHA-1 thumbprint as Add-CasbTrustedRoot keys it, whichever
+        // thumbprint the file names it by, so that one CA is one item (a second entry would keep it trusted after its
+        // removal) and a CA twice in the file is a key that appears twice.
+        foreach (TrustedRootEntry root in configuration.TrustedRoots)
         {
-            string? problem = kind.FindKeyProblem(configuration);
+            string? problem = CheckTrustedRoot(root, out string? thumbprint);
             if (problem is not null)
             {
                 throw Invalid(path, problem, null);
             }
+
+            root.Thumbprint = thumbprint!;
         }
 
-        foreach (TrustedRootEntry root in configuration.TrustedRoots)
+        foreach (ConfigurationItemKind kind in ConfigurationItems.All)
         {
-            string? problem = CheckTrustedRoot(root);
+            string? problem = kind.FindKeyProblem(configuration);
             if (problem is not null)
             {
                 throw Invalid(path, problem, null);
@@ -153,9 +158,13 @@ public static class ConfigurationImport
     private static CasbException Invalid(string path, string why, Exception? inner) =>
         new(InvalidFileErrorId, CasbErrorKind.InvalidData, $"Cannot import '{path}': {why} Nothing was changed.", path, inner);
 
-    /// <summary>A trusted root must carry the certificate its thumbprint names: the store trusts RawData, never the label.</summary>
-    private static string? CheckTrustedRoot(TrustedRootEntry root)
+    /// <summary>
+    /// A trusted root must carry the certificate its thumbprint (SHA-1 or SHA-256) names: the store trusts RawData, never
+    /// the label. <paramref name="thumbprint"/>: the certificate's SHA-1 thumbprint as the store keys roots.
+    /// </summary>
+    private static string? CheckTrustedRoot(TrustedRootEntry root, out string? thumbprint)
     {
+        thumbprint = null;
         if (!TryDecode(root.RawData, out byte[] der))
         {
             return $"the trusted root '{root.Thumbprint}' has no valid base64 certificate data.";
@@ -172,6 +181,7 @@ public static class ConfigurationImport
             }
 
             // Add-CasbTrustedRoot refuses a certificate that is not a CA; an import must not be a way around it.
+            thumbprint = TrustedRootCatalog.NormalizeThumbprint(certificate.Thumbprint);
             return TrustedRootCatalog.IsCertificateAuthority(certificate)
                 ? null
                 : $"the trusted root '{root.Thumbprint}' ({certificate.Subject}) is not a certificate authority.";

@@ -134,6 +134,53 @@ public sealed class ConfigurationImportTests
         }
     }
 
+    [Fact]
+    public void A_trusted_root_named_by_its_SHA256_thumbprint_is_the_one_the_store_has_and_one_removal_untrusts_it()
+    {
+        // Add-CasbTrustedRoot keys a root by its SHA-1 thumbprint; an import accepts a file that names it by SHA-256.
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=Import Test CA", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+        using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        CasbConfiguration target = new() { TrustedRoots = [CasbCore.Certificates.TrustedRootCatalog.CreateEntry(ca, DateTimeOffset.UtcNow)] };
+        TrustedRootEntry bySha256 = CasbCore.Certificates.TrustedRootCatalog.CreateEntry(ca, DateTimeOffset.UtcNow);
+        bySha256.Thumbprint = ca.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        ImportFile file = FileOf(new CasbConfiguration { TrustedRoots = [bySha256] });
+
+        try
+        {
+            ConfigurationImport.Apply(target, file, ConfigurationImport.Plan(target, file, replace: false));
+        }
+        catch (CasbException ex) when (ex.ErrorId == ConfigurationImport.InvalidFileErrorId)
+        {
+            return; // refused: fine
+        }
+
+        // The admin removes the CA by the thumbprint Get-CasbTrustedRoot shows for it: nothing may still trust it.
+        Assert.Single(target.TrustedRoots);
+        CasbCore.Certificates.TrustedRootCatalog.Remove(target, ca.Thumbprint);
+        Assert.Empty(CasbCore.Certificates.TrustedRootCatalog.ToCollection(target));
+    }
+
+    [Fact]
+    public void One_CA_twice_in_a_file_under_its_two_thumbprints_is_ImportFileInvalid()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=Twice CA", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+        using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        TrustedRootEntry bySha1 = CasbCore.Certificates.TrustedRootCatalog.CreateEntry(ca, DateTimeOffset.UtcNow);
+        TrustedRootEntry bySha256 = CasbCore.Certificates.TrustedRootCatalog.CreateEntry(ca, DateTimeOffset.UtcNow);
+        bySha256.Thumbprint = ca.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256).ToLowerInvariant();
+
+        CasbException error = Assert.Throws<CasbException>(() => FileOf(new CasbConfiguration { TrustedRoots = [bySha1, bySha256] }));
+
+        Assert.Equal(ConfigurationImport.InvalidFileErrorId, error.ErrorId);
+        Assert.Contains("appears twice", error.Message);
+    }
+
     [Theory]
     [InlineData("""{ "schemaVersion": 1, "apps": [ { "name": "A", "upstream": "http://127.0.0.1/" }, { "name": "a", "upstream": "http://127.0.0.1/" } ] }""", "'a' appears twice")]
     [InlineData("""{ "schemaVersion": 1, "groups": [ { "name": " " } ] }""", "a group has no name")]

@@ -23,7 +23,9 @@ internal static class DispositionFileNames
         problem = null;
         if (!ContentDispositionHeaderValue.TryParse(header, out disposition))
         {
+            // Browsers still save a file under what they read in it ("filename=Q3 report.exe", raw UTF-8, a quote left open).
             problem = "its Content-Disposition does not parse";
+            namesFile = ReadLeniently(header, names);
             return false;
         }
 
@@ -131,6 +133,64 @@ internal static class DispositionFileNames
         }
 
         return problem is null;
+    }
+
+    /// <summary>
+    /// Every value a lenient reader (Chrome, Firefox, a hand-written server parser) could take for the file's name in a
+    /// header the library refuses: each ';'-separated piece, split outside quotes and also ignoring them (a quote left
+    /// open), whose name starts with "filename" (the first piece too: Chrome reads "filename=a.exe" without a type).
+    /// True when any piece names a file.
+    /// </summary>
+    private static bool ReadLeniently(string header, List<string> names)
+    {
+        bool namesFile = false;
+        foreach (IEnumerable<string> pieces in new[] { SplitOutsideQuotes(header), header.Split(';') })
+        {
+            foreach (string piece in pieces)
+            {
+                int equals = piece.IndexOf('=');
+                if (equals < 0 || !piece.AsSpan(0, equals).Trim().StartsWith("filename", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                namesFile = true;
+                string raw = piece[(equals + 1)..].Trim();
+                Add(names, raw);
+                Add(names, Value(raw));
+                string unquoted = raw.Trim('"').Trim();
+                Add(names, unquoted);
+                Add(names, HeaderUtilities.UnescapeAsQuotedString("\"" + unquoted + "\"").ToString());
+                Add(names, Unescape(unquoted));
+            }
+        }
+
+        return namesFile;
+    }
+
+    private static IEnumerable<string> SplitOutsideQuotes(string header)
+    {
+        int start = 0;
+        bool quoted = false;
+        for (int i = 0; i < header.Length; i++)
+        {
+            char c = header[i];
+            if (quoted && c == '\\')
+            {
+                i++;
+            }
+            else if (c == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (c == ';' && !quoted)
+            {
+                yield return header[start..i];
+                start = i + 1;
+            }
+        }
+
+        yield return header[start..];
     }
 
     /// <summary>The part of a name a file is saved under: after the last slash or backslash, without control characters.</summary>

@@ -1,3 +1,4 @@
+using CsCheck;
 using System.Net;
 using System.Net.Http.Headers;
 using CasbCore.Activity;
@@ -226,5 +227,83 @@ public sealed class DownloadControlTests
         // An ambiguous header (a parameter twice, RFC 2231 continuations) is still a download, under every name it could mean.
         Assert.NotNull(download);
         Assert.Equal(names, download.Names);
+    }
+
+    // Headers the header library refuses but browsers read (Chrome and Firefox take an unquoted value up to the ';', keep
+    // an unescaped quote, decode raw UTF-8): apps that paste a file name into the header send them.
+    [Theory]
+    [InlineData("attachment; filename=Q3 report.exe", "Q3 report.exe")]
+    [InlineData("attachment; filename=[setup].exe", "[setup].exe")]
+    [InlineData("attachment; filename=\"setup.exe", "setup.exe")]
+    [InlineData("attachment; filename=setup.exe;;", "setup.exe")]
+    [InlineData("attachment; filename=setup.exe; size=1 2", "setup.exe")]
+    [InlineData("attachment;filename=r\u00c3\u00a9sum\u00c3\u00a9.exe", "r\u00c3\u00a9sum\u00c3\u00a9.exe")]
+    public void A_disposition_the_header_library_cannot_parse_is_decided_under_the_name_a_browser_saves(string header, string name)
+    {
+        using var response = new HttpResponseMessage { Content = new ByteArrayContent([1]) };
+        response.Content.Headers.TryAddWithoutValidation("Content-Disposition", header);
+
+        CasbGateway.SessionControl.DownloadFile? download = CasbGateway.SessionControl.DownloadDetector.DownloadOf(response, RequestPath.Parse("/files/42"), null);
+
+        // Decided as a download (fail closed) but under the URL's "42" alone, an extension filter never matched it.
+        Assert.NotNull(download);
+        Assert.Contains(name, download.Names);
+    }
+
+    [Fact]
+    public async Task A_blocked_extension_in_a_disposition_the_header_library_cannot_parse_is_still_blocked()
+    {
+        var policy = new SessionPolicyEntry
+        {
+            Name = "No executables",
+            ControlType = SessionControlType.ControlFileDownload,
+            Action = SessionPolicyAction.Block,
+            FileExtensions = ["exe"],
+        };
+        await using var upstream = await FileUpstream.StartAsync(context =>
+        {
+            context.Response.Headers.ContentDisposition = "attachment; filename=Q3 setup.exe";
+            return context.Response.Body.WriteAsync("MZ"u8.ToArray()).AsTask();
+        });
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(
+            Mode(AppControlMode.UseCustomPolicy, policy), upstreamOverride: upstream.Url);
+        using HttpClient client = harness.CreateClient();
+
+        using HttpResponseMessage download = await client.SendAsync(Get("/files/42"));
+
+        Assert.Equal("Q3 setup.exe.blocked.txt", download.Content.Headers.ContentDisposition?.FileNameStar);
+        Assert.DoesNotContain("MZ", await download.Content.ReadAsStringAsync());
+        ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal(("Download", "Block", "No executables"), (record.FileDirection, record.FileAction, record.SessionPolicy));
+    }
+
+    [Fact]
+    public void Every_way_an_app_can_paste_a_name_into_the_header_keeps_its_extension_among_the_names()
+    {
+        // A stem a user chose (spaces, brackets, quotes, non-ASCII read as Latin-1, ';'), its extension, a sloppy header.
+        Gen<string> stems = Gen.String[Gen.Char["ab Q3[]()\"';,=\u00c3\u00a9\u00e9-_."], 1, 20];
+        Gen<Func<string, string>> headers = Gen.OneOf(
+            Gen.Const<Func<string, string>>(n => $"attachment; filename={n}"),
+            Gen.Const<Func<string, string>>(n => $"attachment;filename=\"{n}\""),
+            Gen.Const<Func<string, string>>(n => $"attachment; filename=\"{n}"),
+            Gen.Const<Func<string, string>>(n => $"inline; filename={n}; size=1"),
+            Gen.Const<Func<string, string>>(n => $"filename={n}"),
+            Gen.Const<Func<string, string>>(n => $"attachment; FILENAME = {n} ;"));
+        Gen.Select(stems, headers).Sample((stem, header) =>
+        {
+            string name = stem.Trim(' ', '.') + ".exe";
+            if (name.Contains(';') || name.Contains('"') || name.Contains('='))
+            {
+                return; // a name that is itself ambiguous in the header: some reader cuts it before its extension
+            }
+
+            using var response = new HttpResponseMessage { Content = new ByteArrayContent([1]) };
+            response.Content.Headers.TryAddWithoutValidation("Content-Disposition", header(name));
+
+            CasbGateway.SessionControl.DownloadFile? download = CasbGateway.SessionControl.DownloadDetector.DownloadOf(response, RequestPath.Parse("/files/42"), null);
+
+            Assert.NotNull(download);
+            Assert.Contains(download.Names, n => FileTransfer.ExtensionOf(n) == "exe");
+        });
     }
 }

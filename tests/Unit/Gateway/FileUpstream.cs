@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CasbModule.Tests.Gateway;
+
+/// <summary>
+/// An upstream app on loopback (port 0) that answers every request with <c>respond</c>: for the responses and the request
+/// handling (ranges, compression, decompression) the sample app does not have.
+/// </summary>
+internal sealed class FileUpstream : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private FileUpstream(WebApplication app, string url)
+    {
+        _app = app;
+        Url = url;
+    }
+
+    /// <summary>The upstream's address without a trailing slash, as an app's upstream is configured.</summary>
+    public string Url { get; }
+
+    public static async Task<FileUpstream> StartAsync(RequestDelegate respond, Action<WebApplication>? configure = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        WebApplication app = builder.Build();
+        configure?.Invoke(app);
+        app.Run(respond);
+        await app.StartAsync();
+        string url = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new FileUpstream(app, url.TrimEnd('/'));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

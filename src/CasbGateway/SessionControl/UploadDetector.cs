@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using CasbCore.Policies;
@@ -5,15 +6,19 @@ using CasbCore.Policies;
 namespace CasbGateway.SessionControl;
 
 /// <summary>
-/// Which requests are uploads: a body-bearing request with a multipart body (its file parts are then decided as they
+/// Which requests are uploads: a request with a body (any method) and a multipart body (its file parts are then decided as they
 /// stream, <see cref="MultipartUploadStream"/>) or with a Content-Disposition header naming the body's file.
 /// </summary>
 internal static class UploadDetector
 {
-    /// <summary>True when the request may carry a file: a body-bearing method with a multipart body or a Content-Disposition.</summary>
+    /// <summary>
+    /// True when the request may carry a file: it has a body, whatever its method, that is multipart or names its file
+    /// in a Content-Disposition. Not only POST, PUT and PATCH: ASP.NET Core's Request.Form, Rack, Werkzeug and multer
+    /// read the files of a DELETE, a GET with a body or a made-up method as well, for an endpoint mapped for any method.
+    /// </summary>
     public static bool MayCarryFiles(HttpRequest request) =>
-        (HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method))
-        && (IsMultipart(request) || request.Headers.ContainsKey(HeaderNames.ContentDisposition));
+        (IsMultipart(request) || request.Headers.ContainsKey(HeaderNames.ContentDisposition))
+        && (request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true);
 
     public static bool IsMultipart(HttpRequest request)
     {

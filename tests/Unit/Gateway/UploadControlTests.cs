@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using CasbCore.Activity;
 using CasbCore.Model;
+using Microsoft.AspNetCore.Http;
 
 namespace CasbModule.Tests.Gateway;
 
@@ -300,5 +301,34 @@ public sealed class UploadControlTests
             Assert.NotEqual("Block", r.Action);
             Assert.Contains(r.ConditionalAccess, c => c.Policy == "Report-only downloads" && c.Outcome.Contains("ReportOnly", StringComparison.Ordinal));
         });
+    }
+
+    // ASP.NET Core's Request.Form, Rack, Werkzeug and multer read a multipart body whatever the method: an endpoint mapped
+    // for any method (app.Map, app.all) takes the file from a DELETE or a made-up method as from a POST.
+    [Theory]
+    [InlineData("DELETE")]
+    [InlineData("OPTIONS")]
+    [InlineData("GET")]
+    [InlineData("PROPPATCH")]
+    [InlineData("post")]
+    public async Task A_multipart_body_is_decided_whatever_the_method_that_carries_it(string method)
+    {
+        await using var upstream = await FileUpstream.StartAsync(async context =>
+        {
+            IFormCollection form = await context.Request.ReadFormAsync();
+            await context.Response.WriteAsync("upstream stored " + string.Join(",", form.Files.Select(f => f.FileName)));
+        });
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.UseCustomPolicy, NoExecutables), upstreamOverride: upstream.Url);
+        using HttpClient client = harness.CreateClient();
+        using HttpRequestMessage request = Upload("setup.exe", 100);
+        request.Method = new HttpMethod(method);
+
+        using HttpResponseMessage response = await client.SendAsync(request);
+        string body = await response.Content.ReadAsStringAsync();
+
+        Assert.DoesNotContain("upstream stored setup.exe", body);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal(("Block", "Upload", "setup.exe"), (record.Action, record.FileDirection, record.FileName));
     }
 }

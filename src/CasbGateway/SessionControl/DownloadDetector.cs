@@ -14,7 +14,8 @@ internal sealed record DownloadFile(IReadOnlyList<string> Names, long? SizeBytes
 /// inline PDF can be saved as easily), or, without either, a URL whose last segment has an extension a session policy
 /// of the session names (/files/q3.xlsx). The name comes from the header (every spelling of it, see
 /// <see cref="DispositionFileNames"/>), else from the URL's last segment, as a browser names the file it saves; the
-/// size is the Content-Length (unknown for a chunked response, which a size filter then treats as large).
+/// size is the file's (<see cref="SizeOf"/>: unknown for a chunked or compressed response, which a size filter then
+/// treats as large; a range's whole file).
 /// </summary>
 internal static class DownloadDetector
 {
@@ -23,7 +24,6 @@ internal static class DownloadDetector
     public static DownloadFile? DownloadOf(HttpResponseMessage response, RequestPath? path, SessionControls? controls)
     {
         System.Net.Http.Headers.HttpContentHeaders headers = response.Content.Headers;
-        long? size = headers.ContentLength;
         string? urlName = LastSegment(path);
         if (headers.TryGetValues(HeaderName, out IEnumerable<string>? values))
         {
@@ -48,13 +48,31 @@ internal static class DownloadDetector
                     names.Add(urlName);
                 }
 
-                return new DownloadFile(names, size);
+                return new DownloadFile(names, SizeOf(response));
             }
         }
 
         return urlName is not null && controls is not null && controls.NamesExtensionOf(FileTransferDirection.Download, urlName)
-            ? new DownloadFile([urlName], size)
+            ? new DownloadFile([urlName], SizeOf(response))
             : null;
+    }
+
+    /// <summary>
+    /// The size of the file the client saves, or null when this response does not say it: a range (206) is part of a
+    /// file the client can fetch whole a range at a time, so its Content-Range's complete length counts; a body with a
+    /// Content-Encoding is saved decoded, larger than its Content-Length. A size filter treats null as large.
+    /// </summary>
+    internal static long? SizeOf(HttpResponseMessage response)
+    {
+        System.Net.Http.Headers.HttpContentHeaders headers = response.Content.Headers;
+        if (headers.TryGetValues("Content-Encoding", out IEnumerable<string>? encodings)
+            && encodings.SelectMany(e => e.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                .Any(e => !e.Equals("identity", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        return response.StatusCode == System.Net.HttpStatusCode.PartialContent ? headers.ContentRange?.Length : headers.ContentLength;
     }
 
     /// <summary>The decoded last segment of the canonical path, or null for a folder ("/reports/").</summary>

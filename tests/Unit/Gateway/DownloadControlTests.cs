@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using CasbCore.Activity;
 using CasbCore.Model;
 using CasbCore.Policies;
+using Microsoft.AspNetCore.Http;
 
 namespace CasbModule.Tests.Gateway;
 
@@ -305,5 +306,88 @@ public sealed class DownloadControlTests
             Assert.NotNull(download);
             Assert.Contains(download.Names, n => FileTransfer.ExtensionOf(n) == "exe");
         });
+    }
+
+    private static readonly SessionPolicyEntry NoLargeDownloads = new()
+    {
+        Name = "No large downloads",
+        ControlType = SessionControlType.ControlFileDownload,
+        Action = SessionPolicyAction.Block,
+        MinFileSizeMB = 2,
+        BlockMessage = "Files of 2 MB or more stay on the server.",
+    };
+
+    // The size a size filter decides is the file's: a range is part of a file the client can fetch whole a range at a
+    // time, and a Content-Encoding'd body is saved decoded, larger than its Content-Length.
+    [Theory]
+    [InlineData(206, "bytes 0-9/5000000", null, 5_000_000L)]
+    [InlineData(206, "bytes 0-9/*", null, null)]
+    [InlineData(206, null, null, null)]
+    [InlineData(200, null, "gzip", null)]
+    [InlineData(200, null, "br", null)]
+    [InlineData(200, null, "identity", 10L)]
+    public void A_download_is_sized_as_the_file_a_client_saves_not_as_the_bytes_of_this_response(int status, string? contentRange, string? contentEncoding, long? size)
+    {
+        using var response = new HttpResponseMessage((HttpStatusCode)status) { Content = new ByteArrayContent(new byte[10]) };
+        response.Content.Headers.TryAddWithoutValidation("Content-Disposition", "attachment; filename=\"big.csv\"");
+        if (contentRange is not null)
+        {
+            response.Content.Headers.TryAddWithoutValidation("Content-Range", contentRange);
+        }
+
+        if (contentEncoding is not null)
+        {
+            response.Content.Headers.TryAddWithoutValidation("Content-Encoding", contentEncoding);
+        }
+
+        CasbGateway.SessionControl.DownloadFile? download = CasbGateway.SessionControl.DownloadDetector.DownloadOf(response, RequestPath.Parse("/big.csv"), null);
+
+        Assert.NotNull(download);
+        Assert.Equal(size, download.SizeBytes);
+    }
+
+    [Fact]
+    public async Task A_size_filter_blocks_a_large_file_fetched_a_range_at_a_time_or_compressed_and_the_what_if_agrees()
+    {
+        byte[] file = Enumerable.Repeat((byte)'x', 3 * 1024 * 1024).ToArray();
+        await using var upstream = await FileUpstream.StartAsync(async context =>
+        {
+            if (context.Request.Path == "/compressed/big.csv")
+            {
+                // What ResponseCompression or nginx's gzip does to a CSV export: 3 MiB saved, a few KiB on the wire.
+                using var packed = new MemoryStream();
+                using (var gzip = new System.IO.Compression.GZipStream(packed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+                {
+                    gzip.Write(file);
+                }
+
+                context.Response.Headers.ContentDisposition = "attachment; filename=\"big.csv\"";
+                context.Response.Headers.ContentEncoding = "gzip";
+                context.Response.ContentLength = packed.Length;
+                await context.Response.Body.WriteAsync(packed.ToArray());
+                return;
+            }
+
+            await Results.File(file, "text/csv", "big.csv", enableRangeProcessing: true).ExecuteAsync(context);
+        });
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.UseCustomPolicy, NoLargeDownloads), upstreamOverride: upstream.Url);
+        using HttpClient client = harness.CreateClient();
+
+        using HttpRequestMessage ranged = Get("/files/big.csv");
+        ranged.Headers.Range = new RangeHeaderValue(0, 1024 * 1024 - 1);
+        using HttpResponseMessage firstMiB = await client.SendAsync(ranged);
+        using HttpResponseMessage compressed = await client.SendAsync(Get("/compressed/big.csv"));
+
+        Assert.Equal("big.csv.blocked.txt", firstMiB.Content.Headers.ContentDisposition?.FileNameStar);
+        Assert.Contains("Files of 2 MB or more stay on the server.", await firstMiB.Content.ReadAsStringAsync());
+        Assert.Equal("big.csv.blocked.txt", compressed.Content.Headers.ContentDisposition?.FileNameStar);
+        Assert.Contains("Files of 2 MB or more stay on the server.", await compressed.Content.ReadAsStringAsync());
+        IReadOnlyList<ActivityRecord> records = await harness.WaitForActivityAsync(2);
+        Assert.All(records, r => Assert.Equal(("Download", "Block", "No large downloads"), (r.FileDirection, r.FileAction, r.SessionPolicy)));
+
+        // Test-CasbAccess -Download -FileName big.csv -FileSizeMB 3 asks the same engine: Block.
+        var engine = new CasbCore.CasbEngine(harness.Store.Load());
+        AccessDecision session = engine.Decide(new AccessRequest { AppName = GatewayHarness.AppName, UserAgent = Edge });
+        Assert.Equal(FileAction.Block, engine.DecideFile(session, new FileTransfer(FileTransferDirection.Download, "big.csv", file.Length)).Action);
     }
 }

@@ -52,6 +52,13 @@ internal sealed class UploadControlMiddleware
             return;
         }
 
+        if (UploadDetector.IsEncoded(context.Request))
+        {
+            // Its parts are what the upstream decodes, which the gateway cannot decide as they stream: refused, not guessed.
+            await RefuseMalformedAsync(context, feature, "its Content-Encoding hides its parts from the gateway");
+            return;
+        }
+
         if (UploadDetector.BoundaryOf(context.Request, out string? boundaryProblem) is not { } boundary)
         {
             await RefuseMalformedAsync(context, feature, boundaryProblem!);

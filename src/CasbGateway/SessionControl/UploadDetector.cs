@@ -34,6 +34,26 @@ internal static class UploadDetector
     }
 
     /// <summary>
+    /// True when the body has a Content-Encoding other than identity: an upstream that decompresses it (ASP.NET Core's
+    /// request decompression, Apache's mod_deflate) reads other bytes than the gateway sees, and more of them.
+    /// </summary>
+    public static bool IsEncoded(HttpRequest request)
+    {
+        foreach (string? value in request.Headers.ContentEncoding)
+        {
+            foreach (string coding in (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!coding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// The boundary of a multipart body, or null with why it cannot be read unambiguously: two Content-Type headers
     /// or two boundary parameters (servers take the first or the last), or a boundary RFC 2046 does not allow.
     /// </summary>
@@ -65,7 +85,7 @@ internal static class UploadDetector
 
     /// <summary>
     /// A body that names its file in a Content-Disposition header (a PUT of one file): decided from its headers, of
-    /// Content-Length bytes, under every spelling of its name. <paramref name="problem"/> says why an ambiguous header
+    /// Content-Length bytes (unknown when chunked or encoded: a size filter then matches), under every spelling of its name. <paramref name="problem"/> says why an ambiguous header
     /// is refused.
     /// </summary>
     public static FileDecision? DecideNamedBody(HttpRequest request, Func<FileTransfer, FileDecision> decide, out string? problem)
@@ -84,6 +104,6 @@ internal static class UploadDetector
             return null;
         }
 
-        return FileDecisions.Strictest(decide, FileTransferDirection.Upload, names, request.ContentLength);
+        return FileDecisions.Strictest(decide, FileTransferDirection.Upload, names, IsEncoded(request) ? null : request.ContentLength);
     }
 }

@@ -26,13 +26,20 @@ internal sealed class FileUpstream : IAsyncDisposable
     /// <summary>The upstream's address without a trailing slash, as an app's upstream is configured.</summary>
     public string Url { get; }
 
-    public static async Task<FileUpstream> StartAsync(RequestDelegate respond, Action<WebApplication>? configure = null)
+    /// <param name="respond">The answer to every request.</param>
+    /// <param name="decompressRequests">Decompress request bodies (gzip, br, deflate) before <paramref name="respond"/> reads them.</param>
+    public static async Task<FileUpstream> StartAsync(RequestDelegate respond, bool decompressRequests = false)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
+        builder.Services.AddRequestDecompression();
         WebApplication app = builder.Build();
-        configure?.Invoke(app);
+        if (decompressRequests)
+        {
+            app.UseRequestDecompression();
+        }
+
         app.Run(respond);
         await app.StartAsync();
         string url = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();

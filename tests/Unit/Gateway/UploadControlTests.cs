@@ -331,4 +331,66 @@ public sealed class UploadControlTests
         ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
         Assert.Equal(("Block", "Upload", "setup.exe"), (record.Action, record.FileDirection, record.FileName));
     }
+
+    private static byte[] Gzip(byte[] data)
+    {
+        using var packed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(packed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(data);
+        }
+
+        return packed.ToArray();
+    }
+
+    // An upstream that decompresses request bodies (ASP.NET Core's UseRequestDecompression, Apache's mod_deflate input
+    // filter) reads what the gateway never saw: gzip stops at the end of its stream, so what follows (an innocent form
+    // the gateway parses) is dropped.
+    [Fact]
+    public async Task A_compressed_multipart_body_is_refused_since_the_gateway_cannot_see_the_parts_the_upstream_reads()
+    {
+        await using var upstream = await FileUpstream.StartAsync(
+            async context =>
+            {
+                IFormCollection form = await context.Request.ReadFormAsync();
+                await context.Response.WriteAsync("upstream stored " + string.Join(",", form.Files.Select(f => f.FileName)));
+            },
+            decompressRequests: true);
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.UseCustomPolicy, NoExecutables), upstreamOverride: upstream.Url);
+        using HttpClient client = harness.CreateClient();
+        byte[] hidden = Gzip(System.Text.Encoding.ASCII.GetBytes(
+            "--b0\r\nContent-Disposition: form-data; name=\"f\"; filename=\"setup.exe\"\r\n\r\nMZ\r\n--b0--\r\n"));
+        byte[] shown = System.Text.Encoding.ASCII.GetBytes("\r\n--b0\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n--b0--\r\n");
+        using HttpRequestMessage request = Raw("multipart/form-data; boundary=b0", [.. hidden, .. shown]);
+        request.Content!.Headers.ContentEncoding.Add("gzip");
+
+        using HttpResponseMessage response = await client.SendAsync(request);
+        string body = await response.Content.ReadAsStringAsync();
+
+        Assert.DoesNotContain("upstream stored setup.exe", body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("upload_malformed", body);
+        ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal((400, "Client"), (record.HttpStatus, record.ErrorSource));
+    }
+
+    [Fact]
+    public async Task A_compressed_body_that_names_its_file_is_of_unknown_size_so_a_size_filter_blocks_it()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.UseCustomPolicy, NoLargeUploads));
+        using HttpClient client = harness.CreateClient();
+        // 5 MB of zeros: a few KiB on the wire, 5 MB to an upstream that decompresses it.
+        var request = new HttpRequestMessage(HttpMethod.Put, "/upload") { Content = new ByteArrayContent(Gzip(new byte[5_000_000])), Headers = { { "User-Agent", Edge } } };
+        request.Content.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileName = "large.bin" };
+        request.Content.Headers.ContentEncoding.Add("gzip");
+
+        using HttpResponseMessage response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("Files of 2 MB or more stay on the device.", await response.Content.ReadAsStringAsync());
+        Assert.Equal(0, harness.UpstreamRequests);
+        ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal(("Block", "large.bin", "No large uploads"), (record.FileAction, record.FileName, record.SessionPolicy));
+        Assert.Null(record.FileSizeBytes);
+    }
 }

@@ -25,7 +25,7 @@ internal sealed class UploadControlMiddleware
     public Task InvokeAsync(HttpContext context)
     {
         GatewayRequestFeature feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
-        return feature is { Decision: { SessionControls: not null } decision, State: { } state } && UploadDetector.MayCarryFiles(context.Request)
+        return feature is { Decision: { SessionControls: not null } decision, State: { } state } && UploadDetector.MayCarryFiles(context.Request, feature.Path, decision.SessionControls)
             ? DecideUploadsAsync(context, feature, decision, state)
             : _next(context);
     }
@@ -35,7 +35,7 @@ internal sealed class UploadControlMiddleware
         Func<FileTransfer, FileDecision> decide = file => state.Engine.DecideFile(decision, file);
         if (!UploadDetector.IsMultipart(context.Request))
         {
-            feature.File = UploadDetector.DecideNamedBody(context.Request, decide, out string? problem);
+            feature.File = UploadDetector.DecideNamedBody(context.Request, feature.Path, decide, out string? problem);
             if (problem is not null)
             {
                 await RefuseMalformedAsync(context, feature, problem);

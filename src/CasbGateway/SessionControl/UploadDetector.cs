@@ -6,8 +6,9 @@ using CasbCore.Policies;
 namespace CasbGateway.SessionControl;
 
 /// <summary>
-/// Which requests are uploads: a request with a body (any method) and a multipart body (its file parts are then decided as they
-/// stream, <see cref="MultipartUploadStream"/>) or with a Content-Disposition header naming the body's file.
+/// Which requests are uploads: a request with a body (any method) that is multipart (its file parts are then decided
+/// as they stream, <see cref="MultipartUploadStream"/>) or has a Content-Disposition header naming the body's file, or
+/// a PUT to a URL that names a file a session policy names the extension of.
 /// </summary>
 internal static class UploadDetector
 {
@@ -16,9 +17,16 @@ internal static class UploadDetector
     /// in a Content-Disposition. Not only POST, PUT and PATCH: ASP.NET Core's Request.Form, Rack, Werkzeug and multer
     /// read the files of a DELETE, a GET with a body or a made-up method as well, for an endpoint mapped for any method.
     /// </summary>
-    public static bool MayCarryFiles(HttpRequest request) =>
-        (IsMultipart(request) || request.Headers.ContainsKey(HeaderNames.ContentDisposition))
+    /// <remarks>
+    /// A PUT stores its body at its URL (RFC 9110; WebDAV, S3), so a PUT to a URL whose last segment has an extension a
+    /// session policy of the session names for uploads is an upload of that file too, as such a URL is a download.
+    /// </remarks>
+    public static bool MayCarryFiles(HttpRequest request, RequestPath? path, SessionControls controls) =>
+        (IsMultipart(request) || request.Headers.ContainsKey(HeaderNames.ContentDisposition) || IsPutOfNamedFile(request, path, controls))
         && (request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true);
+
+    private static bool IsPutOfNamedFile(HttpRequest request, RequestPath? path, SessionControls controls) =>
+        HttpMethods.IsPut(request.Method) && controls.NamesExtensionOf(FileTransferDirection.Upload, DownloadDetector.LastSegment(path));
 
     public static bool IsMultipart(HttpRequest request)
     {
@@ -88,7 +96,7 @@ internal static class UploadDetector
     /// Content-Length bytes (unknown when chunked or encoded: a size filter then matches), under every spelling of its name. <paramref name="problem"/> says why an ambiguous header
     /// is refused.
     /// </summary>
-    public static FileDecision? DecideNamedBody(HttpRequest request, Func<FileTransfer, FileDecision> decide, out string? problem)
+    public static FileDecision? DecideNamedBody(HttpRequest request, RequestPath? path, Func<FileTransfer, FileDecision> decide, out string? problem)
     {
         problem = null;
         StringValues headers = request.Headers.ContentDisposition;
@@ -99,9 +107,14 @@ internal static class UploadDetector
         }
 
         var names = new List<string>(2);
-        if (!DispositionFileNames.TryRead(headers.ToString(), out _, out _, names, out problem))
+        if (headers.Count == 1 && !DispositionFileNames.TryRead(headers.ToString(), out _, out _, names, out problem))
         {
             return null;
+        }
+
+        if (HttpMethods.IsPut(request.Method) && DownloadDetector.LastSegment(path) is { } stored && !names.Contains(stored, StringComparer.Ordinal))
+        {
+            names.Add(stored); // where a PUT's body is stored (WebDAV), whatever its Content-Disposition says
         }
 
         return FileDecisions.Strictest(decide, FileTransferDirection.Upload, names, IsEncoded(request) ? null : request.ContentLength);

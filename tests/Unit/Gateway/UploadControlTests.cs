@@ -393,4 +393,33 @@ public sealed class UploadControlTests
         Assert.Equal(("Block", "large.bin", "No large uploads"), (record.FileAction, record.FileName, record.SessionPolicy));
         Assert.Null(record.FileSizeBytes);
     }
+
+    // A PUT stores its body at its URL (RFC 9110): WebDAV (Nextcloud's web uploads, SharePoint), S3, and many APIs take a
+    // file this way, without multipart or a Content-Disposition. The URL names the file, as it does for a download.
+    [Theory]
+    [InlineData(null)]
+    [InlineData("attachment; filename=\"notes.txt\"")]
+    public async Task A_PUT_of_a_file_to_a_URL_whose_extension_a_policy_names_is_an_upload_of_that_file(string? disposition)
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.UseCustomPolicy, NoExecutables));
+        using HttpClient client = harness.CreateClient();
+        var request = new HttpRequestMessage(HttpMethod.Put, "/dav/files/me/setup.EXE") { Content = new ByteArrayContent("MZ"u8.ToArray()), Headers = { { "User-Agent", Edge } } };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        if (disposition is not null)
+        {
+            request.Content.Headers.TryAddWithoutValidation("Content-Disposition", disposition);
+        }
+
+        using HttpResponseMessage response = await client.SendAsync(request);
+        using HttpResponseMessage other = await client.SendAsync(
+            new HttpRequestMessage(HttpMethod.Put, "/dav/files/me/notes.txt") { Content = new ByteArrayContent("hi"u8.ToArray()), Headers = { { "User-Agent", Edge } } });
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("Executables cannot be uploaded.", await response.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        Assert.Equal(1, harness.UpstreamRequests);
+        IReadOnlyList<ActivityRecord> records = await harness.WaitForActivityAsync(2);
+        ActivityRecord blocked = records.Single(r => r.HttpStatus == 403);
+        Assert.Equal(("Block", "Upload", "setup.EXE", "No executables", 2L), (blocked.FileAction, blocked.FileDirection, blocked.FileName, blocked.SessionPolicy, blocked.FileSizeBytes));
+    }
 }

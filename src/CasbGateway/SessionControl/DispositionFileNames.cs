@@ -10,7 +10,7 @@ namespace CasbGateway.SessionControl;
 /// round a policy. A header that two readers could take apart differently (a parameter given twice, RFC 2231
 /// continuations such as filename*0) is refused rather than guessed.
 /// </summary>
-internal static class DispositionFileNames
+internal static partial class DispositionFileNames
 {
     /// <summary>
     /// Reads <paramref name="header"/>. False (with <paramref name="problem"/>) when it does not parse or is ambiguous.
@@ -85,6 +85,7 @@ internal static class DispositionFileNames
                 Add(names, candidate);
             }
 
+            ReadLeniently(header, names);
             return false;
         }
 
@@ -132,40 +133,78 @@ internal static class DispositionFileNames
             }
         }
 
+        // A reader that searches the header for filename= finds one the parameters do not show (inside a quoted value).
+        namesFile |= ReadLeniently(header, names);
         return problem is null;
     }
 
     /// <summary>
-    /// Every value a lenient reader (Chrome, Firefox, a hand-written server parser) could take for the file's name in a
-    /// header the library refuses: each ';'-separated piece, split outside quotes and also ignoring them (a quote left
-    /// open), whose name starts with "filename" (the first piece too: Chrome reads "filename=a.exe" without a type).
-    /// True when any piece names a file.
+    /// Every value a lenient reader could take for the file's name: each ';'-separated piece (split outside quotes) whose
+    /// name starts with "filename" (the first piece too: Chrome reads "filename=a.exe" without a type), and every
+    /// "filename=" anywhere in the header, inside another parameter's quoted value too, read up to the next ';' or,
+    /// quoted, to the next quote: formidable and node-fetch's multipart parser search the whole header with
+    /// /\bfilename=("(.*?)"|token)($|;\s)/i, and browsers read a header the library refuses. True when any names a file.
     /// </summary>
     private static bool ReadLeniently(string header, List<string> names)
     {
         bool namesFile = false;
-        foreach (IEnumerable<string> pieces in new[] { SplitOutsideQuotes(header), header.Split(';') })
+        foreach (string piece in SplitOutsideQuotes(header))
         {
-            foreach (string piece in pieces)
+            int equals = piece.IndexOf('=');
+            ReadOnlySpan<char> key = equals < 0 ? default : piece.AsSpan(0, equals).Trim();
+            if (key.StartsWith("filename", StringComparison.OrdinalIgnoreCase))
             {
-                int equals = piece.IndexOf('=');
-                if (equals < 0 || !piece.AsSpan(0, equals).Trim().StartsWith("filename", StringComparison.OrdinalIgnoreCase))
-                {
-                    continue;
-                }
-
                 namesFile = true;
-                string raw = piece[(equals + 1)..].Trim();
-                Add(names, raw);
-                Add(names, Value(raw));
-                string unquoted = raw.Trim('"').Trim();
-                Add(names, unquoted);
-                Add(names, HeaderUtilities.UnescapeAsQuotedString("\"" + unquoted + "\"").ToString());
-                Add(names, Unescape(unquoted));
+                AddSpellings(names, piece[(equals + 1)..].Trim(), key.Contains('*'));
+            }
+        }
+
+        for (int at = header.IndexOf("filename", StringComparison.OrdinalIgnoreCase); at >= 0;
+             at = header.IndexOf("filename", at + 1, StringComparison.OrdinalIgnoreCase))
+        {
+            int i = at + "filename".Length;
+            bool extended = false;
+            while (i < header.Length && (header[i] == '*' || char.IsAsciiDigit(header[i]) || header[i] is ' ' or '\t'))
+            {
+                extended |= header[i] == '*';
+                i++;
+            }
+
+            if (i == header.Length || header[i] != '=')
+            {
+                continue;
+            }
+
+            namesFile = true;
+            string rest = header[(i + 1)..].TrimStart(' ', '\t');
+            int semicolon = rest.IndexOf(';');
+            AddSpellings(names, (semicolon < 0 ? rest : rest[..semicolon]).Trim(), extended);
+            int close = rest.StartsWith('"') ? rest.IndexOf('"', 1) : -1;
+            if (close > 0)
+            {
+                AddSpellings(names, rest[1..close], extended);
             }
         }
 
         return namesFile;
+    }
+
+    /// <summary>
+    /// A value unquoted (a quote left open too), with quoted pairs unescaped and with %XX decoded; an extended
+    /// (filename*) value without its charset'language' prefix.
+    /// </summary>
+    private static void AddSpellings(List<string> names, string raw, bool extended)
+    {
+        if (extended)
+        {
+            Add(names, Value(raw));
+            return;
+        }
+
+        string unquoted = raw.Trim('"').Trim();
+        Add(names, unquoted);
+        Add(names, HeaderUtilities.UnescapeAsQuotedString("\"" + unquoted + "\"").ToString());
+        Add(names, Unescape(unquoted));
     }
 
     private static IEnumerable<string> SplitOutsideQuotes(string header)
@@ -263,5 +302,18 @@ internal static class DispositionFileNames
         {
             Add(names, name[..control]);
         }
+
+        // formidable and node-fetch's multipart parser decode "&#0046;" (four digits) to '.': "setup&#0046;exe" is "setup.exe".
+        if (name.Contains("&#", StringComparison.Ordinal))
+        {
+            string decoded = CharacterReference().Replace(name, m => int.TryParse(m.Groups[1].ValueSpan, out int code) && code is > 0 and < 0x10000 ? ((char)code).ToString() : m.Value);
+            if (decoded != name)
+            {
+                Add(names, decoded);
+            }
+        }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"&#([0-9]{1,5});")]
+    private static partial System.Text.RegularExpressions.Regex CharacterReference();
 }

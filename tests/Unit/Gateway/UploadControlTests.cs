@@ -223,6 +223,12 @@ public sealed class UploadControlTests
     [InlineData("filename*=UTF-8''%E2%82%AC%20rates.EXE")]
     [InlineData("filename=\"setup.exe%00.txt\"")]
     [InlineData("filename=\"C:\\\\Users\\\\me\\\\setup.exe\"")]
+    // Readers that search the header for filename= (formidable's /\bfilename=(...)($|;\s)/i, hand-written regexes) find
+    // one inside another parameter's quoted value: the part is a file to them.
+    [InlineData("filename=\"notes.txt\"; x=\"; filename=setup.exe; \"")]
+    [InlineData("x=\"a; filename=setup.exe; b\"")]
+    [InlineData("x=\"a filename=setup.exe; b\"")]
+    [InlineData("filename=\"setup&#0046;exe\"")] // formidable and node-fetch decode &#dddd;
     public async Task A_file_is_decided_under_every_spelling_of_its_name(string parameters)
     {
         await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.UseCustomPolicy, NoExecutables));

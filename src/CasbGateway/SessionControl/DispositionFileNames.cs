@@ -303,6 +303,14 @@ internal static partial class DispositionFileNames
             Add(names, name[..control]);
         }
 
+        // Windows opens "setup.exe::$DATA" (a file's unnamed NTFS stream) as setup.exe: an upstream there writes that file.
+        int folder = name.LastIndexOfAny(['/', '\\']);
+        int stream = name.IndexOf(':', folder + 1);
+        if (stream > folder + 1)
+        {
+            Add(names, name[..stream]);
+        }
+
         // formidable and node-fetch's multipart parser decode "&#0046;" (four digits) to '.': "setup&#0046;exe" is "setup.exe".
         if (name.Contains("&#", StringComparison.Ordinal))
         {

@@ -22,7 +22,10 @@ internal static class SignInRequiredResponse
 
         if ((HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) && ResponsePages.WantsHtml(context, decision.ClientAppType))
         {
-            string back = ReturnUrls.Normalize(request.Path.Value + request.QueryString.Value, request.Scheme, request.Host.Value ?? "") ?? "/";
+            // Back to the address the decision was about, as the client spelled it escaped: the decoded Request.Path would
+            // turn "%3F" into a query, "%23" into a fragment, "%20" into a space the return address refuses.
+            string asked = context.Features.Get<GatewayRequestFeature>()?.Path?.ToString() ?? "/";
+            string back = ReturnUrls.Normalize(asked, request.Scheme, request.Host.Value ?? "") ?? "/";
             return SignInChallenge.ChallengeAsync(context, back, correlationId);
         }
 

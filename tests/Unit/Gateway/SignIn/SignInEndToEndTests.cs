@@ -415,6 +415,22 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
         Assert.Null(response.Headers.Location);
     }
 
+    [Theory]
+    [InlineData("/files/My%20Report.pdf?v=2")]
+    [InlineData("/reports/caf%C3%A9")]
+    [InlineData("/wiki/What%3F")]
+    [InlineData("/wiki/C%23")]
+    public async Task A_deep_link_with_escaped_characters_comes_back_to_the_same_address_after_sign_in(string path)
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+
+        using HttpResponseMessage landed = await browser.SignInAsync(SignInHarness.Admin, path);
+
+        Assert.Equal(HttpStatusCode.OK, landed.StatusCode);
+        Assert.Equal(new Uri(harness.Gateway.GatewayUrl, path), landed.RequestMessage!.RequestUri);
+    }
+
     [Fact]
     public async Task Signing_in_on_an_optional_app_returns_to_the_address_asked_for_on_the_same_host()
     {

@@ -25,6 +25,9 @@ public sealed class SignInPathTests
     [InlineData("/reports?q=1", "/reports?q=1")]
     [InlineData("https://portal.contoso.local:8443/reports?q=1", "/reports?q=1")]
     [InlineData("HTTPS://PORTAL.contoso.local:8443/x", "/x")]
+    [InlineData("/caf\u00e9?q=\u00fc", "/caf%C3%A9?q=%C3%BC")]
+    [InlineData("/wiki/What%3F", "/wiki/What%3F")]
+    [InlineData("https://portal.contoso.local:8443/caf\u00e9", "/caf%C3%A9")]
     public void Local_addresses_are_kept_as_a_path(string returnUrl, string expected) =>
         Assert.Equal(expected, ReturnUrls.Normalize(returnUrl, "https", Host));
 
@@ -54,7 +57,7 @@ public sealed class SignInPathTests
     {
         Gen<string> piece = Gen.OneOf(
             Gen.OneOf("/", "//", "\\", "/\\", "\t", "\n", " ", "%2F", "%5C", "%09", "@", ":", "?", "#", ".", "..", "https:", "http:", "javascript:",
-                "evil.example", "portal.contoso.local", ":8443", ":9443", "user@", "x", "reports"),
+                "evil.example", "portal.contoso.local", ":8443", ":9443", "user@", "x", "reports", "\u00e9", "\u4e2d", "\U0001F600"),
             Gen.String[0, 3]);
         Gen<string> address = piece.Array[0, 7].Select(parts => string.Concat(parts));
         address.Sample(returnUrl =>
@@ -62,6 +65,8 @@ public sealed class SignInPathTests
             string? local = ReturnUrls.Normalize(returnUrl, "https", Host);
             if (local is not null)
             {
+                // It becomes a Location header: ASCII only.
+                Assert.True(System.Text.Ascii.IsValid(local), local);
                 Uri? resolved = BrowserResolves(local);
                 Assert.NotNull(resolved);
                 Assert.Equal(Origin.Authority, resolved!.Authority);

@@ -70,12 +70,18 @@ internal static class ServiceCollectionSignInExtensions
         return services;
     }
 
-    /// <summary>A session counts only under the identity provider it was issued by (a new authority or client id ends it).</summary>
+    /// <summary>
+    /// A session counts only under the identity provider it was issued by (a new authority or client id ends it), and
+    /// only within the provider's SessionLifetime as it is now: a lifetime shortened after the sign-in ends the
+    /// sessions already older than it (the ticket's own expiry is the lifetime at sign-in).
+    /// </summary>
     private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
     {
         SignInState? signIn = context.HttpContext.RequestServices.GetRequiredService<ConfigurationMonitor>().Current?.SignIn;
         string? issuedUnder = context.Principal?.FindFirst(SignInSchemes.ProviderClaim)?.Value;
-        if (signIn is null || !string.Equals(issuedUnder, signIn.Provider.Id, StringComparison.Ordinal))
+        DateTimeOffset now = context.Options.TimeProvider?.GetUtcNow() ?? DateTimeOffset.UtcNow;
+        if (signIn is null || !string.Equals(issuedUnder, signIn.Provider.Id, StringComparison.Ordinal)
+            || context.Properties.IssuedUtc is not { } issued || issued + signIn.SessionLifetime <= now)
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(SignInSchemes.Session);

@@ -317,6 +317,32 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
         Assert.Equal(2, harness.Gateway.UpstreamRequests);
     }
 
+    [Fact]
+    public async Task A_shorter_session_lifetime_ends_the_sessions_already_older_than_it()
+    {
+        // An admin who shortens the lifetime (a stolen laptop, an incident) expects no session to outlive it.
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+        var monitor = harness.Gateway.GatewayServices.GetRequiredService<CasbGateway.Configuration.ConfigurationMonitor>();
+
+        harness.Gateway.Store.Update((c, secrets) => CasbCore.SignIn.IdentityProviderCatalog.Set(
+            c, secrets, new CasbCore.SignIn.IdentityProviderChange { SessionLifetimeMinutes = 5 }, DateTimeOffset.UtcNow));
+        for (int i = 0; i < 100 && monitor.Current?.SignIn?.SessionLifetime != TimeSpan.FromMinutes(5); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(TimeSpan.FromMinutes(5), monitor.Current?.SignIn?.SessionLifetime);
+        harness.Time.Offset = TimeSpan.FromMinutes(10);
+        using SignInHarness.Browser noFollow = harness.CreateBrowser(followRedirects: false);
+        noFollow.Cookies.Add(browser.Cookies.GetAllCookies());
+        using HttpResponseMessage response = await noFollow.Client.GetAsync("/after");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith(new Uri(harness.Idp.Authority, "/connect/authorize").ToString(), response.Headers.Location!.ToString());
+    }
+
     [Theory]
     [InlineData("flip")]
     [InlineData("forged")]

@@ -26,6 +26,9 @@ internal static class ForgeableHeaders
         // The method the app acts on: frameworks that honour these turn a GET the gateway decided into the PUT or POST
         // (an upload) it would have controlled, or a POST into a DELETE.
         "x-http-method-override", "x-http-method", "x-method-override",
+        // A signed-in user as sign-in proxies hand it to the app: the generic names of nginx auth_request set-ups, Kong's
+        // OpenID Connect plugin (X-Userinfo and X-Id-Token are unsigned base64 JSON), Kong's consumer.
+        "x-user", "x-email", "x-preferred-username", "x-userinfo", "x-id-token", "x-credential-identifier",
     };
 
     private static readonly string[] Prefixes =
@@ -44,6 +47,14 @@ internal static class ForgeableHeaders
         "x-auth-request-",         // oauth2-proxy
         "x-authenticated-",
         "remote-", "x-remote-",    // Remote-User/-Email/-Groups (Authelia and others), X-Remote-User, X-Remote-Addr
+        // Sign-in proxies the gateway's own sign-in stands in for: an app moved from behind one still reads its names.
+        "x-pomerium-",             // Pomerium: X-Pomerium-Claim-Email, X-Pomerium-Jwt-Assertion
+        "x-vouch-",                // Vouch Proxy: X-Vouch-User, X-Vouch-IdP-Claims-*
+        "oidc-",                   // Apache mod_auth_openidc: OIDC_CLAIM_*, OIDC_id_token_payload, OIDC_access_token
+        "x-webauth-",              // Grafana's auth proxy (X-WEBAUTH-USER) and the apps that copy it
+        "x-consumer-",             // Kong: X-Consumer-Username, -Custom-Id
+        "tailscale-user-",         // Tailscale Serve: Tailscale-User-Login, -Name
+        "x-auth-user", "x-auth-email", "x-auth-subject", "x-auth-roles", "x-auth-groups", // Keycloak Gatekeeper / Louketo (not X-Auth-Token: a client's own credential elsewhere)
     };
 
     // A name with one of these words in it is about the client's TLS session or a vouched-for identity:
@@ -51,6 +62,8 @@ internal static class ForgeableHeaders
     private static readonly HashSet<string> Words = new(StringComparer.Ordinal)
     {
         "ssl", "tls", "mtls", "cert", "certs", "certificate", "certificates", "certchain", "x509", "principal", "verify", "verified",
+        // A vouched-for sign-in: X-Jwt-Assertion (WSO2), Teleport-Jwt-Assertion, X-Pomerium-Claim-*, X-Amzn-Oidc-Claims...
+        "assertion", "claim", "claims", "userinfo",
     };
 
     private static readonly string[] WordPrefixes = { "ssl", "tls", "mtls" };

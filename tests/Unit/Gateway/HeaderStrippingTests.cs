@@ -28,13 +28,19 @@ public sealed class HeaderStrippingTests
         "Cf-Access-Authenticated-User-Email", "X-Envoy-External-Address", "X-Goog-Authenticated-User-Email", "X-Auth-Request-Email",
         "Remote-User", "X-Remote-User", "X-Tls-Client-Cert", "X-Mtls-Subject", "WL-Proxy-SSL", "WL-Proxy-Client-IP", "X-Casb-User",
         "X-Casb-Device", "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override", IdentityHeader,
+        // Sign-in proxies' users: an app moved from behind one to the gateway's own sign-in still reads them.
+        "X-Pomerium-Claim-Email", "X-Pomerium-Jwt-Assertion", "X-Vouch-User", "X-Vouch-IdP-Claims-Groups", "OIDC_CLAIM_email",
+        "OIDC_id_token_payload", "X-WEBAUTH-USER", "X-WEBAUTH-EMAIL", "X-Consumer-Username", "Tailscale-User-Login",
+        "Teleport-Jwt-Assertion", "X-Jwt-Assertion", "X-Auth-Email", "X-Auth-Username", "X-Auth-Userid", "X-Auth-Subject",
+        "X-Auth-Roles", "X-Auth-Groups", "X-User", "X-Email", "X-Preferred-Username", "X-Userinfo", "X-Id-Token",
+        "X-Credential-Identifier", "X-Amzn-Oidc-Data",
     };
 
     private static readonly string[] Ordinary =
     {
         "Accept", "Accept-Language", "Accept-Encoding", "Cookie", "Authorization", "X-Requested-With", "X-CSRF-Token", "If-None-Match",
         "Cache-Control", "X-Request-Id", "Origin", "Sec-Fetch-Mode", "DNT", "Sec-Fetch-Dest", "X-App-Tenant", "X-Client-Data",
-        "X-Client-Id", "Priority", "Traceparent",
+        "X-Client-Id", "Priority", "Traceparent", "X-Auth-Token", "X-Access-Token", "X-User-Agent-Hint", "X-Api-Key",
     };
 
     // YARP drops Upgrade-Insecure-Requests (hop-by-hop for it): not listed above, since it is not this rule's doing.
@@ -45,13 +51,15 @@ public sealed class HeaderStrippingTests
         Gen.Select(
             Gen.OneOf("", "X-", "X-Acme-", "Acme-", "X-Proxy-", "X-Edge-"),
             Gen.OneOf("Ssl", "Tls", "Mtls", "Client-Cert", "ClientCert", "Client-Certificate", "Principal", "Verify", "Client-Verify",
-                "Cert-Chain", "Ssl-Client", "Client-S-DN", "Client-Serial", "Certificate", "X509"),
+                "Cert-Chain", "Ssl-Client", "Client-S-DN", "Client-Serial", "Certificate", "X509", "Claim", "Claims", "Jwt-Assertion",
+                "Userinfo"),
             Gen.OneOf("", "-Subject", "-Info", "-Sha256", "-Der", "-Pem", "-Leaf", "-Name"),
             (prefix, word, suffix) => prefix + word + suffix),
         // Anything in a family's namespace.
         Gen.Select(
             Gen.OneOf("X-Forwarded-", "X-Original-", "X-SSL-", "SSL-", "X-ARR-", "X-MS-Client-Principal-", "X-Amzn-Mtls-", "Cf-Client-Cert-",
-                "X-Casb-", "X-Envoy-", "Remote-", "X-Auth-Request-"),
+                "X-Casb-", "X-Envoy-", "Remote-", "X-Auth-Request-", "X-Pomerium-", "X-Vouch-", "OIDC_", "X-Webauth-", "X-Consumer-",
+                "Tailscale-User-"),
             Gen.OneOf("Foo", "Data", "Id", "Value", "Z9", "Url", "Host"),
             (prefix, word) => prefix + word));
 

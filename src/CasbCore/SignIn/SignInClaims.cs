@@ -15,11 +15,14 @@ public static class SignInClaims
     /// <summary>The claims that can list the user's groups (-GroupClaim).</summary>
     public static IReadOnlyList<string> GroupClaims { get; } = ["groups", "roles"];
 
+    /// <summary>The identity provider's session id (OpenID Connect Front-Channel Logout): a front-channel sign-out must name it.</summary>
+    public const string SessionIdClaim = "sid";
+
     /// <summary>
-    /// The claims a gateway session keeps from the ID token: every claim that can name the user or list groups, and
-    /// the subject and issuer. Anything else is dropped so the cookie stays small.
+    /// The claims a gateway session keeps from the ID token: every claim that can name the user or list groups, the
+    /// subject and issuer, and the provider's session id. Anything else is dropped so the cookie stays small.
     /// </summary>
-    public static IReadOnlyList<string> KeptClaims { get; } = ["sub", "iss", "name", "upn", "preferred_username", "email", "groups", "roles"];
+    public static IReadOnlyList<string> KeptClaims { get; } = ["sub", "iss", "sid", "name", "upn", "preferred_username", "email", "groups", "roles"];
 
     /// <summary>The user the claims name by <paramref name="userClaim"/> (trimmed), or null when they name no one.</summary>
     public static string? UserOf(IReadOnlyList<KeyValuePair<string, string>> claims, string userClaim)

@@ -98,6 +98,23 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
         return Task.CompletedTask;
     }
 
+    public override async Task RemoteSignOut(RemoteSignOutContext context)
+    {
+        // The front-channel sign-out is a GET any site can send a browser to (a link, a redirect: the Lax session cookie
+        // goes along and its deletion is taken). It ends the session only when it names the session's own id (sid), which
+        // only the identity provider knows; ASP.NET Core's own check is skipped for a session without one.
+        string? sid = context.ProtocolMessage?.Sid;
+        AuthenticateResult session = await context.HttpContext.AuthenticateAsync(SignInSchemes.Session);
+        string? own = session.Principal?.FindFirst(SignInClaims.SessionIdClaim)?.Value;
+        if (string.IsNullOrEmpty(sid) || string.IsNullOrEmpty(own) || !string.Equals(sid, own, StringComparison.Ordinal))
+        {
+            context.HandleResponse();
+            string correlationId = context.HttpContext.Features.Get<SignInActivityFeature>()?.CorrelationId ?? Guid.NewGuid().ToString("N");
+            await SignInPages.WriteAsync(context.HttpContext, StatusCodes.Status400BadRequest, "sign_out_refused", "Sign-out refused",
+                "This sign-out does not come from the identity provider of this session. Sign out from a page of this app.", correlationId);
+        }
+    }
+
     public override async Task RemoteFailure(RemoteFailureContext context)
     {
         context.HandleResponse();

@@ -295,6 +295,29 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
         Assert.Contains("Hello from the Casb sample app", await still.Content.ReadAsStringAsync());
     }
 
+    [Theory]
+    [InlineData("/.casb/signout-oidc")]
+    [InlineData("/.casb/signout-oidc?iss=ISSUER")]
+    [InlineData("/.casb/signout-oidc?sid=guessed")]
+    public async Task A_cross_site_link_to_the_front_channel_sign_out_does_not_end_the_session(string link)
+    {
+        // A top-level GET from another site (a link, a redirect) carries the Lax session cookie and takes a Set-Cookie:
+        // without the session's own id (sid) it is anybody's page, and must not do what a cross-site POST may not.
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+        string issuer = harness.Idp.Authority.ToString();
+
+        using var signOut = new HttpRequestMessage(HttpMethod.Get, link.Replace("ISSUER", Uri.EscapeDataString(issuer), StringComparison.Ordinal));
+        signOut.Headers.Add("Sec-Fetch-Site", "cross-site");
+        (await browser.Client.SendAsync(signOut)).Dispose();
+
+        Assert.NotNull(browser.SessionCookie);
+        using HttpResponseMessage still = await browser.Client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, still.StatusCode);
+        Assert.Contains("Hello from the Casb sample app", await still.Content.ReadAsStringAsync());
+    }
+
     [Fact]
     public async Task An_expired_session_sends_the_browser_back_to_the_identity_provider()
     {

@@ -79,7 +79,9 @@ internal sealed class SignInEndpointsMiddleware
 
         feature.App = app.Name;
         bool signingIn = Is(path, SignInPaths.Callback) || Is(path, SignInPaths.SignIn);
-        if (signIn.Problem is not null)
+        // Signing out never waits for signing in to work: a session still names its user meanwhile, and must end when asked.
+        bool signingOut = Is(path, SignInPaths.SignOut) || Is(path, SignInPaths.SignedOut);
+        if (signIn.Problem is not null && !signingOut)
         {
             _log.LogUnavailable(null, context.Request.Host.Host, signIn.Problem, correlationId);
             if (signingIn)
@@ -119,7 +121,7 @@ internal sealed class SignInEndpointsMiddleware
             }
             else if (Is(path, SignInPaths.SignOut))
             {
-                await SignOutAsync(context, correlationId, feature);
+                await SignOutAsync(context, correlationId, feature, atProvider: signIn.Problem is null);
             }
             else if (Is(path, SignInPaths.SignedOut))
             {
@@ -144,7 +146,9 @@ internal sealed class SignInEndpointsMiddleware
         }
     }
 
-    private async Task SignOutAsync(HttpContext context, string correlationId, SignInActivityFeature feature)
+    /// <param name="atProvider">Whether to end the session at the identity provider too: not while sign-in is unavailable,
+    /// when the handler's options would be built (and kept until the provider changes) without the missing credential.</param>
+    private async Task SignOutAsync(HttpContext context, string correlationId, SignInActivityFeature feature, bool atProvider)
     {
         AuthenticateResult session = await context.AuthenticateAsync(SignInSchemes.Session);
         string? user = session.Principal?.Identity?.Name;
@@ -167,6 +171,12 @@ internal sealed class SignInEndpointsMiddleware
         await context.SignOutAsync(SignInSchemes.Session);
         _log.LogSignedOut(context.Request.Host.Host, user);
         feature.Succeeded(ActivityKinds.SignOut, user);
+        if (!atProvider)
+        {
+            context.Response.Redirect(SignInPaths.SignedOut);
+            return;
+        }
+
         try
         {
             // Ends the session at the identity provider too, which sends the browser back to /.casb/signed-out.

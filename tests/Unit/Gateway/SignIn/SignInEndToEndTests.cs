@@ -295,6 +295,33 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
         Assert.Contains("Hello from the Casb sample app", await still.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task Sign_out_still_ends_the_session_when_sign_in_is_unavailable()
+    {
+        // The provider's secret gone from the store: nobody can sign in, but a session already signed in still works,
+        // and its user must still be able to end it (a shared computer).
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+        var monitor = harness.Gateway.GatewayServices.GetRequiredService<CasbGateway.Configuration.ConfigurationMonitor>();
+        harness.Gateway.Store.Update(c => c.IdentityProvider!.ClientSecretId = "gone");
+        for (int i = 0; i < 100 && monitor.Current?.SignIn?.Problem is null; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.NotNull(monitor.Current?.SignIn?.Problem);
+        using var signOut = new HttpRequestMessage(HttpMethod.Post, "/.casb/signout");
+        signOut.Headers.Add("Origin", harness.Gateway.GatewayUrl.GetLeftPart(UriPartial.Authority));
+        (await browser.Client.SendAsync(signOut)).Dispose();
+
+        Assert.Null(browser.SessionCookie);
+        using SignInHarness.Browser noFollow = harness.CreateBrowser(followRedirects: false);
+        noFollow.Cookies.Add(browser.Cookies.GetAllCookies());
+        using HttpResponseMessage after = await noFollow.Client.GetAsync("/");
+        Assert.DoesNotContain("Hello from the Casb sample app", await after.Content.ReadAsStringAsync());
+    }
+
     [Theory]
     [InlineData("/.casb/signout-oidc")]
     [InlineData("/.casb/signout-oidc?iss=ISSUER")]

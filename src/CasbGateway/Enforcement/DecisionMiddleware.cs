@@ -51,6 +51,15 @@ internal sealed partial class DecisionMiddleware
         }
 
         feature.Path = path;
+        if (SignIn.SignInPaths.IsReserved(path.Escaped))
+        {
+            // Nothing under /.casb is ever forwarded, in the reading the upstream would get: Kestrel's Request.Path, which
+            // the sign-in endpoints look at, resolves ".." against an empty segment ("/x//../.casb" is "/x/.casb"), the
+            // canonical path merges the slashes first ("/.casb").
+            feature.NoApp = true;
+            return SignIn.SignInPages.NotFoundAsync(context, feature.CorrelationId);
+        }
+
         string userAgent = context.Request.Headers.UserAgent.ToString();
         var request = new AccessRequest
         {

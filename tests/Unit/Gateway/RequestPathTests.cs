@@ -376,6 +376,23 @@ public sealed class RequestPathTests : IClassFixture<LabPkiFixture>
         Assert.Equal((GatewayHarness.AppName, forwarded.Split('?')[0]), (record.App, record.Path));
     }
 
+    [Theory]
+    [InlineData("/x//../.casb/signin-oidc?code=1")]
+    [InlineData("/x/.//../.casb/anything")]
+    [InlineData("/x///../../.casb/anything")]
+    public async Task A_target_whose_canonical_path_is_under_the_reserved_prefix_is_never_forwarded(string target)
+    {
+        // Kestrel resolves ".." against the empty segment ("/x//.." is "/x/"), the canonical path merges slashes first
+        // ("/x//.." is "/"): whichever reading, nothing under /.casb reaches an app.
+        await using var upstream = new RecordingUpstream();
+        await using GatewayHarness harness = await StartOpenAndAdminAsync(upstream);
+
+        RawResponse response = await RawHttps.SendAsync(harness.GatewayUrl, target);
+
+        Assert.NotEqual(200, response.Status);
+        Assert.Empty(upstream.Requests);
+    }
+
     [Fact]
     public async Task An_absolute_form_target_is_decided_on_its_canonical_path()
     {

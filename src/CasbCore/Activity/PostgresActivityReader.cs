@@ -155,14 +155,14 @@ public sealed class PostgresActivityReader : IActivityReader
         return IsExact(pattern.Pattern);
     }
 
+    /// <summary>True when the ILIKE pattern of <paramref name="wildcard"/> matches exactly what it does (no ?: see <see cref="Like"/>).</summary>
+    internal static bool IsExact(string wildcard) => !wildcard.Contains('?');
+
     /// <summary>
     /// The ILIKE pattern (under COLLATE "C") of a wildcard of * and ? and ASCII; null for one with [..], backtick escapes
     /// or a character beyond ASCII (É matches é in the engine, not in ILIKE under C). ILIKE's _ is one code point where
     /// the engine's ? is one UTF-16 unit, so a pattern with ? narrows but is not exact (<see cref="IsExact"/>).
     /// </summary>
-    /// <summary>True when the ILIKE pattern of <paramref name="wildcard"/> matches exactly what it does (no ?: see <see cref="Like"/>).</summary>
-    internal static bool IsExact(string wildcard) => !wildcard.Contains('?');
-
     internal static string? Like(string wildcard)
     {
         if (wildcard.AsSpan().IndexOfAny("[`") >= 0 || !System.Text.Ascii.IsValid(wildcard))

@@ -178,30 +178,9 @@ public static class CertificateExtensions
     /// <summary>The http/https URLs in the certificate's CRL distribution points extension (other schemes are skipped).</summary>
     public static IReadOnlyList<Uri> GetCrlDistributionPoints(X509Certificate2 certificate)
     {
-        ArgumentNullException.ThrowIfNull(certificate);
-        X509Extension? extension = certificate.Extensions[CrlDistributionPointsOid];
-        if (extension is null)
-        {
-            return Array.Empty<Uri>();
-        }
-
         var result = new List<Uri>();
-        AsnReader points = new AsnReader(extension.RawData, AsnEncodingRules.DER).ReadSequence();
-        while (points.HasData)
+        foreach (AsnReader fullName in CrlDistributionPointFullNames(certificate))
         {
-            AsnReader point = points.ReadSequence();
-            if (!point.HasData || !point.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0)))
-            {
-                continue;
-            }
-
-            AsnReader name = point.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true));
-            if (!name.HasData || !name.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0)))
-            {
-                continue; // nameRelativeToCRLIssuer: no URL to fetch
-            }
-
-            AsnReader fullName = name.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true));
             while (fullName.HasData)
             {
                 Asn1Tag tag = fullName.PeekTag();
@@ -231,30 +210,43 @@ public static class CertificateExtensions
     /// </summary>
     public static IReadOnlySet<string> GetCrlDistributionPointNames(X509Certificate2 certificate)
     {
-        ArgumentNullException.ThrowIfNull(certificate);
         var result = new HashSet<string>(StringComparer.Ordinal);
-        if (certificate.Extensions[CrlDistributionPointsOid] is not { } extension)
+        foreach (AsnReader fullName in CrlDistributionPointFullNames(certificate))
         {
-            return result;
+            result.UnionWith(ReadEncodedNames(fullName));
         }
 
+        return result;
+    }
+
+    /// <summary>
+    /// The fullName (GeneralNames) of each of the certificate's CRL distribution points; a point without a name, or named
+    /// relative to the CRL issuer, gives none.
+    /// </summary>
+    private static IEnumerable<AsnReader> CrlDistributionPointFullNames(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        if (certificate.Extensions[CrlDistributionPointsOid] is not { } extension)
+        {
+            yield break;
+        }
+
+        var fullNameTag = new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true);
         AsnReader points = new AsnReader(extension.RawData, AsnEncodingRules.DER).ReadSequence();
         while (points.HasData)
         {
             AsnReader point = points.ReadSequence();
-            if (!point.HasData || !point.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0)))
+            if (!point.HasData || !point.PeekTag().HasSameClassAndValue(fullNameTag))
             {
                 continue;
             }
 
-            AsnReader name = point.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true));
-            if (name.HasData && name.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0)))
+            AsnReader name = point.ReadSequence(fullNameTag);
+            if (name.HasData && name.PeekTag().HasSameClassAndValue(fullNameTag))
             {
-                result.UnionWith(ReadEncodedNames(name.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true))));
+                yield return name.ReadSequence(fullNameTag);
             }
         }
-
-        return result;
     }
 
     /// <summary>The DER encodings (hex) of the general names in a GeneralNames sequence.</summary>

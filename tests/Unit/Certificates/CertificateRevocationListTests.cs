@@ -226,54 +226,9 @@ public sealed class CertificateRevocationListTests : IClassFixture<LabPkiFixture
     }
 
     /// <summary>A CRL with an issuingDistributionPoint extension, which CertificateRevocationListBuilder cannot write.</summary>
-    private static byte[] SignedCrlWithIssuingDistributionPoint(LabPki lab, bool onlyCaCertificates)
-    {
-        var tbs = new AsnWriter(AsnEncodingRules.DER);
-        using (tbs.PushSequence())
-        {
-            tbs.WriteInteger(1);
-            using (tbs.PushSequence())
-            {
-                tbs.WriteObjectIdentifier("1.2.840.113549.1.1.11");
-                tbs.WriteNull();
-            }
-
-            tbs.WriteEncodedValue(lab.Intermediate.SubjectName.RawData);
-            tbs.WriteUtcTime(Now.AddMinutes(-1));
-            tbs.WriteUtcTime(Now.AddDays(7));
-            using (tbs.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)))
-            using (tbs.PushSequence())
-            using (tbs.PushSequence())
-            {
-                tbs.WriteObjectIdentifier("2.5.29.28");
-                tbs.WriteBoolean(true);
-                var idp = new AsnWriter(AsnEncodingRules.DER);
-                using (idp.PushSequence())
-                {
-                    idp.WriteBoolean(onlyCaCertificates, new Asn1Tag(TagClass.ContextSpecific, 2));
-                }
-
-                tbs.WriteOctetString(idp.Encode());
-            }
-        }
-
-        byte[] tbsBytes = tbs.Encode();
-        using RSA key = lab.IntermediateWithKey.GetRSAPrivateKey()!;
-        var crl = new AsnWriter(AsnEncodingRules.DER);
-        using (crl.PushSequence())
-        {
-            crl.WriteEncodedValue(tbsBytes);
-            using (crl.PushSequence())
-            {
-                crl.WriteObjectIdentifier("1.2.840.113549.1.1.11");
-                crl.WriteNull();
-            }
-
-            crl.WriteBitString(key.SignData(tbsBytes, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
-        }
-
-        return crl.Encode();
-    }
+    private static byte[] SignedCrlWithIssuingDistributionPoint(LabPki lab, bool onlyCaCertificates) =>
+        TestPki.Crl(lab.IntermediateWithKey, 1, Now.AddMinutes(-1), Now.AddDays(7),
+            issuingDistributionPoint: idp => idp.WriteBoolean(onlyCaCertificates, new Asn1Tag(TagClass.ContextSpecific, 2)));
 
     private static X509Certificate2 CreateCa(string algorithm)
     {

@@ -170,79 +170,8 @@ public sealed class PartitionedCrlTests : IClassFixture<LabPkiFixture>
         ScopedCrl(lab, number, DistributionPoint(distributionPoint), revoked);
 
     /// <summary>A CRL of the lab intermediate with an issuingDistributionPoint whose fields <paramref name="writeScope"/> writes.</summary>
-    private static byte[] ScopedCrl(LabPki lab, int number, Action<AsnWriter> writeScope, params X509Certificate2[] revoked)
-    {
-        var tbs = new AsnWriter(AsnEncodingRules.DER);
-        using (tbs.PushSequence())
-        {
-            tbs.WriteInteger(1);
-            using (tbs.PushSequence())
-            {
-                tbs.WriteObjectIdentifier("1.2.840.113549.1.1.11");
-                tbs.WriteNull();
-            }
-
-            tbs.WriteEncodedValue(lab.Intermediate.SubjectName.RawData);
-            tbs.WriteUtcTime(Now.AddMinutes(-1));
-            tbs.WriteUtcTime(Now.AddDays(7));
-            if (revoked.Length > 0)
-            {
-                using (tbs.PushSequence())
-                {
-                    foreach (X509Certificate2 certificate in revoked)
-                    {
-                        using (tbs.PushSequence())
-                        {
-                            tbs.WriteInteger(certificate.SerialNumberBytes.Span);
-                            tbs.WriteUtcTime(Now.AddMinutes(-2));
-                        }
-                    }
-                }
-            }
-
-            using (tbs.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)))
-            using (tbs.PushSequence())
-            {
-                using (tbs.PushSequence())
-                {
-                    tbs.WriteObjectIdentifier("2.5.29.20");
-                    var crlNumber = new AsnWriter(AsnEncodingRules.DER);
-                    crlNumber.WriteInteger(number);
-                    tbs.WriteOctetString(crlNumber.Encode());
-                }
-
-                using (tbs.PushSequence())
-                {
-                    tbs.WriteObjectIdentifier("2.5.29.28");
-                    tbs.WriteBoolean(true);
-                    var idp = new AsnWriter(AsnEncodingRules.DER);
-                    using (idp.PushSequence())
-                    {
-                        writeScope(idp);
-                    }
-
-                    tbs.WriteOctetString(idp.Encode());
-                }
-            }
-        }
-
-        byte[] tbsBytes = tbs.Encode();
-        using RSA key = lab.IntermediateWithKey.GetRSAPrivateKey()!;
-        var crl = new AsnWriter(AsnEncodingRules.DER);
-        using (crl.PushSequence())
-        {
-            crl.WriteEncodedValue(tbsBytes);
-            using (crl.PushSequence())
-            {
-                crl.WriteObjectIdentifier("1.2.840.113549.1.1.11");
-                crl.WriteNull();
-            }
-
-            crl.WriteBitString(key.SignData(tbsBytes, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
-        }
-
-        return crl.Encode();
-    }
+    private static byte[] ScopedCrl(LabPki lab, int number, Action<AsnWriter> writeScope, params X509Certificate2[] revoked) =>
+        TestPki.Crl(lab.IntermediateWithKey, number, Now.AddMinutes(-1), Now.AddDays(7), revoked, issuingDistributionPoint: writeScope);
 
     private sealed class PartitionSource : Dictionary<string, byte[]>, ICrlSource
     {

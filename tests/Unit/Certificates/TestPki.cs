@@ -218,7 +218,8 @@ internal static class TestPki
 
     /// <summary>
     /// A v2 CRL signed by <paramref name="issuer"/> (RSA or ECDSA key), written with AsnWriter so that tests can make
-    /// the ones CertificateRevocationListBuilder cannot: critical CRL numbers, unknown critical extensions, SHA-1.
+    /// the ones CertificateRevocationListBuilder cannot: critical CRL numbers, unknown critical extensions, SHA-1, an
+    /// issuing distribution point (critical, its fields written by <paramref name="issuingDistributionPoint"/>).
     /// </summary>
     public static byte[] Crl(
         X509Certificate2 issuer,
@@ -229,7 +230,8 @@ internal static class TestPki
         bool criticalCrlNumber = false,
         string? criticalExtension = null,
         string? criticalEntryExtension = null,
-        HashAlgorithmName? hash = null)
+        HashAlgorithmName? hash = null,
+        Action<AsnWriter>? issuingDistributionPoint = null)
     {
         HashAlgorithmName h = hash ?? HashAlgorithmName.SHA256;
         X509SignatureGenerator generator = Generator(PrivateKey(issuer), h);
@@ -276,6 +278,18 @@ internal static class TestPki
                     if (criticalExtension is not null)
                     {
                         WriteExtension(tbs, criticalExtension, critical: true, new byte[] { 0x05, 0x00 });
+                    }
+
+                    if (issuingDistributionPoint is not null)
+                    {
+                        // Its fields, which CertificateRevocationListBuilder cannot write, as the caller writes them.
+                        var idp = new AsnWriter(AsnEncodingRules.DER);
+                        using (idp.PushSequence())
+                        {
+                            issuingDistributionPoint(idp);
+                        }
+
+                        WriteExtension(tbs, "2.5.29.28", critical: true, idp.Encode());
                     }
                 }
             }

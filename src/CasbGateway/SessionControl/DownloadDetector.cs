@@ -65,9 +65,7 @@ internal static class DownloadDetector
     internal static long? SizeOf(HttpResponseMessage response)
     {
         System.Net.Http.Headers.HttpContentHeaders headers = response.Content.Headers;
-        if (headers.TryGetValues("Content-Encoding", out IEnumerable<string>? encodings)
-            && encodings.SelectMany(e => e.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-                .Any(e => !e.Equals("identity", StringComparison.OrdinalIgnoreCase)))
+        if (headers.TryGetValues("Content-Encoding", out IEnumerable<string>? encodings) && UploadDetector.IsEncoded(encodings))
         {
             return null;
         }

@@ -45,9 +45,12 @@ internal static class UploadDetector
     /// True when the body has a Content-Encoding other than identity: an upstream that decompresses it (ASP.NET Core's
     /// request decompression, Apache's mod_deflate) reads other bytes than the gateway sees, and more of them.
     /// </summary>
-    public static bool IsEncoded(HttpRequest request)
+    public static bool IsEncoded(HttpRequest request) => IsEncoded(request.Headers.ContentEncoding);
+
+    /// <summary>True when the Content-Encoding values (a request's or a response's) name a coding other than identity.</summary>
+    internal static bool IsEncoded(IEnumerable<string?> contentEncodings)
     {
-        foreach (string? value in request.Headers.ContentEncoding)
+        foreach (string? value in contentEncodings)
         {
             foreach (string coding in (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {

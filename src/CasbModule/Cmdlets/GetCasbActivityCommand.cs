@@ -82,10 +82,10 @@ public sealed class GetCasbActivityCommand : CasbStoreCmdlet
 
     protected override void EndProcessing()
     {
-        ActivityQuery query = null!;
         try
         {
-            query = new ActivityQuery
+            // A wildcard that is not one is InvalidWildcard; a log that cannot be read, the store's error.
+            var query = new ActivityQuery
             {
                 App = App is null ? null : new ActivityPattern(App),
                 User = User is null ? null : new ActivityPattern(User),
@@ -98,14 +98,6 @@ public sealed class GetCasbActivityCommand : CasbStoreCmdlet
                 CorrelationId = CorrelationId,
                 First = First,
             };
-        }
-        catch (CasbException ex)
-        {
-            ThrowCasbError(ex); // a wildcard that is not one (InvalidWildcard)
-        }
-
-        try
-        {
             foreach (ActivityRecord record in ActivityLog.Read(Store, ActivityLog.OpenReader(Store), query))
             {
                 WriteObject(new CasbActivity(record));

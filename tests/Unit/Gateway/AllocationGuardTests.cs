@@ -44,8 +44,11 @@ public sealed class AllocationCollection
 /// milliseconds on a loaded machine, and the p99 latency sits inside the requests those pauses delay
 /// (docs/benchmarks.md, "Sixth pass: allocation"), so bytes per request are a latency figure that fails the same on any
 /// machine. The figures to quote come from the network benchmark's dotnet-counters runs.
+/// It runs in a test process of its own (build.ps1 runs the trait Process=Alone apart): hosts, listeners and timers
+/// other tests leave behind in a shared process allocate per request as well, which no idle baseline takes off.
 /// </summary>
 [Collection(AllocationCollection.Name)]
+[Trait("Process", "Alone")]
 public sealed class AllocationGuardTests
 {
     // The gateway's own bytes per request over the floor's, HTTP/1.1, seed + 100 policies (30 Nov 2026), least of the

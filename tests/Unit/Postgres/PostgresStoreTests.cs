@@ -247,7 +247,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres)
         target.WriteRaw("{ corrupt");
         Assert.Equal("StoreCorrupt", Assert.Throws<CasbException>(() => StoreCopy.Copy(source.Store, target.Store, force: true)).ErrorId);
         Assert.Equal("{ corrupt", target.ReadRaw());
-        Assert.Equal("StoreCopySourceEmpty", Assert.Throws<CasbException>(() =>
-            StoreCopy.Copy(StoreUnderTest.Create(StoreUnderTest.Folder, postgres).Store, source.Store, force: true)).ErrorId);
+        using StoreUnderTest empty = StoreUnderTest.Create(StoreUnderTest.Folder, postgres);
+        Assert.Equal("StoreCopySourceEmpty", Assert.Throws<CasbException>(() => StoreCopy.Copy(empty.Store, source.Store, force: true)).ErrorId);
     }
 }

@@ -190,6 +190,7 @@ internal sealed class ConfigurationItemKind<T>(string type, string display, Func
             }
 
             Check?.Invoke(item, what, Add);
+            ConfigurationValidator.CheckEnumValues(item, name, what, problems);
         }
     }
 

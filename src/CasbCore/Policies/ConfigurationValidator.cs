@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Reflection;
 using System.Text;
 using CasbCore.Catalogs;
 using CasbCore.Certificates;
@@ -119,8 +121,61 @@ public static class ConfigurationValidator
                 $"The activity volume '{(int)configuration.Settings.ActivityVolume}' is not one of {string.Join(", ", Enum.GetNames<ActivityVolume>())}.");
         }
 
+        CheckEnumValues(configuration.Settings, "Settings", "The gateway settings", problems);
         return problems;
     }
+
+    /// <summary>
+    /// Adds Invalid&lt;Property&gt; for each enum setting of <paramref name="item"/> (single or list) whose value names nothing:
+    /// JSON numbers bind to any enum value, and the engine's comparisons would read one as whichever named value they fall
+    /// through to (an access policy's action 2 as Test, an App Control mode 3 as stricter than UseCustomPolicy yet not
+    /// enforcing). A problem a dedicated check already reported for the item (InvalidSignIn, say) is not repeated.
+    /// </summary>
+    internal static void CheckEnumValues(object item, string itemName, string what, List<ConfigurationProblem> problems)
+    {
+        foreach ((PropertyInfo property, Type enumType, bool isList) in EnumPropertiesOf(item.GetType()))
+        {
+            IEnumerable<object> values = isList
+                ? (property.GetValue(item) as System.Collections.IEnumerable)?.Cast<object>() ?? []
+                : property.GetValue(item) is { } single ? [single] : [];
+            foreach (object value in values.Where(v => !Enum.IsDefined(enumType, v)).Distinct())
+            {
+                string id = "Invalid" + property.Name;
+                if (!problems.Exists(p => p.ErrorId == id && p.Item == itemName))
+                {
+                    problems.Add(new ConfigurationProblem(id, itemName,
+                        $"{what}: the {property.Name} '{Convert.ToInt64(value, CultureInfo.InvariantCulture)}' is not one of {string.Join(", ", Enum.GetNames(enumType))}."));
+                }
+            }
+        }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, (PropertyInfo Property, Type EnumType, bool IsList)[]> EnumProperties = new();
+
+    private static (PropertyInfo Property, Type EnumType, bool IsList)[] EnumPropertiesOf(Type type) => EnumProperties.GetOrAdd(type, t =>
+    {
+        var found = new List<(PropertyInfo, Type, bool)>();
+        foreach (PropertyInfo property in t.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            Type propertyType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if (property.GetIndexParameters().Length > 0)
+            {
+                continue;
+            }
+
+            if (propertyType.IsEnum)
+            {
+                found.Add((property, propertyType, false));
+            }
+            else if (propertyType.IsGenericType && propertyType.GetGenericArguments() is [{ IsEnum: true } element]
+                     && typeof(System.Collections.IEnumerable).IsAssignableFrom(propertyType))
+            {
+                found.Add((property, element, true));
+            }
+        }
+
+        return found.ToArray();
+    });
 
     /// <summary>Throws a <see cref="CasbException"/> carrying the first problem's error id when the configuration is invalid.</summary>
     public static void ThrowIfInvalid(CasbConfiguration configuration)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using CasbCore.Model;
+using CasbCore.Policies;
 using CasbCore.Store;
 using Microsoft.Win32.SafeHandles;
 
@@ -39,7 +40,7 @@ public sealed class CasbEngineCache
     /// The engine for the store's configuration as it is now on disk. <paramref name="reused"/> is true when the
     /// file's content is the one the cached engine was compiled from, false when it was (re)compiled for this call.
     /// Throws the errors of <see cref="CasbStore.Load"/> (StoreReadFailed, StoreCorrupt, StoreSchemaUnsupported) and of
-    /// compiling (InvalidIPRange, InvalidTrustedProxy, UnknownDeviceTag); a failure caches nothing.
+    /// <see cref="ConfigurationValidator"/> (the first problem's id, as the gateway refuses such a store); a failure caches nothing.
     /// </summary>
     public CasbEngine GetEngine(IConfigurationStore store, out bool reused)
     {
@@ -83,6 +84,8 @@ public sealed class CasbEngineCache
             }
 
             CasbConfiguration configuration = exists ? CasbStore.Parse(content, file) : new CasbConfiguration();
+            // What the gateway would not load (it refuses to start, or keeps its last good revision) is not answered either.
+            ConfigurationValidator.ThrowIfInvalid(configuration);
             var entry = new Entry(exists, content.ToArray(), new CasbEngine(configuration));
             lock (_lock)
             {

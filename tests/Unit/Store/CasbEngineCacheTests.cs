@@ -105,6 +105,39 @@ public sealed class CasbEngineCacheTests : IDisposable
         Assert.True(reused);
     }
 
+    /// <summary>
+    /// A store the gateway would not load (it refuses to start on it, or keeps its last good revision) is not answered
+    /// by the what-if either: every problem the validator knows, written by hand, is refused with the validator's id,
+    /// and Test-CasbAccess reports it instead of deciding on a configuration nothing enforces.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CasbModule.Tests.Policies.ConfigurationValidatorTests.ProblemCases), MemberType = typeof(CasbModule.Tests.Policies.ConfigurationValidatorTests))]
+    public void A_store_the_gateway_would_refuse_is_refused_with_the_validators_id(string @case, Action<CasbConfiguration> breakIt, string errorId, string fragment)
+    {
+        var cache = new CasbEngineCache();
+        var store = new CasbStore(Path.Combine(_directory, Guid.NewGuid().ToString("N")));
+        CasbConfiguration configuration = CasbModule.Tests.Policies.PolicyTestData.Seed();
+        store.Update(c =>
+        {
+            c.Apps.AddRange(configuration.Apps);
+            c.Groups.AddRange(configuration.Groups);
+        });
+        cache.GetEngine(store, out _);
+        breakIt(configuration);
+        Directory.CreateDirectory(store.Path);
+        File.WriteAllBytes(store.ConfigurationFile, CasbStore.Serialize(configuration));
+
+        CasbException error = Assert.Throws<CasbException>(() => cache.GetEngine(store, out _));
+
+        Assert.True(errorId == error.ErrorId, $"{@case}: {error.ErrorId} {error.Message}");
+        Assert.Contains(fragment, error.Message);
+        using var host = new CasbModule.Tests.Cmdlets.PowerShellHost();
+        var (output, errors) = host.Run(
+            "Test-CasbAccess -StorePath $store -App 'Microsoft Online Services'", new Dictionary<string, object?> { ["store"] = store.Path });
+        Assert.Empty(output);
+        Assert.Equal($"{errorId},CasbModule.Cmdlets.TestCasbAccessCommand", Assert.Single(errors).FullyQualifiedErrorId);
+    }
+
     [Fact]
     public void A_missing_store_is_an_empty_configuration_until_it_is_created()
     {

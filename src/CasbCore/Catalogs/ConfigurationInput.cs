@@ -153,7 +153,7 @@ public static class ConfigurationInput
             "UnknownGroup", CasbErrorKind.ObjectNotFound,
             $"The policy '{policyName}' names the group '{name}', which is not in the store. Create it first with New-CasbGroup.", name));
 
-    /// <summary>A conditional-access policy's included users; "all" in any case is stored as the engine's "All".</summary>
+    /// <summary>A policy's included users (conditional-access, access or session policy); "all" in any case is stored as the engine's "All", everyone.</summary>
     public static List<string> IncludeUsers(IEnumerable<string> users) =>
         Users(users)
             .Select(u => ItemNames.IsSame(u, CompiledConditionalAccessPolicy.AllUsers) ? CompiledConditionalAccessPolicy.AllUsers : u)

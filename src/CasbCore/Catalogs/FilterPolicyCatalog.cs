@@ -56,7 +56,7 @@ public abstract class FilterPolicyCatalog<TPolicy, TChange>
         policy.Name = ItemNames.Normalize(policy.Name, "policy");
         policy.DeviceTags = ConfigurationInput.DeviceTags(policy.DeviceTags);
         policy.IPRanges = ConfigurationInput.IPRanges(policy.IPRanges);
-        policy.Users = ConfigurationInput.Users(policy.Users);
+        policy.Users = ConfigurationInput.IncludeUsers(policy.Users);
         policy.ExcludeUsers = ConfigurationInput.Users(policy.ExcludeUsers);
         PrepareOwn(policy);
         return policy;
@@ -71,7 +71,7 @@ public abstract class FilterPolicyCatalog<TPolicy, TChange>
             NewName = change.NewName is null ? null : ItemNames.Normalize(change.NewName, "policy"),
             DeviceTags = change.DeviceTags is null ? null : ConfigurationInput.DeviceTags(change.DeviceTags),
             IPRanges = change.IPRanges is null ? null : ConfigurationInput.IPRanges(change.IPRanges),
-            Users = change.Users is null ? null : ConfigurationInput.Users(change.Users),
+            Users = change.Users is null ? null : ConfigurationInput.IncludeUsers(change.Users),
             ExcludeUsers = change.ExcludeUsers is null ? null : ConfigurationInput.Users(change.ExcludeUsers),
         };
         return PrepareOwn((TChange)shared); // with clones through the record's virtual copy: still a TChange

@@ -25,7 +25,9 @@ internal sealed class CompiledAccessPolicy
         Severity = entry.Severity;
         BlockMessage = string.IsNullOrWhiteSpace(entry.BlockMessage) ? null : entry.BlockMessage;
         Apps = entry.Apps;
-        bool anyInclude = entry.Users.Any(u => !string.IsNullOrWhiteSpace(u)) || entry.Groups.Any(g => !string.IsNullOrWhiteSpace(g));
+        // "All" among the users is everyone, as in a conditional-access policy: not a user of that name, who would be no one.
+        bool anyInclude = !entry.Users.Any(CompiledConditionalAccessPolicy.IsAllUsers)
+                          && (entry.Users.Any(u => !string.IsNullOrWhiteSpace(u)) || entry.Groups.Any(g => !string.IsNullOrWhiteSpace(g)));
         _users = anyInclude ? principals.Users(entry.Users) : null;
         _groups = anyInclude ? principals.Groups(entry.Groups) : null;
         _excludeUsers = principals.Users(entry.ExcludeUsers);

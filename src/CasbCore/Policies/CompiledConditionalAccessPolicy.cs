@@ -21,7 +21,7 @@ internal sealed class CompiledConditionalAccessPolicy
     {
         Name = entry.Name;
         State = entry.State;
-        _includeAll = entry.IncludeUsers.Any(u => string.Equals(u?.Trim(), AllUsers, StringComparison.OrdinalIgnoreCase));
+        _includeAll = entry.IncludeUsers.Any(IsAllUsers);
         _includeUsers = principals.Users(entry.IncludeUsers);
         _includeGroups = principals.Groups(entry.IncludeGroups);
         _excludeUsers = principals.Users(entry.ExcludeUsers);
@@ -45,6 +45,9 @@ internal sealed class CompiledConditionalAccessPolicy
         BlockMessage = $"Access blocked by conditional access policy '{Name}'.";
         BlockedReason = $"Blocked by conditional access policy '{Name}'.";
     }
+
+    /// <summary>True for "All" in any case and white space: every user, in a conditional-access policy's and an access or session policy's users.</summary>
+    public static bool IsAllUsers(string? user) => string.Equals(user?.Trim(), AllUsers, StringComparison.OrdinalIgnoreCase);
 
     public string Name { get; }
 

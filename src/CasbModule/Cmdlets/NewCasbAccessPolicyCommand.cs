@@ -52,7 +52,7 @@ public sealed class NewCasbAccessPolicyCommand : FilterPolicyCommand<AccessPolic
     [Parameter]
     public FilterOperator DeviceTagOperator { get; set; } = FilterOperator.Equals;
 
-    /// <summary><para>User names the policy applies to. Default: all users.</para></summary>
+    /// <summary><para>User names the policy applies to; All means every user, the anonymous one included, as in a conditional-access policy. Default: all users.</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[]? User { get; set; }

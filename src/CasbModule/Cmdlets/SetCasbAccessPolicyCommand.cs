@@ -52,7 +52,7 @@ public sealed class SetCasbAccessPolicyCommand : AccessPolicyItemCommand
     [Parameter]
     public FilterOperator DeviceTagOperator { get; set; }
 
-    /// <summary><para>User names the policy applies to; an empty array means all users.</para></summary>
+    /// <summary><para>User names the policy applies to; All, or an empty array, means all users (the anonymous one included).</para></summary>
     [Parameter]
     [AllowEmptyCollection]
     public string[]? User { get; set; }

@@ -36,6 +36,12 @@ public sealed class AccessRequest
     /// <summary>The client address used for IP-range filters; when null, <see cref="RemoteAddress"/>. No address at all is in no range.</summary>
     public IPAddress? ClientAddress { get; init; }
 
+    /// <summary>
+    /// Set when the client's address cannot be known (a trusted proxy forwarded an entry that is no address): IP-range
+    /// filters then see no address, which is in no range, never <see cref="RemoteAddress"/>, the proxy itself.
+    /// </summary>
+    public bool ClientAddressUnknown { get; init; }
+
     public string? UserAgent { get; init; }
 
     public X509Certificate2? ClientCertificate { get; init; }

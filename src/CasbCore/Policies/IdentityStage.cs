@@ -140,7 +140,7 @@ internal sealed class IdentityStage : IDecisionStage
         }
 
         state.Facts = new RequestFacts(
-            app.Name, identity.User, state.Principal, userAgent, deviceTags, request.ClientAddress ?? request.RemoteAddress);
+            app.Name, identity.User, state.Principal, userAgent, deviceTags, request.ClientAddressUnknown ? null : request.ClientAddress ?? request.RemoteAddress);
     }
 
     /// <summary>

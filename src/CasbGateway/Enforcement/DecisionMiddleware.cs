@@ -69,6 +69,7 @@ internal sealed partial class DecisionMiddleware
             SignInClaims = feature.SignInClaims,
             RemoteAddress = feature.RemoteAddress,
             ClientAddress = feature.ClientAddress,
+            ClientAddressUnknown = feature.ClientAddress is null,
             UserAgent = userAgent.Length > 0 ? userAgent : null,
             ClientCertificate = context.Connection.ClientCertificate,
             At = feature.At,

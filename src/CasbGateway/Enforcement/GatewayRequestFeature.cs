@@ -29,7 +29,7 @@ internal sealed class GatewayRequestFeature
     /// <summary>The TCP peer, IPv4-mapped addresses unmapped.</summary>
     public IPAddress? RemoteAddress { get; init; }
 
-    /// <summary>The client per X-Forwarded-For when the peer is a trusted proxy; else the peer.</summary>
+    /// <summary>The client per X-Forwarded-For when the peer is a trusted proxy (null when its entry is no address); else the peer.</summary>
     public IPAddress? ClientAddress { get; set; }
 
     /// <summary>The inbound X-Forwarded-For of a trusted proxy, extended when forwarding.</summary>

@@ -35,10 +35,9 @@ internal sealed class HeaderStrippingMiddleware
             if (headers.TryGetValue("X-Forwarded-For", out StringValues forwardedFor) && !StringValues.IsNullOrEmpty(forwardedFor))
             {
                 feature.TrustedForwardedFor = forwardedFor.ToString();
-                if (LastAddress(feature.TrustedForwardedFor) is { } client)
-                {
-                    feature.ClientAddress = client;
-                }
+                // An entry that is no address leaves the client unknown (in no IP range), never the proxy itself, whose
+                // address an office range may well hold.
+                feature.ClientAddress = LastAddress(feature.TrustedForwardedFor);
             }
         }
 
@@ -72,7 +71,52 @@ internal sealed class HeaderStrippingMiddleware
     private static IPAddress? LastAddress(string forwardedFor)
     {
         int comma = forwardedFor.LastIndexOf(',');
-        string last = (comma < 0 ? forwardedFor : forwardedFor[(comma + 1)..]).Trim();
-        return IPAddress.TryParse(last, out IPAddress? address) ? address : null;
+        return ForwardedAddress(forwardedFor.AsSpan(comma + 1));
     }
+
+    /// <summary>
+    /// One X-Forwarded-For entry as proxies write it: an address, an IPv4 address with a port ("203.0.113.7:54321",
+    /// Azure Application Gateway), an IPv6 address bare or in brackets with or without a port; null for anything else
+    /// ("unknown", a port alone, inet_aton's shorthands such as "203.7" that no proxy writes).
+    /// </summary>
+    internal static IPAddress? ForwardedAddress(ReadOnlySpan<char> entry)
+    {
+        entry = entry.Trim(" \t");
+        if (entry.StartsWith('['))
+        {
+            int close = entry.IndexOf(']');
+            if (close < 0 || !IsPortOrNothing(entry[(close + 1)..]))
+            {
+                return null;
+            }
+
+            return IPAddress.TryParse(entry[1..close], out IPAddress? bracketed) && bracketed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+                ? bracketed : null;
+        }
+
+        int colon = entry.IndexOf(':');
+        if (colon >= 0 && entry.LastIndexOf(':') == colon)
+        {
+            // One colon: IPv4 with a port (an IPv6 address has at least two).
+            if (!IsPortOrNothing(entry[colon..]))
+            {
+                return null;
+            }
+
+            entry = entry[..colon];
+        }
+
+        if (!IPAddress.TryParse(entry, out IPAddress? address))
+        {
+            return null;
+        }
+
+        // IPAddress.TryParse also reads inet_aton's "203.7" or "0x7f.1": only the dotted quad is an IPv4 entry.
+        return address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 || entry.Count('.') == 3 && !entry.ContainsAnyExcept("0123456789.")
+            ? address : null;
+    }
+
+    // "" or ":" followed by 1-5 digits.
+    private static bool IsPortOrNothing(ReadOnlySpan<char> rest) =>
+        rest.IsEmpty || (rest[0] == ':' && rest.Length is >= 2 and <= 6 && !rest[1..].ContainsAnyExcept("0123456789"));
 }

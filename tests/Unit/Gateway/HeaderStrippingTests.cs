@@ -179,6 +179,52 @@ public sealed class HeaderStrippingTests
         Assert.Equal("a=b", headers["Cookie"]);
     }
 
+    /// <summary>
+    /// A forwarded entry as proxies write it (any address; an IPv4 one bare or with a port, an IPv6 one bare or in brackets
+    /// with or without a port; spaces around) reads as that address; with anything else in it, as no address.
+    /// </summary>
+    [Fact]
+    public void Property_a_forwarded_entry_reads_as_its_address_with_or_without_a_port_and_anything_else_as_none()
+    {
+        Gen<System.Net.IPAddress> addresses = Gen.OneOf(
+            Gen.Byte.Array[4].Select(b => new System.Net.IPAddress(b)),
+            Gen.Byte.Array[16].Select(b => new System.Net.IPAddress(b)));
+        Gen.Select(addresses, Gen.Int[0, 3], Gen.Int[0, 65535], Gen.OneOf("", " ", "\t "))
+            .Sample((address, form, port, space) =>
+            {
+                bool v6 = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+                string text = form switch
+                {
+                    0 => address.ToString(),
+                    1 => v6 ? $"[{address}]" : $"{address}:{port}",
+                    _ => v6 ? $"[{address}]:{port}" : address.ToString(),
+                };
+                Assert.Equal(address, HeaderStrippingMiddleware.ForwardedAddress(space + text + space));
+            }, iter: 20_000);
+
+        Gen.Select(addresses, Gen.OneOf(":", ":x", ":123456", "x", "]", ":80:80", "/24", "%", " 1"))
+            .Sample((address, junk) =>
+            {
+                bool v6 = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+                Assert.Null(HeaderStrippingMiddleware.ForwardedAddress((v6 ? $"[{address}]" : address.ToString()) + junk));
+            }, iter: 5_000);
+    }
+
+    [Theory]
+    [InlineData("unknown")]
+    [InlineData("")]
+    [InlineData("_hidden")]
+    [InlineData("203.7")]
+    [InlineData("0x7f.0.0.1")]
+    [InlineData("2130706433")]
+    [InlineData(":443")]
+    [InlineData("[203.0.113.7]")]
+    [InlineData("[2001:db8::1")]
+    public void A_forwarded_entry_that_is_no_address_as_a_proxy_writes_one_reads_as_none(string entry)
+    {
+        Assert.Null(HeaderStrippingMiddleware.ForwardedAddress(entry));
+    }
+
     // Every letter in either case, every '-' as '-' or '_': the spellings a CGI-mapping server treats as one variable.
     private static Gen<string> Spelled(Gen<string> stems) =>
         Gen.Select(stems, Gen.Bool.Array[64], Gen.Bool.Array[64], (stem, upper, underscore) =>

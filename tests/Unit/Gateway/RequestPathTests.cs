@@ -113,6 +113,54 @@ public sealed class RequestPathTests : IClassFixture<LabPkiFixture>
         Assert.Contains("<dd id=\"x-forwarded-for\">203.0.113.7, 127.0.0.1</dd>", body);
     }
 
+    /// <summary>
+    /// A trusted proxy's right-most X-Forwarded-For entry as proxies write it: with a port (Azure Application Gateway),
+    /// an IPv6 address in brackets, or something that is no address ("unknown"). An entry the gateway cannot read must
+    /// leave the client unknown (in no range), never make it the proxy itself, whose address an office range may hold.
+    /// </summary>
+    [Theory]
+    [InlineData("203.0.113.7", 403)]
+    [InlineData("203.0.113.7:54321", 403)]
+    [InlineData("[2001:db8::7]", 403)]
+    [InlineData("[2001:db8::7]:443", 403)]
+    [InlineData("2001:db8::7", 403)]
+    [InlineData("unknown", 403)]
+    [InlineData("127.0.0.9, unknown", 403)]
+    [InlineData("127.0.0.9, _hidden", 403)]
+    [InlineData("127.0.0.9, ", 403)]
+    [InlineData("127.0.0.9", 200)]
+    [InlineData("127.0.0.9:54321", 200)]
+    [InlineData("203.0.113.7, 127.0.0.9", 200)]
+    [InlineData("[::ffff:127.0.0.9]:1", 200)]
+    public async Task An_IP_range_filter_reads_the_trusted_proxy_s_right_most_forwarded_address_and_fails_closed_on_one_it_cannot_read(string forwardedFor, int status)
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
+        {
+            c.Settings.TrustedProxies.Add("127.0.0.0/8");
+            c.ConditionalAccessPolicies.Add(new CasbCore.Model.ConditionalAccessPolicyEntry
+            {
+                Name = "Everyone via App Control", IncludeUsers = { "All" }, SessionControl = CasbCore.Model.SessionControlKind.AppControl,
+            });
+            c.AccessPolicies.Add(new CasbCore.Model.AccessPolicyEntry
+            {
+                Name = "Outside the office", Action = CasbCore.Model.AccessPolicyAction.Block, IPRanges = ["127.0.0.0/8"],
+                IPRangeOperator = CasbCore.Model.IPRangeOperator.NotIn, ClientApp = CasbCore.Model.AccessPolicyClientApp.Any,
+                BlockMessage = "Only from the office.",
+            });
+        });
+        using HttpClient client = harness.CreateClient();
+        using var message = new HttpRequestMessage(HttpMethod.Get, "/reports");
+        message.Headers.TryAddWithoutValidation("X-Forwarded-For", forwardedFor);
+
+        using HttpResponseMessage response = await client.SendAsync(message);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        if (status == 403)
+        {
+            Assert.Contains("Only from the office.", await response.Content.ReadAsStringAsync());
+        }
+    }
+
     [Fact]
     public async Task A_block_shows_the_branded_page_with_the_message_HTML_encoded_and_never_contacts_the_upstream()
     {

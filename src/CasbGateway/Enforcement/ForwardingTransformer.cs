@@ -69,6 +69,31 @@ internal sealed class ForwardingTransformer : HttpTransformer
     }
 
     /// <summary>
+    /// An HTTP/2 extended CONNECT (a WebSocket, RFC 8441) that an HTTP/1.1 upstream answered with a 2xx instead of 101: the
+    /// app did not switch protocols (a single-page app's fallback page, say). Copied, the 2xx would tell the client its
+    /// tunnel is open, and a body cannot follow it on a CONNECT stream (Kestrel refuses it: a 499 for a client still there).
+    /// </summary>
+    /// <returns>The protocol the client asked for (":protocol", "websocket"), or null.</returns>
+    internal static string? RefusedExtendedConnect(HttpContext httpContext, HttpResponseMessage? proxyResponse) =>
+        proxyResponse is { Version.Major: < 2 } && (int)proxyResponse.StatusCode is >= 200 and < 300
+        && httpContext.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect
+            ? connect.Protocol ?? "CONNECT"
+            : null;
+
+    private static Task AnswerRefusedExtendedConnectAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, string protocol)
+    {
+        GatewayRequestFeature feature = httpContext.Features.GetRequiredFeature<GatewayRequestFeature>();
+        string app = feature.App?.Name ?? "";
+        feature.ErrorSource = ErrorSources.Upstream;
+        feature.Error = $"{ErrorSources.Upstream} UpgradeNotAccepted: the app answered {(int)proxyResponse.StatusCode} to a '{protocol}' request instead of switching protocols.";
+        httpContext.RequestServices.GetRequiredService<Telemetry.GatewayMetrics>().RecordUpstreamError(app, "UpgradeNotAccepted");
+        return ResponsePages.WriteAsync(
+            httpContext, StatusCodes.Status502BadGateway, "upstream_unavailable", "The app is not reachable",
+            $"The app '{app}' did not accept the '{protocol}' connection.", feature.App?.Name, feature.CorrelationId, feature.At,
+            feature.Decision?.ClientAppType);
+    }
+
+    /// <summary>
     /// The upstream's address (its own path, if any, in front) with the canonical path and the query as received.
     /// System.Uri would otherwise canonicalize once more on its own terms (unescape "%41", re-escape "%zz" in the
     /// query, resolve "%2E" segments), and the upstream must receive exactly <see cref="RequestPath.Escaped"/>.
@@ -80,6 +105,12 @@ internal sealed class ForwardingTransformer : HttpTransformer
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
+        if (RefusedExtendedConnect(httpContext, proxyResponse) is { } protocol)
+        {
+            await AnswerRefusedExtendedConnectAsync(httpContext, proxyResponse!, protocol);
+            return false;
+        }
+
         if (!await DownloadControl.AllowAsync(httpContext, proxyResponse))
         {
             return false;

@@ -29,7 +29,9 @@ internal sealed class HeaderStrippingMiddleware
             if (feature.State!.IdentityHeader is { } identityHeader && headers.TryGetValue(identityHeader, out StringValues identity)
                 && !StringValues.IsNullOrEmpty(identity))
             {
-                feature.IdentityHeaderValue = identity.ToString();
+                // The last of several: a proxy that adds its own after the client's copy (Envoy appends by default)
+                // wrote that one, as it wrote the right-most X-Forwarded-For entry. Joined, they named no one.
+                feature.IdentityHeaderValue = identity[identity.Count - 1];
             }
 
             if (headers.TryGetValue("X-Forwarded-For", out StringValues forwardedFor) && !StringValues.IsNullOrEmpty(forwardedFor))

@@ -114,6 +114,38 @@ public sealed class RequestPathTests : IClassFixture<LabPkiFixture>
     }
 
     /// <summary>
+    /// A trusted proxy that adds its identity header after the client's own copy (Envoy's request_headers_to_add appends
+    /// by default) sends two: the user is the proxy's, the last, as the right-most X-Forwarded-For entry is its own; the
+    /// two joined named no one a policy names, so a policy for that user did not apply.
+    /// </summary>
+    [Fact]
+    public async Task Of_two_identity_headers_from_a_trusted_proxy_the_last_names_the_user()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
+        {
+            c.Settings.TrustedProxies.Add("127.0.0.0/8");
+            c.ConditionalAccessPolicies.Add(new CasbCore.Model.ConditionalAccessPolicyEntry
+            {
+                Name = "Contractors via App Control", IncludeUsers = { "contractor@contoso.com" }, SessionControl = CasbCore.Model.SessionControlKind.AppControl,
+            });
+            c.AccessPolicies.Add(new CasbCore.Model.AccessPolicyEntry
+            {
+                Name = "No contractors", Action = CasbCore.Model.AccessPolicyAction.Block, ClientApp = CasbCore.Model.AccessPolicyClientApp.Any,
+                BlockMessage = "Contractors are blocked.",
+            });
+        });
+        string request = $"GET /reports HTTP/1.1\r\nHost: {harness.GatewayUrl.Authority}\r\nX-Casb-User: ceo@contoso.com\r\n"
+            + "X-Casb-User: contractor@contoso.com\r\nConnection: close\r\n\r\n";
+        await using System.Net.Security.SslStream tls = await RawHttps.ConnectHttp11Async(harness.GatewayUrl.Port);
+        await tls.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
+        string response = await new StreamReader(tls).ReadToEndAsync();
+
+        Assert.StartsWith("HTTP/1.1 403", response);
+        Assert.Contains("Contractors are blocked.", response);
+        Assert.Equal("contractor@contoso.com", Assert.Single(harness.Decider.Requests).IdentityHeaderValue);
+    }
+
+    /// <summary>
     /// A trusted proxy's right-most X-Forwarded-For entry as proxies write it: with a port (Azure Application Gateway),
     /// an IPv6 address in brackets, or something that is no address ("unknown"). An entry the gateway cannot read must
     /// leave the client unknown (in no range), never make it the proxy itself, whose address an office range may hold.

@@ -207,7 +207,7 @@ public sealed record ActivityRecord
             UserSource = decision.UserSource,
             IdentityProvider = decision.IdentityProvider,
             CertificateUserMismatch = decision.CertificateUserMismatch ? true : null,
-            SourceIp = request.ClientAddress?.ToString() ?? request.RemoteAddress?.ToString(),
+            SourceIp = request.ClientAddressUnknown ? null : request.ClientAddress?.ToString() ?? request.RemoteAddress?.ToString(),
             UserAgent = request.UserAgent,
             ClientAppType = NameOf(decision.ClientAppType),
             // The validator's array (one per validated certificate, cached with its result, never written after it) is

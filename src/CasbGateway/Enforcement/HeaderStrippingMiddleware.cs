@@ -118,7 +118,8 @@ internal sealed class HeaderStrippingMiddleware
             ? address : null;
     }
 
-    // "" or ":" followed by 1-5 digits.
+    // "" or ":" followed by a port number (0-65535, digits only).
     private static bool IsPortOrNothing(ReadOnlySpan<char> rest) =>
-        rest.IsEmpty || (rest[0] == ':' && rest.Length is >= 2 and <= 6 && !rest[1..].ContainsAnyExcept("0123456789"));
+        rest.IsEmpty || (rest[0] == ':' && rest.Length is >= 2 and <= 6 && !rest[1..].ContainsAnyExcept("0123456789")
+                         && int.Parse(rest[1..], System.Globalization.CultureInfo.InvariantCulture) <= ushort.MaxValue);
 }

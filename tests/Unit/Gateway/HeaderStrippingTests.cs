@@ -202,7 +202,7 @@ public sealed class HeaderStrippingTests
                 Assert.Equal(address, HeaderStrippingMiddleware.ForwardedAddress(space + text + space));
             }, iter: 20_000);
 
-        Gen.Select(addresses, Gen.OneOf(":", ":x", ":123456", "x", "]", ":80:80", "/24", "%", " 1"))
+        Gen.Select(addresses, Gen.OneOf(":", ":x", ":123456", ":65536", ":99999", "x", "]", ":80:80", "/24", "%", " 1"))
             .Sample((address, junk) =>
             {
                 bool v6 = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;

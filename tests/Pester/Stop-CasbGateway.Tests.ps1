@@ -42,6 +42,23 @@ Describe 'Stop-CasbGateway' {
         (Get-CasbGateway -StorePath $store).Status | Should -Be 'Running'
     }
 
+    It 'leaves a newer gateway of the same name running and recorded when an older object of the name is stopped' {
+        Stop-CasbGateway -StorePath $store -Name default
+        $newer = Start-CasbGateway -StorePath $store -Port (Get-FreePort)
+        try {
+            $gateway | Stop-CasbGateway
+
+            $recorded = Get-CasbGateway -StorePath $store
+            $recorded.ProcessId | Should -Be $newer.ProcessId
+            $recorded.Status | Should -Be 'Running'
+            Stop-CasbGateway -StorePath $store -Name default
+            Get-Process -Id $newer.ProcessId -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        }
+        finally {
+            Stop-Process -Id $newer.ProcessId -Force -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'reports a name that is not recorded' {
         Stop-CasbGateway -StorePath $store -Name 'nope' -ErrorVariable problems -ErrorAction SilentlyContinue
         $problems[0].FullyQualifiedErrorId | Should -Be 'GatewayNotFound,CasbModule.Cmdlets.StopCasbGatewayCommand'

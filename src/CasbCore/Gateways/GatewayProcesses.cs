@@ -334,8 +334,28 @@ public static partial class GatewayProcesses
             }
         }
 
-        RemoveRecord(record.StorePath, record.Name);
+        RemoveRecordOf(record);
         return wasRunning;
+    }
+
+    // Only this gateway's record: one written under its name since (a gateway started after this one stopped) stays.
+    private static void RemoveRecordOf(GatewayRecord record)
+    {
+        string path = RecordPath(record.StorePath, record.Name);
+        try
+        {
+            if (JsonSerializer.Deserialize<GatewayRecord>(File.ReadAllBytes(path), RecordJson) is { } recorded
+                && (recorded.ProcessId != record.ProcessId || recorded.ProcessStartTime != record.ProcessStartTime))
+            {
+                return;
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or IOException)
+        {
+            // Gone already, or not a record: nothing of another gateway to keep.
+        }
+
+        RemoveRecord(record.StorePath, record.Name);
     }
 
     /// <summary>True when <paramref name="healthUrl"/> answers 200 (from process <paramref name="processId"/> when given).</summary>

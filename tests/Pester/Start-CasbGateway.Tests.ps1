@@ -84,6 +84,25 @@ Describe 'Start-CasbGateway' {
         @(Get-CasbGateway -StorePath $store).Count | Should -Be 1
     }
 
+    It 'leaves one gateway of a name when two starts of it race: the other is GatewayAlreadyRunning and leaves no process behind' {
+        $manifest = $env:CASB_MODULE_MANIFEST
+        $outcomes = $port, (Get-FreePort) | ForEach-Object -ThrottleLimit 2 -Parallel {
+            Import-Module $using:manifest
+            try {
+                (Start-CasbGateway -StorePath $using:store -Port $_ -ErrorAction Stop).ProcessId
+            }
+            catch {
+                $_.FullyQualifiedErrorId
+            }
+        }
+
+        $started = @($outcomes | Where-Object { $_ -is [int] })
+        $started.Count | Should -Be 1
+        $outcomes | Where-Object { $_ -isnot [int] } | Should -Be 'GatewayAlreadyRunning,CasbModule.Cmdlets.StartCasbGatewayCommand'
+        (Get-CasbGateway -StorePath $store).ProcessId | Should -Be $started[0]
+        @(Get-StoreProcess $store).Id | Should -Be $started[0]
+    }
+
     It 'fails with the gateway''s own message when the port is in use, and leaves no process behind' {
         $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, $port)
         $listener.Start()

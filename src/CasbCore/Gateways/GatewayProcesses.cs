@@ -151,10 +151,7 @@ public static partial class GatewayProcesses
             using Process? running = FindProcess(existing);
             if (running is not null)
             {
-                throw new CasbException(
-                    "GatewayAlreadyRunning", CasbErrorKind.ResourceExists,
-                    $"A gateway named '{options.Name}' is already running for the store '{storePath}' (process {existing.ProcessId}, {existing.Url}). Stop it first with Stop-CasbGateway -Name {options.Name}.",
-                    options.Name);
+                throw AlreadyRunning(options.Name, storePath, existing);
             }
 
             RemoveRecord(storePath, options.Name);
@@ -313,7 +310,13 @@ public static partial class GatewayProcesses
             StartedAt = startedAt,
             LogFile = logFile,
         };
-        WriteRecord(storePath, record);
+        if (WriteNewRecord(storePath, record) is { } other)
+        {
+            KillTree(process);
+            process.Dispose();
+            throw AlreadyRunning(options.Name, storePath, other);
+        }
+
         return record;
     }
 
@@ -403,13 +406,39 @@ public static partial class GatewayProcesses
         return OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
     }
 
-    private static void WriteRecord(string storePath, GatewayRecord record)
+    // Two starts of one name can both pass the check before their processes start: the record goes only where no live
+    // gateway of the name is recorded, else the other record would hide a gateway still running. Returns that gateway.
+    private static GatewayRecord? WriteNewRecord(string storePath, GatewayRecord record)
     {
         string path = RecordPath(storePath, record.Name);
         string temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(record, RecordJson));
-        File.Move(temp, path, overwrite: true);
+        try
+        {
+            File.Move(temp, path, overwrite: false);
+            return null;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            if (ReadRecord(storePath, record.Name) is { } other)
+            {
+                using Process? running = FindProcess(other);
+                if (running is not null)
+                {
+                    TryDelete(temp);
+                    return other;
+                }
+            }
+
+            File.Move(temp, path, overwrite: true);
+            return null;
+        }
     }
+
+    private static CasbException AlreadyRunning(string name, string storePath, GatewayRecord existing) => new(
+        "GatewayAlreadyRunning", CasbErrorKind.ResourceExists,
+        $"A gateway named '{name}' is already running for the store '{storePath}' (process {existing.ProcessId}, {existing.Url}). Stop it first with Stop-CasbGateway -Name {name}.",
+        name);
 
     private static string StartupMessage(string logFile, StringBuilder output)
     {

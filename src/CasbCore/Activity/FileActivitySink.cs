@@ -53,9 +53,8 @@ public sealed class FileActivitySink : IActivitySink
     /// <summary>Creates the folder and opens today's file once: throws the IOException or UnauthorizedAccessException a write would meet.</summary>
     public void EnsureWritable(DateTimeOffset now)
     {
-        Directory.CreateDirectory(_directory);
-        using var probe = new FileStream(
-            Path.Combine(_directory, ActivityLog.FileName(now, _gatewayName)), FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        CreateFolder(_directory);
+        using FileStream probe = OpenOwnerOnly(Path.Combine(_directory, ActivityLog.FileName(now, _gatewayName)), FileMode.Append, FileAccess.Write, 0);
     }
 
     public void WriteBatch(List<ActivityRecord> batch)
@@ -221,10 +220,10 @@ public sealed class FileActivitySink : IActivitySink
             CloseFile();
         }
 
-        Directory.CreateDirectory(_directory);
+        CreateFolder(_directory);
         string name = ActivityLog.FileName(time, _gatewayName);
         string path = Path.Combine(_directory, name);
-        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
+        FileStream file = OpenOwnerOnly(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, 64 * 1024);
         FileStream? index = null;
         try
         {
@@ -245,7 +244,7 @@ public sealed class FileActivitySink : IActivitySink
 
             string indexPath = ActivityLogIndex.PathOf(path);
             List<ActivityLogIndex.Block> valid = ActivityLogIndex.ReadValid(indexPath, file.Length);
-            index = new FileStream(indexPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 4096);
+            index = OpenOwnerOnly(indexPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, 4096);
 
             // Whatever follows the valid entries (a torn entry, an index of a file since replaced) goes.
             index.SetLength((long)valid.Count * ActivityLogIndex.EntrySize);
@@ -264,6 +263,31 @@ public sealed class FileActivitySink : IActivitySink
         _fileDay = day;
         _block = Block.At(file.Length);
         return _file;
+    }
+
+    // Who went where, from which address and device: created for the gateway's account only (700, 600), whatever the
+    // umask. A folder or file that exists keeps the mode it has.
+    private static void CreateFolder(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    private static FileStream OpenOwnerOnly(string path, FileMode mode, FileAccess access, int bufferSize)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = access, Share = FileShare.ReadWrite | FileShare.Delete, BufferSize = bufferSize };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return new FileStream(path, options);
     }
 
     private static bool EndsWithNewLine(FileStream file)

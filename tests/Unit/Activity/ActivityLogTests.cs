@@ -31,6 +31,30 @@ public sealed class ActivityLogTests : IDisposable
     }
 
     [Fact]
+    public void The_activity_folder_files_and_indexes_it_creates_are_readable_by_their_owner_only()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // Who went where, from which address and device: not for every account on the host, whatever the umask.
+        string folder = Path.Combine(_directory, "activity");
+        var at = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        using (var sink = new FileActivitySink(folder, "default", blockLines: 1))
+        {
+            sink.EnsureWritable(at.AddDays(1));
+            sink.WriteBatch([Record(at, "a"), Record(at.AddSeconds(1), "b")]);
+        }
+
+        const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        Assert.Equal(OwnerOnly | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
+        string[] files = Directory.GetFiles(folder);
+        Assert.Equal(3, files.Length);
+        Assert.All(files, file => Assert.Equal(OwnerOnly, File.GetUnixFileMode(file)));
+    }
+
+    [Fact]
     public void Two_gateways_whose_names_differ_only_in_a_dot_or_an_underscore_each_keep_every_record()
     {
         // Start-CasbGateway takes both names (^[A-Za-z0-9._-]+$, unique ignoring case) for two gateways on one store.

@@ -91,6 +91,24 @@ public sealed class GatewayProcessTests : IDisposable
         Assert.Contains(Path.Combine(_store, "casb.json"), line);
     }
 
+    [Fact]
+    public async Task The_log_file_it_creates_is_readable_by_its_owner_only()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // The log names users as they sign in, and the hosts and paths they asked for.
+        await File.WriteAllTextAsync(Path.Combine(_store, "casb.json"), "{ broken");
+        string logFile = Path.Combine(_store, "gateways", "gw.log");
+
+        (int exitCode, _) = await RunAsync("--store", _store, "--urls", $"https://127.0.0.1:{RequestPathTests.FreePort()}", "--log-file", logFile);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(logFile));
+    }
+
     // What Start-CasbGateway shows the admin: exit 1 (not a crash's 134) and one "CasbGateway: ..." line, no stack trace.
     private static string AssertOneLineFailure(int exitCode, string stderr)
     {

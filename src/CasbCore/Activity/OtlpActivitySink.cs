@@ -117,19 +117,31 @@ public sealed class OtlpActivitySink : IActivitySink
     public static Uri LogsUri(string endpoint)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        if (!Uri.TryCreate(endpoint.Trim(), UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        bool parsed = Uri.TryCreate(endpoint.Trim(), UriKind.Absolute, out Uri? uri);
+        bool http = parsed && (uri!.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+        bool credentials = http && (uri!.UserInfo.Length > 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0);
+
+        // Messages and the error's target (which $Error and Get-Error show) name it without what may be a credential:
+        // user information, a query or a fragment (other schemes keep a query in the path).
+        string shown = (parsed && uri!.Authority.Length > 0) switch
+        {
+            true => $"{uri!.Scheme}://{uri.Authority}{(http ? uri.AbsolutePath : "")}",
+            false when endpoint.IndexOfAny(['@', '?', '#']) >= 0 => "(not shown: it may carry a credential)",
+            false => endpoint,
+        };
+        if (!http || uri is null)
         {
             throw new CasbException(
                 "InvalidOtlpEndpoint", CasbErrorKind.InvalidArgument,
-                $"'{endpoint}' is not an OTLP/HTTP endpoint: give the collector's http:// or https:// URL, for example http://collector:4318.", endpoint);
+                $"'{shown}' is not an OTLP/HTTP endpoint: give the collector's http:// or https:// URL, for example http://collector:4318.", shown);
         }
 
-        if (uri.UserInfo.Length > 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0)
+        if (credentials)
         {
             throw new CasbException(
                 "InvalidOtlpEndpoint", CasbErrorKind.InvalidArgument,
-                $"The OTLP endpoint '{uri.Scheme}://{uri.Authority}{uri.AbsolutePath}' must not carry user information, a query or a fragment: pass credentials as a header (--activity-otlp-header).",
-                uri.GetLeftPart(UriPartial.Path));
+                $"The OTLP endpoint '{shown}' must not carry user information, a query or a fragment: pass credentials as a header (--activity-otlp-header).",
+                shown);
         }
 
         string path = uri.AbsolutePath.TrimEnd('/');

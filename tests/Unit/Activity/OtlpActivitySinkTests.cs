@@ -197,6 +197,26 @@ public sealed class OtlpActivitySinkTests
             DecisionLatencyMs = 0.05 * i,
         }).ToList();
 
+    [Theory]
+    [InlineData("http://user:password@collector:4318")]
+    [InlineData("https://user:password@collector/v1/logs")]
+    [InlineData("http://password@collector:4318")]
+    [InlineData("ftp://user:password@collector/")]
+    [InlineData("grpc://user:password@collector:4317")]
+    [InlineData("http://collector:4318/?key=password")]
+    [InlineData("http://collector:4318/v1/logs#password")]
+    [InlineData("ftp://collector/?key=password")]
+    public void A_refused_endpoint_never_shows_its_credentials_in_the_message_or_the_error_target(string endpoint)
+    {
+        // The target is the ErrorRecord's TargetObject: $Error, Get-Error and the normal error view show it.
+        var error = Assert.Throws<CasbCore.CasbException>(() => OtlpActivitySink.LogsUri(endpoint));
+
+        Assert.Equal("InvalidOtlpEndpoint", error.ErrorId);
+        Assert.DoesNotContain("password", error.Message);
+        Assert.DoesNotContain("password", error.Target?.ToString() ?? "");
+        Assert.Contains("collector", error.Message);
+    }
+
     private static Uri LogsUri(OtlpReceiver receiver) => OtlpActivitySink.LogsUri(receiver.Url.ToString());
 
     private static int ClosedPort()

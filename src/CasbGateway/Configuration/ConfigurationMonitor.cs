@@ -30,6 +30,7 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
     private string? _degraded;
     private string? _watchLost;
     private string? _refusedHash;
+    private string? _refusedReason;
     private IDisposable? _watcher;
     private Timer? _debounceTimer;
     private Timer? _pollTimer;
@@ -176,6 +177,8 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
 
             if (storedHash is not null && storedHash == _refusedHash)
             {
+                // Not read again, but still not served: back in the file after the served one was put back meanwhile.
+                SetDegraded(_refusedReason);
                 return;
             }
 
@@ -206,6 +209,7 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
 
             if (hash == _refusedHash)
             {
+                SetDegraded(_refusedReason);
                 return;
             }
 
@@ -297,10 +301,9 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
     private void Refuse(string hash, long revision, string reason)
     {
         _refusedHash = hash;
+        _refusedReason = revision >= 0 ? $"revision {revision} in the store file was refused: {reason}" : $"the store file was refused: {reason}";
         LogRefused(revision, reason);
-        SetDegraded(
-            revision >= 0 ? $"revision {revision} in the store file was refused: {reason}" : $"the store file was refused: {reason}",
-            alreadyLogged: true);
+        SetDegraded(_refusedReason, alreadyLogged: true);
     }
 
     private void SetDegraded(string? reason, bool alreadyLogged = false)

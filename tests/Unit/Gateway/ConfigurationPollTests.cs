@@ -1,3 +1,4 @@
+using CsCheck;
 using System.Reflection;
 using CasbCore.Model;
 using CasbCore.Store;
@@ -64,6 +65,59 @@ public sealed class ConfigurationPollTests : IDisposable
 
         Assert.Equal(2, counts.Calls(nameof(IConfigurationStore.ReadDocument)));
         Assert.Null(monitor.Degraded);
+    }
+
+    [Fact]
+    public void Whatever_the_store_file_went_through_degraded_says_whether_the_revision_served_is_the_one_in_the_file()
+    {
+        // A document refused once and written again (a bad restore retried after putting the good one back) was never
+        // read again, so it left the gateway serving the old revision while saying it was not degraded.
+        var admin = new CasbStore(_folder);
+        admin.Update(c => c.Groups.Add(new GroupEntry { Name = "first" }));
+        string good1 = File.ReadAllText(admin.ConfigurationFile);
+        admin.Update(c => c.Groups.Add(new GroupEntry { Name = "second" }));
+        string good2 = File.ReadAllText(admin.ConfigurationFile);
+        string?[] documents =
+        [
+            good1, good2, null,
+            "{ \"schemaVersion\": 1, \"revision\": 3, \"groups\": [ broken",
+            "{ \"schemaVersion\": 1, \"revision\": 4, \"apps\": [ broken",
+        ];
+
+        Gen.Int[0, documents.Length - 1].Array[1, 10].Sample(steps =>
+        {
+            File.WriteAllText(admin.ConfigurationFile, good1);
+            using ConfigurationMonitor monitor = CreateMonitor(new CasbStore(_folder));
+            monitor.LoadInitial();
+            foreach (int step in steps)
+            {
+                if (documents[step] is { } document)
+                {
+                    File.WriteAllText(admin.ConfigurationFile, document);
+                }
+                else
+                {
+                    File.Delete(admin.ConfigurationFile);
+                }
+
+                monitor.Reload();
+                string? expected = documents[step] switch
+                {
+                    null => "missing",
+                    string written when written == good1 || written == good2 => null,
+                    _ => "refused",
+                };
+                if (expected is null)
+                {
+                    Assert.Null(monitor.Degraded);
+                    Assert.Equal(step == 0 ? 1 : 2, monitor.Current!.Revision);
+                }
+                else
+                {
+                    Assert.Contains(expected, monitor.Degraded);
+                }
+            }
+        }, iter: 200, threads: 1);
     }
 
     [Fact]

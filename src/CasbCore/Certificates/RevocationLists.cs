@@ -114,6 +114,57 @@ public static class RevocationLists
     /// <summary>The trusted root or intermediate that signed <paramref name="crl"/>.</summary>
     public static X509Certificate2 FindIssuer(CasbConfiguration configuration, CertificateRevocationList crl, string what, string? source)
     {
+        List<X509Certificate2> candidates = IssuerCandidates(configuration, crl);
+        if (candidates.Count == 0)
+        {
+            throw new CasbException(
+                "CrlIssuerNotTrusted", CasbErrorKind.SecurityError,
+                $"{what} is issued by '{crl.Issuer.Name}', which is not a trusted root or intermediate in the store. Add the CA with Add-CasbTrustedRoot first.",
+                source);
+        }
+
+        X509Certificate2? signer = candidates.FirstOrDefault(crl.IsSignedBy);
+        return signer ?? throw new CasbException(
+            "CrlSignatureInvalid", CasbErrorKind.SecurityError,
+            $"{what} names '{crl.Issuer.Name}' as its issuer, but its signature does not verify with that CA's key (or the CA may not sign CRLs). It was not added.",
+            source);
+    }
+
+    /// <summary>
+    /// After a trusted CA left <paramref name="configuration"/>: the stored CRLs it issued that no remaining CA verifies
+    /// are removed; a CRL that another certificate of the same CA verifies (renewed with its key, or cross-signed) stays,
+    /// under that certificate's thumbprint, since the validator still finds it by name and signature.
+    /// </summary>
+    public static void RemoveOrphansOf(CasbConfiguration configuration, string issuerThumbprint)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        foreach (RevocationListEntry entry in configuration.RevocationLists
+                     .Where(e => string.Equals(e.IssuerThumbprint, issuerThumbprint, StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            X509Certificate2? signer = null;
+            try
+            {
+                CertificateRevocationList crl = CertificateRevocationList.Parse(Convert.FromBase64String(entry.RawData));
+                signer = IssuerCandidates(configuration, crl).FirstOrDefault(crl.IsSignedBy);
+            }
+            catch (Exception ex) when (ex is FormatException or CasbException)
+            {
+                // Unreadable: nothing can verify it, so it goes with its CA.
+            }
+
+            if (signer is null)
+            {
+                configuration.RevocationLists.Remove(entry);
+            }
+            else
+            {
+                entry.IssuerThumbprint = signer.Thumbprint;
+            }
+        }
+    }
+
+    private static List<X509Certificate2> IssuerCandidates(CasbConfiguration configuration, CertificateRevocationList crl)
+    {
         var candidates = new List<X509Certificate2>();
         foreach (TrustedRootEntry entry in configuration.TrustedRoots)
         {
@@ -131,19 +182,7 @@ public static class RevocationLists
             }
         }
 
-        if (candidates.Count == 0)
-        {
-            throw new CasbException(
-                "CrlIssuerNotTrusted", CasbErrorKind.SecurityError,
-                $"{what} is issued by '{crl.Issuer.Name}', which is not a trusted root or intermediate in the store. Add the CA with Add-CasbTrustedRoot first.",
-                source);
-        }
-
-        X509Certificate2? signer = candidates.FirstOrDefault(crl.IsSignedBy);
-        return signer ?? throw new CasbException(
-            "CrlSignatureInvalid", CasbErrorKind.SecurityError,
-            $"{what} names '{crl.Issuer.Name}' as its issuer, but its signature does not verify with that CA's key (or the CA may not sign CRLs). It was not added.",
-            source);
+        return candidates;
     }
 
     // A stored CRL that cannot be read is treated as one of the whole issuer (the one a new CRL replaces, as before).

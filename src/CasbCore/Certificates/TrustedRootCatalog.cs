@@ -144,13 +144,15 @@ public static class TrustedRootCatalog
             r => string.Equals(NormalizeThumbprint(r.Thumbprint), normalized, StringComparison.Ordinal));
     }
 
-    /// <summary>Removes the entry with this thumbprint; throws TrustedRootNotFound when there is none.</summary>
-    /// <summary>Removes a trusted CA and the CRLs it issued (nothing could verify them any more).</summary>
+    /// <summary>
+    /// Removes a trusted CA and the CRLs it issued that no other trusted certificate of the same CA (renewed with its
+    /// key, cross-signed) verifies; throws TrustedRootNotFound when there is none.
+    /// </summary>
     public static TrustedRootEntry Remove(CasbConfiguration configuration, string thumbprint)
     {
         TrustedRootEntry entry = Find(configuration, thumbprint) ?? throw NotFound(thumbprint);
         configuration.TrustedRoots.Remove(entry);
-        configuration.RevocationLists.RemoveAll(crl => string.Equals(crl.IssuerThumbprint, entry.Thumbprint, StringComparison.OrdinalIgnoreCase));
+        RevocationLists.RemoveOrphansOf(configuration, entry.Thumbprint);
         return entry;
     }
 

@@ -64,16 +64,18 @@ public static class ConfigurationImport
 
         // Roots first: each is keyed by its certificate's SHA-1 thumbprint as Add-CasbTrustedRoot keys it, whichever
         // thumbprint the file names it by, so that one CA is one item (a second entry would keep it trusted after its
-        // removal) and a CA twice in the file is a key that appears twice.
-        foreach (TrustedRootEntry root in configuration.TrustedRoots)
+        // removal) and a CA twice in the file is a key that appears twice. Its subject, issuer, kind and validity are
+        // read from the certificate too: the store trusts RawData, and what Get-CasbTrustedRoot shows must describe it.
+        for (int i = 0; i < configuration.TrustedRoots.Count; i++)
         {
-            string? problem = CheckTrustedRoot(root, out string? thumbprint);
+            TrustedRootEntry root = configuration.TrustedRoots[i];
+            string? problem = CheckTrustedRoot(root, out TrustedRootEntry? entry);
             if (problem is not null)
             {
                 throw Invalid(path, problem, null);
             }
 
-            root.Thumbprint = thumbprint!;
+            configuration.TrustedRoots[i] = entry!;
         }
 
         foreach (ConfigurationItemKind kind in ConfigurationItems.All)
@@ -90,6 +92,21 @@ public static class ConfigurationImport
             if (!TryDecode(crl.RawData, out byte[] der) || !string.Equals(Convert.ToHexString(SHA256.HashData(der)), crl.Id, StringComparison.OrdinalIgnoreCase))
             {
                 throw Invalid(path, $"the revocation list '{crl.Id}' has data that does not match its id (SHA-256 of the DER CRL).", null);
+            }
+
+            // What Get-CasbCertificateRevocationList shows is read from the CRL, as Add-CasbCertificateRevocationList reads it.
+            try
+            {
+                CertificateRevocationList parsed = CertificateRevocationList.Parse(der);
+                crl.Issuer = parsed.Issuer.Name;
+                crl.ThisUpdate = parsed.ThisUpdate;
+                crl.NextUpdate = parsed.NextUpdate;
+                crl.CrlNumber = parsed.CrlNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                crl.RevokedCount = parsed.RevokedCertificates.Count;
+            }
+            catch (Exception ex) when (ex is FormatException or CasbException)
+            {
+                // Unparseable: it keeps the file's words; the validator never relies on it (an old store may hold one).
             }
         }
 
@@ -160,11 +177,12 @@ public static class ConfigurationImport
 
     /// <summary>
     /// A trusted root must carry the certificate its thumbprint (SHA-1 or SHA-256) names: the store trusts RawData, never
-    /// the label. <paramref name="thumbprint"/>: the certificate's SHA-1 thumbprint as the store keys roots.
+    /// the label. <paramref name="entry"/>: the entry Add-CasbTrustedRoot would store for the certificate (keyed by its
+    /// SHA-1 thumbprint), with the file's AddedAt.
     /// </summary>
-    private static string? CheckTrustedRoot(TrustedRootEntry root, out string? thumbprint)
+    private static string? CheckTrustedRoot(TrustedRootEntry root, out TrustedRootEntry? entry)
     {
-        thumbprint = null;
+        entry = null;
         if (!TryDecode(root.RawData, out byte[] der))
         {
             return $"the trusted root '{root.Thumbprint}' has no valid base64 certificate data.";
@@ -181,7 +199,7 @@ public static class ConfigurationImport
             }
 
             // Add-CasbTrustedRoot refuses a certificate that is not a CA; an import must not be a way around it.
-            thumbprint = TrustedRootCatalog.NormalizeThumbprint(certificate.Thumbprint);
+            entry = TrustedRootCatalog.CreateEntry(certificate, root.AddedAt);
             return TrustedRootCatalog.IsCertificateAuthority(certificate)
                 ? null
                 : $"the trusted root '{root.Thumbprint}' ({certificate.Subject}) is not a certificate authority.";

@@ -181,6 +181,78 @@ public sealed class ConfigurationImportTests
         Assert.Contains("appears twice", error.Message);
     }
 
+    /// <summary>Each fact of a trusted root that the file states besides its certificate, set to a lie.</summary>
+    public static TheoryData<string> TrustedRootLabels() => new() { "subject", "issuer", "kind", "notBefore", "notAfter" };
+
+    [Theory]
+    [MemberData(nameof(TrustedRootLabels))]
+    public void An_imported_trusted_root_is_stored_with_its_certificate_facts_not_the_file_labels(string label)
+    {
+        // Get-CasbTrustedRoot -Subject, its Kind and IsExpired must describe the certificate the store trusts.
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=Fabrikam Evil CA", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+        using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        TrustedRootEntry truth = CasbCore.Certificates.TrustedRootCatalog.CreateEntry(ca, DateTimeOffset.UtcNow);
+        TrustedRootEntry labelled = CasbCore.Certificates.TrustedRootCatalog.CreateEntry(ca, truth.AddedAt);
+        switch (label)
+        {
+            case "subject": labelled.Subject = "CN=Contoso Lab Root"; break;
+            case "issuer": labelled.Issuer = "CN=Contoso Lab Root"; break;
+            case "kind": labelled.Kind = TrustedRootKind.Intermediate; break;
+            case "notBefore": labelled.NotBefore = truth.NotBefore.AddYears(-5); break;
+            default: labelled.NotAfter = truth.NotAfter.AddYears(20); break;
+        }
+
+        ImportFile file = FileOf(new CasbConfiguration { TrustedRoots = [labelled] });
+        var target = new CasbConfiguration();
+        ConfigurationImport.Apply(target, file, ConfigurationImport.Plan(target, file, replace: false));
+
+        TrustedRootEntry stored = Assert.Single(target.TrustedRoots);
+        Assert.Equal(
+            (truth.Thumbprint, truth.Subject, truth.Issuer, truth.Kind, truth.NotBefore, truth.NotAfter, truth.RawData),
+            (stored.Thumbprint, stored.Subject, stored.Issuer, stored.Kind, stored.NotBefore, stored.NotAfter, stored.RawData));
+    }
+
+    /// <summary>Each fact of a CRL that the file states besides its data, set to a lie.</summary>
+    public static TheoryData<string> RevocationListLabels() => new() { "issuer", "thisUpdate", "nextUpdate", "crlNumber", "revokedCount" };
+
+    [Theory]
+    [MemberData(nameof(RevocationListLabels))]
+    public void An_imported_CRL_is_stored_with_the_facts_of_its_data_not_the_file_labels(string label)
+    {
+        // Get-CasbCertificateRevocationList's NextUpdate and RevokedCount must describe the CRL the validator reads.
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=Fabrikam CRL CA", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+        using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        byte[] der = CasbModule.Tests.Certificates.TestPki.Crl(ca, 7, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1), new[] { ca });
+        var configuration = new CasbConfiguration { TrustedRoots = [CasbCore.Certificates.TrustedRootCatalog.CreateEntry(ca, DateTimeOffset.UtcNow)] };
+        (RevocationListEntry truth, _) = CasbCore.Certificates.RevocationLists.Add(
+            configuration, CasbCore.Certificates.CertificateRevocationList.Parse(der), false, DateTimeOffset.UtcNow);
+        RevocationListEntry labelled = System.Text.Json.JsonSerializer.Deserialize<RevocationListEntry>(
+            System.Text.Json.JsonSerializer.Serialize(truth, CasbStore.SerializerOptions), CasbStore.SerializerOptions)!;
+        switch (label)
+        {
+            case "issuer": labelled.Issuer = "CN=Contoso Lab Root"; break;
+            case "thisUpdate": labelled.ThisUpdate = truth.ThisUpdate.AddDays(20); break;
+            case "nextUpdate": labelled.NextUpdate = truth.NextUpdate!.Value.AddYears(20); break;
+            case "crlNumber": labelled.CrlNumber = "999"; break;
+            default: labelled.RevokedCount = 0; break;
+        }
+
+        ImportFile file = FileOf(new CasbConfiguration { TrustedRoots = configuration.TrustedRoots, RevocationLists = [labelled] });
+        var target = new CasbConfiguration();
+        ConfigurationImport.Apply(target, file, ConfigurationImport.Plan(target, file, replace: false));
+
+        RevocationListEntry stored = Assert.Single(target.RevocationLists);
+        Assert.Equal(
+            (truth.Id, truth.Issuer, truth.ThisUpdate, truth.NextUpdate, truth.CrlNumber, truth.RevokedCount),
+            (stored.Id, stored.Issuer, stored.ThisUpdate, stored.NextUpdate, stored.CrlNumber, stored.RevokedCount));
+    }
+
     [Theory]
     [InlineData("""{ "schemaVersion": 1, "apps": [ { "name": "A", "upstream": "http://127.0.0.1/" }, { "name": "a", "upstream": "http://127.0.0.1/" } ] }""", "'a' appears twice")]
     [InlineData("""{ "schemaVersion": 1, "groups": [ { "name": " " } ] }""", "a group has no name")]

@@ -25,6 +25,24 @@ Describe 'Remove-CasbCertificateRevocationList' {
         (Test-CasbClientCertificate -Certificate $Pki.RevokedClient -StorePath $store).IsValid | Should -BeTrue
     }
 
+    It 'removes a piped CRL from the store it was read from, not from the default store' {
+        # The default store ($env:CASB_STORE) holds the same CRL: it must keep it, so the revoked device stays revoked there.
+        $default = New-TestStore
+        Add-TestTrustedRoot -StorePath $default
+        Add-CasbCertificateRevocationList -Path (Join-Path $LabDir 'intermediate-ca.crl') -StorePath $default
+        $saved = $env:CASB_STORE
+        $env:CASB_STORE = $default
+        try {
+            Get-CasbCertificateRevocationList -Issuer '*Issuing*' -StorePath $store | Remove-CasbCertificateRevocationList -Confirm:$false -ErrorAction Stop
+        }
+        finally {
+            $env:CASB_STORE = $saved
+        }
+
+        (Get-CasbCertificateRevocationList -StorePath $store).Id | Should -Be @($root.Id)
+        (Get-CasbCertificateRevocationList -StorePath $default).Id | Should -Be @($intermediate.Id)
+    }
+
     It 'removes by id and returns the removed CRL with -PassThru' {
         $removed = Remove-CasbCertificateRevocationList $root.Id -StorePath $store -PassThru -Confirm:$false
 

@@ -27,6 +27,23 @@ Describe 'Remove-CasbTrustedRoot' {
         (Get-CasbTrustedRoot -StorePath $store).Thumbprint | Should -Be @($pki.UntrustedRoot.Thumbprint)
     }
 
+    It 'removes a piped CA from the store it was read from, not from the default store' {
+        # The default store ($env:CASB_STORE) trusts the same CA: it must keep trusting it.
+        $default = Join-Path $TestDrive ([guid]::NewGuid())
+        $null = $pki.Root | Add-CasbTrustedRoot -StorePath $default
+        $saved = $env:CASB_STORE
+        $env:CASB_STORE = $default
+        try {
+            Get-CasbTrustedRoot -StorePath $store -Thumbprint $pki.Root.Thumbprint | Remove-CasbTrustedRoot -Confirm:$false -ErrorAction Stop
+        }
+        finally {
+            $env:CASB_STORE = $saved
+        }
+
+        (Get-CasbTrustedRoot -StorePath $store).Thumbprint | Should -Be @($pki.Intermediate.Thumbprint, $pki.UntrustedRoot.Thumbprint)
+        (Get-CasbTrustedRoot -StorePath $default).Thumbprint | Should -Be @($pki.Root.Thumbprint)
+    }
+
     It 'removes the CRLs the removed CA issued, and only those' {
         $crls = Join-Path $TestDrive ([guid]::NewGuid())
         New-Item -ItemType Directory -Path $crls | Out-Null

@@ -8,7 +8,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Removes certificate revocation lists (CRLs) from the store.</para>
-/// <para type="description">Removes CRLs by id (the SHA-256 of the CRL, as Get-CasbCertificateRevocationList shows). Takes ids from the pipeline, so Get-CasbCertificateRevocationList output can be piped in. Certificates the removed CRL listed are no longer known to be revoked unless their CA publishes the CRL at a distribution point; with the Required revocation mode, certificates of that CA fail as RevocationUnknown until a new CRL is added. Supports -WhatIf and -Confirm.</para>
+/// <para type="description">Removes CRLs by id (the SHA-256 of the CRL, as Get-CasbCertificateRevocationList shows). Takes ids from the pipeline, so Get-CasbCertificateRevocationList output can be piped in; a piped CRL is removed from the store it was read from. Certificates the removed CRL listed are no longer known to be revoked unless their CA publishes the CRL at a distribution point; with the Required revocation mode, certificates of that CA fail as RevocationUnknown until a new CRL is added. Supports -WhatIf and -Confirm.</para>
 /// </summary>
 /// <example>
 /// <code>Get-CasbCertificateRevocationList -Issuer '*Issuing CA*' | Remove-CasbCertificateRevocationList</code>
@@ -18,15 +18,24 @@ namespace CasbModule.Cmdlets;
 /// <code>Get-CasbCertificateRevocationList | Where-Object { -not $_.IsCurrent } | Remove-CasbCertificateRevocationList -WhatIf</code>
 /// <para>Shows which out-of-date CRLs would be removed, without removing them.</para>
 /// </example>
-[Cmdlet(VerbsCommon.Remove, "CasbCertificateRevocationList", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Remove, "CasbCertificateRevocationList", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByObject)]
 [OutputType(typeof(CasbCertificateRevocationList))]
-public sealed class RemoveCasbCertificateRevocationListCommand : CasbStoreCmdlet
+public sealed class RemoveCasbCertificateRevocationListCommand : CasbItemCmdlet
 {
+    private const string ById = "ById";
+    // The default: a piped object is bound as itself (and goes back to its own store) before its thumbprint or id by property name.
+    private const string ByObject = "ByObject";
+
     /// <summary><para>The ids (SHA-256 of the CRL) of the CRLs to remove.</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ById, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completers.RevocationListCompleter))]
     public string[] Id { get; set; } = Array.Empty<string>();
+
+    /// <summary><para>CRLs to remove, as returned by Get-CasbCertificateRevocationList; each is removed from the store it was read from.</para></summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByObject, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public CasbCertificateRevocationList[] InputObject { get; set; } = Array.Empty<CasbCertificateRevocationList>();
 
     /// <summary><para>Returns the removed CRLs.</para></summary>
     [Parameter]
@@ -34,8 +43,15 @@ public sealed class RemoveCasbCertificateRevocationListCommand : CasbStoreCmdlet
 
     protected override void ProcessRecord()
     {
+        string[] ids = Id;
+        if (ParameterSetName == ByObject)
+        {
+            UseStoreOf(InputObject.FirstOrDefault()?.ExactStorePath ?? "");
+            ids = InputObject.Select(c => c.Id).ToArray();
+        }
+
         CasbConfiguration current = LoadConfiguration();
-        foreach (string rawId in Id)
+        foreach (string rawId in ids)
         {
             string id = rawId.Trim();
             RevocationListEntry? entry = RevocationLists.Find(current, id);

@@ -18,6 +18,7 @@ public sealed class CasbCertificateRevocationList
         AddedAt = entry.AddedAt;
         Source = DisplayText.Safe(entry.Source);
         StorePath = DisplayText.Safe(storePath);
+        ExactStorePath = storePath;
     }
 
     /// <summary>The CA that issued (and signed) the CRL.</summary>
@@ -47,4 +48,7 @@ public sealed class CasbCertificateRevocationList
     public bool IsCurrent => NextUpdate is null || DateTimeOffset.UtcNow < NextUpdate.Value;
 
     public string StorePath { get; }
+
+    /// <summary>The store path as given, for the cmdlets that change a piped item in its own store.</summary>
+    internal string ExactStorePath { get; }
 }

@@ -20,6 +20,7 @@ public sealed class CasbTrustedRoot
         NotAfter = entry.NotAfter;
         AddedAt = entry.AddedAt;
         StorePath = DisplayText.Safe(storePath);
+        ExactStorePath = storePath;
         _rawData = entry.RawData;
     }
 
@@ -38,6 +39,9 @@ public sealed class CasbTrustedRoot
     public DateTimeOffset AddedAt { get; }
 
     public string StorePath { get; }
+
+    /// <summary>The store path as given, for the cmdlets that change a piped item in its own store.</summary>
+    internal string ExactStorePath { get; }
 
     /// <summary>True when the CA is outside its validity period now.</summary>
     public bool IsExpired => NotAfter < DateTimeOffset.UtcNow;

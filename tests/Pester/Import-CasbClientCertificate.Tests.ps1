@@ -89,6 +89,18 @@ Describe 'Import-CasbClientCertificate' {
             $result.My | Should -BeNullOrEmpty
         }
 
+        It 'reports one bad file of a pipeline as an error and still imports the others' -Skip:(-not $IsLinux) {
+            $result = Invoke-InIsolatedHome @"
+`$errors = @()
+'$lab/client.pem', '$lab/missing.pem', '$lab/root-ca.pem' | ForEach-Object { [pscustomobject]@{ FullName = `$_ } } | Import-CasbClientCertificate -CertStoreLocation Cert:\CurrentUser\Root -ErrorAction SilentlyContinue -ErrorVariable +errors | Out-Null
+[pscustomobject]@{ Errors = @(`$errors | ForEach-Object FullyQualifiedErrorId); Root = Get-StoreContent Root } | ConvertTo-Json -Depth 4 -Compress
+"@
+            $result.Errors | Should -Be @(
+                'NotACertificateAuthority,CasbModule.Cmdlets.ImportCasbClientCertificateCommand',
+                'CertificateFileNotFound,CasbModule.Cmdlets.ImportCasbClientCertificateCommand')
+            @($result.Root).Thumbprint | Should -Be @($pki.Root.Thumbprint)
+        }
+
         It 'imports nothing with -WhatIf' {
             $result = Invoke-InIsolatedHome @"
 `$c = Import-CasbClientCertificate '$lab/client.pfx' -Password (ConvertTo-SecureString '$password' -AsPlainText -Force) -WhatIf

@@ -9,7 +9,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Imports a client certificate (PFX) or a CA certificate into a certificate store or an NSS database, on Windows, Linux and macOS.</para>
-/// <para type="description">Works like Import-PfxCertificate, but on every platform (through .NET's X509Store): a PFX with its private key goes into Cert:\CurrentUser\My by default, so a browser or client can present it to the CASB gateway. Modern PFX files and legacy ones (RC2-40 / 3DES with a SHA-1 MAC, such as Microsoft's SampleClientCert.pfx) are read. A CA certificate file (.cer, .crt, .pem, .p7b) can be imported into Cert:\CurrentUser\Root the same way, which is the "import the root CA too" step on a test device. A client certificate must have a private key and must not be a CA; a Root or CA store accepts only CA certificates. Only the certificate with the private key is imported from a PFX (not the CA certificates bundled with it): import the root CA into Cert:\CurrentUser\Root separately. On Linux the LocalMachine stores are read-only: use CurrentUser. On Windows, adding to a Root store shows a confirmation dialog. Returns the imported certificate.</para>
+/// <para type="description">Works like Import-PfxCertificate, but on every platform (through .NET's X509Store): a PFX with its private key goes into Cert:\CurrentUser\My by default, so a browser or client can present it to the CASB gateway. Modern PFX files and legacy ones (RC2-40 / 3DES with a SHA-1 MAC, such as Microsoft's SampleClientCert.pfx) are read. A CA certificate file (.cer, .crt, .pem, .p7b) can be imported into Cert:\CurrentUser\Root the same way, which is the "import the root CA too" step on a test device. A client certificate must have a private key and must not be a CA; a Root or CA store accepts only CA certificates. Only the certificate with the private key is imported from a PFX (not the CA certificates bundled with it): import the root CA into Cert:\CurrentUser\Root separately. On Linux the LocalMachine stores are read-only: use CurrentUser. On Windows, adding to a Root store shows a confirmation dialog. Files can be piped in: a bad file (missing, unreadable, wrong password, the wrong kind of certificate) is reported and the next ones are still imported; a target that cannot be used stops the command. Returns the imported certificate.</para>
 /// <para type="description">Browsers on Linux (Chromium, Chrome, Edge, Firefox) do not read the .NET store: they read an NSS database. -CertStoreLocation Nss: imports into the one they share, ~/.pki/nssdb; -NssDatabase names another (a Firefox profile folder, say). The database is created, without a password, when it is missing. A PFX's keyed certificate is imported with its key (legacy PFX files too: the certificate is re-exported in memory to a modern PFX under a one-time password, passed to pk12util in a file only the user can read and deleted afterwards). A certificate file adds CA certificates; with -TrustServerAuthentication they are trusted to issue the server certificates of HTTPS sites (a self-signed server certificate, such as the gateway's own, is trusted as it is). Needs NSS's pk12util and certutil (package libnss3-tools on Debian and Ubuntu); error ids NssToolsMissing, NssDatabaseUnusable, PfxPasswordInvalid.</para>
 /// </summary>
 /// <example>
@@ -76,19 +76,24 @@ public sealed class ImportCasbClientCertificateCommand : CasbCmdlet
 
     protected override void ProcessRecord()
     {
+        string file = ResolveFileSystemPath(FilePath);
         try
         {
-            Import();
+            Import(file);
+        }
+        catch (CasbException ex) when (ex.Target is string target && string.Equals(target, file, StringComparison.Ordinal))
+        {
+            // This file is bad (missing, unreadable, wrong password, the wrong kind of certificate): the next files are still imported.
+            WriteCasbError(ex);
         }
         catch (CasbException ex)
         {
-            ThrowCasbError(ex);
+            ThrowCasbError(ex); // the target itself (store location, NSS tools or database) is unusable for every file
         }
     }
 
-    private void Import()
+    private void Import(string file)
     {
-        string file = ResolveFileSystemPath(FilePath);
         // NSS tools' own "sql:" prefix is accepted too; it is no PowerShell drive.
         string? nssDatabase = ParameterSetName == NssSet
             ? ResolveFileSystemPath(NssDatabase.StartsWith("sql:", StringComparison.OrdinalIgnoreCase) ? NssDatabase[4..] : NssDatabase)

@@ -65,3 +65,15 @@ Describe 'Export-CasbConfiguration (<Kind> store)' -ForEach @(@{ Kind = 'folder'
         Test-Path $file | Should -BeFalse
     }
 }
+
+Describe 'Export-CasbConfiguration of a store that has no configuration' {
+    It 'refuses with StoreEmpty and writes no file (an empty export imported with -Replace would remove everything)' {
+        $typo = Join-Path $TestDrive ([guid]::NewGuid())
+        $file = Join-Path $TestDrive "$([guid]::NewGuid()).json"
+
+        { Export-CasbConfiguration -StorePath $typo -Path $file } |
+            Should -Throw -ErrorId 'StoreEmpty,CasbModule.Cmdlets.ExportCasbConfigurationCommand'
+        Test-Path $file | Should -BeFalse
+        Test-Path $typo | Should -BeFalse
+    }
+}

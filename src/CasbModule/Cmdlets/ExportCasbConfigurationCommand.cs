@@ -7,7 +7,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Exports the whole configuration to a JSON file (policy as code).</para>
-/// <para type="description">Writes the store's configuration, with its schema version, to a file: gateway settings, trusted roots and intermediates, certificate revocation lists, apps, groups, conditional-access, access and session policies. The file is the same human-diffable JSON as the store and can be kept in source control and applied elsewhere with Import-CasbConfiguration. An existing file is not overwritten unless -Force is given (error FileExists).</para>
+/// <para type="description">Writes the store's configuration, with its schema version, to a file: gateway settings, trusted roots and intermediates, certificate revocation lists, apps, groups, conditional-access, access and session policies. The file is the same human-diffable JSON as the store and can be kept in source control and applied elsewhere with Import-CasbConfiguration. An existing file is not overwritten unless -Force is given (error FileExists). A store that has no configuration (nothing was ever written to it, as with a mistyped -StorePath) is not exported (error StoreEmpty), so an empty file can never reach Import-CasbConfiguration -Replace.</para>
 /// </summary>
 /// <example>
 /// <code>Export-CasbConfiguration -Path ./casb-policies.json</code>
@@ -34,6 +34,9 @@ public sealed class ExportCasbConfigurationCommand : CasbStoreCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>The store has no configuration document: nothing was ever written to it.</summary>
+    public const string StoreEmptyErrorId = "StoreEmpty";
+
     protected override void EndProcessing()
     {
         string path = ResolveFileSystemPath(Path);
@@ -45,6 +48,22 @@ public sealed class ExportCasbConfigurationCommand : CasbStoreCmdlet
         if (File.Exists(path) && !Force)
         {
             ThrowError("FileExists", ErrorCategory.ResourceExists, $"The file '{path}' already exists. Use -Force to overwrite it.", path);
+        }
+
+        // A store never written to (a mistyped -StorePath, an unset $env:CASB_STORE) would export as an empty configuration,
+        // which Import-CasbConfiguration -Replace applies by removing everything; Copy-CasbStore refuses it the same way.
+        try
+        {
+            if (Store.ReadDocument() is null)
+            {
+                ThrowCasbError(new CasbException(
+                    StoreEmptyErrorId, CasbErrorKind.ObjectNotFound,
+                    $"The store '{Store.Location}' has no configuration to export. Check -StorePath (or $env:CASB_STORE).", Store.Location));
+            }
+        }
+        catch (CasbException ex)
+        {
+            ThrowCasbError(ex);
         }
 
         CasbConfiguration configuration = LoadConfiguration();

@@ -75,7 +75,8 @@ internal sealed class ForwardingTransformer : HttpTransformer
     /// </summary>
     /// <returns>The protocol the client asked for (":protocol", "websocket"), or null.</returns>
     internal static string? RefusedExtendedConnect(HttpContext httpContext, HttpResponseMessage? proxyResponse) =>
-        proxyResponse is { Version.Major: < 2 } && (int)proxyResponse.StatusCode is >= 200 and < 300
+        HttpMethods.IsConnect(httpContext.Request.Method)
+        && proxyResponse is { Version.Major: < 2 } && (int)proxyResponse.StatusCode is >= 200 and < 300
         && httpContext.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect
             ? connect.Protocol ?? "CONNECT"
             : null;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using CasbCore;
 using CasbCore.Activity;
 using CasbCore.Certificates;
+using CasbModule.Tests.Certificates;
 using CasbCore.Model;
 using CasbCore.Policies;
 using CasbModule.Tests.Cmdlets;
@@ -31,8 +32,8 @@ public sealed class EngineAgreementTests : IClassFixture<LabPkiFixture>
     {
         await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
         {
-            c.TrustedRoots.Add(Trusted(_pki.Root, TrustedRootKind.Root));
-            c.TrustedRoots.Add(Trusted(_pki.Intermediate, TrustedRootKind.Intermediate));
+            c.TrustedRoots.Add(TestConfigurations.Entry(_pki.Root, TrustedRootKind.Root));
+            c.TrustedRoots.Add(TestConfigurations.Entry(_pki.Intermediate, TrustedRootKind.Intermediate));
             c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
             {
                 Name = "Vendors via App Control",
@@ -210,16 +211,4 @@ public sealed class EngineAgreementTests : IClassFixture<LabPkiFixture>
                 $"{expected.Target}: expected {expected}, logged {logged.App} {logged.Action} {logged.HttpStatus} {logged.Path}");
         }
     }
-
-    private static TrustedRootEntry Trusted(X509Certificate2 certificate, TrustedRootKind kind) => new()
-    {
-        Thumbprint = certificate.Thumbprint,
-        Subject = certificate.Subject,
-        Issuer = certificate.Issuer,
-        Kind = kind,
-        NotBefore = certificate.NotBefore,
-        NotAfter = certificate.NotAfter,
-        AddedAt = DateTimeOffset.UtcNow,
-        RawData = Convert.ToBase64String(certificate.RawData),
-    };
 }

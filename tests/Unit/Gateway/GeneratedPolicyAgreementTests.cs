@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using CasbCore.Certificates;
+using CasbModule.Tests.Certificates;
 using CasbCore.Model;
 using CasbCore.Policies;
 using CasbGateway.Enforcement;
 using CasbModule.Tests.Cmdlets;
+using CasbModule.Tests.Policies;
 using CasbModule.Types;
 using CsCheck;
 
@@ -60,8 +62,8 @@ public sealed class GeneratedPolicyAgreementTests : IClassFixture<LabPkiFixture>
             GatewayHarness harness = GatewayHarness.StartAsync(c =>
             {
                 c.Settings.TrustedProxies.Add("127.0.0.0/8");
-                c.TrustedRoots.Add(Trusted(_pki.Root, TrustedRootKind.Root));
-                c.TrustedRoots.Add(Trusted(_pki.Intermediate, TrustedRootKind.Intermediate));
+                c.TrustedRoots.Add(TestConfigurations.Entry(_pki.Root, TrustedRootKind.Root));
+                c.TrustedRoots.Add(TestConfigurations.Entry(_pki.Intermediate, TrustedRootKind.Intermediate));
                 configure(c);
             }).GetAwaiter().GetResult();
             try
@@ -161,65 +163,19 @@ public sealed class GeneratedPolicyAgreementTests : IClassFixture<LabPkiFixture>
         from certificate in Gen.Int[0, 3]
         select new Probe(user, address, userAgent, host, certificate);
 
-    private static Gen<List<string>> Subset(string[] pool, int oneIn = 4) =>
-        Gen.Int[0, oneIn].Array[pool.Length].Select(picks => pool.Where((_, i) => picks[i] == 0).ToList());
+    // Included users and groups one time in three, and All two times in three, so that most requests are under App Control.
+    private static readonly PolicyPools Pools = new(Users, GroupNames, [], Ranges, Fragments) { IncludeOneIn = 2, AllMostly = true, BlockOneIn = 5 };
 
-    private static readonly Gen<ConditionalAccessPolicyEntry> ConditionalAccessGen =
-        from state in Gen.Enum<ConditionalAccessState>()
-        from all in Gen.Int[0, 2]
-        from includeUsers in Subset(Users, 2)
-        from includeGroups in Subset(GroupNames, 2)
-        from excludeUsers in Subset(Users)
-        from excludeGroups in Subset(GroupNames)
-        from types in Gen.Int[0, 2]
-        from block in Gen.Int[0, 4]
-        from mode in Gen.Enum<AppControlMode>()
-        select new ConditionalAccessPolicyEntry
-        {
-            State = state,
-            IncludeUsers = all != 0 ? ["All"] : includeUsers,
-            IncludeGroups = includeGroups,
-            ExcludeUsers = excludeUsers,
-            ExcludeGroups = excludeGroups,
-            ClientAppTypes = types switch { 0 => [], 1 => [ClientAppType.Browser], _ => [ClientAppType.MobileAndDesktop] },
-            Grant = block == 0 ? GrantControl.Block : GrantControl.None,
-            SessionControl = block == 0 ? SessionControlKind.None : SessionControlKind.AppControl,
-            AppControlMode = mode,
-        };
+    private static readonly Gen<ConditionalAccessPolicyEntry> ConditionalAccessGen = PolicyGenerators.ConditionalAccess(Pools);
 
-    private static readonly Gen<AccessPolicyEntry> AccessPolicyGen =
-        from action in Gen.Enum<AccessPolicyAction>()
-        from severity in Gen.Enum<PolicySeverity>()
-        from enabled in Gen.Int[0, 5]
-        from clientApp in Gen.Enum<AccessPolicyClientApp>()
-        from users in Subset(Users)
-        from groups in Subset(GroupNames)
-        from excludeUsers in Subset(Users)
-        from excludeGroups in Subset(GroupNames)
-        from tags in Gen.Int[0, 2]
-        from ranges in Subset(Ranges)
-        from rangeOperator in Gen.Enum<IPRangeOperator>()
-        from fragments in Subset(Fragments)
-        select new AccessPolicyEntry
-        {
-            Action = action,
-            Severity = severity,
-            Enabled = enabled != 0,
-            ClientApp = clientApp,
-            Users = users,
-            Groups = groups,
-            ExcludeUsers = excludeUsers,
-            ExcludeGroups = excludeGroups,
-            DeviceTags = tags == 0 ? [] : [DeviceTags.ValidClientCertificate],
-            DeviceTagOperator = tags == 2 ? FilterOperator.DoesNotEqual : FilterOperator.Equals,
-            IPRanges = ranges,
-            IPRangeOperator = rangeOperator,
-            UserAgentContains = fragments,
-            BlockMessage = $"Blocked ({severity}).",
-        };
+    private static readonly Gen<AccessPolicyEntry> AccessPolicyGen = PolicyGenerators.AccessPolicy(Pools).Select(policy =>
+    {
+        policy.BlockMessage = $"Blocked ({policy.Severity}).";
+        return policy;
+    });
 
     private static readonly Gen<Action<CasbConfiguration>> ConfigurationGen =
-        from members in Subset(Users, 2).Array[GroupNames.Length]
+        from members in PolicyGenerators.Subset(Users, 2).Array[GroupNames.Length]
         from conditionalAccess in ConditionalAccessGen.Array[1, 3]
         from accessPolicies in AccessPolicyGen.Array[1, 10]
         from defaultAction in Gen.Enum<DefaultAction>()
@@ -230,16 +186,4 @@ public sealed class GeneratedPolicyAgreementTests : IClassFixture<LabPkiFixture>
             c.ConditionalAccessPolicies = conditionalAccess.Select((p, i) => { p.Name = $"CA {i}"; return p; }).ToList();
             c.AccessPolicies = accessPolicies.Select((p, i) => { p.Name = $"Access {i}"; return p; }).ToList();
         });
-
-    private static TrustedRootEntry Trusted(X509Certificate2 certificate, TrustedRootKind kind) => new()
-    {
-        Thumbprint = certificate.Thumbprint,
-        Subject = certificate.Subject,
-        Issuer = certificate.Issuer,
-        Kind = kind,
-        NotBefore = certificate.NotBefore,
-        NotAfter = certificate.NotAfter,
-        AddedAt = DateTimeOffset.UtcNow,
-        RawData = Convert.ToBase64String(certificate.RawData),
-    };
 }

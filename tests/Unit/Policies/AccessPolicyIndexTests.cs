@@ -287,71 +287,19 @@ public sealed class AccessPolicyIndexTests
     private static readonly string?[] UserAgents = [Edge, Curl, Firefox, "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17928; Pro)", null];
     private static readonly string?[] Addresses = [null, "10.1.2.3", "::ffff:10.1.2.3", "192.0.2.5", "203.0.113.7", "2001:db8:1::5", "2001:db8:2::5", "198.51.100.1"];
 
-    private static Gen<List<string>> Subset(string[] pool) =>
-        Gen.Int[0, 4].Array[pool.Length].Select(picks => pool.Where((_, i) => picks[i] == 0).ToList());
+    private static readonly PolicyPools Pools = new(Users, GroupNames, AppNames, Ranges, Fragments);
 
-    private static readonly Gen<ConditionalAccessPolicyEntry> ConditionalAccessGen =
-        from state in Gen.Enum<ConditionalAccessState>()
-        from all in Gen.Bool
-        from includeUsers in Subset(Users)
-        from includeGroups in Subset(GroupNames)
-        from excludeUsers in Subset(Users)
-        from excludeGroups in Subset(GroupNames)
-        from apps in Subset(AppNames)
-        from types in Gen.Int[0, 2]
-        from block in Gen.Int[0, 3]
-        from mode in Gen.Enum<AppControlMode>()
-        select new ConditionalAccessPolicyEntry
-        {
-            Name = "CA",
-            State = state,
-            IncludeUsers = all ? ["All"] : includeUsers,
-            IncludeGroups = includeGroups,
-            ExcludeUsers = excludeUsers,
-            ExcludeGroups = excludeGroups,
-            Apps = apps,
-            ClientAppTypes = types switch { 0 => [], 1 => [ClientAppType.Browser], _ => [ClientAppType.MobileAndDesktop] },
-            Grant = block == 0 ? GrantControl.Block : GrantControl.None,
-            SessionControl = block == 0 ? SessionControlKind.None : SessionControlKind.AppControl,
-            AppControlMode = mode,
-        };
+    private static readonly Gen<ConditionalAccessPolicyEntry> ConditionalAccessGen = PolicyGenerators.ConditionalAccess(Pools);
 
-    private static readonly Gen<AccessPolicyEntry> AccessPolicyGen =
-        from action in Gen.Enum<AccessPolicyAction>()
-        from severity in Gen.Enum<PolicySeverity>()
-        from enabled in Gen.Int[0, 5]
-        from clientApp in Gen.Enum<AccessPolicyClientApp>()
-        from apps in Subset(AppNames)
-        from users in Subset(Users)
-        from groups in Subset(GroupNames)
-        from excludeUsers in Subset(Users)
-        from excludeGroups in Subset(GroupNames)
-        from tags in Gen.Int[0, 2]
-        from ranges in Subset(Ranges)
-        from rangeOperator in Gen.Enum<IPRangeOperator>()
-        from fragments in Subset(Fragments)
-        from name in Gen.OneOf("Alpha", "alpha", "Beta", "Gamma", "delta")
-        select new AccessPolicyEntry
+    private static readonly Gen<AccessPolicyEntry> AccessPolicyGen = Gen.Select(
+        PolicyGenerators.AccessPolicy(Pools), Gen.OneOf("Alpha", "alpha", "Beta", "Gamma", "delta"), (policy, name) =>
         {
-            Name = name,
-            Action = action,
-            Severity = severity,
-            Enabled = enabled != 0,
-            ClientApp = clientApp,
-            Apps = apps,
-            Users = users,
-            Groups = groups,
-            ExcludeUsers = excludeUsers,
-            ExcludeGroups = excludeGroups,
-            DeviceTags = tags == 0 ? [] : [DeviceTags.ValidClientCertificate],
-            DeviceTagOperator = tags == 2 ? FilterOperator.DoesNotEqual : FilterOperator.Equals,
-            IPRanges = ranges,
-            IPRangeOperator = rangeOperator,
-            UserAgentContains = fragments,
-        };
+            policy.Name = name;
+            return policy;
+        });
 
     private static readonly Gen<CasbConfiguration> ConfigurationGen =
-        from members in Subset(Users).Array[GroupNames.Length]
+        from members in PolicyGenerators.Subset(Users).Array[GroupNames.Length]
         from conditionalAccess in ConditionalAccessGen.Array[0, 3]
         from accessPolicies in AccessPolicyGen.Array[0, 14]
         from defaultAction in Gen.Enum<DefaultAction>()

@@ -189,11 +189,7 @@ public sealed class ConfigurationImportTests
     public void An_imported_trusted_root_is_stored_with_its_certificate_facts_not_the_file_labels(string label)
     {
         // Get-CasbTrustedRoot -Subject, its Kind and IsExpired must describe the certificate the store trusts.
-        using var key = System.Security.Cryptography.ECDsa.Create();
-        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
-            "CN=Fabrikam Evil CA", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
-        using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        using var ca = CasbModule.Tests.Certificates.TestPki.Issue(CasbModule.Tests.Certificates.CertificateSpec.Ca("CN=Fabrikam Evil CA"), null);
         TrustedRootEntry truth = CasbCore.Certificates.TrustedRootCatalog.CreateEntry(ca, DateTimeOffset.UtcNow);
         TrustedRootEntry labelled = CasbCore.Certificates.TrustedRootCatalog.CreateEntry(ca, truth.AddedAt);
         switch (label)
@@ -223,11 +219,7 @@ public sealed class ConfigurationImportTests
     public void An_imported_CRL_is_stored_with_the_facts_of_its_data_not_the_file_labels(string label)
     {
         // Get-CasbCertificateRevocationList's NextUpdate and RevokedCount must describe the CRL the validator reads.
-        using var key = System.Security.Cryptography.ECDsa.Create();
-        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
-            "CN=Fabrikam CRL CA", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
-        using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        using var ca = CasbModule.Tests.Certificates.TestPki.Issue(CasbModule.Tests.Certificates.CertificateSpec.Ca("CN=Fabrikam CRL CA"), null);
         byte[] der = CasbModule.Tests.Certificates.TestPki.Crl(ca, 7, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1), new[] { ca });
         var configuration = new CasbConfiguration { TrustedRoots = [CasbCore.Certificates.TrustedRootCatalog.CreateEntry(ca, DateTimeOffset.UtcNow)] };
         (RevocationListEntry truth, _) = CasbCore.Certificates.RevocationLists.Add(

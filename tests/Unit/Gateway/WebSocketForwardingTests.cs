@@ -8,15 +8,28 @@ namespace CasbModule.Tests.Gateway;
 /// <summary>WebSockets through the gateway: over HTTP/2 (RFC 8441 extended CONNECT) to an HTTP/1.1 upstream.</summary>
 public sealed class WebSocketForwardingTests
 {
-    private static async Task<(HttpStatusCode Status, string? Error)> ConnectHttp2Async(GatewayHarness harness, string path)
+    // An invoker that trusts the gateway's test certificate.
+    private static HttpMessageInvoker Invoker()
     {
         var handler = new SocketsHttpHandler { UseProxy = false };
         handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-        using var invoker = new HttpMessageInvoker(handler);
-        using var socket = new ClientWebSocket();
+        return new HttpMessageInvoker(handler);
+    }
+
+    // A WebSocket client that asks for HTTP/2 only (extended CONNECT).
+    private static ClientWebSocket Http2WebSocket()
+    {
+        var socket = new ClientWebSocket();
         socket.Options.HttpVersion = HttpVersion.Version20;
         socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
         socket.Options.CollectHttpResponseDetails = true;
+        return socket;
+    }
+
+    private static async Task<(HttpStatusCode Status, string? Error)> ConnectHttp2Async(GatewayHarness harness, string path)
+    {
+        using HttpMessageInvoker invoker = Invoker();
+        using ClientWebSocket socket = Http2WebSocket();
         try
         {
             await socket.ConnectAsync(new Uri($"wss://127.0.0.1:{harness.GatewayUrl.Port}{path}"), invoker, default);
@@ -45,12 +58,8 @@ public sealed class WebSocketForwardingTests
             await server.CloseAsync(WebSocketCloseStatus.NormalClosure, null, default);
         });
         await using GatewayHarness harness = await GatewayHarness.StartAsync(upstreamOverride: upstream.Url);
-        var handler = new SocketsHttpHandler { UseProxy = false };
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-        using var invoker = new HttpMessageInvoker(handler);
-        using var socket = new ClientWebSocket();
-        socket.Options.HttpVersion = HttpVersion.Version20;
-        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        using HttpMessageInvoker invoker = Invoker();
+        using ClientWebSocket socket = Http2WebSocket();
 
         await socket.ConnectAsync(new Uri($"wss://127.0.0.1:{harness.GatewayUrl.Port}/live"), invoker, default);
         var buffer = new byte[64];

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Net;
 using System.Security;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using CasbCore;
 using CasbCore.Certificates;
@@ -121,12 +122,26 @@ public sealed class ImportCasbClientCertificateCommand : CasbCmdlet
             return;
         }
 
-        IReadOnlyList<X509Certificate2> certificates = location.HoldsCertificateAuthorities
-            ? ReadAuthorities(file, location.ToString())
-            : new[] { ReadClientCertificate(file, location.ToString(), StorageFlags(location)) };
-        location.ThrowIfReadOnly();
+        if (!location.HoldsCertificateAuthorities)
+        {
+            // Read for the checks without persisting a key: a PersistKeySet load writes the key of every keyed entry of
+            // the PFX to the user's key store at once (Windows), under -WhatIf or a refusal too. Only the certificate
+            // imported is loaded again with its key persisted, past ShouldProcess.
+            X509Certificate2 client = ReadClientCertificate(file, location.ToString(), EphemeralExportable);
+            location.ThrowIfReadOnly();
+            if (ShouldProcess(location.ToString(), $"Import '{client.Subject}' ({client.Thumbprint}) from '{file}'"))
+            {
+                X509Certificate2 persisted = WithPersistedKey(client, StorageFlags(location));
+                location.Add(persisted);
+                WriteObject(persisted);
+            }
 
-        foreach (X509Certificate2 certificate in certificates)
+            return;
+        }
+
+        IReadOnlyList<X509Certificate2> authorities = ReadAuthorities(file, location.ToString());
+        location.ThrowIfReadOnly();
+        foreach (X509Certificate2 certificate in authorities)
         {
             if (ShouldProcess(location.ToString(), $"Import '{certificate.Subject}' ({certificate.Thumbprint}) from '{file}'"))
             {
@@ -134,6 +149,18 @@ public sealed class ImportCasbClientCertificateCommand : CasbCmdlet
                 WriteObject(certificate);
             }
         }
+    }
+
+    // Exportable, so the key can be handed on (to a persisted copy, or to pk12util); ephemeral where the platform allows.
+    private static X509KeyStorageFlags EphemeralExportable =>
+        X509KeyStorageFlags.Exportable | (OperatingSystem.IsMacOS() ? X509KeyStorageFlags.DefaultKeySet : X509KeyStorageFlags.EphemeralKeySet);
+
+    // The certificate and its key alone, re-exported in memory under a one-time password and loaded with the store's flags.
+    private static X509Certificate2 WithPersistedKey(X509Certificate2 certificate, X509KeyStorageFlags flags)
+    {
+        string password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        byte[] pfx = certificate.ExportPkcs12(Pkcs12ExportPbeParameters.Pbes2Aes256Sha256, password);
+        return X509CertificateLoader.LoadPkcs12(pfx, password, flags);
     }
 
     /// <summary>
@@ -155,9 +182,7 @@ public sealed class ImportCasbClientCertificateCommand : CasbCmdlet
                     file);
             }
 
-            // Exportable so the key can be handed to pk12util; ephemeral where the platform allows, so nothing is persisted here.
-            X509KeyStorageFlags flags = X509KeyStorageFlags.Exportable | (OperatingSystem.IsMacOS() ? X509KeyStorageFlags.DefaultKeySet : X509KeyStorageFlags.EphemeralKeySet);
-            X509Certificate2 certificate = ReadClientCertificate(file, target, flags);
+            X509Certificate2 certificate = ReadClientCertificate(file, target, EphemeralExportable);
             if (ShouldProcess(target, $"Import '{certificate.Subject}' ({certificate.Thumbprint}) with its private key from '{file}'"))
             {
                 Database().ImportClientCertificate(certificate);

@@ -22,6 +22,8 @@ internal static class ModuleFiles
     {
         string path = Path.Combine(Path.GetTempPath(), $"casb-tests-{Environment.ProcessId}-{Guid.NewGuid():N}.format.ps1xml");
         File.WriteAllText(path, $"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Configuration>\n  <ViewDefinitions>\n{Views()}  </ViewDefinitions>\n</Configuration>\n");
+        // One per test process, read by every runspace it opens: gone with the process, not left in the temp folder.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
         return path;
     }
 }

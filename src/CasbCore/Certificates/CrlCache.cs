@@ -10,14 +10,16 @@ namespace CasbCore.Certificates;
 public sealed record CrlLookup(CertificateRevocationList? Crl, string? Problem, bool Fetched);
 
 /// <summary>
-/// CRLs fetched from distribution points, in memory, keyed by URL and shared by the validators of successive
-/// configuration revisions (<see cref="Shared"/>). An entry is reused while it is younger than the store's
+/// CRLs fetched from distribution points, in memory, keyed by URL and issuer certificate and shared by the validators of
+/// successive configuration revisions (<see cref="Shared"/>). Per issuer: two trusted CAs with one name and different keys
+/// may name one distribution point, whose CRL verifies under one key only; the other CA's lookup (a failure) must not
+/// replace the CRL the first relies on. An entry is reused while it is younger than the store's
 /// CrlCacheMinutes and before its nextUpdate. Past its cache time but still before its nextUpdate, the copy keeps
 /// serving while a background refresh fetches a new one, so only the first fetch of a distribution point ever
 /// makes a request wait on the network. A failed fetch is remembered briefly so that a dead distribution point
 /// does not cost a timeout on every request. A verified CRL is never dropped for nothing: a failed, unverifiable,
 /// malformed or older (rolled-back) download keeps the CRL already held, even one past its nextUpdate, because
-/// revocation is permanent and a stale CRL still lists what it revoked. One fetch per URL at a time.
+/// revocation is permanent and a stale CRL still lists what it revoked. One fetch per URL and issuer at a time.
 /// </summary>
 public sealed class CrlCache
 {
@@ -62,14 +64,14 @@ public sealed class CrlCache
     {
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(issuer);
-        string key = location.AbsoluteUri;
+        string key = Key(location, issuer);
 
-        if (TryFresh(key, issuer, out CrlLookup? cached))
+        if (TryFresh(key, out CrlLookup? cached))
         {
             return cached;
         }
 
-        if (TryStillCurrent(key, issuer, out cached))
+        if (TryStillCurrent(key, out cached))
         {
             RefreshInBackground(location, issuer, maxAge, timeout);
             return cached;
@@ -77,16 +79,18 @@ public sealed class CrlCache
 
         lock (_fetchLocks.GetOrAdd(key, _ => new object()))
         {
-            if (TryFresh(key, issuer, out cached))
+            if (TryFresh(key, out cached))
             {
                 return cached;
             }
 
-            Entry entry = Fetch(location, issuer, timeout, _time.GetUtcNow(), maxAge, Held(key, issuer));
+            Entry entry = Fetch(location, issuer, timeout, _time.GetUtcNow(), maxAge, Held(key));
             Keep(key, entry);
             return new CrlLookup(entry.Crl, entry.Problem, Fetched: true);
         }
     }
+
+    private static string Key(Uri location, X509Certificate2 issuer) => $"{issuer.Thumbprint} {location.AbsoluteUri}";
 
     private void Keep(string key, Entry entry)
     {
@@ -98,12 +102,11 @@ public sealed class CrlCache
         _entries[key] = entry;
     }
 
-    /// <summary>An entry past its cache time whose CRL is still before its nextUpdate (and signed by this issuer).</summary>
-    private bool TryStillCurrent(string key, X509Certificate2 issuer, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CrlLookup? lookup)
+    /// <summary>An entry past its cache time whose CRL is still before its nextUpdate.</summary>
+    private bool TryStillCurrent(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CrlLookup? lookup)
     {
         lookup = null;
-        if (!_entries.TryGetValue(key, out Entry? entry) || entry.Crl is null || !entry.Crl.IsCurrentAt(_time.GetUtcNow())
-            || (entry.IssuerThumbprint != issuer.Thumbprint && !entry.Crl.IsSignedBy(issuer)))
+        if (!_entries.TryGetValue(key, out Entry? entry) || entry.Crl is null || !entry.Crl.IsCurrentAt(_time.GetUtcNow()))
         {
             return false;
         }
@@ -114,7 +117,7 @@ public sealed class CrlCache
 
     private void RefreshInBackground(Uri location, X509Certificate2 issuer, TimeSpan maxAge, TimeSpan timeout)
     {
-        string key = location.AbsoluteUri;
+        string key = Key(location, issuer);
         if (!_refreshing.TryAdd(key, true))
         {
             return; // one refresh per URL at a time
@@ -126,12 +129,12 @@ public sealed class CrlCache
             {
                 lock (_fetchLocks.GetOrAdd(key, _ => new object()))
                 {
-                    if (TryFresh(key, issuer, out _))
+                    if (TryFresh(key, out _))
                     {
                         return;
                     }
 
-                    Keep(key, Fetch(location, issuer, timeout, _time.GetUtcNow(), maxAge, Held(key, issuer)));
+                    Keep(key, Fetch(location, issuer, timeout, _time.GetUtcNow(), maxAge, Held(key)));
                 }
             }
             catch (Exception)
@@ -145,7 +148,7 @@ public sealed class CrlCache
         });
     }
 
-    private bool TryFresh(string key, X509Certificate2 issuer, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CrlLookup? lookup)
+    private bool TryFresh(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CrlLookup? lookup)
     {
         lookup = null;
         if (!_entries.TryGetValue(key, out Entry? entry) || _time.GetUtcNow() >= entry.ExpiresAt)
@@ -153,25 +156,13 @@ public sealed class CrlCache
             return false;
         }
 
-        if (entry.Crl is not null && entry.IssuerThumbprint != issuer.Thumbprint)
-        {
-            // The same URL seen under another issuer (a re-keyed CA): verify again rather than trust the entry.
-            if (!entry.Crl.IsSignedBy(issuer))
-            {
-                return false;
-            }
-        }
-
         lookup = new CrlLookup(entry.Crl, entry.Problem, Fetched: false);
         return true;
     }
 
-    /// <summary>The CRL held for <paramref name="key"/> when it is this issuer's (whatever its nextUpdate), else null.</summary>
-    private CertificateRevocationList? Held(string key, X509Certificate2 issuer) =>
-        _entries.TryGetValue(key, out Entry? entry) && entry.Crl is { } crl
-        && (entry.IssuerThumbprint == issuer.Thumbprint || crl.IsSignedBy(issuer))
-            ? crl
-            : null;
+    /// <summary>The CRL held for <paramref name="key"/> (this issuer's, whatever its nextUpdate), else null.</summary>
+    private CertificateRevocationList? Held(string key) =>
+        _entries.TryGetValue(key, out Entry? entry) ? entry.Crl : null;
 
     private Entry Fetch(Uri location, X509Certificate2 issuer, TimeSpan timeout, DateTimeOffset now, TimeSpan maxAge, CertificateRevocationList? held)
     {
@@ -180,7 +171,7 @@ public sealed class CrlCache
         // Nothing usable came: keep what is held (a current copy serves on; a stale one still proves revocations).
         Entry KeepHeld(string problem) => held is null
             ? Entry.Failure(problem, now)
-            : new Entry(held, held.IsCurrentAt(now) ? null : $"{problem} The CRL held from before is past its nextUpdate {held.NextUpdate:u}.", issuer.Thumbprint, now + FailureTtl);
+            : new Entry(held, held.IsCurrentAt(now) ? null : $"{problem} The CRL held from before is past its nextUpdate {held.NextUpdate:u}.", now + FailureTtl);
 
         byte[] bytes;
         try
@@ -215,7 +206,7 @@ public sealed class CrlCache
         if (!crl.IsCurrentAt(now))
         {
             // Kept, with the problem: it cannot vouch for anyone, but what it lists is revoked.
-            return new Entry(crl, $"The CRL at {location} is out of date: its nextUpdate {crl.NextUpdate:u} has passed.", issuer.Thumbprint, now + FailureTtl);
+            return new Entry(crl, $"The CRL at {location} is out of date: its nextUpdate {crl.NextUpdate:u} has passed.", now + FailureTtl);
         }
 
         DateTimeOffset expires = now + maxAge;
@@ -224,11 +215,11 @@ public sealed class CrlCache
             expires = nextUpdate;
         }
 
-        return new Entry(crl, null, issuer.Thumbprint, expires);
+        return new Entry(crl, null, expires);
     }
 
-    private sealed record Entry(CertificateRevocationList? Crl, string? Problem, string? IssuerThumbprint, DateTimeOffset ExpiresAt)
+    private sealed record Entry(CertificateRevocationList? Crl, string? Problem, DateTimeOffset ExpiresAt)
     {
-        public static Entry Failure(string problem, DateTimeOffset now) => new(null, problem, null, now + FailureTtl);
+        public static Entry Failure(string problem, DateTimeOffset now) => new(null, problem, now + FailureTtl);
     }
 }

@@ -11,6 +11,7 @@ public static class CertificateExtensions
     public const string UserPrincipalNameOid = "1.3.6.1.4.1.311.20.2.3";
     private const string SubjectAlternativeNameOid = "2.5.29.17";
     private const string CrlDistributionPointsOid = "2.5.29.31";
+    private const string CommonNameOid = "2.5.4.3";
 
     /// <summary>The user a client certificate names: UPN SAN, else e-mail SAN, else the subject CN; null when none or when the SAN is malformed.</summary>
     public static string? GetPrincipal(X509Certificate2 certificate) => ReadIdentity(certificate).Principal;
@@ -99,13 +100,31 @@ public static class CertificateExtensions
             return new CertificateIdentity(email, PrincipalSource.Email, null);
         }
 
-        string? commonName = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false)?.Trim();
+        string? commonName = SubjectCommonName(certificate)?.Trim();
         return string.IsNullOrEmpty(commonName)
             ? new CertificateIdentity(null, PrincipalSource.None, null)
             : new CertificateIdentity(commonName, PrincipalSource.CommonName, null);
 
         static CertificateIdentity Malformed(string why) =>
             new(null, PrincipalSource.None, $"The subject alternative name extension is malformed: {why}.");
+    }
+
+    /// <summary>
+    /// The subject's first common name (display order, as the platform's simple name reads it), or null when it has none.
+    /// Read here rather than through the platform's simple name, which without a CN falls back to other attributes
+    /// (locality, title, surname, street, ...): those name no user.
+    /// </summary>
+    private static string? SubjectCommonName(X509Certificate2 certificate)
+    {
+        foreach (X500RelativeDistinguishedName rdn in certificate.SubjectName.EnumerateRelativeDistinguishedNames())
+        {
+            if (!rdn.HasMultipleElements && rdn.GetSingleElementType().Value == CommonNameOid)
+            {
+                return rdn.GetSingleElementValue();
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using CasbCore.Certificates;
@@ -36,6 +37,54 @@ public sealed class CertificatePrincipalTests
         using X509Certificate2 certificate = Create("CN=dave", upn: null, email: null, dns: "dave-laptop.contoso.local");
 
         Assert.Equal("dave", CertificateExtensions.GetPrincipal(certificate));
+    }
+
+    /// <summary>Every subject attribute but the CN that a subject may carry (the platform's "simple name" falls back to some).</summary>
+    public static TheoryData<string> OtherAttributes() => new()
+    {
+        "2.5.4.7", // locality
+        "2.5.4.8", // state
+        "2.5.4.5", // serial number
+        "2.5.4.10", // organization
+        "2.5.4.11", // organizational unit
+        "2.5.4.12", // title
+        "2.5.4.4", // surname
+        "2.5.4.42", // given name
+        "2.5.4.9", // street
+        "2.5.4.46", // dnQualifier
+        "0.9.2342.19200300.100.1.25", // domain component
+        "0.9.2342.19200300.100.1.1", // user id
+        "1.2.840.113549.1.9.1", // e-mail address
+    };
+
+    [Theory]
+    [MemberData(nameof(OtherAttributes))]
+    public void Without_a_SAN_or_a_CN_no_other_subject_attribute_names_the_user(string attribute)
+    {
+        using X509Certificate2 ca = TestPki.Issue(CertificateSpec.Ca("CN=Principal Test CA"), null);
+        foreach (bool withOrganization in new[] { false, true })
+        {
+            var subject = new X500DistinguishedNameBuilder();
+            if (withOrganization && attribute != "2.5.4.10")
+            {
+                subject.AddOrganizationName("Fabrikam");
+            }
+
+            // PrintableString attributes (serial number, dnQualifier) cannot hold an '@'.
+            subject.Add(attribute, attribute is "2.5.4.5" or "2.5.4.46" ? "A1234" : "admin@contoso.com",
+                attribute is "1.2.840.113549.1.9.1" or "0.9.2342.19200300.100.1.25" ? UniversalTagNumber.IA5String : null);
+            using X509Certificate2 device = TestPki.Issue(new CertificateSpec { Subject = subject.Build().Name }, ca);
+            CertificateValidationResult result = new CertificateValidator(TestPki.Trusting(CasbCore.Model.RevocationCheckMode.None, false, ca)).Validate(device, DateTimeOffset.UtcNow);
+
+            Assert.Equal(new CertificateIdentity(null, PrincipalSource.None, null), CertificateExtensions.ReadIdentity(device));
+            Assert.True(result.IsValid, string.Join("; ", result.Failures.Select(f => f.Message)));
+            Assert.Null(result.Principal);
+
+            // A CN beside it still names the user, whichever side it is on.
+            subject.AddCommonName("carol@contoso.com");
+            using X509Certificate2 named = TestPki.Issue(new CertificateSpec { Subject = subject.Build().Name }, ca);
+            Assert.Equal(new CertificateIdentity("carol@contoso.com", PrincipalSource.CommonName, null), CertificateExtensions.ReadIdentity(named));
+        }
     }
 
     [Fact]

@@ -116,7 +116,9 @@ internal sealed class IdentityStage : IDecisionStage
             return;
         }
 
-        if (identity.Source == UserSources.SignIn && state.Certificate.IsValid && !string.IsNullOrWhiteSpace(state.Certificate.Principal)
+        // A what-if user of an app that signs users in stands for a signed-in one (as for sign-in required above).
+        bool signedIn = identity.Source == UserSources.SignIn || (identity.Source == UserSources.Parameter && app.SignIn != SignInMode.None);
+        if (signedIn && state.Certificate.IsValid && !string.IsNullOrWhiteSpace(state.Certificate.Principal)
             && !string.Equals(state.Certificate.Principal.Trim(), identity.User, StringComparison.OrdinalIgnoreCase))
         {
             string certificateUser = state.Certificate.Principal.Trim();

@@ -146,6 +146,49 @@ public sealed class SignInIdentityTests
         }
     }
 
+    /// <summary>Every sign-in app, mismatch setting and spelling of the user against a certificate of vendor@contoso.com.</summary>
+    public static TheoryData<SignInMode, CertificateUserMismatchAction, string> WhatIfUsers()
+    {
+        var data = new TheoryData<SignInMode, CertificateUserMismatchAction, string>();
+        foreach (SignInMode mode in new[] { SignInMode.Required, SignInMode.Optional })
+        {
+            foreach (CertificateUserMismatchAction action in Enum.GetValues<CertificateUserMismatchAction>())
+            {
+                foreach (string user in new[] { "bob@fabrikam.com", "vendor@contoso.com", "VENDOR@Contoso.com", " vendor@contoso.com ", "vendor@contoso.co" })
+                {
+                    data.Add(mode, action, user);
+                }
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(WhatIfUsers))]
+    public void A_what_if_user_meets_the_certificate_user_mismatch_setting_as_the_same_user_signed_in_does(
+        SignInMode mode, CertificateUserMismatchAction setting, string user)
+    {
+        CasbConfiguration configuration = SignInSeed(mode, setting);
+        AccessRequest Asking(string? parameter, KeyValuePair<string, string>[]? claims) => new()
+        {
+            AppName = App,
+            User = parameter,
+            SignInClaims = claims,
+            UserAgent = Edge,
+            At = At,
+        };
+
+        AccessDecision signedIn = Decide(configuration, Asking(null, Claims(user)), ValidCertificate("vendor@contoso.com"));
+        AccessDecision whatIf = Decide(configuration, Asking(user, null), ValidCertificate("vendor@contoso.com"));
+
+        Assert.Equal(signedIn.User, whatIf.User);
+        Assert.Equal(signedIn.Action, whatIf.Action);
+        Assert.Equal(signedIn.CertificateUserMismatch, whatIf.CertificateUserMismatch);
+        Assert.Equal(signedIn.BlockMessage, whatIf.BlockMessage);
+        Assert.Equal(setting != CertificateUserMismatchAction.Allow && user.Trim() is "bob@fabrikam.com" or "vendor@contoso.co", whatIf.CertificateUserMismatch);
+    }
+
     [Fact]
     public void The_same_user_in_another_case_is_no_mismatch()
     {

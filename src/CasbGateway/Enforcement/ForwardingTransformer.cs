@@ -68,6 +68,39 @@ internal sealed class ForwardingTransformer : HttpTransformer
         }
     }
 
+    /// <summary>The gateway's own header namespace (X-Casb-Correlation-Id...): what the client reads in it is the gateway's word.</summary>
+    internal const string GatewayHeaderPrefix = "X-Casb-";
+
+    /// <summary>
+    /// Removes an upstream's headers (or trailers) in the gateway's namespace before they are copied: an app answering
+    /// X-Casb-Correlation-Id gave the client a second id, one that names no record, or another user's.
+    /// </summary>
+    internal static void RemoveGatewayHeaders(HttpHeaders headers)
+    {
+        List<string>? names = null;
+        foreach (KeyValuePair<string, HeaderStringValues> header in headers.NonValidated)
+        {
+            if (header.Key.StartsWith(GatewayHeaderPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                (names ??= []).Add(header.Key);
+            }
+        }
+
+        if (names is not null)
+        {
+            foreach (string name in names)
+            {
+                headers.Remove(name);
+            }
+        }
+    }
+
+    public override ValueTask TransformResponseTrailersAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
+    {
+        RemoveGatewayHeaders(proxyResponse.TrailingHeaders);
+        return base.TransformResponseTrailersAsync(httpContext, proxyResponse, cancellationToken);
+    }
+
     /// <summary>
     /// An HTTP/2 extended CONNECT (a WebSocket, RFC 8441) that an HTTP/1.1 upstream answered with a 2xx instead of 101: the
     /// app did not switch protocols (a single-page app's fallback page, say). Copied, the 2xx would tell the client its
@@ -115,6 +148,11 @@ internal sealed class ForwardingTransformer : HttpTransformer
         if (!await DownloadControl.AllowAsync(httpContext, proxyResponse))
         {
             return false;
+        }
+
+        if (proxyResponse is not null)
+        {
+            RemoveGatewayHeaders(proxyResponse.Headers);
         }
 
         bool proceed = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);

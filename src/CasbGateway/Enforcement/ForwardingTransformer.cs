@@ -68,6 +68,50 @@ internal sealed class ForwardingTransformer : HttpTransformer
         }
     }
 
+    /// <summary>
+    /// An app's absolute Location or Content-Location at its upstream's own address (scheme, host and port; the
+    /// upstream's path, if any, taken off as it was put on), as the gateway's address the client used: the upstream
+    /// receives its own Host, so an app that writes absolute URLs writes its internal address, and a browser that
+    /// followed it left the gateway and its enforcement (nginx's proxy_redirect default). Any other value as it is.
+    /// </summary>
+    internal static Microsoft.Extensions.Primitives.StringValues ToGatewayAddress(
+        Microsoft.Extensions.Primitives.StringValues values, string upstream, string gateway)
+    {
+        if (values.Count == 0 || !Uri.TryCreate(upstream, UriKind.Absolute, out Uri? origin))
+        {
+            return values;
+        }
+
+        string[] rewritten = values.ToArray()!;
+        for (int i = 0; i < rewritten.Length; i++)
+        {
+            string value = rewritten[i] ?? "";
+            if (!Uri.TryCreate(value.Trim(), UriKind.Absolute, out Uri? target)
+                || !string.Equals(target.Scheme, origin.Scheme, StringComparison.OrdinalIgnoreCase)
+                || !string.Equals(target.IdnHost, origin.IdnHost, StringComparison.OrdinalIgnoreCase)
+                || target.Port != origin.Port)
+            {
+                continue;
+            }
+
+            // What follows the authority as the app wrote it (not Uri's re-escaped form).
+            string trimmed = value.Trim();
+            int authority = trimmed.IndexOf("//", StringComparison.Ordinal) + 2;
+            int end = trimmed.IndexOfAny(['/', '?', '#'], authority);
+            string rest = end < 0 ? "" : trimmed[end..];
+            string basePath = origin.AbsolutePath.TrimEnd('/');
+            if (basePath.Length > 0 && rest.StartsWith(basePath, StringComparison.OrdinalIgnoreCase)
+                && (rest.Length == basePath.Length || rest[basePath.Length] is '/' or '?' or '#'))
+            {
+                rest = rest[basePath.Length..];
+            }
+
+            rewritten[i] = gateway + (rest.StartsWith('/') ? rest : "/" + rest);
+        }
+
+        return rewritten;
+    }
+
     /// <summary>The gateway's own header namespace (X-Casb-Correlation-Id...): what the client reads in it is the gateway's word.</summary>
     internal const string GatewayHeaderPrefix = "X-Casb-";
 
@@ -156,6 +200,15 @@ internal sealed class ForwardingTransformer : HttpTransformer
         }
 
         bool proceed = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        IHeaderDictionary responseHeaders = httpContext.Response.Headers;
+        if (responseHeaders.Location.Count > 0 || responseHeaders.ContentLocation.Count > 0)
+        {
+            string upstream = httpContext.Features.GetRequiredFeature<GatewayRequestFeature>().App!.Upstream;
+            string gateway = string.Concat(httpContext.Request.Scheme, "://", httpContext.Request.Host.Value);
+            responseHeaders.Location = ToGatewayAddress(responseHeaders.Location, upstream, gateway);
+            responseHeaders.ContentLocation = ToGatewayAddress(responseHeaders.ContentLocation, upstream, gateway);
+        }
+
         Microsoft.Extensions.Primitives.StringValues setCookies = httpContext.Response.Headers.SetCookie;
         if (setCookies.Count > 0)
         {

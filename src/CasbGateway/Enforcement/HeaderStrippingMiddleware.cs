@@ -70,7 +70,7 @@ internal sealed class HeaderStrippingMiddleware
     }
 
     // The right-most entry is the one the trusted proxy itself added.
-    private static IPAddress? LastAddress(string forwardedFor)
+    internal static IPAddress? LastAddress(string forwardedFor)
     {
         int comma = forwardedFor.LastIndexOf(',');
         return ForwardedAddress(forwardedFor.AsSpan(comma + 1));

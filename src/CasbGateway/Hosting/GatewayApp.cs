@@ -257,7 +257,7 @@ internal static class GatewayApp
         // else it is a path like any other, decided and proxied.
         bool Own(HttpContext context) => context.GetEndpoint() is not null
             && (!context.Request.Path.StartsWithSegments(MetricsPath, StringComparison.OrdinalIgnoreCase)
-                || (context.Connection.RemoteIpAddress is { } peer && IPRanges.ContainsAny(options.MetricsAllowedFrom, peer)));
+                || HealthEndpoints.IsMetricsCaller(context, options));
         app.UseWhen(Own, own => own.Use((context, next) =>
         {
             OwnResponseHeaders.Apply(context);

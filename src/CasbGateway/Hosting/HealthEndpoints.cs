@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Primitives;
 using CasbCore.Policies;
 using CasbGateway.Configuration;
 
@@ -9,14 +11,32 @@ internal static class HealthEndpoints
     public const string ProcessIdHeader = "X-Casb-Gateway-Process-Id";
 
     /// <summary>
+    /// Whether the request comes from a caller in --metrics-allow: the client's address as the engine reads it, so behind a
+    /// trusted proxy the right-most X-Forwarded-For entry, not the proxy. Taken from the peer alone, a proxy on the gateway's
+    /// own host (loopback, the default range) or in its network handed every client it relays /metrics and the details.
+    /// </summary>
+    public static bool IsMetricsCaller(HttpContext context, GatewayOptions options)
+    {
+        IPAddress? peer = context.Connection.RemoteIpAddress;
+        IPAddress? caller = peer;
+        if (context.RequestServices.GetRequiredService<ConfigurationMonitor>().Current is { } state
+            && state.IsTrustedProxy(peer is { IsIPv4MappedToIPv6: true } ? peer.MapToIPv4() : peer)
+            && context.Request.Headers.TryGetValue("X-Forwarded-For", out StringValues forwardedFor) && !StringValues.IsNullOrEmpty(forwardedFor))
+        {
+            caller = Enforcement.HeaderStrippingMiddleware.LastAddress(forwardedFor.ToString());
+        }
+
+        return caller is not null && IPRanges.ContainsAny(options.MetricsAllowedFrom, caller);
+    }
+
+    /// <summary>
     /// /healthz (the process answers) and /readyz (a configuration is loaded), answered by the gateway on every host.
     /// Details (process id, revision, content hash, why it is degraded, the store path) only for the callers allowed
     /// to read /metrics; anyone else learns "Healthy" / "Ready" / "Not ready" and the status code.
     /// </summary>
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints, GatewayOptions options)
     {
-        bool Trusted(HttpContext context) =>
-            context.Connection.RemoteIpAddress is { } peer && IPRanges.ContainsAny(options.MetricsAllowedFrom, peer);
+        bool Trusted(HttpContext context) => IsMetricsCaller(context, options);
 
         // Request delegates, not handlers with parameters: those are compiled by the request delegate factory from
         // expression trees at start, which maps System.Linq.Expressions (2.3 MB resident) and compiles its code in a

@@ -50,6 +50,52 @@ public sealed class OwnResponseTests
         Assert.Equal("Ready\n", await otherClient.GetStringAsync("/readyz"));
     }
 
+    [Theory]
+    [InlineData("203.0.113.7", false)]
+    [InlineData("127.0.0.1, 203.0.113.7", false)]
+    [InlineData("unknown", false)]
+    [InlineData("203.0.113.7, 127.0.0.1", true)]
+    [InlineData(null, true)]
+    public async Task Through_a_trusted_proxy_the_metrics_callers_are_the_clients_it_forwards_for_not_the_proxy(string? forwardedFor, bool caller)
+    {
+        // A proxy on the gateway's own host (loopback, the default --metrics-allow) relays every client of the internet.
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(c => c.Settings.TrustedProxies.Add("127.0.0.0/8"));
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        using HttpClient client = harness.CreateClient();
+
+        async Task<HttpResponseMessage> Get(string path)
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Get, path);
+            if (forwardedFor is not null)
+            {
+                message.Headers.TryAddWithoutValidation("X-Forwarded-For", forwardedFor);
+            }
+
+            return await client.SendAsync(message);
+        }
+
+        using HttpResponseMessage health = await Get("/healthz");
+        using HttpResponseMessage ready = await Get("/readyz");
+        using HttpResponseMessage metrics = await Get("/metrics");
+
+        Assert.Equal(caller, health.Headers.Contains(HealthEndpoints.ProcessIdHeader));
+        string readyBody = await ready.Content.ReadAsStringAsync();
+        string metricsBody = await metrics.Content.ReadAsStringAsync();
+        if (caller)
+        {
+            Assert.StartsWith("Ready: revision 1", readyBody);
+            Assert.Contains("casb_gateway_", metricsBody);
+        }
+        else
+        {
+            Assert.Equal("Ready\n", readyBody);
+            // An ordinary path: decided and proxied to the app (the sample app shows the path it was asked for).
+            Assert.DoesNotContain("casb_gateway_", metricsBody);
+            Assert.Contains("/metrics", metricsBody);
+            Assert.True(metrics.Headers.Contains("X-Casb-Correlation-Id"));
+        }
+    }
+
     [Fact]
     public async Task The_gateway_s_own_pages_forbid_framing_and_referrers_and_pin_HTTPS_but_the_app_s_responses_are_left_alone()
     {

@@ -114,7 +114,23 @@ public sealed class LabPki : IDisposable
         void Write(string name, byte[] content)
         {
             string path = Path.Combine(directory, name);
-            File.WriteAllBytes(path, content);
+            if (OperatingSystem.IsWindows() || !name.EndsWith(".pfx", StringComparison.Ordinal))
+            {
+                File.WriteAllBytes(path, content);
+            }
+            else
+            {
+                // A key under the published lab password is a device certificate for whoever can read it: the owner's
+                // only (mode 600), also when -Force writes over an older, readable file, before any byte of the new key.
+                var options = new FileStreamOptions
+                {
+                    Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                };
+                using var stream = new FileStream(path, options);
+                File.SetUnixFileMode(stream.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                stream.Write(content);
+            }
+
             written.Add(path);
         }
 

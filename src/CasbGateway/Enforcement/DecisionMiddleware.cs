@@ -63,7 +63,7 @@ internal sealed partial class DecisionMiddleware
         string userAgent = context.Request.Headers.UserAgent.ToString();
         var request = new AccessRequest
         {
-            Host = RequestHosts.HostOf(context.Request.Host),
+            Host = RequestHosts.HostOf(context.Request),
             Path = path.Escaped,
             IdentityHeaderValue = feature.IdentityHeaderValue,
             SignInClaims = feature.SignInClaims,

@@ -57,7 +57,8 @@ internal sealed class ForwardingTransformer : HttpTransformer
         headers.Remove("X-Forwarded-Proto");
         headers.TryAddWithoutValidation("X-Forwarded-Proto", httpContext.Request.Scheme);
         headers.Remove("X-Forwarded-Host");
-        headers.TryAddWithoutValidation("X-Forwarded-Host", httpContext.Request.Host.Value);
+        // As sent: Request.Host.Value would turn an "xn--" name into Unicode, which is no header value.
+        headers.TryAddWithoutValidation("X-Forwarded-Host", httpContext.Request.Headers.Host.ToString());
         headers.Remove(ClientCertHeader);
         StripGatewayCookies(httpContext.Request.Headers.Cookie, headers);
 

@@ -69,7 +69,7 @@ internal sealed class SignInEndpointsMiddleware
         string correlationId = feature.CorrelationId;
         context.Response.Headers[ResponsePages.CorrelationHeader] = correlationId;
         SignInState? signIn = state?.SignIn;
-        AppEntry? app = signIn?.Apps.Find(context.Request.Host.Host, "/");
+        AppEntry? app = signIn?.Apps.Find(RequestHosts.HostOf(context.Request), "/");
         string path = context.Request.Path.Value ?? "";
         if (signIn is null || app is null || !context.Request.IsHttps)
         {

@@ -32,7 +32,7 @@ internal sealed class SignInSessionMiddleware
             return _next(context);
         }
 
-        AppEntry? app = feature.State.Engine.Policies.FindApp(context.Request.Host.Host, path.Escaped);
+        AppEntry? app = feature.State.Engine.Policies.FindApp(RequestHosts.HostOf(context.Request), path.Escaped);
         return app is null || app.SignIn == SignInMode.None ? _next(context) : AuthenticateAsync(context, feature);
     }
 

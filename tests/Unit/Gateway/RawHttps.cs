@@ -44,7 +44,9 @@ internal static class RawHttps
         }
     }
 
-    public static async Task<RawResponse> SendAsync(Uri gateway, string target, IEnumerable<KeyValuePair<string, string>>? headers = null, string method = "GET")
+    /// <param name="host">The Host header as written (the gateway's authority when null).</param>
+    public static async Task<RawResponse> SendAsync(
+        Uri gateway, string target, IEnumerable<KeyValuePair<string, string>>? headers = null, string method = "GET", string? host = null)
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(gateway.Host, gateway.Port);
@@ -58,7 +60,7 @@ internal static class RawHttps
 
         var request = new StringBuilder();
         request.Append(method).Append(' ').Append(target).Append(" HTTP/1.1\r\n");
-        request.Append("Host: ").Append(gateway.Authority).Append("\r\n");
+        request.Append("Host: ").Append(host ?? gateway.Authority).Append("\r\n");
         request.Append("Connection: close\r\n");
         foreach ((string name, string value) in headers ?? [])
         {

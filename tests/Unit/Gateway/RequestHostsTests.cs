@@ -1,12 +1,14 @@
 using CasbGateway.Enforcement;
+using CasbCore.Policies;
 using CsCheck;
 using Microsoft.AspNetCore.Http;
 
 namespace CasbModule.Tests.Gateway;
 
 /// <summary>
-/// The host names kept per Host header value (<see cref="RequestHosts"/>) are always the ones HostString.Host gives,
-/// however values repeat, collide in the table and replace each other: the engine decides on that name.
+/// The host names kept per Host header value (<see cref="RequestHosts"/>) are always the ones the engine's
+/// <see cref="AppMatcher.StripPort(string)"/> gives, however values repeat, collide in the table and replace each other:
+/// the engine decides on that name. An international name stays in the ASCII form it was sent in.
 /// </summary>
 public sealed class RequestHostsTests
 {
@@ -25,7 +27,7 @@ public sealed class RequestHostsTests
             foreach (int pick in picks)
             {
                 string header = pool[(int)((uint)pick % (uint)pool.Length)];
-                Assert.Equal(new HostString(header).Host, RequestHosts.HostOf(new HostString(header)));
+                Assert.Equal(AppMatcher.StripPort(header), RequestHosts.HostOf(header));
             }
         }, iter: 300);
     }
@@ -33,14 +35,25 @@ public sealed class RequestHostsTests
     [Fact]
     public void A_repeated_host_with_a_port_gives_the_same_string_without_allocating()
     {
-        var host = new HostString("gateway.contoso.com:8443");
-        string first = RequestHosts.HostOf(host);
+        string first = RequestHosts.HostOf("gateway.contoso.com:8443");
         long before = GC.GetAllocatedBytesForCurrentThread();
-        string again = RequestHosts.HostOf(new HostString("gateway.contoso.com:8443"));
+        string again = RequestHosts.HostOf("gateway.contoso.com:8443");
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal("gateway.contoso.com", first);
         Assert.Same(first, again);
         Assert.Equal(0, allocated);
+    }
+
+    [Theory]
+    [InlineData("xn--bcher-kva.contoso.local", "xn--bcher-kva.contoso.local")]
+    [InlineData("xn--bcher-kva.contoso.local:8443", "xn--bcher-kva.contoso.local")]
+    [InlineData("portal.xn--bcher-kva.contoso.local.:443", "portal.xn--bcher-kva.contoso.local.")]
+    public void A_request_for_an_international_name_is_for_its_ASCII_form_as_sent(string header, string expected)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Headers.Host = header;
+
+        Assert.Equal(expected, RequestHosts.HostOf(context.Request));
     }
 }

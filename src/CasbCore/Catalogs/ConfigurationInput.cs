@@ -40,7 +40,7 @@ public static class ConfigurationInput
             upstream);
     }
 
-    /// <summary>Host names, optionally with a leading "*." wildcard (the validator's rules); returned lower-case and de-duplicated.</summary>
+    /// <summary>Host names, optionally with a leading "*." wildcard (the validator's rules); returned lower-case (an IP address in its canonical form) and de-duplicated.</summary>
     public static List<string> Hostnames(IEnumerable<string> hostnames)
     {
         var result = new List<string>();
@@ -54,7 +54,9 @@ public static class ConfigurationInput
                     $"'{raw}' is not a host name ({problem}); for example portal.contoso.local or *.contoso.local.", raw);
             }
 
-            string hostname = raw.Trim().TrimEnd('.').ToLowerInvariant();
+            // An IP address as the matcher compares it, so the store shows one spelling and two spellings of one address are one.
+            string normalized = AppMatcher.NormalizeHost(raw);
+            string hostname = System.Net.IPAddress.TryParse(normalized, out _) ? normalized : raw.Trim().TrimEnd('.').ToLowerInvariant();
             if (!result.Contains(hostname, StringComparer.Ordinal))
             {
                 result.Add(hostname);

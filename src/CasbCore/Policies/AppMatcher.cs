@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using CasbCore.Model;
 
@@ -23,6 +24,9 @@ public sealed class AppMatcher
 
     // Longer Host values are normalized on the heap; DNS names are at most 253 characters.
     private const int StackHostLength = 512;
+
+    // An IP address's canonical form can be longer than its spelling ("127.1" is "127.0.0.1"): room for the longest.
+    private const int MaxAddressLength = 46;
 
     private readonly Dictionary<string, AppEntry> _byName = new(StringComparer.OrdinalIgnoreCase);
     // Keys are normalized (lower-case), so ordinal compares suffice.
@@ -108,7 +112,8 @@ public sealed class AppMatcher
             return null;
         }
 
-        Span<char> hostBuffer = host.Length <= StackHostLength ? stackalloc char[host.Length] : new char[host.Length];
+        int hostLength = Math.Max(host.Length, MaxAddressLength);
+        Span<char> hostBuffer = hostLength <= StackHostLength ? stackalloc char[hostLength] : new char[hostLength];
         ReadOnlySpan<char> normalizedHost = NormalizeHost(StripPort(host.AsSpan()), hostBuffer);
 
         if (_exactBySpan.TryGetValue(normalizedHost, out Route[]? routes))
@@ -151,14 +156,18 @@ public sealed class AppMatcher
         return trimmed.Length == 0 ? "/" : RequestPath.FoldCase(trimmed);
     }
 
-    /// <summary>Lower-case, without a trailing dot and without IPv6 brackets.</summary>
+    /// <summary>
+    /// Lower-case, without a trailing dot and without IPv6 brackets; an IP address in its one canonical form ("127.1",
+    /// "0x7f.0.0.1" and "2130706433" are "127.0.0.1", "0:0::1" is "::1", no zone), the form System.Uri gives
+    /// Test-CasbAccess, so that every spelling of an address reaches the app listed under any of its spellings.
+    /// </summary>
     public static string NormalizeHost(string host)
     {
-        char[] buffer = new char[host.Length];
+        char[] buffer = new char[Math.Max(host.Length, MaxAddressLength)];
         return new string(NormalizeHost(host, buffer));
     }
 
-    /// <summary><see cref="NormalizeHost(string)"/> into <paramref name="buffer"/> (at least as long as <paramref name="host"/>).</summary>
+    /// <summary><see cref="NormalizeHost(string)"/> into <paramref name="buffer"/> (at least as long as <paramref name="host"/> and <see cref="MaxAddressLength"/>).</summary>
     private static ReadOnlySpan<char> NormalizeHost(ReadOnlySpan<char> host, Span<char> buffer)
     {
         ReadOnlySpan<char> h = host.Trim().TrimEnd('.');
@@ -168,7 +177,36 @@ public sealed class AppMatcher
         }
 
         int written = h.ToLowerInvariant(buffer);
-        return buffer[..written];
+        ReadOnlySpan<char> normalized = buffer[..written];
+        if (normalized.IsEmpty || !(char.IsAsciiDigit(normalized[0]) || normalized.Contains(':')) || IsCanonicalIPv4(normalized) ||
+            !IPAddress.TryParse(normalized, out IPAddress? address))
+        {
+            return normalized;
+        }
+
+        // A zone ("fe80::1%eth0") names the sender's interface, not the host: Kestrel refuses it in Host anyway.
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            address.ScopeId = 0;
+        }
+
+        return address.TryFormat(buffer, out written) ? buffer[..written] : normalized;
+    }
+
+    // "10.0.0.5" as most clients send it is already canonical: no IPAddress to parse it into (it would allocate per request).
+    private static bool IsCanonicalIPv4(ReadOnlySpan<char> host)
+    {
+        int parts = 0;
+        foreach (Range range in host.Split('.'))
+        {
+            ReadOnlySpan<char> part = host[range];
+            if (++parts > 4 || part.Length is 0 or > 3 || (part.Length > 1 && part[0] == '0') || !int.TryParse(part, System.Globalization.NumberStyles.None, null, out int value) || value > 255)
+            {
+                return false;
+            }
+        }
+
+        return parts == 4;
     }
 
     /// <summary>Removes the port from a Host header value: "a:8443" -> "a", "[::1]:8443" -> "[::1]", "::1" stays.</summary>

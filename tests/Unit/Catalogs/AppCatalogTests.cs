@@ -10,6 +10,20 @@ public sealed class AppCatalogTests
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
 
     [Fact]
+    public void Add_keeps_an_IP_address_in_the_one_spelling_it_is_matched_in()
+    {
+        AppEntry added = AppCatalog.Add(Seed(), new AppEntry
+        {
+            Name = "Lab",
+            Upstream = "http://127.0.0.1:8080",
+            Hostnames = ["010.000.000.006", "10.0.0.6", "[0:0::1]", "::1", "0xa.5"],
+        }, Now);
+
+        // Leading zeros make a part octal, as System.Uri and inet_aton read it: the store says so.
+        Assert.Equal(["8.0.0.6", "10.0.0.6", "::1", "10.0.0.5"], added.Hostnames);
+    }
+
+    [Fact]
     public void Add_normalizes_the_app_and_stamps_it()
     {
         CasbConfiguration configuration = Seed();

@@ -115,4 +115,29 @@ public sealed class HostSpellingAgreementTests
         Assert.Equal("Books", WhatIfApp(powerShell, harness, host, path));
         Assert.Equal("Books", WhatIfApp(powerShell, harness, host.Replace("xn--bcher-kva", "bücher", StringComparison.OrdinalIgnoreCase), path));
     }
+
+    /// <summary>
+    /// Every generated spelling of a host name or IP address reaches the same app at the gateway as in Test-CasbAccess,
+    /// whose System.Uri writes an IP address in its one canonical form ("127.1", "0x7f.0.0.1", "[0:0::1]" and a stored
+    /// "010.000.000.006" used to be found by one and not the other).
+    /// </summary>
+    [Fact]
+    public async Task Generated_host_spellings_reach_the_same_app_at_the_gateway_and_in_Test_CasbAccess()
+    {
+        await using GatewayHarness harness = await StartAsync();
+        using var powerShell = new PowerShellHost();
+        var disagreements = new List<string>();
+
+        Gen.Select(Host, Gen.OneOf(Paths)).Sample((host, path) =>
+        {
+            string? atGateway = GatewayAppAsync(harness, host, path).GetAwaiter().GetResult();
+            string? whatIf = WhatIfApp(powerShell, harness, host, path);
+            if (atGateway != whatIf)
+            {
+                disagreements.Add($"{host}{path}: gateway {atGateway ?? "no app"}, Test-CasbAccess {whatIf ?? "no app"}");
+            }
+        }, iter: 200, threads: 1);
+
+        Assert.True(disagreements.Count == 0, string.Join("\n", disagreements.Distinct()));
+    }
 }

@@ -57,7 +57,16 @@ public sealed class AppMatcherFastPathTests
             h = h[1..^1];
         }
 
-        return h.ToLowerInvariant();
+        // An IP address, in any spelling, in its one canonical form (without a zone).
+        h = h.ToLowerInvariant();
+        if (h.Length > 0 && (char.IsAsciiDigit(h[0]) || h.Contains(':')) && System.Net.IPAddress.TryParse(h, out System.Net.IPAddress? address))
+        {
+            return address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+                ? new System.Net.IPAddress(address.GetAddressBytes()).ToString()
+                : address.ToString();
+        }
+
+        return h;
     }
 
     private static readonly Gen<string> HostSpelling = Gen.Select(

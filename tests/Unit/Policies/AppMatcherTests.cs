@@ -1,5 +1,6 @@
 using CasbCore.Model;
 using CasbCore.Policies;
+using CsCheck;
 
 namespace CasbModule.Tests.Policies;
 
@@ -80,4 +81,54 @@ public sealed class AppMatcherTests
 
     private static AppEntry App(string name, string prefix, params string[] hostnames) =>
         new() { Name = name, Upstream = "http://127.0.0.1:1", PathPrefix = prefix, Hostnames = [.. hostnames] };
+
+    /// <summary>
+    /// Every spelling of an IPv4 address that System.Uri (Test-CasbAccess) reads as one (dotted parts of 1 to 4, each
+    /// decimal, octal or hex) reaches the app listed under the address, as its canonical spelling does, at the gateway too.
+    /// </summary>
+    [Fact]
+    public void Every_spelling_of_an_IPv4_address_reaches_the_app_of_its_canonical_form()
+    {
+        var matcher = new AppMatcher([App("Lab", "/", "10.0.0.5"), App("Spelled", "/", "010.000.000.006"), App("Wide", "/", "*.0.5")]);
+        Gen<uint> address = Gen.OneOf(Gen.Const(0x0A000005u), Gen.Const(0x08000006u), Gen.UInt);
+        Gen.Select(address, Gen.Int[1, 4], Gen.Int[0, 2].Array[4]).Sample((value, parts, radixes) =>
+        {
+            // parts 1..4 as inet_aton reads them: the last part holds the remaining bytes.
+            uint[] values = parts switch
+            {
+                1 => [value],
+                2 => [value >> 24, value & 0xFFFFFF],
+                3 => [value >> 24, (value >> 16) & 0xFF, value & 0xFFFF],
+                _ => [value >> 24, (value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF],
+            };
+            string spelled = string.Join('.', values.Select((v, i) => radixes[i] switch
+            {
+                1 => "0" + Convert.ToString(v, 8),
+                2 => "0x" + Convert.ToString(v, 16),
+                _ => v.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }));
+            string canonical = new Uri($"https://{spelled}/").IdnHost;
+
+            Assert.Equal(new System.Net.IPAddress(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(value)).ToString(), canonical);
+            Assert.Equal(matcher.Find(canonical, "/")?.Name, matcher.Find(spelled, "/")?.Name);
+            Assert.Equal(matcher.Find(canonical, "/")?.Name, matcher.Find(spelled + ".:8443", "/")?.Name);
+        }, iter: 2000);
+
+        Assert.Equal("Lab", matcher.Find("0xa.5", "/")?.Name);
+        // Its leading zeros make "010.000.000.006" octal, as System.Uri and inet_aton read it: 8.0.0.6.
+        Assert.Equal("Spelled", matcher.Find("8.0.0.6", "/")?.Name);
+        Assert.Null(matcher.Find("10.0.0.6", "/"));
+        Assert.Equal("Wide", matcher.Find("10.1.0.5", "/")?.Name);
+    }
+
+    [Theory]
+    [InlineData("[0:0::1]:8443", "Loopback")]
+    [InlineData("[0000:0000:0000:0000:0000:0000:0000:0001]", "Loopback")]
+    [InlineData("0:0::1", "Loopback")]
+    [InlineData("127.1", "Loopback")]
+    [InlineData("2130706433:443", "Loopback")]
+    [InlineData("127.0.0.1.", "Loopback")]
+    [InlineData("1password.contoso.local", "Wildcard")]
+    public void Other_spellings_of_an_address_reach_its_app(string host, string expected) =>
+        Assert.Equal(expected, Matcher.Find(host, "/")?.Name);
 }

@@ -23,6 +23,14 @@ public static class ConfigurationInput
                 upstream.OriginalString);
         }
 
+        if (ConfigurationValidator.UpstreamPartProblem(upstream) is { } problem)
+        {
+            throw new CasbException(
+                "InvalidUpstream", CasbErrorKind.InvalidArgument,
+                $"The upstream {problem} (for example https://portal.contoso.local/app).",
+                upstream.UserInfo.Length > 0 ? null : upstream.OriginalString);
+        }
+
         return upstream.AbsoluteUri;
     }
 

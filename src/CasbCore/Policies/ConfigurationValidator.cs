@@ -51,6 +51,10 @@ public static class ConfigurationValidator
             {
                 Add("InvalidUpstream", app.Name, $"{what}: the upstream '{app.Upstream}' is not an absolute http:// or https:// URI.");
             }
+            else if (UpstreamPartProblem(new Uri(app.Upstream)) is { } partProblem)
+            {
+                Add("InvalidUpstream", app.Name, $"{what}: the upstream {partProblem}.");
+            }
             else if (!DisplayText.IsSafe(app.Upstream) || !DisplayText.IsSafe(new Uri(app.Upstream).ToString()))
             {
                 // Uri.ToString() un-escapes percent-encoded bidi controls: what the admin is shown must be what is stored.
@@ -194,6 +198,30 @@ public static class ConfigurationValidator
         Uri.TryCreate(upstream, UriKind.Absolute, out Uri? uri)
         && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
         && !string.IsNullOrEmpty(uri.Host);
+
+    /// <summary>
+    /// Null when an absolute upstream has only what the gateway can use (scheme, host, port, path), else why not. The
+    /// gateway appends the request's path and query to the upstream, so after a query or fragment they would land at the
+    /// upstream's root; a user name or password is not sent (HttpClient ignores it) and would be shown and logged.
+    /// </summary>
+    public static string? UpstreamPartProblem(Uri upstream)
+    {
+        ArgumentNullException.ThrowIfNull(upstream);
+        if (upstream.UserInfo.Length > 0)
+        {
+            // Not echoed: it holds a password.
+            return "has a user name or password, which the gateway does not send and would show in logs; give the upstream's credentials to the app, not the URI";
+        }
+
+        if (upstream.Query.Length > 0 || upstream.AbsoluteUri.Contains('?'))
+        {
+            return $"'{upstream.OriginalString}' has a query: the request's path and query are appended to the upstream, so they would land at its root";
+        }
+
+        return upstream.Fragment.Length > 0 || upstream.AbsoluteUri.Contains('#')
+            ? $"'{upstream.OriginalString}' has a fragment: the request's path and query are appended to the upstream, so they would land at its root"
+            : null;
+    }
 
     /// <summary>
     /// Null when <paramref name="hostname"/> is a valid app host name, else why not. Accepted: a DNS name

@@ -37,6 +37,10 @@ public sealed class ConfigurationValidatorTests
         { "same host and prefix twice", c => c.Apps[1].Hostnames.Add("MOS.contoso.local"), "DuplicateRoute", "already used by app 'Microsoft Online Services'" },
         { "relative upstream", c => c.Apps[0].Upstream = "mos.contoso.local", "InvalidUpstream", "absolute http:// or https://" },
         { "ftp upstream", c => c.Apps[0].Upstream = "ftp://files.contoso.local", "InvalidUpstream", "'ftp://files.contoso.local'" },
+        // The gateway appends the request's path and query to the upstream: after a query or fragment they went to its root.
+        { "upstream with a query", c => c.Apps[0].Upstream = "https://127.0.0.1:9001/app?tenant=a", "InvalidUpstream", "query" },
+        { "upstream with a fragment", c => c.Apps[0].Upstream = "https://127.0.0.1:9001/#x", "InvalidUpstream", "fragment" },
+        { "upstream with user info", c => c.Apps[0].Upstream = "https://svc:Secret1@127.0.0.1:9001/", "InvalidUpstream", "user name" },
         { "prefix without slash", c => c.Apps[0].PathPrefix = "app", "InvalidPathPrefix", "start with '/'" },
         { "prefix with query", c => c.Apps[0].PathPrefix = "/app?x=1", "InvalidPathPrefix", "'?'" },
         { "prefix with dot segment", c => c.Apps[0].PathPrefix = "/app/../admin", "InvalidPathPrefix", "'..'" },

@@ -138,7 +138,7 @@ internal sealed class ActivityMiddleware
 
         // Refused (an ambiguous path) or failed before the engine answered.
         return Refused(
-            feature.At, feature.CorrelationId, context.Request.Host.Host, feature.RefusedPath ?? context.Request.Path.Value ?? "/", method,
+            feature.At, feature.CorrelationId, RequestHosts.HostOf(context.Request), feature.RefusedPath ?? context.Request.Path.Value ?? "/", method,
             feature.ClientAddress, context.Request.Headers.UserAgent.ToString(), context.Connection.ClientCertificate,
             feature.RefusedMessage ?? ResponsePages.GenericBlockMessage, status, feature.State?.Revision ?? 0, _gatewayName,
             feature.Error, errorSource, feature.TraceId, BodyBytes(context));

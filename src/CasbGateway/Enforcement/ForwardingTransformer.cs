@@ -205,7 +205,8 @@ internal sealed class ForwardingTransformer : HttpTransformer
         if (responseHeaders.Location.Count > 0 || responseHeaders.ContentLocation.Count > 0)
         {
             string upstream = httpContext.Features.GetRequiredFeature<GatewayRequestFeature>().App!.Upstream;
-            string gateway = string.Concat(httpContext.Request.Scheme, "://", httpContext.Request.Host.Value);
+            // The Host header as sent, as X-Forwarded-Host: Request.Host.Value would write an "xn--" name in Unicode.
+            string gateway = string.Concat(httpContext.Request.Scheme, "://", httpContext.Request.Headers.Host.ToString());
             responseHeaders.Location = ToGatewayAddress(responseHeaders.Location, upstream, gateway);
             responseHeaders.ContentLocation = ToGatewayAddress(responseHeaders.ContentLocation, upstream, gateway);
         }

@@ -1,6 +1,7 @@
 using System.Net;
 using CasbCore.Activity;
 using CasbGateway.Configuration;
+using CasbGateway.Enforcement;
 
 namespace CasbGateway.SignIn;
 
@@ -70,7 +71,7 @@ internal sealed class SignInActivityFeature
             CorrelationId = CorrelationId,
             TraceId = TraceId,
             App = App,
-            Host = context.Request.Host.Host,
+            Host = RequestHosts.HostOf(context.Request),
             Path = context.Request.Path.Value,
             Method = context.Request.Method,
             User = User,

@@ -1,3 +1,4 @@
+using CasbGateway.Enforcement;
 using Microsoft.AspNetCore.Authentication;
 
 namespace CasbGateway.SignIn;
@@ -17,7 +18,7 @@ internal static class SignInChallenge
         }
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
         {
-            context.RequestServices.GetRequiredService<SignInLog>().LogUnavailable(ex, context.Request.Host.Host, ex.Message, correlationId);
+            context.RequestServices.GetRequiredService<SignInLog>().LogUnavailable(ex, RequestHosts.HostOf(context.Request), ex.Message, correlationId);
             // At /.casb/signin this is a sign-in that failed; for an app's own page the request's record says it.
             context.Features.Get<SignInActivityFeature>()?.Failed(CasbCore.Activity.ActivityKinds.SignIn, "identity_provider_unavailable");
             await SignInPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "identity_provider_unavailable", "Sign-in unavailable",

@@ -83,7 +83,7 @@ internal sealed class SignInEndpointsMiddleware
         bool signingOut = Is(path, SignInPaths.SignOut) || Is(path, SignInPaths.SignedOut);
         if (signIn.Problem is not null && !signingOut)
         {
-            _log.LogUnavailable(null, context.Request.Host.Host, signIn.Problem, correlationId);
+            _log.LogUnavailable(null, RequestHosts.HostOf(context.Request), signIn.Problem, correlationId);
             if (signingIn)
             {
                 feature.Failed(ActivityKinds.SignIn, "sign_in_unavailable");
@@ -108,7 +108,7 @@ internal sealed class SignInEndpointsMiddleware
             }
             else if (Is(path, SignInPaths.SignIn) && HttpMethods.IsGet(context.Request.Method))
             {
-                string? back = ReturnUrls.Normalize(context.Request.Query["returnUrl"].ToString(), context.Request.Scheme, context.Request.Host.Value ?? "");
+                string? back = ReturnUrls.Normalize(context.Request.Query["returnUrl"].ToString(), context.Request.Scheme, context.Request.Headers.Host.ToString());
                 if (back is null)
                 {
                     feature.Failed(ActivityKinds.SignIn, "return_url_invalid");
@@ -126,7 +126,7 @@ internal sealed class SignInEndpointsMiddleware
             else if (Is(path, SignInPaths.SignedOut))
             {
                 await SignInPages.WriteAsync(context, StatusCodes.Status200OK, "signed_out", "Signed out",
-                    $"You have signed out of {context.Request.Host.Host}.", correlationId);
+                    $"You have signed out of {RequestHosts.HostOf(context.Request)}.", correlationId);
             }
             else
             {
@@ -135,7 +135,7 @@ internal sealed class SignInEndpointsMiddleware
         }
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
         {
-            _log.LogUnavailable(ex, context.Request.Host.Host, ex.Message, correlationId);
+            _log.LogUnavailable(ex, RequestHosts.HostOf(context.Request), ex.Message, correlationId);
             if (signingIn)
             {
                 feature.Failed(ActivityKinds.SignIn, "identity_provider_unavailable");
@@ -155,7 +155,7 @@ internal sealed class SignInEndpointsMiddleware
         if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
         {
             await SignInPages.WriteAsync(context, StatusCodes.Status200OK, "sign_out", "Sign out",
-                user is null ? "You are not signed in." : $"Sign out of {context.Request.Host.Host}?", correlationId, user);
+                user is null ? "You are not signed in." : $"Sign out of {RequestHosts.HostOf(context.Request)}?", correlationId, user);
             return;
         }
 
@@ -169,7 +169,7 @@ internal sealed class SignInEndpointsMiddleware
         }
 
         await context.SignOutAsync(SignInSchemes.Session);
-        _log.LogSignedOut(context.Request.Host.Host, user);
+        _log.LogSignedOut(RequestHosts.HostOf(context.Request), user);
         feature.Succeeded(ActivityKinds.SignOut, user);
         if (!atProvider)
         {
@@ -184,7 +184,7 @@ internal sealed class SignInEndpointsMiddleware
         }
         catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException)
         {
-            _log.LogUnavailable(ex, context.Request.Host.Host, "sign-out at the identity provider: " + ex.Message, correlationId);
+            _log.LogUnavailable(ex, RequestHosts.HostOf(context.Request), "sign-out at the identity provider: " + ex.Message, correlationId);
             context.Response.Redirect(SignInPaths.SignedOut);
         }
     }

@@ -105,54 +105,63 @@ internal sealed class GatewayHarness : IAsyncDisposable
         IReadOnlyList<KeyValuePair<string, string>>? activityOtlpHeaders = null)
     {
         var harness = new GatewayHarness(Directory.CreateTempSubdirectory("casb-gw-").FullName);
-        await harness.StartUpstreamAsync();
-        harness.Store.Update(c =>
+        // A store or gateway that fails to start (a test of a refused configuration) leaves no folder or upstream behind.
+        try
         {
-            c.Apps.Add(new AppEntry
+            await harness.StartUpstreamAsync();
+            harness.Store.Update(c =>
             {
-                Name = AppName,
-                Upstream = upstreamOverride ?? harness.UpstreamUrl.ToString().TrimEnd('/'),
-                Hostnames = { "localhost", "127.0.0.1" },
-                ForwardClientCertificate = forwardClientCertificate,
+                c.Apps.Add(new AppEntry
+                {
+                    Name = AppName,
+                    Upstream = upstreamOverride ?? harness.UpstreamUrl.ToString().TrimEnd('/'),
+                    Hostnames = { "localhost", "127.0.0.1" },
+                    ForwardClientCertificate = forwardClientCertificate,
+                });
+
+                // Tests look at the record of each request; ActivityVolumeTests set Summary (the product's default) themselves.
+                c.Settings.ActivityVolume = ActivityVolume.Full;
+                configure?.Invoke(c);
             });
 
-            // Tests look at the record of each request; ActivityVolumeTests set Summary (the product's default) themselves.
-            c.Settings.ActivityVolume = ActivityVolume.Full;
-            configure?.Invoke(c);
-        });
-
-        beforeStart?.Invoke(harness.Store);
-        GatewayOptions Options(string name) => new()
-        {
-            StorePath = harness.StorePath,
-            Urls = new[] { "https://127.0.0.1:0" },
-            Name = name,
-            UpstreamTimeout = upstreamTimeout ?? TimeSpan.FromSeconds(100),
-            ConfigurationPollInterval = TimeSpan.FromMilliseconds(500),
-            MetricsAllowedFrom = metricsAllowedFrom ?? GatewayOptions.DefaultMetricsAllowedFrom,
-            MaxRequestBodySize = maxRequestBodySize,
-            ActivityQueueCapacity = activityQueueCapacity ?? CasbCore.Activity.ActivityPump.DefaultCapacity,
-            ActivityDatabase = activityDatabase,
-            ActivityOtlpEndpoint = activityOtlp is null ? null : CasbCore.Activity.OtlpActivitySink.LogsUri(activityOtlp.ToString()),
-            ActivityOtlpHeaders = activityOtlpHeaders ?? [],
-        };
-        // The gateway and its replicas are built and started at the same time, as replicas of one store are.
-        WebApplication[] gateways = await Task.WhenAll(Enumerable.Range(0, 1 + replicas).Select(i => Task.Run(async () =>
-        {
-            WebApplication gateway = GatewayApp.Build(Options(i == 0 ? "test" : $"test-{i}"), services =>
+            beforeStart?.Invoke(harness.Store);
+            GatewayOptions Options(string name) => new()
             {
-                services.RemoveAll<IAccessDecider>();
-                services.AddSingleton<IAccessDecider>(harness.Decider);
-                configureServices?.Invoke(services);
-            });
-            await gateway.StartAsync();
-            return gateway;
-        })));
-        harness._gateway = gateways[0];
-        harness._replicas = gateways[1..];
-        harness.GatewayUrl = new Uri(Address(harness._gateway));
-        harness.ReplicaUrls = harness._replicas.Select(r => new Uri(Address(r))).ToArray();
-        return harness;
+                StorePath = harness.StorePath,
+                Urls = new[] { "https://127.0.0.1:0" },
+                Name = name,
+                UpstreamTimeout = upstreamTimeout ?? TimeSpan.FromSeconds(100),
+                ConfigurationPollInterval = TimeSpan.FromMilliseconds(500),
+                MetricsAllowedFrom = metricsAllowedFrom ?? GatewayOptions.DefaultMetricsAllowedFrom,
+                MaxRequestBodySize = maxRequestBodySize,
+                ActivityQueueCapacity = activityQueueCapacity ?? CasbCore.Activity.ActivityPump.DefaultCapacity,
+                ActivityDatabase = activityDatabase,
+                ActivityOtlpEndpoint = activityOtlp is null ? null : CasbCore.Activity.OtlpActivitySink.LogsUri(activityOtlp.ToString()),
+                ActivityOtlpHeaders = activityOtlpHeaders ?? [],
+            };
+            // The gateway and its replicas are built and started at the same time, as replicas of one store are.
+            WebApplication[] gateways = await Task.WhenAll(Enumerable.Range(0, 1 + replicas).Select(i => Task.Run(async () =>
+            {
+                WebApplication gateway = GatewayApp.Build(Options(i == 0 ? "test" : $"test-{i}"), services =>
+                {
+                    services.RemoveAll<IAccessDecider>();
+                    services.AddSingleton<IAccessDecider>(harness.Decider);
+                    configureServices?.Invoke(services);
+                });
+                await gateway.StartAsync();
+                return gateway;
+            })));
+            harness._gateway = gateways[0];
+            harness._replicas = gateways[1..];
+            harness.GatewayUrl = new Uri(Address(harness._gateway));
+            harness.ReplicaUrls = harness._replicas.Select(r => new Uri(Address(r))).ToArray();
+            return harness;
+        }
+        catch
+        {
+            await harness.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The (first) gateway's services, for tests that drive one of its parts directly.</summary>

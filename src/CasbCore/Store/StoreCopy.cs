@@ -92,9 +92,7 @@ public static class StoreCopy
     {
         for (int attempt = 1; ; attempt++)
         {
-            byte[] document = from.ReadDocument()
-                ?? throw new CasbException("StoreCopySourceEmpty", CasbErrorKind.ObjectNotFound, $"The store '{from.Location}' has no configuration to copy.", from.Location);
-            CasbConfiguration source = CasbStore.Parse(document, from.DocumentName);
+            (byte[] document, CasbConfiguration source) = from.ReadWritten("StoreCopySourceEmpty", "copy");
             var blobs = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
             foreach (string name in from.ListBlobs(""))
             {

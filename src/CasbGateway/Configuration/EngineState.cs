@@ -18,6 +18,17 @@ internal sealed class EngineState
         Apps = configuration.Apps
             .GroupBy(a => a.Name, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+        // Validated absolute URIs: parsed once per revision, not per redirect the app answers.
+        var upstreams = new Dictionary<string, Uri>(StringComparer.OrdinalIgnoreCase);
+        foreach (AppEntry app in Apps.Values)
+        {
+            if (Uri.TryCreate(app.Upstream, UriKind.Absolute, out Uri? upstream))
+            {
+                upstreams[app.Name] = upstream;
+            }
+        }
+
+        Upstreams = upstreams;
         BlockPageDetail = configuration.Settings.BlockPageDetail;
         IdentityHeader = string.IsNullOrWhiteSpace(configuration.Settings.IdentityHeader) ? null : configuration.Settings.IdentityHeader;
     }
@@ -33,6 +44,9 @@ internal sealed class EngineState
     public string ShortHash => ContentHash is null ? "none" : ContentHash[..12];
 
     public IReadOnlyDictionary<string, AppEntry> Apps { get; }
+
+    /// <summary>Each app's upstream, parsed, by app name (the upstream address the gateway rewrites in Location headers).</summary>
+    public IReadOnlyDictionary<string, Uri> Upstreams { get; }
 
     public string? IdentityHeader { get; }
 

@@ -76,9 +76,9 @@ internal sealed class ForwardingTransformer : HttpTransformer
     /// followed it left the gateway and its enforcement (nginx's proxy_redirect default). Any other value as it is.
     /// </summary>
     internal static Microsoft.Extensions.Primitives.StringValues ToGatewayAddress(
-        Microsoft.Extensions.Primitives.StringValues values, string upstream, string gateway)
+        Microsoft.Extensions.Primitives.StringValues values, Uri origin, string gateway)
     {
-        if (values.Count == 0 || !Uri.TryCreate(upstream, UriKind.Absolute, out Uri? origin))
+        if (values.Count == 0)
         {
             return values;
         }
@@ -202,9 +202,10 @@ internal sealed class ForwardingTransformer : HttpTransformer
 
         bool proceed = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
         IHeaderDictionary responseHeaders = httpContext.Response.Headers;
-        if (responseHeaders.Location.Count > 0 || responseHeaders.ContentLocation.Count > 0)
+        if ((responseHeaders.Location.Count > 0 || responseHeaders.ContentLocation.Count > 0)
+            && httpContext.Features.GetRequiredFeature<GatewayRequestFeature>() is { State: { } state, App: { } app }
+            && state.Upstreams.TryGetValue(app.Name, out Uri? upstream))
         {
-            string upstream = httpContext.Features.GetRequiredFeature<GatewayRequestFeature>().App!.Upstream;
             // The Host header as sent, as X-Forwarded-Host: Request.Host.Value would write an "xn--" name in Unicode.
             string gateway = string.Concat(httpContext.Request.Scheme, "://", httpContext.Request.Headers.Host.ToString());
             responseHeaders.Location = ToGatewayAddress(responseHeaders.Location, upstream, gateway);

@@ -1,6 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
+using CasbGateway.Configuration;
 
 namespace CasbGateway.Enforcement;
 
@@ -34,12 +36,10 @@ internal sealed class HeaderStrippingMiddleware
                 feature.IdentityHeaderValue = identity[identity.Count - 1];
             }
 
-            if (headers.TryGetValue("X-Forwarded-For", out StringValues forwardedFor) && !StringValues.IsNullOrEmpty(forwardedFor))
+            if (TryForwardedClient(headers, out string? forwardedFor, out IPAddress? client))
             {
-                feature.TrustedForwardedFor = forwardedFor.ToString();
-                // An entry that is no address leaves the client unknown (in no IP range), never the proxy itself, whose
-                // address an office range may well hold.
-                feature.ClientAddress = LastAddress(feature.TrustedForwardedFor);
+                feature.TrustedForwardedFor = forwardedFor;
+                feature.ClientAddress = client;
             }
         }
 
@@ -67,6 +67,40 @@ internal sealed class HeaderStrippingMiddleware
                 headers.Remove(name);
             }
         }
+    }
+
+    /// <summary>
+    /// The client's address as the engine reads it, for a request that has not been through this middleware yet (the
+    /// gateway's own endpoints): behind a trusted proxy the right-most X-Forwarded-For entry, else the peer (IPv4-mapped
+    /// addresses unmapped).
+    /// </summary>
+    internal static IPAddress? ClientAddress(EngineState? state, IPAddress? peer, IHeaderDictionary headers)
+    {
+        if (peer is { IsIPv4MappedToIPv6: true })
+        {
+            peer = peer.MapToIPv4();
+        }
+
+        return state?.IsTrustedProxy(peer) == true && TryForwardedClient(headers, out _, out IPAddress? client) ? client : peer;
+    }
+
+    /// <summary>
+    /// What a trusted proxy's X-Forwarded-For says of the client, when it sent one: the right-most entry's address, or
+    /// null when that entry is no address. The client is then unknown (in no IP range), never the proxy itself, whose
+    /// address an office range may well hold.
+    /// </summary>
+    private static bool TryForwardedClient(IHeaderDictionary headers, [NotNullWhen(true)] out string? forwardedFor, out IPAddress? client)
+    {
+        forwardedFor = null;
+        client = null;
+        if (!headers.TryGetValue("X-Forwarded-For", out StringValues values) || StringValues.IsNullOrEmpty(values))
+        {
+            return false;
+        }
+
+        forwardedFor = values.ToString();
+        client = LastAddress(forwardedFor);
+        return true;
     }
 
     // The right-most entry is the one the trusted proxy itself added.

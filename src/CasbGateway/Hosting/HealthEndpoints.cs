@@ -15,19 +15,10 @@ internal static class HealthEndpoints
     /// trusted proxy the right-most X-Forwarded-For entry, not the proxy. Taken from the peer alone, a proxy on the gateway's
     /// own host (loopback, the default range) or in its network handed every client it relays /metrics and the details.
     /// </summary>
-    public static bool IsMetricsCaller(HttpContext context, GatewayOptions options)
-    {
-        IPAddress? peer = context.Connection.RemoteIpAddress;
-        IPAddress? caller = peer;
-        if (context.RequestServices.GetRequiredService<ConfigurationMonitor>().Current is { } state
-            && state.IsTrustedProxy(peer is { IsIPv4MappedToIPv6: true } ? peer.MapToIPv4() : peer)
-            && context.Request.Headers.TryGetValue("X-Forwarded-For", out StringValues forwardedFor) && !StringValues.IsNullOrEmpty(forwardedFor))
-        {
-            caller = Enforcement.HeaderStrippingMiddleware.LastAddress(forwardedFor.ToString());
-        }
-
-        return caller is not null && IPRanges.ContainsAny(options.MetricsAllowedFrom, caller);
-    }
+    public static bool IsMetricsCaller(HttpContext context, GatewayOptions options) =>
+        Enforcement.HeaderStrippingMiddleware.ClientAddress(
+                context.RequestServices.GetRequiredService<ConfigurationMonitor>().Current, context.Connection.RemoteIpAddress, context.Request.Headers)
+            is { } caller && IPRanges.ContainsAny(options.MetricsAllowedFrom, caller);
 
     /// <summary>
     /// /healthz (the process answers) and /readyz (a configuration is loaded), answered by the gateway on every host.

@@ -50,23 +50,19 @@ public sealed class ExportCasbConfigurationCommand : CasbStoreCmdlet
             ThrowError("FileExists", ErrorCategory.ResourceExists, $"The file '{path}' already exists. Use -Force to overwrite it.", path);
         }
 
-        // A store never written to (a mistyped -StorePath, an unset $env:CASB_STORE) would export as an empty configuration,
-        // which Import-CasbConfiguration -Replace applies by removing everything; Copy-CasbStore refuses it the same way.
+        // A store never written to would export as an empty configuration, which Import-CasbConfiguration -Replace applies
+        // by removing everything; Copy-CasbStore refuses it the same way.
+        CasbConfiguration configuration;
         try
         {
-            if (Store.ReadDocument() is null)
-            {
-                ThrowCasbError(new CasbException(
-                    StoreEmptyErrorId, CasbErrorKind.ObjectNotFound,
-                    $"The store '{Store.Location}' has no configuration to export. Check -StorePath (or $env:CASB_STORE).", Store.Location));
-            }
+            configuration = Store.ReadWritten(StoreEmptyErrorId, "export").Configuration;
         }
         catch (CasbException ex)
         {
             ThrowCasbError(ex);
+            throw; // unreachable: ThrowTerminatingError throws
         }
 
-        CasbConfiguration configuration = LoadConfiguration();
         if (!ShouldProcess(path, $"Export configuration revision {configuration.Revision} of '{Store.Location}'"))
         {
             return;

@@ -63,7 +63,7 @@ public sealed class UpstreamRedirectTests
     [InlineData("not a url", "not a url")]
     public void An_upstream_path_put_in_front_of_the_request_s_is_taken_off_again(string answered, string expected)
     {
-        Assert.Equal(expected, CasbGateway.Enforcement.ForwardingTransformer.ToGatewayAddress(answered, "http://10.0.0.5:8080/base/", "https://portal.contoso.com").ToString());
+        Assert.Equal(expected, CasbGateway.Enforcement.ForwardingTransformer.ToGatewayAddress(answered, new Uri("http://10.0.0.5:8080/base/"), "https://portal.contoso.com").ToString());
     }
 
     private static string Fill(string template, string upstream, string gateway) =>

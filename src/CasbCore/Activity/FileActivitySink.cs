@@ -267,28 +267,10 @@ public sealed class FileActivitySink : IActivitySink
 
     // Who went where, from which address and device: created for the gateway's account only (700, 600), whatever the
     // umask. A folder or file that exists keeps the mode it has.
-    private static void CreateFolder(string directory)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(directory);
-        }
-        else
-        {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-    }
+    private static void CreateFolder(string directory) => OwnerOnly.CreateDirectory(directory);
 
-    private static FileStream OpenOwnerOnly(string path, FileMode mode, FileAccess access, int bufferSize)
-    {
-        var options = new FileStreamOptions { Mode = mode, Access = access, Share = FileShare.ReadWrite | FileShare.Delete, BufferSize = bufferSize };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        return new FileStream(path, options);
-    }
+    private static FileStream OpenOwnerOnly(string path, FileMode mode, FileAccess access, int bufferSize) =>
+        new(path, OwnerOnly.FileOptions(mode, access, FileShare.ReadWrite | FileShare.Delete, bufferSize));
 
     private static bool EndsWithNewLine(FileStream file)
     {

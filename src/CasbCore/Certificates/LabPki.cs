@@ -122,12 +122,8 @@ public sealed class LabPki : IDisposable
             {
                 // A key under the published lab password is a device certificate for whoever can read it: the owner's
                 // only (mode 600), also when -Force writes over an older, readable file, before any byte of the new key.
-                var options = new FileStreamOptions
-                {
-                    Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                };
-                using var stream = new FileStream(path, options);
-                File.SetUnixFileMode(stream.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                using var stream = new FileStream(path, OwnerOnly.FileOptions(FileMode.Create, FileAccess.Write));
+                OwnerOnly.Tighten(stream);
                 stream.Write(content);
             }
 

@@ -158,15 +158,8 @@ public sealed class NssDatabase
         {
             if (!System.IO.Directory.Exists(Path))
             {
-                if (OperatingSystem.IsWindows())
-                {
-                    System.IO.Directory.CreateDirectory(Path);
-                }
-                else
-                {
-                    // Private keys live here: owner only, as Chromium creates it.
-                    System.IO.Directory.CreateDirectory(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                }
+                // Private keys live here: owner only, as Chromium creates it.
+                OwnerOnly.CreateDirectory(Path);
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -270,13 +263,7 @@ public sealed class NssDatabase
         public string Write(string name, byte[] content)
         {
             string file = System.IO.Path.Combine(_folder.FullName, name);
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var stream = new FileStream(file, options))
+            using (var stream = new FileStream(file, OwnerOnly.FileOptions(FileMode.CreateNew, FileAccess.Write)))
             {
                 stream.Write(content);
             }

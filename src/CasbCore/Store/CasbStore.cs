@@ -469,22 +469,8 @@ public sealed class CasbStore : IConfigurationStore
         string temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(file)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            if (OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(directory);
-            }
-            else
-            {
-                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var stream = new FileStream(temp, options))
+            OwnerOnly.CreateDirectory(directory);
+            using (var stream = new FileStream(temp, OwnerOnly.FileOptions(FileMode.CreateNew, FileAccess.Write)))
             {
                 stream.Write(content);
                 stream.Flush(flushToDisk: true);

@@ -18,9 +18,9 @@ internal sealed class FileSetReplacement
     public void Write(string target, ReadOnlySpan<byte> content, bool ownerOnly)
     {
         string directory = Path.GetDirectoryName(target)!;
-        if (ownerOnly && !OperatingSystem.IsWindows())
+        if (ownerOnly)
         {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            OwnerOnly.CreateDirectory(directory);
         }
         else
         {
@@ -28,11 +28,9 @@ internal sealed class FileSetReplacement
         }
 
         string staged = TempName(target, "tmp");
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (ownerOnly && !OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
+        FileStreamOptions options = ownerOnly
+            ? OwnerOnly.FileOptions(FileMode.CreateNew, FileAccess.Write)
+            : new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
 
         _steps.Add((target, staged));
         using var stream = new FileStream(staged, options);

@@ -115,13 +115,7 @@ public sealed class StoreSecrets
         string temp = System.IO.Path.Combine(directory, $".{FileName}.{Guid.NewGuid():N}.tmp");
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var stream = new FileStream(temp, options))
+            using (var stream = new FileStream(temp, OwnerOnly.FileOptions(FileMode.CreateNew, FileAccess.Write)))
             {
                 JsonSerializer.Serialize(stream, new SecretsDocument { Secrets = new Dictionary<string, string>(_values, StringComparer.Ordinal) }, CasbStore.SerializerOptions);
                 stream.Flush(flushToDisk: true);

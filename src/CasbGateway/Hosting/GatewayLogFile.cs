@@ -15,14 +15,8 @@ internal static class GatewayLogFile
             }
 
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.ReadWrite | FileShare.Delete };
-            if (!OperatingSystem.IsWindows())
-            {
-                // It names users as they sign in, and the hosts and paths they asked for: the gateway's account only.
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            stream = new FileStream(path, options);
+            // It names users as they sign in, and the hosts and paths they asked for: the gateway's account only.
+            stream = new FileStream(path, CasbCore.OwnerOnly.FileOptions(FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
         {

@@ -159,13 +159,7 @@ internal static class ServerCertificate
         byte[] pfx = CreateSelfSignedPfx();
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         string temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temp, fileOptions))
+        using (var stream = new FileStream(temp, CasbCore.OwnerOnly.FileOptions(FileMode.CreateNew, FileAccess.Write)))
         {
             stream.Write(pfx);
         }

@@ -88,18 +88,8 @@ internal static class ServiceCollectionSignInExtensions
         }
     }
 
-    private static DirectoryInfo CreatePrivateDirectory(string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return Directory.CreateDirectory(path);
-        }
-
-        DirectoryInfo directory = Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        // CreateDirectory leaves an existing folder's mode alone: the keys decrypt every session, so it is tightened here.
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return directory;
-    }
+    // CreateDirectory leaves an existing folder's mode alone: the keys decrypt every session, so it is tightened too.
+    private static DirectoryInfo CreatePrivateDirectory(string path) => CasbCore.OwnerOnly.CreateDirectory(path, tighten: true);
 }
 
 internal static class ApplicationBuilderSignInExtensions

@@ -31,7 +31,7 @@ public static class ConditionalAccessPolicyCatalog
         ArgumentNullException.ThrowIfNull(policy);
         policy.Name = ItemNames.Normalize(policy.Name, "policy");
         policy.IncludeUsers = ConfigurationInput.IncludeUsers(policy.IncludeUsers);
-        policy.ExcludeUsers = ConfigurationInput.Users(policy.ExcludeUsers);
+        policy.ExcludeUsers = ConfigurationInput.ExcludeUsers(policy.ExcludeUsers);
         policy.ClientAppTypes = policy.ClientAppTypes.Distinct().ToList();
         return policy;
     }
@@ -55,7 +55,7 @@ public static class ConditionalAccessPolicyCatalog
         {
             NewName = change.NewName is null ? null : ItemNames.Normalize(change.NewName, "policy"),
             IncludeUsers = change.IncludeUsers is null ? null : ConfigurationInput.IncludeUsers(change.IncludeUsers),
-            ExcludeUsers = change.ExcludeUsers is null ? null : ConfigurationInput.Users(change.ExcludeUsers),
+            ExcludeUsers = change.ExcludeUsers is null ? null : ConfigurationInput.ExcludeUsers(change.ExcludeUsers),
             ClientAppTypes = change.ClientAppTypes?.Distinct().ToList(),
         };
     }

@@ -62,9 +62,8 @@ public static class ConfigurationInput
                     $"'{raw}' is not a host name ({problem}); for example portal.contoso.local or *.contoso.local.", raw);
             }
 
-            // An IP address as the matcher compares it, so the store shows one spelling and two spellings of one address are one.
-            string normalized = AppMatcher.NormalizeHost(raw);
-            string hostname = System.Net.IPAddress.TryParse(normalized, out _) ? normalized : raw.Trim().TrimEnd('.').ToLowerInvariant();
+            // As the matcher compares it (lower case, an IPv6 address canonical), so the store shows one spelling and two spellings are one.
+            string hostname = AppMatcher.NormalizeHost(raw);
             if (!result.Contains(hostname, StringComparer.Ordinal))
             {
                 result.Add(hostname);
@@ -169,6 +168,27 @@ public static class ConfigurationInput
             .Select(u => ItemNames.IsSame(u, CompiledConditionalAccessPolicy.AllUsers) ? CompiledConditionalAccessPolicy.AllUsers : u)
             .ToList();
 
+    /// <summary>The error id of a user name that cannot be one: empty, or "All" among the excluded users.</summary>
+    public const string InvalidUserErrorId = "InvalidUser";
+
+    internal const string ExcludesEveryone =
+        "excludes 'All', every user: it would never apply. To stop a policy, turn it off (Set-CasbConditionalAccessPolicy -State Off, Disable-CasbAccessPolicy, Disable-CasbSessionPolicy).";
+
+    /// <summary>
+    /// A policy's excluded users: <see cref="Users"/>, without "All". Included, "All" is everyone; excluded it would make a
+    /// policy that never applies (exclude beats include), and as a user named All it would mean what no admin wrote.
+    /// </summary>
+    public static List<string> ExcludeUsers(IEnumerable<string> users)
+    {
+        List<string> result = Users(users);
+        if (result.Exists(CompiledConditionalAccessPolicy.IsAllUsers))
+        {
+            throw new CasbException(InvalidUserErrorId, CasbErrorKind.InvalidArgument, "The policy " + ExcludesEveryone, "All");
+        }
+
+        return result;
+    }
+
     /// <summary>User names, trimmed and de-duplicated case-insensitively.</summary>
     public static List<string> Users(IEnumerable<string> users)
     {
@@ -178,7 +198,7 @@ public static class ConfigurationInput
             string trimmed = (user ?? "").Trim();
             if (trimmed.Length == 0)
             {
-                throw new CasbException("InvalidUser", CasbErrorKind.InvalidArgument, "A user name is empty.", user);
+                throw new CasbException(InvalidUserErrorId, CasbErrorKind.InvalidArgument, "A user name is empty.", user);
             }
 
             if (!result.Contains(trimmed, StringComparer.OrdinalIgnoreCase))

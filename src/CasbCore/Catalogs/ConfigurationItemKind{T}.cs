@@ -25,6 +25,9 @@ internal sealed class ConfigurationItemKind<T>(string type, string display, Func
     /// <summary>Stamps a policy as modified.</summary>
     public Action<T, DateTimeOffset>? Touch { get; init; }
 
+    /// <summary>The users a policy excludes, when it has any: never "All" (<see cref="ConfigurationInput.ExcludeUsers"/>).</summary>
+    public Func<T, List<string>>? ExcludeUsers { get; init; }
+
     /// <summary>Further checks of one item (filters that must parse); adds (error id, message) pairs.</summary>
     public Action<T, string, Action<string, string>>? Check { get; init; }
 
@@ -187,6 +190,11 @@ internal sealed class ConfigurationItemKind<T>(string type, string display, Func
                 {
                     Add("UnknownGroup", $"{what} refers to group '{group}', which does not exist.");
                 }
+            }
+
+            if (ExcludeUsers is not null && ExcludeUsers(item).Any(CompiledConditionalAccessPolicy.IsAllUsers))
+            {
+                Add(ConfigurationInput.InvalidUserErrorId, $"{what} {ConfigurationInput.ExcludesEveryone}");
             }
 
             Check?.Invoke(item, what, Add);

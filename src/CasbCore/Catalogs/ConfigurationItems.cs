@@ -31,6 +31,7 @@ public static class ConfigurationItems
             Named = true,
             Apps = p => p.Apps,
             GroupLists = p => [p.IncludeGroups, p.ExcludeGroups],
+            ExcludeUsers = p => p.ExcludeUsers,
             TurnOff = p => p.State = ConditionalAccessState.Off,
             Touch = (p, now) => p.ModifiedAt = now,
         };
@@ -41,6 +42,7 @@ public static class ConfigurationItems
             Named = true,
             Apps = p => p.Apps,
             GroupLists = p => [p.Groups, p.ExcludeGroups],
+            ExcludeUsers = p => p.ExcludeUsers,
             TurnOff = p => p.Enabled = false,
             Touch = (p, now) => p.ModifiedAt = now,
             Check = (p, what, add) => CheckFilters(p.IPRanges, p.DeviceTags, what, add),
@@ -52,6 +54,7 @@ public static class ConfigurationItems
             Named = true,
             Apps = p => p.Apps,
             GroupLists = p => [p.Groups, p.ExcludeGroups],
+            ExcludeUsers = p => p.ExcludeUsers,
             TurnOff = p => p.Enabled = false,
             Touch = (p, now) => p.ModifiedAt = now,
             Check = (p, what, add) =>

@@ -57,7 +57,7 @@ public abstract class FilterPolicyCatalog<TPolicy, TChange>
         policy.DeviceTags = ConfigurationInput.DeviceTags(policy.DeviceTags);
         policy.IPRanges = ConfigurationInput.IPRanges(policy.IPRanges);
         policy.Users = ConfigurationInput.IncludeUsers(policy.Users);
-        policy.ExcludeUsers = ConfigurationInput.Users(policy.ExcludeUsers);
+        policy.ExcludeUsers = ConfigurationInput.ExcludeUsers(policy.ExcludeUsers);
         PrepareOwn(policy);
         return policy;
     }
@@ -72,7 +72,7 @@ public abstract class FilterPolicyCatalog<TPolicy, TChange>
             DeviceTags = change.DeviceTags is null ? null : ConfigurationInput.DeviceTags(change.DeviceTags),
             IPRanges = change.IPRanges is null ? null : ConfigurationInput.IPRanges(change.IPRanges),
             Users = change.Users is null ? null : ConfigurationInput.IncludeUsers(change.Users),
-            ExcludeUsers = change.ExcludeUsers is null ? null : ConfigurationInput.Users(change.ExcludeUsers),
+            ExcludeUsers = change.ExcludeUsers is null ? null : ConfigurationInput.ExcludeUsers(change.ExcludeUsers),
         };
         return PrepareOwn((TChange)shared); // with clones through the record's virtual copy: still a TChange
     }

@@ -242,11 +242,15 @@ public static class ConfigurationValidator
             return "give the host name only, without a scheme or path";
         }
 
-        string unbracketed = host.Length > 1 && host[0] == '[' && host[^1] == ']' ? host[1..^1] : host;
+        string unbracketed = host.Length > 1 && host[0] == '[' && host[^1] == ']' ? host[1..^1] : host.TrimEnd('.');
         if (IPAddress.TryParse(unbracketed, out IPAddress? address) &&
             (address.AddressFamily == AddressFamily.InterNetworkV6 || unbracketed.Count(c => c == '.') == 3))
         {
-            return null;
+            // inet_aton reads "010.0.0.1" as 8.0.0.1 and "0x0a.0.0.1" as 10.0.0.1, as browsers and the gateway do: an admin
+            // who wrote a leading zero meant something else, so the address is asked for as it is matched.
+            return address.AddressFamily == AddressFamily.InterNetwork && address.ToString() != unbracketed
+                ? $"an IPv4 address is written in dotted decimal without leading zeros; '{unbracketed}' reads as {address}"
+                : null;
         }
 
         if (host.Contains(':'))
@@ -269,7 +273,15 @@ public static class ConfigurationValidator
             return "a host name has 1 to 253 characters";
         }
 
-        foreach (string label in name.Split('.'))
+        string[] labels = name.Split('.');
+        if (labels[^1].Length > 0 && (labels[^1].All(char.IsAsciiDigit) || labels[^1].StartsWith("0x", StringComparison.OrdinalIgnoreCase)))
+        {
+            // A browser reads a name whose last label is a number as an IPv4 address (WHATWG URL, "ends in a number"),
+            // in inet_aton's shorthand ("10.1" is 10.0.0.1), or refuses it: no request carries the name as written.
+            return $"its last label '{labels[^1]}' is a number, so browsers read it as an IPv4 address or refuse it; write an address in dotted decimal, as in 10.0.0.1";
+        }
+
+        foreach (string label in labels)
         {
             if (label.Length is 0 or > 63)
             {

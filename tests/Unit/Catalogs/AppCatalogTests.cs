@@ -1,6 +1,7 @@
 using CasbCore;
 using CasbCore.Catalogs;
 using CasbCore.Model;
+using CsCheck;
 using static CasbModule.Tests.Policies.PolicyTestData;
 
 namespace CasbModule.Tests.Catalogs;
@@ -16,11 +17,70 @@ public sealed class AppCatalogTests
         {
             Name = "Lab",
             Upstream = "http://127.0.0.1:8080",
-            Hostnames = ["010.000.000.006", "10.0.0.6", "[0:0::1]", "::1", "0xa.5"],
+            Hostnames = ["10.0.0.6", "[0:0::1]", "::1", "10.0.0.7.", "[2001:DB8:0::1]"],
         }, Now);
 
-        // Leading zeros make a part octal, as System.Uri and inet_aton read it: the store says so.
-        Assert.Equal(["8.0.0.6", "10.0.0.6", "::1", "10.0.0.5"], added.Hostnames);
+        Assert.Equal(["10.0.0.6", "::1", "10.0.0.7", "2001:db8::1"], added.Hostnames);
+    }
+
+    /// <summary>
+    /// inet_aton reads a leading zero as octal and "0x" as hex, as browsers and the gateway do: the admin who wrote
+    /// "010.0.0.6" meant 10.0.0.6 and would get 8.0.0.6, so the spelling is refused with what it reads as. A name whose last
+    /// label is a number ("10.5", "1.2.3.999") is an address to a browser, or nothing: refused too.
+    /// </summary>
+    [Theory]
+    [InlineData("010.000.000.006", "reads as 8.0.0.6")]
+    [InlineData("10.0.0.06", "reads as 10.0.0.6")]
+    [InlineData("0xa.0.0.5", "reads as 10.0.0.5")]
+    [InlineData("0xa.5", "is a number")]
+    [InlineData("10.5", "is a number")]
+    [InlineData("1.2.3.999", "is a number")]
+    [InlineData("2130706433", "is a number")]
+    [InlineData("*.0.5", "is a number")]
+    [InlineData("portal.0x1f", "is a number")]
+    public void Add_refuses_an_IPv4_address_spelled_other_than_in_dotted_decimal(string hostname, string reason)
+    {
+        CasbConfiguration configuration = Seed();
+        int before = configuration.Apps.Count;
+
+        CasbException error = Assert.Throws<CasbException>(() => AppCatalog.Add(configuration, new AppEntry
+        {
+            Name = "Lab",
+            Upstream = "http://127.0.0.1:8080",
+            Hostnames = [hostname],
+        }, Now));
+
+        Assert.Equal("InvalidHostname", error.ErrorId);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, configuration.Apps.Count);
+    }
+
+    /// <summary>Every IPv4 address in generated spellings: accepted exactly when dotted decimal, and stored as written.</summary>
+    [Fact]
+    public void An_IPv4_host_is_accepted_exactly_in_the_spelling_it_is_matched_in()
+    {
+        Gen.Select(Gen.Byte.Array[4], Gen.Int[0, 2].Array[4]).Sample((bytes, spellings) =>
+        {
+            string canonical = new System.Net.IPAddress(bytes).ToString();
+            string spelled = string.Join('.', bytes.Select((b, i) => spellings[i] switch
+            {
+                1 => "0" + Convert.ToString(b, 8),
+                2 => "0x" + Convert.ToString(b, 16),
+                _ => b.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }));
+
+            string? problem = CasbCore.Policies.ConfigurationValidator.HostnameProblem(spelled);
+            if (spelled == canonical)
+            {
+                Assert.Null(problem);
+                Assert.Equal([canonical], ConfigurationInput.Hostnames([spelled]));
+                Assert.Equal(canonical, CasbCore.Policies.AppMatcher.NormalizeHost(spelled));
+            }
+            else
+            {
+                Assert.Contains($"reads as {canonical}", problem, StringComparison.Ordinal);
+            }
+        }, iter: 2000);
     }
 
     [Fact]

@@ -51,6 +51,17 @@ Describe 'Add-CasbApp' {
             Should -Throw -ErrorId 'InvalidHostname,CasbModule.Cmdlets.AddCasbAppCommand'
     }
 
+    It 'refuses an IPv4 address with a leading zero (<Hostname>), saying what it reads as, and writes nothing' -TestCases @(
+        @{ Hostname = '010.0.0.1'; Reads = '8.0.0.1' }
+        @{ Hostname = '0x0a.0.0.1'; Reads = '10.0.0.1' }
+    ) {
+        $err = { Add-CasbApp -StorePath $store -Name 'Lab' -Upstream 'http://127.0.0.1' -Hostname $Hostname } |
+            Should -Throw -ErrorId 'InvalidHostname,CasbModule.Cmdlets.AddCasbAppCommand' -PassThru
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.Exception.Message | Should -BeLike "*reads as $Reads*"
+        Test-Path (Join-Path $store 'casb.json') | Should -BeFalse
+    }
+
     It 'refuses a path prefix that does not start with /' {
         { Add-CasbApp -StorePath $store -Name 'Bad' -Upstream 'http://127.0.0.1' -PathPrefix 'portal' } |
             Should -Throw -ErrorId 'InvalidPathPrefix,CasbModule.Cmdlets.AddCasbAppCommand'
@@ -84,6 +95,28 @@ Describe 'Add-CasbApp' {
         { Add-CasbApp -StorePath $store -Name 'Other' -Upstream 'http://127.0.0.1:8081' -Hostname 'PORTAL.contoso.local' } |
             Should -Throw -ErrorId 'DuplicateRoute,CasbModule.Cmdlets.AddCasbAppCommand'
         Get-Content (Join-Path $store 'casb.json') -Raw | Should -Be $before
+    }
+
+    It 'warns when an exact host on / takes a wildcard app''s longer path prefix, from either side, and still adds the app' {
+        Add-CasbApp -StorePath $store -Name 'Admin' -Upstream 'http://127.0.0.1:8081' -Hostname '*.contoso.local' -PathPrefix '/admin' -WarningVariable none
+        $none | Should -BeNullOrEmpty
+
+        Add-CasbApp -StorePath $store -Name 'Portal' -Upstream 'http://127.0.0.1:8080' -Hostname 'portal.contoso.local' -WarningVariable taken -WarningAction SilentlyContinue
+
+        $taken | Should -HaveCount 1
+        "$taken" | Should -BeLike "App 'Portal' (portal.contoso.local, path prefix /) takes the requests for /admin on portal.contoso.local from app 'Admin'*give 'Admin' the host name portal.contoso.local too."
+        (Get-CasbApp -StorePath $store).Name | Should -Be @('Admin', 'Portal')
+        Test-CasbAccess -StorePath $store -Uri 'https://portal.contoso.local/admin' -User 'u@contoso.com' | Select-Object -ExpandProperty App | Should -Be 'Portal'
+
+        Set-CasbApp -StorePath $store -Name 'Admin' -Hostname '*.contoso.local', 'portal.contoso.local' -WarningVariable fixed
+        $fixed | Should -BeNullOrEmpty
+        Test-CasbAccess -StorePath $store -Uri 'https://portal.contoso.local/admin' -User 'u@contoso.com' | Select-Object -ExpandProperty App | Should -Be 'Admin'
+
+        # The other order: the wildcard app added after the exact one is told what it loses.
+        $other = Join-Path $TestDrive ([guid]::NewGuid())
+        Add-CasbApp -StorePath $other -Name 'Portal' -Upstream 'http://127.0.0.1:8080' -Hostname 'portal.contoso.local'
+        Add-CasbApp -StorePath $other -Name 'Admin' -Upstream 'http://127.0.0.1:8081' -Hostname '*.contoso.local' -PathPrefix '/admin' -WarningVariable lost -WarningAction SilentlyContinue
+        "$lost" | Should -BeLike "App 'Portal' (portal.contoso.local, path prefix /) takes the requests for /admin on portal.contoso.local from app 'Admin'*"
     }
 
     It 'writes nothing with -WhatIf' {

@@ -101,6 +101,17 @@ public static class AppCatalog
     }
 
     /// <summary>The names of the policies that name the app, in configuration order.</summary>
+    /// <summary>Warnings for an app just added or changed: where another app takes its requests, or it takes another's (<see cref="AppMatcher.Shadows"/>).</summary>
+    public static IReadOnlyList<string> RoutingWarnings(CasbConfiguration configuration, string name) =>
+        AppMatcher.Shadows(configuration.Apps, name).Select(s =>
+        {
+            string where = s.WinnerHost.StartsWith("*.", StringComparison.Ordinal) ? $"the hosts under {s.WinnerHost[2..]}" : s.WinnerHost;
+            return $"App '{s.Winner.Name}' ({s.WinnerHost}, path prefix {s.WinnerPrefix}) takes the requests for {s.LoserPrefix} on {where} "
+                + $"from app '{s.Loser.Name}' ({s.LoserHost}, path prefix {s.LoserPrefix}): the more specific host name wins before path "
+                + $"prefixes are compared, so the policies of '{s.Loser.Name}' do not apply there. To keep them, give '{s.Loser.Name}' "
+                + $"the host name {s.WinnerHost} too.";
+        }).ToList();
+
     public static IReadOnlyList<string> PoliciesUsing(CasbConfiguration configuration, string name) =>
         ConfigurationItems.All.SelectMany(kind => kind.UsingApp(configuration, name)).ToList();
 

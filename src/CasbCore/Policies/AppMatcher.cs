@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using CasbCore.Catalogs;
 using CasbCore.Model;
 
 namespace CasbCore.Policies;
@@ -248,12 +249,70 @@ public sealed class AppMatcher
         return NormalizePathPrefix(app.PathPrefix);
     }
 
+    /// <summary>
+    /// Where one app takes requests another app names more precisely, for warnings when an app is added or changed: a
+    /// host of app A beats a wildcard of app B that covers it (an exact host beats a wildcard, a longer wildcard a
+    /// shorter one) before path prefixes are compared, so when B's prefix lies under A's, B's requests on that host
+    /// reach A, and B's policies do not apply there ("portal.contoso.local" on "/" takes "/admin" from
+    /// "*.contoso.local" on "/admin"). Only pairs that involve <paramref name="appName"/>.
+    /// </summary>
+    public static IReadOnlyList<AppShadow> Shadows(IReadOnlyList<AppEntry> apps, string appName)
+    {
+        var routes = new List<(string Host, string Prefix, AppEntry App)>();
+        foreach (AppEntry app in apps)
+        {
+            if (ConfigurationValidator.PathPrefixProblem(app.PathPrefix, out _) is not null)
+            {
+                continue;
+            }
+
+            foreach (string hostname in app.Hostnames)
+            {
+                routes.Add((NormalizeHost(hostname), NormalizePathPrefix(app.PathPrefix), app));
+            }
+        }
+
+        var matcher = new AppMatcher(apps);
+        var shadows = new List<AppShadow>();
+        foreach ((string winnerHost, string winnerPrefix, AppEntry winner) in routes)
+        {
+            foreach ((string loserHost, string loserPrefix, AppEntry loser) in routes)
+            {
+                // The candidates, then the matcher itself on a host of the winner's: a third app on the same host and the
+                // loser's prefix takes those requests on purpose, and is no shadow.
+                if (!ReferenceEquals(winner, loser)
+                    && (ItemNames.IsSame(winner.Name, appName) || ItemNames.IsSame(loser.Name, appName))
+                    && loserHost.StartsWith("*.", StringComparison.Ordinal) && HostCovers(loserHost[1..], winnerHost)
+                    && loserPrefix.Length > winnerPrefix.Length && PathMatches(winnerPrefix, loserPrefix)
+                    && ReferenceEquals(matcher.Find(Probe(winnerHost), loserPrefix), winner))
+                {
+                    shadows.Add(new AppShadow(winner, winnerHost, winnerPrefix, loser, loserHost, loserPrefix));
+                }
+            }
+        }
+
+        return shadows;
+
+        // A host a route answers on: itself, or a name under a wildcard.
+        static string Probe(string host) => host.StartsWith("*.", StringComparison.Ordinal) ? "casb-probe" + host[1..] : host;
+
+        // A wildcard's suffix (".contoso.local") covers a host, or a longer wildcard, strictly under it.
+        static bool HostCovers(string suffix, string host)
+        {
+            string name = host.StartsWith("*.", StringComparison.Ordinal) ? host[1..] : host;
+            return name.Length > suffix.Length && name.EndsWith(suffix, StringComparison.Ordinal);
+        }
+    }
+
     // RequestPath.IsUnder over a span: the folded path may live on the stack.
     private static bool PathMatches(string prefix, ReadOnlySpan<char> path) =>
         prefix == "/" ||
         (path.StartsWith(prefix, StringComparison.Ordinal) && (path.Length == prefix.Length || path[prefix.Length] == '/'));
 
     private readonly record struct Route(string Prefix, AppEntry App, int Order);
+
+    /// <summary>App <paramref name="Winner"/>'s host and prefix take the requests for <paramref name="LoserPrefix"/> that <paramref name="Loser"/>'s wildcard names (host names and prefixes as compared).</summary>
+    public readonly record struct AppShadow(AppEntry Winner, string WinnerHost, string WinnerPrefix, AppEntry Loser, string LoserHost, string LoserPrefix);
 
     private readonly record struct WildcardRoute(string Suffix, Route Route);
 }

@@ -82,7 +82,18 @@ public sealed class AddCasbAppCommand : CasbStoreCmdlet
             return;
         }
 
-        AppEntry added = UpdateConfiguration(config => AppCatalog.Add(config, entry, DateTimeOffset.UtcNow));
+        IReadOnlyList<string> warnings = [];
+        AppEntry added = UpdateConfiguration(config =>
+        {
+            AppEntry app = AppCatalog.Add(config, entry, DateTimeOffset.UtcNow);
+            warnings = AppCatalog.RoutingWarnings(config, app.Name);
+            return app;
+        });
+        foreach (string warning in warnings)
+        {
+            WriteWarning(warning);
+        }
+
         if (PassThru)
         {
             WriteObject(new CasbApp(added, Store.Location));

@@ -104,7 +104,18 @@ public sealed class SetCasbAppCommand : CasbItemCmdlet
             return;
         }
 
-        AppEntry? changed = TryUpdateItem(config => AppCatalog.Change(config, name, change, DateTimeOffset.UtcNow));
+        IReadOnlyList<string> warnings = [];
+        AppEntry? changed = TryUpdateItem(config =>
+        {
+            AppEntry app = AppCatalog.Change(config, name, change, DateTimeOffset.UtcNow);
+            warnings = AppCatalog.RoutingWarnings(config, app.Name);
+            return app;
+        });
+        foreach (string warning in warnings)
+        {
+            WriteWarning(warning);
+        }
+
         if (changed is not null && PassThru)
         {
             WriteObject(new CasbApp(changed, Store.Location));

@@ -131,4 +131,47 @@ public sealed class AppMatcherTests
     [InlineData("1password.contoso.local", "Wildcard")]
     public void Other_spellings_of_an_address_reach_its_app(string host, string expected) =>
         Assert.Equal(expected, Matcher.Find(host, "/")?.Name);
+
+    /// <summary>
+    /// Generated sets of apps on overlapping hosts and prefixes: a request under an app's own host and path prefix that
+    /// reaches another app with a shorter prefix is exactly what <see cref="AppMatcher.Shadows"/> reports (Add-CasbApp and
+    /// Set-CasbApp warn of it), and every shadow it reports is such a request.
+    /// </summary>
+    [Fact]
+    public void Shadows_are_exactly_the_requests_a_more_specific_host_takes_from_a_longer_prefix()
+    {
+        string[] patterns = ["a.contoso.local", "*.contoso.local", "*.a.contoso.local", "b.contoso.local", "*.b.contoso.local"];
+        string[] concrete = ["a.contoso.local", "x.a.contoso.local", "y.x.a.contoso.local", "b.contoso.local", "x.b.contoso.local", "c.contoso.local"];
+        string[] prefixes = ["/", "/admin", "/admin/x", "/api", "/API/"];
+        Gen<AppEntry[]> apps = Gen.Select(Gen.OneOf(patterns).Array[1, 2], Gen.OneOf(prefixes), (hosts, prefix) => (hosts, prefix))
+            .Array[2, 5]
+            .Select(list => list.Select((a, i) => App($"App{i}", a.prefix, [.. a.hosts.Distinct()])).ToArray());
+
+        apps.Sample(list =>
+        {
+            var matcher = new AppMatcher(list);
+            var reported = list.SelectMany(a => AppMatcher.Shadows(list, a.Name)).Select(s => (s.Winner.Name, s.Loser.Name)).ToHashSet();
+            var seen = new HashSet<(string, string)>();
+            foreach (AppEntry loser in list)
+            {
+                string prefix = AppMatcher.NormalizePathPrefix(loser.PathPrefix);
+                foreach (string host in concrete.Where(h => loser.Hostnames.Any(p => Covers(p, h))))
+                {
+                    AppEntry? found = matcher.Find(host, prefix == "/" ? "/z" : prefix + "/z");
+                    Assert.NotNull(found);
+                    if (found != loser && AppMatcher.NormalizePathPrefix(found.PathPrefix).Length < prefix.Length)
+                    {
+                        Assert.Contains((found.Name, loser.Name), reported);
+                        seen.Add((found.Name, loser.Name));
+                    }
+                }
+            }
+
+            // Every report is a request that goes astray (on one of the generated concrete hosts).
+            Assert.Equal(reported.OrderBy(p => p).ToList(), seen.OrderBy(p => p).ToList());
+        }, iter: 3000);
+
+        static bool Covers(string pattern, string host) =>
+            pattern.StartsWith("*.", StringComparison.Ordinal) ? host.EndsWith(pattern[1..], StringComparison.Ordinal) : host == pattern;
+    }
 }

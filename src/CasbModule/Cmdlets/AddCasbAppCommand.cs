@@ -36,7 +36,7 @@ public sealed class AddCasbAppCommand : CasbStoreCmdlet
     [ValidateNotNull]
     public Uri Upstream { get; set; } = null!;
 
-    /// <summary><para>Host names the app answers on at the gateway; a leading "*." matches any subdomain. Without it the app is reached only by name (Test-CasbAccess -App).</para></summary>
+    /// <summary><para>Host names the app answers on at the gateway; a leading "*." matches any subdomain. An IP address is written as it is matched: IPv4 in dotted decimal without leading zeros ('010.0.0.1' reads as 8.0.0.1 and is refused with InvalidHostname). Without host names the app is reached only by name (Test-CasbAccess -App). When another app's more specific host name takes requests under this app's path prefix, or this app's host name takes another's, a warning says so.</para></summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Hostnames")]
     public string[]? Hostname { get; set; }

@@ -46,7 +46,7 @@ public sealed class NewCasbConditionalAccessPolicyCommand : CasbItemCmdlet
     [ArgumentCompleter(typeof(GroupNameCompleter))]
     public string[]? IncludeGroup { get; set; }
 
-    /// <summary><para>Users the policy never applies to, even when included.</para></summary>
+    /// <summary><para>Users the policy never applies to, even when included. 'All' is refused (InvalidUser): excluding everyone would make a policy that never applies; set -State Off instead.</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[]? ExcludeUser { get; set; }

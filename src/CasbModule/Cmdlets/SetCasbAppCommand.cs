@@ -51,7 +51,7 @@ public sealed class SetCasbAppCommand : CasbItemCmdlet
     [ValidateNotNull]
     public Uri? Upstream { get; set; }
 
-    /// <summary><para>The host names the app answers on (replaces the current list; an empty array removes them all).</para></summary>
+    /// <summary><para>The host names the app answers on (replaces the current list; an empty array removes them all), with the rules of Add-CasbApp -Hostname, and its warning when one app takes requests under another's path prefix.</para></summary>
     [Parameter]
     [AllowEmptyCollection]
     public string[]? Hostname { get; set; }

@@ -58,7 +58,7 @@ public sealed class SetCasbConditionalAccessPolicyCommand : CasbItemCmdlet
     [ArgumentCompleter(typeof(GroupNameCompleter))]
     public string[]? IncludeGroup { get; set; }
 
-    /// <summary><para>Users the policy never applies to.</para></summary>
+    /// <summary><para>Users the policy never applies to. 'All' is refused (InvalidUser): excluding everyone would make a policy that never applies; disable it instead.</para></summary>
     [Parameter]
     [AllowEmptyCollection]
     public string[]? ExcludeUser { get; set; }

@@ -67,7 +67,7 @@ public sealed class SetCasbSessionPolicyCommand : SessionPolicyItemCommand
     [ArgumentCompleter(typeof(GroupNameCompleter))]
     public string[]? Group { get; set; }
 
-    /// <summary><para>Users the policy never applies to.</para></summary>
+    /// <summary><para>Users the policy never applies to. 'All' is refused (InvalidUser): excluding everyone would make a policy that never applies; disable it instead.</para></summary>
     [Parameter]
     [AllowEmptyCollection]
     public string[]? ExcludeUser { get; set; }

@@ -181,4 +181,26 @@ Describe 'Copy-CasbStore' {
             Should -Throw -ErrorId 'StoreCopySourceEmpty,CasbModule.Cmdlets.CopyCasbStoreCommand'
         { Copy-CasbStore -From $folder -To $folder -Force } | Should -Throw -ErrorId 'StoreCopySameStore,CasbModule.Cmdlets.CopyCasbStoreCommand'
     }
+
+    It 'refuses the same folder named another way (<Spelling>) with StoreCopySameStore, and leaves its revision as it was' -TestCases @(
+        @{ Spelling = 'trailing separator' }
+        @{ Spelling = 'through ..' }
+        @{ Spelling = 'relative to the location' }
+    ) {
+        $folder = New-FolderStore "same-$($Spelling -replace '\W', '')"
+        $before = (Get-CasbGatewaySetting -StorePath $folder).Revision
+        $other = switch ($Spelling) {
+            'trailing separator' { $folder + [IO.Path]::DirectorySeparatorChar }
+            'through ..' { Join-Path $folder '..' (Split-Path $folder -Leaf) }
+            'relative to the location' { Push-Location (Split-Path $folder -Parent); Join-Path '.' (Split-Path $folder -Leaf) }
+        }
+        try {
+            { Copy-CasbStore -From $folder -To $other -Force -Confirm:$false } | Should -Throw -ErrorId 'StoreCopySameStore,CasbModule.Cmdlets.CopyCasbStoreCommand'
+            { Copy-CasbStore -From $other -To $folder -Force -Confirm:$false } | Should -Throw -ErrorId 'StoreCopySameStore,CasbModule.Cmdlets.CopyCasbStoreCommand'
+        }
+        finally {
+            if ($Spelling -eq 'relative to the location') { Pop-Location }
+        }
+        (Get-CasbGatewaySetting -StorePath $folder).Revision | Should -Be $before
+    }
 }

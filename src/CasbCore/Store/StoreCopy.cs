@@ -19,7 +19,7 @@ public static class StoreCopy
     {
         ArgumentNullException.ThrowIfNull(from);
         ArgumentNullException.ThrowIfNull(to);
-        if (string.Equals(from.Location, to.Location, StringComparison.Ordinal))
+        if (IsSameStore(from, to))
         {
             throw new CasbException("StoreCopySameStore", CasbErrorKind.InvalidArgument, $"'{from.Location}' is both the source and the target.", to.Location);
         }
@@ -84,6 +84,19 @@ public static class StoreCopy
         long revision = to.Replace(configuration, plan.TargetRevision, plan.Blobs);
         return new StoreCopyResult(plan.From, plan.To, plan.SourceRevision, revision, plan.Blobs.Keys.ToList(), plan.RemovedBlobs);
     }
+
+    // One store however it was named: a folder with or without a trailing separator or through '..' (the path is made full),
+    // a database through another user or a spelling of its host in another case.
+    private static bool IsSameStore(IConfigurationStore from, IConfigurationStore to) => (from, to) switch
+    {
+        (CasbStore a, CasbStore b) => string.Equals(
+            Path.TrimEndingDirectorySeparator(a.Path), Path.TrimEndingDirectorySeparator(b.Path),
+            OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal),
+        (Postgres.PostgresStore a, Postgres.PostgresStore b) =>
+            string.Equals(a.Uri.Host, b.Uri.Host, StringComparison.OrdinalIgnoreCase) && a.Uri.Port == b.Uri.Port
+            && string.Equals(a.Uri.Database, b.Uri.Database, StringComparison.Ordinal),
+        _ => string.Equals(from.Location, to.Location, StringComparison.Ordinal),
+    };
 
     // The document, the blobs, and the document again: the same document twice means the blobs read belong to it (a
     // folder store saves a new secret before the document that refers to it and prunes old ones only after; a database

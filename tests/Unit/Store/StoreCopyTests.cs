@@ -127,4 +127,19 @@ public sealed class StoreCopyTests(PostgresFixture postgres)
         Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
             .Where(f => Path.GetFileName(f) != "casb.json.lock")
             .ToDictionary(f => Path.GetRelativePath(folder, f), File.ReadAllBytes);
+
+    /// <summary>
+    /// One database named through another user, another case of its host or the default port written out is one store:
+    /// refused before anything is read (no server is needed to see it), as a folder is however its path is spelt.
+    /// </summary>
+    [Theory]
+    [InlineData("postgresql://alice@db.contoso.local/casb", "postgresql://bob@DB.Contoso.Local:5432/casb")]
+    [InlineData("postgresql://alice@127.0.0.1:6543/casb", "postgres://127.0.0.1:6543/casb?sslmode=disable")]
+    public void The_same_database_named_two_ways_is_StoreCopySameStore(string from, string to)
+    {
+        using var source = new PostgresStore(PostgresStoreUri.Parse(from));
+        using var target = new PostgresStore(PostgresStoreUri.Parse(to));
+
+        Assert.Equal("StoreCopySameStore", Assert.Throws<CasbException>(() => StoreCopy.Plan(source, target, force: true)).ErrorId);
+    }
 }

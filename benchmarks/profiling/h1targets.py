@@ -2,7 +2,8 @@
 CPU ticks of a process tree, and one ab -k -c 50 run over HTTP/1.1 with mTLS as the benchmark's (its own CPU too).
 
 BENCH: a kept run of Invoke-GatewayBenchmark.ps1 -KeepFiles (upstream.conf, nginx.conf, store-gw-100, lab/, client.pem);
-gw runs out/CasbModule/gateway unless GW=<CasbGateway.dll> (or GWDLL in the target's environment), bare
+gw runs out/CasbModule/gateway unless GW=<CasbGateway.dll> (or GWDLL in the target's environment) on a copy of store-gw-100
+unless STORE=<target> in its environment (STORE=gw-1000: the kept store-gw-1000), bare
 benchmarks/BareForwarder's Release build unless BARE=<dll> in the target's environment."""
 import atexit, glob, os, re, shutil, socket, subprocess, tempfile, time
 
@@ -69,7 +70,8 @@ def start(specs):
                 cmd = ['dotnet', e.get('BARE', REPO + '/benchmarks/BareForwarder/bin/Release/net10.0/BareForwarder.dll'),
                        '--listen', '127.0.0.1:%d' % port, '--certificate', W + '/lab/gateway.pfx', '--upstream', 'http://127.0.0.1:' + upp]
             else:
-                st = OUT + '/store-' + name; subprocess.run(['cp', '-r', W + '/store-gw-100', st])
+                # STORE=<target> in the environment takes that kept store (store-gw-1000, say) instead of store-gw-100.
+                st = OUT + '/store-' + name; subprocess.run(['cp', '-r', W + '/store-' + e.get('STORE', 'gw-100'), st])
                 cmd = ['dotnet', e.get('GWDLL', GW), '--store', st, '--urls', 'https://127.0.0.1:%d' % port, '--name', 'default',
                        '--certificate', W + '/lab/gateway.pfx', '--log-file', OUT + '/' + name + '.gateway.log']
             p = subprocess.Popen(['bash', '-c', 'ulimit -n 16384; exec "$@"', 'x'] + cmd, env=e,

@@ -278,6 +278,84 @@ public sealed class DownloadControlTests
         Assert.Equal(("Download", "Block", "No executables"), (record.FileDirection, record.FileAction, record.SessionPolicy));
     }
 
+    // RFC 2047 encoded words, which Chrome and Firefox decode in a filename (B and Q, quoted or not, several words),
+    // as do Apache Commons FileUpload and Python's email parser in an upload: Java's MimeUtility.encodeText writes Q
+    // for a mostly-ASCII name ("Bericht_ä.xlsx") and splits a long one into several words.
+    [Theory]
+    [InlineData("attachment; filename=\"=?UTF-8?Q?Bericht=5F=C3=A4.xlsx?=\"", "Bericht_ä.xlsx")]
+    [InlineData("attachment; filename=\"=?utf-8?q?setup.exe?=\"", "setup.exe")]
+    [InlineData("attachment; filename==?UTF-8?B?c2V0dXAuZXhl?=", "setup.exe")]
+    [InlineData("attachment; filename=\"=?UTF-8?B?c2V0?= =?UTF-8?B?dXAuZXhl?=\"", "setup.exe")]
+    [InlineData("attachment; filename=\"=?ISO-8859-1?Q?r=E9sum=E9.exe?=\"", "résumé.exe")]
+    [InlineData("attachment; filename*=UTF-8''%3D%3FUTF-8%3FQ%3Fsetup.exe%3F%3D", "setup.exe")]
+    public void A_name_in_RFC_2047_encoded_words_is_known_decoded(string header, string name)
+    {
+        using var response = new HttpResponseMessage { Content = new ByteArrayContent([1]) };
+        response.Content.Headers.TryAddWithoutValidation("Content-Disposition", header);
+
+        CasbGateway.SessionControl.DownloadFile? download = CasbGateway.SessionControl.DownloadDetector.DownloadOf(response, RequestPath.Parse("/files/42"), null);
+
+        Assert.NotNull(download);
+        Assert.Contains(name, download.Names);
+    }
+
+    [Fact]
+    public void Every_RFC_2047_encoding_of_a_name_keeps_its_extension_among_the_names()
+    {
+        // A name (non-ASCII too) cut into 1-3 words, each B or Q with either case, quoted or not.
+        Gen<string> stems = Gen.String[Gen.Char["ab Q3_-.\u00e4\u00e9\u20ac"], 1, 20];
+        Gen.Select(stems, Gen.Int[1, 3], Gen.Int[0, 3], Gen.Bool).Sample((stem, pieces, coding, quoted) =>
+        {
+            byte[] bytes = System.Text.Encoding.UTF8.GetBytes(stem.Trim(' ', '.') + ".exe");
+            int size = (bytes.Length + pieces - 1) / pieces;
+            var words = new List<string>();
+            for (int at = 0; at < bytes.Length; at += size)
+            {
+                byte[] piece = bytes[at..Math.Min(bytes.Length, at + size)];
+                string text = coding < 2
+                    ? Convert.ToBase64String(piece)
+                    : string.Concat(piece.Select(b => b == (byte)' ' ? "_" : b is >= 0x30 and < 0x7f and not (byte)'=' and not (byte)'?' and not (byte)'_' ? ((char)b).ToString() : $"={b:X2}"));
+                words.Add($"=?UTF-8?{"BbQq"[coding]}?{text}?=");
+            }
+
+            string value = string.Join(" ", words);
+            using var response = new HttpResponseMessage { Content = new ByteArrayContent([1]) };
+            response.Content.Headers.TryAddWithoutValidation("Content-Disposition", quoted ? $"attachment; filename=\"{value}\"" : $"attachment; filename={value}");
+
+            CasbGateway.SessionControl.DownloadFile? download = CasbGateway.SessionControl.DownloadDetector.DownloadOf(response, RequestPath.Parse("/files/42"), null);
+
+            Assert.NotNull(download);
+            Assert.Contains(download.Names, n => FileTransfer.ExtensionOf(n) == "exe");
+        });
+    }
+
+    [Fact]
+    public async Task A_blocked_extension_in_a_Q_encoded_name_is_still_blocked()
+    {
+        var policy = new SessionPolicyEntry
+        {
+            Name = "No spreadsheets",
+            ControlType = SessionControlType.ControlFileDownload,
+            Action = SessionPolicyAction.Block,
+            FileExtensions = ["xlsx"],
+        };
+        await using var upstream = await FileUpstream.StartAsync(context =>
+        {
+            context.Response.Headers.ContentDisposition = "attachment; filename=\"=?UTF-8?Q?Bericht=5F=C3=A4.xlsx?=\"";
+            return context.Response.Body.WriteAsync("PK-secret"u8.ToArray()).AsTask();
+        });
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(
+            Mode(AppControlMode.UseCustomPolicy, policy), upstreamOverride: upstream.Url);
+        using HttpClient client = harness.CreateClient();
+
+        using HttpResponseMessage download = await client.SendAsync(Get("/files/42"));
+
+        Assert.DoesNotContain("PK-secret", await download.Content.ReadAsStringAsync());
+        Assert.EndsWith(".blocked.txt", download.Content.Headers.ContentDisposition?.FileNameStar);
+        ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal(("Download", "Block", "No spreadsheets"), (record.FileDirection, record.FileAction, record.SessionPolicy));
+    }
+
     [Fact]
     public void Every_way_an_app_can_paste_a_name_into_the_header_keeps_its_extension_among_the_names()
     {

@@ -229,6 +229,8 @@ public sealed class UploadControlTests
     [InlineData("x=\"a; filename=setup.exe; b\"")]
     [InlineData("x=\"a filename=setup.exe; b\"")]
     [InlineData("filename=\"setup&#0046;exe\"")] // formidable and node-fetch decode &#dddd;
+    [InlineData("filename=\"=?UTF-8?Q?setup.exe?=\"")] // Commons FileUpload and Python's email parser decode RFC 2047 words
+    [InlineData("filename=\"=?UTF-8?B?c2V0?= =?UTF-8?B?dXAuZXhl?=\"")]
     [InlineData("filename=\"setup.exe::$DATA\"")] // NTFS: the unnamed data stream of setup.exe, written by an upstream on Windows
     public async Task A_file_is_decided_under_every_spelling_of_its_name(string parameters)
     {

@@ -33,8 +33,15 @@ internal sealed class UploadControlMiddleware
     private async Task DecideUploadsAsync(HttpContext context, GatewayRequestFeature feature, AccessDecision decision, Configuration.EngineState state)
     {
         Func<FileTransfer, FileDecision> decide = file => state.Engine.DecideFile(decision, file);
-        if (!UploadDetector.IsMultipart(context.Request))
+        if (!UploadDetector.IsMultipart(context.Request) || UploadDetector.IsCopyOrMove(context.Request))
         {
+            if (UploadDetector.IsMultipart(context.Request))
+            {
+                // A MOVE or COPY names its file in its Destination; a form in its body is not read part by part: refused.
+                await RefuseMalformedAsync(context, feature, "a MOVE or COPY carries a multipart body");
+                return;
+            }
+
             feature.File = UploadDetector.DecideNamedBody(context.Request, feature.Path, decide, out string? problem);
             if (problem is not null)
             {

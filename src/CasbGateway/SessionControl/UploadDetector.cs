@@ -22,8 +22,47 @@ internal static class UploadDetector
     /// session policy of the session names for uploads is an upload of that file too, as such a URL is a download.
     /// </remarks>
     public static bool MayCarryFiles(HttpRequest request, RequestPath? path, SessionControls controls) =>
-        (IsMultipart(request) || request.Headers.ContainsKey(HeaderNames.ContentDisposition) || IsPutOfNamedFile(request, path, controls))
-        && (request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true);
+        ((IsMultipart(request) || request.Headers.ContainsKey(HeaderNames.ContentDisposition) || IsPutOfNamedFile(request, path, controls))
+            && (request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true))
+        || IsCopyToNamedFile(request, controls);
+
+    /// <summary>
+    /// A WebDAV MOVE or COPY stores a file under its Destination (Nextcloud's web client MOVEs uploaded chunks to the
+    /// file's name; a client can PUT notes.txt and MOVE it to setup.exe): an upload of that name when a session policy of
+    /// the session names its extension for uploads, or when the Destination cannot be read (refused, fail closed).
+    /// </summary>
+    private static bool IsCopyToNamedFile(HttpRequest request, SessionControls controls) =>
+        IsCopyOrMove(request)
+        && (!TryDestination(request, out string? name, out _) || controls.NamesExtensionOf(FileTransferDirection.Upload, name));
+
+    private const string DestinationHeader = "Destination";
+
+    /// <summary>True for WebDAV's MOVE and COPY (in any case: a server may match methods ignoring it) with a Destination.</summary>
+    public static bool IsCopyOrMove(HttpRequest request) =>
+        (request.Method.Equals("MOVE", StringComparison.OrdinalIgnoreCase) || request.Method.Equals("COPY", StringComparison.OrdinalIgnoreCase))
+        && request.Headers.ContainsKey(DestinationHeader);
+
+    /// <summary>The last segment of the one Destination's canonical path (null for a folder), or false with why it cannot be read.</summary>
+    private static bool TryDestination(HttpRequest request, out string? name, out string? problem)
+    {
+        name = null;
+        StringValues values = request.Headers[DestinationHeader];
+        if (values.Count != 1)
+        {
+            problem = "it has two Destination headers";
+            return false;
+        }
+
+        if (!RequestPath.TryParse(values[0]?.Trim(), out RequestPath? destination, out string? pathProblem))
+        {
+            problem = $"its Destination is ambiguous: {pathProblem}";
+            return false;
+        }
+
+        name = DownloadDetector.LastSegment(destination);
+        problem = null;
+        return true;
+    }
 
     private static bool IsPutOfNamedFile(HttpRequest request, RequestPath? path, SessionControls controls) =>
         HttpMethods.IsPut(request.Method) && controls.NamesExtensionOf(FileTransferDirection.Upload, DownloadDetector.LastSegment(path));
@@ -102,6 +141,13 @@ internal static class UploadDetector
     public static FileDecision? DecideNamedBody(HttpRequest request, RequestPath? path, Func<FileTransfer, FileDecision> decide, out string? problem)
     {
         problem = null;
+        bool copy = IsCopyOrMove(request);
+        string? destination = null;
+        if (copy && !TryDestination(request, out destination, out problem))
+        {
+            return null;
+        }
+
         StringValues headers = request.Headers.ContentDisposition;
         if (headers.Count > 1)
         {
@@ -120,6 +166,11 @@ internal static class UploadDetector
             names.Add(stored); // where a PUT's body is stored (WebDAV), whatever its Content-Disposition says
         }
 
-        return FileDecisions.Strictest(decide, FileTransferDirection.Upload, names, IsEncoded(request) ? null : request.ContentLength);
+        if (destination is not null && !names.Contains(destination, StringComparer.Ordinal))
+        {
+            names.Add(destination); // where a MOVE or COPY stores the file, of a size its request does not give
+        }
+
+        return FileDecisions.Strictest(decide, FileTransferDirection.Upload, names, copy || IsEncoded(request) ? null : request.ContentLength);
     }
 }

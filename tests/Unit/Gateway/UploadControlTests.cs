@@ -431,4 +431,40 @@ public sealed class UploadControlTests
         ActivityRecord blocked = records.Single(r => r.HttpStatus == 403);
         Assert.Equal(("Block", "Upload", "setup.EXE", "No executables", 2L), (blocked.FileAction, blocked.FileDirection, blocked.FileName, blocked.SessionPolicy, blocked.FileSizeBytes));
     }
+
+    // WebDAV stores a file under a MOVE's or COPY's Destination: Nextcloud's web client uploads every large file as
+    // chunks PUT to numbered URLs, then MOVEs them to the file's name; any client can PUT notes.txt and MOVE it to
+    // setup.exe. The Destination names the file as a PUT's URL does, whatever the Content-Length (a MOVE has no body).
+    [Theory]
+    [InlineData("MOVE", "/dav/files/me/setup.EXE", null)]
+    [InlineData("COPY", "https://portal.contoso.local/dav/files/me/setup.exe", "0")]
+    [InlineData("MOVE", "/dav/files/me/setup.exe;v=1", null)]
+    public async Task A_MOVE_or_COPY_to_a_name_a_policy_names_is_an_upload_of_that_file(string method, string destination, string? contentLength)
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.UseCustomPolicy, NoExecutables));
+        using HttpClient client = harness.CreateClient();
+        var request = new HttpRequestMessage(new HttpMethod(method), "/dav/uploads/me/42/.file") { Headers = { { "User-Agent", Edge } } };
+        request.Headers.TryAddWithoutValidation("Destination", destination);
+        if (contentLength is not null)
+        {
+            request.Content = new ByteArrayContent([]);
+        }
+
+        using HttpResponseMessage response = await client.SendAsync(request);
+        var rename = new HttpRequestMessage(new HttpMethod(method), "/dav/uploads/me/42/.file") { Headers = { { "User-Agent", Edge } } };
+        rename.Headers.TryAddWithoutValidation("Destination", "/dav/files/me/notes.txt");
+        using HttpResponseMessage other = await client.SendAsync(rename);
+
+        Assert.True(response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.BadRequest, $"{method} to {destination} answered {response.StatusCode}");
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        Assert.Equal(1, harness.UpstreamRequests);
+        IReadOnlyList<ActivityRecord> records = await harness.WaitForActivityAsync(2);
+        ActivityRecord refused = records.Single(r => r.HttpStatus != 200);
+        if (refused.HttpStatus == 403)
+        {
+            Assert.Equal(("Block", "Upload", "No executables"), (refused.FileAction, refused.FileDirection, refused.SessionPolicy));
+            Assert.Equal("exe", CasbCore.Policies.FileTransfer.ExtensionOf(refused.FileName));
+            Assert.Null(refused.FileSizeBytes);
+        }
+    }
 }

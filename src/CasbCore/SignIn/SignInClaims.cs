@@ -69,7 +69,7 @@ public static class SignInClaims
     /// <summary>
     /// Claims from text, for a what-if: a JSON object of claims (a token's payload) or a JWT in compact form, whose
     /// payload is read and whose signature is NOT checked (a what-if only asks "what if this token arrived"). An array
-    /// value is one claim per element, as the gateway's session keeps a multi-valued claim. Anything else is InvalidClaims.
+    /// value is one claim per element, as the gateway's session keeps a multi-valued claim; a name given twice counts by its last value. Anything else is InvalidClaims.
     /// </summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Parse(string text)
     {
@@ -104,6 +104,8 @@ public static class SignInClaims
             var claims = new List<KeyValuePair<string, string>>();
             foreach (System.Text.Json.JsonProperty property in document.RootElement.EnumerateObject())
             {
+                // A name given twice is its last value (RFC 7519 section 4), as the gateway's token handler reads an ID token.
+                claims.RemoveAll(c => string.Equals(c.Key, property.Name, StringComparison.Ordinal));
                 if (property.Value.ValueKind == System.Text.Json.JsonValueKind.Array)
                 {
                     foreach (System.Text.Json.JsonElement item in property.Value.EnumerateArray())

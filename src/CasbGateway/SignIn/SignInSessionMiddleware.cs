@@ -1,8 +1,10 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.Features;
 using CasbCore.Model;
 using CasbGateway.Enforcement;
+using Microsoft.Extensions.Options;
 
 namespace CasbGateway.SignIn;
 
@@ -10,7 +12,7 @@ namespace CasbGateway.SignIn;
 /// Reads the session cookie for a request to an app that signs users in and hands its claims to the decision
 /// (<see cref="GatewayRequestFeature.SignInClaims"/>). A revision where no app signs users in skips it with one
 /// null check, so sign-in costs such requests nothing. A cookie that does not decrypt, has expired, or was issued
-/// under another identity provider names nobody.
+/// under another identity provider names nobody, and is deleted from the browser with the response.
 /// </summary>
 internal sealed class SignInSessionMiddleware
 {
@@ -43,7 +45,21 @@ internal sealed class SignInSessionMiddleware
         {
             feature.SignInClaims = principal.Claims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value)).ToArray();
         }
+        else if (context.Request.Cookies.ContainsKey(SignInSchemes.SessionCookie))
+        {
+            // A session cookie that names nobody (ended, expired, not ours) is deleted with whatever answers the request. Not
+            // now: a block page clears the headers, and the upstream's answer loses every gateway cookie, a deletion too.
+            context.Response.OnStarting(DeleteSessionCookieAsync, context);
+        }
 
         await _next(context);
+    }
+
+    private static Task DeleteSessionCookieAsync(object state)
+    {
+        var context = (HttpContext)state;
+        CookieAuthenticationOptions options = context.RequestServices.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(SignInSchemes.Session);
+        options.CookieManager.DeleteCookie(context, options.Cookie.Name!, options.Cookie.Build(context));
+        return Task.CompletedTask;
     }
 }

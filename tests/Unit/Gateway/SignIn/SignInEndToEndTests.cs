@@ -367,6 +367,29 @@ public sealed class SignInEndToEndTests : IClassFixture<SignInFixture>
         Assert.Equal(2, harness.Gateway.UpstreamRequests);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_session_the_gateway_ended_is_deleted_from_the_browser_on_an_app_where_sign_in_is_optional(bool proxied)
+    {
+        // Optional: the request goes on anonymously (a block page, or the app's own answer with a device certificate), and
+        // the browser must still be told that its session is over, or it keeps sending a cookie that names nobody.
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture, SignInMode.Optional);
+        using X509Certificate2 certificate = _lab.IssueClient("CN=Admin laptop", SignInHarness.Admin, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        using SignInHarness.Browser browser = harness.CreateBrowser(proxied ? certificate : null);
+        using (HttpResponseMessage login = await browser.Client.GetAsync("/.casb/signin?returnUrl=/"))
+        {
+            (await browser.PostLoginAsync(login, SignInHarness.Admin)).Dispose();
+        }
+
+        Assert.NotNull(browser.SessionCookie);
+        harness.Time.Offset = TimeSpan.FromMinutes(61);
+        using HttpResponseMessage response = await browser.Client.GetAsync("/after");
+
+        Assert.Equal(proxied ? HttpStatusCode.OK : HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Null(browser.SessionCookie);
+    }
+
     [Fact]
     public async Task A_shorter_session_lifetime_ends_the_sessions_already_older_than_it()
     {

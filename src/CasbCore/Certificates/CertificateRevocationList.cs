@@ -365,6 +365,8 @@ public sealed class CertificateRevocationList
         AsnReader idp = new AsnReader(value, AsnEncodingRules.DER).ReadSequence();
         bool onlyUser = false, onlyCa = false, partial = false;
         string[]? distributionPoint = null;
+        // What makes a partial CRL partial, as encoded: two that differ (other reasons, another relative name) are two lists.
+        var partialKey = new StringBuilder();
         while (idp.HasData)
         {
             Asn1Tag tag = idp.PeekTag();
@@ -384,7 +386,7 @@ public sealed class CertificateRevocationList
                     }
                     else
                     {
-                        name.ReadEncodedValue();
+                        partialKey.Append("relative:").Append(Convert.ToHexString(name.ReadEncodedValue().Span)).Append(';');
                         partial = true; // nameRelativeToCRLIssuer: not matched here, so it covers nothing
                     }
 
@@ -397,12 +399,17 @@ public sealed class CertificateRevocationList
                     onlyCa = idp.ReadBoolean(tag);
                     break;
                 case 3: // onlySomeReasons
-                    idp.ReadEncodedValue();
+                    partialKey.Append("reasons:").Append(Convert.ToHexString(idp.ReadEncodedValue().Span)).Append(';');
                     partial = true;
                     break;
                 case 4: // indirectCRL
                 case 5: // onlyContainsAttributeCerts
-                    partial |= idp.ReadBoolean(tag);
+                    if (idp.ReadBoolean(tag))
+                    {
+                        partialKey.Append(tag.TagValue == 4 ? "indirect;" : "attribute;");
+                        partial = true;
+                    }
+
                     break;
                 default:
                     idp.ReadEncodedValue();
@@ -410,7 +417,7 @@ public sealed class CertificateRevocationList
             }
         }
 
-        return new CrlScope(onlyUser, onlyCa, partial, distributionPoint);
+        return new CrlScope(onlyUser, onlyCa, partial, distributionPoint, partial ? partialKey.ToString() : null);
     }
 
     private static IEnumerable<(string Oid, bool Critical, ReadOnlyMemory<byte> Value)> ReadExtensions(AsnReader extensions, string what, string? source)
@@ -445,11 +452,12 @@ public sealed class CertificateRevocationList
     private static DateTimeOffset ReadTime(AsnReader reader) =>
         reader.PeekTag().HasSameClassAndValue(Asn1Tag.UtcTime) ? reader.ReadUtcTime() : reader.ReadGeneralizedTime();
 
-    private readonly record struct CrlScope(bool OnlyUserCertificates, bool OnlyCaCertificates, bool Partial, string[]? DistributionPoint = null)
+    private readonly record struct CrlScope(
+        bool OnlyUserCertificates, bool OnlyCaCertificates, bool Partial, string[]? DistributionPoint = null, string? PartialKey = null)
     {
         public string Key => !OnlyUserCertificates && !OnlyCaCertificates && !Partial && DistributionPoint is null
             ? ""
-            : $"{(OnlyUserCertificates ? "user" : "")}|{(OnlyCaCertificates ? "ca" : "")}|{(Partial ? "partial" : "")}|{string.Join(",", DistributionPoint ?? [])}";
+            : $"{(OnlyUserCertificates ? "user" : "")}|{(OnlyCaCertificates ? "ca" : "")}|{(Partial ? "partial " + PartialKey : "")}|{string.Join(",", DistributionPoint ?? [])}";
     }
 
     private static CasbException Malformed(string message, string? source) =>

@@ -106,6 +106,58 @@ public sealed class PartitionedCrlTests : IClassFixture<LabPkiFixture>
     }
 
     /// <summary>
+    /// The scopes a CRL cannot vouch under (only some reasons, a partition named relative to the CRL issuer, indirect)
+    /// are still each the only list of what they revoked: two that differ are kept side by side, whichever is added
+    /// second; only one with the very same scope replaces the stored one. Generated over pairs of such scopes.
+    /// </summary>
+    [Fact]
+    public void Partial_CRLs_of_different_scopes_are_kept_side_by_side_and_their_revocations_hold()
+    {
+        var scopes = new (string Name, Action<AsnWriter> Write)[]
+        {
+            ("key compromise only", idp => idp.WriteBitString([0x40], 6, new Asn1Tag(TagClass.ContextSpecific, 3))),
+            ("affiliation changed only", idp => idp.WriteBitString([0x10], 4, new Asn1Tag(TagClass.ContextSpecific, 3))),
+            ("superseded only", idp => idp.WriteBitString([0x08], 3, new Asn1Tag(TagClass.ContextSpecific, 3))),
+            ("relative name OU=One", RelativeName("One")),
+            ("relative name OU=Two", RelativeName("Two")),
+            ("indirect", idp => idp.WriteBoolean(true, new Asn1Tag(TagClass.ContextSpecific, 4))),
+        };
+        using X509Certificate2 revoked = _lab.IssueClient("CN=Partial Scope Revoked", "psr@contoso.com", Now.AddDays(-1), Now.AddDays(30));
+
+        Gen.Select(Gen.Int[0, scopes.Length - 1], Gen.Int[0, scopes.Length - 1]).Sample((first, second) =>
+        {
+            CasbConfiguration configuration = TestConfigurations.Trusting(_lab, RevocationCheckMode.Optional).WithCrls(_lab.RootCrl);
+            RevocationLists.Add(configuration, CertificateRevocationList.Parse(ScopedCrl(_lab, 8, scopes[first].Write, revoked)), force: false, Now);
+
+            (_, RevocationListChange change) = RevocationLists.Add(configuration, CertificateRevocationList.Parse(ScopedCrl(_lab, 9, scopes[second].Write)), force: false, Now);
+            CertificateValidationResult result = new CertificateValidator(configuration, new CrlCache(new PartitionSource())).Validate(revoked, Now);
+
+            string what = $"{scopes[first].Name} (listing the certificate), then {scopes[second].Name}";
+            if (first == second)
+            {
+                Assert.True(RevocationListChange.Replaced == change, $"{what}: {change}");
+                Assert.Empty(Reasons(result));
+            }
+            else
+            {
+                Assert.True(RevocationListChange.Added == change, $"{what}: {change}");
+                Assert.True(new[] { CertificateFailureReason.Revoked }.SequenceEqual(Reasons(result)), $"{what}: {string.Join(" ", result.Failures.Select(f => f.Message))}");
+            }
+        }, iter: 40);
+    }
+
+    private static Action<AsnWriter> RelativeName(string unit) => idp =>
+    {
+        using (idp.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)))   // distributionPoint
+        using (idp.PushSetOf(new Asn1Tag(TagClass.ContextSpecific, 1, isConstructed: true)))      // nameRelativeToCRLIssuer
+        using (idp.PushSequence())
+        {
+            idp.WriteObjectIdentifier("2.5.4.11");
+            idp.WriteCharacterString(UniversalTagNumber.UTF8String, unit);
+        }
+    };
+
+    /// <summary>
     /// The neighbours: a stored CRL of every scope (whole issuer, either partition, only user or only CA certificates,
     /// only some reasons) against a leaf in either partition or in none, listed or not, with the distribution points
     /// down and revocation Required. Listed is revoked whatever the scope; silence vouches only where the CRL covers.

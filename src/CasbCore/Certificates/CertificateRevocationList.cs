@@ -198,11 +198,16 @@ public sealed class CertificateRevocationList
         }
     }
 
-    /// <summary>The normalized (upper-case hex, no leading zero bytes) form of a big-endian serial number.</summary>
+    /// <summary>
+    /// The normalized form (upper-case hex, minimal two's complement as DER writes it) of a big-endian serial number:
+    /// a leading 00 or FF that only repeats the sign is dropped, so one number has one form and a negative serial
+    /// (FF, -1) never reads as a positive one (00 FF, 255).
+    /// </summary>
     public static string NormalizeSerial(ReadOnlySpan<byte> serialNumber)
     {
         int start = 0;
-        while (start < serialNumber.Length - 1 && serialNumber[start] == 0)
+        while (start < serialNumber.Length - 1
+               && ((serialNumber[start] == 0x00 && serialNumber[start + 1] < 0x80) || (serialNumber[start] == 0xFF && serialNumber[start + 1] >= 0x80)))
         {
             start++;
         }

@@ -6,6 +6,7 @@ using System.Text;
 using CasbCore;
 using CasbCore.Certificates;
 using CasbCore.Model;
+using CsCheck;
 
 namespace CasbModule.Tests.Certificates;
 
@@ -31,6 +32,54 @@ public sealed class CertificateRevocationListTests : IClassFixture<LabPkiFixture
         Assert.Null(crl.FindRevoked(_lab.Client));
         Assert.Equal("1.2.840.113549.1.1.11", crl.SignatureAlgorithm);
         Assert.Equal(Convert.ToHexString(SHA256.HashData(_lab.IntermediateCrl)), crl.Id);
+    }
+
+    /// <summary>
+    /// A serial number is an integer: the CRL lists a certificate exactly when their serials are the same number,
+    /// however the certificate pads it (a leading 00 or FF that repeats the sign), and a negative serial never
+    /// matches the positive one whose bytes read the same once the sign byte is gone (-1 = FF, 255 = 00 FF).
+    /// </summary>
+    [Theory]
+    [InlineData(-1L, 255L)]
+    [InlineData(-128L, 128L)]
+    [InlineData(-32768L, 32768L)]
+    public void A_negative_serial_in_a_CRL_does_not_revoke_the_positive_serial_with_the_same_bytes(long listed, long offered)
+    {
+        CertificateRevocationList crl = CertificateRevocationList.Parse(CrlListing(new BigInteger(listed)));
+
+        Assert.Null(crl.FindRevoked(new BigInteger(offered).ToByteArray(isUnsigned: false, isBigEndian: true)));
+        Assert.NotNull(crl.FindRevoked(new BigInteger(listed).ToByteArray(isUnsigned: false, isBigEndian: true)));
+    }
+
+    [Fact]
+    public void A_CRL_lists_a_serial_exactly_when_it_is_the_same_number_however_it_is_padded()
+    {
+        Gen<long> serial = Gen.OneOf(Gen.Long[-70_000, 70_000], Gen.Const(0L).Select(_ => 0L), Gen.Int[0, 10].Select(i => new[] { -1L, 0L, 1L, 127L, 128L, 255L, -128L, -129L, -256L, 65_535L, -32_768L }[i]));
+        BigInteger[] listed = { -1, 128, 255, -128, 65_535, 1 };
+        CertificateRevocationList crl = CertificateRevocationList.Parse(CrlListing(listed));
+
+        Gen.Select(serial, Gen.Int[0, 2]).Sample((offered, padding) =>
+        {
+            var number = new BigInteger(offered);
+            byte[] minimal = number.ToByteArray(isUnsigned: false, isBigEndian: true);
+            byte sign = number.Sign < 0 ? (byte)0xFF : (byte)0x00;
+            byte[] bytes = Enumerable.Repeat(sign, padding).Concat(minimal).ToArray();
+
+            Assert.True(
+                listed.Contains(number) == (crl.FindRevoked(bytes) is not null),
+                $"serial {offered} as {Convert.ToHexString(bytes)} against the listed {string.Join(", ", listed)}");
+        }, iter: 500);
+    }
+
+    private byte[] CrlListing(params BigInteger[] serials)
+    {
+        var builder = new CertificateRevocationListBuilder();
+        foreach (BigInteger serial in serials)
+        {
+            builder.AddEntry(serial.ToByteArray(isUnsigned: false, isBigEndian: true), Now.AddDays(-1));
+        }
+
+        return builder.Build(_lab.IntermediateWithKey, BigInteger.One, Now.AddDays(7), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
     }
 
     [Fact]

@@ -57,6 +57,43 @@ public static class PostgresActivity
             : uriOrConnectionString;
     }
 
+    /// <summary>
+    /// <paramref name="value"/> as a text column holds it: a NUL and a lone surrogate (a client certificate's subject may
+    /// carry either) become U+FFFD, which the server takes; without this one such record fails its whole batch, and the
+    /// pump retries that batch for ever. Only a wildcard's * and ? match U+FFFD under ILIKE, as only they match the
+    /// character it stands for in the engine (<see cref="PostgresActivityReader.Like"/> keeps NUL out of SQL), so a column
+    /// filter still narrows exactly; the record's JSON keeps the value.
+    /// </summary>
+    public static string? Column(string? value)
+    {
+        if (value is null || !NeedsColumnForm(value))
+        {
+            return value;
+        }
+
+        var column = new System.Text.StringBuilder(value.Length);
+        foreach (System.Text.Rune rune in value.EnumerateRunes())
+        {
+            // An invalid UTF-16 unit enumerates as U+FFFD already.
+            column.Append(rune.Value == 0 ? System.Text.Rune.ReplacementChar : rune);
+        }
+
+        return column.ToString();
+    }
+
+    private static bool NeedsColumnForm(string value)
+    {
+        foreach (char c in value)
+        {
+            if (c == '\0' || char.IsSurrogate(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public static string PartitionName(DateOnly day) => $"{Table}_{day:yyyyMMdd}";
 
     /// <summary>The partition of <paramref name="day"/>, created if missing (idempotent, safe under concurrent replicas).</summary>

@@ -42,7 +42,7 @@ public sealed class PostgresActivityReader : IActivityReader
         if (query.CorrelationId is { } id)
         {
             where.Add("correlation_id = @id");
-            command.Parameters.AddWithValue("id", id.ToLowerInvariant());
+            command.Parameters.AddWithValue("id", PostgresActivity.Column(id.ToLowerInvariant())!);
         }
 
         if (query.Actions is { } actions)
@@ -165,7 +165,8 @@ public sealed class PostgresActivityReader : IActivityReader
     /// </summary>
     internal static string? Like(string wildcard)
     {
-        if (wildcard.AsSpan().IndexOfAny("[`") >= 0 || !System.Text.Ascii.IsValid(wildcard))
+        // NUL: no text parameter holds it, and a column holds it as U+FFFD (PostgresActivity.Column).
+        if (wildcard.AsSpan().IndexOfAny("[`\0") >= 0 || !System.Text.Ascii.IsValid(wildcard))
         {
             return null;
         }

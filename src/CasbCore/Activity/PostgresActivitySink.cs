@@ -81,13 +81,13 @@ public sealed class PostgresActivitySink : IActivitySink
                 {
                     import.StartRow();
                     import.Write(record.Time.UtcDateTime, NpgsqlDbType.TimestampTz);
-                    import.Write(record.CorrelationId.ToLowerInvariant(), NpgsqlDbType.Text);
+                    WriteText(import, record.CorrelationId.ToLowerInvariant());
                     WriteText(import, record.Gateway);
                     WriteText(import, record.App);
                     WriteText(import, record.User);
                     WriteText(import, record.CertificateThumbprint);
                     WriteText(import, record.CertificateSubject);
-                    import.Write(record.Action, NpgsqlDbType.Text);
+                    WriteText(import, record.Action);
                     import.Write(ActivityQuery.KindOf(record).ToString(), NpgsqlDbType.Text);
                     _json.ResetWrittenCount();
                     _writer.Reset(_json);
@@ -126,10 +126,10 @@ public sealed class PostgresActivitySink : IActivitySink
         using var command = new NpgsqlCommand(
             $"SELECT EXISTS (SELECT 1 FROM {PostgresActivity.Table} WHERE correlation_id = $1 AND time = $2 AND kind = $3 AND gateway IS NOT DISTINCT FROM $4)",
             connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = record.CorrelationId.ToLowerInvariant(), NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = PostgresActivity.Column(record.CorrelationId.ToLowerInvariant()), NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = record.Time.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter { Value = ActivityQuery.KindOf(record).ToString(), NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)record.Gateway ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)PostgresActivity.Column(record.Gateway) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         return (bool)command.ExecuteScalar()!;
     }
 
@@ -141,7 +141,7 @@ public sealed class PostgresActivitySink : IActivitySink
         }
         else
         {
-            import.Write(value, NpgsqlDbType.Text);
+            import.Write(PostgresActivity.Column(value)!, NpgsqlDbType.Text);
         }
     }
 

@@ -1,4 +1,5 @@
 using CasbCore.Activity;
+using CsCheck;
 
 namespace CasbModule.Tests.Postgres;
 
@@ -266,6 +267,79 @@ public sealed class PostgresActivityTests(PostgresFixture postgres)
                 written.Where(query.Matches).OrderByDescending(r => r.Time).Take(query.First > 0 ? query.First : int.MaxValue).Select(r => r.CorrelationId),
                 reader.Read(query).Select(r => r.CorrelationId));
         }
+    }
+
+    [Theory]
+    [InlineData("CN=Laptop\u0000.evil")]
+    [InlineData("CN=Laptop\ud800")]
+    public void A_record_with_text_a_database_column_cannot_hold_is_kept_with_the_records_of_its_batch(string subject)
+    {
+        // A client certificate's subject is whatever the client wrote (a NUL in a UTF8String, a lone surrogate in a
+        // BMPString), and it is logged for an untrusted certificate too: text columns cannot hold a NUL or a lone surrogate.
+        string uri = postgres.CreateStoreUri("activity_unstorable");
+        using (var sink = new PostgresActivitySink(uri))
+        {
+            sink.WriteBatch(
+            [
+                new ActivityRecord { Time = Day.AddHours(1), CorrelationId = "before", Action = "Allow", HttpStatus = 200 },
+                new ActivityRecord
+                {
+                    Time = Day.AddHours(2), CorrelationId = "odd", Action = "Block", HttpStatus = 403, App = subject, User = subject,
+                    CertificateSubject = subject, CertificateThumbprint = subject, Gateway = subject,
+                },
+            ]);
+        }
+
+        var reader = new PostgresActivityReader(uri);
+        Assert.Equal(["odd", "before"], reader.Read(new ActivityQuery()).Select(r => r.CorrelationId));
+        Assert.Equal("odd", Assert.Single(reader.Read(new ActivityQuery { Device = new ActivityPattern("CN=Laptop*") })).CorrelationId);
+        Assert.Equal("odd", Assert.Single(reader.Read(new ActivityQuery { User = new ActivityPattern(subject) })).CorrelationId);
+    }
+
+    [Fact]
+    public void Any_text_and_any_wildcard_find_in_the_database_what_the_engine_finds()
+    {
+        // Neighbours of what ILIKE and a text column treat differently from the engine: NUL, lone surrogates, LIKE's own
+        // metacharacters, wildcard characters. (The Kelvin sign, which the engine's wildcards fold to K and ILIKE does
+        // not, is left out: a known disagreement, not yet mended.)
+        string uri = postgres.CreateStoreUri("activity_text_property");
+        const string Alphabet = "aAkK\u0000\ud800\udc00%_\\*? ";
+        Gen<string> text = Gen.String[Gen.Char[Alphabet], 0, 4];
+        var random = new Random(7);
+        string Text() => new(Enumerable.Range(0, random.Next(5)).Select(_ => Alphabet[random.Next(Alphabet.Length)]).ToArray());
+        var records = Enumerable.Range(0, 200)
+            .Select(i => new ActivityRecord
+            {
+                Time = Day.AddSeconds(i), CorrelationId = "r" + i, Action = "Allow", HttpStatus = 200,
+                App = Text(), User = Text(), CertificateSubject = Text(), CertificateThumbprint = Text(),
+            })
+            .ToList();
+        using (var sink = new PostgresActivitySink(uri))
+        {
+            sink.WriteBatch(records.ToList());
+        }
+
+        // The same records in a log folder: what Get-CasbActivity finds there, the database must find.
+        string folder = Directory.CreateTempSubdirectory("casb-activity-").FullName;
+        using (var sink = new FileActivitySink(folder, null))
+        {
+            sink.WriteBatch(records.ToList());
+        }
+
+        var reader = new PostgresActivityReader(uri);
+        var files = new FileActivityReader(folder);
+        Gen.Select(Gen.Int[0, 2], text, Gen.Int[0, 3]).Sample((field, pattern, first) =>
+        {
+            var wildcard = new ActivityPattern(pattern);
+            var query = field switch
+            {
+                0 => new ActivityQuery { App = wildcard, First = first },
+                1 => new ActivityQuery { User = wildcard, First = first },
+                _ => new ActivityQuery { Device = wildcard, First = first },
+            };
+            Assert.Equal(files.Read(query).Select(r => r.Time), reader.Read(query).Select(r => r.Time));
+        }, iter: 300);
+        Directory.Delete(folder, recursive: true);
     }
 
     [Theory]

@@ -11,6 +11,7 @@ public static class CertificateExtensions
     public const string UserPrincipalNameOid = "1.3.6.1.4.1.311.20.2.3";
     private const string SubjectAlternativeNameOid = "2.5.29.17";
     private const string CrlDistributionPointsOid = "2.5.29.31";
+    private const string FreshestCrlOid = "2.5.29.46";
     private const string CommonNameOid = "2.5.4.3";
 
     /// <summary>The user a client certificate names: UPN SAN, else e-mail SAN, else the subject CN; null when none or when the SAN is malformed.</summary>
@@ -197,8 +198,25 @@ public static class CertificateExtensions
     /// <summary>The http/https URLs in the certificate's CRL distribution points extension (other schemes are skipped).</summary>
     public static IReadOnlyList<Uri> GetCrlDistributionPoints(X509Certificate2 certificate)
     {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return certificate.Extensions[CrlDistributionPointsOid] is { } extension ? ReadDistributionPointUris(extension.RawData) : Array.Empty<Uri>();
+    }
+
+    /// <summary>
+    /// The http(s) URLs of the certificate's Freshest CRL extension (RFC 5280 4.2.1.15): where its issuer publishes
+    /// the delta CRL that completes the CRL at its distribution points. Empty when it has none.
+    /// </summary>
+    public static IReadOnlyList<Uri> GetFreshestCrlLocations(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return certificate.Extensions[FreshestCrlOid] is { } extension ? ReadDistributionPointUris(extension.RawData) : Array.Empty<Uri>();
+    }
+
+    /// <summary>The http(s) URLs in the full names of a CRLDistributionPoints value (also the Freshest CRL extension's syntax).</summary>
+    internal static IReadOnlyList<Uri> ReadDistributionPointUris(ReadOnlyMemory<byte> value)
+    {
         var result = new List<Uri>();
-        foreach (AsnReader fullName in CrlDistributionPointFullNames(certificate))
+        foreach (AsnReader fullName in DistributionPointFullNames(value))
         {
             while (fullName.HasData)
             {
@@ -245,13 +263,13 @@ public static class CertificateExtensions
     private static IEnumerable<AsnReader> CrlDistributionPointFullNames(X509Certificate2 certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        if (certificate.Extensions[CrlDistributionPointsOid] is not { } extension)
-        {
-            yield break;
-        }
+        return certificate.Extensions[CrlDistributionPointsOid] is { } extension ? DistributionPointFullNames(extension.RawData) : Array.Empty<AsnReader>();
+    }
 
+    private static IEnumerable<AsnReader> DistributionPointFullNames(ReadOnlyMemory<byte> value)
+    {
         var fullNameTag = new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true);
-        AsnReader points = new AsnReader(extension.RawData, AsnEncodingRules.DER).ReadSequence();
+        AsnReader points = new AsnReader(value, AsnEncodingRules.DER).ReadSequence();
         while (points.HasData)
         {
             AsnReader point = points.ReadSequence();

@@ -47,9 +47,13 @@ public sealed class CertificateRevocationList
         ReadOnlyMemory<byte>? signatureParameters,
         byte[] tbs,
         byte[] signature,
-        CrlScope scope)
+        CrlScope scope,
+        BigInteger? baseCrlNumber,
+        IReadOnlyList<Uri> freshestCrlLocations)
     {
         _scope = scope;
+        BaseCrlNumber = baseCrlNumber;
+        FreshestCrlLocations = freshestCrlLocations;
         RawData = rawData;
         Issuer = issuer;
         ThisUpdate = thisUpdate;
@@ -77,6 +81,24 @@ public sealed class CertificateRevocationList
 
     public BigInteger? CrlNumber { get; }
 
+    /// <summary>
+    /// The Delta CRL Indicator's BaseCRLNumber (RFC 5280 5.2.4) of a delta CRL, else null: a delta lists what changed
+    /// since the complete CRL with that number and completes any complete CRL of its scope numbered at least that.
+    /// </summary>
+    public BigInteger? BaseCrlNumber { get; }
+
+    /// <summary>True for a delta CRL (it has the Delta CRL Indicator).</summary>
+    public bool IsDelta => BaseCrlNumber is not null;
+
+    /// <summary>
+    /// The http(s) locations of the Freshest CRL extension (RFC 5280 5.2.6): where a complete CRL announces its delta
+    /// CRL. A complete CRL that has any is not complete without a current delta.
+    /// </summary>
+    public IReadOnlyList<Uri> FreshestCrlLocations { get; }
+
+    /// <summary>True when the complete CRL announces a delta CRL (it has the Freshest CRL extension).</summary>
+    public bool AnnouncesDelta { get; private init; }
+
     /// <summary>The OID of the signature algorithm.</summary>
     public string SignatureAlgorithm { get; }
 
@@ -90,12 +112,13 @@ public sealed class CertificateRevocationList
 
     /// <summary>
     /// False when the CRL's issuing distribution point limits it to other certificates (only user or only CA
-    /// certificates, only some reasons, indirect or attribute-certificate CRLs): its silence about
-    /// <paramref name="certificate"/> then proves nothing.
+    /// certificates, only some reasons, indirect or attribute-certificate CRLs), or when it is a delta CRL: its silence
+    /// about <paramref name="certificate"/> then proves nothing.
     /// </summary>
     public bool Covers(X509Certificate2 certificate)
     {
-        if (_scope.Partial)
+        // A delta lists only what changed since its base: alone, its silence proves nothing.
+        if (_scope.Partial || IsDelta)
         {
             return false;
         }
@@ -323,6 +346,9 @@ public sealed class CertificateRevocationList
         }
 
         BigInteger? crlNumber = null;
+        BigInteger? baseCrlNumber = null;
+        bool announcesDelta = false;
+        IReadOnlyList<Uri> freshest = Array.Empty<Uri>();
         CrlScope scope = default;
         if (tbsReader.HasData)
         {
@@ -350,7 +376,21 @@ public sealed class CertificateRevocationList
                 }
                 else if (oid == DeltaCrlIndicatorOid)
                 {
-                    throw new AsnContentException("Delta CRLs are not supported; add the full (base) CRL.");
+                    if (!critical)
+                    {
+                        throw Malformed($"{what} has a non-critical Delta CRL Indicator; RFC 5280 (5.2.4) requires it to be critical.", source);
+                    }
+
+                    baseCrlNumber = new AsnReader(value, AsnEncodingRules.DER).ReadInteger();
+                    if (baseCrlNumber < 0)
+                    {
+                        throw Malformed($"{what} is a delta CRL with a negative BaseCRLNumber.", source);
+                    }
+                }
+                else if (oid == FreshestCrlOid)
+                {
+                    announcesDelta = true;
+                    freshest = CertificateExtensions.ReadDistributionPointUris(value);
                 }
                 else if (critical && oid is not (AuthorityKeyIdentifierOid or IssuerAlternativeNameOid or FreshestCrlOid or AuthorityInformationAccessOid))
                 {
@@ -360,8 +400,25 @@ public sealed class CertificateRevocationList
         }
 
         tbsReader.ThrowIfNotEmpty();
+        if (baseCrlNumber is { } baseNumber)
+        {
+            // RFC 5280 5.2.4: a delta carries its own CRL number, from the same sequence as its base's and above it.
+            if (crlNumber is not { } number)
+            {
+                throw Malformed($"{what} is a delta CRL without a CRL number; RFC 5280 (5.2.4) requires one.", source);
+            }
+
+            if (number <= baseNumber)
+            {
+                throw Malformed($"{what} is a delta CRL whose CRL number {number} is not greater than its BaseCRLNumber {baseNumber}.", source);
+            }
+        }
+
         return new CertificateRevocationList(
-            der, issuer, thisUpdate, nextUpdate, crlNumber, revoked, signatureAlgorithm, signatureParameters, tbs, signature, scope);
+            der, issuer, thisUpdate, nextUpdate, crlNumber, revoked, signatureAlgorithm, signatureParameters, tbs, signature, scope, baseCrlNumber, freshest)
+        {
+            AnnouncesDelta = announcesDelta,
+        };
     }
 
     /// <summary>The flags of an issuingDistributionPoint extension (RFC 5280 5.2.5).</summary>

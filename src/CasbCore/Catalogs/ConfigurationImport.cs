@@ -103,6 +103,7 @@ public static class ConfigurationImport
                 crl.NextUpdate = parsed.NextUpdate;
                 crl.CrlNumber = parsed.CrlNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 crl.RevokedCount = parsed.RevokedCertificates.Count;
+                crl.BaseCrlNumber = parsed.BaseCrlNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
             catch (Exception ex) when (ex is FormatException or CasbException)
             {

@@ -18,6 +18,9 @@ public static class RevocationLists
 {
     public const string WeakSignatureErrorId = "CrlWeakSignature";
 
+    /// <summary>The error id of a delta CRL whose complete (base) CRL the store does not hold.</summary>
+    public const string DeltaWithoutBaseErrorId = "CrlDeltaWithoutBase";
+
     /// <summary>
     /// Adds <paramref name="crl"/> to <paramref name="configuration"/>: its issuer must be one of the store's trusted
     /// roots or intermediates (by name) and its signature must verify with that CA's key. A CRL past its nextUpdate is
@@ -25,7 +28,12 @@ public static class RevocationLists
     /// partitions are kept side by side) replaces the stored one, an older one is refused unless <paramref name="force"/>. A CRL signed with an algorithm the validator does not accept (SHA-1 unless
     /// the store allows weak certificate cryptography; MD5 never) is refused, -Force or not: it could never vouch for a
     /// certificate. Throws <see cref="CasbException"/>: CrlIssuerNotTrusted, CrlSignatureInvalid, CrlWeakSignature,
-    /// CrlExpired, CrlOlderThanStored. (Parsing refuses CrlUnreadable and CrlMalformed before this.)
+    /// CrlExpired, CrlOlderThanStored, CrlDeltaWithoutBase. (Parsing refuses CrlUnreadable and CrlMalformed before this.)
+    /// A delta CRL (RFC 5280 5.2.4) is added only beside a stored complete CRL of the same issuer and scope whose CRL
+    /// number is at least the delta's BaseCRLNumber (-Force or not: alone it says nothing about unlisted certificates); a
+    /// newer delta replaces the stored delta of that issuer and scope, an older one, or one not newer than its base, is
+    /// refused unless <paramref name="force"/>. A complete CRL replaces only complete CRLs, and then drops the deltas it
+    /// supersedes (CRL number not above its own) or no longer anchors.
     /// </summary>
     public static (RevocationListEntry Entry, RevocationListChange Change) Add(
         CasbConfiguration configuration,
@@ -58,11 +66,37 @@ public static class RevocationLists
                 source);
         }
 
-        // Only a CRL of the same scope is superseded: the partitions of one issuer (issuing distribution points) are
-        // kept side by side, since each is the only list of what it revoked.
-        List<RevocationListEntry> sameIssuer = configuration.RevocationLists
-            .Where(e => string.Equals(e.IssuerThumbprint, issuer.Thumbprint, StringComparison.OrdinalIgnoreCase) && ScopeOf(e) == crl.Scope)
+        // Only a CRL of the same scope and kind is superseded: the partitions of one issuer (issuing distribution points)
+        // are kept side by side, since each is the only list of what it revoked, and a delta sits beside its base.
+        List<(RevocationListEntry Entry, CertificateRevocationList? Crl)> ofIssuerAndScope = configuration.RevocationLists
+            .Where(e => string.Equals(e.IssuerThumbprint, issuer.Thumbprint, StringComparison.OrdinalIgnoreCase))
+            .Select(e => (e, TryParse(e)))
+            .Where(p => (p.Item2?.Scope ?? "") == crl.Scope)
             .ToList();
+        List<RevocationListEntry> sameIssuer = ofIssuerAndScope.Where(p => (p.Crl?.IsDelta ?? false) == crl.IsDelta).Select(p => p.Entry).ToList();
+        if (crl.BaseCrlNumber is { } baseNumber)
+        {
+            List<CertificateRevocationList> bases = ofIssuerAndScope
+                .Where(p => p.Crl is { IsDelta: false, CrlNumber: { } n } && n >= baseNumber)
+                .Select(p => p.Crl!)
+                .ToList();
+            if (bases.Count == 0)
+            {
+                throw new CasbException(
+                    DeltaWithoutBaseErrorId, CasbErrorKind.ObjectNotFound,
+                    $"{what} is a delta CRL (CRL number {crl.CrlNumber}, BaseCRLNumber {baseNumber}), and the store holds no complete CRL of that CA and scope numbered {baseNumber} or later for it to complete. Add the complete (base) CRL first.",
+                    source);
+            }
+
+            if (!force && bases.All(b => b.CrlNumber >= crl.CrlNumber))
+            {
+                throw new CasbException(
+                    "CrlOlderThanStored", CasbErrorKind.InvalidData,
+                    $"{what} is a delta CRL (CRL number {crl.CrlNumber}) that is not newer than the stored complete CRL (CRL number {bases.Max(b => b.CrlNumber)}), which already includes what it lists. Use -Force to store it anyway.",
+                    source);
+            }
+        }
+
         foreach (RevocationListEntry stored in sameIssuer)
         {
             if (!IsNewer(crl, stored) && !force)
@@ -83,12 +117,18 @@ public static class RevocationLists
             ThisUpdate = crl.ThisUpdate,
             NextUpdate = crl.NextUpdate,
             CrlNumber = crl.CrlNumber?.ToString(CultureInfo.InvariantCulture),
+            BaseCrlNumber = crl.BaseCrlNumber?.ToString(CultureInfo.InvariantCulture),
             RevokedCount = crl.RevokedCertificates.Count,
             AddedAt = now,
             Source = source,
             RawData = Convert.ToBase64String(crl.RawData),
         };
         configuration.RevocationLists.Add(entry);
+        if (!crl.IsDelta)
+        {
+            RemoveStaleDeltas(configuration, issuer.Thumbprint, crl.Scope);
+        }
+
         return (entry, sameIssuer.Count > 0 ? RevocationListChange.Replaced : RevocationListChange.Added);
     }
 
@@ -100,15 +140,46 @@ public static class RevocationLists
     }
 
     /// <summary>Removes the stored CRL with this id; null when there is none (nothing changes).</summary>
-    public static RevocationListEntry? Remove(CasbConfiguration configuration, string id)
+    public static RevocationListEntry? Remove(CasbConfiguration configuration, string id) => Remove(configuration, id, out _);
+
+    /// <summary>
+    /// Removes the stored CRL with this id and, when it is a complete CRL, the delta CRLs that no other stored complete
+    /// CRL anchors (<paramref name="deltasRemoved"/>); null when there is none (nothing changes).
+    /// </summary>
+    public static RevocationListEntry? Remove(CasbConfiguration configuration, string id, out IReadOnlyList<RevocationListEntry> deltasRemoved)
     {
+        deltasRemoved = Array.Empty<RevocationListEntry>();
         RevocationListEntry? entry = Find(configuration, id);
         if (entry is not null)
         {
             configuration.RevocationLists.Remove(entry);
+            if (TryParse(entry) is { IsDelta: false } removed)
+            {
+                deltasRemoved = RemoveStaleDeltas(configuration, entry.IssuerThumbprint, removed.Scope);
+            }
         }
 
         return entry;
+    }
+
+    /// <summary>
+    /// Removes the delta CRLs of an issuer and scope that no stored complete CRL anchors (CRL number at least the delta's
+    /// BaseCRLNumber) or that every such complete CRL supersedes (CRL number at least the delta's own).
+    /// </summary>
+    private static List<RevocationListEntry> RemoveStaleDeltas(CasbConfiguration configuration, string issuerThumbprint, string scope)
+    {
+        var ofIssuer = configuration.RevocationLists
+            .Where(e => string.Equals(e.IssuerThumbprint, issuerThumbprint, StringComparison.OrdinalIgnoreCase))
+            .Select(e => (Entry: e, Crl: TryParse(e)))
+            .Where(p => p.Crl is not null && p.Crl.Scope == scope)
+            .ToList();
+        var bases = ofIssuer.Where(p => !p.Crl!.IsDelta && p.Crl.CrlNumber is not null).Select(p => p.Crl!.CrlNumber!.Value).ToList();
+        var stale = ofIssuer
+            .Where(p => p.Crl!.IsDelta && !bases.Any(b => b >= p.Crl.BaseCrlNumber!.Value && b < p.Crl.CrlNumber!.Value))
+            .Select(p => p.Entry)
+            .ToList();
+        configuration.RevocationLists.RemoveAll(stale.Contains);
+        return stale;
     }
 
     /// <summary>The trusted root or intermediate that signed <paramref name="crl"/>.</summary>
@@ -185,16 +256,16 @@ public static class RevocationLists
         return candidates;
     }
 
-    // A stored CRL that cannot be read is treated as one of the whole issuer (the one a new CRL replaces, as before).
-    private static string ScopeOf(RevocationListEntry stored)
+    // A stored CRL that cannot be read (null) is treated as a complete one of the whole issuer (the one a new CRL replaces, as before).
+    private static CertificateRevocationList? TryParse(RevocationListEntry stored)
     {
         try
         {
-            return CertificateRevocationList.Parse(Convert.FromBase64String(stored.RawData)).Scope;
+            return CertificateRevocationList.Parse(Convert.FromBase64String(stored.RawData));
         }
         catch (Exception ex) when (ex is FormatException or CasbException)
         {
-            return "";
+            return null;
         }
     }
 

@@ -151,6 +151,9 @@ public sealed class RevocationListEntry
 
     public string? CrlNumber { get; set; }
 
+    /// <summary>A delta CRL's BaseCRLNumber (the complete CRL it completes, or a later one); null for a complete CRL.</summary>
+    public string? BaseCrlNumber { get; set; }
+
     public int RevokedCount { get; set; }
 
     public DateTimeOffset AddedAt { get; set; }

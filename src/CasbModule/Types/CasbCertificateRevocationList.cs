@@ -12,6 +12,7 @@ public sealed class CasbCertificateRevocationList
         ThisUpdate = entry.ThisUpdate;
         NextUpdate = entry.NextUpdate;
         CrlNumber = DisplayText.Safe(entry.CrlNumber);
+        BaseCrlNumber = DisplayText.Safe(entry.BaseCrlNumber);
         RevokedCount = entry.RevokedCount;
         IssuerThumbprint = DisplayText.Safe(entry.IssuerThumbprint);
         Id = DisplayText.Safe(entry.Id);
@@ -30,6 +31,12 @@ public sealed class CasbCertificateRevocationList
     public DateTimeOffset? NextUpdate { get; }
 
     public string? CrlNumber { get; }
+
+    /// <summary>True for a delta CRL: it lists only the changes since the complete CRL numbered <see cref="BaseCrlNumber"/>.</summary>
+    public bool IsDelta => BaseCrlNumber is not null;
+
+    /// <summary>A delta CRL's BaseCRLNumber: it completes the stored complete CRL of its CA numbered at least this; null for a complete CRL.</summary>
+    public string? BaseCrlNumber { get; }
 
     public int RevokedCount { get; }
 

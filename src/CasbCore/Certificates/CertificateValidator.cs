@@ -321,50 +321,77 @@ public sealed class CertificateValidator
     /// issuer, whatever its issuing distribution point's scope), current or past its nextUpdate, is revoked. Only the
     /// silence of a current CRL with an accepted signature algorithm that covers the certificate
     /// (<see cref="CertificateRevocationList.Covers"/>: a partition only its own) says "not revoked"; anything else
-    /// leaves the status unknown.
+    /// leaves the status unknown. Delta CRLs (RFC 5280 5.2.4, 6.3.3): a complete CRL is read together with the newest
+    /// delta that completes it (same scope, BaseCRLNumber at most its CRL number, a higher CRL number of its own),
+    /// stored or fetched from its Freshest CRL URLs (or the certificate's): the delta's entry for the serial decides when
+    /// it has one (removeFromCRL: not revoked, a certificateHold lifted), else the complete CRL's. A complete CRL that
+    /// announces a delta (or whose certificate does) without a current delta proves nothing by its silence.
     /// </summary>
     private RevocationStatus CheckRevocation(X509Certificate2 certificate, X509Certificate2 issuer, DateTimeOffset at)
     {
         var problems = new List<string>();
-
-        StoredCrl? best = null;
-        bool anyForIssuer = false;
-        foreach (StoredCrl stored in _storeCrls)
+        GatewaySettings settings = Configuration.Settings;
+        var context = new DeltaContext(certificate, issuer, at, CertificateExtensions.GetFreshestCrlLocations(certificate))
         {
-            if (!IsStoreCrlOf(stored, issuer))
+            MaxAge = TimeSpan.FromMinutes(Math.Max(0, settings.CrlCacheMinutes)),
+            Timeout = TimeSpan.FromSeconds(Math.Clamp(settings.CrlFetchTimeoutSeconds, 1, 300)),
+        };
+
+        List<CertificateRevocationList> ofIssuer = _storeCrls.Where(s => IsStoreCrlOf(s, issuer)).Select(s => s.Crl).ToList();
+        context.StoreDeltas.AddRange(ofIssuer.Where(c => c.IsDelta));
+
+        // A revocation a delta lists (other than a hold, which a later delta may lift) is as permanent as a complete CRL's.
+        foreach (CertificateRevocationList delta in context.StoreDeltas)
+        {
+            if (delta.FindRevoked(certificate) is { Reason: not (X509RevocationReason.RemoveFromCrl or X509RevocationReason.CertificateHold) } revoked)
             {
-                continue;
+                return Revoked(revoked, delta, $"the store's delta CRL of '{issuer.Subject}' (CRL number {delta.CrlNumber})", at);
             }
+        }
+
+        (CompleteView View, string Source)? best = null;
+        bool anyStale = false;
+        foreach (CertificateRevocationList stored in ofIssuer.Where(c => !c.IsDelta))
+        {
+            string source = $"the store's CRL of '{issuer.Subject}' (thisUpdate {stored.ThisUpdate:u})";
+            CompleteView view = Complete(stored, source, context);
 
             // Listed is revoked whatever the CRL's scope (a serial names one certificate of its issuer); only its silence is scoped.
-            if (stored.Crl.FindRevoked(certificate) is { } revoked)
+            if (view.Listed is { } revoked)
             {
-                return Revoked(revoked, stored.Crl, $"the store's CRL of '{issuer.Subject}' (thisUpdate {stored.Crl.ThisUpdate:u})", at);
+                return Revoked(revoked, view.ListedBy!, view.ListedSource!, at);
             }
 
-            if (!stored.Crl.Covers(certificate))
+            if (!stored.Covers(certificate))
             {
                 continue;
             }
 
-            anyForIssuer = true;
-
-            if (stored.Crl.IsCurrentAt(at) && stored.Crl.SignatureProblem(_allowWeak) is null && (best is null || stored.Crl.IsNewerThan(best.Crl)))
+            if (!stored.IsCurrentAt(at) || stored.SignatureProblem(_allowWeak) is not null)
             {
-                best = stored;
+                anyStale = true;
+            }
+            else if (view.DeltaProblem is { } missing)
+            {
+                problems.Add(missing);
+            }
+            else if (best is null || stored.IsNewerThan(best.Value.View.Complete))
+            {
+                best = (view, source);
             }
         }
 
-        if (best is not null)
+        if (best is { } found)
         {
-            return new RevocationStatus(null, null, best.Crl.NextUpdate, $"the store's CRL of '{issuer.Subject}' (thisUpdate {best.Crl.ThisUpdate:u})");
+            return new RevocationStatus(null, null, found.View.NextUpdate, found.View.Describe(found.Source));
         }
 
-        if (anyForIssuer)
+        if (anyStale)
         {
             problems.Add($"the store's CRL of '{issuer.Subject}' is past its nextUpdate or its signature algorithm is not accepted");
         }
 
+        bool anyForIssuer = anyStale || problems.Count > 0;
         foreach ((string issuerThumbprint, string problem) in _unusableStoreCrls)
         {
             if (string.Equals(issuerThumbprint, issuer.Thumbprint, StringComparison.OrdinalIgnoreCase))
@@ -381,21 +408,30 @@ public sealed class CertificateValidator
                 : $"the certificate has no CRL distribution point and the store has no CRL of '{issuer.Subject}'");
         }
 
-        GatewaySettings settings = Configuration.Settings;
-        TimeSpan maxAge = TimeSpan.FromMinutes(Math.Max(0, settings.CrlCacheMinutes));
-        TimeSpan timeout = TimeSpan.FromSeconds(Math.Clamp(settings.CrlFetchTimeoutSeconds, 1, 300));
         foreach (Uri location in distributionPoints)
         {
-            CrlLookup lookup = CrlCache.Get(location, issuer, maxAge, timeout);
+            CrlLookup lookup = CrlCache.Get(location, issuer, context.MaxAge, context.Timeout);
             if (lookup.Crl is not { } crl)
             {
                 problems.Add(lookup.Problem ?? $"no CRL at {location}");
                 continue;
             }
 
-            if (crl.FindRevoked(certificate) is { } revoked)
+            if (crl.IsDelta)
             {
-                return Revoked(revoked, crl, $"the CRL at {location}", at);
+                if (crl.FindRevoked(certificate) is { Reason: not (X509RevocationReason.RemoveFromCrl or X509RevocationReason.CertificateHold) } listed)
+                {
+                    return Revoked(listed, crl, $"the delta CRL at {location}", at);
+                }
+
+                problems.Add($"the CRL at {location} is a delta CRL, which is not complete on its own");
+                continue;
+            }
+
+            CompleteView view = Complete(crl, $"the CRL at {location}", context);
+            if (view.Listed is { } revoked)
+            {
+                return Revoked(revoked, view.ListedBy!, view.ListedSource!, at);
             }
 
             if (!crl.Covers(certificate))
@@ -416,11 +452,98 @@ public sealed class CertificateValidator
                 continue;
             }
 
-            return new RevocationStatus(null, null, crl.NextUpdate, $"the CRL at {location}");
+            if (view.DeltaProblem is { } missing)
+            {
+                problems.Add(missing);
+                continue;
+            }
+
+            return new RevocationStatus(null, null, view.NextUpdate, view.Describe($"the CRL at {location}"));
         }
 
-        return new RevocationStatus(null, string.Join("; ", problems) + ".", null, null, MayChange: distributionPoints.Count > 0);
+        return new RevocationStatus(null, string.Join("; ", problems) + ".", null, null, MayChange: distributionPoints.Count > 0 || context.Fetched);
     }
+
+    /// <summary>
+    /// <paramref name="complete"/> read with the newest delta CRL that completes it: stored, else (when the CRL or the
+    /// certificate announces one and no current one is stored) fetched from the Freshest CRL URLs through the CRL cache,
+    /// verified with the issuer's key.
+    /// </summary>
+    private CompleteView Complete(CertificateRevocationList complete, string source, DeltaContext context)
+    {
+        var announced = complete.FreshestCrlLocations.Concat(context.CertificateFreshest).DistinctBy(u => u.AbsoluteUri).ToList();
+        bool needsDelta = complete.AnnouncesDelta || context.CertificateFreshest.Count > 0;
+        CertificateRevocationList? delta = context.StoreDeltas.Where(d => Completes(d, complete)).MaxBy(d => d.CrlNumber);
+        string deltaSource = delta is null ? "" : $"the store's delta CRL of '{context.Issuer.Subject}' (CRL number {delta.CrlNumber})";
+        var fetchProblems = new List<string>();
+        if (needsDelta && (delta is null || !delta.IsCurrentAt(context.At)))
+        {
+            foreach (Uri location in announced)
+            {
+                context.Fetched = true;
+                CrlLookup lookup = CrlCache.Get(location, context.Issuer, context.MaxAge, context.Timeout);
+                if (lookup.Crl is { } fetched && Completes(fetched, complete))
+                {
+                    if (delta is null || fetched.CrlNumber > delta.CrlNumber || (fetched.CrlNumber == delta.CrlNumber && fetched.IsCurrentAt(context.At)))
+                    {
+                        delta = fetched;
+                        deltaSource = $"the delta CRL at {location}";
+                    }
+                }
+                else if (lookup.Crl is { } other)
+                {
+                    fetchProblems.Add($"the CRL at {location} is not a delta CRL that completes CRL number {complete.CrlNumber?.ToString() ?? "none"} (it is {(other.IsDelta ? $"a delta CRL of base {other.BaseCrlNumber}, number {other.CrlNumber}" : "a complete CRL")})");
+                }
+
+                if (lookup.Problem is { } problem)
+                {
+                    fetchProblems.Add(problem);
+                }
+            }
+        }
+
+        RevokedCertificate? listed = null;
+        CertificateRevocationList? listedBy = null;
+        string? listedSource = null;
+        if (delta?.FindRevoked(context.Certificate) is { } inDelta)
+        {
+            if (inDelta.Reason != X509RevocationReason.RemoveFromCrl)
+            {
+                (listed, listedBy, listedSource) = (inDelta, delta, deltaSource);
+            }
+        }
+        else if (complete.FindRevoked(context.Certificate) is { } inComplete)
+        {
+            (listed, listedBy, listedSource) = (inComplete, complete, source);
+        }
+
+        string? deltaProblem = null;
+        bool usable = delta is not null && delta.IsCurrentAt(context.At) && delta.SignatureProblem(_allowWeak) is null;
+        if (needsDelta && !usable)
+        {
+            string where = announced.Count == 0 ? "no Freshest CRL URL is given" : $"Freshest CRL at {string.Join(", ", announced.Select(u => u.AbsoluteUri))}";
+            string why = delta is null
+                ? "no delta CRL that completes it is stored or could be fetched"
+                : delta.SignatureProblem(_allowWeak) is { } weak
+                    ? $"its delta CRL (CRL number {delta.CrlNumber}) cannot vouch for the certificate: {weak}"
+                    : $"its delta CRL (CRL number {delta.CrlNumber}) is past its nextUpdate {delta.NextUpdate:u}";
+            string fetched = fetchProblems.Count > 0 ? $" ({string.Join("; ", fetchProblems)})" : "";
+            deltaProblem = $"{source} announces a delta CRL ({where}) and {why}{fetched}: the missing delta CRL may list revocations since CRL number {complete.CrlNumber?.ToString() ?? "none"}";
+        }
+
+        DateTimeOffset? nextUpdate = complete.NextUpdate;
+        if (usable && delta!.NextUpdate is { } deltaNext && (nextUpdate is null || deltaNext < nextUpdate))
+        {
+            nextUpdate = deltaNext;
+        }
+
+        return new CompleteView(complete, usable ? delta : null, deltaSource, listed, listedBy, listedSource, deltaProblem, nextUpdate);
+    }
+
+    /// <summary>RFC 5280 6.3.3: a delta completes a complete CRL of its scope numbered at least its BaseCRLNumber and below its own number.</summary>
+    private static bool Completes(CertificateRevocationList delta, CertificateRevocationList complete) =>
+        delta.IsDelta && !complete.IsDelta && complete.CrlNumber is { } number
+        && delta.Scope == complete.Scope && delta.BaseCrlNumber <= number && delta.CrlNumber > number;
 
     private static RevocationStatus Revoked(RevokedCertificate revoked, CertificateRevocationList crl, string source, DateTimeOffset at) =>
         // No NextUpdate: a revocation never expires, so it does not shorten how long the result is cached.
@@ -672,6 +795,41 @@ public sealed class CertificateValidator
     }
 
     private sealed record StoredCrl(CertificateRevocationList Crl, string IssuerThumbprint);
+
+    /// <summary>What one revocation check knows about delta CRLs: the store's deltas of the issuer and the certificate's Freshest CRL URLs.</summary>
+    private sealed class DeltaContext(X509Certificate2 certificate, X509Certificate2 issuer, DateTimeOffset at, IReadOnlyList<Uri> certificateFreshest)
+    {
+        public X509Certificate2 Certificate { get; } = certificate;
+
+        public X509Certificate2 Issuer { get; } = issuer;
+
+        public DateTimeOffset At { get; } = at;
+
+        public IReadOnlyList<Uri> CertificateFreshest { get; } = certificateFreshest;
+
+        public List<CertificateRevocationList> StoreDeltas { get; } = new();
+
+        public TimeSpan MaxAge { get; init; }
+
+        public TimeSpan Timeout { get; init; }
+
+        /// <summary>True once a distribution point was asked: a failure then may clear soon.</summary>
+        public bool Fetched { get; set; }
+    }
+
+    /// <summary>A complete CRL with the delta that completes it (null when none is current), and what they say about one certificate.</summary>
+    private sealed record CompleteView(
+        CertificateRevocationList Complete,
+        CertificateRevocationList? Delta,
+        string DeltaSource,
+        RevokedCertificate? Listed,
+        CertificateRevocationList? ListedBy,
+        string? ListedSource,
+        string? DeltaProblem,
+        DateTimeOffset? NextUpdate)
+    {
+        public string Describe(string source) => Delta is null ? source : $"{source} and {DeltaSource}";
+    }
 
     private sealed record RevocationStatus(RevokedCertificate? Revoked, string? Problem, DateTimeOffset? NextUpdate, string? Source, bool MayChange = false);
 

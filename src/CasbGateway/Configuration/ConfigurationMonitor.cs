@@ -232,12 +232,32 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
             }
 
             EngineState next;
+            Exception? secretsFailure = null;
             try
             {
-                next = new EngineState(configuration, hash, _store.LoadSecrets);
+                next = new EngineState(configuration, hash, () =>
+                {
+                    try
+                    {
+                        return _store.LoadSecrets();
+                    }
+                    catch (Exception ex)
+                    {
+                        secretsFailure = ex;
+                        throw;
+                    }
+                });
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
+                if (secretsFailure is not null)
+                {
+                    // The secrets, not this document, are at fault: not refused by its hash (that is for good), looked at
+                    // again on the next check, as a store that cannot be read is.
+                    SetDegraded($"revision {configuration.Revision} in the store file waits for the store's secrets: {GatewayStartupException.OneLine(secretsFailure.Message)}");
+                    return;
+                }
+
                 Refuse(hash, configuration.Revision, ex.Message);
                 return;
             }

@@ -128,7 +128,8 @@ public sealed class ConnectionLifetimeTests : IClassFixture<LabPkiFixture>
             SeedPolicies.AddRequireCertificate(c);
         });
         // Issued once the gateway is up (its start can take seconds on a busy machine).
-        DateTimeOffset notAfter = DateTimeOffset.UtcNow.AddSeconds(4);
+        // Long enough for the first request on a loaded machine (CI), short enough to wait out.
+        DateTimeOffset notAfter = DateTimeOffset.UtcNow.AddSeconds(12);
         using X509Certificate2 certificate = _pki.IssueClient(
             "CN=Short Lived Device, O=Fabrikam", "shortlived@contoso.com", DateTimeOffset.UtcNow.AddDays(-1), notAfter);
         int connections = 0;

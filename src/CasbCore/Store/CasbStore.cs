@@ -56,7 +56,12 @@ public sealed class CasbStore : IConfigurationStore
 
     public static JsonSerializerOptions SerializerOptions { get; } = CreateSerializerOptions();
 
-    private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+    // A key named twice is refused, not read as its last value: a hand-edited file saying "action": "Block" and later
+    // "action": "Test" would otherwise store whichever came last without a word.
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false,
+    };
 
     /// <summary>
     /// Opens the store at <paramref name="storePath"/>, else <c>$env:CASB_STORE</c>, else the per-user default
@@ -208,6 +213,15 @@ public sealed class CasbStore : IConfigurationStore
             SchemaMigrations.Upgrade(document, schemaVersion, target, steps, sourceName);
         }
 
+        // Every list of the model is of items that are never null; a null one would pass the validator (a user list
+        // [null] reads as everyone) or fail the engine's compile of a revision that was already written.
+        if (FindNullItem(document) is { } nullItem)
+        {
+            throw new CasbException(
+                "StoreCorrupt", CasbErrorKind.InvalidData,
+                $"The configuration file '{sourceName}' is corrupt: {nullItem} is a null item of a list. It was left untouched.", sourceName);
+        }
+
         try
         {
             return document.Deserialize<CasbConfiguration>(SerializerOptions)
@@ -218,6 +232,40 @@ public sealed class CasbStore : IConfigurationStore
             throw new CasbException(
                 "StoreCorrupt", CasbErrorKind.InvalidData,
                 $"The configuration file '{sourceName}' is corrupt: {ex.Message} It was left untouched.", sourceName, ex);
+        }
+    }
+
+    private static string? FindNullItem(JsonNode node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (KeyValuePair<string, JsonNode?> property in obj)
+                {
+                    if (property.Value is not null && FindNullItem(property.Value) is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonArray array:
+                foreach (JsonNode? item in array)
+                {
+                    if (item is null)
+                    {
+                        return array.GetPath() + $"[{array.IndexOf(item)}]";
+                    }
+
+                    if (FindNullItem(item) is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
         }
     }
 
@@ -589,6 +637,10 @@ public sealed class CasbStore : IConfigurationStore
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             ReadCommentHandling = JsonCommentHandling.Skip,
             AllowTrailingCommas = true,
+            // A null where the model has a list, an object or a text that is never null (null "apps", null "users") is
+            // corrupt, not a policy the engine's compile then fails on; nullable properties (a description) stay optional.
+            RespectNullableAnnotations = true,
+            AllowDuplicateProperties = false,
         };
         options.Converters.Add(new JsonStringEnumConverter());
         options.MakeReadOnly(populateMissingResolver: true);

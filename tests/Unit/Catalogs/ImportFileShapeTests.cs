@@ -1,0 +1,119 @@
+using System.Reflection;
+using System.Text.Json.Nodes;
+using CasbCore;
+using CasbCore.Catalogs;
+using CasbCore.Model;
+using CasbCore.Store;
+
+namespace CasbModule.Tests.Catalogs;
+
+/// <summary>
+/// A hand-written file whose JSON has a null where the model has a list, an object or a non-nullable text, a null
+/// among a list's items, or a key named twice in any object: each is ImportFileInvalid when read, never a .NET
+/// exception nor a configuration the validator passes and the engine then cannot compile. Generated from the model:
+/// every such property of every item kind, so a new field is covered when it is added.
+/// </summary>
+public sealed class ImportFileShapeTests
+{
+    private static readonly (string Key, Type Type)[] Kinds =
+    [
+        ("settings", typeof(GatewaySettings)), ("apps", typeof(AppEntry)), ("groups", typeof(GroupEntry)),
+        ("conditionalAccessPolicies", typeof(ConditionalAccessPolicyEntry)), ("accessPolicies", typeof(AccessPolicyEntry)),
+        ("sessionPolicies", typeof(SessionPolicyEntry)), ("trustedRoots", typeof(TrustedRootEntry)),
+        ("revocationLists", typeof(RevocationListEntry)), ("identityProvider", typeof(IdentityProviderEntry)),
+    ];
+
+    private static readonly NullabilityInfoContext Nullability = new();
+
+    public static TheoryData<string, string> BadShapes()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (PropertyInfo top in typeof(CasbConfiguration).GetProperties().Where(p => !p.PropertyType.IsValueType))
+        {
+            if (Nullability.Create(top).ReadState != NullabilityState.Nullable)
+            {
+                data.Add($"$.{Camel(top.Name)} null", Document(root => root[Camel(top.Name)] = null));
+            }
+
+            if (top.PropertyType.IsGenericType)
+            {
+                data.Add($"$.{Camel(top.Name)}[0] null", Document(root => root[Camel(top.Name)] = new JsonArray((JsonNode?)null)));
+            }
+        }
+
+        foreach ((string key, Type type) in Kinds)
+        {
+            foreach (PropertyInfo property in type.GetProperties().Where(p => p.CanWrite && !p.PropertyType.IsValueType))
+            {
+                string name = Camel(property.Name);
+                if (Nullability.Create(property).ReadState != NullabilityState.Nullable)
+                {
+                    data.Add($"{key}.{name} null", Document(root => Item(root, key)[name] = null));
+                }
+
+                if (property.PropertyType.IsGenericType && !property.PropertyType.GetGenericArguments()[0].IsValueType)
+                {
+                    data.Add($"{key}.{name}[0] null", Document(root => Item(root, key)[name] = new JsonArray((JsonNode?)null)));
+                }
+            }
+
+            data.Add($"{key} with a key twice", Document(root => Item(root, key)).Replace("\"name\": \"X\"", "\"name\": \"X\", \"name\": \"Y\""));
+        }
+
+        data.Add("schemaVersion twice", """{ "schemaVersion": 3, "schemaVersion": 3 }""");
+        data.Add("an access policy's action twice", """{ "schemaVersion": 3, "accessPolicies": [ { "name": "P", "action": "Block", "action": "Test" } ] }""");
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(BadShapes))]
+    public void A_null_where_the_model_has_none_or_a_key_named_twice_is_ImportFileInvalid(string what, string json)
+    {
+        CasbException error = Assert.Throws<CasbException>(() => ConfigurationImport.Read(System.Text.Encoding.UTF8.GetBytes(json), "p.json"));
+
+        Assert.True(error.ErrorId == ConfigurationImport.InvalidFileErrorId, $"{what}: {error.ErrorId} {error.Message}");
+    }
+
+    [Theory]
+    [MemberData(nameof(BadShapes))]
+    public void A_store_document_of_that_shape_is_StoreCorrupt_never_a_configuration_the_engine_cannot_compile(string what, string json)
+    {
+        CasbException error = Assert.Throws<CasbException>(() => CasbStore.Parse(System.Text.Encoding.UTF8.GetBytes(json), "casb.json"));
+
+        Assert.True(error.ErrorId == "StoreCorrupt", $"{what}: {error.ErrorId} {error.Message}");
+    }
+
+    [Fact]
+    public void An_export_of_a_store_with_every_nullable_field_null_still_reads()
+    {
+        var configuration = new CasbConfiguration();
+        configuration.AccessPolicies.Add(new AccessPolicyEntry { Name = "P", Description = null, BlockMessage = null });
+        configuration.SessionPolicies.Add(new SessionPolicyEntry { Name = "S", MinFileSizeMB = null });
+        configuration.Groups.Add(new GroupEntry { Name = "G", Description = null });
+
+        ImportFile file = ConfigurationImport.Read(CasbStore.Serialize(configuration), "p.json");
+
+        Assert.Equal(CasbStore.Serialize(configuration), CasbStore.Serialize(file.Configuration));
+    }
+
+    private static string Camel(string name) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(name);
+
+    private static JsonObject Item(JsonObject root, string key)
+    {
+        if (key is "settings" or "identityProvider")
+        {
+            return (JsonObject)(root[key] ??= new JsonObject { ["name"] = "X" });
+        }
+
+        var item = new JsonObject { ["name"] = "X" };
+        root[key] = new JsonArray(item);
+        return item;
+    }
+
+    private static string Document(Action<JsonObject> shape)
+    {
+        var root = new JsonObject { ["schemaVersion"] = CasbConfiguration.CurrentSchemaVersion };
+        shape(root);
+        return root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+    }
+}

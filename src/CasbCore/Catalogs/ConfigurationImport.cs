@@ -27,7 +27,7 @@ public static class ConfigurationImport
 
     /// <summary>
     /// Reads and checks a file: JSON of a known schema version, no blank or repeated keys, trusted roots that are
-    /// the CA certificates their thumbprints name, CRLs whose data matches their id. Anything else is
+    /// no key the model does not have, the CA certificates their thumbprints name, CRLs whose data matches their id. Anything else is
     /// ImportFileInvalid.
     /// </summary>
     public static ImportFile Read(string path)
@@ -53,7 +53,7 @@ public static class ConfigurationImport
         bool hasSettings;
         try
         {
-            configuration = CasbStore.Parse(bytes, path);
+            configuration = CasbStore.ParseStrict(bytes, path);
             using JsonDocument document = JsonDocument.Parse(bytes, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             hasSettings = document.RootElement.EnumerateObject().Any(p => p.NameEquals("settings") && p.Value.ValueKind == JsonValueKind.Object);
         }

@@ -184,7 +184,19 @@ public sealed class CasbStore : IConfigurationStore
     public static CasbConfiguration Parse(ReadOnlySpan<byte> json, string sourceName) =>
         Parse(json, sourceName, SchemaMigrations.All, CasbConfiguration.CurrentSchemaVersion);
 
-    internal static CasbConfiguration Parse(ReadOnlySpan<byte> json, string sourceName, IReadOnlyList<SchemaMigration> steps, int target)
+    /// <summary>
+    /// <see cref="Parse(ReadOnlySpan{byte}, string)"/> for a file an admin wrote: a key the model does not have is
+    /// StoreCorrupt too, not left at its default ("Action": "Block", spelled as PowerShell spells it, would otherwise be
+    /// imported as a Test policy; a mistyped "exludeUsers" as no exclusion).
+    /// </summary>
+    public static CasbConfiguration ParseStrict(ReadOnlySpan<byte> json, string sourceName) =>
+        Parse(json, sourceName, SchemaMigrations.All, CasbConfiguration.CurrentSchemaVersion, StrictSerializerOptions);
+
+    private static JsonSerializerOptions StrictSerializerOptions { get; } =
+        new(SerializerOptions) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+
+    internal static CasbConfiguration Parse(
+        ReadOnlySpan<byte> json, string sourceName, IReadOnlyList<SchemaMigration> steps, int target, JsonSerializerOptions? options = null)
     {
         JsonObject document;
         try
@@ -224,7 +236,7 @@ public sealed class CasbStore : IConfigurationStore
 
         try
         {
-            return document.Deserialize<CasbConfiguration>(SerializerOptions)
+            return document.Deserialize<CasbConfiguration>(options ?? SerializerOptions)
                 ?? throw new JsonException("The document is null.");
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)

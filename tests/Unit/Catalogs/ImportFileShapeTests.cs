@@ -83,6 +83,44 @@ public sealed class ImportFileShapeTests
         Assert.True(error.ErrorId == "StoreCorrupt", $"{what}: {error.ErrorId} {error.Message}");
     }
 
+    public static TheoryData<string, string> UnknownKeys()
+    {
+        var data = new TheoryData<string, string>();
+        foreach ((string key, Type type) in Kinds)
+        {
+            foreach (PropertyInfo property in type.GetProperties().Where(p => p.CanWrite))
+            {
+                // PowerShell's ConvertTo-Json of a Get-Casb* object spells keys as .NET does: "Action", not "action".
+                data.Add($"{key}.{property.Name}", Document(root => Item(root, key)[property.Name] = JsonValue.Create("Block")));
+            }
+
+            data.Add($"{key}.exludeUsers", Document(root => Item(root, key)["exludeUsers"] = new JsonArray("x")));
+        }
+
+        data.Add("$.AccessPolicies", Document(root => root["AccessPolicies"] = new JsonArray()));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(UnknownKeys))]
+    public void A_key_the_model_does_not_have_is_ImportFileInvalid_not_silently_left_at_its_default(string what, string json)
+    {
+        CasbException error = Assert.Throws<CasbException>(() => ConfigurationImport.Read(System.Text.Encoding.UTF8.GetBytes(json), "p.json"));
+
+        Assert.True(error.ErrorId == ConfigurationImport.InvalidFileErrorId, $"{what}: {error.ErrorId} {error.Message}");
+    }
+
+    [Fact]
+    public void A_block_policy_whose_action_is_spelled_Action_is_not_imported_as_a_test_policy()
+    {
+        string json = """{ "schemaVersion": 3, "accessPolicies": [ { "name": "Block unmanaged", "Action": "Block", "deviceTags": [ "Valid client certificate" ], "deviceTagOperator": "DoesNotEqual" } ] }""";
+
+        CasbException error = Assert.Throws<CasbException>(() => ConfigurationImport.Read(System.Text.Encoding.UTF8.GetBytes(json), "p.json"));
+
+        Assert.Equal(ConfigurationImport.InvalidFileErrorId, error.ErrorId);
+        Assert.Contains("Action", error.Message);
+    }
+
     [Fact]
     public void An_export_of_a_store_with_every_nullable_field_null_still_reads()
     {

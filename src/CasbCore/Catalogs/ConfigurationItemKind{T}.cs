@@ -28,6 +28,9 @@ internal sealed class ConfigurationItemKind<T>(string type, string display, Func
     /// <summary>The users a policy excludes, when it has any: never "All" (<see cref="ConfigurationInput.ExcludeUsers"/>).</summary>
     public Func<T, List<string>>? ExcludeUsers { get; init; }
 
+    /// <summary>Every list of user names a policy has (included and excluded): never a blank name, as the cmdlets refuse one.</summary>
+    public Func<T, IEnumerable<List<string>>>? UserLists { get; init; }
+
     /// <summary>Further checks of one item (filters that must parse); adds (error id, message) pairs.</summary>
     public Action<T, string, Action<string, string>>? Check { get; init; }
 
@@ -190,6 +193,12 @@ internal sealed class ConfigurationItemKind<T>(string type, string display, Func
                 {
                     Add("UnknownGroup", $"{what} refers to group '{group}', which does not exist.");
                 }
+            }
+
+            // A blank name is no user: among an access policy's users the engine reads it as no limit at all, everyone.
+            if (UserLists is not null && UserLists(item).Any(users => users.Any(string.IsNullOrWhiteSpace)))
+            {
+                Add(ConfigurationInput.InvalidUserErrorId, $"{what} has an empty user name.");
             }
 
             if (ExcludeUsers is not null && ExcludeUsers(item).Any(CompiledConditionalAccessPolicy.IsAllUsers))

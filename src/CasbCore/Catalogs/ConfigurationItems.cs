@@ -32,6 +32,7 @@ public static class ConfigurationItems
             Apps = p => p.Apps,
             GroupLists = p => [p.IncludeGroups, p.ExcludeGroups],
             ExcludeUsers = p => p.ExcludeUsers,
+            UserLists = p => [p.IncludeUsers, p.ExcludeUsers],
             TurnOff = p => p.State = ConditionalAccessState.Off,
             Touch = (p, now) => p.ModifiedAt = now,
         };
@@ -43,6 +44,7 @@ public static class ConfigurationItems
             Apps = p => p.Apps,
             GroupLists = p => [p.Groups, p.ExcludeGroups],
             ExcludeUsers = p => p.ExcludeUsers,
+            UserLists = p => [p.Users, p.ExcludeUsers],
             TurnOff = p => p.Enabled = false,
             Touch = (p, now) => p.ModifiedAt = now,
             Check = (p, what, add) => CheckFilters(p.IPRanges, p.DeviceTags, what, add),
@@ -55,6 +57,7 @@ public static class ConfigurationItems
             Apps = p => p.Apps,
             GroupLists = p => [p.Groups, p.ExcludeGroups],
             ExcludeUsers = p => p.ExcludeUsers,
+            UserLists = p => [p.Users, p.ExcludeUsers],
             TurnOff = p => p.Enabled = false,
             Touch = (p, now) => p.ModifiedAt = now,
             Check = (p, what, add) =>

@@ -155,3 +155,38 @@ public sealed class ImportFileShapeTests
         return root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
     }
 }
+
+public sealed class ImportBlankUserTests
+{
+    public static TheoryData<string, string> BlankUsers()
+    {
+        var data = new TheoryData<string, string>();
+        foreach ((string kind, string[] lists) in (ReadOnlySpan<(string, string[])>)
+            [("accessPolicies", ["users", "excludeUsers"]), ("sessionPolicies", ["users", "excludeUsers"]),
+             ("conditionalAccessPolicies", ["includeUsers", "excludeUsers"])])
+        {
+            foreach (string list in lists)
+            {
+                foreach (string blank in (string[])["", " ", "\t", "\u00a0"])
+                {
+                    data.Add($"{kind}.{list}", $$"""{ "schemaVersion": 3, "{{kind}}": [ { "name": "P", "{{list}}": [ "alice@contoso.com", "{{System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping.Encode(blank)}}" ] } ] }""");
+                }
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>The cmdlets refuse an empty user name (InvalidUser); an import must not store one: among an access policy's users it made the policy everyone's.</summary>
+    [Theory]
+    [MemberData(nameof(BlankUsers))]
+    public void A_blank_user_name_in_an_imported_policy_is_InvalidUser_and_nothing_is_applied(string what, string json)
+    {
+        ImportFile file = ConfigurationImport.Read(System.Text.Encoding.UTF8.GetBytes(json), "p.json");
+        var current = new CasbConfiguration();
+
+        CasbException error = Assert.Throws<CasbException>(() => ConfigurationImport.Apply(current, file, ConfigurationImport.Plan(current, file, replace: false)));
+
+        Assert.True(error.ErrorId == ConfigurationInput.InvalidUserErrorId, $"{what}: {error.ErrorId} {error.Message}");
+    }
+}

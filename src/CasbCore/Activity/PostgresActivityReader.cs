@@ -170,7 +170,8 @@ public sealed class PostgresActivityReader : IActivityReader
     /// <summary>
     /// The ILIKE pattern (under COLLATE "C") of a wildcard of * and ? and ASCII; null for one with [..], backtick escapes
     /// or a character beyond ASCII (É matches é in the engine, not in ILIKE under C). ILIKE's _ is one code point where
-    /// the engine's ? is one UTF-16 unit, so a pattern with ? narrows but is not exact (<see cref="IsExact"/>).
+    /// the engine's ? is one UTF-16 unit, so a run of ? narrows to what it may be (never fewer records than the engine
+    /// keeps) and a pattern with ? is not exact (<see cref="IsExact"/>).
     /// </summary>
     internal static string? Like(string wildcard)
     {
@@ -181,12 +182,28 @@ public sealed class PostgresActivityReader : IActivityReader
         }
 
         var like = new StringBuilder(wildcard.Length + 4);
-        foreach (char c in wildcard)
+        for (int i = 0; i < wildcard.Length; i++)
         {
+            char c = wildcard[i];
+            if (c == '?')
+            {
+                // A run of n ? is n UTF-16 units, which hold n code points or as few as n/2 (a character beyond the BMP is
+                // two units, one code point to ILIKE's _): at least ceil(n/2) code points, so the database never leaves
+                // out a record the engine's check would keep.
+                int run = 1;
+                while (i + 1 < wildcard.Length && wildcard[i + 1] == '?')
+                {
+                    run++;
+                    i++;
+                }
+
+                like.Append('_', (run + 1) / 2).Append(run > 1 ? "%" : "");
+                continue;
+            }
+
             like.Append(c switch
             {
                 '*' => "%",
-                '?' => "_",
                 '%' => @"\%",
                 '_' => @"\_",
                 '\\' => @"\\",

@@ -160,17 +160,6 @@ internal static class DeltaCrlBuilder
         return writer.Encode();
     }
 
-    private static void WriteExtension(AsnWriter writer, string oid, bool critical, byte[] value)
-    {
-        using (writer.PushSequence())
-        {
-            writer.WriteObjectIdentifier(oid);
-            if (critical)
-            {
-                writer.WriteBoolean(true);
-            }
-
-            writer.WriteOctetString(value);
-        }
-    }
+    private static void WriteExtension(AsnWriter writer, string oid, bool critical, byte[] value) =>
+        TestPki.WriteExtension(writer, oid, critical, value);
 }

@@ -381,7 +381,8 @@ internal static class TestPki
         }
     }
 
-    private static void WriteExtension(AsnWriter writer, string oid, bool critical, byte[] value)
+    /// <summary>One X.509 Extension (oid, critical only when true, the value's DER in an OCTET STRING), as CRL builders write it.</summary>
+    internal static void WriteExtension(AsnWriter writer, string oid, bool critical, byte[] value)
     {
         using (writer.PushSequence())
         {

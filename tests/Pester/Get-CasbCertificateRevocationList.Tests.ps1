@@ -52,7 +52,7 @@ Describe 'Get-CasbCertificateRevocationList' {
     It 'has a table view' {
         $text = Get-CasbCertificateRevocationList -StorePath $store | Format-Table | Out-String -Width 200
 
-        $text | Should -Match 'Issuer\s+CrlNumber\s+ThisUpdate\s+NextUpdate\s+Revoked\s+Current'
+        $text | Should -Match 'Issuer\s+CrlNumber\s+DeltaOf\s+ThisUpdate\s+NextUpdate\s+Revoked\s+Current'
         $text | Should -Match 'Casb Lab Issuing CA'
     }
 

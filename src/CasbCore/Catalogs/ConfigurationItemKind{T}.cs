@@ -25,11 +25,11 @@ internal sealed class ConfigurationItemKind<T>(string type, string display, Func
     /// <summary>Stamps a policy as modified.</summary>
     public Action<T, DateTimeOffset>? Touch { get; init; }
 
-    /// <summary>The users a policy excludes, when it has any: never "All" (<see cref="ConfigurationInput.ExcludeUsers"/>).</summary>
-    public Func<T, List<string>>? ExcludeUsers { get; init; }
+    /// <summary>The users a policy includes, when it has any: never a blank name, as the cmdlets refuse one.</summary>
+    public Func<T, List<string>>? IncludeUsers { get; init; }
 
-    /// <summary>Every list of user names a policy has (included and excluded): never a blank name, as the cmdlets refuse one.</summary>
-    public Func<T, IEnumerable<List<string>>>? UserLists { get; init; }
+    /// <summary>The users a policy excludes, when it has any: never a blank name, never "All" (<see cref="ConfigurationInput.ExcludeUsers"/>).</summary>
+    public Func<T, List<string>>? ExcludeUsers { get; init; }
 
     /// <summary>Further checks of one item (filters that must parse); adds (error id, message) pairs.</summary>
     public Action<T, string, Action<string, string>>? Check { get; init; }
@@ -196,7 +196,7 @@ internal sealed class ConfigurationItemKind<T>(string type, string display, Func
             }
 
             // A blank name is no user: among an access policy's users the engine reads it as no limit at all, everyone.
-            if (UserLists is not null && UserLists(item).Any(users => users.Any(string.IsNullOrWhiteSpace)))
+            if ((IncludeUsers?.Invoke(item) ?? []).Concat(ExcludeUsers?.Invoke(item) ?? []).Any(string.IsNullOrWhiteSpace))
             {
                 Add(ConfigurationInput.InvalidUserErrorId, $"{what} has an empty user name.");
             }

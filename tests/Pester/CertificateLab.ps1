@@ -129,9 +129,10 @@ function New-TestClientCertificate {
 }
 
 # A CRL of the lab intermediate written with AsnWriter (the BCL builder cannot make these): -CriticalCrlNumber marks
-# the CRL number critical, which RFC 5280 forbids; -Sha1 signs it with SHA-1. Returns the path of the DER file.
+# the CRL number critical, which RFC 5280 forbids; -Sha1 signs it with SHA-1; -BaseNumber makes it a delta CRL (a critical
+# Delta CRL Indicator naming that BaseCRLNumber). Returns the path of the DER file.
 function New-TestRawCrlFile {
-    param([string] $Name, [int] $Number = 7, [switch] $CriticalCrlNumber, [switch] $Sha1)
+    param([string] $Name, [int] $Number = 7, [switch] $CriticalCrlNumber, [switch] $Sha1, [Nullable[int]] $BaseNumber)
     $key = [Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($script:Pki.IntermediateWithKey)
     $generator = if ($Sha1) { [Sha1RsaSignatureGenerator]::new($key) }
                  else { [Security.Cryptography.X509Certificates.X509SignatureGenerator]::CreateForRSA($key, [Security.Cryptography.RSASignaturePadding]::Pkcs1) }
@@ -155,6 +156,15 @@ function New-TestRawCrlFile {
     $crlNumber.WriteInteger($Number)
     $tbs.WriteOctetString($crlNumber.Encode())
     $tbs.PopSequence()
+    if ($null -ne $BaseNumber) {
+        $null = $tbs.PushSequence()
+        $tbs.WriteObjectIdentifier('2.5.29.27')
+        $tbs.WriteBoolean($true)
+        $indicator = [Formats.Asn1.AsnWriter]::new([Formats.Asn1.AsnEncodingRules]::DER)
+        $indicator.WriteInteger([int] $BaseNumber)
+        $tbs.WriteOctetString($indicator.Encode())
+        $tbs.PopSequence()
+    }
     $tbs.PopSequence()
     $tbs.PopSequence($context0)
     $tbs.PopSequence()

@@ -169,3 +169,48 @@ Describe 'Import-CasbConfiguration (<Kind> store)' -ForEach @(@{ Kind = 'folder'
         Get-StoreBytes $target | Should -Be $before
     }
 }
+
+Describe 'Import-CasbConfiguration with delta CRLs' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'CertificateLab.ps1')
+        $commandId = 'CasbModule.Cmdlets.ImportCasbConfigurationCommand'
+    }
+
+    AfterAll {
+        $Pki.Dispose()
+    }
+
+    BeforeEach {
+        # An export holding a complete CRL (number 10) and its delta (11, BaseCRLNumber 10); a store holding only an older complete CRL.
+        $source = New-TestStore
+        Add-TestTrustedRoot -StorePath $source
+        Add-CasbCertificateRevocationList -StorePath $source -Path (New-TestRawCrlFile -Name 'base10.crl' -Number 10)
+        Add-CasbCertificateRevocationList -StorePath $source -Path (New-TestRawCrlFile -Name 'delta11.crl' -Number 11 -BaseNumber 10)
+        $file = Join-Path $TestDrive "$([guid]::NewGuid()).json"
+        Export-CasbConfiguration -StorePath $source -Path $file
+
+        $target = New-TestStore
+        Add-TestTrustedRoot -StorePath $target
+        Add-CasbCertificateRevocationList -StorePath $target -Path (Join-Path $LabDir 'intermediate-ca.crl')
+    }
+
+    It 'imports a delta CRL beside its complete CRL from the same file' {
+        Import-CasbConfiguration -StorePath $target -Path $file
+
+        (Get-CasbCertificateRevocationList -StorePath $target | Where-Object IsDelta).BaseCrlNumber | Should -Be '10'
+    }
+
+    It 'refuses a delta CRL without its complete CRL as CrlDeltaWithoutBase naming it, and the store keeps its CRLs' {
+        $exported = Get-Content -Raw $file | ConvertFrom-Json
+        $exported.revocationLists = @($exported.revocationLists | Where-Object { $null -ne $_.baseCrlNumber })
+        $deltaId = $exported.revocationLists[0].id
+        $exported | ConvertTo-Json -Depth 10 | Set-Content -Path $file
+        $before = Get-CasbCertificateRevocationList -StorePath $target | ForEach-Object { "$($_.Id) $($_.CrlNumber)" }
+
+        { Import-CasbConfiguration -StorePath $target -Path $file -ErrorAction Stop } |
+            Should -Throw -ErrorId "CrlDeltaWithoutBase,$commandId" -ExpectedMessage "*$deltaId*BaseCRLNumber 10*Nothing was changed*"
+        $error[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        Get-CasbCertificateRevocationList -StorePath $target | ForEach-Object { "$($_.Id) $($_.CrlNumber)" } | Should -Be $before
+        $before | Should -HaveCount 1
+    }
+}

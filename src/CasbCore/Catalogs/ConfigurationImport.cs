@@ -137,7 +137,11 @@ public static class ConfigurationImport
         return changes;
     }
 
-    /// <summary>Applies the accepted changes of a plan, then validates the result as a whole (the validator's error id on failure).</summary>
+    /// <summary>
+    /// Applies the accepted changes of a plan, then checks the result as a whole: the delta CRLs it brings as
+    /// <see cref="RevocationLists.CheckImportedDeltas"/> does (CrlDeltaWithoutBase, CrlOlderThanStored), then the validator
+    /// (its error id on failure).
+    /// </summary>
     public static void Apply(CasbConfiguration configuration, ImportFile file, IEnumerable<ConfigurationChange> accepted) =>
         Apply(configuration, file, accepted, secrets: null, identityProviderClientSecret: null);
 
@@ -166,6 +170,11 @@ public static class ConfigurationImport
             kind.Apply(configuration, source, change);
         }
 
+        // A delta CRL is stored only beside its complete CRL, as Add-CasbCertificateRevocationList stores it: the same rule, on the result.
+        RevocationLists.CheckImportedDeltas(
+            configuration,
+            accepted.Where(c => c.ItemType == ConfigurationItems.RevocationLists.Type && c.Change != ConfigurationChangeKind.Removed).Select(c => c.Name),
+            file.Path);
         ConfigurationValidator.ThrowIfInvalid(configuration);
     }
 

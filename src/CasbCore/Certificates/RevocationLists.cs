@@ -68,33 +68,11 @@ public static class RevocationLists
 
         // Only a CRL of the same scope and kind is superseded: the partitions of one issuer (issuing distribution points)
         // are kept side by side, since each is the only list of what it revoked, and a delta sits beside its base.
-        List<(RevocationListEntry Entry, CertificateRevocationList? Crl)> ofIssuerAndScope = configuration.RevocationLists
-            .Where(e => string.Equals(e.IssuerThumbprint, issuer.Thumbprint, StringComparison.OrdinalIgnoreCase))
-            .Select(e => (e, TryParse(e)))
-            .Where(p => (p.Item2?.Scope ?? "") == crl.Scope)
-            .ToList();
+        List<(RevocationListEntry Entry, CertificateRevocationList? Crl)> ofIssuerAndScope = OfIssuerAndScope(configuration, issuer.Thumbprint, crl.Scope);
         List<RevocationListEntry> sameIssuer = ofIssuerAndScope.Where(p => (p.Crl?.IsDelta ?? false) == crl.IsDelta).Select(p => p.Entry).ToList();
-        if (crl.BaseCrlNumber is { } baseNumber)
+        if (crl.IsDelta)
         {
-            List<CertificateRevocationList> bases = ofIssuerAndScope
-                .Where(p => p.Crl is { IsDelta: false, CrlNumber: { } n } && n >= baseNumber)
-                .Select(p => p.Crl!)
-                .ToList();
-            if (bases.Count == 0)
-            {
-                throw new CasbException(
-                    DeltaWithoutBaseErrorId, CasbErrorKind.ObjectNotFound,
-                    $"{what} is a delta CRL (CRL number {crl.CrlNumber}, BaseCRLNumber {baseNumber}), and the store holds no complete CRL of that CA and scope numbered {baseNumber} or later for it to complete. Add the complete (base) CRL first.",
-                    source);
-            }
-
-            if (!force && bases.All(b => b.CrlNumber >= crl.CrlNumber))
-            {
-                throw new CasbException(
-                    "CrlOlderThanStored", CasbErrorKind.InvalidData,
-                    $"{what} is a delta CRL (CRL number {crl.CrlNumber}) that is not newer than the stored complete CRL (CRL number {bases.Max(b => b.CrlNumber)}), which already includes what it lists. Use -Force to store it anyway.",
-                    source);
-            }
+            CheckBase(crl, ofIssuerAndScope.Select(p => p.Crl), force, what, AddWords, source);
         }
 
         foreach (RevocationListEntry stored in sameIssuer)
@@ -131,6 +109,87 @@ public static class RevocationLists
 
         return (entry, sameIssuer.Count > 0 ? RevocationListChange.Replaced : RevocationListChange.Added);
     }
+
+    /// <summary>
+    /// Import-CasbConfiguration's side of <see cref="Add"/>'s delta rule, checked on the configuration an import leaves (so
+    /// the order of the file does not matter): each delta CRL among <paramref name="importedIds"/> must sit beside a complete
+    /// CRL of the same CA and scope, from the store or the file, numbered at least its BaseCRLNumber (else
+    /// CrlDeltaWithoutBase, ObjectNotFound) and below its own number (else CrlOlderThanStored: that complete CRL already
+    /// includes what it lists). Of two imported deltas of one CA and scope the older is CrlOlderThanStored, since the store
+    /// keeps one: as <see cref="Add"/> without -Force, which an import does not have.
+    /// </summary>
+    public static void CheckImportedDeltas(CasbConfiguration configuration, IEnumerable<string> importedIds, string path)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(importedIds);
+        var imported = new HashSet<string>(importedIds, StringComparer.OrdinalIgnoreCase);
+        foreach (RevocationListEntry entry in configuration.RevocationLists.Where(e => imported.Contains(e.Id)).ToList())
+        {
+            if (TryParse(entry) is not { IsDelta: true } delta)
+            {
+                continue;
+            }
+
+            string what = $"The delta CRL '{entry.Id}' in '{path}' (issuer '{delta.Issuer.Name}')";
+            List<(RevocationListEntry Entry, CertificateRevocationList? Crl)> ofIssuerAndScope = OfIssuerAndScope(configuration, entry.IssuerThumbprint, delta.Scope);
+            CheckBase(delta, ofIssuerAndScope.Select(p => p.Crl), force: false, what, ImportWords, entry.Id);
+            if (ofIssuerAndScope.FirstOrDefault(p => imported.Contains(p.Entry.Id) && p.Crl is { IsDelta: true } other && other.CrlNumber > delta.CrlNumber) is { Crl: { } newer } n)
+            {
+                throw new CasbException(
+                    "CrlOlderThanStored", CasbErrorKind.InvalidData,
+                    $"{what} (CRL number {delta.CrlNumber}) is older than the delta CRL '{n.Entry.Id}' (CRL number {newer.CrlNumber}) of the same CA and scope in the file; a store keeps one delta CRL per CA and scope. Take the older one out of the file. Nothing was changed.",
+                    entry.Id);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The delta rule: <paramref name="delta"/> completes a complete CRL among <paramref name="ofIssuerAndScope"/> (same CA and
+    /// scope) numbered at least its BaseCRLNumber, else CrlDeltaWithoutBase, -Force or not (alone a delta says nothing about
+    /// the certificates it does not list); one that no such complete CRL is older than is CrlOlderThanStored unless <paramref name="force"/>.
+    /// </summary>
+    private static void CheckBase(
+        CertificateRevocationList delta, IEnumerable<CertificateRevocationList?> ofIssuerAndScope, bool force, string what, DeltaRuleWords words, string? source)
+    {
+        System.Numerics.BigInteger baseNumber = delta.BaseCrlNumber!.Value;
+        List<CertificateRevocationList> bases = ofIssuerAndScope
+            .Where(c => c is { IsDelta: false, CrlNumber: { } n } && n >= baseNumber)
+            .Select(c => c!)
+            .ToList();
+        if (bases.Count == 0)
+        {
+            throw new CasbException(
+                DeltaWithoutBaseErrorId, CasbErrorKind.ObjectNotFound,
+                $"{what} is a delta CRL (CRL number {delta.CrlNumber}, BaseCRLNumber {baseNumber}), and {words.Holder} no complete CRL of that CA and scope numbered {baseNumber} or later for it to complete. {words.WithoutBase}",
+                source);
+        }
+
+        if (!force && bases.All(b => b.CrlNumber >= delta.CrlNumber))
+        {
+            throw new CasbException(
+                "CrlOlderThanStored", CasbErrorKind.InvalidData,
+                $"{what} is a delta CRL (CRL number {delta.CrlNumber}) that is not newer than the {words.Complete} (CRL number {bases.Max(b => b.CrlNumber)}), which already includes what it lists. {words.NotNewer}",
+                source);
+        }
+    }
+
+    // How the delta rule's errors read for Add-CasbCertificateRevocationList and for Import-CasbConfiguration.
+    private sealed record DeltaRuleWords(string Holder, string Complete, string WithoutBase, string NotNewer);
+
+    private static readonly DeltaRuleWords AddWords = new(
+        "the store holds", "stored complete CRL", "Add the complete (base) CRL first.", "Use -Force to store it anyway.");
+
+    private static readonly DeltaRuleWords ImportWords = new(
+        "neither the store nor the file holds", "complete CRL", "Put its complete (base) CRL in the file, or add it to the store first. Nothing was changed.",
+        "Take it out of the file. Nothing was changed.");
+
+    private static List<(RevocationListEntry Entry, CertificateRevocationList? Crl)> OfIssuerAndScope(
+        CasbConfiguration configuration, string issuerThumbprint, string scope) =>
+        configuration.RevocationLists
+            .Where(e => string.Equals(e.IssuerThumbprint, issuerThumbprint, StringComparison.OrdinalIgnoreCase))
+            .Select(e => (e, TryParse(e)))
+            .Where(p => (p.Item2?.Scope ?? "") == scope)
+            .ToList();
 
     /// <summary>The stored CRL with this id (SHA-256 hex, any case), or null.</summary>
     public static RevocationListEntry? Find(CasbConfiguration configuration, string id)

@@ -67,7 +67,31 @@ public sealed class DeltaCrlGatewayTests : IClassFixture<LabPkiFixture>
         Assert.Contains($"announces a delta CRL (Freshest CRL at {DeltaUrl})", Assert.Single(whatIf.Certificate!.Failures).Message);
     }
 
-    private Task<GatewayHarness> StartAsync(bool withDelta) =>
+    [Fact]
+    public async Task A_device_revoked_only_in_the_delta_fetched_from_the_Freshest_CRL_URL_is_blocked_and_another_device_passes()
+    {
+        // Nothing stored completes the base: the gateway fetches the delta its Freshest CRL names, as from an AD CS web server.
+        using var server = new LoopbackCrlServer();
+        server.Content["/issuing+.crl"] = DeltaCrlBuilder.Delta(_pki.IntermediateWithKey, 11, 10, [CrlEntry.Of(_pki.Client)]);
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        using X509Certificate2 good = _pki.IssueClient("CN=Delta Good Device", "delta-good@contoso.com", now.AddDays(-1), now.AddDays(30));
+        await using GatewayHarness harness = await StartAsync(withDelta: false, deltaUrl: server.Url("/issuing+.crl"));
+
+        (HttpStatusCode status, string html) = await GetAsync(harness, _pki.Client, "text/html");
+        (HttpStatusCode goodStatus, _) = await GetAsync(harness, good, "text/html");
+        IReadOnlyList<ActivityRecord> records = await harness.WaitForActivityAsync(2);
+
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("has been revoked", html);
+        Assert.Contains("Reason: Revoked", html);
+        Assert.Equal(HttpStatusCode.OK, goodStatus);
+        Assert.Equal(
+            new[] { ("Allow", "Valid"), ("Block", "Revoked") },
+            records.Select(r => (r.Action, r.CertificateStatus)).Order());
+        Assert.Equal(1, server.Requests);
+    }
+
+    private Task<GatewayHarness> StartAsync(bool withDelta, string deltaUrl = DeltaUrl) =>
         GatewayHarness.StartAsync(c =>
         {
             DateTimeOffset now = DateTimeOffset.UtcNow;
@@ -75,7 +99,7 @@ public sealed class DeltaCrlGatewayTests : IClassFixture<LabPkiFixture>
             c.TrustedRoots.Add(TrustedRootCatalog.CreateEntry(_pki.Root, now));
             c.TrustedRoots.Add(TrustedRootCatalog.CreateEntry(_pki.Intermediate, now));
             RevocationLists.Add(c, CertificateRevocationList.Parse(_pki.RootCrl), false, now);
-            RevocationLists.Add(c, CertificateRevocationList.Parse(DeltaCrlBuilder.Base(_pki.IntermediateWithKey, 10, [], DeltaUrl)), false, now);
+            RevocationLists.Add(c, CertificateRevocationList.Parse(DeltaCrlBuilder.Base(_pki.IntermediateWithKey, 10, [], deltaUrl)), false, now);
             if (withDelta)
             {
                 RevocationLists.Add(

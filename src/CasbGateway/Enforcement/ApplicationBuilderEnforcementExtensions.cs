@@ -10,14 +10,12 @@ internal static class ApplicationBuilderEnforcementExtensions
     /// header stripping, the sign-in session (apps that sign users in), decision, upload control (session control of the
     /// request), forwarding (terminal; session control of downloads is its response transform).
     /// </summary>
-    /// <param name="app">The gateway's application builder.</param>
-    /// <param name="skip">Requests the gateway answers itself (health, metrics): they bypass enforcement.</param>
-    public static IApplicationBuilder UseCasbEnforcement(this IApplicationBuilder app, Func<HttpContext, bool> skip) =>
-        app.UseWhen(context => !skip(context), enforced => enforced
-            .UseMiddleware<ActivityMiddleware>()
-            .UseMiddleware<HeaderStrippingMiddleware>()
-            .UseMiddleware<SignIn.SignInSessionMiddleware>()
-            .UseMiddleware<DecisionMiddleware>()
-            .UseMiddleware<UploadControlMiddleware>()
-            .UseMiddleware<ForwardingMiddleware>());
+    /// <param name="app">A branch of the gateway's application builder: the pipeline ends in forwarding.</param>
+    public static IApplicationBuilder UseCasbEnforcement(this IApplicationBuilder app) => app
+        .UseMiddleware<ActivityMiddleware>()
+        .UseMiddleware<HeaderStrippingMiddleware>()
+        .UseMiddleware<SignIn.SignInSessionMiddleware>()
+        .UseMiddleware<DecisionMiddleware>()
+        .UseMiddleware<UploadControlMiddleware>()
+        .UseMiddleware<ForwardingMiddleware>();
 }

@@ -251,25 +251,34 @@ internal static class GatewayApp
             }
         };
 
+        // One enforcement pipeline with two ways in. A request whose path cannot be one of the gateway's own endpoints
+        // (OwnEndpoints.MayBeOwn) goes straight to it: endpoint routing, the sign-in endpoints and the own-endpoint check
+        // would only find that out again for every request of every app. Any other request takes the long way, as before.
+        IApplicationBuilder enforced = ((IApplicationBuilder)app).New();
+        enforced.UseCasbEnforcement();
+        RequestDelegate enforce = enforced.Build();
+        app.Use(next => context => OwnEndpoints.MayBeOwn(context.Request.Path.Value) ? next(context) : enforce(context));
+
         app.UseRouting();
         app.UseCasbSignInEndpoints();
         // The gateway's own endpoints skip enforcement; /metrics only for the callers allowed to scrape it, for anyone
         // else it is a path like any other, decided and proxied.
-        bool Own(HttpContext context) => context.GetEndpoint() is not null
-            && (!context.Request.Path.StartsWithSegments(MetricsPath, StringComparison.OrdinalIgnoreCase)
-                || HealthEndpoints.IsMetricsCaller(context, options));
-        app.UseWhen(Own, own => own.Use((context, next) =>
+        app.Use(next => context =>
         {
+            if (context.GetEndpoint() is null
+                || (context.Request.Path.StartsWithSegments(OwnEndpoints.Metrics, StringComparison.OrdinalIgnoreCase)
+                    && !HealthEndpoints.IsMetricsCaller(context, options)))
+            {
+                return enforce(context);
+            }
+
             OwnResponseHeaders.Apply(context);
             return next(context);
-        }));
-        app.UseCasbEnforcement(skip: Own);
+        });
         app.MapHealthEndpoints(options);
-        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        app.MapPrometheusScrapingEndpoint(OwnEndpoints.Metrics);
         return app;
     }
-
-    private const string MetricsPath = "/metrics";
 
     private static async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next, GatewayMetrics metrics, NativeMemoryTrimmer trimmer)
     {

@@ -32,7 +32,7 @@ internal static class HealthEndpoints
         // Request delegates, not handlers with parameters: those are compiled by the request delegate factory from
         // expression trees at start, which maps System.Linq.Expressions (2.3 MB resident) and compiles its code in a
         // process that has no other use for it (docs/benchmarks.md, "Fifth pass: memory"; GatewayMemoryTests keeps it so).
-        endpoints.MapGet("/healthz", (RequestDelegate)(context =>
+        endpoints.MapGet(OwnEndpoints.Health, (RequestDelegate)(context =>
         {
             if (Trusted(context))
             {
@@ -42,7 +42,7 @@ internal static class HealthEndpoints
 
             return Results.Text("Healthy\n").ExecuteAsync(context);
         }));
-        endpoints.MapGet("/readyz", (RequestDelegate)(context => Ready(context).ExecuteAsync(context)));
+        endpoints.MapGet(OwnEndpoints.Readiness, (RequestDelegate)(context => Ready(context).ExecuteAsync(context)));
         return endpoints;
 
         IResult Ready(HttpContext context)

@@ -70,10 +70,11 @@ internal sealed class ForwardingTransformer : HttpTransformer
     }
 
     /// <summary>
-    /// An app's absolute Location or Content-Location at its upstream's own address (scheme, host and port; the
-    /// upstream's path, if any, taken off as it was put on), as the gateway's address the client used: the upstream
-    /// receives its own Host, so an app that writes absolute URLs writes its internal address, and a browser that
-    /// followed it left the gateway and its enforcement (nginx's proxy_redirect default). Any other value as it is.
+    /// An app's Location or Content-Location at its upstream's own host and port (the upstream's path, if any, taken off as
+    /// it was put on), as the gateway's address the client used: the upstream receives its own Host, so an app that writes
+    /// absolute URLs writes its internal address, and a browser that followed it left the gateway and its enforcement
+    /// (nginx's proxy_redirect default). Read as a browser reads it (scheme-relative, '\\' for '/', tabs dropped...), under
+    /// any scheme: an app told X-Forwarded-Proto https writes https with its own http host and port. Any other value as it is.
     /// </summary>
     internal static Microsoft.Extensions.Primitives.StringValues ToGatewayAddress(
         Microsoft.Extensions.Primitives.StringValues values, Uri origin, string gateway)
@@ -86,32 +87,158 @@ internal sealed class ForwardingTransformer : HttpTransformer
         string[] rewritten = values.ToArray()!;
         for (int i = 0; i < rewritten.Length; i++)
         {
-            string value = rewritten[i] ?? "";
-            if (!Uri.TryCreate(value.Trim(), UriKind.Absolute, out Uri? target)
-                || !string.Equals(target.Scheme, origin.Scheme, StringComparison.OrdinalIgnoreCase)
-                || !string.Equals(target.IdnHost, origin.IdnHost, StringComparison.OrdinalIgnoreCase)
-                || target.Port != origin.Port)
-            {
-                continue;
-            }
-
-            // What follows the authority as the app wrote it (not Uri's re-escaped form).
-            string trimmed = value.Trim();
-            int authority = trimmed.IndexOf("//", StringComparison.Ordinal) + 2;
-            int end = trimmed.IndexOfAny(['/', '?', '#'], authority);
-            string rest = end < 0 ? "" : trimmed[end..];
-            string basePath = origin.AbsolutePath.TrimEnd('/');
-            if (basePath.Length > 0 && rest.StartsWith(basePath, StringComparison.OrdinalIgnoreCase)
-                && (rest.Length == basePath.Length || rest[basePath.Length] is '/' or '?' or '#'))
-            {
-                rest = rest[basePath.Length..];
-            }
-
-            rewritten[i] = gateway + (rest.StartsWith('/') ? rest : "/" + rest);
+            rewritten[i] = AtGateway(rewritten[i] ?? "", origin, gateway) ?? rewritten[i];
         }
 
         return rewritten;
     }
+
+    /// <summary>
+    /// A Refresh header's URL ("5; url='...'", HTML's declarative refresh: browsers follow it like a redirect) at the
+    /// upstream's address, as the gateway's (<see cref="ToGatewayAddress"/>); the delay and quotes as the app wrote them.
+    /// </summary>
+    internal static Microsoft.Extensions.Primitives.StringValues RefreshToGatewayAddress(
+        Microsoft.Extensions.Primitives.StringValues values, Uri origin, string gateway)
+    {
+        string[] rewritten = values.ToArray()!;
+        for (int i = 0; i < rewritten.Length; i++)
+        {
+            string value = rewritten[i] ?? "";
+            (int start, int length) = RefreshUrl(value);
+            if (length > 0 && AtGateway(value.Substring(start, length), origin, gateway) is { } url)
+            {
+                rewritten[i] = string.Concat(value.AsSpan(0, start), url, value.AsSpan(start + length));
+            }
+        }
+
+        return rewritten;
+    }
+
+    private const string RefreshHeader = "Refresh";
+
+    // HTML's "shared declarative refresh steps": where the URL is in "<delay>[;,] [url=]['"]<url>['"]".
+    private static (int Start, int Length) RefreshUrl(string value)
+    {
+        int at = 0;
+        SkipSpace();
+        int digits = at;
+        while (at < value.Length && (char.IsAsciiDigit(value[at]) || value[at] == '.'))
+        {
+            at++;
+        }
+
+        if (at == digits || at == value.Length || value[at] is not (';' or ',' or ' ' or '\t' or '\n' or '\f' or '\r'))
+        {
+            return (0, 0);
+        }
+
+        SkipSpace();
+        if (at < value.Length && value[at] is ';' or ',')
+        {
+            at++;
+        }
+
+        SkipSpace();
+        int url = at;
+        if (value.AsSpan(at).StartsWith("url", StringComparison.OrdinalIgnoreCase))
+        {
+            at += 3;
+            SkipSpace();
+            if (at < value.Length && value[at] == '=')
+            {
+                at++;
+                SkipSpace();
+                url = at;
+            }
+        }
+
+        at = url;
+        if (at < value.Length && value[at] is '\'' or '"')
+        {
+            char quote = value[at++];
+            int close = value.IndexOf(quote, at);
+            return (at, (close < 0 ? value.Length : close) - at);
+        }
+
+        return (at, value.Length - at);
+
+        void SkipSpace()
+        {
+            while (at < value.Length && value[at] is ' ' or '\t' or '\n' or '\f' or '\r')
+            {
+                at++;
+            }
+        }
+    }
+
+    /// <summary>One URL at the upstream's host and port as the gateway's address, or null for any other.</summary>
+    private static string? AtGateway(string value, Uri origin, string gateway)
+    {
+        // As WHATWG URL parsing reads it: C0 controls and spaces around taken off, tabs and newlines anywhere dropped,
+        // '\\' as '/' before the query (http and https are special schemes).
+        string url = value.Trim(ControlsAndSpace).Replace("\t", "", StringComparison.Ordinal)
+            .Replace("\n", "", StringComparison.Ordinal).Replace("\r", "", StringComparison.Ordinal);
+        int query = url.IndexOfAny(['?', '#']);
+        url = query < 0 ? url.Replace('\\', '/') : string.Concat(url[..query].Replace('\\', '/'), url.AsSpan(query));
+
+        string pageScheme = gateway[..gateway.IndexOf(':')];
+        string scheme;
+        string afterScheme;
+        if (url.StartsWith("//", StringComparison.Ordinal))
+        {
+            scheme = pageScheme;
+            afterScheme = url[2..];
+        }
+        else
+        {
+            int colon = url.IndexOf(':');
+            if (colon < 0 || !(url.AsSpan(0, colon).Equals("http", StringComparison.OrdinalIgnoreCase)
+                               || url.AsSpan(0, colon).Equals("https", StringComparison.OrdinalIgnoreCase)))
+            {
+                return null;
+            }
+
+            scheme = url[..colon].ToLowerInvariant();
+            afterScheme = url[(colon + 1)..];
+            // The page's own scheme needs "//" before an authority ("https:next" is a path); another scheme takes any slashes.
+            if (scheme == pageScheme && !afterScheme.StartsWith("//", StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            afterScheme = afterScheme.TrimStart('/');
+        }
+
+        int end = afterScheme.IndexOfAny(['/', '?', '#']);
+        string authority = end < 0 ? afterScheme : afterScheme[..end];
+        string rest = end < 0 ? "" : afterScheme[end..];
+        // The host as a browser takes it: after any user info, percent-escapes decoded.
+        string host = Uri.UnescapeDataString(authority[(authority.LastIndexOf('@') + 1)..]);
+        if (!Uri.TryCreate(scheme + "://" + host + "/", UriKind.Absolute, out Uri? target)
+            || !string.Equals(HostOf(target), HostOf(origin), StringComparison.OrdinalIgnoreCase)
+            || target.Port != origin.Port)
+        {
+            return null;
+        }
+
+        string basePath = origin.AbsolutePath.TrimEnd('/');
+        if (basePath.Length > 0 && rest.StartsWith(basePath, StringComparison.OrdinalIgnoreCase)
+            && (rest.Length == basePath.Length || rest[basePath.Length] is '/' or '?' or '#'))
+        {
+            rest = rest[basePath.Length..];
+        }
+
+        return gateway + (rest.StartsWith('/') ? rest : "/" + rest);
+    }
+
+    // The host as DNS takes it: IP literals in their one form, no trailing dot.
+    private static string HostOf(Uri uri)
+    {
+        string host = uri.IdnHost.TrimEnd('.');
+        return System.Net.IPAddress.TryParse(host.Trim('[', ']'), out System.Net.IPAddress? address) ? address.ToString() : host;
+    }
+
+    private static readonly char[] ControlsAndSpace = Enumerable.Range(0, 0x21).Select(c => (char)c).ToArray();
 
     /// <summary>The gateway's own header namespace (X-Casb-Correlation-Id...): what the client reads in it is the gateway's word.</summary>
     internal const string GatewayHeaderPrefix = "X-Casb-";
@@ -202,7 +329,7 @@ internal sealed class ForwardingTransformer : HttpTransformer
 
         bool proceed = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
         IHeaderDictionary responseHeaders = httpContext.Response.Headers;
-        if ((responseHeaders.Location.Count > 0 || responseHeaders.ContentLocation.Count > 0)
+        if ((responseHeaders.Location.Count > 0 || responseHeaders.ContentLocation.Count > 0 || responseHeaders.ContainsKey(RefreshHeader))
             && httpContext.Features.GetRequiredFeature<GatewayRequestFeature>() is { State: { } state, App: { } app }
             && state.Upstreams.TryGetValue(app.Name, out Uri? upstream))
         {
@@ -210,6 +337,10 @@ internal sealed class ForwardingTransformer : HttpTransformer
             string gateway = string.Concat(httpContext.Request.Scheme, "://", httpContext.Request.Headers.Host.ToString());
             responseHeaders.Location = ToGatewayAddress(responseHeaders.Location, upstream, gateway);
             responseHeaders.ContentLocation = ToGatewayAddress(responseHeaders.ContentLocation, upstream, gateway);
+            if (responseHeaders.TryGetValue(RefreshHeader, out Microsoft.Extensions.Primitives.StringValues refresh))
+            {
+                responseHeaders[RefreshHeader] = RefreshToGatewayAddress(refresh, upstream, gateway);
+            }
         }
 
         Microsoft.Extensions.Primitives.StringValues setCookies = httpContext.Response.Headers.SetCookie;

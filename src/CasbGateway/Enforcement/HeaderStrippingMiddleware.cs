@@ -9,7 +9,7 @@ namespace CasbGateway.Enforcement;
 /// <summary>
 /// Removes every inbound header a client could use to forge an identity, a device certificate, its address or
 /// the URL it asked for (<see cref="ForgeableHeaders"/>) before anything reads the request. The trusted identity
-/// header and X-Forwarded-For are honoured only from a trusted proxy: their values are captured for the engine
+/// header, X-Forwarded-For and Forwarded are honoured only from a trusted proxy: their values are captured for the engine
 /// first, then the headers go too.
 /// </summary>
 internal sealed class HeaderStrippingMiddleware
@@ -71,7 +71,7 @@ internal sealed class HeaderStrippingMiddleware
 
     /// <summary>
     /// The client's address as the engine reads it, for a request that has not been through this middleware yet (the
-    /// gateway's own endpoints): behind a trusted proxy the right-most X-Forwarded-For entry, else the peer (IPv4-mapped
+    /// gateway's own endpoints): behind a trusted proxy the right-most X-Forwarded-For or Forwarded entry, else the peer (IPv4-mapped
     /// addresses unmapped).
     /// </summary>
     internal static IPAddress? ClientAddress(EngineState? state, IPAddress? peer, IHeaderDictionary headers)
@@ -85,22 +85,93 @@ internal sealed class HeaderStrippingMiddleware
     }
 
     /// <summary>
-    /// What a trusted proxy's X-Forwarded-For says of the client, when it sent one: the right-most entry's address, or
-    /// null when that entry is no address. The client is then unknown (in no IP range), never the proxy itself, whose
-    /// address an office range may well hold.
+    /// What a trusted proxy's X-Forwarded-For or RFC 7239 Forwarded says of the client, when it sent either: the right-most
+    /// entry's address, or null when that entry is no address. The client is then unknown (in no IP range), never the proxy
+    /// itself, whose address an office range may well hold. A proxy that writes both writes one address in both; when they
+    /// differ, the proxy wrote one and passed on the client's own other: the client is unknown rather than what it said.
     /// </summary>
     private static bool TryForwardedClient(IHeaderDictionary headers, [NotNullWhen(true)] out string? forwardedFor, out IPAddress? client)
     {
         forwardedFor = null;
         client = null;
-        if (!headers.TryGetValue("X-Forwarded-For", out StringValues values) || StringValues.IsNullOrEmpty(values))
+        bool hasForwardedFor = headers.TryGetValue("X-Forwarded-For", out StringValues values) && !StringValues.IsNullOrEmpty(values);
+        bool hasForwarded = headers.TryGetValue("Forwarded", out StringValues forwarded) && !StringValues.IsNullOrEmpty(forwarded);
+        if (!hasForwardedFor && !hasForwarded)
         {
             return false;
         }
 
-        forwardedFor = values.ToString();
-        client = LastAddress(forwardedFor);
+        IPAddress? fromForwarded = hasForwarded ? LastForwardedFor(forwarded.ToString()) : null;
+        if (hasForwardedFor)
+        {
+            forwardedFor = values.ToString();
+            client = LastAddress(forwardedFor);
+            if (hasForwarded && !Equals(client, fromForwarded))
+            {
+                client = null;
+            }
+        }
+        else
+        {
+            client = fromForwarded;
+            forwardedFor = client?.ToString() ?? "unknown";
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// The for= of a Forwarded header's right-most element (RFC 7239: elements by ',', pairs by ';', a value a token or a
+    /// quoted string), as an X-Forwarded-For entry reads; null when that element has none or it is no address.
+    /// </summary>
+    internal static IPAddress? LastForwardedFor(string forwarded)
+    {
+        bool quoted = false;
+        int last = 0;
+        for (int i = 0; i < forwarded.Length; i++)
+        {
+            if (forwarded[i] == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (forwarded[i] == '\\' && quoted)
+            {
+                i++;
+            }
+            else if (forwarded[i] == ',' && !quoted)
+            {
+                last = i + 1;
+            }
+        }
+
+        IPAddress? address = null;
+        foreach (string pair in forwarded[last..].Split(';'))
+        {
+            int equals = pair.IndexOf('=');
+            if (equals < 0 || !pair.AsSpan(0, equals).Trim(" \t").Equals("for", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (address is not null)
+            {
+                return null; // two for= in one element: no one knows which
+            }
+
+            string value = pair[(equals + 1)..].Trim(' ', '\t');
+            if (value.Length >= 2 && value[0] == '"' && value[^1] == '"')
+            {
+                value = value[1..^1].Replace("\\", "", StringComparison.Ordinal);
+            }
+
+            address = ForwardedAddress(value);
+            if (address is null)
+            {
+                return null;
+            }
+        }
+
+        return address;
     }
 
     // The right-most entry is the one the trusted proxy itself added.

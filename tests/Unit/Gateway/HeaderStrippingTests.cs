@@ -210,6 +210,27 @@ public sealed class HeaderStrippingTests
             }, iter: 5_000);
     }
 
+    /// <summary>
+    /// A Forwarded header's right-most element reads as its for= address in every form RFC 7239 allows (a token, a quoted
+    /// string with a port or brackets, any case of "for", other pairs around it, elements before it).
+    /// </summary>
+    [Fact]
+    public void Property_a_forwarded_header_reads_as_its_last_element_s_for_address()
+    {
+        Gen<System.Net.IPAddress> addresses = Gen.OneOf(
+            Gen.Byte.Array[4].Select(b => new System.Net.IPAddress(b)),
+            Gen.Byte.Array[16].Select(b => new System.Net.IPAddress(b)));
+        Gen.Select(addresses, Gen.Int[0, 65535], Gen.OneOf("for", "FOR", "For"), Gen.OneOf("", "by=_a;", "proto=https; "),
+                Gen.OneOf("", ";host=\"a,b\"", "; proto=http"), Gen.OneOf("", "for=10.0.0.1, ", "for=\"[::1]\";by=\"x,y\", "))
+            .Sample((address, port, name, before, after, earlier) =>
+            {
+                bool v6 = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+                string value = v6 ? $"\"[{address}]:{port}\"" : port % 2 == 0 ? address.ToString() : $"\"{address}:{port}\"";
+                string forwarded = $"{earlier}{before}{name}={value}{after}";
+                Assert.True(Equals(address, HeaderStrippingMiddleware.LastForwardedFor(forwarded)), forwarded);
+            }, iter: 20_000);
+    }
+
     [Theory]
     [InlineData("unknown")]
     [InlineData("")]

@@ -2,7 +2,12 @@ using System.Management.Automation;
 
 namespace CasbModule;
 
-/// <summary>Selects configuration items by name patterns, the way Get-Process does: wildcards may match nothing, a literal name must exist.</summary>
+/// <summary>
+/// Selects configuration items by name patterns, the way Get-Process does: wildcards may match nothing, a literal name must
+/// exist. Names may hold the wildcard characters themselves ([ ] * ? `): a pattern that is an item's name as stored selects
+/// that item only (so a name passed on from a variable or a tab completion never reaches its neighbours), an escaped one
+/// (<see cref="WildcardPattern.Escape(string)"/>) names it too, and one that is no valid pattern is a literal name.
+/// </summary>
 internal static class NameSelection
 {
     public static bool IsSame(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
@@ -19,12 +24,17 @@ internal static class NameSelection
         var selected = new List<T>();
         foreach (string pattern in patterns)
         {
-            bool wildcard = WildcardPattern.ContainsWildcardCharacters(pattern);
-            Func<string, bool> matches = wildcard
-                ? new WildcardPattern(pattern, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant).IsMatch
-                : candidate => IsSame(candidate, pattern);
-            List<T> hits = all.Where(item => matches(name(item))).ToList();
-            if (hits.Count == 0 && !wildcard)
+            WildcardPattern? wildcard = WildcardPattern.ContainsWildcardCharacters(pattern) ? TryPattern(pattern) : null;
+            List<T> hits = all.Where(item => IsSame(name(item), pattern)).ToList();
+            if (hits.Count == 0)
+            {
+                Func<string, bool> matches = wildcard is not null
+                    ? wildcard.IsMatch
+                    : candidate => IsSame(candidate, WildcardPattern.Unescape(pattern));
+                hits = all.Where(item => matches(name(item))).ToList();
+            }
+
+            if (hits.Count == 0 && wildcard is null)
             {
                 notFound(pattern);
             }
@@ -39,5 +49,20 @@ internal static class NameSelection
         }
 
         return selected;
+    }
+
+    /// <summary>The pattern, or null when it is none ("Block [x": an unclosed bracket), which is then a literal name.</summary>
+    private static WildcardPattern? TryPattern(string pattern)
+    {
+        var compiled = new WildcardPattern(pattern, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
+        try
+        {
+            compiled.IsMatch(""); // parses the pattern
+            return compiled;
+        }
+        catch (WildcardPatternException)
+        {
+            return null;
+        }
     }
 }

@@ -51,6 +51,18 @@ internal static class NameSelection
         return selected;
     }
 
+    /// <summary>
+    /// A filter of -Subject, -Issuer, -Thumbprint: <paramref name="pattern"/> as a wildcard pattern, or as a literal text when
+    /// it has no wildcard or is no valid pattern (<paramref name="literal"/>); either way the text as written matches too.
+    /// </summary>
+    public static Func<string, bool> Matcher(string pattern, out bool literal)
+    {
+        WildcardPattern? wildcard = WildcardPattern.ContainsWildcardCharacters(pattern) ? TryPattern(pattern) : null;
+        literal = wildcard is null;
+        string unescaped = literal ? WildcardPattern.Unescape(pattern) : pattern;
+        return candidate => IsSame(candidate, pattern) || (wildcard?.IsMatch(candidate) ?? IsSame(candidate, unescaped));
+    }
+
     /// <summary>The pattern, or null when it is none ("Block [x": an unclosed bracket), which is then a literal name.</summary>
     private static WildcardPattern? TryPattern(string pattern)
     {

@@ -60,12 +60,12 @@ public sealed class GetCasbCertificateRevocationListCommand : CasbStoreCmdlet
             return;
         }
 
-        WildcardPattern[] patterns = (Issuer ?? new[] { "*" })
-            .Select(i => new WildcardPattern(i, WildcardOptions.IgnoreCase))
+        Func<string, bool>[] patterns = (Issuer ?? new[] { "*" })
+            .Select(i => NameSelection.Matcher(i, out _))
             .ToArray();
         foreach (RevocationListEntry entry in entries)
         {
-            if (patterns.Any(p => p.IsMatch(entry.Issuer)))
+            if (patterns.Any(p => p(entry.Issuer)))
             {
                 WriteObject(new CasbCertificateRevocationList(entry, Store.Location));
             }

@@ -49,8 +49,8 @@ public sealed class GetCasbTrustedRootCommand : CasbStoreCmdlet
         IEnumerable<TrustedRootEntry> entries = _configuration.TrustedRoots;
         if (Subject is not null)
         {
-            var subject = new WildcardPattern(Subject, WildcardOptions.IgnoreCase);
-            entries = entries.Where(e => subject.IsMatch(e.Subject));
+            Func<string, bool> subject = NameSelection.Matcher(Subject, out _);
+            entries = entries.Where(e => subject(e.Subject));
         }
 
         if (MyInvocation.BoundParameters.ContainsKey(nameof(Kind)))
@@ -68,9 +68,9 @@ public sealed class GetCasbTrustedRootCommand : CasbStoreCmdlet
         var written = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (string thumbprint in Thumbprint)
         {
-            var pattern = new WildcardPattern(TrustedRootCatalog.NormalizeThumbprint(thumbprint), WildcardOptions.IgnoreCase);
-            List<TrustedRootEntry> matches = candidates.Where(e => pattern.IsMatch(e.Thumbprint)).ToList();
-            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(thumbprint)
+            Func<string, bool> pattern = NameSelection.Matcher(TrustedRootCatalog.NormalizeThumbprint(thumbprint), out bool literal);
+            List<TrustedRootEntry> matches = candidates.Where(e => pattern(e.Thumbprint)).ToList();
+            if (matches.Count == 0 && literal
                 && TrustedRootCatalog.Find(_configuration, thumbprint) is null)
             {
                 WriteCasbError(TrustedRootCatalog.NotFound(thumbprint));

@@ -86,4 +86,27 @@ public sealed class LiteralNameSelectionTests : IDisposable
         Assert.Equal(ErrorCategory.ObjectNotFound, error.CategoryInfo.Category);
         Assert.Equal(["Other"], new CasbStore(_store).Load().AccessPolicies.Select(p => p.Name));
     }
+
+    /// <summary>The other -Subject, -Issuer and -Thumbprint filters: a text that is no valid pattern is a literal one, never a RuntimeException.</summary>
+    [Theory]
+    [InlineData("Get-CasbTrustedRoot -StorePath $store -Subject 'CN=Lab [x'", null)]
+    [InlineData("Get-CasbTrustedRoot -StorePath $store -Thumbprint 'AB['", "TrustedRootNotFound")]
+    [InlineData("Get-CasbCertificateRevocationList -StorePath $store -Issuer 'CN=Lab [x'", null)]
+    public void A_filter_that_is_no_valid_pattern_is_a_literal_text(string script, string? errorId)
+    {
+        using var pki = CasbCore.Certificates.LabPki.Create();
+        string lab = Path.Combine(_store, "..", Path.GetFileName(_store) + "-lab");
+        pki.WriteTo(lab, "pw");
+        var variables = new Dictionary<string, object?> { ["store"] = _store, ["lab"] = lab };
+        Assert.Empty(_host.Run(
+            "Add-CasbTrustedRoot -StorePath $store -Path (Join-Path $lab root-ca.pem), (Join-Path $lab intermediate-ca.pem); " +
+            "Add-CasbCertificateRevocationList -StorePath $store -Path (Join-Path $lab intermediate-ca.crl)", variables).Errors);
+
+        var (output, errors) = _host.Run(script, variables);
+
+        Assert.Empty(output);
+        Assert.Equal(errorId is null ? [] : [errorId], errors.Select(e => e.FullyQualifiedErrorId.Split(',')[0]));
+        Assert.All(errors, e => Assert.Equal(ErrorCategory.ObjectNotFound, e.CategoryInfo.Category));
+        Directory.Delete(lab, recursive: true);
+    }
 }

@@ -119,7 +119,15 @@ public static class ConfigurationImport
     /// <see cref="ConfigurationItems"/> order, then the settings. With <paramref name="replace"/> the items not in
     /// the file are removed and the settings always follow the file.
     /// </summary>
-    public static IReadOnlyList<ConfigurationChange> Plan(CasbConfiguration current, ImportFile file, bool replace)
+    public static IReadOnlyList<ConfigurationChange> Plan(CasbConfiguration current, ImportFile file, bool replace) =>
+        Plan(current, file, replace, newClientSecret: false);
+
+    /// <summary>
+    /// <see cref="Plan(CasbConfiguration, ImportFile, bool)"/> for an import given the identity provider's client secret
+    /// (<paramref name="newClientSecret"/>): the file's provider is then updated even when nothing else of it differs,
+    /// as Apply stores that secret.
+    /// </summary>
+    public static IReadOnlyList<ConfigurationChange> Plan(CasbConfiguration current, ImportFile file, bool replace, bool newClientSecret)
     {
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(file);
@@ -127,6 +135,12 @@ public static class ConfigurationImport
         foreach (ConfigurationItemKind kind in ConfigurationItems.All)
         {
             changes.AddRange(kind.Plan(current, file.Configuration, replace));
+        }
+
+        if (newClientSecret && file.Configuration.IdentityProvider is { } provider && !changes.Any(c => c.ItemType == IdentityProviderType))
+        {
+            changes.Add(new ConfigurationChange(
+                IdentityProviderType, provider.Name, current.IdentityProvider is null ? ConfigurationChangeKind.Added : ConfigurationChangeKind.Updated));
         }
 
         if ((file.HasSettings || replace) && !SameJson(current.Settings, file.Configuration.Settings))

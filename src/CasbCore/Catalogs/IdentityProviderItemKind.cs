@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CasbCore.Model;
 using CasbCore.Policies;
 using CasbCore.SignIn;
@@ -64,6 +65,19 @@ internal sealed class IdentityProviderItemKind() : ConfigurationItemKind("Identi
     private static StoreSecrets StoreSecretsRequired() =>
         throw new InvalidOperationException("An identity provider is imported with the store's secrets (CasbStore.Update with StoreSecrets).");
 
+    // The id and the credential references are the store's own: Apply keeps the store's (or, given a client secret,
+    // stores it; see ConfigurationImport.Plan), never the file's, so they alone are no change.
     private static bool SameJson(IdentityProviderEntry a, IdentityProviderEntry b) =>
-        JsonSerializer.Serialize(a, CasbStore.SerializerOptions) == JsonSerializer.Serialize(b, CasbStore.SerializerOptions);
+        JsonSerializer.Serialize(WithoutStoreFields(a), CasbStore.SerializerOptions) == JsonSerializer.Serialize(WithoutStoreFields(b), CasbStore.SerializerOptions);
+
+    private static JsonObject WithoutStoreFields(IdentityProviderEntry provider)
+    {
+        JsonObject json = JsonSerializer.SerializeToNode(provider, CasbStore.SerializerOptions)!.AsObject();
+        foreach (string field in (string[])["id", "clientSecretId", "clientCertificateId", "clientCertificateThumbprint"])
+        {
+            json.Remove(field);
+        }
+
+        return json;
+    }
 }

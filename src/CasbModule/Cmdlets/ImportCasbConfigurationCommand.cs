@@ -56,7 +56,7 @@ public sealed class ImportCasbConfigurationCommand : CasbStoreCmdlet
 
         CasbConfiguration current = LoadConfiguration();
         List<ConfigurationChange> accepted = [];
-        foreach (ConfigurationChange change in ConfigurationImport.Plan(current, file, Replace))
+        foreach (ConfigurationChange change in ConfigurationImport.Plan(current, file, Replace, newClientSecret: IdentityProviderClientSecret is not null))
         {
             string verb = change.Change switch
             {

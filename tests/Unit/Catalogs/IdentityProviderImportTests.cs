@@ -41,7 +41,7 @@ public sealed class IdentityProviderImportTests : IDisposable
         _target.Update((c, secrets) =>
         {
             ImportFile file = ConfigurationImport.Read(exported, "export.json");
-            IReadOnlyList<ConfigurationChange> plan = ConfigurationImport.Plan(c, file, replace);
+            IReadOnlyList<ConfigurationChange> plan = ConfigurationImport.Plan(c, file, replace, newClientSecret: clientSecret is not null);
             ConfigurationImport.Apply(c, file, plan, secrets, clientSecret);
             return plan;
         });
@@ -132,6 +132,36 @@ public sealed class IdentityProviderImportTests : IDisposable
         IdentityProviderEntry after = _source.Load().IdentityProvider!;
         Assert.Equal((before.Id, before.ClientSecretId, "preferred_username"), (after.Id, after.ClientSecretId, after.UserClaim));
         Assert.Equal(Secret, _source.LoadSecrets().Get(after.ClientSecretId));
+    }
+
+    [Fact]
+    public void The_same_file_again_plans_no_change_of_the_provider_whose_credential_and_id_are_the_stores_own()
+    {
+        byte[] exported = Export();
+        Import(exported, clientSecret: "target-secret");
+        long revision = _target.Load().Revision;
+
+        IReadOnlyList<ConfigurationChange> again = Import(exported);
+
+        Assert.Empty(again); // -WhatIf and -PassThru said "Updated IdentityProvider", and nothing was changed
+        Assert.Equal(revision, _target.Load().Revision);
+    }
+
+    [Fact]
+    public void A_client_secret_given_for_an_unchanged_provider_is_planned_and_stored()
+    {
+        byte[] exported = Export();
+
+        IReadOnlyList<ConfigurationChange> plan = _source.Update((c, secrets) =>
+        {
+            ImportFile file = ConfigurationImport.Read(exported, "export.json");
+            IReadOnlyList<ConfigurationChange> changes = ConfigurationImport.Plan(c, file, replace: false, newClientSecret: true);
+            ConfigurationImport.Apply(c, file, changes, secrets, "rotated-secret");
+            return changes;
+        });
+
+        Assert.Equal(["Updated IdentityProvider Staff"], plan.Select(c => $"{c.Change} {c.ItemType} {c.Name}"));
+        Assert.Equal("rotated-secret", _source.LoadSecrets().Get(_source.Load().IdentityProvider!.ClientSecretId));
     }
 
     [Fact]

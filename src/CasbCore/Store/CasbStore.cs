@@ -466,7 +466,7 @@ public sealed class CasbStore : IConfigurationStore
         // The blobs of a folder store are the files every gateway on it shares; the configuration, its lock, the
         // activity log and this host's gateway records are not blobs, nor are temporary files (named ".…").
         var names = new List<string>();
-        foreach (string name in (string[])[StoreSecrets.FileName, StoreBlobNames.ServerCertificate])
+        foreach (string name in (string[])[StoreSecrets.FileName, StoreBlobNames.ServerCertificate, StoreBlobNames.EndedSessions])
         {
             if (name.StartsWith(prefix, StringComparison.Ordinal) && File.Exists(BlobFile(name)))
             {

@@ -15,6 +15,9 @@ public static class StoreBlobNames
     /// </summary>
     public const string KeyClaimsFolder = "key-claims/";
 
+    /// <summary>The sign-in sessions signed out before they expire (<see cref="SignIn.EndedSessions"/>): one small list.</summary>
+    public const string EndedSessions = "sessions/ended.json";
+
     /// <summary>
     /// A blob name is one or more segments of letters, digits, '.', '-' and '_' joined by '/', none of them "." or "..":
     /// a name can never leave the store folder or name something outside the store's blobs.

@@ -228,9 +228,17 @@ internal static class GatewayApp
         // ring is resolved only then: the key manager behind it is XML too.
         SessionKeyRing KeyRing() => app.Services.GetRequiredService<SessionKeyRing>();
         ConfigurationMonitor monitor = app.Services.GetRequiredService<ConfigurationMonitor>();
+        // The sessions signed out on any gateway of the store, followed on the monitor's beat while sign-in is served.
+        EndedSessionSet endedSessions = app.Services.GetRequiredService<EndedSessionSet>();
+        endedSessions.Follow(monitor);
         if (monitor.Current?.SignIn is not null)
         {
             KeyRing().EnsureActiveKey();
+            // A gateway that never read the list would honour every session signed out before it started.
+            if (!endedSessions.Refresh())
+            {
+                throw new GatewayStartupException($"Cannot load the store '{store.Location}': {endedSessions.Problem}");
+            }
         }
 
         monitor.Swapping += next =>
@@ -249,6 +257,9 @@ internal static class GatewayApp
                 // The configuration is still served (refusing it would keep the one before, without sign-in).
                 app.Services.GetRequiredService<SignInLog>().LogKeyRingNotReady(ex, ex.Message);
             }
+
+            // A failure is logged; the set read before (if any) stays in use, and the next check reads it again.
+            endedSessions.Refresh();
         };
 
         // One enforcement pipeline with two ways in. A request whose path cannot be one of the gateway's own endpoints

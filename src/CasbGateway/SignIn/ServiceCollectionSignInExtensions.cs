@@ -37,6 +37,7 @@ internal static class ServiceCollectionSignInExtensions
             sp.GetRequiredService<IOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>>(),
             gate));
         services.AddSingleton<SignInLog>();
+        services.AddSingleton<EndedSessionSet>();
         services.AddAuthentication()
             .AddCookie(SignInSchemes.Session, cookie =>
             {
@@ -71,17 +72,22 @@ internal static class ServiceCollectionSignInExtensions
     }
 
     /// <summary>
-    /// A session counts only under the identity provider it was issued by (a new authority or client id ends it), and
-    /// only within the provider's SessionLifetime as it is now: a lifetime shortened after the sign-in ends the
-    /// sessions already older than it (the ticket's own expiry is the lifetime at sign-in).
+    /// A session counts only under the identity provider it was issued by (a new authority or client id ends it), only
+    /// within the provider's SessionLifetime as it is now: a lifetime shortened after the sign-in ends the sessions
+    /// already older than it (the ticket's own expiry is the lifetime at sign-in), and only until it is signed out on any
+    /// gateway of the store. A session without an id (issued before sign-out was recorded in the store) cannot be
+    /// signed out there, so it counts no more: its user signs in again once.
     /// </summary>
     private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
     {
-        SignInState? signIn = context.HttpContext.RequestServices.GetRequiredService<ConfigurationMonitor>().Current?.SignIn;
+        IServiceProvider services = context.HttpContext.RequestServices;
+        SignInState? signIn = services.GetRequiredService<ConfigurationMonitor>().Current?.SignIn;
         string? issuedUnder = context.Principal?.FindFirst(SignInSchemes.ProviderClaim)?.Value;
         DateTimeOffset now = context.Options.TimeProvider?.GetUtcNow() ?? DateTimeOffset.UtcNow;
         if (signIn is null || !string.Equals(issuedUnder, signIn.Provider.Id, StringComparison.Ordinal)
-            || context.Properties.IssuedUtc is not { } issued || issued + signIn.SessionLifetime <= now)
+            || context.Properties.IssuedUtc is not { } issued || issued + signIn.SessionLifetime <= now
+            || SignInSchemes.SessionIdOf(context.Properties) is not { } sessionId
+            || services.GetRequiredService<EndedSessionSet>().Contains(sessionId))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(SignInSchemes.Session);

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
+using CasbCore;
 using CasbCore.Activity;
 using CasbCore.Model;
+using CasbCore.SignIn;
 using CasbGateway.Activity;
 using CasbGateway.Configuration;
 using CasbGateway.Enforcement;
@@ -24,9 +26,12 @@ internal sealed class SignInEndpointsMiddleware
     private readonly SignInLog _log;
     private readonly ActivityRecorder _recorder;
     private readonly string _gatewayName;
+    private readonly EndedSessionSet _endedSessions;
 
-    public SignInEndpointsMiddleware(RequestDelegate next, ConfigurationMonitor configuration, SignInLog log, ActivityRecorder recorder, GatewayOptions options)
+    public SignInEndpointsMiddleware(
+        RequestDelegate next, ConfigurationMonitor configuration, SignInLog log, ActivityRecorder recorder, GatewayOptions options, EndedSessionSet endedSessions)
     {
+        _endedSessions = endedSessions;
         _next = next;
         _configuration = configuration;
         _log = log;
@@ -166,6 +171,28 @@ internal sealed class SignInEndpointsMiddleware
             await SignInPages.WriteAsync(context, StatusCodes.Status403Forbidden, "sign_out_refused", "Sign-out refused",
                 "Sign out from a page of this app.", correlationId);
             return;
+        }
+
+        if (session.Succeeded && session.Properties is { } properties && SignInSchemes.SessionIdOf(properties) is { } sessionId)
+        {
+            // Ended in the store first, for every gateway of it: a copy of the cookie (another tab, a tool, a thief) names
+            // nobody from then on. If that fails nothing ends, and the user is told so: a sign-out that only deleted this
+            // browser's cookie would leave them believing a session over that still works elsewhere.
+            DateTimeOffset now = (context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
+            try
+            {
+                _endedSessions.End(sessionId, properties.ExpiresUtc ?? now + TimeSpan.FromMinutes(IdentityProviderRules.MaxSessionLifetimeMinutes), now);
+            }
+            catch (CasbException ex)
+            {
+                string host = RequestHosts.HostOf(context.Request);
+                _log.LogSignOutNotRecorded(ex, host, user, correlationId);
+                feature.Failed(ActivityKinds.SignOut, "sign_out_unavailable", user);
+                await SignInPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "sign_out_unavailable", "Sign-out failed",
+                    $"The gateway could not record the sign-out in its store, so your session has not ended. You are still signed in to {host}. Try again in a moment.",
+                    correlationId, user);
+                return;
+            }
         }
 
         await context.SignOutAsync(SignInSchemes.Session);

@@ -66,6 +66,7 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
         properties.AllowRefresh = false;
         properties.IssuedUtc = now;
         properties.ExpiresUtc = now + _signIn.SessionLifetime;
+        properties.Items[SignInSchemes.SessionIdItem] = SignInSchemes.NewSessionId();
         // The return address came from the gateway's own protected state; checked again all the same.
         if (properties.RedirectUri is not { } back || !ReturnUrls.IsLocalPath(back))
         {

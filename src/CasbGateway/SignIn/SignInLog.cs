@@ -17,6 +17,9 @@ internal sealed partial class SignInLog(ILogger<SignInLog> logger)
     [LoggerMessage(EventId = 43, Level = LogLevel.Error, Message = "Sign-in at {Host} is unavailable ({Reason}), request {CorrelationId}.")]
     public partial void LogUnavailable(Exception? exception, string host, string reason, string correlationId);
 
+    [LoggerMessage(EventId = 47, Level = LogLevel.Error, Message = "User {User} could not sign out at {Host}: the sign-out could not be recorded in the store, so the session goes on, request {CorrelationId}.")]
+    public partial void LogSignOutNotRecorded(Exception exception, string host, string? user, string correlationId);
+
     [LoggerMessage(EventId = 44, Level = LogLevel.Warning, Message = "The session key ring has no key of ours before sign-in starts ({Reason}): ASP.NET Core makes one at the first sign-in; the next configuration change tries again.")]
     public partial void LogKeyRingNotReady(Exception exception, string reason);
 }

@@ -21,4 +21,13 @@ internal static class SignInSchemes
 
     /// <summary>The claim that ties a session to the identity provider it was issued under (<see cref="CasbCore.Model.IdentityProviderEntry.Id"/>).</summary>
     public const string ProviderClaim = "casb_idp";
+
+    /// <summary>The session's own id in its ticket's properties (random, made at sign-in): what a sign-out records as ended.</summary>
+    public const string SessionIdItem = ".casb.session";
+
+    /// <summary>A new session id: 128 random bits, base64url.</summary>
+    public static string NewSessionId() => Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
+    public static string? SessionIdOf(Microsoft.AspNetCore.Authentication.AuthenticationProperties properties) =>
+        properties.Items.TryGetValue(SessionIdItem, out string? id) && !string.IsNullOrEmpty(id) ? id : null;
 }

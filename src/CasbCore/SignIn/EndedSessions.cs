@@ -1,0 +1,97 @@
+using System.Text.Json;
+using CasbCore.Store;
+
+namespace CasbCore.SignIn;
+
+/// <summary>
+/// The gateway sessions signed out before they expired, in one small shared blob of the store
+/// (<see cref="StoreBlobNames.EndedSessions"/>: <c>{"ended":{"&lt;session id&gt;":"&lt;expiry&gt;"}}</c>), so that every gateway on
+/// the store treats a copy of a signed-out session's cookie as no session. Not part of the configuration: a sign-out
+/// is no new revision, and no gateway recompiles its policies for it. An entry is kept until the session would have
+/// expired (plus <see cref="ClockMargin"/> for the gateways' clocks), and each sign-out prunes the entries past that,
+/// so the list holds at most the sign-outs of one session lifetime.
+/// </summary>
+public static class EndedSessions
+{
+    public const string BlobName = StoreBlobNames.EndedSessions;
+
+    /// <summary>How long an entry outlives its session's expiry: a gateway whose clock is behind still refuses the session.</summary>
+    public static readonly TimeSpan ClockMargin = TimeSpan.FromMinutes(5);
+
+    private const int MaxAttempts = 20;
+
+    /// <summary>
+    /// Adds <paramref name="sessionId"/>, ended until <paramref name="expires"/>, and prunes the expired entries, as one
+    /// compare-and-replace of the blob (another gateway's sign-out meanwhile makes it read and try again). Throws the
+    /// store's CasbException when the list cannot be read or written (StoreConflict after many attempts lost to others;
+    /// EndedSessionsInvalid when it does not parse): the session has not ended then.
+    /// </summary>
+    public static void Record(IConfigurationStore store, string sessionId, DateTimeOffset expires, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        for (int attempt = 1; ; attempt++)
+        {
+            byte[]? before = store.ReadBlob(BlobName);
+            Dictionary<string, DateTimeOffset> ended = Parse(before, store.Location);
+            foreach (string expired in ended.Where(e => e.Value + ClockMargin <= now).Select(e => e.Key).ToList())
+            {
+                ended.Remove(expired);
+            }
+
+            if (!ended.TryGetValue(sessionId, out DateTimeOffset until) || until < expires)
+            {
+                ended[sessionId] = expires;
+            }
+
+            byte[] after = JsonSerializer.SerializeToUtf8Bytes(new Document { Ended = ended });
+            if (before is null ? store.TryAddBlob(BlobName, after) : store.TryReplaceBlob(BlobName, before, after))
+            {
+                return;
+            }
+
+            if (attempt == MaxAttempts)
+            {
+                throw new CasbException("StoreConflict", CasbErrorKind.ResourceBusy,
+                    $"The list of ended sessions in '{store.Location}' changed under this sign-out {MaxAttempts} times in a row; nothing was written.", store.Location);
+            }
+
+            Thread.Sleep(Random.Shared.Next(2, 10 * Math.Min(attempt, 5)));
+        }
+    }
+
+    /// <summary>The ended sessions and their expiry as the store holds them now (none when it has no list).</summary>
+    public static IReadOnlyDictionary<string, DateTimeOffset> Read(IConfigurationStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return Parse(store.ReadBlob(BlobName), store.Location);
+    }
+
+    /// <summary>The list's content; a list that does not parse is never read as empty (that would revive every session in it).</summary>
+    public static Dictionary<string, DateTimeOffset> Parse(byte[]? content, string location)
+    {
+        if (content is null)
+        {
+            return new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        }
+
+        try
+        {
+            Dictionary<string, DateTimeOffset>? ended = JsonSerializer.Deserialize<Document>(content)?.Ended;
+            return ended is null
+                ? throw new JsonException("no 'ended' object")
+                : new Dictionary<string, DateTimeOffset>(ended, StringComparer.Ordinal);
+        }
+        catch (JsonException ex)
+        {
+            throw new CasbException("EndedSessionsInvalid", CasbErrorKind.InvalidData,
+                $"The list of ended sessions '{BlobName}' in '{location}' cannot be read: {ex.Message}", location, ex);
+        }
+    }
+
+    private sealed class Document
+    {
+        [System.Text.Json.Serialization.JsonPropertyName("ended")]
+        public Dictionary<string, DateTimeOffset>? Ended { get; set; }
+    }
+}

@@ -1,0 +1,109 @@
+using System.Collections.Frozen;
+using CasbCore;
+using CasbCore.SignIn;
+using CasbCore.Store;
+using CasbGateway.Configuration;
+
+namespace CasbGateway.SignIn;
+
+/// <summary>
+/// This gateway's copy of the store's ended sessions (<see cref="EndedSessions"/>), read on the configuration monitor's
+/// beat (every poll and change hint; a database store announces a sign-out at once) while a configuration signs users
+/// in, and looked up when a session cookie is read: a set lookup, on requests of apps that sign users in only. A list
+/// that cannot be read keeps the one read last, as a store that cannot be read keeps the last good revision serving: a
+/// sign-out is recorded in the same store, so one that could not be read then could seldom be written either.
+/// </summary>
+internal sealed partial class EndedSessionSet
+{
+    private readonly IConfigurationStore _store;
+    private readonly ILogger<EndedSessionSet> _logger;
+    private readonly object _lock = new();
+    private FrozenSet<string> _ended = FrozenSet<string>.Empty;
+    private byte[]? _read;
+    private string? _problem;
+
+    public EndedSessionSet(IConfigurationStore store, ILogger<EndedSessionSet> logger)
+    {
+        _store = store;
+        _logger = logger;
+    }
+
+    /// <summary>Why the list last failed to be read (the set read before it is in use), or null.</summary>
+    public string? Problem => Volatile.Read(ref _problem);
+
+    public bool Contains(string sessionId) => Volatile.Read(ref _ended).Contains(sessionId);
+
+    /// <summary>Reads the store's list again; false (logged once per reason) when it cannot be read.</summary>
+    public bool Refresh()
+    {
+        lock (_lock)
+        {
+            try
+            {
+                byte[]? content = _store.ReadBlob(EndedSessions.BlobName);
+                if (content is not null && _read is not null && content.AsSpan().SequenceEqual(_read))
+                {
+                    Healthy();
+                    return true;
+                }
+
+                Dictionary<string, DateTimeOffset> ended = EndedSessions.Parse(content, _store.Location);
+                Volatile.Write(ref _ended, ended.Keys.ToFrozenSet(StringComparer.Ordinal));
+                _read = content;
+                Healthy();
+                return true;
+            }
+            catch (CasbException ex)
+            {
+                if (Volatile.Read(ref _problem) != ex.Message)
+                {
+                    Volatile.Write(ref _problem, ex.Message);
+                    LogNotRead(ex.Message);
+                }
+
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Records the session as ended in the store for every gateway, then here at once. Throws the store's CasbException
+    /// when it cannot be recorded: the session has not ended anywhere then.
+    /// </summary>
+    public void End(string sessionId, DateTimeOffset expires, DateTimeOffset now)
+    {
+        // Under the lock: a refresh that read the list before this write cannot swap in a set without it afterwards.
+        lock (_lock)
+        {
+            EndedSessions.Record(_store, sessionId, expires, now);
+            Volatile.Write(ref _ended, Volatile.Read(ref _ended).Append(sessionId).ToFrozenSet(StringComparer.Ordinal));
+            _read = null;
+        }
+    }
+
+    /// <summary>Follows the store while the configuration served signs users in (a gateway without sign-in never reads it).</summary>
+    public void Follow(ConfigurationMonitor monitor)
+    {
+        monitor.Checked += () =>
+        {
+            if (monitor.Current?.SignIn is not null)
+            {
+                Refresh();
+            }
+        };
+    }
+
+    private void Healthy()
+    {
+        if (Interlocked.Exchange(ref _problem, null) is not null)
+        {
+            LogReadAgain();
+        }
+    }
+
+    [LoggerMessage(EventId = 45, Level = LogLevel.Warning, Message = "The list of ended sign-in sessions cannot be read ({Reason}); the list read before it stays in use.")]
+    private partial void LogNotRead(string reason);
+
+    [LoggerMessage(EventId = 46, Level = LogLevel.Information, Message = "The list of ended sign-in sessions is read again.")]
+    private partial void LogReadAgain();
+}

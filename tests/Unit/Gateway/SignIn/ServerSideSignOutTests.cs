@@ -1,0 +1,174 @@
+using System.Net;
+using CasbCore.Activity;
+using CasbCore.SignIn;
+using CasbGateway.SignIn;
+using static CasbModule.Tests.Gateway.SignIn.SignInEndToEndTests;
+
+namespace CasbModule.Tests.Gateway.SignIn;
+
+/// <summary>
+/// Sign-out ends the session on the server, not only in the browser that signed out: a copy of its cookie (another
+/// tab's, a tool's, a thief's) then names nobody, on this gateway at once and on every replica of the store after its
+/// next look at the store. Through the real gateway and the test identity provider.
+/// </summary>
+public sealed class ServerSideSignOutTests : IClassFixture<SignInFixture>
+{
+    private readonly SignInFixture _fixture;
+
+    public ServerSideSignOutTests(SignInFixture fixture) => _fixture = fixture;
+
+    [Fact]
+    public async Task A_copy_of_the_session_cookie_replayed_after_sign_out_is_no_session()
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+        string copy = browser.SessionCookie!.Value;
+        using (HttpResponseMessage before = await ReplayAsync(harness, harness.Gateway.GatewayUrl, copy, "/before"))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        using (HttpResponseMessage signedOut = await SignOutAsync(harness, browser))
+        {
+            Assert.Contains("You have signed out", await signedOut.Content.ReadAsStringAsync());
+        }
+
+        int upstream = harness.Gateway.UpstreamRequests;
+        // A browser page load: back to the identity provider, as without a cookie; the copy is deleted with the answer.
+        using (HttpResponseMessage page = await ReplayAsync(harness, harness.Gateway.GatewayUrl, copy, "/after"))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+            Assert.StartsWith(new Uri(harness.Idp.Authority, "/connect/authorize").ToString(), page.Headers.Location!.ToString());
+            Assert.Contains(page.Headers.GetValues("Set-Cookie"), c => c.StartsWith(SignInSchemes.SessionCookie + "=;", StringComparison.Ordinal));
+        }
+
+        // Any other client: 401 sign_in_required, as without a cookie.
+        using (HttpResponseMessage api = await ReplayAsync(harness, harness.Gateway.GatewayUrl, copy, "/api/items", browserAccept: false))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
+            Assert.Contains("\"error\":\"sign_in_required\"", await api.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(upstream, harness.Gateway.UpstreamRequests);
+        ActivityRecord blocked = await RecordAsync(harness, r => r.Path == "/api/items");
+        Assert.Equal(nameof(CasbCore.Policies.AccessAction.Block), blocked.Action);
+        Assert.Null(blocked.User);
+    }
+
+    [Fact]
+    public async Task A_copy_replayed_at_another_replica_of_the_store_is_no_session_after_its_next_look_at_the_store()
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture, replicas: 1);
+        Uri replica = Assert.Single(harness.Gateway.ReplicaUrls);
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+        string copy = browser.SessionCookie!.Value;
+        using (HttpResponseMessage before = await ReplayAsync(harness, replica, copy, "/before"))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+            Assert.Contains("Hello from the Casb sample app", await before.Content.ReadAsStringAsync());
+        }
+
+        (await SignOutAsync(harness, browser)).Dispose();
+
+        // The replica polls the folder store every 500 ms here: well within 10 s, and never OK again after the first refusal.
+        HttpStatusCode status = HttpStatusCode.OK;
+        for (int i = 0; i < 100 && status == HttpStatusCode.OK; i++)
+        {
+            await Task.Delay(100);
+            using HttpResponseMessage replay = await ReplayAsync(harness, replica, copy, $"/replay{i}");
+            status = replay.StatusCode;
+            if (status != HttpStatusCode.OK)
+            {
+                Assert.Equal(HttpStatusCode.Redirect, status);
+                Assert.StartsWith(new Uri(harness.Idp.Authority, "/connect/authorize").ToString(), replay.Headers.Location!.ToString());
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.Redirect, status);
+        using HttpResponseMessage again = await ReplayAsync(harness, replica, copy, "/api/items", browserAccept: false);
+        Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_sign_out_the_store_cannot_record_says_so_and_the_session_goes_on()
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+        string copy = browser.SessionCookie!.Value;
+        // A folder where the list of ended sessions belongs: it can be neither read nor written (whoever the tests run as).
+        Directory.CreateDirectory(Path.Combine(harness.Gateway.StorePath, "sessions", "ended.json"));
+
+        using HttpResponseMessage failed = await SignOutAsync(harness, browser);
+        string page = await failed.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        Assert.Contains("Sign-out failed", page);
+        Assert.Contains("You are still signed in", page);
+        Assert.Contains("action=\"/.casb/signout\"", page); // the button to try again
+        Assert.NotNull(browser.SessionCookie);
+        using (HttpResponseMessage still = await ReplayAsync(harness, harness.Gateway.GatewayUrl, copy, "/still"))
+        {
+            Assert.Equal(HttpStatusCode.OK, still.StatusCode);
+        }
+
+        ActivityRecord record = await RecordAsync(harness, r => r.Kind == ActivityKinds.SignOut);
+        Assert.Equal(ActivityKinds.Failure, record.Outcome);
+        Assert.Equal("sign_out_unavailable", record.FailureReason);
+        Assert.Equal(SignInHarness.Admin, record.User);
+        Assert.Equal(503, record.HttpStatus);
+
+        // The store can be written again: the same button signs out, and the copy is over.
+        Directory.Delete(Path.Combine(harness.Gateway.StorePath, "sessions", "ended.json"));
+        using (HttpResponseMessage signedOut = await SignOutAsync(harness, browser))
+        {
+            Assert.Contains("You have signed out", await signedOut.Content.ReadAsStringAsync());
+        }
+
+        using HttpResponseMessage after = await ReplayAsync(harness, harness.Gateway.GatewayUrl, copy, "/after");
+        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_store_keeps_an_ended_session_until_it_would_have_expired()
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+        DateTimeOffset signedIn = DateTimeOffset.UtcNow;
+
+        (await SignOutAsync(harness, browser)).Dispose();
+
+        KeyValuePair<string, DateTimeOffset> ended = Assert.Single(EndedSessions.Read(harness.Gateway.Store));
+        // The harness's provider gives sessions 60 minutes.
+        Assert.InRange(ended.Value, signedIn.AddMinutes(59), signedIn.AddMinutes(61));
+        Assert.Contains(EndedSessions.BlobName, harness.Gateway.Store.ListBlobs(""));
+    }
+
+    private static async Task<HttpResponseMessage> SignOutAsync(SignInHarness harness, SignInHarness.Browser browser)
+    {
+        using var signOut = new HttpRequestMessage(HttpMethod.Post, "/.casb/signout");
+        signOut.Headers.Add("Origin", harness.Gateway.GatewayUrl.GetLeftPart(UriPartial.Authority));
+        return await browser.Client.SendAsync(signOut);
+    }
+
+    /// <summary>Another client with only a copy of the session cookie, following no redirects.</summary>
+    private static async Task<HttpResponseMessage> ReplayAsync(SignInHarness harness, Uri gateway, string cookie, string path, bool browserAccept = true)
+    {
+        using SignInHarness.Browser other = harness.CreateBrowser(followRedirects: false, gateway: gateway);
+        other.Cookies.Add(new Cookie(SignInSchemes.SessionCookie, cookie, "/", gateway.Host) { Secure = true });
+        if (!browserAccept)
+        {
+            // An API client: no browser's User-Agent, JSON asked for.
+            other.Client.DefaultRequestHeaders.Accept.Clear();
+            other.Client.DefaultRequestHeaders.UserAgent.Clear();
+            other.Client.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        }
+
+        HttpResponseMessage response = await other.Client.GetAsync(path);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+}

@@ -1,0 +1,82 @@
+using CasbCore.Model;
+using CasbCore.SignIn;
+using CasbCore.Store;
+using CasbCore.Store.Postgres;
+using CasbGateway.Configuration;
+using CasbGateway.Hosting;
+using CasbGateway.SignIn;
+using CasbGateway.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CasbModule.Tests.Postgres;
+
+/// <summary>Sessions signed out on one gateway of a PostgreSQL store are no sessions on the others.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresEndedSessionsTests(PostgresFixture postgres)
+{
+    [Fact]
+    public async Task A_sign_out_on_one_gateway_reaches_another_by_the_databases_notification_without_a_poll()
+    {
+        string uri = postgres.CreateStoreUri(nameof(PostgresEndedSessionsTests));
+        using var replicaStore = new PostgresStore(PostgresStoreUri.Parse(uri));
+        using var signingOutStore = new PostgresStore(PostgresStoreUri.Parse(uri));
+        signingOutStore.Update((c, secrets) =>
+        {
+            c.Apps.Add(new AppEntry { Name = "Portal", Upstream = "https://portal.internal", Hostnames = { "portal.contoso.com" }, SignIn = SignInMode.Required });
+            IdentityProviderCatalog.Set(c, secrets, new IdentityProviderChange
+            {
+                Name = "IdP", Authority = "https://idp.contoso.com/", ClientId = "gateway", ClientSecret = "secret",
+            }, DateTimeOffset.UtcNow);
+            return c;
+        });
+        using ServiceProvider services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        // Polling once an hour: only the notification can bring the sign-out within the test's wait.
+        var options = new GatewayOptions { StorePath = uri, ConfigurationPollInterval = TimeSpan.FromHours(1) };
+        using var monitor = new ConfigurationMonitor(
+            options, replicaStore, new GatewayMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger<ConfigurationMonitor>.Instance);
+        monitor.LoadInitial();
+        Assert.NotNull(monitor.Current!.SignIn);
+        var replica = new EndedSessionSet(replicaStore, NullLogger<EndedSessionSet>.Instance);
+        replica.Follow(monitor);
+        Assert.True(replica.Refresh());
+        await monitor.StartAsync(CancellationToken.None);
+        await Task.Delay(500); // the listener connects (and checks once)
+
+        var signingOut = new EndedSessionSet(signingOutStore, NullLogger<EndedSessionSet>.Instance);
+        signingOut.End("session-1", DateTimeOffset.UtcNow.AddHours(1), DateTimeOffset.UtcNow);
+
+        Assert.True(signingOut.Contains("session-1")); // at once on the gateway that signed out
+        for (int i = 0; i < 100 && !replica.Contains("session-1"); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(replica.Contains("session-1"));
+        Assert.False(replica.Contains("session-2"));
+        Assert.Null(replica.Problem);
+        await monitor.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public void Gateways_signing_out_at_the_same_time_each_keep_their_entry_and_expired_ones_are_pruned()
+    {
+        string uri = postgres.CreateStoreUri(nameof(PostgresEndedSessionsTests));
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        var stores = Enumerable.Range(0, 4).Select(_ => new PostgresStore(PostgresStoreUri.Parse(uri))).ToList();
+        try
+        {
+            EndedSessions.Record(stores[0], "expired", now.AddHours(-1), now.AddHours(-2));
+            string[] ids = Enumerable.Range(0, 24).Select(i => $"session-{i}").ToArray();
+
+            Parallel.ForEach(ids, new ParallelOptions { MaxDegreeOfParallelism = 4 }, id => EndedSessions.Record(stores[id.GetHashCode() & 3], id, now.AddHours(1), now));
+
+            Assert.Equal(ids.Order(StringComparer.Ordinal), EndedSessions.Read(stores[1]).Keys.Order(StringComparer.Ordinal));
+            Assert.Equal([StoreBlobNames.EndedSessions], stores[2].ListBlobs("sessions/"));
+        }
+        finally
+        {
+            stores.ForEach(s => s.Dispose());
+        }
+    }
+}

@@ -67,6 +67,9 @@ public sealed class TestIdentityProvider : IAsyncDisposable
     /// <summary>How many sign-ins (authorization codes issued) the provider has seen.</summary>
     public int SignIns => Volatile.Read(ref _signIns);
 
+    /// <summary>The session id (<c>sid</c>) of a user's session at this provider, with <see cref="TestIdentityProviderOptions.IssueSessionIds"/>.</summary>
+    public static string SessionIdOf(string user) => "sid-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(user)))[..16];
+
     private int _signIns;
 
     public static async Task<TestIdentityProvider> StartAsync(TestIdentityProviderOptions options)
@@ -226,6 +229,10 @@ public sealed class TestIdentityProvider : IAsyncDisposable
             identity.AddClaim(new Claim(Claims.PreferredUsername, user.Name));
             identity.AddClaim(new Claim("upn", user.Name));
             identity.AddClaim(new Claim(Claims.Email, user.Name));
+            if (_options.IssueSessionIds)
+            {
+                identity.AddClaim(new Claim("sid", SessionIdOf(user.Name)));
+            }
             bool overage = user.Groups.Count > _options.GroupOverageThreshold;
             foreach (string group in user.Groups)
             {

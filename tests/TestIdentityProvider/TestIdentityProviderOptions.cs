@@ -27,6 +27,12 @@ public sealed class TestIdentityProviderOptions
     /// </summary>
     public int? GroupOverageThreshold { get; init; }
 
+    /// <summary>
+    /// Whether ID tokens carry a session id (<c>sid</c>, OpenID Connect Front-Channel Logout), the one the provider's
+    /// front-channel sign-out names (<see cref="TestIdentityProvider.SessionIdOf"/>).
+    /// </summary>
+    public bool IssueSessionIds { get; init; }
+
     /// <summary>How long an ID token is valid.</summary>
     public TimeSpan IdentityTokenLifetime { get; init; } = TimeSpan.FromMinutes(20);
 }

@@ -113,6 +113,26 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
             string correlationId = context.HttpContext.Features.Get<SignInActivityFeature>()?.CorrelationId ?? Guid.NewGuid().ToString("N");
             await SignInPages.WriteAsync(context.HttpContext, StatusCodes.Status400BadRequest, "sign_out_refused", "Sign-out refused",
                 "This sign-out does not come from the identity provider of this session. Sign out from a page of this app.", correlationId);
+            return;
+        }
+
+        // Ended for every gateway of the store, as a sign-out at /.casb/signout is. The provider shows this answer to nobody
+        // (a hidden frame), so a failure cannot be told: this browser's cookie is deleted all the same, and the log says
+        // that copies of it still work.
+        if (session.Properties is { } properties && SignInSchemes.SessionIdOf(properties) is { } sessionId)
+        {
+            DateTimeOffset now = context.Options.TimeProvider?.GetUtcNow() ?? DateTimeOffset.UtcNow;
+            try
+            {
+                context.HttpContext.RequestServices.GetRequiredService<EndedSessionSet>().End(
+                    sessionId, properties.ExpiresUtc ?? now + TimeSpan.FromMinutes(IdentityProviderRules.MaxSessionLifetimeMinutes), now);
+            }
+            catch (CasbCore.CasbException ex)
+            {
+                string correlationId = context.HttpContext.Features.Get<SignInActivityFeature>()?.CorrelationId ?? Guid.NewGuid().ToString("N");
+                context.HttpContext.RequestServices.GetRequiredService<SignInLog>().LogSignOutNotRecorded(
+                    ex, context.Request.Host.Host, session.Principal?.Identity?.Name, correlationId);
+            }
         }
     }
 

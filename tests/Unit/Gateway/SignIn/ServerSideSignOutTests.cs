@@ -132,6 +132,30 @@ public sealed class ServerSideSignOutTests : IClassFixture<SignInFixture>
     }
 
     [Fact]
+    public async Task The_identity_providers_front_channel_sign_out_ends_the_copies_too()
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(
+            _fixture, identityProvider: new CasbTestIdentityProvider.TestIdentityProviderOptions { Users = SignInHarness.IdpOptions.Users, IssueSessionIds = true });
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+        string copy = browser.SessionCookie!.Value;
+        string sid = CasbTestIdentityProvider.TestIdentityProvider.SessionIdOf(SignInHarness.Admin);
+
+        // What the provider's hidden frame loads in this browser when the user signs out there.
+        using (HttpResponseMessage frame = await browser.Client.GetAsync(
+            $"/.casb/signout-oidc?iss={Uri.EscapeDataString(harness.Idp.Authority.ToString())}&sid={Uri.EscapeDataString(sid)}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, frame.StatusCode);
+        }
+
+        Assert.Null(browser.SessionCookie);
+        using HttpResponseMessage replay = await ReplayAsync(harness, harness.Gateway.GatewayUrl, copy, "/after");
+        Assert.Equal(HttpStatusCode.Redirect, replay.StatusCode);
+        Assert.StartsWith(new Uri(harness.Idp.Authority, "/connect/authorize").ToString(), replay.Headers.Location!.ToString());
+        Assert.Single(EndedSessions.Read(harness.Gateway.Store));
+    }
+
+    [Fact]
     public async Task The_store_keeps_an_ended_session_until_it_would_have_expired()
     {
         await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);

@@ -31,12 +31,12 @@ internal sealed class SignInEndpointsMiddleware
     public SignInEndpointsMiddleware(
         RequestDelegate next, ConfigurationMonitor configuration, SignInLog log, ActivityRecorder recorder, GatewayOptions options, EndedSessionSet endedSessions)
     {
-        _endedSessions = endedSessions;
         _next = next;
         _configuration = configuration;
         _log = log;
         _recorder = recorder;
         _gatewayName = options.Name;
+        _endedSessions = endedSessions;
     }
 
     public Task InvokeAsync(HttpContext context) =>

@@ -22,10 +22,8 @@ public static class ClientCertificateFile
                 $"The certificate file '{path}' cannot be read: it contains no certificate.", path);
         }
 
-        // The client certificate is the one with a key; without keys, the first end-entity certificate.
-        X509Certificate2 chosen = collection.FirstOrDefault(c => c.HasPrivateKey)
-            ?? collection.FirstOrDefault(c => !CertificateExtensions.IsCertificateAuthority(c))
-            ?? collection[0];
+        // The client certificate is the one with a key; without keys, the end-entity certificate.
+        X509Certificate2 chosen = Select(collection, path, keyedOnly: false) ?? collection[0];
         foreach (X509Certificate2 other in collection)
         {
             if (!ReferenceEquals(other, chosen))
@@ -35,5 +33,46 @@ public static class ClientCertificateFile
         }
 
         return chosen;
+    }
+
+    public const string SeveralClientCertificatesErrorId = "PfxHasSeveralClientCertificates";
+
+    /// <summary>
+    /// The client certificate among a file's certificates: the one with a private key (any, with <paramref name="keyedOnly"/>
+    /// false, when none has one), preferring an end-entity certificate to a CA and, among several, the one that allows
+    /// client authentication. Null when there is no candidate; a CA only when every candidate is one. Several equally good
+    /// candidates are PfxHasSeveralClientCertificates: which device the file identifies is the admin's choice, never the
+    /// file's order.
+    /// </summary>
+    public static X509Certificate2? Select(X509Certificate2Collection collection, string path, bool keyedOnly)
+    {
+        ArgumentNullException.ThrowIfNull(collection);
+        List<X509Certificate2> candidates = collection.Where(c => c.HasPrivateKey).ToList();
+        if (candidates.Count == 0 && !keyedOnly)
+        {
+            candidates = collection.ToList();
+        }
+
+        List<X509Certificate2> endEntities = candidates.Where(c => !CertificateExtensions.IsCertificateAuthority(c)).ToList();
+        if (endEntities.Count == 0)
+        {
+            return candidates.FirstOrDefault();
+        }
+
+        List<X509Certificate2> forClients = endEntities
+            .Where(c => CertificateExtensions.GetExtendedKeyUsages(c)?.Contains(CertificateExtensions.ClientAuthenticationOid) == true)
+            .ToList();
+        List<X509Certificate2> best = forClients.Count > 0 ? forClients : endEntities;
+        if (best.Count > 1)
+        {
+            throw new CasbException(
+                SeveralClientCertificatesErrorId, CasbErrorKind.InvalidData,
+                $"'{path}' holds {best.Count} client certificates{(candidates.Any(c => c.HasPrivateKey) ? " with private keys" : "")}: "
+                + string.Join("; ", best.Select(c => $"'{c.Subject}' ({c.Thumbprint})"))
+                + ". Export the one this device should present into a file of its own.",
+                path);
+        }
+
+        return best[0];
     }
 }

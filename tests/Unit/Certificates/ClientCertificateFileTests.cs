@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using CasbCore;
 using CasbCore.Certificates;
+using CsCheck;
 
 namespace CasbModule.Tests.Certificates;
 
@@ -109,5 +110,64 @@ public sealed class ClientCertificateFileTests : IClassFixture<LabPkiFixture>, I
         Assert.True(result.IsValid, string.Join("; ", result.Failures.Select(f => f.Message)));
         Assert.Equal("legacy.vendor@contoso.com", result.Principal);
         Assert.Contains(DeviceTags.ValidClientCertificate, result.DeviceTags);
+    }
+
+    private string Pfx(string name, IEnumerable<X509Certificate2> certificates)
+    {
+        System.IO.File.WriteAllBytes(File(name), new X509Certificate2Collection(certificates.ToArray()).Export(X509ContentType.Pkcs12, Password)!);
+        return File(name);
+    }
+
+    [Fact]
+    public void A_PFX_with_two_keyed_client_certificates_is_PfxHasSeveralClientCertificates_in_either_order()
+    {
+        foreach (X509Certificate2[] order in new[] { new[] { _lab.Client, _lab.RevokedClient }, new[] { _lab.RevokedClient, _lab.Client } })
+        {
+            CasbException error = Assert.Throws<CasbException>(() => ClientCertificateFile.Load(Pfx("two.pfx", order), Password));
+
+            Assert.Equal("PfxHasSeveralClientCertificates", error.ErrorId);
+            Assert.Equal(CasbErrorKind.InvalidData, error.Kind);
+            Assert.Contains(_lab.Client.Thumbprint, error.Message);
+            Assert.Contains(_lab.RevokedClient.Thumbprint, error.Message);
+            Assert.DoesNotContain(Password, error.Message);
+        }
+    }
+
+    [Fact]
+    public void A_keyed_CA_or_a_keyed_certificate_without_client_authentication_before_the_client_certificate_does_not_hide_it()
+    {
+        using X509Certificate2 afterCa = ClientCertificateFile.Load(Pfx("ca-first.pfx", [_lab.IntermediateWithKey, _lab.Client]), Password);
+        using X509Certificate2 afterServer = ClientCertificateFile.Load(Pfx("server-first.pfx", [_lab.ServerAuthOnlyClient, _lab.Client]), Password);
+
+        Assert.Equal(_lab.Client.Thumbprint, afterCa.Thumbprint);
+        Assert.Equal(_lab.Client.Thumbprint, afterServer.Thumbprint);
+    }
+
+    [Fact]
+    public void Which_certificate_of_a_PFX_is_the_client_certificate_never_depends_on_the_order_of_the_file()
+    {
+        X509Certificate2[] pool = [_lab.Client, _lab.RevokedClient, _lab.ServerAuthOnlyClient, _lab.IntermediateWithKey, _lab.Root, _lab.Intermediate];
+        Gen.Int[1, (1 << pool.Length) - 1].Select(Gen.Int, Gen.Int).Sample((mask, seed1, seed2) =>
+        {
+            X509Certificate2[] subset = pool.Where((_, i) => (mask & (1 << i)) != 0).ToArray();
+            var random1 = new Random(seed1);
+            var random2 = new Random(seed2);
+            string first = Outcome(Pfx("a.pfx", subset.OrderBy(_ => random1.Next()).ToList()));
+            string second = Outcome(Pfx("b.pfx", subset.OrderBy(_ => random2.Next()).ToList()));
+            return first == second;
+        }, iter: 40);
+
+        string Outcome(string file)
+        {
+            try
+            {
+                using X509Certificate2 chosen = ClientCertificateFile.Load(file, Password);
+                return chosen.Thumbprint;
+            }
+            catch (CasbException ex)
+            {
+                return ex.ErrorId;
+            }
+        }
     }
 }

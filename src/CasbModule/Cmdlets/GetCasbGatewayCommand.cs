@@ -40,24 +40,15 @@ public sealed class GetCasbGatewayCommand : CasbStoreCmdlet
             return;
         }
 
-        foreach (string name in Name)
+        foreach (GatewayRecord record in NameSelection.Select(records, r => r.Name, Name, WriteNotFound))
         {
-            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-            var matches = records.Where(r => pattern.IsMatch(r.Name)).ToList();
-            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-            {
-                WriteError(new ErrorRecord(
-                    new ItemNotFoundException($"No gateway named '{name}' is recorded for the store '{Store.Location}'."),
-                    "GatewayNotFound", ErrorCategory.ObjectNotFound, name));
-                continue;
-            }
-
-            foreach (GatewayRecord record in matches)
-            {
-                WriteObject(ToObject(record));
-            }
+            WriteObject(ToObject(record));
         }
     }
+
+    private void WriteNotFound(string name) => WriteError(new ErrorRecord(
+        new ItemNotFoundException($"No gateway named '{name}' is recorded for the store '{Store.Location}'."),
+        "GatewayNotFound", ErrorCategory.ObjectNotFound, name));
 
     private static CasbGateway ToObject(GatewayRecord record) =>
         new(record, GatewayProcesses.GetStatus(record, TimeSpan.FromSeconds(3)));

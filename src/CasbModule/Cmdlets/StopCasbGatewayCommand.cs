@@ -57,27 +57,18 @@ public sealed class StopCasbGatewayCommand : CasbStoreCmdlet
 
             default:
                 IReadOnlyList<GatewayRecord> records = GatewayProcesses.ReadRecords(Store.Location);
-                foreach (string name in Name)
+                foreach (GatewayRecord record in NameSelection.Select(records, r => r.Name, Name, WriteNotFound))
                 {
-                    var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-                    var matches = records.Where(r => pattern.IsMatch(r.Name)).ToList();
-                    if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-                    {
-                        WriteError(new ErrorRecord(
-                            new ItemNotFoundException($"No gateway named '{name}' is recorded for the store '{Store.Location}'."),
-                            "GatewayNotFound", ErrorCategory.ObjectNotFound, name));
-                        continue;
-                    }
-
-                    foreach (GatewayRecord record in matches)
-                    {
-                        Stop(record);
-                    }
+                    Stop(record);
                 }
 
                 break;
         }
     }
+
+    private void WriteNotFound(string name) => WriteError(new ErrorRecord(
+        new ItemNotFoundException($"No gateway named '{name}' is recorded for the store '{Store.Location}'."),
+        "GatewayNotFound", ErrorCategory.ObjectNotFound, name));
 
     private void Stop(GatewayRecord record)
     {

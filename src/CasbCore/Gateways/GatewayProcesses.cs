@@ -146,15 +146,15 @@ public static partial class GatewayProcesses
                 $"The activity queue capacity {capacity} is not a number of records from 1 to {Activity.ActivityPump.MaxCapacity}.", capacity);
         }
 
-        if (ReadRecord(storePath, options.Name) is { } existing)
+        if (LiveRecord(storePath, options.Name) is { } existing)
         {
-            using Process? running = FindProcess(existing);
-            if (running is not null)
-            {
-                throw AlreadyRunning(options.Name, storePath, existing);
-            }
+            throw AlreadyRunning(options.Name, storePath, existing);
+        }
 
-            RemoveRecord(storePath, options.Name);
+        // Only stale ones are left, each in its own file: Lab.json and lab.json are two files on Linux.
+        foreach (GatewayRecord stale in RecordsNamed(storePath, options.Name))
+        {
+            RemoveRecordOf(stale, storePath);
         }
 
         string gatewayDll = Path.Combine(options.GatewayDirectory, GatewayAssemblyName);
@@ -337,14 +337,33 @@ public static partial class GatewayProcesses
             }
         }
 
-        RemoveRecordOf(record);
+        RemoveRecordOf(record, record.StorePath);
         return wasRunning;
     }
 
-    // Only this gateway's record: one written under its name since (a gateway started after this one stopped) stays.
-    private static void RemoveRecordOf(GatewayRecord record)
+    // Names are one name in any case (ReadRecord, Get-/Stop-CasbGateway), their files are not: every record of the name.
+    private static IEnumerable<GatewayRecord> RecordsNamed(string storePath, string name) =>
+        ReadRecords(storePath).Where(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    // The record of a live gateway of the name in any case, whichever file sorts first.
+    private static GatewayRecord? LiveRecord(string storePath, string name)
     {
-        string path = RecordPath(record.StorePath, record.Name);
+        foreach (GatewayRecord record in RecordsNamed(storePath, name))
+        {
+            using Process? running = FindProcess(record);
+            if (running is not null)
+            {
+                return record;
+            }
+        }
+
+        return null;
+    }
+
+    // Only this gateway's record: one written under its name since (a gateway started after this one stopped) stays.
+    private static void RemoveRecordOf(GatewayRecord record, string storePath)
+    {
+        string path = RecordPath(storePath, record.Name);
         try
         {
             if (JsonSerializer.Deserialize<GatewayRecord>(File.ReadAllBytes(path), RecordJson) is { } recorded
@@ -358,7 +377,7 @@ public static partial class GatewayProcesses
             // Gone already, or not a record: nothing of another gateway to keep.
         }
 
-        RemoveRecord(record.StorePath, record.Name);
+        RemoveRecord(storePath, record.Name);
     }
 
     /// <summary>True when <paramref name="healthUrl"/> answers 200 (from process <paramref name="processId"/> when given).</summary>
@@ -420,14 +439,10 @@ public static partial class GatewayProcesses
         }
         catch (IOException) when (File.Exists(path))
         {
-            if (ReadRecord(storePath, record.Name) is { } other)
+            if (LiveRecord(storePath, record.Name) is { } other)
             {
-                using Process? running = FindProcess(other);
-                if (running is not null)
-                {
-                    TryDelete(temp);
-                    return other;
-                }
+                TryDelete(temp);
+                return other;
             }
 
             File.Move(temp, path, overwrite: true);

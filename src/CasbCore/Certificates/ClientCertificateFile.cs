@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace CasbCore.Certificates;
@@ -73,6 +74,56 @@ public static class ClientCertificateFile
                 path);
         }
 
-        return best[0];
+        return WithOwnKey(best[0], path);
+    }
+
+    public const string PrivateKeyMismatchErrorId = "PfxPrivateKeyMismatch";
+
+    // The PKCS#12 loader pairs a key with a certificate by local key id alone: a key of another pair loads as "the" key,
+    // and a browser presenting it fails every handshake. Its public half must be the certificate's public key.
+    private static X509Certificate2 WithOwnKey(X509Certificate2 certificate, string path)
+    {
+        if (!certificate.HasPrivateKey)
+        {
+            return certificate;
+        }
+
+        bool own;
+        byte[] challenge = RandomNumberGenerator.GetBytes(32);
+        try
+        {
+            own = certificate.GetRSAPrivateKey() is { } rsa
+                ? Verifies(rsa, certificate.GetRSAPublicKey(), (k, d) => ((RSA)k).SignData(d, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
+                    (k, d, sig) => ((RSA)k).VerifyData(d, sig, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1), challenge)
+                : certificate.GetECDsaPrivateKey() is { } ecdsa
+                    ? Verifies(ecdsa, certificate.GetECDsaPublicKey(), (k, d) => ((ECDsa)k).SignData(d, HashAlgorithmName.SHA256),
+                        (k, d, sig) => ((ECDsa)k).VerifyData(d, sig, HashAlgorithmName.SHA256), challenge)
+                    : true; // another algorithm: left to the handshake
+        }
+        catch (CryptographicException)
+        {
+            own = true; // a key that cannot sign here (a hardware key): left to the handshake
+        }
+
+        if (!own)
+        {
+            throw new CasbException(
+                PrivateKeyMismatchErrorId, CasbErrorKind.InvalidData,
+                $"The private key in '{path}' does not belong to '{certificate.Subject}' ({certificate.Thumbprint}): a browser presenting this certificate would fail every handshake. Export the certificate again together with its own key.",
+                path);
+        }
+
+        return certificate;
+    }
+
+    private static bool Verifies(
+        AsymmetricAlgorithm privateKey, AsymmetricAlgorithm? publicKey, Func<AsymmetricAlgorithm, byte[], byte[]> sign,
+        Func<AsymmetricAlgorithm, byte[], byte[], bool> verify, byte[] challenge)
+    {
+        using (privateKey)
+        using (publicKey)
+        {
+            return publicKey is not null && verify(publicKey, challenge, sign(privateKey, challenge));
+        }
     }
 }

@@ -170,4 +170,31 @@ public sealed class ClientCertificateFileTests : IClassFixture<LabPkiFixture>, I
             }
         }
     }
+
+    /// <summary>A PFX whose key bag carries another certificate's key under the client certificate's local key id.</summary>
+    internal static byte[] MismatchedPfx(X509Certificate2 certificate, X509Certificate2 keyOwner, string password)
+    {
+        var contents = new System.Security.Cryptography.Pkcs.Pkcs12SafeContents();
+        var keyId = new System.Security.Cryptography.Pkcs.Pkcs9LocalKeyId(new byte[] { 1 });
+        contents.AddCertificate(X509CertificateLoader.LoadCertificate(certificate.RawData)).Attributes.Add(keyId);
+        using AsymmetricAlgorithm key = (AsymmetricAlgorithm?)keyOwner.GetRSAPrivateKey() ?? keyOwner.GetECDsaPrivateKey()!;
+        contents.AddShroudedKey(key, password, new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 2000)).Attributes.Add(keyId);
+        var builder = new System.Security.Cryptography.Pkcs.Pkcs12Builder();
+        builder.AddSafeContentsUnencrypted(contents);
+        builder.SealWithMac(password, HashAlgorithmName.SHA256, 2000);
+        return builder.Encode();
+    }
+
+    [Fact]
+    public void A_PFX_whose_key_belongs_to_another_certificate_is_PfxPrivateKeyMismatch()
+    {
+        System.IO.File.WriteAllBytes(File("mismatch.pfx"), MismatchedPfx(_lab.Client, _lab.RevokedClient, Password));
+
+        CasbException error = Assert.Throws<CasbException>(() => ClientCertificateFile.Load(File("mismatch.pfx"), Password));
+
+        Assert.Equal("PfxPrivateKeyMismatch", error.ErrorId);
+        Assert.Equal(CasbErrorKind.InvalidData, error.Kind);
+        Assert.Contains(_lab.Client.Thumbprint, error.Message);
+        Assert.DoesNotContain(Password, error.Message);
+    }
 }

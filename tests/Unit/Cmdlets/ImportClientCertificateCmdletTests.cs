@@ -53,4 +53,21 @@ public sealed class ImportClientCertificateCmdletTests : IClassFixture<LabPkiFix
 
         Assert.Empty(errors);
     }
+
+    [Theory]
+    [InlineData(@"Cert:\CurrentUser\My")]
+    [InlineData("Nss:")]
+    public void A_PFX_whose_key_belongs_to_another_certificate_is_refused(string location)
+    {
+        string file = Path.Combine(_directory, "mismatch.pfx");
+        File.WriteAllBytes(file, ClientCertificateFileTests.MismatchedPfx(_lab.Client, _lab.RevokedClient, Password));
+
+        (_, IReadOnlyList<ErrorRecord> errors) = _host.Run(
+            "Import-CasbClientCertificate -FilePath $file -Password (ConvertTo-SecureString $password -AsPlainText -Force) -CertStoreLocation $location -WhatIf",
+            new Dictionary<string, object?> { ["file"] = file, ["password"] = Password, ["location"] = location });
+
+        ErrorRecord error = Assert.Single(errors);
+        Assert.StartsWith("PfxPrivateKeyMismatch", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidData, error.CategoryInfo.Category);
+    }
 }

@@ -72,6 +72,66 @@ public sealed class TestIdentityProvider : IAsyncDisposable
 
     private int _signIns;
 
+    /// <summary>
+    /// A logout token of OpenID Connect Back-Channel Logout 1.0, as this provider would POST it to a client's
+    /// backchannel_logout_uri when the user signs out here: signed with the provider's signing key (the one its JWKS
+    /// publishes), iss the authority, aud the client id, iat, exp, jti, the back-channel logout event, and the sid and sub
+    /// asked for. The other parameters make the bad ones a client must refuse.
+    /// </summary>
+    public string CreateLogoutToken(
+        string? sid = null,
+        string? subject = null,
+        string? audience = null,
+        string? issuer = null,
+        bool logoutEvent = true,
+        bool nonce = false,
+        bool wrongKey = false,
+        DateTimeOffset? issuedAt = null)
+    {
+        var server = _app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<OpenIddict.Server.OpenIddictServerOptions>>().CurrentValue;
+        Microsoft.IdentityModel.Tokens.SigningCredentials signing = wrongKey
+            ? new Microsoft.IdentityModel.Tokens.SigningCredentials(
+                // Another RSA key under the same key id: only the signature tells them apart.
+                new Microsoft.IdentityModel.Tokens.RsaSecurityKey(RSA.Create(2048)) { KeyId = server.SigningCredentials[0].Key.KeyId },
+                Microsoft.IdentityModel.Tokens.SecurityAlgorithms.RsaSha256)
+            : server.SigningCredentials[0];
+        DateTimeOffset iat = issuedAt ?? DateTimeOffset.UtcNow;
+        var claims = new Dictionary<string, object>
+        {
+            ["jti"] = Guid.NewGuid().ToString("N"),
+            ["iat"] = iat.ToUnixTimeSeconds(),
+        };
+        if (logoutEvent)
+        {
+            claims["events"] = new Dictionary<string, object> { ["http://schemas.openid.net/event/backchannel-logout"] = new Dictionary<string, object>() };
+        }
+
+        if (sid is not null)
+        {
+            claims["sid"] = sid;
+        }
+
+        if (subject is not null)
+        {
+            claims["sub"] = subject;
+        }
+
+        if (nonce)
+        {
+            claims["nonce"] = "n-0S6_WzA2Mj";
+        }
+
+        return new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = issuer ?? Authority.ToString(),
+            Audience = audience ?? _options.ClientId,
+            Expires = (iat + TimeSpan.FromMinutes(2)).UtcDateTime,
+            Claims = claims,
+            TokenType = "logout+jwt",
+            SigningCredentials = signing,
+        });
+    }
+
     public static async Task<TestIdentityProvider> StartAsync(TestIdentityProviderOptions options)
     {
         X509Certificate2 certificate = CreateCertificate();

@@ -10,6 +10,13 @@ namespace CasbCore.SignIn;
 /// is no new revision, and no gateway recompiles its policies for it. An entry is kept until the session would have
 /// expired (plus <see cref="ClockMargin"/> for the gateways' clocks), and each sign-out prunes the entries past that,
 /// so the list holds at most the sign-outs of one session lifetime.
+/// <para>
+/// Besides a session id (128 random bits, base64url: never a space), a key can end sessions by what the identity
+/// provider's back-channel logout names: <c>"sid &lt;provider id&gt; &lt;sid&gt;"</c> (every session with that provider
+/// session id) and <c>"sub &lt;provider id&gt; &lt;unix ms&gt; &lt;sub&gt;"</c> (every session of that subject issued before that
+/// time), each with the time its entry may be pruned as its value. They live in the same <c>ended</c> object, so a
+/// gateway of the version before them reads, prunes and rewrites the list without dropping them.
+/// </para>
 /// </summary>
 public static class EndedSessions
 {
@@ -20,8 +27,40 @@ public static class EndedSessions
 
     private const int MaxAttempts = 20;
 
+    private const string SidPrefix = "sid ";
+    private const string SubjectPrefix = "sub ";
+
+    /// <summary>The key that ends every session of the identity provider's session <paramref name="sid"/> (back-channel logout).</summary>
+    public static string ProviderSessionKey(string providerId, string sid) => SidPrefix + providerId + " " + sid;
+
+    /// <summary>The key that ends every session of <paramref name="subject"/> issued before <paramref name="before"/> (back-channel logout naming only sub).</summary>
+    public static string SubjectKey(string providerId, string subject, DateTimeOffset before) =>
+        SubjectPrefix + providerId + " " + before.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + subject;
+
+    /// <summary>The subject (as <c>"&lt;provider id&gt; &lt;sub&gt;"</c>) and time of a <see cref="SubjectKey"/>; false for any other key.</summary>
+    public static bool TryParseSubjectKey(string key, out string providerSubject, out DateTimeOffset before)
+    {
+        providerSubject = "";
+        before = default;
+        if (!key.StartsWith(SubjectPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        string[] parts = key.Split(' ', 4);
+        if (parts.Length != 4 || !long.TryParse(parts[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long ms)
+            || ms > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        {
+            return false;
+        }
+
+        providerSubject = parts[1] + " " + parts[3];
+        before = DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        return true;
+    }
+
     /// <summary>
-    /// Adds <paramref name="sessionId"/>, ended until <paramref name="expires"/>, and prunes the expired entries, as one
+    /// Adds <paramref name="sessionId"/> (a session id, or a <see cref="ProviderSessionKey"/> or <see cref="SubjectKey"/>), ended until <paramref name="expires"/>, and prunes the expired entries, as one
     /// compare-and-replace of the blob (another gateway's sign-out meanwhile makes it read and try again). Throws the
     /// store's CasbException when the list cannot be read or written (StoreConflict after many attempts lost to others;
     /// EndedSessionsInvalid when it does not parse): the session has not ended then.

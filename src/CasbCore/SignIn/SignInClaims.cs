@@ -18,6 +18,9 @@ public static class SignInClaims
     /// <summary>The identity provider's session id (OpenID Connect Front-Channel Logout): a front-channel sign-out must name it.</summary>
     public const string SessionIdClaim = "sid";
 
+    /// <summary>The user's subject at the identity provider: a back-channel logout naming only it ends all of the user's sessions.</summary>
+    public const string SubjectClaim = "sub";
+
     /// <summary>
     /// The claims a gateway session keeps from the ID token: every claim that can name the user or list groups, the
     /// subject and issuer, and the provider's session id. Anything else is dropped so the cookie stays small.

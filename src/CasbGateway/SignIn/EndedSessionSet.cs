@@ -18,7 +18,7 @@ internal sealed partial class EndedSessionSet
     private readonly IConfigurationStore _store;
     private readonly ILogger<EndedSessionSet> _logger;
     private readonly object _lock = new();
-    private FrozenSet<string> _ended = FrozenSet<string>.Empty;
+    private Index _ended = Index.Empty;
     private byte[]? _read;
     private string? _problem;
 
@@ -31,7 +31,24 @@ internal sealed partial class EndedSessionSet
     /// <summary>Why the list last failed to be read (the set read before it is in use), or null.</summary>
     public string? Problem => Volatile.Read(ref _problem);
 
-    public bool Contains(string sessionId) => Volatile.Read(ref _ended).Contains(sessionId);
+    public bool Contains(string sessionId) => Volatile.Read(ref _ended).Keys.Contains(sessionId);
+
+    /// <summary>
+    /// Whether the session is ended: its own id signed out, its provider session (<paramref name="sid"/>) ended by the
+    /// provider's back-channel logout, or its subject's sessions issued before it ended so.
+    /// </summary>
+    public bool Ends(string sessionId, string providerId, string? sid, string? subject, DateTimeOffset issued)
+    {
+        Index ended = Volatile.Read(ref _ended);
+        if (ended.Keys.Count == 0)
+        {
+            return false;
+        }
+
+        return ended.Keys.Contains(sessionId)
+            || (!string.IsNullOrEmpty(sid) && ended.Keys.Contains(EndedSessions.ProviderSessionKey(providerId, sid)))
+            || (!string.IsNullOrEmpty(subject) && ended.Subjects.TryGetValue(providerId + " " + subject, out DateTimeOffset before) && issued < before);
+    }
 
     /// <summary>Reads the store's list again; false (logged once per reason) when it cannot be read.</summary>
     public bool Refresh()
@@ -48,7 +65,7 @@ internal sealed partial class EndedSessionSet
                 }
 
                 Dictionary<string, DateTimeOffset> ended = EndedSessions.Parse(content, _store.Location);
-                Volatile.Write(ref _ended, ended.Keys.ToFrozenSet(StringComparer.Ordinal));
+                Volatile.Write(ref _ended, Index.Of(ended.Keys));
                 _read = content;
                 Healthy();
                 return true;
@@ -67,7 +84,8 @@ internal sealed partial class EndedSessionSet
     }
 
     /// <summary>
-    /// Records the session as ended in the store for every gateway, then here at once. Throws the store's CasbException
+    /// Records the session (or a back-channel logout's sid or subject key, <see cref="EndedSessions"/>) as ended in the
+    /// store for every gateway, then here at once. Throws the store's CasbException
     /// when it cannot be recorded: the session has not ended anywhere then.
     /// </summary>
     public void End(string sessionId, DateTimeOffset expires, DateTimeOffset now)
@@ -76,7 +94,7 @@ internal sealed partial class EndedSessionSet
         lock (_lock)
         {
             EndedSessions.Record(_store, sessionId, expires, now);
-            Volatile.Write(ref _ended, Volatile.Read(ref _ended).Append(sessionId).ToFrozenSet(StringComparer.Ordinal));
+            Volatile.Write(ref _ended, Index.Of(Volatile.Read(ref _ended).Keys.Append(sessionId)));
             _read = null;
         }
     }
@@ -91,6 +109,28 @@ internal sealed partial class EndedSessionSet
                 Refresh();
             }
         };
+    }
+
+    /// <summary>The keys, and for each subject ended by a back-channel logout the latest time before which its sessions end.</summary>
+    private sealed record Index(FrozenSet<string> Keys, FrozenDictionary<string, DateTimeOffset> Subjects)
+    {
+        public static readonly Index Empty = new(FrozenSet<string>.Empty, FrozenDictionary<string, DateTimeOffset>.Empty);
+
+        public static Index Of(IEnumerable<string> keys)
+        {
+            FrozenSet<string> set = keys.ToFrozenSet(StringComparer.Ordinal);
+            var subjects = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+            foreach (string key in set)
+            {
+                if (EndedSessions.TryParseSubjectKey(key, out string subject, out DateTimeOffset before)
+                    && (!subjects.TryGetValue(subject, out DateTimeOffset known) || known < before))
+                {
+                    subjects[subject] = before;
+                }
+            }
+
+            return new Index(set, subjects.ToFrozenDictionary(StringComparer.Ordinal));
+        }
     }
 
     private void Healthy()

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
+using CasbCore.SignIn;
 using CasbCore.Store;
 using CasbGateway.Configuration;
 using CasbGateway.Hosting;
@@ -38,6 +39,8 @@ internal static class ServiceCollectionSignInExtensions
             gate));
         services.AddSingleton<SignInLog>();
         services.AddSingleton<EndedSessionSet>();
+        services.AddSingleton<LogoutTokenValidator>();
+        services.AddSingleton<BackChannelLogout>();
         services.AddAuthentication()
             .AddCookie(SignInSchemes.Session, cookie =>
             {
@@ -75,7 +78,8 @@ internal static class ServiceCollectionSignInExtensions
     /// A session counts only under the identity provider it was issued by (a new authority or client id ends it), only
     /// within the provider's SessionLifetime as it is now: a lifetime shortened after the sign-in ends the sessions
     /// already older than it (the ticket's own expiry is the lifetime at sign-in), and only until it is signed out on any
-    /// gateway of the store. A session without an id (issued before sign-out was recorded in the store) cannot be
+    /// gateway of the store, or ended by the provider's back-channel logout (its sid, or its subject after it was issued).
+    /// A session without an id (issued before sign-out was recorded in the store) cannot be
     /// signed out there, so it counts no more: its user signs in again once.
     /// </summary>
     private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
@@ -87,7 +91,8 @@ internal static class ServiceCollectionSignInExtensions
         if (signIn is null || !string.Equals(issuedUnder, signIn.Provider.Id, StringComparison.Ordinal)
             || context.Properties.IssuedUtc is not { } issued || issued + signIn.SessionLifetime <= now
             || SignInSchemes.SessionIdOf(context.Properties) is not { } sessionId
-            || services.GetRequiredService<EndedSessionSet>().Contains(sessionId))
+            || services.GetRequiredService<EndedSessionSet>().Ends(sessionId, signIn.Provider.Id,
+                context.Principal!.FindFirst(SignInClaims.SessionIdClaim)?.Value, context.Principal.FindFirst(SignInClaims.SubjectClaim)?.Value, issued))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(SignInSchemes.Session);

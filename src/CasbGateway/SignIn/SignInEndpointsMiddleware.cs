@@ -16,7 +16,7 @@ namespace CasbGateway.SignIn;
 /// Answers every path under /.casb on any host, before enforcement, and never forwards one: the OpenID Connect
 /// callbacks (handled by ASP.NET Core's handler), /.casb/signin?returnUrl=/path (start a sign-in; only a path on the
 /// same host is accepted), /.casb/signout (GET asks, POST from the same origin signs out of the gateway and of the
-/// identity provider), /.casb/signed-out. On a host with no app that signs users in, all of them are a 404 page.
+/// identity provider), /.casb/signed-out, /.casb/backchannel-logout (the provider's POST of a logout token). On a host with no app that signs users in, all of them are a 404 page.
 /// Each sign-in and sign-out, and each that failed, is one activity record (Kind SignIn or SignOut).
 /// </summary>
 internal sealed class SignInEndpointsMiddleware
@@ -27,9 +27,11 @@ internal sealed class SignInEndpointsMiddleware
     private readonly ActivityRecorder _recorder;
     private readonly string _gatewayName;
     private readonly EndedSessionSet _endedSessions;
+    private readonly BackChannelLogout _backChannelLogout;
 
     public SignInEndpointsMiddleware(
-        RequestDelegate next, ConfigurationMonitor configuration, SignInLog log, ActivityRecorder recorder, GatewayOptions options, EndedSessionSet endedSessions)
+        RequestDelegate next, ConfigurationMonitor configuration, SignInLog log, ActivityRecorder recorder, GatewayOptions options, EndedSessionSet endedSessions,
+        BackChannelLogout backChannelLogout)
     {
         _next = next;
         _configuration = configuration;
@@ -37,6 +39,7 @@ internal sealed class SignInEndpointsMiddleware
         _recorder = recorder;
         _gatewayName = options.Name;
         _endedSessions = endedSessions;
+        _backChannelLogout = backChannelLogout;
     }
 
     public Task InvokeAsync(HttpContext context) =>
@@ -83,6 +86,12 @@ internal sealed class SignInEndpointsMiddleware
         }
 
         feature.App = app.Name;
+        if (Is(path, SignInPaths.BackChannelLogout))
+        {
+            await _backChannelLogout.HandleAsync(context, signIn, feature);
+            return;
+        }
+
         bool signingIn = Is(path, SignInPaths.Callback) || Is(path, SignInPaths.SignIn);
         // Signing out never waits for signing in to work: a session still names its user meanwhile, and must end when asked.
         bool signingOut = Is(path, SignInPaths.SignOut) || Is(path, SignInPaths.SignedOut);

@@ -13,6 +13,7 @@ internal static class SignInPaths
     public const string SignOutCallback = "/.casb/signout-callback";
     public const string RemoteSignOut = "/.casb/signout-oidc";
     public const string SignedOut = "/.casb/signed-out";
+    public const string BackChannelLogout = "/.casb/backchannel-logout";
 
     /// <summary>
     /// True for a path under the reserved prefix, however it is spelled: any case, repeated or back slashes before it,

@@ -179,7 +179,7 @@ public sealed class ServerSideSignOutTests : IClassFixture<SignInFixture>
     }
 
     /// <summary>Another client with only a copy of the session cookie, following no redirects.</summary>
-    private static async Task<HttpResponseMessage> ReplayAsync(SignInHarness harness, Uri gateway, string cookie, string path, bool browserAccept = true)
+    internal static async Task<HttpResponseMessage> ReplayAsync(SignInHarness harness, Uri gateway, string cookie, string path, bool browserAccept = true)
     {
         using SignInHarness.Browser other = harness.CreateBrowser(followRedirects: false, gateway: gateway);
         other.Cookies.Add(new Cookie(SignInSchemes.SessionCookie, cookie, "/", gateway.Host) { Secure = true });

@@ -1,0 +1,165 @@
+using System.Net;
+using System.Text.Json;
+using CasbCore.Activity;
+using CasbCore.SignIn;
+using CasbTestIdentityProvider;
+using static CasbModule.Tests.Gateway.SignIn.ServerSideSignOutTests;
+using static CasbModule.Tests.Gateway.SignIn.SignInEndToEndTests;
+
+namespace CasbModule.Tests.Gateway.SignIn;
+
+/// <summary>
+/// OpenID Connect Back-Channel Logout at /.casb/backchannel-logout: the identity provider POSTs a signed logout token,
+/// and the sessions it names end on every gateway of the store, with no browser involved. Through the real gateway and
+/// the test identity provider, whose signing key signs the logout tokens.
+/// </summary>
+public sealed class BackChannelLogoutTests : IClassFixture<SignInFixture>
+{
+    private readonly SignInFixture _fixture;
+
+    public BackChannelLogoutTests(SignInFixture fixture) => _fixture = fixture;
+
+    [Fact]
+    public async Task A_logout_token_naming_the_sessions_sid_ends_it_and_its_copies()
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(
+            _fixture, identityProvider: new TestIdentityProviderOptions { Users = SignInHarness.IdpOptions.Users, IssueSessionIds = true });
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+        string copy = browser.SessionCookie!.Value;
+        string token = harness.Idp.CreateLogoutToken(sid: TestIdentityProvider.SessionIdOf(SignInHarness.Admin));
+
+        using (HttpResponseMessage logout = await PostLogoutAsync(harness, token))
+        {
+            Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
+            Assert.True(logout.Headers.CacheControl!.NoStore);
+        }
+
+        int upstream = harness.Gateway.UpstreamRequests;
+        using (HttpResponseMessage page = await ReplayAsync(harness, harness.Gateway.GatewayUrl, copy, "/after"))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+            Assert.StartsWith(new Uri(harness.Idp.Authority, "/connect/authorize").ToString(), page.Headers.Location!.ToString());
+        }
+
+        using (HttpResponseMessage api = await ReplayAsync(harness, harness.Gateway.GatewayUrl, copy, "/api/items", browserAccept: false))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
+            Assert.Contains("\"error\":\"sign_in_required\"", await api.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(upstream, harness.Gateway.UpstreamRequests);
+        ActivityRecord record = await RecordAsync(harness, r => r.Kind == ActivityKinds.SignOut);
+        Assert.Equal(ActivityKinds.Success, record.Outcome);
+        Assert.Equal("/.casb/backchannel-logout", record.Path);
+        Assert.Equal(200, record.HttpStatus);
+        Assert.Equal(EndedSessions.ProviderSessionKey(harness.Gateway.Store.Load().IdentityProvider!.Id, TestIdentityProvider.SessionIdOf(SignInHarness.Admin)),
+            Assert.Single(EndedSessions.Read(harness.Gateway.Store)).Key);
+
+        // The same token again is a replay.
+        using HttpResponseMessage replayed = await PostLogoutAsync(harness, token);
+        Assert.Equal(HttpStatusCode.BadRequest, replayed.StatusCode);
+        Assert.Contains("used before", await replayed.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_logout_token_naming_only_the_subject_ends_the_users_sessions_issued_before_it()
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+        string copy = browser.SessionCookie!.Value;
+        using SignInHarness.Browser other = harness.CreateBrowser();
+        (await other.SignInAsync(SignInHarness.Vendor, "/")).Dispose();
+
+        using (HttpResponseMessage logout = await PostLogoutAsync(harness, _fixture.Idp.CreateLogoutToken(subject: SignInHarness.Admin)))
+        {
+            Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
+        }
+
+        using (HttpResponseMessage page = await ReplayAsync(harness, harness.Gateway.GatewayUrl, copy, "/after"))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        }
+
+        // Another user's session goes on.
+        using (HttpResponseMessage vendor = await ReplayAsync(harness, harness.Gateway.GatewayUrl, other.SessionCookie!.Value, "/vendor"))
+        {
+            Assert.NotEqual(HttpStatusCode.Redirect, vendor.StatusCode);
+        }
+
+        // A session issued after the logout (the provider signed the user in again) is not ended by it.
+        harness.Time.Offset = TimeSpan.FromSeconds(2);
+        using SignInHarness.Browser again = harness.CreateBrowser();
+        (await again.SignInAsync(SignInHarness.Admin)).Dispose();
+        using HttpResponseMessage fresh = await ReplayAsync(harness, harness.Gateway.GatewayUrl, again.SessionCookie!.Value, "/fresh");
+        Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+    }
+
+    [Fact]
+    public async Task Invalid_logout_tokens_are_400_and_the_session_goes_on()
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(
+            _fixture, identityProvider: new TestIdentityProviderOptions { Users = SignInHarness.IdpOptions.Users, IssueSessionIds = true });
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+        string copy = browser.SessionCookie!.Value;
+        string sid = TestIdentityProvider.SessionIdOf(SignInHarness.Admin);
+        TestIdentityProvider idp = harness.Idp;
+        var bad = new Dictionary<string, string?>
+        {
+            ["wrong key"] = idp.CreateLogoutToken(sid: sid, wrongKey: true),
+            ["wrong audience"] = idp.CreateLogoutToken(sid: sid, audience: "another-client"),
+            ["wrong issuer"] = idp.CreateLogoutToken(sid: sid, issuer: "https://attacker.example/"),
+            ["no events"] = idp.CreateLogoutToken(sid: sid, logoutEvent: false),
+            ["a nonce"] = idp.CreateLogoutToken(sid: sid, nonce: true),
+            ["neither sid nor sub"] = idp.CreateLogoutToken(),
+            ["issued an hour ago"] = idp.CreateLogoutToken(sid: sid, issuedAt: DateTimeOffset.UtcNow.AddHours(-1)),
+            ["not a JWT"] = "not-a-token",
+            ["no token"] = null,
+        };
+
+        foreach ((string name, string? token) in bad)
+        {
+            using HttpResponseMessage refused = await PostLogoutAsync(harness, token);
+            string body = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, $"{name}: {(int)refused.StatusCode} {body}");
+            Assert.True(refused.Headers.CacheControl!.NoStore, name);
+            using JsonDocument error = JsonDocument.Parse(body);
+            Assert.Equal("invalid_request", error.RootElement.GetProperty("error").GetString());
+            Assert.False(string.IsNullOrEmpty(error.RootElement.GetProperty("error_description").GetString()), name);
+        }
+
+        Assert.Empty(EndedSessions.Read(harness.Gateway.Store));
+        using (HttpResponseMessage still = await ReplayAsync(harness, harness.Gateway.GatewayUrl, copy, "/still"))
+        {
+            Assert.Equal(HttpStatusCode.OK, still.StatusCode);
+        }
+
+        ActivityRecord record = await RecordAsync(harness, r => r.Kind == ActivityKinds.SignOut);
+        Assert.Equal(ActivityKinds.Failure, record.Outcome);
+        Assert.Equal("logout_token_invalid", record.FailureReason);
+        Assert.Equal(400, record.HttpStatus);
+
+        // An ID token-like GET is no logout.
+        using HttpResponseMessage get = await Provider(harness).GetAsync("/.casb/backchannel-logout");
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
+    }
+
+    /// <summary>What the identity provider sends: a POST of the form logout_token=..., no cookies, no browser.</summary>
+    private static async Task<HttpResponseMessage> PostLogoutAsync(SignInHarness harness, string? token)
+    {
+        using HttpClient provider = Provider(harness);
+        var form = new FormUrlEncodedContent(token is null ? [] : [new KeyValuePair<string, string>("logout_token", token)]);
+        HttpResponseMessage response = await provider.PostAsync("/.casb/backchannel-logout", form);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+
+    private static HttpClient Provider(SignInHarness harness)
+    {
+        var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false };
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        return new HttpClient(handler) { BaseAddress = harness.Gateway.GatewayUrl };
+    }
+}

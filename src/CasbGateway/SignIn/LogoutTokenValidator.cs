@@ -53,7 +53,15 @@ internal sealed class LogoutTokenValidator
 
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
         {
-            throw new LogoutTokenException("the logout token is not valid: " + (result.Exception?.Message ?? "unknown reason"), result.Exception);
+            // The provider is told what failed in a few words; the log has the whole exception.
+            throw new LogoutTokenException(result.Exception switch
+            {
+                SecurityTokenInvalidAudienceException => "the logout token's audience is not this client",
+                SecurityTokenInvalidIssuerException => "the logout token's issuer is not the identity provider",
+                SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "the logout token's signature is not the identity provider's",
+                SecurityTokenInvalidAlgorithmException => "the logout token's signing algorithm is not accepted",
+                _ => "the logout token is not valid",
+            }, result.Exception);
         }
 
         if (jwt.Typ is { Length: > 0 } typ && !typ.Equals("logout+jwt", StringComparison.OrdinalIgnoreCase) && !typ.Equals("JWT", StringComparison.OrdinalIgnoreCase))

@@ -59,4 +59,43 @@ public sealed class EndedSessionsTests : IDisposable
         Assert.Contains(StoreBlobNames.EndedSessions, store.ListBlobs(""));
         Assert.Equal([StoreBlobNames.EndedSessions], store.ListBlobs("sessions/"));
     }
+
+    [Fact]
+    public void A_back_channel_logouts_entries_share_the_list_with_session_ids_and_are_pruned_alike()
+    {
+        var store = new CasbStore(_folder);
+        string sid = EndedSessions.ProviderSessionKey("idp1", "provider-session");
+        string subject = EndedSessions.SubjectKey("idp1", "user with spaces@contoso.com", Now);
+        EndedSessions.Record(store, sid, Now.AddHours(1), Now);
+        EndedSessions.Record(store, subject, Now.AddMinutes(1), Now);
+        // A gateway of the version before them writes the list as {"ended":{...}} only: they are in that object.
+        Assert.Contains("\"ended\":{\"sid idp1 provider-session\"", Encoding.UTF8.GetString(store.ReadBlob(EndedSessions.BlobName)!));
+
+        EndedSessions.Record(store, "session", Now.AddHours(8), Now.AddMinutes(10));
+
+        Assert.Equal(["session", sid], EndedSessions.Read(store).Keys.Order(StringComparer.Ordinal));
+        Assert.True(EndedSessions.TryParseSubjectKey(subject, out string who, out DateTimeOffset before));
+        Assert.Equal("idp1 user with spaces@contoso.com", who);
+        Assert.Equal(Now, before);
+        Assert.False(EndedSessions.TryParseSubjectKey(sid, out _, out _));
+        Assert.False(EndedSessions.TryParseSubjectKey("session", out _, out _));
+    }
+
+    [Fact]
+    public void A_gateway_refuses_a_session_of_an_ended_sid_or_of_a_subject_ended_after_it_was_issued()
+    {
+        var store = new CasbStore(_folder);
+        var set = new CasbGateway.SignIn.EndedSessionSet(store, Microsoft.Extensions.Logging.Abstractions.NullLogger<CasbGateway.SignIn.EndedSessionSet>.Instance);
+        set.End(EndedSessions.ProviderSessionKey("idp1", "sid-a"), Now.AddHours(1), Now);
+        EndedSessions.Record(store, EndedSessions.SubjectKey("idp1", "bob", Now), Now.AddHours(1), Now);
+        Assert.True(set.Refresh());
+
+        Assert.True(set.Ends("s1", "idp1", "sid-a", "alice", Now.AddHours(-1)));
+        Assert.False(set.Ends("s1", "idp2", "sid-a", "alice", Now.AddHours(-1)));
+        Assert.False(set.Ends("s1", "idp1", "sid-b", "alice", Now.AddHours(-1)));
+        Assert.True(set.Ends("s2", "idp1", null, "bob", Now.AddSeconds(-1)));
+        Assert.False(set.Ends("s2", "idp1", null, "bob", Now));
+        Assert.False(set.Ends("s2", "idp2", null, "bob", Now.AddSeconds(-1)));
+        Assert.False(set.Ends("s2", "idp1", null, null, Now.AddSeconds(-1)));
+    }
 }

@@ -106,20 +106,21 @@ public sealed class BackChannelLogoutTests : IClassFixture<SignInFixture>
         string copy = browser.SessionCookie!.Value;
         string sid = TestIdentityProvider.SessionIdOf(SignInHarness.Admin);
         TestIdentityProvider idp = harness.Idp;
-        var bad = new Dictionary<string, string?>
+        // Each with a word of the error_description that says why: every one is refused for its own reason.
+        var bad = new Dictionary<string, (string? Token, string Why)>
         {
-            ["wrong key"] = idp.CreateLogoutToken(sid: sid, wrongKey: true),
-            ["wrong audience"] = idp.CreateLogoutToken(sid: sid, audience: "another-client"),
-            ["wrong issuer"] = idp.CreateLogoutToken(sid: sid, issuer: "https://attacker.example/"),
-            ["no events"] = idp.CreateLogoutToken(sid: sid, logoutEvent: false),
-            ["a nonce"] = idp.CreateLogoutToken(sid: sid, nonce: true),
-            ["neither sid nor sub"] = idp.CreateLogoutToken(),
-            ["issued an hour ago"] = idp.CreateLogoutToken(sid: sid, issuedAt: DateTimeOffset.UtcNow.AddHours(-1)),
-            ["not a JWT"] = "not-a-token",
-            ["no token"] = null,
+            ["wrong key"] = (idp.CreateLogoutToken(sid: sid, wrongKey: true), "signature"),
+            ["wrong audience"] = (idp.CreateLogoutToken(sid: sid, audience: "another-client"), "audience"),
+            ["wrong issuer"] = (idp.CreateLogoutToken(sid: sid, issuer: "https://attacker.example/"), "issuer"),
+            ["no events"] = (idp.CreateLogoutToken(sid: sid, logoutEvent: false), "events"),
+            ["a nonce"] = (idp.CreateLogoutToken(sid: sid, nonce: true), "nonce"),
+            ["neither sid nor sub"] = (idp.CreateLogoutToken(), "neither a sid nor a sub"),
+            ["issued an hour ago"] = (idp.CreateLogoutToken(sid: sid, issuedAt: DateTimeOffset.UtcNow.AddHours(-1)), "too far from now"),
+            ["not a JWT"] = ("not-a-token", "not a JWT"),
+            ["no token"] = (null, "missing"),
         };
 
-        foreach ((string name, string? token) in bad)
+        foreach ((string name, (string? token, string why)) in bad)
         {
             using HttpResponseMessage refused = await PostLogoutAsync(harness, token);
             string body = await refused.Content.ReadAsStringAsync();
@@ -127,7 +128,7 @@ public sealed class BackChannelLogoutTests : IClassFixture<SignInFixture>
             Assert.True(refused.Headers.CacheControl!.NoStore, name);
             using JsonDocument error = JsonDocument.Parse(body);
             Assert.Equal("invalid_request", error.RootElement.GetProperty("error").GetString());
-            Assert.False(string.IsNullOrEmpty(error.RootElement.GetProperty("error_description").GetString()), name);
+            Assert.Contains(why, error.RootElement.GetProperty("error_description").GetString(), StringComparison.Ordinal);
         }
 
         Assert.Empty(EndedSessions.Read(harness.Gateway.Store));
@@ -141,7 +142,7 @@ public sealed class BackChannelLogoutTests : IClassFixture<SignInFixture>
         Assert.Equal("logout_token_invalid", record.FailureReason);
         Assert.Equal(400, record.HttpStatus);
 
-        // An ID token-like GET is no logout.
+        // Only a POST is a logout.
         using HttpResponseMessage get = await Provider(harness).GetAsync("/.casb/backchannel-logout");
         Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
     }

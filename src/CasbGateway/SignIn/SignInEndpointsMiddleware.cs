@@ -27,11 +27,9 @@ internal sealed class SignInEndpointsMiddleware
     private readonly ActivityRecorder _recorder;
     private readonly string _gatewayName;
     private readonly EndedSessionSet _endedSessions;
-    private readonly BackChannelLogout _backChannelLogout;
 
     public SignInEndpointsMiddleware(
-        RequestDelegate next, ConfigurationMonitor configuration, SignInLog log, ActivityRecorder recorder, GatewayOptions options, EndedSessionSet endedSessions,
-        BackChannelLogout backChannelLogout)
+        RequestDelegate next, ConfigurationMonitor configuration, SignInLog log, ActivityRecorder recorder, GatewayOptions options, EndedSessionSet endedSessions)
     {
         _next = next;
         _configuration = configuration;
@@ -39,7 +37,6 @@ internal sealed class SignInEndpointsMiddleware
         _recorder = recorder;
         _gatewayName = options.Name;
         _endedSessions = endedSessions;
-        _backChannelLogout = backChannelLogout;
     }
 
     public Task InvokeAsync(HttpContext context) =>
@@ -88,7 +85,8 @@ internal sealed class SignInEndpointsMiddleware
         feature.App = app.Name;
         if (Is(path, SignInPaths.BackChannelLogout))
         {
-            await _backChannelLogout.HandleAsync(context, signIn, feature);
+            // Resolved at its first use: a gateway that is never sent a logout token never loads the token handler.
+            await context.RequestServices.GetRequiredService<BackChannelLogout>().HandleAsync(context, signIn, feature);
             return;
         }
 

@@ -97,6 +97,37 @@ public sealed class BackChannelLogoutTests : IClassFixture<SignInFixture>
     }
 
     [Fact]
+    public async Task A_logout_posted_to_one_gateway_ends_the_session_on_another_replica_of_the_store()
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(
+            _fixture, replicas: 1, identityProvider: new TestIdentityProviderOptions { Users = SignInHarness.IdpOptions.Users, IssueSessionIds = true });
+        Uri replica = Assert.Single(harness.Gateway.ReplicaUrls);
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+        string copy = browser.SessionCookie!.Value;
+        using (HttpResponseMessage before = await ReplayAsync(harness, replica, copy, "/before"))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        using (HttpResponseMessage logout = await PostLogoutAsync(harness, harness.Idp.CreateLogoutToken(sid: TestIdentityProvider.SessionIdOf(SignInHarness.Admin))))
+        {
+            Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
+        }
+
+        // The replica polls the folder store every 500 ms here.
+        HttpStatusCode status = HttpStatusCode.OK;
+        for (int i = 0; i < 100 && status == HttpStatusCode.OK; i++)
+        {
+            await Task.Delay(100);
+            using HttpResponseMessage replay = await ReplayAsync(harness, replica, copy, $"/replay{i}");
+            status = replay.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.Redirect, status);
+    }
+
+    [Fact]
     public async Task Invalid_logout_tokens_are_400_and_the_session_goes_on()
     {
         await using SignInHarness harness = await SignInHarness.StartAsync(

@@ -57,7 +57,12 @@ public static class ClientCertificateFile
         List<X509Certificate2> endEntities = candidates.Where(c => !CertificateExtensions.IsCertificateAuthority(c)).ToList();
         if (endEntities.Count == 0)
         {
-            return candidates.FirstOrDefault();
+            // Only CAs (a chain exported without its leaf): the one lowest in the chain, the issuer of no other candidate,
+            // else the first by thumbprint, so the file names the same certificate in any order (the caller refuses a CA).
+            List<X509Certificate2> lowest = candidates
+                .Where(c => !candidates.Any(other => other.Thumbprint != c.Thumbprint && other.IssuerName.RawData.AsSpan().SequenceEqual(c.SubjectName.RawData)))
+                .ToList();
+            return lowest.Count == 1 ? lowest[0] : candidates.OrderBy(c => c.Thumbprint, StringComparer.Ordinal).FirstOrDefault();
         }
 
         List<X509Certificate2> forClients = endEntities

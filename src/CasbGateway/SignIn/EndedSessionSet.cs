@@ -99,6 +99,21 @@ internal sealed partial class EndedSessionSet
         }
     }
 
+    /// <summary>
+    /// Ends a sign-in session by its ticket (<see cref="End"/>): its id, until the ticket expires (the longest lifetime a
+    /// session may have when the ticket says nothing). Null when the ticket has no id (issued before ids: refused anyway).
+    /// </summary>
+    public string? EndSession(Microsoft.AspNetCore.Authentication.AuthenticationProperties properties, DateTimeOffset now)
+    {
+        if (SignInSchemes.SessionIdOf(properties) is not { } sessionId)
+        {
+            return null;
+        }
+
+        End(sessionId, properties.ExpiresUtc ?? now + TimeSpan.FromMinutes(CasbCore.SignIn.IdentityProviderRules.MaxSessionLifetimeMinutes), now);
+        return sessionId;
+    }
+
     /// <summary>Follows the store while the configuration served signs users in (a gateway without sign-in never reads it).</summary>
     public void Follow(ConfigurationMonitor monitor)
     {

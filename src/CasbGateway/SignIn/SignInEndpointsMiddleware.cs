@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Authentication;
 using CasbCore;
 using CasbCore.Activity;
 using CasbCore.Model;
-using CasbCore.SignIn;
 using CasbGateway.Activity;
 using CasbGateway.Configuration;
 using CasbGateway.Enforcement;
@@ -180,7 +179,7 @@ internal sealed class SignInEndpointsMiddleware
             return;
         }
 
-        if (session.Succeeded && session.Properties is { } properties && SignInSchemes.SessionIdOf(properties) is { } sessionId)
+        if (session.Succeeded && session.Properties is { } properties)
         {
             // Ended in the store first, for every gateway of it: a copy of the cookie (another tab, a tool, a thief) names
             // nobody from then on. If that fails nothing ends, and the user is told so: a sign-out that only deleted this
@@ -188,7 +187,7 @@ internal sealed class SignInEndpointsMiddleware
             DateTimeOffset now = (context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
             try
             {
-                _endedSessions.End(sessionId, properties.ExpiresUtc ?? now + TimeSpan.FromMinutes(IdentityProviderRules.MaxSessionLifetimeMinutes), now);
+                _endedSessions.EndSession(properties, now);
             }
             catch (CasbException ex)
             {

@@ -119,13 +119,12 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
         // Ended for every gateway of the store, as a sign-out at /.casb/signout is. The provider shows this answer to nobody
         // (a hidden frame), so a failure cannot be told: this browser's cookie is deleted all the same, and the log says
         // that copies of it still work.
-        if (session.Properties is { } properties && SignInSchemes.SessionIdOf(properties) is { } sessionId)
+        if (session.Properties is { } properties)
         {
             DateTimeOffset now = context.Options.TimeProvider?.GetUtcNow() ?? DateTimeOffset.UtcNow;
             try
             {
-                context.HttpContext.RequestServices.GetRequiredService<EndedSessionSet>().End(
-                    sessionId, properties.ExpiresUtc ?? now + TimeSpan.FromMinutes(IdentityProviderRules.MaxSessionLifetimeMinutes), now);
+                context.HttpContext.RequestServices.GetRequiredService<EndedSessionSet>().EndSession(properties, now);
             }
             catch (CasbCore.CasbException ex)
             {

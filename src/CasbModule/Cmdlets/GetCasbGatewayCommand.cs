@@ -46,9 +46,12 @@ public sealed class GetCasbGatewayCommand : CasbStoreCmdlet
         }
     }
 
-    private void WriteNotFound(string name) => WriteError(new ErrorRecord(
-        new ItemNotFoundException($"No gateway named '{name}' is recorded for the store '{Store.Location}'."),
-        "GatewayNotFound", ErrorCategory.ObjectNotFound, name));
+    private void WriteNotFound(string name) => WriteError(NotFound(name, Store.Location));
+
+    /// <summary>GatewayNotFound: no gateway of this name is recorded for the store (Get- and Stop-CasbGateway).</summary>
+    internal static ErrorRecord NotFound(string name, string store) => new(
+        new ItemNotFoundException($"No gateway named '{name}' is recorded for the store '{store}'."),
+        "GatewayNotFound", ErrorCategory.ObjectNotFound, name);
 
     private static CasbGateway ToObject(GatewayRecord record) =>
         new(record, GatewayProcesses.GetStatus(record, TimeSpan.FromSeconds(3)));

@@ -66,9 +66,7 @@ public sealed class StopCasbGatewayCommand : CasbStoreCmdlet
         }
     }
 
-    private void WriteNotFound(string name) => WriteError(new ErrorRecord(
-        new ItemNotFoundException($"No gateway named '{name}' is recorded for the store '{Store.Location}'."),
-        "GatewayNotFound", ErrorCategory.ObjectNotFound, name));
+    private void WriteNotFound(string name) => WriteError(GetCasbGatewayCommand.NotFound(name, Store.Location));
 
     private void Stop(GatewayRecord record)
     {

@@ -153,8 +153,10 @@ public sealed class ClientCertificateFileTests : IClassFixture<LabPkiFixture>, I
             X509Certificate2[] subset = pool.Where((_, i) => (mask & (1 << i)) != 0).ToArray();
             var random1 = new Random(seed1);
             var random2 = new Random(seed2);
-            string first = Outcome(Pfx("a.pfx", subset.OrderBy(_ => random1.Next()).ToList()));
-            string second = Outcome(Pfx("b.pfx", subset.OrderBy(_ => random2.Next()).ToList()));
+            // CsCheck samples on several threads at once: each sample writes files of its own.
+            string sample = Guid.NewGuid().ToString("N");
+            string first = Outcome(Pfx($"{sample}-a.pfx", subset.OrderBy(_ => random1.Next()).ToList()));
+            string second = Outcome(Pfx($"{sample}-b.pfx", subset.OrderBy(_ => random2.Next()).ToList()));
             // Some orders of several keyed certificates make a file that .NET's PKCS#12 export and loader then refuse ("A
             // certificate referenced a private key which was already referenced"), before the module chooses anything: the
             // property is about that choice (1,200 cases passed with this; CI once drew a CA-only file, now chosen by chain).

@@ -226,7 +226,11 @@ public sealed class AccessPolicyIndexTests
                 AccessDecision decision = policies.Decide(request, certificate);
                 DecisionExplanation expected = decision.ExplainForRecordWithTrace();
                 DecisionExplanation actual = decision.ExplainForRecord();
-                ways[decision.RecordExplainedBy] = ways.GetValueOrDefault(decision.RecordExplainedBy) + 1;
+                lock (ways)
+                {
+                    // CsCheck samples on several threads at once: an unlocked Dictionary loses counts or breaks.
+                    ways[decision.RecordExplainedBy] = ways.GetValueOrDefault(decision.RecordExplainedBy) + 1;
+                }
 
                 Assert.Equal(expected.ConditionalAccess, actual.ConditionalAccess);
                 Assert.Equal(expected.MatchedPolicies, actual.MatchedPolicies);

@@ -24,7 +24,7 @@
         'Test-CasbAccess', 'Export-CasbConfiguration', 'Import-CasbConfiguration', 'Copy-CasbStore',
         'Get-CasbGatewaySetting', 'Set-CasbGatewaySetting',
         # Sign-in
-        'Set-CasbIdentityProvider', 'Get-CasbIdentityProvider', 'Remove-CasbIdentityProvider',
+        'Set-CasbIdentityProvider', 'Get-CasbIdentityProvider', 'Remove-CasbIdentityProvider', 'Revoke-CasbSession',
         # Gateway and activity
         'Start-CasbGateway', 'Get-CasbGateway', 'Stop-CasbGateway', 'Get-CasbActivity'
     )

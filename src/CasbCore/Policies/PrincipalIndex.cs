@@ -6,7 +6,7 @@ namespace CasbCore.Policies;
 /// </summary>
 internal sealed class PrincipalIndex
 {
-    private readonly Dictionary<string, int> _users = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, int> _users = new(SignIn.UserNames.Comparer);
     private readonly Dictionary<string, int> _groups = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<int, List<(string Name, int Id)>> _memberships = new();
 
@@ -31,7 +31,7 @@ internal sealed class PrincipalIndex
     /// </summary>
     public Dictionary<string, CompiledPrincipal> BuildLookup()
     {
-        var lookup = new Dictionary<string, CompiledPrincipal>(_users.Count, StringComparer.OrdinalIgnoreCase);
+        var lookup = new Dictionary<string, CompiledPrincipal>(_users.Count, SignIn.UserNames.Comparer);
         foreach ((string name, int id) in _users)
         {
             lookup[name] = _memberships.TryGetValue(id, out List<(string Name, int Id)>? groups)

@@ -17,6 +17,12 @@ namespace CasbCore.SignIn;
 /// time), each with the time its entry may be pruned as its value. They live in the same <c>ended</c> object, so a
 /// gateway of the version before them reads, prunes and rewrites the list without dropping them.
 /// </para>
+/// <para>
+/// An admin's Revoke-CasbSession adds <c>"user &lt;unix ms&gt; &lt;user name&gt;"</c> (<see cref="UserKey"/>): every session whose
+/// user (the identity provider's UserClaim, as enforcement reads it) is that name, compared as policies compare user names
+/// (<see cref="UserNames"/>), issued before that time, whichever identity provider signed it in. A gateway of a version
+/// before it keeps the key (it prunes by value only) but does not refuse those sessions.
+/// </para>
 /// </summary>
 public static class EndedSessions
 {
@@ -29,6 +35,7 @@ public static class EndedSessions
 
     private const string SidPrefix = "sid ";
     private const string SubjectPrefix = "sub ";
+    private const string UserPrefix = "user ";
 
     /// <summary>The key that ends every session of the identity provider's session <paramref name="sid"/> (back-channel logout).</summary>
     public static string ProviderSessionKey(string providerId, string sid) => SidPrefix + providerId + " " + sid;
@@ -58,6 +65,59 @@ public static class EndedSessions
         before = DateTimeOffset.FromUnixTimeMilliseconds(ms);
         return true;
     }
+
+    /// <summary>The key that ends every session of <paramref name="user"/> (its canonical form, <see cref="UserNames.Canonical"/>) issued before <paramref name="before"/> (Revoke-CasbSession).</summary>
+    public static string UserKey(string user, DateTimeOffset before) =>
+        UserPrefix + before.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + UserNames.Canonical(user);
+
+    /// <summary>The user and time of a <see cref="UserKey"/>; false for any other key (or one naming no user).</summary>
+    public static bool TryParseUserKey(string key, out string user, out DateTimeOffset before)
+    {
+        user = "";
+        before = default;
+        if (!key.StartsWith(UserPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        // A user name may hold spaces: it is everything after the time.
+        string[] parts = key.Split(' ', 3);
+        if (parts.Length != 3 || !long.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long ms)
+            || ms > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds() || string.IsNullOrWhiteSpace(parts[2]))
+        {
+            return false;
+        }
+
+        user = UserNames.Canonical(parts[2]);
+        before = DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        return true;
+    }
+
+    /// <summary>
+    /// Ends every gateway session of <paramref name="user"/> signed in before <paramref name="now"/>, on every gateway of the
+    /// store, whichever identity provider signed it in (Revoke-CasbSession): one <see cref="Record"/> of a <see cref="UserKey"/>,
+    /// kept until the longest a session issued before now can live (<see cref="IdentityProviderRules.MaxSessionLifetimeMinutes"/>:
+    /// a ticket keeps the lifetime it was issued with, which may have been longer than the provider's lifetime now) plus
+    /// <see cref="ClockMargin"/>. A user signing in afterwards gets a session it does not end. Throws InvalidUserName
+    /// for a blank name, and the store's CasbException (StoreConflict, EndedSessionsInvalid, ...) when the list cannot be
+    /// read or written: nothing is written then.
+    /// </summary>
+    public static RevokedSessions RevokeUser(IConfigurationStore store, string user, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (string.IsNullOrWhiteSpace(user))
+        {
+            throw new CasbException(InvalidUserNameErrorId, CasbErrorKind.InvalidArgument, "The user name is empty.", user);
+        }
+
+        // Whole milliseconds, as the key holds them: the time reported is the one every gateway compares with.
+        DateTimeOffset before = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
+        string canonical = UserNames.Canonical(user);
+        Record(store, UserKey(canonical, before), before + TimeSpan.FromMinutes(IdentityProviderRules.MaxSessionLifetimeMinutes), now);
+        return new RevokedSessions(canonical, before);
+    }
+
+    public const string InvalidUserNameErrorId = "InvalidUserName";
 
     /// <summary>
     /// Adds <paramref name="sessionId"/> (a session id, or a <see cref="ProviderSessionKey"/> or <see cref="SubjectKey"/>), ended until <paramref name="expires"/>, and prunes the expired entries, as one
@@ -127,6 +187,9 @@ public static class EndedSessions
                 $"The list of ended sessions '{BlobName}' in '{location}' cannot be read: {ex.Message}", location, ex);
         }
     }
+
+    /// <summary>What <see cref="RevokeUser"/> recorded: the user (canonical form) whose sessions issued before <paramref name="RevokedBefore"/> end.</summary>
+    public sealed record RevokedSessions(string UserName, DateTimeOffset RevokedBefore);
 
     private sealed class Document
     {

@@ -50,6 +50,24 @@ internal sealed partial class EndedSessionSet
             || (!string.IsNullOrEmpty(subject) && ended.Subjects.TryGetValue(providerId + " " + subject, out DateTimeOffset before) && issued < before);
     }
 
+    /// <summary>
+    /// Whether an admin revoked the sessions of the session's user (Revoke-CasbSession, <see cref="EndedSessions.UserKey"/>)
+    /// after it was issued. The user is read from the claims by the identity provider's UserClaim as enforcement reads it
+    /// (<see cref="SignInClaims.UserOf(IReadOnlyList{KeyValuePair{string, string}}, string)"/>), and looked up with
+    /// <see cref="UserNames.Comparer"/>; nothing is read while no user is revoked.
+    /// </summary>
+    public bool EndsUser(System.Security.Claims.ClaimsPrincipal principal, string userClaim, DateTimeOffset issued)
+    {
+        Index ended = Volatile.Read(ref _ended);
+        if (ended.Users.Count == 0)
+        {
+            return false;
+        }
+
+        KeyValuePair<string, string>[] claims = principal.Claims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value)).ToArray();
+        return SignInClaims.UserOf(claims, userClaim) is { } user && ended.Users.TryGetValue(user, out DateTimeOffset before) && issued < before;
+    }
+
     /// <summary>Reads the store's list again; false (logged once per reason) when it cannot be read.</summary>
     public bool Refresh()
     {
@@ -126,25 +144,41 @@ internal sealed partial class EndedSessionSet
         };
     }
 
-    /// <summary>The keys, and for each subject ended by a back-channel logout the latest time before which its sessions end.</summary>
-    private sealed record Index(FrozenSet<string> Keys, FrozenDictionary<string, DateTimeOffset> Subjects)
+    /// <summary>
+    /// The keys; for each subject ended by a back-channel logout, and each user revoked by an admin, the latest time
+    /// before which its sessions end.
+    /// </summary>
+    private sealed record Index(FrozenSet<string> Keys, FrozenDictionary<string, DateTimeOffset> Subjects, FrozenDictionary<string, DateTimeOffset> Users)
     {
-        public static readonly Index Empty = new(FrozenSet<string>.Empty, FrozenDictionary<string, DateTimeOffset>.Empty);
+        public static readonly Index Empty = new(
+            FrozenSet<string>.Empty, FrozenDictionary<string, DateTimeOffset>.Empty, FrozenDictionary<string, DateTimeOffset>.Empty);
 
         public static Index Of(IEnumerable<string> keys)
         {
             FrozenSet<string> set = keys.ToFrozenSet(StringComparer.Ordinal);
             var subjects = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+            var users = new Dictionary<string, DateTimeOffset>(UserNames.Comparer);
             foreach (string key in set)
             {
-                if (EndedSessions.TryParseSubjectKey(key, out string subject, out DateTimeOffset before)
-                    && (!subjects.TryGetValue(subject, out DateTimeOffset known) || known < before))
+                if (EndedSessions.TryParseSubjectKey(key, out string subject, out DateTimeOffset before))
                 {
-                    subjects[subject] = before;
+                    Latest(subjects, subject, before);
+                }
+                else if (EndedSessions.TryParseUserKey(key, out string user, out before))
+                {
+                    Latest(users, user, before);
                 }
             }
 
-            return new Index(set, subjects.ToFrozenDictionary(StringComparer.Ordinal));
+            return new Index(set, subjects.ToFrozenDictionary(StringComparer.Ordinal), users.ToFrozenDictionary(UserNames.Comparer));
+        }
+
+        private static void Latest(Dictionary<string, DateTimeOffset> times, string name, DateTimeOffset before)
+        {
+            if (!times.TryGetValue(name, out DateTimeOffset known) || known < before)
+            {
+                times[name] = before;
+            }
         }
     }
 

@@ -98,4 +98,102 @@ public sealed class EndedSessionsTests : IDisposable
         Assert.False(set.Ends("s2", "idp2", null, "bob", Now.AddSeconds(-1)));
         Assert.False(set.Ends("s2", "idp1", null, null, Now.AddSeconds(-1)));
     }
+
+    [Fact]
+    public void A_revoked_users_key_parses_back_to_the_trimmed_name_and_the_time_and_no_other_key_does()
+    {
+        string key = EndedSessions.UserKey("  user with spaces@contoso.com ", Now);
+
+        Assert.Equal($"user {Now.ToUnixTimeMilliseconds()} user with spaces@contoso.com", key);
+        Assert.True(EndedSessions.TryParseUserKey(key, out string user, out DateTimeOffset before));
+        Assert.Equal("user with spaces@contoso.com", user);
+        Assert.Equal(Now, before);
+        Assert.False(EndedSessions.TryParseSubjectKey(key, out _, out _));
+        Assert.False(EndedSessions.TryParseUserKey(EndedSessions.SubjectKey("idp1", "alice", Now), out _, out _));
+        Assert.False(EndedSessions.TryParseUserKey("session", out _, out _));
+        Assert.False(EndedSessions.TryParseUserKey("user notatime alice", out _, out _));
+        Assert.False(EndedSessions.TryParseUserKey("user -5 alice", out _, out _));
+        Assert.False(EndedSessions.TryParseUserKey("user 5  ", out _, out _));
+        Assert.False(EndedSessions.TryParseUserKey("user 99999999999999999999 alice", out _, out _));
+    }
+
+    [Fact]
+    public void Revoking_a_user_keeps_the_entry_for_the_longest_session_lifetime_and_then_prunes_it()
+    {
+        var store = new CasbStore(_folder);
+
+        EndedSessions.RevokedSessions revoked = EndedSessions.RevokeUser(store, " Alice@Contoso.com ", Now.AddTicks(1234));
+
+        Assert.Equal("Alice@Contoso.com", revoked.UserName);
+        Assert.Equal(Now, revoked.RevokedBefore); // whole milliseconds, as the key holds them
+        string key = EndedSessions.UserKey("Alice@Contoso.com", Now);
+        Assert.Equal(Now.AddDays(30), Assert.Single(EndedSessions.Read(store), e => e.Key == key).Value);
+
+        // Still there just inside the clock margin after the longest session would have expired, gone after it.
+        EndedSessions.Record(store, "later", Now.AddDays(31), Now.AddDays(30) + EndedSessions.ClockMargin - TimeSpan.FromSeconds(1));
+        Assert.Contains(key, EndedSessions.Read(store).Keys);
+        EndedSessions.Record(store, "latest", Now.AddDays(31), Now.AddDays(30) + EndedSessions.ClockMargin);
+        Assert.DoesNotContain(key, EndedSessions.Read(store).Keys);
+    }
+
+    [Fact]
+    public void A_blank_user_name_is_refused_and_nothing_is_written()
+    {
+        var store = new CasbStore(_folder);
+
+        CasbException refused = Assert.Throws<CasbException>(() => EndedSessions.RevokeUser(store, " \t", Now));
+
+        Assert.Equal(EndedSessions.InvalidUserNameErrorId, refused.ErrorId);
+        Assert.Equal(CasbErrorKind.InvalidArgument, refused.Kind);
+        Assert.Null(store.ReadBlob(EndedSessions.BlobName));
+    }
+
+    [Fact]
+    public void Keys_a_gateway_does_not_know_survive_its_rewrite_of_the_list_until_their_own_expiry()
+    {
+        // What a later version might write: this version's Record prunes by value only, as the version before it did.
+        var store = new CasbStore(_folder);
+        store.WriteBlob(EndedSessions.BlobName, Encoding.UTF8.GetBytes(
+            "{\"ended\":{\"group 1764590400000 Vendors\":\"2026-12-02T12:00:00+00:00\",\"kind-from-the-future x\":\"2026-12-01T11:00:00+00:00\"}}"));
+
+        EndedSessions.Record(store, "session", Now.AddHours(8), Now);
+        EndedSessions.RevokeUser(store, "bob", Now);
+
+        Assert.Equal(["group 1764590400000 Vendors", "session", EndedSessions.UserKey("bob", Now)], EndedSessions.Read(store).Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_list_that_does_not_parse_refuses_a_revocation_and_is_left_as_it_was()
+    {
+        var store = new CasbStore(_folder);
+        store.WriteBlob(EndedSessions.BlobName, Encoding.UTF8.GetBytes("[]"));
+
+        CasbException refused = Assert.Throws<CasbException>(() => EndedSessions.RevokeUser(store, "alice", Now));
+
+        Assert.Equal("EndedSessionsInvalid", refused.ErrorId);
+        Assert.Equal(CasbErrorKind.InvalidData, refused.Kind);
+        Assert.Equal("[]", Encoding.UTF8.GetString(store.ReadBlob(EndedSessions.BlobName)!));
+    }
+
+    [Fact]
+    public void A_gateway_refuses_a_revoked_users_sessions_issued_before_the_revocation_whichever_case_the_name_has()
+    {
+        var store = new CasbStore(_folder);
+        var set = new CasbGateway.SignIn.EndedSessionSet(store, Microsoft.Extensions.Logging.Abstractions.NullLogger<CasbGateway.SignIn.EndedSessionSet>.Instance);
+        EndedSessions.RevokeUser(store, "Alice@Contoso.com", Now.AddHours(-1));
+        EndedSessions.RevokeUser(store, "alice@contoso.com", Now);
+        Assert.True(set.Refresh());
+        System.Security.Claims.ClaimsPrincipal Session(string claim, string user) =>
+            new(new System.Security.Claims.ClaimsIdentity([new System.Security.Claims.Claim("sub", "s-1"), new System.Security.Claims.Claim(claim, user)], "test"));
+
+        // The latest revocation of the user counts; the name compares ignoring case, after trimming, as policies compare it.
+        Assert.True(set.EndsUser(Session("preferred_username", " ALICE@contoso.com"), "preferred_username", Now.AddMinutes(-1)));
+        Assert.False(set.EndsUser(Session("preferred_username", "alice@contoso.com"), "preferred_username", Now));
+        Assert.False(set.EndsUser(Session("preferred_username", "bob@contoso.com"), "preferred_username", Now.AddMinutes(-1)));
+        // The user is the provider's UserClaim, as enforcement reads it: another claim naming alice is not her.
+        Assert.False(set.EndsUser(Session("email", "alice@contoso.com"), "preferred_username", Now.AddMinutes(-1)));
+        Assert.True(set.EndsUser(Session("email", "alice@contoso.com"), "email", Now.AddMinutes(-1)));
+        // A user key ends no session by its id or subject.
+        Assert.False(set.Ends("s1", "idp1", null, "alice@contoso.com", Now.AddMinutes(-1)));
+    }
 }

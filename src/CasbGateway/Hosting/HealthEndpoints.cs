@@ -63,7 +63,11 @@ internal static class HealthEndpoints
             // Degraded stays 200: the last good configuration is enforced correctly, and taking every replica of a
             // shared store out of rotation would turn a deleted or bad file into an outage. Alert on the metric.
             // So does an activity sink that fails: its records wait in a bounded queue, and the metric counts any it drops.
-            string degraded = string.Join("; ", new[] { configuration.Degraded, activity.Degraded }.OfType<string>());
+            // And a list of ended sessions that cannot be read while users sign in: the list read last is enforced.
+            string? endedSessions = state.SignIn is not null && context.RequestServices.GetService<SignIn.EndedSessionSet>()?.Problem is { } problem
+                ? $"sign-outs: the list read last is in use ({problem})"
+                : null;
+            string degraded = string.Join("; ", new[] { configuration.Degraded, activity.Degraded, endedSessions }.OfType<string>());
             degraded = degraded.Length > 0 ? $"; degraded: {degraded}" : "";
             return Results.Text($"Ready: revision {state.Revision} (sha256 {state.ShortHash}){degraded}\n");
         }

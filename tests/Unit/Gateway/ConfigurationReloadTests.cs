@@ -15,7 +15,7 @@ public sealed class ConfigurationReloadTests
         Assert.StartsWith("Ready: revision 1", await client.GetStringAsync("/readyz"));
 
         harness.Store.Update(c => c.Settings.DefaultAction = DefaultAction.Block);
-        Assert.True(await Eventually(async () => (await client.GetStringAsync("/readyz")).StartsWith("Ready: revision 2")));
+        Assert.True(await Poll.Eventually(async () => (await client.GetStringAsync("/readyz")).StartsWith("Ready: revision 2")));
 
         // A corrupt file: refused, revision 2 keeps serving.
         await File.WriteAllTextAsync(harness.Store.ConfigurationFile, "{ \"schemaVersion\": 1, \"revision\": 3, \"apps\": [ broken");
@@ -46,7 +46,7 @@ public sealed class ConfigurationReloadTests
         broken.Apps.RemoveAt(broken.Apps.Count - 1);
         broken.Revision = 8;
         await File.WriteAllBytesAsync(harness.Store.ConfigurationFile, CasbCore.Store.CasbStore.Serialize(broken));
-        Assert.True(await Eventually(async () => (await client.GetStringAsync("/readyz")).StartsWith("Ready: revision 8")));
+        Assert.True(await Poll.Eventually(async () => (await client.GetStringAsync("/readyz")).StartsWith("Ready: revision 8")));
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class ConfigurationReloadTests
 
         File.Delete(harness.Store.ConfigurationFile);
 
-        Assert.True(await Eventually(async () => (await client.GetStringAsync("/readyz")).Contains("degraded: the store file")));
+        Assert.True(await Poll.Eventually(async () => (await client.GetStringAsync("/readyz")).Contains("degraded: the store file")));
         string ready = await client.GetStringAsync("/readyz");
         Assert.StartsWith("Ready: revision 1", ready);
         Assert.Contains($"'{harness.Store.ConfigurationFile}' is missing", ready);
@@ -70,7 +70,7 @@ public sealed class ConfigurationReloadTests
 
         await File.WriteAllBytesAsync(harness.Store.ConfigurationFile, good);
 
-        Assert.True(await Eventually(async () => !(await client.GetStringAsync("/readyz")).Contains("degraded")));
+        Assert.True(await Poll.Eventually(async () => !(await client.GetStringAsync("/readyz")).Contains("degraded")));
         Assert.Matches(@"casb_gateway_configuration_degraded\{[^}]*\} 0\b",
             await ClientErrorTests.ScrapeAsync(harness, @"casb_gateway_configuration_degraded\{[^}]*\} 0\b"));
     }
@@ -89,7 +89,7 @@ public sealed class ConfigurationReloadTests
         Assert.Equal(1, edited.Revision);
         await File.WriteAllBytesAsync(harness.Store.ConfigurationFile, CasbCore.Store.CasbStore.Serialize(edited));
 
-        Assert.True(await Eventually(async () =>
+        Assert.True(await Poll.Eventually(async () =>
         {
             using var after = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { Host = "edited.contoso.local" } };
             return (await client.SendAsync(after)).StatusCode == System.Net.HttpStatusCode.OK;
@@ -110,7 +110,7 @@ public sealed class ConfigurationReloadTests
         });
 
         string old = Path.Combine(harness.Store.ActivityDirectory, $"activity-{DateTime.UtcNow.AddDays(-5):yyyyMMdd}.jsonl");
-        Assert.True(await Eventually(() => Task.FromResult(!File.Exists(old))));
+        Assert.True(await Poll.Eventually(() => Task.FromResult(!File.Exists(old))));
         Assert.True(File.Exists(Path.Combine(harness.Store.ActivityDirectory, $"activity-{DateTime.UtcNow.AddDays(-1):yyyyMMdd}.jsonl")));
     }
 
@@ -146,28 +146,13 @@ public sealed class ConfigurationReloadTests
             Name = "Block everyone", IncludeUsers = { "All" }, Apps = { GatewayHarness.AppName }, Grant = GrantControl.Block,
         }));
         long after = harness.Store.Load().Revision;
-        Assert.True(await Eventually(async () => (await client.GetStringAsync("/readyz")).Contains("degraded", StringComparison.Ordinal)));
+        Assert.True(await Poll.Eventually(async () => (await client.GetStringAsync("/readyz")).Contains("degraded", StringComparison.Ordinal)));
         Assert.StartsWith($"Ready: revision {before} ", await client.GetStringAsync("/readyz"));
 
         await File.WriteAllBytesAsync(harness.Store.SecretsFile, secrets);
         Assert.True(
-            await Eventually(async () => (await client.GetStringAsync("/readyz")) == $"Ready: revision {after} (sha256 {harness.GatewayServices.GetRequiredService<CasbGateway.Configuration.ConfigurationMonitor>().Current!.ShortHash})\n"),
+            await Poll.Eventually(async () => (await client.GetStringAsync("/readyz")) == $"Ready: revision {after} (sha256 {harness.GatewayServices.GetRequiredService<CasbGateway.Configuration.ConfigurationMonitor>().Current!.ShortHash})\n"),
             await client.GetStringAsync("/readyz"));
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await client.GetAsync("/")).StatusCode);
-    }
-
-    private static async Task<bool> Eventually(Func<Task<bool>> condition)
-    {
-        for (int i = 0; i < 100; i++)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(100);
-        }
-
-        return false;
     }
 }

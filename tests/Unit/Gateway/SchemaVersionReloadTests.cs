@@ -24,21 +24,6 @@ public sealed class SchemaVersionReloadTests
         // Back to a schema it reads: picked up.
         var current = new CasbConfiguration { Revision = 6 };
         await File.WriteAllBytesAsync(harness.Store.ConfigurationFile, CasbCore.Store.CasbStore.Serialize(current));
-        Assert.True(await Eventually(async () => (await client.GetStringAsync("/readyz")).StartsWith("Ready: revision 6")));
-    }
-
-    private static async Task<bool> Eventually(Func<Task<bool>> condition)
-    {
-        for (int i = 0; i < 100; i++)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(100);
-        }
-
-        return false;
+        Assert.True(await Poll.Eventually(async () => (await client.GetStringAsync("/readyz")).StartsWith("Ready: revision 6")));
     }
 }

@@ -120,6 +120,11 @@ public sealed class ServerSideSignOutTests : IClassFixture<SignInFixture>
         Assert.Equal(SignInHarness.Admin, record.User);
         Assert.Equal(503, record.HttpStatus);
 
+        // The gateway cannot read the list either: it keeps the one read last, and /readyz tells a trusted caller so.
+        using SignInHarness.Browser monitor = harness.CreateBrowser();
+        Assert.True(await Poll.Eventually(async () => (await monitor.Client.GetStringAsync("/readyz")).Contains("degraded: sign-outs: the list read last is in use")),
+            await monitor.Client.GetStringAsync("/readyz"));
+
         // The store can be written again: the same button signs out, and the copy is over.
         Directory.Delete(Path.Combine(harness.Gateway.StorePath, "sessions", "ended.json"));
         using (HttpResponseMessage signedOut = await SignOutAsync(harness, browser))
@@ -129,6 +134,8 @@ public sealed class ServerSideSignOutTests : IClassFixture<SignInFixture>
 
         using HttpResponseMessage after = await ReplayAsync(harness, harness.Gateway.GatewayUrl, copy, "/after");
         Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+        Assert.True(await Poll.Eventually(async () => !(await monitor.Client.GetStringAsync("/readyz")).Contains("degraded")),
+            await monitor.Client.GetStringAsync("/readyz"));
     }
 
     [Fact]

@@ -57,7 +57,19 @@ internal sealed class BackChannelLogout
         string? token = null;
         if (context.Request.HasFormContentType)
         {
-            IFormCollection form = await context.Request.ReadFormAsync(context.RequestAborted);
+            IFormCollection form;
+            try
+            {
+                form = await context.Request.ReadFormAsync(context.RequestAborted);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException && !context.RequestAborted.IsCancellationRequested)
+            {
+                // Anyone can POST here: a body that is no form, or one larger than a logout token (SignInPaths.MaxBodySize), is refused as the token would be.
+                int status = ex is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
+                await RefuseAsync(context, feature, status, "invalid_request", "the request body is not a form with a logout_token", host, exception: ex);
+                return;
+            }
+
             token = form["logout_token"] is { Count: 1 } value ? value.ToString() : null;
         }
 
@@ -108,7 +120,7 @@ internal sealed class BackChannelLogout
         HttpContext context, SignInActivityFeature feature, int status, string error, string description, string host, string? reason = null, Exception? exception = null)
     {
         reason ??= "logout_token_invalid";
-        if (status == StatusCodes.Status400BadRequest || status == StatusCodes.Status405MethodNotAllowed)
+        if (status is StatusCodes.Status400BadRequest or StatusCodes.Status405MethodNotAllowed or StatusCodes.Status413PayloadTooLarge)
         {
             _log.LogBackChannelLogoutRefused(exception, host, description, feature.CorrelationId);
         }

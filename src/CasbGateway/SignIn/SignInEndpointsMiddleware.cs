@@ -55,6 +55,11 @@ internal sealed class SignInEndpointsMiddleware
             State = state,
         };
         context.Features.Set(feature);
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = SignInPaths.MaxBodySize;
+        }
+
         try
         {
             await HandleAsync(context, state, feature);
@@ -143,6 +148,12 @@ internal sealed class SignInEndpointsMiddleware
             {
                 await SignInPages.NotFoundAsync(context, correlationId);
             }
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or InvalidDataException && !context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+        {
+            // A body that is no form, or larger than any the provider sends (a front-channel sign-out POSTed): the client's fault.
+            int status = ex is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
+            await SignInPages.WriteAsync(context, status, "request_invalid", "Request refused", "The request's body is not a form this gateway reads.", correlationId);
         }
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
         {

@@ -158,6 +158,10 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
                 case GroupLookupException:
                     return (StatusCodes.Status503ServiceUnavailable, "group_lookup_failed",
                         "Sign-in is not available right now: your groups could not be read from the identity provider. Try again later or contact your administrator.");
+                case BadHttpRequestException bad:
+                    // The browser's POST itself (too large, not a form): no fault of the provider's (it is an IOException too).
+                    return (bad.StatusCode, "sign_in_state_invalid",
+                        "The sign-in response was changed or does not come from this gateway. Start again from the app.");
                 case HttpRequestException or IOException or TaskCanceledException:
                     return (StatusCodes.Status503ServiceUnavailable, "identity_provider_unavailable", SignInPages.UnavailableMessage);
                 case OpenIdConnectProtocolInvalidNonceException:

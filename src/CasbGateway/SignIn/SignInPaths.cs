@@ -16,6 +16,12 @@ internal static class SignInPaths
     public const string BackChannelLogout = "/.casb/backchannel-logout";
 
     /// <summary>
+    /// The largest request body read under the prefix: anyone may POST there, and a form is read whole (the largest token
+    /// the handlers read is 250 KB). The gateway's own limit for app requests is none.
+    /// </summary>
+    public const long MaxBodySize = 1024 * 1024;
+
+    /// <summary>
     /// True for a path under the reserved prefix, however it is spelled: any case, repeated or back slashes before it,
     /// a leading "./", percent-encoded characters, also encoded twice (an upstream that decodes or collapses them must
     /// never see one of these paths). Reads the path once and allocates nothing: every request of every app passes here.

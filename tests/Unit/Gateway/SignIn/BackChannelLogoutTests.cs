@@ -178,6 +178,68 @@ public sealed class BackChannelLogoutTests : IClassFixture<SignInFixture>
         Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
     }
 
+    /// <summary>
+    /// Bodies anyone can POST without a token: each a 400 invalid_request JSON with no-store (413 past the size the
+    /// endpoints read), one SignOut failure record, never a 500 nor a body read whole into memory or onto disk.
+    /// </summary>
+    [Fact]
+    public async Task A_malformed_or_oversized_form_is_refused_and_recorded_never_a_server_error()
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);
+        string fields = string.Join("&", Enumerable.Range(0, 2000).Select(i => $"f{i}=x"));
+        var bad = new (string Name, Func<HttpContent> Body, HttpStatusCode Status)[]
+        {
+            ("multipart without a boundary", () => Raw("x", "multipart/form-data"), HttpStatusCode.BadRequest),
+            ("multipart that does not parse", () => Raw("--b\r\nnot a header\r\n\r\nx", "multipart/form-data; boundary=b"), HttpStatusCode.BadRequest),
+            ("more fields than a form may have", () => Raw(fields, "application/x-www-form-urlencoded"), HttpStatusCode.BadRequest),
+            ("a value longer than a form value may be", () => Raw("logout_token=" + new string('a', 5 * 1024 * 1024), "application/x-www-form-urlencoded"), HttpStatusCode.RequestEntityTooLarge),
+            ("a body far larger than any logout token", () => Raw("logout_token=" + new string('a', 2 * 1024 * 1024), "application/x-www-form-urlencoded"), HttpStatusCode.RequestEntityTooLarge),
+        };
+
+        using HttpClient provider = Provider(harness);
+        foreach ((string name, Func<HttpContent> body, HttpStatusCode status) in bad)
+        {
+            using HttpResponseMessage refused = await PostAsync(provider, "/.casb/backchannel-logout", body());
+            string text = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == status, $"{name}: {(int)refused.StatusCode} {text}");
+            Assert.True(refused.Headers.CacheControl?.NoStore == true, name);
+            using JsonDocument error = JsonDocument.Parse(text);
+            Assert.Equal("invalid_request", error.RootElement.GetProperty("error").GetString());
+            ActivityRecord record = await RecordAsync(harness, r => r.Kind == ActivityKinds.SignOut && r.HttpStatus == (int)status);
+            Assert.Equal("logout_token_invalid", record.FailureReason);
+        }
+
+        Assert.Null(harness.Gateway.Store.ReadBlob(EndedSessions.BlobName));
+
+        // The other endpoints that read a POSTed form: the client's fault too, never the gateway's.
+        foreach (string path in (string[])["/.casb/signout-oidc", "/.casb/signin-oidc"])
+        {
+            foreach ((string name, Func<HttpContent> body, HttpStatusCode _) in bad)
+            {
+                using HttpResponseMessage refused = await PostAsync(provider, path, body());
+                Assert.True((int)refused.StatusCode is 400 or 413, $"{path}, {name}: {(int)refused.StatusCode}");
+            }
+        }
+
+        // Expect: 100-continue, as a client sending a large body does: the gateway answers 413 before the body is sent.
+        static async Task<HttpResponseMessage> PostAsync(HttpClient client, string path, HttpContent content)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+            request.Headers.ExpectContinue = true;
+            HttpResponseMessage response = await client.SendAsync(request);
+            await response.Content.LoadIntoBufferAsync();
+            return response;
+        }
+
+        static HttpContent Raw(string text, string type)
+        {
+            var content = new StringContent(text);
+            content.Headers.Remove("Content-Type");
+            content.Headers.TryAddWithoutValidation("Content-Type", type);
+            return content;
+        }
+    }
+
     /// <summary>What the identity provider sends: a POST of the form logout_token=..., no cookies, no browser.</summary>
     private static async Task<HttpResponseMessage> PostLogoutAsync(SignInHarness harness, string? token)
     {

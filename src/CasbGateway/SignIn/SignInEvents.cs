@@ -107,10 +107,13 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
         string? sid = context.ProtocolMessage?.Sid;
         AuthenticateResult session = await context.HttpContext.AuthenticateAsync(SignInSchemes.Session);
         string? own = session.Principal?.FindFirst(SignInClaims.SessionIdClaim)?.Value;
+        string? user = session.Principal?.Identity?.Name;
+        SignInActivityFeature? activity = context.HttpContext.Features.Get<SignInActivityFeature>();
         if (string.IsNullOrEmpty(sid) || string.IsNullOrEmpty(own) || !string.Equals(sid, own, StringComparison.Ordinal))
         {
             context.HandleResponse();
-            string correlationId = context.HttpContext.Features.Get<SignInActivityFeature>()?.CorrelationId ?? Guid.NewGuid().ToString("N");
+            activity?.Failed(CasbCore.Activity.ActivityKinds.SignOut, "sign_out_refused", user);
+            string correlationId = activity?.CorrelationId ?? Guid.NewGuid().ToString("N");
             await SignInPages.WriteAsync(context.HttpContext, StatusCodes.Status400BadRequest, "sign_out_refused", "Sign-out refused",
                 "This sign-out does not come from the identity provider of this session. Sign out from a page of this app.", correlationId);
             return;
@@ -128,11 +131,16 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
             }
             catch (CasbCore.CasbException ex)
             {
-                string correlationId = context.HttpContext.Features.Get<SignInActivityFeature>()?.CorrelationId ?? Guid.NewGuid().ToString("N");
+                // On record as failed: copies of the cookie still work.
+                activity?.Failed(CasbCore.Activity.ActivityKinds.SignOut, "sign_out_unavailable", user);
+                string correlationId = activity?.CorrelationId ?? Guid.NewGuid().ToString("N");
                 context.HttpContext.RequestServices.GetRequiredService<SignInLog>().LogSignOutNotRecorded(
-                    ex, context.Request.Host.Host, session.Principal?.Identity?.Name, correlationId);
+                    ex, context.Request.Host.Host, user, correlationId);
+                return;
             }
         }
+
+        activity?.Succeeded(CasbCore.Activity.ActivityKinds.SignOut, user);
     }
 
     public override async Task RemoteFailure(RemoteFailureContext context)

@@ -163,6 +163,40 @@ public sealed class ServerSideSignOutTests : IClassFixture<SignInFixture>
     }
 
     [Fact]
+    public async Task Each_front_channel_sign_out_and_each_refused_one_is_an_activity_record()
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(
+            _fixture, identityProvider: new CasbTestIdentityProvider.TestIdentityProviderOptions { Users = SignInHarness.IdpOptions.Users, IssueSessionIds = true });
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+        string issuer = Uri.EscapeDataString(harness.Idp.Authority.ToString());
+        string sid = CasbTestIdentityProvider.TestIdentityProvider.SessionIdOf(SignInHarness.Admin);
+
+        // A link from another site, guessing: refused, and the attempt is on record.
+        using (HttpResponseMessage guessed = await browser.Client.GetAsync($"/.casb/signout-oidc?iss={issuer}&sid=guessed"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, guessed.StatusCode);
+        }
+
+        ActivityRecord refused = await RecordAsync(harness, r => r.Kind == ActivityKinds.SignOut);
+        Assert.Equal(ActivityKinds.Failure, refused.Outcome);
+        Assert.Equal("sign_out_refused", refused.FailureReason);
+        Assert.Equal("/.casb/signout-oidc", refused.Path);
+        Assert.Equal(400, refused.HttpStatus);
+
+        // The provider's own: the session ends, and who signed out is on record.
+        using (HttpResponseMessage frame = await browser.Client.GetAsync($"/.casb/signout-oidc?iss={issuer}&sid={Uri.EscapeDataString(sid)}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, frame.StatusCode);
+        }
+
+        ActivityRecord ended = await RecordAsync(harness, r => r.Kind == ActivityKinds.SignOut && r.Outcome == ActivityKinds.Success);
+        Assert.Equal(SignInHarness.Admin, ended.User);
+        Assert.Equal("/.casb/signout-oidc", ended.Path);
+        Assert.Equal(200, ended.HttpStatus);
+    }
+
+    [Fact]
     public async Task The_store_keeps_an_ended_session_until_it_would_have_expired()
     {
         await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);

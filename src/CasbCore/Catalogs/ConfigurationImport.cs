@@ -171,6 +171,7 @@ public static class ConfigurationImport
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(accepted);
         var source = new ImportSource(file.Configuration, secrets, identityProviderClientSecret);
+        var heldBefore = configuration.RevocationLists.Select(e => e.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (ConfigurationChange change in accepted)
         {
             if (change.ItemType == SettingsType)
@@ -185,10 +186,12 @@ public static class ConfigurationImport
         }
 
         // A delta CRL is stored only beside its complete CRL, as Add-CasbCertificateRevocationList stores it: the same rule, on the result.
-        RevocationLists.CheckImportedDeltas(
-            configuration,
-            accepted.Where(c => c.ItemType == ConfigurationItems.RevocationLists.Type && c.Change != ConfigurationChangeKind.Removed).Select(c => c.Name),
-            file.Path);
+        List<string> importedCrls = accepted
+            .Where(c => c.ItemType == ConfigurationItems.RevocationLists.Type && c.Change != ConfigurationChangeKind.Removed)
+            .Select(c => c.Name)
+            .ToList();
+        RevocationLists.CheckImportedDeltas(configuration, importedCrls, file.Path);
+        RevocationLists.CheckImportedNextUpdate(configuration, importedCrls, heldBefore, file.Path);
         ConfigurationValidator.ThrowIfInvalid(configuration);
     }
 

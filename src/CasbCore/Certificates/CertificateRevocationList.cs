@@ -107,8 +107,27 @@ public sealed class CertificateRevocationList
 
     public IReadOnlyCollection<RevokedCertificate> RevokedCertificates => _revoked.Values;
 
-    /// <summary>False once <paramref name="at"/> is at or past nextUpdate: the CRL no longer says anything current.</summary>
-    public bool IsCurrentAt(DateTimeOffset at) => NextUpdate is null || at < NextUpdate.Value;
+    /// <summary>
+    /// When the CRL stops saying anything current: its nextUpdate, else <paramref name="withoutNextUpdate"/> (the store's
+    /// CRL cache period, <see cref="CachePeriod"/>) after its thisUpdate. RFC 5280 5.1.2.5 requires nextUpdate of conforming
+    /// issuers; a CRL without one promises nothing about when it is superseded, and counted current forever a stored one
+    /// would stand in for the distribution point for good and a fetched one would never be fetched again (fail open).
+    /// Every reader (the validator behind the gateway and Test-CasbClientCertificate / Test-CasbAccess, the CRL cache, the
+    /// store's rules and what Get-CasbCertificateRevocationList shows) asks this one question, so they cannot disagree.
+    /// </summary>
+    public DateTimeOffset CurrentUntil(TimeSpan withoutNextUpdate) =>
+        NextUpdate ?? (ThisUpdate <= DateTimeOffset.MaxValue - withoutNextUpdate ? ThisUpdate + withoutNextUpdate : DateTimeOffset.MaxValue);
+
+    /// <summary>False once <paramref name="at"/> is at or past <see cref="CurrentUntil"/>: the CRL no longer says anything current.</summary>
+    public bool IsCurrentAt(DateTimeOffset at, TimeSpan withoutNextUpdate) => at < CurrentUntil(withoutNextUpdate);
+
+    /// <summary>What ends the CRL's currency, in words for "past its ..." and "its ... has passed".</summary>
+    public string DescribeCurrentUntil(TimeSpan withoutNextUpdate) => NextUpdate is { } next
+        ? $"nextUpdate {next:u}"
+        : $"CRL cache period ({withoutNextUpdate.TotalMinutes:0} minutes after its thisUpdate {ThisUpdate:u}, as it has no nextUpdate)";
+
+    /// <summary>How long after its thisUpdate a CRL without nextUpdate counts as current: the CrlCacheMinutes setting.</summary>
+    public static TimeSpan CachePeriod(int crlCacheMinutes) => TimeSpan.FromMinutes(Math.Max(0, crlCacheMinutes));
 
     /// <summary>
     /// False when the CRL's issuing distribution point limits it to other certificates (only user or only CA

@@ -333,7 +333,7 @@ public sealed class CertificateValidator
         GatewaySettings settings = Configuration.Settings;
         var context = new DeltaContext(certificate, issuer, at, CertificateExtensions.GetFreshestCrlLocations(certificate))
         {
-            MaxAge = TimeSpan.FromMinutes(Math.Max(0, settings.CrlCacheMinutes)),
+            MaxAge = CertificateRevocationList.CachePeriod(settings.CrlCacheMinutes),
             Timeout = TimeSpan.FromSeconds(Math.Clamp(settings.CrlFetchTimeoutSeconds, 1, 300)),
         };
 
@@ -345,7 +345,7 @@ public sealed class CertificateValidator
         {
             if (delta.FindRevoked(certificate) is { Reason: not (X509RevocationReason.RemoveFromCrl or X509RevocationReason.CertificateHold) } revoked)
             {
-                return Revoked(revoked, delta, $"the store's delta CRL of '{issuer.Subject}' (CRL number {delta.CrlNumber})", at);
+                return Revoked(revoked, delta, $"the store's delta CRL of '{issuer.Subject}' (CRL number {delta.CrlNumber})", at, context.MaxAge);
             }
         }
 
@@ -359,7 +359,7 @@ public sealed class CertificateValidator
             // Listed is revoked whatever the CRL's scope (a serial names one certificate of its issuer); only its silence is scoped.
             if (view.Listed is { } revoked)
             {
-                return Revoked(revoked, view.ListedBy!, view.ListedSource!, at);
+                return Revoked(revoked, view.ListedBy!, view.ListedSource!, at, context.MaxAge);
             }
 
             if (!stored.Covers(certificate))
@@ -367,7 +367,7 @@ public sealed class CertificateValidator
                 continue;
             }
 
-            if (!stored.IsCurrentAt(at) || stored.SignatureProblem(_allowWeak) is not null)
+            if (!stored.IsCurrentAt(at, context.MaxAge) || stored.SignatureProblem(_allowWeak) is not null)
             {
                 anyStale = true;
             }
@@ -388,7 +388,7 @@ public sealed class CertificateValidator
 
         if (anyStale)
         {
-            problems.Add($"the store's CRL of '{issuer.Subject}' is past its nextUpdate or its signature algorithm is not accepted");
+            problems.Add($"the store's CRL of '{issuer.Subject}' is past its nextUpdate (or, having no nextUpdate, the CRL cache period after its thisUpdate) or its signature algorithm is not accepted");
         }
 
         bool anyForIssuer = anyStale || problems.Count > 0;
@@ -421,7 +421,7 @@ public sealed class CertificateValidator
             {
                 if (crl.FindRevoked(certificate) is { Reason: not (X509RevocationReason.RemoveFromCrl or X509RevocationReason.CertificateHold) } listed)
                 {
-                    return Revoked(listed, crl, $"the delta CRL at {location}", at);
+                    return Revoked(listed, crl, $"the delta CRL at {location}", at, context.MaxAge);
                 }
 
                 problems.Add($"the CRL at {location} is a delta CRL, which is not complete on its own");
@@ -431,7 +431,7 @@ public sealed class CertificateValidator
             CompleteView view = Complete(crl, $"the CRL at {location}", context);
             if (view.Listed is { } revoked)
             {
-                return Revoked(revoked, view.ListedBy!, view.ListedSource!, at);
+                return Revoked(revoked, view.ListedBy!, view.ListedSource!, at, context.MaxAge);
             }
 
             if (!crl.Covers(certificate))
@@ -440,9 +440,9 @@ public sealed class CertificateValidator
                 continue;
             }
 
-            if (!crl.IsCurrentAt(at))
+            if (!crl.IsCurrentAt(at, context.MaxAge))
             {
-                problems.Add(lookup.Problem ?? $"the CRL at {location} is not current at {at.ToUniversalTime():u} (nextUpdate {crl.NextUpdate:u})");
+                problems.Add(lookup.Problem ?? $"the CRL at {location} is not current at {at.ToUniversalTime():u} ({crl.DescribeCurrentUntil(context.MaxAge)})");
                 continue;
             }
 
@@ -476,7 +476,7 @@ public sealed class CertificateValidator
         CertificateRevocationList? delta = context.StoreDeltas.Where(d => Completes(d, complete)).MaxBy(d => d.CrlNumber);
         string deltaSource = delta is null ? "" : $"the store's delta CRL of '{context.Issuer.Subject}' (CRL number {delta.CrlNumber})";
         var fetchProblems = new List<string>();
-        if (needsDelta && (delta is null || !delta.IsCurrentAt(context.At)))
+        if (needsDelta && (delta is null || !delta.IsCurrentAt(context.At, context.MaxAge)))
         {
             foreach (Uri location in announced)
             {
@@ -484,7 +484,7 @@ public sealed class CertificateValidator
                 CrlLookup lookup = CrlCache.Get(location, context.Issuer, context.MaxAge, context.Timeout);
                 if (lookup.Crl is { } fetched && Completes(fetched, complete))
                 {
-                    if (delta is null || fetched.CrlNumber > delta.CrlNumber || (fetched.CrlNumber == delta.CrlNumber && fetched.IsCurrentAt(context.At)))
+                    if (delta is null || fetched.CrlNumber > delta.CrlNumber || (fetched.CrlNumber == delta.CrlNumber && fetched.IsCurrentAt(context.At, context.MaxAge)))
                     {
                         delta = fetched;
                         deltaSource = $"the delta CRL at {location}";
@@ -518,7 +518,7 @@ public sealed class CertificateValidator
         }
 
         string? deltaProblem = null;
-        bool usable = delta is not null && delta.IsCurrentAt(context.At) && delta.SignatureProblem(_allowWeak) is null;
+        bool usable = delta is not null && delta.IsCurrentAt(context.At, context.MaxAge) && delta.SignatureProblem(_allowWeak) is null;
         if (needsDelta && !usable)
         {
             string where = announced.Count == 0 ? "no Freshest CRL URL is given" : $"Freshest CRL at {string.Join(", ", announced.Select(u => u.AbsoluteUri))}";
@@ -526,13 +526,14 @@ public sealed class CertificateValidator
                 ? "no delta CRL that completes it is stored or could be fetched"
                 : delta.SignatureProblem(_allowWeak) is { } weak
                     ? $"its delta CRL (CRL number {delta.CrlNumber}) cannot vouch for the certificate: {weak}"
-                    : $"its delta CRL (CRL number {delta.CrlNumber}) is past its nextUpdate {delta.NextUpdate:u}";
+                    : $"its delta CRL (CRL number {delta.CrlNumber}) is past its {delta.DescribeCurrentUntil(context.MaxAge)}";
             string fetched = fetchProblems.Count > 0 ? $" ({string.Join("; ", fetchProblems)})" : "";
             deltaProblem = $"{source} announces a delta CRL ({where}) and {why}{fetched}: the missing delta CRL may list revocations since CRL number {complete.CrlNumber?.ToString() ?? "none"}";
         }
 
-        DateTimeOffset? nextUpdate = complete.NextUpdate;
-        if (usable && delta!.NextUpdate is { } deltaNext && (nextUpdate is null || deltaNext < nextUpdate))
+        // Until when the answer holds: a CRL without nextUpdate holds only for the cache period, and so does a result drawn from it.
+        DateTimeOffset nextUpdate = complete.CurrentUntil(context.MaxAge);
+        if (usable && delta!.CurrentUntil(context.MaxAge) is var deltaNext && deltaNext < nextUpdate)
         {
             nextUpdate = deltaNext;
         }
@@ -545,9 +546,9 @@ public sealed class CertificateValidator
         delta.IsDelta && !complete.IsDelta && complete.CrlNumber is { } number
         && delta.Scope == complete.Scope && delta.BaseCrlNumber <= number && delta.CrlNumber > number;
 
-    private static RevocationStatus Revoked(RevokedCertificate revoked, CertificateRevocationList crl, string source, DateTimeOffset at) =>
+    private static RevocationStatus Revoked(RevokedCertificate revoked, CertificateRevocationList crl, string source, DateTimeOffset at, TimeSpan cachePeriod) =>
         // No NextUpdate: a revocation never expires, so it does not shorten how long the result is cached.
-        new(revoked, null, null, crl.IsCurrentAt(at) ? source : $"{source}, past its nextUpdate {crl.NextUpdate:u}");
+        new(revoked, null, null, crl.IsCurrentAt(at, cachePeriod) ? source : $"{source}, past its {crl.DescribeCurrentUntil(cachePeriod)}");
 
     private bool IsStoreCrlOf(StoredCrl stored, X509Certificate2 issuer)
     {

@@ -14,7 +14,8 @@ public sealed record CrlLookup(CertificateRevocationList? Crl, string? Problem, 
 /// successive configuration revisions (<see cref="Shared"/>). Per issuer: two trusted CAs with one name and different keys
 /// may name one distribution point, whose CRL verifies under one key only; the other CA's lookup (a failure) must not
 /// replace the CRL the first relies on. An entry is reused while it is younger than the store's
-/// CrlCacheMinutes and before its nextUpdate. Past its cache time but still before its nextUpdate, the copy keeps
+/// CrlCacheMinutes and before its nextUpdate (one without nextUpdate: before CrlCacheMinutes after its thisUpdate, see
+/// <see cref="CertificateRevocationList.CurrentUntil"/>). Past its cache time but still before its nextUpdate, the copy keeps
 /// serving while a background refresh fetches a new one, so only the first fetch of a distribution point ever
 /// makes a request wait on the network. A failed fetch is remembered briefly so that a dead distribution point
 /// does not cost a timeout on every request. A verified CRL is never dropped for nothing: a failed, unverifiable,
@@ -71,7 +72,7 @@ public sealed class CrlCache
             return cached;
         }
 
-        if (TryStillCurrent(key, out cached))
+        if (TryStillCurrent(key, maxAge, out cached))
         {
             RefreshInBackground(location, issuer, maxAge, timeout);
             return cached;
@@ -103,10 +104,10 @@ public sealed class CrlCache
     }
 
     /// <summary>An entry past its cache time whose CRL is still before its nextUpdate.</summary>
-    private bool TryStillCurrent(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CrlLookup? lookup)
+    private bool TryStillCurrent(string key, TimeSpan maxAge, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CrlLookup? lookup)
     {
         lookup = null;
-        if (!_entries.TryGetValue(key, out Entry? entry) || entry.Crl is null || !entry.Crl.IsCurrentAt(_time.GetUtcNow()))
+        if (!_entries.TryGetValue(key, out Entry? entry) || entry.Crl is null || !entry.Crl.IsCurrentAt(_time.GetUtcNow(), maxAge))
         {
             return false;
         }
@@ -171,7 +172,7 @@ public sealed class CrlCache
         // Nothing usable came: keep what is held (a current copy serves on; a stale one still proves revocations).
         Entry KeepHeld(string problem) => held is null
             ? Entry.Failure(problem, now)
-            : new Entry(held, held.IsCurrentAt(now) ? null : $"{problem} The CRL held from before is past its nextUpdate {held.NextUpdate:u}.", now + FailureTtl);
+            : new Entry(held, held.IsCurrentAt(now, maxAge) ? null : $"{problem} The CRL held from before is past its {held.DescribeCurrentUntil(maxAge)}.", now + FailureTtl);
 
         byte[] bytes;
         try
@@ -203,16 +204,16 @@ public sealed class CrlCache
             return KeepHeld($"The CRL at {location} (thisUpdate {crl.ThisUpdate:u}) is older than the one already held (thisUpdate {held.ThisUpdate:u}); it was ignored.");
         }
 
-        if (!crl.IsCurrentAt(now))
+        if (!crl.IsCurrentAt(now, maxAge))
         {
             // Kept, with the problem: it cannot vouch for anyone, but what it lists is revoked.
-            return new Entry(crl, $"The CRL at {location} is out of date: its nextUpdate {crl.NextUpdate:u} has passed.", now + FailureTtl);
+            return new Entry(crl, $"The CRL at {location} is out of date: its {crl.DescribeCurrentUntil(maxAge)} has passed.", now + FailureTtl);
         }
 
         DateTimeOffset expires = now + maxAge;
-        if (crl.NextUpdate is { } nextUpdate && nextUpdate < expires)
+        if (crl.CurrentUntil(maxAge) is var currentUntil && currentUntil < expires)
         {
-            expires = nextUpdate;
+            expires = currentUntil;
         }
 
         return new Entry(crl, null, expires);

@@ -21,6 +21,9 @@ public static class RevocationLists
     /// <summary>The error id of a delta CRL whose complete (base) CRL the store does not hold.</summary>
     public const string DeltaWithoutBaseErrorId = "CrlDeltaWithoutBase";
 
+    /// <summary>The error id of a CRL (complete or delta) without nextUpdate, which RFC 5280 5.1.2.5 makes mandatory.</summary>
+    public const string WithoutNextUpdateErrorId = "CrlWithoutNextUpdate";
+
     /// <summary>
     /// Adds <paramref name="crl"/> to <paramref name="configuration"/>: its issuer must be one of the store's trusted
     /// roots or intermediates (by name) and its signature must verify with that CA's key. A CRL past its nextUpdate is
@@ -58,11 +61,21 @@ public static class RevocationLists
             return (existing, RevocationListChange.Unchanged);
         }
 
-        if (!crl.IsCurrentAt(now) && !force)
+        // As a CRL past its nextUpdate: one without any says nothing about how long it is current, so it takes -Force.
+        if (crl.NextUpdate is null && !force)
+        {
+            throw new CasbException(
+                WithoutNextUpdateErrorId, CasbErrorKind.InvalidData,
+                $"{what} has no nextUpdate, which RFC 5280 requires of a CA's CRLs: nothing says when it is superseded. Stored, it would count as current only for the CRL cache period (CrlCacheMinutes) after its thisUpdate {crl.ThisUpdate:u}. Get a CRL with a nextUpdate from the CA, or use -Force to store it anyway.",
+                source);
+        }
+
+        TimeSpan cachePeriod = CertificateRevocationList.CachePeriod(configuration.Settings.CrlCacheMinutes);
+        if (!crl.IsCurrentAt(now, cachePeriod) && !force)
         {
             throw new CasbException(
                 "CrlExpired", CasbErrorKind.InvalidData,
-                $"{what} is out of date: its nextUpdate {crl.NextUpdate:u} has passed. Get a current CRL from the CA, or use -Force to store it anyway.",
+                $"{what} is out of date: its {crl.DescribeCurrentUntil(cachePeriod)} has passed. Get a current CRL from the CA, or use -Force to store it anyway.",
                 source);
         }
 
@@ -144,6 +157,30 @@ public static class RevocationLists
     }
 
     /// <summary>
+    /// Import-CasbConfiguration's side of <see cref="Add"/>'s nextUpdate rule: a CRL (complete or delta) among
+    /// <paramref name="importedIds"/> that has no nextUpdate and that the store did not hold before the import
+    /// (<paramref name="heldBefore"/>: a store's own export imports back into it) is CrlWithoutNextUpdate. An import has no
+    /// -Force: Add-CasbCertificateRevocationList -Force is the one way such a CRL gets in.
+    /// </summary>
+    public static void CheckImportedNextUpdate(CasbConfiguration configuration, IEnumerable<string> importedIds, IReadOnlySet<string> heldBefore, string path)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(importedIds);
+        ArgumentNullException.ThrowIfNull(heldBefore);
+        var imported = new HashSet<string>(importedIds, StringComparer.OrdinalIgnoreCase);
+        foreach (RevocationListEntry entry in configuration.RevocationLists.Where(e => imported.Contains(e.Id) && !heldBefore.Contains(e.Id)))
+        {
+            if (TryParse(entry) is { NextUpdate: null } crl)
+            {
+                throw new CasbException(
+                    WithoutNextUpdateErrorId, CasbErrorKind.InvalidData,
+                    $"The {(crl.IsDelta ? "delta CRL" : "CRL")} '{entry.Id}' in '{path}' (issuer '{crl.Issuer.Name}') has no nextUpdate, which RFC 5280 requires of a CA's CRLs. Take it out of the file, and add it with Add-CasbCertificateRevocationList -Force if it must be stored. Nothing was changed.",
+                    entry.Id);
+            }
+        }
+    }
+
+    /// <summary>
     /// The delta rule: <paramref name="delta"/> completes a complete CRL among <paramref name="ofIssuerAndScope"/> (same CA and
     /// scope) numbered at least its BaseCRLNumber, else CrlDeltaWithoutBase, -Force or not (alone a delta says nothing about
     /// the certificates it does not list); one that no such complete CRL is older than is CrlOlderThanStored unless <paramref name="force"/>.
@@ -190,6 +227,15 @@ public static class RevocationLists
             .Select(e => (e, TryParse(e)))
             .Where(p => (p.Item2?.Scope ?? "") == scope)
             .ToList();
+
+    /// <summary>Until when a stored CRL counts as current for the validator (<see cref="CertificateRevocationList.CurrentUntil"/>).</summary>
+    public static DateTimeOffset CurrentUntil(RevocationListEntry entry, GatewaySettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(settings);
+        TimeSpan period = CertificateRevocationList.CachePeriod(settings.CrlCacheMinutes);
+        return entry.NextUpdate ?? (entry.ThisUpdate <= DateTimeOffset.MaxValue - period ? entry.ThisUpdate + period : DateTimeOffset.MaxValue);
+    }
 
     /// <summary>The stored CRL with this id (SHA-256 hex, any case), or null.</summary>
     public static RevocationListEntry? Find(CasbConfiguration configuration, string id)

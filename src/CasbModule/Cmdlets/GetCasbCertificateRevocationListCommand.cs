@@ -6,7 +6,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Gets the certificate revocation lists (CRLs) in the store.</para>
-/// <para type="description">Lists the stored CRLs with their issuing CA, thisUpdate and nextUpdate, CRL number and the number of revoked certificates. A delta CRL shows IsDelta and, as DeltaOf (BaseCrlNumber), the CRL number of the complete CRL it completes. -Issuer filters by the issuing CA's name (wildcards allowed); -Id selects CRLs by their id. IsCurrent says whether nextUpdate has passed: an out-of-date CRL does not establish revocation status.</para>
+/// <para type="description">Lists the stored CRLs with their issuing CA, thisUpdate and nextUpdate, CRL number and the number of revoked certificates. A delta CRL shows IsDelta and, as DeltaOf (BaseCrlNumber), the CRL number of the complete CRL it completes. -Issuer filters by the issuing CA's name (wildcards allowed); -Id selects CRLs by their id. IsCurrent says whether the CRL is still current as the gateway counts it (CurrentUntil: its nextUpdate, or for a CRL without one the CRL cache period after its thisUpdate): an out-of-date CRL does not establish revocation status.</para>
 /// </summary>
 /// <example>
 /// <code>Get-CasbCertificateRevocationList</code>
@@ -54,7 +54,7 @@ public sealed class GetCasbCertificateRevocationListCommand : CasbStoreCmdlet
                     continue;
                 }
 
-                WriteObject(new CasbCertificateRevocationList(entry, Store.Location));
+                WriteObject(new CasbCertificateRevocationList(entry, Store.Location, configuration.Settings));
             }
 
             return;
@@ -67,7 +67,7 @@ public sealed class GetCasbCertificateRevocationListCommand : CasbStoreCmdlet
         {
             if (patterns.Any(p => p(entry.Issuer)))
             {
-                WriteObject(new CasbCertificateRevocationList(entry, Store.Location));
+                WriteObject(new CasbCertificateRevocationList(entry, Store.Location, configuration.Settings));
             }
         }
     }

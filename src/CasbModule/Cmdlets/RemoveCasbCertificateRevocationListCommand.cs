@@ -81,10 +81,10 @@ public sealed class RemoveCasbCertificateRevocationListCommand : CasbItemCmdlet
 
             if (PassThru)
             {
-                WriteObject(new CasbCertificateRevocationList(removed, Store.Location));
+                WriteObject(new CasbCertificateRevocationList(removed, Store.Location, current.Settings));
                 foreach (RevocationListEntry delta in deltas)
                 {
-                    WriteObject(new CasbCertificateRevocationList(delta, Store.Location));
+                    WriteObject(new CasbCertificateRevocationList(delta, Store.Location, current.Settings));
                 }
             }
         }

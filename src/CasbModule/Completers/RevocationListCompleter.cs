@@ -31,7 +31,7 @@ public sealed class RevocationListCompleter : IArgumentCompleter
             {
                 yield return new CompletionResult(
                     StoreNameCompleter.Quote(value), DisplayText.Safe(issuer ? value : $"{entry.Issuer} #{entry.CrlNumber}"), CompletionResultType.ParameterValue,
-                    DisplayText.Safe($"{entry.Issuer}: {(entry.BaseCrlNumber is { } baseNumber ? $"delta CRL of base {baseNumber}, " : "")}CRL number {entry.CrlNumber ?? "none"}, {entry.RevokedCount} revoked, next update {entry.NextUpdate:yyyy-MM-dd}"));
+                    DisplayText.Safe($"{entry.Issuer}: {(entry.BaseCrlNumber is { } baseNumber ? $"delta CRL of base {baseNumber}, " : "")}CRL number {entry.CrlNumber ?? "none"}, {entry.RevokedCount} revoked, next update {entry.NextUpdate?.ToString("yyyy-MM-dd") ?? "none"}"));
             }
         }
     }

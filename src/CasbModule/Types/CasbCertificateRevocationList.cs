@@ -1,4 +1,5 @@
 using CasbCore;
+using CasbCore.Certificates;
 using CasbCore.Model;
 
 namespace CasbModule.Types;
@@ -6,8 +7,9 @@ namespace CasbModule.Types;
 /// <summary>A certificate revocation list in the store, from Add- or Get-CasbCertificateRevocationList.</summary>
 public sealed class CasbCertificateRevocationList
 {
-    internal CasbCertificateRevocationList(RevocationListEntry entry, string storePath)
+    internal CasbCertificateRevocationList(RevocationListEntry entry, string storePath, GatewaySettings settings)
     {
+        CurrentUntil = RevocationLists.CurrentUntil(entry, settings);
         Issuer = DisplayText.Safe(entry.Issuer);
         ThisUpdate = entry.ThisUpdate;
         NextUpdate = entry.NextUpdate;
@@ -51,8 +53,11 @@ public sealed class CasbCertificateRevocationList
     /// <summary>The file the CRL was added from.</summary>
     public string? Source { get; }
 
-    /// <summary>True while nextUpdate has not passed.</summary>
-    public bool IsCurrent => NextUpdate is null || DateTimeOffset.UtcNow < NextUpdate.Value;
+    /// <summary>Until when the gateway counts the CRL as current: its nextUpdate, else (it has none) the CRL cache period (CrlCacheMinutes) after its thisUpdate.</summary>
+    public DateTimeOffset CurrentUntil { get; }
+
+    /// <summary>True while <see cref="CurrentUntil"/> has not passed, as the gateway sees it.</summary>
+    public bool IsCurrent => DateTimeOffset.UtcNow < CurrentUntil;
 
     public string StorePath { get; }
 

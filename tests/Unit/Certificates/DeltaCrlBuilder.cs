@@ -21,14 +21,14 @@ internal static class DeltaCrlBuilder
     /// <summary>A complete (base) CRL, announcing its delta at <paramref name="freshest"/> when given.</summary>
     public static byte[] Base(
         X509Certificate2 issuerWithKey, int number, IEnumerable<CrlEntry> entries, string? freshest = null,
-        DateTimeOffset? thisUpdate = null, DateTimeOffset? nextUpdate = null) =>
-        Build(issuerWithKey, number, entries, baseNumber: null, freshest, thisUpdate, nextUpdate);
+        DateTimeOffset? thisUpdate = null, DateTimeOffset? nextUpdate = null, bool withoutNextUpdate = false) =>
+        Build(issuerWithKey, number, entries, baseNumber: null, freshest, thisUpdate, nextUpdate, withoutNextUpdate: withoutNextUpdate);
 
     /// <summary>A delta CRL: <paramref name="number"/> from the base's sequence, completing bases numbered at least <paramref name="baseNumber"/>.</summary>
     public static byte[] Delta(
         X509Certificate2 issuerWithKey, int number, int baseNumber, IEnumerable<CrlEntry> entries,
-        DateTimeOffset? thisUpdate = null, DateTimeOffset? nextUpdate = null, bool criticalIndicator = true) =>
-        Build(issuerWithKey, number, entries, baseNumber, null, thisUpdate, nextUpdate, criticalIndicator);
+        DateTimeOffset? thisUpdate = null, DateTimeOffset? nextUpdate = null, bool criticalIndicator = true, bool withoutNextUpdate = false) =>
+        Build(issuerWithKey, number, entries, baseNumber, null, thisUpdate, nextUpdate, criticalIndicator, withoutNextUpdate);
 
     public static byte[] Build(
         X509Certificate2 issuerWithKey,
@@ -38,7 +38,8 @@ internal static class DeltaCrlBuilder
         string? freshest,
         DateTimeOffset? thisUpdate = null,
         DateTimeOffset? nextUpdate = null,
-        bool criticalIndicator = true)
+        bool criticalIndicator = true,
+        bool withoutNextUpdate = false)
     {
         DateTimeOffset now = DateTimeOffset.UtcNow;
         DateTimeOffset issued = thisUpdate ?? now.AddMinutes(-1);
@@ -53,7 +54,12 @@ internal static class DeltaCrlBuilder
             tbs.WriteEncodedValue(algorithm);
             tbs.WriteEncodedValue(issuerWithKey.SubjectName.RawData);
             tbs.WriteUtcTime(issued);
-            tbs.WriteUtcTime(nextUpdate ?? now.AddDays(7));
+            if (!withoutNextUpdate)
+            {
+                // RFC 5280 5.1.2.5 makes nextUpdate mandatory for conforming issuers, but the ASN.1 keeps it OPTIONAL.
+                tbs.WriteUtcTime(nextUpdate ?? now.AddDays(7));
+            }
+
             List<CrlEntry> list = entries.ToList();
             if (list.Count > 0)
             {

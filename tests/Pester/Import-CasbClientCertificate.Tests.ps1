@@ -45,7 +45,7 @@ AfterAll {
         $store = [Security.Cryptography.X509Certificates.X509Store]::new('My', 'CurrentUser')
         $store.Open('ReadWrite')
         try {
-            foreach ($thumbprint in $pki.Client.Thumbprint, $legacyThumbprint) {
+            foreach ($thumbprint in $pki.Client.Thumbprint, $pki.ServerAuthOnlyClient.Thumbprint, $legacyThumbprint) {
                 $store.Certificates.Find('FindByThumbprint', $thumbprint, $false) | ForEach-Object { $store.Remove($_) }
             }
         }
@@ -66,6 +66,34 @@ Describe 'Import-CasbClientCertificate' {
             $result.HasPrivateKey | Should -BeTrue
             @($result.My).Thumbprint | Should -Be @($pki.Client.Thumbprint)
             @($result.My)[0].HasPrivateKey | Should -BeTrue
+        }
+
+        It 'imports a client certificate without the clientAuth extended key usage with a warning naming it and what the gateway will do' {
+            $result = Invoke-InIsolatedHome @"
+`$c = Import-CasbClientCertificate -FilePath '$lab/server-auth-only.pfx' -Password (ConvertTo-SecureString '$password' -AsPlainText -Force) -WarningVariable w -WarningAction SilentlyContinue
+`$null = Import-CasbClientCertificate -FilePath '$lab/client.pfx' -Password (ConvertTo-SecureString '$password' -AsPlainText -Force) -WarningVariable good -WarningAction SilentlyContinue
+[pscustomobject]@{ Thumbprint = `$c.Thumbprint; Warnings = @(`$w | ForEach-Object { `$_.Message }); GoodWarnings = @(`$good).Count; My = Get-StoreContent My } | ConvertTo-Json -Depth 4 -Compress
+"@
+            $result.Thumbprint | Should -Be $pki.ServerAuthOnlyClient.Thumbprint
+            @($result.My).Thumbprint | Should -Contain $pki.ServerAuthOnlyClient.Thumbprint
+            @($result.Warnings).Count | Should -Be 1
+            $warning = @($result.Warnings)[0]
+            $warning | Should -BeLike "*'$($pki.ServerAuthOnlyClient.Subject)' ($($pki.ServerAuthOnlyClient.Thumbprint))*"
+            $warning | Should -BeLike '*the CASB gateway will block every request that presents it (reason NoClientAuthentication)*'
+            # The words Test-CasbClientCertificate reports for the same certificate.
+            $reported = ($pki.ServerAuthOnlyClient | Test-CasbClientCertificate -StorePath (Join-Path $TestDrive 'eku-store')).Failures |
+                Where-Object Reason -eq 'NoClientAuthentication'
+            $warning | Should -BeLike "*$($reported.Message)"
+            $result.GoodWarnings | Should -Be 0
+        }
+
+        It 'warns under -WhatIf too, and imports nothing' {
+            $result = Invoke-InIsolatedHome @"
+`$null = Import-CasbClientCertificate -FilePath '$lab/server-auth-only.pfx' -Password (ConvertTo-SecureString '$password' -AsPlainText -Force) -WhatIf -WarningVariable w -WarningAction SilentlyContinue
+[pscustomobject]@{ Warnings = @(`$w | ForEach-Object { `$_.Message }); My = Get-StoreContent My } | ConvertTo-Json -Depth 4 -Compress
+"@
+            @($result.Warnings).Count | Should -Be 1
+            $result.My | Should -BeNullOrEmpty
         }
 
         It 'reads a legacy RC2-40 / 3DES / SHA-1 PFX such as Microsoft''s SampleClientCert.pfx, with -Exportable' {

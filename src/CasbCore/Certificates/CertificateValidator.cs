@@ -230,30 +230,7 @@ public sealed class CertificateValidator
             }
         }
 
-        if (CertificateExtensions.IsCertificateAuthority(leaf))
-        {
-            failures.Add(new CertificateFailure(
-                CertificateFailureReason.NotEndEntity,
-                $"'{leaf.Subject}' is a CA certificate (basic constraints CA=true), not an end-entity client certificate."));
-        }
-        else if (leaf.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault() is { } keyUsage
-                 && (keyUsage.KeyUsages & X509KeyUsageFlags.KeyCertSign) != 0)
-        {
-            failures.Add(new CertificateFailure(
-                CertificateFailureReason.NotEndEntity,
-                $"'{leaf.Subject}' may sign certificates (key usage keyCertSign), so it is not an end-entity client certificate."));
-        }
-
-        IReadOnlyList<string>? ekus = CertificateExtensions.GetExtendedKeyUsages(leaf);
-        if (ekus is null || !ekus.Contains(CertificateExtensions.ClientAuthenticationOid))
-        {
-            string has = ekus is null || ekus.Count == 0
-                ? "it has no extended key usage"
-                : "its extended key usages are " + string.Join(", ", ekus.Select(o => new Oid(o).FriendlyName ?? o));
-            failures.Add(new CertificateFailure(
-                CertificateFailureReason.NoClientAuthentication,
-                $"'{leaf.Subject}' does not allow client authentication (EKU 1.3.6.1.5.5.7.3.2): {has}."));
-        }
+        failures.AddRange(ClientUsageFailures(leaf));
 
         AddCaFailures(leaf, path, failures);
 
@@ -314,6 +291,42 @@ public sealed class CertificateValidator
             Chain = chainElements,
         };
         return new CachedResult(result, at, ToOffset(leaf.NotBefore), expires);
+    }
+
+    /// <summary>
+    /// What in the certificate itself keeps the gateway from ever accepting it as a client certificate, whatever the store
+    /// trusts: a CA certificate or one that may sign certificates (NotEndEntity), one without the clientAuth extended key
+    /// usage (NoClientAuthentication). The validator and Import-CasbClientCertificate's warning share these words.
+    /// </summary>
+    public static IReadOnlyList<CertificateFailure> ClientUsageFailures(X509Certificate2 leaf)
+    {
+        ArgumentNullException.ThrowIfNull(leaf);
+        var usage = new List<CertificateFailure>();
+        if (CertificateExtensions.IsCertificateAuthority(leaf))
+        {
+            usage.Add(new CertificateFailure(
+                CertificateFailureReason.NotEndEntity,
+                $"'{leaf.Subject}' is a CA certificate (basic constraints CA=true), not an end-entity client certificate."));
+        }
+        else if (leaf.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault() is { } keyUsage
+                 && (keyUsage.KeyUsages & X509KeyUsageFlags.KeyCertSign) != 0)
+        {
+            usage.Add(new CertificateFailure(
+                CertificateFailureReason.NotEndEntity,
+                $"'{leaf.Subject}' may sign certificates (key usage keyCertSign), so it is not an end-entity client certificate."));
+        }
+
+        IReadOnlyList<string>? ekus = CertificateExtensions.GetExtendedKeyUsages(leaf);
+        if (ekus is null || !ekus.Contains(CertificateExtensions.ClientAuthenticationOid))
+        {
+            string has = ekus is null || ekus.Count == 0
+                ? "it has no extended key usage"
+                : "its extended key usages are " + string.Join(", ", ekus.Select(o => new Oid(o).FriendlyName ?? o));
+            usage.Add(new CertificateFailure(
+                CertificateFailureReason.NoClientAuthentication,
+                $"'{leaf.Subject}' does not allow client authentication (EKU 1.3.6.1.5.5.7.3.2): {has}."));
+        }
+        return usage;
     }
 
     /// <summary>

@@ -10,7 +10,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Imports a client certificate (PFX) or a CA certificate into a certificate store or an NSS database, on Windows, Linux and macOS.</para>
-/// <para type="description">Works like Import-PfxCertificate, but on every platform (through .NET's X509Store): a PFX with its private key goes into Cert:\CurrentUser\My by default, so a browser or client can present it to the CASB gateway. Modern PFX files and legacy ones (RC2-40 / 3DES with a SHA-1 MAC, such as Microsoft's SampleClientCert.pfx) are read. A CA certificate file (.cer, .crt, .pem, .p7b) can be imported into Cert:\CurrentUser\Root the same way, which is the "import the root CA too" step on a test device. A client certificate must have a private key and must not be a CA; a Root or CA store accepts only CA certificates. Only the certificate with the private key is imported from a PFX (not the CA certificates bundled with it): import the root CA into Cert:\CurrentUser\Root separately. A PFX with several client certificates with keys is refused (PfxHasSeveralClientCertificates, naming them) rather than one of them imported by the file's order; a keyed CA certificate or one not for client authentication bundled with the client certificate does not hide it. A PFX whose private key belongs to another certificate is refused (PfxPrivateKeyMismatch): a browser presenting it would fail every handshake. On Linux the LocalMachine stores are read-only: use CurrentUser. On Windows, adding to a Root store shows a confirmation dialog. Files can be piped in: a bad file (missing, unreadable, wrong password, the wrong kind of certificate) is reported and the next ones are still imported; a target that cannot be used stops the command. Returns the imported certificate.</para>
+/// <para type="description">Works like Import-PfxCertificate, but on every platform (through .NET's X509Store): a PFX with its private key goes into Cert:\CurrentUser\My by default, so a browser or client can present it to the CASB gateway. Modern PFX files and legacy ones (RC2-40 / 3DES with a SHA-1 MAC, such as Microsoft's SampleClientCert.pfx) are read. A CA certificate file (.cer, .crt, .pem, .p7b) can be imported into Cert:\CurrentUser\Root the same way, which is the "import the root CA too" step on a test device. A client certificate must have a private key and must not be a CA; a Root or CA store accepts only CA certificates. Only the certificate with the private key is imported from a PFX (not the CA certificates bundled with it): import the root CA into Cert:\CurrentUser\Root separately. A PFX with several client certificates with keys is refused (PfxHasSeveralClientCertificates, naming them) rather than one of them imported by the file's order; a keyed CA certificate or one not for client authentication bundled with the client certificate does not hide it. A PFX whose private key belongs to another certificate is refused (PfxPrivateKeyMismatch): a browser presenting it would fail every handshake. A client certificate the gateway will never accept (no clientAuth extended key usage, reason NoClientAuthentication; or one that may sign certificates, NotEndEntity) is imported with a warning that names it and the reason, in the words of Test-CasbClientCertificate; use -WarningAction Stop to refuse it instead. On Linux the LocalMachine stores are read-only: use CurrentUser. On Windows, adding to a Root store shows a confirmation dialog. Files can be piped in: a bad file (missing, unreadable, wrong password, the wrong kind of certificate) is reported and the next ones are still imported; a target that cannot be used stops the command. Returns the imported certificate.</para>
 /// <para type="description">Browsers on Linux (Chromium, Chrome, Edge, Firefox) do not read the .NET store: they read an NSS database. -CertStoreLocation Nss: imports into the one they share, ~/.pki/nssdb; -NssDatabase names another (a Firefox profile folder, say). The database is created, without a password, when it is missing. A PFX's keyed certificate is imported with its key (legacy PFX files too: the certificate is re-exported in memory to a modern PFX under a one-time password, passed to pk12util in a file only the user can read and deleted afterwards). A certificate file adds CA certificates; with -TrustServerAuthentication they are trusted to issue the server certificates of HTTPS sites (a self-signed server certificate, such as the gateway's own, is trusted as it is). Needs NSS's pk12util and certutil (package libnss3-tools on Debian and Ubuntu); error ids NssToolsMissing, NssDatabaseUnusable, PfxPasswordInvalid.</para>
 /// </summary>
 /// <example>
@@ -129,6 +129,7 @@ public sealed class ImportCasbClientCertificateCommand : CasbCmdlet
             // imported is loaded again with its key persisted, past ShouldProcess.
             X509Certificate2 client = ReadClientCertificate(file, location.ToString(), EphemeralExportable);
             location.ThrowIfReadOnly();
+            WarnIfTheGatewayRejects(client, file);
             if (ShouldProcess(location.ToString(), $"Import '{client.Subject}' ({client.Thumbprint}) from '{file}'"))
             {
                 X509Certificate2 persisted = WithPersistedKey(client, StorageFlags(location));
@@ -183,6 +184,7 @@ public sealed class ImportCasbClientCertificateCommand : CasbCmdlet
             }
 
             X509Certificate2 certificate = ReadClientCertificate(file, target, EphemeralExportable);
+            WarnIfTheGatewayRejects(certificate, file);
             if (ShouldProcess(target, $"Import '{certificate.Subject}' ({certificate.Thumbprint}) with its private key from '{file}'"))
             {
                 Database().ImportClientCertificate(certificate);
@@ -246,6 +248,21 @@ public sealed class ImportCasbClientCertificateCommand : CasbCmdlet
         }
 
         return withKey;
+    }
+
+    /// <summary>
+    /// A certificate the gateway never accepts as a client certificate (no clientAuth extended key usage, or one that may
+    /// sign certificates) is still imported, as Import-PfxCertificate would: the device's store is not the CASB's, and the
+    /// certificate may serve something else there. But the admin is told, in the validator's own words, before it happens
+    /// (so under -WhatIf too); -WarningAction Stop makes it fatal.
+    /// </summary>
+    private void WarnIfTheGatewayRejects(X509Certificate2 certificate, string file)
+    {
+        foreach (CertificateFailure failure in CertificateValidator.ClientUsageFailures(certificate))
+        {
+            WriteWarning(
+                $"'{certificate.Subject}' ({certificate.Thumbprint}) from '{file}' is imported, but the CASB gateway will block every request that presents it (reason {failure.Reason}): {failure.Message}");
+        }
     }
 
     private IReadOnlyList<X509Certificate2> ReadAuthorities(string file, string location)

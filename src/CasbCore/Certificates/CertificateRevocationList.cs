@@ -115,8 +115,11 @@ public sealed class CertificateRevocationList
     /// Every reader (the validator behind the gateway and Test-CasbClientCertificate / Test-CasbAccess, the CRL cache, the
     /// store's rules and what Get-CasbCertificateRevocationList shows) asks this one question, so they cannot disagree.
     /// </summary>
-    public DateTimeOffset CurrentUntil(TimeSpan withoutNextUpdate) =>
-        NextUpdate ?? (ThisUpdate <= DateTimeOffset.MaxValue - withoutNextUpdate ? ThisUpdate + withoutNextUpdate : DateTimeOffset.MaxValue);
+    public DateTimeOffset CurrentUntil(TimeSpan withoutNextUpdate) => CurrentUntil(ThisUpdate, NextUpdate, withoutNextUpdate);
+
+    /// <summary><see cref="CurrentUntil(TimeSpan)"/> of a CRL known by its two times (a stored entry's, say).</summary>
+    public static DateTimeOffset CurrentUntil(DateTimeOffset thisUpdate, DateTimeOffset? nextUpdate, TimeSpan withoutNextUpdate) =>
+        nextUpdate ?? (thisUpdate <= DateTimeOffset.MaxValue - withoutNextUpdate ? thisUpdate + withoutNextUpdate : DateTimeOffset.MaxValue);
 
     /// <summary>False once <paramref name="at"/> is at or past <see cref="CurrentUntil"/>: the CRL no longer says anything current.</summary>
     public bool IsCurrentAt(DateTimeOffset at, TimeSpan withoutNextUpdate) => at < CurrentUntil(withoutNextUpdate);

@@ -233,8 +233,7 @@ public static class RevocationLists
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(settings);
-        TimeSpan period = CertificateRevocationList.CachePeriod(settings.CrlCacheMinutes);
-        return entry.NextUpdate ?? (entry.ThisUpdate <= DateTimeOffset.MaxValue - period ? entry.ThisUpdate + period : DateTimeOffset.MaxValue);
+        return CertificateRevocationList.CurrentUntil(entry.ThisUpdate, entry.NextUpdate, CertificateRevocationList.CachePeriod(settings.CrlCacheMinutes));
     }
 
     /// <summary>The stored CRL with this id (SHA-256 hex, any case), or null.</summary>

@@ -55,7 +55,9 @@ internal sealed class SignInEndpointsMiddleware
             State = state,
         };
         context.Features.Set(feature);
-        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        // A ceiling, never a raise: a gateway started with a smaller --max-request-body-size reads no more here than it passes on.
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize
+            && (bodySize.MaxRequestBodySize is not { } limit || limit > SignInPaths.MaxBodySize))
         {
             bodySize.MaxRequestBodySize = SignInPaths.MaxBodySize;
         }

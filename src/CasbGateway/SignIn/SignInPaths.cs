@@ -17,7 +17,7 @@ internal static class SignInPaths
 
     /// <summary>
     /// The largest request body read under the prefix: anyone may POST there, and a form is read whole (the largest token
-    /// the handlers read is 250 KB). The gateway's own limit for app requests is none.
+    /// the handlers read is 250 KB). The gateway's --max-request-body-size (none by default) holds when it is smaller.
     /// </summary>
     public const long MaxBodySize = 1024 * 1024;
 

@@ -61,7 +61,8 @@ internal sealed partial class SignInHarness : IAsyncDisposable
         X509Certificate2? clientCertificate = null,
         int replicas = 0,
         TestIdentityProviderOptions? identityProvider = null,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null,
+        long? maxRequestBodySize = null)
     {
         LabPki lab = fixture.Lab;
         bool owns = identityProviderDown || ownIdentityProvider || clientCertificate is not null || identityProvider is not null;
@@ -107,7 +108,8 @@ internal sealed partial class SignInHarness : IAsyncDisposable
                     services.AddSingleton<TimeProvider>(time);
                     configureServices?.Invoke(services);
                 },
-                replicas: replicas);
+                replicas: replicas,
+                maxRequestBodySize: maxRequestBodySize);
         }
         catch
         {

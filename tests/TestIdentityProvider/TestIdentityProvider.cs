@@ -286,9 +286,10 @@ public sealed class TestIdentityProvider : IAsyncDisposable
             var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.PreferredUsername, Claims.Role);
             identity.AddClaim(new Claim(Claims.Subject, user.Name));
             identity.AddClaim(new Claim(Claims.Name, user.Name));
-            identity.AddClaim(new Claim(Claims.PreferredUsername, user.Name));
-            identity.AddClaim(new Claim("upn", user.Name));
-            identity.AddClaim(new Claim(Claims.Email, user.Name));
+            string named = _options.PadUserClaims ? $" {user.Name}\t" : user.Name;
+            identity.AddClaim(new Claim(Claims.PreferredUsername, named));
+            identity.AddClaim(new Claim("upn", named));
+            identity.AddClaim(new Claim(Claims.Email, named));
             if (_options.IssueSessionIds)
             {
                 identity.AddClaim(new Claim("sid", SessionIdOf(user.Name)));

@@ -33,6 +33,12 @@ public sealed class TestIdentityProviderOptions
     /// </summary>
     public bool IssueSessionIds { get; init; }
 
+    /// <summary>
+    /// Whether the claims that can name the user (preferred_username, upn, email) carry the name with white space around
+    /// it, as some directories send a name typed with a stray space; the gateway reads the user trimmed.
+    /// </summary>
+    public bool PadUserClaims { get; init; }
+
     /// <summary>How long an ID token is valid.</summary>
     public TimeSpan IdentityTokenLifetime { get; init; } = TimeSpan.FromMinutes(20);
 }

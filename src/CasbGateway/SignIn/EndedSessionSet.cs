@@ -64,8 +64,7 @@ internal sealed partial class EndedSessionSet
             return false;
         }
 
-        KeyValuePair<string, string>[] claims = principal.Claims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value)).ToArray();
-        return SignInClaims.UserOf(claims, userClaim) is { } user && ended.Users.TryGetValue(user, out DateTimeOffset before) && issued < before;
+        return SignInSchemes.UserOf(principal, userClaim) is { } user && ended.Users.TryGetValue(user, out DateTimeOffset before) && issued < before;
     }
 
     /// <summary>Reads the store's list again; false (logged once per reason) when it cannot be read.</summary>

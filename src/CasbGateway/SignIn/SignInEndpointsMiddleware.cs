@@ -175,7 +175,7 @@ internal sealed class SignInEndpointsMiddleware
     private async Task SignOutAsync(HttpContext context, string correlationId, SignInActivityFeature feature, bool atProvider)
     {
         AuthenticateResult session = await context.AuthenticateAsync(SignInSchemes.Session);
-        string? user = session.Principal?.Identity?.Name;
+        string? user = feature.State?.SignIn is { } signIn ? SignInSchemes.UserOf(session.Principal, signIn.Provider.UserClaim) : null;
         if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
         {
             await SignInPages.WriteAsync(context, StatusCodes.Status200OK, "sign_out", "Sign out",

@@ -107,7 +107,7 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
         string? sid = context.ProtocolMessage?.Sid;
         AuthenticateResult session = await context.HttpContext.AuthenticateAsync(SignInSchemes.Session);
         string? own = session.Principal?.FindFirst(SignInClaims.SessionIdClaim)?.Value;
-        string? user = session.Principal?.Identity?.Name;
+        string? user = SignInSchemes.UserOf(session.Principal, _signIn.Provider.UserClaim);
         SignInActivityFeature? activity = context.HttpContext.Features.Get<SignInActivityFeature>();
         if (string.IsNullOrEmpty(sid) || string.IsNullOrEmpty(own) || !string.Equals(sid, own, StringComparison.Ordinal))
         {

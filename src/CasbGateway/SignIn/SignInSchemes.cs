@@ -28,6 +28,14 @@ internal static class SignInSchemes
     /// <summary>A new session id: 128 random bits, base64url.</summary>
     public static string NewSessionId() => Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
+    /// <summary>
+    /// The user of a session as enforcement reads it (<see cref="CasbCore.SignIn.SignInClaims.UserOf(IReadOnlyList{KeyValuePair{string, string}}, string)"/>:
+    /// the provider's UserClaim now, trimmed, its first non-blank value), for every reader of a session: the activity records of
+    /// sign-outs and Revoke-CasbSession's lookup. Never the identity's Name, which is the claim named at sign-in, untrimmed.
+    /// </summary>
+    public static string? UserOf(System.Security.Claims.ClaimsPrincipal? principal, string userClaim) =>
+        principal is null ? null : CasbCore.SignIn.SignInClaims.UserOf(principal.Claims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value)).ToArray(), userClaim);
+
     public static string? SessionIdOf(Microsoft.AspNetCore.Authentication.AuthenticationProperties properties) =>
         properties.Items.TryGetValue(SessionIdItem, out string? id) && !string.IsNullOrEmpty(id) ? id : null;
 }

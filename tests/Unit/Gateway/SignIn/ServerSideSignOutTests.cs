@@ -196,6 +196,52 @@ public sealed class ServerSideSignOutTests : IClassFixture<SignInFixture>
         Assert.Equal(200, ended.HttpStatus);
     }
 
+    /// <summary>
+    /// Every sign-in activity record names the user as enforcement and Revoke-CasbSession read it (the provider's UserClaim,
+    /// trimmed), so that Get-CasbActivity -User finds a user's sign-out beside their sign-in and their requests: a token
+    /// whose user claims carry white space around the name; each way of signing out, done and refused.
+    /// </summary>
+    [Fact]
+    public async Task Sign_out_records_name_the_user_as_enforcement_reads_it()
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(
+            _fixture, identityProvider: new CasbTestIdentityProvider.TestIdentityProviderOptions { Users = SignInHarness.IdpOptions.Users, IssueSessionIds = true, PadUserClaims = true });
+        string issuer = Uri.EscapeDataString(harness.Idp.Authority.ToString());
+
+        using (SignInHarness.Browser browser = harness.CreateBrowser())
+        {
+            (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+            ActivityRecord signedIn = await RecordAsync(harness, r => r.Kind == ActivityKinds.SignIn && r.Outcome == ActivityKinds.Success);
+            Assert.Equal(SignInHarness.Admin, signedIn.User);
+
+            using (HttpResponseMessage guessed = await browser.Client.GetAsync($"/.casb/signout-oidc?iss={issuer}&sid=guessed"))
+            {
+                Assert.Equal(HttpStatusCode.BadRequest, guessed.StatusCode);
+            }
+
+            using (var crossSite = new HttpRequestMessage(HttpMethod.Post, "/.casb/signout"))
+            {
+                crossSite.Headers.Add("Origin", "https://evil.example");
+                using HttpResponseMessage refused = await browser.Client.SendAsync(crossSite);
+                Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            }
+
+            (await SignOutAsync(harness, browser)).Dispose();
+        }
+
+        using (SignInHarness.Browser browser = harness.CreateBrowser())
+        {
+            (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+            string sid = CasbTestIdentityProvider.TestIdentityProvider.SessionIdOf(SignInHarness.Admin);
+            using HttpResponseMessage frame = await browser.Client.GetAsync($"/.casb/signout-oidc?iss={issuer}&sid={Uri.EscapeDataString(sid)}");
+            Assert.Equal(HttpStatusCode.OK, frame.StatusCode);
+        }
+
+        Assert.True(await Poll.Eventually(() => Task.FromResult(ActivityLog.ReadNewestFirst(harness.Gateway.Store.ActivityDirectory).Count(r => r.Kind == ActivityKinds.SignOut) >= 4)));
+        ActivityRecord[] signOuts = ActivityLog.ReadNewestFirst(harness.Gateway.Store.ActivityDirectory).Where(r => r.Kind == ActivityKinds.SignOut).ToArray();
+        Assert.All(signOuts, r => Assert.True(r.User == SignInHarness.Admin, $"{r.Path} {r.Outcome} {r.FailureReason}: '{r.User}'"));
+    }
+
     [Fact]
     public async Task The_store_keeps_an_ended_session_until_it_would_have_expired()
     {

@@ -199,10 +199,12 @@ public sealed class ActivityPump : IAsyncDisposable
 
         int count = batch.Count;
         long refusedBefore = _sink.Refused;
+        long rejectedBefore = _sink.Rejected;
         try
         {
             _sink.WriteBatch(batch);
-            Interlocked.Add(ref _written, count - Refusals(refusedBefore, succeeded: true));
+            // Records the receiver refused, with a status or in a partial success, are counted as dropped, not as written.
+            Interlocked.Add(ref _written, count - Refusals(refusedBefore, succeeded: true) - (_sink.Rejected - rejectedBefore));
             batch.Clear();
             if (_failingReason is not null)
             {
@@ -215,7 +217,7 @@ public sealed class ActivityPump : IAsyncDisposable
         catch (Exception ex)
         {
             // The pump must survive anything: a dead pump would silently drop every later record.
-            Interlocked.Add(ref _written, count - batch.Count - Refusals(refusedBefore, succeeded: false));
+            Interlocked.Add(ref _written, count - batch.Count - Refusals(refusedBefore, succeeded: false) - (_sink.Rejected - rejectedBefore));
             if (_failingReason is null)
             {
                 _failingSince = DateTimeOffset.UtcNow;

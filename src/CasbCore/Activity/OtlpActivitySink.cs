@@ -208,7 +208,7 @@ public sealed class OtlpActivitySink : IActivitySink
                 {
                     // Kept: the pump must not send these again.
                     batch.RemoveRange(0, count);
-                    Interlocked.Add(ref _rejected, RejectedIn(response));
+                    Interlocked.Add(ref _rejected, RejectedIn(response, count));
                     _failures = 0;
                     continue;
                 }
@@ -246,8 +246,11 @@ public sealed class OtlpActivitySink : IActivitySink
         _gzip.Dispose();
     }
 
-    /// <summary>partialSuccess.rejectedLogRecords of a JSON answer (an int64: a string or a number); 0 when absent or unreadable.</summary>
-    private static long RejectedIn(HttpResponseMessage response)
+    /// <summary>
+    /// partialSuccess.rejectedLogRecords of a JSON answer (an int64: a string or a number), at most the <paramref name="sent"/>
+    /// records of the request; 0 when absent or unreadable.
+    /// </summary>
+    private static long RejectedIn(HttpResponseMessage response, int sent)
     {
         if (response.Content.Headers.ContentType?.MediaType != "application/json" || response.Content.Headers.ContentLength is 0)
         {
@@ -266,7 +269,7 @@ public sealed class OtlpActivitySink : IActivitySink
                 long count = rejected.ValueKind == System.Text.Json.JsonValueKind.String
                     ? long.Parse(rejected.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
                     : rejected.GetInt64();
-                return Math.Max(0, count);
+                return Math.Clamp(count, 0, sent);
             }
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or FormatException or OverflowException or InvalidOperationException or IOException)

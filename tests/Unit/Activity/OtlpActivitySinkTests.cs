@@ -118,6 +118,36 @@ public sealed class OtlpActivitySinkTests
         Assert.Equal(2, batch.Count);
     }
 
+    /// <summary>
+    /// Every record a receiver took is counted once: kept (written) or refused in a partial success (rejected), never
+    /// both, and never more than were sent, whatever number the answer names (a string or a number, as int64s come).
+    /// </summary>
+    [Theory]
+    [InlineData("0", 0)]
+    [InlineData("1", 1)]
+    [InlineData("\"3\"", 3)]
+    [InlineData("5", 5)]
+    [InlineData("\"7\"", 5)]
+    [InlineData("9223372036854775807", 5)]
+    [InlineData("-2", 0)]
+    public async Task Records_refused_in_a_partial_success_are_counted_as_rejected_and_not_as_written(string answered, long rejected)
+    {
+        await using OtlpReceiver receiver = await OtlpReceiver.StartAsync();
+        receiver.AnswerRejected = answered;
+        var sink = new OtlpActivitySink(LogsUri(receiver), "edge-1");
+        var pump = new ActivityPump(sink, capacity: 10);
+        foreach (ActivityRecord record in Records(5))
+        {
+            pump.Write(record);
+        }
+
+        await pump.DisposeAsync(); // drains the queue into one request
+
+        Assert.Single(receiver.Accepted);
+        Assert.Equal(rejected, pump.DroppedRejected);
+        Assert.Equal(5 - rejected, pump.Written);
+    }
+
     [Fact]
     public async Task A_413_halves_the_request_and_a_record_refused_alone_is_dropped_and_counted_while_the_rest_arrive()
     {

@@ -45,6 +45,9 @@ internal sealed class OtlpReceiver : IAsyncDisposable
     /// <summary>While true every request is answered 200 with a partial success that refuses all its records.</summary>
     public volatile bool RejectingAll;
 
+    /// <summary>While set, every request is answered 200 with a partial success whose rejectedLogRecords is this JSON value as it is.</summary>
+    public volatile string? AnswerRejected;
+
     /// <summary>The requests answered 200: path, headers and body.</summary>
     public ConcurrentQueue<OtlpRequest> Accepted { get; } = new();
 
@@ -143,8 +146,9 @@ internal sealed class OtlpReceiver : IAsyncDisposable
             context.Request.Path, context.Request.ContentType, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body, records,
             encoding, wireBytes));
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(RejectingAll
-            ? $"{{\"partialSuccess\":{{\"rejectedLogRecords\":\"{records}\",\"errorMessage\":\"refused by the test\"}}}}"
+        string? rejected = AnswerRejected ?? (RejectingAll ? $"\"{records}\"" : null);
+        await context.Response.WriteAsync(rejected is not null
+            ? $"{{\"partialSuccess\":{{\"rejectedLogRecords\":{rejected},\"errorMessage\":\"refused by the test\"}}}}"
             : "{}");
     }
 }

@@ -23,6 +23,9 @@ public sealed class OtlpActivitySink : IActivitySink
 
     private const string LogsPath = "/v1/logs";
 
+    /// <summary>The most of an answer's body read: a partial success or a Status is a few hundred bytes.</summary>
+    private const int MaxAnswerBytes = 64 * 1024;
+
     /// <summary>The backoff between retries without Retry-After: from 1 s, times 1.5 per failure, at most 5 s (the SDKs' defaults).</summary>
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
@@ -208,7 +211,7 @@ public sealed class OtlpActivitySink : IActivitySink
                 {
                     // Kept: the pump must not send these again.
                     batch.RemoveRange(0, count);
-                    Interlocked.Add(ref _rejected, RejectedIn(response, count));
+                    Interlocked.Add(ref _rejected, TryReadAnswer(response) ? RejectedIn(response, count) : 0);
                     _failures = 0;
                     continue;
                 }
@@ -227,7 +230,7 @@ public sealed class OtlpActivitySink : IActivitySink
                     // OTLP: must not be retried. The records are dropped, counted, and the rest of the batch goes on.
                     batch.RemoveRange(0, count);
                     Interlocked.Add(ref _refused, count);
-                    string? message = StatusMessage(response);
+                    string? message = TryReadAnswer(response) ? StatusMessage(response) : null;
                     Volatile.Write(ref _lastRefusal, $"{answered}, which OTLP says not to retry: {count} {(count == 1 ? "record" : "records")} dropped{(message is null ? "" : $" ({message})")}");
                     continue;
                 }
@@ -301,7 +304,26 @@ public sealed class OtlpActivitySink : IActivitySink
             request.Headers.TryAddWithoutValidation(header.Key, header.Value);
         }
 
-        return _client.Send(request);
+        // Headers only: the status decides what becomes of the records, and the body is read (bounded) only where it adds to that.
+        return _client.Send(request, HttpCompletionOption.ResponseHeadersRead);
+    }
+
+    /// <summary>
+    /// Reads the answer's body into memory, at most <see cref="MaxAnswerBytes"/> within the request timeout; false when it
+    /// is larger, never ends or breaks off. Such a body is no reason to keep, and send again, records the status settled.
+    /// </summary>
+    private bool TryReadAnswer(HttpResponseMessage response)
+    {
+        using var deadline = new CancellationTokenSource(_client.Timeout);
+        try
+        {
+            response.Content.LoadIntoBufferAsync(MaxAnswerBytes, deadline.Token).GetAwaiter().GetResult();
+            return true;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+        {
+            return false;
+        }
     }
 
     // Fastest: activity JSON repeats its keys and values, so even the fastest level takes most of the bytes away.

@@ -148,6 +148,37 @@ public sealed class OtlpActivitySinkTests
         Assert.Equal(5 - rejected, pump.Written);
     }
 
+    /// <summary>
+    /// The status decides a request's records; an answer's body only adds a count or a message. One that never ends (or is
+    /// too large to hold) must neither fail the request (its records kept, sent again and again) nor be held in memory.
+    /// </summary>
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(0, true)]
+    [InlineData(400, false)]
+    [InlineData(500, false)]
+    public async Task An_answer_whose_body_never_ends_is_decided_by_its_status_alone(int status, bool rejecting)
+    {
+        await using OtlpReceiver receiver = await OtlpReceiver.StartAsync();
+        receiver.AnswerStatus = status;
+        receiver.RejectingAll = rejecting;
+        receiver.EndlessBody = true;
+        using var sink = new OtlpActivitySink(LogsUri(receiver), "edge-1", timeout: TimeSpan.FromSeconds(2), time: new ManualTimeProvider(Start));
+        List<ActivityRecord> batch = Records(3);
+
+        Exception? failure = Record.Exception(() => sink.WriteBatch(batch));
+
+        Assert.Null(failure);
+        Assert.Empty(batch);
+        Assert.Single(receiver.Arrived);
+        Assert.Equal(status == 0 ? 0 : 3, sink.Refused);
+        Assert.Equal(0, sink.Rejected); // an answer it could not read names no rejections
+        if (status != 0)
+        {
+            Assert.Contains($"answered {status}", sink.LastRefusal);
+        }
+    }
+
     [Fact]
     public async Task A_413_halves_the_request_and_a_record_refused_alone_is_dropped_and_counted_while_the_rest_arrive()
     {

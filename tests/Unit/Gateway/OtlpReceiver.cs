@@ -48,6 +48,9 @@ internal sealed class OtlpReceiver : IAsyncDisposable
     /// <summary>While set, every request is answered 200 with a partial success whose rejectedLogRecords is this JSON value as it is.</summary>
     public volatile string? AnswerRejected;
 
+    /// <summary>While true every answer (of any status) is JSON that never ends: whitespace after its first bytes until the client goes away.</summary>
+    public volatile bool EndlessBody;
+
     /// <summary>The requests answered 200: path, headers and body.</summary>
     public ConcurrentQueue<OtlpRequest> Accepted { get; } = new();
 
@@ -120,7 +123,7 @@ internal sealed class OtlpReceiver : IAsyncDisposable
             }
 
             context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync($"{{\"code\":3,\"message\":\"refused by the test with {AnswerStatus}\"}}");
+            await AnswerAsync(context, $"{{\"code\":3,\"message\":\"refused by the test with {AnswerStatus}\"}}");
             return;
         }
 
@@ -147,8 +150,33 @@ internal sealed class OtlpReceiver : IAsyncDisposable
             encoding, wireBytes));
         context.Response.ContentType = "application/json";
         string? rejected = AnswerRejected ?? (RejectingAll ? $"\"{records}\"" : null);
-        await context.Response.WriteAsync(rejected is not null
+        await AnswerAsync(context, rejected is not null
             ? $"{{\"partialSuccess\":{{\"rejectedLogRecords\":{rejected},\"errorMessage\":\"refused by the test\"}}}}"
             : "{}");
+    }
+
+    private async Task AnswerAsync(HttpContext context, string json)
+    {
+        if (!EndlessBody)
+        {
+            await context.Response.WriteAsync(json);
+            return;
+        }
+
+        // The answer's opening, then whitespace (still valid JSON so far) for as long as the client reads.
+        await context.Response.WriteAsync(json[..^1], context.RequestAborted);
+        byte[] spaces = new byte[64 * 1024];
+        Array.Fill(spaces, (byte)' ');
+        try
+        {
+            while (!context.RequestAborted.IsCancellationRequested)
+            {
+                await context.Response.Body.WriteAsync(spaces, context.RequestAborted);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client went away.
+        }
     }
 }

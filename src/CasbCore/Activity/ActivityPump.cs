@@ -47,6 +47,7 @@ public sealed class ActivityPump : IAsyncDisposable
     private long _written;
     private volatile string? _failingReason;
     private volatile string? _refusingReason;
+    private volatile bool _abandoned;
     private DateTimeOffset _failingSince;
 
     /// <param name="sink">Where the records go; the pump owns and disposes it.</param>
@@ -122,11 +123,28 @@ public sealed class ActivityPump : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => new(StopAsync(CancellationToken.None));
+
+    /// <summary>
+    /// Stops: the records queued still go to the sink until <paramref name="giveUp"/> (the host's shutdown timeout) is
+    /// cancelled; then the sink's write in flight is ended (<see cref="IActivitySink.Abandon"/>) and every record still
+    /// held is counted in <see cref="DroppedShutdown"/>, rather than a slow sink holding the process until it is killed.
+    /// </summary>
+    public async Task StopAsync(CancellationToken giveUp)
     {
         _channel.Writer.TryComplete();
         _stopping.Set();
-        await _stopped.Task.ConfigureAwait(false);
+        try
+        {
+            await _stopped.Task.WaitAsync(giveUp).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (giveUp.IsCancellationRequested)
+        {
+            _abandoned = true;
+            _sink.Abandon();
+            await _stopped.Task.ConfigureAwait(false);
+        }
+
         _stopping.Dispose();
     }
 
@@ -153,6 +171,12 @@ public sealed class ActivityPump : IAsyncDisposable
                 int gathered = batch.Count;
                 if (TryWrite(batch))
                 {
+                    if (_abandoned)
+                    {
+                        CountShutdownLoss(batch, reader);
+                        return;
+                    }
+
                     if (_gather && gathered < MaxBatch)
                     {
                         _stopping.Wait(GatherInterval); // returns at once when stopping: the rest is drained then
@@ -160,16 +184,10 @@ public sealed class ActivityPump : IAsyncDisposable
                 }
                 else if (!Rest())
                 {
-                    // Stopping while the sink fails: one last try, then every record still held is counted.
-                    if (!TryWrite(batch))
+                    // Stopping while the sink fails: one last try (unless the stop waits no longer), then every record still held is counted.
+                    if (_abandoned || !TryWrite(batch))
                     {
-                        long left = batch.Count;
-                        while (reader.TryRead(out _))
-                        {
-                            left++;
-                        }
-
-                        Interlocked.Add(ref _droppedShutdown, left);
+                        CountShutdownLoss(batch, reader);
                         return;
                     }
                 }
@@ -188,6 +206,17 @@ public sealed class ActivityPump : IAsyncDisposable
 
             _stopped.TrySetResult();
         }
+    }
+
+    private void CountShutdownLoss(List<ActivityRecord> batch, ChannelReader<ActivityRecord> reader)
+    {
+        long left = batch.Count;
+        while (reader.TryRead(out _))
+        {
+            left++;
+        }
+
+        Interlocked.Add(ref _droppedShutdown, left);
     }
 
     private bool TryWrite(List<ActivityRecord> batch)

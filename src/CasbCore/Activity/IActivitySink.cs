@@ -28,6 +28,15 @@ public interface IActivitySink : IDisposable
     /// </summary>
     long Refused => 0;
 
+    /// <summary>
+    /// Called from another thread when the gateway stops and waits no longer (its shutdown timeout): ends the write in
+    /// flight, whose records not yet kept stay in the batch, and makes every later one fail at once. Nothing for a sink
+    /// whose writes are short.
+    /// </summary>
+    void Abandon()
+    {
+    }
+
     /// <summary>Why records were refused the last time (<see cref="Refused"/>), for /readyz and the log; null if never.</summary>
     string? LastRefusal => null;
 }

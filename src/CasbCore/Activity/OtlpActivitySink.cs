@@ -37,6 +37,10 @@ public sealed class OtlpActivitySink : IActivitySink
     private readonly TimeProvider _time;
     private readonly OtlpCompression _compression;
 
+    // Cancelled by Abandon (the gateway stopping): a slow receiver's request in flight ends, and no other is sent. Never
+    // disposed: Abandon may come after Dispose, and a source without a timer holds nothing to free.
+    private readonly CancellationTokenSource _abandoned = new();
+
     // Reused for every request (one pump thread calls WriteBatch): a 512-record request is about 1 MB of JSON, which as a
     // new array per request would land on the large object heap each time. They keep the largest request's size.
     private readonly ArrayBufferWriter<byte> _json = new();
@@ -183,6 +187,11 @@ public sealed class OtlpActivitySink : IActivitySink
     public void WriteBatch(List<ActivityRecord> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        if (_abandoned.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The gateway is stopping: no more requests to the collector.");
+        }
+
         if (_time.GetUtcNow() < _notBefore)
         {
             // Retry-After or the backoff: the pump's next tries come back here until the time is up.
@@ -191,6 +200,7 @@ public sealed class OtlpActivitySink : IActivitySink
 
         while (batch.Count > 0)
         {
+            _abandoned.Token.ThrowIfCancellationRequested(); // the records left stay in the batch, counted by the pump
             int count = Math.Min(batch.Count, _recordsPerRequest);
             HttpResponseMessage response;
             try
@@ -242,6 +252,8 @@ public sealed class OtlpActivitySink : IActivitySink
             }
         }
     }
+
+    public void Abandon() => _abandoned.Cancel();
 
     public void Dispose()
     {
@@ -305,7 +317,7 @@ public sealed class OtlpActivitySink : IActivitySink
         }
 
         // Headers only: the status decides what becomes of the records, and the body is read (bounded) only where it adds to that.
-        return _client.Send(request, HttpCompletionOption.ResponseHeadersRead);
+        return _client.Send(request, HttpCompletionOption.ResponseHeadersRead, _abandoned.Token);
     }
 
     /// <summary>
@@ -314,7 +326,8 @@ public sealed class OtlpActivitySink : IActivitySink
     /// </summary>
     private bool TryReadAnswer(HttpResponseMessage response)
     {
-        using var deadline = new CancellationTokenSource(_client.Timeout);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_abandoned.Token);
+        deadline.CancelAfter(_client.Timeout);
         try
         {
             response.Content.LoadIntoBufferAsync(MaxAnswerBytes, deadline.Token).GetAwaiter().GetResult();

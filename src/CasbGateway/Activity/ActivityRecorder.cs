@@ -116,9 +116,15 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => DisposeAsync().AsTask();
+    /// <summary>
+    /// Writes what is queued: all of it to the primary sink, to the collector until <paramref name="cancellationToken"/>
+    /// (the host's shutdown timeout), after which what it has left is counted as lost.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken) => StopPumpsAsync(cancellationToken);
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => new(StopPumpsAsync(CancellationToken.None));
+
+    private async Task StopPumpsAsync(CancellationToken giveUp)
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
@@ -135,7 +141,9 @@ internal sealed partial class ActivityRecorder : IHostedService, IAsyncDisposabl
         FlushSummaries(all: true);
         foreach (ActivityPump pump in _pumps)
         {
-            await pump.DisposeAsync();
+            // The primary sink (files, the database) is always drained: it is the record of what was enforced, and the host's
+            // timeout may be spent already (connections held open to the end). A collector stops waiting when the time is up.
+            await pump.StopAsync(pump == _pumps[0] ? CancellationToken.None : giveUp);
             if (pump.DroppedShutdown > 0)
             {
                 LogShutdownLost(pump.SinkName, pump.DroppedShutdown);

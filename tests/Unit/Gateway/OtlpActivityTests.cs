@@ -214,4 +214,37 @@ public sealed class OtlpActivityTests
         Assert.Equal(correlationId, Assert.Single(await receiver.WaitForLogRecordsAsync(1)).String("casb.correlationId"));
         Assert.DoesNotContain("degraded", await harness.WaitForReadyzAsync("Ready: revision"));
     }
+
+    /// <summary>
+    /// The gateway's stop waits for its activity queues only as long as the host's shutdown timeout: a receiver that
+    /// answers, but slowly, must not hold the process past it (a service manager would kill it then, and the records left
+    /// would be lost uncounted). What is still queued when the time is up is counted as lost at shutdown.
+    /// </summary>
+    [Fact]
+    public async Task A_slow_receiver_holds_the_gateway_stop_no_longer_than_the_shutdown_timeout_and_the_records_left_are_counted()
+    {
+        await using OtlpReceiver receiver = await OtlpReceiver.StartAsync();
+        receiver.AnswerDelay = TimeSpan.FromMilliseconds(250);
+        receiver.MaxRecordsPerRequest = 1; // the sink halves its requests down to one record each: 40 records take 10 s
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(activityOtlp: receiver.Url);
+        var recorder = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<CasbGateway.Activity.ActivityRecorder>(harness.GatewayServices);
+        ActivityPump otlp = recorder.Pumps.Single(p => p.SinkName == "otlp");
+        long before = otlp.Written;
+        foreach (ActivityRecord record in CasbModule.Tests.Activity.OtlpActivitySinkTests.Records(40))
+        {
+            otlp.Write(record);
+        }
+
+        using var shutdown = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        await recorder.StopAsync(shutdown.Token);
+        stopwatch.Stop();
+
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(4), $"the activity recorder took {stopwatch.Elapsed.TotalSeconds:F1} s to stop after a 1 s shutdown timeout");
+        Assert.True(otlp.DroppedShutdown > 0, "no record was counted as lost at shutdown");
+        Assert.Equal(40, otlp.Written - before + otlp.DroppedShutdown);
+        int arrived = receiver.Arrived.Count;
+        await Task.Delay(600);
+        Assert.Equal(arrived, receiver.Arrived.Count); // nothing is sent after the stop
+    }
 }

@@ -48,6 +48,9 @@ internal sealed class OtlpReceiver : IAsyncDisposable
     /// <summary>While set, every request is answered 200 with a partial success whose rejectedLogRecords is this JSON value as it is.</summary>
     public volatile string? AnswerRejected;
 
+    /// <summary>How long the receiver takes before it answers each request (a slow collector).</summary>
+    public TimeSpan AnswerDelay { get; set; }
+
     /// <summary>While true every answer (of any status) is JSON that never ends: whitespace after its first bytes until the client goes away.</summary>
     public volatile bool EndlessBody;
 
@@ -96,6 +99,11 @@ internal sealed class OtlpReceiver : IAsyncDisposable
     private async Task ReceiveAsync(HttpContext context)
     {
         Arrived.Enqueue(context.Request.Path + context.Request.QueryString);
+        if (AnswerDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(AnswerDelay);
+        }
+
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer);
         int wireBytes = (int)buffer.Length;

@@ -85,18 +85,43 @@ public static class StoreCopy
         return new StoreCopyResult(plan.From, plan.To, plan.SourceRevision, revision, plan.Blobs.Keys.ToList(), plan.RemovedBlobs);
     }
 
-    // One store however it was named: a folder with or without a trailing separator or through '..' (the path is made full),
-    // a database through another user or a spelling of its host in another case.
+    // One store however it was named: a folder with or without a trailing separator, through '..' (the path is made full)
+    // or through a symbolic link, a database through another user or a spelling of its host in another case.
     private static bool IsSameStore(IConfigurationStore from, IConfigurationStore to) => (from, to) switch
     {
         (CasbStore a, CasbStore b) => string.Equals(
-            Path.TrimEndingDirectorySeparator(a.Path), Path.TrimEndingDirectorySeparator(b.Path),
+            RealPath(a.Path), RealPath(b.Path),
             OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal),
         (Postgres.PostgresStore a, Postgres.PostgresStore b) =>
             string.Equals(a.Uri.Host, b.Uri.Host, StringComparison.OrdinalIgnoreCase) && a.Uri.Port == b.Uri.Port
             && string.Equals(a.Uri.Database, b.Uri.Database, StringComparison.Ordinal),
         _ => string.Equals(from.Location, to.Location, StringComparison.Ordinal),
     };
+
+    // The folder with every symbolic link on its way resolved, a link's own target too (the part not there yet as spelt);
+    // the full path as it is when a link cannot be read.
+    private static string RealPath(string path, int depth = 0)
+    {
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        try
+        {
+            string resolved = Path.GetPathRoot(full)!;
+            foreach (string part in full[resolved.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+            {
+                resolved = Path.Combine(resolved, part);
+                if (depth < 40 && new DirectoryInfo(resolved).LinkTarget is { } target)
+                {
+                    resolved = RealPath(Path.Combine(Path.GetDirectoryName(resolved)!, target), depth + 1);
+                }
+            }
+
+            return resolved;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return full;
+        }
+    }
 
     // The document, the blobs, and the document again: the same document twice means the blobs read belong to it (a
     // folder store saves a new secret before the document that refers to it and prunes old ones only after; a database

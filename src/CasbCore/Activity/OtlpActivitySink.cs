@@ -234,7 +234,8 @@ public sealed class OtlpActivitySink : IActivitySink
                     continue;
                 }
 
-                string answered = $"the collector at {Authority} answered {(int)status} {response.ReasonPhrase}";
+                // The reason phrase is the receiver's own text, shown in /readyz and the log: escaped as its Status message is.
+                string answered = $"the collector at {Authority} answered {(int)status} {DisplayText.Safe(response.ReasonPhrase)}";
                 if ((int)status is >= 400 and <= 599 && !IsRetryable(status))
                 {
                     // OTLP: must not be retried. The records are dropped, counted, and the rest of the batch goes on.

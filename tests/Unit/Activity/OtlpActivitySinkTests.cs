@@ -179,6 +179,28 @@ public sealed class OtlpActivitySinkTests
         }
     }
 
+    /// <summary>
+    /// A receiver's reason phrase is its own text: it reaches /readyz, the log and the exception the pump keeps only with
+    /// control characters (a terminal escape, a tab) escaped, whether the status is retried or refused.
+    /// </summary>
+    [Theory]
+    [InlineData(400)]
+    [InlineData(503)]
+    public async Task A_reason_phrase_with_control_characters_reaches_the_refusal_and_the_failure_escaped(int status)
+    {
+        await using OtlpReceiver receiver = await OtlpReceiver.StartAsync();
+        receiver.AnswerStatus = status;
+        receiver.AnswerReasonPhrase = "Bad\u001b[2J\u0007\tcollector";
+        using var sink = new OtlpActivitySink(LogsUri(receiver), "edge-1", time: new ManualTimeProvider(Start));
+
+        Exception? failure = Record.Exception(() => sink.WriteBatch(Records(1)));
+
+        string shown = (status == 503 ? failure?.Message : sink.LastRefusal) ?? "";
+        Assert.Contains($"answered {status}", shown);
+        Assert.Contains("collector", shown);
+        Assert.DoesNotContain(shown, char.IsControl);
+    }
+
     [Fact]
     public async Task A_413_halves_the_request_and_a_record_refused_alone_is_dropped_and_counted_while_the_rest_arrive()
     {

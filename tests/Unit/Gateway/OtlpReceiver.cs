@@ -48,6 +48,9 @@ internal sealed class OtlpReceiver : IAsyncDisposable
     /// <summary>While set, every request is answered 200 with a partial success whose rejectedLogRecords is this JSON value as it is.</summary>
     public volatile string? AnswerRejected;
 
+    /// <summary>The reason phrase of the answer when set (a receiver's own words, of any characters).</summary>
+    public volatile string? AnswerReasonPhrase;
+
     /// <summary>How long the receiver takes before it answers each request (a slow collector).</summary>
     public TimeSpan AnswerDelay { get; set; }
 
@@ -120,6 +123,10 @@ internal sealed class OtlpReceiver : IAsyncDisposable
         if (AnswerStatus != 0)
         {
             context.Response.StatusCode = AnswerStatus;
+            if (AnswerReasonPhrase is { } reason)
+            {
+                context.Features.GetRequiredFeature<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>().ReasonPhrase = reason;
+            }
             if (AnswerRetryAfter is { } retryAfter)
             {
                 context.Response.Headers.RetryAfter = retryAfter;

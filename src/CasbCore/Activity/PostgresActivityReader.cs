@@ -185,25 +185,28 @@ public sealed class PostgresActivityReader : IActivityReader
         for (int i = 0; i < wildcard.Length; i++)
         {
             char c = wildcard[i];
-            if (c == '?')
+            if (c is '?' or '*')
             {
-                // A run of n ? is n UTF-16 units, which hold n code points or as few as n/2 (a character beyond the BMP is
-                // two units, one code point to ILIKE's _): at least ceil(n/2) code points, so the database never leaves
-                // out a record the engine's check would keep.
-                int run = 1;
-                while (i + 1 < wildcard.Length && wildcard[i + 1] == '?')
+                // A run of ? and * between two literals (ASCII) or the ends matches whole characters: its n ? are n UTF-16
+                // units, which hold n code points or as few as n/2 (a character beyond the BMP is two units, one code point
+                // to ILIKE's _), and a * between two ? may match nothing ("?*?" is one such character). So at least
+                // ceil(n/2) code points, any more when n > 1 or with a *: the database never leaves out a record the
+                // engine's check would keep.
+                int units = 0;
+                bool star = false;
+                for (; i < wildcard.Length && wildcard[i] is '?' or '*'; i++)
                 {
-                    run++;
-                    i++;
+                    units += wildcard[i] == '?' ? 1 : 0;
+                    star |= wildcard[i] == '*';
                 }
 
-                like.Append('_', (run + 1) / 2).Append(run > 1 ? "%" : "");
+                i--;
+                like.Append('_', (units + 1) / 2).Append(star || units > 1 ? "%" : "");
                 continue;
             }
 
             like.Append(c switch
             {
-                '*' => "%",
                 '%' => @"\%",
                 '_' => @"\_",
                 '\\' => @"\\",

@@ -15,7 +15,9 @@ namespace CasbCore.SignIn;
 /// provider's back-channel logout names: <c>"sid &lt;provider id&gt; &lt;sid&gt;"</c> (every session with that provider
 /// session id) and <c>"sub &lt;provider id&gt; &lt;unix ms&gt; &lt;sub&gt;"</c> (every session of that subject issued before that
 /// time), each with the time its entry may be pruned as its value. They live in the same <c>ended</c> object, so a
-/// gateway of the version before them reads, prunes and rewrites the list without dropping them.
+/// gateway of the version before them reads, prunes and rewrites the list without dropping them. With either, the
+/// logout token's <c>"jti &lt;provider id&gt; &lt;jti&gt;"</c> (<see cref="LogoutTokenKey"/>) is written in the same replace, kept
+/// while the token could be taken, so that a replay of it to any gateway of the store is refused (<see cref="RecordUnlessUsed"/>).
 /// </para>
 /// <para>
 /// An admin's Revoke-CasbSession adds <c>"user &lt;unix ms&gt; &lt;user name&gt;"</c> (<see cref="UserKey"/>): every session whose
@@ -36,6 +38,7 @@ public static class EndedSessions
     private const string SidPrefix = "sid ";
     private const string SubjectPrefix = "sub ";
     private const string UserPrefix = "user ";
+    private const string LogoutTokenPrefix = "jti ";
 
     /// <summary>The key that ends every session of the identity provider's session <paramref name="sid"/> (back-channel logout).</summary>
     public static string ProviderSessionKey(string providerId, string sid) => SidPrefix + providerId + " " + sid;
@@ -43,6 +46,12 @@ public static class EndedSessions
     /// <summary>The key that ends every session of <paramref name="subject"/> issued before <paramref name="before"/> (back-channel logout naming only sub).</summary>
     public static string SubjectKey(string providerId, string subject, DateTimeOffset before) =>
         SubjectPrefix + providerId + " " + before.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + subject;
+
+    /// <summary>
+    /// The key that marks a back-channel logout token (its <paramref name="jti"/>) as taken (<see cref="RecordUnlessUsed"/>).
+    /// It ends no session; a gateway of a version before it keeps it on its rewrites (it prunes by value only).
+    /// </summary>
+    public static string LogoutTokenKey(string providerId, string jti) => LogoutTokenPrefix + providerId + " " + jti;
 
     /// <summary>The subject (as <c>"&lt;provider id&gt; &lt;sub&gt;"</c>) and time of a <see cref="SubjectKey"/>; false for any other key.</summary>
     public static bool TryParseSubjectKey(string key, out string providerSubject, out DateTimeOffset before)
@@ -125,7 +134,24 @@ public static class EndedSessions
     /// store's CasbException when the list cannot be read or written (StoreConflict after many attempts lost to others;
     /// EndedSessionsInvalid when it does not parse): the session has not ended then.
     /// </summary>
-    public static void Record(IConfigurationStore store, string sessionId, DateTimeOffset expires, DateTimeOffset now)
+    public static void Record(IConfigurationStore store, string sessionId, DateTimeOffset expires, DateTimeOffset now) =>
+        RecordWithMarker(store, sessionId, expires, null, default, now);
+
+    /// <summary>
+    /// <see cref="Record"/> of a back-channel logout's key together with its token's <paramref name="marker"/>
+    /// (<see cref="LogoutTokenKey"/>, kept until <paramref name="markerExpires"/>), in the same compare-and-replace, unless the
+    /// marker is in the list already: false then, and nothing is written. So a logout token is taken once by all the gateways
+    /// of the store, whichever it is replayed to, and after a restart. Throws as <see cref="Record"/> does.
+    /// </summary>
+    public static bool RecordUnlessUsed(
+        IConfigurationStore store, string sessionId, DateTimeOffset expires, string marker, DateTimeOffset markerExpires, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(marker);
+        return RecordWithMarker(store, sessionId, expires, marker, markerExpires, now);
+    }
+
+    private static bool RecordWithMarker(
+        IConfigurationStore store, string sessionId, DateTimeOffset expires, string? marker, DateTimeOffset markerExpires, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
@@ -138,6 +164,17 @@ public static class EndedSessions
                 ended.Remove(expired);
             }
 
+            if (marker is not null)
+            {
+                // Read in the attempt that writes: two gateways taking the same token at once cannot both find it absent.
+                if (ended.ContainsKey(marker))
+                {
+                    return false;
+                }
+
+                ended[marker] = markerExpires;
+            }
+
             if (!ended.TryGetValue(sessionId, out DateTimeOffset until) || until < expires)
             {
                 ended[sessionId] = expires;
@@ -146,7 +183,7 @@ public static class EndedSessions
             byte[] after = JsonSerializer.SerializeToUtf8Bytes(new Document { Ended = ended });
             if (before is null ? store.TryAddBlob(BlobName, after) : store.TryReplaceBlob(BlobName, before, after))
             {
-                return;
+                return true;
             }
 
             if (attempt == MaxAttempts)

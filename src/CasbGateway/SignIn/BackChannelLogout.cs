@@ -99,9 +99,12 @@ internal sealed class BackChannelLogout
         DateTimeOffset until = now + signIn.SessionLifetime;
         // A sid is the narrower of the two: section 2.7 ends that provider session's sessions when the token names one.
         string key = logout.Sid is { } sid ? EndedSessions.ProviderSessionKey(providerId, sid) : EndedSessions.SubjectKey(providerId, logout.Subject!, now);
+        bool taken;
         try
         {
-            _endedSessions.End(key, until, now);
+            // The jti's marker in the same write: a token replayed to another gateway of the store, or here after a
+            // restart, is refused there, and never writes a later 'before' time that would end the user's later sessions.
+            taken = _endedSessions.EndUnlessUsed(key, until, EndedSessions.LogoutTokenKey(providerId, logout.Jti), logout.Until, now);
         }
         catch (CasbException ex)
         {
@@ -111,6 +114,12 @@ internal sealed class BackChannelLogout
         }
 
         _validator.Used(logout, now);
+        if (!taken)
+        {
+            await RefuseAsync(context, feature, StatusCodes.Status400BadRequest, "invalid_request", $"the logout token {logout.Jti} was used before", host);
+            return;
+        }
+
         _log.LogBackChannelLogout(host, logout.Sid is { } ended ? "provider session " + ended : "user " + logout.Subject);
         feature.Succeeded(ActivityKinds.SignOut, logout.Subject);
         context.Response.StatusCode = StatusCodes.Status200OK;

@@ -117,6 +117,26 @@ internal sealed partial class EndedSessionSet
     }
 
     /// <summary>
+    /// <see cref="End"/> of a back-channel logout's key, with its token's marker (<see cref="EndedSessions.RecordUnlessUsed"/>)
+    /// in the same write: false, and nothing ended, when another gateway of the store (or this one before a restart) took
+    /// the token already.
+    /// </summary>
+    public bool EndUnlessUsed(string key, DateTimeOffset expires, string marker, DateTimeOffset markerExpires, DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            if (!EndedSessions.RecordUnlessUsed(_store, key, expires, marker, markerExpires, now))
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _ended, Index.Of(Volatile.Read(ref _ended).Keys.Append(key).Append(marker)));
+            _read = null;
+            return true;
+        }
+    }
+
+    /// <summary>
     /// Ends a sign-in session by its ticket (<see cref="End"/>): its id, until the ticket expires (the longest lifetime a
     /// session may have when the ticket says nothing). Null when the ticket has no id (issued before ids: refused anyway).
     /// </summary>

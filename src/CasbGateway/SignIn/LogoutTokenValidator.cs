@@ -12,7 +12,8 @@ namespace CasbGateway.SignIn;
 /// Validates an OpenID Connect Back-Channel Logout 1.0 logout token (section 2.6) with the identity provider's signing
 /// keys from the metadata the OpenID Connect handler uses: signature, issuer, audience (the client id), iat and exp, the
 /// back-channel logout event, sid or sub, no nonce (an ID token is never taken for a logout token), a jti seen by this
-/// gateway only once while the token lives.
+/// gateway only once while the token lives (a fast path: the store's list refuses a jti taken by any gateway of the store,
+/// <see cref="BackChannelLogout"/>).
 /// </summary>
 internal sealed class LogoutTokenValidator
 {
@@ -119,7 +120,7 @@ internal sealed class LogoutTokenValidator
             throw new LogoutTokenException($"the logout token {jti} was used before");
         }
 
-        return new LogoutToken(sid, subject, replayKey, expires + ClockSkew);
+        return new LogoutToken(sid, subject, jti, replayKey, expires + ClockSkew);
     }
 
     /// <summary>Remembers a logout token that ended its sessions, so that the same token is refused until it expires.</summary>
@@ -173,8 +174,8 @@ internal sealed class LogoutTokenValidator
     }
 }
 
-/// <summary>What a valid logout token names, and until when its jti is remembered.</summary>
-internal sealed record LogoutToken(string? Sid, string? Subject, string ReplayKey, DateTimeOffset Until);
+/// <summary>What a valid logout token names, its jti, and until when its jti is remembered (here and in the store's list).</summary>
+internal sealed record LogoutToken(string? Sid, string? Subject, string Jti, string ReplayKey, DateTimeOffset Until);
 
 /// <summary>A logout token the gateway refuses (400 invalid_request), with why.</summary>
 internal sealed class LogoutTokenException(string message, Exception? inner = null) : Exception(message, inner);

@@ -149,6 +149,72 @@ public sealed class EndedSessionsTests : IDisposable
     }
 
     [Fact]
+    public void A_logout_tokens_marker_refuses_its_replay_on_another_store_object_and_nothing_is_written()
+    {
+        string marker = EndedSessions.LogoutTokenKey("idp1", "jti-1");
+        string first = EndedSessions.SubjectKey("idp1", "bob", Now);
+        Assert.True(EndedSessions.RecordUnlessUsed(new CasbStore(_folder), first, Now.AddHours(1), marker, Now.AddMinutes(10), Now));
+        byte[] written = new CasbStore(_folder).ReadBlob(EndedSessions.BlobName)!;
+
+        // Another gateway (its own store object on the folder), a minute later: the same token would end bob's later sessions.
+        Assert.False(EndedSessions.RecordUnlessUsed(
+            new CasbStore(_folder), EndedSessions.SubjectKey("idp1", "bob", Now.AddMinutes(1)), Now.AddHours(1), marker, Now.AddMinutes(10), Now.AddMinutes(1)));
+
+        Assert.Equal(written, new CasbStore(_folder).ReadBlob(EndedSessions.BlobName));
+        Assert.Equal([marker, first], EndedSessions.Read(new CasbStore(_folder)).Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(Now.AddMinutes(10), EndedSessions.Read(new CasbStore(_folder))[marker]);
+
+        // Another token's jti is no replay.
+        Assert.True(EndedSessions.RecordUnlessUsed(
+            new CasbStore(_folder), EndedSessions.ProviderSessionKey("idp1", "s"), Now.AddHours(1), EndedSessions.LogoutTokenKey("idp1", "jti-2"), Now.AddMinutes(10), Now));
+    }
+
+    [Fact]
+    public void Gateways_taking_the_same_logout_token_at_the_same_time_record_it_once()
+    {
+        string marker = EndedSessions.LogoutTokenKey("idp1", "jti-1");
+        string[] keys = Enumerable.Range(0, 12).Select(i => EndedSessions.SubjectKey("idp1", "bob", Now.AddMilliseconds(i))).ToArray();
+        int taken = 0;
+
+        // Each its own store object on the one folder, as gateways of a folder store are.
+        Parallel.ForEach(keys, new ParallelOptions { MaxDegreeOfParallelism = 6 }, key =>
+        {
+            if (EndedSessions.RecordUnlessUsed(new CasbStore(_folder), key, Now.AddHours(1), marker, Now.AddMinutes(10), Now))
+            {
+                Interlocked.Increment(ref taken);
+            }
+        });
+
+        Assert.Equal(1, taken);
+        IReadOnlyDictionary<string, DateTimeOffset> ended = EndedSessions.Read(new CasbStore(_folder));
+        Assert.Equal(2, ended.Count);
+        Assert.Contains(marker, ended.Keys);
+        Assert.Single(ended.Keys, k => k.StartsWith("sub ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_logout_tokens_marker_is_kept_by_plain_rewrites_until_its_expiry_and_is_no_session()
+    {
+        var store = new CasbStore(_folder);
+        string marker = EndedSessions.LogoutTokenKey("idp1", "jti with spaces");
+        Assert.True(EndedSessions.RecordUnlessUsed(store, EndedSessions.ProviderSessionKey("idp1", "s"), Now.AddHours(1), marker, Now.AddMinutes(10), Now));
+
+        // A gateway of the version before markers writes through Record, which prunes by value only: the marker stays.
+        EndedSessions.Record(store, "session", Now.AddHours(8), Now.AddMinutes(1));
+        EndedSessions.RevokeUser(store, "bob", Now.AddMinutes(2));
+        Assert.Contains(marker, EndedSessions.Read(store).Keys);
+        var set = new CasbGateway.SignIn.EndedSessionSet(store, Microsoft.Extensions.Logging.Abstractions.NullLogger<CasbGateway.SignIn.EndedSessionSet>.Instance);
+        Assert.True(set.Refresh());
+        Assert.False(set.Ends("jti-free-session", "idp1", "other-sid", "alice", Now));
+        Assert.False(EndedSessions.TryParseSubjectKey(marker, out _, out _));
+        Assert.False(EndedSessions.TryParseUserKey(marker, out _, out _));
+
+        // Past its expiry and the clock margin, it is pruned like any entry (the token itself is expired by then).
+        EndedSessions.Record(store, "later", Now.AddHours(8), Now.AddMinutes(10) + EndedSessions.ClockMargin);
+        Assert.DoesNotContain(marker, EndedSessions.Read(store).Keys);
+    }
+
+    [Fact]
     public void Keys_a_gateway_does_not_know_survive_its_rewrite_of_the_list_until_their_own_expiry()
     {
         // What a later version might write: this version's Record prunes by value only, as the version before it did.

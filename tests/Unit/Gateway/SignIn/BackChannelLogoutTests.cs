@@ -53,8 +53,12 @@ public sealed class BackChannelLogoutTests : IClassFixture<SignInFixture>
         Assert.Equal(ActivityKinds.Success, record.Outcome);
         Assert.Equal("/.casb/backchannel-logout", record.Path);
         Assert.Equal(200, record.HttpStatus);
-        Assert.Equal(EndedSessions.ProviderSessionKey(harness.Gateway.Store.Load().IdentityProvider!.Id, TestIdentityProvider.SessionIdOf(SignInHarness.Admin)),
-            Assert.Single(EndedSessions.Read(harness.Gateway.Store)).Key);
+        // The sid's key, and the token's jti marker written with it (a replay to any gateway of the store is refused).
+        string providerId = harness.Gateway.Store.Load().IdentityProvider!.Id;
+        string jti = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).Id;
+        Assert.Equal(
+            [EndedSessions.LogoutTokenKey(providerId, jti), EndedSessions.ProviderSessionKey(providerId, TestIdentityProvider.SessionIdOf(SignInHarness.Admin))],
+            EndedSessions.Read(harness.Gateway.Store).Keys.Order(StringComparer.Ordinal));
 
         // The same token again is a replay.
         using HttpResponseMessage replayed = await PostLogoutAsync(harness, token);
@@ -125,6 +129,58 @@ public sealed class BackChannelLogoutTests : IClassFixture<SignInFixture>
         }
 
         Assert.Equal(HttpStatusCode.Redirect, status);
+    }
+
+    /// <summary>
+    /// A captured sub-only logout token replayed to another gateway of the store (which has not seen its jti) within its
+    /// validity window: were it taken again, it would write a later 'before' time and end the sessions the user signed in
+    /// with after the real logout. The jti is refused through the store's list, in the same write as the logout.
+    /// </summary>
+    [Fact]
+    public async Task A_logout_token_replayed_to_another_replica_is_refused_and_later_sessions_go_on()
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture, replicas: 1);
+        Uri replica = Assert.Single(harness.Gateway.ReplicaUrls);
+        string token = _fixture.Idp.CreateLogoutToken(subject: SignInHarness.Admin);
+        using (HttpResponseMessage logout = await PostLogoutAsync(harness, token))
+        {
+            Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
+        }
+
+        // The user signs in again after the real logout, at each gateway.
+        harness.Time.Offset = TimeSpan.FromSeconds(2);
+        using SignInHarness.Browser here = harness.CreateBrowser();
+        (await here.SignInAsync(SignInHarness.Admin)).Dispose();
+        using SignInHarness.Browser there = harness.CreateBrowser(gateway: replica);
+        (await there.SignInAsync(SignInHarness.Admin)).Dispose();
+        string[] fresh = [here.SessionCookie!.Value, there.Cookies.GetCookies(replica)[CasbGateway.SignIn.SignInSchemes.SessionCookie]!.Value];
+
+        harness.Time.Offset = TimeSpan.FromSeconds(4);
+        using (HttpResponseMessage replayed = await PostLogoutAsync(harness, token, replica))
+        {
+            string body = await replayed.Content.ReadAsStringAsync();
+            Assert.True(replayed.StatusCode == HttpStatusCode.BadRequest, $"{(int)replayed.StatusCode} {body}");
+            Assert.True(replayed.Headers.CacheControl!.NoStore);
+            using JsonDocument error = JsonDocument.Parse(body);
+            Assert.Equal("invalid_request", error.RootElement.GetProperty("error").GetString());
+            Assert.Contains("used before", error.RootElement.GetProperty("error_description").GetString(), StringComparison.Ordinal);
+        }
+
+        ActivityRecord record = await RecordAsync(harness, r => r.Kind == ActivityKinds.SignOut && r.Outcome == ActivityKinds.Failure);
+        Assert.Equal("logout_token_invalid", record.FailureReason);
+        Assert.Equal(400, record.HttpStatus);
+        Assert.Single(EndedSessions.Read(harness.Gateway.Store).Keys, k => k.StartsWith("sub ", StringComparison.Ordinal));
+
+        // Past both gateways' poll of the list (500 ms here): the sessions begun after the logout go on at both.
+        await Task.Delay(1500);
+        foreach (Uri gateway in (Uri[])[harness.Gateway.GatewayUrl, replica])
+        {
+            foreach (string cookie in fresh)
+            {
+                using HttpResponseMessage page = await ReplayAsync(harness, gateway, cookie, "/later");
+                Assert.True(page.StatusCode == HttpStatusCode.OK, $"{gateway}: {(int)page.StatusCode}");
+            }
+        }
     }
 
     [Fact]
@@ -297,19 +353,19 @@ public sealed class BackChannelLogoutTests : IClassFixture<SignInFixture>
     }
 
     /// <summary>What the identity provider sends: a POST of the form logout_token=..., no cookies, no browser.</summary>
-    private static async Task<HttpResponseMessage> PostLogoutAsync(SignInHarness harness, string? token)
+    private static async Task<HttpResponseMessage> PostLogoutAsync(SignInHarness harness, string? token, Uri? gateway = null)
     {
-        using HttpClient provider = Provider(harness);
+        using HttpClient provider = Provider(harness, gateway);
         var form = new FormUrlEncodedContent(token is null ? [] : [new KeyValuePair<string, string>("logout_token", token)]);
         HttpResponseMessage response = await provider.PostAsync("/.casb/backchannel-logout", form);
         await response.Content.LoadIntoBufferAsync();
         return response;
     }
 
-    private static HttpClient Provider(SignInHarness harness)
+    private static HttpClient Provider(SignInHarness harness, Uri? gateway = null)
     {
         var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false };
         handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-        return new HttpClient(handler) { BaseAddress = harness.Gateway.GatewayUrl };
+        return new HttpClient(handler) { BaseAddress = gateway ?? harness.Gateway.GatewayUrl };
     }
 }

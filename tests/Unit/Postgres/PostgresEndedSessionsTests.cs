@@ -79,4 +79,42 @@ public sealed class PostgresEndedSessionsTests(PostgresFixture postgres)
             stores.ForEach(s => s.Dispose());
         }
     }
+
+    [Fact]
+    public void Gateways_taking_the_same_logout_token_at_the_same_time_record_it_once_and_a_replay_writes_nothing()
+    {
+        string uri = postgres.CreateStoreUri(nameof(PostgresEndedSessionsTests));
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        string marker = EndedSessions.LogoutTokenKey("idp1", "jti-1");
+        var stores = Enumerable.Range(0, 4).Select(_ => new PostgresStore(PostgresStoreUri.Parse(uri))).ToList();
+        try
+        {
+            string[] keys = Enumerable.Range(0, 12).Select(i => EndedSessions.SubjectKey("idp1", "bob", now.AddMilliseconds(i))).ToArray();
+            int taken = 0;
+
+            Parallel.For(0, keys.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+            {
+                if (EndedSessions.RecordUnlessUsed(stores[i & 3], keys[i], now.AddHours(1), marker, now.AddMinutes(10), now))
+                {
+                    Interlocked.Increment(ref taken);
+                }
+            });
+
+            Assert.Equal(1, taken);
+            IReadOnlyDictionary<string, DateTimeOffset> ended = EndedSessions.Read(stores[1]);
+            Assert.Equal(2, ended.Count);
+            Assert.Equal(now.AddMinutes(10), ended[marker]);
+            Assert.Single(ended.Keys, k => k.StartsWith("sub ", StringComparison.Ordinal));
+
+            // The same token a minute later, at another gateway: refused, and the list is left as it was.
+            byte[] written = stores[2].ReadBlob(EndedSessions.BlobName)!;
+            Assert.False(EndedSessions.RecordUnlessUsed(
+                stores[3], EndedSessions.SubjectKey("idp1", "bob", now.AddMinutes(1)), now.AddHours(1), marker, now.AddMinutes(10), now.AddMinutes(1)));
+            Assert.Equal(written, stores[0].ReadBlob(EndedSessions.BlobName));
+        }
+        finally
+        {
+            stores.ForEach(s => s.Dispose());
+        }
+    }
 }

@@ -117,4 +117,54 @@ public sealed class PostgresEndedSessionsTests(PostgresFixture postgres)
             stores.ForEach(s => s.Dispose());
         }
     }
+
+    [Fact]
+    public async Task Revoking_a_user_on_a_database_store_reaches_another_gateway_by_the_notification_without_a_poll()
+    {
+        string uri = postgres.CreateStoreUri(nameof(PostgresEndedSessionsTests));
+        using var replicaStore = new PostgresStore(PostgresStoreUri.Parse(uri));
+        using var adminStore = new PostgresStore(PostgresStoreUri.Parse(uri));
+        adminStore.Update((c, secrets) =>
+        {
+            c.Apps.Add(new AppEntry { Name = "Portal", Upstream = "https://portal.internal", Hostnames = { "portal.contoso.com" }, SignIn = SignInMode.Required });
+            IdentityProviderCatalog.Set(c, secrets, new IdentityProviderChange
+            {
+                Name = "IdP", Authority = "https://idp.contoso.com/", ClientId = "gateway", ClientSecret = "secret",
+            }, DateTimeOffset.UtcNow);
+            return c;
+        });
+        using ServiceProvider services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        // Polling once an hour: only the notification can bring the revocation within the test's wait.
+        var options = new GatewayOptions { StorePath = uri, ConfigurationPollInterval = TimeSpan.FromHours(1) };
+        using var monitor = new ConfigurationMonitor(
+            options, replicaStore, new GatewayMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger<ConfigurationMonitor>.Instance);
+        monitor.LoadInitial();
+        var replica = new EndedSessionSet(replicaStore, NullLogger<EndedSessionSet>.Instance);
+        replica.Follow(monitor);
+        Assert.True(replica.Refresh());
+        await monitor.StartAsync(CancellationToken.None);
+        await Task.Delay(500); // the listener connects (and checks once)
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        System.Security.Claims.ClaimsPrincipal Session(string user) =>
+            new(new System.Security.Claims.ClaimsIdentity([new System.Security.Claims.Claim("preferred_username", user)], "test"));
+
+        // What Revoke-CasbSession -UserName does on the admin's machine.
+        EndedSessions.RevokedSessions revoked = EndedSessions.RevokeUser(adminStore, " Alice@Contoso.com ", now);
+
+        Assert.Equal("Alice@Contoso.com", revoked.UserName);
+        string key = EndedSessions.UserKey("Alice@Contoso.com", revoked.RevokedBefore);
+        Assert.Equal(revoked.RevokedBefore.AddMinutes(IdentityProviderRules.MaxSessionLifetimeMinutes), Assert.Single(EndedSessions.Read(replicaStore)).Value);
+        Assert.Equal(key, Assert.Single(EndedSessions.Read(replicaStore)).Key);
+        for (int i = 0; i < 100 && !replica.EndsUser(Session("alice@contoso.com"), "preferred_username", now.AddMinutes(-1)); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(replica.EndsUser(Session("alice@contoso.com"), "preferred_username", now.AddMinutes(-1)));
+        // A session she signs in with afterwards, and another user's, go on.
+        Assert.False(replica.EndsUser(Session("alice@contoso.com"), "preferred_username", revoked.RevokedBefore));
+        Assert.False(replica.EndsUser(Session("bob@contoso.com"), "preferred_username", now.AddMinutes(-1)));
+        Assert.Null(replica.Problem);
+        await monitor.StopAsync(CancellationToken.None);
+    }
 }

@@ -86,7 +86,8 @@ public sealed class TestIdentityProvider : IAsyncDisposable
         bool logoutEvent = true,
         bool nonce = false,
         bool wrongKey = false,
-        DateTimeOffset? issuedAt = null)
+        DateTimeOffset? issuedAt = null,
+        TimeSpan? lifetime = null)
     {
         var server = _app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<OpenIddict.Server.OpenIddictServerOptions>>().CurrentValue;
         Microsoft.IdentityModel.Tokens.SigningCredentials signing = wrongKey
@@ -125,7 +126,7 @@ public sealed class TestIdentityProvider : IAsyncDisposable
         {
             Issuer = issuer ?? Authority.ToString(),
             Audience = audience ?? _options.ClientId,
-            Expires = (iat + TimeSpan.FromMinutes(2)).UtcDateTime,
+            Expires = (iat + (lifetime ?? TimeSpan.FromMinutes(2))).UtcDateTime,
             Claims = claims,
             TokenType = "logout+jwt",
             SigningCredentials = signing,

@@ -120,7 +120,9 @@ internal sealed class LogoutTokenValidator
             throw new LogoutTokenException($"the logout token {jti} was used before");
         }
 
-        return new LogoutToken(sid, subject, jti, replayKey, expires + ClockSkew);
+        // Remembered while it could be taken: until its exp, but never past the age at which its iat refuses it anyway (a
+        // provider's distant exp would otherwise keep its marker in the store's list as long).
+        return new LogoutToken(sid, subject, jti, replayKey, (expires < issued + MaxAge ? expires : issued + MaxAge) + ClockSkew);
     }
 
     /// <summary>Remembers a logout token that ended its sessions, so that the same token is refused until it expires.</summary>

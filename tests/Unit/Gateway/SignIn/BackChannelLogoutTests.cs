@@ -67,6 +67,25 @@ public sealed class BackChannelLogoutTests : IClassFixture<SignInFixture>
     }
 
     [Fact]
+    public async Task A_logout_tokens_marker_stays_in_the_list_no_longer_than_its_iat_lets_it_be_taken_whatever_its_exp()
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(
+            _fixture, identityProvider: new TestIdentityProviderOptions { Users = SignInHarness.IdpOptions.Users, IssueSessionIds = true });
+        DateTimeOffset issued = DateTimeOffset.UtcNow;
+        string token = harness.Idp.CreateLogoutToken(sid: TestIdentityProvider.SessionIdOf(SignInHarness.Admin), issuedAt: issued, lifetime: TimeSpan.FromDays(365));
+
+        using (HttpResponseMessage logout = await PostLogoutAsync(harness, token))
+        {
+            Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
+        }
+
+        string providerId = harness.Gateway.Store.Load().IdentityProvider!.Id;
+        DateTimeOffset kept = EndedSessions.Read(harness.Gateway.Store)[EndedSessions.LogoutTokenKey(providerId, new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).Id)];
+        // Refused by its iat after MaxAge (and the clock skew), so remembered that long, not for the year its exp names.
+        Assert.InRange(kept, issued.AddSeconds(-1) + CasbGateway.SignIn.LogoutTokenValidator.MaxAge + CasbGateway.SignIn.LogoutTokenValidator.ClockSkew, issued.AddSeconds(1) + CasbGateway.SignIn.LogoutTokenValidator.MaxAge + CasbGateway.SignIn.LogoutTokenValidator.ClockSkew);
+    }
+
+    [Fact]
     public async Task A_logout_token_naming_only_the_subject_ends_the_users_sessions_issued_before_it()
     {
         await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);

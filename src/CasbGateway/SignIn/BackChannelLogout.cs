@@ -99,12 +99,14 @@ internal sealed class BackChannelLogout
         DateTimeOffset until = now + signIn.SessionLifetime;
         // A sid is the narrower of the two: section 2.7 ends that provider session's sessions when the token names one.
         string key = logout.Sid is { } sid ? EndedSessions.ProviderSessionKey(providerId, sid) : EndedSessions.SubjectKey(providerId, logout.Subject!, now);
+        string marker = EndedSessions.LogoutTokenKey(providerId, logout.Jti);
         bool taken;
         try
         {
             // The jti's marker in the same write: a token replayed to another gateway of the store, or here after a
             // restart, is refused there, and never writes a later 'before' time that would end the user's later sessions.
-            taken = _endedSessions.EndUnlessUsed(key, until, EndedSessions.LogoutTokenKey(providerId, logout.Jti), logout.Until, now);
+            // One this gateway has seen taken (its own list) is refused without a write.
+            taken = !_endedSessions.Contains(marker) && _endedSessions.EndUnlessUsed(key, until, marker, logout.Until, now);
         }
         catch (CasbException ex)
         {
@@ -113,7 +115,6 @@ internal sealed class BackChannelLogout
             return;
         }
 
-        _validator.Used(logout, now);
         if (!taken)
         {
             await RefuseAsync(context, feature, StatusCodes.Status400BadRequest, "invalid_request", $"the logout token {logout.Jti} was used before", host);

@@ -31,7 +31,8 @@ internal sealed partial class EndedSessionSet
     /// <summary>Why the list last failed to be read (the set read before it is in use), or null.</summary>
     public string? Problem => Volatile.Read(ref _problem);
 
-    public bool Contains(string sessionId) => Volatile.Read(ref _ended).Keys.Contains(sessionId);
+    /// <summary>Whether this gateway's copy of the list holds <paramref name="key"/> (a session id, or a logout token's marker).</summary>
+    public bool Contains(string key) => Volatile.Read(ref _ended).Keys.Contains(key);
 
     /// <summary>
     /// Whether the session is ended: its own id signed out, its provider session (<paramref name="sid"/>) ended by the

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -11,9 +10,8 @@ namespace CasbGateway.SignIn;
 /// <summary>
 /// Validates an OpenID Connect Back-Channel Logout 1.0 logout token (section 2.6) with the identity provider's signing
 /// keys from the metadata the OpenID Connect handler uses: signature, issuer, audience (the client id), iat and exp, the
-/// back-channel logout event, sid or sub, no nonce (an ID token is never taken for a logout token), a jti seen by this
-/// gateway only once while the token lives (a fast path: the store's list refuses a jti taken by any gateway of the store,
-/// <see cref="BackChannelLogout"/>).
+/// back-channel logout event, sid or sub, no nonce (an ID token is never taken for a logout token), a jti. That a jti is
+/// taken once is the store's list's to say, for every gateway of the store (<see cref="BackChannelLogout"/>).
 /// </summary>
 internal sealed class LogoutTokenValidator
 {
@@ -25,10 +23,7 @@ internal sealed class LogoutTokenValidator
     /// <summary>How old a logout token may be when it arrives (iat), whatever its exp says.</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(10);
 
-    private const int PruneAbove = 1024;
-
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _seen = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The logout token's sid, sub and jti. Throws <see cref="LogoutTokenException"/> for a token that is not valid;
@@ -114,32 +109,9 @@ internal sealed class LogoutTokenValidator
             throw new LogoutTokenException("the logout token has no jti");
         }
 
-        string replayKey = jwt.Issuer + " " + jti;
-        if (_seen.TryGetValue(replayKey, out DateTimeOffset until) && until > now)
-        {
-            throw new LogoutTokenException($"the logout token {jti} was used before");
-        }
-
         // Remembered while it could be taken: until its exp, but never past the age at which its iat refuses it anyway (a
         // provider's distant exp would otherwise keep its marker in the store's list as long).
-        return new LogoutToken(sid, subject, jti, replayKey, (expires < issued + MaxAge ? expires : issued + MaxAge) + ClockSkew);
-    }
-
-    /// <summary>Remembers a logout token that ended its sessions, so that the same token is refused until it expires.</summary>
-    public void Used(LogoutToken token, DateTimeOffset now)
-    {
-        if (_seen.Count > PruneAbove)
-        {
-            foreach (KeyValuePair<string, DateTimeOffset> old in _seen)
-            {
-                if (old.Value <= now)
-                {
-                    _seen.TryRemove(old);
-                }
-            }
-        }
-
-        _seen[token.ReplayKey] = token.Until;
+        return new LogoutToken(sid, subject, jti, (expires < issued + MaxAge ? expires : issued + MaxAge) + ClockSkew);
     }
 
     private static TokenValidationParameters Parameters(OpenIdConnectConfiguration configuration, string clientId) => new()
@@ -176,8 +148,8 @@ internal sealed class LogoutTokenValidator
     }
 }
 
-/// <summary>What a valid logout token names, its jti, and until when its jti is remembered (here and in the store's list).</summary>
-internal sealed record LogoutToken(string? Sid, string? Subject, string Jti, string ReplayKey, DateTimeOffset Until);
+/// <summary>What a valid logout token names, its jti, and until when its jti is remembered in the store's list.</summary>
+internal sealed record LogoutToken(string? Sid, string? Subject, string Jti, DateTimeOffset Until);
 
 /// <summary>A logout token the gateway refuses (400 invalid_request), with why.</summary>
 internal sealed class LogoutTokenException(string message, Exception? inner = null) : Exception(message, inner);

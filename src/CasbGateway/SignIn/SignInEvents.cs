@@ -23,7 +23,7 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
     public override async Task TokenValidated(TokenValidatedContext context)
     {
         CasbCore.Model.IdentityProviderEntry provider = _signIn.Provider;
-        KeyValuePair<string, string>[] claims = context.Principal!.Claims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value)).ToArray();
+        KeyValuePair<string, string>[] claims = SignInSchemes.ClaimsOf(context.Principal!);
         List<KeyValuePair<string, string>> kept = claims.Where(c => SignInClaims.KeptClaims.Contains(c.Key, StringComparer.Ordinal)).ToList();
         string? user = SignInClaims.UserOf(kept, provider.UserClaim);
         if (user is null)

@@ -34,7 +34,11 @@ internal static class SignInSchemes
     /// sign-outs and Revoke-CasbSession's lookup. Never the identity's Name, which is the claim named at sign-in, untrimmed.
     /// </summary>
     public static string? UserOf(System.Security.Claims.ClaimsPrincipal? principal, string userClaim) =>
-        principal is null ? null : CasbCore.SignIn.SignInClaims.UserOf(principal.Claims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value)).ToArray(), userClaim);
+        principal is null ? null : CasbCore.SignIn.SignInClaims.UserOf(ClaimsOf(principal), userClaim);
+
+    /// <summary>A principal's claims as the engine reads them (type and value, in order).</summary>
+    public static KeyValuePair<string, string>[] ClaimsOf(System.Security.Claims.ClaimsPrincipal principal) =>
+        principal.Claims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value)).ToArray();
 
     public static string? SessionIdOf(Microsoft.AspNetCore.Authentication.AuthenticationProperties properties) =>
         properties.Items.TryGetValue(SessionIdItem, out string? id) && !string.IsNullOrEmpty(id) ? id : null;

@@ -43,7 +43,7 @@ internal sealed class SignInSessionMiddleware
         AuthenticateResult session = await context.AuthenticateAsync(SignInSchemes.Session);
         if (session.Succeeded && session.Principal is { } principal)
         {
-            feature.SignInClaims = principal.Claims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value)).ToArray();
+            feature.SignInClaims = SignInSchemes.ClaimsOf(principal);
         }
         else if (context.Request.Cookies.ContainsKey(SignInSchemes.SessionCookie))
         {

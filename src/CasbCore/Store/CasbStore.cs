@@ -378,7 +378,13 @@ public sealed class CasbStore : IConfigurationStore
 
     public void WriteBlob(string name, ReadOnlySpan<byte> content) => WriteBlobFile(BlobFile(name), content, overwrite: true);
 
-    public bool TryAddBlob(string name, ReadOnlySpan<byte> content) => WriteBlobFile(BlobFile(name), content, overwrite: false);
+    public bool TryAddBlob(string name, ReadOnlySpan<byte> content)
+    {
+        // Under the store's lock, as TryReplaceBlob: WriteBlobFile's "not there yet" check and its move are two steps, and
+        // two writers creating one blob at once would both pass the check, the second move replacing the first file.
+        using FileStream storeLock = AcquireLock();
+        return WriteBlobFile(BlobFile(name), content, overwrite: false);
+    }
 
     public bool TryReplaceBlob(string name, ReadOnlySpan<byte> expected, ReadOnlySpan<byte> content)
     {

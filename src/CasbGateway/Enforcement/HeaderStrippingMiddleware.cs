@@ -41,6 +41,12 @@ internal sealed class HeaderStrippingMiddleware
                 feature.TrustedForwardedFor = forwardedFor;
                 feature.ClientAddress = client;
             }
+            else
+            {
+                // A trusted proxy that names no client relays someone the gateway cannot see: the client is unknown (in no
+                // range), never the proxy, whose address an office range may hold. Every client it relayed would be inside.
+                feature.ClientAddress = null;
+            }
         }
 
         Strip(headers, feature.State?.IdentityHeader);
@@ -70,9 +76,11 @@ internal sealed class HeaderStrippingMiddleware
     }
 
     /// <summary>
-    /// The client's address as the engine reads it, for a request that has not been through this middleware yet (the
-    /// gateway's own endpoints): behind a trusted proxy the right-most X-Forwarded-For or Forwarded entry, else the peer (IPv4-mapped
-    /// addresses unmapped).
+    /// The caller of the gateway's own endpoints (/healthz, /readyz, /metrics), for a request that has not been through
+    /// this middleware: behind a trusted proxy the right-most X-Forwarded-For or Forwarded entry as the engine reads it,
+    /// else the peer (IPv4-mapped addresses unmapped). Unlike the engine, a trusted proxy that names no client is taken for
+    /// itself here: it probes /healthz itself, and so does Start-CasbGateway over loopback, where a proxy on the gateway's
+    /// own host is often trusted.
     /// </summary>
     internal static IPAddress? ClientAddress(EngineState? state, IPAddress? peer, IHeaderDictionary headers)
     {

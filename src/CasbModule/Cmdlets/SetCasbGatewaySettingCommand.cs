@@ -54,7 +54,7 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
     [Parameter]
     public RevocationCheckMode RevocationMode { get; set; }
 
-    /// <summary><para>Addresses or CIDR ranges of sign-in proxies whose identity header is honoured. An empty array removes them all.</para></summary>
+    /// <summary><para>Addresses or CIDR ranges of sign-in proxies whose identity header is honoured. An empty array removes them all. A request from one of them has the client address its X-Forwarded-For (or Forwarded) header names last; without either header the client's address is unknown (in no IP range), never the proxy's own. List the proxies themselves, not the ranges their clients are in: a client inside a listed range is taken for a proxy.</para></summary>
     [Parameter]
     [AllowEmptyCollection]
     public string[]? TrustedProxy { get; set; }

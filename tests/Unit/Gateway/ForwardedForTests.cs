@@ -42,8 +42,19 @@ public sealed class ForwardedForTests
     [InlineData("203.0.113.7", "for=10.0.0.1", null)]
     [InlineData("10.0.0.1, 203.0.113.7", "for=10.0.0.1, for=203.0.113.7", "203.0.113.7")]
     public Task A_forwarded_header_from_a_trusted_proxy_is_read_as_x_forwarded_for_is_and_a_disagreement_is_an_unknown_client(
-        string? forwardedFor, string forwarded, string? clientAddress) =>
+        string? forwardedFor, string? forwarded, string? clientAddress) =>
         BlockedOutsideAsync(forwardedFor, forwarded, clientAddress);
+
+    /// <summary>
+    /// A trusted proxy that sends neither header relays a client it does not name: the client is unknown, not the proxy
+    /// inside the office range (which put every client it relayed inside). Blank headers name no one either.
+    /// </summary>
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("", null)]
+    [InlineData(" ", "")]
+    public Task A_trusted_proxy_that_names_no_client_relays_an_unknown_client_not_itself(string? forwardedFor, string? forwarded) =>
+        BlockedOutsideAsync(forwardedFor, forwarded, null);
 
     private static async Task BlockedOutsideAsync(string? forwardedFor, string? forwarded, string? clientAddress)
     {

@@ -107,10 +107,12 @@ public sealed class GeneratedPolicyAgreementTests : IClassFixture<LabPkiFixture>
                         ["uri"] = $"https://{probe.Host}:{harness.GatewayUrl.Port}/mail",
                         ["user"] = probe.User,
                         ["agent"] = probe.UserAgent,
-                        ["ip"] = probe.Address ?? "127.0.0.1",
+                        // The proxy (loopback, trusted) names no client without X-Forwarded-For: an unknown client, as no -IPAddress.
+                        ["ip"] = probe.Address,
                         ["certificate"] = certificate,
                     };
-                    string script = "Test-CasbAccess -StorePath $store -Uri $uri -IPAddress $ip"
+                    string script = "Test-CasbAccess -StorePath $store -Uri $uri"
+                        + (probe.Address is null ? "" : " -IPAddress $ip")
                         + (probe.User is null ? "" : " -User $user")
                         + (probe.UserAgent is null ? "" : " -UserAgent $agent")
                         + (certificate is null ? "" : " -Certificate $certificate");

@@ -58,6 +58,7 @@ internal static class IdentityResolver
         SignInMode signIn = SignInMode.None)
     {
         bool hasHeader = !string.IsNullOrWhiteSpace(request.IdentityHeaderValue);
+        bool headerIgnored = hasHeader && !isTrustedProxy(request.RemoteAddress);
         if (!string.IsNullOrWhiteSpace(request.User))
         {
             return new ResolvedIdentity(request.User.Trim(), UserSources.Parameter, false);
@@ -80,17 +81,34 @@ internal static class IdentityResolver
             }
         }
 
-        if (hasHeader && isTrustedProxy(request.RemoteAddress))
+        if (hasHeader && !headerIgnored && HeaderUser(request.IdentityHeaderValue) is { } headerUser)
         {
-            return new ResolvedIdentity(request.IdentityHeaderValue!.Trim(), UserSources.IdentityHeader, false, SignInIgnored: ignored);
+            return new ResolvedIdentity(headerUser, UserSources.IdentityHeader, false, SignInIgnored: ignored);
         }
 
         if (certificate.IsValid && !string.IsNullOrWhiteSpace(certificate.Principal))
         {
-            return new ResolvedIdentity(certificate.Principal.Trim(), UserSources.Certificate, hasHeader, SignInIgnored: ignored);
+            return new ResolvedIdentity(certificate.Principal.Trim(), UserSources.Certificate, headerIgnored, SignInIgnored: ignored);
         }
 
-        return new ResolvedIdentity(null, UserSources.Anonymous, hasHeader, SignInIgnored: ignored);
+        return new ResolvedIdentity(null, UserSources.Anonymous, headerIgnored, SignInIgnored: ignored);
+    }
+
+    /// <summary>
+    /// The user an identity header names: its last list element, trimmed, or null when that is empty. RFC 9110 §5.3 makes
+    /// one line "mallory, alice" the same field as the two lines "mallory" and "alice" (the gateway passes several lines
+    /// joined by ','), and a proxy that appends its own (Envoy) wrote the last. Read whole, "mallory, alice" named no one
+    /// a policy names. No allocation for a single name without white space at its ends.
+    /// </summary>
+    internal static string? HeaderUser(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        string last = value[(value.LastIndexOf(',') + 1)..].Trim();
+        return last.Length == 0 ? null : last;
     }
 
     /// <summary>The reason line for sign-in claims that named nobody, or null.</summary>

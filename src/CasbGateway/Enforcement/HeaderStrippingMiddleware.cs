@@ -31,9 +31,10 @@ internal sealed class HeaderStrippingMiddleware
             if (feature.State!.IdentityHeader is { } identityHeader && headers.TryGetValue(identityHeader, out StringValues identity)
                 && !StringValues.IsNullOrEmpty(identity))
             {
-                // The last of several: a proxy that adds its own after the client's copy (Envoy appends by default)
-                // wrote that one, as it wrote the right-most X-Forwarded-For entry. Joined, they named no one.
-                feature.IdentityHeaderValue = identity[identity.Count - 1];
+                // The field as a list, several lines joined by ',' (RFC 9110 §5.3): the engine reads the user as its
+                // last element (IdentityResolver.HeaderUser), so two lines and one line with a comma read alike. Not
+                // StringValues.ToString, which drops an empty line: a proxy's empty last line names no one.
+                feature.IdentityHeaderValue = identity.Count == 1 ? identity[0] : string.Join(',', identity.ToArray());
             }
 
             if (TryForwardedClient(headers, out string? forwardedFor, out IPAddress? client))

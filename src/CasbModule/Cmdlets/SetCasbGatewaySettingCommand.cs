@@ -59,7 +59,7 @@ public sealed class SetCasbGatewaySettingCommand : CasbStoreCmdlet
     [AllowEmptyCollection]
     public string[]? TrustedProxy { get; set; }
 
-    /// <summary><para>The header a trusted sign-in proxy sets to the signed-in user's name (default X-Casb-User). It must be a header of your own, such as X-Signed-In-User: standard request headers (Host, User-Agent, Cookie, Authorization, Accept-*, Content-*, ...), hop-by-hop headers (Connection, Transfer-Encoding, ...), proxy and trace headers (X-Forwarded-*, Forwarded, traceparent, ...) and the client-certificate headers the gateway handles are refused with the error id InvalidIdentityHeader. An empty string or $null clears it: no header is then trusted and users come only from client certificates.</para></summary>
+    /// <summary><para>The header a trusted sign-in proxy sets to the signed-in user's name (default X-Casb-User). It must be a header of your own, such as X-Signed-In-User: standard request headers (Host, User-Agent, Cookie, Authorization, Accept-*, Content-*, ...), hop-by-hop headers (Connection, Transfer-Encoding, ...), proxy and trace headers (X-Forwarded-*, Forwarded, traceparent, ...) and the client-certificate headers the gateway handles are refused with the error id InvalidIdentityHeader. The header is read as a list (RFC 9110): the user is its last element, trimmed, whether the proxy sends several header lines or one line with commas, so 'X-Casb-User: mallory, alice' names alice, as a proxy that appends its own value (Envoy) means it; an empty last element names no one. An empty string or $null clears it: no header is then trusted and users come only from client certificates.</para></summary>
     [Parameter]
     [AllowNull]
     [AllowEmptyString]

@@ -1,3 +1,4 @@
+using CsCheck;
 using System.Net;
 using System.Text.Json;
 using CasbCore.Certificates;
@@ -142,7 +143,50 @@ public sealed class RequestPathTests : IClassFixture<LabPkiFixture>
 
         Assert.StartsWith("HTTP/1.1 403", response);
         Assert.Contains("Contractors are blocked.", response);
-        Assert.Equal("contractor@contoso.com", Assert.Single(harness.Decider.Requests).IdentityHeaderValue);
+        Assert.Equal("ceo@contoso.com,contractor@contoso.com", Assert.Single(harness.Decider.Requests).IdentityHeaderValue);
+    }
+
+    /// <summary>
+    /// RFC 9110 §5.3: one identity-header line "mallory, alice" is the same field as two lines "mallory" and "alice", so
+    /// both name the last element, trimmed (an empty one names no one). Read whole, "mallory, alice" matched no policy
+    /// for alice. Lines x commas x white space x empty elements, over raw HTTP/1.1 so each line reaches the gateway as sent.
+    /// </summary>
+    [Fact]
+    public async Task Property_an_identity_header_names_its_last_list_element_on_one_line_or_several()
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
+        {
+            c.Settings.TrustedProxies.Add("127.0.0.0/8");
+            c.ConditionalAccessPolicies.Add(new CasbCore.Model.ConditionalAccessPolicyEntry
+            {
+                Name = "Alice via App Control", IncludeUsers = { "alice@contoso.com" }, SessionControl = CasbCore.Model.SessionControlKind.AppControl,
+            });
+            c.AccessPolicies.Add(new CasbCore.Model.AccessPolicyEntry
+            {
+                Name = "No alice", Action = CasbCore.Model.AccessPolicyAction.Block, ClientApp = CasbCore.Model.AccessPolicyClientApp.Any,
+                Users = { "alice@contoso.com" }, BlockMessage = "Alice is blocked.",
+            });
+        });
+        Gen<string> element = Gen.OneOf<string>("alice@contoso.com", "ALICE@Contoso.com", "mallory@contoso.com", "");
+        Gen<string> space = Gen.OneOf<string>("", " ", "\t", "  ");
+        Gen<string> line = Gen.Select(element, space, space).Array[1, 3]
+            .Select(parts => string.Join(",", parts.Select(p => p.Item2 + p.Item1 + p.Item3)));
+
+        await line.Array[1, 3].SampleAsync(
+            async lines =>
+            {
+                string last = lines[^1].Split(',')[^1].Trim(' ', '\t');
+                bool alice = string.Equals(last, "alice@contoso.com", StringComparison.OrdinalIgnoreCase);
+                string request = $"GET /reports HTTP/1.1\r\nHost: {harness.GatewayUrl.Authority}\r\n"
+                    + string.Concat(lines.Select(l => $"X-Casb-User: {l}\r\n")) + "Connection: close\r\n\r\n";
+                await using System.Net.Security.SslStream tls = await RawHttps.ConnectHttp11Async(harness.GatewayUrl.Port);
+                await tls.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
+                string response = await new StreamReader(tls).ReadToEndAsync();
+
+                Assert.True(alice == response.StartsWith("HTTP/1.1 403", StringComparison.Ordinal), string.Join(" | ", lines) + "\n" + response);
+                Assert.Equal(alice, response.Contains("Alice is blocked.", StringComparison.Ordinal));
+            },
+            iter: 120, threads: 2);
     }
 
     /// <summary>

@@ -52,6 +52,28 @@ public sealed class IdentityResolutionTests
         Assert.Equal(headerIgnored, decision.Reasons.Any(r => r.StartsWith("The identity header was ignored", StringComparison.Ordinal)));
     }
 
+    /// <summary>The identity header is a list (RFC 9110 §5.3): its user is the last element, trimmed; an empty one names no one.</summary>
+    [Theory]
+    [InlineData("mallory@contoso.com, proxy@contoso.com", "proxy@contoso.com", "IdentityHeader")]
+    [InlineData("mallory@contoso.com,proxy@contoso.com", "proxy@contoso.com", "IdentityHeader")]
+    [InlineData(" , \tproxy@contoso.com\t", "proxy@contoso.com", "IdentityHeader")]
+    [InlineData("proxy@contoso.com, ", "vendor@contoso.com", "Certificate")]
+    [InlineData("proxy@contoso.com,", "vendor@contoso.com", "Certificate")]
+    [InlineData(",", "vendor@contoso.com", "Certificate")]
+    public void An_identity_header_list_names_its_last_element(string header, string expectedUser, string expectedSource)
+    {
+        AccessRequest request = new()
+        {
+            AppName = "Azure Portal", IdentityHeaderValue = header, RemoteAddress = IPAddress.Parse("10.0.0.5"), UserAgent = Edge, At = At,
+        };
+
+        AccessDecision decision = Decide(Seed(), request, ValidCertificate());
+
+        Assert.Equal(expectedUser, decision.User);
+        Assert.Equal(expectedSource, decision.UserSource);
+        Assert.DoesNotContain(decision.Reasons, r => r.StartsWith("The identity header was ignored", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Groups_are_every_group_that_lists_the_user_case_insensitively()
     {

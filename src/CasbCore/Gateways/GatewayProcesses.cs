@@ -16,6 +16,7 @@ public static partial class GatewayProcesses
 {
     public const string GatewayAssemblyName = "CasbGateway.dll";
     public const string CertificatePasswordVariable = "CASB_GATEWAY_CERTIFICATE_PASSWORD";
+    public const string CertificatePasswordFileVariable = "CASB_GATEWAY_CERTIFICATE_PASSWORD_FILE";
     public const string ActivityOtlpHeadersVariable = "CASB_GATEWAY_ACTIVITY_OTLP_HEADERS";
     public const string ProcessIdHeader = "X-Casb-Gateway-Process-Id";
 
@@ -241,7 +242,9 @@ public static partial class GatewayProcesses
             startInfo.Environment[ActivityOtlpHeadersVariable] = string.Join('\n', options.ActivityOtlpHeaders.Select(h => $"{h.Key}={h.Value}"));
         }
 
+        // Only -CertificatePassword sets the password: not a variable of either name left in the admin's session.
         startInfo.Environment.Remove(CertificatePasswordVariable);
+        startInfo.Environment.Remove(CertificatePasswordFileVariable);
         if (options.CertificatePassword is not null)
         {
             startInfo.Environment[CertificatePasswordVariable] = options.CertificatePassword;

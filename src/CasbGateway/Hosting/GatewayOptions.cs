@@ -4,10 +4,16 @@ using CasbCore.Policies;
 
 namespace CasbGateway.Hosting;
 
-/// <summary>The gateway's command line. The server certificate password comes from the environment only.</summary>
+/// <summary>The gateway's command line. The server certificate password comes from the environment or a file it names, never the command line.</summary>
 internal sealed class GatewayOptions
 {
     public const string CertificatePasswordVariable = "CASB_GATEWAY_CERTIFICATE_PASSWORD";
+
+    /// <summary>
+    /// The path of a file holding the certificate password, for a service manager that hands secrets over as files (systemd's
+    /// LoadCredential=, a mounted Kubernetes Secret), so that the password is in no environment file other users can read.
+    /// </summary>
+    public const string CertificatePasswordFileVariable = "CASB_GATEWAY_CERTIFICATE_PASSWORD_FILE";
     public const string DefaultName = "default";
 
     /// <summary>OTLP headers (name=value, one a line) from the environment, so an API key stays off the command line.</summary>
@@ -18,7 +24,7 @@ internal sealed class GatewayOptions
         "[--upstream-timeout <seconds>] [--log-file <path>] [--metrics-allow <cidr>[;...]] [--max-request-body-size <bytes>] " +
         "[--activity-database postgresql://user@host:port/database] [--activity-queue-capacity <records>] [--activity-otlp <url> [--activity-otlp-header name=value]... [--activity-otlp-compression gzip|none]]\n" +
         "       CasbGateway sample-app --urls http://127.0.0.1:5080\n" +
-        $"The certificate password is read from ${CertificatePasswordVariable}; OTLP headers also from ${ActivityOtlpHeadersVariable} (name=value, one a line).";
+        $"The certificate password is read from ${CertificatePasswordVariable}, or from the file ${CertificatePasswordFileVariable} names; OTLP headers also from ${ActivityOtlpHeadersVariable} (name=value, one a line).";
 
     public required string StorePath { get; init; }
 
@@ -218,7 +224,7 @@ internal sealed class GatewayOptions
             StorePath = CasbCore.Store.ConfigurationStores.IsDatabaseUri(store) ? store.Trim() : Path.GetFullPath(store),
             Urls = urls ?? new List<string> { "https://127.0.0.1:8443" },
             CertificatePath = certificate is null ? null : Path.GetFullPath(certificate),
-            CertificatePassword = Environment.GetEnvironmentVariable(CertificatePasswordVariable),
+            CertificatePassword = CertificatePasswordFromEnvironment(),
             Name = string.IsNullOrWhiteSpace(name) ? DefaultName : name,
             UpstreamTimeout = timeout,
             LogFile = logFile is null ? null : Path.GetFullPath(logFile),
@@ -230,6 +236,35 @@ internal sealed class GatewayOptions
             ActivityOtlpCompression = otlpCompression ?? CasbCore.Activity.OtlpCompression.Gzip,
             ActivityQueueCapacity = activityQueueCapacity,
         };
+    }
+
+    /// <summary>The value of the password variable, or the content of the file the file variable names without its line break.</summary>
+    private static string? CertificatePasswordFromEnvironment()
+    {
+        string? password = Environment.GetEnvironmentVariable(CertificatePasswordVariable);
+        if (Environment.GetEnvironmentVariable(CertificatePasswordFileVariable) is not { Length: > 0 } file)
+        {
+            return password;
+        }
+
+        if (!string.IsNullOrEmpty(password))
+        {
+            throw new ArgumentException($"Both ${CertificatePasswordVariable} and ${CertificatePasswordFileVariable} are set: set one.");
+        }
+
+        string content;
+        try
+        {
+            content = File.ReadAllText(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new ArgumentException($"{CertificatePasswordFileVariable}: cannot read '{file}': {ex.Message}", ex);
+        }
+
+        // echo and editors end the file with a line break that is not part of the password; an empty file is no password.
+        content = content.EndsWith("\r\n", StringComparison.Ordinal) ? content[..^2] : content.EndsWith('\n') ? content[..^1] : content;
+        return content.Length > 0 ? content : null;
     }
 
     private static T Otlp<T>(Func<T> parse, string option)

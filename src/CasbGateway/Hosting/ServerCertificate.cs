@@ -28,7 +28,7 @@ internal static class ServerCertificate
             catch (CryptographicException ex)
             {
                 throw new GatewayStartupException(
-                    $"Cannot read the server certificate '{path}': {ex.Message} (wrong password in ${GatewayOptions.CertificatePasswordVariable}?)", ex);
+                    $"Cannot read the server certificate '{path}': {ex.Message} (wrong password in ${GatewayOptions.CertificatePasswordVariable} or ${GatewayOptions.CertificatePasswordFileVariable}?)", ex);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

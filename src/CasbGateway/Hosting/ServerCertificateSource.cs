@@ -105,7 +105,7 @@ internal sealed partial class ServerCertificateSource
         }
         catch (CryptographicException ex)
         {
-            Refuse(pfx, path, $"{ex.Message} (wrong password in ${GatewayOptions.CertificatePasswordVariable}?)");
+            Refuse(pfx, path, $"{ex.Message} (wrong password in ${GatewayOptions.CertificatePasswordVariable} or ${GatewayOptions.CertificatePasswordFileVariable}?)");
         }
 
         return null;

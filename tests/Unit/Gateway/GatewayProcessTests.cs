@@ -109,6 +109,71 @@ public sealed class GatewayProcessTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(logFile));
     }
 
+    [Theory]
+    [InlineData("pfx-password\n")]
+    [InlineData("pfx-password\r\n")]
+    [InlineData("pfx-password")]
+    public async Task The_certificate_password_is_read_from_the_file_named_by_the_environment(string fileContent)
+    {
+        // systemd's LoadCredential= and a mounted Kubernetes Secret hand over a file: the password is in no environment or
+        // world-readable env file. A file written by echo or an editor ends with a line break that is not part of it.
+        string pfx = Path.Combine(_store, "server.pfx");
+        using (var key = System.Security.Cryptography.RSA.Create(2048))
+        {
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+                "CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+            await File.WriteAllBytesAsync(pfx, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "pfx-password"));
+        }
+
+        string passwordFile = Path.Combine(_store, "gateway.pfx.password");
+        await File.WriteAllTextAsync(passwordFile, fileContent);
+        int port = RequestPathTests.FreePort();
+        var environment = new Dictionary<string, string?>
+        {
+            ["CASB_GATEWAY_CERTIFICATE_PASSWORD"] = null,
+            ["CASB_GATEWAY_CERTIFICATE_PASSWORD_FILE"] = passwordFile,
+        };
+
+        using Process process = Start(environment, "--store", _store, "--urls", $"https://127.0.0.1:{port}", "--certificate", pfx);
+        try
+        {
+            bool healthy = false;
+            for (DateTime deadline = DateTime.UtcNow.AddSeconds(60); !healthy && !process.HasExited && DateTime.UtcNow < deadline;)
+            {
+                healthy = await GatewayProcesses.ProbeHealthAsync($"https://127.0.0.1:{port}/healthz", TimeSpan.FromSeconds(2), CancellationToken.None);
+                if (!healthy)
+                {
+                    await Task.Delay(200);
+                }
+            }
+
+            Assert.True(healthy, process.HasExited ? $"exit {process.ExitCode}: {await process.StandardError.ReadToEndAsync()}" : "no answer on /healthz");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            await process.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_certificate_password_file_that_cannot_be_read_exits_with_its_variable_and_path()
+    {
+        string missing = Path.Combine(_store, "no-such-password");
+
+        (int exitCode, string stderr) = await RunAsync(
+            new Dictionary<string, string?> { ["CASB_GATEWAY_CERTIFICATE_PASSWORD_FILE"] = missing },
+            "--store", _store, "--urls", $"https://127.0.0.1:{RequestPathTests.FreePort()}");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"CASB_GATEWAY_CERTIFICATE_PASSWORD_FILE: cannot read '{missing}'", stderr);
+    }
+
     // What Start-CasbGateway shows the admin: exit 1 (not a crash's 134) and one "CasbGateway: ..." line, no stack trace.
     private static string AssertOneLineFailure(int exitCode, string stderr)
     {
@@ -119,17 +184,11 @@ public sealed class GatewayProcessTests : IDisposable
         return line;
     }
 
-    private static async Task<(int ExitCode, string Stderr)> RunAsync(params string[] args)
-    {
-        string dll = Path.Combine(AppContext.BaseDirectory, GatewayProcesses.GatewayAssemblyName);
-        var startInfo = new ProcessStartInfo(GatewayProcesses.FindDotnet()) { RedirectStandardError = true, RedirectStandardOutput = true };
-        startInfo.ArgumentList.Add(dll);
-        foreach (string arg in args)
-        {
-            startInfo.ArgumentList.Add(arg);
-        }
+    private static Task<(int ExitCode, string Stderr)> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string?>(), args);
 
-        using Process process = Process.Start(startInfo)!;
+    private static async Task<(int ExitCode, string Stderr)> RunAsync(Dictionary<string, string?> environment, params string[] args)
+    {
+        using Process process = Start(environment, args);
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -145,5 +204,30 @@ public sealed class GatewayProcessTests : IDisposable
 
         await stdout;
         return (process.ExitCode, await stderr);
+    }
+
+    private static Process Start(Dictionary<string, string?> environment, params string[] args)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, GatewayProcesses.GatewayAssemblyName);
+        var startInfo = new ProcessStartInfo(GatewayProcesses.FindDotnet()) { RedirectStandardError = true, RedirectStandardOutput = true };
+        startInfo.ArgumentList.Add(dll);
+        foreach (string arg in args)
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        foreach ((string name, string? value) in environment)
+        {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(name);
+            }
+            else
+            {
+                startInfo.Environment[name] = value;
+            }
+        }
+
+        return Process.Start(startInfo)!;
     }
 }

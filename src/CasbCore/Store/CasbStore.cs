@@ -71,7 +71,7 @@ public sealed class CasbStore : IConfigurationStore
     {
         string location = ResolvePath(storePath);
         return ConfigurationStores.IsDatabaseUri(location)
-            ? throw new CasbException("StorePathInvalid", CasbErrorKind.InvalidArgument, $"'{ConfigurationStores.Redact(location)}' is a database, not a store folder.", location)
+            ? throw new CasbException("StorePathInvalid", CasbErrorKind.InvalidArgument, $"'{ConfigurationStores.Redact(location)}' is a database, not a store folder.", ConfigurationStores.Redact(location))
             : new CasbStore(location);
     }
 

@@ -27,7 +27,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres)
     [Theory]
     [InlineData("postgresql://casb@db/", "StoreUriInvalid")]
     [InlineData("postgresql:///casb", "StoreUriInvalid")]
-    [InlineData("postgresql://casb@db/casb?password=x", "StoreUriInvalid")]
+    [InlineData("postgresql://casb@db/casb?password=secret", "StoreUriHasPassword")]
     [InlineData("postgresql://casb@db/casb?sslmode=sometimes", "StoreUriInvalid")]
     [InlineData("postgresql://casb:secret@db/casb", "StoreUriHasPassword")]
     public void A_bad_store_uri_is_refused_with_its_own_error(string text, string errorId)

@@ -40,7 +40,7 @@ public sealed class PostgresStoreUri
         }
 
         string userInfo = uri.UserInfo;
-        if (userInfo.Contains(':'))
+        if (userInfo.Contains(':') || HasPasswordParameter(trimmed))
         {
             throw new CasbException(
                 "StoreUriHasPassword", CasbErrorKind.SecurityError,
@@ -113,18 +113,53 @@ public sealed class PostgresStoreUri
         return new PostgresStoreUri(location, settings);
     }
 
-    /// <summary><paramref name="location"/> with the password of its user info, if any, replaced by "***".</summary>
+    /// <summary>
+    /// <paramref name="location"/> with the password of its user info, if any, replaced by "***", and without its query
+    /// when that has libpq's password= parameter. A password may hold '@', '/', '?', '&amp;' or '#' unescaped, so the user
+    /// info ends at the last '@' (a query's '@' after it only hides more), and a password= query goes as a whole.
+    /// </summary>
     public static string Redact(string location)
     {
+        ArgumentNullException.ThrowIfNull(location);
         int scheme = location.IndexOf("://", StringComparison.Ordinal);
-        int at = location.IndexOf('@', scheme < 0 ? 0 : scheme + 3);
-        if (scheme < 0 || at < 0)
+        if (scheme < 0)
         {
             return location;
         }
 
-        int colon = location.IndexOf(':', scheme + 3);
-        return colon >= 0 && colon < at ? string.Concat(location.AsSpan(0, colon + 1), "***", location.AsSpan(at)) : location;
+        // Twice: a '?' or '@' of a password can hide a password= query from the first look, or the user info from it.
+        string redacted = location;
+        bool queryCut = false;
+        for (int pass = 0; pass < 2; pass++)
+        {
+            if (HasPasswordParameter(redacted))
+            {
+                redacted = string.Concat(redacted.AsSpan(0, redacted.IndexOf('?', StringComparison.Ordinal)), "?***");
+                queryCut = true;
+            }
+
+            int at = redacted.LastIndexOf('@');
+            int colon = redacted.IndexOf(':', scheme + 3);
+            if (colon >= 0 && at > colon)
+            {
+                redacted = string.Concat(redacted.AsSpan(0, colon + 1), "***", redacted.AsSpan(at));
+            }
+            else if (queryCut && colon >= 0 && at < 0)
+            {
+                // The cut may have taken the '@' that ended a password holding a '?': whatever follows the colon goes.
+                redacted = string.Concat(redacted.AsSpan(0, colon + 1), "***");
+            }
+        }
+
+        return redacted;
+    }
+
+    // libpq's password= in the query (any case, escaped or not): a password in the URI as much as user:password@ is.
+    private static bool HasPasswordParameter(string text)
+    {
+        int query = text.IndexOf('?', StringComparison.Ordinal);
+        return query >= 0 && text[(query + 1)..].Split('&', '#').Any(pair =>
+            Uri.UnescapeDataString(pair.Split('=', 2)[0]).Trim().Equals("password", StringComparison.OrdinalIgnoreCase));
     }
 
     private static CasbException Invalid(string text, string why) =>

@@ -135,6 +135,13 @@ internal sealed class GatewayOptions
                         throw new ArgumentException($"--activity-database: {ex.Message}", ex);
                     }
 
+                    if (!CasbCore.Store.ConfigurationStores.IsDatabaseUri(activityDatabase) && ConnectionStringHasPassword(activityDatabase))
+                    {
+                        // A URI with a password is refused above; a connection string must not carry one either.
+                        throw new ArgumentException(
+                            "--activity-database: the connection string has a password, and every local user can read a command line. Give postgresql://user@host:port/database; the password comes from PGPASSWORD or the passfile (PGPASSFILE, else ~/.pgpass).");
+                    }
+
                     break;
                 case "--activity-otlp":
                     otlp = Otlp(() => CasbCore.Activity.OtlpActivitySink.LogsUri(Value()), arg);
@@ -236,6 +243,19 @@ internal sealed class GatewayOptions
             ActivityOtlpCompression = otlpCompression ?? CasbCore.Activity.OtlpCompression.Gzip,
             ActivityQueueCapacity = activityQueueCapacity,
         };
+    }
+
+    private static bool ConnectionStringHasPassword(string connectionString)
+    {
+        try
+        {
+            return new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Password is { Length: > 0 };
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException)
+        {
+            // Not shown: what could not be read may be the password.
+            throw new ArgumentException("--activity-database: neither a postgresql://user@host:port/database URI nor a connection string.", ex);
+        }
     }
 
     /// <summary>The value of the password variable, or the content of the file the file variable names without its line break.</summary>

@@ -109,4 +109,27 @@ public sealed class GatewayOptionsTests
         var error = Assert.Throws<ArgumentException>(() => GatewayOptions.Parse(["--store", "/tmp/s", "--activity-queue-capacity", value]));
         Assert.Contains($"--activity-queue-capacity '{value}'", error.Message);
     }
+
+    [Theory]
+    [InlineData("Host=db.contoso.com;Username=casb;Password=s3cr3t-pw;Database=casb")]
+    [InlineData("Host=db.contoso.com;Username=casb;PWD=s3cr3t-pw;Database=casb")]
+    [InlineData("host=db.contoso.com; password = s3cr3t-pw")]
+    [InlineData("postgresql://casb:s3cr3t-pw@db.contoso.com:5432/casb")]
+    [InlineData("postgresql://casb@db.contoso.com:5432/casb?password=s3cr3t-pw")]
+    public void An_activity_database_with_a_password_on_the_command_line_is_refused_without_showing_it(string database)
+    {
+        // Every local user reads a process's command line (/proc/<pid>/cmdline): the password comes from PGPASSWORD or the passfile.
+        var error = Assert.Throws<ArgumentException>(() => GatewayOptions.Parse(["--store", "/tmp/s", "--activity-database", database]));
+
+        Assert.StartsWith("--activity-database: ", error.Message);
+        Assert.DoesNotContain("s3cr3t-pw", error.Message);
+    }
+
+    [Fact]
+    public void An_activity_database_uri_without_a_password_is_taken()
+    {
+        GatewayOptions options = GatewayOptions.Parse(["--store", "/tmp/s", "--activity-database", "postgresql://casb@db.contoso.com:5432/casb"]);
+
+        Assert.Equal("postgresql://casb@db.contoso.com:5432/casb", options.ActivityDatabase);
+    }
 }

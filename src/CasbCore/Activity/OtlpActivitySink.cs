@@ -175,10 +175,12 @@ public sealed class OtlpActivitySink : IActivitySink
         using var probe = new HttpRequestMessage();
         if (name.Length == 0 || value.Length == 0 || value.Any(char.IsControl) || !probe.Headers.TryAddWithoutValidation(name, value))
         {
-            string shown = name.Length == 0 ? "(no name)" : $"'{DisplayText.Safe(name)}'";
+            // "Authorization: Basic dXNlcjpwYXNz=" splits at the credential's own '=': a name that is no header token is not shown.
+            bool token = name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c));
+            string shown = name.Length == 0 ? "(no name)" : token ? $"'{DisplayText.Safe(name)}'" : "(a name that is no header name, not shown: it may hold the credential)";
             throw new CasbException(
                 "InvalidOtlpHeader", CasbErrorKind.InvalidArgument,
-                $"The OTLP header {shown} is not 'name=value' with a request header name and a non-empty value on one line.", name.Length == 0 ? null : name);
+                $"The OTLP header {shown} is not 'name=value' with a request header name and a non-empty value on one line.", token ? name : null);
         }
 
         return new KeyValuePair<string, string>(name, value);

@@ -103,6 +103,40 @@ Describe 'Start-CasbGateway' {
         @(Get-StoreProcess $store).Id | Should -Be $started[0]
     }
 
+    It 'leaves one gateway when two starts of one name in two cases race, writing to the log file its record names' -ForEach @(
+        @{ Names = 'Lab', 'lab' }
+        @{ Names = 'lab', 'lab' }
+    ) {
+        $manifest = $env:CASB_MODULE_MANIFEST
+        $ports = $port, (Get-FreePort)
+        $firstLog = Join-Path $store "gateways/$($Names[0]).log"
+        $outcomes = 0, 1 | ForEach-Object -ThrottleLimit 2 -Parallel {
+            Import-Module $using:manifest
+            if ($_ -eq 1) {
+                # The second start begins once the first gateway has opened its log, before the first start records it.
+                $until = [DateTime]::UtcNow.AddSeconds(30)
+                while (-not (Test-Path $using:firstLog) -and [DateTime]::UtcNow -lt $until) { Start-Sleep -Milliseconds 10 }
+            }
+
+            try {
+                (Start-CasbGateway -StorePath $using:store -Port ($using:ports)[$_] -Name ($using:Names)[$_] -ErrorAction Stop).ProcessId
+            }
+            catch {
+                $_.FullyQualifiedErrorId
+            }
+        }
+
+        $started = @($outcomes | Where-Object { $_ -is [int] })
+        $started.Count | Should -Be 1
+        $outcomes | Where-Object { $_ -isnot [int] } | Should -Be 'GatewayAlreadyRunning,CasbModule.Cmdlets.StartCasbGatewayCommand'
+        $gateway = Get-CasbGateway -StorePath $store
+        $gateway.ProcessId | Should -Be $started[0]
+        @(Get-StoreProcess $store).Id | Should -Be $started[0]
+        # The running gateway writes to the file its record names, not to one a losing start deleted under it.
+        $logs = @(Get-ChildItem "/proc/$($started[0])/fd" | ForEach-Object LinkTarget | Where-Object { $_ -like '*/gateways/*' })
+        $logs | Should -Be $gateway.LogFile
+    }
+
     It 'fails with the gateway''s own message when the port is in use, and leaves no process behind' {
         $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, $port)
         $listener.Start()

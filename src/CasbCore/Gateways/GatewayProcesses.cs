@@ -147,6 +147,20 @@ public static partial class GatewayProcesses
                 $"The activity queue capacity {capacity} is not a number of records from 1 to {Activity.ActivityPump.MaxCapacity}.", capacity);
         }
 
+        try
+        {
+            Directory.CreateDirectory(GatewaysDirectory(storePath));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CasbException(
+                "GatewayStartFailed", CasbErrorKind.WriteError,
+                $"Cannot create the gateways folder '{GatewaysDirectory(storePath)}' for the gateway's record and log: {ex.Message}", options.Name, ex);
+        }
+
+        // One start of a name (in any case) at a time, from the check to the record: two racing starts would otherwise both
+        // pass the check, the second deleting the log file the first gateway writes to, and Lab and lab would both start.
+        using FileStream startLock = LockName(storePath, options.Name, options.StartupTimeout + TimeSpan.FromSeconds(30), cancellationToken);
         if (LiveRecord(storePath, options.Name) is { } existing)
         {
             throw AlreadyRunning(options.Name, storePath, existing);
@@ -168,17 +182,6 @@ public static partial class GatewayProcesses
 
         string url = $"https://{FormatHost(options.ListenAddress)}:{options.Port}";
         string healthUrl = $"https://{FormatHost(ProbeAddress(options.ListenAddress))}:{options.Port}/healthz";
-        try
-        {
-            Directory.CreateDirectory(GatewaysDirectory(storePath));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new CasbException(
-                "GatewayStartFailed", CasbErrorKind.WriteError,
-                $"Cannot create the gateways folder '{GatewaysDirectory(storePath)}' for the gateway's record and log: {ex.Message}", options.Name, ex);
-        }
-
         string logFile = LogPath(storePath, options.Name);
         TryDelete(logFile);
 
@@ -450,6 +453,32 @@ public static partial class GatewayProcesses
 
             File.Move(temp, path, overwrite: true);
             return null;
+        }
+    }
+
+    // A lock file per name, upper-cased as names compare (OrdinalIgnoreCase): held by one start of the name at a time,
+    // in this or another process (FileShare.None is an exclusive lock on Unix too).
+    private static FileStream LockName(string storePath, string name, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        string lockFile = Path.Combine(GatewaysDirectory(storePath), $".{name.ToUpperInvariant()}.start.lock");
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                cancellationToken.WaitHandle.WaitOne(50);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new CasbException(
+                    "GatewayStartFailed", CasbErrorKind.ResourceBusy,
+                    $"Another start of the gateway '{name}' for the store '{storePath}' did not finish within {timeout.TotalSeconds:0} s: {ex.Message}", name, ex);
+            }
         }
     }
 

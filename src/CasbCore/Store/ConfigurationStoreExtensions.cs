@@ -30,4 +30,19 @@ public static class ConfigurationStoreExtensions
                 $"The store '{store.Location}' has no configuration to {purpose}. Check -StorePath (or $env:CASB_STORE).", store.Location);
         return (document, CasbStore.Parse(document, store.DocumentName));
     }
+
+    /// <summary>
+    /// What <paramref name="read"/> reads beside <paramref name="document"/> (the secrets, the blobs), or false when the
+    /// store's document is no longer <paramref name="document"/> once it was read: the same document before and after means
+    /// what was read belongs to it, since a folder store saves a new secret before the document that refers to it and
+    /// prunes old ones only after it, and a database changes both in one transaction. Every reader of the document and its
+    /// secrets or blobs together goes through here: read between two revisions, a secret the document refers to is missing.
+    /// </summary>
+    public static bool TryReadBeside<T>(this IConfigurationStore store, ReadOnlySpan<byte> document, Func<T> read, out T value)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(read);
+        value = read();
+        return store.ReadDocument() is { } again && again.AsSpan().SequenceEqual(document);
+    }
 }

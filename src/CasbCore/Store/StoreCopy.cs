@@ -123,24 +123,13 @@ public static class StoreCopy
         }
     }
 
-    // The document, the blobs, and the document again: the same document twice means the blobs read belong to it (a
-    // folder store saves a new secret before the document that refers to it and prunes old ones only after; a database
-    // changes both in one transaction).
+    // The document, then the blobs that belong to it (ConfigurationStoreExtensions.TryReadBeside).
     private static (CasbConfiguration Source, SortedDictionary<string, byte[]> Blobs) ReadSource(IConfigurationStore from)
     {
         for (int attempt = 1; ; attempt++)
         {
             (byte[] document, CasbConfiguration source) = from.ReadWritten("StoreCopySourceEmpty", "copy");
-            var blobs = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
-            foreach (string name in from.ListBlobs(""))
-            {
-                if (from.ReadBlob(name) is { } content)
-                {
-                    blobs[name] = content; // one deleted meanwhile is not part of the copy
-                }
-            }
-
-            if (from.ReadDocument() is { } again && again.AsSpan().SequenceEqual(document))
+            if (from.TryReadBeside(document, () => ReadBlobs(from), out SortedDictionary<string, byte[]> blobs))
             {
                 return (source, blobs);
             }
@@ -152,5 +141,19 @@ public static class StoreCopy
                     $"The store '{from.Location}' changed {SourceReadAttempts} times while it was being read. Nothing was written; run the copy again.", from.Location);
             }
         }
+    }
+
+    private static SortedDictionary<string, byte[]> ReadBlobs(IConfigurationStore from)
+    {
+        var blobs = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (string name in from.ListBlobs(""))
+        {
+            if (from.ReadBlob(name) is { } content)
+            {
+                blobs[name] = content; // one deleted meanwhile is not part of the copy
+            }
+        }
+
+        return blobs;
     }
 }

@@ -21,6 +21,9 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
 {
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(150);
 
+    // Reads of a document that another write replaced while its secrets were read, before a check gives up until the next.
+    private const int ReadAttempts = 5;
+
     private readonly IConfigurationStore _store;
     private readonly GatewayOptions _options;
     private readonly ILogger<ConfigurationMonitor> _logger;
@@ -76,7 +79,9 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
     public event Action? Checked;
 
     /// <summary>Loads the store at start; a broken store stops the gateway from starting. No file yet is an empty configuration.</summary>
-    public void LoadInitial()
+    public void LoadInitial() => LoadInitial(ReadAttempts);
+
+    private void LoadInitial(int attemptsLeft)
     {
         byte[]? bytes;
         try
@@ -112,7 +117,12 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
         EngineState state;
         try
         {
-            state = new EngineState(configuration, bytes is null ? null : Hash(bytes), _store.LoadSecrets);
+            state = new EngineState(configuration, bytes is null ? null : Hash(bytes), bytes is null ? _store.LoadSecrets : SecretsBeside(bytes));
+        }
+        catch (DocumentChangedWhileRead) when (attemptsLeft > 1)
+        {
+            LoadInitial(attemptsLeft - 1);
+            return;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -157,7 +167,9 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
     }
 
     /// <summary>Reads the store file now and swaps in its configuration when the content changed and is valid.</summary>
-    public void Reload()
+    public void Reload() => Reload(ReadAttempts);
+
+    private void Reload(int attemptsLeft)
     {
         lock (_reloadLock)
         {
@@ -239,14 +251,24 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
                 {
                     try
                     {
-                        return _store.LoadSecrets();
+                        return SecretsBeside(bytes)();
                     }
-                    catch (Exception ex)
+                    catch (Exception ex) when (ex is not DocumentChangedWhileRead)
                     {
                         secretsFailure = ex;
                         throw;
                     }
                 });
+            }
+            catch (DocumentChangedWhileRead) when (attemptsLeft > 1)
+            {
+                Reload(attemptsLeft - 1); // the document read is no longer the store's: its secrets may be gone
+                return;
+            }
+            catch (DocumentChangedWhileRead)
+            {
+                SetDegraded($"the store file '{_store.DocumentName}' changed {ReadAttempts} times while it was read; it is read again on the next check");
+                return;
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -297,6 +319,13 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
         value = default;
         return false;
     }
+
+    // The store's secrets as they were beside this document (ConfigurationStoreExtensions.TryReadBeside): a secrets file read
+    // after a rotation no longer holds the secret the document before it refers to.
+    private Func<StoreSecrets> SecretsBeside(byte[] document) => () =>
+        _store.TryReadBeside(document, _store.LoadSecrets, out StoreSecrets secrets) ? secrets : throw new DocumentChangedWhileRead();
+
+    private sealed class DocumentChangedWhileRead() : Exception("the store's document changed while its secrets were read");
 
     private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 

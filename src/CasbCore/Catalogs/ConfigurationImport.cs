@@ -192,6 +192,7 @@ public static class ConfigurationImport
             .ToList();
         RevocationLists.CheckImportedDeltas(configuration, importedCrls, file.Path);
         RevocationLists.CheckImportedNextUpdate(configuration, importedCrls, heldBefore, file.Path);
+        RevocationLists.CheckImported(configuration, importedCrls, heldBefore, DateTimeOffset.UtcNow, file.Path);
         ConfigurationValidator.ThrowIfInvalid(configuration);
     }
 

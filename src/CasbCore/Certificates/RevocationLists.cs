@@ -49,54 +49,11 @@ public static class RevocationLists
         ArgumentNullException.ThrowIfNull(crl);
         string what = source is null ? $"The CRL of '{crl.Issuer.Name}'" : $"The CRL '{source}' (issuer '{crl.Issuer.Name}')";
 
-        X509Certificate2 issuer = FindIssuer(configuration, crl, what, source);
-        if (crl.SignatureProblem(configuration.Settings.AllowWeakCertificateCryptography) is { } weak)
-        {
-            throw new CasbException(WeakSignatureErrorId, CasbErrorKind.SecurityError, $"{what} was not added: {weak}.", source);
-        }
-
         RevocationListEntry? existing = configuration.RevocationLists.FirstOrDefault(e => e.Id == crl.Id);
+        (X509Certificate2 issuer, List<RevocationListEntry> sameIssuer) = Check(configuration, crl, force, now, what, AddWords, source, existing?.Id, heldIsUnchanged: true);
         if (existing is not null)
         {
             return (existing, RevocationListChange.Unchanged);
-        }
-
-        // As a CRL past its nextUpdate: one without any says nothing about how long it is current, so it takes -Force.
-        if (crl.NextUpdate is null && !force)
-        {
-            throw new CasbException(
-                WithoutNextUpdateErrorId, CasbErrorKind.InvalidData,
-                $"{what} has no nextUpdate, which RFC 5280 requires of a CA's CRLs: nothing says when it is superseded. Stored, it would count as current only for the CRL cache period (CrlCacheMinutes) after its thisUpdate {crl.ThisUpdate:u}. Get a CRL with a nextUpdate from the CA, or use -Force to store it anyway.",
-                source);
-        }
-
-        TimeSpan cachePeriod = CertificateRevocationList.CachePeriod(configuration.Settings.CrlCacheMinutes);
-        if (!crl.IsCurrentAt(now, cachePeriod) && !force)
-        {
-            throw new CasbException(
-                "CrlExpired", CasbErrorKind.InvalidData,
-                $"{what} is out of date: its {crl.DescribeCurrentUntil(cachePeriod)} has passed. Get a current CRL from the CA, or use -Force to store it anyway.",
-                source);
-        }
-
-        // Only a CRL of the same scope and kind is superseded: the partitions of one issuer (issuing distribution points)
-        // are kept side by side, since each is the only list of what it revoked, and a delta sits beside its base.
-        List<(RevocationListEntry Entry, CertificateRevocationList? Crl)> ofIssuerAndScope = OfIssuerAndScope(configuration, issuer.Thumbprint, crl.Scope);
-        List<RevocationListEntry> sameIssuer = ofIssuerAndScope.Where(p => (p.Crl?.IsDelta ?? false) == crl.IsDelta).Select(p => p.Entry).ToList();
-        if (crl.IsDelta)
-        {
-            CheckBase(crl, ofIssuerAndScope.Select(p => p.Crl), force, what, AddWords, source);
-        }
-
-        foreach (RevocationListEntry stored in sameIssuer)
-        {
-            if (!IsNewer(crl, stored) && !force)
-            {
-                throw new CasbException(
-                    "CrlOlderThanStored", CasbErrorKind.InvalidData,
-                    $"{what} (CRL number {Describe(crl.CrlNumber?.ToString())}, thisUpdate {crl.ThisUpdate:u}) is not newer than the stored one (CRL number {Describe(stored.CrlNumber)}, thisUpdate {stored.ThisUpdate:u}). Use -Force to replace it anyway.",
-                    source);
-            }
         }
 
         configuration.RevocationLists.RemoveAll(e => sameIssuer.Contains(e));
@@ -121,6 +78,88 @@ public static class RevocationLists
         }
 
         return (entry, sameIssuer.Count > 0 ? RevocationListChange.Replaced : RevocationListChange.Added);
+    }
+
+    /// <summary>
+    /// Add's checks of <paramref name="crl"/> against <paramref name="configuration"/>, for every entrance (Add, Import):
+    /// its issuer, signature and algorithm (whose store entry it is stored under), then, for a CRL the store does not hold yet,
+    /// nextUpdate, currency, the delta rule and no newer CRL of its issuer, scope and kind (<paramref name="held"/>: its own
+    /// entry, when the configuration has it, only trusted again when <paramref name="heldIsUnchanged"/>). Returns the issuer and the stored CRLs of that issuer, scope and kind it replaces.
+    /// </summary>
+    private static (X509Certificate2 Issuer, List<RevocationListEntry> SameIssuer) Check(
+        CasbConfiguration configuration, CertificateRevocationList crl, bool force, DateTimeOffset now, string what, DeltaRuleWords words, string? source, string? held, bool heldIsUnchanged = false)
+    {
+        X509Certificate2 issuer = FindIssuer(configuration, crl, what, source);
+        if (crl.SignatureProblem(configuration.Settings.AllowWeakCertificateCryptography) is { } weak)
+        {
+            throw new CasbException(WeakSignatureErrorId, CasbErrorKind.SecurityError, $"{what} was not added: {weak}.", source);
+        }
+
+        // Add leaves a CRL the store holds as it is; an import checks the one it brought as a new one.
+        if (held is not null && heldIsUnchanged)
+        {
+            return (issuer, []);
+        }
+
+        // As a CRL past its nextUpdate: one without any says nothing about how long it is current, so it takes -Force.
+        if (crl.NextUpdate is null && !force)
+        {
+            throw new CasbException(
+                WithoutNextUpdateErrorId, CasbErrorKind.InvalidData,
+                $"{what} has no nextUpdate, which RFC 5280 requires of a CA's CRLs: nothing says when it is superseded. Stored, it would count as current only for the CRL cache period (CrlCacheMinutes) after its thisUpdate {crl.ThisUpdate:u}. Get a CRL with a nextUpdate from the CA, or use -Force to store it anyway.",
+                source);
+        }
+
+        TimeSpan cachePeriod = CertificateRevocationList.CachePeriod(configuration.Settings.CrlCacheMinutes);
+        if (!crl.IsCurrentAt(now, cachePeriod) && !force)
+        {
+            throw new CasbException(
+                "CrlExpired", CasbErrorKind.InvalidData,
+                $"{what} is out of date: its {crl.DescribeCurrentUntil(cachePeriod)} has passed. Get a current CRL from the CA, or use -Force to store it anyway.",
+                source);
+        }
+
+        // Only a CRL of the same scope and kind is superseded: the partitions of one issuer (issuing distribution points)
+        // are kept side by side, since each is the only list of what it revoked, and a delta sits beside its base.
+        List<(RevocationListEntry Entry, CertificateRevocationList? Crl)> ofIssuerAndScope =
+            OfIssuerAndScope(configuration, issuer.Thumbprint, crl.Scope).Where(p => !string.Equals(p.Entry.Id, held, StringComparison.OrdinalIgnoreCase)).ToList();
+        List<RevocationListEntry> sameIssuer = ofIssuerAndScope.Where(p => (p.Crl?.IsDelta ?? false) == crl.IsDelta).Select(p => p.Entry).ToList();
+        if (crl.IsDelta)
+        {
+            CheckBase(crl, ofIssuerAndScope.Select(p => p.Crl), force, what, words, source);
+        }
+
+        foreach (RevocationListEntry stored in sameIssuer)
+        {
+            if (!IsNewer(crl, stored) && !force)
+            {
+                throw new CasbException(
+                    "CrlOlderThanStored", CasbErrorKind.InvalidData,
+                    $"{what} (CRL number {Describe(crl.CrlNumber?.ToString())}, thisUpdate {crl.ThisUpdate:u}) is not newer than the stored one (CRL number {Describe(stored.CrlNumber)}, thisUpdate {stored.ThisUpdate:u}). Use -Force to replace it anyway.",
+                    source);
+            }
+        }
+
+        return (issuer, sameIssuer);
+    }
+
+    /// <summary>
+    /// Import-CasbConfiguration's side of <see cref="Add"/>: each CRL among <paramref name="importedIds"/> that the store did
+    /// not hold before (<paramref name="heldBefore"/>) passes Add's checks without -Force on the configuration the import
+    /// leaves, with Add's error ids, and is kept under the trusted CA whose key verifies it (not the file's thumbprint).
+    /// </summary>
+    public static void CheckImported(CasbConfiguration configuration, IEnumerable<string> importedIds, IReadOnlySet<string> heldBefore, DateTimeOffset now, string path)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(importedIds);
+        ArgumentNullException.ThrowIfNull(heldBefore);
+        var imported = new HashSet<string>(importedIds, StringComparer.OrdinalIgnoreCase);
+        foreach (RevocationListEntry entry in configuration.RevocationLists.Where(e => imported.Contains(e.Id) && !heldBefore.Contains(e.Id)).ToList())
+        {
+            CertificateRevocationList crl = CertificateRevocationList.Parse(Convert.FromBase64String(entry.RawData));
+            string what = $"The {(crl.IsDelta ? "delta CRL" : "CRL")} '{entry.Id}' in '{path}' (issuer '{crl.Issuer.Name}')";
+            entry.IssuerThumbprint = Check(configuration, crl, force: false, now, what, ImportWords, entry.Id, entry.Id).Issuer.Thumbprint;
+        }
     }
 
     /// <summary>

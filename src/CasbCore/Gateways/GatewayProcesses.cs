@@ -398,7 +398,22 @@ public static partial class GatewayProcesses
         using var client = new HttpClient(handler) { Timeout = timeout };
         try
         {
-            using HttpResponseMessage response = await client.GetAsync(healthUrl, cancellationToken).ConfigureAwait(false);
+            // The probe names itself: when loopback is a trusted proxy, a request without X-Forwarded-For is an unknown
+            // client's, not a --metrics-allow caller's, and /healthz would leave out the process id. It connects to the
+            // gateway's own address, which a connection on one host comes from.
+            var uri = new Uri(healthUrl);
+            if (uri.IsLoopback && uri.HostNameType == UriHostNameType.Dns)
+            {
+                uri = new UriBuilder(uri) { Host = "127.0.0.1" }.Uri; // Kestrel's localhost always has IPv4 loopback
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            if (IPAddress.TryParse(uri.Host.Trim('[', ']'), out IPAddress? self))
+            {
+                request.Headers.TryAddWithoutValidation("X-Forwarded-For", self.ToString());
+            }
+
+            using HttpResponseMessage response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 return false;

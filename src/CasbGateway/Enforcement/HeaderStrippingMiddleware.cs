@@ -78,10 +78,10 @@ internal sealed class HeaderStrippingMiddleware
 
     /// <summary>
     /// The caller of the gateway's own endpoints (/healthz, /readyz, /metrics), for a request that has not been through
-    /// this middleware: behind a trusted proxy the right-most X-Forwarded-For or Forwarded entry as the engine reads it,
-    /// else the peer (IPv4-mapped addresses unmapped). Unlike the engine, a trusted proxy that names no client is taken for
-    /// itself here: it probes /healthz itself, and so does Start-CasbGateway over loopback, where a proxy on the gateway's
-    /// own host is often trusted.
+    /// this middleware, as the engine reads it: behind a trusted proxy the right-most X-Forwarded-For or Forwarded entry,
+    /// unknown (null) when the proxy names no client, else the peer (IPv4-mapped addresses unmapped). Taken for the proxy,
+    /// a proxy on the gateway's own host that sends no X-Forwarded-For (nginx's default) handed every client /metrics.
+    /// Start-CasbGateway's probe names itself (GatewayProcesses.ProbeHealthAsync).
     /// </summary>
     internal static IPAddress? ClientAddress(EngineState? state, IPAddress? peer, IHeaderDictionary headers)
     {
@@ -90,7 +90,12 @@ internal sealed class HeaderStrippingMiddleware
             peer = peer.MapToIPv4();
         }
 
-        return state?.IsTrustedProxy(peer) == true && TryForwardedClient(headers, out _, out IPAddress? client) ? client : peer;
+        if (state?.IsTrustedProxy(peer) != true)
+        {
+            return peer;
+        }
+
+        return TryForwardedClient(headers, out _, out IPAddress? client) ? client : null;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using CasbCore.Gateways;
 using CasbCore.Policies;
 using CasbGateway.Hosting;
 
@@ -32,6 +33,28 @@ public sealed class OwnResponseTests
         Assert.All(records, r => Assert.Equal("0af7651916cd43dd8448eb211c80319c", r.TraceId));
     }
 
+    /// <summary>
+    /// Start-CasbGateway and Get-CasbGateway tell their own process by /healthz's process id, over loopback: also when
+    /// loopback is a trusted proxy, whose requests without X-Forwarded-For are an unknown client's.
+    /// </summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("127.0.0.0/8")]
+    public async Task The_start_probe_reads_the_process_id_when_loopback_is_a_trusted_proxy_or_not(string? trustedProxy)
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
+        {
+            if (trustedProxy is not null)
+            {
+                c.Settings.TrustedProxies.Add(trustedProxy);
+            }
+        });
+
+        string healthUrl = new Uri(harness.GatewayUrl, "/healthz").ToString();
+        Assert.True(await GatewayProcesses.ProbeHealthAsync(healthUrl, TimeSpan.FromSeconds(10), CancellationToken.None, Environment.ProcessId));
+        Assert.True(await GatewayProcesses.ProbeHealthAsync(healthUrl.Replace("127.0.0.1", "localhost", StringComparison.Ordinal), TimeSpan.FromSeconds(10), CancellationToken.None, Environment.ProcessId));
+    }
+
     [Fact]
     public async Task Health_details_are_for_the_metrics_callers_only()
     {
@@ -55,10 +78,14 @@ public sealed class OwnResponseTests
     [InlineData("127.0.0.1, 203.0.113.7", false)]
     [InlineData("unknown", false)]
     [InlineData("203.0.113.7, 127.0.0.1", true)]
-    [InlineData(null, true)]
+    [InlineData("127.0.0.1", true)]
+    [InlineData(null, false)]
+    [InlineData("", false)]
+    [InlineData(" ", false)]
     public async Task Through_a_trusted_proxy_the_metrics_callers_are_the_clients_it_forwards_for_not_the_proxy(string? forwardedFor, bool caller)
     {
-        // A proxy on the gateway's own host (loopback, the default --metrics-allow) relays every client of the internet.
+        // A proxy on the gateway's own host (loopback, the default --metrics-allow) relays every client of the internet;
+        // one that names no client (nginx sends no X-Forwarded-For unless told to) relays someone unknown, not itself.
         await using GatewayHarness harness = await GatewayHarness.StartAsync(c => c.Settings.TrustedProxies.Add("127.0.0.0/8"));
         harness.Decider.Decide = (state, request) => harness.Allow(state, request);
         using HttpClient client = harness.CreateClient();

@@ -249,7 +249,9 @@ internal sealed class GatewayOptions
     {
         try
         {
-            return new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Password is { Length: > 0 };
+            // The client key's password (SSL Password) as much as the server's.
+            var settings = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+            return settings.Password is { Length: > 0 } || settings.SslPassword is { Length: > 0 };
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException)
         {

@@ -116,6 +116,9 @@ public sealed class GatewayOptionsTests
     [InlineData("host=db.contoso.com; password = s3cr3t-pw")]
     [InlineData("postgresql://casb:s3cr3t-pw@db.contoso.com:5432/casb")]
     [InlineData("postgresql://casb@db.contoso.com:5432/casb?password=s3cr3t-pw")]
+    [InlineData("Host=db.contoso.com;Username=casb;SSL Password=s3cr3t-pw;Database=casb")]
+    [InlineData("Host=db.contoso.com;Username=casb;SslPassword=s3cr3t-pw")]
+    [InlineData("postgresql://casb@db.contoso.com:5432/casb?sslpassword=s3cr3t-pw")]
     public void An_activity_database_with_a_password_on_the_command_line_is_refused_without_showing_it(string database)
     {
         // Every local user reads a process's command line (/proc/<pid>/cmdline): the password comes from PGPASSWORD or the passfile.

@@ -25,6 +25,9 @@ public sealed class StoreUriRedactionProperties
         "postgresql://casb@db.contoso.com:5432/casb?password={0}",
         "postgresql://casb@db.contoso.com:5432/casb?sslmode=require&password={1}",
         "postgres://casb@db.contoso.com/casb?password={1}&application_name=casb",
+        // libpq's sslpassword= (the client key's password) is as secret as password=.
+        "postgresql://casb@db.contoso.com:5432/casb?sslpassword={0}",
+        "postgresql://casb@db.contoso.com:5432/casb?sslmode=verify-full&SSLPassword={1}",
     ];
 
     [Fact]
@@ -46,8 +49,23 @@ public sealed class StoreUriRedactionProperties
     }
 
     [Theory]
+    [InlineData("postgresql://casb@db/casb?password=s3cr3t-pw")]
+    [InlineData("postgresql://casb@db/casb?sslpassword=s3cr3t-pw")]
+    [InlineData("postgresql://casb@db/casb?sslmode=require&SslPassword=s3cr3t-pw")]
+    [InlineData("postgresql://casb@db/casb?ssl%70assword=s3cr3t-pw")]
+    public void A_password_parameter_is_StoreUriHasPassword_without_showing_it(string text)
+    {
+        CasbException error = Assert.Throws<CasbException>(() => PostgresStoreUri.Parse(text));
+
+        Assert.Equal("StoreUriHasPassword", error.ErrorId);
+        Assert.DoesNotContain("s3cr3t-pw", error.Message + "\n" + error.Target);
+        Assert.DoesNotContain("s3cr3t-pw", ConfigurationStores.Redact(text));
+    }
+
+    [Theory]
     [InlineData("postgresql://casb:s3cr3t-pw@db/casb")]
     [InlineData("postgresql://casb@db/casb?password=s3cr3t-pw")]
+    [InlineData("postgresql://casb@db/casb?sslpassword=s3cr3t-pw")]
     public void A_store_path_that_is_a_database_with_a_password_does_not_show_it(string text)
     {
         CasbException error = Assert.Throws<CasbException>(() => CasbStore.Open(text));

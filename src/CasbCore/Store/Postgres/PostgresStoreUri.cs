@@ -115,7 +115,7 @@ public sealed class PostgresStoreUri
 
     /// <summary>
     /// <paramref name="location"/> with the password of its user info, if any, replaced by "***", and without its query
-    /// when that has libpq's password= parameter. A password may hold '@', '/', '?', '&amp;' or '#' unescaped, so the user
+    /// when that has libpq's password= or sslpassword= parameter. A password may hold '@', '/', '?', '&amp;' or '#' unescaped, so the user
     /// info ends at the last '@' (a query's '@' after it only hides more), and a password= query goes as a whole.
     /// </summary>
     public static string Redact(string location)
@@ -154,12 +154,14 @@ public sealed class PostgresStoreUri
         return redacted;
     }
 
-    // libpq's password= in the query (any case, escaped or not): a password in the URI as much as user:password@ is.
+    // libpq's password= or sslpassword= (the client key's) in the query (any case, escaped or not): a password in the URI
+    // as much as user:password@ is.
     private static bool HasPasswordParameter(string text)
     {
         int query = text.IndexOf('?', StringComparison.Ordinal);
         return query >= 0 && text[(query + 1)..].Split('&', '#').Any(pair =>
-            Uri.UnescapeDataString(pair.Split('=', 2)[0]).Trim().Equals("password", StringComparison.OrdinalIgnoreCase));
+            Uri.UnescapeDataString(pair.Split('=', 2)[0]).Trim() is var key
+            && (key.Equals("password", StringComparison.OrdinalIgnoreCase) || key.Equals("sslpassword", StringComparison.OrdinalIgnoreCase)));
     }
 
     private static CasbException Invalid(string text, string why) =>

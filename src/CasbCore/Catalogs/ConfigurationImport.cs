@@ -190,6 +190,7 @@ public static class ConfigurationImport
             .Where(c => c.ItemType == ConfigurationItems.RevocationLists.Type && c.Change != ConfigurationChangeKind.Removed)
             .Select(c => c.Name)
             .ToList();
+        RevocationLists.KeepImportedUnderTheirIssuers(configuration, importedCrls);
         RevocationLists.CheckImportedDeltas(configuration, importedCrls, file.Path);
         RevocationLists.CheckImportedNextUpdate(configuration, importedCrls, heldBefore, file.Path);
         RevocationLists.CheckImported(configuration, importedCrls, heldBefore, DateTimeOffset.UtcNow, file.Path);

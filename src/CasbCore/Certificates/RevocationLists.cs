@@ -163,6 +163,26 @@ public static class RevocationLists
     }
 
     /// <summary>
+    /// Before an import's CRL rules look for a CRL's base or its newer peers by CA: each CRL among <paramref name="importedIds"/>
+    /// that a trusted CA's key verifies goes under that CA, not the thumbprint the file claims. Checked one by one, a delta
+    /// checked before its complete CRL looked for it under the file's thumbprint and was CrlDeltaWithoutBase. One that no CA
+    /// verifies keeps the file's, for <see cref="CheckImported"/> to refuse.
+    /// </summary>
+    public static void KeepImportedUnderTheirIssuers(CasbConfiguration configuration, IEnumerable<string> importedIds)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(importedIds);
+        var imported = new HashSet<string>(importedIds, StringComparer.OrdinalIgnoreCase);
+        foreach (RevocationListEntry entry in configuration.RevocationLists.Where(e => imported.Contains(e.Id)))
+        {
+            if (TryParse(entry) is { } crl && IssuerCandidates(configuration, crl).FirstOrDefault(crl.IsSignedBy) is { } signer)
+            {
+                entry.IssuerThumbprint = signer.Thumbprint;
+            }
+        }
+    }
+
+    /// <summary>
     /// Import-CasbConfiguration's side of <see cref="Add"/>'s delta rule, checked on the configuration an import leaves (so
     /// the order of the file does not matter): each delta CRL among <paramref name="importedIds"/> must sit beside a complete
     /// CRL of the same CA and scope, from the store or the file, numbered at least its BaseCRLNumber (else
@@ -236,7 +256,7 @@ public static class RevocationLists
         {
             throw new CasbException(
                 DeltaWithoutBaseErrorId, CasbErrorKind.ObjectNotFound,
-                $"{what} is a delta CRL (CRL number {delta.CrlNumber}, BaseCRLNumber {baseNumber}), and {words.Holder} no complete CRL of that CA and scope numbered {baseNumber} or later for it to complete. {words.WithoutBase}",
+                $"{what} is a delta CRL (CRL number {delta.CrlNumber}, BaseCRLNumber {baseNumber}), and {words.Holder} complete CRL of that CA and scope numbered {baseNumber} or later for it to complete. {words.WithoutBase}",
                 source);
         }
 
@@ -253,10 +273,10 @@ public static class RevocationLists
     private sealed record DeltaRuleWords(string Holder, string Complete, string WithoutBase, string NotNewer);
 
     private static readonly DeltaRuleWords AddWords = new(
-        "the store holds", "stored complete CRL", "Add the complete (base) CRL first.", "Use -Force to store it anyway.");
+        "the store holds no", "stored complete CRL", "Add the complete (base) CRL first.", "Use -Force to store it anyway.");
 
     private static readonly DeltaRuleWords ImportWords = new(
-        "neither the store nor the file holds", "complete CRL", "Put its complete (base) CRL in the file, or add it to the store first. Nothing was changed.",
+        "neither the store nor the file holds any", "complete CRL", "Put its complete (base) CRL in the file, or add it to the store first. Nothing was changed.",
         "Take it out of the file. Nothing was changed.");
 
     private static List<(RevocationListEntry Entry, CertificateRevocationList? Crl)> OfIssuerAndScope(

@@ -87,3 +87,60 @@ public sealed class CrlImportEntranceTests : IClassFixture<LabPkiFixture>, IDisp
     private byte[] Sha1Crl() =>
         TestPki.Crl(_lab.IntermediateWithKey, 1, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(7), hash: HashAlgorithmName.SHA1);
 }
+
+/// <summary>What Import-CasbConfiguration must keep taking with Add's checks on: a store's export, with its CA, complete and delta CRLs together.</summary>
+public sealed class CrlImportRoundTripTests : IClassFixture<LabPkiFixture>, IDisposable
+{
+    private readonly LabPki _lab;
+    private readonly string _directory = Directory.CreateTempSubdirectory("casb-crlroundtrip-").FullName;
+
+    public CrlImportRoundTripTests(LabPkiFixture fixture) => _lab = fixture.Lab;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Theory]
+    [InlineData(false, false, false)]
+    [InlineData(true, false, false)]
+    [InlineData(false, true, false)]
+    [InlineData(true, true, false)]
+    [InlineData(false, false, true)]
+    [InlineData(true, false, true)]
+    public void An_export_with_a_CA_a_complete_and_a_delta_CRL_imports_into_a_new_store_and_back_into_its_own(bool deltaFirst, bool wrongThumbprint, bool replace)
+    {
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        var source = new CasbStore(Path.Combine(_directory, Guid.NewGuid().ToString("N")));
+        source.Update(c =>
+        {
+            c.TrustedRoots.AddRange(TestConfigurations.Trusting(_lab).TrustedRoots);
+            RevocationLists.Add(c, CertificateRevocationList.Parse(DeltaCrlBuilder.Base(_lab.IntermediateWithKey, 10, [], "http://127.0.0.1:9/issuing+.crl")), false, now);
+            RevocationLists.Add(c, CertificateRevocationList.Parse(DeltaCrlBuilder.Delta(_lab.IntermediateWithKey, 11, 10, [CrlEntry.Of(_lab.Client)])), false, now);
+        });
+        CasbConfiguration exported = source.Load();
+        if (deltaFirst)
+        {
+            exported.RevocationLists.Reverse();
+        }
+
+        if (wrongThumbprint)
+        {
+            // A hand-edited file, or a CA renewed since: the CRLs are kept under the CA whose key verifies them.
+            exported.RevocationLists.ForEach(e => e.IssuerThumbprint = _lab.Root.Thumbprint);
+        }
+
+        ImportFile file = ConfigurationImport.Read(CasbStore.Serialize(exported), "export.json");
+        foreach (CasbStore target in new[] { new CasbStore(Path.Combine(_directory, Guid.NewGuid().ToString("N"))), source })
+        {
+            target.Update(c =>
+            {
+                ConfigurationImport.Apply(c, file, ConfigurationImport.Plan(c, file, replace));
+                return c;
+            });
+
+            CasbConfiguration imported = target.Load();
+            Assert.Equal(2, imported.RevocationLists.Count);
+            Assert.All(imported.RevocationLists, e => Assert.Equal(_lab.Intermediate.Thumbprint, e.IssuerThumbprint, ignoreCase: true));
+            CertificateValidationResult result = new CertificateValidator(imported, new CrlCache(new NoNetworkCrlSource(), runInBackground: work => work())).Validate(_lab.Client, now);
+            Assert.Equal(CertificateFailureReason.Revoked, Assert.Single(result.Failures).Reason);
+        }
+    }
+}

@@ -488,11 +488,18 @@ public static partial class GatewayProcesses
                 cancellationToken.WaitHandle.WaitOne(50);
                 cancellationToken.ThrowIfCancellationRequested();
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (IOException ex)
             {
                 throw new CasbException(
                     "GatewayStartFailed", CasbErrorKind.ResourceBusy,
                     $"Another start of the gateway '{name}' for the store '{storePath}' did not finish within {timeout.TotalSeconds:0} s: {ex.Message}", name, ex);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                // Never another start's: no one may open the lock file (a gateways folder this user cannot write).
+                throw new CasbException(
+                    "GatewayStartFailed", CasbErrorKind.WriteError,
+                    $"Cannot open the start lock '{lockFile}' of the gateway '{name}': {ex.Message}", name, ex);
             }
         }
     }

@@ -1,0 +1,29 @@
+using CasbCore;
+using CasbCore.Gateways;
+
+namespace CasbModule.Tests.Gateway;
+
+/// <summary>The start lock of a name: only another start holding it is a wait; a lock file that cannot be opened is said as such.</summary>
+public sealed class GatewayStartLockTests : IDisposable
+{
+    private readonly string _store = Directory.CreateTempSubdirectory("casb-startlock-").FullName;
+
+    public void Dispose() => Directory.Delete(_store, recursive: true);
+
+    [Fact]
+    public void A_start_lock_that_cannot_be_opened_is_a_write_error_not_another_start_that_did_not_finish()
+    {
+        // Not a file (as a lock in a folder the admin cannot write is, for an admin who is not root): opening it is refused.
+        Directory.CreateDirectory(Path.Combine(GatewayProcesses.GatewaysDirectory(_store), ".LAB.start.lock"));
+
+        CasbException error = Assert.Throws<CasbException>(() => GatewayProcesses.Start(new GatewayStartOptions
+        {
+            StorePath = _store, GatewayDirectory = _store, Name = "Lab", StartupTimeout = TimeSpan.FromSeconds(1),
+        }));
+
+        Assert.Equal("GatewayStartFailed", error.ErrorId);
+        Assert.Equal(CasbErrorKind.WriteError, error.Kind);
+        Assert.DoesNotContain("Another start", error.Message);
+        Assert.Contains(".LAB.start.lock", error.Message);
+    }
+}

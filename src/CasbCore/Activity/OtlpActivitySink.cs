@@ -176,8 +176,9 @@ public sealed class OtlpActivitySink : IActivitySink
         if (name.Length == 0 || value.Length == 0 || value.Any(char.IsControl) || !probe.Headers.TryAddWithoutValidation(name, value))
         {
             // "Authorization: Basic dXNlcjpwYXNz=" splits at the credential's own '=': a name that is no header token is not shown.
-            bool token = name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c));
-            string shown = name.Length == 0 ? "(no name)" : token ? $"'{DisplayText.Safe(name)}'" : "(a name that is no header name, not shown: it may hold the credential)";
+            // "dXNlcjpwYXNz=" (a credential without its name) splits at its base64 padding: a name without a value is not shown either.
+            bool token = name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c)) && value.Length > 0;
+            string shown = name.Length == 0 ? "(no name)" : token ? $"'{DisplayText.Safe(name)}'" : "(a name that is no header name or has no value, not shown: it may hold the credential)";
             throw new CasbException(
                 "InvalidOtlpHeader", CasbErrorKind.InvalidArgument,
                 $"The OTLP header {shown} is not 'name=value' with a request header name and a non-empty value on one line.", token ? name : null);

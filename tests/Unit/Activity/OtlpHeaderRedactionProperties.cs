@@ -10,6 +10,20 @@ namespace CasbModule.Tests.Activity;
 /// </summary>
 public sealed class OtlpHeaderRedactionProperties
 {
+    /// <summary>A credential given without its header name: base64 padding ('=') splits it into a token and an empty value.</summary>
+    [Fact]
+    public void A_credential_given_without_a_header_name_is_not_shown()
+    {
+        Gen.Select(Gen.String[Gen.Char["JKQVXZjkqvxz0123456789+"], 8, 24], Gen.OneOf(Gen.Const("="), Gen.Const(" ="), Gen.Const("= ")))
+            .Sample((credential, tail) =>
+            {
+                CasbException error = Assert.Throws<CasbException>(() => { OtlpActivitySink.ParseHeader(credential + tail); });
+
+                Assert.Equal("InvalidOtlpHeader", error.ErrorId);
+                Assert.DoesNotContain(credential[..8], error.Message + "\n" + error.Target);
+            });
+    }
+
     [Fact]
     public void A_header_not_in_name_value_form_never_shows_its_credential()
     {

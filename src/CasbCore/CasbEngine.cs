@@ -34,14 +34,30 @@ public sealed class CasbEngine
 
     /// <summary>
     /// Decides one download or upload inside a session this engine decided: the session controls the decision
-    /// carries (App Control mode, matched session policies) against the file's direction, extension and size.
+    /// carries (App Control mode, matched session policies) against the file's direction, extension and size,
+    /// under every spelling of its name (<see cref="FileNameSpellings"/>): the strictest answer stands.
     /// The gateway and Test-CasbAccess -Download/-Upload both call it.
     /// </summary>
     public FileDecision DecideFile(AccessDecision session, FileTransfer file)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(file);
-        return SessionStage.DecideFile(session, file);
+        FileDecision strictest = SessionStage.DecideFile(session, file);
+        if (file.FileName is null || !FileNameSpellings.HasOthers(file.FileName))
+        {
+            return strictest;
+        }
+
+        foreach (string spelling in FileNameSpellings.Of(file.FileName))
+        {
+            FileDecision decision = SessionStage.DecideFile(session, new FileTransfer(file.Direction, spelling, file.SizeBytes));
+            if (decision.Action > strictest.Action)
+            {
+                strictest = decision; // ties keep the name as given
+            }
+        }
+
+        return strictest;
     }
 
     /// <summary>Decides with a certificate result the caller already has (the gateway's per-certificate cache).</summary>

@@ -1,3 +1,4 @@
+using CasbCore.Policies;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
@@ -10,7 +11,7 @@ namespace CasbGateway.SessionControl;
 /// round a policy. A header that two readers could take apart differently (a parameter given twice, RFC 2231
 /// continuations such as filename*0) is refused rather than guessed.
 /// </summary>
-internal static partial class DispositionFileNames
+internal static class DispositionFileNames
 {
     /// <summary>
     /// Reads <paramref name="header"/>. False (with <paramref name="problem"/>) when it does not parse or is ambiguous.
@@ -284,114 +285,6 @@ internal static partial class DispositionFileNames
         }
     }
 
-    private static void Add(List<string> names, string? name)
-    {
-        if (string.IsNullOrWhiteSpace(name))
-        {
-            return;
-        }
-
-        if (!names.Contains(name, StringComparer.Ordinal))
-        {
-            names.Add(name);
-        }
-
-        // A server in C (or PHP before 5.4) ends the name at a NUL: "a.exe\0.txt" is saved as "a.exe".
-        int control = name.AsSpan().IndexOfAnyInRange('\0', '\x1F');
-        if (control > 0)
-        {
-            Add(names, name[..control]);
-        }
-
-        // Windows opens "setup.exe::$DATA" (a file's unnamed NTFS stream) as setup.exe: an upstream there writes that file.
-        int folder = name.LastIndexOfAny(['/', '\\']);
-        int stream = name.IndexOf(':', folder + 1);
-        if (stream > folder + 1)
-        {
-            Add(names, name[..stream]);
-        }
-
-        // formidable and node-fetch's multipart parser decode "&#0046;" (four digits) to '.': "setup&#0046;exe" is "setup.exe".
-        if (name.Contains("&#", StringComparison.Ordinal))
-        {
-            string decoded = CharacterReference().Replace(name, m => int.TryParse(m.Groups[1].ValueSpan, out int code) && code is > 0 and < 0x10000 ? ((char)code).ToString() : m.Value);
-            if (decoded != name)
-            {
-                Add(names, decoded);
-            }
-        }
-
-        // Chrome, Firefox, Commons FileUpload and Python's email parser decode RFC 2047 words ("=?UTF-8?Q?setup.exe?=",
-        // which Java's MimeUtility writes for a name that is not ASCII); the header library decodes one quoted B word only.
-        if (name.Contains("=?", StringComparison.Ordinal) && DecodeEncodedWords(name) is var words && words != name)
-        {
-            Add(names, words);
-        }
-    }
-
-    /// <summary>
-    /// A name with its RFC 2047 encoded words decoded ("=?UTF-8?Q?setup.exe?=" is "setup.exe"), B or Q, quoted or not,
-    /// several in a row (the white space between two words dropped), a charset .NET does not know read as Latin-1; a word
-    /// that does not decode is kept as sent.
-    /// </summary>
-    internal static string DecodeEncodedWords(string name) => EncodedWord().Replace(name, m =>
-    {
-        string text = m.Groups["text"].Value;
-        byte[]? bytes = m.Groups["coding"].Value is "B" or "b" ? FromBase64(text) : FromQuotedPrintable(text);
-        if (bytes is null)
-        {
-            return m.Value;
-        }
-
-        System.Text.Encoding encoding;
-        try
-        {
-            encoding = System.Text.Encoding.GetEncoding(m.Groups["charset"].Value);
-        }
-        catch (ArgumentException)
-        {
-            encoding = System.Text.Encoding.Latin1;
-        }
-
-        return encoding.GetString(bytes);
-    });
-
-    private static byte[]? FromBase64(string text)
-    {
-        string padded = text.TrimEnd('=');
-        padded = padded.PadRight(padded.Length + (4 - padded.Length % 4) % 4, '=');
-        byte[] bytes = new byte[padded.Length];
-        return Convert.TryFromBase64String(padded, bytes, out int written) ? bytes[..written] : null;
-    }
-
-    private static byte[] FromQuotedPrintable(string text)
-    {
-        var bytes = new List<byte>(text.Length);
-        for (int i = 0; i < text.Length; i++)
-        {
-            char c = text[i];
-            if (c == '_')
-            {
-                bytes.Add((byte)' ');
-            }
-            else if (c == '=' && i + 2 < text.Length && char.IsAsciiHexDigit(text[i + 1]) && char.IsAsciiHexDigit(text[i + 2]))
-            {
-                bytes.Add(Convert.ToByte(text.Substring(i + 1, 2), 16));
-                i += 2;
-            }
-            else
-            {
-                bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(c.ToString()));
-            }
-        }
-
-        return bytes.ToArray();
-    }
-
-    // A word, and the white space after it when another word follows (RFC 2047 6.2: it is not part of the text).
-    [System.Text.RegularExpressions.GeneratedRegex(@"=\?(?<charset>[^?*\s]+)(?:\*[^?\s]*)?\?(?<coding>[BbQq])\?(?<text>[^?\s]*)\?=(?:\s+(?==\?[^?\s]+\?[BbQq]\?[^?\s]*\?=))?")]
-    private static partial System.Text.RegularExpressions.Regex EncodedWord();
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"&#([0-9]{1,5});")]
-    private static partial System.Text.RegularExpressions.Regex CharacterReference();
+    // Every spelling of a name that readers decode differently is the engine's, so Test-CasbAccess -FileName has them too.
+    private static void Add(List<string> names, string? name) => FileNameSpellings.Add(names, name);
 }

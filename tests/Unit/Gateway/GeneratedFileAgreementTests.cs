@@ -1,0 +1,360 @@
+using System.Net;
+using System.Text;
+using CasbCore.Activity;
+using CasbCore.Model;
+using CasbCore.Policies;
+using CasbModule.Tests.Cmdlets;
+using CasbModule.Types;
+using CsCheck;
+using Microsoft.AspNetCore.Http;
+
+namespace CasbModule.Tests.Gateway;
+
+/// <summary>
+/// Generated session policies (modes, extensions with and without a dot in any case, size limits, client apps, users and
+/// groups) and generated files (names as a browser saves them, sizes around each limit, unknown sizes) moved through a
+/// real gateway as downloads (a Content-Disposition in plain, RFC 2231 and RFC 2047 form, or only the URL) and uploads
+/// (multipart, and a PUT to a named URL): the client sees, and the activity log records, what Test-CasbAccess -Download
+/// or -Upload -FileName -FileSizeMB answers for the same file.
+/// </summary>
+public sealed class GeneratedFileAgreementTests
+{
+    private const string Edge = Policies.PolicyTestData.Edge;
+    private const string Curl = "curl/8.5.0";
+    private static readonly string[] Users = ["vendor@contoso.com", "other@contoso.com"];
+    private static readonly string[] Extensions = ["exe", ".EXE", "Pdf", ".xlsx", "bashrc", "gz", "TXT"];
+    private static readonly int[] Megabyte = [1024 * 1024];
+    private const int UnknownSizeBytes = 3000; // what a file of unknown size (chunked) holds
+
+    // Names as browsers save them and as files on disk are named: trailing dots and spaces, several dots, none, a
+    // dot-file, Unicode, characters that some reader decodes (%XX, &#dddd;, RFC 2047 words, an NTFS stream).
+    private static readonly string[] Names =
+    [
+        "setup.exe", "Setup.EXE", "setup.exe.", "setup.exe .", "setup.exe  ", "report.final.PDF", "archive.tar.gz", "README",
+        ".bashrc", "Q3 report.xlsx", "résumé.pdf", "报告.XLSX", "notes.txt", "setup.exe.txt", "setup%2Eexe", "setup&#0046;exe",
+        "=?UTF-8?Q?setup.exe?=", "setup.exe::$DATA", "data.xlsx..", "%E2%82%AC rates.exe", "a.b.c", "noext.",
+    ];
+
+    [Fact]
+    public void Generated_session_policies_and_files_get_the_same_decision_from_the_gateway_and_Test_CasbAccess()
+    {
+        using var powerShell = new PowerShellHost();
+        var seen = new Dictionary<FileAction, int>();
+        var failures = new List<string>();
+
+        Gen.Select(ConfigurationGen, FileGen.Array[6, 6]).Sample(sample =>
+        {
+            (Action<CasbConfiguration> configure, Probe[] probes) = sample;
+            FileUpstream upstream = FileUpstream.StartAsync(RespondAsync).GetAwaiter().GetResult();
+            GatewayHarness harness = GatewayHarness.StartAsync(c =>
+            {
+                c.Settings.TrustedProxies.Add("127.0.0.0/8");
+                configure(c);
+            }, upstreamOverride: upstream.Url).GetAwaiter().GetResult();
+            try
+            {
+                using HttpClient client = harness.CreateClient();
+                foreach (Probe probe in probes)
+                {
+                    foreach (Transfer transfer in (Transfer[])[Transfer.Disposition, Transfer.Url, Transfer.Multipart])
+                    {
+                        FileTransferDirection direction = transfer is Transfer.Disposition or Transfer.Url ? FileTransferDirection.Download : FileTransferDirection.Upload;
+                        if (transfer is Transfer.Url or Transfer.Put && !UrlCanName(probe.Name))
+                        {
+                            continue; // a URL cannot end in a name with a '/', a trailing dot or space: the gateway refuses it with 400
+                        }
+
+                        // A multipart part's size is known once it has streamed: the gateway decides it at its end by its bytes.
+                        Probe asked = transfer == Transfer.Multipart ? probe with { SizeBytes = probe.SizeBytes ?? UnknownSizeBytes } : probe;
+                        CasbAccessDecision whatIf = WhatIf(powerShell, harness, asked, direction);
+                        (HttpStatusCode status, string body, bool blockedFile, ActivityRecord record) = Send(client, harness, probe, transfer);
+                        string what = $"{transfer} of {probe} under [{Describe(harness.Store.Load())}]";
+
+                        // Without a Content-Disposition only a name whose extension a policy of the session names is a file
+                        // to the gateway (a URL ending in .html is a page); the what-if is asked about a file.
+                        bool undetected = record.FileAction is null && transfer is Transfer.Url or Transfer.Put;
+                        if (undetected)
+                        {
+                            if (whatIf.FileAction == FileAction.Block && NamesExtension(harness, probe, direction))
+                            {
+                                failures.Add($"{what}: what-if Block ({whatIf.BlockingPolicy}), gateway let it through undecided");
+                            }
+
+                            continue;
+                        }
+
+                        string gatewayAction = record.FileAction ?? "none";
+                        if (gatewayAction != whatIf.FileAction?.ToString()
+                            || record.SessionPolicy != whatIf.File?.Policy)
+                        {
+                            failures.Add($"{what}: what-if {whatIf.FileAction} ({whatIf.File?.Policy}), gateway {gatewayAction} ({record.SessionPolicy}) [{record.FileName}, {record.FileSizeBytes} B]");
+                            continue;
+                        }
+
+                        bool blocked = whatIf.FileAction == FileAction.Block;
+                        HttpStatusCode expected = blocked && direction == FileTransferDirection.Upload ? HttpStatusCode.Forbidden : HttpStatusCode.OK;
+                        // A blocked download is saved as <name>.blocked.txt with the message; a blocked upload gets the 403 block page.
+                        if (status != expected
+                            || (blocked && !body.Contains(whatIf.BlockMessage!, StringComparison.Ordinal))
+                            || blockedFile != (blocked && direction == FileTransferDirection.Download)
+                            || (!blocked && direction == FileTransferDirection.Upload && body != "ok"))
+                        {
+                            failures.Add($"{what}: what-if {whatIf.FileAction} '{whatIf.BlockMessage}', the client saw {(int)status}: {body[..Math.Min(body.Length, 300)]}");
+                            continue;
+                        }
+
+                        seen[whatIf.FileAction!.Value] = seen.GetValueOrDefault(whatIf.FileAction!.Value) + 1;
+                    }
+                }
+            }
+            finally
+            {
+                harness.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                upstream.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }, iter: 10, threads: 1, seed: Environment.GetEnvironmentVariable("CASB_FILE_AGREEMENT_SEED"));
+
+        Assert.True(failures.Count == 0, $"{failures.Count} disagreements:\n{string.Join("\n", failures.Distinct().Take(40))}");
+        // Not vacuous: every outcome was compared.
+        Assert.True(seen.GetValueOrDefault(FileAction.Block) > 5 && seen.GetValueOrDefault(FileAction.Audit) > 5 && seen.GetValueOrDefault(FileAction.Allow) > 5,
+            string.Join(", ", seen.Select(s => $"{s.Key} {s.Value}")));
+    }
+
+    // Names a reader stores as setup.exe: the gateway blocks their upload, and Test-CasbAccess -FileName answered Allow for them.
+    [Theory]
+    [InlineData("setup%2Eexe")]
+    [InlineData("setup.exe::$DATA")]
+    [InlineData("setup&#0046;exe")]
+    [InlineData("=?UTF-8?Q?setup.exe?=")]
+    [InlineData("setup.exe\u0000.txt")]
+    public async Task A_name_that_some_reader_stores_as_another_is_decided_alike_by_Test_CasbAccess_and_the_gateway(string name)
+    {
+        name = System.Text.RegularExpressions.Regex.Unescape(name);
+        var policy = new SessionPolicyEntry
+        {
+            Name = "No executables", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block,
+            FileExtensions = [".EXE"], BlockMessage = "Executables stay on the device.",
+        };
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
+        {
+            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
+            {
+                Name = "Everyone via App Control", IncludeUsers = ["All"], SessionControl = SessionControlKind.AppControl, AppControlMode = AppControlMode.UseCustomPolicy,
+            });
+            c.SessionPolicies.Add(policy);
+        });
+        using HttpClient client = harness.CreateClient();
+        using var powerShell = new PowerShellHost();
+        var probe = new Probe(name, Spelling.Quoted, 10, null, Browser: true);
+
+        (HttpStatusCode status, string body, _, ActivityRecord record) = Send(client, harness, probe, Transfer.Multipart);
+        CasbAccessDecision whatIf = WhatIf(powerShell, harness, probe, FileTransferDirection.Upload);
+
+        Assert.Equal((HttpStatusCode.Forbidden, "Block", "No executables"), (status, record.FileAction, record.SessionPolicy));
+        Assert.Contains("Executables stay on the device.", body);
+        Assert.Equal((AccessAction.Block, FileAction.Block, "No executables", "Executables stay on the device."), (whatIf.Action, whatIf.FileAction, whatIf.BlockingPolicy, whatIf.BlockMessage));
+    }
+
+    private enum Transfer
+    {
+        Disposition,
+        Url,
+        Multipart,
+        Put,
+    }
+
+    private enum Spelling
+    {
+        Quoted,
+        Rfc2231,
+        Rfc2047,
+    }
+
+    private sealed record Probe(string Name, Spelling Spelling, long? SizeBytes, string? User, bool Browser)
+    {
+        public override string ToString() => $"'{Name}' ({Spelling}, {(SizeBytes is long s ? s + " B" : "unknown size")}, {User ?? "anonymous"}, {(Browser ? "browser" : "curl")})";
+    }
+
+    private static bool UrlCanName(string name) =>
+        !name.EndsWith('.') && !name.EndsWith(' ') && !name.Contains('%') && !name.Contains(':') && !name.Contains('#') && !name.Contains('?');
+
+    private static bool NamesExtension(GatewayHarness harness, Probe probe, FileTransferDirection direction)
+    {
+        var engine = new CasbCore.CasbEngine(harness.Store.Load());
+        AccessDecision session = engine.Decide(new AccessRequest { AppName = GatewayHarness.AppName, User = probe.User, UserAgent = probe.Browser ? Edge : Curl });
+        return session.SessionControls?.NamesExtensionOf(direction, probe.Name) == true;
+    }
+
+    private static string Describe(CasbConfiguration c) =>
+        $"{c.ConditionalAccessPolicies[0].AppControlMode}; " + string.Join("; ", c.SessionPolicies.Select(p =>
+            $"{p.Name} {p.ControlType} {p.Action} {p.ClientApp} ext=[{string.Join(",", p.FileExtensions)}] min={p.MinFileSizeMB} users=[{string.Join(",", p.Users)}] groups=[{string.Join(",", p.Groups)}]"));
+
+    private static CasbAccessDecision WhatIf(PowerShellHost powerShell, GatewayHarness harness, Probe probe, FileTransferDirection direction)
+    {
+        var parameters = new Dictionary<string, object?>
+        {
+            ["store"] = harness.StorePath,
+            ["app"] = GatewayHarness.AppName,
+            ["user"] = probe.User,
+            ["agent"] = probe.Browser ? Edge : Curl,
+            ["name"] = probe.Name,
+            // The size as an admin reads it off a file: bytes over 1 MiB, exact in a double.
+            ["size"] = probe.SizeBytes is long bytes ? bytes / (double)Megabyte[0] : null,
+        };
+        string script = "Test-CasbAccess -StorePath $store -App $app -UserAgent $agent -FileName $name"
+            + (direction == FileTransferDirection.Download ? " -Download" : " -Upload")
+            + (probe.User is null ? "" : " -User $user")
+            + (probe.SizeBytes is null ? "" : " -FileSizeMB $size");
+        var (output, errors) = powerShell.Run(script, parameters);
+        Assert.Empty(errors);
+        return (CasbAccessDecision)Assert.Single(output).BaseObject;
+    }
+
+    private static (HttpStatusCode Status, string Body, bool BlockedFile, ActivityRecord Record) Send(HttpClient client, GatewayHarness harness, Probe probe, Transfer transfer)
+    {
+        byte[] file = new byte[probe.SizeBytes ?? UnknownSizeBytes];
+        HttpRequestMessage message;
+        switch (transfer)
+        {
+            case Transfer.Disposition:
+                message = new HttpRequestMessage(HttpMethod.Get, "/files/42");
+                // A response header is ASCII: a server sends a name that is not in RFC 2231 or RFC 2047 form.
+                Probe ascii = probe.Spelling == Spelling.Quoted && !Ascii.IsValid(probe.Name) ? probe with { Spelling = Spelling.Rfc2231 } : probe;
+                message.Headers.TryAddWithoutValidation("X-Test-Disposition", "attachment; " + Parameter("filename", ascii));
+                break;
+            case Transfer.Url:
+                message = new HttpRequestMessage(HttpMethod.Get, "/files/" + Uri.EscapeDataString(probe.Name));
+                break;
+            case Transfer.Multipart:
+                byte[] head = Encoding.UTF8.GetBytes($"--b0\r\nContent-Disposition: form-data; name=\"file\"; {Parameter("filename", probe)}\r\nContent-Type: application/octet-stream\r\n\r\n");
+                byte[] tail = "\r\n--b0--\r\n"u8.ToArray();
+                message = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = Body([.. head, .. file, .. tail], probe.SizeBytes is null) };
+                message.Content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b0");
+                break;
+            default:
+                message = new HttpRequestMessage(HttpMethod.Put, "/files/" + Uri.EscapeDataString(probe.Name)) { Content = Body(file, probe.SizeBytes is null) };
+                break;
+        }
+
+        if (transfer is Transfer.Disposition or Transfer.Url)
+        {
+            message.Headers.TryAddWithoutValidation("X-Test-Size", (probe.SizeBytes ?? -1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        message.Headers.TryAddWithoutValidation("User-Agent", probe.Browser ? Edge : Curl);
+        if (probe.User is not null)
+        {
+            message.Headers.TryAddWithoutValidation("X-Casb-User", probe.User);
+        }
+
+        using (message)
+        using (HttpResponseMessage response = client.SendAsync(message).GetAwaiter().GetResult())
+        {
+            // The block page is HTML for a browser and JSON for other clients: the message as either shows it.
+            string body = WebUtility.HtmlDecode(response.Content.ReadAsStringAsync().GetAwaiter().GetResult().Replace("\\u0027", "'", StringComparison.Ordinal));
+            string correlationId = response.Headers.GetValues("X-Casb-Correlation-Id").Single();
+            ActivityRecord? record = null;
+            for (int i = 0; i < 100 && record is null; i++)
+            {
+                record = harness.WaitForActivityAsync(1).GetAwaiter().GetResult().FirstOrDefault(r => r.CorrelationId == correlationId);
+                if (record is null)
+                {
+                    Thread.Sleep(50);
+                }
+            }
+
+            Assert.NotNull(record);
+            bool blockedFile = response.Content.Headers.ContentDisposition?.FileNameStar?.EndsWith(".blocked.txt", StringComparison.Ordinal) == true;
+            return (response.StatusCode, body, blockedFile, record);
+        }
+    }
+
+    private static HttpContent Body(byte[] bytes, bool chunked) =>
+        chunked ? new StreamContent(new MemoryStream(bytes)) : new ByteArrayContent(bytes);
+
+    /// <summary>The name in a Content-Disposition parameter, as a server or a browser writes it.</summary>
+    private static string Parameter(string key, Probe probe) => probe.Spelling switch
+    {
+        Spelling.Rfc2231 => $"{key}*=UTF-8''{Uri.EscapeDataString(probe.Name)}",
+        Spelling.Rfc2047 => $"{key}=\"=?UTF-8?B?{Convert.ToBase64String(Encoding.UTF8.GetBytes(probe.Name))}?=\"",
+        _ => $"{key}=\"{probe.Name}\"",
+    };
+
+    private static async Task RespondAsync(HttpContext context)
+    {
+        if (HttpMethods.IsGet(context.Request.Method))
+        {
+            if (context.Request.Headers.TryGetValue("X-Test-Disposition", out var disposition))
+            {
+                context.Response.Headers.ContentDisposition = disposition;
+            }
+
+            long size = long.Parse(context.Request.Headers["X-Test-Size"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+            if (size >= 0)
+            {
+                context.Response.ContentLength = size;
+            }
+
+            // The body is "ok" and padding: the client tells a download let through from the blocked-download file.
+            byte[] body = new byte[Math.Max(size, UnknownSizeBytes)];
+            "ok"u8.CopyTo(body);
+            await context.Response.Body.WriteAsync(body.AsMemory(0, (int)(size >= 0 ? size : body.Length)));
+            return;
+        }
+
+        await context.Request.Body.CopyToAsync(Stream.Null);
+        await context.Response.WriteAsync("ok");
+    }
+
+    private static readonly Gen<long?> SizeGen = Gen.OneOf(
+        Gen.Const((long?)null),
+        Gen.Int[0, 3].SelectMany(mb => Gen.Int[-2, 2].Select(d => (long?)Math.Max(0, mb * Megabyte[0] + d))),
+        Gen.Long[0, 5000].Select(b => (long?)b));
+
+    private static readonly Gen<Probe> FileGen =
+        from name in Gen.OneOf(Names)
+        from spelling in Gen.Enum<Spelling>()
+        from size in SizeGen
+        from user in Gen.OneOf<string?>(null, Users[0], Users[1], "Vendor@Contoso.COM")
+        from browser in Gen.Int[0, 3].Select(i => i > 0)
+        select new Probe(name, spelling, size, user, browser);
+
+    private static readonly Gen<SessionPolicyEntry> SessionPolicyGen =
+        from control in Gen.Enum<SessionControlType>()
+        from action in Gen.Enum<SessionPolicyAction>()
+        from extensions in Gen.Int[0, Extensions.Length - 1].Array[0, 3]
+        from min in Gen.OneOf(Gen.Const((int?)null), Gen.Int[0, 3].Select(i => (int?)i))
+        from clientApp in Gen.Enum<AccessPolicyClientApp>()
+        from who in Gen.Int[0, 4]
+        from severity in Gen.Enum<PolicySeverity>()
+        from message in Gen.Int[0, 1]
+        select new SessionPolicyEntry
+        {
+            ControlType = control,
+            Action = control == SessionControlType.MonitorOnly ? SessionPolicyAction.Audit : action,
+            FileExtensions = extensions.Select(e => Extensions[e]).Distinct().ToList(),
+            MinFileSizeMB = min,
+            ClientApp = clientApp,
+            Users = who == 1 ? [Users[0]] : [],
+            Groups = who == 2 ? ["Vendors"] : [],
+            ExcludeUsers = who == 3 ? [Users[1]] : [],
+            Severity = severity,
+            BlockMessage = message == 0 ? null : $"Blocked by generated policy {severity}.",
+        };
+
+    private static readonly Gen<Action<CasbConfiguration>> ConfigurationGen =
+        from mode in Gen.Int[0, 5].Select(i => i switch { 0 => AppControlMode.MonitorOnly, 1 => AppControlMode.BlockDownloads, _ => AppControlMode.UseCustomPolicy })
+        from policies in SessionPolicyGen.Array[1, 4]
+        select (Action<CasbConfiguration>)(c =>
+        {
+            c.Groups = [new GroupEntry { Name = "Vendors", Members = [Users[0]] }];
+            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
+            {
+                Name = "Everyone via App Control",
+                IncludeUsers = ["All"],
+                SessionControl = SessionControlKind.AppControl,
+                AppControlMode = mode,
+            });
+            c.SessionPolicies = policies.Select((p, i) => { p.Name = $"Session {i}"; return p; }).ToList();
+        });
+}

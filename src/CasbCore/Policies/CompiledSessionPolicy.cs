@@ -100,6 +100,11 @@ internal sealed class CompiledSessionPolicy
             || ControlType == (direction == FileTransferDirection.Download ? SessionControlType.ControlFileDownload : SessionControlType.ControlFileUpload))
         && Array.IndexOf(_extensions, extension) >= 0;
 
+    /// <summary>True when this policy controls uploads and its extension filter takes <paramref name="extension"/>: names it, or has none (every file).</summary>
+    public bool TakesUploadExtension(string extension) =>
+        (ControlType == SessionControlType.MonitorOnly || ControlType == SessionControlType.ControlFileUpload)
+        && (_extensions.Length == 0 || Array.IndexOf(_extensions, extension) >= 0);
+
     /// <summary>True when this policy should decide over <paramref name="other"/>: Block over Audit, then severity, then name, then order.</summary>
     public bool Outranks(CompiledSessionPolicy other)
     {

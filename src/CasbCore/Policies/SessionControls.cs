@@ -52,6 +52,30 @@ public sealed class SessionControls
         return false;
     }
 
+    /// <summary>
+    /// True when a session policy the session carries controls uploads of a file named <paramref name="fileName"/>: its
+    /// extension filter names the extension, or it has none (every upload). How the gateway knows that a PUT to a URL
+    /// (or a MOVE or COPY to a Destination) naming a file stores a file to decide, as Test-CasbAccess -Upload decides it.
+    /// </summary>
+    public bool ControlsUploadOf(string? fileName)
+    {
+        if (Compiled.Length == 0 || string.IsNullOrWhiteSpace(fileName))
+        {
+            return false;
+        }
+
+        string extension = FileTransfer.ExtensionOf(fileName);
+        foreach (CompiledSessionPolicy policy in Compiled)
+        {
+            if (policy.TakesUploadExtension(extension))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The shared instance for a mode with no session policy in it: no allocation per request.</summary>
     internal static SessionControls For(AppControlMode mode) => mode switch
     {

@@ -18,8 +18,9 @@ internal static class UploadDetector
     /// read the files of a DELETE, a GET with a body or a made-up method as well, for an endpoint mapped for any method.
     /// </summary>
     /// <remarks>
-    /// A PUT stores its body at its URL (RFC 9110; WebDAV, S3), so a PUT to a URL whose last segment has an extension a
-    /// session policy of the session names for uploads is an upload of that file too, as such a URL is a download.
+    /// A PUT stores its body at its URL (RFC 9110; WebDAV, S3), so a PUT to a URL whose last segment a session policy of
+    /// the session controls uploads of (by its extension, or a policy with no extension filter: every upload) is an upload
+    /// of that file too.
     /// </remarks>
     public static bool MayCarryFiles(HttpRequest request, RequestPath? path, SessionControls controls) =>
         ((IsMultipart(request) || request.Headers.ContainsKey(HeaderNames.ContentDisposition) || IsPutOfNamedFile(request, path, controls))
@@ -29,11 +30,11 @@ internal static class UploadDetector
     /// <summary>
     /// A WebDAV MOVE or COPY stores a file under its Destination (Nextcloud's web client MOVEs uploaded chunks to the
     /// file's name; a client can PUT notes.txt and MOVE it to setup.exe): an upload of that name when a session policy of
-    /// the session names its extension for uploads, or when the Destination cannot be read (refused, fail closed).
+    /// the session controls uploads of it (see <see cref="SessionControls.ControlsUploadOf"/>), or when the Destination cannot be read (refused, fail closed).
     /// </summary>
     private static bool IsCopyToNamedFile(HttpRequest request, SessionControls controls) =>
         IsCopyOrMove(request)
-        && (!TryDestination(request, out string? name, out _) || controls.NamesExtensionOf(FileTransferDirection.Upload, name));
+        && (!TryDestination(request, out string? name, out _) || controls.ControlsUploadOf(name));
 
     private const string DestinationHeader = "Destination";
 
@@ -65,7 +66,7 @@ internal static class UploadDetector
     }
 
     private static bool IsPutOfNamedFile(HttpRequest request, RequestPath? path, SessionControls controls) =>
-        HttpMethods.IsPut(request.Method) && controls.NamesExtensionOf(FileTransferDirection.Upload, DownloadDetector.LastSegment(path));
+        HttpMethods.IsPut(request.Method) && controls.ControlsUploadOf(DownloadDetector.LastSegment(path));
 
     public static bool IsMultipart(HttpRequest request)
     {

@@ -155,6 +155,40 @@ public sealed class GeneratedFileAgreementTests
         Assert.Equal((AccessAction.Block, FileAction.Block, "No executables", "Executables stay on the device."), (whatIf.Action, whatIf.FileAction, whatIf.BlockingPolicy, whatIf.BlockMessage));
     }
 
+    // A policy with no extension filter blocks every upload: a PUT to /files/<name> stores a file, which the gateway let
+    // through undecided (only a named extension made a PUT an upload) while Test-CasbAccess -Upload answered Block.
+    [Theory]
+    [InlineData("notes.txt")]
+    [InlineData("README")]
+    [InlineData("setup.exe")]
+    public async Task A_PUT_of_a_named_file_under_a_policy_that_blocks_every_upload_is_blocked_as_Test_CasbAccess_says(string name)
+    {
+        var policy = new SessionPolicyEntry
+        {
+            Name = "No uploads", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block,
+            BlockMessage = "Files stay on the device.",
+        };
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
+        {
+            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
+            {
+                Name = "Everyone via App Control", IncludeUsers = ["All"], SessionControl = SessionControlKind.AppControl, AppControlMode = AppControlMode.UseCustomPolicy,
+            });
+            c.SessionPolicies.Add(policy);
+        });
+        using HttpClient client = harness.CreateClient();
+        using var powerShell = new PowerShellHost();
+        var probe = new Probe(name, Spelling.Quoted, 5000, null, Browser: true);
+
+        (HttpStatusCode status, string body, _, ActivityRecord record) = Send(client, harness, probe, Transfer.Put);
+        CasbAccessDecision whatIf = WhatIf(powerShell, harness, probe, FileTransferDirection.Upload);
+
+        Assert.Equal((AccessAction.Block, "No uploads"), (whatIf.Action, whatIf.BlockingPolicy));
+        Assert.Equal((HttpStatusCode.Forbidden, "Upload", "Block", "No uploads"), (status, record.FileDirection, record.FileAction, record.SessionPolicy));
+        Assert.Contains("Files stay on the device.", body);
+        Assert.Equal(0, harness.UpstreamRequests);
+    }
+
     private enum Transfer
     {
         Disposition,
@@ -182,7 +216,9 @@ public sealed class GeneratedFileAgreementTests
     {
         var engine = new CasbCore.CasbEngine(harness.Store.Load());
         AccessDecision session = engine.Decide(new AccessRequest { AppName = GatewayHarness.AppName, User = probe.User, UserAgent = probe.Browser ? Edge : Curl });
-        return session.SessionControls?.NamesExtensionOf(direction, probe.Name) == true;
+        return direction == FileTransferDirection.Upload
+            ? session.SessionControls?.ControlsUploadOf(probe.Name) == true
+            : session.SessionControls?.NamesExtensionOf(direction, probe.Name) == true;
     }
 
     private static string Describe(CasbConfiguration c) =>

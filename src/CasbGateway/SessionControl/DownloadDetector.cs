@@ -21,7 +21,7 @@ internal static class DownloadDetector
 {
     private const string HeaderName = "Content-Disposition";
 
-    public static DownloadFile? DownloadOf(HttpResponseMessage response, RequestPath? path, SessionControls? controls)
+    public static DownloadFile? DownloadOf(HttpResponseMessage response, RequestPath? path, SessionControls? controls, string? method = null)
     {
         System.Net.Http.Headers.HttpContentHeaders headers = response.Content.Headers;
         string? urlName = LastSegment(path);
@@ -52,7 +52,8 @@ internal static class DownloadDetector
             }
         }
 
-        return urlName is not null && controls is not null && controls.NamesExtensionOf(FileTransferDirection.Download, urlName)
+        // A PUT's URL names the file it stored (an upload, decided and recorded as one): its answer is not that file.
+        return urlName is not null && controls is not null && !HttpMethods.IsPut(method ?? "") && controls.NamesExtensionOf(FileTransferDirection.Download, urlName)
             ? new DownloadFile([urlName], SizeOf(response))
             : null;
     }

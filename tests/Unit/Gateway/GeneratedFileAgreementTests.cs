@@ -56,7 +56,7 @@ public sealed class GeneratedFileAgreementTests
                 using HttpClient client = harness.CreateClient();
                 foreach (Probe probe in probes)
                 {
-                    foreach (Transfer transfer in (Transfer[])[Transfer.Disposition, Transfer.Url, Transfer.Multipart])
+                    foreach (Transfer transfer in Enum.GetValues<Transfer>())
                     {
                         FileTransferDirection direction = transfer is Transfer.Disposition or Transfer.Url ? FileTransferDirection.Download : FileTransferDirection.Upload;
                         if (transfer is Transfer.Url or Transfer.Put && !UrlCanName(probe.Name))
@@ -189,6 +189,33 @@ public sealed class GeneratedFileAgreementTests
         Assert.Equal(0, harness.UpstreamRequests);
     }
 
+    // The answer to PUT /files/a.gz was decided as a download of a.gz by its URL: the client got a.gz.blocked.txt for an
+    // upload the upstream had stored, and the activity recorded a blocked download instead of the audited upload.
+    [Fact]
+    public async Task The_answer_to_a_PUT_is_not_a_download_of_the_file_its_URL_names()
+    {
+        await using FileUpstream upstream = await FileUpstream.StartAsync(RespondAsync);
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
+        {
+            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
+            {
+                Name = "Everyone via App Control", IncludeUsers = ["All"], SessionControl = SessionControlKind.AppControl, AppControlMode = AppControlMode.UseCustomPolicy,
+            });
+            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "Audit archives", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Audit, FileExtensions = ["gz"] });
+            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "No archives", ControlType = SessionControlType.ControlFileDownload, Action = SessionPolicyAction.Block, FileExtensions = ["gz"] });
+        }, upstreamOverride: upstream.Url);
+        using HttpClient client = harness.CreateClient();
+        using var powerShell = new PowerShellHost();
+        var probe = new Probe("a.gz", Spelling.Quoted, 5000, null, Browser: true);
+
+        (HttpStatusCode status, string body, bool blockedFile, ActivityRecord record) = Send(client, harness, probe, Transfer.Put);
+        CasbAccessDecision whatIf = WhatIf(powerShell, harness, probe, FileTransferDirection.Upload);
+
+        Assert.Equal((AccessAction.Monitor, "Audit archives"), (whatIf.Action, whatIf.File?.Policy));
+        Assert.Equal((HttpStatusCode.OK, "ok", false), (status, body, blockedFile));
+        Assert.Equal(("Upload", "Audit", "Audit archives"), (record.FileDirection, record.FileAction, record.SessionPolicy));
+    }
+
     private enum Transfer
     {
         Disposition,
@@ -275,6 +302,11 @@ public sealed class GeneratedFileAgreementTests
         if (transfer is Transfer.Disposition or Transfer.Url)
         {
             message.Headers.TryAddWithoutValidation("X-Test-Size", (probe.SizeBytes ?? -1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (message.Content is not null && probe.SizeBytes is null)
+        {
+            message.Headers.TransferEncodingChunked = true; // no Content-Length: a size the gateway does not know
         }
 
         message.Headers.TryAddWithoutValidation("User-Agent", probe.Browser ? Edge : Curl);

@@ -38,7 +38,8 @@ public sealed class FileTransfer
 
     /// <summary>
     /// The canonical extension of a file name: folders (either slash) are dropped first, so "a.pdf/evil" has none;
-    /// a name that is only a dot-file (".bashrc") has the extension after its dot, as Windows shows it.
+    /// trailing dots, white space and control characters go ("a.exe.\t." is saved as a.exe); a name that is only a
+    /// dot-file (".bashrc") has the extension after its dot, as Windows shows it.
     /// </summary>
     public static string ExtensionOf(string? fileName)
     {
@@ -47,7 +48,14 @@ public sealed class FileTransfer
             return "";
         }
 
-        string name = fileName[(fileName.LastIndexOfAny(['/', '\\']) + 1)..].TrimEnd(' ', '.');
+        string name = fileName[(fileName.LastIndexOfAny(['/', '\\']) + 1)..];
+        int end = name.Length;
+        while (end > 0 && (name[end - 1] == '.' || char.IsWhiteSpace(name[end - 1]) || char.IsControl(name[end - 1])))
+        {
+            end--; // Windows drops trailing dots and spaces; browsers turn a tab or a control character into one first
+        }
+
+        name = name[..end];
         int dot = name.LastIndexOf('.');
         return dot < 0 || dot == name.Length - 1 ? "" : name[(dot + 1)..].ToLowerInvariant();
     }

@@ -91,7 +91,7 @@ public sealed class NewCasbSessionPolicyCommand : FilterPolicyCommand<SessionPol
     [Parameter]
     public IPRangeOperator IPRangeOperator { get; set; } = IPRangeOperator.In;
 
-    /// <summary><para>File extensions the policy applies to, with or without the dot (docx, .pdf). Default: every file.</para></summary>
+    /// <summary><para>File extensions the policy applies to, with or without the dot (docx, .pdf). Default: every file. How the gateway recognizes a file: a download by its Content-Disposition or, without one, by a URL whose last segment has an extension the policy names; an upload as a multipart file part, a body with a Content-Disposition, or a PUT (or WebDAV MOVE or COPY) to a URL whose last segment is the file's name. So an upload policy without extensions also decides every PUT of a body to a named URL, a REST update such as PUT /api/items/42 included: give it extensions to leave those alone.</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[]? FileExtension { get; set; }

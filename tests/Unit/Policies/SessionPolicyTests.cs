@@ -1,3 +1,4 @@
+using CsCheck;
 using CasbCore;
 using CasbCore.Catalogs;
 using CasbCore.Certificates;
@@ -182,5 +183,27 @@ public sealed class SessionPolicyTests
     public void The_extension_is_the_part_after_the_last_dot_of_the_name_without_folders(string name, string extension)
     {
         Assert.Equal(extension, FileTransfer.ExtensionOf(name));
+    }
+
+    /// <summary>
+    /// Whatever trails a name's extension that a browser or Windows drops when it saves the file (dots, spaces, tabs,
+    /// line breaks, no-break spaces, control characters, in any run) leaves the extension the file is saved with, and
+    /// the policy naming it decides the file: "setup.exe.\t." was no .exe.
+    /// </summary>
+    [Fact]
+    public void Dots_white_space_and_control_characters_after_the_extension_leave_it_the_extension()
+    {
+        SessionPolicyEntry policy = Policy("No executables", SessionControlType.ControlFileUpload, SessionPolicyAction.Block);
+        policy.FileExtensions = ["exe"];
+        CasbConfiguration configuration = WithMode(AppControlMode.UseCustomPolicy, policy);
+        const string trailing = ". \t\r\n\u00A0\u3000\u0001\u001F\u007F\u0085";
+        string[] names = ["setup.exe", "SETUP.Exe", "a.b.exe"];
+        Gen.Select(Gen.Char[trailing].Array[1, 6], Gen.Int[0, names.Length - 1].Select(i => names[i]))
+            .Sample(sample =>
+            {
+                string name = sample.Item2 + new string(sample.Item1);
+                Assert.Equal("exe", FileTransfer.ExtensionOf(name));
+                Assert.Equal(FileAction.Block, File(configuration, FileTransferDirection.Upload, name, 1).Action);
+            });
     }
 }

@@ -35,29 +35,28 @@ public sealed class CasbEngine
     /// <summary>
     /// Decides one download or upload inside a session this engine decided: the session controls the decision
     /// carries (App Control mode, matched session policies) against the file's direction, extension and size,
-    /// under every spelling of its name (<see cref="FileNameSpellings"/>): the strictest answer stands.
+    /// under every spelling of its name (<see cref="FileNameSpellings"/>): a policy that matches any of them matches.
     /// The gateway and Test-CasbAccess -Download/-Upload both call it.
     /// </summary>
     public FileDecision DecideFile(AccessDecision session, FileTransfer file)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(file);
-        FileDecision strictest = SessionStage.DecideFile(session, file);
         if (file.FileName is null || !FileNameSpellings.HasOthers(file.FileName))
         {
-            return strictest;
+            return SessionStage.DecideFile(session, file);
         }
 
+        // A policy matches the file when it matches any reading of its name, and the policies' own order picks among the
+        // matches: the winner is then the same whichever spelling the caller had (the gateway a header's, Test-CasbAccess
+        // the one typed), where "the strictest reading, ties to the first" picked another Audit policy for another spelling.
+        var readings = new List<FileTransfer>();
         foreach (string spelling in FileNameSpellings.Of(file.FileName))
         {
-            FileDecision decision = SessionStage.DecideFile(session, new FileTransfer(file.Direction, spelling, file.SizeBytes));
-            if (decision.Action > strictest.Action)
-            {
-                strictest = decision; // ties keep the name as given
-            }
+            readings.Add(new FileTransfer(file.Direction, spelling, file.SizeBytes));
         }
 
-        return strictest;
+        return SessionStage.DecideFile(session, file, readings);
     }
 
     /// <summary>Decides with a certificate result the caller already has (the gateway's per-certificate cache).</summary>

@@ -64,8 +64,12 @@ internal sealed class SessionStage
         return matched is null ? SessionControls.For(mode) : new SessionControls(mode, matched.ToArray());
     }
 
-    /// <summary>What happens to one file moving inside the session <paramref name="session"/> decided.</summary>
-    public static FileDecision DecideFile(AccessDecision session, FileTransfer file)
+    /// <summary>
+    /// What happens to one file moving inside the session <paramref name="session"/> decided. A session policy matches
+    /// when it matches <paramref name="file"/> or one of <paramref name="otherReadings"/> (the same file under the other
+    /// names a reader stores it as); the policies' ranking then picks among all the matches.
+    /// </summary>
+    public static FileDecision DecideFile(AccessDecision session, FileTransfer file, IReadOnlyList<FileTransfer>? otherReadings = null)
     {
         string what = Describe(file);
         var reasons = new List<string>(4);
@@ -99,7 +103,7 @@ internal sealed class SessionStage
         var matched = new List<string>();
         foreach (CompiledSessionPolicy policy in controls.Compiled)
         {
-            if (!policy.MatchesFile(file))
+            if (!policy.MatchesFile(file) && !MatchesAny(policy, otherReadings))
             {
                 continue;
             }
@@ -142,6 +146,22 @@ internal sealed class SessionStage
             BlockMessage = action == FileAction.Block ? message : null,
             Reasons = why,
         };
+    }
+
+    private static bool MatchesAny(CompiledSessionPolicy policy, IReadOnlyList<FileTransfer>? readings)
+    {
+        if (readings is not null)
+        {
+            foreach (FileTransfer reading in readings)
+            {
+                if (policy.MatchesFile(reading))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The message of BlockDownloads mode.</summary>

@@ -186,6 +186,40 @@ public sealed class SessionPolicyTests
     }
 
     /// <summary>
+    /// Every spelling of one file decides it under the same policy, not only with the same action: CI drew an RFC 2047
+    /// name under two Audit policies (one on .exe, one without extensions) that the gateway recorded under the second and
+    /// Test-CasbAccess -FileName setup.exe under the first, since the strictest reading won with ties to the name as given.
+    /// Generated: policy sets of Audit and Block on exe or on every file, of any severity, against the spellings.
+    /// </summary>
+    [Fact]
+    public void Every_spelling_of_a_name_is_decided_under_the_same_policy_as_the_name()
+    {
+        string[] spellings = ["=?UTF-8?B?c2V0dXAuZXhl?=", "=?UTF-8?Q?setup.exe?=", "setup%2Eexe", "setup.exe::$DATA", "setup&#46;exe", "setup.exe\0.txt"];
+        Gen<SessionPolicyEntry> policy =
+            from name in Gen.Int[0, 9].Select(i => $"Policy {i}")
+            from type in Gen.Int[0, 1].Select(i => i == 0 ? SessionControlType.ControlFileUpload : SessionControlType.MonitorOnly)
+            from block in Gen.Bool
+            from severity in Gen.Int[0, 2].Select(i => (PolicySeverity)i)
+            from exe in Gen.Bool
+            select new SessionPolicyEntry
+            {
+                Name = name, ControlType = type, Action = block && type != SessionControlType.MonitorOnly ? SessionPolicyAction.Block : SessionPolicyAction.Audit,
+                Severity = severity, FileExtensions = exe ? ["exe"] : [],
+            };
+        policy.Array[1, 4].Sample(policies =>
+        {
+            SessionPolicyEntry[] distinct = policies.DistinctBy(p => p.Name).ToArray();
+            CasbConfiguration configuration = WithMode(AppControlMode.UseCustomPolicy, distinct);
+            FileDecision plain = File(configuration, FileTransferDirection.Upload, "setup.exe", 1);
+            foreach (string spelling in spellings)
+            {
+                FileDecision other = File(configuration, FileTransferDirection.Upload, spelling, 1);
+                Assert.True((plain.Action, plain.Policy) == (other.Action, other.Policy), $"{spelling}: {other.Action} ({other.Policy}) vs setup.exe: {plain.Action} ({plain.Policy})");
+            }
+        });
+    }
+
+    /// <summary>
     /// Whatever trails a name's extension that a browser or Windows drops when it saves the file (dots, spaces, tabs,
     /// line breaks, no-break spaces, control characters, in any run) leaves the extension the file is saved with, and
     /// the policy naming it decides the file: "setup.exe.\t." was no .exe.

@@ -31,7 +31,8 @@ public sealed class SessionControls
     /// <summary>
     /// True when a session policy the session carries controls <paramref name="direction"/> and names the extension of
     /// <paramref name="fileName"/>: how the gateway knows that a response without a Content-Disposition (a URL ending
-    /// in .xlsx) is a download to decide. Under MonitorOnly or BlockDownloads no policy names one.
+    /// in .xlsx) is a download to decide. Under MonitorOnly or BlockDownloads no policy names one. Every spelling of the
+    /// name counts (<see cref="FileNameSpellings"/>), as <see cref="CasbEngine.DecideFile"/> decides each.
     /// </summary>
     public bool NamesExtensionOf(FileTransferDirection direction, string? fileName)
     {
@@ -40,6 +41,29 @@ public sealed class SessionControls
             return false;
         }
 
+        if (NamesExtension(direction, fileName))
+        {
+            return true;
+        }
+
+        if (fileName is null || !FileNameSpellings.HasOthers(fileName))
+        {
+            return false;
+        }
+
+        foreach (string spelling in FileNameSpellings.Of(fileName))
+        {
+            if (NamesExtension(direction, spelling))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool NamesExtension(FileTransferDirection direction, string? fileName)
+    {
         string extension = FileTransfer.ExtensionOf(fileName);
         foreach (CompiledSessionPolicy policy in Compiled)
         {
@@ -55,7 +79,8 @@ public sealed class SessionControls
     /// <summary>
     /// True when a session policy the session carries controls uploads of a file named <paramref name="fileName"/>: its
     /// extension filter names the extension, or it has none (every upload). How the gateway knows that a PUT to a URL
-    /// (or a MOVE or COPY to a Destination) naming a file stores a file to decide, as Test-CasbAccess -Upload decides it.
+    /// (or a MOVE or COPY to a Destination) naming a file stores a file to decide, as Test-CasbAccess -Upload decides it
+    /// under every spelling of the name ("setup.exe::$DATA" is stored as setup.exe).
     /// </summary>
     public bool ControlsUploadOf(string? fileName)
     {
@@ -64,6 +89,29 @@ public sealed class SessionControls
             return false;
         }
 
+        if (TakesUpload(fileName))
+        {
+            return true;
+        }
+
+        if (!FileNameSpellings.HasOthers(fileName))
+        {
+            return false;
+        }
+
+        foreach (string spelling in FileNameSpellings.Of(fileName))
+        {
+            if (TakesUpload(spelling))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool TakesUpload(string fileName)
+    {
         string extension = FileTransfer.ExtensionOf(fileName);
         foreach (CompiledSessionPolicy policy in Compiled)
         {

@@ -32,7 +32,7 @@ public sealed class GeneratedFileAgreementTests
     [
         "setup.exe", "Setup.EXE", "setup.exe.", "setup.exe .", "setup.exe  ", "report.final.PDF", "archive.tar.gz", "README",
         ".bashrc", "Q3 report.xlsx", "résumé.pdf", "报告.XLSX", "notes.txt", "setup.exe.txt", "setup%2Eexe", "setup&#0046;exe",
-        "=?UTF-8?Q?setup.exe?=", "setup.exe::$DATA", "data.xlsx..", "%E2%82%AC rates.exe", "a.b.c", "noext.",
+        "=?UTF-8?Q?setup.exe?=", "setup.exe::$DATA", "data.xlsx..", "%E2%82%AC rates.exe", "a.b.c", "noext.", "archive.gz:x.txt", "setup=?UTF-8?B?LmV4ZQ==?=",
     ];
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class GeneratedFileAgreementTests
                         FileTransferDirection direction = transfer is Transfer.Disposition or Transfer.Url ? FileTransferDirection.Download : FileTransferDirection.Upload;
                         if (transfer is Transfer.Url or Transfer.Put && !UrlCanName(probe.Name))
                         {
-                            continue; // a URL cannot end in a name with a '/', a trailing dot or space: the gateway refuses it with 400
+                            continue; // a URL cannot end in a name with a '%', a '#', a trailing dot or space: the gateway refuses it with 400
                         }
 
                         // A multipart part's size is known once it has streamed: the gateway decides it at its end by its bytes.
@@ -75,7 +75,7 @@ public sealed class GeneratedFileAgreementTests
                         bool undetected = record.FileAction is null && transfer is Transfer.Url or Transfer.Put;
                         if (undetected)
                         {
-                            if (whatIf.FileAction == FileAction.Block && NamesExtension(harness, probe, direction))
+                            if (whatIf.FileAction == FileAction.Block && (transfer == Transfer.Put || NamesExtension(harness, probe, direction)))
                             {
                                 failures.Add($"{what}: what-if Block ({whatIf.BlockingPolicy}), gateway let it through undecided");
                             }
@@ -189,6 +189,47 @@ public sealed class GeneratedFileAgreementTests
         Assert.Equal(0, harness.UpstreamRequests);
     }
 
+    // A URL's last segment that some reader stores as setup.exe ("setup.exe::$DATA", an RFC 2047 word, "&#0046;") had no
+    // .exe extension to the gateway's detection, so a PUT to it, a MOVE to it and a GET of it passed undecided while
+    // Test-CasbAccess -FileName, which decides every spelling, answered Block.
+    [Theory]
+    [InlineData("setup.exe::$DATA")]
+    [InlineData("=?UTF-8?Q?setup.exe?=")]
+    [InlineData("setup=?UTF-8?B?LmV4ZQ==?=")]
+    public async Task A_URL_that_some_reader_stores_as_a_controlled_name_is_decided_as_Test_CasbAccess_decides_it(string name)
+    {
+        await using FileUpstream upstream = await FileUpstream.StartAsync(RespondAsync);
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
+        {
+            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
+            {
+                Name = "Everyone via App Control", IncludeUsers = ["All"], SessionControl = SessionControlKind.AppControl, AppControlMode = AppControlMode.UseCustomPolicy,
+            });
+            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "No executables up", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, FileExtensions = ["exe"], BlockMessage = "Executables stay on the device." });
+            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "No executables down", ControlType = SessionControlType.ControlFileDownload, Action = SessionPolicyAction.Block, FileExtensions = ["exe"], BlockMessage = "Executables stay in the app." });
+        }, upstreamOverride: upstream.Url);
+        using HttpClient client = harness.CreateClient();
+        using var powerShell = new PowerShellHost();
+        var probe = new Probe(name, Spelling.Quoted, 5000, null, Browser: true);
+
+        CasbAccessDecision up = WhatIf(powerShell, harness, probe, FileTransferDirection.Upload);
+        CasbAccessDecision down = WhatIf(powerShell, harness, probe, FileTransferDirection.Download);
+        (HttpStatusCode putStatus, string putBody, _, ActivityRecord put) = Send(client, harness, probe, Transfer.Put);
+        (HttpStatusCode getStatus, string getBody, bool blockedFile, ActivityRecord get) = Send(client, harness, probe, Transfer.Url);
+
+        using var move = new HttpRequestMessage(new HttpMethod("MOVE"), "/files/notes.txt");
+        move.Headers.TryAddWithoutValidation("Destination", "/files/" + Uri.EscapeDataString(name));
+        move.Headers.TryAddWithoutValidation("User-Agent", Edge);
+        using HttpResponseMessage moved = await client.SendAsync(move);
+
+        Assert.Equal((FileAction.Block, "No executables up", FileAction.Block, "No executables down"), (up.FileAction, up.File?.Policy, down.FileAction, down.File?.Policy));
+        Assert.Equal((HttpStatusCode.Forbidden, "Upload", "Block", "No executables up"), (putStatus, put.FileDirection, put.FileAction, put.SessionPolicy));
+        Assert.Contains("Executables stay on the device.", putBody);
+        Assert.Equal((HttpStatusCode.OK, true, "Download", "Block", "No executables down"), (getStatus, blockedFile, get.FileDirection, get.FileAction, get.SessionPolicy));
+        Assert.Contains("Executables stay in the app.", getBody);
+        Assert.Equal(HttpStatusCode.Forbidden, moved.StatusCode);
+    }
+
     // The answer to PUT /files/a.gz was decided as a download of a.gz by its URL: the client got a.gz.blocked.txt for an
     // upload the upstream had stored, and the activity recorded a blocked download instead of the audited upload.
     [Fact]
@@ -237,15 +278,16 @@ public sealed class GeneratedFileAgreementTests
     }
 
     private static bool UrlCanName(string name) =>
-        !name.EndsWith('.') && !name.EndsWith(' ') && !name.Contains('%') && !name.Contains(':') && !name.Contains('#') && !name.Contains('?');
+        !name.EndsWith('.') && !name.EndsWith(' ') && !name.Contains('%') && !name.Contains('#');
 
     private static bool NamesExtension(GatewayHarness harness, Probe probe, FileTransferDirection direction)
     {
         var engine = new CasbCore.CasbEngine(harness.Store.Load());
         AccessDecision session = engine.Decide(new AccessRequest { AppName = GatewayHarness.AppName, User = probe.User, UserAgent = probe.Browser ? Edge : Curl });
-        return direction == FileTransferDirection.Upload
-            ? session.SessionControls?.ControlsUploadOf(probe.Name) == true
-            : session.SessionControls?.NamesExtensionOf(direction, probe.Name) == true;
+        // Any name a reader stores the file under: the what-if decides each.
+        return FileNameSpellings.Of(probe.Name).Any(name => direction == FileTransferDirection.Upload
+            ? session.SessionControls?.ControlsUploadOf(name) == true
+            : session.SessionControls?.NamesExtensionOf(direction, name) == true);
     }
 
     private static string Describe(CasbConfiguration c) =>

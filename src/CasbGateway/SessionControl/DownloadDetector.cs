@@ -74,11 +74,14 @@ internal static class DownloadDetector
         return response.StatusCode == System.Net.HttpStatusCode.PartialContent ? headers.ContentRange?.Length : headers.ContentLength;
     }
 
-    /// <summary>The decoded last segment of the canonical path, or null for a folder ("/reports/").</summary>
+    /// <summary>
+    /// The decoded last segment of the canonical path, a trailing '/' dropped ("/files/setup.exe/" is setup.exe: SabreDAV,
+    /// behind Nextcloud and ownCloud, trims it and stores or serves that file), or null for the root.
+    /// </summary>
     internal static string? LastSegment(RequestPath? path)
     {
-        string? value = path?.Value;
-        if (string.IsNullOrEmpty(value) || value[^1] == '/')
+        string? value = path?.Value.TrimEnd('/');
+        if (string.IsNullOrEmpty(value))
         {
             return null;
         }

@@ -43,7 +43,7 @@ internal static class UploadDetector
         (request.Method.Equals("MOVE", StringComparison.OrdinalIgnoreCase) || request.Method.Equals("COPY", StringComparison.OrdinalIgnoreCase))
         && request.Headers.ContainsKey(DestinationHeader);
 
-    /// <summary>The last segment of the one Destination's canonical path (null for a folder), or false with why it cannot be read.</summary>
+    /// <summary>The last segment of the one Destination's canonical path (a trailing '/' dropped; null for the root), or false with why it cannot be read.</summary>
     private static bool TryDestination(HttpRequest request, out string? name, out string? problem)
     {
         name = null;

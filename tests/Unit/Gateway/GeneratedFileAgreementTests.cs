@@ -230,6 +230,65 @@ public sealed class GeneratedFileAgreementTests
         Assert.Equal(HttpStatusCode.Forbidden, moved.StatusCode);
     }
 
+    // SabreDAV (Nextcloud, ownCloud) trims the slashes off a path: PUT /files/setup.exe/, a MOVE to /files/setup.exe/ and
+    // GET /files/setup.exe/ store and serve setup.exe. The gateway took a URL ending in '/' for a folder, no file: each
+    // passed a .exe Block policy undecided, and a MOVE to /files/dir/ passed a policy that blocks every upload.
+    [Fact]
+    public async Task A_URL_with_a_trailing_slash_names_the_file_a_server_that_trims_it_stores()
+    {
+        await using FileUpstream upstream = await FileUpstream.StartAsync(RespondAsync);
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
+        {
+            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
+            {
+                Name = "Everyone via App Control", IncludeUsers = ["All"], SessionControl = SessionControlKind.AppControl, AppControlMode = AppControlMode.UseCustomPolicy,
+            });
+            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "No executables up", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, FileExtensions = ["exe"], BlockMessage = "Executables stay on the device." });
+            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "No executables down", ControlType = SessionControlType.ControlFileDownload, Action = SessionPolicyAction.Block, FileExtensions = ["exe"], BlockMessage = "Executables stay in the app." });
+            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "Audit uploads", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Audit });
+        }, upstreamOverride: upstream.Url);
+        using HttpClient client = harness.CreateClient();
+
+        async Task<(HttpStatusCode Status, string Body, ActivityRecord Record)> SendAsync(string method, string url, string? destination)
+        {
+            using var message = new HttpRequestMessage(new HttpMethod(method), url);
+            if (method == "PUT")
+            {
+                message.Content = new ByteArrayContent(new byte[100]);
+            }
+
+            if (destination is not null)
+            {
+                message.Headers.TryAddWithoutValidation("Destination", destination);
+            }
+
+            message.Headers.TryAddWithoutValidation("User-Agent", Edge);
+            message.Headers.TryAddWithoutValidation("X-Test-Size", "100");
+            using HttpResponseMessage response = await client.SendAsync(message);
+            string correlationId = response.Headers.GetValues("X-Casb-Correlation-Id").Single();
+            ActivityRecord? record = null;
+            for (int i = 0; i < 100 && record is null; i++)
+            {
+                record = (await harness.WaitForActivityAsync(1)).FirstOrDefault(r => r.CorrelationId == correlationId);
+                await Task.Delay(record is null ? 50 : 0);
+            }
+
+            return (response.StatusCode, await response.Content.ReadAsStringAsync(), record!);
+        }
+
+        var put = await SendAsync("PUT", "/files/setup.exe/", null);
+        var move = await SendAsync("MOVE", "/files/notes.txt", "/files/setup.exe/");
+        var get = await SendAsync("GET", "/files/setup.exe/", null);
+        var moveToFolder = await SendAsync("MOVE", "/files/notes.txt", "/files/dir/");
+
+        Assert.Equal((HttpStatusCode.Forbidden, "Upload", "Block", "No executables up"), (put.Status, put.Record.FileDirection, put.Record.FileAction, put.Record.SessionPolicy));
+        Assert.Contains("Executables stay on the device.", WebUtility.HtmlDecode(put.Body));
+        Assert.Equal((HttpStatusCode.Forbidden, "Block", "No executables up"), (move.Status, move.Record.FileAction, move.Record.SessionPolicy));
+        Assert.Equal(("Download", "Block", "No executables down"), (get.Record.FileDirection, get.Record.FileAction, get.Record.SessionPolicy));
+        Assert.Contains("Executables stay in the app.", get.Body);
+        Assert.Equal(("Upload", "Audit", "Audit uploads"), (moveToFolder.Record.FileDirection, moveToFolder.Record.FileAction, moveToFolder.Record.SessionPolicy));
+    }
+
     // The answer to PUT /files/a.gz was decided as a download of a.gz by its URL: the client got a.gz.blocked.txt for an
     // upload the upstream had stored, and the activity recorded a blocked download instead of the audited upload.
     [Fact]
@@ -272,9 +331,10 @@ public sealed class GeneratedFileAgreementTests
         Rfc2047,
     }
 
-    private sealed record Probe(string Name, Spelling Spelling, long? SizeBytes, string? User, bool Browser)
+    // TrailingSlash: a URL that names the file ends in '/' (/files/setup.exe/), which SabreDAV trims.
+    private sealed record Probe(string Name, Spelling Spelling, long? SizeBytes, string? User, bool Browser, bool TrailingSlash = false)
     {
-        public override string ToString() => $"'{Name}' ({Spelling}, {(SizeBytes is long s ? s + " B" : "unknown size")}, {User ?? "anonymous"}, {(Browser ? "browser" : "curl")})";
+        public override string ToString() => $"'{Name}' ({Spelling}, {(SizeBytes is long s ? s + " B" : "unknown size")}, {User ?? "anonymous"}, {(Browser ? "browser" : "curl")}{(TrailingSlash ? ", URL ending in '/'" : "")})";
     }
 
     private static bool UrlCanName(string name) =>
@@ -328,7 +388,7 @@ public sealed class GeneratedFileAgreementTests
                 message.Headers.TryAddWithoutValidation("X-Test-Disposition", "attachment; " + Parameter("filename", ascii));
                 break;
             case Transfer.Url:
-                message = new HttpRequestMessage(HttpMethod.Get, "/files/" + Uri.EscapeDataString(probe.Name));
+                message = new HttpRequestMessage(HttpMethod.Get, "/files/" + Uri.EscapeDataString(probe.Name) + (probe.TrailingSlash ? "/" : ""));
                 break;
             case Transfer.Multipart:
                 byte[] head = Encoding.UTF8.GetBytes($"--b0\r\nContent-Disposition: form-data; name=\"file\"; {Parameter("filename", probe)}\r\nContent-Type: application/octet-stream\r\n\r\n");
@@ -337,7 +397,7 @@ public sealed class GeneratedFileAgreementTests
                 message.Content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b0");
                 break;
             default:
-                message = new HttpRequestMessage(HttpMethod.Put, "/files/" + Uri.EscapeDataString(probe.Name)) { Content = Body(file, probe.SizeBytes is null) };
+                message = new HttpRequestMessage(HttpMethod.Put, "/files/" + Uri.EscapeDataString(probe.Name) + (probe.TrailingSlash ? "/" : "")) { Content = Body(file, probe.SizeBytes is null) };
                 break;
         }
 
@@ -427,7 +487,8 @@ public sealed class GeneratedFileAgreementTests
         from size in SizeGen
         from user in Gen.OneOf<string?>(null, Users[0], Users[1], "Vendor@Contoso.COM")
         from browser in Gen.Int[0, 3].Select(i => i > 0)
-        select new Probe(name, spelling, size, user, browser);
+        from slash in Gen.Int[0, 3].Select(i => i == 0)
+        select new Probe(name, spelling, size, user, browser, slash);
 
     private static readonly Gen<SessionPolicyEntry> SessionPolicyGen =
         from control in Gen.Enum<SessionControlType>()

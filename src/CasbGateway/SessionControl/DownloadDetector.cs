@@ -21,7 +21,11 @@ internal static class DownloadDetector
 {
     private const string HeaderName = "Content-Disposition";
 
-    public static DownloadFile? DownloadOf(HttpResponseMessage response, RequestPath? path, SessionControls? controls, string? method = null)
+    /// <param name="storesFile">
+    /// True for a request that stores a file at a URL it names (a PUT, a WebDAV MOVE or COPY): decided and recorded as an
+    /// upload, its answer is a status, not the file its URL names, so it is a download only by a Content-Disposition.
+    /// </param>
+    public static DownloadFile? DownloadOf(HttpResponseMessage response, RequestPath? path, SessionControls? controls, bool storesFile = false)
     {
         System.Net.Http.Headers.HttpContentHeaders headers = response.Content.Headers;
         string? urlName = LastSegment(path);
@@ -52,8 +56,8 @@ internal static class DownloadDetector
             }
         }
 
-        // A PUT's URL names the file it stored (an upload, decided and recorded as one): its answer is not that file.
-        return urlName is not null && controls is not null && !HttpMethods.IsPut(method ?? "") && controls.NamesExtensionOf(FileTransferDirection.Download, urlName)
+        // A PUT's URL names the file it stored, a MOVE's or COPY's the file it stored elsewhere: their answer is not that file.
+        return urlName is not null && controls is not null && !storesFile && controls.NamesExtensionOf(FileTransferDirection.Download, urlName)
             ? new DownloadFile([urlName], SizeOf(response))
             : null;
     }

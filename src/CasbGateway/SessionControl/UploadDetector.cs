@@ -38,6 +38,11 @@ internal static class UploadDetector
 
     private const string DestinationHeader = "Destination";
 
+    /// <summary>True for a request that stores a file at a URL it names: a PUT, or a WebDAV MOVE or COPY (in any case).</summary>
+    public static bool StoresFileAtUrl(HttpRequest request) =>
+        HttpMethods.IsPut(request.Method)
+        || request.Method.Equals("MOVE", StringComparison.OrdinalIgnoreCase) || request.Method.Equals("COPY", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>True for WebDAV's MOVE and COPY (in any case: a server may match methods ignoring it) with a Destination.</summary>
     public static bool IsCopyOrMove(HttpRequest request) =>
         (request.Method.Equals("MOVE", StringComparison.OrdinalIgnoreCase) || request.Method.Equals("COPY", StringComparison.OrdinalIgnoreCase))

@@ -316,6 +316,46 @@ public sealed class GeneratedFileAgreementTests
         Assert.Equal(("Upload", "Audit", "Audit archives"), (record.FileDirection, record.FileAction, record.SessionPolicy));
     }
 
+    // The PUT rule's neighbours: the answer to a WebDAV MOVE or COPY of /files/a.gz (which stores the file under its
+    // Destination and answers with a status) was decided as a download of a.gz by its URL: the client got
+    // a.gz.blocked.txt after the upstream had moved the file, and the activity recorded a blocked download in place of
+    // the audited upload.
+    [Theory]
+    [InlineData("MOVE")]
+    [InlineData("COPY")]
+    [InlineData("move")]
+    public async Task The_answer_to_a_MOVE_or_COPY_is_not_a_download_of_the_file_its_URL_names(string method)
+    {
+        await using FileUpstream upstream = await FileUpstream.StartAsync(RespondAsync);
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
+        {
+            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
+            {
+                Name = "Everyone via App Control", IncludeUsers = ["All"], SessionControl = SessionControlKind.AppControl, AppControlMode = AppControlMode.UseCustomPolicy,
+            });
+            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "Audit archives", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Audit, FileExtensions = ["gz"] });
+            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "No archives", ControlType = SessionControlType.ControlFileDownload, Action = SessionPolicyAction.Block, FileExtensions = ["gz"] });
+        }, upstreamOverride: upstream.Url);
+        using HttpClient client = harness.CreateClient();
+
+        using var message = new HttpRequestMessage(new HttpMethod(method), "/files/a.gz");
+        message.Headers.TryAddWithoutValidation("Destination", "/files/b.gz");
+
+        message.Headers.TryAddWithoutValidation("User-Agent", Edge);
+        using HttpResponseMessage response = await client.SendAsync(message);
+        string body = await response.Content.ReadAsStringAsync();
+        string correlationId = response.Headers.GetValues("X-Casb-Correlation-Id").Single();
+        ActivityRecord? record = null;
+        for (int i = 0; i < 100 && record is null; i++)
+        {
+            record = (await harness.WaitForActivityAsync(1)).FirstOrDefault(r => r.CorrelationId == correlationId);
+            await Task.Delay(record is null ? 50 : 0);
+        }
+
+        Assert.Equal((HttpStatusCode.OK, "ok"), (response.StatusCode, body));
+        Assert.Equal(("Upload", "Audit", "Audit archives"), (record!.FileDirection, record.FileAction, record.SessionPolicy));
+    }
+
     private enum Transfer
     {
         Disposition,

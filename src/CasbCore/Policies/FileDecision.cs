@@ -37,4 +37,21 @@ public sealed class FileDecision
     public string? BlockMessage { get; init; }
 
     public IReadOnlyList<string> Reasons { get; init; } = [];
+
+    /// <summary>The session policy behind <see cref="Policy"/>, for ranking one spelling's answer against another's.</summary>
+    internal CompiledSessionPolicy? DecidedBy { get; init; }
+
+    /// <summary>
+    /// True when this answer should stand over <paramref name="other"/>, the answer for another spelling of the same file's
+    /// name: the stricter action, then, on a tie, the session policy that ranks first (Block over Audit, severity, name,
+    /// order), as the policies matching one name are ranked. So the policy and the block message do not hang on which
+    /// spelling a reader happened to decide first (the gateway's header order, the name typed into Test-CasbAccess).
+    /// </summary>
+    public bool IsStricterThan(FileDecision other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Action != other.Action
+            ? Action > other.Action
+            : DecidedBy is not null && other.DecidedBy is not null && !ReferenceEquals(DecidedBy, other.DecidedBy) && DecidedBy.Outranks(other.DecidedBy);
+    }
 }

@@ -127,13 +127,13 @@ internal sealed class SessionStage
         if (winner.Action == SessionPolicyAction.Block)
         {
             reasons.Add($"Blocked by session policy '{winner.Name}' (severity {winner.Severity}).");
-            return Result(FileAction.Block, winner.BlockMessage ?? TransferBlockedMessage(session.App, file.Direction), winner.Name, matched, reasons);
+            return Result(FileAction.Block, winner.BlockMessage ?? TransferBlockedMessage(session.App, file.Direction), winner.Name, matched, reasons, winner);
         }
 
         reasons.Add($"Recorded by session policy '{winner.Name}' (severity {winner.Severity}).");
-        return Result(FileAction.Audit, null, winner.Name, matched, reasons);
+        return Result(FileAction.Audit, null, winner.Name, matched, reasons, winner);
 
-        FileDecision Result(FileAction action, string? message, string? policy, IReadOnlyList<string> policies, List<string> why) => new()
+        FileDecision Result(FileAction action, string? message, string? policy, IReadOnlyList<string> policies, List<string> why, CompiledSessionPolicy? by = null) => new()
         {
             Action = action,
             Direction = file.Direction,
@@ -145,6 +145,7 @@ internal sealed class SessionStage
             MatchedPolicies = policies,
             BlockMessage = action == FileAction.Block ? message : null,
             Reasons = why,
+            DecidedBy = by,
         };
     }
 

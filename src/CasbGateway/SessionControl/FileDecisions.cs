@@ -16,9 +16,9 @@ internal static class FileDecisions
         foreach (string name in names)
         {
             FileDecision decision = decide(new FileTransfer(direction, name, sizeBytes));
-            if (strictest is null || decision.Action > strictest.Action)
+            if (strictest is null || decision.IsStricterThan(strictest))
             {
-                strictest = decision; // ties keep the first spelling: the one a browser saves under
+                strictest = decision; // a full tie keeps the first spelling: the one a browser saves under
             }
         }
 

@@ -356,6 +356,36 @@ public sealed class GeneratedFileAgreementTests
         Assert.Equal(("Upload", "Audit", "Audit archives"), (record!.FileDirection, record.FileAction, record.SessionPolicy));
     }
 
+    // Two Block policies, one on every file and one on .exe of higher severity: 'setup.exe' sent as an RFC 2047 word was
+    // decided first under the word as sent (only the policy on every file), and a tie kept that first spelling, so the
+    // block page and the activity named the lower policy while Test-CasbAccess -FileName setup.exe named the .exe one.
+    [Theory]
+    [InlineData((int)Spelling.Rfc2047)]
+    [InlineData((int)Spelling.Quoted)]
+    [InlineData((int)Spelling.Rfc2231)]
+    public async Task Every_spelling_of_a_name_blocks_under_the_policy_that_ranks_first_as_Test_CasbAccess_says(int spelling)
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
+        {
+            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
+            {
+                Name = "Everyone via App Control", IncludeUsers = ["All"], SessionControl = SessionControlKind.AppControl, AppControlMode = AppControlMode.UseCustomPolicy,
+            });
+            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "A no uploads", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, Severity = PolicySeverity.Low, BlockMessage = "No uploads at all." });
+            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "B no executables", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, Severity = PolicySeverity.High, FileExtensions = ["exe"], BlockMessage = "Executables stay on the device." });
+        });
+        using HttpClient client = harness.CreateClient();
+        using var powerShell = new PowerShellHost();
+        var probe = new Probe("setup.exe", (Spelling)spelling, 10, null, Browser: true);
+
+        (HttpStatusCode status, string body, _, ActivityRecord record) = Send(client, harness, probe, Transfer.Multipart);
+        CasbAccessDecision whatIf = WhatIf(powerShell, harness, probe, FileTransferDirection.Upload);
+
+        Assert.Equal("B no executables", whatIf.File?.Policy);
+        Assert.Equal((HttpStatusCode.Forbidden, "Block", "B no executables"), (status, record.FileAction, record.SessionPolicy));
+        Assert.Contains("Executables stay on the device.", body);
+    }
+
     private enum Transfer
     {
         Disposition,

@@ -240,4 +240,42 @@ public sealed class SessionPolicyTests
                 Assert.Equal(FileAction.Block, File(configuration, FileTransferDirection.Upload, name, 1).Action);
             });
     }
+
+    // Generated policies (on every file or on one extension, Block or Audit, any severity) and names with other spellings:
+    // the engine's answer for a name is the best-ranked answer over its spellings, whatever their order, so the block
+    // page (the gateway's header order) and Test-CasbAccess -FileName (the name as typed) name the same policy.
+    [Fact]
+    public void The_answer_over_every_spelling_names_the_best_ranked_policy_whatever_the_order_of_the_spellings()
+    {
+        string[] names = ["=?UTF-8?Q?setup.exe?=", "setup.exe::$DATA", "setup&#0046;exe", "setup%2Eexe", "a.pdf%00.exe", "archive.gz:x.txt", "setup.exe"];
+        Gen<SessionPolicyEntry> policy =
+            from ext in Gen.OneOf<string?>(null, "exe", "pdf", "gz", "txt")
+            from action in Gen.Enum<SessionPolicyAction>()
+            from severity in Gen.Enum<PolicySeverity>()
+            select new SessionPolicyEntry { ControlType = SessionControlType.ControlFileUpload, Action = action, Severity = severity, FileExtensions = ext is null ? [] : [ext] };
+        Gen.Select(policy.Array[1, 4], Gen.Int[0, names.Length - 1].Select(i => names[i]))
+            .Sample(sample =>
+            {
+                (SessionPolicyEntry[] policies, string name) = sample;
+                for (int i = 0; i < policies.Length; i++)
+                {
+                    policies[i].Name = $"P{i}";
+                }
+
+                var engine = new CasbEngine(WithMode(AppControlMode.UseCustomPolicy, policies));
+                AccessDecision session = engine.Decide(Request(userAgent: Edge), NoCertificate);
+                FileDecision decided = engine.DecideFile(session, new FileTransfer(FileTransferDirection.Upload, name, 1));
+                foreach (IEnumerable<string> order in new[] { FileNameSpellings.Of(name), FileNameSpellings.Of(name).Reverse() })
+                {
+                    FileDecision? best = null;
+                    foreach (string spelling in order)
+                    {
+                        FileDecision each = engine.DecideFile(session, new FileTransfer(FileTransferDirection.Upload, spelling, 1));
+                        best = best is null || each.IsStricterThan(best) ? each : best;
+                    }
+
+                    Assert.Equal((best!.Action, best.Policy, best.BlockMessage), (decided.Action, decided.Policy, decided.BlockMessage));
+                }
+            });
+    }
 }

@@ -50,10 +50,11 @@ public sealed class CasbEngine
         // A policy matches the file when it matches any reading of its name, and the policies' own order picks among the
         // matches: the winner is then the same whichever spelling the caller had (the gateway a header's, Test-CasbAccess
         // the one typed), where "the strictest reading, ties to the first" picked another Audit policy for another spelling.
-        var readings = new List<FileTransfer>();
-        foreach (string spelling in FileNameSpellings.Of(file.FileName))
+        IReadOnlyList<string> spellings = FileNameSpellings.Of(file.FileName);
+        var readings = new List<FileTransfer>(spellings.Count - 1);
+        for (int i = 1; i < spellings.Count; i++) // the first is the name itself, which is the file
         {
-            readings.Add(new FileTransfer(file.Direction, spelling, file.SizeBytes));
+            readings.Add(new FileTransfer(file.Direction, spellings[i], file.SizeBytes));
         }
 
         return SessionStage.DecideFile(session, file, readings);

@@ -22,6 +22,36 @@ public static partial class FileNameSpellings
         return names;
     }
 
+    /// <summary>
+    /// True when <paramref name="test"/> holds for <paramref name="name"/> or, when it has others, for another spelling of
+    /// it: the name alone for most names (no list, and a static lambda with its state allocates nothing).
+    /// </summary>
+    public static bool Any<TState>(string name, TState state, Func<TState, string, bool> test)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(test);
+        if (test(state, name))
+        {
+            return true;
+        }
+
+        if (!HasOthers(name))
+        {
+            return false;
+        }
+
+        IReadOnlyList<string> spellings = Of(name);
+        for (int i = 1; i < spellings.Count; i++) // the first is the name itself
+        {
+            if (test(state, spellings[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>True when <paramref name="name"/> may read as another name (the fast path: most names have no other spelling).</summary>
     public static bool HasOthers(string name) =>
         name.AsSpan().IndexOfAny('%', ':', '&') >= 0 || name.Contains("=?", StringComparison.Ordinal) || name.AsSpan().IndexOfAnyInRange('\0', '\x1F') >= 0;

@@ -41,25 +41,9 @@ public sealed class SessionControls
             return false;
         }
 
-        if (NamesExtension(direction, fileName))
-        {
-            return true;
-        }
-
-        if (fileName is null || !FileNameSpellings.HasOthers(fileName))
-        {
-            return false;
-        }
-
-        foreach (string spelling in FileNameSpellings.Of(fileName))
-        {
-            if (NamesExtension(direction, spelling))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return fileName is null
+            ? NamesExtension(direction, null)
+            : FileNameSpellings.Any(fileName, (Controls: this, Direction: direction), static (s, name) => s.Controls.NamesExtension(s.Direction, name));
     }
 
     private bool NamesExtension(FileTransferDirection direction, string? fileName)
@@ -89,25 +73,7 @@ public sealed class SessionControls
             return false;
         }
 
-        if (TakesUpload(fileName))
-        {
-            return true;
-        }
-
-        if (!FileNameSpellings.HasOthers(fileName))
-        {
-            return false;
-        }
-
-        foreach (string spelling in FileNameSpellings.Of(fileName))
-        {
-            if (TakesUpload(spelling))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return FileNameSpellings.Any(fileName, this, static (controls, name) => controls.TakesUpload(name));
     }
 
     private bool TakesUpload(string fileName)

@@ -39,14 +39,13 @@ internal static class UploadDetector
     private const string DestinationHeader = "Destination";
 
     /// <summary>True for a request that stores a file at a URL it names: a PUT, or a WebDAV MOVE or COPY (in any case).</summary>
-    public static bool StoresFileAtUrl(HttpRequest request) =>
-        HttpMethods.IsPut(request.Method)
-        || request.Method.Equals("MOVE", StringComparison.OrdinalIgnoreCase) || request.Method.Equals("COPY", StringComparison.OrdinalIgnoreCase);
+    public static bool StoresFileAtUrl(HttpRequest request) => HttpMethods.IsPut(request.Method) || IsCopyOrMoveMethod(request.Method);
 
     /// <summary>True for WebDAV's MOVE and COPY (in any case: a server may match methods ignoring it) with a Destination.</summary>
-    public static bool IsCopyOrMove(HttpRequest request) =>
-        (request.Method.Equals("MOVE", StringComparison.OrdinalIgnoreCase) || request.Method.Equals("COPY", StringComparison.OrdinalIgnoreCase))
-        && request.Headers.ContainsKey(DestinationHeader);
+    public static bool IsCopyOrMove(HttpRequest request) => IsCopyOrMoveMethod(request.Method) && request.Headers.ContainsKey(DestinationHeader);
+
+    private static bool IsCopyOrMoveMethod(string method) =>
+        method.Equals("MOVE", StringComparison.OrdinalIgnoreCase) || method.Equals("COPY", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The last segment of the one Destination's canonical path (a trailing '/' dropped; null for the root), or false with why it cannot be read.</summary>
     private static bool TryDestination(HttpRequest request, out string? name, out string? problem)

@@ -7,17 +7,17 @@ namespace CasbGateway.Hosting;
 /// <summary>The gateway's command line. The server certificate password comes from the environment or a file it names, never the command line.</summary>
 internal sealed class GatewayOptions
 {
-    public const string CertificatePasswordVariable = "CASB_GATEWAY_CERTIFICATE_PASSWORD";
+    public const string CertificatePasswordVariable = CasbCore.Gateways.GatewayProcesses.CertificatePasswordVariable;
 
     /// <summary>
     /// The path of a file holding the certificate password, for a service manager that hands secrets over as files (systemd's
     /// LoadCredential=, a mounted Kubernetes Secret), so that the password is in no environment file other users can read.
     /// </summary>
-    public const string CertificatePasswordFileVariable = "CASB_GATEWAY_CERTIFICATE_PASSWORD_FILE";
+    public const string CertificatePasswordFileVariable = CasbCore.Gateways.GatewayProcesses.CertificatePasswordFileVariable;
     public const string DefaultName = "default";
 
     /// <summary>OTLP headers (name=value, one a line) from the environment, so an API key stays off the command line.</summary>
-    public const string ActivityOtlpHeadersVariable = "CASB_GATEWAY_ACTIVITY_OTLP_HEADERS";
+    public const string ActivityOtlpHeadersVariable = CasbCore.Gateways.GatewayProcesses.ActivityOtlpHeadersVariable;
 
     public const string Usage =
         "Usage: CasbGateway --store <path> [--urls https://127.0.0.1:8443[;...]] [--certificate <pfx>] [--name <name>] " +

@@ -166,7 +166,7 @@ function Read-FailedTests {
         $ns.AddNamespace('t', $trx.DocumentElement.NamespaceURI)
         foreach ($result in $trx.SelectNodes("//t:UnitTestResult[@outcome!='Passed' and @outcome!='NotExecuted']", $ns)) {
             $message = $result.SelectSingleNode('t:Output/t:ErrorInfo/t:Message', $ns)
-            $lines.Add("xunit  $($result.testName): $(Get-FirstLine $(if ($message) { $message.InnerText }))")
+            $lines.Add("xunit  $($result.testName): $(Get-MessageHead $(if ($message) { $message.InnerText }))")
         }
     }
     if ($JUnitPath -and (Test-Path $JUnitPath)) {
@@ -174,16 +174,22 @@ function Read-FailedTests {
         foreach ($case in $junit.SelectNodes('//testcase[failure or error]')) {
             $problem = $case.SelectSingleNode('failure|error')
             $text = if ($problem.HasAttribute('message')) { $problem.message } else { $problem.InnerText }
-            $lines.Add("Pester $($case.name): $(Get-FirstLine $text)")
+            $lines.Add("Pester $($case.name): $(Get-MessageHead $text)")
         }
     }
     $lines
 }
 
-function Get-FirstLine([string] $Text) {
+# The head of a failure message: enough lines for a CI log to say what failed (a generated test's seed and its
+# disagreements), each line cut at 300 characters.
+function Get-MessageHead([string] $Text) {
     if (-not $Text) { return '(no message)' }
-    $first = ($Text.Trim() -split "`r?`n", 2)[0]
-    if ($first.Length -gt 300) { $first.Substring(0, 300) + '...' } else { $first }
+    $all = $Text.Trim() -split "`r?`n"
+    $head = foreach ($line in ($all | Select-Object -First 15)) {
+        if ($line.Length -gt 300) { $line.Substring(0, 300) + '...' } else { $line }
+    }
+    if ($all.Count -gt 15) { $head += "($($all.Count - 15) more lines)" }
+    $head -join "`n        "
 }
 
 function Invoke-Test {

@@ -13,18 +13,20 @@ namespace CasbGateway.SessionControl;
 internal static class UploadDetector
 {
     /// <summary>
-    /// True when the request may carry a file: it has a body, whatever its method, that is multipart or names its file
-    /// in a Content-Disposition. Not only POST, PUT and PATCH: ASP.NET Core's Request.Form, Rack, Werkzeug and multer
+    /// True when the request may carry a file, whatever its method: a multipart body, or a body (of any length, even
+    /// none) that names its file in a Content-Disposition. Not only POST, PUT and PATCH: ASP.NET Core's Request.Form, Rack, Werkzeug and multer
     /// read the files of a DELETE, a GET with a body or a made-up method as well, for an endpoint mapped for any method.
     /// </summary>
     /// <remarks>
-    /// A PUT stores its body at its URL (RFC 9110; WebDAV, S3), so a PUT to a URL whose last segment a session policy of
+    /// A body of no bytes is a file too (an empty setup.exe is still setup.exe): only a multipart body needs bytes to
+    /// carry one. A PUT stores its body at its URL (RFC 9110; WebDAV, S3), so a PUT to a URL whose last segment a session policy of
     /// the session controls uploads of (by its extension, or a policy with no extension filter: every upload) is an upload
     /// of that file too.
     /// </remarks>
     public static bool MayCarryFiles(HttpRequest request, RequestPath? path, SessionControls controls) =>
-        ((IsMultipart(request) || request.Headers.ContainsKey(HeaderNames.ContentDisposition) || IsPutOfNamedFile(request, path, controls))
-            && (request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true))
+        (IsMultipart(request) && (request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true))
+        || request.Headers.ContainsKey(HeaderNames.ContentDisposition)
+        || IsPutOfNamedFile(request, path, controls)
         || IsCopyToNamedFile(request, controls);
 
     /// <summary>

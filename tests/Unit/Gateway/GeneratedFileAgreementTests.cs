@@ -40,87 +40,94 @@ public sealed class GeneratedFileAgreementTests
     {
         using var powerShell = new PowerShellHost();
         var seen = new Dictionary<FileAction, int>();
+        string? seed = Environment.GetEnvironmentVariable("CASB_FILE_AGREEMENT_SEED");
+        bool Covered() => seen.GetValueOrDefault(FileAction.Block) > 5 && seen.GetValueOrDefault(FileAction.Audit) > 5 && seen.GetValueOrDefault(FileAction.Allow) > 5;
 
-        Gen.Select(ConfigurationGen, FileGen.Array[6, 6]).Sample(sample =>
+        // Ten samples compare Allow and Audit dozens of times, but Block, the rarest, came up 3 or 4 times in about one run
+        // in twenty: then another round of ten samples (up to three more), rather than a test that fails for want of
+        // samples. A given seed replays its one round.
+        for (int round = 0; round < 4 && (round == 0 || (seed is null && !Covered())); round++)
         {
-            (Action<CasbConfiguration> configure, Probe[] probes) = sample;
-            var failures = new List<string>();
-            FileUpstream upstream = FileUpstream.StartAsync(RespondAsync).GetAwaiter().GetResult();
-            GatewayHarness harness = GatewayHarness.StartAsync(c =>
+            Gen.Select(ConfigurationGen, FileGen.Array[6, 6]).Sample(sample =>
             {
-                c.Settings.TrustedProxies.Add("127.0.0.0/8");
-                configure(c);
-            }, upstreamOverride: upstream.Url).GetAwaiter().GetResult();
-            try
-            {
-                using HttpClient client = harness.CreateClient();
-                foreach (Probe probe in probes)
+                (Action<CasbConfiguration> configure, Probe[] probes) = sample;
+                var failures = new List<string>();
+                FileUpstream upstream = FileUpstream.StartAsync(RespondAsync).GetAwaiter().GetResult();
+                GatewayHarness harness = GatewayHarness.StartAsync(c =>
                 {
-                    foreach (Transfer transfer in Enum.GetValues<Transfer>())
+                    c.Settings.TrustedProxies.Add("127.0.0.0/8");
+                    configure(c);
+                }, upstreamOverride: upstream.Url).GetAwaiter().GetResult();
+                try
+                {
+                    using HttpClient client = harness.CreateClient();
+                    foreach (Probe probe in probes)
                     {
-                        FileTransferDirection direction = transfer is Transfer.Disposition or Transfer.Url ? FileTransferDirection.Download : FileTransferDirection.Upload;
-                        if (transfer is Transfer.Url or Transfer.Put && !UrlCanName(probe.Name))
+                        foreach (Transfer transfer in Enum.GetValues<Transfer>())
                         {
-                            continue; // a URL cannot end in a name with a '%', a '#', a trailing dot or space: the gateway refuses it with 400
-                        }
-
-                        // A multipart part's size is known once it has streamed: the gateway decides it at its end by its bytes.
-                        Probe asked = transfer == Transfer.Multipart ? probe with { SizeBytes = probe.SizeBytes ?? UnknownSizeBytes } : probe;
-                        CasbAccessDecision whatIf = WhatIf(powerShell, harness, asked, direction);
-                        (HttpStatusCode status, string body, bool blockedFile, ActivityRecord record) = Send(client, harness, probe, transfer);
-                        string what = $"{transfer} of {probe} under [{Describe(harness.Store.Load())}]";
-
-                        // Without a Content-Disposition only a name whose extension a policy of the session names is a file
-                        // to the gateway (a URL ending in .html is a page); the what-if is asked about a file.
-                        bool undetected = record.FileAction is null && transfer is Transfer.Url or Transfer.Put;
-                        if (undetected)
-                        {
-                            if (whatIf.FileAction == FileAction.Block && (transfer == Transfer.Put || NamesExtension(harness, probe, direction)))
+                            FileTransferDirection direction = transfer is Transfer.Disposition or Transfer.Url ? FileTransferDirection.Download : FileTransferDirection.Upload;
+                            if (transfer is Transfer.Url or Transfer.Put && !UrlCanName(probe.Name))
                             {
-                                failures.Add($"{what}: what-if Block ({whatIf.BlockingPolicy}), gateway let it through undecided");
+                                continue; // a URL cannot end in a name with a '%', a '#', a trailing dot or space: the gateway refuses it with 400
                             }
 
-                            continue;
-                        }
+                            // A multipart part's size is known once it has streamed: the gateway decides it at its end by its bytes.
+                            Probe asked = transfer == Transfer.Multipart ? probe with { SizeBytes = probe.SizeBytes ?? UnknownSizeBytes } : probe;
+                            CasbAccessDecision whatIf = WhatIf(powerShell, harness, asked, direction);
+                            (HttpStatusCode status, string body, bool blockedFile, ActivityRecord record) = Send(client, harness, probe, transfer);
+                            string what = $"{transfer} of {probe} under [{Describe(harness.Store.Load())}]";
 
-                        string gatewayAction = record.FileAction ?? "none";
-                        if (gatewayAction != whatIf.FileAction?.ToString()
-                            || record.SessionPolicy != whatIf.File?.Policy)
-                        {
-                            failures.Add($"{what}: what-if {whatIf.FileAction} ({whatIf.File?.Policy}), gateway {gatewayAction} ({record.SessionPolicy}) [{record.FileName}, {record.FileSizeBytes} B]");
-                            continue;
-                        }
+                            // Without a Content-Disposition only a name whose extension a policy of the session names is a file
+                            // to the gateway (a URL ending in .html is a page); the what-if is asked about a file.
+                            bool undetected = record.FileAction is null && transfer is Transfer.Url or Transfer.Put;
+                            if (undetected)
+                            {
+                                if (whatIf.FileAction == FileAction.Block && (transfer == Transfer.Put || NamesExtension(harness, probe, direction)))
+                                {
+                                    failures.Add($"{what}: what-if Block ({whatIf.BlockingPolicy}), gateway let it through undecided");
+                                }
 
-                        bool blocked = whatIf.FileAction == FileAction.Block;
-                        HttpStatusCode expected = blocked && direction == FileTransferDirection.Upload ? HttpStatusCode.Forbidden : HttpStatusCode.OK;
-                        // A blocked download is saved as <name>.blocked.txt with the message; a blocked upload gets the 403 block page.
-                        if (status != expected
-                            || (blocked && !body.Contains(whatIf.BlockMessage!, StringComparison.Ordinal))
-                            || blockedFile != (blocked && direction == FileTransferDirection.Download)
-                            || (!blocked && direction == FileTransferDirection.Upload && body != "ok"))
-                        {
-                            failures.Add($"{what}: what-if {whatIf.FileAction} '{whatIf.BlockMessage}', the client saw {(int)status}: {body[..Math.Min(body.Length, 300)]}");
-                            continue;
-                        }
+                                continue;
+                            }
 
-                        seen[whatIf.FileAction!.Value] = seen.GetValueOrDefault(whatIf.FileAction!.Value) + 1;
+                            string gatewayAction = record.FileAction ?? "none";
+                            if (gatewayAction != whatIf.FileAction?.ToString()
+                                || record.SessionPolicy != whatIf.File?.Policy)
+                            {
+                                failures.Add($"{what}: what-if {whatIf.FileAction} ({whatIf.File?.Policy}), gateway {gatewayAction} ({record.SessionPolicy}) [{record.FileName}, {record.FileSizeBytes} B]");
+                                continue;
+                            }
+
+                            bool blocked = whatIf.FileAction == FileAction.Block;
+                            HttpStatusCode expected = blocked && direction == FileTransferDirection.Upload ? HttpStatusCode.Forbidden : HttpStatusCode.OK;
+                            // A blocked download is saved as <name>.blocked.txt with the message; a blocked upload gets the 403 block page.
+                            if (status != expected
+                                || (blocked && !body.Contains(whatIf.BlockMessage!, StringComparison.Ordinal))
+                                || blockedFile != (blocked && direction == FileTransferDirection.Download)
+                                || (!blocked && direction == FileTransferDirection.Upload && body != "ok"))
+                            {
+                                failures.Add($"{what}: what-if {whatIf.FileAction} '{whatIf.BlockMessage}', the client saw {(int)status}: {body[..Math.Min(body.Length, 300)]}");
+                                continue;
+                            }
+
+                            seen[whatIf.FileAction!.Value] = seen.GetValueOrDefault(whatIf.FileAction!.Value) + 1;
+                        }
                     }
                 }
-            }
-            finally
-            {
-                harness.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                upstream.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
+                finally
+                {
+                    harness.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                    upstream.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
 
-            // Thrown per sample, so that CsCheck names the seed that reproduces it (CASB_FILE_AGREEMENT_SEED) and
-            // looks for a smaller failing sample in the iterations left.
-            Assert.True(failures.Count == 0, $"{failures.Count} disagreements:\n{string.Join("\n", failures.Distinct().Take(40))}");
-        }, iter: 10, threads: 1, seed: Environment.GetEnvironmentVariable("CASB_FILE_AGREEMENT_SEED"));
+                // Thrown per sample, so that CsCheck names the seed that reproduces it (CASB_FILE_AGREEMENT_SEED) and
+                // looks for a smaller failing sample in the iterations left.
+                Assert.True(failures.Count == 0, $"{failures.Count} disagreements:\n{string.Join("\n", failures.Distinct().Take(40))}");
+            }, iter: 10, threads: 1, seed: seed);
+        }
 
         // Not vacuous: every outcome was compared.
-        Assert.True(seen.GetValueOrDefault(FileAction.Block) > 5 && seen.GetValueOrDefault(FileAction.Audit) > 5 && seen.GetValueOrDefault(FileAction.Allow) > 5,
-            string.Join(", ", seen.Select(s => $"{s.Key} {s.Value}")));
+        Assert.True(Covered(), string.Join(", ", seen.Select(s => $"{s.Key} {s.Value}")));
     }
 
     // Names a reader stores as setup.exe: the gateway blocks their upload, and Test-CasbAccess -FileName answered Allow for them.

@@ -10,7 +10,7 @@ namespace CasbModule;
 /// </summary>
 internal static class NameSelection
 {
-    public static bool IsSame(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+    public static bool IsSame(string a, string b) => CasbCore.Catalogs.ItemNames.IsSame(a, b);
 
     /// <summary>Items matching any pattern (all items when there are none), in store order. <paramref name="notFound"/> gets each literal name that matched nothing.</summary>
     public static List<T> Select<T>(IEnumerable<T> items, Func<T, string> name, IReadOnlyCollection<string>? patterns, Action<string> notFound)

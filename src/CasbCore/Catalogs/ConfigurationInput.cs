@@ -189,19 +189,19 @@ public static class ConfigurationInput
         return result;
     }
 
-    /// <summary>User names, trimmed and de-duplicated case-insensitively.</summary>
+    /// <summary>User names in canonical form (<see cref="SignIn.UserNames.Canonical"/>), de-duplicated as names compare.</summary>
     public static List<string> Users(IEnumerable<string> users)
     {
         var result = new List<string>();
         foreach (string user in users)
         {
-            string trimmed = (user ?? "").Trim();
+            string trimmed = SignIn.UserNames.Canonical(user ?? "");
             if (trimmed.Length == 0)
             {
                 throw new CasbException(InvalidUserErrorId, CasbErrorKind.InvalidArgument, "A user name is empty.", user);
             }
 
-            if (!result.Contains(trimmed, StringComparer.OrdinalIgnoreCase))
+            if (!result.Contains(trimmed, SignIn.UserNames.Comparer))
             {
                 result.Add(trimmed);
             }

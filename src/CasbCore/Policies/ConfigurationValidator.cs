@@ -434,7 +434,7 @@ public static class ConfigurationValidator
 
     private static HashSet<string> Names(IEnumerable<string> names, string kind, List<ConfigurationProblem> problems)
     {
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var seen = new HashSet<string>(SignIn.UserNames.Comparer);
         foreach (string name in names)
         {
             if (string.IsNullOrWhiteSpace(name))
@@ -455,7 +455,7 @@ public static class ConfigurationValidator
             }
             else if (!seen.Add(name))
             {
-                problems.Add(new ConfigurationProblem("DuplicateName", name, $"There is more than one {kind} named '{name}' (names are case-insensitive)."));
+                problems.Add(new ConfigurationProblem("DuplicateName", name, $"There is more than one {kind} named '{name}' (names compare ignoring case and how Unicode spells a letter: 'é' precomposed or as 'e' and an accent)."));
             }
         }
 

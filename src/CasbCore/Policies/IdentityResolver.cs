@@ -46,7 +46,9 @@ internal readonly record struct ResolvedIdentity(
 /// Who is asking, in order of trust: an explicit user (what-if only) &gt; the user signed in with the store's identity
 /// provider, for an app with sign-in (its UserClaim; groups from its GroupClaim) &gt; the identity header, honoured only
 /// when the TCP peer is a configured trusted proxy &gt; the principal (UPN SAN, e-mail SAN, subject CN) of a
-/// client certificate that validated (an invalid certificate names no one) &gt; anonymous.
+/// client certificate that validated (an invalid certificate names no one) &gt; anonymous. The user is in
+/// <see cref="UserNames.Canonical"/> form whichever source names it, so the policies, the activity record and a
+/// revocation read one spelling of it.
 /// </summary>
 internal static class IdentityResolver
 {
@@ -61,7 +63,7 @@ internal static class IdentityResolver
         bool headerIgnored = hasHeader && !isTrustedProxy(request.RemoteAddress);
         if (!string.IsNullOrWhiteSpace(request.User))
         {
-            return new ResolvedIdentity(request.User.Trim(), UserSources.Parameter, false);
+            return new ResolvedIdentity(UserNames.Canonical(request.User), UserSources.Parameter, false);
         }
 
         SignInIgnored ignored = SignInIgnored.No;
@@ -88,7 +90,7 @@ internal static class IdentityResolver
 
         if (certificate.IsValid && !string.IsNullOrWhiteSpace(certificate.Principal))
         {
-            return new ResolvedIdentity(certificate.Principal.Trim(), UserSources.Certificate, headerIgnored, SignInIgnored: ignored);
+            return new ResolvedIdentity(UserNames.Canonical(certificate.Principal), UserSources.Certificate, headerIgnored, SignInIgnored: ignored);
         }
 
         return new ResolvedIdentity(null, UserSources.Anonymous, headerIgnored, SignInIgnored: ignored);
@@ -107,7 +109,7 @@ internal static class IdentityResolver
             return null;
         }
 
-        string last = value[(value.LastIndexOf(',') + 1)..].Trim();
+        string last = UserNames.Canonical(value[(value.LastIndexOf(',') + 1)..]);
         return last.Length == 0 ? null : last;
     }
 

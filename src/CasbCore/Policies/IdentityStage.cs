@@ -119,9 +119,9 @@ internal sealed class IdentityStage : IDecisionStage
         // A what-if user of an app that signs users in stands for a signed-in one (as for sign-in required above).
         bool signedIn = identity.Source == UserSources.SignIn || (identity.Source == UserSources.Parameter && app.SignIn != SignInMode.None);
         if (signedIn && state.Certificate.IsValid && !string.IsNullOrWhiteSpace(state.Certificate.Principal)
-            && !string.Equals(state.Certificate.Principal.Trim(), identity.User, StringComparison.OrdinalIgnoreCase))
+            && !SignIn.UserNames.Comparer.Equals(SignIn.UserNames.Canonical(state.Certificate.Principal), identity.User))
         {
-            string certificateUser = state.Certificate.Principal.Trim();
+            string certificateUser = SignIn.UserNames.Canonical(state.Certificate.Principal);
             switch (CertificateUserMismatch)
             {
                 case CertificateUserMismatchAction.Block:
@@ -156,7 +156,7 @@ internal sealed class IdentityStage : IDecisionStage
         foreach (string group in tokenGroups)
         {
             int id = _index.FindGroup(group);
-            if (id >= 0 ? !ids.Contains(id) : !names.Contains(group, StringComparer.OrdinalIgnoreCase))
+            if (id >= 0 ? !ids.Contains(id) : !names.Contains(group, SignIn.UserNames.Comparer))
             {
                 names.Add(group);
                 if (id >= 0)

@@ -7,7 +7,7 @@ namespace CasbCore.Policies;
 internal sealed class PrincipalIndex
 {
     private readonly Dictionary<string, int> _users = new(SignIn.UserNames.Comparer);
-    private readonly Dictionary<string, int> _groups = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, int> _groups = new(SignIn.UserNames.Comparer);
     private readonly Dictionary<int, List<(string Name, int Id)>> _memberships = new();
 
     /// <summary>Records that <paramref name="user"/> is a member of a group (configuration order; a group once).</summary>
@@ -45,7 +45,7 @@ internal sealed class PrincipalIndex
     /// <summary>The id of a user name, adding it when new (compile time only).</summary>
     public int AddUser(string name)
     {
-        string key = name.Trim();
+        string key = SignIn.UserNames.Canonical(name);
         if (!_users.TryGetValue(key, out int id))
         {
             _users[key] = id = _users.Count;
@@ -56,7 +56,7 @@ internal sealed class PrincipalIndex
 
     public int AddGroup(string name)
     {
-        string key = name.Trim();
+        string key = SignIn.UserNames.Canonical(name);
         if (!_groups.TryGetValue(key, out int id))
         {
             _groups[key] = id = _groups.Count;
@@ -69,7 +69,7 @@ internal sealed class PrincipalIndex
     public int FindUser(string? name) => name is not null && _users.TryGetValue(name, out int id) ? id : -1;
 
     /// <summary>The id of a group, or -1 when the configuration never mentions the name.</summary>
-    public int FindGroup(string? name) => name is not null && _groups.TryGetValue(name.Trim(), out int id) ? id : -1;
+    public int FindGroup(string? name) => name is not null && _groups.TryGetValue(SignIn.UserNames.Canonical(name), out int id) ? id : -1;
 
     /// <summary>Sorted, distinct ids of the non-blank user names.</summary>
     public int[] Users(IEnumerable<string> names) =>

@@ -27,7 +27,7 @@ public static class SignInClaims
     /// </summary>
     public static IReadOnlyList<string> KeptClaims { get; } = ["sub", "iss", "sid", "name", "upn", "preferred_username", "email", "groups", "roles"];
 
-    /// <summary>The user the claims name by <paramref name="userClaim"/> (trimmed), or null when they name no one.</summary>
+    /// <summary>The user the claims name by <paramref name="userClaim"/> (in <see cref="UserNames.Canonical"/> form), or null when they name no one.</summary>
     public static string? UserOf(IReadOnlyList<KeyValuePair<string, string>> claims, string userClaim)
     {
         ArgumentNullException.ThrowIfNull(claims);
@@ -35,14 +35,14 @@ public static class SignInClaims
         {
             if (string.Equals(claim.Key, userClaim, StringComparison.Ordinal) && !string.IsNullOrWhiteSpace(claim.Value))
             {
-                return claim.Value.Trim();
+                return UserNames.Canonical(claim.Value);
             }
         }
 
         return null;
     }
 
-    /// <summary>The distinct (ignoring case), non-blank values of <paramref name="groupClaim"/>, trimmed, in claim order.</summary>
+    /// <summary>The distinct (as <see cref="UserNames.Comparer"/> compares names), non-blank values of <paramref name="groupClaim"/>, in canonical form, in claim order.</summary>
     public static string[] GroupsOf(IReadOnlyList<KeyValuePair<string, string>> claims, string groupClaim)
     {
         ArgumentNullException.ThrowIfNull(claims);
@@ -51,9 +51,9 @@ public static class SignInClaims
         {
             if (string.Equals(claim.Key, groupClaim, StringComparison.Ordinal) && !string.IsNullOrWhiteSpace(claim.Value))
             {
-                string group = claim.Value.Trim();
+                string group = UserNames.Canonical(claim.Value);
                 groups ??= new List<string>();
-                if (!groups.Contains(group, StringComparer.OrdinalIgnoreCase))
+                if (!groups.Contains(group, UserNames.Comparer))
                 {
                     groups.Add(group);
                 }

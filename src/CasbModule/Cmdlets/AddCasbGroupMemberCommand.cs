@@ -7,7 +7,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Adds users to a group.</para>
-/// <para type="description">Adds members to a group. Adding a user who is already a member (in any letter case) changes nothing, so the command can be repeated safely. The group is given by name or piped from Get-CasbGroup; an unknown group is reported with GroupNotFound.</para>
+/// <para type="description">Adds members to a group. Adding a user who is already a member (in any letter case, or another Unicode spelling of the name: 'é' precomposed or as 'e' and an accent) changes nothing, so the command can be repeated safely. The group is given by name or piped from Get-CasbGroup; an unknown group is reported with GroupNotFound.</para>
 /// </summary>
 /// <example>
 /// <code>Add-CasbGroupMember -Group Vendors -Member vendor3@fabrikam.com</code>

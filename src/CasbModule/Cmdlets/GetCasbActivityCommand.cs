@@ -39,7 +39,7 @@ public sealed class GetCasbActivityCommand : CasbStoreCmdlet
     [SupportsWildcards]
     public string? App { get; set; }
 
-    /// <summary><para>User names; wildcards allowed.</para></summary>
+    /// <summary><para>User names; wildcards allowed. Records name a user in the form names compare in (Unicode NFC, fullwidth letters mapped), and so is this pattern read: 'José' finds the user however it is typed.</para></summary>
     [Parameter]
     [SupportsWildcards]
     public string? User { get; set; }
@@ -88,7 +88,7 @@ public sealed class GetCasbActivityCommand : CasbStoreCmdlet
             var query = new ActivityQuery
             {
                 App = App is null ? null : new ActivityPattern(App),
-                User = User is null ? null : new ActivityPattern(User),
+                User = User is null ? null : new ActivityPattern(CasbCore.SignIn.NameNormalization.Normalize(User)), // records name users in canonical form
                 Device = Device is null ? null : new ActivityPattern(Device),
                 Actions = Action?.Select(a => a.ToString()).ToHashSet(StringComparer.OrdinalIgnoreCase),
                 Kinds = Activity?.ToHashSet(),

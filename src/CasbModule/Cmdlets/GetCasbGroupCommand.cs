@@ -27,7 +27,7 @@ public sealed class GetCasbGroupCommand : CasbItemCmdlet
     [ArgumentCompleter(typeof(GroupNameCompleter))]
     public string[]? Name { get; set; }
 
-    /// <summary><para>Only groups this user is a member of (case-insensitive).</para></summary>
+    /// <summary><para>Only groups this user is a member of (ignoring case and the Unicode spelling of the name).</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(GroupMemberCompleter))]

@@ -38,7 +38,7 @@ public abstract class GroupMemberCommand : CasbItemCmdlet
     /// <summary>"Add" or "Remove", for -WhatIf and -Confirm.</summary>
     protected abstract string Verb { get; }
 
-    /// <summary>The engine's change of the group's members; user names compare case-insensitively.</summary>
+    /// <summary>The engine's change of the group's members; user names compare as UserNames.Comparer compares them (case and Unicode spelling ignored).</summary>
     protected abstract GroupEntry Change(CasbConfiguration configuration, string group, IReadOnlyList<string> members);
 
     protected override void ProcessRecord()

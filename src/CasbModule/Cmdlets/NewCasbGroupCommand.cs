@@ -8,7 +8,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Creates a group of users for policies to include or exclude.</para>
-/// <para type="description">Creates a named group, optionally with members. Members are user names as the gateway sees them (the identity header of a trusted sign-in proxy, or the client certificate's UPN, e-mail or common name) and are compared case-insensitively. A name already used is refused with GroupExists.</para>
+/// <para type="description">Creates a named group, optionally with members. Members are user names as the gateway sees them (the identity header of a trusted sign-in proxy, or the client certificate's UPN, e-mail or common name) and are compared ignoring case and the Unicode spelling of a letter ('é' precomposed or as 'e' and an accent, fullwidth letters), in the form they are stored in (Unicode NFC). A name already used is refused with GroupExists.</para>
 /// </summary>
 /// <example>
 /// <code>New-CasbGroup -Name Vendors -Description 'External vendors' -Member vendor1@fabrikam.com, vendor2@fabrikam.com</code>

@@ -7,7 +7,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Removes users from a group.</para>
-/// <para type="description">Removes members from a group, matching user names case-insensitively. Removing a user who is not a member changes nothing. The group is given by name or piped from Get-CasbGroup; an unknown group is reported with GroupNotFound.</para>
+/// <para type="description">Removes members from a group, matching user names ignoring case and their Unicode spelling. Removing a user who is not a member changes nothing. The group is given by name or piped from Get-CasbGroup; an unknown group is reported with GroupNotFound.</para>
 /// </summary>
 /// <example>
 /// <code>Get-CasbGroup -Member vendor1@fabrikam.com | Remove-CasbGroupMember -Member vendor1@fabrikam.com</code>

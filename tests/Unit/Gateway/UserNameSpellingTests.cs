@@ -59,8 +59,8 @@ public sealed class UserNameSpellingTests : IClassFixture<LabPkiFixture>
         ("e-acute NFC lower/NFD upper", "jos\u00e9@contoso.com", "jos\u00e9@contoso.com", "JOSE\u0301@CONTOSO.COM", "JOS\u00c9@CONTOSO.COM"),
     ];
 
-    /// <summary>Each pair both ways: (label, the certificate's UPN, the name the policy is written with, the user the activity names).</summary>
-    public static TheoryData<string, string, string, string> CertificateAndPolicy()
+    /// <summary>Each pair both ways: (label, the request's user: certificate UPN, identity header or -User; the name the policy is written with; the user the activity names).</summary>
+    public static TheoryData<string, string, string, string> SpellingAndPolicy()
     {
         var data = new TheoryData<string, string, string, string>
         {
@@ -71,19 +71,19 @@ public sealed class UserNameSpellingTests : IClassFixture<LabPkiFixture>
         };
         foreach (var (label, a, canonicalA, b, canonicalB) in Pairs)
         {
-            data.Add($"{label}: certificate B, policy A", b, a, canonicalB);
-            data.Add($"{label}: certificate A, policy B", a, b, canonicalA);
+            data.Add($"{label}: user B, policy A", b, a, canonicalB);
+            data.Add($"{label}: user A, policy B", a, b, canonicalA);
         }
 
         return data;
     }
 
-    public static TheoryData<string, string, string, string, NamedIn> CertificateAndPolicyNamedIn()
+    public static TheoryData<string, string, string, string, NamedIn> SpellingAndPolicyNamedIn()
     {
         var data = new TheoryData<string, string, string, string, NamedIn>();
         foreach (NamedIn where in new[] { NamedIn.AccessPolicyUsers, NamedIn.GroupMembers, NamedIn.ConditionalAccessUsers })
         {
-            foreach (object[] row in CertificateAndPolicy())
+            foreach (object[] row in SpellingAndPolicy())
             {
                 data.Add((string)row[0], (string)row[1], (string)row[2], (string)row[3], where);
             }
@@ -99,7 +99,7 @@ public sealed class UserNameSpellingTests : IClassFixture<LabPkiFixture>
     /// certificate (another user) is allowed, so the block is the user's and no one else's.
     /// </summary>
     [Theory]
-    [MemberData(nameof(CertificateAndPolicyNamedIn))]
+    [MemberData(nameof(SpellingAndPolicyNamedIn))]
     public async Task A_certificate_user_is_the_user_a_policy_names_in_another_spelling(
         string label, string certificateUpn, string policyUser, string expectedUser, NamedIn where)
     {
@@ -135,11 +135,41 @@ public sealed class UserNameSpellingTests : IClassFixture<LabPkiFixture>
     }
 
     /// <summary>
+    /// The identity header of a trusted sign-in proxy, sent as UTF-8 bytes (Kestrel reads header values as UTF-8, so a
+    /// non-ASCII name does reach the gateway), in one spelling; the access policy names the user in another: the block
+    /// page, the activity names the user in the canonical form (source IdentityHeader), and Test-CasbAccess -User agrees.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SpellingAndPolicy))]
+    public async Task An_identity_header_user_is_the_user_a_policy_names_in_another_spelling(string label, string headerUser, string policyUser, string expectedUser)
+    {
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
+        {
+            c.Settings.TrustedProxies.Add("127.0.0.0/8");
+            NamePolicyUser(c, policyUser, NamedIn.AccessPolicyUsers);
+        });
+
+        RawResponse response = await RawHttps.SendAsync(
+            harness.GatewayUrl, "/mail", [new("X-Casb-User", headerUser), new("User-Agent", Browser), new("Accept", "text/html")]);
+
+        Assert.True(403 == response.Status, $"{label}: the gateway answered {response.Status}, not the block page, to the identity header {Escaped(headerUser)} under a policy naming {Escaped(policyUser)}");
+        Assert.Contains($"<p class=\"message\">{BlockMessage}</p>", response.Body);
+        ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal(("Block", BlockPolicy, UserSources.IdentityHeader), (record.Action, record.BlockingPolicy, record.UserSource));
+        Assert.True(expectedUser == record.User, $"{label}: the activity names {Escaped(record.User)}, not {Escaped(expectedUser)}");
+
+        using var powerShell = new PowerShellHost();
+        CasbAccessDecision whatIf = WhatIf(powerShell, harness.StorePath, headerUser);
+        Assert.Equal((AccessAction.Block, BlockPolicy, BlockMessage), (whatIf.Action, whatIf.BlockingPolicy, whatIf.BlockMessage));
+        Assert.True(expectedUser == whatIf.User, $"{label}: Test-CasbAccess names {Escaped(whatIf.User)}, not {Escaped(expectedUser)}");
+    }
+
+    /// <summary>
     /// Test-CasbAccess alone (a store, no gateway): every spelling of the name in -User gets the decision and policy the
     /// policy's own spelling gets, and the decision names the user in the canonical form; a different user is allowed.
     /// </summary>
     [Theory]
-    [MemberData(nameof(CertificateAndPolicyNamedIn))]
+    [MemberData(nameof(SpellingAndPolicyNamedIn))]
     public void Test_CasbAccess_gives_every_spelling_of_a_user_the_same_decision(
         string label, string askedUser, string policyUser, string expectedUser, NamedIn where)
     {

@@ -19,6 +19,13 @@ namespace CasbGateway.SessionControl;
 /// the epilogue. A size filter is decided without buffering: a file that could be blocked by its size is re-decided
 /// at each MiB it reaches and refused as soon as it is, before the bytes that reach the size are passed on.
 /// </para>
+/// <para>
+/// A blocked file is answered with the policy (and block message) the engine gives at its size, as Test-CasbAccess
+/// -FileSizeMB answers: once a part is blocked whatever more of it arrives, but a larger size would make another policy
+/// block it (it is still short of a size filter), its bytes are read and dropped, neither passed on nor kept, until
+/// it ends or its answer is the one it has at any larger size. A file blocked by the same policy at every size is
+/// refused at its headers.
+/// </para>
 /// </summary>
 internal sealed class MultipartUploadStream : Stream
 {
@@ -61,6 +68,8 @@ internal sealed class MultipartUploadStream : Stream
     private int _headerBytes;
     private bool _partIsFile;
     private bool _sizeDependent;
+    private bool _blockPending; // blocked whatever follows, but which policy blocks hangs on the size: dropped as it arrives
+    private FileDecision? _unknownSize;
     private long _partBytes;
     private long _nextSizeCheck;
 
@@ -128,7 +137,7 @@ internal sealed class MultipartUploadStream : Stream
     {
         try
         {
-            while (Files == 0 && _state != State.Done && _outReleased - _outStart < PrefetchLimit)
+            while ((Files == 0 || _blockPending) && _state != State.Done && _outReleased - _outStart < PrefetchLimit)
             {
                 await FillAsync(sync: false, cancellationToken);
             }
@@ -231,9 +240,19 @@ internal sealed class MultipartUploadStream : Stream
             }
 
             int room = Math.Min(ReadSize, _in.Length - _inEnd);
-            int read = sync
-                ? _inner.Read(_in, _inEnd, room)
-                : await _inner.ReadAsync(_in.AsMemory(_inEnd, room), cancellationToken);
+            int read;
+            try
+            {
+                read = sync
+                    ? _inner.Read(_in, _inEnd, room)
+                    : await _inner.ReadAsync(_in.AsMemory(_inEnd, room), cancellationToken);
+            }
+            catch (Microsoft.AspNetCore.Http.BadHttpRequestException) when (_blockPending)
+            {
+                // The body limit or the data rate ended a part that is blocked anyway: blocked at the size that arrived.
+                Block(Decide(_partBytes + (_inEnd - _inStart)));
+                throw; // not reached: Block throws
+            }
             if (read == 0)
             {
                 _innerEnded = true;
@@ -402,6 +421,11 @@ internal sealed class MultipartUploadStream : Stream
 
                     if (_innerEnded)
                     {
+                        if (_blockPending)
+                        {
+                            Block(Decide(_partBytes + pending.Length)); // cut short, but blocked at any size: at the size that arrived
+                        }
+
                         Fail("it ends inside a part, without its closing delimiter");
                     }
 
@@ -410,7 +434,11 @@ internal sealed class MultipartUploadStream : Stream
                     if (ready > 0)
                     {
                         Grow(ready, partEnds: false);
-                        Emit(pending[..ready], release: true);
+                        if (!_blockPending)
+                        {
+                            Emit(pending[..ready], release: true);
+                        }
+
                         Consume(ready);
                     }
 
@@ -581,21 +609,29 @@ internal sealed class MultipartUploadStream : Stream
         _partIsFile = namesFile || dispositions == 0;
         _partBytes = 0;
         _sizeDependent = false;
+        _blockPending = false;
         if (_partIsFile)
         {
             Files++;
-            // With its size unknown, a size filter matches (the strictest answer): Allow or Audit then stands at any size.
+            // With its size unknown, a size filter matches (the strictest answer): Allow or Audit then stands at any size,
+            // and it is the answer at every size from the largest size filter up.
             FileDecision unknownSize = Decide(null);
             if (unknownSize.Action == FileAction.Block)
             {
+                _unknownSize = unknownSize;
+                _sizeDependent = true;
+                _nextSizeCheck = SizeCheckStep;
                 FileDecision empty = Decide(0);
                 if (empty.Action == FileAction.Block)
                 {
-                    Block(UnknownSize(empty)); // blocked whatever its size, before any of it arrived: recorded without one
-                }
+                    if (SameAnswer(empty, unknownSize))
+                    {
+                        Block(UnknownSize(empty)); // blocked alike whatever its size, before any of it arrived: recorded without one
+                    }
 
-                _sizeDependent = true;
-                _nextSizeCheck = SizeCheckStep;
+                    _blockPending = true; // its delimiter and headers stay held, and are dropped with it
+                    return;
+                }
             }
         }
 
@@ -612,10 +648,17 @@ internal sealed class MultipartUploadStream : Stream
         long after = _partBytes + bytes;
         if (_sizeDependent && !partEnds && after >= _nextSizeCheck)
         {
+            // A larger size only adds matching policies, and a Block policy ranks over any other: once blocked, blocked
+            // at every larger size, and by this policy once it is the one blocking at any size.
             FileDecision reached = Decide(after);
             if (reached.Action == FileAction.Block)
             {
-                Block(reached);
+                if (SameAnswer(reached, _unknownSize!))
+                {
+                    Block(reached);
+                }
+
+                _blockPending = true;
             }
 
             _nextSizeCheck = (after / SizeCheckStep + 1) * SizeCheckStep;
@@ -632,6 +675,10 @@ internal sealed class MultipartUploadStream : Stream
             }
         }
     }
+
+    /// <summary>True when the user would see the same answer: the same action, policy and block message.</summary>
+    private static bool SameAnswer(FileDecision a, FileDecision b) =>
+        a.Action == b.Action && a.Policy == b.Policy && a.BlockMessage == b.BlockMessage;
 
     private static FileDecision UnknownSize(FileDecision decision) => new()
     {

@@ -312,6 +312,131 @@ public sealed class MultipartUploadStreamTests
         Assert.Equal(FileAction.Block, over.Decisive!.Action);
     }
 
+    // Generated session policies (Block or Audit, ranked, on the file or not, with and without a size filter) decide one
+    // file of a size around each MiB, read in random chunks: a blocked file is answered with the policy and message the
+    // decider gives at its size (as Test-CasbAccess -FileSizeMB answers), recorded at a size where that is the answer; a
+    // file blocked at size 0 passes nothing, not even its headers. The gateway answered a file blocked at every size with
+    // its policy at size 0, though a size filter of a higher-ranked policy blocked the file at its real size.
+    [Fact]
+    public void A_blocked_file_is_answered_with_the_policy_that_blocks_it_at_its_size()
+    {
+        Gen<(bool Block, int? MinMB, bool OnFile)[]> policies = Gen.Select(Gen.Bool, Gen.OneOf(Gen.Const((int?)null), Gen.Int[0, 4].Select(i => (int?)i)), Gen.Int[0, 3].Select(i => i > 0), (b, m, f) => (b, m, f)).Array[1, 5];
+        Gen<int> sizes = Gen.OneOf(Gen.Int[0, 4].SelectMany(mb => Gen.Int[-70_000, 70_000].Select(d => Math.Max(0, mb * 1024 * 1024 + d))), Gen.Int[0, 5000]);
+        Gen.Select(policies, sizes, Gen.Int[1, 200_000].Array[1, 4]).Sample(c =>
+        {
+            ((bool Block, int? MinMB, bool OnFile)[] rules, int size, int[] reads) = c;
+            FileDecision Decide(FileTransfer file)
+            {
+                // The engine's ranking in small: Block over Audit, then the policy listed first; a size filter matches an unknown size.
+                int winner = -1;
+                for (int i = 0; i < rules.Length; i++)
+                {
+                    bool matches = rules[i].OnFile && (rules[i].MinMB is not int min || file.SizeBytes is not long bytes || bytes >= min * 1024L * 1024L);
+                    if (matches && (winner < 0 || (rules[i].Block && !rules[winner].Block)))
+                    {
+                        winner = i;
+                    }
+                }
+
+                return winner < 0 ? Allow(file) : new FileDecision
+                {
+                    Action = rules[winner].Block ? FileAction.Block : FileAction.Audit, Direction = file.Direction, FileName = file.FileName, SizeBytes = file.SizeBytes,
+                    Policy = $"Policy {winner}", BlockMessage = rules[winner].Block ? $"Blocked by policy {winner}." : null,
+                };
+            }
+
+            byte[] body = [.. "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"setup.exe\"\r\n\r\n"u8, .. Filled(size, (byte)'Z'), .. "\r\n--b--\r\n"u8];
+            var stream = new MultipartUploadStream(new ChunkedStream(body, reads), "b", Decide);
+            long passed = 0;
+            byte[]? output = null;
+            try
+            {
+                output = ReadAll(stream, reads, ref passed);
+            }
+            catch (UploadRefusedException)
+            {
+            }
+
+            FileDecision whatIf = Decide(new FileTransfer(FileTransferDirection.Upload, "setup.exe", size));
+            FileDecision gateway = stream.Decisive!;
+            Assert.Equal((whatIf.Action, whatIf.Policy, whatIf.BlockMessage), (gateway.Action, gateway.Policy, gateway.BlockMessage));
+            Assert.Equal(whatIf.Action == FileAction.Block, output is null);
+            if (whatIf.Action == FileAction.Block)
+            {
+                // Recorded at the size it was decided at (none when every size gives this answer): the what-if agrees there.
+                FileDecision there = Decide(new FileTransfer(FileTransferDirection.Upload, "setup.exe", gateway.SizeBytes ?? 0));
+                Assert.Equal(whatIf.Policy, there.Policy);
+                Assert.True(gateway.SizeBytes is null || gateway.SizeBytes <= size, $"recorded {gateway.SizeBytes} B of {size}");
+            }
+
+            if (Decide(new FileTransfer(FileTransferDirection.Upload, "setup.exe", 0)).Action == FileAction.Block)
+            {
+                Assert.True(passed == 0, $"{passed} bytes of a file blocked at any size passed");
+            }
+        }, iter: 60);
+    }
+
+    // A file blocked at any size whose policy still hangs on its size, ended by the body limit (Kestrel's 413) before
+    // the size settles it: blocked at the size that arrived, by the policy that blocks it there, not let through or
+    // answered as a mere 413 without the file's block.
+    [Fact]
+    public void A_file_blocked_at_any_size_that_the_body_limit_ends_is_blocked_at_the_size_that_arrived()
+    {
+        static FileDecision ExeOrLarge(FileTransfer file) => new()
+        {
+            Action = FileAction.Block, Direction = file.Direction, FileName = file.FileName, SizeBytes = file.SizeBytes,
+            Policy = file.SizeBytes is not long s || s >= 2 * 1024 * 1024 ? "No large uploads" : "No executables",
+        };
+        byte[] body = [.. "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"setup.exe\"\r\n\r\n"u8, .. new byte[3 * 1024 * 1024], .. "\r\n--b--\r\n"u8];
+        var stream = new MultipartUploadStream(new LimitedStream(new MemoryStream(body), 500_000), "b", ExeOrLarge);
+        long passed = 0;
+
+        Assert.Throws<UploadRefusedException>(() => ReadAll(stream, [65536], ref passed));
+
+        Assert.Equal((FileAction.Block, "No executables", 0L), (stream.Decisive!.Action, stream.Decisive.Policy, passed));
+        Assert.InRange(stream.Decisive.SizeBytes!.Value, 400_000, 500_000);
+    }
+
+    private static byte[] Filled(int bytes, byte value)
+    {
+        byte[] data = new byte[bytes];
+        Array.Fill(data, value);
+        return data;
+    }
+
+    /// <summary>A client body past Kestrel's body limit: the read that goes over it throws as Kestrel's does.</summary>
+    private sealed class LimitedStream(Stream inner, int limit) : Stream
+    {
+        private int _read;
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            int read = inner.Read(buffer, offset, count);
+            _read += read;
+            return _read > limit ? throw new Microsoft.AspNetCore.Http.BadHttpRequestException("Request body too large.", 413) : read;
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     private static IEnumerable<string?> UpstreamFileNames(byte[] body, string boundary)
     {
         var names = new List<string?>();

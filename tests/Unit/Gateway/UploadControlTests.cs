@@ -218,6 +218,71 @@ public sealed class UploadControlTests
         Assert.Equal(CasbCore.Policies.FileAction.Block, engine.DecideFile(session, new CasbCore.Policies.FileTransfer(CasbCore.Policies.FileTransferDirection.Upload, "large.bin", 5_000_000)).Action);
     }
 
+    // Two Block policies: every .exe (low severity) and every file of 2 MB or more (high). A .exe of 3 MB is blocked at
+    // any size, and the gateway blocked it at its headers naming the .exe policy (its answer at size 0), while
+    // Test-CasbAccess -Upload -FileSizeMB 3 names the 2 MB policy: the user saw another policy's message than the
+    // what-if predicts. Now the part is read and dropped (nothing of it reaches the upstream) until its size settles
+    // which policy blocks it; a .exe that ends below 2 MB is blocked by the .exe policy.
+    [Theory]
+    [InlineData(3_000_000, "No large uploads")]
+    [InlineData(1_500_000, "No executables")]
+    [InlineData(10, "No executables")]
+    public async Task A_file_blocked_at_every_size_is_blocked_by_the_policy_the_engine_gives_at_its_size(int bytes, string expected)
+    {
+        SessionPolicyEntry noExecutables = new() { Name = "No executables", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, Severity = PolicySeverity.Low, FileExtensions = ["exe"], BlockMessage = "Executables cannot be uploaded." };
+        SessionPolicyEntry noLarge = new() { Name = "No large uploads", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, Severity = PolicySeverity.High, MinFileSizeMB = 2, BlockMessage = "Files of 2 MB or more stay on the device." };
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.UseCustomPolicy, noExecutables, noLarge));
+        using HttpClient client = harness.CreateClient();
+
+        using HttpResponseMessage response = await client.SendAsync(Upload("setup.exe", bytes));
+        string body = await response.Content.ReadAsStringAsync();
+
+        ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
+        var engine = new CasbCore.CasbEngine(harness.Store.Load());
+        CasbCore.Policies.AccessDecision session = engine.Decide(new CasbCore.Policies.AccessRequest { AppName = GatewayHarness.AppName, UserAgent = Edge });
+        CasbCore.Policies.FileDecision whatIf = engine.DecideFile(session, new CasbCore.Policies.FileTransfer(CasbCore.Policies.FileTransferDirection.Upload, "setup.exe", record.FileSizeBytes));
+        string message = expected == "No executables" ? "Executables cannot be uploaded." : "Files of 2 MB or more stay on the device.";
+
+        Assert.Equal((HttpStatusCode.Forbidden, "Block", "Block", expected), (response.StatusCode, record.Action, record.FileAction, record.SessionPolicy));
+        Assert.Contains(message, body);
+        Assert.Equal((CasbCore.Policies.FileAction.Block, expected, message), (whatIf.Action, whatIf.Policy, whatIf.BlockMessage));
+        Assert.Equal(0, harness.UpstreamRequests); // the file is the form's first: refused before the upstream is contacted
+        if (bytes < 2 * 1024 * 1024)
+        {
+            Assert.Equal(bytes, record.FileSizeBytes); // its whole size: decided when it ended
+        }
+    }
+
+    // A form whose first file is allowed and whose second is a .exe of 3 MB: the first reaches the upstream, not one byte
+    // of the second, and the block names the policy the engine gives at the size the gateway read.
+    [Fact]
+    public async Task A_later_file_blocked_at_every_size_sends_none_of_its_bytes_upstream_while_its_size_settles_the_policy()
+    {
+        SessionPolicyEntry noExecutables = new() { Name = "No executables", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, Severity = PolicySeverity.Low, FileExtensions = ["exe"], BlockMessage = "Executables cannot be uploaded." };
+        SessionPolicyEntry noLarge = new() { Name = "No large uploads", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, Severity = PolicySeverity.High, MinFileSizeMB = 2, BlockMessage = "Files of 2 MB or more stay on the device." };
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(Mode(AppControlMode.UseCustomPolicy, noExecutables, noLarge));
+        using HttpClient client = harness.CreateClient();
+        var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(Filled(100_000, (byte)'a')), "first", "notes.txt" },
+            { new ByteArrayContent(Filled(3_000_000, (byte)'Z')), "second", "setup.exe" },
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = form, Headers = { { "User-Agent", Edge } } };
+
+        using HttpResponseMessage response = await client.SendAsync(request);
+        string body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("Files of 2 MB or more stay on the device.", body);
+        UpstreamBody received = Assert.Single(await harness.WaitForUpstreamBodiesAsync(1));
+        Assert.False(received.Complete);
+        Assert.DoesNotContain((byte)'Z', received.Head);
+        Assert.True(received.Total < 200_000, $"the upstream got {received.Total} bytes");
+        ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal(("Block", "setup.exe", "No large uploads"), (record.FileAction, record.FileName, record.SessionPolicy));
+        Assert.True(record.FileSizeBytes >= 2 * 1024 * 1024 && record.FileSizeBytes < 3_000_000, $"recorded {record.FileSizeBytes} B");
+    }
+
     [Theory]
     [InlineData("filename=\"setup.exe\"; filename*=UTF-8''notes.txt")] // PHP reads filename, ASP.NET filename*
     [InlineData("filename*=UTF-8''%E2%82%AC%20rates.EXE")]

@@ -96,7 +96,7 @@ public static class PostgresActivity
 
     public static string PartitionName(DateOnly day) => $"{Table}_{day:yyyyMMdd}";
 
-    /// <summary>The partition of <paramref name="day"/>, created if missing (idempotent, safe under concurrent replicas).</summary>
+    /// <summary>The statement that creates the partition of <paramref name="day"/> if it is missing (<see cref="EnsurePartition"/> runs it under the creation lock).</summary>
     public static string PartitionSql(DateOnly day)
     {
         DateTime from = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
@@ -115,8 +115,38 @@ public static class PostgresActivity
             }
         }
 
-        using var command = new NpgsqlCommand(SchemaSql, connection);
-        command.ExecuteNonQuery();
+        CreateLocked(connection, SchemaSql);
+    }
+
+    /// <summary>Creates the partition of <paramref name="day"/> if it is missing (safe under concurrent replicas).</summary>
+    public static void EnsurePartition(NpgsqlConnection connection, DateOnly day)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        CreateLocked(connection, PartitionSql(day));
+    }
+
+    // Any constant distinct from other applications' advisory locks on the same database (and the store's own).
+    private const long CreationLock = 0x43415342_41435456; // "CASBACTV"
+
+    /// <summary>
+    /// Runs CREATE ... IF NOT EXISTS statements in one transaction under an advisory lock. The statement is not safe
+    /// against itself: two sessions that both see no table both create it, and the second fails on pg_type's unique index
+    /// (23505) or with 42P07. Under the lock the second waits for the first to commit, then finds the table.
+    /// </summary>
+    private static void CreateLocked(NpgsqlConnection connection, string sql)
+    {
+        using NpgsqlTransaction transaction = connection.BeginTransaction();
+        using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({CreationLock})", connection, transaction))
+        {
+            lockCommand.ExecuteNonQuery();
+        }
+
+        using (var command = new NpgsqlCommand(sql, connection, transaction))
+        {
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
     }
 
     /// <summary>Drops the day partitions older than <paramref name="retentionDays"/> days; returns their names.</summary>

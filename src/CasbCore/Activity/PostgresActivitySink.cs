@@ -69,8 +69,7 @@ public sealed class PostgresActivitySink : IActivitySink
                 DateOnly day = DateOnly.FromDateTime(record.Time.UtcDateTime);
                 if (_partitions.Add(day))
                 {
-                    using var partition = new NpgsqlCommand(PostgresActivity.PartitionSql(day), connection);
-                    partition.ExecuteNonQuery();
+                    PostgresActivity.EnsurePartition(connection, day);
                 }
             }
 

@@ -473,6 +473,36 @@ public sealed class PostgresActivityTests(PostgresFixture postgres)
         Assert.Equal("before", Assert.Single(reader.Read(new ActivityQuery())).CorrelationId);
     }
 
+    // Gateways, a Get-CasbActivity and a Summary writer that meet a fresh database at one moment each create the table,
+    // and replicas each create a new day's partition at midnight: PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe
+    // against itself (two creators both see no table, and the second fails on pg_type's unique index, 23505, or with
+    // 42P07), which failed a CI run when the gateway's sink and a reader met. Each round: a fresh database, eight
+    // connections that create the schema and a day's partition at once; every one must succeed and find the table.
+    [Fact]
+    public async Task Replicas_meeting_a_fresh_database_at_one_moment_all_create_its_table_and_partitions()
+    {
+        for (int round = 0; round < 6; round++)
+        {
+            string connectionString = PostgresActivity.ConnectionString(postgres.CreateStoreUri("activity_race"));
+            var day = DateOnly.FromDateTime(Day.UtcDateTime).AddDays(round);
+            using var start = new Barrier(8);
+            Task[] creators = Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+            {
+                using var connection = new Npgsql.NpgsqlConnection(connectionString);
+                connection.Open();
+                start.SignalAndWait();
+                PostgresActivity.EnsureSchema(connection);
+                PostgresActivity.EnsurePartition(connection, day);
+            })).ToArray();
+            await Task.WhenAll(creators);
+
+            using var check = new Npgsql.NpgsqlConnection(connectionString);
+            check.Open();
+            using var partitions = new Npgsql.NpgsqlCommand($"SELECT count(*) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = '{PostgresActivity.Table}'", check);
+            Assert.Equal(1L, partitions.ExecuteScalar());
+        }
+    }
+
     private static string DatabaseOf(string uri) => new Uri(uri).AbsolutePath.TrimStart('/');
 
     private static async Task WaitForAsync(Func<bool> condition, int seconds = 10)

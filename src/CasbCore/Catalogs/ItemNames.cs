@@ -10,7 +10,10 @@ namespace CasbCore.Catalogs;
 /// </summary>
 public static class ItemNames
 {
-    public static bool IsSame(string? a, string? b) => a is null || b is null ? a == b : SignIn.UserNames.Comparer.Equals(a, b);
+    /// <summary>How item names compare (<see cref="SignIn.UserNames.Comparer"/>): wherever the engine looks an app up by a policy's reference, as the validator does.</summary>
+    public static StringComparer Comparer => SignIn.UserNames.Comparer;
+
+    public static bool IsSame(string? a, string? b) => a is null || b is null ? a == b : Comparer.Equals(a, b);
 
     /// <summary>The name as stored: trimmed, in canonical form. An empty name is InvalidName (the validator's id).</summary>
     public static string Normalize(string? name, string kind)

@@ -29,7 +29,7 @@ public sealed class AppMatcher
     // An IP address's canonical form can be longer than its spelling ("127.1" is "127.0.0.1"): room for the longest.
     private const int MaxAddressLength = 46;
 
-    private readonly Dictionary<string, AppEntry> _byName = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, AppEntry> _byName = new(ItemNames.Comparer);
     // Keys are normalized (lower-case), so ordinal compares suffice.
     private readonly Dictionary<string, Route[]> _exact = new(StringComparer.Ordinal);
     // The request's host is normalized on the stack and looked up as a span: no string per request.

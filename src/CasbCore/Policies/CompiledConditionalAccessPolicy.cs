@@ -1,3 +1,4 @@
+using CasbCore.Catalogs;
 using CasbCore.Model;
 
 namespace CasbCore.Policies;
@@ -26,7 +27,7 @@ internal sealed class CompiledConditionalAccessPolicy
         _includeGroups = principals.Groups(entry.IncludeGroups);
         _excludeUsers = principals.Users(entry.ExcludeUsers);
         _excludeGroups = principals.Groups(entry.ExcludeGroups);
-        _apps = entry.Apps.Count > 0 ? new HashSet<string>(entry.Apps.Select(a => a.Trim()), StringComparer.OrdinalIgnoreCase) : null;
+        _apps = entry.Apps.Count > 0 ? new HashSet<string>(entry.Apps.Select(a => a.Trim()), ItemNames.Comparer) : null;
         _browser = entry.ClientAppTypes.Count == 0 || entry.ClientAppTypes.Contains(ClientAppType.Browser);
         _mobileAndDesktop = entry.ClientAppTypes.Count == 0 || entry.ClientAppTypes.Contains(ClientAppType.MobileAndDesktop);
         Blocks = entry.Grant == GrantControl.Block;

@@ -1,4 +1,5 @@
 using System.Net;
+using CasbCore.Catalogs;
 using CasbCore.Certificates;
 using CasbCore.Model;
 
@@ -123,7 +124,7 @@ public sealed class CompiledPolicySet
         foreach (AppEntry app in configuration.Apps)
         {
             AccessPolicyBucket[] own = Buckets(enabled.Where(p =>
-                p.Apps.Any(a => string.Equals(a?.Trim(), app.Name, StringComparison.OrdinalIgnoreCase))));
+                p.Apps.Any(a => ItemNames.IsSame(a?.Trim(), app.Name))));
             apps.Add((app, new CompiledApp(app.Name, own, everyApp) { SignIn = app.SignIn }));
         }
 

@@ -79,7 +79,7 @@ public static class ConfigurationValidator
                 if (pathProblem is null)
                 {
                     string route = AppMatcher.NormalizeHost(hostname) + AppMatcher.NormalizePathPrefix(app.PathPrefix);
-                    if (routes.TryGetValue(route, out string? other) && !string.Equals(other, app.Name, StringComparison.OrdinalIgnoreCase))
+                    if (routes.TryGetValue(route, out string? other) && !ItemNames.IsSame(other, app.Name))
                     {
                         Add("DuplicateRoute", app.Name, $"{what}: host name '{hostname}' with path prefix '{app.PathPrefix}' is already used by app '{other}'.");
                     }

@@ -1,4 +1,5 @@
 using System.Net;
+using CasbCore.Catalogs;
 using CasbCore.Certificates;
 using CasbCore.Model;
 
@@ -33,7 +34,7 @@ internal sealed class IdentityStage : IDecisionStage
     {
         _apps = apps;
         _compiledApps = new Dictionary<AppEntry, CompiledApp>(ReferenceEqualityComparer.Instance);
-        _compiledAppsByName = new Dictionary<string, CompiledApp>(StringComparer.OrdinalIgnoreCase);
+        _compiledAppsByName = new Dictionary<string, CompiledApp>(ItemNames.Comparer);
         foreach ((AppEntry entry, CompiledApp compiled) in compiledApps)
         {
             _compiledApps.TryAdd(entry, compiled);

@@ -1,3 +1,4 @@
+using CasbCore.Catalogs;
 using CasbCore.Model;
 
 namespace CasbCore.Policies;
@@ -25,11 +26,11 @@ internal sealed class SessionStage
             .Where(p => p.Policy.Enabled)
             .Select(p => new CompiledSessionPolicy(p.Policy, p.Order, principals))
             .ToArray();
-        _byApp = new Dictionary<string, CompiledSessionPolicy[][]>(StringComparer.OrdinalIgnoreCase);
+        _byApp = new Dictionary<string, CompiledSessionPolicy[][]>(ItemNames.Comparer);
         foreach (AppEntry app in configuration.Apps)
         {
             CompiledSessionPolicy[] forApp = enabled
-                .Where(p => p.Apps.Count == 0 || p.Apps.Any(a => string.Equals(a?.Trim(), app.Name, StringComparison.OrdinalIgnoreCase)))
+                .Where(p => p.Apps.Count == 0 || p.Apps.Any(a => ItemNames.IsSame(a?.Trim(), app.Name)))
                 .ToArray();
             if (forApp.Length > 0)
             {

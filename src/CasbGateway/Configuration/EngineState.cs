@@ -16,10 +16,10 @@ internal sealed class EngineState
         Engine = new CasbEngine(configuration);
         SignIn = CasbGateway.SignIn.SignInState.Create(configuration, secrets);
         Apps = configuration.Apps
-            .GroupBy(a => a.Name, StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+            .GroupBy(a => a.Name, CasbCore.Catalogs.ItemNames.Comparer)
+            .ToDictionary(g => g.Key, g => g.First(), CasbCore.Catalogs.ItemNames.Comparer);
         // Validated absolute URIs: parsed once per revision, not per redirect the app answers.
-        var upstreams = new Dictionary<string, Uri>(StringComparer.OrdinalIgnoreCase);
+        var upstreams = new Dictionary<string, Uri>(CasbCore.Catalogs.ItemNames.Comparer);
         foreach (AppEntry app in Apps.Values)
         {
             if (Uri.TryCreate(app.Upstream, UriKind.Absolute, out Uri? upstream))

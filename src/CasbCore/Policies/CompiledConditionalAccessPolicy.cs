@@ -47,8 +47,8 @@ internal sealed class CompiledConditionalAccessPolicy
         BlockedReason = $"Blocked by conditional access policy '{Name}'.";
     }
 
-    /// <summary>True for "All" in any case and white space: every user, in a conditional-access policy's and an access or session policy's users.</summary>
-    public static bool IsAllUsers(string? user) => string.Equals(user?.Trim(), AllUsers, StringComparison.OrdinalIgnoreCase);
+    /// <summary>True for "All" as names compare (any case, white space, fullwidth letters): every user, in a conditional-access policy's and an access or session policy's users.</summary>
+    public static bool IsAllUsers(string? user) => user is not null && SignIn.UserNames.Comparer.Equals(user.Trim(), AllUsers);
 
     public string Name { get; }
 

@@ -16,7 +16,7 @@ public sealed class AllUsersFilterTests
     public static TheoryData<string, string?> Spellings()
     {
         var data = new TheoryData<string, string?>();
-        foreach (string all in new[] { "All", "all", " ALL " })
+        foreach (string all in new[] { "All", "all", " ALL ", "\uFF21\uFF2C\uFF2C" }) // fullwidth: "All" as names compare (width-mapped)
         {
             foreach (string? user in new[] { null, "vendor@contoso.com", "nobody@fabrikam.com", "All" })
             {

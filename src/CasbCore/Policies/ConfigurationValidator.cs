@@ -434,7 +434,7 @@ public static class ConfigurationValidator
 
     private static HashSet<string> Names(IEnumerable<string> names, string kind, List<ConfigurationProblem> problems)
     {
-        var seen = new HashSet<string>(SignIn.UserNames.Comparer);
+        var seen = new HashSet<string>(ItemNames.Comparer);
         foreach (string name in names)
         {
             if (string.IsNullOrWhiteSpace(name))

@@ -120,9 +120,9 @@ internal sealed class IdentityStage : IDecisionStage
         // A what-if user of an app that signs users in stands for a signed-in one (as for sign-in required above).
         bool signedIn = identity.Source == UserSources.SignIn || (identity.Source == UserSources.Parameter && app.SignIn != SignInMode.None);
         if (signedIn && state.Certificate.IsValid && !string.IsNullOrWhiteSpace(state.Certificate.Principal)
-            && !SignIn.UserNames.Comparer.Equals(SignIn.UserNames.Canonical(state.Certificate.Principal), identity.User))
+            && SignIn.UserNames.Canonical(state.Certificate.Principal) is var certificateUser
+            && !SignIn.UserNames.Comparer.Equals(certificateUser, identity.User))
         {
-            string certificateUser = SignIn.UserNames.Canonical(state.Certificate.Principal);
             switch (CertificateUserMismatch)
             {
                 case CertificateUserMismatchAction.Block:

@@ -7,7 +7,7 @@ namespace CasbCore.Policies;
 internal sealed class PrincipalIndex
 {
     private readonly Dictionary<string, int> _users = new(SignIn.UserNames.Comparer);
-    private readonly Dictionary<string, int> _groups = new(SignIn.UserNames.Comparer);
+    private readonly Dictionary<string, int> _groups = new(Catalogs.ItemNames.Comparer); // group names are item names
     private readonly Dictionary<int, List<(string Name, int Id)>> _memberships = new();
 
     /// <summary>Records that <paramref name="user"/> is a member of a group (configuration order; a group once).</summary>

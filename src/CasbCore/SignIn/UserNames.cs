@@ -16,8 +16,7 @@ public static class UserNames
     public static string Canonical(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        string trimmed = name.Trim();
-        return NameNormalization.IsPlain(trimmed) ? trimmed : NameNormalization.Normalize(trimmed).Trim();
+        return NameNormalization.Normalize(name.Trim()).Trim(); // an ordinary name: the same instance, no copy
     }
 
     /// <summary>Compares canonical forms; a name below U+0300 is its own canonical form and costs no allocation.</summary>

@@ -145,14 +145,7 @@ public sealed class GeneratedFileAgreementTests
             Name = "No executables", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block,
             FileExtensions = [".EXE"], BlockMessage = "Executables stay on the device.",
         };
-        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
-        {
-            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
-            {
-                Name = "Everyone via App Control", IncludeUsers = ["All"], SessionControl = SessionControlKind.AppControl, AppControlMode = AppControlMode.UseCustomPolicy,
-            });
-            c.SessionPolicies.Add(policy);
-        });
+        await using GatewayHarness harness = await UnderAppControlAsync(null, policy);
         using HttpClient client = harness.CreateClient();
         using var powerShell = new PowerShellHost();
         var probe = new Probe(name, Spelling.Quoted, 10, null, Browser: true);
@@ -178,14 +171,7 @@ public sealed class GeneratedFileAgreementTests
             Name = "No uploads", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block,
             BlockMessage = "Files stay on the device.",
         };
-        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
-        {
-            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
-            {
-                Name = "Everyone via App Control", IncludeUsers = ["All"], SessionControl = SessionControlKind.AppControl, AppControlMode = AppControlMode.UseCustomPolicy,
-            });
-            c.SessionPolicies.Add(policy);
-        });
+        await using GatewayHarness harness = await UnderAppControlAsync(null, policy);
         using HttpClient client = harness.CreateClient();
         using var powerShell = new PowerShellHost();
         var probe = new Probe(name, Spelling.Quoted, 5000, null, Browser: true);
@@ -209,14 +195,9 @@ public sealed class GeneratedFileAgreementTests
     [InlineData("setup.exe", true)]
     public async Task An_upload_of_no_bytes_is_decided_as_Test_CasbAccess_decides_a_file_of_size_0(string name, bool disposition)
     {
-        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
-        {
-            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
-            {
-                Name = "Everyone via App Control", IncludeUsers = ["All"], SessionControl = SessionControlKind.AppControl, AppControlMode = AppControlMode.UseCustomPolicy,
-            });
-            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "No executables up", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, FileExtensions = ["exe"], BlockMessage = "Executables stay on the device." });
-        });
+        await using GatewayHarness harness = await UnderAppControlAsync(
+            null,
+            new SessionPolicyEntry { Name = "No executables up", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, FileExtensions = ["exe"], BlockMessage = "Executables stay on the device." });
         using HttpClient client = harness.CreateClient();
         using var powerShell = new PowerShellHost();
         CasbAccessDecision whatIf = WhatIf(powerShell, harness, new Probe(name, Spelling.Quoted, 0, null, Browser: true), FileTransferDirection.Upload);
@@ -250,15 +231,10 @@ public sealed class GeneratedFileAgreementTests
     public async Task A_URL_that_some_reader_stores_as_a_controlled_name_is_decided_as_Test_CasbAccess_decides_it(string name)
     {
         await using FileUpstream upstream = await FileUpstream.StartAsync(RespondAsync);
-        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
-        {
-            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
-            {
-                Name = "Everyone via App Control", IncludeUsers = ["All"], SessionControl = SessionControlKind.AppControl, AppControlMode = AppControlMode.UseCustomPolicy,
-            });
-            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "No executables up", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, FileExtensions = ["exe"], BlockMessage = "Executables stay on the device." });
-            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "No executables down", ControlType = SessionControlType.ControlFileDownload, Action = SessionPolicyAction.Block, FileExtensions = ["exe"], BlockMessage = "Executables stay in the app." });
-        }, upstreamOverride: upstream.Url);
+        await using GatewayHarness harness = await UnderAppControlAsync(
+            upstream.Url,
+            new SessionPolicyEntry { Name = "No executables up", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, FileExtensions = ["exe"], BlockMessage = "Executables stay on the device." },
+            new SessionPolicyEntry { Name = "No executables down", ControlType = SessionControlType.ControlFileDownload, Action = SessionPolicyAction.Block, FileExtensions = ["exe"], BlockMessage = "Executables stay in the app." });
         using HttpClient client = harness.CreateClient();
         using var powerShell = new PowerShellHost();
         var probe = new Probe(name, Spelling.Quoted, 5000, null, Browser: true);
@@ -288,16 +264,11 @@ public sealed class GeneratedFileAgreementTests
     public async Task A_URL_with_a_trailing_slash_names_the_file_a_server_that_trims_it_stores()
     {
         await using FileUpstream upstream = await FileUpstream.StartAsync(RespondAsync);
-        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
-        {
-            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
-            {
-                Name = "Everyone via App Control", IncludeUsers = ["All"], SessionControl = SessionControlKind.AppControl, AppControlMode = AppControlMode.UseCustomPolicy,
-            });
-            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "No executables up", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, FileExtensions = ["exe"], BlockMessage = "Executables stay on the device." });
-            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "No executables down", ControlType = SessionControlType.ControlFileDownload, Action = SessionPolicyAction.Block, FileExtensions = ["exe"], BlockMessage = "Executables stay in the app." });
-            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "Audit uploads", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Audit });
-        }, upstreamOverride: upstream.Url);
+        await using GatewayHarness harness = await UnderAppControlAsync(
+            upstream.Url,
+            new SessionPolicyEntry { Name = "No executables up", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, FileExtensions = ["exe"], BlockMessage = "Executables stay on the device." },
+            new SessionPolicyEntry { Name = "No executables down", ControlType = SessionControlType.ControlFileDownload, Action = SessionPolicyAction.Block, FileExtensions = ["exe"], BlockMessage = "Executables stay in the app." },
+            new SessionPolicyEntry { Name = "Audit uploads", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Audit });
         using HttpClient client = harness.CreateClient();
 
         async Task<(HttpStatusCode Status, string Body, ActivityRecord Record)> SendAsync(string method, string url, string? destination)
@@ -346,15 +317,10 @@ public sealed class GeneratedFileAgreementTests
     public async Task The_answer_to_a_PUT_is_not_a_download_of_the_file_its_URL_names()
     {
         await using FileUpstream upstream = await FileUpstream.StartAsync(RespondAsync);
-        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
-        {
-            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
-            {
-                Name = "Everyone via App Control", IncludeUsers = ["All"], SessionControl = SessionControlKind.AppControl, AppControlMode = AppControlMode.UseCustomPolicy,
-            });
-            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "Audit archives", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Audit, FileExtensions = ["gz"] });
-            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "No archives", ControlType = SessionControlType.ControlFileDownload, Action = SessionPolicyAction.Block, FileExtensions = ["gz"] });
-        }, upstreamOverride: upstream.Url);
+        await using GatewayHarness harness = await UnderAppControlAsync(
+            upstream.Url,
+            new SessionPolicyEntry { Name = "Audit archives", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Audit, FileExtensions = ["gz"] },
+            new SessionPolicyEntry { Name = "No archives", ControlType = SessionControlType.ControlFileDownload, Action = SessionPolicyAction.Block, FileExtensions = ["gz"] });
         using HttpClient client = harness.CreateClient();
         using var powerShell = new PowerShellHost();
         var probe = new Probe("a.gz", Spelling.Quoted, 5000, null, Browser: true);
@@ -378,15 +344,10 @@ public sealed class GeneratedFileAgreementTests
     public async Task The_answer_to_a_MOVE_or_COPY_is_not_a_download_of_the_file_its_URL_names(string method)
     {
         await using FileUpstream upstream = await FileUpstream.StartAsync(RespondAsync);
-        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
-        {
-            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
-            {
-                Name = "Everyone via App Control", IncludeUsers = ["All"], SessionControl = SessionControlKind.AppControl, AppControlMode = AppControlMode.UseCustomPolicy,
-            });
-            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "Audit archives", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Audit, FileExtensions = ["gz"] });
-            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "No archives", ControlType = SessionControlType.ControlFileDownload, Action = SessionPolicyAction.Block, FileExtensions = ["gz"] });
-        }, upstreamOverride: upstream.Url);
+        await using GatewayHarness harness = await UnderAppControlAsync(
+            upstream.Url,
+            new SessionPolicyEntry { Name = "Audit archives", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Audit, FileExtensions = ["gz"] },
+            new SessionPolicyEntry { Name = "No archives", ControlType = SessionControlType.ControlFileDownload, Action = SessionPolicyAction.Block, FileExtensions = ["gz"] });
         using HttpClient client = harness.CreateClient();
 
         using var message = new HttpRequestMessage(new HttpMethod(method), "/files/a.gz");
@@ -416,15 +377,10 @@ public sealed class GeneratedFileAgreementTests
     [InlineData((int)Spelling.Rfc2231)]
     public async Task Every_spelling_of_a_name_blocks_under_the_policy_that_ranks_first_as_Test_CasbAccess_says(int spelling)
     {
-        await using GatewayHarness harness = await GatewayHarness.StartAsync(c =>
-        {
-            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
-            {
-                Name = "Everyone via App Control", IncludeUsers = ["All"], SessionControl = SessionControlKind.AppControl, AppControlMode = AppControlMode.UseCustomPolicy,
-            });
-            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "A no uploads", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, Severity = PolicySeverity.Low, BlockMessage = "No uploads at all." });
-            c.SessionPolicies.Add(new SessionPolicyEntry { Name = "B no executables", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, Severity = PolicySeverity.High, FileExtensions = ["exe"], BlockMessage = "Executables stay on the device." });
-        });
+        await using GatewayHarness harness = await UnderAppControlAsync(
+            null,
+            new SessionPolicyEntry { Name = "A no uploads", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, Severity = PolicySeverity.Low, BlockMessage = "No uploads at all." },
+            new SessionPolicyEntry { Name = "B no executables", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, Severity = PolicySeverity.High, FileExtensions = ["exe"], BlockMessage = "Executables stay on the device." });
         using HttpClient client = harness.CreateClient();
         using var powerShell = new PowerShellHost();
         var probe = new Probe("setup.exe", (Spelling)spelling, 10, null, Browser: true);
@@ -457,6 +413,17 @@ public sealed class GeneratedFileAgreementTests
     {
         public override string ToString() => $"'{Name}' ({Spelling}, {(SizeBytes is long s ? s + " B" : "unknown size")}, {User ?? "anonymous"}, {(Browser ? "browser" : "curl")}{(TrailingSlash ? ", URL ending in '/'" : "")})";
     }
+
+    // A gateway that sends everyone through App Control with these session policies (custom policy mode).
+    private static Task<GatewayHarness> UnderAppControlAsync(string? upstream, params SessionPolicyEntry[] policies) =>
+        GatewayHarness.StartAsync(c =>
+        {
+            c.ConditionalAccessPolicies.Add(new ConditionalAccessPolicyEntry
+            {
+                Name = "Everyone via App Control", IncludeUsers = ["All"], SessionControl = SessionControlKind.AppControl, AppControlMode = AppControlMode.UseCustomPolicy,
+            });
+            c.SessionPolicies.AddRange(policies);
+        }, upstreamOverride: upstream);
 
     private static bool UrlCanName(string name) =>
         !name.EndsWith('.') && !name.EndsWith(' ') && !name.Contains('%') && !name.Contains('#');

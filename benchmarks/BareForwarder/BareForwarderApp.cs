@@ -59,7 +59,9 @@ public static class BareForwarderApp
         });
         var requestConfig = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(100) };
         IHttpForwarder forwarder = app.Services.GetRequiredService<IHttpForwarder>();
-        app.Run(context => forwarder.SendAsync(context, upstream, client, requestConfig, HttpTransformer.Default).AsTask());
+        // The forwarder's error is not read (a bare forwarder has no error page): a Task, as a RequestDelegate returns.
+        Task Forward(HttpContext context) => forwarder.SendAsync(context, upstream, client, requestConfig, HttpTransformer.Default).AsTask();
+        app.Run(Forward);
         return app;
     }
 }

@@ -6,7 +6,7 @@ namespace CasbCore;
 
 /// <summary>
 /// The decision engine for one configuration revision. The gateway keeps one per revision; Test-CasbAccess keeps
-/// one per store content in <see cref="CasbEngineCache"/>. Both reach a decision through <see cref="Decide"/> only.
+/// one per store content in <see cref="CasbEngineCache"/>. Both reach a decision through <see cref="Decide(AccessRequest)"/> only.
 /// </summary>
 public sealed class CasbEngine
 {
@@ -40,7 +40,6 @@ public sealed class CasbEngine
     /// </summary>
     public FileDecision DecideFile(AccessDecision session, FileTransfer file)
     {
-        ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(file);
         if (file.FileName is null || !FileNameSpellings.HasOthers(file.FileName))
         {

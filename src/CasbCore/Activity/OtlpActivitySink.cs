@@ -57,6 +57,8 @@ public sealed class OtlpActivitySink : IActivitySink
     /// <param name="gatewayName">The gateway's --name: the resource's service.instance.id.</param>
     /// <param name="headers">Sent with every request (an API key); never written to a log or a message.</param>
     /// <param name="timeout">How long one request may take before the batch fails (10 s by default).</param>
+    /// <param name="time">The clock that times a receiver's Retry-After back-off (the system's by default; tests pass a fake one).</param>
+    /// <param name="handler">The HTTP handler requests go through (by default a SocketsHttpHandler that follows no redirect; tests pass their own).</param>
     /// <param name="compression">gzip (the default: every OTLP receiver must accept it) or none.</param>
     public OtlpActivitySink(
         Uri logsUri, string gatewayName, IReadOnlyList<KeyValuePair<string, string>>? headers = null, TimeSpan? timeout = null,

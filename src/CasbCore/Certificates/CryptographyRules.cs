@@ -52,8 +52,13 @@ public static class CryptographyRules
 
                 case EcKeyOid:
                 {
-                    ReadOnlySpan<byte> parameters = certificate.PublicKey.EncodedParameters.RawData;
-                    if (parameters.IsEmpty || parameters[0] != 0x06)
+                    ReadOnlySpan<byte> parameters = certificate.PublicKey.EncodedParameters?.RawData;
+                    if (parameters.IsEmpty)
+                    {
+                        return "its elliptic-curve key names no curve";
+                    }
+
+                    if (parameters[0] != 0x06)
                     {
                         return "its elliptic-curve key has explicit curve parameters instead of a named curve";
                     }

@@ -29,10 +29,10 @@ public sealed record MatchedAccessPolicy(string Name, AccessPolicyAction Action,
 /// <summary>
 /// The engine's answer for one request: what happens, and on demand every reason why.
 /// <para>A value, so that deciding allocates nothing: it holds the answer and references to what it was made
-/// from (the compiled revision, the request, the certificate result), all immutable. <see cref="Explain"/> (and the
+/// from (the compiled revision, the request, the certificate result), all immutable. <see cref="Explain()"/> (and the
 /// <see cref="ConditionalAccess"/>, <see cref="MatchedPolicies"/> and <see cref="Reasons"/> properties, which call it)
 /// runs the same stages again on those same inputs with a trace, so the reasons are the ones this decision was made
-/// on. Read them through one <see cref="Explain"/> call when more than one is needed.</para>
+/// on. Read them through one <see cref="Explain()"/> call when more than one is needed.</para>
 /// <para><c>default(AccessDecision)</c> blocks: a decision nobody made never lets a request through.</para>
 /// </summary>
 public readonly struct AccessDecision
@@ -142,21 +142,21 @@ public readonly struct AccessDecision
 
     public string? CorrelationId { get; init; }
 
-    /// <summary>Each conditional-access policy's result (see <see cref="Explain"/>).</summary>
+    /// <summary>Each conditional-access policy's result (see <see cref="Explain()"/>).</summary>
     public IReadOnlyList<ConditionalAccessResult> ConditionalAccess
     {
         get => Explain().ConditionalAccess;
         init => _given = Given().With(conditionalAccess: value);
     }
 
-    /// <summary>The enforced access policies that matched (see <see cref="Explain"/>).</summary>
+    /// <summary>The enforced access policies that matched (see <see cref="Explain()"/>).</summary>
     public IReadOnlyList<MatchedAccessPolicy> MatchedPolicies
     {
         get => Explain().MatchedPolicies;
         init => _given = Given().With(matchedPolicies: value);
     }
 
-    /// <summary>The reason lines, in order (see <see cref="Explain"/>).</summary>
+    /// <summary>The reason lines, in order (see <see cref="Explain()"/>).</summary>
     public IReadOnlyList<string> Reasons
     {
         get => Explain().Reasons;

@@ -5,7 +5,7 @@ namespace CasbCore.Policies;
 
 /// <summary>
 /// Everything the engine needs to decide one request. The gateway fills it from the HTTP request;
-/// Test-CasbAccess fills it from parameters. Both then call <see cref="CasbEngine.Decide"/>.
+/// Test-CasbAccess fills it from parameters. Both then call <see cref="CasbEngine.Decide(AccessRequest)"/>.
 /// </summary>
 public sealed class AccessRequest
 {

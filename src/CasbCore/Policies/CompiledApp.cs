@@ -11,6 +11,7 @@ internal sealed class CompiledApp
     private readonly AccessPolicyBucket[] _own;
     private readonly AccessPolicyBucket[] _everyApp;
 
+    /// <param name="name">The app's name.</param>
     /// <param name="own">The policies that name this app, per <see cref="ClientAppType"/>.</param>
     /// <param name="everyApp">The policies for every app, per <see cref="ClientAppType"/> (shared).</param>
     public CompiledApp(string name, AccessPolicyBucket[] own, AccessPolicyBucket[] everyApp)

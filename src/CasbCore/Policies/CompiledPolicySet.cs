@@ -13,7 +13,7 @@ namespace CasbCore.Policies;
 /// <para>A decision runs three stages, each adding to it (a session stage will follow for session policies):
 /// <see cref="IdentityStage"/> (app, user, groups, client app, device tags), <see cref="ConditionalAccessStage"/>,
 /// <see cref="AccessPolicyStage"/>. Deciding allocates nothing; the reasons are written down only when
-/// <see cref="AccessDecision.Explain"/> runs the same stages again with a trace.</para>
+/// <see cref="AccessDecision.Explain()"/> runs the same stages again with a trace.</para>
 /// <para>The semantics, in order:</para>
 /// <list type="number">
 /// <item><b>App</b>: <see cref="AccessRequest.AppName"/> (what-if) or the request's Host + Path through

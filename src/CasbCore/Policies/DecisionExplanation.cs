@@ -2,7 +2,7 @@ namespace CasbCore.Policies;
 
 /// <summary>
 /// Every reason for one <see cref="AccessDecision"/>: each conditional-access policy's result, each matched access
-/// policy and the reason lines in order (see docs/policy-evaluation.md). Built by <see cref="AccessDecision.Explain"/>.
+/// policy and the reason lines in order (see docs/policy-evaluation.md). Built by <see cref="AccessDecision.Explain()"/>.
 /// </summary>
 public sealed class DecisionExplanation
 {

@@ -63,7 +63,7 @@ public static class SignInClaims
         return groups is null ? [] : groups.ToArray();
     }
 
-    /// <summary>The user of a session signed in with <paramref name="provider"/>, or null (see <see cref="UserOf"/>).</summary>
+    /// <summary>The user of a session signed in with <paramref name="provider"/>, or null (see <see cref="UserOf(IReadOnlyList{KeyValuePair{string, string}}, string)"/>).</summary>
     public static string? UserOf(IReadOnlyList<KeyValuePair<string, string>> claims, IdentityProviderEntry provider) =>
         UserOf(claims, provider.UserClaim);
 

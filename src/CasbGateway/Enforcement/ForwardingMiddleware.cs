@@ -93,7 +93,7 @@ internal sealed partial class ForwardingMiddleware : IDisposable
                 StatusCodes.Status408RequestTimeout => ("request_timeout", "Request timed out", "The request body arrived too slowly."),
                 _ => ("bad_request", "Bad request", "The request could not be read: its body was malformed or cut short."),
             };
-            await ResponsePages.WriteAsync(context, status, code, title, message, app.Name, feature.CorrelationId, feature.At, feature.Decision.Value.ClientAppType);
+            await ResponsePages.WriteAsync(context, status, code, title, message, app.Name, feature.CorrelationId, feature.At, feature.Decision?.ClientAppType);
             return;
         }
 
@@ -113,7 +113,7 @@ internal sealed partial class ForwardingMiddleware : IDisposable
             timedOut
                 ? $"The app '{app.Name}' did not answer in time. Try again later."
                 : $"The app '{app.Name}' cannot be reached right now. Try again later.",
-            app.Name, feature.CorrelationId, feature.At, feature.Decision.Value.ClientAppType);
+            app.Name, feature.CorrelationId, feature.At, feature.Decision?.ClientAppType);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using CasbCore.Activity;
 using CsCheck;
 
@@ -30,6 +31,7 @@ public sealed class ActivityLogTests : IDisposable
         Assert.Equal(new[] { "c", "b", "a" }, ActivityLog.ReadNewestFirst(_directory).Select(r => r.CorrelationId));
     }
 
+    [UnsupportedOSPlatform("windows")]
     [Fact]
     public void The_activity_folder_files_and_indexes_it_creates_are_readable_by_their_owner_only()
     {

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Security.Cryptography.X509Certificates;
 using CasbCore.Certificates;
 
@@ -17,6 +18,7 @@ public sealed class LabPkiFileModeTests : IClassFixture<LabPkiFixture>, IDisposa
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
+    [UnsupportedOSPlatform("windows")]
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -86,7 +86,7 @@ public sealed class DeltaCrlGatewayTests : IClassFixture<LabPkiFixture>
         Assert.Contains("Reason: Revoked", html);
         Assert.Equal(HttpStatusCode.OK, goodStatus);
         Assert.Equal(
-            new[] { ("Allow", "Valid"), ("Block", "Revoked") },
+            new (string, string?)[] { ("Allow", "Valid"), ("Block", "Revoked") },
             records.Select(r => (r.Action, r.CertificateStatus)).Order());
         Assert.Equal(1, server.Requests);
     }

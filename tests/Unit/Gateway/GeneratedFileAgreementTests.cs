@@ -207,7 +207,7 @@ public sealed class GeneratedFileAgreementTests
             : new HttpRequestMessage(HttpMethod.Put, "/files/" + Uri.EscapeDataString(name)) { Content = new ByteArrayContent([]) };
         if (disposition)
         {
-            request.Content.Headers.TryAddWithoutValidation("Content-Disposition", $"attachment; filename=\"{name}\"");
+            request.Content!.Headers.TryAddWithoutValidation("Content-Disposition", $"attachment; filename=\"{name}\"");
         }
 
         request.Headers.TryAddWithoutValidation("User-Agent", Edge);

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using CasbCore;
 using CasbCore.Model;
 using CasbCore.Store;
@@ -51,6 +52,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres)
         });
     }
 
+    [UnsupportedOSPlatform("windows")]
     [Fact]
     public void The_password_comes_from_the_passfile_when_PGPASSWORD_is_not_set_and_its_absence_is_a_clear_error()
     {

@@ -72,7 +72,11 @@ public sealed class AllocationGuardTests
         _output = output;
     }
 
+#if DEBUG
+    [Fact(Skip = "Counts Release code: a Debug build compiles async methods' state machines as classes, which allocate on every call. Run it with -c Release, as build.ps1 does.")]
+#else
     [Fact]
+#endif
     public async Task The_gateway_allocates_per_request_at_most_a_bound_over_a_bare_forwarder_at_activity_volume_Full_and_Summary()
     {
         using LabPki pki = LabPki.Create();

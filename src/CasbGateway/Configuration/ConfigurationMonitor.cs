@@ -78,10 +78,33 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
     /// </summary>
     public event Action? Checked;
 
-    /// <summary>Loads the store at start; a broken store stops the gateway from starting. No file yet is an empty configuration.</summary>
-    public void LoadInitial() => LoadInitial(ReadAttempts);
+    /// <summary>
+    /// Loads the store at start; a broken store stops the gateway from starting. No file yet is an empty configuration.
+    /// A store written while it is read (a runbook adding policies in a loop) is read again, after a short pause, until one
+    /// read is whole: never a count of reads, which a burst of writes outlasts, only <see cref="GatewayOptions.StoreReadTimeout"/>.
+    /// </summary>
+    public void LoadInitial()
+    {
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        for (int reads = 1; ; reads++)
+        {
+            if (TryLoadInitial())
+            {
+                return;
+            }
 
-    private void LoadInitial(int attemptsLeft)
+            if (elapsed.Elapsed >= _options.StoreReadTimeout)
+            {
+                throw new GatewayStartupException(
+                    $"Cannot load the store '{_store.Location}': '{_store.DocumentName}' kept changing while it was read ({reads} reads in {elapsed.Elapsed.TotalSeconds:0.#} s). Start the gateway again when the writes to the store settle.");
+            }
+
+            Thread.Sleep(Random.Shared.Next(5, 10 * Math.Min(reads, 10)));
+        }
+    }
+
+    // False when the document changed while its secrets were read: nothing of that read is kept.
+    private bool TryLoadInitial()
     {
         byte[]? bytes;
         try
@@ -119,10 +142,9 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
         {
             state = new EngineState(configuration, bytes is null ? null : Hash(bytes), bytes is null ? _store.LoadSecrets : SecretsBeside(bytes));
         }
-        catch (DocumentChangedWhileRead) when (attemptsLeft > 1)
+        catch (DocumentChangedWhileRead)
         {
-            LoadInitial(attemptsLeft - 1);
-            return;
+            return false;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -131,6 +153,7 @@ internal sealed partial class ConfigurationMonitor : IHostedService, IDisposable
 
         Volatile.Write(ref _current, state);
         LogLoaded(configuration.Revision, state.ShortHash, _store.DocumentName);
+        return true;
     }
 
     public Task StartAsync(CancellationToken cancellationToken)

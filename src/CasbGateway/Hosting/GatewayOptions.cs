@@ -83,6 +83,9 @@ internal sealed class GatewayOptions
     /// <summary>How often the store file is re-checked when no file-system event arrives.</summary>
     public TimeSpan ConfigurationPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a start keeps reading a store that changes while it is read (a runbook writing in a loop) before it gives up.</summary>
+    public TimeSpan StoreReadTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
     public static GatewayOptions Parse(IReadOnlyList<string> args)
     {
         string? store = null, certificate = null, name = null, logFile = null, activityDatabase = null;

@@ -347,6 +347,62 @@ public static partial class GatewayProcesses
         return wasRunning;
     }
 
+    /// <summary>
+    /// The names (upper-cased, as names compare) that a start has locked on this host, whether or not a start holds the lock
+    /// now: the gateways a stop must wait for, since a starting gateway has no record until it answers /healthz.
+    /// </summary>
+    public static IReadOnlyList<string> StartLockNames(string storePath)
+    {
+        string directory = GatewaysDirectory(storePath);
+        if (!Directory.Exists(directory))
+        {
+            return [];
+        }
+
+        return Directory.EnumerateFiles(directory, ".*" + StartLockSuffix)
+            .Select(file => Path.GetFileName(file)[1..^StartLockSuffix.Length])
+            .Where(name => name.Length > 0)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>
+    /// Waits for the starts of <paramref name="names"/> in progress (in this or another process) to finish, and keeps new
+    /// ones from starting until the result is disposed: a stop then finds the record of a gateway that was starting, rather
+    /// than nothing, with the gateway coming up behind it. A start still in progress after <paramref name="timeout"/> is a
+    /// GatewayStartInProgress error.
+    /// </summary>
+    public static IDisposable HoldStarts(string storePath, IEnumerable<string> names, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var held = new List<FileStream>();
+        try
+        {
+            DateTime deadline = DateTime.UtcNow + timeout;
+            foreach (string name in names.Select(n => n.ToUpperInvariant()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            {
+                if (!File.Exists(StartLockPath(storePath, name)))
+                {
+                    continue; // never started on this host: no start to wait for, and no lock file made for a stop
+                }
+
+                TimeSpan left = deadline - DateTime.UtcNow;
+                held.Add(LockName(storePath, name, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken, stopping: true));
+            }
+        }
+        catch
+        {
+            held.ForEach(l => l.Dispose());
+            throw;
+        }
+
+        return new HeldLocks(held);
+    }
+
+    private sealed class HeldLocks(List<FileStream> locks) : IDisposable
+    {
+        public void Dispose() => locks.ForEach(l => l.Dispose());
+    }
+
     // Names are one name in any case (ReadRecord, Get-/Stop-CasbGateway), their files are not: every record of the name.
     private static IEnumerable<GatewayRecord> RecordsNamed(string storePath, string name) =>
         ReadRecords(storePath).Where(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -473,9 +529,14 @@ public static partial class GatewayProcesses
 
     // A lock file per name, upper-cased as names compare (OrdinalIgnoreCase): held by one start of the name at a time,
     // in this or another process (FileShare.None is an exclusive lock on Unix too).
-    private static FileStream LockName(string storePath, string name, TimeSpan timeout, CancellationToken cancellationToken)
+    private const string StartLockSuffix = ".start.lock";
+
+    private static string StartLockPath(string storePath, string name) =>
+        Path.Combine(GatewaysDirectory(storePath), $".{name.ToUpperInvariant()}{StartLockSuffix}");
+
+    private static FileStream LockName(string storePath, string name, TimeSpan timeout, CancellationToken cancellationToken, bool stopping = false)
     {
-        string lockFile = Path.Combine(GatewaysDirectory(storePath), $".{name.ToUpperInvariant()}.start.lock");
+        string lockFile = StartLockPath(storePath, name);
         DateTime deadline = DateTime.UtcNow + timeout;
         while (true)
         {
@@ -487,6 +548,12 @@ public static partial class GatewayProcesses
             {
                 cancellationToken.WaitHandle.WaitOne(50);
                 cancellationToken.ThrowIfCancellationRequested();
+            }
+            catch (IOException ex) when (stopping)
+            {
+                throw new CasbException(
+                    "GatewayStartInProgress", CasbErrorKind.ResourceBusy,
+                    $"The gateway '{name}' of the store '{storePath}' is still starting after {timeout.TotalSeconds:0} s: nothing of that name was stopped. Run Stop-CasbGateway again when its start has finished.", name, ex);
             }
             catch (IOException ex)
             {

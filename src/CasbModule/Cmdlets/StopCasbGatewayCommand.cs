@@ -7,7 +7,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Stops gateways started with Start-CasbGateway.</para>
-/// <para type="description">Asks each gateway to shut down gracefully (SIGTERM on Linux and macOS): it stops accepting connections and lets in-flight requests finish. A gateway still running after -Timeout seconds is killed. The gateway's record is removed from the store.</para>
+/// <para type="description">Asks each gateway to shut down gracefully (SIGTERM on Linux and macOS): it stops accepting connections and lets in-flight requests finish. A gateway still running after -Timeout seconds is killed. The gateway's record is removed from the store. A gateway still starting (Start-CasbGateway waiting for it in another session) is waited for, up to -Timeout seconds, and then stopped; a start that does not finish by then is a GatewayStartInProgress error.</para>
 /// </summary>
 /// <example>
 /// <code>Stop-CasbGateway -Name default</code>
@@ -23,6 +23,8 @@ public sealed class StopCasbGatewayCommand : CasbStoreCmdlet
 {
     private const string ByNameSet = "ByName";
     private const string ByObjectSet = "ByObject";
+
+    private readonly CancellationTokenSource _cancellation = new();
 
     /// <summary><para>Names of the gateways to stop; wildcards allowed.</para></summary>
     [Parameter(ParameterSetName = ByNameSet, Mandatory = true, Position = 0)]
@@ -56,15 +58,38 @@ public sealed class StopCasbGatewayCommand : CasbStoreCmdlet
                 break;
 
             default:
-                IReadOnlyList<GatewayRecord> records = GatewayProcesses.ReadRecords(Store.Location);
-                foreach (GatewayRecord record in NameSelection.Select(records, r => r.Name, Name, WriteNotFound))
+                // A gateway still starting has no record yet: its start is waited for (and no new one begins) before the
+                // records are read, so the stop finds it rather than saying nothing runs with the gateway coming up behind.
+                IDisposable starts;
+                try
                 {
-                    Stop(record);
+                    IReadOnlyList<string> starting = NameSelection.Select(GatewayProcesses.StartLockNames(Store.Location), n => n, Name, _ => { });
+                    starts = GatewayProcesses.HoldStarts(Store.Location, starting, TimeSpan.FromSeconds(Timeout), _cancellation.Token);
+                }
+                catch (CasbCore.CasbException ex)
+                {
+                    ThrowCasbError(ex);
+                    return;
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                using (starts)
+                {
+                    IReadOnlyList<GatewayRecord> records = GatewayProcesses.ReadRecords(Store.Location);
+                    foreach (GatewayRecord record in NameSelection.Select(records, r => r.Name, Name, WriteNotFound))
+                    {
+                        Stop(record);
+                    }
                 }
 
                 break;
         }
     }
+
+    protected override void StopProcessing() => _cancellation.Cancel();
 
     private void WriteNotFound(string name) => WriteError(GetCasbGatewayCommand.NotFound(name, Store.Location));
 

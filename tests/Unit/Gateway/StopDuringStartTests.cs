@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using CasbCore.Gateways;
+using CasbModule.Tests.Cmdlets;
+
+namespace CasbModule.Tests.Gateway;
+
+/// <summary>
+/// A runbook starts a gateway in one runspace (or process) and stops it from another while the first still waits for
+/// /healthz. The starting gateway has no record yet: Stop-CasbGateway said no gateway of that name was recorded (or, with
+/// a wildcard, said nothing), and the gateway came up behind it. The stop now waits for the start and stops what it started.
+/// </summary>
+public sealed class StopDuringStartTests : IDisposable
+{
+    private readonly string _store = Directory.CreateTempSubdirectory("casb-stopstart-").FullName;
+    private readonly List<GatewayRecord> _started = [];
+
+    public void Dispose()
+    {
+        foreach (GatewayRecord record in _started)
+        {
+            GatewayProcesses.Stop(record, TimeSpan.FromSeconds(5));
+        }
+
+        Directory.Delete(_store, recursive: true);
+    }
+
+    [Theory]
+    [InlineData("lab")]
+    [InlineData("LAB")]
+    [InlineData("la*")]
+    [InlineData("*")]
+    public async Task A_stop_during_a_start_stops_the_starting_gateway(string stopName)
+    {
+        using var host = new PowerShellHost(); // made first: a runspace's first open can outlast a gateway's start
+        string log = GatewayProcesses.LogPath(_store, "lab");
+        Task<GatewayRecord> start = Task.Run(() => GatewayProcesses.Start(new GatewayStartOptions
+        {
+            StorePath = _store, GatewayDirectory = AppContext.BaseDirectory, Name = "lab", Port = RequestPathTests.FreePort(),
+            StartupTimeout = TimeSpan.FromSeconds(60),
+        }));
+        Assert.True(await Poll.Eventually(() => Task.FromResult(File.Exists(log) || start.IsCompleted)));
+        Assert.False(start.IsCompleted, "the gateway answered before the stop: not a stop during a start");
+        Assert.Empty(GatewayProcesses.ReadRecords(_store));
+
+        var (_, errors) = host.Run("Stop-CasbGateway -Name $name -StorePath $store -Timeout 60", new Dictionary<string, object?> { ["name"] = stopName, ["store"] = _store });
+
+        GatewayRecord started = await start;
+        _started.Add(started);
+        Assert.Empty(errors.Select(e => e.FullyQualifiedErrorId));
+        using Process? left = GatewayProcesses.FindProcess(started);
+        Assert.Null(left);
+        Assert.Empty(GatewayProcesses.ReadRecords(_store));
+    }
+
+    [Fact]
+    public async Task A_stop_that_cannot_wait_for_the_start_fails_with_its_own_error_id()
+    {
+        // The start lock held as a start of lab holds it while its gateway comes up.
+        Directory.CreateDirectory(GatewayProcesses.GatewaysDirectory(_store));
+        using var held = new FileStream(Path.Combine(GatewayProcesses.GatewaysDirectory(_store), ".LAB.start.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        using var host = new PowerShellHost();
+
+        var (_, errors) = await Task.Run(() => host.Run(
+            "Stop-CasbGateway -Name lab -StorePath $store -Timeout 1",
+            new Dictionary<string, object?> { ["store"] = _store }));
+
+        Assert.StartsWith("GatewayStartInProgress", Assert.Single(errors).FullyQualifiedErrorId);
+        Assert.Equal(System.Management.Automation.ErrorCategory.ResourceBusy, errors[0].CategoryInfo.Category);
+    }
+}

@@ -26,4 +26,25 @@ public sealed class GatewayStartLockTests : IDisposable
         Assert.DoesNotContain("Another start", error.Message);
         Assert.Contains(".LAB.start.lock", error.Message);
     }
+
+    [Fact]
+    public void A_start_lock_left_by_a_killed_process_is_reused_not_a_wait()
+    {
+        // The lock file stays after a start, one per name: it is the lock's flock, not the file, that another start waits on.
+        string lockFile = Path.Combine(GatewayProcesses.GatewaysDirectory(_store), ".LAB.start.lock");
+        Directory.CreateDirectory(Path.GetDirectoryName(lockFile)!);
+        using var holder = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("flock", ["-x", lockFile, "sleep", "300"]) { UseShellExecute = false })!;
+        Assert.True(SpinWait.SpinUntil(() => File.Exists(lockFile), TimeSpan.FromSeconds(10)));
+        Thread.Sleep(500);
+
+        Assert.Equal("GatewayStartInProgress", Assert.Throws<CasbException>(() => GatewayProcesses.HoldStarts(_store, ["lab"], TimeSpan.FromMilliseconds(300)).Dispose()).ErrorId);
+
+        holder.Kill(entireProcessTree: true); // SIGKILL: the holder never unlocks
+        holder.WaitForExit();
+        using (GatewayProcesses.HoldStarts(_store, ["Lab"], TimeSpan.FromSeconds(1)))
+        {
+        }
+
+        Assert.Equal(["LAB"], GatewayProcesses.StartLockNames(_store));
+    }
 }

@@ -269,7 +269,27 @@ public static partial class GatewayProcesses
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var startedAt = DateTimeOffset.UtcNow;
+        var record = new GatewayRecord
+        {
+            Name = options.Name,
+            ProcessId = process.Id,
+            ProcessStartTime = ToUtc(process.StartTime),
+            Url = url,
+            HealthUrl = healthUrl,
+            StorePath = storePath,
+            StartedAt = DateTimeOffset.UtcNow,
+            LogFile = logFile,
+        };
+
+        // Recorded before the wait for /healthz: a start whose PowerShell is killed meanwhile (the gateway has its own session
+        // and lives on) leaves a gateway Get-CasbGateway lists and Stop-CasbGateway stops, never one running unrecorded.
+        if (WriteNewRecord(storePath, record) is { } other)
+        {
+            KillTree(process);
+            process.Dispose();
+            throw AlreadyRunning(options.Name, storePath, other);
+        }
+
         DateTime deadline = DateTime.UtcNow + options.StartupTimeout;
         try
         {
@@ -302,25 +322,8 @@ public static partial class GatewayProcesses
         {
             KillTree(process);
             process.Dispose();
+            RemoveRecordOf(record, storePath);
             throw;
-        }
-
-        var record = new GatewayRecord
-        {
-            Name = options.Name,
-            ProcessId = process.Id,
-            ProcessStartTime = ToUtc(process.StartTime),
-            Url = url,
-            HealthUrl = healthUrl,
-            StorePath = storePath,
-            StartedAt = startedAt,
-            LogFile = logFile,
-        };
-        if (WriteNewRecord(storePath, record) is { } other)
-        {
-            KillTree(process);
-            process.Dispose();
-            throw AlreadyRunning(options.Name, storePath, other);
         }
 
         return record;

@@ -40,7 +40,6 @@ public sealed class StopDuringStartTests : IDisposable
         }));
         Assert.True(await Poll.Eventually(() => Task.FromResult(File.Exists(log) || start.IsCompleted)));
         Assert.False(start.IsCompleted, "the gateway answered before the stop: not a stop during a start");
-        Assert.Empty(GatewayProcesses.ReadRecords(_store));
 
         var (_, errors) = host.Run("Stop-CasbGateway -Name $name -StorePath $store -Timeout 60", new Dictionary<string, object?> { ["name"] = stopName, ["store"] = _store });
 
@@ -49,6 +48,44 @@ public sealed class StopDuringStartTests : IDisposable
         Assert.Empty(errors.Select(e => e.FullyQualifiedErrorId));
         using Process? left = GatewayProcesses.FindProcess(started);
         Assert.Null(left);
+        Assert.Empty(GatewayProcesses.ReadRecords(_store));
+    }
+
+    [Fact]
+    public async Task A_starting_gateway_is_recorded_while_it_comes_up_so_a_killed_start_leaves_no_unlisted_gateway()
+    {
+        // The gateway has its own session: a PowerShell killed (kill -9, a CI job cancelled) while it waited for /healthz
+        // left a gateway serving with no record, which Get-CasbGateway did not list and Stop-CasbGateway could not stop.
+        string log = GatewayProcesses.LogPath(_store, "lab");
+        Task<GatewayRecord> start = Task.Run(() => GatewayProcesses.Start(new GatewayStartOptions
+        {
+            StorePath = _store, GatewayDirectory = AppContext.BaseDirectory, Name = "lab", Port = RequestPathTests.FreePort(),
+            StartupTimeout = TimeSpan.FromSeconds(60),
+        }));
+        Assert.True(await Poll.Eventually(() => Task.FromResult(File.Exists(log) || start.IsCompleted)));
+        IReadOnlyList<GatewayRecord> whileStarting = GatewayProcesses.ReadRecords(_store);
+        bool stillStarting = !start.IsCompleted;
+
+        GatewayRecord started = await start;
+        _started.Add(started);
+        Assert.True(stillStarting, "the gateway answered before the look: not a look during a start");
+        GatewayRecord recorded = Assert.Single(whileStarting);
+        Assert.Equal(started.ProcessId, recorded.ProcessId);
+        Assert.Equal(started.ProcessStartTime, recorded.ProcessStartTime);
+        Assert.Equal(started.ProcessId, Assert.Single(GatewayProcesses.ReadRecords(_store)).ProcessId);
+    }
+
+    [Fact]
+    public void A_start_that_fails_leaves_neither_a_process_nor_a_record()
+    {
+        // An address the gateway cannot listen on: its process starts, is recorded, and exits.
+        CasbCore.CasbException error = Assert.Throws<CasbCore.CasbException>(() => GatewayProcesses.Start(new GatewayStartOptions
+        {
+            StorePath = _store, GatewayDirectory = AppContext.BaseDirectory, Name = "lab", ListenAddress = "192.0.2.1", Port = RequestPathTests.FreePort(),
+            StartupTimeout = TimeSpan.FromSeconds(60),
+        }));
+
+        Assert.Equal("GatewayStartFailed", error.ErrorId);
         Assert.Empty(GatewayProcesses.ReadRecords(_store));
     }
 

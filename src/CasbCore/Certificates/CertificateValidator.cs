@@ -423,7 +423,7 @@ public sealed class CertificateValidator
 
         foreach (Uri location in distributionPoints)
         {
-            CrlLookup lookup = CrlCache.Get(location, issuer, context.MaxAge, context.Timeout);
+            CrlLookup lookup = CrlCache.Get(location, issuer, context.MaxAge, context.Timeout, _allowWeak);
             if (lookup.Crl is not { } crl)
             {
                 problems.Add(lookup.Problem ?? $"no CRL at {location}");
@@ -494,7 +494,7 @@ public sealed class CertificateValidator
             foreach (Uri location in announced)
             {
                 context.Fetched = true;
-                CrlLookup lookup = CrlCache.Get(location, context.Issuer, context.MaxAge, context.Timeout);
+                CrlLookup lookup = CrlCache.Get(location, context.Issuer, context.MaxAge, context.Timeout, _allowWeak);
                 if (lookup.Crl is { } fetched && Completes(fetched, complete))
                 {
                     if (delta is null || fetched.CrlNumber > delta.CrlNumber || (fetched.CrlNumber == delta.CrlNumber && fetched.IsCurrentAt(context.At, context.MaxAge)))

@@ -59,9 +59,11 @@ public sealed class CrlCache
 
     /// <summary>
     /// Returns the CRL published at <paramref name="location"/> for <paramref name="issuer"/>, fetching it when the
-    /// cache has no fresh copy. The CRL's signature is verified with the issuer's key before it is used or kept.
+    /// cache has no fresh copy. The CRL's signature is verified with the issuer's key before it is used or kept, and a
+    /// download replaces a CRL held from before only as Add-CasbCertificateRevocationList would replace a stored one
+    /// (<see cref="ReplacementProblem"/>; <paramref name="allowWeak"/>: the store's AllowWeakCertificateCryptography).
     /// </summary>
-    public CrlLookup Get(Uri location, X509Certificate2 issuer, TimeSpan maxAge, TimeSpan timeout)
+    public CrlLookup Get(Uri location, X509Certificate2 issuer, TimeSpan maxAge, TimeSpan timeout, bool allowWeak = false)
     {
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(issuer);
@@ -74,7 +76,7 @@ public sealed class CrlCache
 
         if (TryStillCurrent(key, maxAge, out cached))
         {
-            RefreshInBackground(location, issuer, maxAge, timeout);
+            RefreshInBackground(location, issuer, maxAge, timeout, allowWeak);
             return cached;
         }
 
@@ -85,7 +87,7 @@ public sealed class CrlCache
                 return cached;
             }
 
-            Entry entry = Fetch(location, issuer, timeout, _time.GetUtcNow(), maxAge, Held(key));
+            Entry entry = Fetch(location, issuer, timeout, _time.GetUtcNow(), maxAge, allowWeak, Held(key));
             Keep(key, entry);
             return new CrlLookup(entry.Crl, entry.Problem, Fetched: true);
         }
@@ -116,7 +118,7 @@ public sealed class CrlCache
         return true;
     }
 
-    private void RefreshInBackground(Uri location, X509Certificate2 issuer, TimeSpan maxAge, TimeSpan timeout)
+    private void RefreshInBackground(Uri location, X509Certificate2 issuer, TimeSpan maxAge, TimeSpan timeout, bool allowWeak)
     {
         string key = Key(location, issuer);
         if (!_refreshing.TryAdd(key, true))
@@ -135,7 +137,7 @@ public sealed class CrlCache
                         return;
                     }
 
-                    Keep(key, Fetch(location, issuer, timeout, _time.GetUtcNow(), maxAge, Held(key)));
+                    Keep(key, Fetch(location, issuer, timeout, _time.GetUtcNow(), maxAge, allowWeak, Held(key)));
                 }
             }
             catch (Exception)
@@ -165,7 +167,7 @@ public sealed class CrlCache
     private CertificateRevocationList? Held(string key) =>
         _entries.TryGetValue(key, out Entry? entry) ? entry.Crl : null;
 
-    private Entry Fetch(Uri location, X509Certificate2 issuer, TimeSpan timeout, DateTimeOffset now, TimeSpan maxAge, CertificateRevocationList? held)
+    private Entry Fetch(Uri location, X509Certificate2 issuer, TimeSpan timeout, DateTimeOffset now, TimeSpan maxAge, bool allowWeak, CertificateRevocationList? held)
     {
         Interlocked.Increment(ref _fetchCount);
 
@@ -199,9 +201,9 @@ public sealed class CrlCache
             return KeepHeld($"The CRL at {location} is not signed by '{issuer.Subject}' (issuer name or signature does not match); it was ignored.");
         }
 
-        if (held is not null && held.IsNewerThan(crl))
+        if (held is not null && ReplacementProblem(crl, held, allowWeak) is { } problem)
         {
-            return KeepHeld($"The CRL at {location} (thisUpdate {crl.ThisUpdate:u}) is older than the one already held (thisUpdate {held.ThisUpdate:u}); it was ignored.");
+            return KeepHeld($"The CRL at {location} (CRL number {crl.CrlNumber?.ToString() ?? "none"}, thisUpdate {crl.ThisUpdate:u}) {problem}; it was ignored.");
         }
 
         if (!crl.IsCurrentAt(now, maxAge))
@@ -217,6 +219,30 @@ public sealed class CrlCache
         }
 
         return new Entry(crl, null, expires);
+    }
+
+    /// <summary>
+    /// Why <paramref name="crl"/> (verified with the CA's key) may not take the place of <paramref name="held"/>, the CRL of the
+    /// same CA relied on so far, else null. As Add-CasbCertificateRevocationList replaces a stored CRL: only with one of the
+    /// same kind (complete or delta) and scope (<see cref="CertificateRevocationList.Scope"/>) that is not older, and never
+    /// with one whose signature algorithm is refused while the held one's is accepted. Else what the held CRL lists would
+    /// stop counting: a revoked certificate's status would become unknown, which Optional mode lets through.
+    /// </summary>
+    public static string? ReplacementProblem(CertificateRevocationList crl, CertificateRevocationList held, bool allowWeak)
+    {
+        ArgumentNullException.ThrowIfNull(crl);
+        ArgumentNullException.ThrowIfNull(held);
+        if (crl.SignatureProblem(allowWeak) is { } weak && held.SignatureProblem(allowWeak) is null)
+        {
+            return $"cannot take the place of the CRL already held: {weak}";
+        }
+
+        if (crl.IsDelta != held.IsDelta || crl.Scope != held.Scope)
+        {
+            return $"is {(crl.IsDelta ? "a delta CRL" : "a complete CRL")} of another scope than the {(held.IsDelta ? "delta" : "complete")} CRL already held";
+        }
+
+        return held.IsNewerThan(crl) ? $"is older than the one already held (thisUpdate {held.ThisUpdate:u})" : null;
     }
 
     private sealed record Entry(CertificateRevocationList? Crl, string? Problem, DateTimeOffset ExpiresAt)

@@ -146,7 +146,8 @@ public static class RevocationLists
     /// <summary>
     /// Import-CasbConfiguration's side of <see cref="Add"/>: each CRL among <paramref name="importedIds"/> that the store did
     /// not hold before (<paramref name="heldBefore"/>) passes Add's checks without -Force on the configuration the import
-    /// leaves, with Add's error ids, and is kept under the trusted CA whose key verifies it (not the file's thumbprint).
+    /// leaves, with Add's error ids, and replaces the CRLs of its CA, scope and kind it supersedes (and, a complete CRL, the
+    /// delta CRLs it no longer anchors) as Add does.
     /// </summary>
     public static void CheckImported(CasbConfiguration configuration, IEnumerable<string> importedIds, IReadOnlySet<string> heldBefore, DateTimeOffset now, string path)
     {
@@ -158,7 +159,13 @@ public static class RevocationLists
         {
             CertificateRevocationList crl = CertificateRevocationList.Parse(Convert.FromBase64String(entry.RawData));
             string what = $"The {(crl.IsDelta ? "delta CRL" : "CRL")} '{entry.Id}' in '{path}' (issuer '{crl.Issuer.Name}')";
-            entry.IssuerThumbprint = Check(configuration, crl, force: false, now, what, ImportWords, entry.Id, entry.Id).Issuer.Thumbprint;
+            // Kept under its issuer by KeepImportedUnderTheirIssuers; what it supersedes goes, as Add replaces it (else an older complete CRL could vouch beside it).
+            (X509Certificate2 issuer, List<RevocationListEntry> superseded) = Check(configuration, crl, force: false, now, what, ImportWords, entry.Id, entry.Id);
+            configuration.RevocationLists.RemoveAll(e => superseded.Contains(e));
+            if (!crl.IsDelta)
+            {
+                RemoveStaleDeltas(configuration, issuer.Thumbprint, crl.Scope);
+            }
         }
     }
 

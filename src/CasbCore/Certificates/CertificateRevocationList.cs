@@ -121,7 +121,7 @@ public sealed class CertificateRevocationList
     public static DateTimeOffset CurrentUntil(DateTimeOffset thisUpdate, DateTimeOffset? nextUpdate, TimeSpan withoutNextUpdate) =>
         nextUpdate ?? (thisUpdate <= DateTimeOffset.MaxValue - withoutNextUpdate ? thisUpdate + withoutNextUpdate : DateTimeOffset.MaxValue);
 
-    /// <summary>False once <paramref name="at"/> is at or past <see cref="CurrentUntil"/>: the CRL no longer says anything current.</summary>
+    /// <summary>False once <paramref name="at"/> is at or past <see cref="CurrentUntil(TimeSpan)"/>: the CRL no longer says anything current.</summary>
     public bool IsCurrentAt(DateTimeOffset at, TimeSpan withoutNextUpdate) => at < CurrentUntil(withoutNextUpdate);
 
     /// <summary>What ends the CRL's currency, in words for "past its ..." and "its ... has passed".</summary>
@@ -163,7 +163,7 @@ public sealed class CertificateRevocationList
     /// </summary>
     public string Scope => _scope.Key;
 
-    /// <summary>Finds a serial number (as <see cref="X509Certificate2.SerialNumberBytes"/>, big-endian) in the list.</summary>
+    /// <summary>Finds a serial number (as <c>X509Certificate2.SerialNumberBytes</c>, big-endian) in the list.</summary>
     public RevokedCertificate? FindRevoked(ReadOnlySpan<byte> serialNumber) =>
         _revoked.GetValueOrDefault(NormalizeSerial(serialNumber));
 

@@ -15,7 +15,7 @@ public sealed record CrlLookup(CertificateRevocationList? Crl, string? Problem, 
 /// may name one distribution point, whose CRL verifies under one key only; the other CA's lookup (a failure) must not
 /// replace the CRL the first relies on. An entry is reused while it is younger than the store's
 /// CrlCacheMinutes and before its nextUpdate (one without nextUpdate: before CrlCacheMinutes after its thisUpdate, see
-/// <see cref="CertificateRevocationList.CurrentUntil"/>). Past its cache time but still before its nextUpdate, the copy keeps
+/// <see cref="CertificateRevocationList.CurrentUntil(TimeSpan)"/>). Past its cache time but still before its nextUpdate, the copy keeps
 /// serving while a background refresh fetches a new one, so only the first fetch of a distribution point ever
 /// makes a request wait on the network. A failed fetch is remembered briefly so that a dead distribution point
 /// does not cost a timeout on every request. A verified CRL is never dropped for nothing: a failed, unverifiable,

@@ -294,7 +294,7 @@ public static class RevocationLists
             .Where(p => (p.Item2?.Scope ?? "") == scope)
             .ToList();
 
-    /// <summary>Until when a stored CRL counts as current for the validator (<see cref="CertificateRevocationList.CurrentUntil"/>).</summary>
+    /// <summary>Until when a stored CRL counts as current for the validator (<see cref="CertificateRevocationList.CurrentUntil(TimeSpan)"/>).</summary>
     public static DateTimeOffset CurrentUntil(RevocationListEntry entry, GatewaySettings settings)
     {
         ArgumentNullException.ThrowIfNull(entry);

@@ -274,24 +274,76 @@ internal sealed class ForwardingTransformer : HttpTransformer
     }
 
     /// <summary>
-    /// An HTTP/2 extended CONNECT (a WebSocket, RFC 8441) that an HTTP/1.1 upstream answered with a 2xx instead of 101: the
-    /// app did not switch protocols (a single-page app's fallback page, say). Copied, the 2xx would tell the client its
-    /// tunnel is open, and a body cannot follow it on a CONNECT stream (Kestrel refuses it: a 499 for a client still there).
+    /// The one place that decides whether an upstream's answer may turn the connection into a tunnel, which carries bytes
+    /// the gateway never decides again. Only a WebSocket the app really accepted passes: the client asked for one (HTTP/1.1
+    /// Upgrade: websocket, or an HTTP/2 extended CONNECT for it), and the app's 101 names websocket and carries the
+    /// Sec-WebSocket-Accept of the key sent to it (RFC 6455 section 4.1, as a browser checks it). Refused: a 101 from an app
+    /// whose page answers a status of the client's choosing on a server that goes on reading HTTP on the connection (the
+    /// client's next requests reached the app undecided: "WebSocket smuggling"), and an HTTP/2 extended CONNECT that an
+    /// HTTP/1.1 upstream answered with a 2xx instead of 101 (copied, the 2xx told the client its tunnel is open, and a body
+    /// cannot follow it on a CONNECT stream: Kestrel refused it, a 499 for a client still there).
     /// </summary>
-    /// <returns>The protocol the client asked for (":protocol", "websocket"), or null.</returns>
-    internal static string? RefusedExtendedConnect(HttpContext httpContext, HttpResponseMessage? proxyResponse) =>
-        HttpMethods.IsConnect(httpContext.Request.Method)
-        && proxyResponse is { Version.Major: < 2 } && (int)proxyResponse.StatusCode is >= 200 and < 300
-        && httpContext.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect
+    /// <returns>The protocol the client asked for ("websocket", an extended CONNECT's ":protocol", "none"), or null.</returns>
+    internal static string? RefusedUpgrade(HttpContext httpContext, HttpResponseMessage? proxyResponse)
+    {
+        if (proxyResponse is null)
+        {
+            return null;
+        }
+
+        IHttpExtendedConnectFeature? connect = httpContext.Features.Get<IHttpExtendedConnectFeature>();
+        if (proxyResponse.StatusCode == System.Net.HttpStatusCode.SwitchingProtocols)
+        {
+            bool askedForWebSocket = connect is { IsExtendedConnect: true }
+                ? string.Equals(connect.Protocol, WebSocketProtocol, StringComparison.OrdinalIgnoreCase)
+                : httpContext.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true }
+                  && string.Equals(httpContext.Request.Headers.Upgrade.ToString().Trim(), WebSocketProtocol, StringComparison.OrdinalIgnoreCase);
+            return askedForWebSocket && AcceptsWebSocket(proxyResponse)
+                ? null
+                : connect is { IsExtendedConnect: true } ? connect.Protocol ?? "CONNECT"
+                : httpContext.Request.Headers.Upgrade.ToString() is { Length: > 0 } upgrade ? upgrade : "none";
+        }
+
+        return HttpMethods.IsConnect(httpContext.Request.Method)
+            && proxyResponse is { Version.Major: < 2 } && (int)proxyResponse.StatusCode is >= 200 and < 300
+            && connect is { IsExtendedConnect: true }
             ? connect.Protocol ?? "CONNECT"
             : null;
+    }
 
-    private static Task AnswerRefusedExtendedConnectAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, string protocol)
+    private const string WebSocketProtocol = "websocket";
+
+    // RFC 6455 section 1.3: the accept is the SHA-1 of the key and this GUID, in base64.
+    private const string WebSocketGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+    /// <summary>An upstream's 101 that switched to WebSocket for the key the gateway sent it (the client's, or YARP's own for HTTP/2).</summary>
+    private static bool AcceptsWebSocket(HttpResponseMessage proxyResponse)
+    {
+        static string? Single(System.Net.Http.Headers.HttpHeaders headers, string name) =>
+            headers.NonValidated.TryGetValues(name, out System.Net.Http.Headers.HeaderStringValues values) && values.Count == 1
+                ? values.ToString().Trim()
+                : null;
+
+        string? key = proxyResponse.RequestMessage is { } request ? Single(request.Headers, "Sec-WebSocket-Key") : null;
+        string? accept = Single(proxyResponse.Headers, "Sec-WebSocket-Accept");
+        if (key is not { Length: > 0 } || accept is null
+            || !string.Equals(Single(proxyResponse.Headers, "Upgrade"), WebSocketProtocol, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        string expected = Convert.ToBase64String(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.ASCII.GetBytes(key + WebSocketGuid)));
+        return string.Equals(accept, expected, StringComparison.Ordinal);
+    }
+
+    private static Task AnswerRefusedUpgradeAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, string protocol)
     {
         GatewayRequestFeature feature = httpContext.Features.GetRequiredFeature<GatewayRequestFeature>();
         string app = feature.App?.Name ?? "";
         feature.ErrorSource = ErrorSources.Upstream;
-        feature.Error = $"{ErrorSources.Upstream} UpgradeNotAccepted: the app answered {(int)proxyResponse.StatusCode} to a '{protocol}' request instead of switching protocols.";
+        feature.Error = proxyResponse.StatusCode == System.Net.HttpStatusCode.SwitchingProtocols
+            ? $"{ErrorSources.Upstream} UpgradeNotAccepted: the app answered 101 to a request for '{protocol}' without accepting a WebSocket; no tunnel was opened."
+            : $"{ErrorSources.Upstream} UpgradeNotAccepted: the app answered {(int)proxyResponse.StatusCode} to a '{protocol}' request instead of switching protocols.";
         httpContext.RequestServices.GetRequiredService<Telemetry.GatewayMetrics>().RecordUpstreamError(app, "UpgradeNotAccepted");
         return ResponsePages.WriteAsync(
             httpContext, StatusCodes.Status502BadGateway, "upstream_unavailable", "The app is not reachable",
@@ -311,9 +363,9 @@ internal sealed class ForwardingTransformer : HttpTransformer
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
-        if (RefusedExtendedConnect(httpContext, proxyResponse) is { } protocol)
+        if (RefusedUpgrade(httpContext, proxyResponse) is { } protocol)
         {
-            await AnswerRefusedExtendedConnectAsync(httpContext, proxyResponse!, protocol);
+            await AnswerRefusedUpgradeAsync(httpContext, proxyResponse!, protocol);
             return false;
         }
 

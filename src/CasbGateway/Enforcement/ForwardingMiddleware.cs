@@ -49,6 +49,20 @@ internal sealed partial class ForwardingMiddleware : IDisposable
     {
         GatewayRequestFeature feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
         AppEntry app = feature.App!;
+        if (context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect
+            && !string.Equals(connect.Protocol, "websocket", StringComparison.OrdinalIgnoreCase))
+        {
+            // An HTTP/2 tunnel for anything but a WebSocket (":protocol" h2c, connect-udp...): the forwarder cannot send it
+            // and answered 502 "the app is not reachable", counted against the app, so any client could make every app
+            // look down. The client asked for what the gateway does not carry: 501, the client's error.
+            feature.ErrorSource = ErrorSources.Client;
+            feature.Error = $"{ErrorSources.Client} UpgradeNotSupported: an HTTP/2 CONNECT for '{connect.Protocol}'; only WebSocket tunnels are carried.";
+            await ResponsePages.WriteAsync(
+                context, StatusCodes.Status501NotImplemented, "upgrade_not_supported", "Connection not supported",
+                $"The gateway carries no '{connect.Protocol}' connections, only WebSocket ones.", app.Name, feature.CorrelationId, feature.At,
+                feature.Decision?.ClientAppType);
+            return;
+        }
 
         long started = Stopwatch.GetTimestamp();
         ForwarderError error = await _forwarder.SendAsync(context, app.Upstream, _client, _requestConfig, ForwardingTransformer.Instance);

@@ -244,4 +244,35 @@ public sealed class UpgradeTunnelTests
 
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
+
+    /// <summary>
+    /// HTTP/2 extended CONNECT for anything but a WebSocket, in several spellings: decided like any request, then refused by
+    /// the gateway as the client's (501), never forwarded, and never a 502 "the app is not reachable" counted against the app.
+    /// </summary>
+    [Fact]
+    public async Task An_HTTP_2_CONNECT_for_another_protocol_is_refused_as_the_clients_error_not_the_apps()
+    {
+        await using var upstream = new StatusEchoUpstream();
+        await using GatewayHarness harness = await GatewayHarness.StartAsync(upstreamOverride: upstream.Url);
+        string[] protocols = ["h2c", "connect-udp", "foo", "websocket2", "HTTP/1.1"];
+        foreach (string protocol in protocols)
+        {
+            var handler = new System.Net.Http.SocketsHttpHandler { UseProxy = false };
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+            using var invoker = new HttpMessageInvoker(handler);
+            using var request = new HttpRequestMessage(HttpMethod.Connect, new Uri($"https://127.0.0.1:{harness.GatewayUrl.Port}/tunnel"))
+            {
+                Version = System.Net.HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            };
+            request.Headers.Protocol = protocol;
+            var pipe = new System.IO.Pipelines.Pipe();
+            request.Content = new StreamContent(pipe.Reader.AsStream());
+            using HttpResponseMessage response = await invoker.SendAsync(request, default);
+            Assert.True(response.StatusCode == System.Net.HttpStatusCode.NotImplemented, $"{protocol}: {(int)response.StatusCode}");
+        }
+
+        IReadOnlyList<ActivityRecord> records = await harness.WaitForActivityAsync(protocols.Length);
+        Assert.All(records, r => Assert.Equal((501, "Client"), (r.HttpStatus, r.ErrorSource)));
+        Assert.Empty(upstream.RequestLines);
+    }
 }

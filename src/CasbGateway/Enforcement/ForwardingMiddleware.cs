@@ -49,7 +49,9 @@ internal sealed partial class ForwardingMiddleware : IDisposable
     {
         GatewayRequestFeature feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
         AppEntry app = feature.App!;
-        if (context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect
+        // An extended CONNECT's method is CONNECT: the method test first keeps the feature lookup off every other request.
+        if (HttpMethods.IsConnect(context.Request.Method)
+            && context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect
             && !string.Equals(connect.Protocol, "websocket", StringComparison.OrdinalIgnoreCase))
         {
             // An HTTP/2 tunnel for anything but a WebSocket (":protocol" h2c, connect-udp...): the forwarder cannot send it

@@ -291,6 +291,13 @@ internal sealed class ForwardingTransformer : HttpTransformer
             return null;
         }
 
+        // Only a 101 or a CONNECT can open a tunnel: every other response is passed without a feature lookup.
+        bool isConnect = HttpMethods.IsConnect(httpContext.Request.Method);
+        if (!isConnect && proxyResponse.StatusCode != System.Net.HttpStatusCode.SwitchingProtocols)
+        {
+            return null;
+        }
+
         IHttpExtendedConnectFeature? connect = httpContext.Features.Get<IHttpExtendedConnectFeature>();
         if (proxyResponse.StatusCode == System.Net.HttpStatusCode.SwitchingProtocols)
         {
@@ -304,7 +311,7 @@ internal sealed class ForwardingTransformer : HttpTransformer
                 : httpContext.Request.Headers.Upgrade.ToString() is { Length: > 0 } upgrade ? upgrade : "none";
         }
 
-        return HttpMethods.IsConnect(httpContext.Request.Method)
+        return isConnect
             && proxyResponse is { Version.Major: < 2 } && (int)proxyResponse.StatusCode is >= 200 and < 300
             && connect is { IsExtendedConnect: true }
             ? connect.Protocol ?? "CONNECT"

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CasbCore.Model;
+using CasbCore.SignIn;
 
 namespace CasbCore.Activity;
 
@@ -145,7 +146,16 @@ public sealed class ActivitySummarizer
         return records;
     }
 
-    private readonly record struct Key(string User, string App, string Device);
+    // The user as the engine compares names (UserNames.Comparer): "John" and "john", or José in NFC and in NFD, are one
+    // user to every policy, so one session and one Summary, which names the user as its minute's first request did.
+    private readonly record struct Key(string User, string App, string Device)
+    {
+        public bool Equals(Key other) =>
+            string.Equals(App, other.App, StringComparison.Ordinal) && string.Equals(Device, other.Device, StringComparison.Ordinal)
+            && UserNames.Comparer.Equals(User, other.User);
+
+        public override int GetHashCode() => HashCode.Combine(UserNames.Comparer.GetHashCode(User), App, Device);
+    }
 
     // A user, app and device: when it was last seen, and its minutes still open (one or two at a time). Locked by itself.
     private sealed class Session(Key key, ActivitySummarizer owner)

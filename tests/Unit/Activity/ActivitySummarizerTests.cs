@@ -208,6 +208,65 @@ public sealed class ActivitySummarizerTests
     }
 
     /// <summary>
+    /// A summary groups by the user as the engine compares names (<see cref="CasbCore.SignIn.UserNames.Comparer"/>): the
+    /// requests of one user, app and device in one minute are one session and one Summary record whichever spelling each
+    /// request's user had (case, NFC or NFD, fullwidth letters), counted both by record (TryCount) and by key
+    /// (TryCountRepeat), and the Summary names the user as its first request did. Generated spellings of a few names.
+    /// </summary>
+    [Fact]
+    public void Requests_of_one_user_in_other_spellings_are_one_session_and_one_summary()
+    {
+        Gen<string> spelling = Gen.Int[0, Names.Length - 1].SelectMany(n => Gen.Int[0, 15].Select(how => Spell(Names[n], how)));
+        Gen.Select(spelling.Array[3, 40], Gen.Bool.Array[40]).Sample((users, byKey) =>
+        {
+            var summarizer = new ActivitySummarizer();
+            var kept = new List<ActivityRecord>();
+            for (int i = 0; i < users.Length; i++)
+            {
+                var record = new ActivityRecord { Time = Start.AddSeconds(i), CorrelationId = "r" + i, User = users[i], App = "Mail", CertificateThumbprint = "d1", Action = "Allow", Bytes = 1 };
+                bool counted = byKey[i] && summarizer.TryCountRepeat(record.User, record.App, record.CertificateThumbprint, record.Time, record.Bytes, record.Revision);
+                if (!counted && !summarizer.TryCount(record))
+                {
+                    kept.Add(record);
+                }
+            }
+
+            kept.AddRange(summarizer.Flush(Start, all: true));
+            var distinct = users.Distinct(CasbCore.SignIn.UserNames.Comparer).ToList();
+            // Each user: its first request verbatim, the rest (if any) in one Summary of that minute.
+            Assert.Equal(distinct.Count, kept.Count(r => r.Count is null));
+            Assert.True(kept.Count(r => r.Count is not null) <= distinct.Count, $"{kept.Count(r => r.Count is not null)} summaries for {distinct.Count} users: {string.Join(", ", kept.Select(r => r.User))}");
+            foreach (string user in distinct)
+            {
+                var mine = kept.Where(r => CasbCore.SignIn.UserNames.Comparer.Equals(r.User, user)).ToList();
+                Assert.Equal(users.Count(u => CasbCore.SignIn.UserNames.Comparer.Equals(u, user)), mine.Sum(r => r.Count ?? 1));
+                Assert.All(mine.Where(r => r.Count is not null), s => Assert.Contains(s.User, users));
+            }
+        });
+    }
+
+    private static readonly string[] Names = ["jos\u00e9@contoso.com", "john@contoso.com", "\u00e5sa@contoso.com"];
+
+    /// <summary><paramref name="name"/> (lower case, NFC) in the spelling the bits of <paramref name="how"/> pick: upper case, NFD, fullwidth letters.</summary>
+    internal static string Spell(string name, int how)
+    {
+        string spelled = (how & 1) != 0 ? name.ToUpperInvariant() : (how & 8) != 0 ? char.ToUpperInvariant(name[0]) + name[1..] : name;
+        if ((how & 2) != 0)
+        {
+            spelled = spelled.Replace("\u00e9", "e\u0301").Replace("\u00c9", "E\u0301").Replace("\u00e5", "a\u030a").Replace("\u00c5", "A\u030a");
+        }
+
+        if ((how & 4) != 0)
+        {
+            // Fullwidth: the ASCII letters before the @.
+            int at = spelled.IndexOf('@');
+            spelled = string.Concat(spelled[..at].Select(c => char.IsAsciiLetter(c) ? (char)(c - 0x21 + 0xFF01) : c)) + spelled[at..];
+        }
+
+        return spelled;
+    }
+
+    /// <summary>
     /// The CI guard of activity volume Summary's cost: a repeated allowed request of a known session allocates nothing
     /// (no record, no key object, no string) whether its key's strings are the same objects or equal copies.
     /// </summary>

@@ -17,6 +17,7 @@ public sealed class ActivityQuery
 
     public ActivityPattern? App { get; init; }
 
+    /// <summary>The user, matched against the user's canonical form (<see cref="SignIn.UserNames.Canonical"/>), as the engine compares names.</summary>
     public ActivityPattern? User { get; init; }
 
     /// <summary>The device: its client certificate's thumbprint or subject.</summary>
@@ -55,7 +56,7 @@ public sealed class ActivityQuery
         && (Kinds is null || Kinds.Contains(KindOf(record)))
         && (RecordKinds is null || RecordKinds.Contains(record.Kind ?? ActivityKinds.Request))
         && (App is null || App.IsMatch(record.App))
-        && (User is null || User.IsMatch(record.User))
+        && (User is null || User.IsMatch(record.User is { } user ? SignIn.UserNames.Canonical(user) : null)) // a record written before names were canonical, or by another writer
         && (Device is null || Device.IsMatch(record.CertificateThumbprint) || (record.CertificateSubject is not null && Device.IsMatch(record.CertificateSubject)));
 
     public static ActivityKind KindOf(ActivityRecord record) => record switch

@@ -60,7 +60,7 @@ public sealed class PostgresActivityReader : IActivityReader
         // The record's own Kind is checked on each row (it is not a column).
         exact &= query.RecordKinds is null;
         exact &= Pattern(query.App, "coalesce(app, '')", "app", where, command);
-        exact &= Pattern(query.User, "coalesce(user_name, '')", "user", where, command);
+        exact &= Pattern(query.User, UserColumn(connection, command), "user", where, command);
         if (query.Device is { } device)
         {
             // Thumbprint or subject: both columns, one pattern.
@@ -135,6 +135,59 @@ public sealed class PostgresActivityReader : IActivityReader
             fresh.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The user column in canonical form (<see cref="SignIn.UserNames.Canonical"/>: trimmed, width-mapped, NFC), as the
+    /// engine matches it, so that a row written before names were canonical (or by another writer) in NFD or fullwidth
+    /// letters is found by -User as it is in a log folder, and LIMIT stays exact. PostgreSQL's normalize() (13 and later, a
+    /// UTF8 database) does the NFC; a name of ASCII only (nearly every row) is only trimmed. On an older server or another
+    /// encoding the column is compared as it is: only rows written in canonical form are found there.
+    /// </summary>
+    private static string UserColumn(NpgsqlConnection connection, NpgsqlCommand command)
+    {
+        const string Column = "coalesce(user_name, '')";
+        if (connection.PostgreSqlVersion.Major < 13
+            || !connection.PostgresParameters.TryGetValue("server_encoding", out string? encoding) || encoding != "UTF8")
+        {
+            return Column;
+        }
+
+        command.Parameters.AddWithValue("user_space", UserSpace);
+        command.Parameters.AddWithValue("user_wide", UserWidth.Wide);
+        command.Parameters.AddWithValue("user_narrow", UserWidth.Narrow);
+        return $"(CASE WHEN octet_length({Column}) = length({Column}) THEN btrim({Column}, @user_space) "
+            + $"ELSE btrim(normalize(translate(btrim({Column}, @user_space), @user_wide, @user_narrow), NFC), @user_space) END)";
+    }
+
+    // What string.Trim() takes off: every char.IsWhiteSpace.
+    private static readonly string UserSpace = new(Enumerable.Range(0, 0x10000).Select(c => (char)c).Where(char.IsWhiteSpace).ToArray());
+
+    // The width mapping (fullwidth and halfwidth forms to their normal forms), character for character, from the engine's
+    // own data: what NameNormalization.Normalize maps and ToFormC does not.
+    private static readonly (string Wide, string Narrow) UserWidth = WidthMapping();
+
+    private static (string Wide, string Narrow) WidthMapping()
+    {
+        var wide = new StringBuilder();
+        var narrow = new StringBuilder();
+        for (int c = 0x80; c < 0x10000; c++)
+        {
+            if (char.IsSurrogate((char)c))
+            {
+                continue;
+            }
+
+            string one = ((char)c).ToString();
+            string mapped = SignIn.NameNormalization.Normalize(one);
+            if (mapped.Length == 1 && mapped != SignIn.NameNormalization.ToFormC(one))
+            {
+                wide.Append((char)c);
+                narrow.Append(mapped);
+            }
+        }
+
+        return (wide.ToString(), narrow.ToString());
     }
 
     // True when SQL decides the pattern exactly.

@@ -39,7 +39,7 @@ public sealed class GetCasbActivityCommand : CasbStoreCmdlet
     [SupportsWildcards]
     public string? App { get; set; }
 
-    /// <summary><para>User names; wildcards allowed. Records name a user in the form names compare in (Unicode NFC, fullwidth letters mapped), and so is this pattern read: 'José' finds the user however it is typed.</para></summary>
+    /// <summary><para>User names; wildcards allowed. Records name a user in the form names compare in (Unicode NFC, fullwidth letters mapped), and so is this pattern read: 'José' finds the user however it is typed, and however an older record (or another writer's) spells it: in NFD, fullwidth letters or another case. On PostgreSQL older than 13, or a database not in UTF8, only records in the canonical form are found.</para></summary>
     [Parameter]
     [SupportsWildcards]
     public string? User { get; set; }

@@ -473,6 +473,74 @@ public sealed class PostgresActivityTests(PostgresFixture postgres)
         Assert.Equal("before", Assert.Single(reader.Read(new ActivityQuery())).CorrelationId);
     }
 
+    /// <summary>
+    /// Records written before user names were canonical, or by another writer, name a user in any spelling (case, NFC or
+    /// NFD, fullwidth letters): -User finds them as the engine compares names (UserNames.Comparer), in the database as in
+    /// a log folder, exactly (with -First, which the database answers with LIMIT) and with a wildcard. Generated
+    /// spellings of a few names, every one written to both stores; each sample queries with one spelling.
+    /// </summary>
+    [Fact]
+    public void A_user_filter_finds_the_records_of_every_spelling_of_the_user_in_both_stores()
+    {
+        string[] names = ["jos\u00e9@contoso.com", "john@contoso.com", "\u00e5sa@contoso.com"];
+        var records = new List<ActivityRecord>();
+        for (int n = 0; n < names.Length; n++)
+        {
+            for (int how = 0; how < 16; how++)
+            {
+                DateTimeOffset at = Day.AddMinutes(n * 16 + how);
+                records.Add(new ActivityRecord
+                {
+                    Time = at, CorrelationId = Guid.CreateVersion7(at).ToString("N"), App = "Mail", Action = "Allow", HttpStatus = 200,
+                    User = CasbModule.Tests.Activity.ActivitySummarizerTests.Spell(names[n], how),
+                });
+            }
+        }
+
+        string uri = postgres.CreateStoreUri("activity_spellings");
+        using (var sink = new PostgresActivitySink(uri))
+        {
+            sink.WriteBatch(records.ToList());
+        }
+
+        string folder = Directory.CreateTempSubdirectory("casb-activity-").FullName;
+        using (var sink = new FileActivitySink(folder, null))
+        {
+            sink.WriteBatch(records.ToList());
+        }
+
+        var reader = new PostgresActivityReader(uri);
+        var files = new FileActivityReader(folder);
+        try
+        {
+            Gen.Select(Gen.Int[0, names.Length - 1], Gen.Int[0, 15], Gen.Int[0, 3], Gen.Int[0, 20]).Sample((n, how, form, first) =>
+            {
+                // The pattern as Get-CasbActivity reads -User: in canonical form.
+                string user = CasbCore.SignIn.UserNames.Canonical(CasbModule.Tests.Activity.ActivitySummarizerTests.Spell(names[n], how));
+                string at = user[user.IndexOf('@')..];
+                string pattern = form switch { 0 => user, 1 => user[..2] + "*" + at, 2 => "*" + at, _ => user[..^at.Length] + "*" };
+                var query = new ActivityQuery { User = new ActivityPattern(pattern), First = first };
+                // What the pattern means, said without wildcards: the canonical user, ignoring case, whole or by its ends.
+                Func<string, bool> means = form switch
+                {
+                    0 => u => CasbCore.SignIn.UserNames.Comparer.Equals(u, user),
+                    1 => u => u.StartsWith(user[..2], StringComparison.OrdinalIgnoreCase) && u.EndsWith(at, StringComparison.OrdinalIgnoreCase),
+                    2 => u => u.EndsWith(at, StringComparison.OrdinalIgnoreCase),
+                    _ => u => u.StartsWith(user[..^at.Length], StringComparison.OrdinalIgnoreCase),
+                };
+                string[] expected = records
+                    .Where(r => means(CasbCore.SignIn.UserNames.Canonical(r.User!)))
+                    .OrderByDescending(r => r.Time).Take(first > 0 ? first : int.MaxValue).Select(r => r.CorrelationId).ToArray();
+                Assert.Equal(expected, files.Read(query).Select(r => r.CorrelationId).ToArray());
+                Assert.Equal(expected, reader.Read(query).Select(r => r.CorrelationId).ToArray());
+            }, iter: 300);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     // Gateways, a Get-CasbActivity and a Summary writer that meet a fresh database at one moment each create the table,
     // and replicas each create a new day's partition at midnight: PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe
     // against itself (two creators both see no table, and the second fails on pg_type's unique index, 23505, or with

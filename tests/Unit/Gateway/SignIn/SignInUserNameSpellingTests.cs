@@ -41,7 +41,7 @@ public sealed class SignInUserNameSpellingTests : IClassFixture<SignInFixture>
 
     /// <summary>
     /// The user claim in one spelling, the access policy's user in another: the gateway shows the policy's block page, the
-    /// request's activity record names the user in NFC (source SignIn), and Test-CasbAccess -Claims with the token's
+    /// request's activity record and the sign-in record name the user in NFC (source SignIn), and Test-CasbAccess -Claims with the token's
     /// spelling gives the same block, policy and message.
     /// </summary>
     [Theory]
@@ -59,6 +59,10 @@ public sealed class SignInUserNameSpellingTests : IClassFixture<SignInFixture>
         ActivityRecord record = await SignInEndToEndTests.RecordAsync(harness, r => r.Kind is null && r.Path == "/mail" && r.UserSource == UserSources.SignIn);
         Assert.Equal(("Block", BlockPolicy, UserSources.SignIn), (record.Action, record.BlockingPolicy, record.UserSource));
         Assert.True(expectedUser == record.User, $"{label}: the activity names {Escaped(record.User)}, not {Escaped(expectedUser)}");
+        // The sign-in event itself (SignInClaims.UserOf) names the user in canonical form too, so -User finds it with the request.
+        ActivityRecord signIn = await SignInEndToEndTests.RecordAsync(harness, r => r.Kind == ActivityKinds.SignIn);
+        Assert.Equal(ActivityKinds.Success, signIn.Outcome);
+        Assert.True(expectedUser == signIn.User, $"{label}: the sign-in record names {Escaped(signIn.User)}, not {Escaped(expectedUser)}");
 
         using var powerShell = new PowerShellHost();
         CasbAccessDecision whatIf = WhatIf(powerShell, harness.Gateway.StorePath, "", new Hashtable { ["preferred_username"] = signedIn, ["groups"] = new[] { "Vendors" } });

@@ -187,7 +187,7 @@ public sealed class UpgradeTunnelTests
 
         Assert.True(!after.Contains("admin secret"), head + "\n---\n" + after);
         Assert.True(StatusOf(head) == 502, head + "\n---\n" + after);
-        ActivityRecord record = (await harness.WaitForActivityAsync(2)).First(r => r.Path.StartsWith("/status", StringComparison.Ordinal));
+        ActivityRecord record = (await harness.WaitForActivityAsync(2)).First(r => r.Path?.StartsWith("/status", StringComparison.Ordinal) == true);
         Assert.Equal((502, "Upstream"), (record.HttpStatus, record.ErrorSource));
     }
 

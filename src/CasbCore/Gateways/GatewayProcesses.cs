@@ -373,10 +373,12 @@ public static partial class GatewayProcesses
     /// Waits for the starts of <paramref name="names"/> in progress (in this or another process) to finish, and keeps new
     /// ones from starting until the result is disposed: a stop then finds the record of a gateway that was starting, rather
     /// than nothing, with the gateway coming up behind it. A start still in progress after <paramref name="timeout"/> is a
-    /// GatewayStartInProgress error.
+    /// GatewayStartInProgress error given to <paramref name="stillStarting"/>, for that name only: the other names are held.
     /// </summary>
-    public static IDisposable HoldStarts(string storePath, IEnumerable<string> names, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public static IDisposable HoldStarts(
+        string storePath, IEnumerable<string> names, TimeSpan timeout, Action<CasbException> stillStarting, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(stillStarting);
         var held = new List<FileStream>();
         try
         {
@@ -389,7 +391,14 @@ public static partial class GatewayProcesses
                 }
 
                 TimeSpan left = deadline - DateTime.UtcNow;
-                held.Add(LockName(storePath, name, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken, stopping: true));
+                try
+                {
+                    held.Add(LockName(storePath, name, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken, stopping: true));
+                }
+                catch (CasbException ex) when (ex.ErrorId == "GatewayStartInProgress")
+                {
+                    stillStarting(ex); // one slow start keeps its own name from being stopped, not every other gateway
+                }
             }
         }
         catch

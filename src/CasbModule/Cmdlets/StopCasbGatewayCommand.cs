@@ -7,7 +7,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Stops gateways started with Start-CasbGateway.</para>
-/// <para type="description">Asks each gateway to shut down gracefully (SIGTERM on Linux and macOS): it stops accepting connections and lets in-flight requests finish. A gateway still running after -Timeout seconds is killed. The gateway's record is removed from the store. A gateway still starting (Start-CasbGateway waiting for it in another session) is waited for, up to -Timeout seconds, and then stopped; a start that does not finish by then is a GatewayStartInProgress error.</para>
+/// <para type="description">Asks each gateway to shut down gracefully (SIGTERM on Linux and macOS): it stops accepting connections and lets in-flight requests finish. A gateway still running after -Timeout seconds is killed. The gateway's record is removed from the store. A gateway still starting (Start-CasbGateway waiting for it in another session) is waited for, up to -Timeout seconds, and then stopped; a start that does not finish by then is a GatewayStartInProgress error for that gateway, and the other gateways selected are stopped.</para>
 /// </summary>
 /// <example>
 /// <code>Stop-CasbGateway -Name default</code>
@@ -60,11 +60,13 @@ public sealed class StopCasbGatewayCommand : CasbStoreCmdlet
             default:
                 // A gateway still starting has no record yet: its start is waited for (and no new one begins) before the
                 // records are read, so the stop finds it rather than saying nothing runs with the gateway coming up behind.
+                // A start that does not finish in time is its name's error only: the other gateways selected are stopped.
                 IDisposable starts;
+                var stillStarting = new List<CasbCore.CasbException>();
                 try
                 {
                     IReadOnlyList<string> starting = NameSelection.Select(GatewayProcesses.StartLockNames(Store.Location), n => n, Name, _ => { });
-                    starts = GatewayProcesses.HoldStarts(Store.Location, starting, TimeSpan.FromSeconds(Timeout), _cancellation.Token);
+                    starts = GatewayProcesses.HoldStarts(Store.Location, starting, TimeSpan.FromSeconds(Timeout), stillStarting.Add, _cancellation.Token);
                 }
                 catch (CasbCore.CasbException ex)
                 {
@@ -76,10 +78,13 @@ public sealed class StopCasbGatewayCommand : CasbStoreCmdlet
                     return;
                 }
 
+                // Lock names are upper-cased, as names compare (OrdinalIgnoreCase).
+                var busy = new HashSet<string>(stillStarting.Select(ex => ex.Target?.ToString() ?? ""), StringComparer.OrdinalIgnoreCase);
+                stillStarting.ForEach(WriteCasbError);
                 using (starts)
                 {
-                    IReadOnlyList<GatewayRecord> records = GatewayProcesses.ReadRecords(Store.Location);
-                    foreach (GatewayRecord record in NameSelection.Select(records, r => r.Name, Name, WriteNotFound))
+                    IReadOnlyList<GatewayRecord> records = GatewayProcesses.ReadRecords(Store.Location).Where(r => !busy.Contains(r.Name)).ToList();
+                    foreach (GatewayRecord record in NameSelection.Select(records, r => r.Name, Name, name => { if (!busy.Contains(name)) WriteNotFound(name); }))
                     {
                         Stop(record);
                     }

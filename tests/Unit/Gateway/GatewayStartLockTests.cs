@@ -37,13 +37,18 @@ public sealed class GatewayStartLockTests : IDisposable
         Assert.True(SpinWait.SpinUntil(() => File.Exists(lockFile), TimeSpan.FromSeconds(10)));
         Thread.Sleep(500);
 
-        Assert.Equal("GatewayStartInProgress", Assert.Throws<CasbException>(() => GatewayProcesses.HoldStarts(_store, ["lab"], TimeSpan.FromMilliseconds(300)).Dispose()).ErrorId);
+        var stillStarting = new List<CasbException>();
+        GatewayProcesses.HoldStarts(_store, ["lab"], TimeSpan.FromMilliseconds(300), stillStarting.Add).Dispose();
+        Assert.Equal(["GatewayStartInProgress"], stillStarting.Select(e => e.ErrorId));
 
         holder.Kill(entireProcessTree: true); // SIGKILL: the holder never unlocks
         holder.WaitForExit();
-        using (GatewayProcesses.HoldStarts(_store, ["Lab"], TimeSpan.FromSeconds(1)))
+        stillStarting.Clear();
+        using (GatewayProcesses.HoldStarts(_store, ["Lab"], TimeSpan.FromSeconds(1), stillStarting.Add))
         {
         }
+
+        Assert.Empty(stillStarting);
 
         Assert.Equal(["LAB"], GatewayProcesses.StartLockNames(_store));
     }

@@ -104,4 +104,37 @@ public sealed class StopDuringStartTests : IDisposable
         Assert.StartsWith("GatewayStartInProgress", Assert.Single(errors).FullyQualifiedErrorId);
         Assert.Equal(System.Management.Automation.ErrorCategory.ResourceBusy, errors[0].CategoryInfo.Category);
     }
+
+    /// <summary>
+    /// A stop of several gateways (a wildcard, a list) while one of them is still starting past -Timeout: the one start that
+    /// cannot be waited for is its name's GatewayStartInProgress error, and every other gateway selected is stopped. Before,
+    /// that one error stopped the cmdlet and no gateway at all was stopped: "Stop-CasbGateway *" in an incident left every
+    /// running gateway serving because another was coming up.
+    /// </summary>
+    [Theory]
+    [InlineData("*")]
+    [InlineData("prod,lab")]
+    [InlineData("lab,p*")]
+    public void A_stop_of_several_stops_the_others_when_one_start_cannot_be_waited_for(string stopNames)
+    {
+        GatewayRecord prod = GatewayProcesses.Start(new GatewayStartOptions
+        {
+            StorePath = _store, GatewayDirectory = AppContext.BaseDirectory, Name = "prod", Port = RequestPathTests.FreePort(),
+            StartupTimeout = TimeSpan.FromSeconds(60),
+        });
+        _started.Add(prod);
+        // The start lock held as a start of lab holds it while its gateway comes up.
+        using var held = new FileStream(Path.Combine(GatewayProcesses.GatewaysDirectory(_store), ".LAB.start.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        using var host = new PowerShellHost();
+
+        var (_, errors) = host.Run(
+            "Stop-CasbGateway -Name $names -StorePath $store -Timeout 1",
+            new Dictionary<string, object?> { ["names"] = stopNames.Split(','), ["store"] = _store });
+
+        using Process? left = GatewayProcesses.FindProcess(prod);
+        Assert.True(left is null, "prod still runs: " + string.Join("; ", errors.Select(e => e.FullyQualifiedErrorId)));
+        Assert.Empty(GatewayProcesses.ReadRecords(_store));
+        Assert.Equal(["GatewayStartInProgress,CasbModule.Cmdlets.StopCasbGatewayCommand"], errors.Select(e => e.FullyQualifiedErrorId));
+        Assert.Equal(System.Management.Automation.ErrorCategory.ResourceBusy, errors[0].CategoryInfo.Category);
+    }
 }

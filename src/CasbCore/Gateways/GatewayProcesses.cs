@@ -269,11 +269,27 @@ public static partial class GatewayProcesses
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        DateTime processStartTime;
+        try
+        {
+            processStartTime = process.StartTime;
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            // Exited before its start time could be read (a bad argument, a missing runtime): the start failed, as below.
+            process.WaitForExit();
+            int exitCode = process.ExitCode;
+            process.Dispose();
+            throw new CasbException(
+                "GatewayStartFailed", CasbErrorKind.InvalidOperation,
+                $"The gateway '{options.Name}' did not start (exit code {exitCode}): {StartupMessage(logFile, output)}", options.Name, ex);
+        }
+
         var record = new GatewayRecord
         {
             Name = options.Name,
             ProcessId = process.Id,
-            ProcessStartTime = ToUtc(process.StartTime),
+            ProcessStartTime = ToUtc(processStartTime),
             Url = url,
             HealthUrl = healthUrl,
             StorePath = storePath,
@@ -282,8 +298,21 @@ public static partial class GatewayProcesses
         };
 
         // Recorded before the wait for /healthz: a start whose PowerShell is killed meanwhile (the gateway has its own session
-        // and lives on) leaves a gateway Get-CasbGateway lists and Stop-CasbGateway stops, never one running unrecorded.
-        if (WriteNewRecord(storePath, record) is { } other)
+        // and lives on) leaves a gateway Get-CasbGateway lists and Stop-CasbGateway stops, never one running unrecorded. A
+        // record that cannot be written (a full disk) leaves no gateway running either.
+        GatewayRecord? other;
+        try
+        {
+            other = WriteNewRecord(storePath, record);
+        }
+        catch
+        {
+            KillTree(process);
+            process.Dispose();
+            throw;
+        }
+
+        if (other is not null)
         {
             KillTree(process);
             process.Dispose();

@@ -90,6 +90,42 @@ public sealed class StopDuringStartTests : IDisposable
     }
 
     [Fact]
+    public async Task A_start_whose_record_cannot_be_written_leaves_no_gateway_running()
+    {
+        // A folder where the record goes (or a full disk): the record write throws after the gateway's process started.
+        // The process was left serving with no record, which no cmdlet lists or stops.
+        Directory.CreateDirectory(GatewayProcesses.RecordPath(_store, "lab"));
+        Assert.ThrowsAny<Exception>(() => GatewayProcesses.Start(new GatewayStartOptions
+        {
+            StorePath = _store, GatewayDirectory = AppContext.BaseDirectory, Name = "lab", Port = RequestPathTests.FreePort(),
+            StartupTimeout = TimeSpan.FromSeconds(60),
+        }));
+
+        Assert.True(await Poll.Eventually(() => Task.FromResult(!ProcessesOf(_store).Any())), "a gateway of the store is still running");
+    }
+
+    // The processes whose command line names the store (the gateway is started with --store <path>).
+    private static IEnumerable<int> ProcessesOf(string store) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
+            .Where(pid => pid > 0 && pid != Environment.ProcessId)
+            .Where(pid =>
+            {
+                try
+                {
+                    return File.ReadAllText($"/proc/{pid}/cmdline").Contains(store, StringComparison.Ordinal);
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    return false;
+                }
+            });
+
+    [Fact]
     public async Task A_stop_that_cannot_wait_for_the_start_fails_with_its_own_error_id()
     {
         // The start lock held as a start of lab holds it while its gateway comes up.

@@ -337,7 +337,8 @@ public sealed class CertificateValidator
     /// leaves the status unknown. Delta CRLs (RFC 5280 5.2.4, 6.3.3): a complete CRL is read together with the newest
     /// delta that completes it (same scope, BaseCRLNumber at most its CRL number, a higher CRL number of its own),
     /// stored or fetched from its Freshest CRL URLs (or the certificate's): the delta's entry for the serial decides when
-    /// it has one (removeFromCRL: not revoked, a certificateHold lifted), else the complete CRL's. A complete CRL that
+    /// it has one (removeFromCRL lifts a certificateHold of the complete CRL, and only in a current delta with an accepted
+    /// signature algorithm; nothing else), else the complete CRL's. A complete CRL that
     /// announces a delta (or whose certificate does) without a current delta proves nothing by its silence.
     /// </summary>
     private RevocationStatus CheckRevocation(X509Certificate2 certificate, X509Certificate2 issuer, DateTimeOffset at)
@@ -518,20 +519,20 @@ public sealed class CertificateValidator
         RevokedCertificate? listed = null;
         CertificateRevocationList? listedBy = null;
         string? listedSource = null;
-        if (delta?.FindRevoked(context.Certificate) is { } inDelta)
+        bool usable = delta is not null && delta.IsCurrentAt(context.At, context.MaxAge) && delta.SignatureProblem(_allowWeak) is null;
+        RevokedCertificate? inDelta = delta?.FindRevoked(context.Certificate);
+        if (inDelta is { Reason: not X509RevocationReason.RemoveFromCrl })
         {
-            if (inDelta.Reason != X509RevocationReason.RemoveFromCrl)
-            {
-                (listed, listedBy, listedSource) = (inDelta, delta, deltaSource);
-            }
+            (listed, listedBy, listedSource) = (inDelta, delta, deltaSource);
         }
-        else if (complete.FindRevoked(context.Certificate) is { } inComplete)
+        else if (complete.FindRevoked(context.Certificate) is { } inComplete
+                 && !(inDelta is not null && usable && inComplete.Reason == X509RevocationReason.CertificateHold))
         {
+            // removeFromCRL ends a hold (RFC 5280 5.3.1), and only in a delta that can vouch; any other revocation is permanent.
             (listed, listedBy, listedSource) = (inComplete, complete, source);
         }
 
         string? deltaProblem = null;
-        bool usable = delta is not null && delta.IsCurrentAt(context.At, context.MaxAge) && delta.SignatureProblem(_allowWeak) is null;
         if (needsDelta && !usable)
         {
             string where = announced.Count == 0 ? "no Freshest CRL URL is given" : $"Freshest CRL at {string.Join(", ", announced.Select(u => u.AbsoluteUri))}";

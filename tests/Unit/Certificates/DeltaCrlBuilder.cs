@@ -27,8 +27,9 @@ internal static class DeltaCrlBuilder
     /// <summary>A delta CRL: <paramref name="number"/> from the base's sequence, completing bases numbered at least <paramref name="baseNumber"/>.</summary>
     public static byte[] Delta(
         X509Certificate2 issuerWithKey, int number, int baseNumber, IEnumerable<CrlEntry> entries,
-        DateTimeOffset? thisUpdate = null, DateTimeOffset? nextUpdate = null, bool criticalIndicator = true, bool withoutNextUpdate = false) =>
-        Build(issuerWithKey, number, entries, baseNumber, null, thisUpdate, nextUpdate, criticalIndicator, withoutNextUpdate);
+        DateTimeOffset? thisUpdate = null, DateTimeOffset? nextUpdate = null, bool criticalIndicator = true, bool withoutNextUpdate = false,
+        HashAlgorithmName? hash = null) =>
+        Build(issuerWithKey, number, entries, baseNumber, null, thisUpdate, nextUpdate, criticalIndicator, withoutNextUpdate, hash);
 
     public static byte[] Build(
         X509Certificate2 issuerWithKey,
@@ -39,13 +40,15 @@ internal static class DeltaCrlBuilder
         DateTimeOffset? thisUpdate = null,
         DateTimeOffset? nextUpdate = null,
         bool criticalIndicator = true,
-        bool withoutNextUpdate = false)
+        bool withoutNextUpdate = false,
+        HashAlgorithmName? hash = null)
     {
         DateTimeOffset now = DateTimeOffset.UtcNow;
+        HashAlgorithmName h = hash ?? HashAlgorithmName.SHA256;
         DateTimeOffset issued = thisUpdate ?? now.AddMinutes(-1);
         using RSA key = issuerWithKey.GetRSAPrivateKey() ?? throw new ArgumentException("The issuer needs its RSA private key.", nameof(issuerWithKey));
-        X509SignatureGenerator generator = X509SignatureGenerator.CreateForRSA(key, RSASignaturePadding.Pkcs1);
-        byte[] algorithm = generator.GetSignatureAlgorithmIdentifier(HashAlgorithmName.SHA256);
+        X509SignatureGenerator generator = TestPki.Generator(key, h);
+        byte[] algorithm = generator.GetSignatureAlgorithmIdentifier(h);
 
         var tbs = new AsnWriter(AsnEncodingRules.DER);
         using (tbs.PushSequence())
@@ -110,7 +113,7 @@ internal static class DeltaCrlBuilder
         }
 
         byte[] toBeSigned = tbs.Encode();
-        byte[] signature = generator.SignData(toBeSigned, HashAlgorithmName.SHA256);
+        byte[] signature = generator.SignData(toBeSigned, h);
         var crl = new AsnWriter(AsnEncodingRules.DER);
         using (crl.PushSequence())
         {

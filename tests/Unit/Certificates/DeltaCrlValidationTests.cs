@@ -122,8 +122,8 @@ public sealed class DeltaCrlValidationTests : IClassFixture<DeltaCrlValidationTe
     }
 
     /// <summary>
-    /// RFC 5280 as a model: with a delta, a serial's status is the delta's entry when it lists it (removeFromCRL: not
-    /// revoked), else the base's; without one, only what the base lists is known (revoked), the rest is unknown.
+    /// RFC 5280 as a model: with a delta, a serial's status is the delta's entry when it lists it (removeFromCRL: a hold
+    /// in the base lifted, any other revocation of the base stands), else the base's; without one, only what the base lists is known (revoked), the rest is unknown.
     /// </summary>
     [Fact]
     public void For_every_serial_the_validator_agrees_with_the_RFC_5280_model_of_base_and_delta()
@@ -151,8 +151,10 @@ public sealed class DeltaCrlValidationTests : IClassFixture<DeltaCrlValidationTe
             {
                 X509RevocationReason? b = inBase[c.Base[i]];
                 X509RevocationReason? d = c.WithDelta ? inDelta[c.Delta[i]] : null;
+                // removeFromCRL ends a hold (RFC 5280 5.3.1); any other revocation of the base stands.
                 (CertificateFailureReason? Reason, X509RevocationReason? Because) expected = d is { } fromDelta
-                    ? (fromDelta == X509RevocationReason.RemoveFromCrl ? (null, null) : (CertificateFailureReason.Revoked, fromDelta))
+                    ? (fromDelta != X509RevocationReason.RemoveFromCrl ? (CertificateFailureReason.Revoked, fromDelta)
+                        : b is { } held && held != X509RevocationReason.CertificateHold ? (CertificateFailureReason.Revoked, held) : (null, null))
                     : b is { } fromBase
                         ? (CertificateFailureReason.Revoked, fromBase)
                         : (c.WithDelta ? null : CertificateFailureReason.RevocationUnknown, null);

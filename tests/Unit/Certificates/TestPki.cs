@@ -400,7 +400,7 @@ internal static class TestPki
         (AsymmetricAlgorithm?)certificate.GetRSAPrivateKey() ?? (AsymmetricAlgorithm?)certificate.GetECDsaPrivateKey()
         ?? throw new InvalidOperationException($"'{certificate.Subject}' has no RSA or ECDSA private key to sign with.");
 
-    private static X509SignatureGenerator Generator(AsymmetricAlgorithm key, HashAlgorithmName hash) => key switch
+    internal static X509SignatureGenerator Generator(AsymmetricAlgorithm key, HashAlgorithmName hash) => key switch
     {
         RSA rsa when hash == HashAlgorithmName.MD5 => new LegacyRsaGenerator(rsa, "1.2.840.113549.1.1.4", hash),
         RSA rsa when hash == HashAlgorithmName.SHA1 => new LegacyRsaGenerator(rsa, "1.2.840.113549.1.1.5", hash),

@@ -212,6 +212,16 @@ public static class CertificateExtensions
         return certificate.Extensions[FreshestCrlOid] is { } extension ? ReadDistributionPointUris(extension.RawData) : Array.Empty<Uri>();
     }
 
+    /// <summary>
+    /// True when the certificate has a Freshest CRL extension, whatever its locations: its issuer publishes delta CRLs, so
+    /// a complete CRL alone cannot prove it unrevoked (even when no location is one the gateway can fetch, such as ldap:///).
+    /// </summary>
+    public static bool AnnouncesDeltaCrl(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return certificate.Extensions[FreshestCrlOid] is not null;
+    }
+
     /// <summary>The http(s) URLs in the full names of a CRLDistributionPoints value (also the Freshest CRL extension's syntax).</summary>
     internal static IReadOnlyList<Uri> ReadDistributionPointUris(ReadOnlyMemory<byte> value)
     {

@@ -347,6 +347,7 @@ public sealed class CertificateValidator
         GatewaySettings settings = Configuration.Settings;
         var context = new DeltaContext(certificate, issuer, at, CertificateExtensions.GetFreshestCrlLocations(certificate))
         {
+            CertificateAnnouncesDelta = CertificateExtensions.AnnouncesDeltaCrl(certificate),
             MaxAge = CertificateRevocationList.CachePeriod(settings.CrlCacheMinutes),
             Timeout = TimeSpan.FromSeconds(Math.Clamp(settings.CrlFetchTimeoutSeconds, 1, 300)),
         };
@@ -486,7 +487,7 @@ public sealed class CertificateValidator
     private CompleteView Complete(CertificateRevocationList complete, string source, DeltaContext context)
     {
         var announced = complete.FreshestCrlLocations.Concat(context.CertificateFreshest).DistinctBy(u => u.AbsoluteUri).ToList();
-        bool needsDelta = complete.AnnouncesDelta || context.CertificateFreshest.Count > 0;
+        bool needsDelta = complete.AnnouncesDelta || context.CertificateAnnouncesDelta;
         CertificateRevocationList? delta = context.StoreDeltas.Where(d => Completes(d, complete)).MaxBy(d => d.CrlNumber);
         string deltaSource = delta is null ? "" : $"the store's delta CRL of '{context.Issuer.Subject}' (CRL number {delta.CrlNumber})";
         var fetchProblems = new List<string>();
@@ -821,6 +822,9 @@ public sealed class CertificateValidator
         public DateTimeOffset At { get; } = at;
 
         public IReadOnlyList<Uri> CertificateFreshest { get; } = certificateFreshest;
+
+        /// <summary>True when the certificate has a Freshest CRL extension, even one without a location that can be fetched.</summary>
+        public bool CertificateAnnouncesDelta { get; init; }
 
         public List<CertificateRevocationList> StoreDeltas { get; } = new();
 

@@ -91,7 +91,26 @@ public sealed class DeltaCrlGatewayTests : IClassFixture<LabPkiFixture>
         Assert.Equal(1, server.Requests);
     }
 
-    private Task<GatewayHarness> StartAsync(bool withDelta, string deltaUrl = DeltaUrl) =>
+    [Fact]
+    public async Task A_device_whose_certificate_announces_its_delta_CRL_only_at_ldap_is_blocked_as_RevocationUnknown_by_the_gateway_and_by_Test_CasbAccess()
+    {
+        // The stored complete CRL names no delta; the certificate does, where the gateway cannot fetch it (AD CS's LDAP).
+        using X509Certificate2 device = DeltaCrlBuilder.ClientWithFreshestCrl(_pki, null, CertificateFreshestCrlTests.LdapDelta, "CN=Ldap Delta Device");
+        await using GatewayHarness harness = await StartAsync(withDelta: false, deltaUrl: null);
+
+        (HttpStatusCode status, string html) = await GetAsync(harness, device, "text/html");
+        ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
+        CasbAccessDecision whatIf = TestAccess(harness, device);
+
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("Reason: RevocationUnknown", html);
+        Assert.Equal(("Block", "RevocationUnknown"), (record.Action, record.CertificateStatus));
+        Assert.Equal(AccessAction.Block, whatIf.Action);
+        Assert.Equal("RevocationUnknown", whatIf.CertificateStatus);
+        Assert.Contains("announces a delta CRL", Assert.Single(whatIf.Certificate!.Failures).Message);
+    }
+
+    private Task<GatewayHarness> StartAsync(bool withDelta, string? deltaUrl = DeltaUrl) =>
         GatewayHarness.StartAsync(c =>
         {
             DateTimeOffset now = DateTimeOffset.UtcNow;

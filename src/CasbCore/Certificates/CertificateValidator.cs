@@ -355,6 +355,10 @@ public sealed class CertificateValidator
         List<CertificateRevocationList> ofIssuer = _storeCrls.Where(s => IsStoreCrlOf(s, issuer)).Select(s => s.Crl).ToList();
         context.StoreDeltas.AddRange(ofIssuer.Where(c => c.IsDelta));
 
+        // Only the newest complete CRL of a scope that the store holds may vouch (a copied store may keep an older one beside
+        // it, and a distribution point may replay one); an older one still proves what it lists.
+        bool Superseded(CertificateRevocationList crl) => ofIssuer.Any(o => !o.IsDelta && o.Scope == crl.Scope && o.IsNewerThan(crl));
+
         // A revocation a delta lists (other than a hold, which a later delta may lift) is as permanent as a complete CRL's.
         foreach (CertificateRevocationList delta in context.StoreDeltas)
         {
@@ -377,7 +381,7 @@ public sealed class CertificateValidator
                 return Revoked(revoked, view.ListedBy!, view.ListedSource!, at, context.MaxAge);
             }
 
-            if (!stored.Covers(certificate))
+            if (!stored.Covers(certificate) || Superseded(stored))
             {
                 continue;
             }
@@ -452,6 +456,12 @@ public sealed class CertificateValidator
             if (!crl.Covers(certificate))
             {
                 problems.Add($"the CRL at {location} is scoped (issuing distribution point) to other certificates");
+                continue;
+            }
+
+            if (Superseded(crl))
+            {
+                problems.Add($"the CRL at {location} (CRL number {crl.CrlNumber?.ToString() ?? "none"}, thisUpdate {crl.ThisUpdate:u}) is older than the store's CRL of '{issuer.Subject}' of its scope");
                 continue;
             }
 

@@ -36,9 +36,10 @@ internal sealed partial class EndedSessionSet
 
     /// <summary>
     /// Whether the session is ended: its own id signed out, its provider session (<paramref name="sid"/>) ended by the
-    /// provider's back-channel logout, or its subject's sessions issued before it ended so.
+    /// provider's back-channel logout, or its subject's sessions ended so by a logout the gateway that signed it in had not
+    /// seen (<see cref="Seen"/>).
     /// </summary>
-    public bool Ends(string sessionId, string providerId, string? sid, string? subject, DateTimeOffset issued)
+    public bool Ends(string sessionId, string providerId, string? sid, string? subject, DateTimeOffset issued, string? seen)
     {
         Index ended = Volatile.Read(ref _ended);
         if (ended.Keys.Count == 0)
@@ -48,16 +49,18 @@ internal sealed partial class EndedSessionSet
 
         return ended.Keys.Contains(sessionId)
             || (!string.IsNullOrEmpty(sid) && ended.Keys.Contains(EndedSessions.ProviderSessionKey(providerId, sid)))
-            || (!string.IsNullOrEmpty(subject) && ended.Subjects.TryGetValue(providerId + " " + subject, out DateTimeOffset before) && issued < before);
+            || (!string.IsNullOrEmpty(subject) && ended.Subjects.TryGetValue(providerId + " " + subject, out long[]? times)
+                && EndsAny(times, issued, seen, SubjectMark));
     }
 
     /// <summary>
     /// Whether an admin revoked the sessions of the session's user (Revoke-CasbSession, <see cref="EndedSessions.UserKey"/>)
-    /// after it was issued. The user is read from the claims by the identity provider's UserClaim as enforcement reads it
+    /// in a revocation the gateway that signed it in had not seen (<see cref="Seen"/>). The user is read from the claims by
+    /// the identity provider's UserClaim as enforcement reads it
     /// (<see cref="SignInClaims.UserOf(IReadOnlyList{KeyValuePair{string, string}}, string)"/>), and looked up with
     /// <see cref="UserNames.Comparer"/>; nothing is read while no user is revoked.
     /// </summary>
-    public bool EndsUser(System.Security.Claims.ClaimsPrincipal principal, string userClaim, DateTimeOffset issued)
+    public bool EndsUser(System.Security.Claims.ClaimsPrincipal principal, string userClaim, DateTimeOffset issued, string? seen)
     {
         Index ended = Volatile.Read(ref _ended);
         if (ended.Users.Count == 0)
@@ -65,7 +68,57 @@ internal sealed partial class EndedSessionSet
             return false;
         }
 
-        return SignInSchemes.UserOf(principal, userClaim) is { } user && ended.Users.TryGetValue(user, out DateTimeOffset before) && issued < before;
+        return SignInSchemes.UserOf(principal, userClaim) is { } user && ended.Users.TryGetValue(user, out long[]? times) && EndsAny(times, issued, seen, UserMark);
+    }
+
+    /// <summary>
+    /// What a new session's ticket keeps (<see cref="SignInSchemes.EndedSeenItem"/>): the times of the revocations of its
+    /// user and of the back-channel logouts of its subject that this gateway has read when it signs the session in, the
+    /// list read again first. A revocation is "sessions signed in before it": the sessions it ends are those whose gateway
+    /// had not seen it, whatever that gateway's clock said and whatever the clock of the admin or the gateway that wrote it
+    /// said. A sign-in between a revocation's write and this read (a few milliseconds) is ended with the earlier ones.
+    /// </summary>
+    public string Seen(string providerId, string? subject, string? user)
+    {
+        Refresh();
+        Index ended = Volatile.Read(ref _ended);
+        IEnumerable<string> marks = [];
+        if (!string.IsNullOrEmpty(subject) && ended.Subjects.TryGetValue(providerId + " " + subject, out long[]? subjects))
+        {
+            marks = marks.Concat(subjects.Select(t => SubjectMark + t.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        if (user is not null && ended.Users.TryGetValue(user, out long[]? users))
+        {
+            marks = marks.Concat(users.Select(t => UserMark + t.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        return string.Join(' ', marks);
+    }
+
+    private const char SubjectMark = 's';
+    private const char UserMark = 'u';
+
+    /// <summary>
+    /// Whether one of the revocations at <paramref name="times"/> ends the session: one its gateway had not seen at sign-in;
+    /// for a ticket from before <see cref="Seen"/> (none kept), one later than its issue time by the gateway's clock.
+    /// </summary>
+    private static bool EndsAny(long[] times, DateTimeOffset issued, string? seen, char mark)
+    {
+        if (seen is null)
+        {
+            return issued.ToUnixTimeMilliseconds() < times[^1];
+        }
+
+        foreach (long time in times)
+        {
+            if (!seen.Split(' ').Contains(mark + time.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Reads the store's list again; false (logged once per reason) when it cannot be read.</summary>
@@ -165,40 +218,45 @@ internal sealed partial class EndedSessionSet
     }
 
     /// <summary>
-    /// The keys; for each subject ended by a back-channel logout, and each user revoked by an admin, the latest time
-    /// before which its sessions end.
+    /// The keys; for each subject ended by a back-channel logout, and each user revoked by an admin, the times (unix ms,
+    /// ascending) before which its sessions end.
     /// </summary>
-    private sealed record Index(FrozenSet<string> Keys, FrozenDictionary<string, DateTimeOffset> Subjects, FrozenDictionary<string, DateTimeOffset> Users)
+    private sealed record Index(FrozenSet<string> Keys, FrozenDictionary<string, long[]> Subjects, FrozenDictionary<string, long[]> Users)
     {
         public static readonly Index Empty = new(
-            FrozenSet<string>.Empty, FrozenDictionary<string, DateTimeOffset>.Empty, FrozenDictionary<string, DateTimeOffset>.Empty);
+            FrozenSet<string>.Empty, FrozenDictionary<string, long[]>.Empty, FrozenDictionary<string, long[]>.Empty);
 
         public static Index Of(IEnumerable<string> keys)
         {
             FrozenSet<string> set = keys.ToFrozenSet(StringComparer.Ordinal);
-            var subjects = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-            var users = new Dictionary<string, DateTimeOffset>(UserNames.Comparer);
+            var subjects = new Dictionary<string, SortedSet<long>>(StringComparer.Ordinal);
+            var users = new Dictionary<string, SortedSet<long>>(UserNames.Comparer);
             foreach (string key in set)
             {
                 if (EndedSessions.TryParseSubjectKey(key, out string subject, out DateTimeOffset before))
                 {
-                    Latest(subjects, subject, before);
+                    Add(subjects, subject, before);
                 }
                 else if (EndedSessions.TryParseUserKey(key, out string user, out before))
                 {
-                    Latest(users, user, before);
+                    Add(users, user, before);
                 }
             }
 
-            return new Index(set, subjects.ToFrozenDictionary(StringComparer.Ordinal), users.ToFrozenDictionary(UserNames.Comparer));
+            return new Index(
+                set,
+                subjects.ToFrozenDictionary(s => s.Key, s => s.Value.ToArray(), StringComparer.Ordinal),
+                users.ToFrozenDictionary(u => u.Key, u => u.Value.ToArray(), UserNames.Comparer));
         }
 
-        private static void Latest(Dictionary<string, DateTimeOffset> times, string name, DateTimeOffset before)
+        private static void Add(Dictionary<string, SortedSet<long>> times, string name, DateTimeOffset before)
         {
-            if (!times.TryGetValue(name, out DateTimeOffset known) || known < before)
+            if (!times.TryGetValue(name, out SortedSet<long>? known))
             {
-                times[name] = before;
+                times[name] = known = [];
             }
+
+            known.Add(before.ToUnixTimeMilliseconds());
         }
     }
 

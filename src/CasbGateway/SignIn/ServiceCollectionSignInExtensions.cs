@@ -78,8 +78,9 @@ internal static class ServiceCollectionSignInExtensions
     /// A session counts only under the identity provider it was issued by (a new authority or client id ends it), only
     /// within the provider's SessionLifetime as it is now: a lifetime shortened after the sign-in ends the sessions
     /// already older than it (the ticket's own expiry is the lifetime at sign-in), and only until it is signed out on any
-    /// gateway of the store, ended by the provider's back-channel logout (its sid, or its subject after it was issued), or
-    /// revoked by an admin for its user after it was issued (Revoke-CasbSession).
+    /// gateway of the store, ended by the provider's back-channel logout (its sid, or its subject in a logout the gateway
+    /// that signed it in had not read), or revoked by an admin for its user in a revocation that gateway had not read
+    /// (Revoke-CasbSession; <see cref="SignInSchemes.EndedSeenItem"/>: no clock is compared with another's).
     /// A session without an id (issued before sign-out was recorded in the store) cannot be
     /// signed out there, so it counts no more: its user signs in again once.
     /// </summary>
@@ -93,8 +94,8 @@ internal static class ServiceCollectionSignInExtensions
             || context.Properties.IssuedUtc is not { } issued || issued + signIn.SessionLifetime <= now
             || SignInSchemes.SessionIdOf(context.Properties) is not { } sessionId
             || services.GetRequiredService<EndedSessionSet>() is var ended && (ended.Ends(sessionId, signIn.Provider.Id,
-                context.Principal!.FindFirst(SignInClaims.SessionIdClaim)?.Value, context.Principal.FindFirst(SignInClaims.SubjectClaim)?.Value, issued)
-                || ended.EndsUser(context.Principal, signIn.Provider.UserClaim, issued)))
+                context.Principal!.FindFirst(SignInClaims.SessionIdClaim)?.Value, context.Principal.FindFirst(SignInClaims.SubjectClaim)?.Value, issued, SignInSchemes.EndedSeenOf(context.Properties))
+                || ended.EndsUser(context.Principal, signIn.Provider.UserClaim, issued, SignInSchemes.EndedSeenOf(context.Properties))))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(SignInSchemes.Session);

@@ -67,6 +67,9 @@ internal sealed partial class SignInEvents : OpenIdConnectEvents
         properties.IssuedUtc = now;
         properties.ExpiresUtc = now + _signIn.SessionLifetime;
         properties.Items[SignInSchemes.SessionIdItem] = SignInSchemes.NewSessionId();
+        // The revocations of this user already read: the ones this session comes after, by no clock's say.
+        properties.Items[SignInSchemes.EndedSeenItem] = context.HttpContext.RequestServices.GetRequiredService<EndedSessionSet>()
+            .Seen(provider.Id, context.Principal.FindFirst(SignInClaims.SubjectClaim)?.Value, user);
         // The return address came from the gateway's own protected state; checked again all the same.
         if (properties.RedirectUri is not { } back || !ReturnUrls.IsLocalPath(back))
         {

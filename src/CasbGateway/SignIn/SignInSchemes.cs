@@ -25,6 +25,12 @@ internal static class SignInSchemes
     /// <summary>The session's own id in its ticket's properties (random, made at sign-in): what a sign-out records as ended.</summary>
     public const string SessionIdItem = ".casb.session";
 
+    /// <summary>
+    /// The revocations (Revoke-CasbSession) and back-channel logouts of the session's user the gateway had read when it
+    /// signed the session in (<see cref="EndedSessionSet.Seen"/>): the ones it is not ended by, whatever the clocks say.
+    /// </summary>
+    public const string EndedSeenItem = ".casb.ended-seen";
+
     /// <summary>A new session id: 128 random bits, base64url.</summary>
     public static string NewSessionId() => Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
@@ -39,6 +45,9 @@ internal static class SignInSchemes
     /// <summary>A principal's claims as the engine reads them (type and value, in order).</summary>
     public static KeyValuePair<string, string>[] ClaimsOf(System.Security.Claims.ClaimsPrincipal principal) =>
         principal.Claims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value)).ToArray();
+
+    public static string? EndedSeenOf(Microsoft.AspNetCore.Authentication.AuthenticationProperties properties) =>
+        properties.Items.TryGetValue(EndedSeenItem, out string? seen) ? seen ?? "" : null;
 
     public static string? SessionIdOf(Microsoft.AspNetCore.Authentication.AuthenticationProperties properties) =>
         properties.Items.TryGetValue(SessionIdItem, out string? id) && !string.IsNullOrEmpty(id) ? id : null;

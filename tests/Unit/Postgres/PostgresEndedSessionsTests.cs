@@ -155,15 +155,15 @@ public sealed class PostgresEndedSessionsTests(PostgresFixture postgres)
         string key = EndedSessions.UserKey("Alice@Contoso.com", revoked.RevokedBefore);
         Assert.Equal(revoked.RevokedBefore.AddMinutes(IdentityProviderRules.MaxSessionLifetimeMinutes), Assert.Single(EndedSessions.Read(replicaStore)).Value);
         Assert.Equal(key, Assert.Single(EndedSessions.Read(replicaStore)).Key);
-        for (int i = 0; i < 100 && !replica.EndsUser(Session("alice@contoso.com"), "preferred_username", now.AddMinutes(-1)); i++)
+        for (int i = 0; i < 100 && !replica.EndsUser(Session("alice@contoso.com"), "preferred_username", now.AddMinutes(-1), null); i++)
         {
             await Task.Delay(100);
         }
 
-        Assert.True(replica.EndsUser(Session("alice@contoso.com"), "preferred_username", now.AddMinutes(-1)));
+        Assert.True(replica.EndsUser(Session("alice@contoso.com"), "preferred_username", now.AddMinutes(-1), null));
         // A session she signs in with afterwards, and another user's, go on.
-        Assert.False(replica.EndsUser(Session("alice@contoso.com"), "preferred_username", revoked.RevokedBefore));
-        Assert.False(replica.EndsUser(Session("bob@contoso.com"), "preferred_username", now.AddMinutes(-1)));
+        Assert.False(replica.EndsUser(Session("alice@contoso.com"), "preferred_username", revoked.RevokedBefore, null));
+        Assert.False(replica.EndsUser(Session("bob@contoso.com"), "preferred_username", now.AddMinutes(-1), null));
         Assert.Null(replica.Problem);
         await monitor.StopAsync(CancellationToken.None);
     }

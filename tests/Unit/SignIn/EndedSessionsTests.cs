@@ -90,13 +90,13 @@ public sealed class EndedSessionsTests : IDisposable
         EndedSessions.Record(store, EndedSessions.SubjectKey("idp1", "bob", Now), Now.AddHours(1), Now);
         Assert.True(set.Refresh());
 
-        Assert.True(set.Ends("s1", "idp1", "sid-a", "alice", Now.AddHours(-1)));
-        Assert.False(set.Ends("s1", "idp2", "sid-a", "alice", Now.AddHours(-1)));
-        Assert.False(set.Ends("s1", "idp1", "sid-b", "alice", Now.AddHours(-1)));
-        Assert.True(set.Ends("s2", "idp1", null, "bob", Now.AddSeconds(-1)));
-        Assert.False(set.Ends("s2", "idp1", null, "bob", Now));
-        Assert.False(set.Ends("s2", "idp2", null, "bob", Now.AddSeconds(-1)));
-        Assert.False(set.Ends("s2", "idp1", null, null, Now.AddSeconds(-1)));
+        Assert.True(set.Ends("s1", "idp1", "sid-a", "alice", Now.AddHours(-1), null));
+        Assert.False(set.Ends("s1", "idp2", "sid-a", "alice", Now.AddHours(-1), null));
+        Assert.False(set.Ends("s1", "idp1", "sid-b", "alice", Now.AddHours(-1), null));
+        Assert.True(set.Ends("s2", "idp1", null, "bob", Now.AddSeconds(-1), null));
+        Assert.False(set.Ends("s2", "idp1", null, "bob", Now, null));
+        Assert.False(set.Ends("s2", "idp2", null, "bob", Now.AddSeconds(-1), null));
+        Assert.False(set.Ends("s2", "idp1", null, null, Now.AddSeconds(-1), null));
     }
 
     [Fact]
@@ -205,7 +205,7 @@ public sealed class EndedSessionsTests : IDisposable
         Assert.Contains(marker, EndedSessions.Read(store).Keys);
         var set = new CasbGateway.SignIn.EndedSessionSet(store, Microsoft.Extensions.Logging.Abstractions.NullLogger<CasbGateway.SignIn.EndedSessionSet>.Instance);
         Assert.True(set.Refresh());
-        Assert.False(set.Ends("jti-free-session", "idp1", "other-sid", "alice", Now));
+        Assert.False(set.Ends("jti-free-session", "idp1", "other-sid", "alice", Now, null));
         Assert.False(EndedSessions.TryParseSubjectKey(marker, out _, out _));
         Assert.False(EndedSessions.TryParseUserKey(marker, out _, out _));
 
@@ -253,13 +253,13 @@ public sealed class EndedSessionsTests : IDisposable
             new(new System.Security.Claims.ClaimsIdentity([new System.Security.Claims.Claim("sub", "s-1"), new System.Security.Claims.Claim(claim, user)], "test"));
 
         // The latest revocation of the user counts; the name compares ignoring case, after trimming, as policies compare it.
-        Assert.True(set.EndsUser(Session("preferred_username", " ALICE@contoso.com"), "preferred_username", Now.AddMinutes(-1)));
-        Assert.False(set.EndsUser(Session("preferred_username", "alice@contoso.com"), "preferred_username", Now));
-        Assert.False(set.EndsUser(Session("preferred_username", "bob@contoso.com"), "preferred_username", Now.AddMinutes(-1)));
+        Assert.True(set.EndsUser(Session("preferred_username", " ALICE@contoso.com"), "preferred_username", Now.AddMinutes(-1), null));
+        Assert.False(set.EndsUser(Session("preferred_username", "alice@contoso.com"), "preferred_username", Now, null));
+        Assert.False(set.EndsUser(Session("preferred_username", "bob@contoso.com"), "preferred_username", Now.AddMinutes(-1), null));
         // The user is the provider's UserClaim, as enforcement reads it: another claim naming alice is not her.
-        Assert.False(set.EndsUser(Session("email", "alice@contoso.com"), "preferred_username", Now.AddMinutes(-1)));
-        Assert.True(set.EndsUser(Session("email", "alice@contoso.com"), "email", Now.AddMinutes(-1)));
+        Assert.False(set.EndsUser(Session("email", "alice@contoso.com"), "preferred_username", Now.AddMinutes(-1), null));
+        Assert.True(set.EndsUser(Session("email", "alice@contoso.com"), "email", Now.AddMinutes(-1), null));
         // A user key ends no session by its id or subject.
-        Assert.False(set.Ends("s1", "idp1", null, "alice@contoso.com", Now.AddMinutes(-1)));
+        Assert.False(set.Ends("s1", "idp1", null, "alice@contoso.com", Now.AddMinutes(-1), null));
     }
 }

@@ -80,6 +80,46 @@ public sealed class RevokeSessionTests : IClassFixture<SignInFixture>
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(harness, replica, copy, "/api/items", browserAccept: false));
     }
 
+    /// <summary>
+    /// The admin's PowerShell and the gateway have clocks of their own. A gateway a minute ahead of the admin stamps a
+    /// sign-in of the minute before the revocation later than the revocation's time: that session must end all the same.
+    /// </summary>
+    [Fact]
+    public async Task A_session_from_a_gateway_whose_clock_is_ahead_of_the_admins_ends()
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);
+        harness.Time.Offset = TimeSpan.FromMinutes(1);
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+        string copy = browser.SessionCookie!.Value;
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(harness, harness.Gateway.GatewayUrl, copy, "/before"));
+
+        EndedSessions.RevokeUser(harness.Gateway.Store, SignInHarness.Admin, DateTimeOffset.UtcNow);
+
+        Assert.Equal(HttpStatusCode.Redirect, await StatusAfterPollAsync(harness, harness.Gateway.GatewayUrl, copy));
+    }
+
+    /// <summary>
+    /// An admin whose clock is an hour ahead of the gateway's: a sign-in after the revocation is a session that works, not
+    /// one ended for the hour the admin's clock is ahead (nor one ended because its issue time is kept to the second).
+    /// </summary>
+    [Fact]
+    public async Task A_sign_in_after_a_revocation_from_an_admin_whose_clock_is_ahead_works()
+    {
+        await using SignInHarness harness = await SignInHarness.StartAsync(_fixture);
+        using SignInHarness.Browser browser = harness.CreateBrowser();
+        (await browser.SignInAsync(SignInHarness.Admin)).Dispose();
+        string copy = browser.SessionCookie!.Value;
+
+        EndedSessions.RevokeUser(harness.Gateway.Store, SignInHarness.Admin, DateTimeOffset.UtcNow + TimeSpan.FromHours(1));
+        Assert.Equal(HttpStatusCode.Redirect, await StatusAfterPollAsync(harness, harness.Gateway.GatewayUrl, copy));
+
+        using SignInHarness.Browser again = harness.CreateBrowser();
+        (await again.SignInAsync(SignInHarness.Admin)).Dispose();
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(harness, harness.Gateway.GatewayUrl, again.SessionCookie!.Value, "/fresh"));
+        Assert.Equal(HttpStatusCode.Redirect, await StatusAsync(harness, harness.Gateway.GatewayUrl, copy, "/still-ended"));
+    }
+
     private static async Task<HttpStatusCode> StatusAsync(SignInHarness harness, Uri gateway, string cookie, string path, bool browserAccept = true)
     {
         using HttpResponseMessage response = await ReplayAsync(harness, gateway, cookie, path, browserAccept);

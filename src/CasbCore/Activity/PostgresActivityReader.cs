@@ -30,13 +30,14 @@ public sealed class PostgresActivityReader : IActivityReader
         if (query.From is { } from)
         {
             where.Add("time >= @from");
-            command.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = from.UtcDateTime });
+            command.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = Microsecond(from, up: false) });
         }
 
         if (query.Until is { } until)
         {
             where.Add("time < @until");
-            command.Parameters.Add(new NpgsqlParameter("until", NpgsqlDbType.TimestampTz) { Value = until.UtcDateTime });
+            command.Parameters.Add(new NpgsqlParameter("until", NpgsqlDbType.TimestampTz) { Value = Microsecond(until, up: true) });
+            command.Parameters.Add(new NpgsqlParameter("untilfloor", NpgsqlDbType.TimestampTz) { Value = Microsecond(until, up: false) });
         }
 
         if (query.CorrelationId is { } id)
@@ -76,28 +77,62 @@ public sealed class PostgresActivityReader : IActivityReader
             }
         }
 
-        // LIMIT only when the database decides every filter; otherwise rows are checked here and reading stops at First.
-        string limit = query.First > 0 && exact ? $" LIMIT {query.First}" : "";
-        command.CommandText = $"SELECT record FROM {PostgresActivity.Table}"
+        // A limit only when the database decides every filter; otherwise rows are checked here and reading stops at First.
+        // WITH TIES: the column keeps microseconds, a record 100 ns ticks, so the rows of the last microsecond are all read
+        // and put in the order of their own time here (replicas write within one microsecond of each other).
+        // An upper bound inside a microsecond (-Before the Time of a record, paging) lets that microsecond's later records
+        // through, first in the order and not counted as found: the limit reads that many more.
+        string count = query.Until is { } u && u.UtcTicks % 10 != 0 ? $" + (SELECT count(*) FROM {PostgresActivity.Table} WHERE time = @untilfloor)" : "";
+        string limit = query.First > 0 && exact ? $" FETCH FIRST ({query.First}{count}) ROWS WITH TIES" : "";
+        command.CommandText = $"SELECT record, time FROM {PostgresActivity.Table}"
             + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
             + " ORDER BY time DESC" + limit;
 
         int returned = 0;
+        var tied = new List<ActivityRecord>();
+        DateTime microsecond = default;
         using NpgsqlDataReader reader = command.ExecuteReader();
-        while (reader.Read())
+        while (true)
         {
-            ActivityRecord? record = JsonSerializer.Deserialize<ActivityRecord>(reader.GetString(0), ActivityLog.SerializerOptions);
-            if (record is null || !query.Matches(record))
+            bool more = reader.Read();
+            DateTime time = more ? reader.GetDateTime(1) : default;
+            if (!more || (tied.Count > 0 && time != microsecond))
             {
-                continue;
+                // OrderBy is stable: records of the very same tick keep the table's order.
+                foreach (ActivityRecord newest in tied.OrderByDescending(r => r.Time))
+                {
+                    yield return newest;
+                    if (query.First > 0 && ++returned >= query.First)
+                    {
+                        yield break;
+                    }
+                }
+
+                tied.Clear();
             }
 
-            yield return record;
-            if (query.First > 0 && ++returned >= query.First)
+            if (!more)
             {
                 yield break;
             }
+
+            microsecond = time;
+            ActivityRecord? record = JsonSerializer.Deserialize<ActivityRecord>(reader.GetString(0), ActivityLog.SerializerOptions);
+            if (record is not null && query.Matches(record))
+            {
+                tied.Add(record);
+            }
         }
+    }
+
+    /// <summary>
+    /// A bound in the column's microseconds, widened (the lower bound down, the upper up) so that SQL never drops a record
+    /// its 100 ns time puts inside the range: <see cref="ActivityQuery.Matches"/> decides the ticks on each row.
+    /// </summary>
+    private static DateTime Microsecond(DateTimeOffset bound, bool up)
+    {
+        long ticks = bound.UtcTicks - (bound.UtcTicks % 10);
+        return new DateTime(up && ticks != bound.UtcTicks ? ticks + 10 : ticks, DateTimeKind.Utc);
     }
 
     // A pooled connection the server closed while it sat in the pool (a restart, a failover) fails its first command:

@@ -269,6 +269,59 @@ public sealed class PostgresActivityTests(PostgresFixture postgres)
         }
     }
 
+    /// <summary>
+    /// A column keeps microseconds, a record's time 100 ns ticks: replicas' records within one microsecond must come newest
+    /// first by their own time, and a page after them (-Before the last one's Time, -First) must find each record once.
+    /// </summary>
+    [Fact]
+    public void Records_within_one_microsecond_come_newest_first_and_page_by_their_own_time()
+    {
+        string uri = postgres.CreateStoreUri("activity_microsecond");
+        DateTimeOffset at = Day.AddHours(1);
+        ActivityRecord[] written =
+        [
+            new() { Time = at.AddTicks(3), CorrelationId = "a", Action = "Allow", Gateway = "edge-1" },
+            new() { Time = at.AddTicks(6), CorrelationId = "b", Action = "Allow", Gateway = "edge-2" },
+            new() { Time = at.AddTicks(-4), CorrelationId = "c", Action = "Allow", Gateway = "edge-1" },
+            new() { Time = at.AddTicks(9), CorrelationId = "d", Action = "Allow", Gateway = "edge-3" },
+            new() { Time = at.AddTicks(13), CorrelationId = "e", Action = "Allow", Gateway = "edge-2" },
+        ];
+        using (var sink = new PostgresActivitySink(uri))
+        {
+            sink.WriteBatch([.. written]);
+        }
+
+        var reader = new PostgresActivityReader(uri);
+        Assert.Equal(["e", "d", "b", "a", "c"], reader.Read(new ActivityQuery()).Select(r => r.CorrelationId));
+        foreach (int first in new[] { 1, 2, 3 })
+        {
+            var paged = new List<string>();
+            DateTimeOffset? before = null;
+            for (int page = 0; page < 10; page++)
+            {
+                ActivityRecord[] records = reader.Read(new ActivityQuery { Before = before, First = first }).ToArray();
+                if (records.Length == 0)
+                {
+                    break;
+                }
+
+                paged.AddRange(records.Select(r => r.CorrelationId!));
+                before = records[^1].Time;
+            }
+
+            Assert.Equal(["e", "d", "b", "a", "c"], paged);
+        }
+
+        // -After and -Before any tick inside the microsecond: what filtering every record returns.
+        for (int tick = -5; tick <= 14; tick++)
+        {
+            var query = new ActivityQuery { After = at.AddTicks(tick) };
+            Assert.Equal(written.Where(query.Matches).OrderByDescending(r => r.Time).Select(r => r.CorrelationId), reader.Read(query).Select(r => r.CorrelationId));
+            query = new ActivityQuery { Before = at.AddTicks(tick) };
+            Assert.Equal(written.Where(query.Matches).OrderByDescending(r => r.Time).Select(r => r.CorrelationId), reader.Read(query).Select(r => r.CorrelationId));
+        }
+    }
+
     [Theory]
     [InlineData("CN=Laptop\u0000.evil")]
     [InlineData("CN=Laptop\ud800")]

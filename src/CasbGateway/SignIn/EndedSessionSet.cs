@@ -110,15 +110,8 @@ internal sealed partial class EndedSessionSet
             return issued.ToUnixTimeMilliseconds() < times[^1];
         }
 
-        foreach (long time in times)
-        {
-            if (!seen.Split(' ').Contains(mark + time.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        string[] marks = seen.Split(' ');
+        return times.Any(time => !marks.Contains(mark + time.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal));
     }
 
     /// <summary>Reads the store's list again; false (logged once per reason) when it cannot be read.</summary>

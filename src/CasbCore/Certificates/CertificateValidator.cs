@@ -343,6 +343,17 @@ public sealed class CertificateValidator
     /// </summary>
     private RevocationStatus CheckRevocation(X509Certificate2 certificate, X509Certificate2 issuer, DateTimeOffset at)
     {
+        RevocationStatus status = CheckRevocationLists(certificate, issuer, at);
+
+        // So is a revocation that a CRL held from a download listed before a newer download that no longer lists it replaced
+        // it (asked after the lists: this very check may have fetched the replacement).
+        return status.Revoked is null && CrlCache.FindRetired(certificate, issuer) is { } retired
+            ? new RevocationStatus(retired.Revoked, null, null, retired.Source)
+            : status;
+    }
+
+    private RevocationStatus CheckRevocationLists(X509Certificate2 certificate, X509Certificate2 issuer, DateTimeOffset at)
+    {
         var problems = new List<string>();
         GatewaySettings settings = Configuration.Settings;
         var context = new DeltaContext(certificate, issuer, at, CertificateExtensions.GetFreshestCrlLocations(certificate))

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Security.Cryptography.X509Certificates;
 
 namespace CasbCore.Certificates;
@@ -20,7 +21,10 @@ public sealed record CrlLookup(CertificateRevocationList? Crl, string? Problem, 
 /// makes a request wait on the network. A failed fetch is remembered briefly so that a dead distribution point
 /// does not cost a timeout on every request. A verified CRL is never dropped for nothing: a failed, unverifiable,
 /// malformed or older (rolled-back) download keeps the CRL already held, even one past its nextUpdate, because
-/// revocation is permanent and a stale CRL still lists what it revoked. One fetch per URL and issuer at a time.
+/// revocation is permanent and a stale CRL still lists what it revoked. And a CRL that a download replaces leaves its
+/// revocations behind (<see cref="FindRetired"/>): the newer CRL may not list them all (a delta of a later base lists only
+/// what changed since that base, which the complete CRL held from the distribution point may not include yet). One fetch per
+/// URL and issuer at a time.
 /// </summary>
 public sealed class CrlCache
 {
@@ -29,9 +33,14 @@ public sealed class CrlCache
 
     private const int MaxEntries = 1024;
 
+    /// <summary>How many revocations of replaced CRLs are remembered per CA; past it, those revoked longest ago go first.</summary>
+    public const int MaxRetiredPerIssuer = 100_000;
+
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, object> _fetchLocks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _refreshing = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ImmutableDictionary<string, RetiredRevocation>> _retired = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _retireLock = new();
     private readonly TimeProvider _time;
     private readonly Action<Action> _runInBackground;
     private int _fetchCount;
@@ -55,7 +64,68 @@ public sealed class CrlCache
     /// <summary>How many fetches this cache has made (for tests and metrics).</summary>
     public int FetchCount => Volatile.Read(ref _fetchCount);
 
-    public void Clear() => _entries.Clear();
+    public void Clear()
+    {
+        _entries.Clear();
+        _retired.Clear();
+    }
+
+    /// <summary>
+    /// A revocation (other than a hold, which a later CRL may lift) that a CRL of <paramref name="issuer"/> held here listed for
+    /// <paramref name="certificate"/> before a download replaced it with one that does not, else null. Revocation is permanent:
+    /// the CRL that replaced it may list less (a delta of a later base, or a CA that dropped the entry), and forgetting the
+    /// entry would make the certificate's status unknown, which Optional mode lets through.
+    /// </summary>
+    public RetiredRevocation? FindRetired(X509Certificate2 certificate, X509Certificate2 issuer)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(issuer);
+        return _retired.TryGetValue(issuer.Thumbprint, out ImmutableDictionary<string, RetiredRevocation>? ofIssuer)
+            && ofIssuer.TryGetValue(CertificateRevocationList.NormalizeSerial(certificate.SerialNumberBytes.Span), out RetiredRevocation? retired)
+            ? retired
+            : null;
+    }
+
+    /// <summary>Remembers what <paramref name="held"/> revoked for good that <paramref name="replacement"/>, taking its place, does not list.</summary>
+    private void Retire(X509Certificate2 issuer, Uri location, CertificateRevocationList held, CertificateRevocationList replacement)
+    {
+        if (held.Id == replacement.Id)
+        {
+            return;
+        }
+
+        List<RevokedCertificate> dropped = held.RevokedCertificates
+            .Where(r => IsPermanent(r) && !(replacement.FindRevoked(Convert.FromHexString(r.SerialNumber)) is { } still && IsPermanent(still)))
+            .ToList();
+        if (dropped.Count == 0)
+        {
+            return;
+        }
+
+        string source = $"the {(held.IsDelta ? "delta CRL" : "CRL")} at {location} (CRL number {held.CrlNumber?.ToString() ?? "none"}, thisUpdate {held.ThisUpdate:u}) held before a newer download that does not list it replaced it";
+        lock (_retireLock)
+        {
+            ImmutableDictionary<string, RetiredRevocation> ofIssuer = _retired.GetValueOrDefault(issuer.Thumbprint) ?? ImmutableDictionary.Create<string, RetiredRevocation>(StringComparer.Ordinal);
+            ImmutableDictionary<string, RetiredRevocation>.Builder builder = ofIssuer.ToBuilder();
+            foreach (RevokedCertificate revoked in dropped)
+            {
+                builder.TryAdd(revoked.SerialNumber, new RetiredRevocation(revoked, source));
+            }
+
+            if (builder.Count > MaxRetiredPerIssuer)
+            {
+                foreach (string serial in builder.Values.OrderBy(r => r.Revoked.RevocationDate).Take(builder.Count - MaxRetiredPerIssuer).Select(r => r.Revoked.SerialNumber).ToList())
+                {
+                    builder.Remove(serial);
+                }
+            }
+
+            _retired[issuer.Thumbprint] = builder.ToImmutable();
+        }
+    }
+
+    private static bool IsPermanent(RevokedCertificate revoked) =>
+        revoked.Reason is not (X509RevocationReason.CertificateHold or X509RevocationReason.RemoveFromCrl);
 
     /// <summary>
     /// Returns the CRL published at <paramref name="location"/> for <paramref name="issuer"/>, fetching it when the
@@ -206,6 +276,11 @@ public sealed class CrlCache
             return KeepHeld($"The CRL at {location} (CRL number {crl.CrlNumber?.ToString() ?? "none"}, thisUpdate {crl.ThisUpdate:u}) {problem}; it was ignored.");
         }
 
+        if (held is not null)
+        {
+            Retire(issuer, location, held, crl);
+        }
+
         if (!crl.IsCurrentAt(now, maxAge))
         {
             // Kept, with the problem: it cannot vouch for anyone, but what it lists is revoked.
@@ -244,6 +319,9 @@ public sealed class CrlCache
 
         return held.IsNewerThan(crl) ? $"is older than the one already held (thisUpdate {held.ThisUpdate:u})" : null;
     }
+
+    /// <summary>A revocation that a CRL held by the cache listed before a download replaced it (<see cref="FindRetired"/>), and where it came from.</summary>
+    public sealed record RetiredRevocation(RevokedCertificate Revoked, string Source);
 
     private sealed record Entry(CertificateRevocationList? Crl, string? Problem, DateTimeOffset ExpiresAt)
     {

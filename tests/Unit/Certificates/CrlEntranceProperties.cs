@@ -17,10 +17,9 @@ namespace CasbModule.Tests.Certificates;
 /// or delta, announcing a delta or not), as a conforming CA publishes them: once an entrance accepted a CRL that lists the
 /// certificate for a reason other than certificateHold, the certificate is never Valid again, in Optional or Required mode.
 /// And Add and Import accept or refuse the same CRL in the same state, leaving the same CRLs.
-/// Downloads are of complete CRLs only: a delta CRL held from a URL (the distribution point, or the Freshest CRL URL while the
-/// complete CRL's distribution point keeps serving an older base) is replaced by the next delta of a later base, which no longer
-/// lists what its base does, and a certificate only the held delta revoked is Valid in Optional mode (RevocationUnknown in
-/// Required). Not fixed yet; add deltas to the downloads when it is.
+/// The distribution point serves deltas too: a delta CRL held from it, replaced by the next delta of a later base (which no
+/// longer lists what its base does), once left a certificate only the held delta revoked Valid in Optional mode
+/// (RevocationUnknown in Required) until the CRL cache remembered what a CRL it replaced revoked (seed 7KdDHMHF7-52).
 /// </summary>
 public sealed class CrlEntranceProperties : IClassFixture<LabPkiFixture>, IDisposable
 {
@@ -89,15 +88,12 @@ public sealed class CrlEntranceProperties : IClassFixture<LabPkiFixture>, IDispo
                 bool importAccepted = TryImport(ref imported, der) is null;
                 importRevoked |= importAccepted && revokes;
 
-                // (c) The distribution point serves it (complete CRLs only: see the class summary); the next fetch replaces the CRL held, or keeps it.
-                if (!crl.IsDelta)
-                {
-                    source[Url] = der;
-                    clock.Advance(CachePeriod + TimeSpan.FromMinutes(1));
-                    cache.Get(new Uri(Url), _lab.Intermediate, CachePeriod, TimeSpan.FromSeconds(1), allowWeak);
-                    CrlLookup held = cache.Get(new Uri(Url), _lab.Intermediate, CachePeriod, TimeSpan.FromSeconds(1), allowWeak);
-                    fetchRevoked |= held.Crl?.Id == crl.Id && revokes;
-                }
+                // (c) The distribution point serves it; the next fetch replaces the CRL held, or keeps it.
+                source[Url] = der;
+                clock.Advance(CachePeriod + TimeSpan.FromMinutes(1));
+                cache.Get(new Uri(Url), _lab.Intermediate, CachePeriod, TimeSpan.FromSeconds(1), allowWeak);
+                CrlLookup held = cache.Get(new Uri(Url), _lab.Intermediate, CachePeriod, TimeSpan.FromSeconds(1), allowWeak);
+                fetchRevoked |= held.Crl?.Id == crl.Id && revokes;
 
                 DateTimeOffset now = DateTimeOffset.UtcNow;
                 foreach (RevocationCheckMode mode in new[] { RevocationCheckMode.Optional, RevocationCheckMode.Required })

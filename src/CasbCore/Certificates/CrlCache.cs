@@ -80,7 +80,7 @@ public sealed class CrlCache
     {
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(issuer);
-        return _retired.TryGetValue(issuer.Thumbprint, out ImmutableDictionary<string, RetiredRevocation>? ofIssuer)
+        return _retired.TryGetValue(IssuerKey(issuer), out ImmutableDictionary<string, RetiredRevocation>? ofIssuer)
             && ofIssuer.TryGetValue(CertificateRevocationList.NormalizeSerial(certificate.SerialNumberBytes.Span), out RetiredRevocation? retired)
             ? retired
             : null;
@@ -105,7 +105,8 @@ public sealed class CrlCache
         string source = $"the {(held.IsDelta ? "delta CRL" : "CRL")} at {location} (CRL number {held.CrlNumber?.ToString() ?? "none"}, thisUpdate {held.ThisUpdate:u}) held before a newer download that does not list it replaced it";
         lock (_retireLock)
         {
-            ImmutableDictionary<string, RetiredRevocation> ofIssuer = _retired.GetValueOrDefault(issuer.Thumbprint) ?? ImmutableDictionary.Create<string, RetiredRevocation>(StringComparer.Ordinal);
+            string issuerKey = IssuerKey(issuer);
+            ImmutableDictionary<string, RetiredRevocation> ofIssuer = _retired.GetValueOrDefault(issuerKey) ?? ImmutableDictionary.Create<string, RetiredRevocation>(StringComparer.Ordinal);
             ImmutableDictionary<string, RetiredRevocation>.Builder builder = ofIssuer.ToBuilder();
             foreach (RevokedCertificate revoked in dropped)
             {
@@ -120,9 +121,16 @@ public sealed class CrlCache
                 }
             }
 
-            _retired[issuer.Thumbprint] = builder.ToImmutable();
+            _retired[issuerKey] = builder.ToImmutable();
         }
     }
+
+    /// <summary>
+    /// The CA as a serial number belongs to it: its name and key, not one certificate of it. A CA renewed with the same key
+    /// (or cross-signed) issues one serial space, and the chain may end at either certificate from one request to the next.
+    /// </summary>
+    private static string IssuerKey(X509Certificate2 issuer) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData([.. issuer.SubjectName.RawData, .. issuer.PublicKey.ExportSubjectPublicKeyInfo()]));
 
     private static bool IsPermanent(RevokedCertificate revoked) =>
         revoked.Reason is not (X509RevocationReason.CertificateHold or X509RevocationReason.RemoveFromCrl);
@@ -312,9 +320,14 @@ public sealed class CrlCache
             return $"cannot take the place of the CRL already held: {weak}";
         }
 
-        if (crl.IsDelta != held.IsDelta || crl.Scope != held.Scope)
+        if (crl.IsDelta != held.IsDelta)
         {
-            return $"is {(crl.IsDelta ? "a delta CRL" : "a complete CRL")} of another scope than the {(held.IsDelta ? "delta" : "complete")} CRL already held";
+            return $"is {(crl.IsDelta ? "a delta CRL" : "a complete CRL")}, and cannot take the place of the {(held.IsDelta ? "delta" : "complete")} CRL already held";
+        }
+
+        if (crl.Scope != held.Scope)
+        {
+            return $"is {(crl.IsDelta ? "a delta CRL" : "a complete CRL")} of another scope (issuing distribution point) than the one already held";
         }
 
         return held.IsNewerThan(crl) ? $"is older than the one already held (thisUpdate {held.ThisUpdate:u})" : null;

@@ -102,6 +102,30 @@ public sealed class RetiredRevocationTests : IClassFixture<LabPkiFixture>
         Assert.Equal(5, (int)cache.Get(new Uri(Point), _lab.Intermediate, TimeSpan.FromHours(1), TimeSpan.FromSeconds(1)).Crl!.CrlNumber!.Value);
     }
 
+    [Fact]
+    public void What_a_replaced_CRL_revoked_belongs_to_the_CA_by_name_and_key_not_to_one_certificate_of_it()
+    {
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        DateTimeOffset now = clock.GetUtcNow();
+        using System.Security.Cryptography.ECDsa caKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        CertificateSpec spec = CertificateSpec.Ca("CN=Retired Issuing CA") with { Key = TestKey.Reused(caKey) };
+        using X509Certificate2 first = TestPki.Issue(spec, null);
+        using X509Certificate2 renewed = TestPki.Issue(spec with { NotBefore = now.AddDays(-1), NotAfter = now.AddYears(10) }, null);
+        using X509Certificate2 sameNameOtherKey = TestPki.Issue(CertificateSpec.Ca("CN=Retired Issuing CA"), null);
+        using X509Certificate2 device = TestPki.Issue(new CertificateSpec { Key = TestKey.P256 }, first);
+        var source = new Published { [Point] = TestPki.Crl(first, 1, now.AddMinutes(-1), now.AddDays(1), new[] { device }) };
+        var cache = new CrlCache(source, clock, runInBackground: work => work());
+        Assert.NotNull(cache.Get(new Uri(Point), first, TimeSpan.FromHours(1), TimeSpan.FromSeconds(1)).Crl);
+
+        clock.Advance(TimeSpan.FromDays(2));
+        source[Point] = TestPki.Crl(first, 2, clock.GetUtcNow().AddMinutes(-1), clock.GetUtcNow().AddDays(1), Array.Empty<X509Certificate2>());
+        Assert.Equal(2, (int)cache.Get(new Uri(Point), first, TimeSpan.FromHours(1), TimeSpan.FromSeconds(1)).Crl!.CrlNumber!.Value);
+
+        Assert.NotNull(cache.FindRetired(device, first));
+        Assert.NotNull(cache.FindRetired(device, renewed));
+        Assert.Null(cache.FindRetired(device, sameNameOtherKey));
+    }
+
     private CertificateValidationResult Validate(X509Certificate2 leaf, CrlCache cache, ManualTimeProvider clock, RevocationCheckMode mode)
     {
         CasbConfiguration configuration = TestConfigurations.Trusting(_lab, mode).WithCrls(_lab.RootCrl);

@@ -19,20 +19,23 @@ public static class UserNames
         return NameNormalization.Normalize(name.Trim()).Trim(); // an ordinary name: the same instance, no copy
     }
 
-    /// <summary>Compares canonical forms; a name below U+0300 is its own canonical form and costs no allocation.</summary>
+    /// <summary>
+    /// Compares canonical forms (<see cref="Canonical"/>, trimmed too: " john" from a token is "John" of a policy); a trimmed
+    /// name below U+0300 is its own canonical form and costs no allocation.
+    /// </summary>
     private sealed class CanonicalComparer : StringComparer
     {
         public override int Compare(string? x, string? y) =>
-            StringComparer.OrdinalIgnoreCase.Compare(x is null ? null : NameNormalization.Normalize(x), y is null ? null : NameNormalization.Normalize(y));
+            StringComparer.OrdinalIgnoreCase.Compare(x is null ? null : Canonical(x), y is null ? null : Canonical(y));
 
         public override bool Equals(string? x, string? y) =>
             ReferenceEquals(x, y)
-            || (x is not null && y is not null && string.Equals(NameNormalization.Normalize(x), NameNormalization.Normalize(y), StringComparison.OrdinalIgnoreCase));
+            || (x is not null && y is not null && string.Equals(Canonical(x), Canonical(y), StringComparison.OrdinalIgnoreCase));
 
         public override int GetHashCode(string obj)
         {
             ArgumentNullException.ThrowIfNull(obj);
-            return StringComparer.OrdinalIgnoreCase.GetHashCode(NameNormalization.Normalize(obj));
+            return StringComparer.OrdinalIgnoreCase.GetHashCode(Canonical(obj));
         }
     }
 }

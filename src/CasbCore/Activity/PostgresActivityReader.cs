@@ -61,7 +61,7 @@ public sealed class PostgresActivityReader : IActivityReader
         // The record's own Kind is checked on each row (it is not a column).
         exact &= query.RecordKinds is null;
         exact &= Pattern(query.App, "coalesce(app, '')", "app", where, command);
-        exact &= Pattern(query.User, UserColumn(connection, command), "user", where, command);
+        exact &= query.User is null || Pattern(query.User, UserColumn(connection, command), "user", where, command);
         if (query.Device is { } device)
         {
             // Thumbprint or subject: both columns, one pattern.

@@ -28,11 +28,12 @@ public sealed class ImportedCrlSupersedesTests : IClassFixture<LabPkiFixture>
         byte[] newer = DeltaCrlBuilder.Base(_lab.IntermediateWithKey, 2, [], Freshest, thisUpdate: now.AddHours(-1), nextUpdate: now.AddDays(7));
         CasbConfiguration viaAdd = TestConfigurations.Trusting(_lab, RevocationCheckMode.Required).WithCrls(_lab.RootCrl, older, newer);
         CasbConfiguration viaImport = TestConfigurations.Trusting(_lab, RevocationCheckMode.Required).WithCrls(_lab.RootCrl, older);
-        ImportFile file = ConfigurationImport.Read(CasbStore.Serialize(new CasbConfiguration { RevocationLists = [Entry(newer)] }), "policies.json");
+        ImportFile file = CrlsOnly(Entry(newer));
 
         ConfigurationImport.Apply(viaImport, file, ConfigurationImport.Plan(viaImport, file, replace: false));
 
         Assert.Equal(Ids(viaAdd), Ids(viaImport));
+        Assert.Equal(RevocationCheckMode.Required, viaImport.Settings.RevocationMode);
     }
 
     [Fact]
@@ -44,11 +45,19 @@ public sealed class ImportedCrlSupersedesTests : IClassFixture<LabPkiFixture>
         byte[] newerDelta = DeltaCrlBuilder.Delta(_lab.IntermediateWithKey, 12, 10, [CrlEntry.Of(_lab.Client)]);
         CasbConfiguration viaAdd = TestConfigurations.Trusting(_lab).WithCrls(_lab.RootCrl, complete, olderDelta, newerDelta);
         CasbConfiguration viaImport = TestConfigurations.Trusting(_lab).WithCrls(_lab.RootCrl, complete, olderDelta);
-        ImportFile file = ConfigurationImport.Read(CasbStore.Serialize(new CasbConfiguration { RevocationLists = [Entry(newerDelta)] }), "policies.json");
+        ImportFile file = CrlsOnly(Entry(newerDelta));
 
         ConfigurationImport.Apply(viaImport, file, ConfigurationImport.Plan(viaImport, file, replace: false));
 
         Assert.Equal(Ids(viaAdd), Ids(viaImport));
+    }
+
+    // A file of CRLs only: without a settings object, which an import would apply too (the store's mode would become the default).
+    private static ImportFile CrlsOnly(RevocationListEntry entry)
+    {
+        System.Text.Json.Nodes.JsonObject json = System.Text.Json.Nodes.JsonNode.Parse(CasbStore.Serialize(new CasbConfiguration { RevocationLists = [entry] }))!.AsObject();
+        json.Remove("settings");
+        return ConfigurationImport.Read(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()), "crls.json");
     }
 
     private static string[] Ids(CasbConfiguration configuration) =>

@@ -172,6 +172,9 @@ public static class ConfigurationImport
         ArgumentNullException.ThrowIfNull(accepted);
         var source = new ImportSource(file.Configuration, secrets, identityProviderClientSecret);
         var heldBefore = configuration.RevocationLists.Select(e => e.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var retiredBefore = configuration.RevocationLists
+            .Where(e => e.Retired is { Count: > 0 })
+            .ToDictionary(e => e.Id, e => e.Retired!, StringComparer.OrdinalIgnoreCase);
         foreach (ConfigurationChange change in accepted)
         {
             if (change.ItemType == SettingsType)
@@ -194,6 +197,7 @@ public static class ConfigurationImport
         RevocationLists.CheckImportedDeltas(configuration, importedCrls, file.Path);
         RevocationLists.CheckImportedNextUpdate(configuration, importedCrls, heldBefore, file.Path);
         RevocationLists.CheckImported(configuration, importedCrls, heldBefore, DateTimeOffset.UtcNow, file.Path);
+        RevocationLists.KeepRetired(configuration, retiredBefore);
         ConfigurationValidator.ThrowIfInvalid(configuration);
     }
 

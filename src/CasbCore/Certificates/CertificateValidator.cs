@@ -79,7 +79,7 @@ public sealed class CertificateValidator
         {
             try
             {
-                _storeCrls.Add(new StoredCrl(CertificateRevocationList.Parse(Convert.FromBase64String(entry.RawData)), entry.IssuerThumbprint));
+                _storeCrls.Add(new StoredCrl(CertificateRevocationList.Parse(Convert.FromBase64String(entry.RawData)), entry.IssuerThumbprint, RevocationLists.RetiredBySerial(entry)));
             }
             catch (Exception ex) when (ex is FormatException or CasbException)
             {
@@ -363,7 +363,8 @@ public sealed class CertificateValidator
             Timeout = TimeSpan.FromSeconds(Math.Clamp(settings.CrlFetchTimeoutSeconds, 1, 300)),
         };
 
-        List<CertificateRevocationList> ofIssuer = _storeCrls.Where(s => IsStoreCrlOf(s, issuer)).Select(s => s.Crl).ToList();
+        List<StoredCrl> storedOfIssuer = _storeCrls.Where(s => IsStoreCrlOf(s, issuer)).ToList();
+        List<CertificateRevocationList> ofIssuer = storedOfIssuer.Select(s => s.Crl).ToList();
         context.StoreDeltas.AddRange(ofIssuer.Where(c => c.IsDelta));
 
         // Only the newest complete CRL of a scope that the store holds may vouch (a copied store may keep an older one beside
@@ -376,6 +377,20 @@ public sealed class CertificateValidator
             if (delta.FindRevoked(certificate) is { Reason: not (X509RevocationReason.RemoveFromCrl or X509RevocationReason.CertificateHold) } revoked)
             {
                 return Revoked(revoked, delta, $"the store's delta CRL of '{issuer.Subject}' (CRL number {delta.CrlNumber})", at, context.MaxAge);
+            }
+        }
+
+        // And so is one that a stored CRL replaced listed (the CA dropped it, or a delta's entry its next complete CRL forgot).
+        if (storedOfIssuer.Count > 0 && CertificateRevocationList.NormalizeSerial(certificate.SerialNumberBytes.Span) is var serial)
+        {
+            foreach (StoredCrl stored in storedOfIssuer)
+            {
+                if (stored.Retired is { } retired && retired.TryGetValue(serial, out RevokedCertificate? listedBefore))
+                {
+                    return new RevocationStatus(
+                        listedBefore, null, null,
+                        $"a CRL of '{issuer.Subject}' that the store's {(stored.Crl.IsDelta ? "delta CRL" : "CRL")} (CRL number {stored.Crl.CrlNumber?.ToString() ?? "none"}) replaced; the newer CRL does not list it, but a revocation is permanent");
+                }
             }
         }
 
@@ -831,7 +846,8 @@ public sealed class CertificateValidator
         }
     }
 
-    private sealed record StoredCrl(CertificateRevocationList Crl, string IssuerThumbprint);
+    /// <param name="Retired">What the CRLs it replaced revoked and it does not list (<see cref="RevocationListEntry.Retired"/>), by normalized serial.</param>
+    private sealed record StoredCrl(CertificateRevocationList Crl, string IssuerThumbprint, IReadOnlyDictionary<string, RevokedCertificate>? Retired);
 
     /// <summary>What one revocation check knows about delta CRLs: the store's deltas of the issuer and the certificate's Freshest CRL URLs.</summary>
     private sealed class DeltaContext(X509Certificate2 certificate, X509Certificate2 issuer, DateTimeOffset at, IReadOnlyList<Uri> certificateFreshest)

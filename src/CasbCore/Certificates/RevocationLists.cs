@@ -72,11 +72,13 @@ public static class RevocationLists
             RawData = Convert.ToBase64String(crl.RawData),
         };
         configuration.RevocationLists.Add(entry);
+        List<RevocationListEntry> replaced = [.. sameIssuer];
         if (!crl.IsDelta)
         {
-            RemoveStaleDeltas(configuration, issuer.Thumbprint, crl.Scope);
+            replaced.AddRange(RemoveStaleDeltas(configuration, issuer.Thumbprint, crl.Scope));
         }
 
+        entry.Retired = Retire(crl, replaced, entry.Retired);
         return (entry, sameIssuer.Count > 0 ? RevocationListChange.Replaced : RevocationListChange.Added);
     }
 
@@ -164,8 +166,10 @@ public static class RevocationLists
             configuration.RevocationLists.RemoveAll(e => superseded.Contains(e));
             if (!crl.IsDelta)
             {
-                RemoveStaleDeltas(configuration, issuer.Thumbprint, crl.Scope);
+                superseded.AddRange(RemoveStaleDeltas(configuration, issuer.Thumbprint, crl.Scope));
             }
+
+            entry.Retired = Retire(crl, superseded, entry.Retired);
         }
     }
 
@@ -351,6 +355,115 @@ public static class RevocationLists
         configuration.RevocationLists.RemoveAll(stale.Contains);
         return stale;
     }
+
+    /// <summary>How many revocations of replaced CRLs a stored CRL carries at most; past it, those revoked longest ago go first.</summary>
+    public const int MaxRetired = 100_000;
+
+    /// <summary>
+    /// What <paramref name="crl"/>, taking the place of <paramref name="replaced"/>, keeps of them (<see cref="RevocationListEntry.Retired"/>):
+    /// every revocation other than a hold that they listed or carried, and <paramref name="kept"/> (what it carried already),
+    /// that it does not list itself for good. Null when nothing is left.
+    /// </summary>
+    private static List<RetiredRevocationEntry>? Retire(CertificateRevocationList crl, IEnumerable<RevocationListEntry> replaced, List<RetiredRevocationEntry>? kept)
+    {
+        var retired = new Dictionary<string, RetiredRevocationEntry>(StringComparer.OrdinalIgnoreCase);
+        foreach (RetiredRevocationEntry carried in kept ?? [])
+        {
+            retired.TryAdd(carried.Serial, carried);
+        }
+
+        foreach (RevocationListEntry old in replaced)
+        {
+            foreach (RetiredRevocationEntry carried in old.Retired ?? [])
+            {
+                retired.TryAdd(carried.Serial, carried);
+            }
+
+            if (TryParse(old) is { } oldCrl)
+            {
+                foreach (RevokedCertificate revoked in oldCrl.RevokedCertificates.Where(IsPermanent))
+                {
+                    retired.TryAdd(revoked.SerialNumber, new RetiredRevocationEntry
+                    {
+                        Serial = revoked.SerialNumber,
+                        RevocationDate = revoked.RevocationDate,
+                        Reason = revoked.Reason?.ToString(),
+                        CrlNumber = oldCrl.CrlNumber?.ToString(CultureInfo.InvariantCulture),
+                    });
+                }
+            }
+        }
+
+        List<RetiredRevocationEntry> left = retired.Values
+            .Where(r => !(TryHex(r.Serial) is { } serial && crl.FindRevoked(serial) is { } listed && IsPermanent(listed)))
+            .OrderByDescending(r => r.RevocationDate)
+            .Take(MaxRetired)
+            .ToList();
+        return left.Count == 0 ? null : left;
+    }
+
+    /// <summary>
+    /// <paramref name="entry"/>'s <see cref="RevocationListEntry.Retired"/> by normalized serial, for the validator; null when
+    /// it carries none. An entry whose serial is not hex (a hand-edited store) is left out: it could name no certificate.
+    /// </summary>
+    public static IReadOnlyDictionary<string, RevokedCertificate>? RetiredBySerial(RevocationListEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (entry.Retired is not { Count: > 0 } retired)
+        {
+            return null;
+        }
+
+        var bySerial = new Dictionary<string, RevokedCertificate>(StringComparer.Ordinal);
+        foreach (RetiredRevocationEntry r in retired)
+        {
+            if (TryHex(r.Serial) is { } serial)
+            {
+                string normalized = CertificateRevocationList.NormalizeSerial(serial);
+                X509RevocationReason? reason = Enum.TryParse(r.Reason, out X509RevocationReason parsed) ? parsed : null;
+                bySerial.TryAdd(normalized, new RevokedCertificate(normalized, r.RevocationDate, reason));
+            }
+        }
+
+        return bySerial;
+    }
+
+    /// <summary>
+    /// After an import: a CRL the store keeps under the same id keeps what it carried before (<paramref name="retiredBefore"/>,
+    /// by id) beside what the file's copy carries, so that importing an older export of the same CRL forgets no revocation.
+    /// </summary>
+    public static void KeepRetired(CasbConfiguration configuration, IReadOnlyDictionary<string, List<RetiredRevocationEntry>> retiredBefore)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(retiredBefore);
+        foreach (RevocationListEntry entry in configuration.RevocationLists)
+        {
+            if (retiredBefore.TryGetValue(entry.Id, out List<RetiredRevocationEntry>? before) && TryParse(entry) is { } crl)
+            {
+                entry.Retired = Retire(crl, [], [.. entry.Retired ?? [], .. before]);
+            }
+        }
+    }
+
+    private static byte[]? TryHex(string? hex)
+    {
+        if (string.IsNullOrEmpty(hex))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Convert.FromHexString(hex);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsPermanent(RevokedCertificate revoked) =>
+        revoked.Reason is not (X509RevocationReason.CertificateHold or X509RevocationReason.RemoveFromCrl);
 
     /// <summary>The trusted root or intermediate that signed <paramref name="crl"/>.</summary>
     public static X509Certificate2 FindIssuer(CasbConfiguration configuration, CertificateRevocationList crl, string what, string? source)

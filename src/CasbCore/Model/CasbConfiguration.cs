@@ -162,6 +162,29 @@ public sealed class RevocationListEntry
 
     /// <summary>The DER CRL, base64.</summary>
     public string RawData { get; set; } = "";
+
+    /// <summary>
+    /// Revocations (other than a certificateHold, which a later CRL may lift) that the CRLs this one replaced listed and it
+    /// does not: a CA never takes back a revocation (RFC 5280), but a CA that does, or a delta CRL replaced by the next
+    /// complete CRL that forgot it, would otherwise make the certificate valid again. Carried from CRL to CRL as one replaces
+    /// the other; forgotten only with the CRL (Remove-CasbCertificateRevocationList). Null when there are none.
+    /// </summary>
+    public List<RetiredRevocationEntry>? Retired { get; set; }
+}
+
+/// <summary>One revocation a replaced CRL listed (<see cref="RevocationListEntry.Retired"/>).</summary>
+public sealed class RetiredRevocationEntry
+{
+    /// <summary>The serial number, hex as the CRL has it (normalized: upper case, minimal).</summary>
+    public string Serial { get; set; } = "";
+
+    public DateTimeOffset RevocationDate { get; set; }
+
+    /// <summary>The CRL entry's reason code (X509RevocationReason), or null when it gave none.</summary>
+    public string? Reason { get; set; }
+
+    /// <summary>The CRL number of the CRL that listed it.</summary>
+    public string? CrlNumber { get; set; }
 }
 
 public sealed class AppEntry

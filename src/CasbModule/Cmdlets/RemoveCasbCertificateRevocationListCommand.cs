@@ -8,7 +8,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Removes certificate revocation lists (CRLs) from the store.</para>
-/// <para type="description">Removes CRLs by id (the SHA-256 of the CRL, as Get-CasbCertificateRevocationList shows). Takes ids from the pipeline, so Get-CasbCertificateRevocationList output can be piped in; a piped CRL is removed from the store it was read from. Removing a complete CRL also removes the delta CRLs that no remaining complete CRL of the CA is a base for (with -PassThru they are returned too). Certificates the removed CRL listed are no longer known to be revoked unless their CA publishes the CRL at a distribution point; with the Required revocation mode, certificates of that CA fail as RevocationUnknown until a new CRL is added. Supports -WhatIf and -Confirm.</para>
+/// <para type="description">Removes CRLs by id (the SHA-256 of the CRL, as Get-CasbCertificateRevocationList shows). Takes ids from the pipeline, so Get-CasbCertificateRevocationList output can be piped in; a piped CRL is removed from the store it was read from. Removing a complete CRL also removes the delta CRLs that no remaining complete CRL of the CA is a base for (with -PassThru they are returned too). Certificates the removed CRL listed, and the revocations it carried from the CRLs it replaced (RetiredCount), are no longer known to be revoked unless their CA publishes the CRL at a distribution point; with the Required revocation mode, certificates of that CA fail as RevocationUnknown until a new CRL is added. Supports -WhatIf and -Confirm.</para>
 /// </summary>
 /// <example>
 /// <code>Get-CasbCertificateRevocationList -Issuer '*Issuing CA*' | Remove-CasbCertificateRevocationList</code>

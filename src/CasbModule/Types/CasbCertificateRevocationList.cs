@@ -16,6 +16,7 @@ public sealed class CasbCertificateRevocationList
         CrlNumber = DisplayText.Safe(entry.CrlNumber);
         BaseCrlNumber = DisplayText.Safe(entry.BaseCrlNumber);
         RevokedCount = entry.RevokedCount;
+        RetiredCount = entry.Retired?.Count ?? 0;
         IssuerThumbprint = DisplayText.Safe(entry.IssuerThumbprint);
         Id = DisplayText.Safe(entry.Id);
         AddedAt = entry.AddedAt;
@@ -41,6 +42,12 @@ public sealed class CasbCertificateRevocationList
     public string? BaseCrlNumber { get; }
 
     public int RevokedCount { get; }
+
+    /// <summary>
+    /// Revocations that the CRLs this one replaced listed and it does not (a CA that dropped an entry, or a delta's entry its
+    /// next complete CRL forgot): those certificates stay revoked. Removing the CRL forgets them.
+    /// </summary>
+    public int RetiredCount { get; }
 
     /// <summary>Thumbprint of the trusted root or intermediate whose key verified the CRL's signature.</summary>
     public string IssuerThumbprint { get; }

@@ -14,7 +14,7 @@ namespace CasbModule.Tests.Certificates;
 /// Every entrance by which a CRL reaches what the validator relies on: Add-CasbCertificateRevocationList (without -Force),
 /// Import-CasbConfiguration, and a download from the certificate's distribution point replacing the CRL held. For generated
 /// sequences of one CA's CRLs (numbers up and down, any thisUpdate, current or past nextUpdate, SHA-256 or SHA-1, complete
-/// or delta, announcing a delta or not), as a conforming CA publishes them: once an entrance accepted a CRL that lists the
+/// or delta, announcing a delta or not), as a conforming CA publishes them or one that drops a revocation from some: once an entrance accepted a CRL that lists the
 /// certificate for a reason other than certificateHold, the certificate is never Valid again, in Optional or Required mode.
 /// And Add and Import accept or refuse the same CRL in the same state, leaving the same CRLs.
 /// The distribution point serves deltas too: a delta CRL held from it, replaced by the next delta of a later base (which no
@@ -36,9 +36,9 @@ public sealed class CrlEntranceProperties : IClassFixture<LabPkiFixture>, IDispo
     /// One CRL: its number, a delta's distance to its base (0: complete), how long before now it was issued, current or not, SHA-1 or
     /// not, announcing a delta, and (a delta) listing the certificate as removeFromCRL whatever the CA did, which may lift a hold only.
     /// </summary>
-    private static readonly Gen<CrlSpec> Specs = Gen.Select(Gen.Int[1, 6], Gen.Int[0, 2], Gen.Int[1, 4000], Gen.Int[0, 5], Gen.Int[0, 3], Gen.Bool, Gen.Int[0, 3])
-        .Select((number, depth, minutesAgo, current, hash, announces, lifts) =>
-            new CrlSpec(number, depth == 0 || number - depth < 1 ? null : number - depth, minutesAgo, current != 0, hash == 0, announces, lifts == 0));
+    private static readonly Gen<CrlSpec> Specs = Gen.Select(Gen.Int[1, 6], Gen.Int[0, 2], Gen.Int[1, 4000], Gen.Int[0, 5], Gen.Int[0, 3], Gen.Bool, Gen.Int[0, 3], Gen.Int[0, 3])
+        .Select((number, depth, minutesAgo, current, hash, announces, lifts, drops) =>
+            new CrlSpec(number, depth == 0 || number - depth < 1 ? null : number - depth, minutesAgo, current != 0, hash == 0, announces, lifts == 0, drops == 0));
 
     private readonly LabPki _lab;
     private readonly X509Certificate2 _leaf;
@@ -186,6 +186,12 @@ public sealed class CrlEntranceProperties : IClassFixture<LabPkiFixture>, IDispo
                 : now == atBase ? null : now ?? (atBase == X509RevocationReason.CertificateHold ? X509RevocationReason.RemoveFromCrl : null);
         }
 
+        // A CA that takes a revocation back (RFC 5280 forbids it; the store and the cache keep what a replaced CRL revoked).
+        if (spec.Drops && entry is not (X509RevocationReason.CertificateHold or X509RevocationReason.RemoveFromCrl))
+        {
+            entry = null;
+        }
+
         CrlEntry[] entries = entry is { } reason ? [CrlEntry.Of(_leaf, reason)] : [];
         return DeltaCrlBuilder.Build(
             _lab.IntermediateWithKey, spec.Number, entries, spec.Base, spec.Base is null && spec.AnnouncesDelta ? DeltaUrl : null,
@@ -200,7 +206,7 @@ public sealed class CrlEntranceProperties : IClassFixture<LabPkiFixture>, IDispo
             : null;
     }
 
-    internal sealed record CrlSpec(int Number, int? Base, int MinutesAgo, bool Current, bool Sha1, bool AnnouncesDelta, bool Lifts);
+    internal sealed record CrlSpec(int Number, int? Base, int MinutesAgo, bool Current, bool Sha1, bool AnnouncesDelta, bool Lifts, bool Drops);
 
     private sealed class Published : System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>, ICrlSource
     {

@@ -1,6 +1,7 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using CasbCore.SignIn;
 
 namespace CasbCore.Certificates;
 
@@ -12,7 +13,7 @@ namespace CasbCore.Certificates;
 /// any permitted user-name subtree the principal must lie in one of them, and it must lie in none of the excluded.
 /// Matching (case-insensitive): "user@host" is that one address, "host" every address at host, ".host" every
 /// address in a subdomain of host; a UPN constraint may be written "@host". An empty constraint excludes everything
-/// and permits nothing.
+/// and permits nothing. Names are matched as the users they name (<see cref="UserNames"/>), not as spelled.
 /// </summary>
 public sealed class NameConstraints
 {
@@ -101,12 +102,16 @@ public sealed class NameConstraints
         return excludedBy is null ? null : $"'{principal}' is within the names it must not issue ('{excludedBy}')";
     }
 
-    /// <summary>True when the user name <paramref name="name"/> lies in the subtree <paramref name="constraint"/>.</summary>
+    /// <summary>
+    /// True when the user name <paramref name="name"/> lies in the subtree <paramref name="constraint"/>. Both are compared
+    /// in the form the gateway makes a user of (<see cref="UserNames.Canonical"/>): "ａdmin" is the user "admin".
+    /// </summary>
     public static bool Matches(string name, string constraint, bool excluding)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(constraint);
-        string subtree = constraint.StartsWith('@') ? constraint[1..] : constraint;
+        name = UserNames.Canonical(name);
+        string subtree = UserNames.Canonical(constraint.StartsWith('@') ? constraint[1..] : constraint);
         if (subtree.Length == 0)
         {
             return excluding; // fail closed either way

@@ -296,7 +296,7 @@ public sealed class CertificateValidator
     /// <summary>
     /// What in the certificate itself keeps the gateway from ever accepting it as a client certificate, whatever the store
     /// trusts: a CA certificate or one that may sign certificates (NotEndEntity), one without the clientAuth extended key
-    /// usage (NoClientAuthentication). The validator and Import-CasbClientCertificate's warning share these words.
+    /// usage or whose key usage does not allow digitalSignature (NoClientAuthentication). The validator and Import-CasbClientCertificate's warning share these words.
     /// </summary>
     public static IReadOnlyList<CertificateFailure> ClientUsageFailures(X509Certificate2 leaf)
     {
@@ -314,6 +314,15 @@ public sealed class CertificateValidator
             usage.Add(new CertificateFailure(
                 CertificateFailureReason.NotEndEntity,
                 $"'{leaf.Subject}' may sign certificates (key usage keyCertSign), so it is not an end-entity client certificate."));
+        }
+
+        // The client proves its key in the TLS handshake by signing with it; a key usage without digitalSignature forbids that.
+        if (leaf.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault() is { } usages
+            && (usages.KeyUsages & X509KeyUsageFlags.DigitalSignature) == 0)
+        {
+            usage.Add(new CertificateFailure(
+                CertificateFailureReason.NoClientAuthentication,
+                $"'{leaf.Subject}' does not allow client authentication: its key usage ({usages.KeyUsages}) does not include digitalSignature, which proving the key in the TLS handshake needs."));
         }
 
         IReadOnlyList<string>? ekus = CertificateExtensions.GetExtendedKeyUsages(leaf);

@@ -161,20 +161,19 @@ public sealed class CertificateValidator
             failures.Add(new CertificateFailure(CertificateFailureReason.MalformedSubjectAlternativeName, $"'{leaf.Subject}': {identity.Problem}"));
         }
 
-        using (var chain = new X509Chain())
+        // OpenSSL links a certificate to the first store CA of its issuer's name and does not try another when the signature
+        // does not verify (a certificate without an authority key identifier, its CA renewed with a new key under the same
+        // name): build again without that CA while the store has another of the name. Every chain is still the platform's.
+        var passedOver = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        X509Chain built = BuildChain(leaf, at, passedOver);
+        while (WrongNamesake(built, passedOver) is { } wrong && passedOver.Add(wrong))
         {
-            X509ChainPolicy policy = chain.ChainPolicy;
-            policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            policy.CustomTrustStore.AddRange(_roots);
-            policy.ExtraStore.AddRange(_intermediates);
-            policy.DisableCertificateDownloads = true;
-            policy.RevocationMode = X509RevocationMode.NoCheck;
-            policy.VerificationTime = at.UtcDateTime;
-            policy.VerificationTimeIgnored = false;
-            policy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid | X509VerificationFlags.IgnoreNotTimeNested
-                | X509VerificationFlags.IgnoreCtlNotTimeValid;
+            built.Dispose();
+            built = BuildChain(leaf, at, passedOver);
+        }
 
-            chain.Build(leaf);
+        using (X509Chain chain = built)
+        {
             X509ChainElementCollection elements = chain.ChainElements;
             for (int i = 0; i < elements.Count; i++)
             {
@@ -291,6 +290,42 @@ public sealed class CertificateValidator
             Chain = chainElements,
         };
         return new CachedResult(result, at, ToOffset(leaf.NotBefore), expires);
+    }
+
+    private X509Chain BuildChain(X509Certificate2 leaf, DateTimeOffset at, HashSet<string> passedOver)
+    {
+        var chain = new X509Chain();
+        X509ChainPolicy policy = chain.ChainPolicy;
+        policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        policy.CustomTrustStore.AddRange(_roots.Where(c => !passedOver.Contains(c.Thumbprint)).ToArray());
+        policy.ExtraStore.AddRange(_intermediates.Where(c => !passedOver.Contains(c.Thumbprint)).ToArray());
+        policy.DisableCertificateDownloads = true;
+        policy.RevocationMode = X509RevocationMode.NoCheck;
+        policy.VerificationTime = at.UtcDateTime;
+        policy.VerificationTimeIgnored = false;
+        policy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid | X509VerificationFlags.IgnoreNotTimeNested
+            | X509VerificationFlags.IgnoreCtlNotTimeValid;
+        chain.Build(leaf);
+        return chain;
+    }
+
+    /// <summary>The store CA the chain took as an issuer whose signature does not verify, when the store has another CA of its name.</summary>
+    private string? WrongNamesake(X509Chain chain, HashSet<string> passedOver)
+    {
+        X509ChainElementCollection elements = chain.ChainElements;
+        for (int i = 0; i + 1 < elements.Count; i++)
+        {
+            X509Certificate2 issuer = elements[i + 1].Certificate;
+            if (elements[i].ChainElementStatus.Any(s => s.Status == X509ChainStatusFlags.NotSignatureValid)
+                && _storeCertificates.ContainsKey(issuer.Thumbprint)
+                && _storeCertificates.Values.Any(other => other.Thumbprint != issuer.Thumbprint && !passedOver.Contains(other.Thumbprint)
+                    && other.SubjectName.RawData.AsSpan().SequenceEqual(issuer.SubjectName.RawData)))
+            {
+                return issuer.Thumbprint;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -389,9 +389,10 @@ public sealed class CertificateValidator
     {
         RevocationStatus status = CheckRevocationLists(certificate, issuer, at);
 
-        // So is a revocation that a CRL held from a download listed before a newer download that no longer lists it replaced
-        // it (asked after the lists: this very check may have fetched the replacement).
-        return status.Revoked is null && CrlCache.FindRetired(certificate, issuer) is { } retired
+        // So is a revocation that any CRL the cache holds for the CA lists, read by this check or not, or that a CRL held from
+        // a download listed before a newer download that no longer lists it replaced it (asked after the lists: this very
+        // check may have fetched the replacement).
+        return status.Revoked is null && CrlCache.FindKnown(certificate, issuer) is { } retired
             ? new RevocationStatus(retired.Revoked, null, null, retired.Source)
             : status;
     }

@@ -86,6 +86,31 @@ public sealed class CrlCache
             : null;
     }
 
+    /// <summary>
+    /// A revocation (other than a hold) of <paramref name="certificate"/> that the cache knows for <paramref name="issuer"/>'s CA (name
+    /// and key), whether or not the check at hand read the CRL that lists it: any CRL held here from any URL (a delta fetched
+    /// from a Freshest CRL URL that does not complete the complete CRL the distribution point now serves, or a CRL held under
+    /// another certificate of the CA), else what a replaced CRL listed (<see cref="FindRetired"/>). Else null.
+    /// </summary>
+    public RetiredRevocation? FindKnown(X509Certificate2 certificate, X509Certificate2 issuer)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(issuer);
+        string ca = IssuerKey(issuer);
+        foreach (Entry entry in _entries.Values)
+        {
+            if (entry.Crl is { } crl && entry.Ca == ca && crl.FindRevoked(certificate) is { } revoked && IsPermanent(revoked))
+            {
+                return new RetiredRevocation(revoked, $"{Describe(entry.Location, crl)} held by the CRL cache");
+            }
+        }
+
+        return FindRetired(certificate, issuer);
+    }
+
+    private static string Describe(Uri? location, CertificateRevocationList crl) =>
+        $"the {(crl.IsDelta ? "delta CRL" : "CRL")} at {location} (CRL number {crl.CrlNumber?.ToString() ?? "none"}, thisUpdate {crl.ThisUpdate:u})";
+
     /// <summary>Remembers what <paramref name="held"/> revoked for good that <paramref name="replacement"/>, taking its place, does not list.</summary>
     private void Retire(X509Certificate2 issuer, Uri location, CertificateRevocationList held, CertificateRevocationList replacement)
     {
@@ -102,7 +127,7 @@ public sealed class CrlCache
             return;
         }
 
-        string source = $"the {(held.IsDelta ? "delta CRL" : "CRL")} at {location} (CRL number {held.CrlNumber?.ToString() ?? "none"}, thisUpdate {held.ThisUpdate:u}) held before a newer download that does not list it replaced it";
+        string source = $"{Describe(location, held)} held before a newer download that does not list it replaced it";
         lock (_retireLock)
         {
             string issuerKey = IssuerKey(issuer);
@@ -166,21 +191,21 @@ public sealed class CrlCache
             }
 
             Entry entry = Fetch(location, issuer, timeout, _time.GetUtcNow(), maxAge, allowWeak, Held(key));
-            Keep(key, entry);
+            Keep(key, entry, location, issuer);
             return new CrlLookup(entry.Crl, entry.Problem, Fetched: true);
         }
     }
 
     private static string Key(Uri location, X509Certificate2 issuer) => $"{issuer.Thumbprint} {location.AbsoluteUri}";
 
-    private void Keep(string key, Entry entry)
+    private void Keep(string key, Entry entry, Uri location, X509Certificate2 issuer)
     {
         if (_entries.Count >= MaxEntries)
         {
             _entries.Clear();
         }
 
-        _entries[key] = entry;
+        _entries[key] = entry with { Ca = IssuerKey(issuer), Location = location };
     }
 
     /// <summary>An entry past its cache time whose CRL is still before its nextUpdate.</summary>
@@ -215,7 +240,7 @@ public sealed class CrlCache
                         return;
                     }
 
-                    Keep(key, Fetch(location, issuer, timeout, _time.GetUtcNow(), maxAge, allowWeak, Held(key)));
+                    Keep(key, Fetch(location, issuer, timeout, _time.GetUtcNow(), maxAge, allowWeak, Held(key)), location, issuer);
                 }
             }
             catch (Exception)
@@ -338,6 +363,11 @@ public sealed class CrlCache
 
     private sealed record Entry(CertificateRevocationList? Crl, string? Problem, DateTimeOffset ExpiresAt)
     {
+        /// <summary>The CA (<see cref="IssuerKey"/>) the CRL was verified for, and where it came from.</summary>
+        public string? Ca { get; init; }
+
+        public Uri? Location { get; init; }
+
         public static Entry Failure(string problem, DateTimeOffset now) => new(null, problem, now + FailureTtl);
     }
 }

@@ -127,10 +127,19 @@ public sealed class CrlCache
             return;
         }
 
-        string source = $"{Describe(location, held)} held before a newer download that does not list it replaced it";
+        Remember(IssuerKey(issuer), dropped, $"{Describe(location, held)} held before a newer download that does not list it replaced it");
+    }
+
+    /// <summary>Keeps <paramref name="dropped"/> among the CA's retired revocations (<see cref="FindRetired"/>).</summary>
+    private void Remember(string issuerKey, IReadOnlyCollection<RevokedCertificate> dropped, string source)
+    {
+        if (dropped.Count == 0)
+        {
+            return;
+        }
+
         lock (_retireLock)
         {
-            string issuerKey = IssuerKey(issuer);
             ImmutableDictionary<string, RetiredRevocation> ofIssuer = _retired.GetValueOrDefault(issuerKey) ?? ImmutableDictionary.Create<string, RetiredRevocation>(StringComparer.Ordinal);
             ImmutableDictionary<string, RetiredRevocation>.Builder builder = ofIssuer.ToBuilder();
             foreach (RevokedCertificate revoked in dropped)
@@ -202,7 +211,17 @@ public sealed class CrlCache
     {
         if (_entries.Count >= MaxEntries)
         {
-            _entries.Clear();
+            // What a held CRL revoked for good outlives the entry, as a replaced CRL's does; remembered before the entry goes,
+            // and only the entry seen (one a concurrent fetch just kept stays).
+            foreach (KeyValuePair<string, Entry> evicted in _entries)
+            {
+                if (evicted.Value is { Crl: { } crl, Ca: { } ca })
+                {
+                    Remember(ca, crl.RevokedCertificates.Where(IsPermanent).ToList(), $"{Describe(evicted.Value.Location, crl)} held before the CRL cache was emptied at its capacity");
+                }
+
+                _entries.TryRemove(evicted);
+            }
         }
 
         _entries[key] = entry with { Ca = IssuerKey(issuer), Location = location };

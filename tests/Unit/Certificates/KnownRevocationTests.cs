@@ -159,6 +159,34 @@ public sealed class KnownRevocationTests : IClassFixture<LabPkiFixture>, IDispos
         Assert.Contains("(CRL number 1", after.Failures[0].Message);
     }
 
+    [Theory]
+    [InlineData(RevocationCheckMode.Optional)]
+    [InlineData(RevocationCheckMode.Required)]
+    public void A_CRL_the_cache_holds_still_revokes_after_the_cache_is_emptied_at_its_capacity(RevocationCheckMode mode)
+    {
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var source = new Published
+        {
+            [Point] = DeltaCrlBuilder.Delta(_lab.IntermediateWithKey, 3, 1, [CrlEntry.Of(_silent)], clock.GetUtcNow().AddMinutes(-1), clock.GetUtcNow().AddDays(1)),
+        };
+        var cache = new CrlCache(source, clock, runInBackground: work => work());
+        Assert.Equal("Revoked", Validate(_silent, cache, clock, mode).Status);
+
+        // Distribution points of other certificates fill the cache; at its capacity it starts again from empty. Then the
+        // point serves the delta of a later base, which no longer lists what delta #3 did.
+        for (int i = 0; i < 1100; i++)
+        {
+            cache.Get(new Uri($"http://127.0.0.1:9/other-{i}.crl"), _lab.Intermediate, TimeSpan.FromMinutes(60), TimeSpan.FromSeconds(1));
+        }
+
+        source[Point] = DeltaCrlBuilder.Delta(_lab.IntermediateWithKey, 6, 5, [], clock.GetUtcNow().AddMinutes(-1), clock.GetUtcNow().AddDays(1));
+        clock.Advance(TimeSpan.FromMinutes(61));
+        CertificateValidationResult after = Validate(_silent, cache, clock, mode);
+
+        Assert.Equal("Revoked", after.Status);
+        Assert.Contains("delta CRL at " + Point + " (CRL number 3", after.Failures[0].Message);
+    }
+
     private CertificateValidationResult Validate(X509Certificate2 leaf, CrlCache cache, ManualTimeProvider clock, RevocationCheckMode mode)
     {
         CasbConfiguration configuration = TestConfigurations.Trusting(_lab, mode).WithCrls(_lab.RootCrl);

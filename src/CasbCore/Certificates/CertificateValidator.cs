@@ -104,7 +104,8 @@ public sealed class CertificateValidator
             return CertificateValidationResult.None(at);
         }
 
-        if (_byInstance.TryGetValue(certificate, out CachedResult? known) && known.IsUsableAt(at))
+        long crlChanges = CrlCache.CrlChanges;
+        if (_byInstance.TryGetValue(certificate, out CachedResult? known) && known.IsUsableAt(at, crlChanges))
         {
             return known.Result;
         }
@@ -119,7 +120,7 @@ public sealed class CertificateValidator
             return Broken(certificate, at, ex);
         }
 
-        if (_results.TryGetValue(key, out CachedResult? cached) && cached.IsUsableAt(at))
+        if (_results.TryGetValue(key, out CachedResult? cached) && cached.IsUsableAt(at, crlChanges))
         {
             _byInstance.AddOrUpdate(certificate, cached);
             return cached.Result;
@@ -128,7 +129,7 @@ public sealed class CertificateValidator
         CachedResult fresh;
         try
         {
-            fresh = ValidateCore(certificate, at);
+            fresh = ValidateCore(certificate, at) with { CrlChanges = crlChanges };
         }
         catch (Exception ex)
         {
@@ -936,6 +937,9 @@ public sealed class CertificateValidator
 
     private sealed record CachedResult(CertificateValidationResult Result, DateTimeOffset ValidatedAt, DateTimeOffset NotBefore, DateTimeOffset ExpiresAt)
     {
-        public bool IsUsableAt(DateTimeOffset at) => at >= ValidatedAt && at >= NotBefore && at < ExpiresAt;
+        /// <summary><see cref="CrlCache.CrlChanges"/> before the result was found: a CRL downloaded since may revoke the certificate.</summary>
+        public long CrlChanges { get; init; }
+
+        public bool IsUsableAt(DateTimeOffset at, long crlChanges) => at >= ValidatedAt && at >= NotBefore && at < ExpiresAt && crlChanges == CrlChanges;
     }
 }

@@ -44,6 +44,7 @@ public sealed class CrlCache
     private readonly TimeProvider _time;
     private readonly Action<Action> _runInBackground;
     private int _fetchCount;
+    private long _crlChanges;
 
     /// <param name="source">Where CRLs are fetched from.</param>
     /// <param name="timeProvider">The clock (tests move it).</param>
@@ -63,6 +64,9 @@ public sealed class CrlCache
 
     /// <summary>How many fetches this cache has made (for tests and metrics).</summary>
     public int FetchCount => Volatile.Read(ref _fetchCount);
+
+    /// <summary>Grows whenever a CRL is kept that may list what no CRL held before did; a result found before it changed is not reused.</summary>
+    public long CrlChanges => Interlocked.Read(ref _crlChanges);
 
     public void Clear()
     {
@@ -224,7 +228,22 @@ public sealed class CrlCache
             }
         }
 
-        _entries[key] = entry with { Ca = IssuerKey(issuer), Location = location };
+        Entry kept = entry with { Ca = IssuerKey(issuer), Location = location };
+        // A CRL held here for the first time, or in place of another, may list a certificate a validator cached as Valid.
+        _entries.AddOrUpdate(
+            key,
+            _ => Changed(null, kept),
+            (_, before) => Changed(before.Crl, kept));
+    }
+
+    private Entry Changed(CertificateRevocationList? before, Entry kept)
+    {
+        if (kept.Crl is not null && before?.Id != kept.Crl.Id)
+        {
+            Interlocked.Increment(ref _crlChanges);
+        }
+
+        return kept;
     }
 
     /// <summary>An entry past its cache time whose CRL is still before its nextUpdate.</summary>

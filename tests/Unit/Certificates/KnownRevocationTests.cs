@@ -187,6 +187,32 @@ public sealed class KnownRevocationTests : IClassFixture<LabPkiFixture>, IDispos
         Assert.Contains("delta CRL at " + Point + " (CRL number 3", after.Failures[0].Message);
     }
 
+    [Theory]
+    [InlineData(RevocationCheckMode.Optional)]
+    [InlineData(RevocationCheckMode.Required)]
+    public void A_valid_result_cached_before_a_download_listed_the_certificate_is_not_reused(RevocationCheckMode mode)
+    {
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        using X509Certificate2 other = DeltaCrlBuilder.ClientWithFreshestCrl(_lab, Point, freshest: null, "CN=Known other");
+        var source = new Published
+        {
+            [Point] = DeltaCrlBuilder.Base(_lab.IntermediateWithKey, 1, [], thisUpdate: clock.GetUtcNow().AddMinutes(-1), nextUpdate: clock.GetUtcNow().AddDays(1)),
+        };
+        var cache = new CrlCache(source, clock, runInBackground: work => work());
+        CasbConfiguration configuration = TestConfigurations.Trusting(_lab, mode).WithCrls(_lab.RootCrl);
+        configuration.Settings.CrlCacheMinutes = 1;
+        var validator = new CertificateValidator(configuration, cache);
+        Assert.Equal("Valid", validator.Validate(_silent, clock.GetUtcNow()).Status);
+
+        // The CA revokes it; another device's check downloads the CRL that says so.
+        source[Point] = DeltaCrlBuilder.Base(_lab.IntermediateWithKey, 2, [CrlEntry.Of(_silent)], thisUpdate: clock.GetUtcNow(), nextUpdate: clock.GetUtcNow().AddDays(1));
+        clock.Advance(TimeSpan.FromMinutes(2));
+        validator.Validate(other, clock.GetUtcNow());
+        Assert.Equal(2, (int)cache.Get(new Uri(Point), _lab.Intermediate, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1)).Crl!.CrlNumber!.Value);
+
+        Assert.Equal("Revoked", validator.Validate(_silent, clock.GetUtcNow()).Status);
+    }
+
     private CertificateValidationResult Validate(X509Certificate2 leaf, CrlCache cache, ManualTimeProvider clock, RevocationCheckMode mode)
     {
         CasbConfiguration configuration = TestConfigurations.Trusting(_lab, mode).WithCrls(_lab.RootCrl);

@@ -62,7 +62,7 @@ public sealed class CrlEntranceProperties : IClassFixture<LabPkiFixture>, IDispo
             CasbConfiguration added = Store(allowWeak);
             CasbConfiguration imported = Store(allowWeak);
             var clock = new ManualTimeProvider(t0);
-            var source = new Published();
+            var source = new PublishedCrls();
             var cache = new CrlCache(source, clock, runInBackground: work => work());
             CasbConfiguration fetchedStore = Store(allowWeak);
             bool addRevoked = false, importRevoked = false, fetchRevoked = false;
@@ -207,10 +207,4 @@ public sealed class CrlEntranceProperties : IClassFixture<LabPkiFixture>, IDispo
     }
 
     internal sealed record CrlSpec(int Number, int? Base, int MinutesAgo, bool Current, bool Sha1, bool AnnouncesDelta, bool Lifts, bool Drops);
-
-    private sealed class Published : System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>, ICrlSource
-    {
-        public byte[] Fetch(Uri location, TimeSpan timeout) =>
-            TryGetValue(location.AbsoluteUri, out byte[]? crl) ? crl : throw new HttpRequestException("connection refused (test)");
-    }
 }

@@ -51,7 +51,7 @@ public sealed class KnownRevocationTests : IClassFixture<LabPkiFixture>, IDispos
             // Each sample its own cache and publications: samples run on several threads at once.
             X509Certificate2 leaf = announcing ? _announcing : _silent;
             var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
-            var source = new Published();
+            var source = new PublishedCrls();
             var cache = new CrlCache(source, clock, runInBackground: work => work());
             bool known = false;
             for (int i = 0; i < steps.Length; i++)
@@ -104,7 +104,7 @@ public sealed class KnownRevocationTests : IClassFixture<LabPkiFixture>, IDispos
     {
         var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
         using X509Certificate2 leaf = DeltaCrlBuilder.ClientWithFreshestCrl(_lab, Point, Freshest, "CN=Known freshest");
-        var source = new Published
+        var source = new PublishedCrls
         {
             [Point] = DeltaCrlBuilder.Base(_lab.IntermediateWithKey, 1, [], Freshest, clock.GetUtcNow().AddMinutes(-1), clock.GetUtcNow().AddDays(1)),
             [Freshest] = DeltaCrlBuilder.Delta(_lab.IntermediateWithKey, 3, 1, [CrlEntry.Of(leaf)], clock.GetUtcNow().AddMinutes(-1), clock.GetUtcNow().AddDays(5)),
@@ -139,7 +139,7 @@ public sealed class KnownRevocationTests : IClassFixture<LabPkiFixture>, IDispos
         using X509Certificate2 first = TestPki.Issue(spec, null);
         using X509Certificate2 renewed = TestPki.Issue(spec with { NotBefore = now.AddDays(-1), NotAfter = now.AddYears(10) }, null);
         using X509Certificate2 device = TestPki.Issue(new CertificateSpec { Key = TestKey.P256, Upn = "renewed@contoso.com", CrlDistributionPoint = Point }, first);
-        var source = new Published { [Point] = TestPki.Crl(first, 1, now.AddMinutes(-1), now.AddDays(1), new[] { device }) };
+        var source = new PublishedCrls { [Point] = TestPki.Crl(first, 1, now.AddMinutes(-1), now.AddDays(1), new[] { device }) };
         var cache = new CrlCache(source, clock, runInBackground: work => work());
         CertificateValidationResult Check(X509Certificate2 ca)
         {
@@ -165,7 +165,7 @@ public sealed class KnownRevocationTests : IClassFixture<LabPkiFixture>, IDispos
     public void A_CRL_the_cache_holds_still_revokes_after_the_cache_is_emptied_at_its_capacity(RevocationCheckMode mode)
     {
         var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
-        var source = new Published
+        var source = new PublishedCrls
         {
             [Point] = DeltaCrlBuilder.Delta(_lab.IntermediateWithKey, 3, 1, [CrlEntry.Of(_silent)], clock.GetUtcNow().AddMinutes(-1), clock.GetUtcNow().AddDays(1)),
         };
@@ -194,7 +194,7 @@ public sealed class KnownRevocationTests : IClassFixture<LabPkiFixture>, IDispos
     {
         var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
         using X509Certificate2 other = DeltaCrlBuilder.ClientWithFreshestCrl(_lab, Point, freshest: null, "CN=Known other");
-        var source = new Published
+        var source = new PublishedCrls
         {
             [Point] = DeltaCrlBuilder.Base(_lab.IntermediateWithKey, 1, [], thisUpdate: clock.GetUtcNow().AddMinutes(-1), nextUpdate: clock.GetUtcNow().AddDays(1)),
         };
@@ -221,10 +221,4 @@ public sealed class KnownRevocationTests : IClassFixture<LabPkiFixture>, IDispos
     }
 
     private sealed record Step(bool AtFreshest, int Number, int? Base, int Listed, bool Current, bool Announces);
-
-    private sealed class Published : System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>, ICrlSource
-    {
-        public byte[] Fetch(Uri location, TimeSpan timeout) =>
-            TryGetValue(location.AbsoluteUri, out byte[]? crl) ? crl : throw new HttpRequestException("connection refused (test)");
-    }
 }

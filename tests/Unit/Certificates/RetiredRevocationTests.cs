@@ -27,7 +27,7 @@ public sealed class RetiredRevocationTests : IClassFixture<LabPkiFixture>
     {
         var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
         using X509Certificate2 leaf = DeltaCrlBuilder.ClientWithFreshestCrl(_lab, Point, freshest: null, "CN=Retired delta");
-        var source = new Published();
+        var source = new PublishedCrls();
         var cache = new CrlCache(source, clock, runInBackground: work => work());
         CertificateValidationResult Check() => Validate(leaf, cache, clock, mode);
 
@@ -53,7 +53,7 @@ public sealed class RetiredRevocationTests : IClassFixture<LabPkiFixture>
     {
         var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
         using X509Certificate2 leaf = DeltaCrlBuilder.ClientWithFreshestCrl(_lab, Point, Freshest, "CN=Retired freshest");
-        var source = new Published
+        var source = new PublishedCrls
         {
             [Point] = DeltaCrlBuilder.Base(_lab.IntermediateWithKey, 1, [], Freshest, clock.GetUtcNow().AddMinutes(-1), clock.GetUtcNow().AddDays(1)),
             [Freshest] = Delta(3, 1, clock, CrlEntry.Of(leaf)),
@@ -80,7 +80,7 @@ public sealed class RetiredRevocationTests : IClassFixture<LabPkiFixture>
         var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
         using X509Certificate2 leaf = DeltaCrlBuilder.ClientWithFreshestCrl(_lab, Point, freshest: null, "CN=Retired dropped");
         using X509Certificate2 held = DeltaCrlBuilder.ClientWithFreshestCrl(_lab, Point, freshest: null, "CN=Retired on hold");
-        var source = new Published
+        var source = new PublishedCrls
         {
             [Point] = DeltaCrlBuilder.Base(
                 _lab.IntermediateWithKey, 4, [CrlEntry.Of(leaf), CrlEntry.Of(held, X509RevocationReason.CertificateHold)],
@@ -113,7 +113,7 @@ public sealed class RetiredRevocationTests : IClassFixture<LabPkiFixture>
         using X509Certificate2 renewed = TestPki.Issue(spec with { NotBefore = now.AddDays(-1), NotAfter = now.AddYears(10) }, null);
         using X509Certificate2 sameNameOtherKey = TestPki.Issue(CertificateSpec.Ca("CN=Retired Issuing CA"), null);
         using X509Certificate2 device = TestPki.Issue(new CertificateSpec { Key = TestKey.P256 }, first);
-        var source = new Published { [Point] = TestPki.Crl(first, 1, now.AddMinutes(-1), now.AddDays(1), new[] { device }) };
+        var source = new PublishedCrls { [Point] = TestPki.Crl(first, 1, now.AddMinutes(-1), now.AddDays(1), new[] { device }) };
         var cache = new CrlCache(source, clock, runInBackground: work => work());
         Assert.NotNull(cache.Get(new Uri(Point), first, TimeSpan.FromHours(1), TimeSpan.FromSeconds(1)).Crl);
 
@@ -135,10 +135,4 @@ public sealed class RetiredRevocationTests : IClassFixture<LabPkiFixture>
 
     private byte[] Delta(int number, int baseNumber, ManualTimeProvider clock, params CrlEntry[] entries) =>
         DeltaCrlBuilder.Delta(_lab.IntermediateWithKey, number, baseNumber, entries, clock.GetUtcNow().AddMinutes(-1), clock.GetUtcNow().AddDays(1));
-
-    private sealed class Published : System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>, ICrlSource
-    {
-        public byte[] Fetch(Uri location, TimeSpan timeout) =>
-            TryGetValue(location.AbsoluteUri, out byte[]? crl) ? crl : throw new HttpRequestException("connection refused (test)");
-    }
 }

@@ -175,6 +175,7 @@ public static class ConfigurationImport
         var retiredBefore = configuration.RevocationLists
             .Where(e => e.Retired is { Count: > 0 })
             .ToDictionary(e => e.Id, e => e.Retired!, StringComparer.OrdinalIgnoreCase);
+        RevocationLists.DistrustRetired(file.Configuration);
         foreach (ConfigurationChange change in accepted)
         {
             if (change.ItemType == SettingsType)

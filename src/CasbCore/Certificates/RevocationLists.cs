@@ -369,37 +369,62 @@ public static class RevocationLists
         var retired = new Dictionary<string, RetiredRevocationEntry>(StringComparer.OrdinalIgnoreCase);
         foreach (RetiredRevocationEntry carried in kept ?? [])
         {
-            retired.TryAdd(carried.Serial, carried);
+            KeepOne(retired, carried);
         }
 
         foreach (RevocationListEntry old in replaced)
         {
             foreach (RetiredRevocationEntry carried in old.Retired ?? [])
             {
-                retired.TryAdd(carried.Serial, carried);
+                KeepOne(retired, carried);
             }
 
             if (TryParse(old) is { } oldCrl)
             {
                 foreach (RevokedCertificate revoked in oldCrl.RevokedCertificates.Where(IsPermanent))
                 {
-                    retired.TryAdd(revoked.SerialNumber, new RetiredRevocationEntry
+                    KeepOne(retired, new RetiredRevocationEntry
                     {
                         Serial = revoked.SerialNumber,
                         RevocationDate = revoked.RevocationDate,
                         Reason = revoked.Reason?.ToString(),
                         CrlNumber = oldCrl.CrlNumber?.ToString(CultureInfo.InvariantCulture),
+                        Verified = true,
                     });
                 }
             }
         }
 
+        // What a verified CRL listed goes last, whatever a file dated its own entries: a file can add revocations, never push one out.
         List<RetiredRevocationEntry> left = retired.Values
             .Where(r => !(TryHex(r.Serial) is { } serial && crl.FindRevoked(serial) is { } listed && IsPermanent(listed)))
-            .OrderByDescending(r => r.RevocationDate)
+            .OrderByDescending(r => r.Verified)
+            .ThenByDescending(r => r.RevocationDate)
             .Take(MaxRetired)
             .ToList();
         return left.Count == 0 ? null : left;
+    }
+
+    /// <summary>One revocation per serial; a verified one takes the place of an unverified one of the serial.</summary>
+    private static void KeepOne(Dictionary<string, RetiredRevocationEntry> retired, RetiredRevocationEntry entry)
+    {
+        if (!retired.TryAdd(entry.Serial, entry) && entry.Verified && !retired[entry.Serial].Verified)
+        {
+            retired[entry.Serial] = entry;
+        }
+    }
+
+    /// <summary>
+    /// Before an import applies <paramref name="file"/>: what its CRLs carry was not read from a CRL by this store, whatever
+    /// the file says (<see cref="RetiredRevocationEntry.Verified"/>).
+    /// </summary>
+    public static void DistrustRetired(CasbConfiguration file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        foreach (RetiredRevocationEntry retired in file.RevocationLists.SelectMany(e => e.Retired ?? []))
+        {
+            retired.Verified = false;
+        }
     }
 
     /// <summary>

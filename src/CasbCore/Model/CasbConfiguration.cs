@@ -185,6 +185,12 @@ public sealed class RetiredRevocationEntry
 
     /// <summary>The CRL number of the CRL that listed it.</summary>
     public string? CrlNumber { get; set; }
+
+    /// <summary>
+    /// True when this store read it from a CRL whose signature it verified; false for one an imported file brought (Import-CasbConfiguration
+    /// sets it so, whatever the file says). Past <see cref="Certificates.RevocationLists.MaxRetired"/> a verified one never gives way to an unverified one.
+    /// </summary>
+    public bool Verified { get; set; }
 }
 
 public sealed class AppEntry

@@ -100,6 +100,42 @@ public sealed class StoreRetiredRevocationTests : IClassFixture<LabPkiFixture>, 
         Assert.Equal("Revoked", Validate(store, _dropped).Status);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_files_own_retired_list_cannot_push_a_revocation_out_past_the_cap(bool held)
+    {
+        CasbConfiguration store = Store(RevocationCheckMode.Optional);
+        byte[] five = Complete(5);
+        Enter(store, Complete(4, CrlEntry.Of(_dropped)), import: false);
+        if (held)
+        {
+            Enter(store, five, import: false); // #5 carries the revocation #4 listed
+        }
+
+        // A hand-written file: the same or the newer CRL, with a cap's worth of made-up revocations dated later than the real one.
+        var made = Enumerable.Range(1, RevocationLists.MaxRetired)
+            .Select(i => new RetiredRevocationEntry { Serial = $"7F{i:X8}", RevocationDate = _now, Reason = "KeyCompromise" })
+            .ToList();
+        made[0] = new RetiredRevocationEntry { Serial = Convert.ToHexString(_dropped.SerialNumberBytes.Span), RevocationDate = DateTimeOffset.UnixEpoch, Verified = true };
+        Import(store, new RevocationListEntry
+        {
+            Id = Convert.ToHexString(SHA256.HashData(five)),
+            IssuerThumbprint = _lab.Intermediate.Thumbprint,
+            AddedAt = _now,
+            RawData = Convert.ToBase64String(five),
+            Retired = made,
+        });
+
+        Assert.Equal("Revoked", Validate(store, _dropped).Status);
+
+        // Nor at the next CRL, in a store written and read again.
+        store = CasbStore.Parse(CasbStore.Serialize(store), "copy");
+        Enter(store, Complete(6), import: false);
+        Assert.Equal("Revoked", Validate(store, _dropped).Status);
+        Assert.Equal(RevocationLists.MaxRetired, Assert.Single(store.RevocationLists, e => e.CrlNumber == "6").Retired!.Count);
+    }
+
     [Fact]
     public void Removing_the_CRL_forgets_what_it_carried()
     {

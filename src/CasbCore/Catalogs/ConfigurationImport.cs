@@ -176,6 +176,12 @@ public static class ConfigurationImport
             .Where(e => e.Retired is { Count: > 0 })
             .ToDictionary(e => e.Id, e => e.Retired!, StringComparer.OrdinalIgnoreCase);
         RevocationLists.DistrustRetired(file.Configuration);
+        // An import with -Replace removes the CRLs the file does not hold; one the file replaces with a CRL of its CA and scope still revoked what it revoked.
+        var removedCrls = accepted
+            .Where(c => c.ItemType == ConfigurationItems.RevocationLists.Type && c.Change == ConfigurationChangeKind.Removed)
+            .Select(c => configuration.RevocationLists.FirstOrDefault(e => string.Equals(e.Id, c.Name, StringComparison.OrdinalIgnoreCase)))
+            .OfType<RevocationListEntry>()
+            .ToList();
         foreach (ConfigurationChange change in accepted)
         {
             if (change.ItemType == SettingsType)
@@ -197,7 +203,7 @@ public static class ConfigurationImport
         RevocationLists.KeepImportedUnderTheirIssuers(configuration, importedCrls);
         RevocationLists.CheckImportedDeltas(configuration, importedCrls, file.Path);
         RevocationLists.CheckImportedNextUpdate(configuration, importedCrls, heldBefore, file.Path);
-        RevocationLists.CheckImported(configuration, importedCrls, heldBefore, DateTimeOffset.UtcNow, file.Path);
+        RevocationLists.CheckImported(configuration, importedCrls, heldBefore, DateTimeOffset.UtcNow, file.Path, removedCrls);
         RevocationLists.KeepRetired(configuration, retiredBefore);
         ConfigurationValidator.ThrowIfInvalid(configuration);
     }

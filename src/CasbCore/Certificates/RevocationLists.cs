@@ -151,8 +151,18 @@ public static class RevocationLists
     /// leaves, with Add's error ids, and replaces the CRLs of its CA, scope and kind it supersedes (and, a complete CRL, the
     /// delta CRLs it no longer anchors) as Add does.
     /// </summary>
-    public static void CheckImported(CasbConfiguration configuration, IEnumerable<string> importedIds, IReadOnlySet<string> heldBefore, DateTimeOffset now, string path)
+    public static void CheckImported(CasbConfiguration configuration, IEnumerable<string> importedIds, IReadOnlySet<string> heldBefore, DateTimeOffset now, string path) =>
+        CheckImported(configuration, importedIds, heldBefore, now, path, removed: []);
+
+    /// <summary>
+    /// <see cref="CheckImported(CasbConfiguration, IEnumerable{string}, IReadOnlySet{string}, DateTimeOffset, string)"/> after an
+    /// import with -Replace took <paramref name="removed"/> out of the store: an imported CRL of the same CA and scope takes
+    /// their place as it would take a stored one's, and carries what they revoked (a complete CRL, a removed delta's too).
+    /// </summary>
+    public static void CheckImported(
+        CasbConfiguration configuration, IEnumerable<string> importedIds, IReadOnlySet<string> heldBefore, DateTimeOffset now, string path, IReadOnlyCollection<RevocationListEntry> removed)
     {
+        ArgumentNullException.ThrowIfNull(removed);
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(importedIds);
         ArgumentNullException.ThrowIfNull(heldBefore);
@@ -169,6 +179,9 @@ public static class RevocationLists
                 superseded.AddRange(RemoveStaleDeltas(configuration, issuer.Thumbprint, crl.Scope));
             }
 
+            superseded.AddRange(removed.Where(r =>
+                string.Equals(r.IssuerThumbprint, issuer.Thumbprint, StringComparison.OrdinalIgnoreCase)
+                && TryParse(r) is { } old && old.Scope == crl.Scope && (old.IsDelta == crl.IsDelta || (old.IsDelta && !crl.IsDelta))));
             entry.Retired = Retire(crl, superseded, entry.Retired);
         }
     }

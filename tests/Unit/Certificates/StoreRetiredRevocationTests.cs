@@ -136,6 +136,33 @@ public sealed class StoreRetiredRevocationTests : IClassFixture<LabPkiFixture>, 
         Assert.Equal(RevocationLists.MaxRetired, Assert.Single(store.RevocationLists, e => e.CrlNumber == "6").Retired!.Count);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_import_with_replace_that_brings_the_newer_CRL_carries_what_the_removed_one_revoked(bool delta)
+    {
+        CasbConfiguration store = Store(RevocationCheckMode.Required);
+        Enter(store, Complete(1), import: false);
+        Enter(store, delta ? DeltaCrlBuilder.Delta(_lab.IntermediateWithKey, 2, 1, [CrlEntry.Of(_dropped)], _now.AddMinutes(-5), _now.AddDays(1)) : Complete(2, CrlEntry.Of(_dropped)), import: false);
+        Assert.Equal("Revoked", Validate(store, _dropped).Status);
+
+        // The file (a store built afresh elsewhere) holds the CA's newer complete CRL, which no longer lists the certificate.
+        CasbConfiguration file = CasbStore.Parse(CasbStore.Serialize(store), "file");
+        file.RevocationLists.RemoveAll(e => e.IssuerThumbprint.Equals(_lab.Intermediate.Thumbprint, StringComparison.OrdinalIgnoreCase));
+        byte[] three = Complete(3);
+        file.RevocationLists.Add(new RevocationListEntry
+        {
+            Id = Convert.ToHexString(SHA256.HashData(three)),
+            IssuerThumbprint = _lab.Intermediate.Thumbprint,
+            AddedAt = _now,
+            RawData = Convert.ToBase64String(three),
+        });
+        ImportFile read = ConfigurationImport.Read(CasbStore.Serialize(file), "store.json");
+        ConfigurationImport.Apply(store, read, ConfigurationImport.Plan(store, read, replace: true));
+
+        Assert.Equal("Revoked", Validate(store, _dropped).Status);
+    }
+
     [Fact]
     public void Removing_the_CRL_forgets_what_it_carried()
     {

@@ -7,7 +7,14 @@ using System.Text;
 namespace CasbCore.Certificates;
 
 /// <summary>One revoked serial number in a CRL.</summary>
-public sealed record RevokedCertificate(string SerialNumber, DateTimeOffset RevocationDate, X509RevocationReason? Reason);
+public sealed record RevokedCertificate(string SerialNumber, DateTimeOffset RevocationDate, X509RevocationReason? Reason)
+{
+    /// <summary>
+    /// False for a certificateHold (a later CRL may lift it) and a delta's removeFromCRL (which lifts one); any other
+    /// revocation is permanent (RFC 5280 5.3.1): no later CRL takes it back.
+    /// </summary>
+    public bool IsPermanent => Reason is not (X509RevocationReason.CertificateHold or X509RevocationReason.RemoveFromCrl);
+}
 
 /// <summary>
 /// A parsed X.509 CRL (RFC 5280 CertificateList), read with <see cref="AsnReader"/>. Immutable; its signature is

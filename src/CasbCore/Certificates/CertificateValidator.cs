@@ -420,7 +420,7 @@ public sealed class CertificateValidator
         // A revocation a delta lists (other than a hold, which a later delta may lift) is as permanent as a complete CRL's.
         foreach (CertificateRevocationList delta in context.StoreDeltas)
         {
-            if (delta.FindRevoked(certificate) is { Reason: not (X509RevocationReason.RemoveFromCrl or X509RevocationReason.CertificateHold) } revoked)
+            if (delta.FindRevoked(certificate) is { IsPermanent: true } revoked)
             {
                 return Revoked(revoked, delta, $"the store's delta CRL of '{issuer.Subject}' (CRL number {delta.CrlNumber})", at, context.MaxAge);
             }
@@ -510,7 +510,7 @@ public sealed class CertificateValidator
 
             if (crl.IsDelta)
             {
-                if (crl.FindRevoked(certificate) is { Reason: not (X509RevocationReason.RemoveFromCrl or X509RevocationReason.CertificateHold) } listed)
+                if (crl.FindRevoked(certificate) is { IsPermanent: true } listed)
                 {
                     return Revoked(listed, crl, $"the delta CRL at {location}", at, context.MaxAge);
                 }

@@ -66,7 +66,7 @@ public sealed class CrlCache
     public int FetchCount => Volatile.Read(ref _fetchCount);
 
     /// <summary>Grows whenever a CRL is kept that may list what no CRL held before did; a result found before it changed is not reused.</summary>
-    public long CrlChanges => Interlocked.Read(ref _crlChanges);
+    public long CrlChanges => Volatile.Read(ref _crlChanges); // read on every request: a plain load, no locked instruction
 
     public void Clear()
     {
@@ -84,11 +84,14 @@ public sealed class CrlCache
     {
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(issuer);
-        return _retired.TryGetValue(IssuerKey(issuer), out ImmutableDictionary<string, RetiredRevocation>? ofIssuer)
+        return FindRetired(certificate, IssuerKey(issuer));
+    }
+
+    private RetiredRevocation? FindRetired(X509Certificate2 certificate, string ca) =>
+        _retired.TryGetValue(ca, out ImmutableDictionary<string, RetiredRevocation>? ofIssuer)
             && ofIssuer.TryGetValue(CertificateRevocationList.NormalizeSerial(certificate.SerialNumberBytes.Span), out RetiredRevocation? retired)
             ? retired
             : null;
-    }
 
     /// <summary>
     /// A revocation (other than a hold) of <paramref name="certificate"/> that the cache knows for <paramref name="issuer"/>'s CA (name
@@ -103,13 +106,13 @@ public sealed class CrlCache
         string ca = IssuerKey(issuer);
         foreach (Entry entry in _entries.Values)
         {
-            if (entry.Crl is { } crl && entry.Ca == ca && crl.FindRevoked(certificate) is { } revoked && IsPermanent(revoked))
+            if (entry.Crl is { } crl && entry.Ca == ca && crl.FindRevoked(certificate) is { IsPermanent: true } revoked)
             {
                 return new RetiredRevocation(revoked, $"{Describe(entry.Location, crl)} held by the CRL cache");
             }
         }
 
-        return FindRetired(certificate, issuer);
+        return FindRetired(certificate, ca);
     }
 
     private static string Describe(Uri? location, CertificateRevocationList crl) =>
@@ -124,13 +127,8 @@ public sealed class CrlCache
         }
 
         List<RevokedCertificate> dropped = held.RevokedCertificates
-            .Where(r => IsPermanent(r) && !(replacement.FindRevoked(Convert.FromHexString(r.SerialNumber)) is { } still && IsPermanent(still)))
+            .Where(r => r.IsPermanent && replacement.FindRevoked(Convert.FromHexString(r.SerialNumber)) is not { IsPermanent: true })
             .ToList();
-        if (dropped.Count == 0)
-        {
-            return;
-        }
-
         Remember(IssuerKey(issuer), dropped, $"{Describe(location, held)} held before a newer download that does not list it replaced it");
     }
 
@@ -170,8 +168,6 @@ public sealed class CrlCache
     private static string IssuerKey(X509Certificate2 issuer) =>
         Convert.ToHexString(System.Security.Cryptography.SHA256.HashData([.. issuer.SubjectName.RawData, .. issuer.PublicKey.ExportSubjectPublicKeyInfo()]));
 
-    private static bool IsPermanent(RevokedCertificate revoked) =>
-        revoked.Reason is not (X509RevocationReason.CertificateHold or X509RevocationReason.RemoveFromCrl);
 
     /// <summary>
     /// Returns the CRL published at <paramref name="location"/> for <paramref name="issuer"/>, fetching it when the
@@ -221,7 +217,7 @@ public sealed class CrlCache
             {
                 if (evicted.Value is { Crl: { } crl, Ca: { } ca })
                 {
-                    Remember(ca, crl.RevokedCertificates.Where(IsPermanent).ToList(), $"{Describe(evicted.Value.Location, crl)} held before the CRL cache was emptied at its capacity");
+                    Remember(ca, crl.RevokedCertificates.Where(r => r.IsPermanent).ToList(), $"{Describe(evicted.Value.Location, crl)} held before the CRL cache was emptied at its capacity");
                 }
 
                 _entries.TryRemove(evicted);

@@ -149,15 +149,8 @@ public static class RevocationLists
     /// Import-CasbConfiguration's side of <see cref="Add"/>: each CRL among <paramref name="importedIds"/> that the store did
     /// not hold before (<paramref name="heldBefore"/>) passes Add's checks without -Force on the configuration the import
     /// leaves, with Add's error ids, and replaces the CRLs of its CA, scope and kind it supersedes (and, a complete CRL, the
-    /// delta CRLs it no longer anchors) as Add does.
-    /// </summary>
-    public static void CheckImported(CasbConfiguration configuration, IEnumerable<string> importedIds, IReadOnlySet<string> heldBefore, DateTimeOffset now, string path) =>
-        CheckImported(configuration, importedIds, heldBefore, now, path, removed: []);
-
-    /// <summary>
-    /// <see cref="CheckImported(CasbConfiguration, IEnumerable{string}, IReadOnlySet{string}, DateTimeOffset, string)"/> after an
-    /// import with -Replace took <paramref name="removed"/> out of the store: an imported CRL of the same CA and scope takes
-    /// their place as it would take a stored one's, and carries what they revoked (a complete CRL, a removed delta's too).
+    /// delta CRLs it no longer anchors) as Add does. After an import with -Replace took <paramref name="removed"/> out of the store, an imported CRL of the same CA and scope
+    /// takes their place as it would take a stored one's, and carries what they revoked (a complete CRL, a removed delta's too).
     /// </summary>
     public static void CheckImported(
         CasbConfiguration configuration, IEnumerable<string> importedIds, IReadOnlySet<string> heldBefore, DateTimeOffset now, string path, IReadOnlyCollection<RevocationListEntry> removed)
@@ -181,7 +174,7 @@ public static class RevocationLists
 
             superseded.AddRange(removed.Where(r =>
                 string.Equals(r.IssuerThumbprint, issuer.Thumbprint, StringComparison.OrdinalIgnoreCase)
-                && TryParse(r) is { } old && old.Scope == crl.Scope && (old.IsDelta == crl.IsDelta || (old.IsDelta && !crl.IsDelta))));
+                && TryParse(r) is { } old && old.Scope == crl.Scope && (old.IsDelta || !crl.IsDelta))); // a delta never takes a complete CRL's place
             entry.Retired = Retire(crl, superseded, entry.Retired);
         }
     }
@@ -394,7 +387,7 @@ public static class RevocationLists
 
             if (TryParse(old) is { } oldCrl)
             {
-                foreach (RevokedCertificate revoked in oldCrl.RevokedCertificates.Where(IsPermanent))
+                foreach (RevokedCertificate revoked in oldCrl.RevokedCertificates.Where(r => r.IsPermanent))
                 {
                     KeepOne(retired, new RetiredRevocationEntry
                     {
@@ -410,7 +403,7 @@ public static class RevocationLists
 
         // What a verified CRL listed goes last, whatever a file dated its own entries: a file can add revocations, never push one out.
         List<RetiredRevocationEntry> left = retired.Values
-            .Where(r => !(TryHex(r.Serial) is { } serial && crl.FindRevoked(serial) is { } listed && IsPermanent(listed)))
+            .Where(r => !(TryHex(r.Serial) is { } serial && crl.FindRevoked(serial) is { IsPermanent: true }))
             .OrderByDescending(r => r.Verified)
             .ThenByDescending(r => r.RevocationDate)
             .Take(MaxRetired)
@@ -499,9 +492,6 @@ public static class RevocationLists
             return null;
         }
     }
-
-    private static bool IsPermanent(RevokedCertificate revoked) =>
-        revoked.Reason is not (X509RevocationReason.CertificateHold or X509RevocationReason.RemoveFromCrl);
 
     /// <summary>The trusted root or intermediate that signed <paramref name="crl"/>.</summary>
     public static X509Certificate2 FindIssuer(CasbConfiguration configuration, CertificateRevocationList crl, string what, string? source)

@@ -74,6 +74,7 @@ public sealed class RevocationNeverForgottenGatewayTests : IClassFixture<LabPkiF
         Assert.DoesNotContain("revoked", heldBody, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(("Allow", "Valid"), Newest(await RecordsAsync(harness, held, 2)));
 
+        // In this process Test-CasbAccess shares the gateway's CRL cache; a PowerShell session of its own never saw CRL 20.
         CasbAccessDecision whatIf = TestAccess(harness, compromised);
         Assert.Equal((AccessAction.Block, "Revoked"), (whatIf.Action, whatIf.CertificateStatus));
         Assert.Contains("reason KeyCompromise", Assert.Single(whatIf.Certificate!.Failures).Message);

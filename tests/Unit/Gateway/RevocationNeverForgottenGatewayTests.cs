@@ -26,15 +26,26 @@ public sealed class RevocationNeverForgottenGatewayTests : IClassFixture<LabPkiF
 
     /// <summary>
     /// How long the first CRL a test serves stays current: past its nextUpdate the CRL cache's copy is done, and the next check
-    /// downloads the newer CRL; no clock to move, no cache to reach into.
+    /// downloads the newer CRL; no clock to move, no cache to reach into. Long enough for the first requests on a CI machine
+    /// under load (they must all be decided on the first CRL); each test waits it out before it polls for the newer one.
     /// </summary>
-    private static readonly TimeSpan FirstCrlLifetime = TimeSpan.FromSeconds(4);
+    private static readonly TimeSpan FirstCrlLifetime = TimeSpan.FromSeconds(8);
 
     private readonly LabPki _pki;
     private readonly List<X509Certificate2> _devices = [];
     private readonly string _files = Directory.CreateTempSubdirectory("casb-crl-files-").FullName;
 
     public RevocationNeverForgottenGatewayTests(LabPkiFixture fixture) => _pki = fixture.Pki;
+
+    /// <summary>Waits until the first CRL is past its nextUpdate, so the poll that follows has its whole 10 s for the newer one.</summary>
+    private static async Task PastAsync(DateTimeOffset nextUpdate)
+    {
+        TimeSpan left = nextUpdate - DateTimeOffset.UtcNow;
+        if (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left);
+        }
+    }
 
     public void Dispose()
     {
@@ -54,13 +65,15 @@ public sealed class RevocationNeverForgottenGatewayTests : IClassFixture<LabPkiF
         X509Certificate2 later = Device("Revoked Later", url);
         await using GatewayHarness harness = await StartAsync(mode);
 
-        Publish(server, "/issuing.crl", IntermediateCrl(20, DateTimeOffset.UtcNow + FirstCrlLifetime, CrlEntry.Of(compromised), CrlEntry.Of(held, X509RevocationReason.CertificateHold)));
+        DateTimeOffset firstNextUpdate = DateTimeOffset.UtcNow + FirstCrlLifetime;
+        Publish(server, "/issuing.crl", IntermediateCrl(20, firstNextUpdate, CrlEntry.Of(compromised), CrlEntry.Of(held, X509RevocationReason.CertificateHold)));
         await AssertRevokedAsync(harness, compromised);
         await AssertRevokedAsync(harness, held);
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(harness, later)).Status);
 
         // CRL 21 forgets the key compromise, lifts the hold and revokes another device.
         Publish(server, "/issuing.crl", IntermediateCrl(21, DateTimeOffset.UtcNow.AddDays(7), CrlEntry.Of(later)));
+        await PastAsync(firstNextUpdate);
         Assert.True(await Poll.Eventually(async () => (await GetAsync(harness, later)).Status == HttpStatusCode.Forbidden), "CRL 21 never reached the gateway");
         Assert.Equal(2, server.Requests);
 
@@ -105,6 +118,7 @@ public sealed class RevocationNeverForgottenGatewayTests : IClassFixture<LabPkiF
 
         Publish(server, "/issuing.crl", DeltaCrlBuilder.Base(_pki.IntermediateWithKey, 12, [], deltaUrl, nextUpdate: DateTimeOffset.UtcNow.AddDays(7)));
         Publish(server, "/issuing+.crl", DeltaCrlBuilder.Delta(_pki.IntermediateWithKey, 13, 12, [CrlEntry.Of(later)], nextUpdate: DateTimeOffset.UtcNow.AddDays(1)));
+        await PastAsync(firstNextUpdate);
         Assert.True(await Poll.Eventually(async () => (await GetAsync(harness, later)).Status == HttpStatusCode.Forbidden), "delta 13 never reached the gateway");
 
         await AssertRevokedAsync(harness, compromised);

@@ -76,6 +76,38 @@ public abstract class CasbStoreCmdlet : CasbCmdlet
         }
     }
 
+    /// <summary>
+    /// Reports the failure of the item this call brought. A row from the pipeline (Import-Csv, another cmdlet's objects)
+    /// gets a non-terminating error, so that one bad row stops none of the rows after it; a single call keeps its
+    /// terminating error, which a try/catch around it catches. A failure of the store itself (locked, corrupt,
+    /// unreachable: the Store* ids) would fail every row alike and always ends the cmdlet.
+    /// </summary>
+    protected void ReportItemError(CasbException exception)
+    {
+        if (MyInvocation.ExpectingInput && !exception.ErrorId.StartsWith("Store", StringComparison.Ordinal))
+        {
+            WriteCasbError(exception);
+            return;
+        }
+
+        ThrowCasbError(exception);
+    }
+
+    /// <summary>Runs a store update for the item this call brought; a failure goes to <see cref="ReportItemError"/> and null is returned.</summary>
+    protected T? UpdateItem<T>(Func<CasbConfiguration, T> mutate)
+        where T : class
+    {
+        try
+        {
+            return Store.Update(mutate);
+        }
+        catch (CasbException ex)
+        {
+            ReportItemError(ex);
+            return null;
+        }
+    }
+
     /// <summary>Runs a store update with the store's secrets (see <see cref="IConfigurationStore.Update{T}(Func{CasbConfiguration, StoreSecrets, T})"/>).</summary>
     protected T UpdateConfigurationWithSecrets<T>(Func<CasbConfiguration, StoreSecrets, T> mutate)
     {

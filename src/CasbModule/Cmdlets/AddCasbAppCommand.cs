@@ -74,7 +74,8 @@ public sealed class AddCasbAppCommand : CasbStoreCmdlet
         }
         catch (CasbException ex)
         {
-            ThrowCasbError(ex);
+            ReportItemError(ex);
+            return;
         }
 
         if (!ShouldProcess($"App '{entry.Name}' ({entry.Upstream})", "Add app"))
@@ -83,7 +84,7 @@ public sealed class AddCasbAppCommand : CasbStoreCmdlet
         }
 
         IReadOnlyList<string> warnings = [];
-        AppEntry added = UpdateConfiguration(config =>
+        AppEntry? added = UpdateItem(config =>
         {
             AppEntry app = AppCatalog.Add(config, entry, DateTimeOffset.UtcNow);
             warnings = AppCatalog.RoutingWarnings(config, app.Name);
@@ -94,7 +95,7 @@ public sealed class AddCasbAppCommand : CasbStoreCmdlet
             WriteWarning(warning);
         }
 
-        if (PassThru)
+        if (added is not null && PassThru)
         {
             WriteObject(new CasbApp(added, Store.Location));
         }

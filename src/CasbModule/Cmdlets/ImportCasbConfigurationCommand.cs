@@ -51,7 +51,8 @@ public sealed class ImportCasbConfigurationCommand : CasbStoreCmdlet
         }
         catch (CasbException ex)
         {
-            ThrowCasbError(ex);
+            ReportItemError(ex); // one bad file of several piped (Get-ChildItem *.json) stops none of the others
+            return;
         }
 
         CasbConfiguration current = LoadConfiguration();
@@ -76,11 +77,19 @@ public sealed class ImportCasbConfigurationCommand : CasbStoreCmdlet
         }
 
         string? clientSecret = IdentityProviderClientSecret is null ? null : new System.Net.NetworkCredential(string.Empty, IdentityProviderClientSecret).Password;
-        UpdateConfigurationWithSecrets((config, secrets) =>
+        try
         {
-            ConfigurationImport.Apply(config, file, accepted, secrets, clientSecret);
-            return config;
-        });
+            Store.Update((config, secrets) =>
+            {
+                ConfigurationImport.Apply(config, file, accepted, secrets, clientSecret);
+                return config;
+            });
+        }
+        catch (CasbException ex)
+        {
+            ReportItemError(ex); // a file that would leave an invalid configuration changes nothing, and the next file is still read
+            return;
+        }
 
         if (PassThru)
         {

@@ -42,7 +42,8 @@ public sealed class NewCasbGroupCommand : CasbItemCmdlet
         }
         catch (CasbException ex)
         {
-            ThrowCasbError(ex);
+            ReportItemError(ex);
+            return;
         }
 
         if (!ShouldProcess($"Group '{entry.Name}'", "Create group"))
@@ -50,7 +51,10 @@ public sealed class NewCasbGroupCommand : CasbItemCmdlet
             return;
         }
 
-        GroupEntry created = UpdateConfiguration(config => GroupCatalog.Add(config, entry, DateTimeOffset.UtcNow));
-        WriteObject(new CasbGroup(created, Store.Location));
+        GroupEntry? created = UpdateItem(config => GroupCatalog.Add(config, entry, DateTimeOffset.UtcNow));
+        if (created is not null)
+        {
+            WriteObject(new CasbGroup(created, Store.Location));
+        }
     }
 }

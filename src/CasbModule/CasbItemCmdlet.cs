@@ -9,7 +9,9 @@ public abstract class CasbItemCmdlet : CasbStoreCmdlet
 {
     /// <summary>
     /// A piped object remembers the store it came from: use it unless -StorePath was given, so that
-    /// <c>Get-CasbAccessPolicy -StorePath ./lab | Disable-CasbAccessPolicy</c> changes ./lab.
+    /// <c>Get-CasbAccessPolicy -StorePath ./lab | Disable-CasbAccessPolicy</c> changes ./lab. Called before each item, not
+    /// once per -InputObject array: an array may hold objects of several stores, and each goes back to its own. An empty
+    /// path (an item given by name) keeps the store as it is.
     /// </summary>
     protected void UseStoreOf(string storePath)
     {

@@ -21,18 +21,14 @@ public abstract class FilterPolicyItemCommand<TPolicy, TChange> : FilterPolicyCo
     /// <summary>The policies given with -InputObject: their names as stored and the stores they were read from.</summary>
     private protected abstract IEnumerable<(string Name, string StorePath)> Piped { get; }
 
-    /// <summary>The names this pipeline item selects; literal names not in the store are reported (PolicyNotFound).</summary>
-    private protected List<string> SelectedNames()
-    {
-        if (ParameterSetName == ByObject)
-        {
-            List<(string Name, string StorePath)> piped = Piped.ToList();
-            UseStoreOf(piped.Count > 0 ? piped[0].StorePath : "");
-            return piped.Select(p => p.Name).ToList();
-        }
-
-        return SelectPolicies(LoadConfiguration(), Names).Select(p => p.Name).ToList();
-    }
+    /// <summary>
+    /// The names this pipeline item selects, each with the store of the object it came from ("" for a name given: the
+    /// store bound); literal names not in the store are reported (PolicyNotFound).
+    /// </summary>
+    private protected List<(string Name, string StorePath)> SelectedNames() =>
+        ParameterSetName == ByObject
+            ? Piped.ToList()
+            : SelectPolicies(LoadConfiguration(), Names).Select(p => (p.Name, "")).ToList();
 
     private protected void SetSelectedEnabled(bool enabled, bool passThru) =>
         ChangeEach(
@@ -42,7 +38,7 @@ public abstract class FilterPolicyItemCommand<TPolicy, TChange> : FilterPolicyCo
     private protected void RemoveSelected() => ChangeEach(SelectedNames(), "Remove policy", Catalog.Remove, passThru: false);
 
     /// <summary>Changes the policies named; a bad field ends the cmdlet before it asks about any of them.</summary>
-    private protected void ChangeSelected(List<string> names, TChange change, bool passThru)
+    private protected void ChangeSelected(List<(string Name, string StorePath)> names, TChange change, bool passThru)
     {
         try
         {
@@ -57,10 +53,11 @@ public abstract class FilterPolicyItemCommand<TPolicy, TChange> : FilterPolicyCo
     }
 
     /// <summary>Asks about each policy, then changes it in a store update of its own; a failure is reported for that policy and the rest go on.</summary>
-    private void ChangeEach(IEnumerable<string> names, string action, Func<CasbConfiguration, string, TPolicy> change, bool passThru)
+    private void ChangeEach(IEnumerable<(string Name, string StorePath)> names, string action, Func<CasbConfiguration, string, TPolicy> change, bool passThru)
     {
-        foreach (string name in names)
+        foreach ((string name, string storePath) in names)
         {
+            UseStoreOf(storePath);
             if (!ShouldProcess(Catalog.Describe(name), action))
             {
                 continue;

@@ -42,20 +42,20 @@ public sealed class RemoveCasbAppCommand : CasbItemCmdlet
 
     protected override void ProcessRecord()
     {
-        IEnumerable<string> names;
+        List<(string Name, string StorePath)> names;
         if (ParameterSetName == ByObject)
         {
-            UseStoreOf(InputObject.FirstOrDefault()?.ExactStorePath ?? "");
-            names = InputObject.Select(a => a.ExactName);
+            names = InputObject.Select(a => (a.ExactName, a.ExactStorePath)).ToList();
         }
         else
         {
             CasbConfiguration snapshot = LoadConfiguration();
-            names = NameSelection.Select(snapshot.Apps, a => a.Name, Name, name => WriteNotFound("AppNotFound", "app", name)).Select(a => a.Name);
+            names = NameSelection.Select(snapshot.Apps, a => a.Name, Name, name => WriteNotFound("AppNotFound", "app", name)).Select(a => (a.Name, "")).ToList();
         }
 
-        foreach (string name in names.ToList())
+        foreach ((string name, string storePath) in names)
         {
+            UseStoreOf(storePath);
             if (!ShouldProcess($"App '{name}'", Force ? "Remove app and its policy references" : "Remove app"))
             {
                 continue;

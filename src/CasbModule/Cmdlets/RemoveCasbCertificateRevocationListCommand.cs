@@ -43,16 +43,13 @@ public sealed class RemoveCasbCertificateRevocationListCommand : CasbItemCmdlet
 
     protected override void ProcessRecord()
     {
-        string[] ids = Id;
-        if (ParameterSetName == ByObject)
+        List<(string Id, string StorePath)> ids = ParameterSetName == ByObject
+            ? InputObject.Select(c => (c.Id, c.ExactStorePath)).ToList()
+            : Id.Select(i => (i, "")).ToList();
+        foreach ((string rawId, string storePath) in ids)
         {
-            UseStoreOf(InputObject.FirstOrDefault()?.ExactStorePath ?? "");
-            ids = InputObject.Select(c => c.Id).ToArray();
-        }
-
-        CasbConfiguration current = LoadConfiguration();
-        foreach (string rawId in ids)
-        {
+            UseStoreOf(storePath);
+            CasbConfiguration current = LoadConfiguration();
             string id = rawId.Trim();
             RevocationListEntry? entry = RevocationLists.Find(current, id);
             if (entry is null)

@@ -39,20 +39,20 @@ public sealed class RemoveCasbGroupCommand : CasbItemCmdlet
 
     protected override void ProcessRecord()
     {
-        List<string> names;
+        List<(string Name, string StorePath)> names;
         if (ParameterSetName == ByObject)
         {
-            UseStoreOf(InputObject.FirstOrDefault()?.ExactStorePath ?? "");
-            names = InputObject.Select(g => g.ExactName).ToList();
+            names = InputObject.Select(g => (g.ExactName, g.ExactStorePath)).ToList();
         }
         else
         {
             CasbConfiguration snapshot = LoadConfiguration();
-            names = NameSelection.Select(snapshot.Groups, g => g.Name, Name, n => WriteNotFound("GroupNotFound", "group", n)).Select(g => g.Name).ToList();
+            names = NameSelection.Select(snapshot.Groups, g => g.Name, Name, n => WriteNotFound("GroupNotFound", "group", n)).Select(g => (g.Name, "")).ToList();
         }
 
-        foreach (string name in names)
+        foreach ((string name, string storePath) in names)
         {
+            UseStoreOf(storePath);
             if (!ShouldProcess($"Group '{name}'", "Remove group"))
             {
                 continue;

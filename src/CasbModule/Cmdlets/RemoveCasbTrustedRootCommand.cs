@@ -44,15 +44,12 @@ public sealed class RemoveCasbTrustedRootCommand : CasbItemCmdlet
 
     protected override void ProcessRecord()
     {
-        string[] thumbprints = Thumbprint;
-        if (ParameterSetName == ByObject)
+        List<(string Thumbprint, string StorePath)> thumbprints = ParameterSetName == ByObject
+            ? InputObject.Select(r => (r.Thumbprint, r.ExactStorePath)).ToList()
+            : Thumbprint.Select(t => (t, "")).ToList();
+        foreach ((string thumbprint, string storePath) in thumbprints)
         {
-            UseStoreOf(InputObject.FirstOrDefault()?.ExactStorePath ?? "");
-            thumbprints = InputObject.Select(r => r.Thumbprint).ToArray();
-        }
-
-        foreach (string thumbprint in thumbprints)
-        {
+            UseStoreOf(storePath);
             TrustedRootEntry? entry = TrustedRootCatalog.Find(LoadConfiguration(), thumbprint);
             if (entry is null)
             {

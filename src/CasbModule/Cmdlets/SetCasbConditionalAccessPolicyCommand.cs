@@ -128,21 +128,21 @@ public sealed class SetCasbConditionalAccessPolicyCommand : CasbItemCmdlet
 
     protected override void ProcessRecord()
     {
-        List<string> names;
+        List<(string Name, string StorePath)> names;
         if (ParameterSetName == ByObject)
         {
-            UseStoreOf(InputObject.FirstOrDefault()?.ExactStorePath ?? "");
-            names = InputObject.Select(p => p.ExactName).ToList();
+            names = InputObject.Select(p => (p.ExactName, p.ExactStorePath)).ToList();
         }
         else
         {
             CasbConfiguration snapshot = LoadConfiguration();
             names = NameSelection.Select(snapshot.ConditionalAccessPolicies, p => p.Name, Name, n => WriteNotFound("PolicyNotFound", "conditional-access policy", n))
-                .Select(p => p.Name).ToList();
+                .Select(p => (p.Name, "")).ToList();
         }
 
-        foreach (string name in names)
+        foreach ((string name, string storePath) in names)
         {
+            UseStoreOf(storePath);
             if (!ShouldProcess($"Conditional-access policy '{name}'", "Change policy"))
             {
                 continue;

@@ -107,18 +107,4 @@ public abstract class CasbStoreCmdlet : CasbCmdlet
             return null;
         }
     }
-
-    /// <summary>Runs a store update with the store's secrets (see <see cref="IConfigurationStore.Update{T}(Func{CasbConfiguration, StoreSecrets, T})"/>).</summary>
-    protected T UpdateConfigurationWithSecrets<T>(Func<CasbConfiguration, StoreSecrets, T> mutate)
-    {
-        try
-        {
-            return Store.Update(mutate);
-        }
-        catch (CasbException ex)
-        {
-            ThrowCasbError(ex);
-            throw;
-        }
-    }
 }

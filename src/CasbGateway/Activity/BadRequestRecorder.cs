@@ -95,6 +95,36 @@ internal sealed partial class BadRequestRecorder : IObserver<KeyValuePair<string
             $"{ErrorId}: {reason}", ErrorSources.Client);
     }
 
+    /// <summary>
+    /// Records an HTTP/2 stream or connection Kestrel refused before it made a request of it (a header block HTTP/2
+    /// forbids, a pseudo-header missing or malformed: <see cref="Http2RefusalLoggerProvider"/>). Kestrel answers those with
+    /// RST_STREAM or GOAWAY, not a status, and raises no <see cref="EventName"/> for them: the record says 400, what
+    /// HTTP/1.1 answers for the same header, with the connection's client address and certificate.
+    /// </summary>
+    public void RecordHttp2Refusal(Microsoft.AspNetCore.Connections.ConnectionContext? connection, string reason)
+    {
+        try
+        {
+            ActivityRecord record = BuildHttp2Refusal(connection, reason, DateTimeOffset.UtcNow);
+            _recorder.Record(record);
+            _metrics.RecordRequest(null, record.Action, record.HttpStatus);
+            _metrics.RecordClientError(NoApp, ErrorId);
+        }
+        catch (Exception ex)
+        {
+            LogNotRecorded(ex.GetType().Name, ex.Message);
+        }
+    }
+
+    internal ActivityRecord BuildHttp2Refusal(Microsoft.AspNetCore.Connections.ConnectionContext? connection, string reason, DateTimeOffset at)
+    {
+        IPAddress? peer = (connection?.RemoteEndPoint as IPEndPoint)?.Address;
+        return ActivityMiddleware.Refused(
+            at, CorrelationIds.Next(at), null, "/", "", peer is { IsIPv4MappedToIPv6: true } ? peer.MapToIPv4() : peer, null,
+            connection?.Features.Get<ITlsConnectionFeature>()?.ClientCertificate, Message, StatusCodes.Status400BadRequest,
+            _configuration.Current?.Revision ?? 0, _gatewayName, $"{ErrorId}: {OneLine(reason)}", ErrorSources.Client);
+    }
+
     // The reason quotes the client's bytes escaped (\x0D...), but never trust that: one line, bounded.
     private static string OneLine(string text)
     {

@@ -91,6 +91,10 @@ internal static class GatewayApp
         builder.Services.Remove(console);
         builder.Services.AddSingleton<ILoggerProvider>(sp => new ScopelessLoggerProvider(ActivatorUtilities.CreateInstance<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(sp)));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Kestrel reports an HTTP/2 stream or connection it refuses only in this category, at Debug: to the activity
+        // log, not to the console.
+        builder.Services.AddSingleton<ILoggerProvider>(sp => new Http2RefusalLoggerProvider(sp));
+        builder.Logging.AddFilter<Http2RefusalLoggerProvider>(Http2RefusalLoggerProvider.Category, LogLevel.Debug);
         // Hosting starts a System.Diagnostics.Activity and a logging scope for every request whenever this category is
         // enabled at any level, though it never writes above Information. The activity record reads the client's
         // traceparent itself (ActivityMiddleware); an OpenTelemetry tracer, when one is added, still gets its activities.
@@ -297,6 +301,11 @@ internal static class GatewayApp
         ITlsConnectionFeature? tls = connection.Features.Get<ITlsConnectionFeature>();
         metrics.RecordTlsHandshake(tls is { ClientCertificate: not null });
         trimmer.ConnectionOpened();
+        if (connection.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.ITlsApplicationProtocolFeature>()?.ApplicationProtocol.Span.SequenceEqual("h2"u8) == true)
+        {
+            Http2RefusalLoggerProvider.Enter(connection);
+        }
+
         try
         {
             await next(connection);

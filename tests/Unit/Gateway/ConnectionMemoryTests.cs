@@ -116,8 +116,12 @@ public sealed class ConnectionMemoryTests : IClassFixture<LabPkiFixture>
             Assert.Same(before, ExecutionContext.Capture());
         }
 
-        // The console logger is still the one provider (GatewayMemoryTests reads a started gateway's log lines).
-        Assert.IsType<ScopelessLoggerProvider>(Assert.Single(harness.GatewayServices.GetServices<ILoggerProvider>()));
+        // The console logger is still the one provider that writes (GatewayMemoryTests reads a started gateway's log
+        // lines); beside it only the HTTP/2 refusal recorder, which takes no scopes either.
+        ILoggerProvider[] providers = harness.GatewayServices.GetServices<ILoggerProvider>().ToArray();
+        Assert.Single(providers.OfType<ScopelessLoggerProvider>());
+        Assert.All(providers, p => Assert.True(p is ScopelessLoggerProvider or CasbGateway.Activity.Http2RefusalLoggerProvider, p.GetType().Name));
+        Assert.DoesNotContain(providers, p => p is ISupportExternalScope);
     }
 
     [Theory]

@@ -50,6 +50,27 @@ public sealed class Http2BadRequestRecordTests
         Assert.Matches(@"casb_gateway_client_errors_total\{[^}]*error=""BadRequest""[^}]*\} 1\b", metrics);
     }
 
+    [Fact]
+    public async Task A_body_longer_than_its_content_length_after_the_request_began_is_in_that_requests_record_only()
+    {
+        // Kestrel resets this stream with PROTOCOL_ERROR too, but only once the request exists: the request's own record
+        // tells it (the forwarder saw the body cut), and the refusal provider must not add a second one.
+        await using GatewayHarness harness = await GatewayHarness.StartAsync();
+        harness.Decider.Decide = (state, request) => harness.Allow(state, request);
+        byte[] block = RawHttp2.Get(harness.GatewayUrl.Authority, "/page", ("content-length", "2"));
+        block[0] = 0x83; // :method POST
+
+        string answer = await RawHttp2.SendAsync(harness.GatewayUrl.Port, block, "too long"u8.ToArray());
+
+        Assert.True(answer is "RST_STREAM" or "HEADERS", answer);
+        await harness.WaitForActivityAsync(1);
+        await Task.Delay(300); // a second record for the same stream would arrive by now
+        ActivityRecord record = Assert.Single(await harness.WaitForActivityAsync(1));
+        Assert.Equal("POST", record.Method);
+        Assert.Equal("/page", record.Path);
+        Assert.Single(harness.Decider.Requests);
+    }
+
     // The class: any header HTTP/2 forbids in a request that Kestrel refuses (RFC 9113 8.2: an uppercase letter in a
     // name, a NUL, CR or LF in a value, Connection or a TE other than trailers; 8.3: an unknown pseudo-header) leaves
     // exactly one record whichever way Kestrel ends it (RST_STREAM or GOAWAY), reaches neither the engine nor the app,

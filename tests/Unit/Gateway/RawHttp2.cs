@@ -30,7 +30,10 @@ internal static class RawHttp2
     /// Opens a connection (TLS, ALPN h2, no client certificate), sends the header block as stream 1 (END_STREAM) and
     /// reads until the stream's answer: "HEADERS" (a response), "RST_STREAM" or "GOAWAY" (Kestrel refused it).
     /// </summary>
-    public static async Task<string> SendAsync(int port, byte[] block)
+    public static Task<string> SendAsync(int port, byte[] block) => SendAsync(port, block, body: null);
+
+    /// <summary>The same with a body: the HEADERS frame without END_STREAM, then one DATA frame with END_STREAM.</summary>
+    public static async Task<string> SendAsync(int port, byte[] block, byte[]? body)
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(System.Net.IPAddress.Loopback, port);
@@ -48,7 +51,16 @@ internal static class RawHttp2
 
         await ssl.WriteAsync("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray());
         await WriteFrameAsync(ssl, type: 0x4, flags: 0, streamId: 0, []); // SETTINGS
-        await WriteFrameAsync(ssl, type: 0x1, flags: 0x5, streamId: 1, block); // HEADERS, END_STREAM | END_HEADERS
+        if (body is null)
+        {
+            await WriteFrameAsync(ssl, type: 0x1, flags: 0x5, streamId: 1, block); // HEADERS, END_STREAM | END_HEADERS
+        }
+        else
+        {
+            await WriteFrameAsync(ssl, type: 0x1, flags: 0x4, streamId: 1, block); // HEADERS, END_HEADERS
+            await WriteFrameAsync(ssl, type: 0x0, flags: 0x1, streamId: 1, body); // DATA, END_STREAM
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var header = new byte[9];
         while (true)

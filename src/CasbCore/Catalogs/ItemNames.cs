@@ -21,7 +21,7 @@ public static class ItemNames
         string trimmed = SignIn.UserNames.Canonical(name ?? "");
         if (trimmed.Length == 0)
         {
-            throw new CasbException("InvalidName", CasbErrorKind.InvalidArgument, $"A {kind} name is empty.", name);
+            throw new CasbException("InvalidName", CasbErrorKind.InvalidArgument, $"The {kind} name is empty.", name);
         }
 
         return trimmed;

@@ -78,10 +78,13 @@ public sealed class ExportCasbConfigurationCommand : CasbStoreCmdlet
             }
 
             File.WriteAllBytes(temp, CasbStore.Serialize(configuration));
-            File.Move(temp, path, overwrite: true);
+            // Without -Force the move itself refuses a file that appeared since the check above (another export, an
+            // editor): on Unix .NET links the new name, which fails atomically if it exists, instead of renaming over it.
+            File.Move(temp, path, overwrite: Force);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            bool appeared = !Force && File.Exists(path);
             try
             {
                 File.Delete(temp);
@@ -89,6 +92,11 @@ public sealed class ExportCasbConfigurationCommand : CasbStoreCmdlet
             catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
             {
                 // The temp file is only debris; the export error below is what matters.
+            }
+
+            if (appeared)
+            {
+                ThrowError("FileExists", ErrorCategory.ResourceExists, $"The file '{path}' was created while the configuration was exported. Use -Force to overwrite it.", path);
             }
 
             ThrowCasbError(new CasbException("ExportFailed", CasbErrorKind.WriteError, $"Cannot write the file '{path}': {ex.Message}", path, ex));

@@ -42,6 +42,10 @@ internal sealed partial class ForwardingMiddleware : IDisposable
             EnableMultipleHttp2Connections = true,
             ConnectTimeout = TimeSpan.FromSeconds(15),
             ActivityHeadersPropagator = null,
+            // Kestrel reads a request header value as ASCII or UTF-8 and refuses any other byte; written back as UTF-8,
+            // the app gets the bytes the client sent. HttpClient's default (ASCII only) failed every such request as a
+            // 502 counted against the app (NonAsciiHeaderForwardingTests).
+            RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.UTF8,
         });
     }
 

@@ -95,6 +95,9 @@ internal static class GatewayApp
         // log, not to the console.
         builder.Services.AddSingleton<ILoggerProvider>(sp => new Http2RefusalLoggerProvider(sp));
         builder.Logging.AddFilter<Http2RefusalLoggerProvider>(Http2RefusalLoggerProvider.Category, LogLevel.Debug);
+        // Kestrel quotes a refused request's line or header in its reason only with its general category at Information.
+        builder.Services.AddSingleton<ILoggerProvider, BadRequestDetailLoggerProvider>();
+        builder.Logging.AddFilter<BadRequestDetailLoggerProvider>(BadRequestDetailLoggerProvider.Category, LogLevel.Information);
         // Hosting starts a System.Diagnostics.Activity and a logging scope for every request whenever this category is
         // enabled at any level, though it never writes above Information. The activity record reads the client's
         // traceparent itself (ActivityMiddleware); an OpenTelemetry tracer, when one is added, still gets its activities.

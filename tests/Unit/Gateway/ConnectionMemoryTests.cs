@@ -117,10 +117,11 @@ public sealed class ConnectionMemoryTests : IClassFixture<LabPkiFixture>
         }
 
         // The console logger is still the one provider that writes (GatewayMemoryTests reads a started gateway's log
-        // lines); beside it only the HTTP/2 refusal recorder, which takes no scopes either.
+        // lines); beside it only the HTTP/2 refusal recorder and the switch for Kestrel's refusal details, which take no
+        // scopes either.
         ILoggerProvider[] providers = harness.GatewayServices.GetServices<ILoggerProvider>().ToArray();
         Assert.Single(providers.OfType<ScopelessLoggerProvider>());
-        Assert.All(providers, p => Assert.True(p is ScopelessLoggerProvider or CasbGateway.Activity.Http2RefusalLoggerProvider, p.GetType().Name));
+        Assert.All(providers, p => Assert.True(p is ScopelessLoggerProvider or CasbGateway.Activity.Http2RefusalLoggerProvider or CasbGateway.Activity.BadRequestDetailLoggerProvider, p.GetType().Name));
         Assert.DoesNotContain(providers, p => p is ISupportExternalScope);
     }
 

@@ -41,7 +41,7 @@ public sealed class CasbEngine
     public FileDecision DecideFile(AccessDecision session, FileTransfer file)
     {
         ArgumentNullException.ThrowIfNull(file);
-        if (file.FileName is null || !FileNameSpellings.HasOthers(file.FileName))
+        if (file.ContentType is null && (file.FileName is null || !FileNameSpellings.HasOthers(file.FileName)))
         {
             return SessionStage.DecideFile(session, file);
         }
@@ -49,11 +49,21 @@ public sealed class CasbEngine
         // A policy matches the file when it matches any reading of its name, and the policies' own order picks among the
         // matches: the winner is then the same whichever spelling the caller had (the gateway a header's, Test-CasbAccess
         // the one typed), where "the strictest reading, ties to the first" picked another Audit policy for another spelling.
-        IReadOnlyList<string> spellings = FileNameSpellings.Of(file.FileName);
-        var readings = new List<FileTransfer>(spellings.Count - 1);
-        for (int i = 1; i < spellings.Count; i++) // the first is the name itself, which is the file
+        // A Content-Type adds the name a browser saves the file under by its type (download.exe for application/x-msdownload).
+        var spellings = new List<string>(2);
+        if (file.FileName is not null)
         {
-            readings.Add(new FileTransfer(file.Direction, spellings[i], file.SizeBytes));
+            FileNameSpellings.Add(spellings, file.FileName);
+        }
+
+        DownloadContentTypes.AddTypedNames(spellings, file.FileName, file.ContentType);
+        var readings = new List<FileTransfer>(spellings.Count);
+        foreach (string spelling in spellings)
+        {
+            if (!string.Equals(spelling, file.FileName, StringComparison.Ordinal)) // the name itself is the file
+            {
+                readings.Add(new FileTransfer(file.Direction, spelling, file.SizeBytes));
+            }
         }
 
         return SessionStage.DecideFile(session, file, readings);

@@ -13,6 +13,15 @@ public enum FileTransferDirection
 public sealed class FileTransfer
 {
     public FileTransfer(FileTransferDirection direction, string? fileName, long? sizeBytes)
+        : this(direction, fileName, sizeBytes, null)
+    {
+    }
+
+    /// <param name="contentType">
+    /// A download's Content-Type, when it says what the file is: a browser may save the file under the type's
+    /// extension (<see cref="DownloadContentTypes"/>), and the engine decides that name too.
+    /// </param>
+    public FileTransfer(FileTransferDirection direction, string? fileName, long? sizeBytes, string? contentType)
     {
         if (sizeBytes is < 0)
         {
@@ -23,7 +32,14 @@ public sealed class FileTransfer
         FileName = string.IsNullOrWhiteSpace(fileName) ? null : fileName.Trim();
         SizeBytes = sizeBytes;
         Extension = ExtensionOf(FileName);
+        ContentType = direction == FileTransferDirection.Download ? contentType?.Trim() : null;
     }
+
+    /// <summary>
+    /// A download's Content-Type as sent ("" for none: the browser sniffs the body), or null when not asked about (an
+    /// upload's is the client's to choose: not read).
+    /// </summary>
+    public string? ContentType { get; }
 
     public FileTransferDirection Direction { get; }
 

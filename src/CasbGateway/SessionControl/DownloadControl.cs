@@ -21,7 +21,7 @@ internal static class DownloadControl
             return true; // not under App Control: no allocation, nothing to decide
         }
 
-        if (DownloadDetector.DownloadOf(response, feature.Path, controls, UploadDetector.StoresFileAtUrl(context.Request)) is not { } download)
+        if (DownloadDetector.DownloadOf(response, feature.Path, controls, UploadDetector.StoresFileAtUrl(context.Request), HttpMethods.IsGet(context.Request.Method)) is not { } download)
         {
             return true;
         }

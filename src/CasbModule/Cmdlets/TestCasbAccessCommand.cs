@@ -95,6 +95,11 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
     [ValidateNotNullOrEmpty]
     public string? FileName { get; set; }
 
+    /// <summary><para>A download's Content-Type, as the app sends it. A browser saves a file whose name has no extension (or, from a URL with a query, one its type does not list) under its type's extension: /download?id=5 sent as application/x-msdownload is saved as download.exe, and a session policy that names exe decides it. '' stands for a response that declares no type, which the browser sniffs (it may be saved as a zip, a gzip or a PDF). Default: not considered.</para></summary>
+    [Parameter]
+    [AllowEmptyString]
+    public string? ContentType { get; set; }
+
     /// <summary><para>The file's size in MB (MiB). Default: unknown, which matches a session policy's -MinFileSizeMB.</para></summary>
     [Parameter]
     [ValidateRange(0d, 1048576d)]
@@ -209,9 +214,9 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
 
         if (!Download && !Upload)
         {
-            if (FileName is not null || IsBound(nameof(FileSizeMB)))
+            if (FileName is not null || IsBound(nameof(FileSizeMB)) || ContentType is not null)
             {
-                ThrowError("InvalidFileTransfer", ErrorCategory.InvalidArgument, "-FileName and -FileSizeMB describe a download or upload: add -Download or -Upload.", FileName);
+                ThrowError("InvalidFileTransfer", ErrorCategory.InvalidArgument, "-FileName, -FileSizeMB and -ContentType describe a download or upload: add -Download or -Upload.", FileName);
             }
 
             return null;
@@ -222,8 +227,13 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
             ThrowError("InvalidFileTransfer", ErrorCategory.InvalidArgument, "A download or upload needs -FileName (its extension is what session policies filter on).", null);
         }
 
+        if (Upload && ContentType is not null)
+        {
+            ThrowError("InvalidFileTransfer", ErrorCategory.InvalidArgument, "-ContentType describes a download: an upload's type is the client's to choose, and session policies decide it by its name.", FileName);
+        }
+
         long? size = IsBound(nameof(FileSizeMB)) ? (long)Math.Round(FileSizeMB * 1024 * 1024) : null;
-        return new FileTransfer(Download ? FileTransferDirection.Download : FileTransferDirection.Upload, FileName, size);
+        return new FileTransfer(Download ? FileTransferDirection.Download : FileTransferDirection.Upload, FileName, size, ContentType);
     }
 
     /// <summary>The canonical form the gateway builds from a session too: (claim type, value) pairs, one per value.</summary>

@@ -73,7 +73,8 @@ public sealed class GeneratedFileAgreementTests
 
                             // A multipart part's size is known once it has streamed: the gateway decides it at its end by its bytes.
                             Probe asked = transfer == Transfer.Multipart ? probe with { SizeBytes = probe.SizeBytes ?? UnknownSizeBytes } : probe;
-                            CasbAccessDecision whatIf = WhatIf(powerShell, harness, asked, direction);
+                            // The upstream declares no Content-Type: a file at a URL is then what the browser sniffs (-ContentType '').
+                            CasbAccessDecision whatIf = WhatIf(powerShell, harness, asked, direction, transfer == Transfer.Url ? "" : null);
                             (HttpStatusCode status, string body, bool blockedFile, ActivityRecord record) = Send(client, harness, probe, transfer);
                             string what = $"{transfer} of {probe} under [{Describe(harness.Store.Load())}]";
 
@@ -442,7 +443,7 @@ public sealed class GeneratedFileAgreementTests
         $"{c.ConditionalAccessPolicies[0].AppControlMode}; " + string.Join("; ", c.SessionPolicies.Select(p =>
             $"{p.Name} {p.ControlType} {p.Action} {p.ClientApp} ext=[{string.Join(",", p.FileExtensions)}] min={p.MinFileSizeMB} users=[{string.Join(",", p.Users)}] groups=[{string.Join(",", p.Groups)}]"));
 
-    private static CasbAccessDecision WhatIf(PowerShellHost powerShell, GatewayHarness harness, Probe probe, FileTransferDirection direction)
+    private static CasbAccessDecision WhatIf(PowerShellHost powerShell, GatewayHarness harness, Probe probe, FileTransferDirection direction, string? contentType = null)
     {
         var parameters = new Dictionary<string, object?>
         {
@@ -453,11 +454,13 @@ public sealed class GeneratedFileAgreementTests
             ["name"] = probe.Name,
             // The size as an admin reads it off a file: bytes over 1 MiB, exact in a double.
             ["size"] = probe.SizeBytes is long bytes ? bytes / (double)Megabyte[0] : null,
+            ["type"] = contentType,
         };
         string script = "Test-CasbAccess -StorePath $store -App $app -UserAgent $agent -FileName $name"
             + (direction == FileTransferDirection.Download ? " -Download" : " -Upload")
             + (probe.User is null ? "" : " -User $user")
-            + (probe.SizeBytes is null ? "" : " -FileSizeMB $size");
+            + (probe.SizeBytes is null ? "" : " -FileSizeMB $size")
+            + (contentType is null ? "" : " -ContentType $type");
         var (output, errors) = powerShell.Run(script, parameters);
         Assert.Empty(errors);
         return (CasbAccessDecision)Assert.Single(output).BaseObject;

@@ -12,7 +12,8 @@ namespace CasbGateway.SessionControl;
 /// call Test-CasbAccess -Upload makes): the gateway reads ahead to the first file part, so a form whose first file is
 /// blocked gets the 403 block page before the upstream is contacted; a later blocked part aborts the upstream request
 /// before any of its bytes are sent, and the client gets the block page. A body that names its file in a
-/// Content-Disposition header is decided from its headers before forwarding. Requests outside App Control, and
+/// Content-Disposition header, or in X-File-Name, X-Filename, Slug or tus Upload-Metadata, is decided from its headers
+/// before forwarding. Requests outside App Control, and
 /// requests that carry no file, pass untouched.
 /// </summary>
 internal sealed class UploadControlMiddleware
@@ -57,6 +58,24 @@ internal sealed class UploadControlMiddleware
             }
 
             return;
+        }
+
+        if (UploadDetector.NamesFileInHeader(context.Request))
+        {
+            // A form a header names too (X-File-Name beside the parts): a server may store the body under the header's name.
+            FileDecision? named = UploadDetector.DecideNamedBody(context.Request, feature.Path, decide, out string? namedProblem);
+            if (namedProblem is not null)
+            {
+                await RefuseMalformedAsync(context, feature, namedProblem);
+                return;
+            }
+
+            if (named is { Action: FileAction.Block })
+            {
+                feature.File = named;
+                await BlockAsync(context, feature, named);
+                return;
+            }
         }
 
         if (UploadDetector.IsEncoded(context.Request))

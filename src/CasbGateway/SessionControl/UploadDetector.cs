@@ -8,7 +8,8 @@ namespace CasbGateway.SessionControl;
 /// <summary>
 /// Which requests are uploads: a request with a body (any method) that is multipart (its file parts are then decided
 /// as they stream, <see cref="MultipartUploadStream"/>) or has a Content-Disposition header naming the body's file, or
-/// a PUT to a URL that names a file a session policy names the extension of.
+/// another header that names it (X-File-Name, X-Filename, Slug, tus Upload-Metadata), or a PUT to a URL that names a
+/// file a session policy names the extension of.
 /// </summary>
 internal static class UploadDetector
 {
@@ -26,6 +27,7 @@ internal static class UploadDetector
     public static bool MayCarryFiles(HttpRequest request, RequestPath? path, SessionControls controls) =>
         (IsMultipart(request) && (request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true))
         || request.Headers.ContainsKey(HeaderNames.ContentDisposition)
+        || NamesFileInHeader(request)
         || IsPutOfNamedFile(request, path, controls)
         || IsCopyToNamedFile(request, controls);
 
@@ -39,6 +41,76 @@ internal static class UploadDetector
         && (!TryDestination(request, out string? name, out _) || controls.ControlsUploadOf(name));
 
     private const string DestinationHeader = "Destination";
+
+    /// <summary>
+    /// Headers in which raw-body uploads name their file: X-File-Name and X-Filename (fine-uploader, jQuery File Upload,
+    /// many hand-written endpoints; sent as is or percent-encoded), Slug (AtomPub, RFC 5023: percent-encoded).
+    /// </summary>
+    private static readonly string[] NameHeaders = ["X-File-Name", "X-Filename", "Slug"];
+
+    /// <summary>tus: the creating POST names the file in <c>Upload-Metadata: filename &lt;base64&gt;,...</c>; PATCHes then send its bytes.</summary>
+    private const string UploadMetadataHeader = "Upload-Metadata";
+
+    /// <summary>True when a header other than Content-Disposition names the body's file (<see cref="NameHeaders"/>, tus Upload-Metadata).</summary>
+    public static bool NamesFileInHeader(HttpRequest request)
+    {
+        foreach (string header in NameHeaders)
+        {
+            if (request.Headers.ContainsKey(header))
+            {
+                return true;
+            }
+        }
+
+        return request.Headers.ContainsKey(UploadMetadataHeader);
+    }
+
+    /// <summary>
+    /// Adds every name the headers of <see cref="NamesFileInHeader"/> give the file (each value, as sent and decoded:
+    /// <see cref="FileNameSpellings"/> adds the %XX reading), or false with why one cannot be read: a tus metadata value
+    /// that is not base64, which a server reads as some name the gateway cannot know.
+    /// </summary>
+    private static bool TryAddHeaderNames(HttpRequest request, List<string> names, out string? problem)
+    {
+        problem = null;
+        foreach (string header in NameHeaders)
+        {
+            foreach (string? value in request.Headers[header])
+            {
+                FileNameSpellings.Add(names, value?.Trim());
+            }
+        }
+
+        foreach (string? metadata in request.Headers[UploadMetadataHeader])
+        {
+            foreach (string pair in (metadata ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                int space = pair.IndexOf(' ');
+                string key = space < 0 ? pair : pair[..space];
+                if (!key.Equals("filename", StringComparison.OrdinalIgnoreCase) && !key.Equals("name", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue; // tus-js-client and Uppy send filename and name; filetype and the rest name no file
+                }
+
+                byte[] bytes = new byte[pair.Length];
+                if (space < 0 || !Convert.TryFromBase64String(pair[(space + 1)..].Trim(), bytes, out int written))
+                {
+                    problem = $"its {UploadMetadataHeader} has a {key} that is not base64";
+                    return false;
+                }
+
+                FileNameSpellings.Add(names, System.Text.Encoding.UTF8.GetString(bytes, 0, written));
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The size tus declares for the whole upload (Upload-Length; its POST's own body is a part or nothing), or null.</summary>
+    private static long? UploadLength(HttpRequest request) =>
+        request.Headers.ContainsKey(UploadMetadataHeader)
+            ? long.TryParse(request.Headers["Upload-Length"].ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long length) ? length : null
+            : request.ContentLength;
 
     /// <summary>True for a request that stores a file at a URL it names: a PUT, or a WebDAV MOVE or COPY (in any case).</summary>
     public static bool StoresFileAtUrl(HttpRequest request) => HttpMethods.IsPut(request.Method) || IsCopyOrMoveMethod(request.Method);
@@ -168,6 +240,11 @@ internal static class UploadDetector
             return null;
         }
 
+        if (!TryAddHeaderNames(request, names, out problem))
+        {
+            return null;
+        }
+
         if (HttpMethods.IsPut(request.Method) && DownloadDetector.LastSegment(path) is { } stored && !names.Contains(stored, StringComparer.Ordinal))
         {
             names.Add(stored); // where a PUT's body is stored (WebDAV), whatever its Content-Disposition says
@@ -178,6 +255,6 @@ internal static class UploadDetector
             names.Add(destination); // where a MOVE or COPY stores the file, of a size its request does not give
         }
 
-        return FileDecisions.Strictest(decide, FileTransferDirection.Upload, names, copy || IsEncoded(request) ? null : request.ContentLength);
+        return FileDecisions.Strictest(decide, FileTransferDirection.Upload, names, copy || IsEncoded(request) ? null : UploadLength(request));
     }
 }

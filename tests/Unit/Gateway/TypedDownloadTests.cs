@@ -161,6 +161,23 @@ public sealed class TypedDownloadTests
     }
 
     [Fact]
+    public void A_page_costs_the_download_detector_no_allocation()
+    {
+        using var page = new HttpResponseMessage { Content = new StreamContent(Stream.Null) };
+        page.Content.Headers.TryAddWithoutValidation("Content-Type", "text/html; charset=utf-8");
+        RequestPath path = RequestPath.Parse("/app/dashboard");
+        Assert.Null(DownloadDetector.DownloadOf(page, path, null)); // warm up
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            DownloadDetector.DownloadOf(page, path, null);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public async Task Every_type_name_and_disposition_is_decided_under_the_name_the_browser_saves_and_the_what_if_agrees()
     {
         await using GatewayHarness harness = await GatewayHarness.StartAsync(CustomPolicy());

@@ -46,6 +46,9 @@ internal sealed partial class ForwardingMiddleware : IDisposable
             // the app gets the bytes the client sent. HttpClient's default (ASCII only) failed every such request as a
             // 502 counted against the app (NonAsciiHeaderForwardingTests).
             RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.UTF8,
+            // An app's header value is read one character per byte, and Kestrel writes it back so
+            // (GatewayApp, ResponseHeaderEncodingSelector): the browser gets the bytes the app sent.
+            ResponseHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
         });
     }
 

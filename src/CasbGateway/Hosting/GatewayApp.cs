@@ -118,6 +118,12 @@ internal static class GatewayApp
             // headers are still compressed against the client's table; and RFC 7541 section 7's attacks on
             // compressed response headers have nothing to probe.
             kestrel.AllowResponseHeaderCompression = false;
+            // A response header value is written one byte per character (U+0000-U+00FF), as the upstream client reads an
+            // app's (ForwardingMiddleware): an app's raw UTF-8 (a Content-Disposition "résumé.pdf" from PHP's header(), a
+            // Set-Cookie "José") reaches the browser byte for byte. Kestrel's default, ASCII only, made every such
+            // response a 502 "the app cannot be reached" counted against the app (NonAsciiResponseHeaderTests). Control
+            // characters are still refused, and a character above U+00FF fails the response as before.
+            kestrel.ResponseHeaderEncodingSelector = static _ => ResponseHeaderBytes.Encoding;
             // Kestrel's default (30 MB) would cut uploads to the apps behind the gateway; bodies are streamed, not buffered.
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodySize;
             foreach (var endpoint in endpoints)

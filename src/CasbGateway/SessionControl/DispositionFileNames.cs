@@ -14,6 +14,27 @@ namespace CasbGateway.SessionControl;
 internal static class DispositionFileNames
 {
     /// <summary>
+    /// The ways a browser may read a Content-Disposition as the gateway received it: the value itself and, when its
+    /// characters are the bytes of UTF-8 text (the upstream client reads a header one character per byte, and the browser
+    /// gets those bytes), that text first: Chromium and Firefox read a raw UTF-8 filename= ("résumé.pdf" from PHP's
+    /// header()) as UTF-8, so the file is decided and recorded under the name the browser saves.
+    /// </summary>
+    public static IEnumerable<string> Readings(string header)
+    {
+        ReadOnlySpan<char> span = header.AsSpan();
+        if (span.IndexOfAnyInRange('\u0080', '\u00FF') >= 0 && span.IndexOfAnyExceptInRange('\0', '\u00FF') < 0)
+        {
+            byte[] bytes = System.Text.Encoding.Latin1.GetBytes(header);
+            if (System.Text.Unicode.Utf8.IsValid(bytes))
+            {
+                return [System.Text.Encoding.UTF8.GetString(bytes), header];
+            }
+        }
+
+        return [header];
+    }
+
+    /// <summary>
     /// Reads <paramref name="header"/>. False (with <paramref name="problem"/>) when it does not parse or is ambiguous.
     /// <paramref name="namesFile"/> is true when it has a filename or filename* parameter (even an empty one);
     /// <paramref name="names"/> then holds each distinct non-empty spelling, the one a browser saves under first.

@@ -43,7 +43,8 @@ internal static class DownloadDetector
             string[] dispositions = values.ToArray();
             var names = new List<string>(2);
             bool download = dispositions.Length > 1; // browsers refuse two; the gateway decides it as a download
-            foreach (string disposition in dispositions)
+            foreach (string sent in dispositions)
+            foreach (string disposition in DispositionFileNames.Readings(sent))
             {
                 if (!DispositionFileNames.TryRead(disposition, out var parsed, out bool namesFile, names, out _))
                 {

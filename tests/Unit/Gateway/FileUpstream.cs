@@ -28,10 +28,18 @@ internal sealed class FileUpstream : IAsyncDisposable
 
     /// <param name="respond">The answer to every request.</param>
     /// <param name="decompressRequests">Decompress request bodies (gzip, br, deflate) before <paramref name="respond"/> reads them.</param>
-    public static async Task<FileUpstream> StartAsync(RequestDelegate respond, bool decompressRequests = false)
+    /// <param name="responseHeaderEncoding">How response header values are written; Kestrel's default (ASCII only) when null.</param>
+    public static async Task<FileUpstream> StartAsync(RequestDelegate respond, bool decompressRequests = false, System.Text.Encoding? responseHeaderEncoding = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (responseHeaderEncoding is not null)
+        {
+            // An app that writes a header value's bytes as they are (PHP's header(), many CGI servers): with Latin-1, a
+            // test writes any bytes by writing one character per byte.
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ResponseHeaderEncodingSelector = _ => responseHeaderEncoding);
+        }
+
         builder.Logging.ClearProviders();
         builder.Services.AddRequestDecompression();
         WebApplication app = builder.Build();

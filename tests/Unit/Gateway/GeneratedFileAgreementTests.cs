@@ -52,7 +52,7 @@ public sealed class GeneratedFileAgreementTests
             {
                 (Action<CasbConfiguration> configure, Probe[] probes) = sample;
                 var failures = new List<string>();
-                FileUpstream upstream = FileUpstream.StartAsync(RespondAsync).GetAwaiter().GetResult();
+                FileUpstream upstream = FileUpstream.StartAsync(RespondAsync, responseHeaderEncoding: Encoding.Latin1).GetAwaiter().GetResult();
                 GatewayHarness harness = GatewayHarness.StartAsync(c =>
                 {
                     c.Settings.TrustedProxies.Add("127.0.0.0/8");
@@ -231,7 +231,7 @@ public sealed class GeneratedFileAgreementTests
     [InlineData("setup=?UTF-8?B?LmV4ZQ==?=")]
     public async Task A_URL_that_some_reader_stores_as_a_controlled_name_is_decided_as_Test_CasbAccess_decides_it(string name)
     {
-        await using FileUpstream upstream = await FileUpstream.StartAsync(RespondAsync);
+        await using FileUpstream upstream = await FileUpstream.StartAsync(RespondAsync, responseHeaderEncoding: Encoding.Latin1);
         await using GatewayHarness harness = await UnderAppControlAsync(
             upstream.Url,
             new SessionPolicyEntry { Name = "No executables up", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, FileExtensions = ["exe"], BlockMessage = "Executables stay on the device." },
@@ -264,7 +264,7 @@ public sealed class GeneratedFileAgreementTests
     [Fact]
     public async Task A_URL_with_a_trailing_slash_names_the_file_a_server_that_trims_it_stores()
     {
-        await using FileUpstream upstream = await FileUpstream.StartAsync(RespondAsync);
+        await using FileUpstream upstream = await FileUpstream.StartAsync(RespondAsync, responseHeaderEncoding: Encoding.Latin1);
         await using GatewayHarness harness = await UnderAppControlAsync(
             upstream.Url,
             new SessionPolicyEntry { Name = "No executables up", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Block, FileExtensions = ["exe"], BlockMessage = "Executables stay on the device." },
@@ -317,7 +317,7 @@ public sealed class GeneratedFileAgreementTests
     [Fact]
     public async Task The_answer_to_a_PUT_is_not_a_download_of_the_file_its_URL_names()
     {
-        await using FileUpstream upstream = await FileUpstream.StartAsync(RespondAsync);
+        await using FileUpstream upstream = await FileUpstream.StartAsync(RespondAsync, responseHeaderEncoding: Encoding.Latin1);
         await using GatewayHarness harness = await UnderAppControlAsync(
             upstream.Url,
             new SessionPolicyEntry { Name = "Audit archives", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Audit, FileExtensions = ["gz"] },
@@ -344,7 +344,7 @@ public sealed class GeneratedFileAgreementTests
     [InlineData("move")]
     public async Task The_answer_to_a_MOVE_or_COPY_is_not_a_download_of_the_file_its_URL_names(string method)
     {
-        await using FileUpstream upstream = await FileUpstream.StartAsync(RespondAsync);
+        await using FileUpstream upstream = await FileUpstream.StartAsync(RespondAsync, responseHeaderEncoding: Encoding.Latin1);
         await using GatewayHarness harness = await UnderAppControlAsync(
             upstream.Url,
             new SessionPolicyEntry { Name = "Audit archives", ControlType = SessionControlType.ControlFileUpload, Action = SessionPolicyAction.Audit, FileExtensions = ["gz"] },
@@ -474,9 +474,9 @@ public sealed class GeneratedFileAgreementTests
         {
             case Transfer.Disposition:
                 message = new HttpRequestMessage(HttpMethod.Get, "/files/42");
-                // A response header is ASCII: a server sends a name that is not in RFC 2231 or RFC 2047 form.
-                Probe ascii = probe.Spelling == Spelling.Quoted && !Ascii.IsValid(probe.Name) ? probe with { Spelling = Spelling.Rfc2231 } : probe;
-                message.Headers.TryAddWithoutValidation("X-Test-Disposition", "attachment; " + Parameter("filename", ascii));
+                // A quoted name that is not ASCII is sent as its raw UTF-8 bytes, as PHP's header() sends it (the bytes travel
+                // to the app in hex: the app writes them one character per byte).
+                message.Headers.TryAddWithoutValidation("X-Test-Disposition", Convert.ToHexString(Encoding.UTF8.GetBytes("attachment; " + Parameter("filename", probe))));
                 break;
             case Transfer.Url:
                 message = new HttpRequestMessage(HttpMethod.Get, "/files/" + Uri.EscapeDataString(probe.Name) + (probe.TrailingSlash ? "/" : ""));
@@ -547,7 +547,7 @@ public sealed class GeneratedFileAgreementTests
         {
             if (context.Request.Headers.TryGetValue("X-Test-Disposition", out var disposition))
             {
-                context.Response.Headers.ContentDisposition = disposition;
+                context.Response.Headers.ContentDisposition = Encoding.Latin1.GetString(Convert.FromHexString(disposition.ToString()));
             }
 
             long size = long.Parse(context.Request.Headers["X-Test-Size"].ToString(), System.Globalization.CultureInfo.InvariantCulture);

@@ -129,7 +129,8 @@ internal static class RawHttps
     private static RawResponse Parse(byte[] bytes)
     {
         int headEnd = bytes.AsSpan().IndexOf("\r\n\r\n"u8);
-        string[] lines = Encoding.ASCII.GetString(bytes, 0, headEnd).Split("\r\n");
+        // One character per byte: a test compares a header value the gateway passed on with the bytes the app sent.
+        string[] lines = Encoding.Latin1.GetString(bytes, 0, headEnd).Split("\r\n");
         int status = int.Parse(lines[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (string line in lines.Skip(1))

@@ -376,7 +376,7 @@ internal sealed class ForwardingTransformer : HttpTransformer
             return false;
         }
 
-        if (!await DownloadControl.AllowAsync(httpContext, proxyResponse))
+        if (!await DownloadControl.AllowAsync(httpContext, proxyResponse, cancellationToken))
         {
             return false;
         }

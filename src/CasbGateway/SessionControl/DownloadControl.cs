@@ -13,7 +13,7 @@ namespace CasbGateway.SessionControl;
 internal static class DownloadControl
 {
     /// <summary>True when the response may be proxied; false when the blocked-download file was written instead.</summary>
-    public static async ValueTask<bool> AllowAsync(HttpContext context, HttpResponseMessage? response)
+    public static async ValueTask<bool> AllowAsync(HttpContext context, HttpResponseMessage? response, CancellationToken cancellationToken)
     {
         GatewayRequestFeature? feature = context.Features.Get<GatewayRequestFeature>();
         if (response is null || feature is not { Decision: { SessionControls: { } controls } decision, State: { } state })
@@ -21,9 +21,28 @@ internal static class DownloadControl
             return true; // not under App Control: no allocation, nothing to decide
         }
 
-        if (DownloadDetector.DownloadOf(response, feature.Path, controls, UploadDetector.StoresFileAtUrl(context.Request), HttpMethods.IsGet(context.Request.Method)) is not { } download)
+        bool fetchesFile = HttpMethods.IsGet(context.Request.Method);
+        if (DownloadDetector.DownloadOf(response, feature.Path, controls, UploadDetector.StoresFileAtUrl(context.Request), fetchesFile) is not { } download)
         {
-            return true;
+            if (!DownloadDetector.IsSniffedTextPlain(response, fetchesFile))
+            {
+                return true; // a page: its body is not read
+            }
+
+            // A text/plain body the browser sniffs: its first bytes say whether it is saved (Chromium's rule, the engine's).
+            byte[]? window = await BodyPeek.PeekAsync(response, cancellationToken);
+            if (window is null && context.RequestAborted.IsCancellationRequested)
+            {
+                return true; // the client left while the gateway peeked: nothing reaches it, and YARP records the abort
+            }
+
+            TextPlainSniffer.Result? sniffed = window is null ? null : TextPlainSniffer.Sniff(window, feature.Path?.Value);
+            if (DownloadDetector.SniffedDownloadOf(response, feature.Path, controls, sniffed) is not { } sniffedDownload)
+            {
+                return true;
+            }
+
+            download = sniffedDownload;
         }
 
         FileDecision file = Decide(state, decision, download);

@@ -19,7 +19,8 @@ internal sealed record DownloadFile(IReadOnlyList<string> Names, long? SizeBytes
 /// (/files/q3.xlsx; /export as an undeclared type under a policy naming zip). The names are every one the
 /// browser may save the file under: the header's (every spelling of it, see <see cref="DispositionFileNames"/>), else
 /// the URL's last segment, and each with the extension its Content-Type gives it (download.exe for /download?id=5 as
-/// application/x-msdownload); the size is the file's (<see cref="SizeOf"/>: unknown for a chunked or compressed
+/// application/x-msdownload). A text/plain body is decided by its first bytes (<see cref="IsSniffedTextPlain"/>,
+/// <see cref="SniffedDownloadOf"/>). The size is the file's (<see cref="SizeOf"/>: unknown for a chunked or compressed
 /// response, which a size filter then treats as large; a range's whole file).
 /// </summary>
 internal static class DownloadDetector
@@ -119,6 +120,59 @@ internal static class DownloadDetector
     }
 
     /// <summary>
+    /// True for a response the browser sniffs for binary although it declares a type: a successful GET (not 204/205)
+    /// declared <c>text/plain</c> (any parameters, any case) without <c>X-Content-Type-Options: nosniff</c>, with a body.
+    /// Its first bytes decide (<see cref="TextPlainSniffer"/>); any other response is not read. No allocation.
+    /// </summary>
+    public static bool IsSniffedTextPlain(HttpResponseMessage response, bool fetchesFile) =>
+        fetchesFile && IsSaved(response) && TextPlainSniffer.IsTextPlain(ContentTypeOf(response.Content.Headers))
+        && !HasNoSniff(response) && response.Content.Headers.ContentLength is not 0;
+
+    /// <summary>
+    /// The download a text/plain body the browser sniffed is, or null for one it shows: a type it cannot show is saved
+    /// under the URL's name (the name with the type's extension, and with .exe for an executable, beside it); a PDF it
+    /// shows is a download when a session policy names the extension of a name it may be saved under, as a declared PDF.
+    /// A null <paramref name="sniffed"/> (the body could not be read) is decided as a download: fail closed.
+    /// </summary>
+    public static DownloadFile? SniffedDownloadOf(HttpResponseMessage response, RequestPath? path, SessionControls controls, TextPlainSniffer.Result? sniffed)
+    {
+        ArgumentNullException.ThrowIfNull(controls);
+        string? urlName = LastSegment(path);
+        var names = new List<string>(3);
+        if (urlName is not null)
+        {
+            FileNameSpellings.Add(names, urlName);
+        }
+
+        if (sniffed is null)
+        {
+            return new DownloadFile(names, SizeOf(response));
+        }
+
+        if (!sniffed.Saved && DownloadContentTypes.Find(sniffed.MediaType) is null)
+        {
+            return null; // text, an image, a player: shown
+        }
+
+        TextPlainSniffer.AddSniffedNames(names, urlName, sniffed);
+
+        if (sniffed.Saved)
+        {
+            return new DownloadFile(names, SizeOf(response));
+        }
+
+        foreach (string name in names)
+        {
+            if (controls.NamesExtensionOf(FileTransferDirection.Download, name))
+            {
+                return new DownloadFile(names, SizeOf(response));
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// The names a browser saves a file from this URL under: the name its type gives it first when the URL's name has no
     /// extension (Chromium: "download" becomes download.exe), the URL's name first otherwise (a query makes Chromium take
     /// the type's name, which is among the names either way), and the URL's name first for a type the browser sniffs.
@@ -154,18 +208,24 @@ internal static class DownloadDetector
             return false;
         }
 
+        return !HasNoSniff(response) && response.Content.Headers.ContentLength is not 0;
+    }
+
+    /// <summary>True when the response says <c>X-Content-Type-Options: nosniff</c>: the browser keeps the declared type.</summary>
+    private static bool HasNoSniff(HttpResponseMessage response)
+    {
         if (response.Headers.NonValidated.TryGetValues("X-Content-Type-Options", out HeaderStringValues options))
         {
             foreach (string option in options)
             {
                 if (option.AsSpan().Trim().Equals("nosniff", StringComparison.OrdinalIgnoreCase))
                 {
-                    return false;
+                    return true;
                 }
             }
         }
 
-        return response.Content.Headers.ContentLength is not 0;
+        return false;
     }
 
     /// <summary>True for a response a browser saves a file from: a success with a body (not 204 or 205); an error page is shown, not saved.</summary>

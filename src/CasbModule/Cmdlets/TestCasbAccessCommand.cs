@@ -95,7 +95,7 @@ public sealed class TestCasbAccessCommand : CasbStoreCmdlet
     [ValidateNotNullOrEmpty]
     public string? FileName { get; set; }
 
-    /// <summary><para>A download's Content-Type, as the app sends it. A browser saves a file whose name has no extension (or, from a URL with a query, one its type does not list) under its type's extension: /download?id=5 sent as application/x-msdownload is saved as download.exe, and a session policy that names exe decides it. '' stands for a response that declares no type, which the browser sniffs (it may be saved as a zip, a gzip or a PDF). Default: not considered.</para></summary>
+    /// <summary><para>A download's Content-Type, as the app sends it. A browser saves a file whose name has no extension (or, from a URL with a query, one its type does not list) under its type's extension: /download?id=5 sent as application/x-msdownload is saved as download.exe, and a session policy that names exe decides it. '' stands for a response that declares no type, which the browser sniffs (it may be saved as a zip, a gzip or a PDF). A text/plain body the browser sniffs as binary is saved as application/octet-stream: ask with that type (and -FileName name.exe for a Windows executable, as the gateway decides one). Default: not considered.</para></summary>
     [Parameter]
     [AllowEmptyString]
     public string? ContentType { get; set; }

@@ -1,8 +1,10 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using CasbCore.Certificates;
 using CasbCore.Model;
 using CasbCore.Policies;
 using CasbGateway.Enforcement;
+using CasbModule.Tests.Browser;
 using CsCheck;
 
 namespace CasbModule.Tests.Gateway;
@@ -138,6 +140,33 @@ public sealed class BlockReasonTextTests
         Assert.NotEqual(BlockReasonText.Fallback, words);
         Assert.EndsWith(".", words);
         Assert.DoesNotContain(reason.ToString(), words, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// docs/browsers.md quotes each reason's words so that an admin knows what a blocked person reads; words changed
+    /// here and not there leave the admin quoting a page nobody sees. Each row (up to its "...", without its "(or: ...)"
+    /// aside) must be how the page's text begins, for every reason, with the dates the table shows.
+    /// </summary>
+    [Fact]
+    public void The_table_in_docs_browsers_md_quotes_the_words_the_page_shows()
+    {
+        string doc = File.ReadAllText(Path.Combine(BrowserEnvironment.RepositoryRoot, "docs", "browsers.md"));
+        Dictionary<string, string> rows = Regex.Matches(doc, @"^\| (?<code>[A-Za-z]+) \| (?<words>.+?) \|\s*$", RegexOptions.Multiline)
+            .ToDictionary(m => m.Groups["code"].Value, m => m.Groups["words"].Value);
+
+        foreach (CertificateFailureReason reason in Enum.GetValues<CertificateFailureReason>())
+        {
+            Assert.True(rows.TryGetValue(reason.ToString(), out string? quoted), $"docs/browsers.md has no row for {reason}.");
+            string begins = Regex.Replace(quoted, @"\s*\(or: [^)]*\)", "").Replace(" ...", "", StringComparison.Ordinal).TrimEnd();
+            CertificateValidationResult certificate = reason == CertificateFailureReason.NotYetValid
+                ? Certificate(reason, notBefore: At.AddDays(3))
+                : Certificate(reason);
+            string shown = BlockReasonText.Describe(reason, certificate)!;
+            Assert.True(shown.StartsWith(begins, StringComparison.Ordinal),
+                $"docs/browsers.md says {reason} reads \"{begins}\"; the page says \"{shown}\".");
+        }
+
+        Assert.Contains($"| (a reason this gateway has no words for) | {BlockReasonText.Fallback} |", doc, StringComparison.Ordinal);
     }
 
     [Fact]

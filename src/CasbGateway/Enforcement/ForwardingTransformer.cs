@@ -61,6 +61,12 @@ internal sealed class ForwardingTransformer : HttpTransformer
         headers.TryAddWithoutValidation("X-Forwarded-Host", httpContext.Request.Headers.Host.ToString());
         headers.Remove(ClientCertHeader);
         StripGatewayCookies(httpContext.Request.Headers.Cookie, headers);
+        if (feature.Decision is { SessionControls: not null })
+        {
+            // Session control reads the start of some bodies (a text/plain one the browser sniffs): the app is offered
+            // only the codings the gateway can decode, so it never answers one the gateway must fail closed on.
+            DecodableCodings.Narrow(headers);
+        }
 
         if (feature.Decision is { Certificate.IsValid: true } && feature.App is { ForwardClientCertificate: true }
             && httpContext.Connection.ClientCertificate is { } certificate)

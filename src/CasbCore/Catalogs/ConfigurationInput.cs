@@ -189,12 +189,26 @@ public static class ConfigurationInput
         return result;
     }
 
-    /// <summary>User names in canonical form (<see cref="SignIn.UserNames.Canonical"/>), de-duplicated as names compare.</summary>
-    public static List<string> Users(IEnumerable<string> users)
+    /// <summary>
+    /// User names in canonical form (<see cref="SignIn.UserNames.Canonical"/>), de-duplicated as names compare. A name with a
+    /// control, bidi or lone surrogate character is InvalidName (<see cref="ItemNames.ThrowIfUnfit"/>): stored, it would match nobody.
+    /// </summary>
+    public static List<string> Users(IEnumerable<string> users) => Users(users, refuseUnfit: true);
+
+    /// <summary>
+    /// <see cref="Users(IEnumerable{string})"/>; with <paramref name="refuseUnfit"/> false a name <see cref="ItemNames.CharacterProblem"/>
+    /// refuses is kept, so that Remove-CasbGroupMember can take out a member a store written before that rule holds.
+    /// </summary>
+    public static List<string> Users(IEnumerable<string> users, bool refuseUnfit)
     {
         var result = new List<string>();
         foreach (string user in users)
         {
+            if (refuseUnfit)
+            {
+                ItemNames.ThrowIfUnfit(user ?? "", "The user name");
+            }
+
             string trimmed = SignIn.UserNames.Canonical(user ?? "");
             if (trimmed.Length == 0)
             {

@@ -31,6 +31,9 @@ internal sealed class ConfigurationItemKind<T>(string type, string display, Func
     /// <summary>The users a policy excludes, when it has any: never a blank name, never "All" (<see cref="ConfigurationInput.ExcludeUsers"/>).</summary>
     public Func<T, List<string>>? ExcludeUsers { get; init; }
 
+    /// <summary>A group's members, when the kind has any: user names with no control character (<see cref="ItemNames.CharacterProblem"/>).</summary>
+    public Func<T, List<string>>? Members { get; init; }
+
     /// <summary>Further checks of one item (filters that must parse); adds (error id, message) pairs.</summary>
     public Action<T, string, Action<string, string>>? Check { get; init; }
 
@@ -199,6 +202,16 @@ internal sealed class ConfigurationItemKind<T>(string type, string display, Func
             if ((IncludeUsers?.Invoke(item) ?? []).Concat(ExcludeUsers?.Invoke(item) ?? []).Any(string.IsNullOrWhiteSpace))
             {
                 Add(ConfigurationInput.InvalidUserErrorId, $"{what} has an empty user name.");
+            }
+
+            // The rule ConfigurationInput.Users applies to what a cmdlet brings, for a file or a hand-edited store: the gateway agrees.
+            foreach (string user in (IncludeUsers?.Invoke(item) ?? []).Concat(ExcludeUsers?.Invoke(item) ?? []).Concat(Members?.Invoke(item) ?? []))
+            {
+                if (user is not null && ItemNames.CharacterProblem(user) is { } unfit)
+                {
+                    problems.Add(new ConfigurationProblem(ItemNames.InvalidNameErrorId, name,
+                        $"{what}: the user name '{ItemNames.SafeName(user)}' is refused: {unfit}.", CasbErrorKind.InvalidArgument));
+                }
             }
 
             if (ExcludeUsers is not null && ExcludeUsers(item).Any(CompiledConditionalAccessPolicy.IsAllUsers))

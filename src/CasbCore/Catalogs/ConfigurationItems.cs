@@ -23,7 +23,7 @@ public static class ConfigurationItems
         new("App", "app", c => c.Apps, a => a.Name) { Named = true };
 
     internal static ConfigurationItemKind<GroupEntry> Groups { get; } =
-        new("Group", "group", c => c.Groups, g => g.Name) { Named = true };
+        new("Group", "group", c => c.Groups, g => g.Name) { Named = true, Members = g => g.Members };
 
     internal static ConfigurationItemKind<ConditionalAccessPolicyEntry> ConditionalAccessPolicies { get; } =
         new("ConditionalAccessPolicy", "conditional access policy", c => c.ConditionalAccessPolicies, p => p.Name)

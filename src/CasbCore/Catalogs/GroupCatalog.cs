@@ -70,7 +70,7 @@ public static class GroupCatalog
     public static GroupEntry RemoveMembers(CasbConfiguration configuration, string name, IEnumerable<string> members)
     {
         GroupEntry group = Get(configuration, name);
-        List<string> leaving = ConfigurationInput.Users(members);
+        List<string> leaving = ConfigurationInput.Users(members, refuseUnfit: false);
         group.Members.RemoveAll(m => leaving.Any(member => ItemNames.IsSame(m, member)));
         ConfigurationValidator.ThrowIfInvalid(configuration);
         return group;

@@ -9,15 +9,19 @@ using CasbCore.Model;
 
 namespace CasbCore.Policies;
 
-/// <summary>One thing wrong with a configuration, with a stable error id and the item it concerns.</summary>
-public sealed record ConfigurationProblem(string ErrorId, string Item, string Message);
+/// <summary>
+/// One thing wrong with a configuration, with a stable error id and the item it concerns; <paramref name="Kind"/> is how a
+/// refusal reports it (InvalidArgument for a name: the same category whether a cmdlet or an import file brought it).
+/// </summary>
+public sealed record ConfigurationProblem(string ErrorId, string Item, string Message, CasbErrorKind Kind = CasbErrorKind.InvalidData);
 
 /// <summary>
 /// Checks a whole configuration for consistency (names unique, references resolve, ranges and patterns parse).
 /// Cmdlets run it before a write (so nothing invalid is stored), Import-CasbConfiguration before a merge, and
 /// the gateway before it swaps in a new revision (a broken one is refused and the last good one keeps serving).
 /// <para>Error ids (API): InvalidName (an empty name, one with a control or bidi character that
-/// <see cref="DisplayText"/> would have to escape, or one with white space at either end: names are stored trimmed,
+/// <see cref="DisplayText"/> would have to escape or a lone surrogate (<see cref="ItemNames.CharacterProblem"/>: item names,
+/// and the user names of policies and group members), or one with white space at either end: names are stored trimmed,
 /// see <see cref="ItemNames"/>), DuplicateName (apps, groups, conditional-access policies,
 /// access policies; case-insensitive, per kind), UnknownApp, UnknownGroup (a policy names one that does not
 /// exist), InvalidIPRange, InvalidHostname, DuplicateRoute (two apps on the same host name and path prefix),
@@ -189,7 +193,7 @@ public static class ConfigurationValidator
         {
             ConfigurationProblem first = problems[0];
             string all = string.Join(" ", problems.Select(p => p.Message));
-            throw new CasbException(first.ErrorId, CasbErrorKind.InvalidData, all, first.Item);
+            throw new CasbException(first.ErrorId, first.Kind, all, first.Item);
         }
     }
 
@@ -441,11 +445,11 @@ public static class ConfigurationValidator
             {
                 problems.Add(new ConfigurationProblem("InvalidName", name ?? "", $"A {kind} has an empty name."));
             }
-            else if (!DisplayText.IsSafe(name))
+            else if (ItemNames.CharacterProblem(name) is { } unfit)
             {
                 // A name is how an admin finds an item again: one that can only be shown escaped cannot be typed back.
-                problems.Add(new ConfigurationProblem("InvalidName", name,
-                    $"The {kind} name '{name}' contains a control or bidi character (shown escaped: '{DisplayText.Safe(name)}')."));
+                problems.Add(new ConfigurationProblem(ItemNames.InvalidNameErrorId, name,
+                    $"The {kind} name '{ItemNames.SafeName(name)}' is refused: {unfit}.", CasbErrorKind.InvalidArgument));
             }
             else if (ItemNames.FormProblem(name) is { } form)
             {

@@ -108,7 +108,7 @@ public static class EndedSessions
     /// kept until the longest a session issued before now can live (<see cref="IdentityProviderRules.MaxSessionLifetimeMinutes"/>:
     /// a ticket keeps the lifetime it was issued with, which may have been longer than the provider's lifetime now) plus
     /// <see cref="ClockMargin"/>. A user signing in afterwards gets a session it does not end. Throws InvalidUserName
-    /// for a blank name, and the store's CasbException (StoreConflict, EndedSessionsInvalid, ...) when the list cannot be
+    /// for a blank name, InvalidName for one with a control, bidi or lone surrogate character (<see cref="Catalogs.ItemNames.CharacterProblem"/>), and the store's CasbException (StoreConflict, EndedSessionsInvalid, ...) when the list cannot be
     /// read or written: nothing is written then.
     /// </summary>
     public static RevokedSessions RevokeUser(IConfigurationStore store, string user, DateTimeOffset now)
@@ -118,6 +118,9 @@ public static class EndedSessions
         {
             throw new CasbException(InvalidUserNameErrorId, CasbErrorKind.InvalidArgument, "The user name is empty.", user);
         }
+
+        // "bob\x1b" would be stored and end nobody's session while the admin believes bob's ended.
+        Catalogs.ItemNames.ThrowIfUnfit(user, "The user name");
 
         // Whole milliseconds, as the key holds them: the time reported is the one every gateway compares with.
         DateTimeOffset before = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());

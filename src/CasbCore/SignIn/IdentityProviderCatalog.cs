@@ -60,9 +60,14 @@ public static class IdentityProviderCatalog
                 $"The session lifetime of {change.SessionLifetimeMinutes} minutes is outside 1 minute to 30 days.", change.SessionLifetimeMinutes);
         }
 
-        if (change.Name is not null && (string.IsNullOrWhiteSpace(change.Name) || !DisplayText.IsSafe(change.Name)))
+        if (change.Name is not null && string.IsNullOrWhiteSpace(change.Name))
         {
-            throw new CasbException("InvalidName", CasbErrorKind.InvalidArgument, "The identity provider's name is empty or contains a control or bidi character.", change.Name);
+            throw new CasbException(Catalogs.ItemNames.InvalidNameErrorId, CasbErrorKind.InvalidArgument, "The identity provider's name is empty.", change.Name);
+        }
+
+        if (change.Name is not null)
+        {
+            Catalogs.ItemNames.ThrowIfUnfit(change.Name, "The identity provider's name");
         }
 
         return change with

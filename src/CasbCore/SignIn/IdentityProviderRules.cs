@@ -100,9 +100,9 @@ public static class IdentityProviderRules
 
         string what = $"Identity provider '{provider.Name}'";
         string item = provider.Name;
-        if (string.IsNullOrWhiteSpace(provider.Name) || !DisplayText.IsSafe(provider.Name))
+        if (string.IsNullOrWhiteSpace(provider.Name) || Catalogs.ItemNames.CharacterProblem(provider.Name) is not null)
         {
-            add("InvalidName", item, $"{what}: the name is empty or contains a control or bidi character.");
+            add(Catalogs.ItemNames.InvalidNameErrorId, item, $"{what}: the name is empty or contains a control or bidi character.");
         }
 
         if (AuthorityProblem(provider.Authority) is { } authority)

@@ -53,7 +53,8 @@ public abstract class GroupMemberCommand : CasbItemCmdlet
         List<string> members = null!;
         try
         {
-            members = ConfigurationInput.Users(Member);
+            // Removing takes out a member a store written before names were checked for control characters.
+            members = ConfigurationInput.Users(Member, refuseUnfit: Verb == "Add");
         }
         catch (CasbException ex)
         {

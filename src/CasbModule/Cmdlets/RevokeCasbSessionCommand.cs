@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using CasbCore;
+using CasbCore.Catalogs;
 using CasbCore.SignIn;
 using CasbModule.Completers;
 using CasbModule.Types;
@@ -8,7 +9,7 @@ namespace CasbModule.Cmdlets;
 
 /// <summary>
 /// <para type="synopsis">Ends every gateway session of a user, on every gateway of the store.</para>
-/// <para type="description">Ends each named user's gateway sessions signed in before now, whichever identity provider signed them in: every gateway of the store refuses their session cookies as if there were none (a page load goes to the identity provider to sign in, an API call is 401 sign_in_required). A sign-in afterwards is a new session that works. "Before now" is not read from any clock: the admin's PowerShell, each gateway and the database keep their own time, and a gateway a minute ahead of this machine would otherwise keep the sessions it signed in during the minute before the revocation. A session ends when the gateway that signed it in had not read this revocation at its sign-in (a gateway reads the list again at each sign-in); so a sign-in in the few milliseconds between this write and that read is ended too, and its user signs in once more. RevokedBefore is this machine's clock, for the record only. Sessions signed in by gateways older than this rule still compare their issue time, by the clock of the gateway that signed them in, with RevokedBefore. The user is the session's user as enforcement reads it (the identity provider's UserClaim), compared as policies compare user names: trimmed, case-insensitive. The revocation is written to the store's list of ended sessions (sessions/ended.json), which gateways read at their next poll of the store (a PostgreSQL store tells them at once), and is kept until the longest session issued before it would have expired (30 days, the longest -SessionLifetimeMinutes allows) plus 5 minutes. A store without an identity provider gets a warning: no session can be signed in then, and the revocation is recorded anyway. When the list cannot be written (StoreConflict: other sign-outs kept changing it; EndedSessionsInvalid: it does not parse), nothing is written for that user and the cmdlet stops. Writes nothing unless -PassThru, which returns a CasbRevokedSession (UserName, RevokedBefore, StorePath) per user. Gateways older than this cmdlet keep the entry but do not refuse the sessions.</para>
+/// <para type="description">Ends each named user's gateway sessions signed in before now, whichever identity provider signed them in: every gateway of the store refuses their session cookies as if there were none (a page load goes to the identity provider to sign in, an API call is 401 sign_in_required). A sign-in afterwards is a new session that works. "Before now" is not read from any clock: the admin's PowerShell, each gateway and the database keep their own time, and a gateway a minute ahead of this machine would otherwise keep the sessions it signed in during the minute before the revocation. A session ends when the gateway that signed it in had not read this revocation at its sign-in (a gateway reads the list again at each sign-in); so a sign-in in the few milliseconds between this write and that read is ended too, and its user signs in once more. RevokedBefore is this machine's clock, for the record only. Sessions signed in by gateways older than this rule still compare their issue time, by the clock of the gateway that signed them in, with RevokedBefore. The user is the session's user as enforcement reads it (the identity provider's UserClaim), compared as policies compare user names: trimmed, case-insensitive. The revocation is written to the store's list of ended sessions (sessions/ended.json), which gateways read at their next poll of the store (a PostgreSQL store tells them at once), and is kept until the longest session issued before it would have expired (30 days, the longest -SessionLifetimeMinutes allows) plus 5 minutes. A store without an identity provider gets a warning: no session can be signed in then, and the revocation is recorded anyway. A user name with a control, bidi or lone surrogate character is refused (InvalidName, for that user only). When the list cannot be written (StoreConflict: other sign-outs kept changing it; EndedSessionsInvalid: it does not parse), nothing is written for that user and the cmdlet stops. Writes nothing unless -PassThru, which returns a CasbRevokedSession (UserName, RevokedBefore, StorePath) per user. Gateways older than this cmdlet keep the entry but do not refuse the sessions.</para>
 /// </summary>
 /// <example>
 /// <code>Revoke-CasbSession -UserName vendor1@fabrikam.com</code>
@@ -41,6 +42,17 @@ public sealed class RevokeCasbSessionCommand : CasbStoreCmdlet
     {
         foreach (string user in UserName)
         {
+            try
+            {
+                // Before anything else: a name with a control character would be recorded and end nobody's sessions.
+                ItemNames.ThrowIfUnfit(user, "The user name");
+            }
+            catch (CasbException ex)
+            {
+                WriteCasbError(ex); // this user only: the others of the pipeline are still revoked
+                continue;
+            }
+
             string name = UserNames.Canonical(user);
             if (!ShouldProcess($"User '{name}' in '{Store.Location}'", "Revoke every gateway session signed in before now"))
             {

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using CasbCore;
 using CasbCore.Activity;
 using CasbCore.Policies;
+using CasbModule.Completers;
 using CasbModule.Types;
 
 namespace CasbModule.Cmdlets;
@@ -37,6 +38,7 @@ public sealed class GetCasbActivityCommand : CasbStoreCmdlet
     /// <summary><para>App names; wildcards allowed.</para></summary>
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(AppNameCompleter))]
     public string? App { get; set; }
 
     /// <summary><para>User names; wildcards allowed. Records name a user in the form names compare in (Unicode NFC, fullwidth letters mapped), and so is this pattern read: 'José' finds the user however it is typed, and however an older record (or another writer's) spells it: in NFD, fullwidth letters or another case. On PostgreSQL older than 13, or a database not in UTF8, only records in the canonical form are found.</para></summary>

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using CasbCore;
 using CasbCore.Model;
 using CasbCore.Catalogs;
+using CasbModule.Completers;
 using CasbModule.Types;
 
 namespace CasbModule.Cmdlets;
@@ -31,6 +32,7 @@ public sealed class NewCasbGroupCommand : CasbItemCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Members")]
     [ValidateNotNull]
+    [ArgumentCompleter(typeof(GroupMemberCompleter))]
     public string[]? Member { get; set; }
 
     protected override void ProcessRecord()

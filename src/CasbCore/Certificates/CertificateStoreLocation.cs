@@ -91,6 +91,6 @@ public sealed partial record CertificateStoreLocation(StoreLocation Location, St
         return Enum.TryParse(text, ignoreCase: true, out name) && Enum.IsDefined(name) && !int.TryParse(text, out _);
     }
 
-    [GeneratedRegex(@"^(?:cert:)?[\\/]*(?<location>[A-Za-z]+)[\\/]+(?<name>[A-Za-z]+)[\\/]*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?:cert:)?[\\/]*(?<location>[A-Za-z]+)[\\/]+(?<name>[A-Za-z]+)[\\/]*\z", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex LocationPattern();
 }

@@ -119,6 +119,7 @@ public static partial class GatewayProcesses
     /// </summary>
     public static GatewayRecord Start(GatewayStartOptions options, CancellationToken cancellationToken = default)
     {
+        GatewayNames.ThrowIfInvalid(options.Name);
         string storePath = CasbCore.Store.CasbStore.ResolvePath(options.StorePath);
 
         // Checked here, before any process: the gateway would refuse them too, with a message the admin sees later.

@@ -123,6 +123,12 @@ internal sealed class GatewayOptions
                     break;
                 case "--name":
                     name = Value();
+                    if (!CasbCore.Gateways.GatewayNames.IsValid(name))
+                    {
+                        // Part of the activity file's and every record's name: what Start-CasbGateway refuses, the gateway refuses.
+                        throw new ArgumentException($"The option --name '{CasbCore.DisplayText.Safe(name)}' is not a gateway name: use letters, digits, '.', '_' and '-' only.");
+                    }
+
                     break;
                 case "--log-file":
                     logFile = Value();

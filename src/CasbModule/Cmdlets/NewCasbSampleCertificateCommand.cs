@@ -37,7 +37,7 @@ public sealed class NewCasbSampleCertificateCommand : CasbCmdlet
 
     /// <summary><para>The user principal name (and e-mail) the client certificate names. Default: vendor@contoso.com.</para></summary>
     [Parameter]
-    [ValidatePattern(@"^[^@\s]+@[^@\s]+$")]
+    [ValidatePattern(@"^[^@\s]+@[^@\s]+\z")]
     public string UserPrincipalName { get; set; } = "vendor@contoso.com";
 
     /// <summary><para>Overwrites lab files that already exist in the folder.</para></summary>

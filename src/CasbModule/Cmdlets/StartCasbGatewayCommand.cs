@@ -54,7 +54,7 @@ public sealed class StartCasbGatewayCommand : CasbStoreCmdlet
 
     /// <summary><para>A name for this gateway, unique per store (several gateways can serve one store on different ports). Default: default.</para></summary>
     [Parameter]
-    [ValidatePattern("^[A-Za-z0-9._-]+$")]
+    [ValidatePattern(CasbCore.Gateways.GatewayNames.Pattern)]
     public string Name { get; set; } = "default";
 
     /// <summary><para>Seconds to wait for the gateway to answer its health endpoint. Default: 30.</para></summary>

@@ -418,6 +418,13 @@ internal sealed class ForwardingTransformer : HttpTransformer
             }
         }
 
+        if (proceed && proxyResponse is not null && NoContentResponses.HasNoContent(proxyResponse.StatusCode))
+        {
+            // No body is read from the app nor written to the client (NoContentResponseTests).
+            NoContentResponses.ClearFraming(httpContext.Response);
+            return false;
+        }
+
         return proceed;
     }
 }

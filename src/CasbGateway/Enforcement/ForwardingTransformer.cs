@@ -390,6 +390,7 @@ internal sealed class ForwardingTransformer : HttpTransformer
         if (proxyResponse is not null)
         {
             RemoveGatewayHeaders(proxyResponse.Headers);
+            RepeatedContentLength.Collapse(proxyResponse.Content.Headers);
         }
 
         bool proceed = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);

@@ -177,10 +177,20 @@ internal sealed class ActivityMiddleware
     };
 
     // What the headers say (activity volume sums it): counting the streamed bodies would cost every request a wrapper stream.
-    private static long? BodyBytes(HttpContext context) =>
-        (context.Request.ContentLength, context.Response.ContentLength) switch
+    internal static long? BodyBytes(HttpContext context) =>
+        (context.Request.ContentLength, ResponseCarriesBody(context) ? context.Response.ContentLength : null) switch
         {
             (null, null) => null,
             (var request, var response) => (request ?? 0) + (response ?? 0),
         };
+
+    /// <summary>
+    /// False for an answer whose Content-Length is the length of a representation it does not carry (RFC 9110 8.6): the
+    /// answer to a HEAD and a 304 announce the file's length and send no byte of it, and a 1xx, 204 or 205 has none. A
+    /// download manager's HEAD of a 4 GB image was recorded, and summed in a Summary record, as 4 GB moved.
+    /// </summary>
+    private static bool ResponseCarriesBody(HttpContext context) =>
+        context.Response.StatusCode is >= 200 and not StatusCodes.Status204NoContent and not StatusCodes.Status205ResetContent
+            and not StatusCodes.Status304NotModified
+        && !HttpMethods.IsHead(context.Request.Method);
 }

@@ -33,8 +33,16 @@ internal sealed partial class ForwardingMiddleware : IDisposable
         _metrics = metrics;
         _logger = logger;
         _requestConfig = new ForwarderRequestConfig { ActivityTimeout = options.UpstreamTimeout };
-        _client = new HttpMessageInvoker(new SocketsHttpHandler
+        _client = CreateClient(int.MaxValue);
+    }
+
+    /// <summary>
+    /// The gateway's upstream client: the shared pool, and each client connection's own (ConnectionBoundUpstream), which
+    /// holds one connection per app so that every request after the sign-in goes over the connection it authenticated.
+    /// </summary>
+    private static HttpMessageInvoker CreateClient(int connectionsPerApp) => new(new SocketsHttpHandler
         {
+            MaxConnectionsPerServer = connectionsPerApp,
             UseProxy = false,
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
@@ -50,7 +58,6 @@ internal sealed partial class ForwardingMiddleware : IDisposable
             // (GatewayApp, ResponseHeaderEncodingSelector): the browser gets the bytes the app sent.
             ResponseHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
         });
-    }
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -74,7 +81,13 @@ internal sealed partial class ForwardingMiddleware : IDisposable
         }
 
         long started = Stopwatch.GetTimestamp();
-        ForwarderError error = await _forwarder.SendAsync(context, app.Upstream, _client, _requestConfig, ForwardingTransformer.Instance);
+        HttpMessageInvoker client = ConnectionBoundUpstream.For(context, static () => CreateClient(1)) ?? _client;
+        if (ConnectionBoundUpstream.MustClose(context, client, _client))
+        {
+            feature.CloseUpstreamConnection = true;
+        }
+
+        ForwarderError error = await _forwarder.SendAsync(context, app.Upstream, client, _requestConfig, ForwardingTransformer.Instance);
         feature.UpstreamLatencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (error == ForwarderError.None)
         {

@@ -68,6 +68,11 @@ internal sealed class ForwardingTransformer : HttpTransformer
             DecodableCodings.Narrow(headers);
         }
 
+        if (feature.CloseUpstreamConnection)
+        {
+            headers.ConnectionClose = true;
+        }
+
         if (feature.Decision is { Certificate.IsValid: true } && feature.App is { ForwardClientCertificate: true }
             && httpContext.Connection.ClientCertificate is { } certificate)
         {

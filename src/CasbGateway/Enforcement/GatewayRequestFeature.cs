@@ -77,6 +77,9 @@ internal sealed class GatewayRequestFeature
     /// <summary>The published app the decision named (from <see cref="State"/>), looked up once for forwarding: set with every decision that is forwarded.</summary>
     public CasbCore.Model.AppEntry? App { get; set; }
 
+    /// <summary>Ask the app to close its connection after this request: connection-based credentials that could not be bound to the client's connection (ConnectionBoundUpstream).</summary>
+    public bool CloseUpstreamConnection { get; set; }
+
     /// <summary>The engine's decision on the download or upload in this request (the strictest, or the blocked one), when session control decided one.</summary>
     public FileDecision? File
     {

@@ -35,9 +35,10 @@ internal static class BodyPeek
         byte[] window = new byte[CasbCore.Policies.TextPlainSniffer.WindowBytes];
         int filled = 0;
         Exception? error = null;
+        var decoders = new List<Stream>(1);
         try
         {
-            Stream decoded = Decoded(recorder, original.Headers);
+            Stream decoded = Decoded(recorder, original.Headers, decoders);
             while (filled < window.Length)
             {
                 int read = await decoded.ReadAsync(window.AsMemory(filled), cancellationToken);
@@ -55,13 +56,21 @@ internal static class BodyPeek
             // then the error ends the body as it would have ended it without the gateway.
             error = e;
         }
+        finally
+        {
+            // Each decoder holds native zlib or brotli state until disposed; opened with leaveOpen, none closes the body.
+            foreach (Stream decoder in decoders)
+            {
+                await decoder.DisposeAsync();
+            }
+        }
 
         response.Content = new PeekedContent(original, recorder.Recorded, raw, error);
         return error is null ? window[..filled] : null;
     }
 
     /// <summary>The body decoded in the reverse order of its Content-Encoding list, as a browser decodes it.</summary>
-    private static Stream Decoded(Stream raw, System.Net.Http.Headers.HttpContentHeaders headers)
+    private static Stream Decoded(Stream raw, System.Net.Http.Headers.HttpContentHeaders headers, List<Stream> decoders)
     {
         var codings = new List<string>();
         if (headers.NonValidated.TryGetValues("Content-Encoding", out System.Net.Http.Headers.HeaderStringValues values))
@@ -84,6 +93,10 @@ internal static class BodyPeek
                 "br" => new BrotliStream(stream, CompressionMode.Decompress, leaveOpen: true),
                 _ => throw new NotSupportedException($"The gateway cannot decode the Content-Encoding '{coding}' to see what the browser sniffs."),
             };
+            if (!ReferenceEquals(stream, raw) && !decoders.Contains(stream))
+            {
+                decoders.Add(stream);
+            }
         }
 
         return stream;
@@ -177,6 +190,16 @@ internal static class BodyPeek
             }
 
             return await _decoder.ReadAsync(buffer, cancellationToken);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _decoder?.Dispose(); // leaveOpen: the body it reads stays open
+            }
+
+            base.Dispose(disposing);
         }
 
         public override void Flush()
